@@ -1,0 +1,1 @@
+"""Cek KTP-el: the Telegram bot of Disdukcapil Kabupaten Musi Rawas."""

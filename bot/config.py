@@ -1,0 +1,117 @@
+"""Settings: one frozen object built from the environment (and a `.env` file beside the bot)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+DEFAULT_API_URL = "https://api.telegram.org"
+
+
+class ConfigError(ValueError):
+    """A setting that cannot be used; the message is one clear line for the operator."""
+
+
+@dataclass(frozen=True, slots=True)
+class QuietHours:
+    """Local hours [start, end) in which notifications wait; start > end wraps midnight."""
+
+    start: int = 21
+    end: int = 6
+
+    def contains(self, hour: int) -> bool:
+        if self.start == self.end:
+            return False
+        if self.start < self.end:
+            return self.start <= hour < self.end
+        return hour >= self.start or hour < self.end
+
+    @classmethod
+    def parse(cls, text: str) -> QuietHours:
+        text = text.strip()
+        if text.lower() in ("", "off", "none", "0-0"):
+            return cls(0, 0)
+        try:
+            start_s, end_s = text.split("-")
+            start, end = int(start_s), int(end_s)
+        except ValueError:
+            raise ConfigError(f"BOT_QUIET_HOURS must look like 21-06, not {text!r}") from None
+        if not (0 <= start <= 23 and 0 <= end <= 24):
+            raise ConfigError(f"BOT_QUIET_HOURS hours must be 0-23, not {text!r}")
+        return cls(start, end % 24)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    token: str | None = None
+    api_url: str = DEFAULT_API_URL
+    db_path: Path = Path("data/dukcapil.sqlite3")
+    secret_key_file: Path = Path("data/secret.key")
+    admin_ids: frozenset[int] = field(default_factory=frozenset)
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = 8443
+    quiet_hours: QuietHours = field(default_factory=QuietHours)
+    timezone: str = "Asia/Jakarta"
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def api_base_url(self) -> str:
+        """PTB's base_url: requests go to {root}/bot{token}/{method}."""
+        return self.api_url.rstrip("/") + "/bot"
+
+    @property
+    def api_file_url(self) -> str:
+        """PTB's base_file_url: files come from {root}/file/bot{token}/{path}."""
+        return self.api_url.rstrip("/") + "/file/bot"
+
+
+def _ids(text: str) -> frozenset[int]:
+    ids = set()
+    for part in text.replace(";", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        try:
+            ids.add(int(part))
+        except ValueError:
+            raise ConfigError(f"BOT_ADMIN_IDS must be Telegram user ids, not {part!r}") from None
+    return frozenset(ids)
+
+
+def load_settings(env: Mapping[str, str] | None = None, dotenv: bool = True) -> Settings:
+    """Build Settings from `env` (default: os.environ, after reading ./.env when present)."""
+    if env is None:
+        if dotenv:
+            from dotenv import load_dotenv
+
+            load_dotenv(Path.cwd() / ".env", override=False)
+        env = os.environ
+    tz = env.get("BOT_TIMEZONE", "Asia/Jakarta") or "Asia/Jakarta"
+    try:
+        ZoneInfo(tz)
+    except Exception:
+        raise ConfigError(f"BOT_TIMEZONE is not a known time zone: {tz!r}") from None
+    port_text = env.get("BOT_WEBHOOK_PORT", "8443") or "8443"
+    if not port_text.isdigit():
+        raise ConfigError(f"BOT_WEBHOOK_PORT must be a number, not {port_text!r}")
+    return Settings(
+        token=env.get("TELEGRAM_BOT_TOKEN") or None,
+        api_url=env.get("TELEGRAM_API_URL") or DEFAULT_API_URL,
+        db_path=Path(env.get("BOT_DB_PATH") or "data/dukcapil.sqlite3"),
+        secret_key_file=Path(env.get("BOT_SECRET_KEY_FILE") or "data/secret.key"),
+        admin_ids=_ids(env.get("BOT_ADMIN_IDS", "")),
+        webhook_url=env.get("BOT_WEBHOOK_URL") or None,
+        webhook_secret=env.get("BOT_WEBHOOK_SECRET") or None,
+        webhook_listen=env.get("BOT_WEBHOOK_LISTEN") or "0.0.0.0",
+        webhook_port=int(port_text),
+        quiet_hours=QuietHours.parse(env.get("BOT_QUIET_HOURS", "21-06")),
+        timezone=tz,
+    )

@@ -1,0 +1,59 @@
+"""Keyed hashing of NIK and KK (HMAC-SHA256), the secret key file, and masking for display."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from pathlib import Path
+
+KEY_BYTES = 32
+
+
+def load_or_create_key(path: Path) -> bytes:
+    """Read the secret key, or create it (mode 0600) when the file does not exist yet."""
+    path = Path(path)
+    try:
+        key = path.read_bytes()
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_bytes(KEY_BYTES)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(key)
+        return key
+    if len(key) < 16:
+        raise ValueError(f"secret key file {path} is too short; restore it from a backup")
+    return key
+
+
+class Hasher:
+    """Turns NIK and KK digits into keyed hashes; the key never leaves this object."""
+
+    def __init__(self, key: bytes) -> None:
+        self._key = key
+
+    def nik(self, digits: str) -> str:
+        return self._digest(b"nik:", digits)
+
+    def kk(self, digits: str) -> str:
+        return self._digest(b"kk:", digits)
+
+    def _digest(self, domain: bytes, digits: str) -> str:
+        return hmac.new(self._key, domain + digits.encode("ascii"), hashlib.sha256).hexdigest()
+
+
+def mask_nik(digits: str) -> str:
+    """1605010101900012 -> 1605••••••••0012 (first four and last four digits)."""
+    if len(digits) < 8:
+        return "•" * len(digits)
+    return digits[:4] + "•" * (len(digits) - 8) + digits[-4:]
+
+
+def mask_name(name: str) -> str:
+    """ "Siti Aminah binti Ahmad" -> "S••• A••• B••• A•••": first letter of each word only.
+
+    The bullets do not follow the word's length, so the mask tells nothing more than initials.
+    """
+    return " ".join(word[0].upper() + "•••" for word in name.split())

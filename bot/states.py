@@ -1,0 +1,161 @@
+"""The 18 KTP-el record statuses, the facts about each, and parsing of the spellings staff use."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Stage(StrEnum):
+    """The big steps of the journey a resident can picture."""
+
+    RECORDING = "perekaman"
+    SENDING = "pengiriman"
+    CENTRAL = "pusat"
+    PROBLEM = "masalah"
+    PRINTING = "pencetakan"
+    DONE = "selesai"
+
+
+class Actor(StrEnum):
+    """Who has to act now for the record to move on."""
+
+    RESIDENT = "warga"
+    OFFICE = "disdukcapil"
+    CENTRAL = "pusat"
+    RESIDENT_AND_OFFICE = "warga_disdukcapil"
+    NOBODY = "selesai"
+
+
+class KtpStatus(StrEnum):
+    """The canonical status codes, in journey order."""
+
+    UNREGISTERED = "UNREGISTERED"
+    BIO_CAPTURED = "BIO_CAPTURED"
+    PROCESSING = "PROCESSING"
+    SENT_FOR_ENROLLMENT = "SENT_FOR_ENROLLMENT"
+    RECEIVED_AT_CENTRAL = "RECEIVED_AT_CENTRAL"
+    ENROLL_FAILURE_AT_CENTRAL = "ENROLL_FAILURE_AT_CENTRAL"
+    SEARCH_FAILURE_AT_CENTRAL = "SEARCH_FAILURE_AT_CENTRAL"
+    ENROLL_FAILURE_AT_REGIONAL = "ENROLL_FAILURE_AT_REGIONAL"
+    PACKET_RETRY = "PACKET_RETRY"
+    SENT_FOR_DEDUP = "SENT_FOR_DEDUP"
+    DUPLICATE_RECORD = "DUPLICATE_RECORD"
+    ADJUDICATE_RECORD = "ADJUDICATE_RECORD"
+    REQUEST_VALIDATION = "REQUEST_VALIDATION"
+    PRINT_READY_RECORD = "PRINT_READY_RECORD"
+    SENT_FOR_CARD_PRINTING = "SENT_FOR_CARD_PRINTING"
+    CARD_PRINTED = "CARD_PRINTED"
+    CARD_SHIPPED = "CARD_SHIPPED"
+    CARD_ISSUED = "CARD_ISSUED"
+
+    @property
+    def facts(self) -> StatusFacts:
+        return FACTS[self]
+
+    @property
+    def order(self) -> int:
+        return FACTS[self].order
+
+
+@dataclass(frozen=True, slots=True)
+class StatusFacts:
+    """What is true of a record in one status."""
+
+    order: int  # 1..18, place in the journey
+    stage: Stage
+    actor: Actor
+    resident_must_come: bool  # the resident has to come to the office
+    notifies: bool  # entering this status sends a message to subscribers
+
+
+_S = StatusFacts
+FACTS: dict[KtpStatus, StatusFacts] = {
+    KtpStatus.UNREGISTERED: _S(1, Stage.RECORDING, Actor.RESIDENT, True, False),
+    KtpStatus.BIO_CAPTURED: _S(2, Stage.RECORDING, Actor.OFFICE, False, False),
+    KtpStatus.PROCESSING: _S(3, Stage.SENDING, Actor.OFFICE, False, False),
+    KtpStatus.SENT_FOR_ENROLLMENT: _S(4, Stage.SENDING, Actor.CENTRAL, False, False),
+    KtpStatus.RECEIVED_AT_CENTRAL: _S(5, Stage.CENTRAL, Actor.CENTRAL, False, False),
+    KtpStatus.ENROLL_FAILURE_AT_CENTRAL: _S(6, Stage.CENTRAL, Actor.CENTRAL, False, False),
+    KtpStatus.SEARCH_FAILURE_AT_CENTRAL: _S(7, Stage.CENTRAL, Actor.CENTRAL, False, False),
+    KtpStatus.ENROLL_FAILURE_AT_REGIONAL: _S(8, Stage.SENDING, Actor.OFFICE, False, False),
+    KtpStatus.PACKET_RETRY: _S(9, Stage.CENTRAL, Actor.CENTRAL, False, False),
+    KtpStatus.SENT_FOR_DEDUP: _S(10, Stage.CENTRAL, Actor.CENTRAL, False, False),
+    KtpStatus.DUPLICATE_RECORD: _S(11, Stage.PROBLEM, Actor.RESIDENT_AND_OFFICE, True, True),
+    KtpStatus.ADJUDICATE_RECORD: _S(12, Stage.PROBLEM, Actor.RESIDENT_AND_OFFICE, True, True),
+    KtpStatus.REQUEST_VALIDATION: _S(13, Stage.PROBLEM, Actor.RESIDENT_AND_OFFICE, True, True),
+    KtpStatus.PRINT_READY_RECORD: _S(14, Stage.PRINTING, Actor.OFFICE, False, False),
+    KtpStatus.SENT_FOR_CARD_PRINTING: _S(15, Stage.PRINTING, Actor.OFFICE, False, False),
+    KtpStatus.CARD_PRINTED: _S(16, Stage.DONE, Actor.RESIDENT, True, True),
+    KtpStatus.CARD_SHIPPED: _S(17, Stage.DONE, Actor.OFFICE, False, True),
+    KtpStatus.CARD_ISSUED: _S(18, Stage.DONE, Actor.NOBODY, False, False),
+}
+
+#: Stages in the order a resident passes them (PROBLEM is a detour, shown beside CENTRAL).
+STAGE_ORDER: tuple[Stage, ...] = (
+    Stage.RECORDING,
+    Stage.SENDING,
+    Stage.CENTRAL,
+    Stage.PRINTING,
+    Stage.DONE,
+)
+
+ALL_STATUSES: tuple[KtpStatus, ...] = tuple(sorted(KtpStatus, key=lambda s: s.order))
+NOTIFYING_STATUSES: frozenset[KtpStatus] = frozenset(s for s in KtpStatus if s.facts.notifies)
+
+_SHORT_FORMS: dict[str, KtpStatus] = {
+    "PRR": KtpStatus.PRINT_READY_RECORD,
+    "SFE": KtpStatus.SENT_FOR_ENROLLMENT,
+    "DR": KtpStatus.DUPLICATE_RECORD,
+    "DUP": KtpStatus.DUPLICATE_RECORD,
+}
+
+_SEPARATORS = re.compile(r"[\s\-_]+")
+
+
+class UnknownStatusError(ValueError):
+    """A status spelling that matches no code; `suggestions` holds the closest codes."""
+
+    def __init__(self, given: str, suggestions: list[KtpStatus]) -> None:
+        self.given = given
+        self.suggestions = suggestions
+        super().__init__(f"unknown status {given!r}; closest: {[s.value for s in suggestions]}")
+
+
+def _canonical_spelling(text: str) -> str:
+    return _SEPARATORS.sub("_", text.strip().upper()).strip("_")
+
+
+def parse_status(text: str) -> KtpStatus:
+    """Read a status as staff write it: any case, spaces or hyphens for underscores, short forms.
+
+    Raises UnknownStatusError naming the closest codes when nothing matches.
+    """
+    key = _canonical_spelling(text)
+    if key in KtpStatus.__members__:
+        return KtpStatus[key]
+    if key in _SHORT_FORMS:
+        return _SHORT_FORMS[key]
+    raise UnknownStatusError(text, suggest_statuses(key))
+
+
+def suggest_statuses(text: str, limit: int = 3) -> list[KtpStatus]:
+    """The codes closest to a mistyped spelling, best first (may be empty)."""
+    key = _canonical_spelling(text)
+    candidates = list(KtpStatus.__members__) + list(_SHORT_FORMS)
+    found: list[KtpStatus] = []
+    for name in difflib.get_close_matches(key, candidates, n=limit * 2, cutoff=0.5):
+        status = KtpStatus[name] if name in KtpStatus.__members__ else _SHORT_FORMS[name]
+        if status not in found:
+            found.append(status)
+    if not found and key:
+        # A fragment such as "PRINT" or "FAILURE": codes that contain it.
+        found = [s for s in ALL_STATUSES if key in s.value]
+    return found[:limit]
+
+
+def is_backward(old: KtpStatus | None, new: KtpStatus) -> bool:
+    """True when moving from old to new goes back in the journey."""
+    return old is not None and new.order < old.order

@@ -1,0 +1,139 @@
+"""The database schema as numbered migrations; each is applied once, in order, on start."""
+
+from __future__ import annotations
+
+# Each entry: (version, description, SQL script). Never edit a migration that has shipped:
+# add a new one. Version ranges by feature keep parallel work apart: core 1-9, import 10-19,
+# residents 20-29, staff 30-39, notifications 40-49.
+MIGRATIONS: list[tuple[int, str, str]] = [
+    (
+        1,
+        "core tables",
+        """
+        CREATE TABLE records (
+            id           INTEGER PRIMARY KEY,
+            nik_hash     TEXT NOT NULL UNIQUE,     -- HMAC-SHA256 of the NIK, never the NIK
+            kk_hash      TEXT NOT NULL,            -- HMAC-SHA256 of the Nomor KK
+            nik_masked   TEXT NOT NULL,            -- 1605••••••••0012, for display
+            name_masked  TEXT,                     -- initials only, e.g. "S••• A•••"
+            district     TEXT NOT NULL,            -- first six NIK digits (region of registration)
+            status       TEXT NOT NULL,
+            status_date  TEXT NOT NULL,            -- ISO date the record entered its status
+            note         TEXT,
+            created_at   TEXT NOT NULL,
+            updated_at   TEXT NOT NULL
+        );
+        CREATE INDEX records_status ON records(status, status_date, id);
+        CREATE INDEX records_district ON records(district);
+
+        CREATE TABLE status_history (
+            id          INTEGER PRIMARY KEY,
+            record_id   INTEGER NOT NULL REFERENCES records(id) ON DELETE CASCADE,
+            status      TEXT NOT NULL,
+            entered_on  TEXT NOT NULL,             -- ISO date
+            note        TEXT,
+            source      TEXT NOT NULL,             -- "import:<file>", "staff", ...
+            actor_id    INTEGER,                   -- staff user id when a person made it
+            recorded_at TEXT NOT NULL,
+            UNIQUE (record_id, status, entered_on)
+        );
+        CREATE INDEX status_history_record ON status_history(record_id, entered_on);
+        CREATE INDEX status_history_status ON status_history(status);
+
+        CREATE TABLE chats (
+            chat_id       INTEGER PRIMARY KEY,
+            chat_type     TEXT NOT NULL DEFAULT 'private',
+            first_seen    TEXT NOT NULL,
+            last_seen     TEXT NOT NULL,
+            reachable     INTEGER NOT NULL DEFAULT 1,  -- 0 after Telegram said 403
+            announcements INTEGER NOT NULL DEFAULT 1   -- 0 when the chat opted out of broadcasts
+        );
+
+        CREATE TABLE subscriptions (
+            chat_id    INTEGER NOT NULL REFERENCES chats(chat_id) ON DELETE CASCADE,
+            record_id  INTEGER NOT NULL REFERENCES records(id) ON DELETE CASCADE,
+            label      TEXT,
+            active     INTEGER NOT NULL DEFAULT 1,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (chat_id, record_id)
+        );
+        CREATE INDEX subscriptions_record ON subscriptions(record_id);
+
+        CREATE TABLE verify_attempts (
+            id        INTEGER PRIMARY KEY,
+            chat_id   INTEGER NOT NULL,
+            nik_hash  TEXT NOT NULL,
+            at        TEXT NOT NULL,
+            success   INTEGER NOT NULL
+        );
+        CREATE INDEX verify_attempts_chat ON verify_attempts(chat_id, at);
+        CREATE INDEX verify_attempts_nik ON verify_attempts(nik_hash, at);
+
+        CREATE TABLE staff (
+            user_id  INTEGER PRIMARY KEY,
+            role     TEXT NOT NULL CHECK (role IN ('admin', 'petugas')),
+            added_by INTEGER,
+            added_at TEXT NOT NULL
+        );
+
+        CREATE TABLE audit_log (
+            id        INTEGER PRIMARY KEY,
+            at        TEXT NOT NULL,
+            actor_id  INTEGER,
+            action    TEXT NOT NULL,
+            target    TEXT,                        -- masked NIK, user id, setting key ...
+            old_value TEXT,
+            new_value TEXT,
+            detail    TEXT
+        );
+        CREATE INDEX audit_log_at ON audit_log(at);
+
+        CREATE TABLE broadcasts (
+            id          INTEGER PRIMARY KEY,
+            created_by  INTEGER NOT NULL,
+            text        TEXT NOT NULL,
+            audience    TEXT NOT NULL,             -- JSON: {"kind": "all"|"district"|"status", ...}
+            created_at  TEXT NOT NULL,
+            state       TEXT NOT NULL DEFAULT 'sending',  -- sending, done, cancelled
+            recipients  INTEGER NOT NULL DEFAULT 0,
+            progress_chat_id    INTEGER,
+            progress_message_id INTEGER
+        );
+
+        CREATE TABLE outbox (
+            id           INTEGER PRIMARY KEY,
+            kind         TEXT NOT NULL,            -- 'status' or 'broadcast'
+            chat_id      INTEGER NOT NULL,
+            text         TEXT NOT NULL,
+            dedup_key    TEXT NOT NULL UNIQUE,     -- one event enqueues once
+            broadcast_id INTEGER REFERENCES broadcasts(id),
+            created_at   TEXT NOT NULL,
+            not_before   TEXT NOT NULL,            -- earliest UTC time to send
+            state        TEXT NOT NULL DEFAULT 'pending',  -- pending, sent, failed, cancelled
+            attempts     INTEGER NOT NULL DEFAULT 0,
+            last_error   TEXT,
+            sent_at      TEXT
+        );
+        CREATE INDEX outbox_due ON outbox(state, not_before, id);
+        CREATE INDEX outbox_broadcast ON outbox(broadcast_id, state);
+
+        CREATE TABLE settings (
+            key   TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+
+        CREATE TABLE imports (
+            id          INTEGER PRIMARY KEY,
+            source      TEXT NOT NULL,             -- file name only
+            started_at  TEXT NOT NULL,
+            finished_at TEXT,
+            actor_id    INTEGER,
+            rows_read   INTEGER NOT NULL DEFAULT 0,
+            new         INTEGER NOT NULL DEFAULT 0,
+            changed     INTEGER NOT NULL DEFAULT 0,
+            unchanged   INTEGER NOT NULL DEFAULT 0,
+            rejected    INTEGER NOT NULL DEFAULT 0
+        );
+        """,
+    ),
+]
