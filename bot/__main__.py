@@ -1,0 +1,33 @@
+"""Command line: `python -m bot COMMAND` (also installed as `dukcapil-bot`)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from bot.cli import COMMANDS, load
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description="Cek KTP-el: bot Telegram Disdukcapil Kabupaten Musi Rawas.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMANDS:
+        load(name).add_parser(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    args = build_parser().parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
