@@ -1,0 +1,98 @@
+"""Storage: migrations from empty and on a second start, the secret key, online backup."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.privacy import Hasher, load_or_create_key, mask_name, mask_nik
+from bot.storage import Database
+from bot.storage.schema import MIGRATIONS
+
+EXPECTED_TABLES = {
+    "records",
+    "status_history",
+    "chats",
+    "subscriptions",
+    "verify_attempts",
+    "staff",
+    "audit_log",
+    "broadcasts",
+    "outbox",
+    "settings",
+    "imports",
+}
+
+
+async def test_migrations_from_empty_then_second_start_is_a_no_op(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite3"
+    db = await Database.open(path)
+    latest = max(v for v, _, _ in MIGRATIONS)
+    assert await db.schema_version() == latest
+    tables = {r[0] for r in await db.fetchall("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert tables >= EXPECTED_TABLES
+    mode = await db.fetchone("PRAGMA journal_mode")
+    assert mode[0] == "wal"
+    fk = await db.fetchone("PRAGMA foreign_keys")
+    assert fk[0] == 1
+    await db.close()
+
+    again = await Database.open(path)
+    assert await again.migrate() == []
+    assert await again.schema_version() == latest
+    await again.close()
+
+
+async def test_failed_transaction_changes_nothing(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "db.sqlite3")
+    try:
+        async with db.transaction() as conn:
+            await conn.execute("INSERT INTO settings (key, value) VALUES ('a', '1')")
+            raise RuntimeError("boom")
+    except RuntimeError:
+        pass
+    assert await db.fetchone("SELECT * FROM settings WHERE key = 'a'") is None
+    await db.close()
+
+
+def test_secret_key_is_created_private_and_reused(tmp_path: Path) -> None:
+    path = tmp_path / "sub" / "secret.key"
+    key = load_or_create_key(path)
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert load_or_create_key(path) == key
+    nik = "1605011001900012"
+    assert Hasher(key).nik(nik) == Hasher(load_or_create_key(path)).nik(nik)
+    assert Hasher(key).nik(nik) != Hasher(key).kk(nik)
+    assert nik not in Hasher(key).nik(nik)
+
+
+def test_masks_show_only_what_a_reply_may_show() -> None:
+    assert mask_nik("1605011001900012") == "1605••••••••0012"
+    assert mask_name("Siti Aminah binti Ahmad") == "S••• A••• B••• A•••"
+    assert mask_name("") == ""
+
+
+async def test_backup_command_copies_a_consistent_database(tmp_path: Path) -> None:
+    db_path = tmp_path / "live.sqlite3"
+    db = await Database.open(db_path)
+    async with db.transaction() as conn:
+        await conn.execute("INSERT INTO settings (key, value) VALUES ('blanko_stock', '6000')")
+    dest = tmp_path / "backup" / "copy.sqlite3"
+    env = {**os.environ, "BOT_DB_PATH": str(db_path), "BOT_SECRET_KEY_FILE": str(tmp_path / "k")}
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "backup", str(dest)],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    await db.close()
+    assert done.returncode == 0, done.stderr
+    assert "Backup selesai" in done.stdout
+    copy = await Database.open(dest)
+    row = await copy.fetchone("SELECT value FROM settings WHERE key = 'blanko_stock'")
+    assert row[0] == "6000"
+    await copy.close()
