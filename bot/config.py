@@ -12,7 +12,7 @@ DEFAULT_API_URL = "https://api.telegram.org"
 
 
 class ConfigError(ValueError):
-    """A setting that cannot be used; the message is one clear line for the operator."""
+    """A setting that cannot be used; the message is one clear Indonesian line for the operator."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,9 +38,11 @@ class QuietHours:
             start_s, end_s = text.split("-")
             start, end = int(start_s), int(end_s)
         except ValueError:
-            raise ConfigError(f"BOT_QUIET_HOURS must look like 21-06, not {text!r}") from None
+            raise ConfigError(
+                f"BOT_QUIET_HOURS harus berbentuk jam-jam seperti 21-06, bukan {text!r}"
+            ) from None
         if not (0 <= start <= 23 and 0 <= end <= 24):
-            raise ConfigError(f"BOT_QUIET_HOURS hours must be 0-23, not {text!r}")
+            raise ConfigError(f"BOT_QUIET_HOURS: jam harus 0-23, bukan {text!r}")
         return cls(start, end % 24)
 
 
@@ -82,7 +84,9 @@ def _ids(text: str) -> frozenset[int]:
         try:
             ids.add(int(part))
         except ValueError:
-            raise ConfigError(f"BOT_ADMIN_IDS must be Telegram user ids, not {part!r}") from None
+            raise ConfigError(
+                f"BOT_ADMIN_IDS harus berisi id pengguna Telegram (angka), bukan {part!r}"
+            ) from None
     return frozenset(ids)
 
 
@@ -98,10 +102,10 @@ def load_settings(env: Mapping[str, str] | None = None, dotenv: bool = True) -> 
     try:
         ZoneInfo(tz)
     except Exception:
-        raise ConfigError(f"BOT_TIMEZONE is not a known time zone: {tz!r}") from None
+        raise ConfigError(f"BOT_TIMEZONE bukan zona waktu yang dikenal: {tz!r}") from None
     port_text = env.get("BOT_WEBHOOK_PORT", "8443") or "8443"
     if not port_text.isdigit():
-        raise ConfigError(f"BOT_WEBHOOK_PORT must be a number, not {port_text!r}")
+        raise ConfigError(f"BOT_WEBHOOK_PORT harus angka, bukan {port_text!r}")
     return Settings(
         token=env.get("TELEGRAM_BOT_TOKEN") or None,
         api_url=env.get("TELEGRAM_API_URL") or DEFAULT_API_URL,
