@@ -99,20 +99,33 @@ class InvalidNumberError(ValueError):
 _IGNORABLE = re.compile(r"[\s.\-‐‑‒–—―_/,:|·•\u200b\u200c\u200d\u2060\ufeff\u00ad]+")
 
 
-def normalise(text: str) -> str:
-    """Map every Unicode decimal digit to ASCII and drop separators and invisible characters.
-
-    Letters and other symbols are kept so validation can say they are there.
-    """
+def _normalise_once(text: str) -> str:
     out: list[str] = []
     for ch in _IGNORABLE.sub("", unicodedata.normalize("NFKC", text)):
         if ch.isdecimal():
             out.append(str(unicodedata.decimal(ch)))
-        elif unicodedata.category(ch) in ("Cf", "Zs", "Cc"):
+        elif unicodedata.category(ch) in ("Cf", "Zs", "Zl", "Zp", "Cc"):
             continue
         else:
             out.append(ch)
     return "".join(out)
+
+
+def normalise(text: str) -> str:
+    """Map every Unicode decimal digit to ASCII and drop separators and invisible characters.
+
+    Letters and other symbols are kept so validation can say they are there. Normalising twice
+    gives the same result as normalising once.
+    """
+    result = _normalise_once(text)
+    # Dropping a separator can let two neighbours combine under NFKC (a letter and an accent):
+    # repeat until nothing changes (in practice at most one more round).
+    for _ in range(8):
+        again = _normalise_once(result)
+        if again == result:
+            break
+        result = again
+    return result
 
 
 def _check_digits(kind: str, text: str) -> str:
@@ -158,6 +171,10 @@ class Nik:
         return self.digits[12:]
 
     @property
+    def province_name(self) -> str:
+        return PROVINCES[self.province]
+
+    @property
     def district_name(self) -> str | None:
         if self.regency != MUSI_RAWAS:
             return None
@@ -169,21 +186,28 @@ class Nik:
 
 
 def _birth_date(digits: str, today: date) -> tuple[date, bool]:
-    day, month, yy = int(digits[6:8]), int(digits[8:10]), int(digits[10:12])
-    female = day > 40
-    if female:
-        day -= 40
+    raw_day, month, yy = int(digits[6:8]), int(digits[8:10]), int(digits[10:12])
+    female = raw_day > 40
+    day = raw_day - 40 if female else raw_day
     # Two-digit year: the most recent century that does not put the birth in the future.
     year = 2000 + yy if 2000 + yy <= today.year else 1900 + yy
-    try:
-        born = date(year, month, day)
-    except ValueError:
-        raise InvalidNumberError(
-            "nik", Problem.IMPOSSIBLE_BIRTH_DATE, day=int(digits[6:8]), month=month
-        ) from None
-    if born > today:
-        born = date(year - 100, month, day)
-    return born, female
+    for candidate in (year, year - 100):
+        try:
+            born = date(candidate, month, day)
+        except ValueError:
+            continue
+        if born <= today:
+            return born, female
+    raise InvalidNumberError(
+        "nik",
+        Problem.IMPOSSIBLE_BIRTH_DATE,
+        digits=digits[6:12],
+        raw_day=raw_day,
+        day=day,
+        month=month,
+        year=year,
+        female=female,
+    )
 
 
 def parse_nik(text: str, today: date | None = None) -> Nik:

@@ -73,7 +73,7 @@ class StatusFacts:
 
 _S = StatusFacts
 FACTS: dict[KtpStatus, StatusFacts] = {
-    KtpStatus.UNREGISTERED: _S(1, Stage.RECORDING, Actor.RESIDENT, True, False),
+    KtpStatus.UNREGISTERED: _S(1, Stage.RECORDING, Actor.RESIDENT, True, True),
     KtpStatus.BIO_CAPTURED: _S(2, Stage.RECORDING, Actor.OFFICE, False, False),
     KtpStatus.PROCESSING: _S(3, Stage.SENDING, Actor.OFFICE, False, False),
     KtpStatus.SENT_FOR_ENROLLMENT: _S(4, Stage.SENDING, Actor.CENTRAL, False, False),
@@ -112,7 +112,9 @@ _SHORT_FORMS: dict[str, KtpStatus] = {
     "DUP": KtpStatus.DUPLICATE_RECORD,
 }
 
-_SEPARATORS = re.compile(r"[\s\-_]+")
+_SEPARATORS = re.compile(r"[\s\-‐‑–—_.]+")
+# "PRINT_READY_RECORD (PRR)" as written in the office's list: the part in brackets is a comment.
+_BRACKETED = re.compile(r"\(.*?\)|\[.*?\]")
 
 
 class UnknownStatusError(ValueError):
@@ -128,31 +130,39 @@ def _canonical_spelling(text: str) -> str:
     return _SEPARATORS.sub("_", text.strip().upper()).strip("_")
 
 
+def _lookup(key: str) -> KtpStatus | None:
+    if key in KtpStatus.__members__:
+        return KtpStatus[key]
+    return _SHORT_FORMS.get(key)
+
+
 def parse_status(text: str) -> KtpStatus:
     """Read a status as staff write it: any case, spaces or hyphens for underscores, short forms.
 
-    Raises UnknownStatusError naming the closest codes when nothing matches.
+    "print ready record", "Print-Ready-Record", "PRR" and "PRINT_READY_RECORD (PRR)" all give
+    PRINT_READY_RECORD. Raises UnknownStatusError naming the closest codes when nothing matches.
     """
     key = _canonical_spelling(text)
-    if key in KtpStatus.__members__:
-        return KtpStatus[key]
-    if key in _SHORT_FORMS:
-        return _SHORT_FORMS[key]
-    raise UnknownStatusError(text, suggest_statuses(key))
+    found = _lookup(key)
+    if found is None and _BRACKETED.search(text):
+        found = _lookup(_canonical_spelling(_BRACKETED.sub(" ", text)))
+    if found is None:
+        raise UnknownStatusError(text, suggest_statuses(key))
+    return found
 
 
 def suggest_statuses(text: str, limit: int = 3) -> list[KtpStatus]:
     """The codes closest to a mistyped spelling, best first (may be empty)."""
     key = _canonical_spelling(text)
-    candidates = list(KtpStatus.__members__) + list(_SHORT_FORMS)
     found: list[KtpStatus] = []
+    if len(key) >= 3:
+        # A fragment such as "PRINT", "DEDUP" or "FAILURE": the codes that contain it come first.
+        found = [s for s in ALL_STATUSES if key in s.value]
+    candidates = list(KtpStatus.__members__) + list(_SHORT_FORMS)
     for name in difflib.get_close_matches(key, candidates, n=limit * 2, cutoff=0.5):
         status = KtpStatus[name] if name in KtpStatus.__members__ else _SHORT_FORMS[name]
         if status not in found:
             found.append(status)
-    if not found and key:
-        # A fragment such as "PRINT" or "FAILURE": codes that contain it.
-        found = [s for s in ALL_STATUSES if key in s.value]
     return found[:limit]
 
 
