@@ -136,4 +136,15 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    (
+        40,
+        "outbox: urgent rows and failure reasons; broadcast timing",
+        """
+        ALTER TABLE outbox ADD COLUMN urgent INTEGER NOT NULL DEFAULT 0;  -- sent in quiet hours too
+        ALTER TABLE outbox ADD COLUMN fail_reason TEXT;  -- blocked, timeout, server_error, ...
+        CREATE INDEX outbox_chat ON outbox(chat_id, state);
+        ALTER TABLE broadcasts ADD COLUMN send_now INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE broadcasts ADD COLUMN finished_at TEXT;
+        """,
+    ),
 ]

@@ -1,0 +1,203 @@
+"""The outbox table: queued messages, claiming due rows, marking them sent/failed, figures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from bot.storage.db import utc_iso
+
+KIND_STATUS = "status"
+KIND_BROADCAST = "broadcast"
+
+PENDING = "pending"
+SENT = "sent"
+FAILED = "failed"
+CANCELLED = "cancelled"
+
+#: fail_reason values (short codes; the CLI and summaries turn them into words).
+REASON_BLOCKED = "blocked"  # 403: the chat blocked the bot / removed it from the group
+REASON_TIMEOUT = "timeout"
+REASON_SERVER = "server_error"  # 5xx and other network failures
+REASON_BAD_REQUEST = "bad_request"  # Telegram refused the message itself
+REASON_ERROR = "error"  # anything else
+
+
+@dataclass(frozen=True, slots=True)
+class Subscriber:
+    chat_id: int
+    label: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class DueRow:
+    id: int
+    kind: str
+    chat_id: int
+    chat_type: str
+    text: str
+    broadcast_id: int | None
+    attempts: int
+
+
+async def reachable_subscribers(conn: aiosqlite.Connection, record_id: int) -> list[Subscriber]:
+    """Chats with an active subscription to the record that have not blocked the bot."""
+    sql = (
+        "SELECT s.chat_id, s.label FROM subscriptions s JOIN chats c ON c.chat_id = s.chat_id"
+        " WHERE s.record_id = ? AND s.active = 1 AND c.reachable = 1 ORDER BY s.chat_id"
+    )
+    async with conn.execute(sql, (record_id,)) as cur:
+        return [Subscriber(r[0], r[1]) for r in await cur.fetchall()]
+
+
+async def insert(
+    conn: aiosqlite.Connection,
+    *,
+    kind: str,
+    chat_id: int,
+    text: str,
+    dedup_key: str,
+    now: datetime,
+    not_before: datetime | None = None,
+    broadcast_id: int | None = None,
+    urgent: bool = False,
+) -> bool:
+    """Queue one message (caller's transaction); False when its dedup_key is already queued."""
+    stamp = utc_iso(now)
+    cur = await conn.execute(
+        "INSERT OR IGNORE INTO outbox (kind, chat_id, text, dedup_key, broadcast_id, created_at,"
+        " not_before, urgent) VALUES (?,?,?,?,?,?,?,?)",
+        (
+            kind,
+            chat_id,
+            text,
+            dedup_key,
+            broadcast_id,
+            stamp,
+            utc_iso(not_before or now),
+            int(urgent),
+        ),
+    )
+    return cur.rowcount > 0
+
+
+async def claim_due(
+    conn: aiosqlite.Connection,
+    *,
+    now: datetime,
+    quiet: bool,
+    limit: int,
+    exclude_ids: set[int],
+) -> list[DueRow]:
+    """The oldest due pending row of each chat (personal notifications before broadcasts).
+
+    One row per chat keeps a chat's messages in order and lets the caller space them; rows in
+    `exclude_ids` (already being sent by the caller) are skipped. Inside quiet hours only urgent
+    rows are due.
+    """
+    quiet_clause = " AND urgent = 1" if quiet else ""
+    sql = (
+        "SELECT o.id, o.kind, o.chat_id, COALESCE(c.chat_type, 'private') AS chat_type, o.text,"
+        " o.broadcast_id, o.attempts FROM outbox o LEFT JOIN chats c ON c.chat_id = o.chat_id"
+        " WHERE o.id IN (SELECT MIN(id) FROM outbox WHERE state = 'pending' AND not_before <= ?"
+        f"{quiet_clause} GROUP BY chat_id)"
+        " ORDER BY o.kind = 'broadcast', o.id LIMIT ?"
+    )
+    async with conn.execute(sql, (utc_iso(now), limit + len(exclude_ids))) as cur:
+        rows = await cur.fetchall()
+    due = [
+        DueRow(
+            id=r["id"],
+            kind=r["kind"],
+            chat_id=r["chat_id"],
+            chat_type=r["chat_type"],
+            text=r["text"],
+            broadcast_id=r["broadcast_id"],
+            attempts=r["attempts"],
+        )
+        for r in rows
+        if r["id"] not in exclude_ids
+    ]
+    return due[:limit]
+
+
+async def mark_sent(conn: aiosqlite.Connection, row_id: int, now: datetime) -> None:
+    await conn.execute(
+        "UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1"
+        " WHERE id = ? AND state = 'pending'",
+        (utc_iso(now), row_id),
+    )
+
+
+async def reschedule(
+    conn: aiosqlite.Connection, row_id: int, *, not_before: datetime, error: str
+) -> None:
+    """A failed attempt that will be tried again at `not_before`."""
+    await conn.execute(
+        "UPDATE outbox SET attempts = attempts + 1, not_before = ?, last_error = ?"
+        " WHERE id = ? AND state = 'pending'",
+        (utc_iso(not_before), error[:500], row_id),
+    )
+
+
+async def mark_failed(conn: aiosqlite.Connection, row_id: int, *, reason: str, error: str) -> None:
+    await conn.execute(
+        "UPDATE outbox SET state = 'failed', attempts = attempts + 1, fail_reason = ?,"
+        " last_error = ? WHERE id = ? AND state = 'pending'",
+        (reason, error[:500], row_id),
+    )
+
+
+async def block_chat(conn: aiosqlite.Connection, chat_id: int, *, error: str) -> int:
+    """The chat blocked the bot: unreachable, subscriptions off, its pending rows failed.
+
+    Returns the number of pending rows failed as 'blocked'.
+    """
+    await conn.execute("UPDATE chats SET reachable = 0 WHERE chat_id = ?", (chat_id,))
+    await conn.execute("UPDATE subscriptions SET active = 0 WHERE chat_id = ?", (chat_id,))
+    cur = await conn.execute(
+        "UPDATE outbox SET state = 'failed', fail_reason = ?, last_error = ?"
+        " WHERE chat_id = ? AND state = 'pending'",
+        (REASON_BLOCKED, error[:500], chat_id),
+    )
+    return cur.rowcount
+
+
+async def has_due_or_pending(conn: aiosqlite.Connection, *, now: datetime, quiet: bool) -> bool:
+    quiet_clause = " AND urgent = 1" if quiet else ""
+    sql = (
+        "SELECT 1 FROM outbox WHERE state = 'pending' AND not_before <= ?"
+        f"{quiet_clause} LIMIT 1"
+    )
+    async with conn.execute(sql, (utc_iso(now),)) as cur:
+        return await cur.fetchone() is not None
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxFigures:
+    """Counts of outbox rows: kind -> state -> count, and kind -> fail reason -> count."""
+
+    by_state: dict[str, dict[str, int]]
+    failed_by_reason: dict[str, dict[str, int]]
+    next_due: str | None  # not_before of the earliest pending row (UTC ISO)
+
+
+async def figures(conn: aiosqlite.Connection) -> OutboxFigures:
+    by_state: dict[str, dict[str, int]] = {}
+    async with conn.execute(
+        "SELECT kind, state, COUNT(*) FROM outbox GROUP BY kind, state ORDER BY kind, state"
+    ) as cur:
+        for kind, state, count in await cur.fetchall():
+            by_state.setdefault(kind, {})[state] = count
+    failed: dict[str, dict[str, int]] = {}
+    async with conn.execute(
+        "SELECT kind, COALESCE(fail_reason, 'error'), COUNT(*) FROM outbox"
+        " WHERE state = 'failed' GROUP BY 1, 2 ORDER BY 1, 3 DESC"
+    ) as cur:
+        for kind, reason, count in await cur.fetchall():
+            failed.setdefault(kind, {})[reason] = count
+    async with conn.execute("SELECT MIN(not_before) FROM outbox WHERE state = 'pending'") as cur:
+        row = await cur.fetchone()
+    return OutboxFigures(by_state=by_state, failed_by_reason=failed, next_due=row[0])
