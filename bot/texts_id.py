@@ -6,15 +6,18 @@ reasons, general (start/help), residents, staff, import, notifications and broad
 
 from __future__ import annotations
 
+import calendar
 import html
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
 
+from bot.nik import InvalidNumberError, Problem
 from bot.office import OfficeInfo
-from bot.states import KtpStatus
+from bot.states import ALL_STATUSES, STAGE_ORDER, Actor, KtpStatus, Stage, UnknownStatusError
 
 # --- formatting -------------------------------------------------------------------------------
 
@@ -92,6 +95,451 @@ def format_duration(delta: timedelta) -> str:
 
 
 # --- statuses and NIK reasons -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StatusText:
+    """What a resident reads about one status, in five short parts."""
+
+    title: str  # a few words, shown in bold above the rest
+    meaning: str  # what is happening to the data now
+    why_slow: str  # why this step can take long
+    who_acts: str  # who is handling it now
+    what_to_do: str  # what the resident should do, and what to bring when they must come
+
+
+# Things residents bring to the office, named the same way everywhere.
+_BRING_KK = "Kartu Keluarga (KK) asli"
+_BRING_PROOF = "KTP lama atau surat keterangan (suket) atau bukti perekaman"
+_WAIT = "Tidak perlu datang, tunggu kabar."
+
+STATUS_TEXTS: dict[KtpStatus, StatusText] = {
+    KtpStatus.UNREGISTERED: StatusText(
+        title="Belum direkam",
+        meaning=(
+            "Data KTP-el Anda belum direkam. Artinya foto, sidik jari, mata dan tanda tangan"
+            " Anda belum diambil oleh petugas."
+        ),
+        why_slow=(
+            "KTP-el baru bisa dibuat setelah Anda direkam. Selama belum direkam,"
+            " prosesnya belum mulai sama sekali."
+        ),
+        who_acts="Anda sendiri. Prosesnya mulai setelah Anda datang untuk direkam.",
+        what_to_do=(
+            "Datang ke kantor Disdukcapil Musi Rawas, atau ikut perekaman keliling di desa"
+            f" atau kecamatan Anda. Bawa {_BRING_KK}. Perekaman bisa dilakukan jika Anda sudah"
+            " berumur 17 tahun, atau sudah atau pernah menikah. Layanan ini gratis."
+        ),
+    ),
+    KtpStatus.BIO_CAPTURED: StatusText(
+        title="Sudah direkam",
+        meaning=(
+            "Foto, sidik jari, mata dan tanda tangan Anda sudah diambil. Data ini masih ada"
+            " di komputer Disdukcapil Musi Rawas dan belum dikirim ke pusat."
+        ),
+        why_slow=(
+            "Langkah ini biasanya cepat, hanya beberapa hari. Data Anda menunggu giliran"
+            " untuk disiapkan dan dikirim."
+        ),
+        who_acts="Petugas Disdukcapil Musi Rawas.",
+        what_to_do=(
+            f"{_WAIT} Simpan baik-baik surat keterangan atau bukti perekaman yang Anda terima."
+        ),
+    ),
+    KtpStatus.PROCESSING: StatusText(
+        title="Disiapkan untuk dikirim",
+        meaning=(
+            "Data rekaman Anda sedang dikemas supaya bisa dikirim ke pusat data"
+            " Kementerian Dalam Negeri di Jakarta."
+        ),
+        why_slow=(
+            "Biasanya cepat. Kalau agak lama, itu karena banyak data lain yang disiapkan"
+            " pada waktu yang sama."
+        ),
+        who_acts="Petugas dan komputer Disdukcapil Musi Rawas.",
+        what_to_do=f"{_WAIT} Pada langkah ini Anda tidak perlu melakukan apa-apa.",
+    ),
+    KtpStatus.SENT_FOR_ENROLLMENT: StatusText(
+        title="Dikirim ke pusat",
+        meaning=(
+            "Data Anda sudah dikirim dari Musi Rawas. Sekarang data itu antre untuk masuk"
+            " ke pusat data di Jakarta."
+        ),
+        why_slow=(
+            "Lamanya tidak bisa dipastikan: bisa 3 hari, seminggu, tiga minggu, atau lebih."
+            " Ini tergantung jaringan internet ke pusat dan banyaknya data dari seluruh"
+            " Indonesia yang masuk bersamaan."
+        ),
+        who_acts=(
+            "Pusat data di Jakarta. Disdukcapil Musi Rawas hanya bisa memantau kapan data"
+            " Anda masuk."
+        ),
+        what_to_do=f"{_WAIT} Datang ke kantor tidak membuat data Anda lebih cepat masuk.",
+    ),
+    KtpStatus.RECEIVED_AT_CENTRAL: StatusText(
+        title="Sudah diterima di pusat",
+        meaning=(
+            "Data Anda sudah sampai di pusat data di Jakarta. Sebentar lagi data itu diperiksa."
+        ),
+        why_slow=(
+            "Di pusat, data Anda diperiksa bersama data dari seluruh Indonesia."
+            " Antrean pemeriksaannya panjang."
+        ),
+        who_acts="Pusat data Kementerian Dalam Negeri di Jakarta.",
+        what_to_do=f"{_WAIT} Kami beri tahu jika ada yang perlu Anda lakukan.",
+    ),
+    KtpStatus.ENROLL_FAILURE_AT_CENTRAL: StatusText(
+        title="Rekaman kurang jelas di pusat",
+        meaning=(
+            "Pusat sudah memeriksa sidik jari dan mata Anda, tetapi hasil rekamannya tidak"
+            " lengkap atau tidak bisa dibaca."
+        ),
+        why_slow=(
+            "Pusat harus memeriksa lagi atau meminta data dikirim ulang. Itu menambah waktu."
+        ),
+        who_acts="Pusat data di Jakarta.",
+        what_to_do=(
+            f"Untuk sekarang tidak perlu datang. Jika ternyata Anda harus direkam ulang,"
+            f" petugas akan memberi tahu. Siapkan {_BRING_KK} dan {_BRING_PROOF}."
+        ),
+    ),
+    KtpStatus.SEARCH_FAILURE_AT_CENTRAL: StatusText(
+        title="Pencarian data di pusat gagal",
+        meaning=(
+            "Komputer pusat gagal mencari dan mencocokkan data Anda. Ini gangguan di"
+            " sistem pusat, bukan kesalahan Anda."
+        ),
+        why_slow=(
+            "Pencarian harus diulang. Kapan diulang diatur oleh pusat, jadi waktunya tidak pasti."
+        ),
+        who_acts="Pusat data di Jakarta. Petugas di Musi Rawas ikut memantau.",
+        what_to_do=f"{_WAIT} Data rekaman Anda tetap tersimpan dan tidak hilang.",
+    ),
+    KtpStatus.ENROLL_FAILURE_AT_REGIONAL: StatusText(
+        title="Belum bisa dikirim dari Musi Rawas",
+        meaning=(
+            "Data Anda gagal dikirim dari Musi Rawas ke pusat. Biasanya karena ada yang salah"
+            " di data perekaman, misalnya kode wilayah, atau rekaman sidik jari dan mata"
+            " kurang lengkap."
+        ),
+        why_slow="Petugas harus membetulkan data itu dulu, baru bisa mengirimnya lagi.",
+        who_acts="Petugas Disdukcapil Musi Rawas.",
+        what_to_do=(
+            f"{_WAIT} Jika Anda harus direkam ulang, petugas akan menghubungi Anda."
+            f" Untuk itu siapkan {_BRING_KK} dan {_BRING_PROOF}."
+        ),
+    ),
+    KtpStatus.PACKET_RETRY: StatusText(
+        title="Dikirim ulang ke pusat",
+        meaning="Kiriman data Anda ke pusat belum berhasil, jadi data dikirim sekali lagi.",
+        why_slow=(
+            "Data Anda ikut antre lagi untuk masuk ke pusat. Lamanya tergantung jaringan"
+            " internet dan ramainya kiriman dari daerah lain."
+        ),
+        who_acts="Pusat data di Jakarta, yang menerima kiriman ulang ini.",
+        what_to_do=f"{_WAIT} Pengiriman ulang berjalan sendiri, tanpa perlu Anda urus.",
+    ),
+    KtpStatus.SENT_FOR_DEDUP: StatusText(
+        title="Diperiksa supaya tidak ganda",
+        meaning=(
+            "Pusat sedang mencocokkan sidik jari dan mata Anda dengan data semua penduduk"
+            " Indonesia. Tujuannya memastikan satu orang hanya punya satu data dan satu NIK."
+        ),
+        why_slow=(
+            "Data pembandingnya sangat banyak, dari seluruh Indonesia. Karena itu pemeriksaan"
+            " ini bisa lama."
+        ),
+        who_acts="Pusat data di Jakarta, yang melakukan pencocokan.",
+        what_to_do=f"{_WAIT} Jika hasilnya baik, data Anda akan siap dicetak.",
+    ),
+    KtpStatus.DUPLICATE_RECORD: StatusText(
+        title="Data ganda (DR)",
+        meaning=(
+            "Pusat menemukan sidik jari atau mata Anda juga tercatat dengan NIK lain. Jadi"
+            " satu orang tercatat lebih dari satu kali. Petugas menyebutnya DR, artinya"
+            " data ganda."
+        ),
+        why_slow=(
+            "Kartu tidak bisa dicetak sampai data ganda ini dibereskan. Data yang salah harus"
+            " dihapus di pusat, dan itu perlu diurus dulu oleh Disdukcapil bersama Anda."
+        ),
+        who_acts="Anda dan petugas Disdukcapil Musi Rawas, bersama-sama.",
+        what_to_do=(
+            f"Datang ke kantor Disdukcapil Musi Rawas. Bawa {_BRING_KK} dan {_BRING_PROOF}."
+            " Beri tahu petugas jika Anda pernah punya NIK lain atau pernah direkam di"
+            " daerah lain. Petugas akan memeriksa sidik jari Anda lagi atau merekam ulang."
+        ),
+    ),
+    KtpStatus.ADJUDICATE_RECORD: StatusText(
+        title="Sidik jari mirip data lain",
+        meaning=(
+            "Sidik jari Anda mirip dengan sidik jari di data lain. Sekarang sedang diputuskan"
+            " apakah itu orang yang sama atau orang yang berbeda."
+        ),
+        why_slow=(
+            "Keputusan ini harus diperiksa dengan teliti. Sampai ada keputusan, kartu belum"
+            " bisa dicetak."
+        ),
+        who_acts="Anda dan petugas Disdukcapil Musi Rawas, dengan keputusan dari pusat.",
+        what_to_do=(
+            f"Datang ke kantor Disdukcapil Musi Rawas untuk cek sidik jari ulang. Bawa"
+            f" {_BRING_KK} dan {_BRING_PROOF}. Usahakan jari Anda bersih dan tidak luka"
+            " saat datang."
+        ),
+    ),
+    KtpStatus.REQUEST_VALIDATION: StatusText(
+        title="Data perlu dicocokkan",
+        meaning=(
+            "Pusat menemukan data Anda tidak cocok satu sama lain. Contohnya, menurut NIK"
+            " Anda laki-laki, tetapi fotonya perempuan. Pusat meminta Disdukcapil Musi Rawas"
+            " memastikan mana yang benar."
+        ),
+        why_slow="Kartu baru bisa dicetak setelah data dibetulkan dan diperiksa lagi.",
+        who_acts="Petugas Disdukcapil Musi Rawas, dengan bantuan Anda.",
+        what_to_do=(
+            f"Datang ke kantor Disdukcapil Musi Rawas. Bawa {_BRING_KK}, akta kelahiran"
+            f" (jika ada), dan {_BRING_PROOF}. Petugas akan mencocokkan data Anda dan,"
+            " jika perlu, merekam ulang."
+        ),
+    ),
+    KtpStatus.PRINT_READY_RECORD: StatusText(
+        title="Siap cetak (PRR)",
+        meaning=(
+            "Data Anda sudah lolos semua pemeriksaan di pusat: sudah pasti hanya ada satu"
+            " data atas nama Anda. Sekarang data menunggu giliran dicetak di Musi Rawas."
+            " Petugas menyebutnya PRR, artinya siap cetak."
+        ),
+        why_slow=(
+            "Mencetaknya sendiri cepat. Yang lama adalah menunggu blanko, yaitu kartu kosong"
+            " untuk KTP-el. Blanko dikirim oleh pemerintah pusat, hanya beberapa ribu sekali"
+            " kirim, padahal yang antre bisa lebih dari sepuluh ribu orang. Pita tinta, lapisan"
+            " kartu dan mesin cetak juga kadang kurang."
+        ),
+        who_acts="Disdukcapil Musi Rawas, yang mencetak kartu menurut urutan antrean.",
+        what_to_do=f"{_WAIT} Datang lebih awal tidak membuat antrean Anda lebih cepat.",
+    ),
+    KtpStatus.SENT_FOR_CARD_PRINTING: StatusText(
+        title="Sedang dicetak",
+        meaning="KTP-el Anda sedang dicetak di kantor Disdukcapil Musi Rawas.",
+        why_slow=(
+            "Biasanya hanya sebentar. Bisa tertunda jika mesin cetak rusak atau pita tinta dan"
+            " lapisan kartu habis."
+        ),
+        who_acts="Petugas cetak Disdukcapil Musi Rawas.",
+        what_to_do=f"{_WAIT} Kartu belum bisa diambil sebelum selesai dicetak.",
+    ),
+    KtpStatus.CARD_PRINTED: StatusText(
+        title="Sudah dicetak, silakan ambil",
+        meaning="KTP-el Anda sudah jadi dan bisa diambil.",
+        why_slow="Tidak ada lagi yang ditunggu dari kantor. Kartu tinggal Anda ambil.",
+        who_acts="Anda: kartu menunggu Anda ambil.",
+        what_to_do=(
+            "Ambil KTP-el di kantor Disdukcapil Musi Rawas pada jam kerja. Bawa"
+            f" {_BRING_PROOF}, dan {_BRING_KK}. Sebaiknya ambil sendiri, karena kartu"
+            " diaktifkan dengan sidik jari Anda."
+        ),
+    ),
+    KtpStatus.CARD_SHIPPED: StatusText(
+        title="Dikirim ke tempat pengambilan",
+        meaning=(
+            "KTP-el Anda sudah jadi dan sudah dikirim ke tempat pengambilan, misalnya kantor"
+            " kecamatan."
+        ),
+        why_slow="Kartu perlu beberapa hari untuk sampai dan diterima petugas di sana.",
+        who_acts="Petugas Disdukcapil Musi Rawas, yang mengantar kartu.",
+        what_to_do=(
+            "Tunggu beberapa hari, lalu ambil di tempat pengambilan. Tanyakan tempatnya di"
+            f" kantor kecamatan atau desa. Bawa {_BRING_PROOF}, dan {_BRING_KK}."
+        ),
+    ),
+    KtpStatus.CARD_ISSUED: StatusText(
+        title="Sudah diterima",
+        meaning=(
+            "KTP-el sudah diserahkan kepada Anda dan sudah diaktifkan dengan sidik jari Anda."
+            " Semua langkah selesai."
+        ),
+        why_slow="Tidak ada: KTP-el sudah di tangan Anda.",
+        who_acts="Tidak ada lagi. Semua sudah selesai.",
+        what_to_do=(
+            "Tidak ada yang perlu dilakukan. Simpan KTP-el baik-baik. Jika hilang atau rusak,"
+            f" datang ke Disdukcapil dengan {_BRING_KK}, dan surat kehilangan dari polisi"
+            " jika kartu hilang."
+        ),
+    ),
+}
+
+#: Short names of the stages, for the journey line and staff figures.
+STAGE_NAMES: dict[Stage, str] = {
+    Stage.RECORDING: "Rekam",
+    Stage.SENDING: "Kirim",
+    Stage.CENTRAL: "Pusat",
+    Stage.PROBLEM: "Perlu dicek",
+    Stage.PRINTING: "Cetak",
+    Stage.DONE: "Selesai",
+}
+
+#: Who acts now, in a few words.
+ACTOR_NAMES: dict[Actor, str] = {
+    Actor.RESIDENT: "Warga (Anda)",
+    Actor.OFFICE: "Disdukcapil Musi Rawas",
+    Actor.CENTRAL: "Pusat data Kemendagri di Jakarta",
+    Actor.RESIDENT_AND_OFFICE: "Warga bersama Disdukcapil Musi Rawas",
+    Actor.NOBODY: "Tidak ada, sudah selesai",
+}
+
+_DONE_MARK, _NOW_MARK, _TODO_MARK, _PROBLEM_MARK = "✅", "🔄", "⬜", "⚠️"
+_YOUR_TURN_MARK = "👉"
+
+
+def stage_track(status: KtpStatus) -> str:
+    """The journey on one short line: "✅ Rekam › ✅ Kirim › 🔄 Pusat › ⬜ Cetak › ⬜ Selesai".
+
+    A problem (data ganda, sidik jari mirip, perlu dicocokkan) shows as ⚠️ at the central
+    step; a step where the resident must come shows as 👉; a finished card is all ✅.
+    """
+    facts = status.facts
+    stage = Stage.CENTRAL if facts.stage is Stage.PROBLEM else facts.stage
+    now = STAGE_ORDER.index(stage)
+    marks: list[str] = []
+    for i, step in enumerate(STAGE_ORDER):
+        if i < now or status is KtpStatus.CARD_ISSUED:
+            mark = _DONE_MARK
+        elif i > now:
+            mark = _TODO_MARK
+        elif facts.stage is Stage.PROBLEM:
+            mark = _PROBLEM_MARK
+        elif facts.resident_must_come:
+            mark = _YOUR_TURN_MARK
+        else:
+            mark = _NOW_MARK
+        marks.append(f"{mark} {STAGE_NAMES[step]}")
+    return " › ".join(marks)
+
+
+def _shown(text: object, limit: int = 40) -> str:
+    """Something a person typed, shortened and made safe inside an HTML message."""
+    value = str(text)
+    if len(value) > limit:
+        value = value[: limit - 1] + "…"
+    return html.escape(value, quote=False)
+
+
+_LOOKALIKE_DIGITS = {"O": "0", "o": "0", "D": "0", "I": "1", "l": "1", "i": "1", "S": "5"}
+_MONTHS_FULL = babel_dates.get_month_names("wide", locale=LOCALE)
+
+
+def _impossible_birth_date(detail: dict[str, object]) -> str:
+    raw_day = int(str(detail.get("raw_day", detail.get("day", 0))))
+    day = int(str(detail.get("day", raw_day)))
+    month = int(str(detail.get("month", 0)))
+    year = detail.get("year")
+    digits = detail.get("digits")
+    where = f"Angka ke-7 sampai ke-12 NIK ({digits})" if digits else "Angka ke-7 sampai ke-12 NIK"
+    intro = f"{where} adalah tanggal lahir, tetapi tanggal itu tidak mungkin:"
+    rule = (
+        "Untuk laki-laki tanggalnya 01 sampai 31; untuk perempuan tanggal lahir ditambah 40,"
+        " jadi 41 sampai 71."
+    )
+    if not 1 <= month <= 12:
+        return f"{intro} bulan {month:02d} tidak ada, bulan hanya 01 sampai 12."
+    if raw_day == 0 or 31 < raw_day <= 40 or raw_day > 71:
+        return f"{intro} tanggal {raw_day:02d} tidak ada. {rule}"
+    woman = f" ({raw_day} dikurangi 40 untuk perempuan)"
+    woman = woman if raw_day > 40 else ""
+    month_name = _MONTHS_FULL[month]
+    if month == 2 and day == 29 and year:
+        return (
+            f"{intro} tanggal 29 Februari{woman} tidak ada pada tahun {year},"
+            " karena tahun itu bukan tahun kabisat."
+        )
+    last_day = calendar.monthrange(2000, month)[1]  # 2000 is a leap year: Februari has 29
+    return (
+        f"{intro} tanggal {day} {month_name}{woman} tidak ada, karena {month_name} hanya"
+        f" sampai tanggal {last_day}."
+    )
+
+
+def nik_problem(err: InvalidNumberError) -> str:
+    """One sentence (or two) that says exactly what is wrong with a NIK or Nomor KK."""
+    is_nik = err.kind == "nik"
+    name = "NIK" if is_nik else "Nomor KK"
+    detail = err.detail
+    match err.problem:
+        case Problem.EMPTY:
+            if is_nik:
+                return "NIK belum ada. Ketik 16 angka NIK yang tertulis di KTP atau Kartu Keluarga."
+            return "Nomor KK belum ada. Ketik 16 angka di bagian atas Kartu Keluarga Anda."
+        case Problem.NOT_DIGITS:
+            found = str(detail.get("characters", ""))
+            letters = [c for c in found if c.isalpha()]
+            if letters and len(letters) == len(found):
+                what = "huruf"
+            elif letters:
+                what = "huruf atau tanda"
+            else:
+                what = "tanda"
+            shown = ", ".join(f"<b>{_shown(c)}</b>" for c in found) or "?"
+            text = f"{name} hanya berisi angka, tetapi yang Anda kirim berisi {what}: {shown}."
+            hints = [
+                f"{c} mungkin maksudnya angka {_LOOKALIKE_DIGITS[c]}"
+                for c in found
+                if c in _LOOKALIKE_DIGITS
+            ]
+            if hints:
+                text += " Huruf " + "; huruf ".join(hints) + "."
+            return text
+        case Problem.WRONG_LENGTH:
+            length = int(str(detail.get("length", 0)))
+            text = f"{name} harus 16 angka, yang Anda kirim {format_number(length)} angka."
+            if length == 32:
+                text += " Jika itu NIK dan Nomor KK, beri spasi di antara keduanya."
+            elif length < 16:
+                text += " Mungkin ada angka yang terlewat."
+            else:
+                text += " Mungkin ada angka yang terketik dua kali."
+            return text
+        case Problem.UNKNOWN_PROVINCE:
+            code = _shown(detail.get("province", ""))
+            where = "yang tertulis di KTP" if is_nik else "di bagian atas Kartu Keluarga"
+            return (
+                f"Dua angka pertama {name} ({code}) bukan kode provinsi di Indonesia."
+                f" Untuk Sumatera Selatan, angka awalnya 16. Periksa lagi angka {where}."
+            )
+        case Problem.ZERO_REGION:
+            return (
+                f"Angka ke-3 dan ke-4 {name} adalah 00, padahal itu kode kabupaten atau kota"
+                " dan tidak pernah 00. Untuk Musi Rawas, angka awalnya 1605."
+            )
+        case Problem.IMPOSSIBLE_BIRTH_DATE:
+            return _impossible_birth_date(detail)
+        case Problem.ZERO_SERIAL:
+            if is_nik:
+                return (
+                    "Empat angka terakhir NIK adalah 0000. Nomor urut NIK selalu mulai dari"
+                    " 0001, jadi NIK ini tidak mungkin benar."
+                )
+            return (
+                "Empat angka terakhir Nomor KK adalah 0000. Nomor urut KK selalu mulai dari"
+                " 0001, jadi Nomor KK ini tidak mungkin benar."
+            )
+    return f"{name} ini tidak bisa dipakai. Periksa lagi angkanya."
+
+
+def status_reason(err: UnknownStatusError) -> str:
+    """For staff: an unknown status spelling and the closest codes."""
+    given = err.given.strip()
+    text = f"Status '{_shown(given)}' tidak dikenal." if given else "Status belum ditulis."
+    if err.suggestions:
+        return text + " Mungkin maksud Anda: " + ", ".join(s.value for s in err.suggestions) + "."
+    return text + " Tulis salah satu kode status, misalnya PRINT_READY_RECORD (boleh PRR)."
+
+
+#: For staff help: every code in journey order with its title, and the short forms accepted.
+STATUS_CODES_HELP: str = (
+    "\n".join(f"{s.order}. {s.value} — {STATUS_TEXTS[s].title}" for s in ALL_STATUSES)
+    + "\nSingkatan: PRR = PRINT_READY_RECORD, SFE = SENT_FOR_ENROLLMENT, DR/DUP = DUPLICATE_RECORD."
+)
+
 
 # --- general: start, help, errors -------------------------------------------------------------
 
