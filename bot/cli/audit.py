@@ -1,0 +1,57 @@
+"""`audit [--since YYYY-MM-DD]`: print the audit log (staff changes and refused attempts)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from datetime import date, datetime, time
+
+from bot import texts_id
+from bot.config import ConfigError, Settings, load_settings
+from bot.storage import Database
+from bot.storage import audit as audit_store
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "audit",
+        help="tampilkan log audit petugas",
+        description="Tampilkan log audit: setiap perubahan oleh petugas dan setiap percobaan"
+        " yang ditolak, urut dari yang terlama.",
+    )
+    p.add_argument(
+        "--since",
+        metavar="TANGGAL",
+        help="hanya sejak tanggal ini (YYYY-MM-DD, waktu kantor)",
+    )
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"Konfigurasi salah: {exc}")
+        return 2
+    since: datetime | None = None
+    if args.since:
+        try:
+            day = date.fromisoformat(args.since.strip())
+        except ValueError:
+            print(f"Tanggal tidak dikenali: {args.since!r}. Tulis seperti 2026-11-01.")
+            return 2
+        since = datetime.combine(day, time(0), tzinfo=settings.tz)
+    if not settings.db_path.exists():
+        print(f"Basis data tidak ditemukan: {settings.db_path}")
+        return 1
+    return asyncio.run(_run(settings, since))
+
+
+async def _run(settings: Settings, since: datetime | None) -> int:
+    db = await Database.open(settings.db_path)
+    try:
+        rows = await audit_store.entries(db.conn, since=since)
+    finally:
+        await db.close()
+    print(texts_id.audit_table(rows, settings.timezone))
+    return 0

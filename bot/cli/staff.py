@@ -1,0 +1,64 @@
+"""`staff add ID --role admin|petugas`, `staff remove ID`, `staff list`: staff from the shell."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+from bot import texts_id
+from bot.clock import Clock
+from bot.config import ConfigError, Settings, load_settings
+from bot.roles import Role, StaffChangeError, StaffRoles
+from bot.storage import Database
+
+CLI_DETAIL = "cli"
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "staff",
+        help="kelola petugas dan admin bot",
+        description="Tambah, hapus, atau lihat petugas dan admin bot (dicatat di log audit).",
+    )
+    actions = p.add_subparsers(dest="action", metavar="AKSI", required=True)
+    add = actions.add_parser("add", help="tambah petugas atau ubah perannya")
+    add.add_argument("user_id", type=int, metavar="ID", help="ID pengguna Telegram (angka)")
+    add.add_argument(
+        "--role", choices=[r.value for r in Role], default=Role.PETUGAS.value, help="peran"
+    )
+    remove = actions.add_parser("remove", help="hapus petugas")
+    remove.add_argument("user_id", type=int, metavar="ID", help="ID pengguna Telegram (angka)")
+    actions.add_parser("list", help="daftar petugas dan admin")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"Konfigurasi salah: {exc}")
+        return 2
+    return asyncio.run(_run(settings, args))
+
+
+async def _run(settings: Settings, args: argparse.Namespace) -> int:
+    db = await Database.open(settings.db_path)
+    try:
+        roles = StaffRoles(db, settings.admin_ids, Clock())
+        if args.action == "list":
+            print(texts_id.staff_list_plain(await roles.members(), settings.timezone))
+            return 0
+        try:
+            if args.action == "add":
+                change = await roles.set_role(
+                    actor_id=None, user_id=args.user_id, role=Role(args.role), detail=CLI_DETAIL
+                )
+            else:
+                change = await roles.remove(actor_id=None, user_id=args.user_id, detail=CLI_DETAIL)
+        except StaffChangeError as exc:
+            print(texts_id.staff_refusal(exc.reason, exc.user_id))
+            return 1
+        print(texts_id.staff_changed(change))
+        return 0
+    finally:
+        await db.close()

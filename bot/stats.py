@@ -1,0 +1,196 @@
+"""The figures behind /statistik (backlog, districts, waits, chats, delivery) and their chart."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from bot.nik import MUSI_RAWAS, MUSI_RAWAS_DISTRICTS
+from bot.services import Services
+from bot.states import ALL_STATUSES, KtpStatus, Stage
+from bot.storage import settings as settings_store
+from bot.storage import stats as stats_store
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+#: Stages in the order the chart and the text show them (PROBLEM beside CENTRAL).
+STAGES: tuple[Stage, ...] = (
+    Stage.RECORDING,
+    Stage.SENDING,
+    Stage.CENTRAL,
+    Stage.PROBLEM,
+    Stage.PRINTING,
+    Stage.DONE,
+)
+OUTSIDE = "luar"  # district key for records registered outside Musi Rawas
+DELIVERY_WINDOW = timedelta(days=7)
+
+
+@dataclass(frozen=True, slots=True)
+class Statistics:
+    """A snapshot of the data for staff, taken at `taken_at`."""
+
+    taken_at: datetime
+    total: int
+    by_status: dict[KtpStatus, int]
+    by_stage: dict[Stage, int]
+    prr_backlog: int
+    blanko_stock: int | None  # None when nobody has set it yet
+    by_district: list[tuple[str, int]]  # (district name or OUTSIDE or a code, count), largest first
+    median_days: dict[Stage, float | None]
+    subscribed_chats: int
+    sent_7d: int
+    failed_7d: int
+    last_import: str | None = None
+
+
+def median_from_counts(counts: dict[int, int]) -> float | None:
+    """The median of a distribution given as value -> how many times it occurs."""
+    total = sum(counts.values())
+    if total == 0:
+        return None
+    values = sorted(counts)
+    lower_rank, upper_rank = (total - 1) // 2, total // 2
+
+    def at(rank: int) -> int:
+        seen = 0
+        for value in values:
+            seen += counts[value]
+            if rank < seen:
+                return value
+        return values[-1]
+
+    return (at(lower_rank) + at(upper_rank)) / 2
+
+
+def district_label(code: str) -> str:
+    """A Musi Rawas district name for a six-digit code; OUTSIDE for other regencies."""
+    if code[:4] != MUSI_RAWAS:
+        return OUTSIDE
+    return MUSI_RAWAS_DISTRICTS.get(code[4:6], code)
+
+
+def _parse_stock(text: str | None) -> int | None:
+    if text is None:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        return None
+
+
+async def gather(services: Services) -> Statistics:
+    """Count everything /statistik shows, from the database as it is now."""
+    conn = services.db.conn
+    now = services.clock.now()
+    raw_status = await stats_store.count_by_status(conn)
+    by_status = {s: raw_status.get(s.value, 0) for s in ALL_STATUSES}
+    by_stage = {stage: 0 for stage in STAGES}
+    for status, count in by_status.items():
+        by_stage[status.facts.stage] += count
+    districts: dict[str, int] = {}
+    for code, count in (await stats_store.count_by_district(conn)).items():
+        label = district_label(code)
+        districts[label] = districts.get(label, 0) + count
+    spans = await stats_store.stage_spans(conn)
+    sent, failed = await stats_store.outbox_outcomes(conn, now - DELIVERY_WINDOW)
+    stock = _parse_stock(await settings_store.get(conn, settings_store.BLANKO_STOCK))
+    return Statistics(
+        taken_at=now,
+        total=sum(by_status.values()),
+        by_status=by_status,
+        by_stage=by_stage,
+        prr_backlog=by_status[KtpStatus.PRINT_READY_RECORD],
+        blanko_stock=stock,
+        by_district=sorted(districts.items(), key=lambda kv: (-kv[1], kv[0])),
+        median_days={stage: median_from_counts(spans.get(stage, {})) for stage in STAGES},
+        subscribed_chats=await stats_store.subscribed_chats(conn),
+        sent_7d=sent,
+        failed_7d=failed,
+        last_import=await settings_store.get(conn, settings_store.LAST_IMPORT_AT),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ChartLabels:
+    """The words on the chart (from texts_id), so this module holds no sentences."""
+
+    title: str
+    stage_title: str
+    district_title: str
+    stage_names: dict[Stage, str]
+    outside: str
+    backlog_note: str
+    empty: str
+
+
+def render_chart(stats: Statistics, labels: ChartLabels) -> bytes:
+    """A tall PNG (readable on a phone): records per stage, then per district."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    from bot.texts_id import format_number
+
+    districts = stats.by_district[:12]
+    fig = Figure(figsize=(6.4, 9.6), dpi=120, layout="constrained")
+    top, bottom = fig.subplots(2, 1, height_ratios=[len(STAGES) + 1, max(len(districts), 3) + 1])
+    fig.suptitle(labels.title, fontsize=15, fontweight="bold")
+
+    stage_names = [labels.stage_names[s] for s in STAGES][::-1]
+    stage_counts = [stats.by_stage[s] for s in STAGES][::-1]
+    colours = ["#c0392b" if s == Stage.PROBLEM else "#2e86c1" for s in STAGES][::-1]
+    _bars(top, stage_names, stage_counts, colours, format_number)
+    top.set_title(labels.stage_title, fontsize=13, loc="left")
+    if stats.blanko_stock is not None or stats.prr_backlog:
+        top.text(
+            0.99,
+            0.02,
+            labels.backlog_note,
+            transform=top.transAxes,
+            ha="right",
+            va="bottom",
+            fontsize=10,
+            color="#555555",
+        )
+
+    names = [labels.outside if n == OUTSIDE else n for n, _ in districts][::-1]
+    counts = [c for _, c in districts][::-1]
+    if names:
+        _bars(bottom, names, counts, ["#17a589"] * len(names), format_number)
+    else:
+        bottom.text(0.5, 0.5, labels.empty, ha="center", va="center", fontsize=12)
+        bottom.set_axis_off()
+    bottom.set_title(labels.district_title, fontsize=13, loc="left")
+
+    out = io.BytesIO()
+    fig.savefig(out, format="png")
+    return out.getvalue()
+
+
+def _bars(
+    ax: Axes,
+    names: list[str],
+    counts: list[int],
+    colours: list[str],
+    fmt: Callable[[float], str],
+) -> None:
+    bars = ax.barh(names, counts, color=colours)
+    peak = max(counts) if counts else 0
+    ax.set_xlim(0, max(peak * 1.25, 1))
+    ax.tick_params(axis="y", labelsize=11)
+    ax.tick_params(axis="x", labelsize=9)
+    ax.spines[["top", "right"]].set_visible(False)
+    for bar, count in zip(bars, counts, strict=True):
+        ax.text(
+            bar.get_width() + peak * 0.02,
+            bar.get_y() + bar.get_height() / 2,
+            fmt(count),
+            va="center",
+            fontsize=10,
+        )

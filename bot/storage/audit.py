@@ -1,0 +1,92 @@
+"""The audit log: every staff change (who, when, what, old, new) and every refused attempt."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from bot.storage.db import utc_iso
+
+# Action names as stored (Indonesian, readable as they are in `python -m bot audit`).
+STATUS_CHANGE = "ubah_status"
+STAFF_ADD = "tambah_petugas"
+STAFF_ROLE = "ubah_peran"
+STAFF_REMOVE = "hapus_petugas"
+BLANKO = "ubah_blanko"
+OFFICE = "ubah_kantor"
+IMPORT = "impor"
+REFUSED = "ditolak"
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    id: int
+    at: str  # UTC ISO timestamp
+    actor_id: int | None
+    action: str
+    target: str | None
+    old_value: str | None
+    new_value: str | None
+    detail: str | None
+
+
+async def add(
+    conn: aiosqlite.Connection,
+    *,
+    now: datetime,
+    actor_id: int | None,
+    action: str,
+    target: str | None = None,
+    old: str | None = None,
+    new: str | None = None,
+    detail: str | None = None,
+) -> int:
+    """Write one audit row (caller's transaction); never give it a raw NIK, KK or name."""
+    cur = await conn.execute(
+        "INSERT INTO audit_log (at, actor_id, action, target, old_value, new_value, detail)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (utc_iso(now), actor_id, action, target, old, new, detail),
+    )
+    return int(cur.lastrowid)
+
+
+async def entries(
+    conn: aiosqlite.Connection,
+    *,
+    since: datetime | None = None,
+    action: str | None = None,
+    limit: int | None = None,
+) -> list[AuditEntry]:
+    """Audit rows oldest first, optionally from `since` on and of one action."""
+    where: list[str] = []
+    params: list[object] = []
+    if since is not None:
+        where.append("at >= ?")
+        params.append(utc_iso(since))
+    if action is not None:
+        where.append("action = ?")
+        params.append(action)
+    sql = "SELECT id, at, actor_id, action, target, old_value, new_value, detail FROM audit_log"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += " ORDER BY at, id"
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(limit)
+    async with conn.execute(sql, params) as cur:
+        rows = await cur.fetchall()
+    return [
+        AuditEntry(
+            id=r["id"],
+            at=r["at"],
+            actor_id=r["actor_id"],
+            action=r["action"],
+            target=r["target"],
+            old_value=r["old_value"],
+            new_value=r["new_value"],
+            detail=r["detail"],
+        )
+        for r in rows
+    ]
