@@ -543,6 +543,116 @@ STATUS_CODES_HELP: str = (
 
 # --- general: start, help, errors -------------------------------------------------------------
 
+#: Telegram menus (setMyCommands), per audience: (command, description shown in the menu).
+RESIDENT_COMMANDS: tuple[tuple[str, str], ...] = (
+    ("start", "Mulai: sambutan dan cara memakai bot"),
+    ("cek", "Cek status KTP-el dengan NIK dan nomor KK"),
+    ("langganan", "Dapat kabar otomatis saat status berubah"),
+    ("berhenti", "Berhenti menerima kabar status"),
+    ("hapusdata", "Hapus semua data Anda di bot ini"),
+    ("privasi", "Cara bot menjaga data pribadi Anda"),
+    ("bantuan", "Petunjuk singkat dan kontak kantor"),
+)
+STAFF_COMMANDS: tuple[tuple[str, str], ...] = (
+    ("status", "Lihat data dan riwayat: /status NIK"),
+    ("ubah", "Ubah status: /ubah NIK STATUS [catatan]"),
+    ("impor", "Impor CSV status dari sistem pusat"),
+    ("statistik", "Antrean, tunggakan dan angka terkini"),
+    ("siaran", "Kirim pengumuman ke warga"),
+    ("blanko", "Catat stok blanko: /blanko JUMLAH"),
+    ("cek", "Cek status KTP-el seperti warga"),
+    ("bantuan", "Petunjuk perintah petugas"),
+)
+ADMIN_COMMANDS: tuple[tuple[str, str], ...] = (
+    *STAFF_COMMANDS[:-1],
+    ("petugas", "Kelola petugas dan admin"),
+    STAFF_COMMANDS[-1],
+)
+
+
+def _command_lines(commands: tuple[tuple[str, str], ...]) -> str:
+    return "\n".join(f"/{name} — {html.escape(about)}" for name, about in commands)
+
+
+def office_contact(address: str, hours: str, contact: str) -> str:
+    """The office block shown under /start and /bantuan."""
+    return (
+        "<b>Kantor Disdukcapil Kabupaten Musi Rawas</b>\n"
+        f"Alamat: {html.escape(address)}\n"
+        f"Jam layanan: {html.escape(hours)}\n"
+        f"Kontak: {html.escape(contact)}"
+    )
+
+
+def welcome_private(first_name: str, office: str) -> str:
+    """/start in a private chat: who we are, what the bot does, how to check."""
+    return (
+        f"Halo, {html.escape(first_name)}! Selamat datang di <b>Cek KTP-el</b>, layanan Dinas "
+        "Kependudukan dan Pencatatan Sipil (Disdukcapil) Kabupaten Musi Rawas.\n\n"
+        "Di sini Anda bisa melihat sampai mana proses KTP-el Anda: apa arti statusnya, "
+        "mengapa bisa lama, siapa yang sedang bertindak, dan apakah Anda perlu datang ke "
+        "kantor. Bot juga bisa memberi kabar saat KTP-el Anda sudah dicetak.\n\n"
+        "<b>Cara cek:</b> ketik NIK Anda (16 angka, ada di Kartu Keluarga), atau tekan /cek. "
+        "Untuk membuktikan data itu milik Anda, bot akan meminta nomor KK.\n\n"
+        f"{office}\n\n"
+        "Ketik /bantuan kapan saja untuk melihat semua perintah."
+    )
+
+
+def welcome_group(bot_username: str) -> str:
+    """/start in a group: the bot never shows statuses there."""
+    return (
+        "Halo! Saya <b>Cek KTP-el</b>, bot Disdukcapil Kabupaten Musi Rawas untuk mengecek "
+        "status KTP-el.\n\n"
+        "Demi menjaga data pribadi, status KTP-el hanya bisa dicek lewat chat pribadi. "
+        f"Silakan buka @{html.escape(bot_username)} lalu tekan <b>Mulai</b>. Jangan kirim NIK atau "
+        "nomor KK di grup."
+    )
+
+
+def help_private(office: str, role: str | None) -> str:
+    """/bantuan (and the answer to anything the bot did not understand) in a private chat."""
+    text = (
+        "<b>Cara memakai Cek KTP-el</b>\n"
+        "Ketik NIK Anda (16 angka) kapan saja, atau NIK dan nomor KK sekaligus, "
+        "misalnya: <code>1605xxxxxxxxxxxx 1605xxxxxxxxxxxx</code>.\n\n"
+        f"<b>Perintah</b>\n{_command_lines(RESIDENT_COMMANDS)}"
+    )
+    if role is not None:
+        staff = ADMIN_COMMANDS if role == "admin" else STAFF_COMMANDS
+        own = tuple(c for c in staff if c[0] not in ("cek", "bantuan"))
+        text += f"\n\n<b>Perintah petugas</b>\n{_command_lines(own)}"
+    return f"{text}\n\n{office}"
+
+
+def help_group(bot_username: str) -> str:
+    """/bantuan or an unknown command in a group."""
+    return (
+        "Status KTP-el hanya bisa dicek lewat chat pribadi, demi menjaga data pribadi. "
+        f"Buka @{html.escape(bot_username)}, tekan <b>Mulai</b>, lalu ketik NIK Anda. "
+        "Jangan kirim NIK atau nomor KK di grup."
+    )
+
+
+def unknown_command(command: str) -> str:
+    """First line of the answer to a command the bot does not have."""
+    return f"Perintah <code>{html.escape(command)}</code> tidak dikenal. Ini yang bisa saya bantu:"
+
+
+NOT_UNDERSTOOD = "Maaf, saya belum mengerti pesan itu. Ini yang bisa saya bantu:"
+
+NOT_TEXT = (
+    "Maaf, saya hanya bisa membaca pesan teks. Ketik NIK Anda (16 angka) atau pilih perintah "
+    "di bawah ini:"
+)
+
+ERROR_KIND = (
+    "Maaf, terjadi gangguan di sistem kami sehingga pesan Anda belum bisa diproses. "
+    "Data Anda tetap aman. Silakan coba lagi beberapa menit lagi; bila masih gagal, "
+    "hubungi kantor Disdukcapil."
+)
+
+
 # --- residents --------------------------------------------------------------------------------
 
 # --- staff and admins -------------------------------------------------------------------------

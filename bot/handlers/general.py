@@ -1,9 +1,143 @@
-"""Handlers: general (being written)."""
+"""Handlers for everyone: /start, /bantuan, help for anything nobody else understood, menus."""
 
 from __future__ import annotations
 
-from telegram.ext import Application
+import logging
+
+from telegram import (
+    Bot,
+    BotCommand,
+    BotCommandScopeAllPrivateChats,
+    BotCommandScopeChat,
+    BotCommandScopeDefault,
+    Update,
+)
+from telegram.error import TelegramError
+from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, filters
+
+from bot import texts_id as texts
+from bot.handlers.common import SERVICES_KEY, is_private, services
+from bot.office import load_office_info
+from bot.roles import Role, StaffRoles
+
+log = logging.getLogger(__name__)
 
 
 def register(app: Application) -> None:
-    """Add this module's handlers to the application."""
+    """Add /start, /bantuan and the catch-alls; registered last, so they only get leftovers."""
+    app.add_handler(CommandHandler("start", start))
+    app.add_handler(CommandHandler(["bantuan", "help"], help_command))
+    app.add_handler(MessageHandler(filters.COMMAND, unknown_command))
+    app.add_handler(MessageHandler(filters.ChatType.PRIVATE & filters.TEXT, not_understood))
+    app.add_handler(MessageHandler(filters.ChatType.PRIVATE & ~filters.StatusUpdate.ALL, not_text))
+
+
+# --- menus (setMyCommands) -------------------------------------------------------------------
+
+
+def _commands(pairs: tuple[tuple[str, str], ...]) -> list[BotCommand]:
+    return [BotCommand(name, about) for name, about in pairs]
+
+
+def commands_for(role: Role | str | None) -> list[BotCommand]:
+    """The menu a person with `role` sees (None: a resident)."""
+    if role == Role.ADMIN:
+        return _commands(texts.ADMIN_COMMANDS)
+    if role == Role.PETUGAS:
+        return _commands(texts.STAFF_COMMANDS)
+    return _commands(texts.RESIDENT_COMMANDS)
+
+
+async def set_chat_commands(bot: Bot, chat_id: int, role: Role | str | None) -> bool:
+    """Give one staff member's private chat the menu of their role (None: back to residents').
+
+    Call it after a role changes. Telegram refuses chats that never opened the bot; that is
+    logged and reported as False, never raised."""
+    scope = BotCommandScopeChat(chat_id)
+    try:
+        if role is None:
+            await bot.delete_my_commands(scope=scope)
+        else:
+            await bot.set_my_commands(commands_for(role), scope=scope)
+    except TelegramError as exc:
+        log.warning("could not set the command menu of chat %s: %s", chat_id, exc)
+        return False
+    return True
+
+
+async def register_commands(app: Application) -> None:
+    """Residents' menu for every private chat; each staff member's chat gets their role's menu."""
+    residents = commands_for(None)
+    await app.bot.set_my_commands(residents, scope=BotCommandScopeDefault())
+    await app.bot.set_my_commands(residents, scope=BotCommandScopeAllPrivateChats())
+    for member in await StaffRoles.of(app.bot_data[SERVICES_KEY]).members():
+        await set_chat_commands(app.bot, member.user_id, member.role)
+
+
+# --- handlers --------------------------------------------------------------------------------
+
+
+async def _office_block(context: ContextTypes.DEFAULT_TYPE) -> str:
+    office = await load_office_info(services(context).db.conn)
+    return texts.office_contact(office.address, office.hours, office.contact)
+
+
+async def _private_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
+    user = update.effective_user
+    role = await StaffRoles.of(services(context)).role_of(user.id if user else None)
+    return texts.help_private(await _office_block(context), role.value if role else None)
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    if message is None:
+        return
+    if is_private(update):
+        name = update.effective_user.first_name if update.effective_user else ""
+        await message.reply_text(texts.welcome_private(name, await _office_block(context)))
+    else:
+        await message.reply_text(texts.welcome_group(context.bot.username))
+
+
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    if message is None:
+        return
+    if is_private(update):
+        await message.reply_text(await _private_help(update, context))
+    else:
+        await message.reply_text(texts.help_group(context.bot.username))
+
+
+def _addressed_elsewhere(command: str, bot_username: str) -> bool:
+    """`/cmd@OtherBot` in a group is for another bot: stay quiet."""
+    _, _, target = command.partition("@")
+    return bool(target) and target.casefold() != bot_username.casefold()
+
+
+async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    if message is None or not message.text:
+        return
+    command = message.text.split(maxsplit=1)[0]
+    if _addressed_elsewhere(command, context.bot.username):
+        return
+    if is_private(update):
+        help_text = await _private_help(update, context)
+        await message.reply_text(f"{texts.unknown_command(command)}\n\n{help_text}")
+    else:
+        await message.reply_text(texts.help_group(context.bot.username))
+
+
+async def not_understood(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    if message is None:
+        return
+    await message.reply_text(f"{texts.NOT_UNDERSTOOD}\n\n{await _private_help(update, context)}")
+
+
+async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    if message is None:
+        return
+    await message.reply_text(f"{texts.NOT_TEXT}\n\n{await _private_help(update, context)}")

@@ -1,0 +1,92 @@
+"""Wiring: `build_application(settings)` turns Settings into a ready telegram.ext.Application.
+
+Everything the bot runs on is assembled here and nowhere else: the Bot API root and token,
+HTML as the default parse mode, PTB's rate limiter, the job queue, the handlers of
+`bot/handlers/` and the error handler, and the lifecycle of the services (opened in
+`post_init`, closed in `post_shutdown`). `run`, `demo` and the tests all build the bot here.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram.constants import ParseMode
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
+from telegram.request import BaseRequest
+
+from bot.clock import Clock
+from bot.config import ConfigError, Settings
+from bot.handlers import errors, register_handlers
+from bot.handlers.common import SERVICES_KEY
+from bot.handlers.general import register_commands
+from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+SETTINGS_KEY = "settings"
+CLOCK_KEY = "clock"
+#: bot_data flag: False keeps background work (e.g. the outbox dispatcher) from starting, for
+#: tests that drive it by hand; `on_start(app)` can then be awaited explicitly.
+BACKGROUND_KEY = "background"
+
+#: How often a request that Telegram answered with 429 is retried after waiting `retry_after`.
+RATE_LIMIT_RETRIES = 3
+
+
+def build_application(
+    settings: Settings,
+    *,
+    request: BaseRequest | None = None,
+    clock: Clock | None = None,
+    background: bool = True,
+) -> Application:
+    """The bot, wired; `request` replaces the HTTP transport (the demo and tests pass a
+    `bot.local_api.LocalBotApi`). Services open when the application initialises."""
+    if not settings.token:
+        raise ConfigError("TELEGRAM_BOT_TOKEN belum diisi")
+    builder = (
+        ApplicationBuilder()
+        .token(settings.token)
+        .base_url(settings.api_base_url)
+        .base_file_url(settings.api_file_url)
+        .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz))
+        .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+    )
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    app = builder.build()
+    app.bot_data[SETTINGS_KEY] = settings
+    app.bot_data[CLOCK_KEY] = clock or Clock()
+    app.bot_data[BACKGROUND_KEY] = background
+    register_handlers(app)
+    errors.register(app)
+    return app
+
+
+async def on_start(app: Application) -> None:
+    """Background work that runs while the bot runs; the last step of start-up, services open.
+
+    Add one line per background service here (e.g. the outbox dispatcher)."""
+
+
+async def on_stop(app: Application) -> None:
+    """Stop what `on_start` started; runs before the services close."""
+
+
+async def _post_init(app: Application) -> None:
+    settings: Settings = app.bot_data[SETTINGS_KEY]
+    app.bot_data[SERVICES_KEY] = await Services.open(settings, app.bot_data[CLOCK_KEY])
+    await register_commands(app)
+    if app.bot_data.get(BACKGROUND_KEY, True):
+        await on_start(app)
+    log.info("bot @%s siap", app.bot.username)
+
+
+async def _post_shutdown(app: Application) -> None:
+    if app.bot_data.get(BACKGROUND_KEY, True):
+        await on_stop(app)
+    services: Services | None = app.bot_data.pop(SERVICES_KEY, None)
+    if services is not None:
+        await services.close()

@@ -1,0 +1,66 @@
+"""The error handler: log what broke without personal data, tell the person something kind."""
+
+from __future__ import annotations
+
+import logging
+import re
+import traceback
+
+from telegram import Update
+from telegram.error import Forbidden, NetworkError, TelegramError
+from telegram.ext import Application, ContextTypes
+
+from bot import texts_id as texts
+
+log = logging.getLogger(__name__)
+
+#: Runs of 8 or more digits (NIK, KK, phone numbers) are hidden from logs.
+_LONG_NUMBER = re.compile(r"\d{8,}")
+
+
+def redact(text: str) -> str:
+    """Hide NIK/KK-like numbers from a log line or traceback."""
+    return _LONG_NUMBER.sub(lambda m: f"<{len(m.group())} angka>", text)
+
+
+def register(app: Application) -> None:
+    app.add_error_handler(on_error)
+
+
+def _where(update: object) -> tuple[int | None, int | None]:
+    if isinstance(update, Update):
+        chat = update.effective_chat
+        return update.update_id, chat.id if chat else None
+    return None, None
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the failure (ids and traceback, numbers redacted), then apologise to the person."""
+    error = context.error
+    update_id, chat_id = _where(update)
+    if isinstance(error, Forbidden):
+        # The person blocked the bot or left the group: nothing to say to them.
+        log.info("chat %s cannot be reached (update %s): %s", chat_id, update_id, error)
+        return
+    if error is None:
+        return
+    trace = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+    if isinstance(error, NetworkError):
+        log.warning(
+            "network trouble while handling update %s in chat %s: %s",
+            update_id,
+            chat_id,
+            redact(str(error)),
+        )
+    else:
+        log.error(
+            "error while handling update %s in chat %s\n%s", update_id, chat_id, redact(trace)
+        )
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer()
+        await context.bot.send_message(update.effective_chat.id, texts.ERROR_KIND)
+    except TelegramError as exc:
+        log.info("could not apologise in chat %s: %s", chat_id, redact(str(exc)))

@@ -1,0 +1,1025 @@
+"""An in-process Telegram Bot API (a PTB `BaseRequest`) that the demo console and the tests use.
+
+The bot talks to it exactly as it talks to Telegram: every Bot API call arrives at `do_request`
+as a URL and parameters and gets back the JSON Telegram would send. People are simulated with
+`LocalUser` (a private chat) and `LocalGroup`: they send text, commands and documents and press
+inline buttons; each action is turned into an `Update` and handed to the Application, so when
+`await user.send(...)` returns, the bot has finished handling it.
+
+Failures can be injected per method, per chat or for the next N calls (403 blocked, 429 with
+`retry_after`, 5xx, timeouts). Bot messages are checked like Telegram checks them (HTML
+entities, length, callback data size) so a mistake fails in the tests, not in production.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import html
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote
+
+from telegram import Update
+from telegram._utils.defaultvalue import DEFAULT_NONE
+from telegram._utils.types import ODVInput
+from telegram.error import TimedOut
+from telegram.ext import Application
+from telegram.request import BaseRequest, RequestData
+
+from bot.clock import Clock
+
+LOCAL_TOKEN = "123456:LOCAL"
+BOT_ID = 123456
+BOT_USERNAME = "CekKtpElBot"
+BOT_NAME = "Cek KTP-el"
+
+MAX_TEXT = 4096
+MAX_CAPTION = 1024
+MAX_CALLBACK_DATA = 64
+
+_METHOD_URL = re.compile(r"/bot(?P<token>[^/]+)/(?P<method>[A-Za-z]+)/?$")
+_FILE_URL = re.compile(r"/file/bot(?P<token>[^/]+)/(?P<path>.+)$")
+
+
+# --- Telegram's HTML -------------------------------------------------------------------------
+
+_ENTITY_OF_TAG = {
+    "b": "bold",
+    "strong": "bold",
+    "i": "italic",
+    "em": "italic",
+    "u": "underline",
+    "ins": "underline",
+    "s": "strikethrough",
+    "strike": "strikethrough",
+    "del": "strikethrough",
+    "code": "code",
+    "pre": "pre",
+    "a": "text_link",
+    "blockquote": "blockquote",
+    "tg-spoiler": "spoiler",
+    "span": "spoiler",
+    "tg-emoji": "custom_emoji",
+}
+_TOKEN = re.compile(r"<[^>]*>|&[^;\s<>&]*;?|[^<&]+")
+_TAG = re.compile(r"<(?P<close>/)?(?P<name>[a-zA-Z][a-zA-Z0-9-]*)(?P<attrs>(?:\s[^<>]*)?)>$")
+_ENTITY = re.compile(r"&(?:lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);$")
+_HREF = re.compile(r"""href\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+
+
+class HtmlError(ValueError):
+    """Text that Telegram would refuse with "can't parse entities"."""
+
+
+def _utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def parse_html(text: str) -> tuple[str, list[dict[str, Any]]]:
+    """Telegram's HTML parse mode: the plain text and its entities (offsets in UTF-16 units)."""
+    plain: list[str] = []
+    length = 0
+    entities: list[dict[str, Any]] = []
+    stack: list[tuple[str, int, dict[str, Any]]] = []
+    for match in _TOKEN.finditer(text):
+        token = match.group()
+        if token.startswith("<"):
+            tag = _TAG.match(token)
+            if not tag or tag.group("name").lower() not in _ENTITY_OF_TAG:
+                raise HtmlError(f"unsupported start tag {token!r} at byte offset {match.start()}")
+            name = tag.group("name").lower()
+            if tag.group("close"):
+                if not stack or stack[-1][0] != name:
+                    raise HtmlError(f"unmatched end tag {token!r} at byte offset {match.start()}")
+                _, start, extra = stack.pop()
+                if length > start:
+                    entities.append(
+                        {"type": _ENTITY_OF_TAG[name], "offset": start, "length": length - start}
+                        | extra
+                    )
+                continue
+            extra: dict[str, Any] = {}
+            if name == "a":
+                href = _HREF.search(tag.group("attrs") or "")
+                if not href:
+                    raise HtmlError(f"a link without href at byte offset {match.start()}")
+                extra["url"] = html.unescape(href.group(1) or href.group(2) or "")
+            stack.append((name, length, extra))
+        elif token.startswith("&"):
+            if not _ENTITY.match(token):
+                raise HtmlError(f"unescaped '&' or unknown entity {token!r} (use &amp;)")
+            piece = html.unescape(token)
+            plain.append(piece)
+            length += _utf16_len(piece)
+        else:
+            plain.append(token)
+            length += _utf16_len(token)
+    if stack:
+        raise HtmlError(f"can't find end tag corresponding to start tag {stack[-1][0]!r}")
+    entities.sort(key=lambda e: (e["offset"], -e["length"]))
+    return "".join(plain), entities
+
+
+def html_to_plain(text: str) -> str:
+    """HTML as a person reads it: tags removed, entities decoded (lenient: never raises)."""
+    try:
+        return parse_html(text)[0]
+    except HtmlError:
+        return html.unescape(re.sub(r"<[^>]*>", "", text))
+
+
+# --- what a test or the console reads --------------------------------------------------------
+
+
+@dataclass
+class BotMessage:
+    """One message the bot sent (or one edit of it), as the person sees it."""
+
+    chat_id: int
+    message_id: int
+    text: str | None = None  # as sent, HTML
+    caption: str | None = None  # as sent, HTML
+    reply_markup: dict[str, Any] | None = None
+    photo: bytes | None = None
+    document: bytes | None = None
+    filename: str | None = None
+    edited: bool = False
+    deleted: bool = False
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)  # the Message Telegram returns
+
+    @property
+    def plain(self) -> str:
+        """The text (or caption) with HTML tags stripped and entities unescaped."""
+        return html_to_plain(self.text if self.text is not None else self.caption or "")
+
+    @property
+    def keyboard(self) -> list[list[dict[str, Any]]]:
+        """Inline keyboard rows of button dicts (text, callback_data or url)."""
+        if not self.reply_markup:
+            return []
+        return self.reply_markup.get("inline_keyboard", [])
+
+    @property
+    def buttons(self) -> list[str]:
+        """Labels of the inline buttons, row by row."""
+        return [button["text"] for row in self.keyboard for button in row]
+
+    def find_button(self, label_or_data: str) -> dict[str, Any] | None:
+        """The button whose label or callback_data is `label_or_data` (labels: case-insensitive)."""
+        wanted = label_or_data.strip().casefold()
+        for row in self.keyboard:
+            for button in row:
+                if button.get("callback_data") == label_or_data:
+                    return button
+        for row in self.keyboard:
+            for button in row:
+                if button["text"].strip().casefold() == wanted:
+                    return button
+        return None
+
+    def __str__(self) -> str:
+        return self.plain
+
+
+@dataclass
+class ApiCall:
+    """One Bot API call the bot made: method, decoded parameters, and what happened."""
+
+    method: str
+    params: dict[str, Any]
+    url: str
+    failed: str | None = None  # the injected failure kind, if any
+    result: Any = None
+
+    @property
+    def chat_id(self) -> int | None:
+        value = self.params.get("chat_id")
+        try:
+            return int(value) if value is not None else None
+        except (TypeError, ValueError):
+            return None
+
+
+@dataclass
+class _Failure:
+    kind: str
+    method: str | None
+    chat_id: int | None
+    times: int | None  # None: until cleared
+    retry_after: int
+    status: int
+
+    def matches(self, method: str, chat_id: int | None) -> bool:
+        if self.times is not None and self.times <= 0:
+            return False
+        if self.method is not None and self.method != method:
+            return False
+        return self.chat_id is None or self.chat_id == chat_id
+
+
+FAILURE_KINDS = ("403", "429", "500", "502", "timeout", "400")
+
+
+# --- the API ---------------------------------------------------------------------------------
+
+
+class LocalBotApi(BaseRequest):
+    """A Telegram Bot API server living inside the process; hand it to `build_application`."""
+
+    def __init__(
+        self,
+        *,
+        token: str | None = None,
+        bot_id: int = BOT_ID,
+        bot_username: str = BOT_USERNAME,
+        bot_name: str = BOT_NAME,
+        clock: Clock | None = None,
+    ) -> None:
+        self.token = token  # None: accept any token
+        self.clock = clock or Clock()
+        self.bot_user: dict[str, Any] = {
+            "id": bot_id,
+            "is_bot": True,
+            "first_name": bot_name,
+            "username": bot_username,
+        }
+        self.app: Application | None = None
+        self.calls: list[ApiCall] = []
+        self.commands: dict[tuple[Any, ...], list[dict[str, str]]] = {}
+        self.webhook_url = ""
+        self._failures: list[_Failure] = []
+        self._chats: dict[int, dict[str, Any]] = {}
+        self._blocked: set[int] = set()
+        self._log: dict[int, list[BotMessage]] = {}  # every bot message and edit, per chat
+        self._current: dict[tuple[int, int], BotMessage] = {}  # latest state of each message
+        self._next_message_id: dict[int, int] = {}
+        self._files: dict[str, tuple[str, bytes]] = {}  # file_id -> (file_path, content)
+        self._paths: dict[str, bytes] = {}
+        self._next_update_id = 1
+        self._next_file = 1
+        self._next_callback = 1
+        self._pending_updates: list[dict[str, Any]] = []
+        self._updates_arrived = asyncio.Event()
+        self.answers: list[dict[str, Any]] = []  # answerCallbackQuery calls
+        self.callback_from: dict[str, int] = {}  # callback query id -> user id
+
+    # BaseRequest ---------------------------------------------------------------------------
+
+    @property
+    def read_timeout(self) -> float | None:
+        return 5.0
+
+    async def initialize(self) -> None:
+        """Nothing to open: the server lives in this object."""
+
+    async def shutdown(self) -> None:
+        """Nothing to close."""
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: ODVInput[float] = DEFAULT_NONE,
+        write_timeout: ODVInput[float] = DEFAULT_NONE,
+        connect_timeout: ODVInput[float] = DEFAULT_NONE,
+        pool_timeout: ODVInput[float] = DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        file_match = _FILE_URL.search(unquote(url))
+        if file_match:
+            if not self._token_ok(file_match.group("token")):
+                return _error(401, "Unauthorized")
+            content = self._paths.get(file_match.group("path"))
+            if content is None:
+                return _error(404, "Not Found")
+            return 200, content
+        match = _METHOD_URL.search(url)
+        if not match:
+            return _error(404, "Not Found")
+        if not self._token_ok(match.group("token")):
+            return _error(401, "Unauthorized")
+        api_method = match.group("method")
+        params = dict(request_data.parameters) if request_data else {}
+        files = _uploaded_files(request_data)
+        call = ApiCall(method=api_method, params=params, url=url)
+        self.calls.append(call)
+
+        failure = self._take_failure(api_method, call.chat_id)
+        if failure is not None:
+            call.failed = failure.kind
+            if failure.kind == "timeout":
+                raise TimedOut("Timed out (injected by local_api)")
+            return _failure_response(failure)
+        if call.chat_id is not None and call.chat_id in self._blocked and api_method != "getChat":
+            call.failed = "403"
+            return _error(403, "Forbidden: bot was blocked by the user")
+
+        handler = getattr(self, "_api_" + api_method, None)
+        if handler is None:
+            return _error(400, f"Bad Request: method {api_method} is not implemented by local_api")
+        try:
+            if api_method == "getUpdates":
+                result = await self._api_getUpdates(params)
+            else:
+                result = handler(params, files)
+        except _ApiError as exc:
+            call.failed = str(exc.status)
+            return _error(exc.status, exc.description)
+        call.result = result
+        return 200, json.dumps({"ok": True, "result": result}).encode()
+
+    # failures ------------------------------------------------------------------------------
+
+    def fail(
+        self,
+        method: str | None = "sendMessage",
+        chat_id: int | None = None,
+        times: int | None = 1,
+        kind: str = "403",
+        retry_after: int = 1,
+    ) -> None:
+        """Make the next `times` matching calls fail (`method=None`: any method; `times=None`:
+        until `clear_failures`). kind: "403" blocked, "429" flood wait, "500"/"502" server
+        errors, "400" bad request, "timeout" (raises TimedOut)."""
+        if kind not in FAILURE_KINDS:
+            raise ValueError(f"unknown failure kind {kind!r}; use one of {FAILURE_KINDS}")
+        status = 500 if kind == "timeout" else int(kind)
+        self._failures.append(_Failure(kind, method, chat_id, times, retry_after, status))
+
+    def clear_failures(self) -> None:
+        self._failures.clear()
+
+    def _take_failure(self, method: str, chat_id: int | None) -> _Failure | None:
+        for failure in self._failures:
+            if failure.matches(method, chat_id):
+                if failure.times is not None:
+                    failure.times -= 1
+                return failure
+        return None
+
+    # people and chats ----------------------------------------------------------------------
+
+    def attach(self, app: Application) -> None:
+        """The Application that handles what simulated people send."""
+        self.app = app
+
+    def user(
+        self,
+        user_id: int,
+        first_name: str = "Warga",
+        *,
+        last_name: str | None = None,
+        username: str | None = None,
+        language_code: str = "id",
+    ) -> LocalUser:
+        """A person with a private chat with the bot (chat id = user id)."""
+        info: dict[str, Any] = {
+            "id": user_id,
+            "is_bot": False,
+            "first_name": first_name,
+            "language_code": language_code,
+        }
+        if last_name:
+            info["last_name"] = last_name
+        if username:
+            info["username"] = username
+        chat = {"id": user_id, "type": "private", "first_name": first_name}
+        if last_name:
+            chat["last_name"] = last_name
+        if username:
+            chat["username"] = username
+        self._chats[user_id] = chat
+        return LocalUser(self, info)
+
+    def group(self, chat_id: int, title: str = "Grup Warga") -> LocalGroup:
+        """A group chat (negative id) in which users may write to the bot."""
+        if chat_id > 0:
+            raise ValueError("group chat ids are negative")
+        chat = {"id": chat_id, "type": "supergroup", "title": title}
+        self._chats[chat_id] = chat
+        return LocalGroup(self, chat)
+
+    def block(self, chat_id: int) -> None:
+        """The person blocked the bot: every call to that chat answers 403."""
+        self._blocked.add(chat_id)
+
+    def unblock(self, chat_id: int) -> None:
+        self._blocked.discard(chat_id)
+
+    # reading what happened -----------------------------------------------------------------
+
+    def messages(self, chat_id: int) -> list[BotMessage]:
+        """Everything the bot sent to a chat (edits included, flagged `.edited`), oldest first."""
+        return list(self._log.get(chat_id, []))
+
+    def current(self, chat_id: int) -> list[BotMessage]:
+        """The bot's messages in a chat as they are now (edited, not deleted), oldest first."""
+        found = [m for (c, _), m in self._current.items() if c == chat_id and not m.deleted]
+        return sorted(found, key=lambda m: m.message_id)
+
+    def calls_to(self, method: str) -> list[ApiCall]:
+        return [call for call in self.calls if call.method == method]
+
+    def commands_for(self, scope: str = "default", chat_id: int | None = None) -> list[str]:
+        """Command names registered for a scope ("default", "all_private_chats", "chat", ...)."""
+        key = (scope, chat_id) if chat_id is not None else (scope,)
+        return [c["command"] for c in self.commands.get(key, [])]
+
+    def file_bytes(self, file_id: str) -> bytes:
+        return self._files[file_id][1]
+
+    # turning actions into updates ----------------------------------------------------------
+
+    def _now(self) -> int:
+        return int(self.clock.now().timestamp())
+
+    def _message_id(self, chat_id: int) -> int:
+        next_id = self._next_message_id.get(chat_id, 1)
+        self._next_message_id[chat_id] = next_id + 1
+        return next_id
+
+    def _update_id(self) -> int:
+        update_id = self._next_update_id
+        self._next_update_id += 1
+        return update_id
+
+    def store_file(self, content: bytes, filename: str, folder: str = "documents") -> str:
+        """Keep bytes as Telegram would; return the file_id."""
+        number = self._next_file
+        self._next_file += 1
+        file_id = f"LOCAL-FILE-{number}"
+        suffix = filename.rsplit(".", 1)[-1] if "." in filename else "bin"
+        path = f"{folder}/file_{number}.{suffix}"
+        self._files[file_id] = (path, content)
+        self._paths[path] = content
+        return file_id
+
+    def make_message(
+        self,
+        user: dict[str, Any],
+        chat_id: int,
+        text: str | None = None,
+        document: dict[str, Any] | None = None,
+        caption: str | None = None,
+    ) -> dict[str, Any]:
+        message: dict[str, Any] = {
+            "message_id": self._message_id(chat_id),
+            "from": user,
+            "chat": self._chats[chat_id],
+            "date": self._now(),
+        }
+        if text is not None:
+            message["text"] = text
+            entities = _command_entities(text)
+            if entities:
+                message["entities"] = entities
+        if document is not None:
+            message["document"] = document
+            if caption:
+                message["caption"] = caption
+                entities = _command_entities(caption)
+                if entities:
+                    message["caption_entities"] = entities
+        return message
+
+    async def deliver(self, update: dict[str, Any], chat_id: int) -> list[BotMessage]:
+        """Hand an update to the Application and return what the bot sent to `chat_id` meanwhile.
+
+        Without an attached Application (a real Updater polls us instead) the update is queued
+        for getUpdates and nothing is awaited."""
+        if self.app is None:
+            self.push_update(update)
+            return []
+        before = len(self._log.get(chat_id, []))
+        await self.app.process_update(Update.de_json(update, self.app.bot))
+        return self._log.get(chat_id, [])[before:]
+
+    async def press(
+        self, user: dict[str, Any], chat_id: int, label_or_data: str
+    ) -> list[BotMessage]:
+        """`user` presses a button (label or callback_data) on the latest bot message in the
+        chat that shows it; returns the bot's messages and edits in that chat meanwhile."""
+        for message in reversed(self.current(chat_id)):
+            button = message.find_button(label_or_data)
+            if button is None:
+                continue
+            if "callback_data" not in button:
+                raise ValueError(f"button {button['text']!r} is a link, not a callback button")
+            query_id = f"LOCAL-CB-{self._next_callback}"
+            self._next_callback += 1
+            self.callback_from[query_id] = user["id"]
+            query = {
+                "id": query_id,
+                "from": user,
+                "message": message.raw,
+                "chat_instance": f"LOCAL-{chat_id}",
+                "data": button["callback_data"],
+            }
+            return await self.deliver(_update(self, callback_query=query), chat_id)
+        shown = [m.buttons for m in self.current(chat_id) if m.buttons]
+        raise LookupError(f"no button {label_or_data!r} in this chat; buttons shown: {shown}")
+
+    def push_update(self, update: dict[str, Any]) -> None:
+        """Queue an update for getUpdates (long polling)."""
+        self._pending_updates.append(update)
+        self._updates_arrived.set()
+
+    # Bot API methods -----------------------------------------------------------------------
+
+    def _token_ok(self, token: str) -> bool:
+        return self.token is None or token == self.token
+
+    def _chat(self, chat_id: Any) -> dict[str, Any]:
+        try:
+            key = int(chat_id)
+        except (TypeError, ValueError):
+            raise _ApiError(400, "Bad Request: chat not found") from None
+        if key not in self._chats:
+            if key <= 0:
+                raise _ApiError(400, "Bad Request: chat not found")
+            # A private chat we have not seen (e.g. a subscription seeded by a test): allow it.
+            self._chats[key] = {"id": key, "type": "private", "first_name": "Warga"}
+        return self._chats[key]
+
+    def _record(self, message: BotMessage) -> None:
+        self._log.setdefault(message.chat_id, []).append(message)
+        self._current[(message.chat_id, message.message_id)] = message
+
+    def _api_getMe(self, params: dict[str, Any], files: dict[str, Any]) -> dict[str, Any]:
+        return self.bot_user | {
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+        }
+
+    def _api_logOut(self, params: dict[str, Any], files: dict[str, Any]) -> bool:
+        return True
+
+    def _api_close(self, params: dict[str, Any], files: dict[str, Any]) -> bool:
+        return True
+
+    def _api_deleteWebhook(self, params: dict[str, Any], files: dict[str, Any]) -> bool:
+        self.webhook_url = ""
+        return True
+
+    def _api_setWebhook(self, params: dict[str, Any], files: dict[str, Any]) -> bool:
+        self.webhook_url = str(params.get("url", ""))
+        return True
+
+    def _api_getWebhookInfo(self, params: dict[str, Any], files: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "url": self.webhook_url,
+            "has_custom_certificate": False,
+            "pending_update_count": len(self._pending_updates),
+        }
+
+    async def _api_getUpdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        offset = int(params.get("offset", 0) or 0)
+        limit = int(params.get("limit", 100) or 100)
+        timeout = float(params.get("timeout", 0) or 0)
+        if offset:
+            self._pending_updates = [u for u in self._pending_updates if u["update_id"] >= offset]
+        if not self._pending_updates and timeout > 0:
+            self._updates_arrived.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._updates_arrived.wait(), timeout)
+        return self._pending_updates[:limit]
+
+    def _api_setMyCommands(self, params: dict[str, Any], files: dict[str, Any]) -> bool:
+        commands = _as_json(params.get("commands", []))
+        for command in commands:
+            if not re.fullmatch(r"[a-z0-9_]{1,32}", command.get("command", "")):
+                raise _ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
+            if not 1 <= len(command.get("description", "")) <= 256:
+                raise _ApiError(400, "Bad Request: command description is invalid")
+        self.commands[_scope_key(params)] = commands
+        return True
+
+    def _api_getMyCommands(self, params: dict[str, Any], files: dict[str, Any]) -> list[Any]:
+        return self.commands.get(_scope_key(params), [])
+
+    def _api_deleteMyCommands(self, params: dict[str, Any], files: dict[str, Any]) -> bool:
+        self.commands.pop(_scope_key(params), None)
+        return True
+
+    def _api_sendChatAction(self, params: dict[str, Any], files: dict[str, Any]) -> bool:
+        self._chat(params.get("chat_id"))
+        return True
+
+    def _api_getChat(self, params: dict[str, Any], files: dict[str, Any]) -> dict[str, Any]:
+        return self._chat(params.get("chat_id")) | {
+            "accent_color_id": 0,
+            "max_reaction_count": 11,
+            "accepted_gift_types": {
+                "unlimited_gifts": False,
+                "limited_gifts": False,
+                "unique_gifts": False,
+                "premium_subscription": False,
+            },
+        }
+
+    def _api_sendMessage(self, params: dict[str, Any], files: dict[str, Any]) -> dict[str, Any]:
+        chat = self._chat(params.get("chat_id"))
+        text = str(params.get("text", ""))
+        plain, entities = _formatted(text, params.get("parse_mode"), MAX_TEXT, "message text")
+        markup = _markup(params.get("reply_markup"))
+        message_id = self._message_id(chat["id"])
+        raw: dict[str, Any] = {
+            "message_id": message_id,
+            "from": self.bot_user,
+            "chat": chat,
+            "date": self._now(),
+            "text": plain,
+        }
+        if entities:
+            raw["entities"] = entities
+        if markup and "inline_keyboard" in markup:
+            raw["reply_markup"] = markup
+        self._record(BotMessage(chat["id"], message_id, text=text, reply_markup=markup, raw=raw))
+        return raw
+
+    def _send_media(
+        self, params: dict[str, Any], files: dict[str, Any], kind: str
+    ) -> dict[str, Any]:
+        chat = self._chat(params.get("chat_id"))
+        caption = params.get("caption")
+        markup = _markup(params.get("reply_markup"))
+        content, filename = _media(params.get(kind), files.get(kind), self._files)
+        if content is None:
+            raise _ApiError(400, f"Bad Request: there is no {kind} in the request")
+        file_id = self.store_file(content, filename or kind, folder=kind + "s")
+        message_id = self._message_id(chat["id"])
+        raw: dict[str, Any] = {
+            "message_id": message_id,
+            "from": self.bot_user,
+            "chat": chat,
+            "date": self._now(),
+        }
+        size = len(content)
+        if kind == "photo":
+            raw["photo"] = [
+                {
+                    "file_id": file_id,
+                    "file_unique_id": file_id,
+                    "width": 800,
+                    "height": 600,
+                    "file_size": size,
+                }
+            ]
+        else:
+            raw["document"] = {
+                "file_id": file_id,
+                "file_unique_id": file_id,
+                "file_name": filename or "document",
+                "file_size": size,
+            }
+        if caption:
+            plain, entities = _formatted(
+                str(caption), params.get("parse_mode"), MAX_CAPTION, "caption"
+            )
+            raw["caption"] = plain
+            if entities:
+                raw["caption_entities"] = entities
+        if markup and "inline_keyboard" in markup:
+            raw["reply_markup"] = markup
+        self._record(
+            BotMessage(
+                chat["id"],
+                message_id,
+                caption=str(caption) if caption else None,
+                reply_markup=markup,
+                photo=content if kind == "photo" else None,
+                document=content if kind == "document" else None,
+                filename=filename,
+                raw=raw,
+            )
+        )
+        return raw
+
+    def _api_sendDocument(self, params: dict[str, Any], files: dict[str, Any]) -> dict[str, Any]:
+        return self._send_media(params, files, "document")
+
+    def _api_sendPhoto(self, params: dict[str, Any], files: dict[str, Any]) -> dict[str, Any]:
+        return self._send_media(params, files, "photo")
+
+    def _existing(self, params: dict[str, Any], action: str) -> BotMessage:
+        if params.get("inline_message_id"):
+            raise _ApiError(400, "Bad Request: inline messages are not supported by local_api")
+        chat = self._chat(params.get("chat_id"))
+        message = self._current.get((chat["id"], int(params.get("message_id", 0) or 0)))
+        if message is None or message.deleted:
+            raise _ApiError(400, f"Bad Request: message to {action} not found")
+        return message
+
+    def _edited(self, old: BotMessage, **changes: Any) -> dict[str, Any]:
+        new = BotMessage(
+            old.chat_id,
+            old.message_id,
+            text=changes.get("text", old.text),
+            caption=changes.get("caption", old.caption),
+            reply_markup=changes.get("reply_markup", old.reply_markup),
+            photo=old.photo,
+            document=old.document,
+            filename=old.filename,
+            edited=True,
+        )
+        if (new.text, new.caption, new.reply_markup) == (old.text, old.caption, old.reply_markup):
+            raise _ApiError(
+                400,
+                "Bad Request: message is not modified: specified new message content and reply "
+                "markup are exactly the same as a current content and reply markup of the message",
+            )
+        raw = {k: v for k, v in old.raw.items() if k not in ("reply_markup", "edit_date")}
+        raw["edit_date"] = self._now()
+        if "plain_text" in changes:
+            raw["text"] = changes["plain_text"]
+            raw.pop("entities", None)
+            if changes["entities"]:
+                raw["entities"] = changes["entities"]
+        if "plain_caption" in changes:
+            raw["caption"] = changes["plain_caption"]
+            raw.pop("caption_entities", None)
+            if changes["entities"]:
+                raw["caption_entities"] = changes["entities"]
+        if new.reply_markup and "inline_keyboard" in new.reply_markup:
+            raw["reply_markup"] = new.reply_markup
+        new.raw = raw
+        self._record(new)
+        return raw
+
+    def _api_editMessageText(self, params: dict[str, Any], files: dict[str, Any]) -> Any:
+        old = self._existing(params, "edit")
+        if old.text is None:
+            raise _ApiError(400, "Bad Request: there is no text in the message to edit")
+        text = str(params.get("text", ""))
+        plain, entities = _formatted(text, params.get("parse_mode"), MAX_TEXT, "message text")
+        return self._edited(
+            old,
+            text=text,
+            reply_markup=_markup(params.get("reply_markup")),
+            plain_text=plain,
+            entities=entities,
+        )
+
+    def _api_editMessageCaption(self, params: dict[str, Any], files: dict[str, Any]) -> Any:
+        old = self._existing(params, "edit")
+        caption = str(params.get("caption", ""))
+        plain, entities = _formatted(caption, params.get("parse_mode"), MAX_CAPTION, "caption")
+        return self._edited(
+            old,
+            caption=caption,
+            reply_markup=_markup(params.get("reply_markup")),
+            plain_caption=plain,
+            entities=entities,
+        )
+
+    def _api_editMessageReplyMarkup(self, params: dict[str, Any], files: dict[str, Any]) -> Any:
+        old = self._existing(params, "edit")
+        return self._edited(old, reply_markup=_markup(params.get("reply_markup")))
+
+    def _api_deleteMessage(self, params: dict[str, Any], files: dict[str, Any]) -> bool:
+        message = self._existing(params, "delete")
+        message.deleted = True
+        return True
+
+    def _api_answerCallbackQuery(self, params: dict[str, Any], files: dict[str, Any]) -> bool:
+        self.answers.append(dict(params))
+        return True
+
+    def _api_getFile(self, params: dict[str, Any], files: dict[str, Any]) -> dict[str, Any]:
+        file_id = str(params.get("file_id", ""))
+        if file_id not in self._files:
+            raise _ApiError(400, "Bad Request: invalid file_id")
+        path, content = self._files[file_id]
+        return {
+            "file_id": file_id,
+            "file_unique_id": file_id,
+            "file_size": len(content),
+            "file_path": path,
+        }
+
+
+# --- simulated people ------------------------------------------------------------------------
+
+
+class LocalUser:
+    """A person in a private chat with the bot."""
+
+    def __init__(self, api: LocalBotApi, info: dict[str, Any]) -> None:
+        self.api = api
+        self.info = info
+        self.id: int = info["id"]
+        self.chat_id: int = info["id"]
+
+    @property
+    def first_name(self) -> str:
+        return self.info["first_name"]
+
+    async def send(self, text: str) -> list[BotMessage]:
+        """Type a message or a command; returns the bot's messages sent meanwhile."""
+        message = self.api.make_message(self.info, self.chat_id, text=text)
+        return await self.api.deliver(_update(self.api, message=message), self.chat_id)
+
+    async def send_document(
+        self,
+        filename: str,
+        content: bytes,
+        caption: str | None = None,
+        mime_type: str = "text/csv",
+    ) -> list[BotMessage]:
+        """Upload a file (e.g. the CSV export)."""
+        file_id = self.api.store_file(content, filename)
+        document = {
+            "file_id": file_id,
+            "file_unique_id": file_id,
+            "file_name": filename,
+            "mime_type": mime_type,
+            "file_size": len(content),
+        }
+        message = self.api.make_message(self.info, self.chat_id, document=document, caption=caption)
+        return await self.api.deliver(_update(self.api, message=message), self.chat_id)
+
+    async def press(self, label_or_data: str) -> list[BotMessage]:
+        """Press an inline button (by label or callback_data) on the latest bot message in this
+        chat that has it; returns the bot's messages and edits sent meanwhile."""
+        return await self.api.press(self.info, self.chat_id, label_or_data)
+
+    def block(self) -> None:
+        """This person blocks the bot (later messages to them fail with 403)."""
+        self.api.block(self.chat_id)
+
+    def unblock(self) -> None:
+        self.api.unblock(self.chat_id)
+
+    @property
+    def messages(self) -> list[BotMessage]:
+        """Everything the bot sent to this chat (edits as extra entries), oldest first."""
+        return self.api.messages(self.chat_id)
+
+    @property
+    def last(self) -> BotMessage | None:
+        log = self.api.messages(self.chat_id)
+        return log[-1] if log else None
+
+    @property
+    def answers(self) -> list[dict[str, Any]]:
+        """answerCallbackQuery calls made for this person's button presses (toasts, alerts)."""
+        return [
+            answer
+            for answer in self.api.answers
+            if self.api.callback_from.get(str(answer.get("callback_query_id"))) == self.id
+        ]
+
+
+class LocalGroup:
+    """A group chat in which people write to the bot."""
+
+    def __init__(self, api: LocalBotApi, chat: dict[str, Any]) -> None:
+        self.api = api
+        self.chat = chat
+        self.chat_id: int = chat["id"]
+
+    async def send(self, user: LocalUser, text: str) -> list[BotMessage]:
+        """`user` writes `text` in the group; returns the bot's messages in the group meanwhile."""
+        message = self.api.make_message(user.info, self.chat_id, text=text)
+        return await self.api.deliver(_update(self.api, message=message), self.chat_id)
+
+    async def press(self, user: LocalUser, label_or_data: str) -> list[BotMessage]:
+        """`user` presses an inline button on the latest bot message in the group that has it."""
+        return await self.api.press(user.info, self.chat_id, label_or_data)
+
+    @property
+    def messages(self) -> list[BotMessage]:
+        return self.api.messages(self.chat_id)
+
+    @property
+    def last(self) -> BotMessage | None:
+        log = self.api.messages(self.chat_id)
+        return log[-1] if log else None
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+class _ApiError(Exception):
+    def __init__(self, status: int, description: str) -> None:
+        super().__init__(description)
+        self.status = status
+        self.description = description
+
+
+def _error(status: int, description: str, **parameters: Any) -> tuple[int, bytes]:
+    body: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
+    if parameters:
+        body["parameters"] = parameters
+    return status, json.dumps(body).encode()
+
+
+def _failure_response(failure: _Failure) -> tuple[int, bytes]:
+    if failure.kind == "403":
+        return _error(403, "Forbidden: bot was blocked by the user")
+    if failure.kind == "429":
+        return _error(
+            429,
+            f"Too Many Requests: retry after {failure.retry_after}",
+            retry_after=failure.retry_after,
+        )
+    if failure.kind == "400":
+        return _error(400, "Bad Request: injected by local_api")
+    if failure.status == 502:
+        return _error(502, "Bad Gateway")
+    return _error(failure.status, "Internal Server Error")
+
+
+def _update(api: LocalBotApi, **content: Any) -> dict[str, Any]:
+    return {"update_id": api._update_id(), **content}
+
+
+def _command_entities(text: str) -> list[dict[str, Any]]:
+    match = re.match(r"/[A-Za-z0-9_]+(?:@[A-Za-z0-9_]+)?", text)
+    if not match:
+        return []
+    return [{"type": "bot_command", "offset": 0, "length": _utf16_len(match.group())}]
+
+
+def _formatted(
+    text: str, parse_mode: Any, limit: int, what: str
+) -> tuple[str, list[dict[str, Any]]]:
+    if parse_mode is not None and str(parse_mode).upper() == "HTML":
+        try:
+            plain, entities = parse_html(text)
+        except HtmlError as exc:
+            raise _ApiError(400, f"Bad Request: can't parse entities: {exc}") from None
+    elif parse_mode is None:
+        plain, entities = text, []
+    else:
+        raise _ApiError(400, f"Bad Request: local_api only understands HTML, not {parse_mode}")
+    if what == "message text" and not plain.strip():
+        raise _ApiError(400, "Bad Request: message text is empty")
+    if _utf16_len(plain) > limit:
+        raise _ApiError(400, f"Bad Request: {what} is too long")
+    return plain, entities
+
+
+def _markup(value: Any) -> dict[str, Any] | None:
+    markup = _as_json(value) if value is not None else None
+    if not markup:
+        return None
+    for row in markup.get("inline_keyboard", []):
+        for button in row:
+            if not button.get("text"):
+                raise _ApiError(
+                    400, "Bad Request: text buttons are unallowed in the inline keyboard"
+                )
+            data = button.get("callback_data")
+            if data is not None and not 1 <= len(str(data).encode()) <= MAX_CALLBACK_DATA:
+                raise _ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
+    return markup
+
+
+def _as_json(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _scope_key(params: dict[str, Any]) -> tuple[Any, ...]:
+    scope = _as_json(params.get("scope")) or {"type": "default"}
+    kind = str(scope["type"])
+    chat_id = scope.get("chat_id")
+    if chat_id is not None:
+        return (kind, int(chat_id))
+    return (kind,)
+
+
+def _uploaded_files(request_data: RequestData | None) -> dict[str, tuple[str | None, bytes]]:
+    if request_data is None or not request_data.contains_files:
+        return {}
+    uploaded: dict[str, tuple[str | None, bytes]] = {}
+    for name, field_tuple in request_data.multipart_data.items():
+        filename, content = field_tuple[0], field_tuple[1]
+        if hasattr(content, "read"):
+            content = content.read()
+        uploaded[name] = (filename, bytes(content))
+    return uploaded
+
+
+def _media(
+    value: Any,
+    upload: tuple[str | None, bytes] | None,
+    stored: dict[str, tuple[str, bytes]],
+) -> tuple[bytes | None, str | None]:
+    if upload is not None:
+        return upload[1], upload[0]
+    if isinstance(value, str) and value.startswith("attach://"):
+        return None, None
+    if isinstance(value, str) and value in stored:
+        path, content = stored[value]
+        return content, path.rsplit("/", 1)[-1]
+    return None, None
