@@ -10,6 +10,7 @@ import calendar
 import html
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from babel import dates as babel_dates
@@ -18,6 +19,9 @@ from babel import numbers as babel_numbers
 from bot.nik import InvalidNumberError, Problem
 from bot.office import OfficeInfo
 from bot.states import ALL_STATUSES, STAGE_ORDER, Actor, KtpStatus, Stage, UnknownStatusError
+
+if TYPE_CHECKING:
+    from bot.importer import ImportSummary, RowError
 
 # --- formatting -------------------------------------------------------------------------------
 
@@ -658,6 +662,131 @@ ERROR_KIND = (
 # --- staff and admins -------------------------------------------------------------------------
 
 # --- import -----------------------------------------------------------------------------------
+
+IMPORT_FILE_EMPTY = (
+    "Berkasnya kosong, tidak ada isinya. Kirim berkas CSV yang berisi judul kolom dan data status."
+)
+IMPORT_FILE_SPREADSHEET = (
+    "Ini berkas Excel, bukan CSV. Buka di Excel, pilih <b>Simpan Sebagai</b> (Save As) dengan"
+    " jenis <b>CSV UTF-8</b>, lalu kirim berkas .csv itu."
+)
+IMPORT_FILE_BINARY = (
+    "Berkas ini bukan teks CSV (isinya seperti gambar, PDF atau arsip)."
+    " Kirim berkas .csv hasil ekspor status."
+)
+IMPORT_FILE_NOT_CSV = (
+    "Berkas ini tidak terbaca sebagai CSV impor. Baris pertama harus berisi judul kolom,"
+    " misalnya:\nnik;no_kk;nama;status;tanggal_status;keterangan"
+)
+IMPORT_ROW_STATUS_EMPTY = "Kolom status kosong."
+IMPORT_ROW_KK_REQUIRED = "NIK ini belum ada di data bot, jadi kolom no_kk wajib diisi."
+IMPORT_ROW_KK_MISMATCH = (
+    "Nomor KK berbeda dengan yang sudah tercatat untuk NIK ini. Baris tidak dipakai dan data"
+    " lama tetap; periksa lagi nomor KK-nya."
+)
+IMPORT_ROW_UNREADABLE = "Baris ini tidak bisa dibaca sebagai CSV. Periksa tanda kutipnya."
+IMPORT_PROGRESS = "Mengimpor"
+SAMPLE_COUNT_INVALID = "harus bilangan bulat 1 atau lebih"
+
+
+def import_file_not_utf8(line: int) -> str:
+    return (
+        f"Berkas ini bukan teks UTF-8: ada huruf yang tidak terbaca di baris {format_number(line)}."
+        " Di Excel, simpan ulang dengan jenis <b>CSV UTF-8</b>."
+    )
+
+
+def import_missing_columns(missing: list[str], found: list[str]) -> str:
+    """The required columns the header lacks, and the ones it has."""
+    text = "Kolom wajib tidak ada: " + ", ".join(f"<b>{_shown(c)}</b>" for c in missing) + "."
+    if found:
+        text += " Kolom yang terbaca: " + ", ".join(_shown(c) for c in found) + "."
+    return text + (
+        " Baris pertama harus berisi judul kolom: nik dan status wajib; no_kk, nama,"
+        " tanggal_status dan keterangan boleh ada."
+    )
+
+
+def import_row_too_many_cells(got: int, expected: int) -> str:
+    return (
+        f"Baris ini berisi {format_number(got)} kolom, padahal judulnya hanya"
+        f" {format_number(expected)}. Mungkin ada koma atau titik koma di dalam nama atau"
+        " keterangan: apit isinya dengan tanda kutip."
+    )
+
+
+def import_row_bad_date(text: str, impossible: bool) -> str:
+    if impossible:
+        return f"Tanggal '{_shown(text)}' tidak ada di kalender."
+    return (
+        f"Tanggal '{_shown(text)}' tidak terbaca. Tulis seperti 2024-01-28, 28-01-2024 atau"
+        " 28/01/2024."
+    )
+
+
+def import_row_future_date(d: date) -> str:
+    return (
+        f"Tanggal {format_short_date(d)} belum lewat; tanggal status tidak boleh sesudah hari ini."
+    )
+
+
+def import_summary(summary: ImportSummary) -> str:
+    """What an import did, for the staff member who ran it (CLI and Telegram alike)."""
+    n = format_number
+    if summary.rows_read == 0:
+        lines = [
+            "<b>Impor selesai</b>, tetapi berkas hanya berisi judul kolom: tidak ada baris data,"
+            " jadi tidak ada yang berubah."
+        ]
+    else:
+        lines = [
+            "<b>Impor selesai.</b>",
+            f"Baris dibaca: {n(summary.rows_read)}",
+            f"• Baru: {n(summary.new)} (NIK yang belum ada di bot)",
+            f"• Berubah: {n(summary.changed)} (riwayat status bertambah)",
+            f"• Tetap: {n(summary.unchanged)} (sudah sama dengan data bot)",
+            f"• Ditolak: {n(summary.rejected)}",
+        ]
+    if summary.notifications:
+        lines.append(
+            f"Kabar untuk warga yang berlangganan: {n(summary.notifications)} pesan dijadwalkan."
+        )
+    if summary.ignored_columns:
+        names = ", ".join(_shown(c) for c in summary.ignored_columns)
+        lines.append(f"Kolom yang tidak dikenal dan diabaikan: {names}.")
+    if summary.rejected:
+        lines.append(
+            "Baris yang ditolak tidak mengubah apa pun. Perbaiki lalu impor lagi berkas yang"
+            " sama: baris yang sudah masuk tidak akan tercatat dua kali."
+        )
+    elif summary.rows_read and summary.unchanged == summary.rows_read:
+        lines.append("Semua baris sudah sama dengan data bot; tidak ada yang berubah.")
+    return "\n".join(lines)
+
+
+def import_row_errors(errors: list[RowError], rejected: int, limit: int = 10) -> str:
+    """The first rejected rows with their line number and reason ("" when none)."""
+    if not errors:
+        return ""
+    shown = errors[:limit]
+    if rejected > len(shown):
+        head = f"Baris yang ditolak ({len(shown)} pertama dari {format_number(rejected)}):"
+    else:
+        head = "Baris yang ditolak:"
+    return "\n".join([head, *(f"• Baris {format_number(e.line)}: {e.reason}" for e in shown)])
+
+
+def import_cli_no_file(path: str) -> str:
+    return f"Berkas tidak ditemukan: {path}"
+
+
+def import_cli_unusable(reason: str) -> str:
+    return f"Berkas tidak bisa diimpor. {reason}"
+
+
+def import_cli_config_error(problem: str) -> str:
+    return f"Konfigurasi salah: {problem}"
+
 
 # --- notifications and broadcasts -------------------------------------------------------------
 

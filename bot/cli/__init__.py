@@ -11,5 +11,10 @@ from types import ModuleType
 COMMANDS: list[str] = ["backup"]
 
 
+#: Commands whose module name differs from the command ("import" is a Python keyword).
+MODULES: dict[str, str] = {"import": "import_csv"}
+
+
 def load(name: str) -> ModuleType:
-    return importlib.import_module(f"bot.cli.{name.replace('-', '_')}")
+    module = MODULES.get(name, name.replace("-", "_"))
+    return importlib.import_module(f"bot.cli.{module}")

@@ -1,0 +1,595 @@
+"""CSV status import: read the file as a stream, validate each row, apply in batches, report.
+
+The one engine behind `python -m bot import FILE` and the staff's Telegram upload (`/impor`).
+Format (DESIGN.md §4): a header row; columns nik, no_kk, nama, status, tanggal_status,
+keterangan in any order and case; comma or semicolon; UTF-8 with or without BOM; dates
+YYYY-MM-DD, DD-MM-YYYY or DD/MM/YYYY. Each row is one history entry; a record's current status
+is its latest-dated one. Rows go to the database in batches, one transaction each, so a crash
+leaves whole batches and a re-run finishes the job: rows already applied count as unchanged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import codecs
+import csv
+import inspect
+import io
+import logging
+import re
+import shutil
+import tempfile
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import BinaryIO
+
+import aiosqlite
+
+from bot import texts_id
+from bot.nik import InvalidNumberError, parse_kk, parse_nik
+from bot.privacy import mask_name, mask_nik
+from bot.services import Services
+from bot.states import KtpStatus, UnknownStatusError, parse_status
+from bot.storage import imports as store
+from bot.storage import settings as settings_store
+from bot.storage.db import utc_iso
+
+log = logging.getLogger(__name__)
+
+REQUIRED_COLUMNS: tuple[str, ...] = ("nik", "status")
+COLUMNS: tuple[str, ...] = ("nik", "no_kk", "nama", "status", "tanggal_status", "keterangan")
+
+#: Other header spellings seen in office spreadsheets, after normalise_header.
+COLUMN_ALIASES: dict[str, str] = {
+    "nomor_kk": "no_kk",
+    "nokk": "no_kk",
+    "kk": "no_kk",
+    "no_kartu_keluarga": "no_kk",
+    "nomor_kartu_keluarga": "no_kk",
+    "nama_lengkap": "nama",
+    "tanggal": "tanggal_status",
+    "tgl_status": "tanggal_status",
+    "tgl": "tanggal_status",
+    "status_ktp": "status",
+    "catatan": "keterangan",
+    "ket": "keterangan",
+}
+
+DELIMITERS: tuple[str, ...] = (";", ",", "\t", "|")
+
+#: Rejected rows kept with their reason (the count of rejected rows is always complete).
+MAX_ERRORS = 1000
+MAX_NOTE = 500
+_READ_CHUNK = 1 << 20
+_SNIFF_BYTES = 8192
+
+ProgressCallback = Callable[[int, int], Awaitable[None] | None]
+
+
+# --- results and errors ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    """A rejected row: its physical line in the file (the header is line 1) and why."""
+
+    line: int
+    reason: str
+
+
+@dataclass(slots=True)
+class ImportSummary:
+    """What an import did, counted per data row: rows_read = new + changed + unchanged + rejected.
+
+    new: the row created a record; changed: it added history to a known record (and moved its
+    current status when it is the latest); unchanged: that (status, date) was already known.
+    """
+
+    rows_read: int = 0
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    errors: list[RowError] = field(default_factory=list)  # the first MAX_ERRORS rejected rows
+    notifications: int = 0  # messages queued for subscribers
+    import_id: int | None = None
+    ignored_columns: list[str] = field(default_factory=list)
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be imported; `reason` says why, in Indonesian."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class RowRejected(Exception):
+    """One row cannot be used; `reason` says why, in Indonesian."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+# --- small parsing helpers ------------------------------------------------------------------
+
+
+class DateFormatError(ValueError):
+    """A date that is not in an accepted form, or that is not on the calendar."""
+
+    def __init__(self, text: str, impossible: bool = False) -> None:
+        super().__init__(text)
+        self.text = text
+        self.impossible = impossible
+
+
+_ISO_DATE = re.compile(r"(\d{4})([-/.])(\d{1,2})\2(\d{1,2})")
+_DMY_DATE = re.compile(r"(\d{1,2})([-/.])(\d{1,2})\2(\d{4})")
+_TIME_PART = re.compile(r"(?:[T ]\d{1,2}[:.]\d{2}(?:[:.]\d{2}(?:\.\d+)?)?)?")
+
+
+def parse_date(text: str) -> date:
+    """YYYY-MM-DD, DD-MM-YYYY or DD/MM/YYYY (also with dots, one-digit day or month, and a
+    time part as spreadsheets add it); raise DateFormatError otherwise."""
+    value = text.strip()
+    for pattern, order in ((_ISO_DATE, "ymd"), (_DMY_DATE, "dmy")):
+        match = pattern.match(value)
+        if match and _TIME_PART.fullmatch(value, match.end()):
+            first, _, second, third = match.groups()
+            if order == "ymd":
+                year, month, day = int(first), int(second), int(third)
+            else:
+                day, month, year = int(first), int(second), int(third)
+            try:
+                return date(year, month, day)
+            except ValueError:
+                raise DateFormatError(text, impossible=True) from None
+    raise DateFormatError(text)
+
+
+def normalise_header(name: str) -> str:
+    """ "Tanggal Status" / "TANGGAL-STATUS" / "\ufeffnik" -> "tanggal_status" / "nik"."""
+    key = re.sub(r"[\s\-.]+", "_", name.replace("\ufeff", "").strip().lower()).strip("_")
+    return COLUMN_ALIASES.get(key, key)
+
+
+def detect_delimiter(header_line: str) -> str:
+    """The separator that splits the header into the most known column names."""
+
+    def known(delimiter: str) -> tuple[int, int]:
+        cells = next(csv.reader([header_line], delimiter=delimiter), [])
+        names = {normalise_header(c) for c in cells}
+        return len(names & set(COLUMNS)), header_line.count(delimiter)
+
+    return max(DELIMITERS, key=known)
+
+
+_LONG_NUMBER = re.compile(r"\d(?:[\d .\-]*\d)?")
+
+
+def clean_note(text: str) -> str | None:
+    """A staff note as stored: trimmed, shortened, long numbers (a NIK, a KK) masked."""
+
+    def mask(match: re.Match[str]) -> str:
+        digits = re.sub(r"\D", "", match.group())
+        return mask_nik(digits) if len(digits) >= 8 else match.group()
+
+    note = _LONG_NUMBER.sub(mask, " ".join(text.split()))[:MAX_NOTE]
+    return note or None
+
+
+# --- reading the file -----------------------------------------------------------------------
+
+
+def _check_bytes(raw: BinaryIO) -> int:
+    """Whole-file checks that need no parsing: binary, not UTF-8. Returns the size in bytes."""
+    head = raw.read(_SNIFF_BYTES)
+    if head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+        raise ImportFileError(texts_id.IMPORT_FILE_SPREADSHEET)
+    if b"\x00" in head:
+        raise ImportFileError(texts_id.IMPORT_FILE_BINARY)
+    raw.seek(0)
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    size = 0
+    line = 1
+    while chunk := raw.read(_READ_CHUNK):
+        try:
+            decoder.decode(chunk)
+        except UnicodeDecodeError as exc:
+            line += chunk.count(b"\n", 0, max(exc.start, 0))
+            raise ImportFileError(texts_id.import_file_not_utf8(line)) from None
+        if b"\x00" in chunk:
+            raise ImportFileError(texts_id.IMPORT_FILE_BINARY)
+        line += chunk.count(b"\n")
+        size += len(chunk)
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        raise ImportFileError(texts_id.import_file_not_utf8(line)) from None
+    raw.seek(0)
+    return size
+
+
+@dataclass(slots=True)
+class _Header:
+    delimiter: str
+    index: dict[str, int]  # column name -> position
+    width: int
+    ignored: list[str]
+
+
+def _read_header(first_line: str) -> _Header:
+    delimiter = detect_delimiter(first_line)
+    cells = next(csv.reader([first_line], delimiter=delimiter), [])
+    index: dict[str, int] = {}
+    ignored: list[str] = []
+    for position, cell in enumerate(cells):
+        name = normalise_header(cell)
+        if name in COLUMNS and name not in index:
+            index[name] = position
+        elif cell.strip():
+            ignored.append(cell.strip())
+    if not index:
+        raise ImportFileError(texts_id.IMPORT_FILE_NOT_CSV)
+    missing = [c for c in REQUIRED_COLUMNS if c not in index]
+    if missing:
+        raise ImportFileError(texts_id.import_missing_columns(missing, list(index)))
+    return _Header(delimiter, index, len(cells), ignored)
+
+
+@dataclass(slots=True)
+class _Row:
+    line: int
+    nik: str  # digits; kept in memory only while the batch is applied
+    nik_hash: str
+    kk_hash: str | None
+    name_masked: str | None
+    status: KtpStatus
+    on: date
+    dated: bool  # False when tanggal_status was empty (taken as today)
+    note: str | None
+
+
+class _RowParser:
+    """Turns one CSV row into a _Row or raises RowRejected with the reason."""
+
+    def __init__(self, services: Services, header: _Header, today: date) -> None:
+        self.hasher = services.hasher
+        self.header = header
+        self.today = today
+
+    def cell(self, cells: list[str], name: str) -> str:
+        position = self.header.index.get(name)
+        if position is None or position >= len(cells):
+            return ""
+        return cells[position].strip()
+
+    def parse(self, line: int, cells: list[str]) -> _Row:
+        extra = [c for c in cells[self.header.width :] if c.strip()]
+        if extra:
+            raise RowRejected(texts_id.import_row_too_many_cells(len(cells), self.header.width))
+        try:
+            nik = parse_nik(self.cell(cells, "nik"), self.today)
+        except InvalidNumberError as exc:
+            raise RowRejected(texts_id.nik_problem(exc)) from None
+        kk_text = self.cell(cells, "no_kk")
+        kk_hash = None
+        if kk_text:
+            try:
+                kk_hash = self.hasher.kk(parse_kk(kk_text))
+            except InvalidNumberError as exc:
+                raise RowRejected(texts_id.nik_problem(exc)) from None
+        status_text = self.cell(cells, "status")
+        if not status_text:
+            raise RowRejected(texts_id.IMPORT_ROW_STATUS_EMPTY)
+        try:
+            status = parse_status(status_text)
+        except UnknownStatusError as exc:
+            raise RowRejected(texts_id.status_reason(exc)) from None
+        date_text = self.cell(cells, "tanggal_status")
+        on = self.today
+        if date_text:
+            try:
+                on = parse_date(date_text)
+            except DateFormatError as exc:
+                raise RowRejected(texts_id.import_row_bad_date(date_text, exc.impossible)) from None
+            if on > self.today:
+                raise RowRejected(texts_id.import_row_future_date(on))
+        name = self.cell(cells, "nama")
+        return _Row(
+            line=line,
+            nik=nik.digits,
+            nik_hash=self.hasher.nik(nik.digits),
+            kk_hash=kk_hash,
+            name_masked=mask_name(name) if name else None,
+            status=status,
+            on=on,
+            dated=bool(date_text),
+            note=clean_note(self.cell(cells, "keterangan")),
+        )
+
+
+def _csv_rows(
+    text: io.TextIOBase, header: _Header, header_line: int
+) -> Iterator[tuple[int, list[str] | None]]:
+    """(line number where the row starts, cells), or (line, None) for an unreadable row.
+
+    Blank rows are skipped.
+    """
+    reader = csv.reader(text, delimiter=header.delimiter)
+    while True:
+        start = header_line + reader.line_num + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error:
+            yield start, None
+            continue
+        if any(c.strip() for c in cells):
+            yield start, cells
+
+
+# --- applying a batch -----------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Working:
+    """A record as the batch sees it: stored state plus this batch's rows so far."""
+
+    record_id: int | None
+    kk_hash: str
+    status: KtpStatus
+    status_date: date
+    note: str | None
+    history: set[tuple[KtpStatus, date]]
+    first: _Row | None = None  # the row that created the record (new records only)
+    added: list[_Row] = field(default_factory=list)
+    initial_status: KtpStatus | None = None  # stored status before this batch
+    initial_date: date | None = None
+
+
+async def _apply_batch(
+    services: Services,
+    rows: list[_Row],
+    summary: ImportSummary,
+    source: str,
+    actor_id: int | None,
+) -> None:
+    """Apply parsed rows in one transaction and count them into `summary`."""
+    now = services.clock.now()
+    counts = ImportSummary()
+    rejected: list[RowError] = []
+    async with services.db.transaction() as conn:
+        hashes = list(dict.fromkeys(r.nik_hash for r in rows))
+        stored = await store.find_records(conn, hashes)
+        known_history = await store.history_keys(conn, [s.id for s in stored.values()])
+        work: dict[str, _Working] = {
+            h: _Working(
+                record_id=s.id,
+                kk_hash=s.kk_hash,
+                status=s.status,
+                status_date=s.status_date,
+                note=None,
+                history=known_history[s.id],
+                initial_status=s.status,
+                initial_date=s.status_date,
+            )
+            for h, s in stored.items()
+        }
+        for row in rows:
+            w = work.get(row.nik_hash)
+            if w is None:
+                if row.kk_hash is None:
+                    rejected.append(RowError(row.line, texts_id.IMPORT_ROW_KK_REQUIRED))
+                    continue
+                work[row.nik_hash] = _Working(
+                    record_id=None,
+                    kk_hash=row.kk_hash,
+                    status=row.status,
+                    status_date=row.on,
+                    note=row.note,
+                    history={(row.status, row.on)},
+                    first=row,
+                    added=[row],
+                )
+                counts.new += 1
+                continue
+            if row.kk_hash is not None and row.kk_hash != w.kk_hash:
+                rejected.append(RowError(row.line, texts_id.IMPORT_ROW_KK_MISMATCH))
+                continue
+            if (row.status, row.on) in w.history or (not row.dated and row.status is w.status):
+                counts.unchanged += 1
+                continue
+            w.history.add((row.status, row.on))
+            w.added.append(row)
+            if row.on >= w.status_date:
+                w.status, w.status_date, w.note = row.status, row.on, row.note
+            counts.changed += 1
+
+        new_records = [
+            store.NewRecord(
+                nik_hash=h,
+                kk_hash=w.kk_hash,
+                nik_masked=mask_nik(w.first.nik),
+                name_masked=w.first.name_masked,
+                district=w.first.nik[:6],
+                status=w.status,
+                status_date=w.status_date,
+                note=w.note,
+            )
+            for h, w in work.items()
+            if w.first is not None
+        ]
+        ids = await store.insert_records(conn, new_records, now)
+        for h, record_id in ids.items():
+            work[h].record_id = record_id
+        history_rows: list[store.HistoryRow] = []
+        moves: list[store.StatusMove] = []
+        entered: list[_Working] = []
+        for w in work.values():
+            assert w.record_id is not None
+            history_rows.extend(
+                store.HistoryRow(w.record_id, r.status, r.on, r.note) for r in w.added
+            )
+            if w.first is None and (w.status, w.status_date) != (w.initial_status, w.initial_date):
+                moves.append(store.StatusMove(w.record_id, w.status, w.status_date, w.note))
+                if w.status is not w.initial_status and w.status.facts.notifies:
+                    entered.append(w)
+        await store.add_history_rows(conn, history_rows, source, actor_id, now)
+        await store.move_records(conn, moves, now)
+        queued = await _notify(conn, entered, now) if entered else 0
+        total = summary.rejected + len(rejected)
+        assert summary.import_id is not None
+        await store.record_progress(
+            conn,
+            summary.import_id,
+            rows_read=summary.rows_read,
+            new=summary.new + counts.new,
+            changed=summary.changed + counts.changed,
+            unchanged=summary.unchanged + counts.unchanged,
+            rejected=total,
+        )
+    # Only now that the batch is committed does it count.
+    summary.new += counts.new
+    summary.changed += counts.changed
+    summary.unchanged += counts.unchanged
+    summary.notifications += queued
+    _reject_many(summary, rejected)
+
+
+async def _notify(conn: aiosqlite.Connection, entered: list[_Working], now: datetime) -> int:
+    """Queue messages for subscribers of records that entered a notifying status (same txn)."""
+    from bot import notifier  # the outbox, loaded only when someone may have to be told
+
+    queued = 0
+    for w in entered:
+        assert w.record_id is not None
+        queued += await notifier.enqueue_status_change(
+            conn, record_id=w.record_id, status=w.status, entered_on=w.status_date, now=now
+        )
+    return queued
+
+
+def _reject_many(summary: ImportSummary, errors: list[RowError]) -> None:
+    summary.rejected += len(errors)
+    room = MAX_ERRORS - len(summary.errors)
+    if room > 0:
+        summary.errors.extend(errors[:room])
+
+
+# --- the engine -----------------------------------------------------------------------------
+
+
+async def import_csv(
+    services: Services,
+    source: Path | BinaryIO,
+    *,
+    source_name: str,
+    actor_id: int | None = None,
+    on_progress: ProgressCallback | None = None,
+    batch_size: int = 2000,
+) -> ImportSummary:
+    """Import a status CSV (a path or a binary file object) and return what it did.
+
+    Raises ImportFileError when the file as a whole is unusable (nothing is changed then).
+    Bad rows are rejected one by one with their line and reason; the others are applied in
+    batches of `batch_size` rows, one transaction each. on_progress(bytes_done, bytes_total) is
+    called after every batch.
+    """
+    if isinstance(source, str | Path):
+        with open(source, "rb") as raw:
+            return await _import_stream(
+                services, raw, source_name, actor_id, on_progress, batch_size
+            )
+    if not source.seekable():
+        with tempfile.SpooledTemporaryFile(max_size=64 << 20) as spool:
+            shutil.copyfileobj(source, spool)
+            spool.seek(0)
+            return await _import_stream(
+                services, spool, source_name, actor_id, on_progress, batch_size
+            )
+    return await _import_stream(services, source, source_name, actor_id, on_progress, batch_size)
+
+
+async def _import_stream(
+    services: Services,
+    raw: BinaryIO,
+    source_name: str,
+    actor_id: int | None,
+    on_progress: ProgressCallback | None,
+    batch_size: int,
+) -> ImportSummary:
+    total_bytes = _check_bytes(raw)
+    text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")  # type: ignore[arg-type]
+    try:
+        header_line = 1
+        first_line = text.readline()
+        while first_line and not first_line.strip():  # blank lines before the header
+            header_line += 1
+            first_line = text.readline()
+        if not first_line:
+            raise ImportFileError(texts_id.IMPORT_FILE_EMPTY)
+        header = _read_header(first_line)
+        name = Path(source_name).name or "impor.csv"
+        source = f"import:{name}"
+        today = services.clock.now().astimezone(services.settings.tz).date()
+        parser = _RowParser(services, header, today)
+        summary = ImportSummary(ignored_columns=header.ignored)
+        async with services.db.transaction() as conn:
+            summary.import_id = await store.start_import(conn, name, actor_id, services.clock.now())
+
+        async def progress() -> None:
+            if on_progress is not None:
+                result = on_progress(min(raw.tell(), total_bytes), total_bytes)
+                if inspect.isawaitable(result):
+                    await result
+
+        batch: list[_Row] = []
+        for line, cells in _csv_rows(text, header, header_line):
+            summary.rows_read += 1
+            if cells is None:
+                _reject_many(summary, [RowError(line, texts_id.IMPORT_ROW_UNREADABLE)])
+                continue
+            try:
+                batch.append(parser.parse(line, cells))
+            except RowRejected as exc:
+                _reject_many(summary, [RowError(line, exc.reason)])
+                continue
+            if len(batch) >= batch_size:
+                await _apply_batch(services, batch, summary, source, actor_id)
+                batch = []
+                await progress()
+                await asyncio.sleep(0)  # let the bot answer others between batches
+        if batch:
+            await _apply_batch(services, batch, summary, source, actor_id)
+        finished = services.clock.now()
+        async with services.db.transaction() as conn:
+            await store.record_progress(
+                conn,
+                summary.import_id,
+                rows_read=summary.rows_read,
+                new=summary.new,
+                changed=summary.changed,
+                unchanged=summary.unchanged,
+                rejected=summary.rejected,
+                finished_at=finished,
+            )
+            await settings_store.put(conn, settings_store.LAST_IMPORT_AT, utc_iso(finished))
+        await progress()
+    finally:
+        text.detach()
+    log.info(
+        "import %s done: %d rows, %d new, %d changed, %d unchanged, %d rejected, %d notifications",
+        summary.import_id,
+        summary.rows_read,
+        summary.new,
+        summary.changed,
+        summary.unchanged,
+        summary.rejected,
+        summary.notifications,
+    )
+    return summary
