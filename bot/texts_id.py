@@ -114,7 +114,7 @@ class StatusText:
 
 # Things residents bring to the office, named the same way everywhere.
 _BRING_KK = "Kartu Keluarga (KK) asli"
-_BRING_PROOF = "KTP lama atau surat keterangan (suket) atau bukti perekaman"
+_BRING_PROOF = "KTP lama, surat keterangan (suket) atau bukti perekaman yang Anda punya"
 _WAIT = "Tidak perlu datang, tunggu kabar."
 
 STATUS_TEXTS: dict[KtpStatus, StatusText] = {
@@ -131,8 +131,8 @@ STATUS_TEXTS: dict[KtpStatus, StatusText] = {
         who_acts="Anda sendiri. Prosesnya mulai setelah Anda datang untuk direkam.",
         what_to_do=(
             "Datang ke kantor Disdukcapil Musi Rawas, atau ikut perekaman keliling di desa"
-            f" atau kecamatan Anda. Bawa {_BRING_KK}. Perekaman bisa dilakukan jika Anda sudah"
-            " berumur 17 tahun, atau sudah atau pernah menikah. Layanan ini gratis."
+            f" atau kecamatan Anda. Bawa {_BRING_KK}. KTP-el dibuat untuk warga yang sudah"
+            " berumur 17 tahun atau sudah pernah menikah. Layanan ini gratis."
         ),
     ),
     KtpStatus.BIO_CAPTURED: StatusText(
@@ -145,7 +145,7 @@ STATUS_TEXTS: dict[KtpStatus, StatusText] = {
             "Langkah ini biasanya cepat, hanya beberapa hari. Data Anda menunggu giliran"
             " untuk disiapkan dan dikirim."
         ),
-        who_acts="Petugas Disdukcapil Musi Rawas.",
+        who_acts="Petugas Disdukcapil Musi Rawas, yang akan menyiapkan pengiriman.",
         what_to_do=(
             f"{_WAIT} Simpan baik-baik surat keterangan atau bukti perekaman yang Anda terima."
         ),
@@ -204,7 +204,7 @@ STATUS_TEXTS: dict[KtpStatus, StatusText] = {
         who_acts="Pusat data di Jakarta.",
         what_to_do=(
             f"Untuk sekarang tidak perlu datang. Jika ternyata Anda harus direkam ulang,"
-            f" petugas akan memberi tahu. Siapkan {_BRING_KK} dan {_BRING_PROOF}."
+            f" petugas akan memberi tahu. Siapkan {_BRING_KK}, serta {_BRING_PROOF}."
         ),
     ),
     KtpStatus.SEARCH_FAILURE_AT_CENTRAL: StatusText(
@@ -220,17 +220,17 @@ STATUS_TEXTS: dict[KtpStatus, StatusText] = {
         what_to_do=f"{_WAIT} Data rekaman Anda tetap tersimpan dan tidak hilang.",
     ),
     KtpStatus.ENROLL_FAILURE_AT_REGIONAL: StatusText(
-        title="Belum bisa dikirim dari Musi Rawas",
+        title="Gagal dikirim dari Musi Rawas",
         meaning=(
             "Data Anda gagal dikirim dari Musi Rawas ke pusat. Biasanya karena ada yang salah"
             " di data perekaman, misalnya kode wilayah, atau rekaman sidik jari dan mata"
             " kurang lengkap."
         ),
         why_slow="Petugas harus membetulkan data itu dulu, baru bisa mengirimnya lagi.",
-        who_acts="Petugas Disdukcapil Musi Rawas.",
+        who_acts="Petugas Disdukcapil Musi Rawas, yang membetulkan dan mengirim ulang data.",
         what_to_do=(
             f"{_WAIT} Jika Anda harus direkam ulang, petugas akan menghubungi Anda."
-            f" Untuk itu siapkan {_BRING_KK} dan {_BRING_PROOF}."
+            f" Untuk itu siapkan {_BRING_KK}, serta {_BRING_PROOF}."
         ),
     ),
     KtpStatus.PACKET_RETRY: StatusText(
@@ -269,7 +269,7 @@ STATUS_TEXTS: dict[KtpStatus, StatusText] = {
         ),
         who_acts="Anda dan petugas Disdukcapil Musi Rawas, bersama-sama.",
         what_to_do=(
-            f"Datang ke kantor Disdukcapil Musi Rawas. Bawa {_BRING_KK} dan {_BRING_PROOF}."
+            f"Datang ke kantor Disdukcapil Musi Rawas. Bawa {_BRING_KK}, serta {_BRING_PROOF}."
             " Beri tahu petugas jika Anda pernah punya NIK lain atau pernah direkam di"
             " daerah lain. Petugas akan memeriksa sidik jari Anda lagi atau merekam ulang."
         ),
@@ -287,7 +287,7 @@ STATUS_TEXTS: dict[KtpStatus, StatusText] = {
         who_acts="Anda dan petugas Disdukcapil Musi Rawas, dengan keputusan dari pusat.",
         what_to_do=(
             f"Datang ke kantor Disdukcapil Musi Rawas untuk cek sidik jari ulang. Bawa"
-            f" {_BRING_KK} dan {_BRING_PROOF}. Usahakan jari Anda bersih dan tidak luka"
+            f" {_BRING_KK}, serta {_BRING_PROOF}. Usahakan jari Anda bersih dan tidak luka"
             " saat datang."
         ),
     ),
@@ -302,7 +302,7 @@ STATUS_TEXTS: dict[KtpStatus, StatusText] = {
         who_acts="Petugas Disdukcapil Musi Rawas, dengan bantuan Anda.",
         what_to_do=(
             f"Datang ke kantor Disdukcapil Musi Rawas. Bawa {_BRING_KK}, akta kelahiran"
-            f" (jika ada), dan {_BRING_PROOF}. Petugas akan mencocokkan data Anda dan,"
+            f" jika ada, serta {_BRING_PROOF}. Petugas akan mencocokkan data Anda dan,"
             " jika perlu, merekam ulang."
         ),
     ),
@@ -336,10 +336,10 @@ STATUS_TEXTS: dict[KtpStatus, StatusText] = {
         title="Sudah dicetak, silakan ambil",
         meaning="KTP-el Anda sudah jadi dan bisa diambil.",
         why_slow="Tidak ada lagi yang ditunggu dari kantor. Kartu tinggal Anda ambil.",
-        who_acts="Anda: kartu menunggu Anda ambil.",
+        who_acts="Anda. Kartunya sudah menunggu untuk diambil.",
         what_to_do=(
             "Ambil KTP-el di kantor Disdukcapil Musi Rawas pada jam kerja. Bawa"
-            f" {_BRING_PROOF}, dan {_BRING_KK}. Sebaiknya ambil sendiri, karena kartu"
+            f" {_BRING_KK}, serta {_BRING_PROOF}. Sebaiknya ambil sendiri, karena kartu"
             " diaktifkan dengan sidik jari Anda."
         ),
     ),
@@ -353,7 +353,7 @@ STATUS_TEXTS: dict[KtpStatus, StatusText] = {
         who_acts="Petugas Disdukcapil Musi Rawas, yang mengantar kartu.",
         what_to_do=(
             "Tunggu beberapa hari, lalu ambil di tempat pengambilan. Tanyakan tempatnya di"
-            f" kantor kecamatan atau desa. Bawa {_BRING_PROOF}, dan {_BRING_KK}."
+            f" kantor kecamatan atau desa. Bawa {_BRING_KK}, serta {_BRING_PROOF}."
         ),
     ),
     KtpStatus.CARD_ISSUED: StatusText(
@@ -366,8 +366,8 @@ STATUS_TEXTS: dict[KtpStatus, StatusText] = {
         who_acts="Tidak ada lagi. Semua sudah selesai.",
         what_to_do=(
             "Tidak ada yang perlu dilakukan. Simpan KTP-el baik-baik. Jika hilang atau rusak,"
-            f" datang ke Disdukcapil dengan {_BRING_KK}, dan surat kehilangan dari polisi"
-            " jika kartu hilang."
+            f" datang ke Disdukcapil. Bawa {_BRING_KK}, dan kartu yang rusak atau surat"
+            " kehilangan dari polisi."
         ),
     ),
 }
