@@ -355,14 +355,16 @@ class _Working:
 async def _apply_batch(
     services: Services,
     rows: list[_Row],
+    refused: list[RowError],
     summary: ImportSummary,
     source: str,
     actor_id: int | None,
 ) -> None:
-    """Apply parsed rows in one transaction and count them into `summary`."""
+    """Apply parsed rows in one transaction and count them, and the rows refused while
+    parsing this batch, into `summary`."""
     now = services.clock.now()
     counts = ImportSummary()
-    rejected: list[RowError] = []
+    rejected: list[RowError] = list(refused)
     async with services.db.transaction() as conn:
         hashes = list(dict.fromkeys(r.nik_hash for r in rows))
         stored = await store.find_records(conn, hashes)
@@ -458,7 +460,7 @@ async def _apply_batch(
     summary.changed += counts.changed
     summary.unchanged += counts.unchanged
     summary.notifications += queued
-    _reject_many(summary, rejected)
+    _reject_many(summary, sorted(rejected, key=lambda e: e.line))
 
 
 async def _notify(conn: aiosqlite.Connection, entered: list[_Working], now: datetime) -> int:
@@ -549,23 +551,23 @@ async def _import_stream(
                     await result
 
         batch: list[_Row] = []
+        refused: list[RowError] = []
         for line, cells in _csv_rows(text, header, header_line):
             summary.rows_read += 1
             if cells is None:
-                _reject_many(summary, [RowError(line, texts_id.IMPORT_ROW_UNREADABLE)])
-                continue
-            try:
-                batch.append(parser.parse(line, cells))
-            except RowRejected as exc:
-                _reject_many(summary, [RowError(line, exc.reason)])
-                continue
-            if len(batch) >= batch_size:
-                await _apply_batch(services, batch, summary, source, actor_id)
-                batch = []
+                refused.append(RowError(line, texts_id.IMPORT_ROW_UNREADABLE))
+            else:
+                try:
+                    batch.append(parser.parse(line, cells))
+                except RowRejected as exc:
+                    refused.append(RowError(line, exc.reason))
+            if len(batch) + len(refused) >= batch_size:
+                await _apply_batch(services, batch, refused, summary, source, actor_id)
+                batch, refused = [], []
                 await progress()
                 await asyncio.sleep(0)  # let the bot answer others between batches
-        if batch:
-            await _apply_batch(services, batch, summary, source, actor_id)
+        if batch or refused:
+            await _apply_batch(services, batch, refused, summary, source, actor_id)
         finished = services.clock.now()
         async with services.db.transaction() as conn:
             await store.record_progress(
