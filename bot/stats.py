@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from bot import insights
 from bot.nik import MUSI_RAWAS, MUSI_RAWAS_DISTRICTS
 from bot.services import Services
 from bot.states import ALL_STATUSES, KtpStatus, Stage
@@ -41,30 +42,12 @@ class Statistics:
     prr_backlog: int
     blanko_stock: int | None  # None when nobody has set it yet
     by_district: list[tuple[str, int]]  # (district name or OUTSIDE or a code, count), largest first
-    median_days: dict[Stage, float | None]
+    median_days: dict[Stage, float | None]  # finished stays in the stage's statuses
+    stay_samples: dict[Stage, int]  # how many finished stays the median is drawn from
     subscribed_chats: int
     sent_7d: int
     failed_7d: int
     last_import: str | None = None
-
-
-def median_from_counts(counts: dict[int, int]) -> float | None:
-    """The median of a distribution given as value -> how many times it occurs."""
-    total = sum(counts.values())
-    if total == 0:
-        return None
-    values = sorted(counts)
-    lower_rank, upper_rank = (total - 1) // 2, total // 2
-
-    def at(rank: int) -> int:
-        seen = 0
-        for value in values:
-            seen += counts[value]
-            if rank < seen:
-                return value
-        return values[-1]
-
-    return (at(lower_rank) + at(upper_rank)) / 2
 
 
 def district_label(code: str) -> str:
@@ -72,15 +55,6 @@ def district_label(code: str) -> str:
     if code[:4] != MUSI_RAWAS:
         return OUTSIDE
     return MUSI_RAWAS_DISTRICTS.get(code[4:6], code)
-
-
-def _parse_stock(text: str | None) -> int | None:
-    if text is None:
-        return None
-    try:
-        return int(text)
-    except ValueError:
-        return None
 
 
 async def gather(services: Services) -> Statistics:
@@ -96,18 +70,18 @@ async def gather(services: Services) -> Statistics:
     for code, count in (await stats_store.count_by_district(conn)).items():
         label = district_label(code)
         districts[label] = districts.get(label, 0) + count
-    spans = await stats_store.stage_spans(conn)
+    waits = await insights.stage_waiting_times(conn)
     sent, failed = await stats_store.outbox_outcomes(conn, now - DELIVERY_WINDOW)
-    stock = _parse_stock(await settings_store.get(conn, settings_store.BLANKO_STOCK))
     return Statistics(
         taken_at=now,
         total=sum(by_status.values()),
         by_status=by_status,
         by_stage=by_stage,
         prr_backlog=by_status[KtpStatus.PRINT_READY_RECORD],
-        blanko_stock=stock,
+        blanko_stock=await insights.blanko_stock(conn),
         by_district=sorted(districts.items(), key=lambda kv: (-kv[1], kv[0])),
-        median_days={stage: median_from_counts(spans.get(stage, {})) for stage in STAGES},
+        median_days={stage: waits[stage].median_days for stage in STAGES},
+        stay_samples={stage: waits[stage].samples for stage in STAGES},
         subscribed_chats=await stats_store.subscribed_chats(conn),
         sent_7d=sent,
         failed_7d=failed,

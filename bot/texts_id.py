@@ -10,6 +10,7 @@ import calendar
 import html
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from html import escape as _escape
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -660,6 +661,533 @@ ERROR_KIND = (
 # --- residents --------------------------------------------------------------------------------
 
 # --- staff and admins -------------------------------------------------------------------------
+
+if TYPE_CHECKING:
+    from bot.roles import StaffChange, StaffMember
+    from bot.stats import ChartLabels, Statistics
+    from bot.storage.audit import AuditEntry
+    from bot.storage.records import HistoryEntry, Record
+
+STAFF_PRIVATE_ONLY = (
+    "Perintah petugas hanya bisa dipakai di chat pribadi dengan bot, supaya data warga tidak "
+    "terbaca di grup."
+)
+ADMIN_ONLY = "Perintah ini khusus admin. Minta admin kantor bila perlu mengubahnya."
+
+#: Stage names for staff figures (fuller than the resident's journey line).
+STATS_STAGE_NAMES: dict[Stage, str] = {
+    Stage.RECORDING: "Perekaman",
+    Stage.SENDING: "Pengiriman",
+    Stage.CENTRAL: "Di pusat",
+    Stage.PROBLEM: "Bermasalah",
+    Stage.PRINTING: "Pencetakan",
+    Stage.DONE: "Selesai",
+}
+
+
+def _n(n: float) -> str:
+    return format_number(n)
+
+
+# /status NIK
+
+STATUS_USAGE = (
+    "Tulis NIK setelah perintahnya, misalnya:\n<code>/status 1605014101900001</code>\n"
+    "Bot menampilkan status, riwayat, jumlah langganan, dan kunci verifikasi NIK itu."
+)
+
+
+def staff_not_found(nik_masked: str) -> str:
+    """A NIK staff asked about that is not in the bot's data."""
+    return (
+        f"NIK <code>{_escape(nik_masked)}</code> belum ada dalam data bot. Periksa lagi "
+        "angkanya; bila benar, data itu belum pernah diimpor (kirim /impor dengan data terbaru) "
+        "atau belum direkam."
+    )
+
+
+def history_source(source: str, actor_id: int | None) -> str:
+    """Who or what wrote a history row: "impor data.csv", "petugas 12345"."""
+    if source.startswith("import:"):
+        return f"impor {source.removeprefix('import:')}"
+    if actor_id is not None:
+        return f"petugas {actor_id}"
+    if source == "staff":
+        return "petugas"
+    return source
+
+
+HISTORY_LIMIT = 30
+
+
+def staff_record(
+    record: Record,
+    history: list[HistoryEntry],
+    *,
+    district_name: str | None,
+    subscribers: int,
+    locked_until: datetime | None,
+    today: date,
+    tz: str,
+) -> str:
+    """/status for staff: masked identity, current status, full history, subscribers, lock."""
+    place = f"{_escape(district_name)} ({record.district})" if district_name else record.district
+    lines = [
+        f"<b>NIK {_escape(record.nik_masked)}</b>",
+        f"Nama: {_escape(record.name_masked or '-')}",
+        f"Wilayah: {place}",
+        f"Status: <b>{record.status.value}</b> sejak {format_short_date(record.status_date)}"
+        f" ({format_ago(record.status_date, today)})",
+    ]
+    if record.note:
+        lines.append(f"Catatan: {_escape(record.note)}")
+    lines.append("")
+    lines.append(f"<b>Riwayat</b> ({_n(len(history))} entri)")
+    shown = history[-HISTORY_LIMIT:]
+    if len(history) > len(shown):
+        lines.append(f"… {_n(len(history) - len(shown))} entri lebih lama tidak ditampilkan")
+    for entry in shown:
+        line = (
+            f"• {format_short_date(entry.entered_on)} — {entry.status.value} — "
+            f"{_escape(history_source(entry.source, entry.actor_id))}"
+        )
+        if entry.note:
+            line += f" — <i>{_escape(entry.note)}</i>"
+        lines.append(line)
+    lines.append("")
+    lines.append(f"Langganan: {_n(subscribers)} chat")
+    if locked_until is not None:
+        lines.append(
+            "Cek oleh warga: <b>terkunci</b> sampai "
+            f"{_escape(format_datetime(locked_until, tz))} (terlalu banyak nomor KK yang salah)"
+        )
+    else:
+        lines.append("Cek oleh warga: tidak terkunci")
+    return "\n".join(lines)
+
+
+# /ubah NIK STATUS [catatan]
+
+UBAH_USAGE = (
+    "Tulis: <code>/ubah NIK STATUS [catatan]</code>\n"
+    "Contoh: <code>/ubah 1605014101900001 PRR blanko sudah datang</code>\n"
+    "Status boleh ditulis dengan spasi atau tanda hubung, atau singkatan PRR, SFE, DR."
+)
+UBAH_NOTE_LIMIT = 500
+UBAH_NOTE_TOO_LONG = f"Catatan terlalu panjang; paling banyak {UBAH_NOTE_LIMIT} huruf."
+UBAH_BUTTON_YES = "✅ Ya, ubah"
+UBAH_BUTTON_BACKWARD = "⚠️ Ya, mundurkan status"
+UBAH_BUTTON_NO = "✖️ Batal"
+UBAH_CANCELLED = "Dibatalkan. Status tidak diubah."
+UBAH_EXPIRED = (
+    "Permintaan ini sudah tidak berlaku (bot dimulai ulang atau sudah dijawab). "
+    "Kirim /ubah lagi bila masih perlu."
+)
+
+
+def ubah_unknown_status(err: UnknownStatusError) -> str:
+    """A status spelling /ubah did not recognise, with the closest codes."""
+    return status_reason(err) + "\n\n" + UBAH_USAGE
+
+
+def ubah_same_status(nik_masked: str, status: KtpStatus, since: date) -> str:
+    return (
+        f"NIK <code>{_escape(nik_masked)}</code> sudah berstatus <b>{status.value}</b> sejak "
+        f"{format_short_date(since)}. Tidak ada yang diubah."
+    )
+
+
+def ubah_confirm(
+    nik_masked: str,
+    old: KtpStatus,
+    old_since: date,
+    new: KtpStatus,
+    note: str | None,
+    *,
+    backward: bool,
+) -> str:
+    """The question before a status change: old → new, what it will cause."""
+    lines = [
+        f"Ubah status NIK <code>{_escape(nik_masked)}</code>?",
+        f"<b>{old.value}</b> (sejak {format_short_date(old_since)})",
+        f"→ <b>{new.value}</b> (hari ini)",
+    ]
+    if note:
+        lines.append(f"Catatan: {_escape(note)}")
+    if new.facts.notifies:
+        lines.append("Warga yang berlangganan akan diberi kabar.")
+    if backward:
+        lines.append(
+            f"⚠️ Ini langkah <b>mundur</b> dalam alur (urutan {old.order} → {new.order}); "
+            "bot akan meminta konfirmasi sekali lagi."
+        )
+    return "\n".join(lines)
+
+
+def ubah_confirm_backward(nik_masked: str, old: KtpStatus, new: KtpStatus) -> str:
+    return (
+        f"⚠️ <b>Yakin memundurkan status?</b>\nNIK <code>{_escape(nik_masked)}</code>: "
+        f"{old.value} → {new.value}.\nPerubahan mundur biasanya hanya untuk koreksi salah input "
+        "atau bila pusat mengembalikan data. Perubahan ini dicatat di log audit."
+    )
+
+
+def ubah_moved_meanwhile(nik_masked: str, current: KtpStatus) -> str:
+    return (
+        f"Status NIK <code>{_escape(nik_masked)}</code> sudah berubah sejak pertanyaan tadi "
+        f"(sekarang <b>{current.value}</b>). Tidak ada yang diubah; kirim /ubah lagi bila perlu."
+    )
+
+
+def ubah_done(
+    nik_masked: str, old: KtpStatus, new: KtpStatus, entered_on: date, notifications: int
+) -> str:
+    text = (
+        f"✅ Status NIK <code>{_escape(nik_masked)}</code> diubah: {old.value} → "
+        f"<b>{new.value}</b> ({format_short_date(entered_on)})."
+    )
+    if notifications:
+        text += f"\n{_n(notifications)} kabar untuk warga yang berlangganan dijadwalkan."
+    return text
+
+
+# /impor
+
+IMPOR_LIMIT_MB = 20
+IMPOR_ASK = (
+    "Kirim berkas CSV sekarang, sebagai dokumen (📎 → Berkas). Kolom: nik, no_kk, nama, status, "
+    "tanggal_status, keterangan; pemisah koma atau titik koma. "
+    f"Ukuran paling besar {IMPOR_LIMIT_MB} MB.\nKetik /batal untuk membatalkan."
+)
+IMPOR_CANCELLED = "Impor dibatalkan."
+IMPOR_NOTHING_TO_CANCEL = "Tidak ada impor yang sedang ditunggu."
+IMPOR_DOWNLOAD_FAILED = (
+    "Berkas tidak bisa diunduh dari Telegram. Coba kirim sekali lagi; bila tetap gagal, "
+    "impor lewat server dengan <code>python -m bot import BERKAS</code>."
+)
+IMPOR_FAILED = (
+    "Impor berhenti karena gangguan di sistem. Baris yang sudah tersimpan tetap aman; kirim "
+    "berkas yang sama lagi untuk melanjutkan (baris yang sama tidak akan diubah dua kali)."
+)
+IMPOR_REPORT_HEADER: tuple[str, ...] = ("baris", "alasan")
+
+
+def impor_too_big(size_bytes: int) -> str:
+    size_mb = size_bytes / (1024 * 1024)
+    return (
+        f"Berkas terlalu besar ({format_number(round(size_mb, 1))} MB). Batasnya "
+        f"{IMPOR_LIMIT_MB} MB, batas unduhan bot Telegram. Pecah berkas menjadi beberapa bagian, "
+        "atau impor lewat server dengan <code>python -m bot import BERKAS</code>."
+    )
+
+
+def impor_not_csv(name: str) -> str:
+    return (
+        f"Berkas <code>{_escape(name)}</code> bukan CSV. Dari Excel: File → Save As → pilih "
+        "<b>CSV</b> (dipisah koma atau titik koma), lalu kirim berkas .csv itu."
+    )
+
+
+def impor_started(name: str) -> str:
+    return f"⏳ Mengimpor <code>{_escape(name)}</code>…"
+
+
+def impor_progress(name: str, percent: int) -> str:
+    return f"⏳ Mengimpor <code>{_escape(name)}</code>… {percent}% berkas sudah diproses."
+
+
+def impor_file_problem(name: str, reason: str) -> str:
+    return f"Berkas <code>{_escape(name)}</code> tidak bisa diimpor: {_escape(reason)}"
+
+
+def impor_report_caption(rejected: int) -> str:
+    return (
+        f"{_n(rejected)} baris ditolak; rinciannya ada di berkas ini (nomor baris, alasan, isi "
+        "baris). Perbaiki lalu kirim ulang baris itu saja. Berkas yang Anda kirim tidak disimpan."
+    )
+
+
+# /statistik
+
+STATS_TITLE = "Data KTP-el Musi Rawas"
+STATS_OUTSIDE = "Luar Musi Rawas"
+STATS_EMPTY = "Belum ada data. Impor dulu dengan /impor."
+
+
+def chart_labels(stats: Statistics) -> ChartLabels:
+    """The words on the /statistik chart."""
+    from bot.stats import ChartLabels
+
+    stock = "belum diisi" if stats.blanko_stock is None else _n(stats.blanko_stock)
+    return ChartLabels(
+        title=STATS_TITLE,
+        stage_title="Jumlah data per tahap",
+        district_title="Jumlah data per kecamatan",
+        stage_names=dict(STATS_STAGE_NAMES),
+        outside=STATS_OUTSIDE,
+        backlog_note=f"Antrean PRR {_n(stats.prr_backlog)} · stok blanko {stock}",
+        empty=STATS_EMPTY,
+    )
+
+
+def _backlog_line(stats: Statistics) -> str:
+    if stats.blanko_stock is None:
+        return f"Antrean cetak (PRR): {_n(stats.prr_backlog)} · stok blanko belum diisi (/blanko)"
+    gap = stats.prr_backlog - stats.blanko_stock
+    tail = f"kurang {_n(gap)} blanko" if gap > 0 else "blanko cukup"
+    return (
+        f"Antrean cetak (PRR): {_n(stats.prr_backlog)} · stok blanko "
+        f"{_n(stats.blanko_stock)} ({tail})"
+    )
+
+
+def _median_text(days: float | None, samples: int) -> str:
+    if days is None:
+        return "belum ada data"
+    return f"{format_days(days)} (dari {_n(samples)} data)"
+
+
+def statistics_caption(stats: Statistics, tz: str) -> str:
+    """The photo caption of /statistik: the key figures (stays under Telegram's 1024 limit)."""
+    stage_lines = [f"{STATS_STAGE_NAMES[st]}: {_n(n)}" for st, n in stats.by_stage.items()]
+    lines = [
+        f"<b>Statistik KTP-el</b> — {_escape(format_datetime(stats.taken_at, tz))}",
+        f"Total data: {_n(stats.total)}",
+        *stage_lines,
+        _backlog_line(stats),
+        f"Chat berlangganan: {_n(stats.subscribed_chats)}",
+        f"Kabar 7 hari terakhir: {_n(stats.sent_7d)} terkirim, {_n(stats.failed_7d)} gagal",
+    ]
+    text = "\n".join(lines)
+    return text if len(text) <= 1024 else text[:1020] + "…"
+
+
+def statistics_detail(stats: Statistics, tz: str) -> str:
+    """The message after the chart: counts per status, per district, median days per stage."""
+    lines = ["<b>Per status</b>"]
+    lines += [f"{s.order}. {s.value}: {_n(n)}" for s, n in stats.by_status.items()]
+    lines += ["", "<b>Per kecamatan</b>"]
+    if not stats.by_district:
+        lines.append("-")
+    for name, count in stats.by_district:
+        label = STATS_OUTSIDE if name == "luar" else name
+        lines.append(f"{_escape(label)}: {_n(count)}")
+    lines += ["", "<b>Median lama per tahap</b> (dari data yang sudah pindah tahap)"]
+    for stage, days in stats.median_days.items():
+        samples = stats.stay_samples.get(stage, 0)
+        lines.append(f"{STATS_STAGE_NAMES[stage]}: {_median_text(days, samples)}")
+    if stats.last_import:
+        when = format_datetime(datetime.fromisoformat(stats.last_import), tz)
+        lines += ["", f"Impor terakhir: {_escape(when)}"]
+    return "\n".join(lines)
+
+
+# /blanko N
+
+BLANKO_MAX = 1_000_000
+BLANKO_USAGE = (
+    "Tulis jumlah stok blanko KTP-el yang ada sekarang, misalnya "
+    "<code>/blanko 2500</code>. Angka ini dipakai saat bot menjelaskan antrean cetak (PRR)."
+)
+BLANKO_NOT_NUMBER = "Jumlah blanko harus angka bulat, misalnya <code>/blanko 2500</code>."
+BLANKO_NEGATIVE = "Jumlah blanko tidak boleh kurang dari 0."
+BLANKO_TOO_BIG = (
+    f"Angka itu tidak masuk akal untuk stok blanko (lebih dari {format_number(BLANKO_MAX)}). "
+    "Periksa lagi angkanya."
+)
+
+
+def blanko_current(stock: int | None, backlog: int) -> str:
+    now = "belum diisi" if stock is None else _n(stock)
+    return f"Stok blanko: {now}. Antrean cetak (PRR): {_n(backlog)}.\n\n{BLANKO_USAGE}"
+
+
+def blanko_set(old: int | None, new: int, backlog: int) -> str:
+    before = "belum diisi" if old is None else _n(old)
+    return (
+        f"✅ Stok blanko dicatat: {_n(new)} (sebelumnya {before}). "
+        f"Antrean cetak (PRR) saat ini: {_n(backlog)}."
+    )
+
+
+# /kantor [bagian teks]
+
+OFFICE_FIELD_NAMES: dict[str, str] = {
+    "alamat": "Alamat",
+    "jam": "Jam layanan",
+    "kontak": "Kontak (telepon/WhatsApp)",
+    "pengambilan": "Tempat pengambilan KTP-el",
+}
+OFFICE_TEXT_LIMIT = 300
+OFFICE_TOO_LONG = f"Teks terlalu panjang; paling banyak {OFFICE_TEXT_LIMIT} huruf."
+
+
+def office_view(info: OfficeInfo) -> str:
+    """/kantor: the office information residents see, and how to change it."""
+    values = {
+        "alamat": info.address,
+        "jam": info.hours,
+        "kontak": info.contact,
+        "pengambilan": info.pickup,
+    }
+    lines = ["<b>Informasi kantor yang dilihat warga</b>"]
+    lines += [f"{OFFICE_FIELD_NAMES[k]}: {_escape(v)}" for k, v in values.items()]
+    lines += [
+        "",
+        "Ubah dengan <code>/kantor BAGIAN teks baru</code>, BAGIAN salah satu dari: "
+        + ", ".join(f"<code>{k}</code>" for k in OFFICE_FIELD_NAMES),
+        "Contoh: <code>/kantor kontak 0812-3456-7890 (WhatsApp)</code>",
+    ]
+    return "\n".join(lines)
+
+
+def office_unknown_field(field: str) -> str:
+    return (
+        f"Bagian <code>{_escape(field)}</code> tidak dikenal. Pilih salah satu: "
+        + ", ".join(f"<code>{k}</code>" for k in OFFICE_FIELD_NAMES)
+        + "."
+    )
+
+
+def office_missing_text(field: str) -> str:
+    return f"Tulis teks barunya, misalnya <code>/kantor {_escape(field)} teks baru</code>."
+
+
+def office_set(field: str, old: str, new: str) -> str:
+    return (
+        f"✅ {OFFICE_FIELD_NAMES[field]} diubah.\nSebelumnya: {_escape(old)}\n"
+        f"Sekarang: {_escape(new)}\nWarga melihatnya di /bantuan dan di kabar KTP-el tercetak."
+    )
+
+
+# /petugas and `python -m bot staff`
+
+PETUGAS_USAGE = (
+    "Kelola petugas:\n"
+    "<code>/petugas</code> — daftar petugas dan admin\n"
+    "<code>/petugas tambah ID petugas</code> atau <code>/petugas tambah ID admin</code>\n"
+    "<code>/petugas hapus ID</code>\n"
+    "ID adalah nomor ID Telegram orangnya (angka; bisa dilihat lewat bot seperti @userinfobot)."
+)
+
+
+def petugas_bad_id(given: str) -> str:
+    return (
+        f"<code>{_escape(given)}</code> bukan ID Telegram. ID berupa angka, misalnya "
+        "<code>123456789</code>.\n\n" + PETUGAS_USAGE
+    )
+
+
+def petugas_bad_role(given: str) -> str:
+    return (
+        f"Peran <code>{_escape(given)}</code> tidak dikenal; pilih <code>petugas</code> atau "
+        "<code>admin</code>."
+    )
+
+
+def staff_refusal(reason: str, user_id: int) -> str:
+    """Why a staff-list change was refused (plain text: also printed by the CLI)."""
+    texts = {
+        "fixed_admin": (
+            f"Pengguna {user_id} adalah admin tetap dari BOT_ADMIN_IDS; ubah lewat pengaturan "
+            "server, bukan lewat perintah."
+        ),
+        "last_admin": (
+            f"Tidak bisa: {user_id} adalah admin terakhir. Tambahkan admin lain dulu, supaya "
+            "selalu ada yang bisa mengelola petugas."
+        ),
+        "not_staff": f"Pengguna {user_id} tidak ada dalam daftar petugas.",
+        "same_role": f"Pengguna {user_id} sudah terdaftar dengan peran itu.",
+        "bad_id": f"{user_id} bukan ID Telegram yang sah.",
+    }
+    return texts[str(reason)]
+
+
+def staff_changed(change: StaffChange) -> str:
+    """The result of a staff-list change (plain text: also printed by the CLI)."""
+    if change.new is None:
+        return f"Pengguna {change.user_id} dihapus dari daftar petugas (sebelumnya {change.old})."
+    if change.old is None:
+        return f"Pengguna {change.user_id} ditambahkan sebagai {change.new}."
+    return f"Peran pengguna {change.user_id} diubah: {change.old} → {change.new}."
+
+
+def _member_line(member: StaffMember, tz: str) -> str:
+    line = f"{member.user_id} — {member.role}"
+    if member.fixed:
+        return line + " (tetap, dari BOT_ADMIN_IDS)"
+    if member.added_at:
+        added = format_short_date(_local(datetime.fromisoformat(member.added_at), tz).date())
+        by = f" oleh {member.added_by}" if member.added_by else ""
+        line += f" (sejak {added}{by})"
+    return line
+
+
+def staff_list(members: list[StaffMember], tz: str) -> str:
+    """/petugas: everyone who is staff now."""
+    if not members:
+        return "Belum ada petugas.\n\n" + PETUGAS_USAGE
+    lines = ["<b>Petugas dan admin</b>"]
+    lines += [f"• {_escape(_member_line(m, tz))}" for m in members]
+    return "\n".join(lines) + "\n\n" + PETUGAS_USAGE
+
+
+def staff_list_plain(members: list[StaffMember], tz: str) -> str:
+    """`python -m bot staff list`."""
+    if not members:
+        return "Belum ada petugas. Tambahkan dengan: python -m bot staff add ID --role admin"
+    return "\n".join(_member_line(m, tz) for m in members)
+
+
+# `python -m bot audit` and audit rows shown to people
+
+AUDIT_ACTIONS: dict[str, str] = {
+    "ubah_status": "ubah status",
+    "tambah_petugas": "tambah petugas",
+    "ubah_peran": "ubah peran",
+    "hapus_petugas": "hapus petugas",
+    "ubah_blanko": "ubah stok blanko",
+    "ubah_kantor": "ubah info kantor",
+    "impor": "impor CSV",
+    "ditolak": "DITOLAK",
+}
+AUDIT_HEADERS: tuple[str, ...] = (
+    "Waktu",
+    "Pelaku",
+    "Tindakan",
+    "Sasaran",
+    "Lama",
+    "Baru",
+    "Keterangan",
+)
+
+
+def audit_table(rows: list[AuditEntry], tz: str) -> str:
+    """The audit log as a plain-text table, oldest first."""
+    if not rows:
+        return "Log audit kosong untuk rentang ini."
+    table = [AUDIT_HEADERS]
+    for row in rows:
+        when = _local(datetime.fromisoformat(row.at), tz).strftime("%Y-%m-%d %H:%M")
+        table.append(
+            (
+                when,
+                "shell" if row.actor_id is None else str(row.actor_id),
+                AUDIT_ACTIONS.get(row.action, row.action),
+                row.target or "-",
+                row.old_value or "-",
+                row.new_value or "-",
+                (row.detail or "-").replace("\n", " "),
+            )
+        )
+    widths = [max(len(r[i]) for r in table) for i in range(len(AUDIT_HEADERS) - 1)]
+    lines = []
+    for r in table:
+        cells = [r[i].ljust(widths[i]) for i in range(len(widths))]
+        lines.append("  ".join([*cells, r[-1]]))
+    lines.insert(1, "-" * len(lines[0]))
+    return "\n".join(lines) + f"\n\n{_n(len(rows))} baris."
+
 
 # --- import -----------------------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""Counting queries behind /statistik: records per status and district, waits, chats, outbox."""
+"""Counting queries behind /statistik: records per status and district, chats, outbox."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.states import FACTS, Stage
 from bot.storage.db import utc_iso
 
 
@@ -48,44 +47,3 @@ async def outbox_outcomes(conn: aiosqlite.Connection, since: datetime) -> tuple[
     if row is None:
         return 0, 0
     return int(row[0] or 0), int(row[1] or 0)
-
-
-def _stage_case() -> tuple[str, list[str]]:
-    """A CASE expression mapping a status column to its stage, with its parameters."""
-    parts: list[str] = []
-    params: list[str] = []
-    for status, facts in FACTS.items():
-        parts.append("WHEN ? THEN ?")
-        params.extend([status.value, facts.stage.value])
-    return "CASE status " + " ".join(parts) + " END", params
-
-
-async def stage_spans(conn: aiosqlite.Connection) -> dict[Stage, dict[int, int]]:
-    """Completed stays in each stage: stage -> {days spent: how many stays}.
-
-    A stay runs from the first history entry of a stage to the first entry of the next
-    different stage of the same record; stays still running are not counted.
-    """
-    case, params = _stage_case()
-    sql = f"""
-        WITH h AS (
-            SELECT record_id, entered_on, id, {case} AS stage FROM status_history
-        ), m AS (
-            SELECT record_id, entered_on, id, stage,
-                   LAG(stage) OVER (PARTITION BY record_id ORDER BY entered_on, id) AS prev
-            FROM h
-        ), s AS (
-            SELECT stage, entered_on,
-                   LEAD(entered_on) OVER (PARTITION BY record_id ORDER BY entered_on, id) AS until
-            FROM m WHERE prev IS NULL OR prev <> stage
-        )
-        SELECT stage, CAST(julianday(until) - julianday(entered_on) AS INTEGER) AS days,
-               COUNT(*) FROM s WHERE until IS NOT NULL GROUP BY stage, days
-    """
-    spans: dict[Stage, dict[int, int]] = {}
-    async with conn.execute(sql, params) as cur:
-        for stage, days, count in await cur.fetchall():
-            if stage is None:
-                continue
-            spans.setdefault(Stage(stage), {})[int(days)] = int(count)
-    return spans

@@ -1,0 +1,305 @@
+"""Staff at work: /status of a record, /ubah with confirmation, refusals for non-staff."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from conftest import RESIDENT_ID, STAFF_ID, BotEnv
+from staff_support import (
+    KK_A,
+    KK_B,
+    NIK_A,
+    NIK_B,
+    add_record,
+    audit_rows,
+    current_status,
+    subscribe,
+)
+
+from bot.local_api import LocalUser
+from bot.states import KtpStatus
+from bot.storage import attempts as attempts_store
+from bot.storage import records as records_store
+from bot.storage import staff as staff_store
+from bot.storage.attempts import LockScope
+
+S = KtpStatus
+
+
+async def _journey(env: BotEnv) -> int:
+    return await add_record(
+        env,
+        NIK_A,
+        KK_A,
+        [
+            (S.BIO_CAPTURED, date(2026, 1, 5)),
+            (S.SENT_FOR_ENROLLMENT, date(2026, 2, 1)),
+            (S.PRINT_READY_RECORD, date(2026, 9, 14)),
+        ],
+    )
+
+
+async def _outbox_count(env: BotEnv) -> int:
+    row = await env.services.db.fetchone("SELECT COUNT(*) FROM outbox")
+    return int(row[0])
+
+
+# --- refusals --------------------------------------------------------------------------------
+
+
+async def test_resident_gets_resident_help_for_every_staff_command(
+    bot_env: BotEnv, resident: LocalUser
+) -> None:
+    unknown = (await resident.send("/tidakada"))[0].plain
+    expected = unknown.replace("/tidakada", "{cmd}")
+    for command in ("/status", "/ubah", "/impor", "/statistik", "/blanko", "/petugas", "/kantor"):
+        replies = await resident.send(f"{command} {NIK_A} PRR")
+        assert len(replies) == 1
+        assert replies[0].plain == expected.replace("{cmd}", command)
+        rest = replies[0].plain.replace(command, "").lower()
+        assert "petugas" not in rest and "/ubah" not in rest and "/status" not in rest
+    refused = await audit_rows(bot_env, "ditolak")
+    assert [r.target for r in refused] == [
+        "/status",
+        "/ubah",
+        "/impor",
+        "/statistik",
+        "/blanko",
+        "/petugas",
+        "/kantor",
+    ]
+    assert all(r.actor_id == RESIDENT_ID for r in refused)
+    assert all(NIK_A not in (r.detail or "") + (r.target or "") for r in refused)
+
+
+async def test_staff_command_in_a_group_points_to_the_private_chat(
+    bot_env: BotEnv, staff: LocalUser
+) -> None:
+    await _journey(bot_env)
+    group = bot_env.api.group(-100500)
+    replies = await group.send(staff, f"/status {NIK_A}")
+    assert len(replies) == 1
+    assert "hanya bisa dipakai di chat pribadi" in replies[0].plain
+    assert "PRINT_READY_RECORD" not in replies[0].plain
+
+
+# --- /status ---------------------------------------------------------------------------------
+
+
+async def test_status_shows_record_history_subscribers_and_lock(
+    bot_env: BotEnv, staff: LocalUser
+) -> None:
+    record_id = await _journey(bot_env)
+    await subscribe(bot_env, RESIDENT_ID, record_id)
+    await subscribe(bot_env, 5555, record_id)
+    replies = await staff.send(f"/status {NIK_A}")
+    assert len(replies) == 1
+    text = replies[0].plain
+    assert "NIK 1605••••••••0001" in text
+    assert "Nama: S••• A•••" in text
+    assert "Wilayah: Tugumulyo (160501)" in text
+    assert "Status: PRINT_READY_RECORD sejak 14 September 2026" in text
+    assert "5 Januari 2026 — BIO_CAPTURED — impor data.csv" in text
+    assert "1 Februari 2026 — SENT_FOR_ENROLLMENT — impor data.csv" in text
+    assert "Riwayat (3 entri)" in text
+    assert "Langganan: 2 chat" in text
+    assert "Cek oleh warga: tidak terkunci" in text
+    assert NIK_A not in text and "Siti" not in text
+
+
+async def test_status_works_for_a_nik_locked_for_residents(
+    bot_env: BotEnv, staff: LocalUser
+) -> None:
+    await _journey(bot_env)
+    now = bot_env.clock.now()
+    async with bot_env.services.db.transaction() as conn:
+        nik_hash = bot_env.services.hasher.nik(NIK_A)
+        await attempts_store.lock(conn, LockScope.NIK, nik_hash, now, now + timedelta(hours=24))
+    text = (await staff.send(f"/status {NIK_A}"))[0].plain
+    assert "PRINT_READY_RECORD" in text
+    assert "Cek oleh warga: terkunci sampai Minggu, 29 November 2026 pukul 10.00 WIB" in text
+
+
+async def test_status_accepts_a_nik_typed_with_spaces(bot_env: BotEnv, staff: LocalUser) -> None:
+    await _journey(bot_env)
+    text = (await staff.send("/status 1605 0141 0190 0001"))[0].plain
+    assert "NIK 1605••••••••0001" in text
+
+
+async def test_status_explains_a_bad_nik_and_an_unknown_one(
+    bot_env: BotEnv, staff: LocalUser
+) -> None:
+    text = (await staff.send("/status 160501410190"))[0].plain
+    assert "NIK harus 16 angka, yang Anda kirim 12 angka" in text
+    text = (await staff.send(f"/status {NIK_B}"))[0].plain
+    assert "NIK 1605••••••••0002 belum ada dalam data bot" in text
+    text = (await staff.send("/status"))[0].plain
+    assert "Tulis NIK setelah perintahnya" in text
+
+
+# --- /ubah -----------------------------------------------------------------------------------
+
+
+async def test_ubah_with_a_typo_suggests_statuses(bot_env: BotEnv, staff: LocalUser) -> None:
+    await _journey(bot_env)
+    replies = await staff.send(f"/ubah {NIK_A} CARD_PRINTD")
+    assert len(replies) == 1
+    text = replies[0].plain
+    assert "Status 'CARD_PRINTD' tidak dikenal" in text
+    assert "CARD_PRINTED" in text
+    assert replies[0].buttons == []
+    text = (await staff.send(f"/ubah {NIK_A} print redy record"))[0].plain
+    assert "PRINT_READY_RECORD" in text and "tidak dikenal" in text
+    assert await current_status(bot_env, NIK_A) == S.PRINT_READY_RECORD
+
+
+async def test_ubah_confirm_writes_status_history_audit_and_notifications(
+    bot_env: BotEnv, staff: LocalUser
+) -> None:
+    record_id = await _journey(bot_env)
+    await subscribe(bot_env, RESIDENT_ID, record_id)
+    replies = await staff.send(f"/ubah {NIK_A} card printed sudah dicetak, ambil di loket 3")
+    assert len(replies) == 1
+    question = replies[0]
+    assert "Ubah status NIK 1605••••••••0001?" in question.plain
+    assert "PRINT_READY_RECORD (sejak 14 September 2026)" in question.plain
+    assert "→ CARD_PRINTED (hari ini)" in question.plain
+    assert "Catatan: sudah dicetak, ambil di loket 3" in question.plain
+    assert "Warga yang berlangganan akan diberi kabar" in question.plain
+    assert question.buttons == ["✅ Ya, ubah", "✖️ Batal"]
+    data = question.find_button("✅ Ya, ubah")["callback_data"]
+    assert NIK_A not in data and data.startswith(f"ubah:ya:{record_id}:")
+    # Nothing changes before the confirmation.
+    assert await current_status(bot_env, NIK_A) == S.PRINT_READY_RECORD
+
+    replies = await staff.press("✅ Ya, ubah")
+    done = replies[-1]
+    assert done.edited and done.buttons == []
+    assert "Status NIK 1605••••••••0001 diubah: PRINT_READY_RECORD → CARD_PRINTED" in done.plain
+    assert "1 kabar untuk warga yang berlangganan dijadwalkan" in done.plain
+    assert await current_status(bot_env, NIK_A) == S.CARD_PRINTED
+    history = await records_store.history(bot_env.services.db.conn, record_id)
+    assert history[-1].status == S.CARD_PRINTED
+    assert history[-1].actor_id == STAFF_ID and history[-1].source == "staff"
+    assert history[-1].note == "sudah dicetak, ambil di loket 3"
+    assert history[-1].entered_on == date(2026, 11, 28)
+    (row,) = await audit_rows(bot_env, "ubah_status")
+    assert (row.actor_id, row.target, row.old_value, row.new_value) == (
+        STAFF_ID,
+        "1605••••••••0001",
+        "PRINT_READY_RECORD",
+        "CARD_PRINTED",
+    )
+    assert await _outbox_count(bot_env) == 1
+
+
+async def test_ubah_cancel_changes_nothing(bot_env: BotEnv, staff: LocalUser) -> None:
+    await _journey(bot_env)
+    await staff.send(f"/ubah {NIK_A} SFCP")
+    await staff.send(f"/ubah {NIK_A} SENT_FOR_CARD_PRINTING")
+    replies = await staff.press("✖️ Batal")
+    assert "Dibatalkan. Status tidak diubah." in replies[-1].plain
+    assert replies[-1].buttons == []
+    assert await current_status(bot_env, NIK_A) == S.PRINT_READY_RECORD
+    assert await audit_rows(bot_env, "ubah_status") == []
+
+
+async def test_ubah_backward_needs_a_second_confirmation(bot_env: BotEnv, staff: LocalUser) -> None:
+    await _journey(bot_env)
+    question = (await staff.send(f"/ubah {NIK_A} SFE dikirim ulang oleh pusat"))[0]
+    assert "langkah mundur dalam alur (urutan 14 → 4)" in question.plain
+    replies = await staff.press("✅ Ya, ubah")
+    second = replies[-1]
+    assert "Yakin memundurkan status?" in second.plain
+    assert second.buttons == ["⚠️ Ya, mundurkan status", "✖️ Batal"]
+    assert await current_status(bot_env, NIK_A) == S.PRINT_READY_RECORD
+    replies = await staff.press("⚠️ Ya, mundurkan status")
+    assert "PRINT_READY_RECORD → SENT_FOR_ENROLLMENT" in replies[-1].plain
+    assert await current_status(bot_env, NIK_A) == S.SENT_FOR_ENROLLMENT
+    (row,) = await audit_rows(bot_env, "ubah_status")
+    assert row.old_value == "PRINT_READY_RECORD" and row.new_value == "SENT_FOR_ENROLLMENT"
+
+
+async def test_ubah_backward_can_be_cancelled_at_the_second_question(
+    bot_env: BotEnv, staff: LocalUser
+) -> None:
+    await _journey(bot_env)
+    await staff.send(f"/ubah {NIK_A} BIO_CAPTURED")
+    await staff.press("✅ Ya, ubah")
+    replies = await staff.press("✖️ Batal")
+    assert "Dibatalkan" in replies[-1].plain
+    assert await current_status(bot_env, NIK_A) == S.PRINT_READY_RECORD
+
+
+async def test_ubah_same_status_and_unknown_nik(bot_env: BotEnv, staff: LocalUser) -> None:
+    await _journey(bot_env)
+    text = (await staff.send(f"/ubah {NIK_A} PRR"))[0].plain
+    assert "sudah berstatus PRINT_READY_RECORD sejak 14 September 2026" in text
+    text = (await staff.send(f"/ubah {NIK_B} PRR"))[0].plain
+    assert "NIK 1605••••••••0002 belum ada dalam data bot" in text
+    text = (await staff.send(f"/ubah {NIK_A}"))[0].plain
+    assert "Tulis: /ubah NIK STATUS [catatan]" in text
+
+
+async def test_ubah_note_masks_numbers_that_look_like_a_nik(
+    bot_env: BotEnv, staff: LocalUser
+) -> None:
+    record_id = await _journey(bot_env)
+    await add_record(bot_env, NIK_B, KK_B, [(S.BIO_CAPTURED, date(2026, 1, 5))])
+    await staff.send(f"/ubah {NIK_A} SFCP ganda dengan {NIK_B}")
+    await staff.send(f"/ubah {NIK_A} SENT_FOR_CARD_PRINTING ganda dengan {NIK_B}")
+    await staff.press("✅ Ya, ubah")
+    history = await records_store.history(bot_env.services.db.conn, record_id)
+    assert NIK_B not in (history[-1].note or "")
+    assert "1605••••••••0002" in (history[-1].note or "")
+
+
+async def test_button_refused_when_the_role_was_taken_away(
+    bot_env: BotEnv, staff: LocalUser
+) -> None:
+    await _journey(bot_env)
+    await staff.send(f"/ubah {NIK_A} SENT_FOR_CARD_PRINTING")
+    async with bot_env.services.db.transaction() as conn:
+        await staff_store.remove(conn, STAFF_ID)
+    replies = await staff.press("✅ Ya, ubah")
+    assert len(replies) == 1
+    assert "Cara memakai Cek KTP-el" in replies[0].plain
+    assert "Perintah petugas" not in replies[0].plain
+    assert await current_status(bot_env, NIK_A) == S.PRINT_READY_RECORD
+    refused = await audit_rows(bot_env, "ditolak")
+    assert [(r.actor_id, r.target) for r in refused] == [(STAFF_ID, "tombol ubah")]
+
+
+async def test_button_pressed_by_a_resident_is_refused(
+    bot_env: BotEnv, staff: LocalUser, resident: LocalUser
+) -> None:
+    await _journey(bot_env)
+    await staff.send(f"/ubah {NIK_A} SENT_FOR_CARD_PRINTING")
+    await bot_env.api.press(resident.info, staff.chat_id, "✅ Ya, ubah")
+    assert await current_status(bot_env, NIK_A) == S.PRINT_READY_RECORD
+    refused = await audit_rows(bot_env, "ditolak")
+    assert [(r.actor_id, r.target) for r in refused] == [(RESIDENT_ID, "tombol ubah")]
+    # The staff member's own confirmation still works afterwards.
+    await staff.press("✅ Ya, ubah")
+    assert await current_status(bot_env, NIK_A) == S.SENT_FOR_CARD_PRINTING
+
+
+async def test_confirmation_after_a_restart_is_expired(bot_env: BotEnv, staff: LocalUser) -> None:
+    await _journey(bot_env)
+    await staff.send(f"/ubah {NIK_A} SENT_FOR_CARD_PRINTING")
+    await bot_env.restart()
+    replies = await staff.press("✅ Ya, ubah")
+    assert "sudah tidak berlaku" in replies[-1].plain
+    assert await current_status(bot_env, NIK_A) == S.PRINT_READY_RECORD
+
+
+async def test_status_changed_meanwhile_is_not_overwritten(
+    bot_env: BotEnv, staff: LocalUser, admin: LocalUser
+) -> None:
+    await _journey(bot_env)
+    await staff.send(f"/ubah {NIK_A} SENT_FOR_CARD_PRINTING")
+    await admin.send(f"/ubah {NIK_A} CARD_PRINTED")
+    await admin.press("✅ Ya, ubah")
+    replies = await staff.press("✅ Ya, ubah")
+    assert "sudah berubah sejak pertanyaan tadi (sekarang CARD_PRINTED)" in replies[-1].plain
+    assert await current_status(bot_env, NIK_A) == S.CARD_PRINTED
