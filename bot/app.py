@@ -65,6 +65,24 @@ def build_application(
     return app
 
 
+async def start_in_process(app: Application) -> None:
+    """Start the bot without polling or a webhook, as the demo and the tests run it: updates are
+    handed to `app.process_update` by `bot.local_api`."""
+    await app.initialize()
+    if app.post_init is not None:
+        await app.post_init(app)
+    await app.start()
+
+
+async def stop_in_process(app: Application) -> None:
+    """Undo `start_in_process`: stop the job queue, close the services."""
+    if app.running:
+        await app.stop()
+    await app.shutdown()
+    if app.post_shutdown is not None:
+        await app.post_shutdown(app)
+
+
 async def on_start(app: Application) -> None:
     """Background work that runs while the bot runs; the last step of start-up, services open.
 

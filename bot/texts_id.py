@@ -657,6 +657,85 @@ ERROR_KIND = (
     "hubungi kantor Disdukcapil."
 )
 
+# The terminal console of `python -m bot demo`.
+DEMO_TITLE = "Cek KTP-el — demo di terminal (tanpa Telegram)"
+DEMO_PREPARING = "Menyiapkan basis data demo berisi warga rekaan…"
+
+
+def demo_data_ready(people: int, rows: int, folder: str) -> str:
+    return (
+        f"Basis data demo siap: {format_number(people)} warga rekaan, "
+        f"{format_number(rows)} baris riwayat status.\n"
+        f"Folder sementara: {folder} (dihapus saat demo selesai)."
+    )
+
+
+DEMO_PAIRS_HEADER = "NIK dan nomor KK untuk dicoba (semuanya rekaan), satu atau lebih per tahap:"
+DEMO_PAIRS_COLUMNS = ("Tahap", "Status", "NIK", "No. KK")
+
+
+def demo_you_are(staff: bool, user_id: int) -> str:
+    who = "petugas (admin)" if staff else "warga"
+    return f"Anda chat sebagai {who}, ID Telegram {user_id}."
+
+
+DEMO_HOW = (
+    "Ketik pesan seperti di Telegram, mis. /start, /bantuan, atau NIK lalu nomor KK.\n"
+    "Tombol: ketik nomornya, mis. 1, atau tulisannya.\n"
+    "/berkas PATH [keterangan]: kirim berkas (mis. CSV impor) · /ganti: pindah warga ⇄ petugas"
+    " · /keluar atau Ctrl-D: selesai."
+)
+DEMO_BOT = "Bot"
+DEMO_YOU = "Anda"
+DEMO_EDITED = "pesan diperbarui"
+DEMO_SWITCHED_RESIDENT = "Sekarang Anda chat sebagai warga."
+DEMO_SWITCHED_STAFF = "Sekarang Anda chat sebagai petugas (admin)."
+DEMO_BYE = "Demo selesai. Sampai jumpa!"
+DEMO_NO_BUTTON = "Tidak ada tombol dengan nomor itu."
+DEMO_FILE_USAGE = "Cara pakai: /berkas PATH [keterangan], mis. /berkas data/status.csv /impor"
+
+
+def demo_file_missing(path: str) -> str:
+    return f"Berkas tidak ditemukan: {path}"
+
+
+def demo_attachment(kind: str, name: str, size: int, saved: str) -> str:
+    return f"[{kind}: {name}, {format_number(size)} byte, disimpan di {saved}]"
+
+
+def demo_import_failed(reason: str) -> str:
+    return f"Data demo gagal diimpor: {reason}"
+
+
+# `python -m bot run`: messages for the operator.
+RUN_NO_TOKEN = (
+    "TELEGRAM_BOT_TOKEN belum diisi (di lingkungan atau berkas .env). "
+    "Untuk mencoba bot tanpa Telegram, jalankan: python -m bot demo"
+)
+
+
+def run_bad_config(reason: str) -> str:
+    return f"Konfigurasi salah: {reason}"
+
+
+def run_bad_token(api_url: str) -> str:
+    return (
+        f"Token bot ditolak oleh server Bot API ({api_url}). Periksa TELEGRAM_BOT_TOKEN "
+        "(dari @BotFather) dan TELEGRAM_API_URL."
+    )
+
+
+def run_unreachable(api_url: str, reason: str) -> str:
+    return f"Server Bot API tidak bisa dihubungi ({api_url}): {reason}"
+
+
+def run_polling_started(api_url: str) -> str:
+    return f"Memulai bot: long polling ke {api_url}. Tekan Ctrl-C untuk berhenti."
+
+
+def run_webhook_started(url: str, listen: str, port: int) -> str:
+    return f"Memulai bot: webhook {url}, mendengarkan di {listen}:{port}. Ctrl-C untuk berhenti."
+
 
 # --- residents --------------------------------------------------------------------------------
 

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 from telegram.ext import Application
 
-from bot.app import build_application, on_start
+from bot.app import build_application, on_start, start_in_process, stop_in_process
 from bot.clock import FakeClock
 from bot.config import QuietHours, Settings
 from bot.local_api import LOCAL_TOKEN, LocalBotApi, LocalUser
@@ -59,13 +59,13 @@ class BotEnv:
 
     async def restart(self) -> None:
         """Stop the bot and start a fresh Application on the same database and Bot API."""
-        await _stop(self.app)
+        await stop_in_process(self.app)
         self.app = await _start(self.settings, self.api, self.clock, self.background)
 
     async def close(self) -> None:
         if not self._closed:
             self._closed = True
-            await _stop(self.app)
+            await stop_in_process(self.app)
 
 
 def test_settings(tmp_path: Path, **overrides: Any) -> Settings:
@@ -91,19 +91,8 @@ async def _start(
 ) -> Application:
     app = build_application(settings, request=api, clock=clock, background=background)
     api.attach(app)
-    await app.initialize()
-    if app.post_init is not None:
-        await app.post_init(app)
-    await app.start()
+    await start_in_process(app)
     return app
-
-
-async def _stop(app: Application) -> None:
-    if app.running:
-        await app.stop()
-    await app.shutdown()
-    if app.post_shutdown is not None:
-        await app.post_shutdown(app)
 
 
 async def start_env(

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
-from conftest import ADMIN_ID, RESIDENT_ID, STAFF_ID, BotEnv
+from conftest import ADMIN_ID, RESIDENT_ID, STAFF_ID, BotEnv, test_settings
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
 from bot import texts_id as texts
-from bot.local_api import LocalUser, parse_html
+from bot.app import build_application, start_in_process, stop_in_process
+from bot.cli.run import webhook_path
+from bot.local_api import LocalBotApi, LocalUser, parse_html
 
 RESIDENT_MENU = ["start", "cek", "langganan", "berhenti", "hapusdata", "privasi", "bantuan"]
 
@@ -204,3 +210,49 @@ def test_html_becomes_plain_text_and_entities() -> None:
     assert plain == "Status: <PRR> di sini"
     assert entities[0] == {"type": "bold", "offset": 0, "length": 6}
     assert entities[1]["type"] == "text_link" and entities[1]["url"] == "https://x.id"
+
+
+# --- `python -m bot run` -----------------------------------------------------------------------
+
+
+def test_run_without_a_token_says_so_in_one_line(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "BOT_"))}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert result.stderr.strip() == texts.RUN_NO_TOKEN
+    assert "python -m bot demo" in texts.RUN_NO_TOKEN
+    assert result.stdout == ""
+
+
+def test_the_webhook_listens_on_the_path_of_its_public_url() -> None:
+    assert webhook_path("https://bot.musirawaskab.go.id/telegram/hook") == "telegram/hook"
+    assert webhook_path("https://bot.example.id") == ""
+
+
+async def test_long_polling_against_the_local_api(tmp_path: Path) -> None:
+    """The Updater's getUpdates loop works against local_api (what `run` does with Telegram)."""
+    settings = test_settings(tmp_path)
+    api = LocalBotApi(token=settings.token)
+    app = build_application(settings, request=api)  # not attached: updates wait for getUpdates
+    user = api.user(RESIDENT_ID, "Siti")
+    await start_in_process(app)
+    try:
+        await app.updater.start_polling(poll_interval=0, timeout=1)
+        assert await user.send("/start") == []  # queued, handled by the polling loop
+        for _ in range(200):
+            if user.messages:
+                break
+            await asyncio.sleep(0.01)
+        assert "Selamat datang" in user.messages[0].plain
+        await app.updater.stop()
+    finally:
+        await stop_in_process(app)
+    assert api.calls_to("deleteWebhook")
+    assert api.calls_to("getUpdates")

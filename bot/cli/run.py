@@ -1,0 +1,78 @@
+"""`run`: the bot on Telegram, by long polling or, when BOT_WEBHOOK_URL is set, by webhook."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from urllib.parse import urlsplit
+
+from telegram import Update
+from telegram.error import InvalidToken, NetworkError
+
+from bot import texts_id as texts
+from bot.app import build_application
+from bot.config import ConfigError, Settings, load_settings
+
+log = logging.getLogger(__name__)
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "run",
+        help="jalankan bot di Telegram (long polling, atau webhook bila BOT_WEBHOOK_URL diisi)",
+        description=(
+            "Jalankan bot dengan token TELEGRAM_BOT_TOKEN ke server TELEGRAM_API_URL. Tanpa"
+            " BOT_WEBHOOK_URL bot memakai long polling; dengan BOT_WEBHOOK_URL bot mendengarkan"
+            " di BOT_WEBHOOK_LISTEN:BOT_WEBHOOK_PORT dan memeriksa BOT_WEBHOOK_SECRET."
+        ),
+    )
+    p.set_defaults(func=run)
+
+
+def webhook_path(url: str) -> str:
+    """The local path the webhook listens on: the path of the public URL (may be empty)."""
+    return urlsplit(url).path.strip("/")
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(texts.run_bad_config(str(exc)), file=sys.stderr)
+        return 2
+    if not settings.token:
+        print(texts.RUN_NO_TOKEN, file=sys.stderr)
+        return 2
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # the token is part of every URL
+    try:
+        serve(settings)
+    except InvalidToken:
+        print(texts.run_bad_token(settings.api_url), file=sys.stderr)
+        return 1
+    except NetworkError as exc:
+        print(texts.run_unreachable(settings.api_url, str(exc)), file=sys.stderr)
+        return 1
+    return 0
+
+
+def serve(settings: Settings) -> None:
+    """Run until Ctrl-C or SIGTERM; PTB handles start-up, shutdown and the signals."""
+    app = build_application(settings)
+    if settings.webhook_url:
+        log.info(
+            texts.run_webhook_started(
+                settings.webhook_url, settings.webhook_listen, settings.webhook_port
+            )
+        )
+        app.run_webhook(
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            url_path=webhook_path(settings.webhook_url),
+            webhook_url=settings.webhook_url,
+            secret_token=settings.webhook_secret,
+            allowed_updates=Update.ALL_TYPES,
+        )
+    else:
+        log.info(texts.run_polling_started(settings.api_url))
+        app.run_polling(allowed_updates=Update.ALL_TYPES)

@@ -1,0 +1,371 @@
+"""The terminal chat of `python -m bot demo`: the real bot on invented data, no Telegram needed.
+
+A temporary folder gets a fresh database filled by the real importer from `bot.sample_data`;
+the real Application runs on `bot.local_api`, and the console plays one person (a resident, or
+with `--staff` an admin). Bot messages are shown as plain text (bold and links in colour on a
+terminal), inline buttons are numbered and pressed by typing the number or the label.
+
+On a terminal the console is interactive; otherwise it reads one message per line from stdin
+and prints the replies, so it can be scripted: `printf '/start\\n' | python -m bot demo`.
+The raw NIK/KK pairs to try come from the generator, in memory: the database only ever holds
+their keyed hashes, like the real one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import html
+import logging
+import os
+import re
+import shlex
+import sys
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TextIO
+
+from bot import sample_data
+from bot import texts_id as texts
+from bot.app import build_application, start_in_process, stop_in_process
+from bot.clock import Clock
+from bot.config import QuietHours, Settings
+from bot.importer import ImportFileError, import_csv
+from bot.local_api import LOCAL_TOKEN, BotMessage, LocalBotApi, LocalUser
+from bot.services import Services
+from bot.states import STAGE_ORDER, KtpStatus, Stage
+
+DEMO_RESIDENT_ID = 700001
+DEMO_ADMIN_ID = 700002
+DEFAULT_PEOPLE = 500
+PAIRS_PER_STAGE = 2
+QUIT = ("/keluar", "/quit", "/exit")
+SWITCH = "/ganti"
+SEND_FILE = "/berkas"
+#: After the last scripted line, how long to wait for messages sent in the background.
+SETTLE_SECONDS = 0.3
+
+
+@dataclass(frozen=True, slots=True)
+class DemoPair:
+    """An invented person to try: their numbers and where their card is."""
+
+    nik: str
+    kk: str
+    status: KtpStatus
+
+    @property
+    def stage(self) -> Stage:
+        return self.status.facts.stage
+
+
+def pairs_by_stage(
+    found: dict[KtpStatus, tuple[str, str]], per_stage: int = PAIRS_PER_STAGE
+) -> list[DemoPair]:
+    """Up to `per_stage` pairs for every stage (journey order), problem statuses included."""
+    chosen: list[DemoPair] = []
+    for stage in (*STAGE_ORDER[:3], Stage.PROBLEM, *STAGE_ORDER[3:]):
+        in_stage = [s for s in found if s.facts.stage == stage]
+        for status in in_stage[:per_stage]:
+            nik, kk = found[status]
+            chosen.append(DemoPair(nik, kk, status))
+    return chosen
+
+
+def demo_settings(folder: Path) -> Settings:
+    """The demo bot: its own database and key in `folder`, the demo admin, no quiet hours."""
+    return Settings(
+        token=LOCAL_TOKEN,
+        db_path=folder / "demo.sqlite3",
+        secret_key_file=folder / "secret.key",
+        admin_ids=frozenset({DEMO_ADMIN_ID}),
+        quiet_hours=QuietHours(0, 0),
+    )
+
+
+# --- rendering -------------------------------------------------------------------------------
+
+_STYLE = {
+    "b": ("\033[1m", "\033[22m"),
+    "strong": ("\033[1m", "\033[22m"),
+    "i": ("\033[3m", "\033[23m"),
+    "em": ("\033[3m", "\033[23m"),
+    "u": ("\033[4m", "\033[24m"),
+    "code": ("\033[36m", "\033[39m"),
+    "pre": ("\033[36m", "\033[39m"),
+}
+_LINK = re.compile(r"""<a\s+href\s*=\s*["']([^"']*)["']\s*>(.*?)</a>""", re.S)
+_TAG = re.compile(r"<(/?)([a-zA-Z-]+)[^>]*>")
+
+
+def render_html(text: str, colour: bool) -> str:
+    """Telegram HTML as terminal text: styles as ANSI colours (or nothing), links with URL."""
+
+    def link(match: re.Match[str]) -> str:
+        url, label = match.group(1), match.group(2)
+        if html.unescape(url) == html.unescape(_TAG.sub("", label)):
+            return label
+        return f"{label} ({url})"
+
+    def style(match: re.Match[str]) -> str:
+        closing, name = match.group(1), match.group(2).lower()
+        if not colour or name not in _STYLE:
+            return ""
+        return _STYLE[name][1 if closing else 0]
+
+    return html.unescape(_TAG.sub(style, _LINK.sub(link, text)))
+
+
+class Console:
+    """Prints what the bot sends to the person the console plays, and turns lines into actions."""
+
+    def __init__(
+        self,
+        api: LocalBotApi,
+        resident: LocalUser,
+        admin: LocalUser,
+        *,
+        staff: bool,
+        out: TextIO,
+        colour: bool,
+        folder: Path,
+    ) -> None:
+        self.api = api
+        self.resident = resident
+        self.admin = admin
+        self.user = admin if staff else resident
+        self.out = out
+        self.colour = colour
+        self.folder = folder
+        self._seen: dict[int, int] = {}
+        self._saved = 0
+
+    # output ------------------------------------------------------------------------------
+
+    def say(self, text: str) -> None:
+        print(text, file=self.out, flush=True)
+
+    def _dim(self, text: str) -> str:
+        return f"\033[2m{text}\033[22m" if self.colour else text
+
+    def show_new(self) -> int:
+        """Print the bot messages that arrived in the current chat since the last call."""
+        log = self.api.messages(self.user.chat_id)
+        start = self._seen.get(self.user.chat_id, 0)
+        for message in log[start:]:
+            self.say(self.format(message))
+        self._seen[self.user.chat_id] = len(log)
+        return len(log) - start
+
+    def format(self, message: BotMessage) -> str:
+        label = texts.DEMO_BOT
+        if message.edited:
+            label = f"{label} ({texts.DEMO_EDITED})"
+        head = self._dim(f"{label}:")
+        lines: list[str] = []
+        body = message.text if message.text is not None else message.caption
+        if message.document is not None or message.photo is not None:
+            lines.append(self._attachment(message))
+        if body:
+            lines.extend(render_html(body, self.colour).splitlines() or [""])
+        for number, button in enumerate(self._buttons_of(message), start=1):
+            lines.append(f"  [{number}] {button}")
+        text = "\n".join("  " + line if line else "" for line in lines)
+        return f"{head}\n{text}\n"
+
+    def _attachment(self, message: BotMessage) -> str:
+        content = message.document if message.document is not None else message.photo or b""
+        kind = "berkas" if message.document is not None else "gambar"
+        name = message.filename or ("gambar.png" if kind == "gambar" else "berkas")
+        self._saved += 1
+        target = self.folder / "diterima" / f"{self._saved:02d}-{Path(name).name}"
+        target.parent.mkdir(exist_ok=True)
+        target.write_bytes(content)
+        return texts.demo_attachment(kind, name, len(content), str(target))
+
+    @staticmethod
+    def _buttons_of(message: BotMessage) -> list[str]:
+        return [b["text"] for row in message.keyboard for b in row if "callback_data" in b]
+
+    # input -------------------------------------------------------------------------------
+
+    def _latest_keyboard(self) -> BotMessage | None:
+        for message in reversed(self.api.current(self.user.chat_id)):
+            if self._buttons_of(message):
+                return message
+        return None
+
+    async def handle(self, line: str) -> bool:
+        """Act on one line the person typed; False when they want to leave."""
+        text = line.strip()
+        if not text:
+            return True
+        command = text.split(maxsplit=1)[0].lower()
+        if command in QUIT:
+            return False
+        if command == SWITCH:
+            self.show_new()
+            self.user = self.resident if self.user is self.admin else self.admin
+            switched = self.user is self.resident
+            self.say(texts.DEMO_SWITCHED_RESIDENT if switched else texts.DEMO_SWITCHED_STAFF)
+            self.show_new()  # what arrived there meanwhile (e.g. a notification)
+            return True
+        if command == SEND_FILE:
+            await self._send_file(text)
+            return True
+        keyboard = self._latest_keyboard()
+        if keyboard is not None:
+            labels = self._buttons_of(keyboard)
+            if text.isdigit() and len(text) <= 2:
+                number = int(text)
+                if 1 <= number <= len(labels):
+                    await self.user.press(labels[number - 1])
+                else:
+                    self.say(texts.DEMO_NO_BUTTON)
+                self.show_new()
+                return True
+            if keyboard.find_button(text) is not None:
+                await self.user.press(text)
+                self.show_new()
+                return True
+        await self.user.send(text)
+        self.show_new()
+        return True
+
+    async def _send_file(self, text: str) -> None:
+        try:
+            parts = shlex.split(text)
+        except ValueError:
+            parts = text.split()
+        if len(parts) < 2:
+            self.say(texts.DEMO_FILE_USAGE)
+            return
+        path = Path(parts[1]).expanduser()
+        if not path.is_file():
+            self.say(texts.demo_file_missing(str(path)))
+            return
+        caption = " ".join(parts[2:]) or None
+        await self.user.send_document(path.name, path.read_bytes(), caption=caption)
+        self.show_new()
+
+
+# --- the whole demo --------------------------------------------------------------------------
+
+
+async def prepare_data(settings: Settings, services: Services, count: int, seed: int) -> int:
+    """Write the sample CSV into the demo folder and import it; return the rows written."""
+    folder = settings.db_path.parent
+    today = datetime.now(settings.tz).date()
+    csv_path = folder / "contoh-impor.csv"
+    with csv_path.open("w", encoding="utf-8", newline="") as out:
+        rows = sample_data.write_csv(out, count, seed, today)
+    await import_csv(services, csv_path, source_name=csv_path.name)
+    return rows
+
+
+def print_intro(out: TextIO, people: int, rows: int, folder: Path, pairs: list[DemoPair]) -> None:
+    """The demo's first screen: what was built and the NIK/KK pairs to try, one table."""
+    table = [texts.DEMO_PAIRS_COLUMNS] + [
+        (texts.STAGE_NAMES.get(p.stage, p.stage.value), p.status.value, p.nik, p.kk) for p in pairs
+    ]
+    widths = [max(len(row[i]) for row in table) for i in range(4)]
+    lines = [texts.DEMO_TITLE, texts.demo_data_ready(people, rows, str(folder)), ""]
+    lines.append(texts.DEMO_PAIRS_HEADER)
+    for row in table:
+        cells = "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True))
+        lines.append("  " + cells.rstrip())
+    print("\n".join(lines) + "\n", file=out)
+
+
+async def run_demo(
+    *,
+    staff: bool = False,
+    count: int = DEFAULT_PEOPLE,
+    seed: int = 1,
+    stdin: TextIO | None = None,
+    out: TextIO | None = None,
+    interactive: bool | None = None,
+) -> int:
+    """Build the demo bot, print the pairs to try, then chat until /keluar or end of input."""
+    stdin = stdin or sys.stdin
+    out = out or sys.stdout
+    if interactive is None:
+        interactive = stdin.isatty() and out.isatty()
+    colour = interactive and out.isatty() and not os.environ.get("NO_COLOR")
+    with tempfile.TemporaryDirectory(prefix="cek-ktp-el-demo-") as tmp:
+        folder = Path(tmp)
+        settings = demo_settings(folder)
+        clock = Clock()
+        api = LocalBotApi(token=settings.token, clock=clock)
+        app = build_application(settings, request=api, clock=clock)
+        api.attach(app)
+        print(texts.DEMO_PREPARING, file=out, flush=True)
+        await start_in_process(app)
+        try:
+            try:
+                rows = await prepare_data(settings, app.bot_data["services"], count, seed)
+            except ImportFileError as exc:
+                print(texts.demo_import_failed(exc.reason), file=out)
+                return 1
+            today = datetime.now(settings.tz).date()
+            pairs = pairs_by_stage(sample_data.pairs_to_try(count, seed, today))
+            print_intro(out, count, rows, folder, pairs)
+            resident = api.user(DEMO_RESIDENT_ID, "Warga Demo")
+            admin = api.user(DEMO_ADMIN_ID, "Petugas Demo")
+            console = Console(
+                api, resident, admin, staff=staff, out=out, colour=colour, folder=folder
+            )
+            user_id = DEMO_ADMIN_ID if staff else DEMO_RESIDENT_ID
+            print(texts.demo_you_are(staff, user_id), file=out)
+            print(texts.DEMO_HOW, file=out)
+            print(file=out, flush=True)
+            if interactive:
+                await _interactive(console)
+            else:
+                await _scripted(console, stdin)
+            print(texts.DEMO_BYE, file=out, flush=True)
+        finally:
+            await stop_in_process(app)
+    return 0
+
+
+async def _interactive(console: Console) -> None:
+    with contextlib.suppress(ImportError):
+        import readline  # noqa: F401 - line editing and history for input()
+    prompt = f"{texts.DEMO_YOU}> "
+    while True:
+        console.show_new()
+        try:
+            line = await asyncio.to_thread(input, prompt)
+        except (EOFError, KeyboardInterrupt):
+            console.say("")
+            return
+        if not await console.handle(line):
+            return
+
+
+async def _scripted(console: Console, stdin: TextIO) -> None:
+    while True:
+        line = await asyncio.to_thread(stdin.readline)
+        if not line:
+            break
+        line = line.rstrip("\r\n")
+        if not line.strip():
+            continue
+        console.say(f"{texts.DEMO_YOU}: {line}")
+        if not await console.handle(line):
+            return
+    await asyncio.sleep(SETTLE_SECONDS)
+    console.show_new()
+
+
+def main(staff: bool, count: int, seed: int) -> int:
+    """Entry point for the CLI: quiet logs, run the demo."""
+    logging.getLogger().setLevel(logging.WARNING)
+    try:
+        return asyncio.run(run_demo(staff=staff, count=count, seed=seed))
+    except KeyboardInterrupt:
+        print(f"\n{texts.DEMO_BYE}")
+        return 130

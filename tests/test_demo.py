@@ -1,0 +1,104 @@
+"""`python -m bot demo`: the terminal chat on invented data, scripted and interactive pieces."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import BotEnv
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
+
+from bot import sample_data
+from bot import texts_id as texts
+from bot.demo import Console, pairs_by_stage, render_html, run_demo
+from bot.local_api import LocalUser
+from bot.states import Stage
+
+
+def _clean_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "BOT_"))}
+    env["NO_COLOR"] = "1"
+    return env
+
+
+def test_scripted_demo_answers_start(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "demo", "--count", "60"],
+        input="/start\n/keluar\nthis line is never read\n",
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=_clean_env(),
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert texts.DEMO_PAIRS_HEADER in out
+    assert "Anda: /start" in out
+    assert "Halo, Warga Demo! Selamat datang di Cek KTP-el" in out
+    assert out.rstrip().endswith(texts.DEMO_BYE)
+    assert "this line is never read" not in out
+    assert "\033[" not in out  # no colour codes when not on a terminal
+
+
+async def test_demo_prints_a_pair_per_stage_and_chats_as_staff() -> None:
+    out = io.StringIO()
+    code = await run_demo(
+        staff=True, count=60, stdin=io.StringIO("/bantuan\n"), out=out, interactive=False
+    )
+    text = out.getvalue()
+    assert code == 0
+    for stage in (Stage.RECORDING, Stage.SENDING, Stage.CENTRAL, Stage.PRINTING, Stage.DONE):
+        assert f"\n  {texts.STAGE_NAMES[stage]} " in text
+    assert texts.demo_you_are(True, 700002) in text
+    assert "Perintah petugas" in text  # the admin's help
+
+
+def test_pairs_cover_every_stage() -> None:
+    pairs = pairs_by_stage(sample_data.pairs_to_try(300, seed=1))
+    stages = {pair.stage for pair in pairs}
+    assert stages >= {Stage.RECORDING, Stage.SENDING, Stage.CENTRAL, Stage.PRINTING, Stage.DONE}
+    assert all(len(p.nik) == 16 and len(p.kk) == 16 for p in pairs)
+
+
+def test_html_is_rendered_for_the_terminal() -> None:
+    html = '<b>PRR</b> &amp; <a href="https://x.id">situs</a> <code>1605</code>'
+    assert render_html(html, colour=False) == "PRR & situs (https://x.id) 1605"
+    coloured = render_html(html, colour=True)
+    assert "\033[1mPRR\033[22m" in coloured
+
+
+async def test_buttons_are_pressed_by_number_or_label(
+    bot_env: BotEnv, resident: LocalUser, tmp_path: Path
+) -> None:
+    async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        buttons = [[InlineKeyboardButton("Ya", callback_data="d:ya")]]
+        buttons.append([InlineKeyboardButton("Tidak", callback_data="d:tidak")])
+        await update.effective_message.reply_text(
+            "Langganan?", reply_markup=InlineKeyboardMarkup(buttons)
+        )
+
+    async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await update.callback_query.answer()
+        await update.effective_message.reply_text(f"Pilihan: {update.callback_query.data}")
+
+    bot_env.app.add_handler(CommandHandler("pilih", ask), group=-1)
+    bot_env.app.add_handler(CallbackQueryHandler(answer, pattern="^d:"), group=-1)
+    admin = bot_env.api.user(5005, "Petugas")
+    out = io.StringIO()
+    console = Console(
+        bot_env.api, resident, admin, staff=False, out=out, colour=False, folder=tmp_path
+    )
+    assert await console.handle("/pilih")
+    assert "  [1] Ya\n" in out.getvalue() and "  [2] Tidak\n" in out.getvalue()
+    await console.handle("2")
+    assert "Pilihan: d:tidak" in out.getvalue()
+    await console.handle("ya")
+    assert "Pilihan: d:ya" in out.getvalue()
+    await console.handle("9")
+    assert texts.DEMO_NO_BUTTON in out.getvalue()
+    assert await console.handle("/keluar") is False
