@@ -976,7 +976,8 @@ def impor_progress(name: str, percent: int) -> str:
 
 
 def impor_file_problem(name: str, reason: str) -> str:
-    return f"Berkas <code>{_escape(name)}</code> tidak bisa diimpor: {_escape(reason)}"
+    """`reason` comes from the importer, already written as HTML."""
+    return f"Berkas <code>{_escape(name)}</code> tidak bisa diimpor. {reason}"
 
 
 def impor_report_caption(rejected: int) -> str:

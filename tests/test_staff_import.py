@@ -1,0 +1,203 @@
+"""Staff upload the CSV export in Telegram: progress, exact summary, rejected-rows report."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from conftest import RESIDENT_ID, STAFF_ID, BotEnv
+from staff_support import audit_rows
+
+from bot.import_report import neutralise
+from bot.local_api import LocalUser
+from bot.states import KtpStatus
+
+HEADER = "nik;no_kk;nama;status;tanggal_status;keterangan\n"
+
+
+def nik(i: int) -> str:
+    """A valid Tugumulyo NIK: a man born 1 Jan 1990, serial i."""
+    return f"160501010190{i:04d}"
+
+
+def kk(i: int) -> str:
+    return f"160501010110{i:04d}"
+
+
+def good_rows(count: int, start: int = 1) -> str:
+    return "".join(
+        f"{nik(i)};{kk(i)};Budi Santoso;PRR;2026-10-01;\n" for i in range(start, start + count)
+    )
+
+
+async def _count_records(env: BotEnv) -> int:
+    row = await env.services.db.fetchone("SELECT COUNT(*) FROM records")
+    return int(row[0])
+
+
+async def test_good_file_with_caption_is_imported_with_the_exact_summary(
+    bot_env: BotEnv, staff: LocalUser
+) -> None:
+    content = (HEADER + good_rows(3)).encode()
+    replies = await staff.send_document("status.csv", content, caption="/impor")
+    final = replies[-1]
+    assert final.edited  # the progress message became the summary
+    assert all(not m.photo and not m.document for m in replies)
+    text = final.plain
+    assert "Impor selesai." in text
+    assert "Baris dibaca: 3" in text
+    assert "• Baru: 3" in text and "• Berubah: 0" in text
+    assert "• Tetap: 0" in text and "• Ditolak: 0" in text
+    assert replies[0].plain.startswith("⏳ Mengimpor status.csv")
+    assert await _count_records(bot_env) == 3
+    (row,) = await audit_rows(bot_env, "impor")
+    assert (row.actor_id, row.target) == (STAFF_ID, "status.csv")
+    assert row.new_value == "dibaca 3, baru 3, berubah 0, tetap 0, ditolak 0"
+    # The same file again changes nothing.
+    replies = await staff.send_document("status.csv", content, caption="/impor")
+    assert "• Tetap: 3" in replies[-1].plain
+    assert "Semua baris sudah sama dengan data bot" in replies[-1].plain
+
+
+async def test_command_first_then_the_file(bot_env: BotEnv, staff: LocalUser) -> None:
+    replies = await staff.send("/impor")
+    assert "Kirim berkas CSV sekarang" in replies[0].plain
+    replies = await staff.send_document("harian.csv", (HEADER + good_rows(2)).encode())
+    assert "Baris dibaca: 2" in replies[-1].plain
+    assert await _count_records(bot_env) == 2
+    # Once imported, a plain document is no longer taken as an import.
+    replies = await staff.send_document("lagi.csv", (HEADER + good_rows(2, 10)).encode())
+    assert await _count_records(bot_env) == 2
+    assert all("Impor selesai" not in m.plain for m in replies)
+
+
+async def test_waiting_for_a_file_can_be_cancelled(bot_env: BotEnv, staff: LocalUser) -> None:
+    await staff.send("/impor")
+    replies = await staff.send("/batal")
+    assert replies[0].plain == "Impor dibatalkan."
+    await staff.send_document("harian.csv", (HEADER + good_rows(2)).encode())
+    assert await _count_records(bot_env) == 0
+
+
+async def test_bad_file_is_refused_as_a_whole(bot_env: BotEnv, staff: LocalUser) -> None:
+    content = b"nama;tanggal\nBudi;2026-01-01\n"
+    replies = await staff.send_document("salah.csv", content, caption="/impor")
+    text = replies[-1].plain
+    assert "Berkas salah.csv tidak bisa diimpor." in text
+    assert "Kolom wajib tidak ada: nik, status" in text
+    assert await _count_records(bot_env) == 0
+
+
+async def test_mixed_file_reports_rejected_lines_and_keeps_the_good_ones(
+    bot_env: BotEnv, staff: LocalUser
+) -> None:
+    content = (
+        HEADER
+        + f"{nik(1)};{kk(1)};Budi;PRR;2026-10-01;\n"
+        + f"{nik(2)[:12]};{kk(2)};Ani;PRR;2026-10-01;\n"
+        + f"{nik(3)};{kk(3)};Rudi;PRINT_REDY;2026-10-01;\n"
+        + f"{nik(4)};{kk(4)};Sari;card printed;01-11-2026;\n"
+    ).encode()
+    replies = await staff.send_document("campur.csv", content, caption="/impor")
+    assert len([m for m in replies if m.document]) == 0
+    text = replies[-1].plain
+    assert "Baris dibaca: 4" in text
+    assert "• Baru: 2" in text and "• Ditolak: 2" in text
+    assert "• Baris 3: NIK harus 16 angka, yang Anda kirim 12 angka." in text
+    assert "• Baris 4: Status 'PRINT_REDY' tidak dikenal." in text
+    assert await _count_records(bot_env) == 2
+
+
+async def test_many_rejected_rows_come_back_as_a_neutralised_csv_report(
+    bot_env: BotEnv, staff: LocalUser
+) -> None:
+    bad = [f'=HYPERLINK("http://x");{kk(i)};@Budi;+PRR;2026-10-01;-cmd\n' for i in range(25)]
+    content = (HEADER + good_rows(2) + "".join(bad)).encode()
+    replies = await staff.send_document("besar.csv", content, caption="/impor")
+    summary = next(m for m in replies if m.text and "Impor selesai" in m.text)
+    assert "• Baru: 2" in summary.plain and "• Ditolak: 25" in summary.plain
+    assert "Baris yang ditolak (10 pertama dari 25):" in summary.plain
+    (report,) = [m for m in replies if m.document]
+    assert report.filename == "ditolak-besar.csv"
+    assert "25 baris ditolak" in (report.caption or "")
+    rows = list(csv.reader(io.StringIO(report.document.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0] == ["baris", "alasan", "nik", "no_kk", "nama", "status", "tanggal_status",
+                       "keterangan"]  # fmt: skip
+    assert len(rows) == 26
+    first = rows[1]
+    assert first[0] == "4"  # header is line 1, two good rows, then the first bad one
+    assert "NIK" in first[1] and "<b>" not in first[1]
+    assert first[2] == '\'=HYPERLINK("http://x")'
+    assert first[4] == "'@Budi" and first[5] == "'+PRR" and first[7] == "'-cmd"
+    for row in rows[1:]:
+        assert not any(cell.startswith(("=", "+", "-", "@")) for cell in row)
+
+
+def test_neutralise_prefixes_formula_starts_only() -> None:
+    assert neutralise("=1+1") == "'=1+1"
+    assert neutralise("-5") == "'-5"
+    assert neutralise("@SUM(A1)") == "'@SUM(A1)"
+    assert neutralise("+62812") == "'+62812"
+    assert neutralise("Budi = ok") == "Budi = ok"
+    assert neutralise("") == ""
+
+
+async def test_file_over_the_size_limit_is_refused_before_download(
+    bot_env: BotEnv, staff: LocalUser
+) -> None:
+    content = HEADER.encode() + b"x" * (20 * 1024 * 1024 + 1)
+    replies = await staff.send_document("raksasa.csv", content, caption="/impor")
+    assert len(replies) == 1
+    assert "Berkas terlalu besar (20 MB). Batasnya 20 MB" in replies[0].plain
+    assert "python -m bot import" in replies[0].plain
+    assert not bot_env.api.calls_to("getFile")
+
+
+async def test_a_spreadsheet_or_other_file_is_refused_clearly(
+    bot_env: BotEnv, staff: LocalUser
+) -> None:
+    replies = await staff.send_document(
+        "status.xlsx", b"PK\x03\x04data", caption="/impor", mime_type="application/zip"
+    )
+    assert "Berkas status.xlsx bukan CSV" in replies[0].plain
+    assert "Save As" in replies[0].plain
+    replies = await staff.send_document(
+        "foto.jpg", b"\xff\xd8\xff", caption="/impor", mime_type="image/jpeg"
+    )
+    assert "bukan CSV" in replies[0].plain
+    assert await _count_records(bot_env) == 0
+
+
+async def test_resident_upload_with_caption_is_refused_like_any_document(
+    bot_env: BotEnv, resident: LocalUser
+) -> None:
+    plain_doc = await resident.send_document("a.csv", (HEADER + good_rows(1)).encode())
+    replies = await resident.send_document(
+        "a.csv", (HEADER + good_rows(1)).encode(), caption="/impor"
+    )
+    assert len(replies) == 1
+    assert replies[0].plain == plain_doc[0].plain
+    assert "impor" not in replies[0].plain.lower()
+    assert await _count_records(bot_env) == 0
+    replies = await resident.send("/impor")
+    assert "tidak dikenal" in replies[0].plain
+    refused = await audit_rows(bot_env, "ditolak")
+    assert [(r.actor_id, r.target) for r in refused] == [
+        (RESIDENT_ID, "/impor"),
+        (RESIDENT_ID, "/impor"),
+    ]
+
+
+async def test_progress_message_is_edited_during_a_long_import(
+    bot_env: BotEnv, staff: LocalUser
+) -> None:
+    content = (HEADER + good_rows(4500)).encode()
+    replies = await staff.send_document("panjang.csv", content, caption="/impor")
+    progress = [m for m in replies if m.edited and "% berkas sudah diproses" in m.plain]
+    assert progress, [m.plain for m in replies]
+    assert len({m.message_id for m in replies if m.text}) == 1  # one message, edited
+    assert "Baris dibaca: 4.500" in replies[-1].plain
+    row = await bot_env.services.db.fetchone(
+        "SELECT COUNT(*) FROM records WHERE status = ?", (KtpStatus.PRINT_READY_RECORD.value,)
+    )
+    assert row[0] == 4500
