@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import ADMIN_ID, RESIDENT_ID, STAFF_ID, BotEnv, test_settings
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
+from telegram.error import BadRequest, NetworkError
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
 from bot import texts_id as texts
@@ -133,6 +133,21 @@ async def test_a_server_error_gets_a_kind_apology(bot_env: BotEnv, resident: Loc
     bot_env.api.fail("sendMessage", chat_id=RESIDENT_ID, kind="500")
     replies = await resident.send("/bantuan")
     assert [m.plain for m in replies] == [texts.ERROR_KIND]
+
+
+async def test_a_timeout_gets_an_apology(bot_env: BotEnv, resident: LocalUser) -> None:
+    bot_env.api.fail(method=None, chat_id=RESIDENT_ID, kind="timeout")
+    replies = await resident.send("/bantuan")
+    assert [m.plain for m in replies] == [texts.ERROR_KIND]
+    assert bot_env.api.calls_to("sendMessage")[0].failed == "timeout"
+
+
+async def test_the_next_calls_of_any_method_can_fail(bot_env: BotEnv) -> None:
+    bot_env.api.fail(method=None, times=2, kind="502")
+    for _ in range(2):
+        with pytest.raises(NetworkError):
+            await bot_env.bot.send_chat_action(RESIDENT_ID, "typing")
+    assert await bot_env.bot.send_chat_action(RESIDENT_ID, "typing")
 
 
 async def test_a_bug_is_logged_without_numbers_and_the_person_gets_an_apology(

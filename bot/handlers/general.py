@@ -27,9 +27,11 @@ def register(app: Application) -> None:
     """Add /start, /bantuan and the catch-alls; registered last, so they only get leftovers."""
     app.add_handler(CommandHandler("start", start))
     app.add_handler(CommandHandler(["bantuan", "help"], help_command))
-    app.add_handler(MessageHandler(filters.COMMAND, unknown_command))
-    app.add_handler(MessageHandler(filters.ChatType.PRIVATE & filters.TEXT, not_understood))
-    app.add_handler(MessageHandler(filters.ChatType.PRIVATE & ~filters.StatusUpdate.ALL, not_text))
+    fresh = filters.UpdateType.MESSAGE  # not edits of old messages: those need no answer
+    private = fresh & filters.ChatType.PRIVATE
+    app.add_handler(MessageHandler(fresh & filters.COMMAND, unknown_command))
+    app.add_handler(MessageHandler(private & filters.TEXT, not_understood))
+    app.add_handler(MessageHandler(private & ~filters.StatusUpdate.ALL, not_text))
 
 
 # --- menus (setMyCommands) -------------------------------------------------------------------
