@@ -1,0 +1,98 @@
+"""Benchmark the CSV import: 300,000 sample rows into a fresh database, then the same file again.
+
+Prints rows per second, peak memory and the re-import time. Run:
+
+    python bench/import_bench.py [--rows 300000] [--batch 2000] [--tracemalloc]
+
+--tracemalloc measures the Python heap peak exactly (and makes the run slower); without it the
+peak resident set size of the process is shown.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import itertools
+import resource
+import sys
+import tempfile
+import time
+import tracemalloc
+from datetime import date
+from pathlib import Path
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.importer import ImportSummary, import_csv
+from bot.sample_data import COLUMNS, generate_rows
+from bot.services import Services
+
+
+def write_sample(path: Path, rows: int, today: date) -> None:
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        # ~7 rows per person: ask for enough people, stop at exactly `rows` rows.
+        writer.writerows(itertools.islice(generate_rows(rows // 4 + 10, 42, today), rows))
+
+
+def peak_rss_mb() -> float:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+
+
+async def timed_import(services: Services, path: Path, batch: int) -> tuple[ImportSummary, float]:
+    start = time.perf_counter()
+    summary = await import_csv(services, path, source_name=path.name, batch_size=batch)
+    return summary, time.perf_counter() - start
+
+
+def line(label: str, summary: ImportSummary, seconds: float) -> str:
+    return (
+        f"{label}: {summary.rows_read:,} rows in {seconds:.1f} s"
+        f" = {summary.rows_read / seconds:,.0f} rows/s (new {summary.new:,},"
+        f" changed {summary.changed:,}, unchanged {summary.unchanged:,},"
+        f" rejected {summary.rejected:,})"
+    )
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=300_000)
+    parser.add_argument("--batch", type=int, default=2000)
+    parser.add_argument("--tracemalloc", action="store_true")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        csv_path = folder / "sample.csv"
+        start = time.perf_counter()
+        write_sample(csv_path, args.rows, date.today())
+        size_mb = csv_path.stat().st_size / 1e6
+        took = time.perf_counter() - start
+        print(f"generated {args.rows:,} rows ({size_mb:.1f} MB) in {took:.1f} s")
+
+        settings = Settings(db_path=folder / "bench.sqlite3", secret_key_file=folder / "key")
+        services = await Services.open(settings, Clock())
+        try:
+            rss_before = peak_rss_mb()
+            if args.tracemalloc:
+                tracemalloc.start()
+            first, first_s = await timed_import(services, csv_path, args.batch)
+            if args.tracemalloc:
+                _, heap_peak = tracemalloc.get_traced_memory()
+                tracemalloc.stop()
+                print(f"python heap peak during import: {heap_peak / 1e6:.1f} MB")
+            print(line("first import", first, first_s))
+            print(f"peak RSS: {peak_rss_mb():.0f} MB (before import: {rss_before:.0f} MB)")
+            again, again_s = await timed_import(services, csv_path, args.batch)
+            print(line("re-import", again, again_s))
+            db_mb = settings.db_path.stat().st_size / 1e6
+            print(f"database: {db_mb:.1f} MB; peak RSS after both: {peak_rss_mb():.0f} MB")
+        finally:
+            await services.close()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
