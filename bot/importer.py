@@ -189,6 +189,8 @@ def _check_bytes(raw: BinaryIO) -> int:
     head = raw.read(_SNIFF_BYTES)
     if head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
         raise ImportFileError(texts_id.IMPORT_FILE_SPREADSHEET)
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise ImportFileError(texts_id.IMPORT_FILE_UTF16)
     if b"\x00" in head:
         raise ImportFileError(texts_id.IMPORT_FILE_BINARY)
     raw.seek(0)

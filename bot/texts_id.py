@@ -1282,6 +1282,10 @@ IMPORT_FILE_BINARY = (
     "Berkas ini bukan teks CSV (isinya seperti gambar, PDF atau arsip)."
     " Kirim berkas .csv hasil ekspor status."
 )
+IMPORT_FILE_UTF16 = (
+    "Berkas ini tersimpan sebagai teks Unicode (UTF-16), bukan CSV UTF-8. Di Excel, simpan"
+    " ulang dengan jenis <b>CSV UTF-8</b>."
+)
 IMPORT_FILE_NOT_CSV = (
     "Berkas ini tidak terbaca sebagai CSV impor. Baris pertama harus berisi judul kolom,"
     " misalnya:\nnik;no_kk;nama;status;tanggal_status;keterangan"

@@ -301,12 +301,11 @@ async def test_a_mixed_file_applies_good_rows_and_reports_each_bad_one(services:
         (bytes(range(256)) * 4, texts_id.IMPORT_FILE_BINARY),
         (b"PK\x03\x04\x14\x00\x06\x00", texts_id.IMPORT_FILE_SPREADSHEET),
         (
-            "nik;status;nama\n1605011203850001;PRR;Budi Santoso\n1605011203850002;PRR;Jos\xe9\n".encode(
-                "latin-1"
-            ),
+            b"nik;status;nama\n1605011203850001;PRR;Budi Santoso\n1605011203850002;PRR;Jos\xe9\n",
             texts_id.import_file_not_utf8(3),
         ),
-        (b"\xff\xfe\x80\x81garbage\xc3", texts_id.import_file_not_utf8(1)),
+        (b"\x80\x81garbage\xc3", texts_id.import_file_not_utf8(1)),
+        ("nik\tstatus\n".encode("utf-16"), texts_id.IMPORT_FILE_UTF16),
         (
             b"nik;nama;tanggal_status\n1605011203850001;Budi;2026-01-01\n",
             texts_id.import_missing_columns(["status"], ["nik", "nama", "tanggal_status"]),
@@ -326,6 +325,7 @@ async def test_a_mixed_file_applies_good_rows_and_reports_each_bad_one(services:
         "xlsx",
         "latin-1",
         "not-utf8",
+        "utf-16",
         "no-status-column",
         "no-nik-column",
     ],
