@@ -8,10 +8,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+import aiosqlite
+
 from bot import insights
 from bot.nik import MUSI_RAWAS, MUSI_RAWAS_DISTRICTS
 from bot.services import Services
 from bot.states import ALL_STATUSES, KtpStatus, Stage
+from bot.storage import insights as insights_store
 from bot.storage import settings as settings_store
 from bot.storage import stats as stats_store
 
@@ -29,6 +32,7 @@ STAGES: tuple[Stage, ...] = (
 )
 OUTSIDE = "luar"  # district key for records registered outside Musi Rawas
 DELIVERY_WINDOW = timedelta(days=7)
+MAX_CHART_DISTRICTS = 16  # the 14 districts, records from elsewhere, and one spare
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +61,18 @@ def district_label(code: str) -> str:
     return MUSI_RAWAS_DISTRICTS.get(code[4:6], code)
 
 
+async def stage_waits(conn: aiosqlite.Connection) -> dict[Stage, insights.WaitingTime]:
+    """Finished stays per stage (the stays of the stage's statuses together), fresh each time."""
+    merged: dict[Stage, dict[int, int]] = {stage: {} for stage in STAGES}
+    for code, per_days in (await insights_store.stay_counts(conn)).items():
+        if code not in KtpStatus.__members__:
+            continue
+        bucket = merged[KtpStatus(code).facts.stage]
+        for days, count in per_days.items():
+            bucket[days] = bucket.get(days, 0) + count
+    return {stage: insights.WaitingTime.from_counts(merged[stage]) for stage in STAGES}
+
+
 async def gather(services: Services) -> Statistics:
     """Count everything /statistik shows, from the database as it is now."""
     conn = services.db.conn
@@ -70,7 +86,7 @@ async def gather(services: Services) -> Statistics:
     for code, count in (await stats_store.count_by_district(conn)).items():
         label = district_label(code)
         districts[label] = districts.get(label, 0) + count
-    waits = await insights.stage_waiting_times(conn)
+    waits = await stage_waits(conn)
     sent, failed = await stats_store.outbox_outcomes(conn, now - DELIVERY_WINDOW)
     return Statistics(
         taken_at=now,
@@ -111,7 +127,7 @@ def render_chart(stats: Statistics, labels: ChartLabels) -> bytes:
 
     from bot.texts_id import format_number
 
-    districts = stats.by_district[:12]
+    districts = stats.by_district[:MAX_CHART_DISTRICTS]
     fig = Figure(figsize=(6.4, 9.6), dpi=120, layout="constrained")
     top, bottom = fig.subplots(2, 1, height_ratios=[len(STAGES) + 1, max(len(districts), 3) + 1])
     fig.suptitle(labels.title, fontsize=15, fontweight="bold")
@@ -121,17 +137,7 @@ def render_chart(stats: Statistics, labels: ChartLabels) -> bytes:
     colours = ["#c0392b" if s == Stage.PROBLEM else "#2e86c1" for s in STAGES][::-1]
     _bars(top, stage_names, stage_counts, colours, format_number)
     top.set_title(labels.stage_title, fontsize=13, loc="left")
-    if stats.blanko_stock is not None or stats.prr_backlog:
-        top.text(
-            0.99,
-            0.02,
-            labels.backlog_note,
-            transform=top.transAxes,
-            ha="right",
-            va="bottom",
-            fontsize=10,
-            color="#555555",
-        )
+    top.set_xlabel(labels.backlog_note, fontsize=11, color="#444444", loc="right")
 
     names = [labels.outside if n == OUTSIDE else n for n, _ in districts][::-1]
     counts = [c for _, c in districts][::-1]
@@ -154,11 +160,15 @@ def _bars(
     colours: list[str],
     fmt: Callable[[float], str],
 ) -> None:
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
     bars = ax.barh(names, counts, color=colours)
     peak = max(counts) if counts else 0
     ax.set_xlim(0, max(peak * 1.25, 1))
     ax.tick_params(axis="y", labelsize=11)
     ax.tick_params(axis="x", labelsize=9)
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _pos: fmt(value)))
     ax.spines[["top", "right"]].set_visible(False)
     for bar, count in zip(bars, counts, strict=True):
         ax.text(

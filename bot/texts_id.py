@@ -796,7 +796,13 @@ def history_source(source: str, actor_id: int | None) -> str:
     return source
 
 
-HISTORY_LIMIT = 30
+#: /status stays under Telegram's 4096-character limit: older history lines give way first.
+STATUS_MESSAGE_BUDGET = 3800
+HISTORY_NOTE_LIMIT = 200
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def staff_record(
@@ -811,7 +817,7 @@ def staff_record(
 ) -> str:
     """/status for staff: masked identity, current status, full history, subscribers, lock."""
     place = f"{_escape(district_name)} ({record.district})" if district_name else record.district
-    lines = [
+    head = [
         f"<b>NIK {_escape(record.nik_masked)}</b>",
         f"Nama: {_escape(record.name_masked or '-')}",
         f"Wilayah: {place}",
@@ -819,30 +825,36 @@ def staff_record(
         f" ({format_ago(record.status_date, today)})",
     ]
     if record.note:
-        lines.append(f"Catatan: {_escape(record.note)}")
-    lines.append("")
-    lines.append(f"<b>Riwayat</b> ({_n(len(history))} entri)")
-    shown = history[-HISTORY_LIMIT:]
-    if len(history) > len(shown):
-        lines.append(f"… {_n(len(history) - len(shown))} entri lebih lama tidak ditampilkan")
-    for entry in shown:
+        head.append(f"Catatan: {_escape(_clip(record.note, HISTORY_NOTE_LIMIT))}")
+    head += ["", f"<b>Riwayat</b> ({_n(len(history))} entri)"]
+    tail = ["", f"Langganan: {_n(subscribers)} chat"]
+    if locked_until is not None:
+        tail.append(
+            "Cek oleh warga: <b>terkunci</b> sampai "
+            f"{_escape(format_datetime(locked_until, tz))} (terlalu banyak nomor KK yang salah)"
+        )
+    else:
+        tail.append("Cek oleh warga: tidak terkunci")
+    entries: list[str] = []
+    for entry in history:
         line = (
             f"• {format_short_date(entry.entered_on)} — {entry.status.value} — "
             f"{_escape(history_source(entry.source, entry.actor_id))}"
         )
         if entry.note:
-            line += f" — <i>{_escape(entry.note)}</i>"
-        lines.append(line)
-    lines.append("")
-    lines.append(f"Langganan: {_n(subscribers)} chat")
-    if locked_until is not None:
-        lines.append(
-            "Cek oleh warga: <b>terkunci</b> sampai "
-            f"{_escape(format_datetime(locked_until, tz))} (terlalu banyak nomor KK yang salah)"
-        )
-    else:
-        lines.append("Cek oleh warga: tidak terkunci")
-    return "\n".join(lines)
+            line += f" — <i>{_escape(_clip(entry.note, HISTORY_NOTE_LIMIT))}</i>"
+        entries.append(line)
+    room = STATUS_MESSAGE_BUDGET - sum(len(line) + 1 for line in head + tail) - 60
+    shown: list[str] = []
+    for line in reversed(entries):  # newest first until the message is full
+        if len(line) + 1 > room:
+            break
+        shown.insert(0, line)
+        room -= len(line) + 1
+    if len(shown) < len(entries):
+        older = len(entries) - len(shown)
+        shown.insert(0, f"… {_n(older)} entri lebih lama tidak ditampilkan")
+    return "\n".join(head + shown + tail)
 
 
 # /ubah NIK STATUS [catatan]

@@ -303,3 +303,22 @@ async def test_status_changed_meanwhile_is_not_overwritten(
     replies = await staff.press("✅ Ya, ubah")
     assert "sudah berubah sejak pertanyaan tadi (sekarang CARD_PRINTED)" in replies[-1].plain
     assert await current_status(bot_env, NIK_A) == S.CARD_PRINTED
+
+
+async def test_status_of_a_long_history_fits_one_message(bot_env: BotEnv, staff: LocalUser) -> None:
+    record_id = await _journey(bot_env)
+    now = bot_env.clock.now()
+    async with bot_env.services.db.transaction() as conn:
+        for day in range(60):
+            status = S.PACKET_RETRY if day % 2 else S.SENT_FOR_DEDUP
+            note = f"catatan panjang {day} " + "x" * 400
+            on = date(2026, 9, 15) + timedelta(days=day)
+            await records_store.set_status(conn, record_id, status, on, note, "staff", 9, now)
+    replies = await staff.send(f"/status {NIK_A}")
+    assert len(replies) == 1
+    text = replies[0].plain
+    assert len(replies[0].text) <= 4096
+    assert "Riwayat (63 entri)" in text
+    assert "entri lebih lama tidak ditampilkan" in text
+    assert "catatan panjang 59" in text  # the newest is always shown
+    assert "Langganan: 0 chat" in text
