@@ -171,11 +171,12 @@ _LONG_NUMBER = re.compile(r"\d(?:[\d .\-]*\d)?")
 
 
 def clean_note(text: str) -> str | None:
-    """A staff note as stored: trimmed, shortened, long numbers (a NIK, a KK) masked."""
+    """A staff note as stored: trimmed, shortened, and numbers of ten digits or more (a NIK,
+    a KK, a phone number) masked; dates and short numbers are left as written."""
 
     def mask(match: re.Match[str]) -> str:
         digits = re.sub(r"\D", "", match.group())
-        return mask_nik(digits) if len(digits) >= 8 else match.group()
+        return mask_nik(digits) if len(digits) >= 10 else match.group()
 
     note = _LONG_NUMBER.sub(mask, " ".join(text.split()))[:MAX_NOTE]
     return note or None
@@ -255,6 +256,10 @@ class _Row:
     note: str | None
 
 
+#: A long number Excel has turned into scientific notation: "1,60501E+15", "1.60501e15".
+_EXCEL_NUMBER = re.compile(r"\d+(?:[.,]\d+)?[eE]\+?\d+")
+
+
 class _RowParser:
     """Turns one CSV row into a _Row or raises RowRejected with the reason."""
 
@@ -273,12 +278,17 @@ class _RowParser:
         extra = [c for c in cells[self.header.width :] if c.strip()]
         if extra:
             raise RowRejected(texts_id.import_row_too_many_cells(len(cells), self.header.width))
+        nik_text = self.cell(cells, "nik")
+        if _EXCEL_NUMBER.fullmatch(nik_text):
+            raise RowRejected(texts_id.import_row_excel_number("nik", nik_text))
         try:
-            nik = parse_nik(self.cell(cells, "nik"), self.today)
+            nik = parse_nik(nik_text, self.today)
         except InvalidNumberError as exc:
             raise RowRejected(texts_id.nik_problem(exc)) from None
         kk_text = self.cell(cells, "no_kk")
         kk_hash = None
+        if _EXCEL_NUMBER.fullmatch(kk_text):
+            raise RowRejected(texts_id.import_row_excel_number("no_kk", kk_text))
         if kk_text:
             try:
                 kk_hash = self.hasher.kk(parse_kk(kk_text))

@@ -1339,6 +1339,14 @@ def import_row_too_many_cells(got: int, expected: int) -> str:
     )
 
 
+def import_row_excel_number(column: str, text: str) -> str:
+    return (
+        f"Kolom {column} berisi '{_shown(text)}': Excel mengubah angka 16 digit menjadi angka"
+        " pendek dan digit terakhirnya hilang. Format kolom itu sebagai <b>Teks</b> di Excel,"
+        " isi lagi angkanya, lalu simpan ulang."
+    )
+
+
 def import_row_bad_date(text: str, impossible: bool) -> str:
     if impossible:
         return f"Tanggal '{_shown(text)}' tidak ada di kalender."

@@ -284,6 +284,24 @@ async def test_a_mixed_file_applies_good_rows_and_reports_each_bad_one(services:
     assert listing.splitlines()[2] == "• Baris 3: " + texts_id.IMPORT_ROW_KK_REQUIRED
 
 
+async def test_a_number_excel_shortened_gets_a_hint_to_use_text_columns(
+    services: Services,
+) -> None:
+    summary = await run(
+        services,
+        f"nik;no_kk;status\n1,60501E+15;{KK_A};PRR\n{NIK_A};1.60501e+15;PRR\n",
+    )
+
+    assert counts(summary) == (2, 0, 0, 0, 2)
+    assert summary.errors == [
+        RowError(2, texts_id.import_row_excel_number("nik", "1,60501E+15")),
+        RowError(3, texts_id.import_row_excel_number("no_kk", "1.60501e+15")),
+    ]
+    assert summary.errors[0].reason.startswith(
+        "Kolom nik berisi '1,60501E+15': Excel mengubah angka 16 digit"
+    )
+
+
 # --- files that cannot be imported ------------------------------------------------------------
 
 
@@ -575,7 +593,11 @@ def test_notes_never_keep_a_long_number(text: str) -> None:
     assert note is None or not re.search(r"\d(?:[ .\-]*\d){9}", note)
 
 
-def test_a_nik_inside_a_note_is_masked() -> None:
+def test_a_nik_inside_a_note_is_masked_and_a_date_is_not() -> None:
     assert importer.clean_note("  milik 1605 0112 0385 0001,  cek  ") == (
         "milik 1605••••••••0001, cek"
     )
+    assert importer.clean_note("diambil 05-01-2026, HP 0812-3456-7890") == (
+        "diambil 05-01-2026, HP 0812••••7890"
+    )
+    assert importer.clean_note("   ") is None
