@@ -14,6 +14,7 @@ from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
 from telegram.request import BaseRequest
 
+from bot import notifier
 from bot.clock import Clock
 from bot.config import ConfigError, Settings
 from bot.handlers import errors, register_handlers
@@ -87,10 +88,12 @@ async def on_start(app: Application) -> None:
     """Background work that runs while the bot runs; the last step of start-up, services open.
 
     Add one line per background service here (e.g. the outbox dispatcher)."""
+    await notifier.start_notifier(app)
 
 
 async def on_stop(app: Application) -> None:
     """Stop what `on_start` started; runs before the services close."""
+    await notifier.stop_notifier(app)
 
 
 async def _post_init(app: Application) -> None:

@@ -2,15 +2,44 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import asyncio
+import contextlib
+import logging
+import warnings
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
 
 import aiosqlite
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
+from telegram.warnings import PTBDeprecationWarning
 
 from bot import texts_id
+from bot.clock import Clock
+from bot.config import QuietHours, Settings
 from bot.office import load_office_info
 from bot.states import KtpStatus
+from bot.storage import Database
+from bot.storage import broadcasts as broadcasts_store
 from bot.storage import outbox as outbox_store
 from bot.storage import records as records_store
+
+log = logging.getLogger(__name__)
+
+NOTIFIER_KEY = "notifier"
+_NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+
+# --- queueing (called inside the caller's transaction) ----------------------------------------
 
 
 def status_dedup_key(record_id: int, status: KtpStatus, entered_on: date, chat_id: int) -> str:
@@ -61,12 +90,497 @@ async def enqueue_status_change(
     return queued
 
 
-NOTIFIER_KEY = "notifier"
-
-
 def wake(application: object) -> None:
     """Tell the running dispatcher (if any) that rows were queued; safe to call anywhere."""
     bot_data = getattr(application, "bot_data", None)
     notifier = bot_data.get(NOTIFIER_KEY) if isinstance(bot_data, dict) else None
     if notifier is not None:
         notifier.wake()
+
+
+def notifier_of(application: object) -> Notifier | None:
+    bot_data = getattr(application, "bot_data", None)
+    return bot_data.get(NOTIFIER_KEY) if isinstance(bot_data, dict) else None
+
+
+# --- quiet hours ------------------------------------------------------------------------------
+
+
+def in_quiet_hours(settings: Settings, now: datetime) -> bool:
+    return settings.quiet_hours.contains(now.astimezone(settings.tz).hour)
+
+
+def quiet_hours_end(settings: Settings, now: datetime) -> datetime | None:
+    """When the current quiet hours end (UTC), or None outside quiet hours."""
+    if not in_quiet_hours(settings, now):
+        return None
+    quiet: QuietHours = settings.quiet_hours
+    local = now.astimezone(settings.tz)
+    end = local.replace(hour=quiet.end, minute=0, second=0, microsecond=0)
+    if end <= local:
+        end += timedelta(days=1)
+    return end.astimezone(now.tzinfo)
+
+
+# --- the dispatcher ---------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Limits:
+    """Delivery limits and retry policy; tests shrink them, the benchmark keeps them real."""
+
+    per_second: float = 30.0  # all outbox messages together (Telegram: 30/s)
+    private_interval: float = 1.0  # seconds between two messages to one private chat
+    group_interval: float = 3.0  # seconds between two messages to one group (20/min)
+    max_attempts: int = 5  # timeouts/5xx: tries before the row is failed
+    backoff_base: float = 30.0  # seconds before the 2nd try; doubles for each further try
+    backoff_max: float = 3600.0
+    poll_interval: float = 2.0  # look for due rows at least this often (seconds)
+    max_in_flight: int = 60  # rows being waited for, paced or sent at one time
+    progress_interval: float = 3.0  # broadcast progress messages are edited at most this often
+
+    def backoff(self, attempt: int) -> float:
+        """Seconds to wait after the `attempt`-th failed try (1-based)."""
+        return min(self.backoff_base * 2 ** (attempt - 1), self.backoff_max)
+
+
+@dataclass(slots=True)
+class _Task:
+    row: outbox_store.DueRow
+    task: asyncio.Task[None] | None = None
+    sending: bool = False
+
+
+@dataclass(slots=True)
+class DeliveryStats:
+    """What this dispatcher did since it started (for the benchmark and logs)."""
+
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    blocked: int = 0
+    flood_waits: int = 0
+    sent_ids: list[int] = field(default_factory=list)
+    keep_ids: bool = False
+
+
+class Notifier:
+    """Sends due outbox rows within Telegram's limits, marking each sent right after success.
+
+    A row is sent at most once in normal operation: rows being handled are tracked in memory,
+    and each success is written to the database before the chat gets its next message. After a
+    crash only the few rows that were in flight can go out again.
+    """
+
+    def __init__(
+        self,
+        bot: Bot,
+        db: Database,
+        settings: Settings,
+        clock: Clock,
+        limits: Limits | None = None,
+    ) -> None:
+        self.bot = bot
+        self.db = db
+        self.settings = settings
+        self.clock = clock
+        self.limits = limits or Limits()
+        self.stats = DeliveryStats()
+        self._loop_task: asyncio.Task[None] | None = None
+        self._progress_task: asyncio.Task[None] | None = None
+        self._inflight: dict[int, _Task] = {}
+        self._chat_ready: dict[int, float] = {}  # chat id -> loop time of its next allowed send
+        self._next_slot = 0.0  # loop time of the next global send slot
+        self._pause_until = 0.0  # loop time until which Telegram asked us to wait (429)
+        self._kick = asyncio.Event()
+        self._idle = asyncio.Condition()
+        self._wake_gen = 0
+        self._idle_gen = -1
+        self._stopping = False
+        self._stop_event = asyncio.Event()
+        self._cancelled_broadcasts: set[int] = set()
+        self._dirty_broadcasts: set[int] = set()
+        self._progress_shown: dict[int, str] = {}
+        self._progress_lock = asyncio.Lock()
+        self._slot_lock = asyncio.Lock()
+
+    # lifecycle ---------------------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        return self._loop_task is not None and not self._loop_task.done()
+
+    async def start(self) -> None:
+        if self.running:
+            return
+        self._stopping = False
+        self._stop_event.clear()
+        self._dirty_broadcasts.update(await broadcasts_store.sending_ids(self.db.conn))
+        self._loop_task = asyncio.create_task(self._run(), name="outbox-dispatcher")
+        self._progress_task = asyncio.create_task(self._progress_run(), name="outbox-progress")
+        log.info("outbox dispatcher started")
+
+    async def stop(self, timeout: float = 10.0) -> None:
+        """Stop claiming rows; let messages already on their way finish and be marked sent.
+
+        The loops are asked to stop rather than cancelled, so no database transaction is ever
+        interrupted half-way.
+        """
+        self._stopping = True
+        self._stop_event.set()
+        self._kick.set()
+        for task in (self._loop_task, self._progress_task):
+            if task is None:
+                continue
+            done, _ = await asyncio.wait([task], timeout=timeout)
+            if not done:
+                task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._loop_task = self._progress_task = None
+        waiting = [t.task for t in self._inflight.values() if t.task and not t.sending]
+        for task in waiting:
+            task.cancel()
+        pending = [t.task for t in self._inflight.values() if t.task]
+        if pending:
+            await asyncio.wait(pending, timeout=timeout)
+        self._inflight.clear()
+        log.info("outbox dispatcher stopped")
+
+    def wake(self) -> int:
+        """Rows were queued or became due: look now rather than at the next poll."""
+        self._wake_gen += 1
+        self._kick.set()
+        return self._wake_gen
+
+    async def drain(self, timeout: float = 30.0) -> None:
+        """Wait until nothing is due and nothing is in flight, then update progress messages.
+
+        For tests and the benchmark: rows waiting for quiet hours or a later retry stay queued.
+        """
+        gen = self.wake()
+        async with asyncio.timeout(timeout):
+            async with self._idle:
+                await self._idle.wait_for(lambda: self._idle_gen >= gen or not self.running)
+            await self.update_progress(force=True)
+
+    def broadcast_queued(self, broadcast_id: int) -> None:
+        """A broadcast was queued: show its progress from now on and start sending."""
+        self._progress_shown.pop(broadcast_id, None)
+        self._dirty_broadcasts.add(broadcast_id)
+        self.wake()
+
+    def cancel_broadcast_in_memory(self, broadcast_id: int) -> None:
+        """Rows of this broadcast already claimed are dropped instead of sent."""
+        self._cancelled_broadcasts.add(broadcast_id)
+        self._dirty_broadcasts.add(broadcast_id)
+        for handle in list(self._inflight.values()):
+            if handle.row.broadcast_id == broadcast_id and not handle.sending and handle.task:
+                handle.task.cancel()
+
+    # claiming ----------------------------------------------------------------------------
+
+    async def _run(self) -> None:
+        while not self._stopping:
+            try:
+                await self._cycle()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("outbox dispatcher cycle failed; trying again shortly")
+                await self._sleep(self.limits.poll_interval)
+
+    async def _sleep(self, seconds: float) -> None:
+        """Sleep, but wake up at once when asked to stop."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                await self._stop_event.wait()
+
+    async def _cycle(self) -> None:
+        loop = asyncio.get_running_loop()
+        pause = self._pause_until - loop.time()
+        if pause > 0:
+            await self._sleep(pause)
+            return
+        gen = self._wake_gen
+        self._kick.clear()
+        free = self.limits.max_in_flight - len(self._inflight)
+        rows: list[outbox_store.DueRow] = []
+        # Claim when at most half the slots are busy, so claims come in batches.
+        if free * 2 >= self.limits.max_in_flight and not self._stopping:
+            now = self.clock.now()
+            async with self.db.transaction() as conn:  # a committed snapshot, never half a txn
+                rows = await outbox_store.claim_due(
+                    conn,
+                    now=now,
+                    quiet=in_quiet_hours(self.settings, now),
+                    limit=free,
+                    exclude_ids=set(self._inflight),
+                )
+            rows = [r for r in rows if r.broadcast_id not in self._cancelled_broadcasts]
+            for row in rows:
+                handle = _Task(row)
+                self._inflight[row.id] = handle
+                handle.task = asyncio.create_task(self._deliver(handle))
+        if not rows and not self._inflight:
+            async with self._idle:
+                self._idle_gen = max(self._idle_gen, gen)
+                self._idle.notify_all()
+        if not rows or len(self._inflight) * 2 > self.limits.max_in_flight:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.limits.poll_interval):
+                    await self._kick.wait()
+
+    # pacing ------------------------------------------------------------------------------
+
+    async def _wait_for_chat(self, row: outbox_store.DueRow) -> None:
+        loop = asyncio.get_running_loop()
+        ready = self._chat_ready.get(row.chat_id, 0.0)
+        if ready > loop.time():
+            await asyncio.sleep(ready - loop.time())
+
+    async def _wait_for_slot(self) -> None:
+        """Wait for the next global send slot (1/per_second apart) and for any flood-wait pause
+        Telegram asked for. Senders queue on a fair lock, so no slot is reserved ahead and a
+        cancelled sender leaves no gap."""
+        loop = asyncio.get_running_loop()
+        interval = 1.0 / self.limits.per_second
+        async with self._slot_lock:
+            while True:
+                now = loop.time()
+                wait = max(self._pause_until, self._next_slot) - now
+                if wait <= 0:
+                    break
+                await asyncio.sleep(wait)
+            # Keep to the schedule (no drift from sleeping a little long), but never catch up
+            # on slots missed while idle: that would be a burst.
+            base = self._next_slot if now - self._next_slot < interval else now
+            self._next_slot = base + interval
+
+    def _chat_sent(self, row: outbox_store.DueRow) -> None:
+        loop = asyncio.get_running_loop()
+        interval = (
+            self.limits.private_interval
+            if row.chat_type == "private"
+            else self.limits.group_interval
+        )
+        self._chat_ready[row.chat_id] = loop.time() + interval
+        if len(self._chat_ready) > 50_000:
+            now = loop.time()
+            self._chat_ready = {c: t for c, t in self._chat_ready.items() if t > now}
+
+    # sending -----------------------------------------------------------------------------
+
+    async def _deliver(self, handle: _Task) -> None:
+        row = handle.row
+        try:
+            await self._wait_for_chat(row)
+            while True:
+                await self._wait_for_slot()
+                if self._stopping or row.broadcast_id in self._cancelled_broadcasts:
+                    return
+                handle.sending = True
+                try:
+                    await self.bot.send_message(
+                        row.chat_id,
+                        row.text,
+                        parse_mode=ParseMode.HTML,
+                        link_preview_options=_NO_PREVIEW,
+                    )
+                except RetryAfter as exc:
+                    handle.sending = False
+                    self._flood_wait(exc)
+                    continue
+                except Exception as exc:
+                    self._chat_sent(row)
+                    await self._record_failure(row, exc)
+                    return
+                self._chat_sent(row)
+                await self._record_sent(row)
+                return
+        except asyncio.CancelledError:
+            if handle.sending:
+                raise
+        except Exception:
+            log.exception("outbox row %d: unexpected error", row.id)
+        finally:
+            self._inflight.pop(row.id, None)
+            if row.broadcast_id is not None:
+                self._dirty_broadcasts.add(row.broadcast_id)
+            self._kick.set()
+
+    def _flood_wait(self, exc: RetryAfter) -> None:
+        loop = asyncio.get_running_loop()
+        with warnings.catch_warnings():  # PTB 22 warns that the type will become timedelta
+            warnings.simplefilter("ignore", PTBDeprecationWarning)
+            seconds = exc.retry_after
+        wait = seconds.total_seconds() if isinstance(seconds, timedelta) else float(seconds)
+        until = loop.time() + wait
+        if until > self._pause_until:
+            log.warning("Telegram asked to wait %.0f s; all outbox sending paused", wait)
+            self._pause_until = until
+            self._next_slot = max(self._next_slot, until)
+        self.stats.flood_waits += 1
+
+    async def _record_sent(self, row: outbox_store.DueRow) -> None:
+        for attempt in range(5):
+            try:
+                async with self.db.transaction() as conn:
+                    await outbox_store.mark_sent(conn, row.id, self.clock.now())
+                break
+            except Exception:
+                if attempt == 4:
+                    raise
+                log.warning("outbox row %d sent but not marked yet; retrying", row.id)
+                await asyncio.sleep(0.5 * (attempt + 1))
+        self.stats.sent += 1
+        if self.stats.keep_ids:
+            self.stats.sent_ids.append(row.id)
+
+    async def _record_failure(self, row: outbox_store.DueRow, exc: Exception) -> None:
+        error = f"{type(exc).__name__}: {exc}"
+        if isinstance(exc, Forbidden) or (
+            isinstance(exc, BadRequest) and "chat not found" in str(exc).lower()
+        ):
+            async with self.db.transaction() as conn:
+                failed = await outbox_store.block_chat(conn, row.chat_id, error=error)
+            self.stats.blocked += failed
+            self._dirty_broadcasts.update(await broadcasts_store.sending_ids(self.db.conn))
+            log.info("chat %d blocked the bot; %d queued messages dropped", row.chat_id, failed)
+            return
+        if isinstance(exc, BadRequest):
+            async with self.db.transaction() as conn:
+                await outbox_store.mark_failed(
+                    conn, row.id, reason=outbox_store.REASON_BAD_REQUEST, error=error
+                )
+            self.stats.failed += 1
+            log.warning("outbox row %d refused by Telegram: %s", row.id, exc)
+            return
+        reason = _retry_reason(exc)
+        attempt = row.attempts + 1
+        async with self.db.transaction() as conn:
+            if attempt >= self.limits.max_attempts:
+                await outbox_store.mark_failed(conn, row.id, reason=reason, error=error)
+                self.stats.failed += 1
+                log.warning("outbox row %d failed after %d tries: %s", row.id, attempt, error)
+            else:
+                when = self.clock.now() + timedelta(seconds=self.limits.backoff(attempt))
+                await outbox_store.reschedule(conn, row.id, not_before=when, error=error)
+                self.stats.retried += 1
+
+    # broadcast progress ------------------------------------------------------------------
+
+    async def _progress_run(self) -> None:
+        while not self._stopping:
+            await self._sleep(self.limits.progress_interval)
+            if self._stopping:
+                return
+            try:
+                await self.update_progress()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("updating broadcast progress failed")
+
+    async def update_progress(self, force: bool = False) -> None:
+        """Edit the progress message of every broadcast that moved; finish completed ones."""
+        async with self._progress_lock:
+            dirty = set(self._dirty_broadcasts)
+            if force:
+                dirty |= set(await broadcasts_store.sending_ids(self.db.conn))
+            self._dirty_broadcasts -= dirty
+            for broadcast_id in sorted(dirty):
+                await self._show_progress(broadcast_id)
+
+    async def _show_progress(self, broadcast_id: int) -> None:
+        now = self.clock.now()
+        broadcast = await broadcasts_store.get(self.db.conn, broadcast_id)
+        if broadcast is None:
+            return
+        figures = await broadcasts_store.figures(self.db.conn, broadcast_id)
+        finished = False
+        if broadcast.state == broadcasts_store.SENDING and figures.pending == 0:
+            async with self.db.transaction() as conn:
+                finished = await broadcasts_store.finish(conn, broadcast_id, now)
+            broadcast = await broadcasts_store.get(self.db.conn, broadcast_id) or broadcast
+        if broadcast.state == broadcasts_store.SENDING:
+            waiting = None
+            if not broadcast.send_now and in_quiet_hours(self.settings, now):
+                waiting = quiet_hours_end(self.settings, now)
+            text = texts_id.broadcast_progress(
+                broadcast.id, figures, waiting_until=waiting, tz=self.settings.timezone
+            )
+            stop = InlineKeyboardButton(
+                texts_id.BROADCAST_STOP_BUTTON, callback_data=f"bc:stop:{broadcast.id}"
+            )
+            markup: InlineKeyboardMarkup | None = InlineKeyboardMarkup([[stop]])
+        else:
+            text = texts_id.broadcast_final(broadcast, figures, tz=self.settings.timezone)
+            markup = None
+        await self._edit_progress(broadcast, text, markup)
+        if finished and broadcast.progress_chat_id is not None:
+            notice = texts_id.broadcast_done_notice(broadcast, figures, tz=self.settings.timezone)
+            await self._tell(broadcast.progress_chat_id, notice)
+
+    async def _edit_progress(
+        self, broadcast: broadcasts_store.Broadcast, text: str, markup: Any
+    ) -> None:
+        if broadcast.progress_chat_id is None or broadcast.progress_message_id is None:
+            return
+        if self._progress_shown.get(broadcast.id) == text:
+            return
+        try:
+            await self.bot.edit_message_text(
+                text,
+                chat_id=broadcast.progress_chat_id,
+                message_id=broadcast.progress_message_id,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+            )
+        except BadRequest as exc:
+            if "not modified" not in str(exc).lower():
+                log.warning("could not edit progress of broadcast %d: %s", broadcast.id, exc)
+        except TelegramError as exc:
+            log.warning("could not edit progress of broadcast %d: %s", broadcast.id, exc)
+            return
+        self._progress_shown[broadcast.id] = text
+
+    async def _tell(self, chat_id: int, text: str) -> None:
+        try:
+            await self.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML)
+        except TelegramError as exc:
+            log.warning("could not send a broadcast summary: %s", exc)
+
+
+def _retry_reason(exc: Exception) -> str:
+    if isinstance(exc, TimedOut):
+        return outbox_store.REASON_TIMEOUT
+    if isinstance(exc, NetworkError):
+        return outbox_store.REASON_SERVER
+    return outbox_store.REASON_ERROR
+
+
+# --- wiring into the Application --------------------------------------------------------------
+
+
+async def start_notifier(application: Any, limits: Limits | None = None) -> Notifier:
+    """Create and start the dispatcher for an Application (call from post_init)."""
+    from bot.handlers.common import SERVICES_KEY
+
+    existing = notifier_of(application)
+    if existing is not None and existing.running:
+        return existing
+    services = application.bot_data[SERVICES_KEY]
+    notifier = Notifier(
+        application.bot, services.db, services.settings, services.clock, limits=limits
+    )
+    application.bot_data[NOTIFIER_KEY] = notifier
+    await notifier.start()
+    return notifier
+
+
+async def stop_notifier(application: Any) -> None:
+    """Stop the dispatcher (call from post_stop/post_shutdown, before the database closes)."""
+    notifier = notifier_of(application)
+    if notifier is not None:
+        await notifier.stop()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import calendar
 import html
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from html import escape as _escape
@@ -1422,8 +1423,9 @@ def import_cli_config_error(problem: str) -> str:
 
 # --- notifications and broadcasts -------------------------------------------------------------
 
-_BRING_KK = "Kartu Keluarga (KK) asli"
-_BRING_PROOF = "surat keterangan perekaman (Suket) atau KTP lama, bila ada"
+if TYPE_CHECKING:
+    from bot.storage.broadcasts import Broadcast, BroadcastFigures
+    from bot.storage.outbox import OutboxFigures
 
 
 def _notice_who(label: str | None, nik_masked: str) -> str:
@@ -1534,3 +1536,335 @@ def status_notice(
         f"{_office_block(office)}\n\n"
         f"{_NOTICE_FOOTER}"
     )
+
+
+# Broadcasts: what residents receive
+
+BROADCAST_TEXT_LIMIT = 3500  # letters the staff may write (Telegram allows 4096 with our frame)
+
+
+def broadcast_message(text_html: str) -> str:
+    """An announcement as residents receive it: a header, the staff's text, how to opt out."""
+    return (
+        "📢 <b>Pengumuman Disdukcapil Musi Rawas</b>\n\n"
+        f"{text_html}\n\n"
+        "<i>Tidak ingin menerima pengumuman lagi? Kirim /pengumuman</i>"
+    )
+
+
+# Broadcasts: the /siaran conversation (staff)
+
+BROADCAST_ASK_TEXT = (
+    "📢 <b>Pengumuman baru</b>\n"
+    "Tulis isi pengumuman dalam satu pesan. Huruf tebal dan miring ikut terkirim.\n"
+    "Setelah itu Anda memilih penerima dan melihat pratinjaunya sebelum dikirim.\n\n"
+    "Ketik /batal untuk membatalkan."
+)
+BROADCAST_LIST_BUTTON = "📋 Siaran terakhir"
+BROADCAST_NOT_TEXT = "Kirim isi pengumuman sebagai pesan teks biasa (foto dan berkas belum bisa)."
+BROADCAST_EMPTY = "Pengumuman tidak boleh kosong. Tulis isinya, atau ketik /batal."
+BROADCAST_CANCELLED = "Pengumuman dibatalkan. Tidak ada yang dikirim."
+BROADCAST_NOTHING_TO_CANCEL = "Tidak ada pengumuman yang sedang dibuat."
+BROADCAST_EXPIRED = "Pengumuman ini sudah tidak aktif. Mulai lagi dengan /siaran."
+
+
+def broadcast_too_long(length: int) -> str:
+    return (
+        f"Pengumuman terlalu panjang ({format_number(length)} huruf). Paling banyak "
+        f"{format_number(BROADCAST_TEXT_LIMIT)} huruf; ringkas lalu kirim lagi, atau ketik /batal."
+    )
+
+
+BROADCAST_ASK_AUDIENCE = "👥 <b>Siapa yang menerima pengumuman ini?</b>"
+BROADCAST_AUDIENCE_DISTRICT_BUTTON = "🗺 Per kecamatan"
+BROADCAST_AUDIENCE_STATUS_BUTTON = "🪪 Per status KTP-el"
+BROADCAST_BACK_BUTTON = "⬅️ Kembali"
+BROADCAST_CANCEL_BUTTON = "✖️ Batal"
+BROADCAST_EDIT_TEXT_BUTTON = "✏️ Ubah teks"
+BROADCAST_EDIT_AUDIENCE_BUTTON = "👥 Ubah penerima"
+BROADCAST_SEND_NOW_BUTTON = "⚡ Kirim sekarang juga"
+BROADCAST_STOP_BUTTON = "⏹ Hentikan siaran"
+BROADCAST_STOP_YES_BUTTON = "⏹ Ya, hentikan"
+BROADCAST_STOP_NO_BUTTON = "Jangan"
+BROADCAST_ASK_DISTRICT = (
+    "🗺 <b>Pilih kecamatan.</b>\n"
+    "Penerimanya warga yang berlangganan kabar untuk NIK yang terdaftar di kecamatan itu "
+    "(angka dalam kurung: jumlah chat)."
+)
+BROADCAST_ASK_STATUS = (
+    "🪪 <b>Pilih status KTP-el.</b>\n"
+    "Penerimanya warga yang berlangganan kabar untuk NIK yang sekarang berstatus itu "
+    "(angka dalam kurung: jumlah chat)."
+)
+BROADCAST_ASK_NEW_TEXT = "✏️ Tulis isi pengumuman yang baru (atau ketik /batal)."
+
+
+def broadcast_all_button(count: int) -> str:
+    return f"📣 Semua chat ({format_number(count)})"
+
+
+def broadcast_choice_button(name: str, count: int) -> str:
+    return f"{name} ({format_number(count)})"
+
+
+def broadcast_status_name(status: KtpStatus) -> str:
+    """A status on a staff button: its order and short title, e.g. "14. Siap cetak (PRR)"."""
+    return f"{status.order}. {STATUS_TEXTS[status].title}"
+
+
+def broadcast_audience_name(kind: str, value: str | None, district_name: str | None) -> str:
+    """How an audience is named to staff: "semua chat ...", "pelanggan di Kecamatan ..."."""
+    if kind == "district":
+        return f"pelanggan di Kecamatan {html.escape(district_name or value or '?')}"
+    if kind == "status" and value in KtpStatus.__members__:
+        status = KtpStatus(value)
+        return f"pelanggan dengan status {status.value} ({html.escape(STATUS_TEXTS[status].title)})"
+    if kind == "status":
+        return f"pelanggan dengan status {html.escape(value or '?')}"
+    return "semua chat yang tidak menolak pengumuman"
+
+
+def broadcast_audience_chosen(audience_name: str) -> str:
+    return f"👥 Penerima: {audience_name}."
+
+
+def broadcast_send_button(count: int) -> str:
+    return f"✅ Kirim ke {format_number(count)} chat"
+
+
+def broadcast_after_quiet_button(end: datetime, tz: str) -> str:
+    return f"🌙 Kirim pukul {format_time(end, tz)}"
+
+
+def broadcast_preview(
+    audience_name: str,
+    count: int,
+    *,
+    quiet_start: int,
+    quiet_end: datetime | None,
+    tz: str,
+) -> str:
+    """The confirmation under the preview: exact number of recipients, quiet hours."""
+    if count == 0:
+        return (
+            f"Penerima: {audience_name}.\n\n"
+            "<b>Tidak ada penerima</b> untuk pilihan ini. Pilih penerima lain."
+        )
+    text = (
+        "⬆️ Itulah pesan yang akan diterima warga.\n\n"
+        f"Penerima: {audience_name}.\nJumlah: <b>{format_number(count)} chat</b>."
+    )
+    if quiet_end is not None:
+        text += (
+            f"\n\n🌙 Sekarang jam tenang ({quiet_start:02d}.00–{format_time(quiet_end, tz)}). "
+            f"Pengumuman biasanya menunggu sampai pukul {format_time(quiet_end, tz)} supaya "
+            "warga tidak terganggu malam hari. Pilih <b>Kirim sekarang juga</b> hanya bila "
+            "pengumumannya mendesak."
+        )
+    else:
+        text += "\n\nPeriksa pratinjau di atas, lalu kirim."
+    return text
+
+
+def broadcast_started(broadcast_id: int, count: int) -> str:
+    return (
+        f"📢 <b>Siaran #{broadcast_id}</b> mulai dikirim ke {format_number(count)} chat.\n"
+        "Pesan ini diperbarui selama pengiriman."
+    )
+
+
+def _broadcast_figures_line(figures: BroadcastFigures) -> str:
+    line = (
+        f"Terkirim {format_number(figures.sent)} dari {format_number(figures.total)} · "
+        f"gagal {format_number(figures.failed)} · "
+        f"memblokir bot {format_number(figures.blocked)}"
+    )
+    if figures.cancelled:
+        line += f" · tidak dikirim {format_number(figures.cancelled)}"
+    return line
+
+
+def broadcast_progress(
+    broadcast_id: int, figures: BroadcastFigures, *, waiting_until: datetime | None, tz: str
+) -> str:
+    """The progress message, edited every few seconds while a broadcast goes out."""
+    text = f"📢 <b>Siaran #{broadcast_id}</b> sedang dikirim\n{_broadcast_figures_line(figures)}"
+    if waiting_until is not None:
+        text += (
+            f"\n\n🌙 Jam tenang: sisa {format_number(figures.pending)} pesan dikirim mulai "
+            f"pukul {format_time(waiting_until, tz)}."
+        )
+    return text
+
+
+def broadcast_final(broadcast: Broadcast, figures: BroadcastFigures, *, tz: str) -> str:
+    """The summary of a finished or stopped broadcast."""
+    if broadcast.state == "cancelled":
+        title = f"⏹ <b>Siaran #{broadcast.id}</b> dihentikan"
+    else:
+        title = f"✅ <b>Siaran #{broadcast.id}</b> selesai"
+    text = f"{title}\n{_broadcast_figures_line(figures)}"
+    if broadcast.finished_at:
+        text += f"\nSelesai: {format_datetime(datetime.fromisoformat(broadcast.finished_at), tz)}"
+    return text
+
+
+def broadcast_done_notice(broadcast: Broadcast, figures: BroadcastFigures, *, tz: str) -> str:
+    return broadcast_final(broadcast, figures, tz=tz)
+
+
+BROADCAST_LIST_EMPTY = "Belum ada siaran."
+_BROADCAST_STATE_NAMES = {
+    "sending": "sedang dikirim",
+    "done": "selesai",
+    "cancelled": "dihentikan",
+}
+
+
+def _snippet(text_html: str, limit: int = 80) -> str:
+    plain = html.unescape(re.sub(r"<[^>]*>", "", text_html)).replace("\n", " ").strip()
+    if len(plain) > limit:
+        plain = plain[: limit - 1].rstrip() + "…"
+    return html.escape(plain)
+
+
+def broadcast_list(items: list[tuple[Broadcast, BroadcastFigures, str]], *, tz: str) -> str:
+    """Recent broadcasts with their figures; each item: (broadcast, figures, audience name)."""
+    if not items:
+        return BROADCAST_LIST_EMPTY
+    blocks = []
+    for broadcast, figures, audience_name in items:
+        created = format_datetime(datetime.fromisoformat(broadcast.created_at), tz)
+        blocks.append(
+            f"<b>#{broadcast.id}</b> · {_BROADCAST_STATE_NAMES.get(broadcast.state, '')}\n"
+            f"{created}\n"
+            f"Untuk: {audience_name}\n"
+            f"{_broadcast_figures_line(figures)}\n"
+            f"<i>“{_snippet(broadcast.text)}”</i>"
+        )
+    return "📋 <b>Siaran terakhir</b>\n\n" + "\n\n".join(blocks)
+
+
+def broadcast_stop_button(broadcast_id: int) -> str:
+    return f"⏹ Hentikan #{broadcast_id}"
+
+
+def broadcast_stop_confirm(broadcast_id: int, pending: int) -> str:
+    return (
+        f"Hentikan <b>siaran #{broadcast_id}</b>?\n"
+        f"{format_number(pending)} pesan yang belum terkirim tidak akan dikirim. "
+        "Pesan yang sudah terkirim tidak bisa ditarik kembali."
+    )
+
+
+def broadcast_stopped(broadcast_id: int, dropped: int) -> str:
+    return f"⏹ Siaran #{broadcast_id} dihentikan. {format_number(dropped)} pesan tidak dikirim."
+
+
+def broadcast_not_running(broadcast_id: int) -> str:
+    return f"Siaran #{broadcast_id} sudah tidak berjalan; tidak ada yang dihentikan."
+
+
+BROADCAST_STOP_KEPT = "Siaran tetap berjalan."
+
+
+# Announcements: the resident's choice (/pengumuman)
+
+ANNOUNCEMENTS_OFF_BUTTON = "🔕 Matikan pengumuman"
+ANNOUNCEMENTS_ON_BUTTON = "🔔 Hidupkan pengumuman"
+ANNOUNCEMENTS_PRIVATE_ONLY = (
+    "Pengaturan pengumuman hanya bisa diubah lewat chat pribadi dengan bot. Di grup, "
+    "pengumuman berhenti bila bot dikeluarkan dari grup."
+)
+ANNOUNCEMENTS_USAGE = (
+    "Tulis <code>/pengumuman mati</code> untuk berhenti menerima pengumuman, atau "
+    "<code>/pengumuman hidup</code> untuk menerimanya lagi."
+)
+_CARD_NEWS_KEPT = (
+    "Kabar tentang KTP-el yang Anda langganan (misalnya saat kartu sudah dicetak) tetap dikirim."
+)
+
+
+def announcements_state(on: bool) -> str:
+    if on:
+        return (
+            "🔔 Anda <b>menerima</b> pengumuman umum dari Disdukcapil Musi Rawas, misalnya "
+            "jadwal perekaman keliling atau libur kantor.\n"
+            f"{_CARD_NEWS_KEPT}"
+        )
+    return (
+        "🔕 Anda <b>tidak menerima</b> pengumuman umum dari Disdukcapil Musi Rawas.\n"
+        f"{_CARD_NEWS_KEPT}"
+    )
+
+
+ANNOUNCEMENTS_TURNED_OFF = (
+    "🔕 Pengumuman umum dimatikan. " + _CARD_NEWS_KEPT + "\nMau menerima lagi? Kirim "
+    "<code>/pengumuman hidup</code>."
+)
+ANNOUNCEMENTS_TURNED_ON = (
+    "🔔 Pengumuman umum dihidupkan. Anda akan menerima kabar penting dari Disdukcapil Musi "
+    "Rawas. Berhenti kapan saja: <code>/pengumuman mati</code>."
+)
+
+
+# The outbox in the shell (python -m bot outbox)
+
+OUTBOX_KIND_NAMES = {"status": "Kabar status", "broadcast": "Siaran"}
+OUTBOX_STATE_NAMES = {
+    "pending": "menunggu",
+    "sent": "terkirim",
+    "failed": "gagal",
+    "cancelled": "dibatalkan",
+}
+OUTBOX_REASON_NAMES = {
+    "blocked": "memblokir bot / chat tidak ada",
+    "timeout": "waktu habis (timeout)",
+    "server_error": "galat server atau jaringan",
+    "bad_request": "ditolak Telegram (pesan salah)",
+    "error": "galat lain",
+}
+
+
+def outbox_report(figures: OutboxFigures, *, tz: str, quiet_note: str | None) -> str:
+    """`python -m bot outbox`: a plain-text table per kind, failures by reason, next due."""
+    states = list(OUTBOX_STATE_NAMES)
+    kinds = list(OUTBOX_KIND_NAMES)
+    kinds += [k for k in figures.by_state if k not in OUTBOX_KIND_NAMES]
+    width = max(len(OUTBOX_KIND_NAMES.get(k, k)) for k in kinds) + 2
+    head = "".ljust(width) + "".join(OUTBOX_STATE_NAMES[s].rjust(12) for s in states)
+    lines = ["Kotak keluar (outbox)", "", head]
+    totals = dict.fromkeys(states, 0)
+    for kind in kinds:
+        counts = figures.by_state.get(kind, {})
+        for s in states:
+            totals[s] += counts.get(s, 0)
+        cells = "".join(format_number(counts.get(s, 0)).rjust(12) for s in states)
+        lines.append(OUTBOX_KIND_NAMES.get(kind, kind).ljust(width) + cells)
+    total_cells = "".join(format_number(totals[s]).rjust(12) for s in states)
+    lines.append("Jumlah".ljust(width) + total_cells)
+    lines.append("")
+    if figures.failed_by_reason:
+        lines.append("Gagal menurut sebab:")
+        for kind, reasons in figures.failed_by_reason.items():
+            for reason, count in reasons.items():
+                name = OUTBOX_REASON_NAMES.get(reason, reason)
+                lines.append(
+                    f"  {OUTBOX_KIND_NAMES.get(kind, kind)}: {name}: {format_number(count)}"
+                )
+    else:
+        lines.append("Tidak ada pesan yang gagal.")
+    if figures.next_due:
+        when = format_datetime(datetime.fromisoformat(figures.next_due), tz)
+        lines.append(f"Pesan menunggu paling awal dijadwalkan: {when}")
+    if quiet_note:
+        lines.append(quiet_note)
+    return "\n".join(lines)
+
+
+def outbox_quiet_note(start: int, end: int, active: bool) -> str:
+    now = "sedang berlaku" if active else "tidak sedang berlaku"
+    return f"Jam tenang {start:02d}.00–{end:02d}.00 ({now})."
+
+
+OUTBOX_NO_DATABASE = "Basis data tidak ditemukan: {path}"

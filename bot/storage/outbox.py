@@ -167,10 +167,7 @@ async def block_chat(conn: aiosqlite.Connection, chat_id: int, *, error: str) ->
 
 async def has_due_or_pending(conn: aiosqlite.Connection, *, now: datetime, quiet: bool) -> bool:
     quiet_clause = " AND urgent = 1" if quiet else ""
-    sql = (
-        "SELECT 1 FROM outbox WHERE state = 'pending' AND not_before <= ?"
-        f"{quiet_clause} LIMIT 1"
-    )
+    sql = f"SELECT 1 FROM outbox WHERE state = 'pending' AND not_before <= ?{quiet_clause} LIMIT 1"
     async with conn.execute(sql, (utc_iso(now),)) as cur:
         return await cur.fetchone() is not None
 

@@ -1,0 +1,310 @@
+"""Announcements: staff write, choose who gets them, see the exact count, send, follow, stop;
+residents opt out and back in."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from conftest import ADMIN_ID, RESIDENT_ID, STAFF_ID, BotEnv
+from test_notifier import add_record, change_status, delivered, fast_limits, subscribe
+
+from bot.local_api import LocalUser
+from bot.notifier import notifier_of
+from bot.states import KtpStatus
+from bot.storage import staff as staff_store
+
+ANNOUNCEMENT = "Kantor tutup hari Jumat, 1 Desember. Layanan buka lagi Senin."
+
+
+@pytest.fixture
+async def env(make_env, tmp_path: Path) -> BotEnv:
+    env = await make_env(tmp_path, background=True)
+    notifier_of(env.app).limits = fast_limits()
+    return env
+
+
+@pytest.fixture
+async def officer(env: BotEnv) -> LocalUser:
+    async with env.services.db.transaction() as conn:
+        await staff_store.put(conn, STAFF_ID, staff_store.PETUGAS, ADMIN_ID, env.clock.now())
+    return env.api.user(STAFF_ID, "Budi")
+
+
+async def add_chats(env: BotEnv, chat_ids: range | list[int]) -> None:
+    stamp = env.clock.now().isoformat()
+    async with env.services.db.transaction() as conn:
+        await conn.executemany(
+            "INSERT OR IGNORE INTO chats (chat_id, chat_type, first_seen, last_seen)"
+            " VALUES (?, 'private', ?, ?)",
+            [(c, stamp, stamp) for c in chat_ids],
+        )
+
+
+def announcements_to(env: BotEnv, chat_id: int) -> list[str]:
+    return [t for t in delivered(env, chat_id) if "Pengumuman Disdukcapil" in t]
+
+
+async def write(officer: LocalUser, text: str = ANNOUNCEMENT) -> None:
+    replies = await officer.send("/siaran")
+    assert "Tulis isi pengumuman" in replies[-1].plain
+    replies = await officer.send(text)
+    assert "Siapa yang menerima" in replies[-1].plain
+
+
+async def test_announcement_to_everyone_with_preview_count_progress_and_summary(
+    env: BotEnv, officer: LocalUser
+) -> None:
+    await add_chats(env, range(100, 130))
+    await write(officer, f"<b>Penting</b>: {ANNOUNCEMENT}")
+    assert "📣 Semua chat (30)" in officer.last.buttons
+
+    replies = await officer.press("bc:aud:all")
+    preview, control = replies[-2], replies[-1]
+    assert "Pengumuman Disdukcapil Musi Rawas" in preview.plain
+    # What staff typed is shown as typed: "<b>" written by hand is text, not formatting.
+    assert "<b>Penting</b>: Kantor tutup" in preview.plain
+    assert "&lt;b&gt;Penting" in preview.text
+    assert "Jumlah: 30 chat" in control.plain
+    assert control.buttons[0] == "✅ Kirim ke 30 chat"
+
+    replies = await officer.press("✅ Kirim ke 30 chat")
+    assert "Siaran #1" in replies[-1].plain and "30 chat" in replies[-1].plain
+    await notifier_of(env.app).drain()
+
+    assert [len(announcements_to(env, c)) for c in range(100, 130)] == [1] * 30
+    progress = [m for m in officer.messages if m.message_id == control.message_id]
+    assert "Terkirim 30 dari 30 · gagal 0 · memblokir bot 0" in progress[-1].plain
+    assert "selesai" in officer.last.plain
+    assert "Terkirim 30 dari 30" in officer.last.plain
+
+
+async def test_district_announcement_reaches_exactly_the_subscribers_there(
+    env: BotEnv, officer: LocalUser
+) -> None:
+    tugumulyo = await add_record(env, nik="1605014101900001", district="160501")
+    tugumulyo_2 = await add_record(env, nik="1605010101900002", district="160501")
+    lakitan = await add_record(env, nik="1605024101900003", district="160502")
+    await subscribe(env, 201, tugumulyo)
+    await subscribe(env, 201, tugumulyo_2)  # two records there: still one message
+    await subscribe(env, 202, tugumulyo_2)
+    await subscribe(env, 203, lakitan)
+    await subscribe(env, 204, tugumulyo)
+    await subscribe(env, 205, tugumulyo)
+    await add_chats(env, [206])  # no subscription at all
+    async with env.services.db.transaction() as conn:
+        await conn.execute("UPDATE chats SET announcements = 0 WHERE chat_id = 204")
+        await conn.execute("UPDATE chats SET reachable = 0 WHERE chat_id = 205")
+
+    await write(officer)
+    replies = await officer.press("bc:aud:district")
+    assert "Pilih kecamatan" in replies[-1].plain
+    assert "Tugumulyo (2)" in officer.last.buttons
+    assert "Muara Lakitan (1)" in officer.last.buttons
+    replies = await officer.press("Tugumulyo (2)")
+    assert "Kecamatan Tugumulyo" in replies[-1].plain
+    assert "Jumlah: 2 chat" in replies[-1].plain
+    await officer.press("bc:send")
+    await notifier_of(env.app).drain()
+
+    reached = [c for c in range(201, 207) if announcements_to(env, c)]
+    assert reached == [201, 202]
+    assert len(announcements_to(env, 201)) == 1
+
+
+async def test_status_announcement_reaches_subscribers_of_records_in_that_status(
+    env: BotEnv, officer: LocalUser
+) -> None:
+    printed = await add_record(env, nik="1605014101900001", status=KtpStatus.CARD_PRINTED)
+    waiting = await add_record(env, nik="1605010101900002", status=KtpStatus.PRINT_READY_RECORD)
+    await subscribe(env, 301, printed)
+    await subscribe(env, 302, waiting)
+
+    await write(officer, "Kartu yang sudah dicetak bisa diambil hari Sabtu juga.")
+    await officer.press("bc:aud:status")
+    assert "16. Sudah dicetak, silakan ambil (1)" in officer.last.buttons
+    replies = await officer.press("bc:s:CARD_PRINTED")
+    assert "Jumlah: 1 chat" in replies[-1].plain
+    await officer.press("bc:send")
+    await notifier_of(env.app).drain()
+
+    assert len(announcements_to(env, 301)) == 1
+    assert announcements_to(env, 302) == []
+
+
+async def test_blocked_chats_are_counted_in_the_summary(env: BotEnv, officer: LocalUser) -> None:
+    await add_chats(env, range(400, 410))
+    env.api.fail(chat_id=403, kind="403")
+    env.api.fail(chat_id=405, kind="400")
+    await write(officer)
+    await officer.press("bc:aud:all")
+    await officer.press("bc:send")
+    await notifier_of(env.app).drain()
+
+    assert "Terkirim 8 dari 10 · gagal 1 · memblokir bot 1" in officer.last.plain
+    chat = await env.services.db.fetchone("SELECT reachable FROM chats WHERE chat_id = 403")
+    assert chat["reachable"] == 0
+    # The next announcement does not count the chat that blocked the bot.
+    await write(officer)
+    assert "📣 Semua chat (9)" in officer.last.buttons
+
+
+async def test_quiet_hours_wait_unless_staff_say_now(make_env, tmp_path: Path) -> None:
+    env = await make_env(tmp_path, background=True, quiet_hours="21-06")
+    notifier_of(env.app).limits = fast_limits()
+    env.clock.set(datetime(2026, 11, 28, 14, 0, tzinfo=UTC))  # 21.00 WIB
+    async with env.services.db.transaction() as conn:
+        await staff_store.put(conn, STAFF_ID, staff_store.PETUGAS, ADMIN_ID, env.clock.now())
+    officer = env.api.user(STAFF_ID, "Budi")
+    await add_chats(env, [501, 502])
+
+    await write(officer)
+    replies = await officer.press("bc:aud:all")
+    assert "jam tenang" in replies[-1].plain
+    assert replies[-1].buttons[:2] == ["🌙 Kirim pukul 06.00", "⚡ Kirim sekarang juga"]
+    replies = await officer.press("🌙 Kirim pukul 06.00")
+    await notifier_of(env.app).drain()
+    assert announcements_to(env, 501) == []
+    assert "Jam tenang" in officer.last.plain and "06.00" in officer.last.plain
+
+    await write(officer, "Pemadaman listrik: layanan besok pagi ditunda.")
+    await officer.press("bc:aud:all")
+    await officer.press("⚡ Kirim sekarang juga")
+    await notifier_of(env.app).drain()
+    assert [len(announcements_to(env, c)) for c in (501, 502)] == [1, 1]
+
+    env.clock.set(datetime(2026, 11, 28, 23, 0, tzinfo=UTC))  # 06.00 WIB
+    await notifier_of(env.app).drain()
+    assert [len(announcements_to(env, c)) for c in (501, 502)] == [2, 2]
+
+
+async def test_a_new_application_finishes_a_broadcast_without_duplicates(
+    make_env, tmp_path: Path
+) -> None:
+    env = await make_env(tmp_path, background=True)
+    notifier_of(env.app).limits = fast_limits(per_second=40)
+    async with env.services.db.transaction() as conn:
+        await staff_store.put(conn, STAFF_ID, staff_store.PETUGAS, ADMIN_ID, env.clock.now())
+    officer = env.api.user(STAFF_ID, "Budi")
+    chats = range(600, 660)
+    await add_chats(env, chats)
+    await write(officer)
+    await officer.press("bc:aud:all")
+    await officer.press("bc:send")
+
+    while sum(len(announcements_to(env, c)) for c in chats) < 10:
+        await asyncio.sleep(0.02)
+    await env.restart()  # the old dispatcher stops mid-broadcast, a new one takes over
+    sent_before = sum(len(announcements_to(env, c)) for c in chats)
+    assert 10 <= sent_before < 60
+    notifier_of(env.app).limits = fast_limits()
+    await notifier_of(env.app).drain()
+
+    assert [len(announcements_to(env, c)) for c in chats] == [1] * 60
+    assert "Terkirim 60 dari 60" in officer.last.plain
+
+
+async def test_staff_stop_a_broadcast_in_progress(env: BotEnv, officer: LocalUser) -> None:
+    notifier_of(env.app).limits = fast_limits(per_second=20)
+    chats = range(700, 760)
+    await add_chats(env, chats)
+    await write(officer)
+    await officer.press("bc:aud:all")
+    await officer.press("bc:send")
+    while sum(len(announcements_to(env, c)) for c in chats) < 5:
+        await asyncio.sleep(0.02)
+
+    replies = await officer.press("⏹ Hentikan siaran")
+    assert "Hentikan siaran #1?" in replies[-1].plain
+    replies = await officer.press("⏹ Ya, hentikan")
+    assert "dihentikan" in replies[-1].plain
+    await notifier_of(env.app).drain()
+    sent = sum(len(announcements_to(env, c)) for c in chats)
+    await asyncio.sleep(0.2)
+    assert sum(len(announcements_to(env, c)) for c in chats) == sent < 60
+
+    replies = await officer.send("/siaran daftar")
+    listing = replies[-1].plain
+    assert "#1 · dihentikan" in listing
+    assert f"Terkirim {sent} dari 60" in listing and f"tidak dikirim {60 - sent}" in listing
+
+
+async def test_list_shows_recent_broadcasts_with_figures(env: BotEnv, officer: LocalUser) -> None:
+    await add_chats(env, range(800, 805))
+    await write(officer, "Perekaman keliling di Kecamatan Selangit, Selasa pukul 09.00.")
+    await officer.press("bc:aud:all")
+    await officer.press("bc:send")
+    await notifier_of(env.app).drain()
+
+    await officer.send("/siaran")
+    replies = await officer.press("📋 Siaran terakhir")
+    listing = replies[-1].plain
+    assert "#1 · selesai" in listing
+    assert "Terkirim 5 dari 5 · gagal 0 · memblokir bot 0" in listing
+    assert "Perekaman keliling di Kecamatan Selangit" in listing
+    assert "semua chat" in listing
+
+
+async def test_cancel_a_draft_sends_nothing(env: BotEnv, officer: LocalUser) -> None:
+    await add_chats(env, range(900, 903))
+    await write(officer)
+    replies = await officer.send("/batal")
+    assert "dibatalkan" in replies[-1].plain.lower()
+    # The text typed next is not an announcement any more, and old buttons do nothing.
+    replies = await officer.press("bc:aud:all")
+    assert "tidak aktif" in replies[-1].plain
+    await notifier_of(env.app).drain()
+    assert all(announcements_to(env, c) == [] for c in range(900, 903))
+
+
+async def test_too_long_text_is_refused_with_the_limit(env: BotEnv, officer: LocalUser) -> None:
+    await officer.send("/siaran")
+    replies = await officer.send("a" * 3600)
+    assert "terlalu panjang (3.600 huruf)" in replies[-1].plain
+    assert "3.500" in replies[-1].plain
+
+
+async def test_residents_cannot_broadcast(env: BotEnv) -> None:
+    resident = env.api.user(RESIDENT_ID, "Siti")
+    replies = await resident.send("/siaran")
+    assert "Tulis isi pengumuman" not in replies[-1].plain
+    assert "tidak dikenal" in replies[-1].plain
+    rows = await env.services.db.fetchall("SELECT action FROM audit_log")
+    assert [r["action"] for r in rows] == ["ditolak"]
+
+
+async def test_a_resident_who_opts_out_still_gets_card_news(
+    env: BotEnv, officer: LocalUser
+) -> None:
+    resident = env.api.user(RESIDENT_ID, "Siti")
+    record_id = await add_record(env)
+    await subscribe(env, RESIDENT_ID, record_id)
+
+    replies = await resident.send("/pengumuman")
+    assert "menerima" in replies[-1].plain
+    replies = await resident.press("🔕 Matikan pengumuman")
+    assert "dimatikan" in replies[-1].plain
+    assert "tetap dikirim" in replies[-1].plain
+
+    await write(officer)
+    assert "📣 Semua chat (0)" in officer.last.buttons
+    await change_status(env, record_id, KtpStatus.CARD_PRINTED, date(2026, 11, 27))
+    await notifier_of(env.app).drain()
+    assert "sudah dicetak" in resident.last.plain
+
+    replies = await resident.send("/pengumuman hidup")
+    assert "dihidupkan" in replies[-1].plain
+    await officer.send("/batal")
+    await write(officer)
+    assert "📣 Semua chat (1)" in officer.last.buttons
+
+
+async def test_announcement_settings_answer_bad_words_and_groups(env: BotEnv) -> None:
+    resident = env.api.user(RESIDENT_ID, "Siti")
+    replies = await resident.send("/pengumuman kadang")
+    assert "/pengumuman mati" in replies[-1].plain
+    group = env.api.group(-100500, "Warga Tugumulyo")
+    replies = await group.send(resident, "/pengumuman mati")
+    assert "chat pribadi" in replies[-1].plain
