@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 
@@ -201,3 +202,23 @@ async def test_progress_message_is_edited_during_a_long_import(
         "SELECT COUNT(*) FROM records WHERE status = ?", (KtpStatus.PRINT_READY_RECORD.value,)
     )
     assert row[0] == 4500
+
+
+async def test_big_upload_is_imported_in_the_background(
+    bot_env: BotEnv, staff: LocalUser, resident: LocalUser
+) -> None:
+    content = (HEADER + good_rows(9_000)).encode()
+    assert len(content) >= 512 * 1024
+    replies = await staff.send_document("besar.csv", content, caption="/impor")
+    assert replies[0].plain.startswith("⏳ Mengimpor besar.csv")
+    # The bot answers a resident while the import runs.
+    assert "Selamat datang" in (await resident.send("/start"))[0].plain
+    for _ in range(600):
+        if any("Impor selesai" in m.plain for m in staff.messages):
+            break
+        await asyncio.sleep(0.05)
+    summary = next(m for m in staff.messages if "Impor selesai" in m.plain)
+    assert "Baris dibaca: 9.000" in summary.plain and "• Baru: 9.000" in summary.plain
+    assert await _count_records(bot_env) == 9_000
+    (row,) = await audit_rows(bot_env, "impor")
+    assert row.new_value == "dibaca 9000, baru 9000, berubah 0, tetap 0, ditolak 0"

@@ -61,6 +61,8 @@ REPORT_THRESHOLD = 20
 #: The progress message is edited at most this often (seconds), or when it moved 10 points.
 PROGRESS_EVERY_S = 2.0
 PROGRESS_STEP_PERCENT = 10
+#: Uploads from this size on are imported in the background, so residents are not kept waiting.
+BACKGROUND_FROM_BYTES = 512 * 1024
 CSV_SUFFIXES = (".csv", ".txt")
 CSV_MIME_TYPES = (
     "text/csv",
@@ -516,8 +518,25 @@ async def _import_upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if len(data) > IMPORT_SIZE_LIMIT:
         await progress_message.edit_text(texts_id.impor_too_big(len(data)))
         return
-    svc = services(context)
     actor = update.effective_user.id if update.effective_user else None
+    job = _run_import(context, message, progress_message, data, name, actor)
+    if len(data) >= BACKGROUND_FROM_BYTES:
+        # A big file takes seconds: let the bot keep answering residents meanwhile.
+        context.application.create_task(job, update=update, name=f"impor {name}")
+    else:
+        await job
+
+
+async def _run_import(
+    context: ContextTypes.DEFAULT_TYPE,
+    message: Message,
+    progress_message: Message,
+    data: bytes,
+    name: str,
+    actor: int | None,
+) -> None:
+    """Import the downloaded bytes, edit the progress message into the summary, send the report."""
+    svc = services(context)
     try:
         summary = await import_csv(
             svc,
