@@ -8,7 +8,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-COMMANDS: list[str] = ["run", "demo", "import", "sample-data", "backup", "staff", "audit"]
+COMMANDS: list[str] = ["run", "demo", "import", "sample-data", "backup", "staff", "audit", "outbox"]
 
 
 #: Commands whose module name differs from the command ("import" is a Python keyword).

@@ -1,0 +1,53 @@
+"""`outbox`: what the bot still has to send, what it sent, and what failed and why, per kind."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+from bot import texts_id
+from bot.clock import Clock
+from bot.config import ConfigError, Settings, load_settings
+from bot.notifier import in_quiet_hours
+from bot.storage import Database
+from bot.storage import outbox as outbox_store
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "outbox",
+        help="lihat kotak keluar: pesan menunggu, terkirim, gagal (per sebab), per jenis",
+        description=(
+            "Ringkasan kotak keluar (outbox): kabar status dan siaran yang menunggu dikirim, "
+            "yang sudah terkirim, dan yang gagal beserta sebabnya."
+        ),
+    )
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"Konfigurasi salah: {exc}")
+        return 2
+    if not settings.db_path.exists():
+        print(texts_id.OUTBOX_NO_DATABASE.format(path=settings.db_path))
+        return 1
+    print(asyncio.run(report(settings)))
+    return 0
+
+
+async def report(settings: Settings, clock: Clock | None = None) -> str:
+    """The outbox report as printed by the command."""
+    db = await Database.open(settings.db_path)
+    try:
+        figures = await outbox_store.figures(db.conn)
+    finally:
+        await db.close()
+    quiet = settings.quiet_hours
+    note = None
+    if quiet.start != quiet.end:
+        active = in_quiet_hours(settings, (clock or Clock()).now())
+        note = texts_id.outbox_quiet_note(quiet.start, quiet.end, active)
+    return texts_id.outbox_report(figures, tz=settings.timezone, quiet_note=note)
