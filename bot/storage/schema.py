@@ -137,6 +137,37 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         """,
     ),
     (
+        20,
+        "residents: check locks, pending check steps, verified owners",
+        """
+        CREATE TABLE verify_locks (
+            scope     TEXT NOT NULL,               -- 'chat' or 'nik'
+            key       TEXT NOT NULL,               -- the chat id, or the NIK's keyed hash
+            locked_at TEXT NOT NULL,
+            until     TEXT NOT NULL,
+            PRIMARY KEY (scope, key)
+        );
+
+        CREATE TABLE resident_pending (
+            chat_id    INTEGER PRIMARY KEY,        -- one step in progress per chat
+            kind       TEXT NOT NULL,              -- 'kk' (waiting for the Nomor KK) or 'label'
+            nik_hash   TEXT,                       -- keyed hash of the NIK being checked
+            nik_masked TEXT,
+            record_id  INTEGER,                    -- the subscription being labelled
+            created_at TEXT NOT NULL
+        );
+
+        CREATE TABLE verified_checks (
+            chat_id     INTEGER NOT NULL,          -- this chat proved it holds NIK + KK
+            record_id   INTEGER NOT NULL REFERENCES records(id) ON DELETE CASCADE,
+            verified_at TEXT NOT NULL,
+            PRIMARY KEY (chat_id, record_id)
+        );
+
+        CREATE INDEX verify_attempts_at ON verify_attempts(at);
+        """,
+    ),
+    (
         40,
         "outbox: urgent rows and failure reasons; broadcast timing",
         """

@@ -1,0 +1,108 @@
+"""Failed ownership checks and the locks they cause, per chat and per NIK (keyed hash only)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+import aiosqlite
+
+from bot.storage.db import from_iso, utc_iso
+
+#: The chat id kept on a failed attempt after its chat asked to be forgotten (see forget_chat).
+NO_CHAT = 0
+
+
+class LockScope(StrEnum):
+    CHAT = "chat"
+    NIK = "nik"
+
+
+async def record_failure(
+    conn: aiosqlite.Connection, chat_id: int, nik_hash: str, now: datetime
+) -> None:
+    """Write one failed check (caller's transaction). Successful checks are not kept."""
+    await conn.execute(
+        "INSERT INTO verify_attempts (chat_id, nik_hash, at, success) VALUES (?, ?, ?, 0)",
+        (chat_id, nik_hash, utc_iso(now)),
+    )
+
+
+async def chat_failures_since(conn: aiosqlite.Connection, chat_id: int, since: datetime) -> int:
+    async with conn.execute(
+        "SELECT COUNT(*) FROM verify_attempts WHERE chat_id = ? AND at > ? AND success = 0",
+        (chat_id, utc_iso(since)),
+    ) as cur:
+        row = await cur.fetchone()
+    return int(row[0]) if row else 0
+
+
+async def nik_failures_since(conn: aiosqlite.Connection, nik_hash: str, since: datetime) -> int:
+    async with conn.execute(
+        "SELECT COUNT(*) FROM verify_attempts WHERE nik_hash = ? AND at > ? AND success = 0",
+        (nik_hash, utc_iso(since)),
+    ) as cur:
+        row = await cur.fetchone()
+    return int(row[0]) if row else 0
+
+
+async def lock(
+    conn: aiosqlite.Connection, scope: LockScope, key: str, now: datetime, until: datetime
+) -> None:
+    await conn.execute(
+        "INSERT INTO verify_locks (scope, key, locked_at, until) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT(scope, key) DO UPDATE SET locked_at = excluded.locked_at,"
+        " until = excluded.until",
+        (scope.value, key, utc_iso(now), utc_iso(until)),
+    )
+
+
+async def locked_until(
+    conn: aiosqlite.Connection, scope: LockScope, key: str, now: datetime
+) -> datetime | None:
+    """When the lock ends, or None when there is no lock in force at `now`."""
+    async with conn.execute(
+        "SELECT until FROM verify_locks WHERE scope = ? AND key = ?", (scope.value, key)
+    ) as cur:
+        row = await cur.fetchone()
+    if row is None:
+        return None
+    until = from_iso(row[0])
+    return until if until > now else None
+
+
+async def unlock(conn: aiosqlite.Connection, scope: LockScope, key: str) -> bool:
+    cur = await conn.execute(
+        "DELETE FROM verify_locks WHERE scope = ? AND key = ?", (scope.value, key)
+    )
+    return cur.rowcount > 0
+
+
+async def purge(conn: aiosqlite.Connection, attempts_before: datetime, now: datetime) -> None:
+    """Drop attempts older than `attempts_before` and locks that have ended."""
+    await conn.execute("DELETE FROM verify_attempts WHERE at < ?", (utc_iso(attempts_before),))
+    await conn.execute("DELETE FROM verify_locks WHERE until <= ?", (utc_iso(now),))
+
+
+async def forget_chat(conn: aiosqlite.Connection, chat_id: int, keep_since: datetime) -> None:
+    """Erase a chat's attempts and its lock.
+
+    Failures newer than `keep_since` stay, cut loose from the chat (chat id NO_CHAT): the limit
+    per NIK must keep counting them, or deleting one's data would reset it.
+    """
+    await conn.execute(
+        "DELETE FROM verify_attempts WHERE chat_id = ? AND (at < ? OR success = 1)",
+        (chat_id, utc_iso(keep_since)),
+    )
+    await conn.execute(
+        "UPDATE verify_attempts SET chat_id = ? WHERE chat_id = ?", (NO_CHAT, chat_id)
+    )
+    await unlock(conn, LockScope.CHAT, str(chat_id))
+
+
+async def count_for_chat(conn: aiosqlite.Connection, chat_id: int) -> int:
+    async with conn.execute(
+        "SELECT COUNT(*) FROM verify_attempts WHERE chat_id = ?", (chat_id,)
+    ) as cur:
+        row = await cur.fetchone()
+    return int(row[0]) if row else 0

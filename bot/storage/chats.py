@@ -1,0 +1,67 @@
+"""Every chat the bot has seen (the broadcast audience "every chat"), and forgetting one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from bot.storage.db import utc_iso
+
+
+@dataclass(frozen=True, slots=True)
+class Chat:
+    chat_id: int
+    chat_type: str
+    first_seen: str
+    last_seen: str
+    reachable: bool
+    announcements: bool
+
+
+async def seen(conn: aiosqlite.Connection, chat_id: int, chat_type: str, now: datetime) -> None:
+    """Note that the chat sent us something (caller's transaction).
+
+    A chat that writes to the bot can be reached again, even if it had blocked the bot before:
+    its subscriptions (switched off when Telegram said it blocked the bot) come back on.
+    """
+    stamp = utc_iso(now)
+    await conn.execute(
+        "UPDATE subscriptions SET active = 1 WHERE chat_id = ? AND active = 0"
+        " AND EXISTS (SELECT 1 FROM chats WHERE chat_id = ? AND reachable = 0)",
+        (chat_id, chat_id),
+    )
+    await conn.execute(
+        "INSERT INTO chats (chat_id, chat_type, first_seen, last_seen) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT(chat_id) DO UPDATE SET chat_type = excluded.chat_type,"
+        " last_seen = excluded.last_seen, reachable = 1",
+        (chat_id, chat_type, stamp, stamp),
+    )
+
+
+async def get(conn: aiosqlite.Connection, chat_id: int) -> Chat | None:
+    async with conn.execute("SELECT * FROM chats WHERE chat_id = ?", (chat_id,)) as cur:
+        row = await cur.fetchone()
+    if row is None:
+        return None
+    return Chat(
+        chat_id=row["chat_id"],
+        chat_type=row["chat_type"],
+        first_seen=row["first_seen"],
+        last_seen=row["last_seen"],
+        reachable=bool(row["reachable"]),
+        announcements=bool(row["announcements"]),
+    )
+
+
+async def set_reachable(conn: aiosqlite.Connection, chat_id: int, reachable: bool) -> None:
+    """Mark a chat (un)reachable, e.g. after Telegram said the user blocked the bot."""
+    await conn.execute(
+        "UPDATE chats SET reachable = ? WHERE chat_id = ?", (int(reachable), chat_id)
+    )
+
+
+async def delete(conn: aiosqlite.Connection, chat_id: int) -> None:
+    """Forget the chat row (its subscriptions go with it: ON DELETE CASCADE)."""
+    await conn.execute("DELETE FROM chats WHERE chat_id = ?", (chat_id,))

@@ -1,0 +1,110 @@
+"""A resident's check in progress (waiting for the KK or a label) and the NIKs a chat proved."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+import aiosqlite
+
+from bot.storage.db import from_iso, utc_iso
+
+#: A step nobody finished within this time is forgotten.
+PENDING_TTL = timedelta(minutes=30)
+#: A chat may follow a record it proved for this long after the check.
+VERIFIED_TTL = timedelta(days=7)
+
+
+class Step(StrEnum):
+    KK = "kk"  # a NIK was sent; the Nomor KK is awaited
+    LABEL = "label"  # a label for a followed record is awaited
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    chat_id: int
+    step: Step
+    nik_hash: str | None
+    nik_masked: str | None
+    record_id: int | None
+    created_at: datetime
+
+
+async def set_pending(
+    conn: aiosqlite.Connection,
+    chat_id: int,
+    step: Step,
+    now: datetime,
+    *,
+    nik_hash: str | None = None,
+    nik_masked: str | None = None,
+    record_id: int | None = None,
+) -> None:
+    """Remember the one step this chat is in (replaces any earlier step)."""
+    await conn.execute(
+        "INSERT OR REPLACE INTO resident_pending"
+        " (chat_id, kind, nik_hash, nik_masked, record_id, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+        (chat_id, step.value, nik_hash, nik_masked, record_id, utc_iso(now)),
+    )
+
+
+async def get_pending(conn: aiosqlite.Connection, chat_id: int, now: datetime) -> Pending | None:
+    """The chat's step in progress, unless it is older than PENDING_TTL."""
+    async with conn.execute("SELECT * FROM resident_pending WHERE chat_id = ?", (chat_id,)) as cur:
+        row = await cur.fetchone()
+    if row is None:
+        return None
+    created = from_iso(row["created_at"])
+    if now - created > PENDING_TTL:
+        return None
+    return Pending(
+        chat_id=row["chat_id"],
+        step=Step(row["kind"]),
+        nik_hash=row["nik_hash"],
+        nik_masked=row["nik_masked"],
+        record_id=row["record_id"],
+        created_at=created,
+    )
+
+
+async def clear_pending(conn: aiosqlite.Connection, chat_id: int) -> bool:
+    cur = await conn.execute("DELETE FROM resident_pending WHERE chat_id = ?", (chat_id,))
+    return cur.rowcount > 0
+
+
+async def mark_verified(
+    conn: aiosqlite.Connection, chat_id: int, record_id: int, now: datetime
+) -> None:
+    await conn.execute(
+        "INSERT INTO verified_checks (chat_id, record_id, verified_at) VALUES (?, ?, ?)"
+        " ON CONFLICT(chat_id, record_id) DO UPDATE SET verified_at = excluded.verified_at",
+        (chat_id, record_id, utc_iso(now)),
+    )
+
+
+async def is_verified(
+    conn: aiosqlite.Connection, chat_id: int, record_id: int, now: datetime
+) -> bool:
+    """True when this chat proved NIK + KK of the record within VERIFIED_TTL."""
+    async with conn.execute(
+        "SELECT verified_at FROM verified_checks WHERE chat_id = ? AND record_id = ?",
+        (chat_id, record_id),
+    ) as cur:
+        row = await cur.fetchone()
+    return row is not None and now - from_iso(row[0]) <= VERIFIED_TTL
+
+
+async def purge(conn: aiosqlite.Connection, now: datetime) -> None:
+    """Drop steps and proofs that have expired."""
+    await conn.execute(
+        "DELETE FROM resident_pending WHERE created_at < ?", (utc_iso(now - PENDING_TTL),)
+    )
+    await conn.execute(
+        "DELETE FROM verified_checks WHERE verified_at < ?", (utc_iso(now - VERIFIED_TTL),)
+    )
+
+
+async def forget_chat(conn: aiosqlite.Connection, chat_id: int) -> None:
+    await conn.execute("DELETE FROM resident_pending WHERE chat_id = ?", (chat_id,))
+    await conn.execute("DELETE FROM verified_checks WHERE chat_id = ?", (chat_id,))

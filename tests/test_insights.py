@@ -1,0 +1,146 @@
+"""Waiting-time figures from the history, the print queue and the blanko stock."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot import insights
+from bot.states import KtpStatus, Stage
+from bot.storage import Database
+from bot.storage import records as records_store
+from bot.storage import settings as settings_store
+
+NOW = datetime(2026, 11, 28, 3, tzinfo=UTC)
+TODAY = date(2026, 11, 28)
+S = KtpStatus
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    insights.forget_cache()
+    database = await Database.open(tmp_path / "i.sqlite3")
+    yield database
+    await database.close()
+    insights.forget_cache()
+
+
+async def add(db: Database, n: int, steps: list[tuple[KtpStatus, date]]) -> int:
+    """A record whose history is `steps` (oldest first); returns its id."""
+    async with db.transaction() as conn:
+        first_status, first_day = steps[0]
+        record_id = await records_store.insert_record(
+            conn,
+            nik_hash=f"h{n}",
+            kk_hash=f"k{n}",
+            nik_masked="1605••••••••0001",
+            name_masked=None,
+            district="160501",
+            status=first_status,
+            status_date=first_day,
+            note=None,
+            source="test",
+            actor_id=None,
+            now=NOW,
+        )
+        for status, day in steps[1:]:
+            await records_store.set_status(conn, record_id, status, day, None, "test", None, NOW)
+    return record_id
+
+
+def test_percentiles_from_counts() -> None:
+    counts = {1: 5, 2: 3, 10: 2}  # 1,1,1,1,1,2,2,2,10,10
+    assert insights.median_from_counts(counts) == 1.5
+    assert insights.percentile_from_counts(counts, 0.8) == 2
+    assert insights.percentile_from_counts({7: 1}, 0.8) == 7
+    assert insights.median_from_counts({3: 1, 9: 2}) == 9.0
+
+
+async def test_stays_end_when_the_next_status_begins(db: Database) -> None:
+    start = date(2026, 1, 1)
+    for i in range(40):
+        await add(
+            db,
+            i,
+            [
+                (S.SENT_FOR_ENROLLMENT, start),
+                (S.RECEIVED_AT_CENTRAL, start + timedelta(days=i + 1)),
+            ],
+        )
+    figures = await insights.waiting_time(db.conn, S.SENT_FOR_ENROLLMENT)
+    assert figures.samples == 40 and figures.enough
+    assert figures.median_days == 20.5  # stays of 1..40 days
+    assert figures.p80_days == 32
+    # The stays still running in RECEIVED_AT_CENTRAL do not count.
+    assert (await insights.waiting_time(db.conn, S.RECEIVED_AT_CENTRAL)).samples == 0
+
+
+async def test_a_status_entered_twice_in_a_row_is_one_stay(db: Database) -> None:
+    await add(
+        db,
+        1,
+        [
+            (S.PACKET_RETRY, date(2026, 1, 1)),
+            (S.PACKET_RETRY, date(2026, 1, 5)),
+            (S.SENT_FOR_DEDUP, date(2026, 1, 11)),
+        ],
+    )
+    figures = await insights.waiting_time(db.conn, S.PACKET_RETRY)
+    assert figures.samples == 1 and figures.median_days == 10
+
+
+async def test_too_few_samples_is_not_enough(db: Database) -> None:
+    for i in range(insights.MIN_SAMPLES - 1):
+        await add(db, i, [(S.BIO_CAPTURED, date(2026, 1, 1)), (S.PROCESSING, date(2026, 1, 3))])
+    figures = await insights.waiting_time(db.conn, S.BIO_CAPTURED)
+    assert figures.samples == 29 and not figures.enough
+    stages = await insights.median_days_per_stage(db.conn)
+    assert stages[Stage.RECORDING] is None
+
+
+async def test_a_record_that_waited_longer_than_most(db: Database) -> None:
+    for i in range(30):
+        await add(
+            db,
+            i,
+            [(S.SENT_FOR_DEDUP, date(2026, 1, 1)), (S.PRINT_READY_RECORD, date(2026, 1, 11))],
+        )
+    insights.forget_cache()
+    slow = await add(db, 100, [(S.SENT_FOR_DEDUP, TODAY - timedelta(days=11))])
+    usual = await add(db, 101, [(S.SENT_FOR_DEDUP, TODAY - timedelta(days=10))])
+    slow_info = await insights.record_insight(
+        db.conn, await records_store.get_by_id(db.conn, slow), TODAY
+    )
+    assert slow_info.waited_days == 11 and slow_info.longer_than_usual
+    usual_info = await insights.record_insight(
+        db.conn, await records_store.get_by_id(db.conn, usual), TODAY
+    )
+    assert not usual_info.longer_than_usual
+
+
+async def test_print_queue_oldest_first_then_by_id(db: Database) -> None:
+    ids = [
+        await add(db, 1, [(S.PRINT_READY_RECORD, date(2026, 3, 1))]),
+        await add(db, 2, [(S.PRINT_READY_RECORD, date(2026, 2, 1))]),
+        await add(db, 3, [(S.PRINT_READY_RECORD, date(2026, 3, 1))]),
+        await add(db, 4, [(S.CARD_PRINTED, date(2026, 1, 1))]),
+    ]
+    positions = []
+    for record_id in ids[:3]:
+        record = await records_store.get_by_id(db.conn, record_id)
+        positions.append(await insights.print_queue_position(db.conn, record))
+    assert positions == [1, 0, 2]
+    info = await insights.record_insight(db.conn, record, TODAY)
+    assert info.queue_before == 2 and info.blanko_stock is None
+    async with db.transaction() as conn:
+        await settings_store.put(conn, settings_store.BLANKO_STOCK, "6000")
+    assert (await insights.record_insight(db.conn, record, TODAY)).blanko_stock == 6000
+
+
+async def test_backlog_counts_every_status(db: Database) -> None:
+    await add(db, 1, [(S.PRINT_READY_RECORD, date(2026, 3, 1))])
+    counts = await insights.backlog(db.conn)
+    assert len(counts) == 18 and counts[S.PRINT_READY_RECORD] == 1 and counts[S.CARD_ISSUED] == 0
