@@ -8,8 +8,9 @@ staff gets what a resident gets for an unknown command, and the attempt is audit
 from __future__ import annotations
 
 import logging
+import secrets
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
@@ -53,6 +54,7 @@ WRITING, CHOOSING, CONFIRMING = range(3)
 class Draft:
     text: str = ""  # HTML, as staff wrote it
     audience: Audience | None = None
+    token: str = field(default_factory=lambda: secrets.token_hex(4))  # ties buttons to it
 
 
 def register(app: Application) -> None:
@@ -81,7 +83,7 @@ def broadcast_conversation() -> ConversationHandler:
                 ],
                 CHOOSING: [step],
                 CONFIRMING: [
-                    CallbackQueryHandler(send_button, pattern=rf"^{PREFIX}:(send|now)$"),
+                    CallbackQueryHandler(send_button, pattern=rf"^{PREFIX}:(send|now):\w+$"),
                     step,
                 ],
             },
@@ -309,10 +311,11 @@ async def _send_preview(chat_id: int, context: ContextTypes.DEFAULT_TYPE, draft:
     rows: list[list[InlineKeyboardButton]] = []
     if count and quiet_end is not None:
         tz = svc.settings.timezone
-        rows.append([_button(texts_id.broadcast_after_quiet_button(quiet_end, tz), "send")])
-        rows.append([_button(texts_id.BROADCAST_SEND_NOW_BUTTON, "now")])
+        later = texts_id.broadcast_after_quiet_button(quiet_end, tz)
+        rows.append([_button(later, f"send:{draft.token}")])
+        rows.append([_button(texts_id.BROADCAST_SEND_NOW_BUTTON, f"now:{draft.token}")])
     elif count:
-        rows.append([_button(texts_id.broadcast_send_button(count), "send")])
+        rows.append([_button(texts_id.broadcast_send_button(count), f"send:{draft.token}")])
     rows.append(
         [
             _button(texts_id.BROADCAST_EDIT_TEXT_BUTTON, "edit"),
@@ -329,14 +332,15 @@ async def send_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int
     if not await _staff_button(query, context):
         return ConversationHandler.END
     draft = _draft(context)
-    if not draft.text or draft.audience is None or query.message is None:
-        await query.answer()
-        await _edit(query, texts_id.BROADCAST_EXPIRED)
-        return ConversationHandler.END
+    token = query.data.rsplit(":", 1)[1]
+    if token != draft.token or not draft.text or draft.audience is None or not query.message:
+        # A button of an earlier preview: never send the current draft from it.
+        await query.answer(texts_id.BROADCAST_EXPIRED)
+        return CONFIRMING if draft.audience is not None else ConversationHandler.END
     await query.answer()
     svc = services(context)
     now = svc.clock.now()
-    send_now = query.data.endswith(":now") and in_quiet_hours(svc.settings, now)
+    send_now = query.data.split(":")[1] == "now" and in_quiet_hours(svc.settings, now)
     async with svc.db.transaction() as conn:
         broadcast_id, count = await broadcasts_store.create(
             conn,
@@ -374,8 +378,7 @@ async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     query = update.callback_query
     if not await _staff_button(query, context):
         return
-    await query.answer()
-    await _edit(query, texts_id.BROADCAST_EXPIRED)
+    await query.answer(texts_id.BROADCAST_EXPIRED)
 
 
 # --- recent broadcasts and stopping one ------------------------------------------------------
