@@ -740,6 +740,352 @@ def run_webhook_started(url: str, listen: str, port: int) -> str:
 
 # --- residents --------------------------------------------------------------------------------
 
+if TYPE_CHECKING:
+    from bot.insights import RecordInsight
+
+#: Buttons under a check's answer.
+BTN_SUBSCRIBE = "🔔 Beri tahu saya"
+BTN_CHECK_ANOTHER = "🔎 Cek NIK lain"
+BTN_ALL_STAGES = "📖 Penjelasan semua tahap"
+#: Ready-made labels for a followed NIK; the resident may also type one.
+LABEL_PRESETS: tuple[str, ...] = ("Saya sendiri", "Ibu", "Ayah", "Istri", "Suami", "Anak")
+BTN_NO_LABEL = "Tanpa nama"
+BTN_STOP_ALL = "Berhenti semua"
+BTN_KEEP = "Batal"
+BTN_ERASE_YES = "Ya, hapus data saya"
+BTN_ERASE_NO = "Batal"
+BTN_OPEN_PRIVATE = "💬 Buka chat pribadi"
+
+ASK_NIK = (
+    "Ketik <b>NIK</b> yang ingin dicek: 16 angka yang tertulis di KTP lama atau di Kartu "
+    "Keluarga.\n\n"
+    "Lebih cepat: kirim NIK lalu <b>Nomor KK</b> dalam satu pesan, dipisah spasi, misalnya\n"
+    "<code>1605xxxxxxxxxxxx 1605xxxxxxxxxxxx</code>"
+)
+
+
+def ask_kk(nik_masked: str) -> str:
+    """A valid NIK arrived alone: ask for the second factor."""
+    return (
+        f"NIK <b>{nik_masked}</b> diterima.\n\n"
+        "Untuk memastikan data ini milik Anda atau keluarga Anda, sekarang ketik "
+        "<b>Nomor KK</b>: 16 angka di bagian atas Kartu Keluarga.\n"
+        "Ketik /batal bila tidak jadi."
+    )
+
+
+def same_as_nik(nik_masked: str | None) -> str:
+    shown = f" ({nik_masked})" if nik_masked else ""
+    return (
+        f"Itu NIK yang sama{shown}. Sekarang yang diperlukan adalah <b>Nomor KK</b>: nomor "
+        "di bagian atas Kartu Keluarga, bukan NIK."
+    )
+
+
+def invalid_number(problem: str) -> str:
+    """`problem` is nik_problem(err): exactly what is wrong; then what to do."""
+    return f"{problem}\n\nPeriksa lagi angkanya, lalu kirim ulang."
+
+
+TOO_MANY_NUMBERS = (
+    "Pesan Anda berisi lebih dari dua nomor. Kirim NIK saja, atau NIK lalu Nomor KK "
+    "(dua nomor, dipisah spasi)."
+)
+
+
+def no_match(attempts_left: int | None) -> str:
+    """Wrong KK or unknown NIK: deliberately one answer for both."""
+    text = (
+        "NIK dan Nomor KK itu <b>tidak cocok</b> dengan data kami.\n\n"
+        "Periksa lagi keduanya: NIK ada di KTP lama atau di daftar anggota Kartu Keluarga; "
+        "Nomor KK ada di bagian atas Kartu Keluarga. Jika keduanya sudah benar, mungkin data "
+        "Anda belum masuk ke layanan ini (data diperbarui berkala dari sistem kantor). "
+        "Silakan tanyakan ke kantor Disdukcapil."
+    )
+    if attempts_left is not None and 0 < attempts_left <= 3:
+        text += f"\n\nSisa percobaan dari chat ini: {attempts_left} kali dalam satu jam."
+    return text
+
+
+def chat_must_wait(until: datetime, tz: str) -> str:
+    return (
+        "Sudah terlalu banyak percobaan yang tidak cocok dari chat ini. Demi keamanan data "
+        f"warga, cek berikutnya bisa dilakukan lagi mulai <b>{format_datetime(until, tz)}</b>."
+    )
+
+
+def nik_locked(until: datetime, tz: str, office: str) -> str:
+    """The NIK is locked for checks (the same for a NIK the bot does not know)."""
+    return (
+        "Demi keamanan, NIK ini sementara <b>tidak bisa dicek</b> lewat bot sampai "
+        f"<b>{format_datetime(until, tz)}</b>, karena sudah terlalu sering dicoba dengan Nomor "
+        "KK yang tidak cocok.\n\n"
+        "Jika ini NIK Anda, Anda tetap bisa bertanya langsung ke kantor dengan membawa Kartu "
+        f"Keluarga.\n\n{office}"
+    )
+
+
+def _waiting_lines(status: KtpStatus, insight: RecordInsight, office: OfficeInfo) -> list[str]:
+    if status is KtpStatus.CARD_ISSUED:
+        return []
+    usual = insight.usual
+    if not usual.enough or usual.median_days is None or usual.p80_days is None:
+        return ["⏱️ Kami belum punya cukup data untuk memperkirakan berapa lama biasanya tahap ini."]
+    lines = [
+        f"⏱️ Biasanya data berada di tahap ini sekitar {format_days(usual.median_days)}; "
+        f"8 dari 10 data sudah pindah ke tahap berikutnya dalam {format_days(usual.p80_days)}. "
+        f"Data Anda sudah {format_days(insight.waited_days)} di tahap ini."
+    ]
+    if insight.longer_than_usual:
+        lines.append(
+            "⚠️ <b>Ini lebih lama dari biasanya.</b> Silakan tanyakan ke Disdukcapil Musi Rawas: "
+            f"{_escape(office.contact)} ({_escape(office.hours)}; {_escape(office.address)})."
+        )
+    return lines
+
+
+def _queue_line(insight: RecordInsight) -> str | None:
+    if insight.queue_before is None:
+        return None
+    ahead = insight.queue_before
+    if ahead == 0:
+        queue = "data Anda ada di urutan terdepan antrean cetak"
+    else:
+        queue = f"{format_number(ahead)} data antre sebelum Anda"
+    if insight.blanko_stock is not None:
+        line = f"🖨️ Stok blanko saat ini {format_number(insight.blanko_stock)} keping; {queue}."
+    else:
+        line = f"🖨️ {queue[0].upper()}{queue[1:]}."
+    return line + " Data yang lebih dulu siap cetak, dicetak lebih dulu."
+
+
+def check_result(
+    *,
+    nik_masked: str,
+    name_masked: str | None,
+    status: KtpStatus,
+    status_date: date,
+    today: date,
+    insight: RecordInsight,
+    office: OfficeInfo,
+    as_of: datetime,
+    tz: str,
+) -> str:
+    """The answer to a successful check: where the card is, why, who acts, what to do."""
+    about = STATUS_TEXTS[status]
+    name = f" · {_escape(name_masked)}" if name_masked else ""
+    lines = [
+        f"🪪 <b>KTP-el {nik_masked}</b>{name}",
+        f"Status: <b>{about.title}</b>",
+        about.meaning,
+        "",
+        f"📅 Sejak {format_date(status_date)} ({format_ago(status_date, today)})",
+        stage_track(status),
+        "",
+        f"<b>Mengapa bisa lama?</b> {about.why_slow}",
+        f"<b>Siapa yang menangani?</b> {about.who_acts}",
+        f"<b>Yang perlu Anda lakukan:</b> {about.what_to_do}",
+    ]
+    if status is KtpStatus.CARD_PRINTED:
+        lines.append(f"<b>Tempat pengambilan:</b> {_escape(office.pickup)}")
+    if status.facts.resident_must_come:
+        lines.append(
+            f"<b>Kantor:</b> {_escape(office.address)}. Jam layanan: {_escape(office.hours)}."
+        )
+    extra = _waiting_lines(status, insight, office)
+    queue = _queue_line(insight)
+    if queue:
+        extra.append(queue)
+    if extra:
+        lines += ["", *extra]
+    lines += ["", f"<i>Data per {format_datetime(as_of, tz)}</i>"]
+    return "\n".join(lines)
+
+
+def all_stages() -> list[str]:
+    """Every status, stage by stage, in plain words; split into messages Telegram accepts."""
+    parts = ["<b>Perjalanan data KTP-el, tahap demi tahap</b>"]
+    order = (Stage.RECORDING, Stage.SENDING, Stage.CENTRAL, Stage.PROBLEM, Stage.PRINTING)
+    for stage in (*order, Stage.DONE):
+        statuses = [s for s in ALL_STATUSES if s.facts.stage is stage]
+        block = [f"\n<b>{STAGE_NAMES[stage]}</b>"]
+        block += [f"• <b>{STATUS_TEXTS[s].title}</b>: {STATUS_TEXTS[s].meaning}" for s in statuses]
+        parts.append("\n".join(block))
+    parts.append(
+        "\nLamanya tiap tahap bergantung pada jaringan ke pusat data, keadaan data di pusat, "
+        "persediaan blanko KTP-el dari pusat, bahan cetak (ribbon dan film) dan mesin cetak."
+    )
+    return _chunks(parts)
+
+
+def _chunks(parts: list[str], limit: int = 3900) -> list[str]:
+    messages: list[str] = []
+    current = ""
+    for part in parts:
+        if current and len(current) + len(part) + 1 > limit:
+            messages.append(current)
+            current = part.lstrip("\n")
+        else:
+            current = f"{current}\n{part}" if current else part
+    if current:
+        messages.append(current)
+    return messages
+
+
+def _followed_name(label: str | None, nik_masked: str) -> str:
+    return f"<b>{_escape(label)}</b> ({nik_masked})" if label else f"<b>{nik_masked}</b>"
+
+
+def subscribed(nik_masked: str, following: int, limit: int) -> str:
+    return (
+        f"🔔 Siap! Bila ada kabar penting tentang KTP-el <b>{nik_masked}</b>, misalnya kartu "
+        "sudah dicetak atau Anda perlu datang ke kantor, kami kabari di chat ini.\n"
+        f"Chat ini memantau {following} dari paling banyak {limit} NIK.\n\n"
+        "Mau beri nama supaya mudah dikenali? Pilih di bawah, atau ketik sendiri "
+        "(misalnya Andi)."
+    )
+
+
+def already_subscribed(label: str | None, nik_masked: str) -> str:
+    return (
+        f"{_followed_name(label, nik_masked)} sudah ada di daftar pantauan Anda.\n\n"
+        "Mau memberi atau mengganti namanya? Pilih di bawah, atau ketik sendiri."
+    )
+
+
+def subscriptions_full(limit: int) -> str:
+    return (
+        f"Chat ini sudah memantau {limit} NIK, jumlah paling banyak. Hentikan salah satu "
+        "dengan /berhenti, lalu tekan tombol 🔔 Beri tahu saya lagi."
+    )
+
+
+CHECK_EXPIRED = (
+    "Tombol ini sudah kedaluwarsa. Cek NIK itu sekali lagi (NIK dan Nomor KK), lalu tekan "
+    "🔔 Beri tahu saya di bawah jawabannya."
+)
+
+
+def ask_label(label: str | None, nik_masked: str) -> str:
+    return (
+        f"Ketik nama untuk {_followed_name(label, nik_masked)}, paling banyak 30 huruf, "
+        "misalnya Andi atau Ibu."
+    )
+
+
+def label_saved(label: str | None, nik_masked: str) -> str:
+    if label is None:
+        return f"Baik, {nik_masked} dipantau tanpa nama. Lihat daftarnya dengan /langganan."
+    return (
+        f"Tersimpan: {_followed_name(label, nik_masked)}. "
+        "Lihat semua yang Anda pantau dengan /langganan."
+    )
+
+
+NOT_FOLLOWED = "NIK itu sudah tidak ada di daftar pantauan Anda. Lihat daftarnya: /langganan."
+
+NO_SUBSCRIPTIONS = (
+    "Anda belum memantau NIK apa pun.\n\n"
+    "Cek NIK dulu (ketik NIK dan Nomor KK), lalu tekan 🔔 Beri tahu saya di bawah jawabannya. "
+    "Satu chat bisa memantau sampai 10 NIK, misalnya seluruh keluarga."
+)
+
+
+def subscription_list(
+    items: list[tuple[str | None, str, KtpStatus, date]], limit: int, today: date
+) -> str:
+    """/langganan: each followed NIK (label, masked NIK, status, since) with its status now."""
+    lines = [f"<b>NIK yang Anda pantau</b> ({len(items)} dari {limit})", ""]
+    for i, (label, nik_masked, status, since) in enumerate(items, 1):
+        lines.append(f"{i}. {_followed_name(label, nik_masked)}")
+        lines.append(
+            f"    {STATUS_TEXTS[status].title}, sejak {format_short_date(since)}"
+            f" ({format_ago(since, today)})"
+        )
+    lines += [
+        "",
+        "Kabar penting dikirim ke chat ini. Tekan tombol ✏️ untuk memberi atau mengganti nama. "
+        "Untuk berhenti memantau: /berhenti.",
+    ]
+    return "\n".join(lines)
+
+
+def label_button(index: int, label: str | None, nik_masked: str) -> str:
+    return f"✏️ {index}. {label or nik_masked}"
+
+
+def stop_button(index: int, label: str | None, nik_masked: str) -> str:
+    return f"{index}. {label or nik_masked}"
+
+
+STOP_CHOOSE = "Berhenti memantau NIK yang mana? Anda tidak akan menerima kabar tentangnya lagi."
+STOP_KEPT = "Baik, daftar pantauan Anda tidak berubah."
+
+
+def stopped(label: str | None, nik_masked: str) -> str:
+    return (
+        f"Baik, {_followed_name(label, nik_masked)} tidak dipantau lagi. "
+        "Anda bisa memantaunya lagi kapan saja setelah cek NIK."
+    )
+
+
+def stopped_all(count: int) -> str:
+    return f"Baik, {count} NIK tidak dipantau lagi. Chat ini tidak akan menerima kabar status."
+
+
+def stop_usage(count: int) -> str:
+    return (
+        f"Nomor itu tidak ada di daftar. Pilih 1 sampai {count}, atau tulis "
+        "<code>/berhenti semua</code>."
+    )
+
+
+GROUP_PRIVATE_ONLY = (
+    "Demi menjaga data pribadi, status KTP-el hanya bisa dicek di <b>chat pribadi</b> dengan "
+    "bot. Tekan tombol di bawah untuk membukanya.\n\n"
+    "Jangan kirim NIK atau Nomor KK di grup."
+)
+
+CANCELLED = "Dibatalkan. Ketik NIK kapan saja untuk mulai cek lagi."
+NOTHING_TO_CANCEL = "Tidak ada yang sedang berjalan. Ketik NIK untuk cek status KTP-el."
+
+PRIVACY = (
+    "<b>Data pribadi Anda di Cek KTP-el</b>\n\n"
+    "<b>NIK dan Nomor KK yang Anda ketik tidak disimpan.</b> Bot mengubahnya menjadi kode acak "
+    "yang tidak bisa dibalik, lalu mencocokkannya dengan data kantor yang juga disimpan "
+    "sebagai kode. NIK hanya ditampilkan tersamar (1605••••••••0012) dan nama hanya huruf "
+    "depannya.\n\n"
+    "<b>Yang disimpan tentang chat ini:</b>\n"
+    "• nomor chat Telegram dan kapan terakhir menulis, untuk mengirim kabar dan pengumuman "
+    "(sampai Anda menghapusnya);\n"
+    "• NIK yang Anda pantau dan nama yang Anda berikan, untuk memberi kabar saat statusnya "
+    "berubah (sampai Anda berhenti memantau atau menghapusnya);\n"
+    "• cek yang berhasil, selama 7 hari, supaya tombol 🔔 Beri tahu saya bisa dipakai;\n"
+    "• cek yang sedang berjalan (menunggu Nomor KK), paling lama 30 menit;\n"
+    "• percobaan yang tidak cocok (NIK dalam bentuk kode dan waktunya), selama 2 hari, untuk "
+    "mencegah orang menebak-nebak Nomor KK.\n\n"
+    "Data ini dipakai hanya untuk layanan ini, tidak dibagikan, dan dijaga sesuai UU No. 27 "
+    "Tahun 2022 tentang Pelindungan Data Pribadi.\n\n"
+    "Tidak mau menerima pengumuman? /pengumuman. Ingin semua data chat ini dihapus? "
+    "/hapusdata."
+)
+
+ERASE_CONFIRM = (
+    "<b>Hapus semua data Anda di bot ini?</b>\n\n"
+    "Yang dihapus: daftar NIK yang Anda pantau beserta namanya, catatan cek, dan data chat "
+    "ini (termasuk pilihan soal pengumuman). Anda tidak akan menerima kabar status lagi. "
+    "Ini tidak bisa dibatalkan.\n\n"
+    "Data KTP-el Anda di kantor Disdukcapil tidak terpengaruh."
+)
+ERASED = (
+    "✅ Selesai. Data chat ini di bot sudah dihapus: daftar pantauan, nama-namanya, catatan "
+    "cek dan data chat.\n\n"
+    "Demi keamanan, percobaan cek yang tidak cocok dalam 24 jam terakhir tetap dihitung untuk "
+    "NIK yang dicoba, tanpa kaitan lagi dengan chat ini, lalu terhapus sendiri dalam 2 hari.\n\n"
+    "Anda tetap bisa memakai bot ini kapan saja."
+)
+ERASE_KEPT = "Baik, tidak ada yang dihapus."
+
 # --- staff and admins -------------------------------------------------------------------------
 
 if TYPE_CHECKING:

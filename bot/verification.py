@@ -9,13 +9,17 @@ NIK for NIK_LOCK (staff still see it). Refused attempts are not counted again.
 from __future__ import annotations
 
 import hmac
+import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 import aiosqlite
 
-from bot.privacy import Hasher
+from bot.nik import LENGTH, InvalidNumberError, Nik, normalise, parse_kk, parse_nik, split_numbers
+from bot.privacy import Hasher, mask_nik
+from bot.services import Services
 from bot.storage import Database
 from bot.storage import attempts as attempts_store
 from bot.storage import checks as checks_store
@@ -121,3 +125,133 @@ async def _fail(
         await attempts_store.lock(conn, LockScope.NIK, nik_hash, now, until)
     left = max(0, CHAT_FAILURE_LIMIT - chat_failures)
     return Verification(Outcome.NO_MATCH, until=until, attempts_left=left, started=started)
+
+
+# --- what a resident sends: a NIK, a KK, or both ------------------------------------------------
+
+#: Words people put around the numbers ("NIK: ...", "No KK ..."); they do not make it free text.
+_LABEL_WORDS = frozenset(
+    {"nik", "kk", "no", "nomor", "nomer", "nokk", "ktp", "kartu", "keluarga", "dan", "saya"}
+)
+_WORD = re.compile(r"[^\W\d_]+")
+#: Digits with letters between them, e.g. "16050101O1900012" (a letter O for a zero).
+_LETTERS_IN_NUMBER = re.compile(r"\d+(?:[^\W\d_]+\d+)+")
+#: A digit run at least this long is a number meant for the bot even inside other words.
+_LONG_RUN = 10
+#: Runs shorter than this are ignored when a long one is present ("anak ke 2").
+_SHORT_RUN = 6
+
+
+def looks_like_numbers(text: str) -> bool:
+    """True when a message is a NIK/KK attempt (the check answers it), not free text (help)."""
+    runs = split_numbers(text)
+    if not runs:
+        return False
+    if any(len(run) >= _LONG_RUN for run in runs):
+        return True
+    if _letters_in_number(text):
+        return True
+    words = {w.casefold() for w in _WORD.findall(unicodedata.normalize("NFKC", text))}
+    return words <= _LABEL_WORDS
+
+
+def _letters_in_number(text: str) -> str | None:
+    for match in _LETTERS_IN_NUMBER.finditer(normalise(text)):
+        if sum(ch.isdigit() for ch in match.group()) >= _LONG_RUN:
+            return match.group()
+    return None
+
+
+def read_numbers(text: str) -> list[str]:
+    """The numbers in a message, in order, each as typed but normalised (may still be invalid).
+
+    A number with letters inside it is kept whole, so validation can name the letters.
+    """
+    runs: list[str] = []
+    for run in split_numbers(text):  # "NIK KK KK" typed with spaces arrives as one long run
+        if len(run) > LENGTH and len(run) % LENGTH == 0:
+            runs += [run[i : i + LENGTH] for i in range(0, len(run), LENGTH)]
+        else:
+            runs.append(run)
+    if not any(len(run) == LENGTH for run in runs):
+        mixed = _letters_in_number(text)
+        if mixed is not None:
+            return [mixed]
+    if any(len(run) >= _LONG_RUN for run in runs):
+        runs = [run for run in runs if len(run) >= _SHORT_RUN]
+    return runs
+
+
+class Reply(StrEnum):
+    ASK_KK = "ask_kk"  # a valid NIK: now the Nomor KK
+    INVALID = "invalid"  # `error` says what is wrong with the NIK or KK
+    TOO_MANY = "too_many"  # more than two numbers
+    SAME_AS_NIK = "same_as_nik"  # the NIK was sent again where the KK was expected
+    REFUSED = "refused"  # the chat waits or the NIK is locked (`verification`)
+    CHECKED = "checked"  # `verification` is VERIFIED or NO_MATCH
+
+
+@dataclass(frozen=True, slots=True)
+class CheckReply:
+    reply: Reply
+    nik_masked: str | None = None
+    error: InvalidNumberError | None = None
+    verification: Verification | None = None
+
+
+async def handle_numbers(services: Services, chat_id: int, text: str) -> CheckReply:
+    """One step of a check from a message: a NIK (then the KK is asked), the KK, or both.
+
+    The step in progress lives in the database (keyed hash and masked NIK only), so a check
+    goes on after a restart.
+    """
+    now = services.clock.now()
+    today = now.astimezone(services.settings.tz).date()
+    numbers = read_numbers(text)
+    if len(numbers) > 2:
+        return CheckReply(Reply.TOO_MANY)
+    pending = await checks_store.get_pending(services.db.conn, chat_id, now)
+    expecting_kk = pending is not None and pending.step is checks_store.Step.KK
+    try:
+        if len(numbers) == 2:
+            nik = parse_nik(numbers[0], today)
+            kk = parse_kk(numbers[1])
+        elif expecting_kk and pending is not None and pending.nik_hash is not None:
+            kk = parse_kk(numbers[0] if numbers else "")
+            if services.hasher.nik(kk) == pending.nik_hash:
+                return CheckReply(Reply.SAME_AS_NIK, nik_masked=pending.nik_masked)
+            return await _check(services, chat_id, pending.nik_hash, kk, now)
+        else:
+            return await _ask_kk(services, chat_id, parse_nik(numbers[0] if numbers else "", today))
+    except InvalidNumberError as err:
+        return CheckReply(Reply.INVALID, error=err)
+    return await _check(services, chat_id, services.hasher.nik(nik.digits), kk, now)
+
+
+async def _ask_kk(services: Services, chat_id: int, nik: Nik) -> CheckReply:
+    now = services.clock.now()
+    nik_hash = services.hasher.nik(nik.digits)
+    masked = mask_nik(nik.digits)
+    async with services.db.transaction() as conn:
+        refused = await refusal(conn, chat_id, nik_hash, now)
+        if refused is not None:
+            await checks_store.clear_pending(conn, chat_id)
+            return CheckReply(Reply.REFUSED, nik_masked=masked, verification=refused)
+        await checks_store.purge(conn, now)
+        await checks_store.set_pending(
+            conn, chat_id, checks_store.Step.KK, now, nik_hash=nik_hash, nik_masked=masked
+        )
+    return CheckReply(Reply.ASK_KK, nik_masked=masked)
+
+
+async def _check(
+    services: Services, chat_id: int, nik_hash: str, kk: str, now: datetime
+) -> CheckReply:
+    async with services.db.transaction() as conn:
+        await checks_store.clear_pending(conn, chat_id)
+    result = await verify_owner(
+        services.db, services.hasher, chat_id=chat_id, nik_hash=nik_hash, kk=kk, now=now
+    )
+    if result.outcome in (Outcome.CHAT_WAIT, Outcome.NIK_LOCKED):
+        return CheckReply(Reply.REFUSED, verification=result)
+    return CheckReply(Reply.CHECKED, verification=result)

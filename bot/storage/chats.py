@@ -7,6 +7,9 @@ from datetime import datetime
 
 import aiosqlite
 
+from bot.storage import attempts as attempts_store
+from bot.storage import checks as checks_store
+from bot.storage import subscriptions as subscriptions_store
 from bot.storage.db import utc_iso
 
 
@@ -65,3 +68,24 @@ async def set_reachable(conn: aiosqlite.Connection, chat_id: int, reachable: boo
 async def delete(conn: aiosqlite.Connection, chat_id: int) -> None:
     """Forget the chat row (its subscriptions go with it: ON DELETE CASCADE)."""
     await conn.execute("DELETE FROM chats WHERE chat_id = ?", (chat_id,))
+
+
+async def forget(conn: aiosqlite.Connection, chat_id: int, keep_failures_since: datetime) -> None:
+    """Erase what the bot keeps about a chat (caller's transaction): /hapusdata.
+
+    Subscriptions and their labels, a check in progress, proved checks, attempts (recent
+    failures stay, unlinked from the chat, so the limit per NIK still counts them), the
+    chat's personal notifications, and the chat row. Announcement rows keep their place in
+    the broadcast's figures but lose the chat id (pending ones are cancelled).
+    """
+    await subscriptions_store.unsubscribe_all(conn, chat_id)
+    await checks_store.forget_chat(conn, chat_id)
+    await attempts_store.forget_chat(conn, chat_id, keep_failures_since)
+    await conn.execute("DELETE FROM outbox WHERE chat_id = ? AND kind <> 'broadcast'", (chat_id,))
+    await conn.execute(
+        "UPDATE outbox SET chat_id = ?,"
+        " state = CASE WHEN state = 'pending' THEN 'cancelled' ELSE state END"
+        " WHERE chat_id = ? AND kind = 'broadcast'",
+        (attempts_store.NO_CHAT, chat_id),
+    )
+    await delete(conn, chat_id)

@@ -1,0 +1,275 @@
+"""A resident checks a card: NIK + KK, the plain explanation, waiting times, groups, restarts."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from conftest import BotEnv
+from resident_support import (
+    KK,
+    NIK,
+    TODAY,
+    UNKNOWN_NIK,
+    WRONG_KK,
+    add_record,
+    check,
+    kk_of,
+    nik_of,
+)
+
+from bot import insights
+from bot import texts_id as texts
+from bot.local_api import LocalUser
+from bot.privacy import mask_nik
+from bot.states import ALL_STATUSES, KtpStatus
+from bot.storage import settings as settings_store
+
+S = KtpStatus
+
+
+# --- the answer -----------------------------------------------------------------------------
+
+
+async def test_every_status_is_explained_with_its_title_and_advice(
+    bot_env: BotEnv, resident: LocalUser
+) -> None:
+    for i, status in enumerate(ALL_STATUSES):
+        await add_record(bot_env, nik_of(i), kk_of(i), status, date(2026, 10, 1))
+    for i, status in enumerate(ALL_STATUSES):
+        answer = await check(resident, nik_of(i), kk_of(i))
+        about = texts.STATUS_TEXTS[status]
+        assert about.title in answer, status
+        assert about.what_to_do in answer, status
+        assert mask_nik(nik_of(i)) in answer
+        assert nik_of(i) not in answer
+
+
+async def test_the_answer_says_when_who_why_and_data_date(
+    bot_env: BotEnv, resident: LocalUser
+) -> None:
+    await add_record(bot_env, since=date(2026, 11, 1))
+    async with bot_env.services.db.transaction() as conn:
+        await settings_store.put(conn, settings_store.LAST_IMPORT_AT, "2026-11-28T01:00:00+00:00")
+    answer = await check(resident)
+    about = texts.STATUS_TEXTS[S.SENT_FOR_ENROLLMENT]
+    assert "1605••••••••0012" in answer and "S••• A•••" in answer
+    for part in (about.meaning, about.why_slow, about.who_acts):
+        assert part in answer
+    assert "Minggu, 1 November 2026" in answer and "3 minggu lalu" in answer
+    assert texts.stage_track(S.SENT_FOR_ENROLLMENT) in answer
+    assert "Data per Sabtu, 28 November 2026 pukul 10.00 WIB" in answer
+    assert resident.last.buttons == [
+        texts.BTN_SUBSCRIBE,
+        texts.BTN_CHECK_ANOTHER,
+        texts.BTN_ALL_STAGES,
+    ]
+
+
+async def test_nik_first_then_kk_in_two_messages(bot_env: BotEnv, resident: LocalUser) -> None:
+    await add_record(bot_env)
+    ask = await resident.send(NIK)
+    assert "1605••••••••0012" in ask[0].plain and "Nomor KK" in ask[0].plain
+    answer = await resident.send(KK)
+    assert texts.STATUS_TEXTS[S.SENT_FOR_ENROLLMENT].title in answer[0].plain
+
+
+async def test_spaces_dots_and_arabic_indic_digits_work(
+    bot_env: BotEnv, resident: LocalUser
+) -> None:
+    await add_record(bot_env)
+    title = texts.STATUS_TEXTS[S.SENT_FOR_ENROLLMENT].title
+    assert title in await check(resident, "1605 0141 0790 0012", "1605.0101.0115.0003")
+    arabic = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+    assert title in await check(resident, NIK.translate(arabic), KK.translate(arabic))
+    replies = await resident.send(f"NIK: {NIK}\nNo KK: {KK}")
+    assert title in replies[0].plain
+
+
+async def test_the_same_nik_again_where_the_kk_is_expected(
+    bot_env: BotEnv, resident: LocalUser
+) -> None:
+    await add_record(bot_env)
+    await resident.send(NIK)
+    again = await resident.send(NIK)
+    assert "NIK yang sama" in again[0].plain
+    assert texts.STATUS_TEXTS[S.SENT_FOR_ENROLLMENT].title in (await resident.send(KK))[0].plain
+
+
+async def test_malformed_numbers_get_their_reason(bot_env: BotEnv, resident: LocalUser) -> None:
+    fifteen = await resident.send(NIK[:15])
+    assert "16 angka, yang Anda kirim 15 angka" in fifteen[0].plain
+    letter = await resident.send("16050141O7900012")
+    assert "huruf" in letter[0].plain and "O" in letter[0].plain
+    zero = await resident.send("1605014107900000")
+    assert "0000" in zero[0].plain
+    await resident.send(NIK)
+    bad_kk = await resident.send("99050101011500")
+    assert "Nomor KK harus 16 angka" in bad_kk[0].plain
+    too_many = await resident.send(f"{NIK} {KK} {WRONG_KK}")
+    assert too_many[0].plain == texts.TOO_MANY_NUMBERS
+
+
+async def test_free_text_gets_help_and_commands_are_not_eaten(
+    bot_env: BotEnv, resident: LocalUser
+) -> None:
+    await resident.send(NIK)  # now the KK is awaited
+    hello = await resident.send("halo, kapan ktp saya jadi?")
+    assert texts.NOT_UNDERSTOOD in hello[0].plain
+    help_ = await resident.send("/bantuan")
+    assert "Cara memakai" in help_[0].plain
+    cek = await resident.send("/cek")
+    assert "Ketik NIK" in cek[0].plain
+
+
+async def test_cancel_a_check(bot_env: BotEnv, resident: LocalUser) -> None:
+    await resident.send(NIK)
+    assert (await resident.send("/batal"))[0].plain == texts.CANCELLED
+    assert (await resident.send("/batal"))[0].plain == texts.NOTHING_TO_CANCEL
+
+
+async def test_a_check_survives_a_restart(bot_env: BotEnv, resident: LocalUser) -> None:
+    await add_record(bot_env)
+    await resident.send(NIK)
+    await bot_env.restart()
+    answer = await resident.send(KK)
+    assert texts.STATUS_TEXTS[S.SENT_FOR_ENROLLMENT].title in answer[0].plain
+
+
+async def test_buttons_never_carry_the_nik(bot_env: BotEnv, resident: LocalUser) -> None:
+    await add_record(bot_env)
+    await check(resident)
+    await resident.press(texts.BTN_SUBSCRIBE)
+    sent = [c for c in bot_env.api.calls if c.method in ("sendMessage", "editMessageText")]
+    assert sent and all(NIK not in str(c.params) and KK not in str(c.params) for c in sent)
+
+
+async def test_explain_all_stages_and_check_another(bot_env: BotEnv, resident: LocalUser) -> None:
+    await add_record(bot_env)
+    await check(resident)
+    stages = await resident.press(texts.BTN_ALL_STAGES)
+    shown = "\n".join(m.plain for m in stages)
+    for status in ALL_STATUSES:
+        assert texts.STATUS_TEXTS[status].title in shown
+    assert all(len(m.text or "") < 4096 for m in stages)
+    other = await resident.press(texts.BTN_CHECK_ANOTHER)
+    assert "Ketik NIK" in other[0].plain
+
+
+# --- wrong KK, unknown NIK, limits ----------------------------------------------------------
+
+
+async def test_wrong_kk_and_unknown_nik_get_the_same_answer(bot_env: BotEnv) -> None:
+    await add_record(bot_env)
+    first = bot_env.api.user(5001, "Andi")
+    second = bot_env.api.user(5002, "Budi")
+    wrong = await check(first, NIK, WRONG_KK)
+    unknown = await check(second, UNKNOWN_NIK, KK)
+    assert wrong == unknown
+    assert "tidak cocok" in wrong
+    # Asking for the KK is the same too: nothing tells whether the NIK exists.
+    ask_known = (await first.send(NIK))[0].plain.replace("0012", "####")
+    ask_unknown = (await second.send(UNKNOWN_NIK))[0].plain.replace("0031", "####")
+    assert ask_known == ask_unknown
+
+
+async def test_a_chat_waits_an_hour_after_five_failures(
+    bot_env: BotEnv, resident: LocalUser
+) -> None:
+    await add_record(bot_env)
+    for _ in range(4):
+        assert "tidak cocok" in await check(resident, NIK, WRONG_KK)
+    fifth = await check(resident, NIK, WRONG_KK)
+    assert "tidak cocok" in fifth and "mulai Sabtu, 28 November 2026 pukul 11.00 WIB" in fifth
+    # Even the right pair waits, and so does a NIK alone.
+    assert "pukul 11.00 WIB" in await check(resident)
+    assert "pukul 11.00 WIB" in (await resident.send(NIK))[0].plain
+    bot_env.clock.advance(hours=1)
+    assert texts.STATUS_TEXTS[S.SENT_FOR_ENROLLMENT].title in await check(resident)
+
+
+async def test_a_nik_is_locked_after_ten_failures_across_chats(
+    bot_env: BotEnv, staff: LocalUser
+) -> None:
+    await add_record(bot_env)
+    guessers = [bot_env.api.user(6000 + i, "Tamu") for i in range(3)]
+    for i in range(10):
+        await check(guessers[i % 3], NIK, WRONG_KK)
+    owner = bot_env.api.user(7000, "Siti")
+    locked = await check(owner)
+    assert "tidak bisa dicek" in locked and "Minggu, 29 November 2026 pukul 10.00 WIB" in locked
+    assert texts.STATUS_TEXTS[S.SENT_FOR_ENROLLMENT].title not in locked
+    # Staff still see the record.
+    seen = await staff.send(f"/status {NIK}")
+    assert "1605••••••••0012" in seen[0].plain
+    bot_env.clock.advance(hours=24)
+    assert texts.STATUS_TEXTS[S.SENT_FOR_ENROLLMENT].title in await check(owner)
+
+
+# --- groups -----------------------------------------------------------------------------------
+
+
+async def test_a_group_never_shows_a_status(bot_env: BotEnv, resident: LocalUser) -> None:
+    await add_record(bot_env)
+    group = bot_env.api.group(-100123, "Warga Tugumulyo")
+    for text in (f"{NIK} {KK}", "/cek", f"/cek {NIK} {KK}", "/langganan"):
+        replies = await group.send(resident, text)
+        assert len(replies) == 1
+        answer = replies[0]
+        assert "chat pribadi" in answer.plain
+        assert "0012" not in answer.plain and "1605" not in answer.plain
+        assert texts.STATUS_TEXTS[S.SENT_FOR_ENROLLMENT].title not in answer.plain
+        url = answer.keyboard[0][0]["url"]
+        assert url == f"https://t.me/{bot_env.bot.username}?start=cek"
+
+
+# --- waiting-time context ---------------------------------------------------------------------
+
+
+async def test_not_enough_samples_says_so(bot_env: BotEnv, resident: LocalUser) -> None:
+    await add_record(bot_env)
+    assert "belum punya cukup data" in await check(resident)
+
+
+async def _thirty_finished_stays(env: BotEnv, days: int) -> None:
+    for i in range(insights.MIN_SAMPLES):
+        await add_record(
+            env,
+            nik_of(100 + i),
+            kk_of(100 + i),
+            S.RECEIVED_AT_CENTRAL,
+            date(2026, 6, 1) + timedelta(days=days + i % 3),
+            history=[(S.SENT_FOR_ENROLLMENT, date(2026, 6, 1))],
+        )
+
+
+async def test_usual_waiting_time_with_enough_samples(bot_env: BotEnv, resident: LocalUser) -> None:
+    await _thirty_finished_stays(bot_env, days=20)  # stays of 20, 21, 22 days
+    await add_record(bot_env, since=TODAY - timedelta(days=5))
+    answer = await check(resident)
+    assert "sekitar 21 hari" in answer and "8 dari 10" in answer and "22 hari" in answer
+    assert "sudah 5 hari di tahap ini" in answer
+    assert "lebih lama dari biasanya" not in answer
+
+
+async def test_longer_than_usual_tells_whom_to_contact(
+    bot_env: BotEnv, resident: LocalUser, admin: LocalUser
+) -> None:
+    await _thirty_finished_stays(bot_env, days=20)
+    await add_record(bot_env, since=TODAY - timedelta(days=40))
+    answer = await check(resident)
+    assert "sudah 40 hari di tahap ini" in answer
+    assert "lebih lama dari biasanya" in answer
+    assert "Senin–Jumat" in answer  # the office hours from the office information
+
+
+async def test_print_queue_position_and_blanko_stock(bot_env: BotEnv, resident: LocalUser) -> None:
+    for i in range(3):
+        await add_record(bot_env, nik_of(i), kk_of(i), S.PRINT_READY_RECORD, date(2026, 9, 1))
+    await add_record(bot_env, nik_of(9), kk_of(9), S.PRINT_READY_RECORD, date(2026, 11, 1))
+    await add_record(bot_env, status=S.PRINT_READY_RECORD, since=date(2026, 10, 1))
+    answer = await check(resident)
+    assert "3 data antre sebelum Anda" in answer and "blanko" not in answer.split("antre")[0][-40:]
+    async with bot_env.services.db.transaction() as conn:
+        await settings_store.put(conn, settings_store.BLANKO_STOCK, "6000")
+    answer = await check(resident)
+    assert "Stok blanko saat ini 6.000 keping; 3 data antre sebelum Anda" in answer
