@@ -1,9 +1,10 @@
 """Handlers for residents: check a card with NIK + KK, follow a family's cards, privacy controls.
 
-Every chat the bot sees is recorded first (group -1), where a command also ends a check step in
-progress and a label being typed is saved. A message is taken as a check only when it looks
-like a NIK/KK (`looks_like_numbers`); other text is left to the general help. The step in
-progress lives in the database, so a restart in the middle of a check changes nothing.
+Every chat the bot sees is recorded first (its own handler group), where a command also ends
+a check step in progress and a label being typed is saved. A message is taken as a check only
+when it looks like a NIK/KK (`looks_like_numbers`); other text is left to the general help.
+The step in progress lives in the database, so a restart in the middle of a check changes
+nothing.
 """
 
 from __future__ import annotations
@@ -51,6 +52,9 @@ from bot.verification import (
 )
 
 PREFIX = "res"
+#: The handler group that records every chat: before every other group, and alone in it (a
+#: TypeHandler matches every update, so nothing else in its group would run).
+CHAT_TRACKING_GROUP = -100
 #: Commands that do not end a check step in progress.
 _KEEPS_STEP = ("/batal",)
 
@@ -64,7 +68,7 @@ class _NumberMessage(filters.MessageFilter):
 
 def register(app: Application) -> None:
     """Add this module's handlers to the application."""
-    app.add_handler(TypeHandler(Update, track_chat), group=-1)
+    app.add_handler(TypeHandler(Update, track_chat), group=CHAT_TRACKING_GROUP)
     app.add_handler(CommandHandler("cek", cek_command))
     app.add_handler(CommandHandler("langganan", langganan_command))
     app.add_handler(CommandHandler("berhenti", berhenti_command))
