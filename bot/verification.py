@@ -249,6 +249,8 @@ async def _check(
 ) -> CheckReply:
     async with services.db.transaction() as conn:
         await checks_store.clear_pending(conn, chat_id)
+        await checks_store.purge(conn, now)
+        await attempts_store.purge(conn, now - ATTEMPT_RETENTION, now)
     result = await verify_owner(
         services.db, services.hasher, chat_id=chat_id, nik_hash=nik_hash, kk=kk, now=now
     )
