@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import warnings
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -203,6 +204,7 @@ class Notifier:
         self._progress_shown: dict[int, str] = {}
         self._progress_lock = asyncio.Lock()
         self._slot_lock = asyncio.Lock()
+        self._recent_sends: deque[float] = deque(maxlen=1000)  # loop times of the last sends
 
     # lifecycle ---------------------------------------------------------------------------
 
@@ -345,10 +347,14 @@ class Notifier:
         cancelled sender leaves no gap."""
         loop = asyncio.get_running_loop()
         interval = 1.0 / self.limits.per_second
+        cap = max(1, int(self.limits.per_second))
+        recent = self._recent_sends
         async with self._slot_lock:
             while True:
                 now = loop.time()
                 wait = max(self._pause_until, self._next_slot) - now
+                if len(recent) >= cap:  # never more than `cap` sends in any one second
+                    wait = max(wait, recent[-cap] + 1.0 - now)
                 if wait <= 0:
                     break
                 await asyncio.sleep(wait)
@@ -356,6 +362,7 @@ class Notifier:
             # on slots missed while idle: that would be a burst.
             base = self._next_slot if now - self._next_slot < interval else now
             self._next_slot = base + interval
+            recent.append(now)
 
     def _chat_sent(self, row: outbox_store.DueRow) -> None:
         loop = asyncio.get_running_loop()

@@ -68,7 +68,7 @@ async def test_announcement_to_everyone_with_preview_count_progress_and_summary(
 ) -> None:
     await add_chats(env, range(100, 130))
     await write(officer, f"<b>Penting</b>: {ANNOUNCEMENT}")
-    assert "📣 Semua chat (30)" in officer.last.buttons
+    assert "📣 Semua chat (31)" in officer.last.buttons  # 30 residents and the officer
 
     replies = await officer.press("bc:aud:all")
     preview, control = replies[-2], replies[-1]
@@ -76,18 +76,19 @@ async def test_announcement_to_everyone_with_preview_count_progress_and_summary(
     # What staff typed is shown as typed: "<b>" written by hand is text, not formatting.
     assert "<b>Penting</b>: Kantor tutup" in preview.plain
     assert "&lt;b&gt;Penting" in preview.text
-    assert "Jumlah: 30 chat" in control.plain
-    assert control.buttons[0] == "✅ Kirim ke 30 chat"
+    assert "Jumlah: 31 chat" in control.plain
+    assert control.buttons[0] == "✅ Kirim ke 31 chat"
 
-    replies = await officer.press("✅ Kirim ke 30 chat")
-    assert "Siaran #1" in replies[-1].plain and "30 chat" in replies[-1].plain
+    replies = await officer.press("✅ Kirim ke 31 chat")
+    assert "Siaran #1" in replies[-1].plain and "31 chat" in replies[-1].plain
     await notifier_of(env.app).drain()
 
     assert [len(announcements_to(env, c)) for c in range(100, 130)] == [1] * 30
+    assert len(announcements_to(env, STAFF_ID)) == 2  # the preview, then the announcement
     progress = [m for m in officer.messages if m.message_id == control.message_id]
-    assert "Terkirim 30 dari 30 · gagal 0 · memblokir bot 0" in progress[-1].plain
+    assert "Terkirim 31 dari 31 · gagal 0 · memblokir bot 0" in progress[-1].plain
     assert "selesai" in officer.last.plain
-    assert "Terkirim 30 dari 30" in officer.last.plain
+    assert "Terkirim 31 dari 31" in officer.last.plain
 
 
 async def test_district_announcement_reaches_exactly_the_subscribers_there(
@@ -152,12 +153,12 @@ async def test_blocked_chats_are_counted_in_the_summary(env: BotEnv, officer: Lo
     await officer.press(send_button(officer))
     await notifier_of(env.app).drain()
 
-    assert "Terkirim 8 dari 10 · gagal 1 · memblokir bot 1" in officer.last.plain
+    assert "Terkirim 9 dari 11 · gagal 1 · memblokir bot 1" in officer.last.plain
     chat = await env.services.db.fetchone("SELECT reachable FROM chats WHERE chat_id = 403")
     assert chat["reachable"] == 0
     # The next announcement does not count the chat that blocked the bot.
     await write(officer)
-    assert "📣 Semua chat (9)" in officer.last.buttons
+    assert "📣 Semua chat (10)" in officer.last.buttons
 
 
 async def test_quiet_hours_wait_unless_staff_say_now(make_env, tmp_path: Path) -> None:
@@ -212,7 +213,7 @@ async def test_a_new_application_finishes_a_broadcast_without_duplicates(
     await notifier_of(env.app).drain()
 
     assert [len(announcements_to(env, c)) for c in chats] == [1] * 60
-    assert "Terkirim 60 dari 60" in officer.last.plain
+    assert "Terkirim 61 dari 61" in officer.last.plain  # the officer got it too
 
 
 async def test_staff_stop_a_broadcast_in_progress(env: BotEnv, officer: LocalUser) -> None:
@@ -230,14 +231,15 @@ async def test_staff_stop_a_broadcast_in_progress(env: BotEnv, officer: LocalUse
     replies = await officer.press("⏹ Ya, hentikan")
     assert "dihentikan" in replies[-1].plain
     await notifier_of(env.app).drain()
-    sent = sum(len(announcements_to(env, c)) for c in chats)
+    everyone = [*chats, STAFF_ID]
+    sent = sum(len(announcements_to(env, c)) for c in everyone) - 1  # not the preview
     await asyncio.sleep(0.2)
-    assert sum(len(announcements_to(env, c)) for c in chats) == sent < 60
+    assert sum(len(announcements_to(env, c)) for c in everyone) - 1 == sent < 61
 
     replies = await officer.send("/siaran daftar")
     listing = replies[-1].plain
     assert "#1 · dihentikan" in listing
-    assert f"Terkirim {sent} dari 60" in listing and f"tidak dikirim {60 - sent}" in listing
+    assert f"Terkirim {sent} dari 61" in listing and f"tidak dikirim {61 - sent}" in listing
 
 
 async def test_list_shows_recent_broadcasts_with_figures(env: BotEnv, officer: LocalUser) -> None:
@@ -251,7 +253,7 @@ async def test_list_shows_recent_broadcasts_with_figures(env: BotEnv, officer: L
     replies = await officer.press("📋 Siaran terakhir")
     listing = replies[-1].plain
     assert "#1 · selesai" in listing
-    assert "Terkirim 5 dari 5 · gagal 0 · memblokir bot 0" in listing
+    assert "Terkirim 6 dari 6 · gagal 0 · memblokir bot 0" in listing  # 5 and the officer
     assert "Perekaman keliling di Kecamatan Selangit" in listing
     assert "semua chat" in listing
 
@@ -298,7 +300,7 @@ async def test_a_resident_who_opts_out_still_gets_card_news(
     assert "tetap dikirim" in replies[-1].plain
 
     await write(officer)
-    assert "📣 Semua chat (0)" in officer.last.buttons
+    assert "📣 Semua chat (1)" in officer.last.buttons  # only the officer
     await change_status(env, record_id, KtpStatus.CARD_PRINTED, date(2026, 11, 27))
     await notifier_of(env.app).drain()
     assert "sudah dicetak" in resident.last.plain
@@ -307,7 +309,7 @@ async def test_a_resident_who_opts_out_still_gets_card_news(
     assert "dihidupkan" in replies[-1].plain
     await officer.send("/batal")
     await write(officer)
-    assert "📣 Semua chat (1)" in officer.last.buttons
+    assert "📣 Semua chat (2)" in officer.last.buttons
 
 
 async def test_announcement_settings_answer_bad_words_and_groups(env: BotEnv) -> None:
