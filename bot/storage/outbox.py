@@ -191,7 +191,7 @@ async def figures(conn: aiosqlite.Connection) -> OutboxFigures:
     failed: dict[str, dict[str, int]] = {}
     async with conn.execute(
         "SELECT kind, COALESCE(fail_reason, 'error'), COUNT(*) FROM outbox"
-        " WHERE state = 'failed' GROUP BY 1, 2 ORDER BY 1, 3 DESC"
+        " WHERE state = 'failed' GROUP BY 1, 2 ORDER BY kind = 'broadcast', kind, 3 DESC"
     ) as cur:
         for kind, reason, count in await cur.fetchall():
             failed.setdefault(kind, {})[reason] = count
