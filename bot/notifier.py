@@ -7,7 +7,7 @@ import contextlib
 import logging
 import warnings
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -161,8 +161,6 @@ class DeliveryStats:
     failed: int = 0
     blocked: int = 0
     flood_waits: int = 0
-    sent_ids: list[int] = field(default_factory=list)
-    keep_ids: bool = False
 
 
 class Notifier:
@@ -441,8 +439,6 @@ class Notifier:
                 log.warning("outbox row %d sent but not marked yet; retrying", row.id)
                 await asyncio.sleep(0.5 * (attempt + 1))
         self.stats.sent += 1
-        if self.stats.keep_ids:
-            self.stats.sent_ids.append(row.id)
 
     async def _record_failure(self, row: outbox_store.DueRow, exc: Exception) -> None:
         error = f"{type(exc).__name__}: {exc}"
