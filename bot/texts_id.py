@@ -1080,8 +1080,9 @@ ERASE_CONFIRM = (
 ERASED = (
     "✅ Selesai. Data chat ini di bot sudah dihapus: daftar pantauan, nama-namanya, catatan "
     "cek dan data chat.\n\n"
-    "Demi keamanan, percobaan cek yang tidak cocok dalam 24 jam terakhir tetap dihitung untuk "
-    "NIK yang dicoba, tanpa kaitan lagi dengan chat ini, lalu terhapus sendiri dalam 2 hari.\n\n"
+    "Demi keamanan, catatan percobaan cek yang tidak cocok tidak ikut dihapus sekarang, supaya "
+    "batas percobaan tetap berlaku (termasuk waktu tunggu yang sedang berjalan). Catatan itu "
+    "hanya berisi NIK dalam bentuk kode dan waktunya, dan terhapus sendiri dalam 2 hari.\n\n"
     "Anda tetap bisa memakai bot ini kapan saja."
 )
 ERASE_KEPT = "Baik, tidak ada yang dihapus."

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from conftest import BotEnv
-from resident_support import NIK, WRONG_KK, add_record, check
+from resident_support import NIK, UNKNOWN_NIK, WRONG_KK, add_record, check
 
 from bot import texts_id as texts
 from bot.local_api import LocalUser
@@ -115,3 +115,30 @@ async def test_hapusdata_does_not_reset_the_limit_per_nik(
     for i in range(NIK_FAILURE_LIMIT - 4):  # two other chats, three failures each
         await check(bot_env.api.user(9000 + i % 2, "Tamu"), NIK, WRONG_KK)
     assert "tidak bisa dicek" in await check(resident)
+
+
+async def test_hapusdata_does_not_lift_the_wait_of_a_chat(
+    bot_env: BotEnv, resident: LocalUser
+) -> None:
+    await add_record(bot_env)
+    for _ in range(5):
+        await check(resident, NIK, WRONG_KK)
+    await resident.send("/hapusdata")
+    await resident.press(texts.BTN_ERASE_YES)
+    still = await check(resident)
+    assert "pukul 11.00 WIB" in still and "Dikirim ke pusat" not in still
+    bot_env.clock.advance(hours=1)
+    assert "Dikirim ke pusat" in await check(resident)
+
+
+async def test_hapusdata_does_not_reset_the_count_of_a_chat(
+    bot_env: BotEnv, resident: LocalUser
+) -> None:
+    await add_record(bot_env)
+    for _ in range(4):
+        await check(resident, UNKNOWN_NIK, WRONG_KK)
+    await resident.send("/hapusdata")
+    await resident.press(texts.BTN_ERASE_YES)
+    fifth = await check(resident, NIK, WRONG_KK)
+    assert "mulai Sabtu, 28 November 2026 pukul 11.00 WIB" in fifth
+    assert "pukul 11.00 WIB" in await check(resident)

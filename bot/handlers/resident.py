@@ -42,6 +42,7 @@ from bot.storage.db import from_iso
 from bot.storage.records import Record
 from bot.storage.subscriptions import MAX_PER_CHAT, Subscribed
 from bot.verification import (
+    CHAT_WINDOW,
     NIK_WINDOW,
     CheckReply,
     Outcome,
@@ -490,5 +491,11 @@ async def _erase(query: CallbackQuery, svc: Services, confirmed: bool) -> None:
     chat_id = query.message.chat.id if query.message else 0
     now = svc.clock.now()
     async with svc.db.transaction() as conn:
-        await chats_store.forget(conn, chat_id, keep_failures_since=now - NIK_WINDOW)
+        await chats_store.forget(
+            conn,
+            chat_id,
+            keep_failures_since=now - NIK_WINDOW,
+            chat_window_since=now - CHAT_WINDOW,
+            now=now,
+        )
     await query.edit_message_text(texts.ERASED)

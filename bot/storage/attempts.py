@@ -84,20 +84,41 @@ async def purge(conn: aiosqlite.Connection, attempts_before: datetime, now: date
     await conn.execute("DELETE FROM verify_locks WHERE until <= ?", (utc_iso(now),))
 
 
-async def forget_chat(conn: aiosqlite.Connection, chat_id: int, keep_since: datetime) -> None:
-    """Erase a chat's attempts and its lock.
+async def forget_chat(
+    conn: aiosqlite.Connection,
+    chat_id: int,
+    keep_since: datetime,
+    *,
+    chat_window_since: datetime | None = None,
+    now: datetime | None = None,
+) -> None:
+    """Erase a chat's attempts and its lock, except what the limits still need.
 
     Failures newer than `keep_since` stay, cut loose from the chat (chat id NO_CHAT): the limit
-    per NIK must keep counting them, or deleting one's data would reset it.
+    per NIK must keep counting them, or deleting one's data would reset it. Likewise failures
+    newer than `chat_window_since` stay with the chat, and a chat lock still in force at `now`
+    stays: erasing one's data must not lift the limit per chat either.
     """
     await conn.execute(
         "DELETE FROM verify_attempts WHERE chat_id = ? AND (at < ? OR success = 1)",
         (chat_id, utc_iso(keep_since)),
     )
-    await conn.execute(
-        "UPDATE verify_attempts SET chat_id = ? WHERE chat_id = ?", (NO_CHAT, chat_id)
-    )
-    await unlock(conn, LockScope.CHAT, str(chat_id))
+    if chat_window_since is None:
+        await conn.execute(
+            "UPDATE verify_attempts SET chat_id = ? WHERE chat_id = ?", (NO_CHAT, chat_id)
+        )
+    else:
+        await conn.execute(
+            "UPDATE verify_attempts SET chat_id = ? WHERE chat_id = ? AND at <= ?",
+            (NO_CHAT, chat_id, utc_iso(chat_window_since)),
+        )
+    if now is None:
+        await unlock(conn, LockScope.CHAT, str(chat_id))
+    else:
+        await conn.execute(
+            "DELETE FROM verify_locks WHERE scope = ? AND key = ? AND until <= ?",
+            (LockScope.CHAT.value, str(chat_id), utc_iso(now)),
+        )
 
 
 async def count_for_chat(conn: aiosqlite.Connection, chat_id: int) -> int:

@@ -70,17 +70,28 @@ async def delete(conn: aiosqlite.Connection, chat_id: int) -> None:
     await conn.execute("DELETE FROM chats WHERE chat_id = ?", (chat_id,))
 
 
-async def forget(conn: aiosqlite.Connection, chat_id: int, keep_failures_since: datetime) -> None:
+async def forget(
+    conn: aiosqlite.Connection,
+    chat_id: int,
+    keep_failures_since: datetime,
+    *,
+    chat_window_since: datetime | None = None,
+    now: datetime | None = None,
+) -> None:
     """Erase what the bot keeps about a chat (caller's transaction): /hapusdata.
 
     Subscriptions and their labels, a check in progress, proved checks, attempts (recent
-    failures stay, unlinked from the chat, so the limit per NIK still counts them), the
+    failures stay, unlinked from the chat, so the limit per NIK still counts them; those within
+    the chat's own window stay linked, with a wait still in force, see
+    attempts.forget_chat), the
     chat's personal notifications, and the chat row. Announcement rows keep their place in
     the broadcast's figures but lose the chat id (pending ones are cancelled).
     """
     await subscriptions_store.unsubscribe_all(conn, chat_id)
     await checks_store.forget_chat(conn, chat_id)
-    await attempts_store.forget_chat(conn, chat_id, keep_failures_since)
+    await attempts_store.forget_chat(
+        conn, chat_id, keep_failures_since, chat_window_since=chat_window_since, now=now
+    )
     await conn.execute("DELETE FROM outbox WHERE chat_id = ? AND kind <> 'broadcast'", (chat_id,))
     await conn.execute(
         "UPDATE outbox SET chat_id = ?,"
