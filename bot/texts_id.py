@@ -572,6 +572,7 @@ STAFF_COMMANDS: tuple[tuple[str, str], ...] = (
 ADMIN_COMMANDS: tuple[tuple[str, str], ...] = (
     *STAFF_COMMANDS[:-1],
     ("petugas", "Kelola petugas dan admin"),
+    ("kantor", "Info kantor untuk warga: alamat, jam, kontak"),
     STAFF_COMMANDS[-1],
 )
 
@@ -603,6 +604,11 @@ def welcome_private(first_name: str, office: str) -> str:
         f"{office}\n\n"
         "Ketik /bantuan kapan saja untuk melihat semua perintah."
     )
+
+
+def start_check(first_name: str) -> str:
+    """/start from the group's button: straight to the check (ASK_NIK is in the residents part)."""
+    return f"Halo, {html.escape(first_name)}! Mari cek status KTP-el Anda.\n\n{ASK_NIK}"
 
 
 def welcome_group(bot_username: str) -> str:

@@ -222,6 +222,20 @@ async def test_a_group_never_shows_a_status(bot_env: BotEnv, resident: LocalUser
         assert url == f"https://t.me/{bot_env.bot.username}?start=cek"
 
 
+async def test_the_groups_button_opens_a_chat_that_asks_for_the_nik(
+    bot_env: BotEnv, resident: LocalUser
+) -> None:
+    await add_record(bot_env)
+    group = bot_env.api.group(-100124, "Warga Megang Sakti")
+    url = (await group.send(resident, "/cek"))[0].keyboard[0][0]["url"]
+    start = "/start " + url.split("?start=", 1)[1]  # what Telegram sends on opening the link
+    asked = await resident.send(start)
+    assert len(asked) == 1 and "Ketik NIK" in asked[0].plain and "Siti" in asked[0].plain
+    assert "Selamat datang" not in asked[0].plain
+    assert texts.STATUS_TEXTS[S.SENT_FOR_ENROLLMENT].title in await check(resident)
+    assert "Selamat datang" in (await resident.send("/start"))[0].plain
+
+
 # --- waiting-time context ---------------------------------------------------------------------
 
 

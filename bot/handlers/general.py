@@ -22,6 +22,9 @@ from bot.roles import Role, StaffRoles
 
 log = logging.getLogger(__name__)
 
+#: `/start cek` (the deep link of the group's "open a private chat" button): ask for the NIK.
+START_CHECK = "cek"
+
 
 def register(app: Application) -> None:
     """Add /start, /bantuan and the catch-alls; registered last, so they only get leftovers."""
@@ -96,6 +99,9 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     if is_private(update):
         name = update.effective_user.first_name if update.effective_user else ""
+        if context.args and context.args[0].casefold() == START_CHECK:
+            await message.reply_text(texts.start_check(name))  # from the group's button
+            return
         await message.reply_text(texts.welcome_private(name, await _office_block(context)))
     else:
         await message.reply_text(texts.welcome_group(context.bot.username))

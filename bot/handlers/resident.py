@@ -32,6 +32,7 @@ from telegram.ext import (
 from bot import insights
 from bot import texts_id as texts
 from bot.handlers.common import is_private, services
+from bot.handlers.general import START_CHECK
 from bot.office import load_office_info
 from bot.services import Services
 from bot.storage import chats as chats_store
@@ -143,7 +144,7 @@ async def _followed(svc: Services, chat_id: int, record_id: int) -> tuple[str | 
 
 
 def _private_only_markup(context: ContextTypes.DEFAULT_TYPE) -> InlineKeyboardMarkup:
-    url = f"https://t.me/{context.bot.username}?start=cek"
+    url = f"https://t.me/{context.bot.username}?start={START_CHECK}"
     return InlineKeyboardMarkup([[InlineKeyboardButton(texts.BTN_OPEN_PRIVATE, url=url)]])
 
 
