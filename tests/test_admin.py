@@ -170,3 +170,16 @@ async def test_staff_set_blanko_stock_within_bounds(bot_env: BotEnv, staff: Loca
     ]
     text = (await staff.send("/blanko 1000000"))[0].plain
     assert "1.000.000" in text
+
+
+async def test_admin_finds_kantor_in_the_menu_and_help_and_petugas_does_not(
+    bot_env: BotEnv, admin: LocalUser, staff: LocalUser
+) -> None:
+    assert "kantor" in bot_env.api.commands_for("chat", ADMIN_ID)
+    text = (await admin.send("/bantuan"))[0].plain
+    assert "/kantor — Info kantor untuk warga: alamat, jam, kontak" in text
+    assert "/kantor" not in (await staff.send("/bantuan"))[0].plain
+    await admin.send(f"/petugas tambah {NEW_ID} admin")
+    assert "kantor" in bot_env.api.commands_for("chat", NEW_ID)
+    await admin.send(f"/petugas tambah {NEW_ID} petugas")
+    assert "kantor" not in bot_env.api.commands_for("chat", NEW_ID)
