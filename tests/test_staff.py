@@ -72,6 +72,24 @@ async def test_resident_gets_resident_help_for_every_staff_command(
     assert all(NIK_A not in (r.detail or "") + (r.target or "") for r in refused)
 
 
+async def _edit(env: BotEnv, user: LocalUser, text: str) -> list[str]:
+    """`user` edits an earlier message of theirs into `text`; the bot's replies meanwhile."""
+    message = env.api.make_message(user.info, user.chat_id, text=text)
+    message["edit_date"] = message["date"] + 5
+    update = {"update_id": env.api._update_id(), "edited_message": message}
+    return [m.plain for m in await env.api.deliver(update, user.chat_id)]
+
+
+async def test_an_edited_staff_command_from_a_resident_is_as_silent_as_any_unknown_one(
+    bot_env: BotEnv, resident: LocalUser
+) -> None:
+    assert await _edit(bot_env, resident, "/tidakada") == []
+    for command in ("/status", "/ubah", "/impor", "/statistik", "/blanko", "/petugas", "/kantor"):
+        assert await _edit(bot_env, resident, f"{command} {NIK_A} PRR") == []
+    refused = await audit_rows(bot_env, "ditolak")
+    assert len(refused) == 7 and all(r.actor_id == RESIDENT_ID for r in refused)
+
+
 async def test_staff_command_in_a_group_points_to_the_private_chat(
     bot_env: BotEnv, staff: LocalUser
 ) -> None:

@@ -100,8 +100,8 @@ def _attempt_name(update: Update) -> str:
 
 async def answer_as_resident(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """What a resident gets for this message: nothing here hints that staff commands exist."""
-    message = update.effective_message
-    if message is None:
+    message = update.message
+    if message is None:  # an edited message: residents get no answer to those either
         return
     if message.text and message.text.startswith("/"):
         await general.unknown_command(update, context)
