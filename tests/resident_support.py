@@ -6,7 +6,7 @@ from datetime import date
 
 from conftest import BotEnv
 
-from bot.local_api import LocalUser
+from bot.local_api import BotMessage, LocalUser
 from bot.privacy import mask_nik
 from bot.states import KtpStatus
 from bot.storage import records as records_store
@@ -59,6 +59,17 @@ async def add_record(
                 conn, record_id, step, day, None, "test", None, env.clock.now()
             )
     return record_id
+
+
+_edits = iter(range(10**6, 2 * 10**6))
+
+
+async def edit(env: BotEnv, user: LocalUser, text: str) -> list[BotMessage]:
+    """`user` edits one of their earlier messages so that it reads `text`."""
+    message = env.api.make_message(user.info, user.chat_id, text=text)
+    message["edit_date"] = message["date"]
+    update = {"update_id": next(_edits), "edited_message": message}
+    return await env.api.deliver(update, user.chat_id)
 
 
 async def check(user: LocalUser, nik: str = NIK, kk: str = KK) -> str:

@@ -13,6 +13,7 @@ from resident_support import (
     WRONG_KK,
     add_record,
     check,
+    edit,
     kk_of,
     nik_of,
 )
@@ -107,6 +108,18 @@ async def test_malformed_numbers_get_their_reason(bot_env: BotEnv, resident: Loc
     assert "Nomor KK harus 16 angka" in bad_kk[0].plain
     too_many = await resident.send(f"{NIK} {KK} {WRONG_KK}")
     assert too_many[0].plain == texts.TOO_MANY_NUMBERS
+
+
+async def test_a_mistyped_nik_fixed_by_editing_the_message_is_answered(
+    bot_env: BotEnv, resident: LocalUser
+) -> None:
+    await add_record(bot_env)
+    assert "15 angka" in (await resident.send(NIK[:15]))[0].plain
+    asked = await edit(bot_env, resident, NIK)
+    assert len(asked) == 1 and "Nomor KK" in asked[0].plain
+    answer = await edit(bot_env, resident, f"{NIK} {KK}")
+    assert texts.STATUS_TEXTS[S.SENT_FOR_ENROLLMENT].title in answer[0].plain
+    assert await edit(bot_env, resident, "terima kasih pak") == []  # an edited chat line: no noise
 
 
 async def test_free_text_gets_help_and_commands_are_not_eaten(

@@ -78,7 +78,8 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("hapusdata", hapusdata_command))
     app.add_handler(CommandHandler("batal", batal_command))
     app.add_handler(CallbackQueryHandler(button, pattern=rf"^{PREFIX}:"))
-    numbers = filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND & _NumberMessage()
+    # An edited message too: people fix a mistyped NIK by editing it and expect an answer.
+    numbers = filters.UpdateType.MESSAGES & filters.TEXT & ~filters.COMMAND & _NumberMessage()
     app.add_handler(MessageHandler(numbers, number_message))
 
 
