@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import logging
+import sys
 from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
@@ -601,3 +603,41 @@ def test_a_nik_inside_a_note_is_masked_and_a_date_is_not() -> None:
         "diambil 05-01-2026, HP 0812••••7890"
     )
     assert importer.clean_note("   ") is None
+
+
+# --- the shell command ------------------------------------------------------------------------
+
+
+class _Terminal(io.StringIO):
+    """stderr as a terminal: the progress bar is drawn on it."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_the_shell_import_never_writes_a_log_line_onto_the_progress_bar(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.__main__ import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("BOT_DB_PATH", str(tmp_path / "db.sqlite3"))
+    monkeypatch.setenv("BOT_SECRET_KEY_FILE", str(tmp_path / "secret.key"))
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    handler = logging.StreamHandler(terminal)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    monkeypatch.setattr(root, "level", logging.INFO)
+    path = tmp_path / "status.csv"
+    path.write_text(HEADER + f"{NIK_A},{KK_A},Budi,PRR,2026-11-01,\n", encoding="utf-8")
+    try:
+        assert main(["import", str(path)]) == 0
+    finally:
+        root.removeHandler(handler)
+    drawn = terminal.getvalue()
+    assert "Mengimpor" in drawn  # the bar was there
+    start = drawn.index("INFO bot.importer: import 1 done")
+    assert start == 0 or drawn[start - 1] in "\r\n", repr(drawn[max(0, start - 40) : start + 10])
+    assert "Baris dibaca: 1" in capsys.readouterr().out

@@ -69,6 +69,7 @@ def run(args: argparse.Namespace) -> int:
 
 async def _import(settings: Settings, path: Path, batch_size: int) -> ImportSummary:
     from tqdm import tqdm
+    from tqdm.contrib.logging import logging_redirect_tqdm
 
     services = await Services.open(settings)
     bar = tqdm(
@@ -85,9 +86,10 @@ async def _import(settings: Settings, path: Path, batch_size: int) -> ImportSumm
         bar.update(done - bar.n)
 
     try:
-        return await import_csv(
-            services, path, source_name=path.name, on_progress=progress, batch_size=batch_size
-        )
+        with logging_redirect_tqdm():  # log lines go above the bar, never onto it
+            return await import_csv(
+                services, path, source_name=path.name, on_progress=progress, batch_size=batch_size
+            )
     finally:
         bar.close()
         await services.close()
