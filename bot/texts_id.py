@@ -854,15 +854,27 @@ def _queue_line(insight: RecordInsight) -> str | None:
     if insight.queue_before is None:
         return None
     ahead = insight.queue_before
+    stock = insight.blanko_stock
     if ahead == 0:
         queue = "data Anda ada di urutan terdepan antrean cetak"
     else:
         queue = f"{format_number(ahead)} data antre sebelum Anda"
-    if insight.blanko_stock is not None:
-        line = f"🖨️ Stok blanko saat ini {format_number(insight.blanko_stock)} keping; {queue}."
+    if stock is None:  # staff have not set it: say what it depends on, not a number
+        line = f"🖨️ {queue[0].upper()}{queue[1:]}. Data yang lebih dulu siap cetak, dicetak"
+        return f"{line} lebih dulu; cepat lambatnya tergantung kiriman blanko dari pusat."
+    if stock == 0:
+        line = f"🖨️ Stok blanko saat ini sedang habis; {queue}."
+        enough = "Pencetakan menunggu kiriman blanko berikutnya dari pusat."
     else:
-        line = f"🖨️ {queue[0].upper()}{queue[1:]}."
-    return line + " Data yang lebih dulu siap cetak, dicetak lebih dulu."
+        line = f"🖨️ Stok blanko saat ini {format_number(stock)} keping; {queue}."
+        if stock > ahead:
+            enough = "Blanko yang ada cukup sampai giliran Anda."
+        else:
+            enough = (
+                "Blanko yang ada belum cukup sampai giliran Anda; sisanya menunggu kiriman"
+                " blanko berikutnya dari pusat."
+            )
+    return f"{line} {enough} Data yang lebih dulu siap cetak, dicetak lebih dulu."
 
 
 def check_result(

@@ -289,14 +289,23 @@ async def test_longer_than_usual_tells_whom_to_contact(
     assert "Senin–Jumat" in answer  # the office hours from the office information
 
 
-async def test_print_queue_position_and_blanko_stock(bot_env: BotEnv, resident: LocalUser) -> None:
+async def test_print_queue_position_and_blanko_stock(
+    bot_env: BotEnv, resident: LocalUser, admin: LocalUser
+) -> None:
     for i in range(3):
         await add_record(bot_env, nik_of(i), kk_of(i), S.PRINT_READY_RECORD, date(2026, 9, 1))
     await add_record(bot_env, nik_of(9), kk_of(9), S.PRINT_READY_RECORD, date(2026, 11, 1))
     await add_record(bot_env, status=S.PRINT_READY_RECORD, since=date(2026, 10, 1))
-    answer = await check(resident)
-    assert "3 data antre sebelum Anda" in answer and "blanko" not in answer.split("antre")[0][-40:]
-    async with bot_env.services.db.transaction() as conn:
-        await settings_store.put(conn, settings_store.BLANKO_STOCK, "6000")
+    answer = await check(resident)  # staff have not set the stock yet
+    assert "🖨️ 3 data antre sebelum Anda." in answer and "Stok blanko" not in answer
+    assert "tergantung kiriman blanko dari pusat" in answer
+    await admin.send("/blanko 6000")
     answer = await check(resident)
     assert "Stok blanko saat ini 6.000 keping; 3 data antre sebelum Anda" in answer
+    assert "Blanko yang ada cukup sampai giliran Anda" in answer
+    await admin.send("/blanko 3")
+    answer = await check(resident)
+    assert "Stok blanko saat ini 3 keping; 3 data antre sebelum Anda" in answer
+    assert "belum cukup sampai giliran Anda" in answer
+    await admin.send("/blanko 0")
+    assert "Stok blanko saat ini sedang habis" in await check(resident)
