@@ -27,7 +27,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
-from bot import sample_data
+from bot import insights, sample_data
 from bot import texts_id as texts
 from bot.app import build_application, start_in_process, stop_in_process
 from bot.clock import Clock
@@ -36,11 +36,14 @@ from bot.importer import ImportFileError, import_csv
 from bot.local_api import LOCAL_TOKEN, BotMessage, LocalBotApi, LocalUser
 from bot.services import Services
 from bot.states import STAGE_ORDER, KtpStatus, Stage
+from bot.storage import settings as settings_store
 
 DEMO_RESIDENT_ID = 700001
 DEMO_ADMIN_ID = 700002
 DEFAULT_PEOPLE = 500
-PAIRS_PER_STAGE = 2
+#: The demo's blanko stock, as a share of its print queue: the office once had 6.000 blanko
+#: for more than 11.000 print-ready records, so some of the queue waits for the next delivery.
+BLANKO_SHARE_OF_QUEUE = 6_000 / 11_000
 QUIT = ("/keluar", "/quit", "/exit")
 SWITCH = "/ganti"
 SEND_FILE = "/berkas"
@@ -62,9 +65,10 @@ class DemoPair:
 
 
 def pairs_by_stage(
-    found: dict[KtpStatus, tuple[str, str]], per_stage: int = PAIRS_PER_STAGE
+    found: dict[KtpStatus, tuple[str, str]], per_stage: int | None = None
 ) -> list[DemoPair]:
-    """Up to `per_stage` pairs for every stage (journey order), problem statuses included."""
+    """A pair for every status found (or up to `per_stage` per stage), stage by stage in
+    journey order, problem statuses included."""
     chosen: list[DemoPair] = []
     for stage in (*STAGE_ORDER[:3], Stage.PROBLEM, *STAGE_ORDER[3:]):
         in_stage = [s for s in found if s.facts.stage == stage]
@@ -262,6 +266,10 @@ async def prepare_data(settings: Settings, services: Services, count: int, seed:
     with csv_path.open("w", encoding="utf-8", newline="") as out:
         rows = sample_data.write_csv(out, count, seed, today)
     await import_csv(services, csv_path, source_name=csv_path.name)
+    queue = (await insights.backlog(services.db.conn))[KtpStatus.PRINT_READY_RECORD]
+    async with services.db.transaction() as conn:  # as if staff had sent /blanko
+        stock = round(queue * BLANKO_SHARE_OF_QUEUE)
+        await settings_store.put(conn, settings_store.BLANKO_STOCK, str(stock))
     return rows
 
 

@@ -677,7 +677,9 @@ def demo_data_ready(people: int, rows: int, folder: str) -> str:
     )
 
 
-DEMO_PAIRS_HEADER = "NIK dan nomor KK untuk dicoba (semuanya rekaan), satu atau lebih per tahap:"
+DEMO_PAIRS_HEADER = (
+    "NIK dan nomor KK untuk dicoba (semuanya rekaan), satu untuk setiap status yang ada di data:"
+)
 DEMO_PAIRS_COLUMNS = ("Tahap", "Status", "NIK", "No. KK")
 
 

@@ -6,7 +6,9 @@ import io
 import os
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from conftest import BotEnv
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -16,7 +18,7 @@ from bot import sample_data
 from bot import texts_id as texts
 from bot.demo import Console, pairs_by_stage, render_html, run_demo
 from bot.local_api import LocalUser
-from bot.states import Stage
+from bot.states import KtpStatus, Stage
 
 
 def _clean_env() -> dict[str, str]:
@@ -58,11 +60,24 @@ async def test_demo_prints_a_pair_per_stage_and_chats_as_staff() -> None:
     assert "Perintah petugas" in text  # the admin's help
 
 
-def test_pairs_cover_every_stage() -> None:
-    pairs = pairs_by_stage(sample_data.pairs_to_try(300, seed=1))
+def test_pairs_cover_every_stage_and_every_status_in_the_data() -> None:
+    found = sample_data.pairs_to_try(300, seed=1)
+    pairs = pairs_by_stage(found)
     stages = {pair.stage for pair in pairs}
     assert stages >= {Stage.RECORDING, Stage.SENDING, Stage.CENTRAL, Stage.PRINTING, Stage.DONE}
+    assert sorted(p.status for p in pairs) == sorted(found) and len(found) >= 15
     assert all(len(p.nik) == 16 and len(p.kk) == 16 for p in pairs)
+
+
+async def test_the_demos_print_ready_pair_shows_queue_and_blanko_stock() -> None:
+    today = datetime.now(ZoneInfo("Asia/Jakarta")).date()
+    nik, kk = sample_data.pairs_to_try(200, 1, today)[KtpStatus.PRINT_READY_RECORD]
+    out = io.StringIO()
+    code = await run_demo(count=200, stdin=io.StringIO(f"{nik} {kk}\n"), out=out, interactive=False)
+    text = out.getvalue()
+    assert code == 0
+    assert f"{KtpStatus.PRINT_READY_RECORD.value}" in text.split("Anda chat sebagai")[0]
+    assert "Stok blanko saat ini" in text and "antre" in text
 
 
 def test_html_is_rendered_for_the_terminal() -> None:
