@@ -258,6 +258,15 @@ class _Row:
 
 #: A long number Excel has turned into scientific notation: "1,60501E+15", "1.60501e15".
 _EXCEL_NUMBER = re.compile(r"\d+(?:[.,]\d+)?[eE]\+?\d+")
+#: A 16-digit number a spreadsheet kept as text or wrote as a decimal: ="1605…", '1605…,
+#: 1605….0 (group 1, 2 or 3 holds the number itself).
+_WRAPPED_NUMBER = re.compile(r'="(\d{16})"|\'(\d{16})|(\d{16})[.,]0+')
+
+
+def unwrap_number(text: str) -> str:
+    """The 16 digits of a NIK or KK cell in one of the forms of _WRAPPED_NUMBER, else the text."""
+    match = _WRAPPED_NUMBER.fullmatch(text)
+    return next(g for g in match.groups() if g) if match else text
 
 
 class _RowParser:
@@ -278,14 +287,14 @@ class _RowParser:
         extra = [c for c in cells[self.header.width :] if c.strip()]
         if extra:
             raise RowRejected(texts_id.import_row_too_many_cells(len(cells), self.header.width))
-        nik_text = self.cell(cells, "nik")
+        nik_text = unwrap_number(self.cell(cells, "nik"))
         if _EXCEL_NUMBER.fullmatch(nik_text):
             raise RowRejected(texts_id.import_row_excel_number("nik", nik_text))
         try:
             nik = parse_nik(nik_text, self.today)
         except InvalidNumberError as exc:
             raise RowRejected(texts_id.nik_problem(exc)) from None
-        kk_text = self.cell(cells, "no_kk")
+        kk_text = unwrap_number(self.cell(cells, "no_kk"))
         kk_hash = None
         if _EXCEL_NUMBER.fullmatch(kk_text):
             raise RowRejected(texts_id.import_row_excel_number("no_kk", kk_text))

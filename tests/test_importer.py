@@ -286,6 +286,24 @@ async def test_a_mixed_file_applies_good_rows_and_reports_each_bad_one(services:
     assert listing.splitlines()[2] == "• Baris 3: " + texts_id.IMPORT_ROW_KK_REQUIRED
 
 
+async def test_numbers_kept_as_text_by_a_spreadsheet_or_written_as_decimals_are_read(
+    services: Services,
+) -> None:
+    content = (
+        "nik;no_kk;status;tanggal_status\n"
+        f'="{NIK_A}";="{KK_A}";PRR;2026-03-02\n'
+        f"'{NIK_B};'{KK_B};PRR;2026-03-02\n"
+        f"{NIK_C}.0;{KK_A},0;PRR;2026-03-02\n"
+        f"{NIK_A}.5;{KK_A};PRR;2026-03-03\n"
+    )
+    summary = await run(services, content)
+
+    assert counts(summary) == (4, 3, 0, 0, 1)
+    for nik in (NIK_A, NIK_B, NIK_C):
+        assert await history(services, nik) == [(S.PRINT_READY_RECORD, date(2026, 3, 2))]
+    assert [e.line for e in summary.errors] == [5]
+
+
 async def test_a_number_excel_shortened_gets_a_hint_to_use_text_columns(
     services: Services,
 ) -> None:
