@@ -340,22 +340,19 @@ STATUS_TEXTS: dict[KtpStatus, StatusText] = {
         why_slow="Tidak ada lagi yang ditunggu dari kantor. Kartu tinggal Anda ambil.",
         who_acts="Anda. Kartunya sudah menunggu untuk diambil.",
         what_to_do=(
-            "Ambil KTP-el di kantor Disdukcapil Musi Rawas pada jam kerja. Bawa"
+            "Ambil KTP-el di tempat pengambilan yang tertulis di bawah, pada jam layanan. Bawa"
             f" {_BRING_KK}, serta {_BRING_PROOF}. Sebaiknya ambil sendiri, karena kartu"
             " diaktifkan dengan sidik jari Anda."
         ),
     ),
     KtpStatus.CARD_SHIPPED: StatusText(
         title="Dikirim ke tempat pengambilan",
-        meaning=(
-            "KTP-el Anda sudah jadi dan sudah dikirim ke tempat pengambilan, misalnya kantor"
-            " kecamatan."
-        ),
+        meaning="KTP-el Anda sudah jadi dan sedang dikirim ke tempat pengambilan.",
         why_slow="Kartu perlu beberapa hari untuk sampai dan diterima petugas di sana.",
         who_acts="Petugas Disdukcapil Musi Rawas, yang mengantar kartu.",
         what_to_do=(
-            "Tunggu beberapa hari, lalu ambil di tempat pengambilan. Tanyakan tempatnya di"
-            f" kantor kecamatan atau desa. Bawa {_BRING_KK}, serta {_BRING_PROOF}."
+            "Tunggu beberapa hari sampai kartu tiba, lalu ambil di tempat pengambilan yang"
+            f" tertulis di bawah, pada jam layanan. Bawa {_BRING_KK}, serta {_BRING_PROOF}."
         ),
     ),
     KtpStatus.CARD_ISSUED: StatusText(
@@ -834,8 +831,8 @@ def nik_locked(until: datetime, tz: str, office: str) -> str:
 
 
 def _waiting_lines(status: KtpStatus, insight: RecordInsight, office: OfficeInfo) -> list[str]:
-    if status is KtpStatus.CARD_ISSUED:
-        return []
+    if status is KtpStatus.CARD_ISSUED or status.facts.resident_must_come:
+        return []  # nothing to wait for, or the next step is the resident's: no usual times
     usual = insight.usual
     if not usual.enough or usual.median_days is None or usual.p80_days is None:
         return ["⏱️ Kami belum punya cukup data untuk memperkirakan berapa lama biasanya tahap ini."]
@@ -906,9 +903,12 @@ def check_result(
         f"<b>Siapa yang menangani?</b> {about.who_acts}",
         f"<b>Yang perlu Anda lakukan:</b> {about.what_to_do}",
     ]
-    if status is KtpStatus.CARD_PRINTED:
-        lines.append(f"<b>Tempat pengambilan:</b> {_escape(office.pickup)}")
-    if status.facts.resident_must_come:
+    if status in (KtpStatus.CARD_PRINTED, KtpStatus.CARD_SHIPPED):
+        lines.append(
+            f"<b>Tempat pengambilan:</b> {_escape(office.pickup)}. "
+            f"Jam layanan: {_escape(office.hours)}."
+        )
+    elif status.facts.resident_must_come:
         lines.append(
             f"<b>Kantor:</b> {_escape(office.address)}. Jam layanan: {_escape(office.hours)}."
         )

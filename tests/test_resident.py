@@ -168,6 +168,36 @@ async def test_explain_all_stages_and_check_another(bot_env: BotEnv, resident: L
     assert "Ketik NIK" in other[0].plain
 
 
+async def test_a_printed_or_shipped_card_names_the_pickup_place_staff_set(
+    bot_env: BotEnv, resident: LocalUser, admin: LocalUser
+) -> None:
+    await admin.send("/kantor pengambilan Kantor Camat Tugumulyo, loket 2")
+    await add_record(bot_env, nik_of(1), kk_of(1), S.CARD_PRINTED, date(2026, 11, 20))
+    await add_record(bot_env, nik_of(2), kk_of(2), S.CARD_SHIPPED, date(2026, 11, 20))
+    for n in (1, 2):
+        answer = await check(resident, nik_of(n), kk_of(n))
+        assert "Tempat pengambilan: Kantor Camat Tugumulyo, loket 2. Jam layanan: Senin" in answer
+        assert "kecamatan atau desa" not in answer and "Ambil KTP-el di kantor" not in answer
+
+
+async def test_no_usual_waiting_time_when_the_next_step_is_the_residents(
+    bot_env: BotEnv, resident: LocalUser
+) -> None:
+    for i in range(insights.MIN_SAMPLES):  # enough finished stays in DUPLICATE_RECORD
+        await add_record(
+            bot_env,
+            nik_of(100 + i),
+            kk_of(100 + i),
+            S.ADJUDICATE_RECORD,
+            date(2026, 6, 20),
+            history=[(S.DUPLICATE_RECORD, date(2026, 6, 1))],
+        )
+    await add_record(bot_env, status=S.DUPLICATE_RECORD, since=TODAY - timedelta(days=90))
+    answer = await check(resident)
+    assert "Datang ke kantor" in answer and "Kantor: " in answer
+    assert "⏱️" not in answer and "lebih lama dari biasanya" not in answer
+
+
 # --- wrong KK, unknown NIK, limits ----------------------------------------------------------
 
 
