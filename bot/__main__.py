@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import argparse
 import logging
 import sys
 
-from bot.cli import COMMANDS, load
+from bot import texts_id
+from bot.cli import COMMANDS, Parser, load
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+def build_parser() -> Parser:
+    parser = Parser(
         prog="python -m bot",
         description="Cek KTP-el: bot Telegram Disdukcapil Kabupaten Musi Rawas.",
     )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    sub = parser.add_subparsers(dest="command", metavar=texts_id.CLI_COMMAND_METAVAR, required=True)
     for name in COMMANDS:
         load(name).add_parser(sub)
     return parser

@@ -1649,6 +1649,34 @@ def audit_table(rows: list[AuditEntry], tz: str) -> str:
     return "\n".join(lines) + f"\n\n{_n(len(rows))} baris."
 
 
+# --- the shell: argparse's own words ----------------------------------------------------------
+
+CLI_USAGE_PREFIX = "pemakaian: "
+CLI_SECTION_TITLES: dict[str, str] = {
+    "positional arguments": "argumen",
+    "options": "opsi",
+    "optional arguments": "opsi",
+}
+CLI_HELP_OPTION = "tampilkan bantuan ini lalu selesai"
+CLI_COMMAND_METAVAR = "PERINTAH"
+CLI_USER_ID_INVALID = "ID Telegram berupa angka, misalnya 123456789"
+#: argparse's error messages (English regex) and what the shell shows instead.
+CLI_ERRORS: tuple[tuple[str, str], ...] = (
+    (r"the following arguments are required: (.*)", r"belum diisi: \1"),
+    (r"unrecognized arguments: (.*)", r"tidak dikenal: \1"),
+    (r"argument (\S+): invalid choice: (.*?) \(choose from (.*)\)", r"\1: \2 tidak ada; pilih \3"),
+    (r"argument (\S+): invalid int value: (.*)", r"\1: \2 bukan bilangan bulat"),
+    (r"argument (\S+): invalid \S+ value: (.*)", r"\1: \2 tidak bisa dibaca"),
+    (r"argument (\S+): expected one argument", r"\1 perlu diikuti satu nilai"),
+    (r"argument (\S+): (.*)", r"\1: \2"),
+)
+
+
+def cli_error(prog: str, message: str) -> str:
+    """The last line of a shell command that was typed wrong."""
+    return f"{prog}: salah ketik: {message}\nKetik {prog} --help untuk petunjuk."
+
+
 # --- import -----------------------------------------------------------------------------------
 
 IMPORT_FILE_EMPTY = (

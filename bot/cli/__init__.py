@@ -1,12 +1,18 @@
 """CLI subcommands, one module each; every module has `add_parser(subparsers)` which sets `func`.
 
-A command is listed here only once it works.
+A command is listed here only once it works. `Parser` speaks Indonesian, help and errors alike.
 """
 
 from __future__ import annotations
 
+import argparse
 import importlib
+import re
+import sys
 from types import ModuleType
+from typing import Any, NoReturn
+
+from bot import texts_id
 
 COMMANDS: list[str] = ["run", "demo", "import", "sample-data", "backup", "staff", "audit", "outbox"]
 
@@ -18,3 +24,53 @@ MODULES: dict[str, str] = {"import": "import_csv"}
 def load(name: str) -> ModuleType:
     module = MODULES.get(name, name.replace("-", "_"))
     return importlib.import_module(f"bot.cli.{module}")
+
+
+class HelpFormatter(argparse.HelpFormatter):
+    """argparse's help layout with Indonesian headings."""
+
+    def add_usage(self, usage: Any, actions: Any, groups: Any, prefix: str | None = None) -> None:
+        # argparse passes prefix="" when it builds a subcommand's name: keep that one empty.
+        if prefix is None:
+            prefix = texts_id.CLI_USAGE_PREFIX
+        super().add_usage(usage, actions, groups, prefix)
+
+    def start_section(self, heading: str | None) -> None:
+        super().start_section(texts_id.CLI_SECTION_TITLES.get(heading or "", heading))
+
+
+def translate_error(message: str) -> str:
+    """One of argparse's English error messages in Indonesian (unknown ones are kept)."""
+    for pattern, replacement in texts_id.CLI_ERRORS:
+        if re.fullmatch(pattern, message, flags=re.DOTALL):
+            return re.sub(pattern, replacement, message, count=1, flags=re.DOTALL)
+    return message
+
+
+class Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose help and errors are Indonesian; subcommands inherit it."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        add_help = kwargs.pop("add_help", True)
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*args, add_help=False, **kwargs)
+        if add_help:
+            self.add_argument(
+                "-h",
+                "--help",
+                action="help",
+                default=argparse.SUPPRESS,
+                help=texts_id.CLI_HELP_OPTION,
+            )
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(2, texts_id.cli_error(self.prog, translate_error(message)) + "\n")
+
+
+def user_id(text: str) -> int:
+    """A Telegram user id typed in the shell (argparse `type`)."""
+    value = text.strip()
+    if not value.isascii() or not value.isdigit():
+        raise argparse.ArgumentTypeError(texts_id.CLI_USER_ID_INVALID)
+    return int(value)

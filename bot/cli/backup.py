@@ -16,7 +16,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="salin basis data dengan aman (boleh saat bot berjalan)",
         description="Salin basis data ke DEST dengan API backup SQLite (konsisten).",
     )
-    p.add_argument("dest", type=Path, help="berkas tujuan, mis. /var/backups/dukcapil.sqlite3")
+    p.add_argument(
+        "dest", type=Path, metavar="DEST", help="berkas tujuan, mis. /var/backups/dukcapil.sqlite3"
+    )
     p.set_defaults(func=run)
 
 

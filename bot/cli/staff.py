@@ -6,6 +6,7 @@ import argparse
 import asyncio
 
 from bot import texts_id
+from bot.cli import user_id
 from bot.clock import Clock
 from bot.config import ConfigError, Settings, load_settings
 from bot.roles import Role, StaffChangeError, StaffRoles
@@ -22,12 +23,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     actions = p.add_subparsers(dest="action", metavar="AKSI", required=True)
     add = actions.add_parser("add", help="tambah petugas atau ubah perannya")
-    add.add_argument("user_id", type=int, metavar="ID", help="ID pengguna Telegram (angka)")
+    add.add_argument("user_id", type=user_id, metavar="ID", help="ID pengguna Telegram (angka)")
     add.add_argument(
-        "--role", choices=[r.value for r in Role], default=Role.PETUGAS.value, help="peran"
+        "--role",
+        choices=[r.value for r in Role],
+        default=Role.PETUGAS.value,
+        help="peran (bawaan: petugas)",
     )
     remove = actions.add_parser("remove", help="hapus petugas")
-    remove.add_argument("user_id", type=int, metavar="ID", help="ID pengguna Telegram (angka)")
+    remove.add_argument("user_id", type=user_id, metavar="ID", help="ID pengguna Telegram (angka)")
     actions.add_parser("list", help="daftar petugas dan admin")
     p.set_defaults(func=run)
 
