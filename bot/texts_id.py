@@ -550,7 +550,7 @@ STATUS_CODES_HELP: str = (
 RESIDENT_COMMANDS: tuple[tuple[str, str], ...] = (
     ("start", "Mulai: sambutan dan cara memakai bot"),
     ("cek", "Cek status KTP-el dengan NIK dan nomor KK"),
-    ("langganan", "Dapat kabar otomatis saat status berubah"),
+    ("langganan", "Daftar NIK yang Anda pantau dan statusnya"),
     ("berhenti", "Berhenti menerima kabar status"),
     ("hapusdata", "Hapus semua data Anda di bot ini"),
     ("privasi", "Cara bot menjaga data pribadi Anda"),
@@ -1055,9 +1055,16 @@ def stopped_all(count: int) -> str:
 
 def stop_usage(count: int) -> str:
     return (
-        f"Nomor itu tidak ada di daftar. Pilih 1 sampai {count}, atau tulis "
-        "<code>/berhenti semua</code>."
+        f"Nomor atau nama itu tidak ada di daftar. Tulis nomornya (1 sampai {count}) atau "
+        "namanya, misalnya <code>/berhenti 1</code>, atau tulis <code>/berhenti semua</code>. "
+        "Lihat daftarnya dengan /langganan."
     )
+
+
+NOTHING_TO_STOP = (
+    "Anda belum memantau NIK apa pun, jadi tidak ada kabar status yang perlu dihentikan.\n\n"
+    "Tidak mau menerima pengumuman umum dari Disdukcapil? Kirim <code>/pengumuman mati</code>."
+)
 
 
 GROUP_PRIVATE_ONLY = (
@@ -1078,8 +1085,8 @@ PRIVACY = (
     "<b>Yang disimpan tentang chat ini:</b>\n"
     "• nomor chat Telegram dan kapan terakhir menulis, untuk mengirim kabar dan pengumuman "
     "(sampai Anda menghapusnya);\n"
-    "• NIK yang Anda pantau dan nama yang Anda berikan, untuk memberi kabar saat statusnya "
-    "berubah (sampai Anda berhenti memantau atau menghapusnya);\n"
+    "• NIK yang Anda pantau dan nama yang Anda berikan, untuk memberi kabar penting, misalnya "
+    "saat kartu sudah dicetak (sampai Anda berhenti memantau atau menghapusnya);\n"
     "• cek yang berhasil, selama 7 hari, supaya tombol 🔔 Beri tahu saya bisa dipakai;\n"
     "• cek yang sedang berjalan (menunggu Nomor KK), paling lama 30 menit;\n"
     "• percobaan yang tidak cocok (NIK dalam bentuk kode dan waktunya), selama 2 hari, untuk "

@@ -98,11 +98,36 @@ async def test_berhenti_one_or_all(bot_env: BotEnv, resident: LocalUser) -> None
     stopped = await resident.press(choose.buttons[0])
     assert "tidak dipantau lagi" in stopped[0].plain
     assert len(await rows(bot_env, resident.chat_id)) == 2
-    assert "Pilih 1 sampai 2" in (await resident.send("/berhenti 7"))[0].plain
+    assert "1 sampai 2" in (await resident.send("/berhenti 7"))[0].plain
     assert "tidak dipantau lagi" in (await resident.send("/berhenti 1"))[0].plain
     assert len(await rows(bot_env, resident.chat_id)) == 1
     assert "1 NIK tidak dipantau lagi" in (await resident.send("/berhenti semua"))[0].plain
     assert await rows(bot_env, resident.chat_id) == []
+
+
+async def test_berhenti_by_the_name_given(bot_env: BotEnv, resident: LocalUser) -> None:
+    for i, label in enumerate(("Ibu", "Ayah")):
+        await add_record(bot_env, nik_of(i), kk_of(i))
+        await check(resident, nik_of(i), kk_of(i))
+        await resident.press(texts.BTN_SUBSCRIBE)
+        await resident.press(label)
+    stopped = (await resident.send("/berhenti ibu"))[0].plain
+    assert "Ibu" in stopped and "tidak dipantau lagi" in stopped
+    assert "Ibu" not in (await resident.send("/langganan"))[0].plain
+    unknown = (await resident.send("/berhenti Kakek"))[0].plain
+    assert "Nomor atau nama itu tidak ada" in unknown and "/langganan" in unknown
+
+
+async def test_berhenti_with_nothing_followed_points_to_announcements(
+    bot_env: BotEnv, resident: LocalUser
+) -> None:
+    answer = (await resident.send("/berhenti"))[0].plain
+    assert "belum memantau" in answer and "/pengumuman mati" in answer
+    await resident.send("/pengumuman mati")
+    chat = await bot_env.services.db.fetchone(
+        "SELECT announcements FROM chats WHERE chat_id = ?", (resident.chat_id,)
+    )
+    assert chat[0] == 0
 
 
 async def test_subscribing_needs_a_recent_check(bot_env: BotEnv, resident: LocalUser) -> None:

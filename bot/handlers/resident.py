@@ -317,7 +317,7 @@ async def berhenti_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     chat_id = message.chat_id
     items = await subscriptions_store.for_chat(svc.db.conn, chat_id)
     if not items:
-        await message.reply_text(texts.NO_SUBSCRIPTIONS)
+        await message.reply_text(texts.NOTHING_TO_STOP)
         return
     arg = " ".join(context.args or []).strip().casefold()
     if arg in ("semua", "all"):
@@ -326,10 +326,15 @@ async def berhenti_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         await message.reply_text(texts.stopped_all(count))
         return
     if arg:
-        if not arg.isdigit() or not 1 <= int(arg) <= len(items):
+        # By its number in /langganan, or by the name the resident gave it ("/berhenti ibu").
+        named = [s for s in items if s.label and s.label.casefold() == arg]
+        if arg.isdigit() and 1 <= int(arg) <= len(items):
+            chosen = items[int(arg) - 1]
+        elif len(named) == 1:
+            chosen = named[0]
+        else:
             await message.reply_text(texts.stop_usage(len(items)))
             return
-        chosen = items[int(arg) - 1]
         async with svc.db.transaction() as conn:
             await subscriptions_store.unsubscribe(conn, chat_id, chosen.record.id)
         await message.reply_text(texts.stopped(chosen.label, chosen.record.nik_masked))
