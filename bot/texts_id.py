@@ -1367,9 +1367,11 @@ def impor_file_problem(name: str, reason: str) -> str:
     return f"Berkas <code>{_escape(name)}</code> tidak bisa diimpor. {reason}"
 
 
-def impor_report_caption(rejected: int) -> str:
+def impor_report_caption(rejected: int, listed: int) -> str:
+    """The caption of the rejected-rows report; `listed` rows of `rejected` are in it."""
+    which = "rinciannya" if listed >= rejected else f"{_n(listed)} yang pertama"
     return (
-        f"{_n(rejected)} baris ditolak; rinciannya ada di berkas ini (nomor baris, alasan, isi "
+        f"{_n(rejected)} baris ditolak; {which} ada di berkas ini (nomor baris, alasan, isi "
         "baris). Perbaiki lalu kirim ulang baris itu saja. Berkas yang Anda kirim tidak disimpan."
     )
 

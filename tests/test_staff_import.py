@@ -134,6 +134,19 @@ async def test_many_rejected_rows_come_back_as_a_neutralised_csv_report(
         assert not any(cell.startswith(("=", "+", "-", "@")) for cell in row)
 
 
+async def test_a_report_that_cannot_hold_every_rejected_row_says_how_many_it_holds(
+    bot_env: BotEnv, staff: LocalUser
+) -> None:
+    content = (HEADER + "".join(f"{i};;;PRR;;\n" for i in range(1, 1101))).encode()
+    replies = await staff.send_document("salah.csv", content, caption="/impor")
+    (report,) = [m for m in replies if m.document]
+    rows = list(csv.reader(io.StringIO(report.document.decode("utf-8-sig")), delimiter=";"))
+    assert len(rows) == 1 + 1000
+    assert (report.caption or "").startswith(
+        "1.100 baris ditolak; 1.000 yang pertama ada di berkas ini (nomor baris, alasan, isi baris)."
+    )
+
+
 def test_neutralise_prefixes_formula_starts_only() -> None:
     assert neutralise("=1+1") == "'=1+1"
     assert neutralise("-5") == "'-5"

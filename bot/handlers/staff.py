@@ -560,7 +560,7 @@ async def _run_import(
         stem = PurePath(name).stem or "impor"
         await message.reply_document(
             InputFile(report, filename=f"ditolak-{stem}.csv"),
-            caption=texts_id.impor_report_caption(summary.rejected),
+            caption=texts_id.impor_report_caption(summary.rejected, len(summary.errors)),
         )
 
 
