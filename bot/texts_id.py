@@ -651,8 +651,9 @@ def unknown_command(command: str) -> str:
 NOT_UNDERSTOOD = "Maaf, saya belum mengerti pesan itu. Ini yang bisa saya bantu:"
 
 NOT_TEXT = (
-    "Maaf, saya hanya bisa membaca pesan teks. Ketik NIK Anda (16 angka) atau pilih perintah "
-    "di bawah ini:"
+    "Maaf, saya hanya bisa membaca tulisan, bukan foto, berkas, stiker atau pesan suara. "
+    "Ketik NIK Anda (16 angka). Demi keamanan data Anda, jangan kirim foto KTP atau Kartu "
+    "Keluarga di chat.\n\nIni yang bisa saya bantu:"
 )
 
 ERROR_KIND = (

@@ -76,6 +76,35 @@ async def test_free_text_gets_help_never_silence(resident: LocalUser) -> None:
     assert "/bantuan — " in replies[0].plain
 
 
+async def test_a_photo_sticker_document_or_voice_note_gets_an_answer(
+    bot_env: BotEnv, resident: LocalUser
+) -> None:
+    file = {"file_id": "LOCAL-FILE-X", "file_unique_id": "X"}
+    sent = {
+        "photo": {"photo": [{**file, "width": 640, "height": 480}], "caption": "ini KK saya"},
+        "sticker": {
+            "sticker": {
+                **file,
+                "width": 512,
+                "height": 512,
+                "is_animated": False,
+                "is_video": False,
+                "type": "regular",
+            }
+        },
+        "voice": {"voice": {**file, "duration": 4}},
+    }
+    for number, (kind, content) in enumerate(sent.items()):
+        message = {**bot_env.api.make_message(resident.info, resident.chat_id), **content}
+        update = {"update_id": 900 + number, "message": message}
+        replies = await bot_env.api.deliver(update, resident.chat_id)
+        assert len(replies) == 1, kind
+        assert replies[0].plain.startswith("Maaf, saya hanya bisa membaca tulisan"), kind
+        assert "jangan kirim foto KTP" in replies[0].plain and "/cek — " in replies[0].plain
+    document = await resident.send_document("kk.pdf", b"%PDF-1.4", mime_type="application/pdf")
+    assert len(document) == 1 and "jangan kirim foto KTP" in document[0].plain
+
+
 async def test_staff_help_adds_the_staff_commands(staff: LocalUser, admin: LocalUser) -> None:
     text = (await staff.send("/bantuan"))[0].plain
     assert "Perintah petugas" in text and "/ubah — " in text
