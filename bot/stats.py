@@ -20,6 +20,7 @@ from bot.storage import stats as stats_store
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 #: Stages in the order the chart and the text show them (PROBLEM beside CENTRAL).
 STAGES: tuple[Stage, ...] = (
@@ -118,8 +119,19 @@ class ChartLabels:
     empty: str
 
 
-def render_chart(stats: Statistics, labels: ChartLabels) -> bytes:
-    """A tall PNG (readable on a phone): records per stage, then per district."""
+#: Type sizes (points at CHART_DPI): a phone shows the chart about 360 px wide, so the
+#: smallest text must stay near 1/30 of the image's width to be read without zooming.
+CHART_DPI = 120
+CHART_WIDTH_IN = 6.4
+FONT_TITLE = 20
+FONT_SECTION = 17
+FONT_LABEL = 16
+FONT_VALUE = 15
+FONT_NOTE = 15
+
+
+def chart_figure(stats: Statistics, labels: ChartLabels) -> Figure:
+    """The /statistik chart: records per stage, then per district, tall for a phone."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -128,28 +140,33 @@ def render_chart(stats: Statistics, labels: ChartLabels) -> bytes:
     from bot.texts_id import format_number
 
     districts = stats.by_district[:MAX_CHART_DISTRICTS]
-    fig = Figure(figsize=(6.4, 9.6), dpi=120, layout="constrained")
+    rows = len(STAGES) + max(len(districts), 3) + 4
+    fig = Figure(figsize=(CHART_WIDTH_IN, 0.52 * rows), dpi=CHART_DPI, layout="constrained")
     top, bottom = fig.subplots(2, 1, height_ratios=[len(STAGES) + 1, max(len(districts), 3) + 1])
-    fig.suptitle(labels.title, fontsize=15, fontweight="bold")
+    fig.suptitle(labels.title, fontsize=FONT_TITLE, fontweight="bold")
 
     stage_names = [labels.stage_names[s] for s in STAGES][::-1]
     stage_counts = [stats.by_stage[s] for s in STAGES][::-1]
     colours = ["#c0392b" if s == Stage.PROBLEM else "#2e86c1" for s in STAGES][::-1]
     _bars(top, stage_names, stage_counts, colours, format_number)
-    top.set_title(labels.stage_title, fontsize=13, loc="left")
-    top.set_xlabel(labels.backlog_note, fontsize=11, color="#444444", loc="right")
+    top.set_title(labels.stage_title, fontsize=FONT_SECTION, loc="left")
+    top.set_xlabel(labels.backlog_note, fontsize=FONT_NOTE, color="#333333", loc="right")
 
     names = [labels.outside if n == OUTSIDE else n for n, _ in districts][::-1]
     counts = [c for _, c in districts][::-1]
     if names:
         _bars(bottom, names, counts, ["#17a589"] * len(names), format_number)
     else:
-        bottom.text(0.5, 0.5, labels.empty, ha="center", va="center", fontsize=12)
+        bottom.text(0.5, 0.5, labels.empty, ha="center", va="center", fontsize=FONT_LABEL)
         bottom.set_axis_off()
-    bottom.set_title(labels.district_title, fontsize=13, loc="left")
+    bottom.set_title(labels.district_title, fontsize=FONT_SECTION, loc="left")
+    return fig
 
+
+def render_chart(stats: Statistics, labels: ChartLabels) -> bytes:
+    """The chart as a PNG (readable on a phone)."""
     out = io.BytesIO()
-    fig.savefig(out, format="png")
+    chart_figure(stats, labels).savefig(out, format="png")
     return out.getvalue()
 
 
@@ -164,11 +181,12 @@ def _bars(
 
     bars = ax.barh(names, counts, color=colours)
     peak = max(counts) if counts else 0
-    ax.set_xlim(0, max(peak * 1.25, 1))
-    ax.tick_params(axis="y", labelsize=11)
-    ax.tick_params(axis="x", labelsize=9)
-    ax.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
+    ax.set_xlim(0, max(peak * 1.3, 1))
+    ax.tick_params(axis="y", labelsize=FONT_LABEL, length=0)
+    # Each bar carries its number, so the x axis needs no scale of its own.
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=3, integer=True))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _pos: fmt(value)))
+    ax.tick_params(axis="x", labelsize=FONT_NOTE, colors="#777777")
     ax.spines[["top", "right"]].set_visible(False)
     for bar, count in zip(bars, counts, strict=True):
         ax.text(
@@ -176,5 +194,5 @@ def _bars(
             bar.get_y() + bar.get_height() / 2,
             fmt(count),
             va="center",
-            fontsize=10,
+            fontsize=FONT_VALUE,
         )

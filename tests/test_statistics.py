@@ -97,6 +97,29 @@ async def test_statistik_sends_a_chart_whose_caption_matches_the_database(
     assert "Pencetakan: belum ada data" in detail
 
 
+async def test_every_word_and_number_on_the_chart_is_big_enough_for_a_phone(
+    bot_env: BotEnv,
+) -> None:
+    await _data(bot_env)
+    figures = await stats.gather(bot_env.services)
+    fig = stats.chart_figure(figures, texts_id.chart_labels(figures))
+    fig.draw_without_rendering()  # ticks get their labels when drawn
+    width_px = fig.get_figwidth() * fig.dpi
+    shown = [
+        t
+        for t in fig.findobj(lambda o: hasattr(o, "get_text") and hasattr(o, "get_fontsize"))
+        if t.get_visible() and t.get_text().strip()
+    ]
+    assert {"Tugumulyo", "Luar Musi Rawas", "Bermasalah", "1"} <= {t.get_text() for t in shown}
+    # A phone shows the picture about 360 px wide: text under width/32 px becomes unreadable.
+    small = {
+        t.get_text(): t.get_fontsize()
+        for t in shown
+        if t.get_fontsize() * fig.dpi / 72 < width_px / 32
+    }
+    assert small == {}
+
+
 def html_plain(text: str) -> str:
     from bot.local_api import html_to_plain
 
