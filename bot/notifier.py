@@ -139,6 +139,9 @@ class Limits:
     poll_interval: float = 2.0  # look for due rows at least this often (seconds)
     max_in_flight: int = 60  # rows being waited for, paced or sent at one time
     progress_interval: float = 3.0  # broadcast progress messages are edited at most this often
+    # Telegram counts messages as they arrive: a few ms of jitter between our clock and theirs
+    # must not make per_second + 1 messages land within one second.
+    window_margin: float = 0.01
 
     def backoff(self, attempt: int) -> float:
         """Seconds to wait after the `attempt`-th failed try (1-based)."""
@@ -352,7 +355,7 @@ class Notifier:
                 now = loop.time()
                 wait = max(self._pause_until, self._next_slot) - now
                 if len(recent) >= cap:  # never more than `cap` sends in any one second
-                    wait = max(wait, recent[-cap] + 1.0 - now)
+                    wait = max(wait, recent[-cap] + 1.0 + self.limits.window_margin - now)
                 if wait <= 0:
                     break
                 await asyncio.sleep(wait)
