@@ -3,7 +3,8 @@
 Everything the bot runs on is assembled here and nowhere else: the Bot API root and token,
 HTML as the default parse mode, PTB's rate limiter, the job queue, the handlers of
 `bot/handlers/` and the error handler, and the lifecycle of the services (opened in
-`post_init`, closed in `post_shutdown`). `run`, `demo` and the tests all build the bot here.
+`post_init`, background work stopped in `post_stop`, services closed in `post_shutdown`).
+`run`, `demo` and the tests all build the bot here.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ def build_application(
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz))
         .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
         .post_init(_post_init)
+        .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
     )
     if request is not None:
@@ -76,9 +78,14 @@ async def start_in_process(app: Application) -> None:
 
 
 async def stop_in_process(app: Application) -> None:
-    """Undo `start_in_process`: stop the job queue, close the services."""
+    """Undo `start_in_process`: stop the job queue and background work, close the services.
+
+    Background work stops before `app.shutdown()` closes the bot's HTTP client, so a message
+    being sent at that moment is finished (and marked sent) rather than cut off."""
     if app.running:
         await app.stop()
+    if app.post_stop is not None:
+        await app.post_stop(app)
     await app.shutdown()
     if app.post_shutdown is not None:
         await app.post_shutdown(app)
@@ -92,7 +99,8 @@ async def on_start(app: Application) -> None:
 
 
 async def on_stop(app: Application) -> None:
-    """Stop what `on_start` started; runs before the services close."""
+    """Stop what `on_start` started (a no-op for what is not running); runs before the bot's
+    HTTP client and the services close."""
     await notifier.stop_notifier(app)
 
 
@@ -105,9 +113,12 @@ async def _post_init(app: Application) -> None:
     log.info("bot @%s siap", app.bot.username)
 
 
+async def _post_stop(app: Application) -> None:
+    # Always: tests may start background work by hand even when the flag kept it off.
+    await on_stop(app)
+
+
 async def _post_shutdown(app: Application) -> None:
-    if app.bot_data.get(BACKGROUND_KEY, True):
-        await on_stop(app)
     services: Services | None = app.bot_data.pop(SERVICES_KEY, None)
     if services is not None:
         await services.close()

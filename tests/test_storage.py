@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import stat
 import subprocess
@@ -96,3 +98,30 @@ async def test_backup_command_copies_a_consistent_database(tmp_path: Path) -> No
     row = await copy.fetchone("SELECT value FROM settings WHERE key = 'blanko_stock'")
     assert row[0] == "6000"
     await copy.close()
+
+
+async def test_a_transaction_cancelled_at_its_start_leaves_the_connection_usable(
+    tmp_path: Path,
+) -> None:
+    db = await Database.open(tmp_path / "db.sqlite3")
+
+    async def write() -> None:
+        async with db.transaction() as conn:
+            await conn.execute("INSERT INTO settings (key, value) VALUES ('a', '1')")
+            await asyncio.sleep(10)
+
+    for delay in (0, 0.001, 0.01):
+        task = asyncio.create_task(write())
+        await asyncio.sleep(delay)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    async def write_b() -> None:
+        async with db.transaction() as conn:
+            await conn.execute("INSERT INTO settings (key, value) VALUES ('b', '2')")
+
+    await asyncio.wait_for(write_b(), timeout=5)  # a stuck connection fails instead of hanging
+    rows = await db.fetchall("SELECT key FROM settings")
+    assert [r[0] for r in rows] == ["b"]
+    await db.close()
