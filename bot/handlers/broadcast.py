@@ -28,11 +28,9 @@ from telegram.warnings import PTBUserWarning
 
 from bot import texts_id
 from bot.handlers.common import is_private, services
-from bot.handlers.staff import guard
+from bot.handlers.staff import guard, staff_button
 from bot.nik import MUSI_RAWAS_DISTRICTS
 from bot.notifier import in_quiet_hours, notifier_of, quiet_hours_end
-from bot.office import load_office_info
-from bot.roles import StaffRoles
 from bot.states import ALL_STATUSES, KtpStatus
 from bot.storage import audit as audit_store
 from bot.storage import broadcasts as broadcasts_store
@@ -46,6 +44,8 @@ MUSI_RAWAS = "1605"
 LIST_LIMIT = 8
 AUDIT_BROADCAST = "siaran"
 AUDIT_BROADCAST_STOP = "hentikan_siaran"
+#: What the audit log names a broadcast button pressed by someone who is not staff.
+BUTTON_ATTEMPT = f"tombol {PREFIX}"
 
 WRITING, CHOOSING, CONFIRMING = range(3)
 
@@ -91,23 +91,6 @@ def broadcast_conversation() -> ConversationHandler:
             allow_reentry=True,
             name="siaran",
         )
-
-
-# --- role checks for buttons -----------------------------------------------------------------
-
-
-async def _staff_button(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE) -> bool:
-    """True when the presser is staff now; otherwise they get resident help (audited)."""
-    roles = StaffRoles.of(services(context))
-    if await roles.is_staff(query.from_user.id):
-        return True
-    await roles.record_refusal(query.from_user.id, f"tombol {PREFIX}", "bukan petugas")
-    await query.answer()
-    office = await load_office_info(services(context).db.conn)
-    block = texts_id.office_contact(office.address, office.hours, office.contact)
-    if query.message is not None:
-        await context.bot.send_message(query.message.chat.id, texts_id.help_private(block, None))
-    return False
 
 
 async def _edit(
@@ -243,7 +226,7 @@ def audience_name(audience: Audience) -> str:
 async def choose_step(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     """Buttons while choosing: audience kind, a district, a status, back, edit, cancel."""
     query = update.callback_query
-    if not await _staff_button(query, context):
+    if not await staff_button(query, context, BUTTON_ATTEMPT):
         return ConversationHandler.END
     await query.answer()
     action = query.data.split(":", 1)[1]
@@ -329,7 +312,7 @@ async def _send_preview(chat_id: int, context: ContextTypes.DEFAULT_TYPE, draft:
 async def send_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     """Confirmed: queue the announcement; this message becomes the progress message."""
     query = update.callback_query
-    if not await _staff_button(query, context):
+    if not await staff_button(query, context, BUTTON_ATTEMPT):
         return ConversationHandler.END
     draft = _draft(context)
     token = query.data.rsplit(":", 1)[1]
@@ -376,7 +359,7 @@ async def send_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int
 async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A button of a draft that is no longer open (sent, cancelled, or the bot restarted)."""
     query = update.callback_query
-    if not await _staff_button(query, context):
+    if not await staff_button(query, context, BUTTON_ATTEMPT):
         return
     await query.answer(texts_id.BROADCAST_EXPIRED)
 
@@ -402,7 +385,7 @@ async def _send_list(chat_id: int, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def list_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
-    if not await _staff_button(query, context):
+    if not await staff_button(query, context, BUTTON_ATTEMPT):
         return
     await query.answer()
     if query.message is not None:
@@ -412,7 +395,7 @@ async def list_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 async def stop_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Ask before stopping a broadcast in progress."""
     query = update.callback_query
-    if not await _staff_button(query, context):
+    if not await staff_button(query, context, BUTTON_ATTEMPT):
         return
     await query.answer()
     broadcast_id = int(query.data.rsplit(":", 1)[1])
@@ -443,7 +426,7 @@ async def stop_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 async def stop_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
-    if not await _staff_button(query, context):
+    if not await staff_button(query, context, BUTTON_ATTEMPT):
         return
     await query.answer()
     action, _, number = query.data.split(":", 1)[1].partition(":")

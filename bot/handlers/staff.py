@@ -138,17 +138,20 @@ async def guard(
     return role
 
 
-async def _refuse_button(
+async def staff_button(
     query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, attempt: str
-) -> None:
-    """A staff button pressed by someone who is not staff (any more): resident help, audited."""
+) -> bool:
+    """True when the presser is staff now; otherwise they get resident help (audited)."""
     roles = StaffRoles.of(services(context))
+    if await roles.is_staff(query.from_user.id):
+        return True
     await roles.record_refusal(query.from_user.id, attempt, "bukan petugas")
     await query.answer()
     office = await load_office_info(services(context).db.conn)
     block = texts_id.office_contact(office.address, office.hours, office.contact)
     if query.message is not None:
         await context.bot.send_message(query.message.chat.id, texts_id.help_private(block, None))
+    return False
 
 
 def _args(context: ContextTypes.DEFAULT_TYPE) -> list[str]:
@@ -323,9 +326,7 @@ async def ubah_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     query = update.callback_query
     if query is None or query.data is None:
         return
-    roles = StaffRoles.of(services(context))
-    if not await roles.is_staff(query.from_user.id):
-        await _refuse_button(query, context, "tombol ubah")
+    if not await staff_button(query, context, "tombol ubah"):
         return
     parts = query.data.split(":")
     action = parts[1] if len(parts) == 4 else ""
