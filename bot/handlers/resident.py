@@ -149,20 +149,23 @@ def _private_only_markup(context: ContextTypes.DEFAULT_TYPE) -> InlineKeyboardMa
     return InlineKeyboardMarkup([[InlineKeyboardButton(texts.BTN_OPEN_PRIVATE, url=url)]])
 
 
-async def _private_only(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _private_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Message | None:
+    """The message to answer in a private chat; None (after pointing a group to the private
+    chat) anywhere else."""
     message = update.effective_message
-    if message is not None:
+    if message is None:
+        return None
+    if not is_private(update):
         await message.reply_text(
             texts.GROUP_PRIVATE_ONLY, reply_markup=_private_only_markup(context)
         )
+        return None
+    return message
 
 
 async def cek_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    message = update.effective_message
+    message = await _private_message(update, context)
     if message is None:
-        return
-    if not is_private(update):
-        await _private_only(update, context)
         return
     rest = " ".join(context.args or [])
     if rest and looks_like_numbers(rest):
@@ -172,11 +175,8 @@ async def cek_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 
 async def number_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    message = update.effective_message
+    message = await _private_message(update, context)
     if message is None or not message.text:
-        return
-    if not is_private(update):
-        await _private_only(update, context)
         return
     await _check_step(message, services(context), message.text)
 
@@ -247,11 +247,8 @@ async def _send_result(message: Message, svc: Services, record: Record) -> None:
 
 
 async def batal_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    message = update.effective_message
+    message = await _private_message(update, context)
     if message is None:
-        return
-    if not is_private(update):
-        await _private_only(update, context)
         return
     svc = services(context)
     async with svc.db.transaction() as conn:
@@ -275,11 +272,8 @@ def _label_markup(record_id: int) -> InlineKeyboardMarkup:
 
 
 async def langganan_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    message = update.effective_message
+    message = await _private_message(update, context)
     if message is None:
-        return
-    if not is_private(update):
-        await _private_only(update, context)
         return
     svc = services(context)
     items = await subscriptions_store.for_chat(svc.db.conn, message.chat_id)
@@ -307,11 +301,8 @@ async def langganan_command(update: Update, context: ContextTypes.DEFAULT_TYPE) 
 
 
 async def berhenti_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    message = update.effective_message
+    message = await _private_message(update, context)
     if message is None:
-        return
-    if not is_private(update):
-        await _private_only(update, context)
         return
     svc = services(context)
     chat_id = message.chat_id
@@ -367,11 +358,8 @@ async def privasi_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 
 async def hapusdata_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    message = update.effective_message
+    message = await _private_message(update, context)
     if message is None:
-        return
-    if not is_private(update):
-        await _private_only(update, context)
         return
     markup = InlineKeyboardMarkup(
         [
