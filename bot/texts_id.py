@@ -552,6 +552,7 @@ RESIDENT_COMMANDS: tuple[tuple[str, str], ...] = (
     ("cek", "Cek status KTP-el dengan NIK dan nomor KK"),
     ("langganan", "Daftar NIK yang Anda pantau dan statusnya"),
     ("berhenti", "Berhenti menerima kabar status"),
+    ("pengumuman", "Nyalakan atau matikan pengumuman kantor"),
     ("hapusdata", "Hapus semua data Anda di bot ini"),
     ("privasi", "Cara bot menjaga data pribadi Anda"),
     ("bantuan", "Petunjuk singkat dan kontak kantor"),

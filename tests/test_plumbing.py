@@ -20,7 +20,16 @@ from bot.app import build_application, start_in_process, stop_in_process
 from bot.cli.run import webhook_path
 from bot.local_api import LocalBotApi, LocalUser, parse_html
 
-RESIDENT_MENU = ["start", "cek", "langganan", "berhenti", "hapusdata", "privasi", "bantuan"]
+RESIDENT_MENU = [
+    "start",
+    "cek",
+    "langganan",
+    "berhenti",
+    "pengumuman",
+    "hapusdata",
+    "privasi",
+    "bantuan",
+]
 
 
 async def test_start_in_private_chat_welcomes_in_indonesian(resident: LocalUser) -> None:

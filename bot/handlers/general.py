@@ -19,6 +19,7 @@ from bot import texts_id as texts
 from bot.handlers.common import SERVICES_KEY, is_private, services
 from bot.office import load_office_info
 from bot.roles import Role, StaffRoles
+from bot.storage import audit as audit_store
 
 log = logging.getLogger(__name__)
 
@@ -71,12 +72,21 @@ async def set_chat_commands(bot: Bot, chat_id: int, role: Role | str | None) -> 
 
 
 async def register_commands(app: Application) -> None:
-    """Residents' menu for every private chat; each staff member's chat gets their role's menu."""
+    """Residents' menu for every private chat; each staff member's chat gets their role's menu.
+
+    People taken off the staff list from the shell (where there is no bot to tell Telegram) get
+    the residents' menu back here, at the next start."""
     residents = commands_for(None)
     await app.bot.set_my_commands(residents, scope=BotCommandScopeDefault())
     await app.bot.set_my_commands(residents, scope=BotCommandScopeAllPrivateChats())
-    for member in await StaffRoles.of(app.bot_data[SERVICES_KEY]).members():
+    roles = StaffRoles.of(app.bot_data[SERVICES_KEY])
+    members = await roles.members()
+    for member in members:
         await set_chat_commands(app.bot, member.user_id, member.role)
+    current = {member.user_id for member in members}
+    for user_id in await audit_store.former_staff_ids(app.bot_data[SERVICES_KEY].db.conn):
+        if user_id not in current:
+            await set_chat_commands(app.bot, user_id, None)
 
 
 # --- handlers --------------------------------------------------------------------------------

@@ -90,3 +90,13 @@ async def entries(
         )
         for r in rows
     ]
+
+
+async def former_staff_ids(conn: aiosqlite.Connection) -> list[int]:
+    """Users once taken off the staff list who are not staff now (their menus need resetting)."""
+    sql = (
+        "SELECT DISTINCT CAST(target AS INTEGER) FROM audit_log WHERE action = ?"
+        " AND CAST(target AS INTEGER) NOT IN (SELECT user_id FROM staff)"
+    )
+    async with conn.execute(sql, (STAFF_REMOVE,)) as cur:
+        return [int(row[0]) for row in await cur.fetchall()]
