@@ -1,14 +1,19 @@
-"""Keyed hashing of NIK and KK (HMAC-SHA256), the secret key file, and masking for display."""
+"""Keyed hashing of NIK and KK (HMAC-SHA256), the secret key file, masking for display, and
+redaction of NIK/KK-like numbers from logs."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import os
+import re
 import secrets
+import traceback
 from pathlib import Path
 
 KEY_BYTES = 32
+#: Runs of 8 or more digits (NIK, KK, phone numbers) are hidden from logs.
+_LONG_NUMBER = re.compile(r"\d{8,}")
 
 
 def load_or_create_key(path: Path) -> bytes:
@@ -57,3 +62,13 @@ def mask_name(name: str) -> str:
     The bullets do not follow the word's length, so the mask tells nothing more than initials.
     """
     return " ".join(word[0].upper() + "•••" for word in name.split())
+
+
+def redact(text: str) -> str:
+    """Hide NIK/KK-like numbers from a log line or traceback."""
+    return _LONG_NUMBER.sub(lambda m: f"<{len(m.group())} angka>", text)
+
+
+def redacted_traceback(error: BaseException) -> str:
+    """The error's traceback as text, with NIK/KK-like numbers hidden (for logs)."""
+    return redact("".join(traceback.format_exception(type(error), error, error.__traceback__)))

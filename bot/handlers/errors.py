@@ -3,24 +3,15 @@
 from __future__ import annotations
 
 import logging
-import re
-import traceback
 
 from telegram import Update
 from telegram.error import Forbidden, NetworkError, TelegramError
 from telegram.ext import Application, ContextTypes
 
 from bot import texts_id as texts
+from bot.privacy import redact, redacted_traceback
 
 log = logging.getLogger(__name__)
-
-#: Runs of 8 or more digits (NIK, KK, phone numbers) are hidden from logs.
-_LONG_NUMBER = re.compile(r"\d{8,}")
-
-
-def redact(text: str) -> str:
-    """Hide NIK/KK-like numbers from a log line or traceback."""
-    return _LONG_NUMBER.sub(lambda m: f"<{len(m.group())} angka>", text)
 
 
 def register(app: Application) -> None:
@@ -44,7 +35,6 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     if error is None:
         return
-    trace = "".join(traceback.format_exception(type(error), error, error.__traceback__))
     if isinstance(error, NetworkError):
         log.warning(
             "network trouble while handling update %s in chat %s: %s",
@@ -54,7 +44,10 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         )
     else:
         log.error(
-            "error while handling update %s in chat %s\n%s", update_id, chat_id, redact(trace)
+            "error while handling update %s in chat %s\n%s",
+            update_id,
+            chat_id,
+            redacted_traceback(error),
         )
     if not isinstance(update, Update) or update.effective_chat is None:
         return

@@ -42,7 +42,7 @@ from bot.import_report import rejected_rows_csv
 from bot.importer import ImportFileError, ImportSummary, clean_note, import_csv
 from bot.nik import InvalidNumberError, normalise, parse_nik
 from bot.office import load_office_info
-from bot.privacy import mask_nik
+from bot.privacy import mask_nik, redacted_traceback
 from bot.roles import Role, StaffRoles
 from bot.services import Services
 from bot.states import KtpStatus, UnknownStatusError, is_backward, parse_status
@@ -549,8 +549,8 @@ async def _run_import(
     except ImportFileError as exc:
         await progress_message.edit_text(texts_id.impor_file_problem(name, exc.reason))
         return
-    except Exception:
-        log.exception("import of an upload failed")
+    except Exception as exc:  # a cell's digits may be in the message: hide them from the log
+        log.error("import of an upload failed\n%s", redacted_traceback(exc))
         await progress_message.edit_text(texts_id.IMPOR_FAILED)
         return
     await _audit_import(svc, actor, name, summary)
