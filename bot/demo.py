@@ -27,7 +27,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
-from bot import insights, sample_data
+from telegram.ext import Application
+
+from bot import insights, notifier, sample_data
 from bot import texts_id as texts
 from bot.app import build_application, start_in_process, stop_in_process
 from bot.clock import Clock
@@ -49,6 +51,8 @@ SWITCH = "/ganti"
 SEND_FILE = "/berkas"
 #: After the last scripted line, how long to wait for messages sent in the background.
 SETTLE_SECONDS = 0.3
+#: At the end of a script, how long queued notifications may take to go out.
+BACKGROUND_TIMEOUT_SECONDS = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -333,6 +337,7 @@ async def run_demo(
                 await _interactive(console)
             else:
                 await _scripted(console, stdin)
+                await _finish_background(app, console)
             print(texts.DEMO_BYE, file=out, flush=True)
         finally:
             await stop_in_process(app)
@@ -366,6 +371,18 @@ async def _scripted(console: Console, stdin: TextIO) -> None:
         if not await console.handle(line):
             return
     await asyncio.sleep(SETTLE_SECONDS)
+    console.show_new()
+
+
+async def _finish_background(app: Application, console: Console) -> None:
+    """At the end of a script: let work still running (a large /impor, queued notifications)
+    finish and show what it sent, instead of cutting it off."""
+    if app.running:
+        await app.stop()  # waits for tasks the handlers started with create_task
+    dispatcher = notifier.notifier_of(app)
+    if dispatcher is not None:
+        with contextlib.suppress(TimeoutError):
+            await dispatcher.drain(timeout=BACKGROUND_TIMEOUT_SECONDS)
     console.show_new()
 
 

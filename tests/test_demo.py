@@ -117,3 +117,21 @@ async def test_buttons_are_pressed_by_number_or_label(
     await console.handle("9")
     assert texts.DEMO_NO_BUTTON in out.getvalue()
     assert await console.handle("/keluar") is False
+
+
+async def test_a_scripted_demo_waits_for_a_large_import_to_finish(tmp_path: Path) -> None:
+    """A large upload is imported in the background; the script must not end before it does."""
+    big = tmp_path / "besar.csv"
+    with big.open("w", encoding="utf-8", newline="") as f:
+        sample_data.write_csv(f, 8_000, seed=7)
+    assert big.stat().st_size > 512 * 1024
+    out = io.StringIO()
+    code = await run_demo(
+        staff=True,
+        count=60,
+        stdin=io.StringIO(f"/berkas {big} /impor\n"),
+        out=out,
+        interactive=False,
+    )
+    assert code == 0
+    assert "Impor selesai" in out.getvalue()
