@@ -722,10 +722,6 @@ RUN_NO_TOKEN = (
 )
 
 
-def run_bad_config(reason: str) -> str:
-    return f"Konfigurasi salah: {reason}"
-
-
 def run_bad_token(api_url: str) -> str:
     return (
         f"Token bot ditolak oleh server Bot API ({api_url}). Periksa TELEGRAM_BOT_TOKEN "
@@ -1688,6 +1684,24 @@ def cli_error(prog: str, message: str) -> str:
     return f"{prog}: salah ketik: {message}\nKetik {prog} --help untuk petunjuk."
 
 
+def cli_bad_config(reason: str) -> str:
+    return f"Konfigurasi salah: {reason}"
+
+
+def cli_no_database(path: object) -> str:
+    return f"Basis data tidak ditemukan: {path}"
+
+
+BACKUP_ONTO_ITSELF = "Tujuan backup tidak boleh sama dengan basis data itu sendiri."
+
+
+def backup_done(dest: object, key_file: object) -> str:
+    return (
+        f"Backup selesai: {dest}\n"
+        f"Simpan juga kunci rahasia ({key_file}) di tempat aman dan terpisah."
+    )
+
+
 # --- import -----------------------------------------------------------------------------------
 
 IMPORT_FILE_EMPTY = (
@@ -1821,10 +1835,6 @@ def import_cli_no_file(path: str) -> str:
 
 def import_cli_unusable(reason: str) -> str:
     return f"Berkas tidak bisa diimpor. {reason}"
-
-
-def import_cli_config_error(problem: str) -> str:
-    return f"Konfigurasi salah: {problem}"
 
 
 # --- notifications and broadcasts -------------------------------------------------------------
@@ -2271,6 +2281,3 @@ def outbox_report(figures: OutboxFigures, *, tz: str, quiet_note: str | None) ->
 def outbox_quiet_note(start: int, end: int, active: bool) -> str:
     now = "sedang berlaku" if active else "tidak sedang berlaku"
     return f"Jam tenang {start:02d}.00–{end:02d}.00 ({now})."
-
-
-OUTBOX_NO_DATABASE = "Basis data tidak ditemukan: {path}"

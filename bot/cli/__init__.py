@@ -9,10 +9,14 @@ import argparse
 import importlib
 import re
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from types import ModuleType
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TextIO
 
 from bot import texts_id
+from bot.config import ConfigError, Settings, load_settings
+from bot.storage import Database
 
 COMMANDS: list[str] = ["run", "demo", "import", "sample-data", "backup", "staff", "audit", "outbox"]
 
@@ -74,3 +78,30 @@ def user_id(text: str) -> int:
     if not value.isascii() or not value.isdigit():
         raise argparse.ArgumentTypeError(texts_id.CLI_USER_ID_INVALID)
     return int(value)
+
+
+def settings_or_none(out: TextIO | None = None) -> Settings | None:
+    """The settings, or None after saying on `out` (stdout by default) what is wrong."""
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        print(texts_id.cli_bad_config(str(exc)), file=out or sys.stdout)
+        return None
+
+
+def database_exists(settings: Settings) -> bool:
+    """True when BOT_DB_PATH exists; otherwise says so (a command that reads it stops there)."""
+    if settings.db_path.exists():
+        return True
+    print(texts_id.cli_no_database(settings.db_path))
+    return False
+
+
+@asynccontextmanager
+async def open_database(settings: Settings) -> AsyncIterator[Database]:
+    """The database for one shell command, closed when the command is done with it."""
+    db = await Database.open(settings.db_path)
+    try:
+        yield db
+    finally:
+        await db.close()

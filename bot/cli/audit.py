@@ -7,8 +7,8 @@ import asyncio
 from datetime import date, datetime, time
 
 from bot import texts_id
-from bot.config import ConfigError, Settings, load_settings
-from bot.storage import Database
+from bot.cli import database_exists, open_database, settings_or_none
+from bot.config import Settings
 from bot.storage import audit as audit_store
 
 
@@ -28,10 +28,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        settings = load_settings()
-    except ConfigError as exc:
-        print(f"Konfigurasi salah: {exc}")
+    settings = settings_or_none()
+    if settings is None:
         return 2
     since: datetime | None = None
     if args.since:
@@ -41,17 +39,13 @@ def run(args: argparse.Namespace) -> int:
             print(f"Tanggal tidak dikenali: {args.since!r}. Tulis seperti 2026-11-01.")
             return 2
         since = datetime.combine(day, time(0), tzinfo=settings.tz)
-    if not settings.db_path.exists():
-        print(f"Basis data tidak ditemukan: {settings.db_path}")
+    if not database_exists(settings):
         return 1
     return asyncio.run(_run(settings, since))
 
 
 async def _run(settings: Settings, since: datetime | None) -> int:
-    db = await Database.open(settings.db_path)
-    try:
+    async with open_database(settings) as db:
         rows = await audit_store.entries(db.conn, since=since)
-    finally:
-        await db.close()
     print(texts_id.audit_table(rows, settings.timezone))
     return 0

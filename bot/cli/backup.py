@@ -6,8 +6,8 @@ import argparse
 import asyncio
 from pathlib import Path
 
-from bot.config import ConfigError, load_settings
-from bot.storage import Database
+from bot import texts_id
+from bot.cli import database_exists, open_database, settings_or_none
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -23,26 +23,19 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        settings = load_settings()
-    except ConfigError as exc:
-        print(f"Konfigurasi salah: {exc}")
+    settings = settings_or_none()
+    if settings is None:
         return 2
-    if not settings.db_path.exists():
-        print(f"Basis data tidak ditemukan: {settings.db_path}")
+    if not database_exists(settings):
         return 1
     if args.dest.resolve() == settings.db_path.resolve():
-        print("Tujuan backup tidak boleh sama dengan basis data itu sendiri.")
+        print(texts_id.BACKUP_ONTO_ITSELF)
         return 2
 
     async def copy() -> None:
-        db = await Database.open(settings.db_path)
-        try:
+        async with open_database(settings) as db:
             await db.backup(args.dest)
-        finally:
-            await db.close()
 
     asyncio.run(copy())
-    print(f"Backup selesai: {args.dest}")
-    print(f"Simpan juga kunci rahasia ({settings.secret_key_file}) di tempat aman dan terpisah.")
+    print(texts_id.backup_done(args.dest, settings.secret_key_file))
     return 0

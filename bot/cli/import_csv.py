@@ -10,7 +10,8 @@ import sys
 from pathlib import Path
 
 from bot import texts_id
-from bot.config import ConfigError, Settings, load_settings
+from bot.cli import settings_or_none
+from bot.config import Settings
 from bot.importer import ImportFileError, ImportSummary, import_csv
 from bot.services import Services
 
@@ -45,10 +46,8 @@ def _plain(text: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        settings = load_settings()
-    except ConfigError as exc:
-        print(texts_id.import_cli_config_error(str(exc)), file=sys.stderr)
+    settings = settings_or_none(sys.stderr)
+    if settings is None:
         return 2
     path: Path = args.file
     if not path.is_file():

@@ -6,10 +6,10 @@ import argparse
 import asyncio
 
 from bot import texts_id
+from bot.cli import database_exists, open_database, settings_or_none
 from bot.clock import Clock
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import Settings
 from bot.notifier import in_quiet_hours
-from bot.storage import Database
 from bot.storage import outbox as outbox_store
 
 
@@ -26,13 +26,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        settings = load_settings()
-    except ConfigError as exc:
-        print(f"Konfigurasi salah: {exc}")
+    settings = settings_or_none()
+    if settings is None:
         return 2
-    if not settings.db_path.exists():
-        print(texts_id.OUTBOX_NO_DATABASE.format(path=settings.db_path))
+    if not database_exists(settings):
         return 1
     print(asyncio.run(report(settings)))
     return 0
@@ -40,11 +37,8 @@ def run(args: argparse.Namespace) -> int:
 
 async def report(settings: Settings, clock: Clock | None = None) -> str:
     """The outbox report as printed by the command."""
-    db = await Database.open(settings.db_path)
-    try:
+    async with open_database(settings) as db:
         figures = await outbox_store.figures(db.conn)
-    finally:
-        await db.close()
     quiet = settings.quiet_hours
     note = None
     if quiet.start != quiet.end:

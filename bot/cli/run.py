@@ -12,7 +12,8 @@ from telegram.error import InvalidToken, NetworkError
 
 from bot import texts_id as texts
 from bot.app import build_application
-from bot.config import ConfigError, Settings, load_settings
+from bot.cli import settings_or_none
+from bot.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -36,10 +37,8 @@ def webhook_path(url: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        settings = load_settings()
-    except ConfigError as exc:
-        print(texts.run_bad_config(str(exc)), file=sys.stderr)
+    settings = settings_or_none(sys.stderr)
+    if settings is None:
         return 2
     if not settings.token:
         print(texts.RUN_NO_TOKEN, file=sys.stderr)
