@@ -1318,10 +1318,17 @@ def ubah_done(
 # /impor
 
 IMPOR_LIMIT_MB = 20
+IMPOR_WAIT_MINUTES = 10
 IMPOR_ASK = (
     "Kirim berkas CSV sekarang, sebagai dokumen (📎 → Berkas). Kolom: nik, no_kk, nama, status, "
     "tanggal_status, keterangan; pemisah koma atau titik koma. "
-    f"Ukuran paling besar {IMPOR_LIMIT_MB} MB.\nKetik /batal untuk membatalkan."
+    f"Ukuran paling besar {IMPOR_LIMIT_MB} MB. Bot menunggu {IMPOR_WAIT_MINUTES} menit.\n"
+    "Ketik /batal untuk membatalkan."
+)
+IMPOR_WAIT_EXPIRED = (
+    f"Berkas ini <b>tidak diimpor</b>: waktu tunggu /impor ({IMPOR_WAIT_MINUTES} menit) sudah "
+    "habis. Untuk mengimpor, kirim /impor lagi lalu berkasnya, atau kirim berkas dengan "
+    "keterangan (caption) /impor."
 )
 IMPOR_CANCELLED = "Impor dibatalkan."
 IMPOR_NOTHING_TO_CANCEL = "Tidak ada impor yang sedang ditunggu."

@@ -80,6 +80,33 @@ async def test_waiting_for_a_file_can_be_cancelled(bot_env: BotEnv, staff: Local
     assert await _count_records(bot_env) == 0
 
 
+async def test_a_forgotten_impor_expires_and_a_late_file_is_not_imported(
+    bot_env: BotEnv, staff: LocalUser
+) -> None:
+    replies = await staff.send("/impor")
+    assert "Bot menunggu 10 menit." in replies[0].plain
+    bot_env.clock.advance(minutes=9)
+    await staff.send("/status 1605010101900001")  # other work meanwhile keeps the wait
+    replies = await staff.send_document("harian.csv", (HEADER + good_rows(1)).encode())
+    assert "Baris dibaca: 1" in replies[-1].plain
+
+    await staff.send("/impor")
+    bot_env.clock.advance(minutes=10, seconds=1)
+    replies = await staff.send_document("lain.csv", (HEADER + good_rows(2, 10)).encode())
+    assert [m.plain for m in replies] == [
+        "Berkas ini tidak diimpor: waktu tunggu /impor (10 menit) sudah habis. Untuk "
+        "mengimpor, kirim /impor lagi lalu berkasnya, atau kirim berkas dengan keterangan "
+        "(caption) /impor."
+    ]
+    assert await _count_records(bot_env) == 1
+    assert len(bot_env.api.calls_to("getFile")) == 1  # only the first file was downloaded
+    # Told once: the wait is over, so /batal has nothing to cancel.
+    replies = await staff.send("/impor")
+    bot_env.clock.advance(days=2)
+    assert (await staff.send("/batal"))[0].plain == "Tidak ada impor yang sedang ditunggu."
+    assert [r.target for r in await audit_rows(bot_env, "impor")] == ["harian.csv"]
+
+
 async def test_bad_file_is_refused_as_a_whole(bot_env: BotEnv, staff: LocalUser) -> None:
     content = b"nama;tanggal\nBudi;2026-01-01\n"
     replies = await staff.send_document("salah.csv", content, caption="/impor")

@@ -13,6 +13,7 @@ import re
 import secrets
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import PurePath
 
 from telegram import (
@@ -75,6 +76,9 @@ CSV_MIME_TYPES = (
 UBAH_PREFIX = "ubah"
 PENDING_KEY = "ubah_pending"
 WAITING_FOR_FILE = 1
+#: After /impor the bot waits this long for the file; a later document is not imported.
+IMPOR_WAIT_MINUTES = texts_id.IMPOR_WAIT_MINUTES
+IMPOR_SINCE_KEY = "impor_since"
 _IMPOR_CAPTION = re.compile(r"^/impor(@\w+)?(\s|$)", re.IGNORECASE)
 
 
@@ -439,12 +443,23 @@ def import_conversation() -> ConversationHandler:
 async def impor_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     if await guard(update, context) is None:
         return ConversationHandler.END
+    context.user_data[IMPOR_SINCE_KEY] = services(context).clock.now()
     await update.effective_message.reply_text(texts_id.IMPOR_ASK)
     return WAITING_FOR_FILE
 
 
+def _wait_expired(context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """True when the /impor wait is over (and forgets it): the wait lasts IMPOR_WAIT_MINUTES."""
+    since = context.user_data.pop(IMPOR_SINCE_KEY, None)
+    if since is None:
+        return True
+    return services(context).clock.now() - since > timedelta(minutes=IMPOR_WAIT_MINUTES)
+
+
 async def impor_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    await update.effective_message.reply_text(texts_id.IMPOR_CANCELLED)
+    expired = _wait_expired(context)
+    text = texts_id.IMPOR_NOTHING_TO_CANCEL if expired else texts_id.IMPOR_CANCELLED
+    await update.effective_message.reply_text(text)
     return ConversationHandler.END
 
 
@@ -457,6 +472,10 @@ async def impor_document_with_caption(update: Update, context: ContextTypes.DEFA
 
 async def impor_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     if await guard(update, context) is None:
+        return ConversationHandler.END
+    if _wait_expired(context):
+        # A forgotten /impor must not import a document sent much later for another reason.
+        await update.effective_message.reply_text(texts_id.IMPOR_WAIT_EXPIRED)
         return ConversationHandler.END
     await _import_upload(update, context)
     return ConversationHandler.END
