@@ -734,16 +734,12 @@ class LocalBotApi(BaseRequest):
             )
         raw = {k: v for k, v in old.raw.items() if k not in ("reply_markup", "edit_date")}
         raw["edit_date"] = self._now()
-        if "plain_text" in changes:
-            raw["text"] = changes["plain_text"]
-            raw.pop("entities", None)
-            if changes["entities"]:
-                raw["entities"] = changes["entities"]
-        if "plain_caption" in changes:
-            raw["caption"] = changes["plain_caption"]
-            raw.pop("caption_entities", None)
-            if changes["entities"]:
-                raw["caption_entities"] = changes["entities"]
+        for part, entities_key in (("text", "entities"), ("caption", "caption_entities")):
+            if part in changes:  # the new words as Telegram returns them: plain, with entities
+                raw[part], entities = changes["formatted"]
+                raw.pop(entities_key, None)
+                if entities:
+                    raw[entities_key] = entities
         if new.reply_markup and "inline_keyboard" in new.reply_markup:
             raw["reply_markup"] = new.reply_markup
         new.raw = raw
@@ -754,26 +750,20 @@ class LocalBotApi(BaseRequest):
         old = self._existing(params, "edit")
         if old.text is None:
             raise _ApiError(400, "Bad Request: there is no text in the message to edit")
-        text = str(params.get("text", ""))
-        plain, entities = _formatted(text, params.get("parse_mode"), MAX_TEXT, "message text")
-        return self._edited(
-            old,
-            text=text,
-            reply_markup=_markup(params.get("reply_markup")),
-            plain_text=plain,
-            entities=entities,
-        )
+        return self._edited_words(old, params, "text")
 
     def _api_editMessageCaption(self, params: dict[str, Any], files: dict[str, Any]) -> Any:
-        old = self._existing(params, "edit")
-        caption = str(params.get("caption", ""))
-        plain, entities = _formatted(caption, params.get("parse_mode"), MAX_CAPTION, "caption")
+        return self._edited_words(self._existing(params, "edit"), params, "caption")
+
+    def _edited_words(self, old: BotMessage, params: dict[str, Any], part: str) -> Any:
+        """editMessageText / editMessageCaption: the new `part` and, optionally, buttons."""
+        words = str(params.get(part, ""))
+        limit, what = (MAX_TEXT, "message text") if part == "text" else (MAX_CAPTION, "caption")
         return self._edited(
             old,
-            caption=caption,
+            **{part: words},
             reply_markup=_markup(params.get("reply_markup")),
-            plain_caption=plain,
-            entities=entities,
+            formatted=_formatted(words, params.get("parse_mode"), limit, what),
         )
 
     def _api_editMessageReplyMarkup(self, params: dict[str, Any], files: dict[str, Any]) -> Any:
