@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -111,7 +112,7 @@ def test_staff_cli_add_list_remove_and_audit(
     header = out.splitlines()[0].split()
     assert header == ["Waktu", "Pelaku", "Tindakan", "Sasaran", "Lama", "Baru", "Keterangan"]
     assert "shell" in out and "tambah petugas" in out and "hapus petugas" in out
-    assert "3 baris." in out
+    assert "5 baris." in out
     assert main(["audit", "--since", "2999-01-01"]) == 0
     assert "Log audit kosong" in capsys.readouterr().out
     assert main(["audit", "--since", "kemarin"]) == 2
@@ -125,3 +126,36 @@ def test_staff_cli_refuses_removing_the_last_admin(
     assert main(["staff", "add", "555", "--role", "admin"]) == 0
     assert main(["staff", "remove", "555"]) == 1
     assert "admin terakhir" in capsys.readouterr().out
+
+
+def test_staff_cli_refusals_are_audited_as_the_shell(
+    shell: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("BOT_ADMIN_IDS", "111")
+    assert main(["staff", "add", "555", "--role", "admin"]) == 0
+    assert main(["staff", "add", "555", "--role", "admin"]) == 1  # same role
+    assert main(["staff", "remove", "111"]) == 1  # fixed admin
+    monkeypatch.setenv("BOT_ADMIN_IDS", "")
+    assert main(["staff", "remove", "555"]) == 1  # last admin
+    capsys.readouterr()
+
+    async def refusals() -> list[audit_store.AuditEntry]:
+        database = await Database.open(shell / "bot.sqlite3")
+        try:
+            return await audit_store.entries(database.conn, action=audit_store.REFUSED)
+        finally:
+            await database.close()
+
+    rows = asyncio.run(refusals())
+    assert [(r.actor_id, r.target, r.detail) for r in rows] == [
+        (None, "staff add", "same_role"),
+        (None, "staff remove", "fixed_admin"),
+        (None, "staff remove", "last_admin"),
+    ]
+    assert main(["audit"]) == 0
+    lines = [line.split() for line in capsys.readouterr().out.splitlines() if "DITOLAK" in line]
+    assert [(line[2], line[4], line[5]) for line in lines] == [
+        ("shell", "staff", "add"),
+        ("shell", "staff", "remove"),
+        ("shell", "staff", "remove"),
+    ]

@@ -60,6 +60,8 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
             else:
                 change = await roles.remove(actor_id=None, user_id=args.user_id, detail=CLI_DETAIL)
         except StaffChangeError as exc:
+            # Audited like the same refusal in Telegram; actor None reads "shell" in `audit`.
+            await roles.record_refusal(None, f"staff {args.action}", exc.reason.value)
             print(texts_id.staff_refusal(exc.reason, exc.user_id))
             return 1
         print(texts_id.staff_changed(change))
