@@ -6,8 +6,8 @@
         python bench/bench_resident_sample.py --count 100000
 
 Sends "NIK KK" for a print-ready person through the same service the handler uses
-(`handle_numbers`) and renders the answer; prints the time of the first check (waiting-time
-figures computed) and of later ones (figures cached).
+(`handle_numbers`) and renders the answer as the handler does (`check_answer`); prints the time
+of the first check (waiting-time figures computed) and of later ones (figures cached).
 """
 
 from __future__ import annotations
@@ -16,10 +16,8 @@ import argparse
 import asyncio
 import time
 
-from bot import insights
-from bot import texts_id as texts
 from bot.config import load_settings
-from bot.office import load_office_info
+from bot.handlers.resident import check_answer
 from bot.sample_data import pairs_to_try
 from bot.services import Services
 from bot.states import KtpStatus
@@ -29,20 +27,7 @@ from bot.verification import Reply, handle_numbers
 async def one_check(svc: Services, chat_id: int, nik: str, kk: str) -> str:
     step = await handle_numbers(svc, chat_id, f"{nik} {kk}")
     assert step.reply is Reply.CHECKED and step.verification and step.verification.record
-    record = step.verification.record
-    today = svc.clock.now().astimezone(svc.settings.tz).date()
-    insight = await insights.record_insight(svc.db.conn, record, today)
-    return texts.check_result(
-        nik_masked=record.nik_masked,
-        name_masked=record.name_masked,
-        status=record.status,
-        status_date=record.status_date,
-        today=today,
-        insight=insight,
-        office=await load_office_info(svc.db.conn),
-        as_of=svc.clock.now(),
-        tz=svc.settings.timezone,
-    )
+    return await check_answer(svc, step.verification.record)
 
 
 async def main() -> None:

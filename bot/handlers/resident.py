@@ -216,6 +216,18 @@ async def _refusal_text(svc: Services, step: CheckReply) -> str:
 
 
 async def _send_result(message: Message, svc: Services, record: Record) -> None:
+    markup = InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(texts.BTN_SUBSCRIBE, callback_data=f"{PREFIX}:sub:{record.id}")],
+            [InlineKeyboardButton(texts.BTN_CHECK_ANOTHER, callback_data=f"{PREFIX}:other")],
+            [InlineKeyboardButton(texts.BTN_ALL_STAGES, callback_data=f"{PREFIX}:stages")],
+        ]
+    )
+    await message.reply_text(await check_answer(svc, record), reply_markup=markup)
+
+
+async def check_answer(svc: Services, record: Record) -> str:
+    """What a resident reads after a successful check (bench/ times this too)."""
     conn = svc.db.conn
     now = svc.clock.now()
     today = now.astimezone(svc.settings.tz).date()
@@ -225,7 +237,7 @@ async def _send_result(message: Message, svc: Services, record: Record) -> None:
     last_import = await settings_store.get(conn, settings_store.LAST_IMPORT_AT)
     if last_import:
         as_of = max(as_of, from_iso(last_import))
-    text = texts.check_result(
+    return texts.check_result(
         nik_masked=record.nik_masked,
         name_masked=record.name_masked,
         status=record.status,
@@ -236,14 +248,6 @@ async def _send_result(message: Message, svc: Services, record: Record) -> None:
         as_of=as_of,
         tz=svc.settings.timezone,
     )
-    markup = InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(texts.BTN_SUBSCRIBE, callback_data=f"{PREFIX}:sub:{record.id}")],
-            [InlineKeyboardButton(texts.BTN_CHECK_ANOTHER, callback_data=f"{PREFIX}:other")],
-            [InlineKeyboardButton(texts.BTN_ALL_STAGES, callback_data=f"{PREFIX}:stages")],
-        ]
-    )
-    await message.reply_text(text, reply_markup=markup)
 
 
 async def batal_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
