@@ -1637,10 +1637,12 @@ AUDIT_HEADERS: tuple[str, ...] = (
 
 
 def audit_table(rows: list[AuditEntry], tz: str) -> str:
-    """The audit log as a plain-text table, oldest first."""
+    """The audit log as a plain-text table, oldest first, times in the office's zone (tz)."""
     if not rows:
         return "Log audit kosong untuk rentang ini."
-    table = [AUDIT_HEADERS]
+    first = _local(datetime.fromisoformat(rows[0].at), tz)
+    zone = babel_dates.format_time(first, "zzz", locale=LOCALE)  # "WIB" for Asia/Jakarta
+    table = [(f"{AUDIT_HEADERS[0]} ({zone})", *AUDIT_HEADERS[1:])]
     for row in rows:
         when = _local(datetime.fromisoformat(row.at), tz).strftime("%Y-%m-%d %H:%M")
         table.append(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -110,7 +111,9 @@ def test_staff_cli_add_list_remove_and_audit(
     assert main(["audit"]) == 0
     out = capsys.readouterr().out
     header = out.splitlines()[0].split()
-    assert header == ["Waktu", "Pelaku", "Tindakan", "Sasaran", "Lama", "Baru", "Keterangan"]
+    assert header == [
+        "Waktu", "(WIB)", "Pelaku", "Tindakan", "Sasaran", "Lama", "Baru", "Keterangan"
+    ]  # fmt: skip
     assert "shell" in out and "tambah petugas" in out and "hapus petugas" in out
     assert "5 baris." in out
     assert main(["audit", "--since", "2999-01-01"]) == 0
@@ -159,3 +162,33 @@ def test_staff_cli_refusals_are_audited_as_the_shell(
         ("shell", "staff", "remove"),
         ("shell", "staff", "remove"),
     ]
+
+
+def test_audit_shows_times_in_the_office_zone_and_says_which(
+    shell: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    async def seed() -> None:
+        database = await Database.open(shell / "bot.sqlite3")
+        try:
+            async with database.transaction() as conn:
+                await audit_store.add(
+                    conn,
+                    now=datetime(2026, 11, 28, 20, 30, tzinfo=UTC),
+                    actor_id=222,
+                    action=audit_store.BLANKO,
+                    target="blanko_stock",
+                    new="2500",
+                )
+        finally:
+            await database.close()
+
+    asyncio.run(seed())
+    assert main(["audit"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split()[:3] == ["Waktu", "(WIB)", "Pelaku"]
+    assert lines[2].startswith("2026-11-29 03:30  222")  # 20.30 UTC is 03.30 WIB next day
+    monkeypatch.setenv("BOT_TIMEZONE", "Asia/Jayapura")
+    assert main(["audit", "--since", "2026-11-29"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split()[:3] == ["Waktu", "(WIT)", "Pelaku"]
+    assert lines[2].startswith("2026-11-29 05:30  222")
