@@ -1623,6 +1623,8 @@ AUDIT_ACTIONS: dict[str, str] = {
     "ubah_blanko": "ubah stok blanko",
     "ubah_kantor": "ubah info kantor",
     "impor": "impor CSV",
+    "siaran": "kirim siaran",
+    "hentikan_siaran": "hentikan siaran",
     "ditolak": "DITOLAK",
 }
 AUDIT_HEADERS: tuple[str, ...] = (

@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from bot import texts_id
 from bot.__main__ import main
 from bot.clock import FakeClock
+from bot.handlers import broadcast
 from bot.roles import Refusal, Role, StaffChangeError, StaffRoles
 from bot.storage import Database
 from bot.storage import audit as audit_store
@@ -192,3 +194,27 @@ def test_audit_shows_times_in_the_office_zone_and_says_which(
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split()[:3] == ["Waktu", "(WIT)", "Pelaku"]
     assert lines[2].startswith("2026-11-29 05:30  222")
+
+
+def test_every_audited_action_has_an_indonesian_label(
+    shell: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stored = {v for k, v in vars(audit_store).items() if k.isupper() and isinstance(v, str)}
+    stored |= {broadcast.AUDIT_BROADCAST, broadcast.AUDIT_BROADCAST_STOP}
+    assert stored - set(texts_id.AUDIT_ACTIONS) == set()
+
+    async def seed() -> None:
+        database = await Database.open(shell / "bot.sqlite3")
+        try:
+            async with database.transaction() as conn:
+                for action in (broadcast.AUDIT_BROADCAST, broadcast.AUDIT_BROADCAST_STOP):
+                    await audit_store.add(
+                        conn, now=datetime.now(UTC), actor_id=222, action=action, target="#1"
+                    )
+        finally:
+            await database.close()
+
+    asyncio.run(seed())
+    assert main(["audit"]) == 0
+    rows = [line.split()[3:6] for line in capsys.readouterr().out.splitlines() if "#1" in line]
+    assert rows == [["kirim", "siaran", "#1"], ["hentikan", "siaran", "#1"]]
