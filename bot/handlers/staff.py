@@ -36,7 +36,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import notifier, stats, texts_id
+from bot import notifier, stats, status_change, texts_id
 from bot.handlers import general
 from bot.handlers.common import is_private, services
 from bot.import_report import rejected_rows_csv
@@ -366,46 +366,24 @@ async def ubah_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 async def _apply_change(
     query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, change: PendingChange
 ) -> None:
-    """One transaction: the status, its history row, the audit row, the notifications."""
-    svc = services(context)
-    now = svc.clock.now()
-    today = now.astimezone(svc.settings.tz).date()
-    current, queued = change.old, 0
-    async with svc.db.transaction() as conn:
-        record = await records_store.get_by_id(conn, change.record_id)
-        if record is None or record.status != change.old:
-            current = record.status if record else change.old
-            moved = True
-        else:
-            moved = False
-            await records_store.set_status(
-                conn,
-                record.id,
-                change.new,
-                today,
-                change.note,
-                "staff",
-                query.from_user.id,
-                now,
-            )
-            await audit_store.add(
-                conn,
-                now=now,
-                actor_id=query.from_user.id,
-                action=audit_store.STATUS_CHANGE,
-                target=record.nik_masked,
-                old=change.old.value,
-                new=change.new.value,
-                detail=change.note,
-            )
-            queued = await notifier.enqueue_status_change(
-                conn, record_id=record.id, status=change.new, entered_on=today, now=now
-            )
-    if moved:
-        await _edit(query, texts_id.ubah_moved_meanwhile(change.nik_masked, current))
+    result = await status_change.change_status(
+        services(context),
+        record_id=change.record_id,
+        expected=change.old,
+        new=change.new,
+        note=change.note,
+        actor_id=query.from_user.id,
+    )
+    if not result.applied:
+        await _edit(query, texts_id.ubah_moved_meanwhile(change.nik_masked, result.current))
         return
     notifier.wake(context.application)
-    await _edit(query, texts_id.ubah_done(change.nik_masked, change.old, change.new, today, queued))
+    await _edit(
+        query,
+        texts_id.ubah_done(
+            change.nik_masked, change.old, change.new, result.entered_on, result.notifications
+        ),
+    )
 
 
 async def _edit(
