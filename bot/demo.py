@@ -23,7 +23,6 @@ import shlex
 import sys
 import tempfile
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
@@ -265,7 +264,7 @@ class Console:
 async def prepare_data(settings: Settings, services: Services, count: int, seed: int) -> int:
     """Write the sample CSV into the demo folder and import it; return the rows written."""
     folder = settings.db_path.parent
-    today = datetime.now(settings.tz).date()
+    today = services.today()
     csv_path = folder / "contoh-impor.csv"
     with csv_path.open("w", encoding="utf-8", newline="") as out:
         rows = sample_data.write_csv(out, count, seed, today)
@@ -315,14 +314,14 @@ async def run_demo(
         api.attach(app)
         print(texts.DEMO_PREPARING, file=out, flush=True)
         await start_in_process(app)
+        services: Services = app.bot_data["services"]
         try:
             try:
-                rows = await prepare_data(settings, app.bot_data["services"], count, seed)
+                rows = await prepare_data(settings, services, count, seed)
             except ImportFileError as exc:
                 print(texts.demo_import_failed(exc.reason), file=out)
                 return 1
-            today = datetime.now(settings.tz).date()
-            pairs = pairs_by_stage(sample_data.pairs_to_try(count, seed, today))
+            pairs = pairs_by_stage(sample_data.pairs_to_try(count, seed, services.today()))
             print_intro(out, count, rows, folder, pairs)
             resident = api.user(DEMO_RESIDENT_ID, "Warga Demo")
             admin = api.user(DEMO_ADMIN_ID, "Petugas Demo")

@@ -559,7 +559,7 @@ async def _import_stream(
         header = _read_header(first_line)
         name = Path(source_name).name or "impor.csv"
         source = f"import:{name}"
-        today = services.clock.now().astimezone(services.settings.tz).date()
+        today = services.today()
         parser = _RowParser(services, header, today)
         summary = ImportSummary(ignored_columns=header.ignored)
         async with services.db.transaction() as conn:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
 
 from bot.clock import Clock
 from bot.config import Settings
@@ -22,6 +23,10 @@ class Services:
         key = load_or_create_key(settings.secret_key_file)
         db = await Database.open(settings.db_path)
         return cls(settings=settings, db=db, hasher=Hasher(key), clock=clock or Clock())
+
+    def today(self, now: datetime | None = None) -> date:
+        """The date in the office's time zone at `now` (this moment when not given)."""
+        return (now or self.clock.now()).astimezone(self.settings.tz).date()
 
     async def close(self) -> None:
         await self.db.close()

@@ -38,7 +38,7 @@ async def change_status(
     record moved meanwhile (another staff member, an import): the caller says so instead.
     """
     now = svc.clock.now()
-    today = now.astimezone(svc.settings.tz).date()
+    today = svc.today(now)
     async with svc.db.transaction() as conn:
         record = await records_store.get_by_id(conn, record_id)
         if record is None or record.status != expected:

@@ -206,7 +206,7 @@ async def handle_numbers(services: Services, chat_id: int, text: str) -> CheckRe
     goes on after a restart.
     """
     now = services.clock.now()
-    today = now.astimezone(services.settings.tz).date()
+    today = services.today(now)
     numbers = read_numbers(text)
     if len(numbers) > 2:
         return CheckReply(Reply.TOO_MANY)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from conftest import BotEnv
 
 from bot.config import DEFAULT_API_URL, ConfigError, QuietHours, load_settings
 
@@ -53,3 +55,11 @@ def test_bad_settings_say_which(env: dict[str, str]) -> None:
     with pytest.raises(ConfigError) as err:
         load_settings(env)
     assert next(iter(env)) in str(err.value)
+
+
+async def test_today_is_the_date_in_the_offices_time_zone(bot_env: BotEnv) -> None:
+    bot_env.clock.set(datetime(2026, 11, 28, 16, 59, tzinfo=UTC))  # 23.59 WIB
+    assert bot_env.services.today() == date(2026, 11, 28)
+    bot_env.clock.advance(minutes=1)  # 00.00 WIB, still the 28th in UTC
+    assert bot_env.services.today() == date(2026, 11, 29)
+    assert bot_env.services.today(datetime(2026, 11, 29, 16, 59, tzinfo=UTC)) == date(2026, 11, 29)

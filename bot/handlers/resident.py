@@ -230,7 +230,7 @@ async def check_answer(svc: Services, record: Record) -> str:
     """What a resident reads after a successful check (bench/ times this too)."""
     conn = svc.db.conn
     now = svc.clock.now()
-    today = now.astimezone(svc.settings.tz).date()
+    today = svc.today(now)
     insight = await insights.record_insight(conn, record, today)
     office = await load_office_info(conn)
     as_of = from_iso(record.updated_at)
@@ -284,7 +284,7 @@ async def langganan_command(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     if not items:
         await message.reply_text(texts.NO_SUBSCRIPTIONS)
         return
-    today = svc.clock.now().astimezone(svc.settings.tz).date()
+    today = svc.today()
     text = texts.subscription_list(
         [(s.label, s.record.nik_masked, s.record.status, s.record.status_date) for s in items],
         MAX_PER_CHAT,

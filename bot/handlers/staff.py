@@ -174,7 +174,7 @@ async def status_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await message.reply_text(texts_id.STATUS_USAGE)
         return
     svc = services(context)
-    today = svc.clock.now().astimezone(svc.settings.tz).date()
+    today = svc.today()
     try:
         nik = parse_nik(" ".join(args), today)
     except InvalidNumberError as exc:
@@ -283,7 +283,7 @@ async def ubah_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         await message.reply_text(texts_id.UBAH_USAGE)
         return
     svc = services(context)
-    today = svc.clock.now().astimezone(svc.settings.tz).date()
+    today = svc.today()
     nik_text, rest = _split_nik(args)
     try:
         nik = parse_nik(nik_text, today)
