@@ -13,7 +13,7 @@ import re
 import secrets
 import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import PurePath
 
 from telegram import (
@@ -41,7 +41,7 @@ from bot.handlers import general
 from bot.handlers.common import is_private, services
 from bot.import_report import rejected_rows_csv
 from bot.importer import ImportFileError, ImportSummary, clean_note, import_csv
-from bot.nik import InvalidNumberError, normalise, parse_nik
+from bot.nik import InvalidNumberError, Nik, normalise, parse_nik
 from bot.office import load_office_info
 from bot.privacy import mask_nik, redacted_traceback
 from bot.roles import Role, StaffRoles
@@ -162,6 +162,20 @@ def _args(context: ContextTypes.DEFAULT_TYPE) -> list[str]:
     return list(context.args or [])
 
 
+async def _read_nik(
+    message: Message, svc: Services, text: str, usage: str
+) -> tuple[Nik, date] | None:
+    """The NIK a staff command was given and today's date at the office (a NIK's birth date
+    is checked against it); None when the NIK is not valid: the staff member is told why, and
+    the command's usage."""
+    today = svc.today()
+    try:
+        return parse_nik(text, today), today
+    except InvalidNumberError as exc:
+        await message.reply_text(f"{texts_id.nik_problem(exc)}\n\n{usage}")
+        return None
+
+
 # --- /status NIK -----------------------------------------------------------------------------
 
 
@@ -174,12 +188,10 @@ async def status_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await message.reply_text(texts_id.STATUS_USAGE)
         return
     svc = services(context)
-    today = svc.today()
-    try:
-        nik = parse_nik(" ".join(args), today)
-    except InvalidNumberError as exc:
-        await message.reply_text(f"{texts_id.nik_problem(exc)}\n\n{texts_id.STATUS_USAGE}")
+    read = await _read_nik(message, svc, " ".join(args), texts_id.STATUS_USAGE)
+    if read is None:
         return
+    nik, today = read
     nik_hash = svc.hasher.nik(nik.digits)
     conn = svc.db.conn
     record = await records_store.get_by_nik_hash(conn, nik_hash)
@@ -283,13 +295,11 @@ async def ubah_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         await message.reply_text(texts_id.UBAH_USAGE)
         return
     svc = services(context)
-    today = svc.today()
     nik_text, rest = _split_nik(args)
-    try:
-        nik = parse_nik(nik_text, today)
-    except InvalidNumberError as exc:
-        await message.reply_text(f"{texts_id.nik_problem(exc)}\n\n{texts_id.UBAH_USAGE}")
+    read = await _read_nik(message, svc, nik_text, texts_id.UBAH_USAGE)
+    if read is None:
         return
+    nik, _ = read
     if not rest:
         await message.reply_text(texts_id.UBAH_USAGE)
         return
