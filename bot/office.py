@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 import aiosqlite
 
 from bot.storage import settings as settings_store
 
-#: Field name -> settings key. Admins change these with a Telegram command.
-FIELDS: dict[str, str] = {
-    "alamat": settings_store.OFFICE_ADDRESS,
-    "jam": settings_store.OFFICE_HOURS,
-    "kontak": settings_store.OFFICE_PHONE,
-    "pengambilan": settings_store.OFFICE_PICKUP,
+
+class OfficeField(NamedTuple):
+    key: str  #: where the text is kept (bot.storage.settings)
+    attribute: str  #: its name on OfficeInfo
+
+
+#: Field name, as admins type it in /kantor -> where it is kept and read.
+FIELDS: dict[str, OfficeField] = {
+    "alamat": OfficeField(settings_store.OFFICE_ADDRESS, "address"),
+    "jam": OfficeField(settings_store.OFFICE_HOURS, "hours"),
+    "kontak": OfficeField(settings_store.OFFICE_PHONE, "contact"),
+    "pengambilan": OfficeField(settings_store.OFFICE_PICKUP, "pickup"),
 }
 
 
@@ -23,6 +30,10 @@ class OfficeInfo:
     hours: str
     contact: str
     pickup: str
+
+    def text(self, field: str) -> str:
+        """One field's text, by the name admins type in /kantor ("alamat", "jam", ...)."""
+        return str(getattr(self, FIELDS[field].attribute))
 
 
 DEFAULT = OfficeInfo(
@@ -35,10 +46,7 @@ DEFAULT = OfficeInfo(
 
 async def load_office_info(conn: aiosqlite.Connection) -> OfficeInfo:
     """The office information as admins set it, with defaults for what is not set yet."""
-    values = await settings_store.get_many(conn, list(FIELDS.values()))
-    return OfficeInfo(
-        address=values.get(settings_store.OFFICE_ADDRESS, DEFAULT.address),
-        hours=values.get(settings_store.OFFICE_HOURS, DEFAULT.hours),
-        contact=values.get(settings_store.OFFICE_PHONE, DEFAULT.contact),
-        pickup=values.get(settings_store.OFFICE_PICKUP, DEFAULT.pickup),
+    values = await settings_store.get_many(conn, [f.key for f in FIELDS.values()])
+    return replace(
+        DEFAULT, **{f.attribute: values[f.key] for f in FIELDS.values() if f.key in values}
     )

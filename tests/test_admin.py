@@ -9,6 +9,7 @@ from conftest import ADMIN_ID, STAFF_ID, BotEnv
 from staff_support import NIK_A, audit_rows
 
 from bot.local_api import LocalUser
+from bot.office import FIELDS
 from bot.storage import settings as settings_store
 from bot.storage import staff as staff_store
 
@@ -133,6 +134,16 @@ async def test_admin_sets_office_information_residents_see(
         ("pengambilan", "Loket 3, Mal Pelayanan Publik"),
     ]
     assert rows[0].old_value == "Kantor Disdukcapil Kabupaten Musi Rawas, Muara Beliti"
+
+
+async def test_each_office_field_is_read_back_from_where_it_was_kept(
+    bot_env: BotEnv, admin: LocalUser
+) -> None:
+    for field in FIELDS:
+        await admin.send(f"/kantor {field} {field} satu")
+        await admin.send(f"/kantor {field} {field} dua")
+    rows = await audit_rows(bot_env, "ubah_kantor")
+    assert [(r.target, r.old_value) for r in rows[1::2]] == [(f, f"{f} satu") for f in FIELDS]
 
 
 async def test_kantor_bad_input(bot_env: BotEnv, admin: LocalUser) -> None:

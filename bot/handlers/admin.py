@@ -91,16 +91,9 @@ async def kantor_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if len(new) > texts_id.OFFICE_TEXT_LIMIT:
         await message.reply_text(texts_id.OFFICE_TOO_LONG)
         return
-    key = FIELDS[field]
-    before = await load_office_info(svc.db.conn)
-    old = {
-        settings_store.OFFICE_ADDRESS: before.address,
-        settings_store.OFFICE_HOURS: before.hours,
-        settings_store.OFFICE_PHONE: before.contact,
-        settings_store.OFFICE_PICKUP: before.pickup,
-    }[key]
+    old = (await load_office_info(svc.db.conn)).text(field)
     async with svc.db.transaction() as conn:
-        await settings_store.put(conn, key, new)
+        await settings_store.put(conn, FIELDS[field].key, new)
         await audit_store.add(
             conn,
             now=svc.clock.now(),
