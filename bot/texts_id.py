@@ -1667,6 +1667,11 @@ def audit_table(rows: list[AuditEntry], tz: str) -> str:
     return "\n".join(lines) + f"\n\n{_n(len(rows))} baris."
 
 
+def audit_bad_date(given: str) -> str:
+    """`python -m bot audit --since` with something that is not a date."""
+    return f"Tanggal tidak dikenali: {given!r}. Tulis seperti 2026-11-01."
+
+
 # --- the shell: argparse's own words ----------------------------------------------------------
 
 CLI_USAGE_PREFIX = "pemakaian: "

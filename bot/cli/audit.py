@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             day = date.fromisoformat(args.since.strip())
         except ValueError:
-            print(f"Tanggal tidak dikenali: {args.since!r}. Tulis seperti 2026-11-01.")
+            print(texts_id.audit_bad_date(args.since))
             return 2
         since = datetime.combine(day, time(0), tzinfo=settings.tz)
     if not database_exists(settings):

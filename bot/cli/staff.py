@@ -6,11 +6,10 @@ import argparse
 import asyncio
 
 from bot import texts_id
-from bot.cli import user_id
+from bot.cli import open_database, settings_or_none, user_id
 from bot.clock import Clock
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import Settings
 from bot.roles import Role, StaffChangeError, StaffRoles
-from bot.storage import Database
 
 CLI_DETAIL = "cli"
 
@@ -37,17 +36,16 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        settings = load_settings()
-    except ConfigError as exc:
-        print(f"Konfigurasi salah: {exc}")
+    settings = settings_or_none()
+    if settings is None:
         return 2
+    # No database_exists() here: `staff add` on a fresh install creates the database, so the
+    # first admin can be named before the bot has ever run.
     return asyncio.run(_run(settings, args))
 
 
 async def _run(settings: Settings, args: argparse.Namespace) -> int:
-    db = await Database.open(settings.db_path)
-    try:
+    async with open_database(settings) as db:
         roles = StaffRoles(db, settings.admin_ids, Clock())
         if args.action == "list":
             print(texts_id.staff_list_plain(await roles.members(), settings.timezone))
@@ -66,5 +64,3 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
             return 1
         print(texts_id.staff_changed(change))
         return 0
-    finally:
-        await db.close()
