@@ -251,7 +251,7 @@ class Console:
             return
         path = Path(parts[1]).expanduser()
         if not path.is_file():
-            self.say(texts.demo_file_missing(str(path)))
+            self.say(texts.file_not_found(str(path)))
             return
         caption = " ".join(parts[2:]) or None
         await self.user.send_document(path.name, path.read_bytes(), caption=caption)

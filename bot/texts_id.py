@@ -703,10 +703,6 @@ DEMO_NO_BUTTON = "Tidak ada tombol dengan nomor itu."
 DEMO_FILE_USAGE = "Cara pakai: /berkas PATH [keterangan], mis. /berkas data/status.csv /impor"
 
 
-def demo_file_missing(path: str) -> str:
-    return f"Berkas tidak ditemukan: {path}"
-
-
 def demo_attachment(kind: str, name: str, size: int, saved: str) -> str:
     return f"[{kind}: {name}, {format_number(size)} byte, disimpan di {saved}]"
 
@@ -1845,7 +1841,8 @@ def import_row_errors(errors: list[RowError], rejected: int, limit: int = 10) ->
     return "\n".join([head, *(f"• Baris {format_number(e.line)}: {e.reason}" for e in shown)])
 
 
-def import_cli_no_file(path: str) -> str:
+def file_not_found(path: str) -> str:
+    """A file named in the shell (`import`, the demo's /berkas) that is not there."""
     return f"Berkas tidak ditemukan: {path}"
 
 

@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     path: Path = args.file
     if not path.is_file():
-        print(texts_id.import_cli_no_file(str(path)), file=sys.stderr)
+        print(texts_id.file_not_found(str(path)), file=sys.stderr)
         return 1
     try:
         summary = asyncio.run(_import(settings, path, max(1, args.batch)))
