@@ -8,7 +8,7 @@ import io
 import re
 from collections.abc import Iterable
 
-from bot.importer import RowError, detect_delimiter
+from bot.importer import RowError, csv_rows, detect_delimiter, skip_to_header
 
 #: A cell starting with one of these is run as a formula by Excel and LibreOffice.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -33,27 +33,17 @@ def rows_by_line(data: bytes, lines: Iterable[int]) -> tuple[list[str], dict[int
     """
     wanted = set(lines)
     text = io.StringIO(data.decode("utf-8-sig", errors="replace"), newline="")
-    header_line = 1
-    first = text.readline()
-    while first and not first.strip():
-        header_line += 1
-        first = text.readline()
+    first, header_line = skip_to_header(text)
     if not first:
         return [], {}
     delimiter = detect_delimiter(first)
     header = next(csv.reader([first], delimiter=delimiter), [])
     found: dict[int, list[str]] = {}
-    reader = csv.reader(text, delimiter=delimiter)
-    while len(found) < len(wanted):
-        start = header_line + reader.line_num + 1
-        try:
-            cells = next(reader)
-        except StopIteration:
+    for line, cells in csv_rows(text, delimiter, header_line):
+        if len(found) == len(wanted):
             break
-        except csv.Error:
-            continue
-        if start in wanted:
-            found[start] = cells
+        if cells is not None and line in wanted:
+            found[line] = cells
     return header, found
 
 

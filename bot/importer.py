@@ -333,14 +333,23 @@ class _RowParser:
         )
 
 
-def _csv_rows(
-    text: io.TextIOBase, header: _Header, header_line: int
-) -> Iterator[tuple[int, list[str] | None]]:
-    """(line number where the row starts, cells), or (line, None) for an unreadable row.
+def skip_to_header(text: io.TextIOBase) -> tuple[str, int]:
+    """The header (the first line that is not blank) and its line number; "" at the end."""
+    header_line = 1
+    first_line = text.readline()
+    while first_line and not first_line.strip():
+        header_line += 1
+        first_line = text.readline()
+    return first_line, header_line
 
-    Blank rows are skipped.
+
+def csv_rows(
+    text: io.TextIOBase, delimiter: str, header_line: int
+) -> Iterator[tuple[int, list[str] | None]]:
+    """The rows after the header: (line number where the row starts, cells), or (line, None)
+    for an unreadable row. Blank rows are skipped.
     """
-    reader = csv.reader(text, delimiter=header.delimiter)
+    reader = csv.reader(text, delimiter=delimiter)
     while True:
         start = header_line + reader.line_num + 1
         try:
@@ -549,11 +558,7 @@ async def _import_stream(
     total_bytes = _check_bytes(raw)
     text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")  # type: ignore[arg-type]
     try:
-        header_line = 1
-        first_line = text.readline()
-        while first_line and not first_line.strip():  # blank lines before the header
-            header_line += 1
-            first_line = text.readline()
+        first_line, header_line = skip_to_header(text)
         if not first_line:
             raise ImportFileError(texts_id.IMPORT_FILE_EMPTY)
         header = _read_header(first_line)
@@ -573,7 +578,7 @@ async def _import_stream(
 
         batch: list[_Row] = []
         refused: list[RowError] = []
-        for line, cells in _csv_rows(text, header, header_line):
+        for line, cells in csv_rows(text, header.delimiter, header_line):
             summary.rows_read += 1
             if cells is None:
                 refused.append(RowError(line, texts_id.IMPORT_ROW_UNREADABLE))

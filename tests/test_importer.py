@@ -600,7 +600,7 @@ def test_a_csv_written_either_way_is_read_back_cell_for_cell(
     header = importer._read_header(first)
     assert header.delimiter == delimiter
     assert header.index == {name: i for i, name in enumerate(columns)}
-    read = [cells for _, cells in importer._csv_rows(text, header, 1)]
+    read = [cells for _, cells in importer.csv_rows(text, header.delimiter, 1)]
     expected = [r for r in rows if any(c.strip() for c in r)]
     assert read == expected
 
