@@ -1997,6 +1997,13 @@ BROADCAST_NOTHING_TO_CANCEL = "Tidak ada pengumuman yang sedang dibuat."
 BROADCAST_EXPIRED = "Pengumuman ini sudah tidak aktif. Mulai lagi dengan /siaran."
 
 
+BROADCAST_HAS_ID_NUMBER = (
+    "🔒 Pengumuman ini memuat angka 16 digit seperti NIK atau nomor KK. NIK dan KK adalah data "
+    "pribadi (UU 27/2022) dan tidak boleh disebar lewat pengumuman. Hapus angkanya (sebut "
+    "saja, misalnya, <i>warga yang menerima kabar</i>), lalu kirim lagi, atau ketik /batal."
+)
+
+
 def broadcast_too_long(length: int) -> str:
     return (
         f"Pengumuman terlalu panjang ({format_number(length)} huruf). Paling banyak "

@@ -8,6 +8,7 @@ staff gets what a resident gets for an unknown command, and the attempt is audit
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 import warnings
 from dataclasses import dataclass, field
@@ -48,6 +49,10 @@ AUDIT_BROADCAST_STOP = "hentikan_siaran"
 BUTTON_ATTEMPT = f"tombol {PREFIX}"
 
 WRITING, CHOOSING, CONFIRMING = range(3)
+
+#: Sixteen digits, perhaps written in groups ("1605 0141 0190 0001", "1605.01..."): a NIK or a
+#: KK, which must never go out in an announcement (nor be stored with it).
+_ID_NUMBER = re.compile(r"(?<!\d)(?:\d[ .\-]?){15}\d(?!\d)")
 
 
 @dataclass(slots=True)
@@ -136,6 +141,9 @@ async def text_received(update: Update, context: ContextTypes.DEFAULT_TYPE) -> i
         return WRITING
     if len(plain) > texts_id.BROADCAST_TEXT_LIMIT:
         await message.reply_text(texts_id.broadcast_too_long(len(plain)))
+        return WRITING
+    if _ID_NUMBER.search(plain):
+        await message.reply_text(texts_id.BROADCAST_HAS_ID_NUMBER)
         return WRITING
     draft = _draft(context)
     draft.text = message.text_html.strip()
