@@ -1868,10 +1868,14 @@ def _bring_list(items: list[str]) -> str:
 
 
 def _office_block(office: OfficeInfo, *, place: str | None = None) -> str:
-    where = html.escape(place or office.address)
-    lines = [f"📍 <b>Tempat:</b> {where}"]
+    """Where to go, when it is open and whom to ask; `place` is where cards are collected."""
     if place and place != office.address:
-        lines.append(f"    ({html.escape(office.address)})")
+        lines = [
+            f"📍 <b>Tempat pengambilan:</b> {html.escape(place)}",
+            f"🏢 <b>Alamat kantor:</b> {html.escape(office.address)}",
+        ]
+    else:
+        lines = [f"📍 <b>Tempat:</b> {html.escape(office.address)}"]
     lines.append(f"🕗 <b>Jam layanan:</b> {html.escape(office.hours)}")
     lines.append(f"☎️ <b>Kontak:</b> {html.escape(office.contact)}")
     return "\n".join(lines)
@@ -1925,19 +1929,19 @@ def status_notice(
     who = _notice_who(label, nik_masked)
     if status == KtpStatus.CARD_PRINTED:
         return (
-            "🎉 <b>KTP-el Anda sudah dicetak!</b>\n"
+            "🎉 <b>KTP-el sudah dicetak!</b>\n"
             f"{who}\n\n"
             f"Kartu sudah jadi sejak {format_date(entered_on)} dan bisa diambil.\n\n"
             f"{_office_block(office, place=office.pickup)}\n\n"
             "<b>Yang perlu dibawa:</b>\n"
             f"{_bring_list([_BRING_KK, _BRING_PROOF])}\n\n"
-            "Ambil sendiri, jangan diwakilkan: saat penyerahan sidik jari Anda dicocokkan "
-            "untuk mengaktifkan kartu.\n\n"
+            "Pemilik kartu harus datang sendiri, tidak bisa diwakilkan: saat penyerahan sidik "
+            "jarinya dicocokkan untuk mengaktifkan kartu.\n\n"
             f"{_NOTICE_FOOTER}"
         )
     if status == KtpStatus.CARD_SHIPPED:
         return (
-            "📦 <b>KTP-el Anda dikirim ke tempat pengambilan</b>\n"
+            "📦 <b>KTP-el dikirim ke tempat pengambilan</b>\n"
             f"{who}\n\n"
             f"Sejak {format_date(entered_on)} kartu dalam perjalanan ke "
             f"{html.escape(office.pickup)}. Anda bisa mengambilnya di sana pada jam layanan.\n\n"

@@ -6,11 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import ADMIN_ID, STAFF_ID, BotEnv
-from test_notifier import fast_limits
+from conftest import ADMIN_ID, RESIDENT_ID, STAFF_ID, BotEnv
+from test_notifier import NIK, add_record, fast_limits, subscribe
 
 from bot.local_api import LocalUser
 from bot.notifier import notifier_of
+from bot.states import KtpStatus
 from bot.storage import staff as staff_store
 
 
@@ -44,3 +45,28 @@ async def test_an_announcement_with_a_nik_or_kk_is_refused_and_not_kept(
     for table in ("broadcasts", "outbox", "audit_log"):
         rows = await env.services.db.fetchall(f"SELECT * FROM {table}")
         assert all(number not in str(tuple(row)) for row in rows)
+
+
+async def test_card_printed_news_names_the_pickup_place_set_with_kantor_and_the_office_apart(
+    env: BotEnv,
+) -> None:
+    admin = env.api.user(ADMIN_ID, "Rina")
+    mother = env.api.user(RESIDENT_ID, "Siti")  # follows her mother's card, labelled "Ibu"
+    record_id = await add_record(env, status=KtpStatus.SENT_FOR_CARD_PRINTING)
+    await subscribe(env, RESIDENT_ID, record_id, label="Ibu")
+    await admin.send("/kantor pengambilan Kantor Camat Tugumulyo, loket 2")
+
+    await admin.send(f"/ubah {NIK} CARD_PRINTED")
+    await admin.press("✅ Ya, ubah")
+    await notifier_of(env.app).drain()
+
+    text = mother.last.plain
+    assert text.startswith("🎉 KTP-el sudah dicetak!\nIbu · NIK 1605••••••••0001\n")
+    assert "📍 Tempat pengambilan: Kantor Camat Tugumulyo, loket 2\n" in text
+    # The office's own address is named as such, not as a second pickup place.
+    assert "🏢 Alamat kantor: Kantor Disdukcapil Kabupaten Musi Rawas, Muara Beliti\n" in text
+    assert "🕗 Jam layanan: Senin–Jumat, 08.00–15.00 WIB" in text
+    # It is Ibu who must come, not the child who reads the message.
+    assert "Pemilik kartu harus datang sendiri" in text
+    assert "KTP-el Anda" not in text and "sidik jari Anda" not in text
+    assert NIK not in mother.last.text
