@@ -70,3 +70,17 @@ async def test_card_printed_news_names_the_pickup_place_set_with_kantor_and_the_
     assert "Pemilik kartu harus datang sendiri" in text
     assert "KTP-el Anda" not in text and "sidik jari Anda" not in text
     assert NIK not in mother.last.text
+
+
+async def test_status_audience_buttons_show_whole_titles_and_counts_one_a_row(
+    env: BotEnv, officer: LocalUser
+) -> None:
+    record_id = await add_record(env, status=KtpStatus.ENROLL_FAILURE_AT_CENTRAL)
+    await subscribe(env, 301, record_id)
+    await officer.send("/siaran")
+    await officer.send("Perekaman ulang hari Sabtu.")
+
+    replies = await officer.press("bc:aud:status")
+    rows = replies[-1].keyboard
+    assert all(len(row) == 1 for row in rows)
+    assert [row[0]["text"] for row in rows][5] == "6. Rekaman kurang jelas di pusat (1)"

@@ -219,7 +219,8 @@ async def _status_menu(context: ContextTypes.DEFAULT_TYPE) -> InlineKeyboardMark
         )
         for status in ALL_STATUSES
     ]
-    rows = _pairs(buttons)
+    # One a row: two long status titles side by side are cut on a phone, count and all.
+    rows = [[button] for button in buttons]
     rows.append([_button(texts_id.BROADCAST_BACK_BUTTON, "back")])
     return InlineKeyboardMarkup(rows)
 
