@@ -2266,8 +2266,16 @@ OUTBOX_REASON_NAMES = {
 }
 
 
-def outbox_report(figures: OutboxFigures, *, tz: str, quiet_note: str | None) -> str:
-    """`python -m bot outbox`: a plain-text table per kind, failures by reason, next due."""
+def outbox_report(
+    figures: OutboxFigures,
+    *,
+    tz: str,
+    quiet_note: str | None,
+    now: datetime,
+    quiet_end: datetime | None,
+) -> str:
+    """`python -m bot outbox`: a plain-text table per kind, failures by reason, and when the
+    waiting messages go out (`quiet_end`: when the current quiet hours end, if they are on)."""
     states = list(OUTBOX_STATE_NAMES)
     kinds = list(OUTBOX_KIND_NAMES)
     kinds += [k for k in figures.by_state if k not in OUTBOX_KIND_NAMES]
@@ -2295,11 +2303,27 @@ def outbox_report(figures: OutboxFigures, *, tz: str, quiet_note: str | None) ->
     else:
         lines.append("Tidak ada pesan yang gagal.")
     if figures.next_due:
-        when = format_datetime(datetime.fromisoformat(figures.next_due), tz)
-        lines.append(f"Pesan menunggu paling awal dijadwalkan: {when}")
+        lines.append(_outbox_next_due(datetime.fromisoformat(figures.next_due), now, quiet_end, tz))
     if quiet_note:
         lines.append(quiet_note)
     return "\n".join(lines)
+
+
+def _outbox_next_due(due: datetime, now: datetime, quiet_end: datetime | None, tz: str) -> str:
+    """When the waiting messages go out: later, after the quiet hours, or now (overdue)."""
+    when = format_datetime(due, tz)
+    if due > now:
+        return f"Pesan menunggu berikutnya dijadwalkan: {when}."
+    if quiet_end is not None:
+        return (
+            f"Pesan menunggu (yang paling lama sejak {when}) dikirim setelah jam tenang "
+            f"berakhir, pukul {format_time(quiet_end, tz)}."
+        )
+    return (
+        f"Pesan menunggu sudah waktunya dikirim sejak {when}. Bot yang berjalan mengirimnya "
+        "dalam beberapa detik; bila angka menunggu tidak berkurang, periksa apakah bot "
+        "berjalan (python -m bot run)."
+    )
 
 
 def outbox_quiet_note(start: int, end: int, active: bool) -> str:

@@ -3,12 +3,14 @@ each checked the way they met it: through the real bot and local_api."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from conftest import ADMIN_ID, RESIDENT_ID, STAFF_ID, BotEnv
-from test_notifier import NIK, add_record, fast_limits, subscribe
+from test_notifier import NIK, add_record, change_status, fast_limits, subscribe
 
+from bot.cli import outbox as outbox_cli
 from bot.local_api import LocalUser
 from bot.notifier import notifier_of
 from bot.states import KtpStatus
@@ -84,3 +86,28 @@ async def test_status_audience_buttons_show_whole_titles_and_counts_one_a_row(
     rows = replies[-1].keyboard
     assert all(len(row) == 1 for row in rows)
     assert [row[0]["text"] for row in rows][5] == "6. Rekaman kurang jelas di pusat (1)"
+
+
+async def test_outbox_report_says_when_waiting_messages_go_out(make_env, tmp_path: Path) -> None:
+    # The dispatcher is not running: as when the operator looks while the bot is down.
+    env = await make_env(tmp_path, quiet_hours="21-06")
+    env.clock.set(datetime(2026, 11, 28, 15, 30, tzinfo=UTC))  # 22.30 WIB
+    record_id = await add_record(env)
+    await subscribe(env, RESIDENT_ID, record_id)
+    await change_status(env, record_id, KtpStatus.CARD_PRINTED)
+
+    text = await outbox_cli.report(env.settings, env.clock)
+    assert "Kabar status" in text and "Jam tenang 21.00–06.00 (sedang berlaku)." in text
+    assert "dikirim setelah jam tenang berakhir, pukul 06.00" in text
+    assert "dijadwalkan: Sabtu, 28 November 2026 pukul 22.30" not in text
+
+    env.clock.set(datetime(2026, 11, 29, 1, 0, tzinfo=UTC))  # 08.00 WIB, still not sent
+    text = await outbox_cli.report(env.settings, env.clock)
+    assert "sudah waktunya dikirim sejak Sabtu, 28 November 2026 pukul 22.30 WIB" in text
+    assert "periksa apakah bot berjalan (python -m bot run)" in text
+
+    # A retry set for later is named as scheduled.
+    async with env.services.db.transaction() as conn:
+        await conn.execute("UPDATE outbox SET not_before = '2026-11-29T01:30:00+00:00'")
+    text = await outbox_cli.report(env.settings, env.clock)
+    assert "Pesan menunggu berikutnya dijadwalkan: Minggu, 29 November 2026 pukul 08.30" in text

@@ -9,7 +9,7 @@ from bot import texts_id
 from bot.cli import database_exists, open_database, settings_or_none
 from bot.clock import Clock
 from bot.config import Settings
-from bot.notifier import in_quiet_hours
+from bot.notifier import in_quiet_hours, quiet_hours_end
 from bot.storage import outbox as outbox_store
 
 
@@ -39,9 +39,15 @@ async def report(settings: Settings, clock: Clock | None = None) -> str:
     """The outbox report as printed by the command."""
     async with open_database(settings) as db:
         figures = await outbox_store.figures(db.conn)
+    now = (clock or Clock()).now()
     quiet = settings.quiet_hours
     note = None
     if quiet.start != quiet.end:
-        active = in_quiet_hours(settings, (clock or Clock()).now())
-        note = texts_id.outbox_quiet_note(quiet.start, quiet.end, active)
-    return texts_id.outbox_report(figures, tz=settings.timezone, quiet_note=note)
+        note = texts_id.outbox_quiet_note(quiet.start, quiet.end, in_quiet_hours(settings, now))
+    return texts_id.outbox_report(
+        figures,
+        tz=settings.timezone,
+        quiet_note=note,
+        now=now,
+        quiet_end=quiet_hours_end(settings, now),
+    )
