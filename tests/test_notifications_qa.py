@@ -111,3 +111,31 @@ async def test_outbox_report_says_when_waiting_messages_go_out(make_env, tmp_pat
         await conn.execute("UPDATE outbox SET not_before = '2026-11-29T01:30:00+00:00'")
     text = await outbox_cli.report(env.settings, env.clock)
     assert "Pesan menunggu berikutnya dijadwalkan: Minggu, 29 November 2026 pukul 08.30" in text
+
+
+async def test_opting_out_at_night_drops_the_announcement_waiting_for_the_morning(
+    make_env, tmp_path: Path
+) -> None:
+    env = await make_env(tmp_path, background=True, quiet_hours="21-06")
+    notifier_of(env.app).limits = fast_limits()
+    env.clock.set(datetime(2026, 11, 28, 15, 0, tzinfo=UTC))  # 22.00 WIB
+    async with env.services.db.transaction() as conn:
+        await staff_store.put(conn, STAFF_ID, staff_store.PETUGAS, ADMIN_ID, env.clock.now())
+    officer = env.api.user(STAFF_ID, "Budi")
+    resident = env.api.user(RESIDENT_ID, "Siti")
+    neighbour = env.api.user(RESIDENT_ID + 1, "Dewi")
+    await resident.send("/start")
+    await neighbour.send("/start")
+
+    await officer.send("/siaran")
+    await officer.send("Perekaman keliling hari Sabtu di Tugumulyo.")
+    await officer.press("bc:aud:all")
+    await officer.press("🌙 Kirim pukul 06.00")
+    replies = await resident.send("/pengumuman mati")
+    assert "dimatikan" in replies[-1].plain
+
+    env.clock.set(datetime(2026, 11, 28, 23, 0, tzinfo=UTC))  # 06.00 WIB
+    await notifier_of(env.app).drain()
+    assert all("Perekaman keliling" not in m.plain for m in resident.messages)
+    assert "Perekaman keliling" in neighbour.last.plain
+    assert "tidak dikirim 1" in officer.last.plain and "selesai" in officer.last.plain

@@ -244,7 +244,11 @@ async def announcements_on(conn: aiosqlite.Connection, chat_id: int) -> bool:
 async def set_announcements(
     conn: aiosqlite.Connection, chat_id: int, chat_type: str, on: bool, now: datetime
 ) -> None:
-    """Opt a chat in or out of announcements (its own card's notifications are not affected)."""
+    """Opt a chat in or out of announcements (its own card's notifications are not affected).
+
+    Opting out also drops the announcements still waiting for this chat (e.g. for the end of
+    the quiet hours): they count as not sent in their broadcast's figures.
+    """
     stamp = utc_iso(now)
     await conn.execute(
         "INSERT INTO chats (chat_id, chat_type, first_seen, last_seen, announcements)"
@@ -252,3 +256,9 @@ async def set_announcements(
         " announcements = excluded.announcements, last_seen = excluded.last_seen",
         (chat_id, chat_type, stamp, stamp, int(on)),
     )
+    if not on:
+        await conn.execute(
+            "UPDATE outbox SET state = 'cancelled' WHERE chat_id = ? AND kind = 'broadcast'"
+            " AND state = 'pending'",
+            (chat_id,),
+        )
