@@ -309,6 +309,7 @@ class Notifier:
         self._kick.clear()
         free = self.limits.max_in_flight - len(self._inflight)
         rows: list[outbox_store.DueRow] = []
+        outdated: set[int] = set()
         # Claim when at most half the slots are busy, so claims come in batches.
         if free * 2 >= self.limits.max_in_flight and not self._stopping:
             now = self.clock.now()
@@ -320,12 +321,17 @@ class Notifier:
                     limit=free,
                     exclude_ids=set(self._inflight),
                 )
+                outdated = await outbox_store.cancel_outdated_status_rows(conn, rows)
+            if outdated:
+                log.info("%d status messages dropped: their record changed again", len(outdated))
+                rows = [r for r in rows if r.id not in outdated]
+                self._kick.set()  # the chats' next rows may be due now
             rows = [r for r in rows if r.broadcast_id not in self._cancelled_broadcasts]
             for row in rows:
                 handle = _Task(row)
                 self._inflight[row.id] = handle
                 handle.task = asyncio.create_task(self._deliver(handle))
-        if not rows and not self._inflight:
+        if not rows and not self._inflight and not outdated:
             async with self._idle:
                 self._idle_gen = max(self._idle_gen, gen)
                 self._idle.notify_all()

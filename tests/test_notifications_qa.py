@@ -8,13 +8,15 @@ from pathlib import Path
 
 import pytest
 from conftest import ADMIN_ID, RESIDENT_ID, STAFF_ID, BotEnv
-from test_notifier import NIK, add_record, change_status, fast_limits, subscribe
+from test_notifier import NIK, add_record, change_status, delivered, fast_limits, subscribe
 
 from bot.cli import outbox as outbox_cli
 from bot.local_api import LocalUser
 from bot.notifier import notifier_of
 from bot.states import KtpStatus
 from bot.storage import staff as staff_store
+
+OTHER_NIK = "1605010101900002"
 
 
 @pytest.fixture
@@ -139,3 +141,34 @@ async def test_opting_out_at_night_drops_the_announcement_waiting_for_the_mornin
     assert all("Perekaman keliling" not in m.plain for m in resident.messages)
     assert "Perekaman keliling" in neighbour.last.plain
     assert "tidak dikirim 1" in officer.last.plain and "selesai" in officer.last.plain
+
+
+async def test_a_card_printed_by_mistake_at_night_and_corrected_is_never_announced(
+    make_env, tmp_path: Path
+) -> None:
+    env = await make_env(tmp_path, background=True, quiet_hours="21-06")
+    notifier_of(env.app).limits = fast_limits()
+    env.clock.set(datetime(2026, 11, 28, 15, 0, tzinfo=UTC))  # 22.00 WIB
+    admin = env.api.user(ADMIN_ID, "Rina")
+    resident = env.api.user(RESIDENT_ID, "Siti")
+    neighbour_id = RESIDENT_ID + 1
+    mistaken = await add_record(env, status=KtpStatus.SENT_FOR_CARD_PRINTING)
+    printed = await add_record(env, nik=OTHER_NIK, status=KtpStatus.SENT_FOR_CARD_PRINTING)
+    await subscribe(env, RESIDENT_ID, mistaken)
+    await subscribe(env, neighbour_id, printed)
+
+    for nik in (NIK, OTHER_NIK):
+        await admin.send(f"/ubah {nik} CARD_PRINTED")
+        await admin.press("✅ Ya, ubah")
+    # The wrong one is put back the same night, while its message waits for the morning.
+    await admin.send(f"/ubah {NIK} SENT_FOR_CARD_PRINTING salah ketik")
+    await admin.press("✅ Ya, ubah")
+    replies = await admin.press("⚠️ Ya, mundurkan status")
+    assert "CARD_PRINTED → SENT_FOR_CARD_PRINTING" in replies[-1].plain
+
+    env.clock.set(datetime(2026, 11, 28, 23, 0, tzinfo=UTC))  # 06.00 WIB
+    await notifier_of(env.app).drain()
+    assert resident.messages == []
+    assert ["sudah dicetak" in t for t in delivered(env, neighbour_id)] == [True]
+    rows = await env.services.db.fetchall("SELECT chat_id, state FROM outbox ORDER BY chat_id")
+    assert [tuple(r) for r in rows] == [(RESIDENT_ID, "cancelled"), (neighbour_id, "sent")]

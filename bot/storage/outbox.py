@@ -40,6 +40,7 @@ class DueRow:
     text: str
     broadcast_id: int | None
     attempts: int
+    dedup_key: str = ""
 
 
 async def reachable_subscribers(conn: aiosqlite.Connection, record_id: int) -> list[Subscriber]:
@@ -100,7 +101,8 @@ async def claim_due(
     quiet_clause = " AND urgent = 1" if quiet else ""
     sql = (
         "SELECT o.id, o.kind, o.chat_id, COALESCE(c.chat_type, 'private') AS chat_type, o.text,"
-        " o.broadcast_id, o.attempts FROM outbox o LEFT JOIN chats c ON c.chat_id = o.chat_id"
+        " o.broadcast_id, o.attempts, o.dedup_key"
+        " FROM outbox o LEFT JOIN chats c ON c.chat_id = o.chat_id"
         " WHERE o.id IN (SELECT MIN(id) FROM outbox WHERE state = 'pending' AND not_before <= ?"
         f"{quiet_clause} GROUP BY chat_id)"
         " ORDER BY o.kind = 'broadcast', o.id LIMIT ?"
@@ -116,11 +118,43 @@ async def claim_due(
             text=r["text"],
             broadcast_id=r["broadcast_id"],
             attempts=r["attempts"],
+            dedup_key=r["dedup_key"],
         )
         for r in rows
         if r["id"] not in exclude_ids
     ]
     return due[:limit]
+
+
+async def cancel_outdated_status_rows(conn: aiosqlite.Connection, rows: list[DueRow]) -> set[int]:
+    """Cancel status notifications whose record has left that status since they were queued
+    (staff corrected a mistake, or the record moved on while the message waited for the quiet
+    hours to end): nobody is told a card is printed when it no longer is. Caller's transaction;
+    returns the ids cancelled. Keys look like ``status:{record_id}:{STATUS}:{date}:{chat_id}``.
+    """
+    wanted: dict[int, tuple[int, str]] = {}
+    for row in rows:
+        parts = row.dedup_key.split(":")
+        if row.kind == KIND_STATUS and len(parts) >= 3 and parts[1].isdigit():
+            wanted[row.id] = (int(parts[1]), parts[2])
+    if not wanted:
+        return set()
+    record_ids = sorted({record_id for record_id, _ in wanted.values()})
+    marks = ",".join("?" * len(record_ids))
+    async with conn.execute(
+        f"SELECT id, status FROM records WHERE id IN ({marks})", record_ids
+    ) as cur:
+        current = {r[0]: r[1] for r in await cur.fetchall()}
+    outdated = {
+        row_id for row_id, (record_id, status) in wanted.items() if current.get(record_id) != status
+    }
+    for row_id in outdated:
+        await conn.execute(
+            "UPDATE outbox SET state = 'cancelled', last_error = ? WHERE id = ?"
+            " AND state = 'pending'",
+            ("the record left this status before the message went out", row_id),
+        )
+    return outdated
 
 
 async def mark_sent(conn: aiosqlite.Connection, row_id: int, now: datetime) -> None:
