@@ -2168,15 +2168,26 @@ def _snippet(text_html: str, limit: int = 80) -> str:
     return html.escape(plain)
 
 
-def broadcast_list(items: list[tuple[Broadcast, BroadcastFigures, str]], *, tz: str) -> str:
-    """Recent broadcasts with their figures; each item: (broadcast, figures, audience name)."""
+def broadcast_list(
+    items: list[tuple[Broadcast, BroadcastFigures, str]],
+    *,
+    tz: str,
+    quiet_end: datetime | None = None,
+) -> str:
+    """Recent broadcasts with their figures; each item: (broadcast, figures, audience name).
+
+    `quiet_end`: when the current quiet hours end, if they are on (a broadcast that was not
+    sent "now" waits for it)."""
     if not items:
         return BROADCAST_LIST_EMPTY
     blocks = []
     for broadcast, figures, audience_name in items:
         created = format_datetime(datetime.fromisoformat(broadcast.created_at), tz)
+        state = _BROADCAST_STATE_NAMES.get(broadcast.state, "")
+        if broadcast.state == "sending" and not broadcast.send_now and quiet_end is not None:
+            state = f"menunggu jam tenang, dikirim pukul {format_time(quiet_end, tz)}"
         blocks.append(
-            f"<b>#{broadcast.id}</b> · {_BROADCAST_STATE_NAMES.get(broadcast.state, '')}\n"
+            f"<b>#{broadcast.id}</b> · {state}\n"
             f"{created}\n"
             f"Untuk: {audience_name}\n"
             f"{_broadcast_figures_line(figures)}\n"

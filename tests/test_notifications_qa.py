@@ -172,3 +172,28 @@ async def test_a_card_printed_by_mistake_at_night_and_corrected_is_never_announc
     assert ["sudah dicetak" in t for t in delivered(env, neighbour_id)] == [True]
     rows = await env.services.db.fetchall("SELECT chat_id, state FROM outbox ORDER BY chat_id")
     assert [tuple(r) for r in rows] == [(RESIDENT_ID, "cancelled"), (neighbour_id, "sent")]
+
+
+async def test_the_list_says_a_broadcast_waits_for_the_quiet_hours_to_end(
+    make_env, tmp_path: Path
+) -> None:
+    env = await make_env(tmp_path, background=True, quiet_hours="21-06")
+    notifier_of(env.app).limits = fast_limits()
+    env.clock.set(datetime(2026, 11, 28, 15, 0, tzinfo=UTC))  # 22.00 WIB
+    async with env.services.db.transaction() as conn:
+        await staff_store.put(conn, STAFF_ID, staff_store.PETUGAS, ADMIN_ID, env.clock.now())
+    officer = env.api.user(STAFF_ID, "Budi")
+    await env.api.user(RESIDENT_ID, "Siti").send("/start")
+    await officer.send("/siaran")
+    await officer.send("Kantor tutup hari Senin.")
+    await officer.press("bc:aud:all")
+    await officer.press("🌙 Kirim pukul 06.00")
+
+    listing = (await officer.send("/siaran daftar"))[-1].plain
+    assert "#1 · menunggu jam tenang, dikirim pukul 06.00" in listing
+    assert "Terkirim 0 dari 2" in listing
+
+    env.clock.set(datetime(2026, 11, 28, 23, 0, tzinfo=UTC))  # 06.00 WIB
+    await notifier_of(env.app).drain()
+    listing = (await officer.send("/siaran daftar"))[-1].plain
+    assert "#1 · selesai" in listing and "Terkirim 2 dari 2" in listing

@@ -387,7 +387,8 @@ async def _send_list(chat_id: int, context: ContextTypes.DEFAULT_TYPE) -> None:
         if broadcast.state == broadcasts_store.SENDING:
             label = texts_id.broadcast_stop_button(broadcast.id)
             rows.append([_button(label, f"stop:{broadcast.id}")])
-    text = texts_id.broadcast_list(items, tz=svc.settings.timezone)
+    quiet_end = quiet_hours_end(svc.settings, svc.clock.now())
+    text = texts_id.broadcast_list(items, tz=svc.settings.timezone, quiet_end=quiet_end)
     markup = InlineKeyboardMarkup(rows) if rows else None
     await context.bot.send_message(chat_id, text, reply_markup=markup)
 
