@@ -323,7 +323,7 @@ class Notifier:
                 )
                 outdated = await outbox_store.cancel_outdated_status_rows(conn, rows)
             if outdated:
-                log.info("%d status messages dropped: their record changed again", len(outdated))
+                log.info("%d status messages dropped: no longer true or wanted", len(outdated))
                 rows = [r for r in rows if r.id not in outdated]
                 self._kick.set()  # the chats' next rows may be due now
             rows = [r for r in rows if r.broadcast_id not in self._cancelled_broadcasts]

@@ -197,3 +197,26 @@ async def test_the_list_says_a_broadcast_waits_for_the_quiet_hours_to_end(
     await notifier_of(env.app).drain()
     listing = (await officer.send("/siaran daftar"))[-1].plain
     assert "#1 · selesai" in listing and "Terkirim 2 dari 2" in listing
+
+
+async def test_a_nik_unfollowed_at_night_gets_no_news_in_the_morning(
+    make_env, tmp_path: Path
+) -> None:
+    env = await make_env(tmp_path, background=True, quiet_hours="21-06")
+    notifier_of(env.app).limits = fast_limits()
+    env.clock.set(datetime(2026, 11, 28, 15, 0, tzinfo=UTC))  # 22.00 WIB
+    admin = env.api.user(ADMIN_ID, "Rina")
+    resident = env.api.user(RESIDENT_ID, "Siti")
+    record = await add_record(env, status=KtpStatus.SENT_FOR_CARD_PRINTING)
+    await subscribe(env, RESIDENT_ID, record)
+
+    await admin.send(f"/ubah {NIK} CARD_PRINTED")
+    await admin.press("✅ Ya, ubah")
+    replies = await resident.send("/berhenti semua")
+    assert "tidak akan menerima kabar status" in replies[-1].plain
+
+    env.clock.set(datetime(2026, 11, 28, 23, 0, tzinfo=UTC))  # 06.00 WIB
+    await notifier_of(env.app).drain()
+    assert all("sudah dicetak" not in m.plain for m in resident.messages)
+    row = await env.services.db.fetchone("SELECT state, last_error FROM outbox")
+    assert tuple(row) == ("cancelled", "the chat stopped following this record")

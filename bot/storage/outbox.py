@@ -127,34 +127,43 @@ async def claim_due(
 
 
 async def cancel_outdated_status_rows(conn: aiosqlite.Connection, rows: list[DueRow]) -> set[int]:
-    """Cancel status notifications whose record has left that status since they were queued
-    (staff corrected a mistake, or the record moved on while the message waited for the quiet
-    hours to end): nobody is told a card is printed when it no longer is. Caller's transaction;
-    returns the ids cancelled. Keys look like ``status:{record_id}:{STATUS}:{date}:{chat_id}``.
+    """Cancel status notifications that are no longer true or wanted when their turn comes:
+    the record has left that status since they were queued (staff corrected a mistake, or the
+    record moved on while the message waited for the quiet hours to end), or the chat stopped
+    following that NIK (/berhenti). Caller's transaction; returns the ids cancelled. Keys look
+    like ``status:{record_id}:{STATUS}:{date}:{chat_id}``.
     """
-    wanted: dict[int, tuple[int, str]] = {}
+    wanted: dict[int, tuple[int, str, int]] = {}
     for row in rows:
         parts = row.dedup_key.split(":")
         if row.kind == KIND_STATUS and len(parts) >= 3 and parts[1].isdigit():
-            wanted[row.id] = (int(parts[1]), parts[2])
+            wanted[row.id] = (int(parts[1]), parts[2], row.chat_id)
     if not wanted:
         return set()
-    record_ids = sorted({record_id for record_id, _ in wanted.values()})
+    record_ids = sorted({record_id for record_id, _, _ in wanted.values()})
     marks = ",".join("?" * len(record_ids))
     async with conn.execute(
         f"SELECT id, status FROM records WHERE id IN ({marks})", record_ids
     ) as cur:
         current = {r[0]: r[1] for r in await cur.fetchall()}
-    outdated = {
-        row_id for row_id, (record_id, status) in wanted.items() if current.get(record_id) != status
-    }
-    for row_id in outdated:
+    async with conn.execute(
+        f"SELECT record_id, chat_id FROM subscriptions WHERE active = 1 AND record_id IN ({marks})",
+        record_ids,
+    ) as cur:
+        following = {(r[0], r[1]) for r in await cur.fetchall()}
+    reasons: dict[int, str] = {}
+    for row_id, (record_id, status, chat_id) in wanted.items():
+        if current.get(record_id) != status:
+            reasons[row_id] = "the record left this status before the message went out"
+        elif (record_id, chat_id) not in following:
+            reasons[row_id] = "the chat stopped following this record"
+    for row_id, reason in reasons.items():
         await conn.execute(
             "UPDATE outbox SET state = 'cancelled', last_error = ? WHERE id = ?"
             " AND state = 'pending'",
-            ("the record left this status before the message went out", row_id),
+            (reason, row_id),
         )
-    return outdated
+    return set(reasons)
 
 
 async def mark_sent(conn: aiosqlite.Connection, row_id: int, now: datetime) -> None:
