@@ -1300,14 +1300,25 @@ def ubah_moved_meanwhile(nik_masked: str, current: KtpStatus) -> str:
 
 
 def ubah_done(
-    nik_masked: str, old: KtpStatus, new: KtpStatus, entered_on: date, notifications: int
+    nik_masked: str,
+    old: KtpStatus,
+    new: KtpStatus,
+    entered_on: date,
+    notifications: int,
+    held_until: str | None = None,
 ) -> str:
+    """`held_until`: the local time ("06.00") the news waits for, inside quiet hours."""
     text = (
         f"✅ Status NIK <code>{_escape(nik_masked)}</code> diubah: {old.value} → "
         f"<b>{new.value}</b> ({format_short_date(entered_on)})."
     )
-    if notifications:
-        text += f"\n{_n(notifications)} kabar untuk warga yang berlangganan dijadwalkan."
+    if notifications and held_until:
+        text += (
+            f"\n{_n(notifications)} kabar untuk warga yang berlangganan menunggu jam tenang "
+            f"selesai: dikirim pukul {held_until}."
+        )
+    elif notifications:
+        text += f"\n{_n(notifications)} kabar untuk warga yang berlangganan sedang dikirim."
     return text
 
 

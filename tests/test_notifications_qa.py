@@ -211,7 +211,11 @@ async def test_a_nik_unfollowed_at_night_gets_no_news_in_the_morning(
     await subscribe(env, RESIDENT_ID, record)
 
     await admin.send(f"/ubah {NIK} CARD_PRINTED")
-    await admin.press("✅ Ya, ubah")
+    done = await admin.press("✅ Ya, ubah")
+    assert (
+        "1 kabar untuk warga yang berlangganan menunggu jam tenang selesai: dikirim pukul 06.00"
+        in (done[-1].plain)
+    )
     replies = await resident.send("/berhenti semua")
     assert "tidak akan menerima kabar status" in replies[-1].plain
 

@@ -194,7 +194,7 @@ async def test_ubah_confirm_writes_status_history_audit_and_notifications(
     done = replies[-1]
     assert done.edited and done.buttons == []
     assert "Status NIK 1605••••••••0001 diubah: PRINT_READY_RECORD → CARD_PRINTED" in done.plain
-    assert "1 kabar untuk warga yang berlangganan dijadwalkan" in done.plain
+    assert "1 kabar untuk warga yang berlangganan sedang dikirim" in done.plain
     assert await current_status(bot_env, NIK_A) == S.CARD_PRINTED
     history = await records_store.history(bot_env.services.db.conn, record_id)
     assert history[-1].status == S.CARD_PRINTED

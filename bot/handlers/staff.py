@@ -388,10 +388,18 @@ async def _apply_change(
         await _edit(query, texts_id.ubah_moved_meanwhile(change.nik_masked, result.current))
         return
     notifier.wake(context.application)
+    svc = services(context)
+    quiet_end = notifier.quiet_hours_end(svc.settings, svc.clock.now())
+    held_until = texts_id.format_time(quiet_end, svc.settings.timezone) if quiet_end else None
     await _edit(
         query,
         texts_id.ubah_done(
-            change.nik_masked, change.old, change.new, result.entered_on, result.notifications
+            change.nik_masked,
+            change.old,
+            change.new,
+            result.entered_on,
+            result.notifications,
+            held_until,
         ),
     )
 
