@@ -1923,7 +1923,7 @@ _COME_REASON: dict[KtpStatus, tuple[str, str, list[str]]] = {
         "⚠️ <b>Perlu datang ke kantor Disdukcapil</b>",
         "Pusat meminta Disdukcapil memastikan data Anda, misalnya jenis kelamin di NIK yang "
         "tidak cocok dengan foto. Petugas perlu bertemu Anda untuk mencocokkan data.",
-        [_BRING_KK, "akta kelahiran atau ijazah, bila ada", _BRING_PROOF],
+        [_BRING_KK, "Akta kelahiran atau ijazah, bila ada", _BRING_PROOF],
     ),
 }
 
