@@ -12,29 +12,33 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from conftest import ADMIN_ID, RESIDENT_ID, STAFF_ID, BotEnv
-from test_notifier import add_record, change_status, delivered, fast_limits, subscribe
+from conftest import RESIDENT_ID, STAFF_ID, BotEnv
+from test_notifier import (
+    add_officer,
+    add_record,
+    change_status,
+    delivered,
+    fast_limits,
+    notifier_env,
+    subscribe,
+)
 
 from bot.local_api import LocalUser
 from bot.notifier import notifier_of
 from bot.states import KtpStatus
-from bot.storage import staff as staff_store
 
 ANNOUNCEMENT = "Kantor tutup hari Jumat, 1 Desember. Layanan buka lagi Senin."
 
 
 @pytest.fixture
 async def env(make_env, tmp_path: Path) -> BotEnv:
-    env = await make_env(tmp_path, background=True)
-    notifier_of(env.app).limits = fast_limits()
+    env = await notifier_env(make_env, tmp_path)
     return env
 
 
 @pytest.fixture
 async def officer(env: BotEnv) -> LocalUser:
-    async with env.services.db.transaction() as conn:
-        await staff_store.put(conn, STAFF_ID, staff_store.PETUGAS, ADMIN_ID, env.clock.now())
-    return env.api.user(STAFF_ID, "Budi")
+    return await add_officer(env)
 
 
 async def add_chats(env: BotEnv, chat_ids: range | list[int]) -> None:
@@ -162,12 +166,9 @@ async def test_blocked_chats_are_counted_in_the_summary(env: BotEnv, officer: Lo
 
 
 async def test_quiet_hours_wait_unless_staff_say_now(make_env, tmp_path: Path) -> None:
-    env = await make_env(tmp_path, background=True, quiet_hours="21-06")
-    notifier_of(env.app).limits = fast_limits()
+    env = await notifier_env(make_env, tmp_path, quiet_hours="21-06")
     env.clock.set(datetime(2026, 11, 28, 14, 0, tzinfo=UTC))  # 21.00 WIB
-    async with env.services.db.transaction() as conn:
-        await staff_store.put(conn, STAFF_ID, staff_store.PETUGAS, ADMIN_ID, env.clock.now())
-    officer = env.api.user(STAFF_ID, "Budi")
+    officer = await add_officer(env)
     await add_chats(env, [501, 502])
 
     await write(officer)
@@ -193,11 +194,8 @@ async def test_quiet_hours_wait_unless_staff_say_now(make_env, tmp_path: Path) -
 async def test_a_new_application_finishes_a_broadcast_without_duplicates(
     make_env, tmp_path: Path
 ) -> None:
-    env = await make_env(tmp_path, background=True)
-    notifier_of(env.app).limits = fast_limits(per_second=40)
-    async with env.services.db.transaction() as conn:
-        await staff_store.put(conn, STAFF_ID, staff_store.PETUGAS, ADMIN_ID, env.clock.now())
-    officer = env.api.user(STAFF_ID, "Budi")
+    env = await notifier_env(make_env, tmp_path, limits=fast_limits(per_second=40))
+    officer = await add_officer(env)
     chats = range(600, 660)
     await add_chats(env, chats)
     await write(officer)
@@ -392,8 +390,7 @@ async def test_after_kill_9_the_rest_goes_out_and_nothing_sent_goes_again(
     before = _lines(delivered_file)
     assert 30 <= len(before) < 100 and len(set(before)) == len(before)
 
-    env = await make_env(tmp_path, background=True)  # the same database, a new process' bot
-    notifier_of(env.app).limits = fast_limits()
+    env = await notifier_env(make_env, tmp_path)  # the same database, a new process' bot
     await notifier_of(env.app).drain()
 
     after = [c for c in range(5000, 5100) for _ in delivered(env, c)]

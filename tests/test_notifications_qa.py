@@ -7,30 +7,34 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from conftest import ADMIN_ID, RESIDENT_ID, STAFF_ID, BotEnv
-from test_notifier import NIK, add_record, change_status, delivered, fast_limits, subscribe
+from conftest import ADMIN_ID, RESIDENT_ID, BotEnv
+from test_notifier import (
+    NIK,
+    add_officer,
+    add_record,
+    change_status,
+    delivered,
+    notifier_env,
+    subscribe,
+)
 
 from bot.cli import outbox as outbox_cli
 from bot.local_api import LocalUser
 from bot.notifier import notifier_of
 from bot.states import KtpStatus
-from bot.storage import staff as staff_store
 
 OTHER_NIK = "1605010101900002"
 
 
 @pytest.fixture
 async def env(make_env, tmp_path: Path) -> BotEnv:
-    env = await make_env(tmp_path, background=True)
-    notifier_of(env.app).limits = fast_limits()
+    env = await notifier_env(make_env, tmp_path)
     return env
 
 
 @pytest.fixture
 async def officer(env: BotEnv) -> LocalUser:
-    async with env.services.db.transaction() as conn:
-        await staff_store.put(conn, STAFF_ID, staff_store.PETUGAS, ADMIN_ID, env.clock.now())
-    return env.api.user(STAFF_ID, "Budi")
+    return await add_officer(env)
 
 
 @pytest.mark.parametrize(
@@ -118,12 +122,9 @@ async def test_outbox_report_says_when_waiting_messages_go_out(make_env, tmp_pat
 async def test_opting_out_at_night_drops_the_announcement_waiting_for_the_morning(
     make_env, tmp_path: Path
 ) -> None:
-    env = await make_env(tmp_path, background=True, quiet_hours="21-06")
-    notifier_of(env.app).limits = fast_limits()
+    env = await notifier_env(make_env, tmp_path, quiet_hours="21-06")
     env.clock.set(datetime(2026, 11, 28, 15, 0, tzinfo=UTC))  # 22.00 WIB
-    async with env.services.db.transaction() as conn:
-        await staff_store.put(conn, STAFF_ID, staff_store.PETUGAS, ADMIN_ID, env.clock.now())
-    officer = env.api.user(STAFF_ID, "Budi")
+    officer = await add_officer(env)
     resident = env.api.user(RESIDENT_ID, "Siti")
     neighbour = env.api.user(RESIDENT_ID + 1, "Dewi")
     await resident.send("/start")
@@ -146,8 +147,7 @@ async def test_opting_out_at_night_drops_the_announcement_waiting_for_the_mornin
 async def test_a_card_printed_by_mistake_at_night_and_corrected_is_never_announced(
     make_env, tmp_path: Path
 ) -> None:
-    env = await make_env(tmp_path, background=True, quiet_hours="21-06")
-    notifier_of(env.app).limits = fast_limits()
+    env = await notifier_env(make_env, tmp_path, quiet_hours="21-06")
     env.clock.set(datetime(2026, 11, 28, 15, 0, tzinfo=UTC))  # 22.00 WIB
     admin = env.api.user(ADMIN_ID, "Rina")
     resident = env.api.user(RESIDENT_ID, "Siti")
@@ -177,12 +177,9 @@ async def test_a_card_printed_by_mistake_at_night_and_corrected_is_never_announc
 async def test_the_list_says_a_broadcast_waits_for_the_quiet_hours_to_end(
     make_env, tmp_path: Path
 ) -> None:
-    env = await make_env(tmp_path, background=True, quiet_hours="21-06")
-    notifier_of(env.app).limits = fast_limits()
+    env = await notifier_env(make_env, tmp_path, quiet_hours="21-06")
     env.clock.set(datetime(2026, 11, 28, 15, 0, tzinfo=UTC))  # 22.00 WIB
-    async with env.services.db.transaction() as conn:
-        await staff_store.put(conn, STAFF_ID, staff_store.PETUGAS, ADMIN_ID, env.clock.now())
-    officer = env.api.user(STAFF_ID, "Budi")
+    officer = await add_officer(env)
     await env.api.user(RESIDENT_ID, "Siti").send("/start")
     await officer.send("/siaran")
     await officer.send("Kantor tutup hari Senin.")
@@ -202,8 +199,7 @@ async def test_the_list_says_a_broadcast_waits_for_the_quiet_hours_to_end(
 async def test_a_nik_unfollowed_at_night_gets_no_news_in_the_morning(
     make_env, tmp_path: Path
 ) -> None:
-    env = await make_env(tmp_path, background=True, quiet_hours="21-06")
-    notifier_of(env.app).limits = fast_limits()
+    env = await notifier_env(make_env, tmp_path, quiet_hours="21-06")
     env.clock.set(datetime(2026, 11, 28, 15, 0, tzinfo=UTC))  # 22.00 WIB
     admin = env.api.user(ADMIN_ID, "Rina")
     resident = env.api.user(RESIDENT_ID, "Siti")

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from conftest import RESIDENT_ID, BotEnv
+from conftest import ADMIN_ID, RESIDENT_ID, STAFF_ID, BotEnv
 from telegram import Bot
 
 from bot import importer, notifier
@@ -16,6 +16,7 @@ from bot.notifier import Limits, Notifier, enqueue_status_change, notifier_of
 from bot.states import KtpStatus
 from bot.storage import outbox as outbox_store
 from bot.storage import records as records_store
+from bot.storage import staff as staff_store
 
 NIK = "1605014101900001"  # a woman born 1 January 1990, Tugumulyo
 KK = "1605010101200001"
@@ -37,11 +38,25 @@ def fast_limits(**overrides: float) -> Limits:
     return Limits(**values)  # type: ignore[arg-type]
 
 
+async def notifier_env(
+    make_env, tmp_path: Path, limits: Limits | None = None, **settings: object
+) -> BotEnv:
+    """A bot with its outbox dispatcher running, with fast limits unless `limits` are given."""
+    env = await make_env(tmp_path, background=True, **settings)
+    notifier_of(env.app).limits = limits or fast_limits()
+    return env
+
+
+async def add_officer(env: BotEnv) -> LocalUser:
+    """STAFF_ID as a petugas in the staff table, and their private chat."""
+    async with env.services.db.transaction() as conn:
+        await staff_store.put(conn, STAFF_ID, staff_store.PETUGAS, ADMIN_ID, env.clock.now())
+    return env.api.user(STAFF_ID, "Budi")
+
+
 @pytest.fixture
 async def env(make_env, tmp_path: Path) -> BotEnv:
-    env = await make_env(tmp_path, background=True)
-    notifier_of(env.app).limits = fast_limits()
-    return env
+    return await notifier_env(make_env, tmp_path)
 
 
 async def add_record(
@@ -295,8 +310,7 @@ async def test_after_the_retry_limit_the_row_fails_with_its_reason(
 
 
 async def test_quiet_hours_hold_notifications_until_morning(make_env, tmp_path: Path) -> None:
-    env = await make_env(tmp_path, background=True, quiet_hours="21-06")
-    notifier_of(env.app).limits = fast_limits()
+    env = await notifier_env(make_env, tmp_path, quiet_hours="21-06")
     env.clock.set(datetime(2026, 11, 28, 15, 30, tzinfo=UTC))  # 22.30 WIB
     resident = env.api.user(RESIDENT_ID, "Siti")
     record_id = await add_record(env)
