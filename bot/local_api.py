@@ -288,6 +288,13 @@ class LocalBotApi(BaseRequest):
         connect_timeout: ODVInput[float] = DEFAULT_NONE,
         pool_timeout: ODVInput[float] = DEFAULT_NONE,
     ) -> tuple[int, bytes]:
+        params = request_data.parameters if request_data else {}
+        return await self.answer(url, params, _uploaded_files(request_data))
+
+    async def answer(
+        self, url: str, params: dict[str, Any], files: dict[str, Any] | None = None
+    ) -> tuple[int, bytes]:
+        """One Bot API request as (url, decoded params) -> (HTTP status, JSON), e.g. behind HTTP."""
         file_match = _FILE_URL.search(unquote(url))
         if file_match:
             if not self._token_ok(file_match.group("token")):
@@ -302,8 +309,8 @@ class LocalBotApi(BaseRequest):
         if not self._token_ok(match.group("token")):
             return _error(401, "Unauthorized")
         api_method = match.group("method")
-        params = dict(request_data.parameters) if request_data else {}
-        files = _uploaded_files(request_data)
+        params = dict(params)
+        files = files or {}
         call = ApiCall(method=api_method, params=params, url=url)
         self.calls.append(call)
 

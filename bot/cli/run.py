@@ -44,6 +44,7 @@ def run(args: argparse.Namespace) -> int:
         print(texts.RUN_NO_TOKEN, file=sys.stderr)
         return 2
     logging.getLogger("httpx").setLevel(logging.WARNING)  # the token is part of every URL
+    logging.getLogger("telegram.ext").addFilter(_drop_startup_failure_traceback)
     try:
         serve(settings)
     except InvalidToken:
@@ -53,6 +54,15 @@ def run(args: argparse.Namespace) -> int:
         print(texts.run_unreachable(settings.api_url, str(exc)), file=sys.stderr)
         return 1
     return 0
+
+
+def _drop_startup_failure_traceback(record: logging.LogRecord) -> bool:
+    """PTB logs a failed start-up (getMe, deleteWebhook, setWebhook) with a traceback, and a
+    rejected token's message repeats the token; `run` reports those failures in one line."""
+    failure = record.exc_info[1] if record.exc_info else None
+    return not (
+        isinstance(failure, InvalidToken | NetworkError) and "Bootstrap" in record.getMessage()
+    )
 
 
 def serve(settings: Settings) -> None:

@@ -1,0 +1,246 @@
+"""`python -m bot run` for real: a separate process polling a Bot API server over HTTP.
+
+An office with a self-hosted telegram-bot-api server sets TELEGRAM_API_URL to it. Here that
+server is `bot.local_api.LocalBotApi` behind a small HTTP front end on 127.0.0.1 (its own thread
+and asyncio loop); the bot is started exactly as an operator starts it, answers a resident's
+/start that it fetched with getUpdates, and stops cleanly on SIGTERM (as systemd stops it).
+A token the server rejects, or a server that is not there, is told in one line, not a traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Coroutine
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import parse_qsl
+
+import pytest
+
+from bot.local_api import LOCAL_TOKEN, LocalBotApi
+
+RESIDENT_ID = 1001
+#: Generous bounds for a loaded machine; the test normally finishes in a few seconds.
+START_TIMEOUT = 30.0
+EXIT_TIMEOUT = 15.0
+
+T = TypeVar("T")
+
+
+class HttpBotApi:
+    """LocalBotApi served at http://127.0.0.1:{port} as `/bot{token}/{method}` (form or JSON)."""
+
+    def __init__(self) -> None:
+        self.api = LocalBotApi(token=LOCAL_TOKEN)
+        self.loop = asyncio.new_event_loop()
+        self._loop_thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self.server.daemon_threads = True
+        self._server_thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> None:
+        self._loop_thread.start()
+        self._server_thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        if self.loop.is_running():
+            # Requests still waiting (a long getUpdates) are cancelled, then the loop stops.
+            asyncio.run_coroutine_threadsafe(_cancel_other_tasks(), self.loop).result(5)
+            self.loop.call_soon_threadsafe(self.loop.stop)
+        self._loop_thread.join(5)
+        self._server_thread.join(5)
+        if not self._loop_thread.is_alive():
+            self.loop.close()
+
+    def run(self, coro: Coroutine[Any, Any, T], timeout: float = 10.0) -> T:
+        """Run `coro` on the server's loop (where LocalBotApi lives) and return its result."""
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    def read(self, fn: Callable[[], T]) -> T:
+        """Read the server's state on its own loop, so no request is half-recorded."""
+
+        async def reading() -> T:
+            return fn()
+
+        return self.run(reading())
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        front = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as httpx expects of a real server
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length)
+                kind = self.headers.get("Content-Type", "").split(";")[0].strip().lower()
+                if kind == "application/json":
+                    params = json.loads(body or b"{}")
+                elif kind in ("application/x-www-form-urlencoded", ""):
+                    params = dict(parse_qsl(body.decode(), keep_blank_values=True))
+                else:
+                    self._reply(415, b'{"ok":false,"error_code":415}')
+                    return
+                try:
+                    status, payload = front.run(front.api.answer(self.path, params), timeout=60)
+                except Exception:  # the client went away, or the test is tearing down
+                    self._reply(500, b'{"ok":false,"error_code":500}')
+                    return
+                self._reply(status, payload)
+
+            do_GET = do_POST
+
+            def _reply(self, status: int, payload: bytes) -> None:
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(payload)))
+                    self.end_headers()
+                    self.wfile.write(payload)
+                except OSError:
+                    self.close_connection = True  # the bot hung up (e.g. a cancelled poll)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                """Quiet: the request line carries the token."""
+
+        return Handler
+
+
+async def _cancel_other_tasks() -> None:
+    tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _bot_env(tmp_path: Path, api_url: str, token: str = LOCAL_TOKEN) -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("TELEGRAM_", "BOT_"))  # nothing of the developer's own bot
+    }
+    env.update(
+        TELEGRAM_BOT_TOKEN=token,
+        TELEGRAM_API_URL=api_url,
+        BOT_DB_PATH=str(tmp_path / "data" / "bot.sqlite3"),
+        BOT_SECRET_KEY_FILE=str(tmp_path / "data" / "secret.key"),
+        BOT_QUIET_HOURS="off",
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+def _wait_for(what: str, check: Callable[[], bool], proc: subprocess.Popen, out: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while not check():
+        if proc.poll() is not None:
+            raise AssertionError(
+                f"the bot exited ({proc.returncode}) before {what}:\n{out.read_text()}"
+            )
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no {what} within {START_TIMEOUT} s:\n{out.read_text()}")
+        time.sleep(0.05)
+
+
+def test_run_polls_a_bot_api_server_over_http_and_stops_on_sigterm(tmp_path: Path) -> None:
+    front = HttpBotApi()
+    front.start()
+    out = tmp_path / "bot-output.log"
+    proc: subprocess.Popen[bytes] | None = None
+    try:
+        with out.open("wb") as log:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "bot", "run"],
+                cwd=tmp_path,
+                env=_bot_env(tmp_path, front.url),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        api = front.api
+
+        # Polling has begun once the bot asks for updates; then a resident writes /start.
+        _wait_for(
+            "getUpdates", lambda: front.read(lambda: bool(api.calls_to("getUpdates"))), proc, out
+        )
+        resident = front.read(lambda: api.user(RESIDENT_ID, "Siti"))
+        front.run(resident.send("/start"))
+
+        def welcomed() -> bool:
+            return any("Selamat datang" in m.plain for m in api.messages(RESIDENT_ID))
+
+        _wait_for("welcome to the resident", lambda: front.read(welcomed), proc, out)
+        assert "start" in front.read(lambda: api.commands_for("all_private_chats"))
+        assert "cek" in front.read(lambda: api.commands_for("default"))
+
+        # systemd (or Ctrl-C) stops the bot: it shuts down by itself, cleanly.
+        proc.send_signal(signal.SIGTERM)
+        try:
+            code = proc.wait(EXIT_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            raise AssertionError(
+                f"the bot did not stop within {EXIT_TIMEOUT} s of SIGTERM:\n{out.read_text()}"
+            ) from None
+        output = out.read_text()
+        assert code == 0, output
+        assert "Traceback" not in output, output
+        assert LOCAL_TOKEN not in output, output  # never the token (it is in every API URL)
+        assert front.url.removeprefix("http://") in output  # the log names the server it polls
+    finally:
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+        front.stop()
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.mark.parametrize("failure", ["rejected token", "no server"])
+def test_run_reports_a_start_up_failure_in_one_line(tmp_path: Path, failure: str) -> None:
+    wrong_token = "654321:REVOKED"
+    front = HttpBotApi()
+    front.start()
+    try:
+        if failure == "rejected token":
+            env = _bot_env(tmp_path, front.url, token=wrong_token)
+            expected = f"Token bot ditolak oleh server Bot API ({front.url})"
+        else:
+            url = f"http://127.0.0.1:{_closed_port()}"
+            env = _bot_env(tmp_path, url, token=wrong_token)
+            expected = f"Server Bot API tidak bisa dihubungi ({url})"
+        done = subprocess.run(
+            [sys.executable, "-m", "bot", "run"],
+            cwd=tmp_path,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=START_TIMEOUT,
+        )
+    finally:
+        front.stop()
+    output = done.stdout + done.stderr
+    assert done.returncode == 1, output
+    assert expected in done.stderr
+    assert "Traceback" not in output, output
+    assert wrong_token not in output, output  # PTB's own message would repeat the token
