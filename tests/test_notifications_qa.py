@@ -220,3 +220,36 @@ async def test_a_nik_unfollowed_at_night_gets_no_news_in_the_morning(
     assert all("sudah dicetak" not in m.plain for m in resident.messages)
     row = await env.services.db.fetchone("SELECT state, last_error FROM outbox")
     assert tuple(row) == ("cancelled", "the chat stopped following this record")
+
+
+async def test_card_news_missed_while_blocked_arrives_when_the_resident_comes_back(
+    env: BotEnv,
+) -> None:
+    admin = env.api.user(ADMIN_ID, "Rina")
+    resident = env.api.user(RESIDENT_ID, "Siti")
+    record = await add_record(env, status=KtpStatus.SENT_FOR_CARD_PRINTING)
+    await subscribe(env, RESIDENT_ID, record)
+    resident.block()
+
+    await admin.send(f"/ubah {NIK} CARD_PRINTED")
+    await admin.press("✅ Ya, ubah")
+    await notifier_of(env.app).drain()
+    row = await env.services.db.fetchone("SELECT state, fail_reason FROM outbox")
+    assert tuple(row) == ("failed", "blocked")
+    assert delivered(env, RESIDENT_ID) == []
+
+    resident.unblock()
+    await resident.send("/start")
+    await notifier_of(env.app).drain()
+    news = [t for t in delivered(env, RESIDENT_ID) if "Berhenti menerima kabar untuk NIK ini" in t]
+    assert len(news) == 1
+    row = await env.services.db.fetchone("SELECT state FROM outbox")
+    assert row[0] == "sent"
+    await resident.send("/bantuan")  # coming back once more sends nothing twice
+    await notifier_of(env.app).drain()
+    assert (
+        len(
+            [t for t in delivered(env, RESIDENT_ID) if "Berhenti menerima kabar untuk NIK ini" in t]
+        )
+        == 1
+    )

@@ -29,7 +29,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import insights
+from bot import insights, notifier
 from bot import texts_id as texts
 from bot.handlers.common import is_private, services
 from bot.handlers.general import START_CHECK
@@ -96,30 +96,35 @@ async def track_chat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     message = update.message
     label_for: int | None = None
     label_saved = False
-    async with svc.db.transaction() as conn:
-        if member is not None and member.new_chat_member.status in (
-            ChatMember.BANNED,
-            ChatMember.LEFT,
-        ):
-            await chats_store.set_reachable(conn, chat.id, False)
-            return
-        await chats_store.seen(conn, chat.id, chat.type, now)
-        if chat.type != ChatType.PRIVATE or message is None or not message.text:
-            return
-        text = message.text
-        if text.startswith("/"):
-            if text.split(maxsplit=1)[0].split("@")[0].casefold() not in _KEEPS_STEP:
-                await checks_store.clear_pending(conn, chat.id)
-            return
-        pending = await checks_store.get_pending(conn, chat.id, now)
-        if pending is None or pending.step is not checks_store.Step.LABEL:
-            return
-        await checks_store.clear_pending(conn, chat.id)
-        if looks_like_numbers(text) or pending.record_id is None:
-            return  # a NIK instead of a label: a new check, handled below
-        label_for = pending.record_id
-        label = subscriptions_store.clean_label(text)
-        label_saved = await subscriptions_store.set_label(conn, chat.id, label_for, label)
+    came_back = False  # the chat had blocked the bot: its card news is queued again
+    try:
+        async with svc.db.transaction() as conn:
+            if member is not None and member.new_chat_member.status in (
+                ChatMember.BANNED,
+                ChatMember.LEFT,
+            ):
+                await chats_store.set_reachable(conn, chat.id, False)
+                return
+            came_back = await chats_store.seen(conn, chat.id, chat.type, now)
+            if chat.type != ChatType.PRIVATE or message is None or not message.text:
+                return
+            text = message.text
+            if text.startswith("/"):
+                if text.split(maxsplit=1)[0].split("@")[0].casefold() not in _KEEPS_STEP:
+                    await checks_store.clear_pending(conn, chat.id)
+                return
+            pending = await checks_store.get_pending(conn, chat.id, now)
+            if pending is None or pending.step is not checks_store.Step.LABEL:
+                return
+            await checks_store.clear_pending(conn, chat.id)
+            if looks_like_numbers(text) or pending.record_id is None:
+                return  # a NIK instead of a label: a new check, handled below
+            label_for = pending.record_id
+            label = subscriptions_store.clean_label(text)
+            label_saved = await subscriptions_store.set_label(conn, chat.id, label_for, label)
+    finally:
+        if came_back:
+            notifier.wake(context.application)
     await _answer_label(message, svc, chat.id, label_for, label_saved)
     raise ApplicationHandlerStop
 

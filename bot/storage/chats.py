@@ -9,6 +9,7 @@ import aiosqlite
 
 from bot.storage import attempts as attempts_store
 from bot.storage import checks as checks_store
+from bot.storage import outbox as outbox_store
 from bot.storage import subscriptions as subscriptions_store
 from bot.storage.db import utc_iso
 
@@ -23,18 +24,23 @@ class Chat:
     announcements: bool
 
 
-async def seen(conn: aiosqlite.Connection, chat_id: int, chat_type: str, now: datetime) -> None:
-    """Note that the chat sent us something (caller's transaction).
+async def seen(conn: aiosqlite.Connection, chat_id: int, chat_type: str, now: datetime) -> bool:
+    """Note that the chat sent us something (caller's transaction); True when it came back.
 
     A chat that writes to the bot can be reached again, even if it had blocked the bot before:
-    its subscriptions (switched off when Telegram said it blocked the bot) come back on.
+    its subscriptions (switched off when Telegram said it blocked the bot) come back on, and
+    the card news that failed because of the block is queued again.
     """
     stamp = utc_iso(now)
-    await conn.execute(
-        "UPDATE subscriptions SET active = 1 WHERE chat_id = ? AND active = 0"
-        " AND EXISTS (SELECT 1 FROM chats WHERE chat_id = ? AND reachable = 0)",
-        (chat_id, chat_id),
-    )
+    async with conn.execute(
+        "SELECT 1 FROM chats WHERE chat_id = ? AND reachable = 0", (chat_id,)
+    ) as cur:
+        came_back = await cur.fetchone() is not None
+    if came_back:
+        await conn.execute(
+            "UPDATE subscriptions SET active = 1 WHERE chat_id = ? AND active = 0", (chat_id,)
+        )
+        await outbox_store.requeue_blocked_status_news(conn, chat_id, now)
     await conn.execute(
         "INSERT INTO chats (chat_id, chat_type, first_seen, last_seen) VALUES (?, ?, ?, ?)"
         " ON CONFLICT(chat_id) DO UPDATE SET chat_type = excluded.chat_type,"

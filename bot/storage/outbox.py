@@ -241,3 +241,17 @@ async def figures(conn: aiosqlite.Connection) -> OutboxFigures:
     async with conn.execute("SELECT MIN(not_before) FROM outbox WHERE state = 'pending'") as cur:
         row = await cur.fetchone()
     return OutboxFigures(by_state=by_state, failed_by_reason=failed, next_due=row[0])
+
+
+async def requeue_blocked_status_news(
+    conn: aiosqlite.Connection, chat_id: int, now: datetime
+) -> int:
+    """A chat that had blocked the bot is back: the card news that failed because of the block
+    goes out after all (caller's transaction; at its turn the dispatcher still drops a message
+    whose record has left that status). Announcements missed meanwhile stay missed."""
+    cur = await conn.execute(
+        "UPDATE outbox SET state = 'pending', fail_reason = NULL, last_error = NULL,"
+        " not_before = ? WHERE chat_id = ? AND kind = ? AND state = 'failed' AND fail_reason = ?",
+        (utc_iso(now), chat_id, KIND_STATUS, REASON_BLOCKED),
+    )
+    return cur.rowcount
