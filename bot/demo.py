@@ -20,8 +20,10 @@ import logging
 import os
 import re
 import shlex
+import shutil
 import sys
 import tempfile
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -48,6 +50,10 @@ BLANKO_SHARE_OF_QUEUE = 6_000 / 11_000
 QUIT = ("/keluar", "/quit", "/exit")
 SWITCH = "/ganti"
 SEND_FILE = "/berkas"
+#: The bot's lines are indented this much under "Bot:", and wrapped (on a terminal) at most
+#: this wide: about what a phone shows, easy to read.
+INDENT = 2
+MAX_WIDTH = 100
 #: After the last scripted line, how long to wait for messages sent in the background.
 SETTLE_SECONDS = 0.3
 #: At the end of a script, how long queued notifications may take to go out.
@@ -138,7 +144,9 @@ class Console:
         out: TextIO,
         colour: bool,
         folder: Path,
+        width: int | None = None,
     ) -> None:
+        """`width`: wrap the bot's lines to this many columns (a terminal); None keeps them."""
         self.api = api
         self.resident = resident
         self.admin = admin
@@ -146,6 +154,7 @@ class Console:
         self.out = out
         self.colour = colour
         self.folder = folder
+        self.width = width
         self._seen: dict[int, int] = {}
         self._saved = 0
 
@@ -176,11 +185,19 @@ class Console:
         if message.document is not None or message.photo is not None:
             lines.append(self._attachment(message))
         if body:
-            lines.extend(render_html(body, self.colour).splitlines() or [""])
+            for line in render_html(body, self.colour).splitlines() or [""]:
+                lines.extend(self._wrap(line))
         for number, button in enumerate(self._buttons_of(message), start=1):
             lines.append(f"  [{number}] {button}")
-        text = "\n".join("  " + line if line else "" for line in lines)
+        text = "\n".join(" " * INDENT + line if line else "" for line in lines)
         return f"{head}\n{text}\n"
+
+    def _wrap(self, line: str) -> list[str]:
+        if not self.width or len(line) <= self.width - INDENT:
+            return [line]
+        bullet = re.match(r"^\s*(?:[•\-]|\d+\.|\[\d+\])\s+", line)
+        hang = " " * len(bullet.group()) if bullet else ""
+        return textwrap.wrap(line, self.width - INDENT, subsequent_indent=hang) or [line]
 
     def _attachment(self, message: BotMessage) -> str:
         content = message.document if message.document is not None else message.photo or b""
@@ -325,8 +342,16 @@ async def run_demo(
             print_intro(out, count, rows, folder, pairs)
             resident = api.user(DEMO_RESIDENT_ID, "Warga Demo")
             admin = api.user(DEMO_ADMIN_ID, "Petugas Demo")
+            width = min(shutil.get_terminal_size().columns, MAX_WIDTH) if interactive else None
             console = Console(
-                api, resident, admin, staff=staff, out=out, colour=colour, folder=folder
+                api,
+                resident,
+                admin,
+                staff=staff,
+                out=out,
+                colour=colour,
+                folder=folder,
+                width=width,
             )
             user_id = DEMO_ADMIN_ID if staff else DEMO_RESIDENT_ID
             print(texts.demo_you_are(staff, user_id), file=out)

@@ -135,3 +135,24 @@ async def test_a_scripted_demo_waits_for_a_large_import_to_finish(tmp_path: Path
     )
     assert code == 0
     assert "Impor selesai" in out.getvalue()
+
+
+async def test_on_a_terminal_long_lines_are_wrapped_to_its_width(
+    bot_env: BotEnv, resident: LocalUser, tmp_path: Path
+) -> None:
+    admin = bot_env.api.user(5005, "Petugas")
+    out = io.StringIO()
+    console = Console(
+        bot_env.api, resident, admin, staff=False, out=out, colour=False, folder=tmp_path, width=40
+    )
+    await console.handle("/bantuan")
+    lines = out.getvalue().splitlines()
+    assert max(len(line) for line in lines if not line.startswith("Anda")) <= 40
+    assert "Petunjuk singkat dan kontak kantor" in " ".join(" ".join(lines).split())
+
+    wide = io.StringIO()
+    unwrapped = Console(
+        bot_env.api, resident, admin, staff=False, out=wide, colour=False, folder=tmp_path
+    )
+    await unwrapped.handle("/bantuan")
+    assert max(len(line) for line in wide.getvalue().splitlines()) > 40  # scripts keep lines
