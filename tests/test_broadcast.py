@@ -32,8 +32,7 @@ ANNOUNCEMENT = "Kantor tutup hari Jumat, 1 Desember. Layanan buka lagi Senin."
 
 @pytest.fixture
 async def env(make_env, tmp_path: Path) -> BotEnv:
-    env = await notifier_env(make_env, tmp_path)
-    return env
+    return await notifier_env(make_env, tmp_path)
 
 
 @pytest.fixture

@@ -28,8 +28,7 @@ OTHER_NIK = "1605010101900002"
 
 @pytest.fixture
 async def env(make_env, tmp_path: Path) -> BotEnv:
-    env = await notifier_env(make_env, tmp_path)
-    return env
+    return await notifier_env(make_env, tmp_path)
 
 
 @pytest.fixture
