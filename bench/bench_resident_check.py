@@ -88,13 +88,14 @@ async def main() -> None:
         (KtpStatus.PRINT_READY_RECORD.value,),
     )
     digits = f"{row[0]:016d}"
+    figures = insights.InsightsCache()  # what Services holds
     for label in ("first check (cold cache)", "second check (warm cache)"):
         t = time.perf_counter()
         result = await verify_owner(
             db, hasher, chat_id=1, nik_hash=hasher.nik(digits), kk=digits[::-1], now=now
         )
         assert result.ok and result.record is not None
-        info = await insights.record_insight(db.conn, result.record, now.date())
+        info = await figures.record_insight(db.conn, result.record, now.date())
         print(
             f"{label}: {1000 * (time.perf_counter() - t):.1f} ms"
             f" (queue before {info.queue_before}, usual median {info.usual.median_days},"

@@ -25,11 +25,18 @@ from typing import Any
 
 from telegram import Bot
 
-from bot.app import build_application, start_in_process, stop_in_process
+from bot.app import (
+    build_application,
+    start_dispatcher,
+    start_in_process,
+    stop_dispatcher,
+    stop_in_process,
+)
 from bot.clock import Clock
 from bot.config import QuietHours, Settings
+from bot.dispatcher import Dispatcher, Limits
+from bot.handlers.broadcast import render_progress
 from bot.local_api import LOCAL_TOKEN, LocalBotApi
-from bot.notifier import Limits, Notifier, start_notifier, stop_notifier
 from bot.storage import outbox as outbox_store
 from bot.storage import staff as staff_store
 
@@ -58,7 +65,7 @@ class TimedApi(LocalBotApi):
 
 
 async def seed_chats(app: Any, count: int) -> None:
-    services = app.bot_data["services"]
+    services = app.bot_data.services
     stamp = "2026-11-28T00:00:00+00:00"
     async with services.db.transaction() as conn:
         await conn.executemany(
@@ -96,12 +103,12 @@ async def run(chats: int, scale: float, plain_bot: bool) -> int:
     if plain_bot:
         bot = Bot(LOCAL_TOKEN, base_url=settings.api_base_url, request=api)
         await bot.initialize()
-        services = app.bot_data["services"]
-        dispatcher = Notifier(bot, services.db, settings, services.clock, limits(scale))
-        app.bot_data["notifier"] = dispatcher
+        services = app.bot_data.services
+        dispatcher = Dispatcher(bot, services, limits(scale), render_progress=render_progress)
+        app.bot_data.dispatcher = dispatcher
         await dispatcher.start()
     else:
-        dispatcher = await start_notifier(app, limits(scale))
+        dispatcher = await start_dispatcher(app, limits(scale))
 
     staff = api.user(STAFF_ID, "Petugas")
     await staff.send("/siaran")
@@ -115,7 +122,7 @@ async def run(chats: int, scale: float, plain_bot: bool) -> int:
     limit = 30.0 * scale
     last_report = time.perf_counter()
     while True:
-        figures = await outbox_store.figures(app.bot_data["services"].db.conn)
+        figures = await outbox_store.figures(app.bot_data.services.db.conn)
         pending = figures.by_state.get("broadcast", {}).get("pending", 0)
         if pending == 0:
             break
@@ -127,7 +134,7 @@ async def run(chats: int, scale: float, plain_bot: bool) -> int:
     if plain_bot:
         await dispatcher.stop()
     else:
-        await stop_notifier(app)
+        await stop_dispatcher(app)
 
     times = [t for t, _ in api.delivered]
     per_chat = Counter(chat for _, chat in api.delivered)
@@ -144,7 +151,7 @@ async def run(chats: int, scale: float, plain_bot: bool) -> int:
     # Telegram counts what arrives: the shortest time in which limit + 1 messages arrived.
     k = int(limit)
     tightest = min((times[i + k] - times[i] for i in range(len(times) - k)), default=float("nan"))
-    db_figures = await outbox_store.figures(app.bot_data["services"].db.conn)
+    db_figures = await outbox_store.figures(app.bot_data.services.db.conn)
     await stop_in_process(app)
 
     print()

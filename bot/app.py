@@ -1,10 +1,11 @@
 """Wiring: `build_application(settings)` turns Settings into a ready telegram.ext.Application.
 
 Everything the bot runs on is assembled here and nowhere else: the Bot API root and token,
-HTML as the default parse mode, PTB's rate limiter, the job queue, the handlers of
-`bot/handlers/` and the error handler, and the lifecycle of the services (opened in
-`post_init`, background work stopped in `post_stop`, services closed in `post_shutdown`).
-`run`, `demo` and the tests all build the bot here.
+HTML as the default parse mode, PTB's rate limiter, the job queue, the typed context
+(`BotContext`, `BotData`), the handlers of `bot/handlers/` and the error handler, and the
+lifecycle of the services (opened in `post_init` with the insights cache and the outbox
+dispatcher started, background work stopped in `post_stop`, services closed in
+`post_shutdown`). `run`, `demo` and the tests all build the bot here.
 """
 
 from __future__ import annotations
@@ -12,24 +13,18 @@ from __future__ import annotations
 import logging
 
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
+from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import BaseRequest
 
-from bot import notifier
 from bot.clock import Clock
-from bot.config import ConfigError, Settings
-from bot.handlers import errors, register_handlers
-from bot.handlers.common import SERVICES_KEY
+from bot.config import ConfigError, ConfigProblem, Settings
+from bot.dispatcher import Dispatcher, Limits
+from bot.handlers import broadcast, errors, register_handlers
+from bot.handlers.context import BotApplication, BotContext, BotData
 from bot.handlers.general import register_commands
 from bot.services import Services
 
 log = logging.getLogger(__name__)
-
-SETTINGS_KEY = "settings"
-CLOCK_KEY = "clock"
-#: bot_data flag: False keeps background work (e.g. the outbox dispatcher) from starting, for
-#: tests that drive it by hand; `on_start(app)` can then be awaited explicitly.
-BACKGROUND_KEY = "background"
 
 #: How often a request that Telegram answered with 429 is retried after waiting `retry_after`.
 RATE_LIMIT_RETRIES = 3
@@ -41,13 +36,14 @@ def build_application(
     request: BaseRequest | None = None,
     clock: Clock | None = None,
     background: bool = True,
-) -> Application:
+) -> BotApplication:
     """The bot, wired; `request` replaces the HTTP transport (the demo and tests pass a
     `bot.local_api.LocalBotApi`). Services open when the application initialises."""
     if not settings.token:
-        raise ConfigError("TELEGRAM_BOT_TOKEN belum diisi")
+        raise ConfigError("TELEGRAM_BOT_TOKEN", ConfigProblem.MISSING)
     builder = (
         ApplicationBuilder()
+        .context_types(ContextTypes(context=BotContext, bot_data=BotData))
         .token(settings.token)
         .base_url(settings.api_base_url)
         .base_file_url(settings.api_file_url)
@@ -59,16 +55,16 @@ def build_application(
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
-    app = builder.build()
-    app.bot_data[SETTINGS_KEY] = settings
-    app.bot_data[CLOCK_KEY] = clock or Clock()
-    app.bot_data[BACKGROUND_KEY] = background
+    app: BotApplication = builder.build()
+    app.bot_data.settings = settings
+    app.bot_data.clock = clock or Clock()
+    app.bot_data.background = background
     register_handlers(app)
     errors.register(app)
     return app
 
 
-async def start_in_process(app: Application) -> None:
+async def start_in_process(app: BotApplication) -> None:
     """Start the bot without polling or a webhook, as the demo and the tests run it: updates are
     handed to `app.process_update` by `bot.local_api`."""
     await app.initialize()
@@ -77,7 +73,7 @@ async def start_in_process(app: Application) -> None:
     await app.start()
 
 
-async def stop_in_process(app: Application) -> None:
+async def stop_in_process(app: BotApplication) -> None:
     """Undo `start_in_process`: stop the job queue and background work, close the services.
 
     Background work stops before `app.shutdown()` closes the bot's HTTP client, so a message
@@ -91,34 +87,58 @@ async def stop_in_process(app: Application) -> None:
         await app.post_shutdown(app)
 
 
-async def on_start(app: Application) -> None:
+async def on_start(app: BotApplication) -> None:
     """Background work that runs while the bot runs; the last step of start-up, services open.
 
-    Add one line per background service here (e.g. the outbox dispatcher)."""
-    await notifier.start_notifier(app)
+    Add one line per background service here."""
+    app.bot_data.services.insights.start()
+    await start_dispatcher(app)
 
 
-async def on_stop(app: Application) -> None:
+async def on_stop(app: BotApplication) -> None:
     """Stop what `on_start` started (a no-op for what is not running); runs before the bot's
     HTTP client and the services close."""
-    await notifier.stop_notifier(app)
+    await stop_dispatcher(app)
 
 
-async def _post_init(app: Application) -> None:
-    settings: Settings = app.bot_data[SETTINGS_KEY]
-    app.bot_data[SERVICES_KEY] = await Services.open(settings, app.bot_data[CLOCK_KEY])
+async def start_dispatcher(app: BotApplication, limits: Limits | None = None) -> Dispatcher:
+    """Create and start the outbox dispatcher of an Application (services open), or return the
+    one already running."""
+    existing = app.bot_data.dispatcher
+    if existing is not None and existing.running:
+        return existing
+    dispatcher = Dispatcher(
+        app.bot, app.bot_data.services, limits=limits, render_progress=broadcast.render_progress
+    )
+    app.bot_data.dispatcher = dispatcher
+    await dispatcher.start()
+    return dispatcher
+
+
+async def stop_dispatcher(app: BotApplication) -> None:
+    """Stop the dispatcher (before the database closes); messages on their way are finished."""
+    if app.bot_data.dispatcher is not None:
+        await app.bot_data.dispatcher.stop()
+
+
+async def _post_init(app: BotApplication) -> None:
+    data = app.bot_data
+    if data.settings is None:
+        raise RuntimeError("the Application was not built by build_application")
+    data.services_ = await Services.open(data.settings, data.clock)
     await register_commands(app)
-    if app.bot_data.get(BACKGROUND_KEY, True):
+    if data.background:
         await on_start(app)
     log.info("bot @%s siap", app.bot.username)
 
 
-async def _post_stop(app: Application) -> None:
+async def _post_stop(app: BotApplication) -> None:
     # Always: tests may start background work by hand even when the flag kept it off.
     await on_stop(app)
 
 
-async def _post_shutdown(app: Application) -> None:
-    services: Services | None = app.bot_data.pop(SERVICES_KEY, None)
+async def _post_shutdown(app: BotApplication) -> None:
+    services, app.bot_data.services_ = app.bot_data.services_, None
+    app.bot_data.dispatcher = None
     if services is not None:
-        await services.close()
+        await services.close()  # stops the insights cache, then closes the database

@@ -5,14 +5,32 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 DEFAULT_API_URL = "https://api.telegram.org"
 
 
+class ConfigProblem(StrEnum):
+    """What is wrong with a setting; texts_id turns each into a sentence for the operator."""
+
+    MISSING = "missing"
+    QUIET_HOURS_FORMAT = "quiet_hours_format"  # not "21-06"
+    QUIET_HOURS_RANGE = "quiet_hours_range"  # an hour outside 0-23
+    NOT_A_USER_ID = "not_a_user_id"
+    UNKNOWN_TIMEZONE = "unknown_timezone"
+    NOT_A_NUMBER = "not_a_number"
+
+
 class ConfigError(ValueError):
-    """A setting that cannot be used; the message is one clear Indonesian line for the operator."""
+    """A setting that cannot be used: which one, what is wrong, and the value given."""
+
+    def __init__(self, setting: str, problem: ConfigProblem, given: str | None = None) -> None:
+        self.setting = setting
+        self.problem = problem
+        self.given = given
+        super().__init__(f"{setting}: {problem.value}" + ("" if given is None else f" {given!r}"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,12 +56,36 @@ class QuietHours:
             start_s, end_s = text.split("-")
             start, end = int(start_s), int(end_s)
         except ValueError:
-            raise ConfigError(
-                f"BOT_QUIET_HOURS harus berbentuk jam-jam seperti 21-06, bukan {text!r}"
-            ) from None
+            raise ConfigError("BOT_QUIET_HOURS", ConfigProblem.QUIET_HOURS_FORMAT, text) from None
         if not (0 <= start <= 23 and 0 <= end <= 24):
-            raise ConfigError(f"BOT_QUIET_HOURS: jam harus 0-23, bukan {text!r}")
+            raise ConfigError("BOT_QUIET_HOURS", ConfigProblem.QUIET_HOURS_RANGE, text)
         return cls(start, end % 24)
+
+
+#: The office information admins set with /kantor: the name they type -> the OfficeInfo attribute.
+OFFICE_FIELD_ATTRIBUTES: dict[str, str] = {
+    "alamat": "address",
+    "jam": "hours",
+    "kontak": "contact",
+    "pengambilan": "pickup",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class OfficeInfo:
+    """The office information residents see (address, hours, contact, where cards are collected).
+
+    Kept in the database and changed by admins (bot/office.py); a plain value everywhere else.
+    """
+
+    address: str
+    hours: str
+    contact: str
+    pickup: str
+
+    def text(self, field: str) -> str:
+        """One field's text, by the name admins type in /kantor ("alamat", "jam", ...)."""
+        return str(getattr(self, OFFICE_FIELD_ATTRIBUTES[field]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,9 +126,7 @@ def _ids(text: str) -> frozenset[int]:
         try:
             ids.add(int(part))
         except ValueError:
-            raise ConfigError(
-                f"BOT_ADMIN_IDS harus berisi id pengguna Telegram (angka), bukan {part!r}"
-            ) from None
+            raise ConfigError("BOT_ADMIN_IDS", ConfigProblem.NOT_A_USER_ID, part) from None
     return frozenset(ids)
 
 
@@ -102,10 +142,10 @@ def load_settings(env: Mapping[str, str] | None = None, dotenv: bool = True) -> 
     try:
         ZoneInfo(tz)
     except Exception:
-        raise ConfigError(f"BOT_TIMEZONE bukan zona waktu yang dikenal: {tz!r}") from None
+        raise ConfigError("BOT_TIMEZONE", ConfigProblem.UNKNOWN_TIMEZONE, tz) from None
     port_text = env.get("BOT_WEBHOOK_PORT", "8443") or "8443"
     if not port_text.isdigit():
-        raise ConfigError(f"BOT_WEBHOOK_PORT harus angka, bukan {port_text!r}")
+        raise ConfigError("BOT_WEBHOOK_PORT", ConfigProblem.NOT_A_NUMBER, port_text)
     return Settings(
         token=env.get("TELEGRAM_BOT_TOKEN") or None,
         api_url=env.get("TELEGRAM_API_URL") or DEFAULT_API_URL,

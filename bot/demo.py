@@ -28,13 +28,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from telegram.ext import Application
-
-from bot import insights, notifier, sample_data
+from bot import insights, sample_data
 from bot import texts_id as texts
 from bot.app import build_application, start_in_process, stop_in_process
 from bot.clock import Clock
 from bot.config import QuietHours, Settings
+from bot.handlers.context import BotApplication
 from bot.importer import ImportFileError, import_csv
 from bot.local_api import LOCAL_TOKEN, BotMessage, LocalBotApi, LocalUser
 from bot.services import Services
@@ -331,7 +330,7 @@ async def run_demo(
         api.attach(app)
         print(texts.DEMO_PREPARING, file=out, flush=True)
         await start_in_process(app)
-        services: Services = app.bot_data["services"]
+        services: Services = app.bot_data.services
         try:
             try:
                 rows = await prepare_data(settings, services, count, seed)
@@ -398,12 +397,12 @@ async def _scripted(console: Console, stdin: TextIO) -> None:
     console.show_new()
 
 
-async def _finish_background(app: Application, console: Console) -> None:
+async def _finish_background(app: BotApplication, console: Console) -> None:
     """At the end of a script: let work still running (a large /impor, queued notifications)
     finish and show what it sent, instead of cutting it off."""
     if app.running:
         await app.stop()  # waits for tasks the handlers started with create_task
-    dispatcher = notifier.notifier_of(app)
+    dispatcher = app.bot_data.dispatcher
     if dispatcher is not None:
         with contextlib.suppress(TimeoutError):
             await dispatcher.drain(timeout=BACKGROUND_TIMEOUT_SECONDS)

@@ -23,11 +23,11 @@ from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 import aiosqlite
 
-from bot import texts_id
+from bot import outbox, texts_id
 from bot.nik import InvalidNumberError, parse_kk, parse_nik
 from bot.privacy import mask_name, mask_nik
 from bot.services import Services
@@ -96,6 +96,23 @@ class ImportSummary:
     notifications: int = 0  # messages queued for subscribers
     import_id: int | None = None
     ignored_columns: list[str] = field(default_factory=list)
+
+    def text(self) -> str:
+        """What the import did, for the person who ran it (HTML; the CLI strips the tags)."""
+        return texts_id.import_summary(
+            rows_read=self.rows_read,
+            new=self.new,
+            changed=self.changed,
+            unchanged=self.unchanged,
+            rejected=self.rejected,
+            notifications=self.notifications,
+            ignored_columns=self.ignored_columns,
+        )
+
+    def errors_text(self, limit: int = 10) -> str:
+        """The first rejected rows with their reasons ("" when none were rejected)."""
+        errors = [(e.line, e.reason) for e in self.errors]
+        return texts_id.import_row_errors(errors, self.rejected, limit)
 
 
 class ImportFileError(Exception):
@@ -185,7 +202,7 @@ def clean_note(text: str) -> str | None:
 # --- reading the file -----------------------------------------------------------------------
 
 
-def _check_bytes(raw: BinaryIO) -> int:
+def _check_bytes(raw: IO[bytes]) -> int:
     """Whole-file checks that need no parsing: binary, not UTF-8. Returns the size in bytes."""
     head = raw.read(_SNIFF_BYTES)
     if head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
@@ -490,17 +507,17 @@ async def _apply_batch(
     summary.changed += counts.changed
     summary.unchanged += counts.unchanged
     summary.notifications += queued
+    if queued:
+        services.wake_outbox()  # committed: the dispatcher may deliver at once
     _reject_many(summary, sorted(rejected, key=lambda e: e.line))
 
 
 async def _notify(conn: aiosqlite.Connection, entered: list[_Working], now: datetime) -> int:
     """Queue messages for subscribers of records that entered a notifying status (same txn)."""
-    from bot import notifier  # the outbox, loaded only when someone may have to be told
-
     queued = 0
     for w in entered:
         assert w.record_id is not None
-        queued += await notifier.enqueue_status_change(
+        queued += await outbox.enqueue_status_change(
             conn, record_id=w.record_id, status=w.status, entered_on=w.status_date, now=now
         )
     return queued
@@ -549,14 +566,14 @@ async def import_csv(
 
 async def _import_stream(
     services: Services,
-    raw: BinaryIO,
+    raw: IO[bytes],
     source_name: str,
     actor_id: int | None,
     on_progress: ProgressCallback | None,
     batch_size: int,
 ) -> ImportSummary:
     total_bytes = _check_bytes(raw)
-    text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")  # type: ignore[arg-type]
+    text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
     try:
         first_line, header_line = skip_to_header(text)
         if not first_line:

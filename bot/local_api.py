@@ -94,11 +94,11 @@ def parse_html(text: str) -> tuple[str, list[dict[str, Any]]]:
             if tag.group("close"):
                 if not stack or stack[-1][0] != name:
                     raise HtmlError(f"unmatched end tag {token!r} at byte offset {match.start()}")
-                _, start, extra = stack.pop()
+                _, start, opened = stack.pop()
                 if length > start:
                     entities.append(
                         {"type": _ENTITY_OF_TAG[name], "offset": start, "length": length - start}
-                        | extra
+                        | opened
                     )
                 continue
             extra: dict[str, Any] = {}
@@ -146,21 +146,36 @@ class BotMessage:
     photo: bytes | None = None
     document: bytes | None = None
     filename: str | None = None
+    #: A venue (sendVenue): title, address, latitude, longitude; a pin alone (sendLocation) has
+    #: only the coordinates.
+    venue: dict[str, Any] | None = None
+    location: dict[str, float] | None = None
     edited: bool = False
     deleted: bool = False
     raw: dict[str, Any] = field(default_factory=dict, repr=False)  # the Message Telegram returns
 
     @property
     def plain(self) -> str:
-        """The text (or caption) with HTML tags stripped and entities unescaped."""
+        """The text (or caption) with HTML tags stripped and entities unescaped; a venue reads
+        as its title and address."""
+        if self.venue is not None:
+            return f"{self.venue['title']}\n{self.venue['address']}"
         return html_to_plain(self.text if self.text is not None else self.caption or "")
+
+    @property
+    def reply_keyboard(self) -> list[list[str]] | None:
+        """The labels of the reply keyboard this message set (None: it set none)."""
+        if not self.reply_markup or "keyboard" not in self.reply_markup:
+            return None
+        return [[_label(button) for button in row] for row in self.reply_markup["keyboard"]]
 
     @property
     def keyboard(self) -> list[list[dict[str, Any]]]:
         """Inline keyboard rows of button dicts (text, callback_data or url)."""
         if not self.reply_markup:
             return []
-        return self.reply_markup.get("inline_keyboard", [])
+        rows: list[list[dict[str, Any]]] = self.reply_markup.get("inline_keyboard", [])
+        return rows
 
     @property
     def buttons(self) -> list[str]:
@@ -254,6 +269,9 @@ class LocalBotApi(BaseRequest):
         self._chats: dict[int, dict[str, Any]] = {}
         self._blocked: set[int] = set()
         self._log: dict[int, list[BotMessage]] = {}  # every bot message and edit, per chat
+        #: The reply keyboard each chat shows now (set by a message that carries one, removed by
+        #: ReplyKeyboardRemove).
+        self._reply_keyboards: dict[int, list[list[str]]] = {}
         self._current: dict[tuple[int, int], BotMessage] = {}  # latest state of each message
         self._next_message_id: dict[int, int] = {}
         self._files: dict[str, tuple[str, bytes]] = {}  # file_id -> (file_path, content)
@@ -471,6 +489,10 @@ class LocalBotApi(BaseRequest):
         text: str | None = None,
         document: dict[str, Any] | None = None,
         caption: str | None = None,
+        *,
+        photo: list[dict[str, Any]] | None = None,
+        location: dict[str, float] | None = None,
+        reply_to: BotMessage | None = None,
     ) -> dict[str, Any]:
         message: dict[str, Any] = {
             "message_id": self._message_id(chat_id),
@@ -478,6 +500,14 @@ class LocalBotApi(BaseRequest):
             "chat": self._chats[chat_id],
             "date": self._now(),
         }
+        if reply_to is not None:
+            message["reply_to_message"] = reply_to.raw
+        if photo is not None:
+            message["photo"] = photo
+            if caption:
+                message["caption"] = caption
+        if location is not None:
+            message["location"] = location
         if text is not None:
             message["text"] = text
             entities = _command_entities(text)
@@ -526,8 +556,22 @@ class LocalBotApi(BaseRequest):
                 "data": button["callback_data"],
             }
             return await self.deliver(_update(self, callback_query=query), chat_id)
+        wanted = label_or_data.strip().casefold()
+        for row in self._reply_keyboards.get(chat_id, []):
+            for label in row:
+                if label.strip().casefold() == wanted:  # a reply-keyboard button sends its label
+                    typed = self.make_message(user, chat_id, text=label)
+                    return await self.deliver(_update(self, message=typed), chat_id)
         shown = [m.buttons for m in self.current(chat_id) if m.buttons]
-        raise LookupError(f"no button {label_or_data!r} in this chat; buttons shown: {shown}")
+        keyboard = self._reply_keyboards.get(chat_id)
+        raise LookupError(
+            f"no button {label_or_data!r} in this chat; buttons shown: {shown};"
+            f" keyboard: {keyboard}"
+        )
+
+    def reply_keyboard(self, chat_id: int) -> list[list[str]] | None:
+        """The reply keyboard the chat shows now, as rows of labels (None: none)."""
+        return self._reply_keyboards.get(chat_id)
 
     def push_update(self, update: dict[str, Any]) -> None:
         """Queue an update for getUpdates (long polling)."""
@@ -554,6 +598,11 @@ class LocalBotApi(BaseRequest):
     def _record(self, message: BotMessage) -> None:
         self._log.setdefault(message.chat_id, []).append(message)
         self._current[(message.chat_id, message.message_id)] = message
+        markup = message.reply_markup or {}
+        if not message.edited and "keyboard" in markup:
+            self._reply_keyboards[message.chat_id] = message.reply_keyboard or []
+        elif not message.edited and markup.get("remove_keyboard"):
+            self._reply_keyboards.pop(message.chat_id, None)
 
     def _api_getMe(self, params: dict[str, Any], files: dict[str, Any]) -> dict[str, Any]:
         return self.bot_user | {
@@ -646,6 +695,56 @@ class LocalBotApi(BaseRequest):
         if markup and "inline_keyboard" in markup:
             raw["reply_markup"] = markup
         self._record(BotMessage(chat["id"], message_id, text=text, reply_markup=markup, raw=raw))
+        return raw
+
+    def _api_sendVenue(self, params: dict[str, Any], files: dict[str, Any]) -> dict[str, Any]:
+        chat = self._chat(params.get("chat_id"))
+        for name in ("latitude", "longitude", "title", "address"):
+            if params.get(name) in (None, ""):
+                raise _ApiError(400, f"Bad Request: {name} is empty")
+        location = _coordinates(params)
+        venue = {
+            "location": location,
+            "title": str(params["title"]),
+            "address": str(params["address"]),
+        }
+        return self._send_place(chat, params, venue=venue, location=location)
+
+    def _api_sendLocation(self, params: dict[str, Any], files: dict[str, Any]) -> dict[str, Any]:
+        chat = self._chat(params.get("chat_id"))
+        return self._send_place(chat, params, venue=None, location=_coordinates(params))
+
+    def _send_place(
+        self,
+        chat: dict[str, Any],
+        params: dict[str, Any],
+        *,
+        venue: dict[str, Any] | None,
+        location: dict[str, float],
+    ) -> dict[str, Any]:
+        markup = _markup(params.get("reply_markup"))
+        message_id = self._message_id(chat["id"])
+        raw: dict[str, Any] = {
+            "message_id": message_id,
+            "from": self.bot_user,
+            "chat": chat,
+            "date": self._now(),
+            "location": location,
+        }
+        if venue is not None:
+            raw["venue"] = venue
+        if markup and "inline_keyboard" in markup:
+            raw["reply_markup"] = markup
+        self._record(
+            BotMessage(
+                chat["id"],
+                message_id,
+                reply_markup=markup,
+                venue=venue | location if venue is not None else None,
+                location=location,
+                raw=raw,
+            )
+        )
         return raw
 
     def _send_media(
@@ -813,12 +912,33 @@ class LocalUser:
 
     @property
     def first_name(self) -> str:
-        return self.info["first_name"]
+        return str(self.info["first_name"])
 
-    async def send(self, text: str) -> list[BotMessage]:
-        """Type a message or a command; returns the bot's messages sent meanwhile."""
-        message = self.api.make_message(self.info, self.chat_id, text=text)
+    async def send(self, text: str, *, reply_to: BotMessage | None = None) -> list[BotMessage]:
+        """Type a message or a command (as a reply to one of the bot's messages when
+        `reply_to` is given); returns the bot's messages sent meanwhile."""
+        message = self.api.make_message(self.info, self.chat_id, text=text, reply_to=reply_to)
         return await self.api.deliver(_update(self.api, message=message), self.chat_id)
+
+    async def send_location(self, latitude: float, longitude: float) -> list[BotMessage]:
+        """Share a location pin (the paperclip's "Location")."""
+        location = {"latitude": latitude, "longitude": longitude}
+        message = self.api.make_message(self.info, self.chat_id, location=location)
+        return await self.api.deliver(_update(self.api, message=message), self.chat_id)
+
+    async def send_photo(
+        self, content: bytes = b"JPEG", caption: str | None = None
+    ) -> list[BotMessage]:
+        """Send a picture (e.g. a photo of a KTP), with an optional caption."""
+        file_id = self.api.store_file(content, "photo.jpg", folder="photos")
+        size = {"file_id": file_id, "file_unique_id": file_id, "width": 800, "height": 600}
+        message = self.api.make_message(self.info, self.chat_id, photo=[size], caption=caption)
+        return await self.api.deliver(_update(self.api, message=message), self.chat_id)
+
+    @property
+    def keyboard(self) -> list[list[str]] | None:
+        """The reply keyboard this person sees under the text field now (rows of labels)."""
+        return self.api.reply_keyboard(self.chat_id)
 
     async def send_document(
         self,
@@ -879,9 +999,12 @@ class LocalGroup:
         self.chat = chat
         self.chat_id: int = chat["id"]
 
-    async def send(self, user: LocalUser, text: str) -> list[BotMessage]:
-        """`user` writes `text` in the group; returns the bot's messages in the group meanwhile."""
-        message = self.api.make_message(user.info, self.chat_id, text=text)
+    async def send(
+        self, user: LocalUser, text: str, *, reply_to: BotMessage | None = None
+    ) -> list[BotMessage]:
+        """`user` writes `text` in the group (as a reply to one of the bot's messages when
+        `reply_to` is given); returns the bot's messages in the group meanwhile."""
+        message = self.api.make_message(user.info, self.chat_id, text=text, reply_to=reply_to)
         return await self.api.deliver(_update(self.api, message=message), self.chat_id)
 
     async def press(self, user: LocalUser, label_or_data: str) -> list[BotMessage]:
@@ -961,6 +1084,20 @@ def _formatted(
     return plain, entities
 
 
+def _label(button: Any) -> str:
+    return button if isinstance(button, str) else str(button.get("text", ""))
+
+
+def _coordinates(params: dict[str, Any]) -> dict[str, float]:
+    try:
+        latitude, longitude = float(params["latitude"]), float(params["longitude"])
+    except (KeyError, TypeError, ValueError):
+        raise _ApiError(400, "Bad Request: wrong coordinates") from None
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        raise _ApiError(400, "Bad Request: wrong coordinates")
+    return {"latitude": latitude, "longitude": longitude}
+
+
 def _markup(value: Any) -> dict[str, Any] | None:
     markup = _as_json(value) if value is not None else None
     if not markup:
@@ -974,7 +1111,8 @@ def _markup(value: Any) -> dict[str, Any] | None:
             data = button.get("callback_data")
             if data is not None and not 1 <= len(str(data).encode()) <= MAX_CALLBACK_DATA:
                 raise _ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
-    return markup
+    checked: dict[str, Any] = markup
+    return checked
 
 
 def _as_json(value: Any) -> Any:

@@ -154,6 +154,21 @@ class StaffRoles:
             )
         return StaffChange(user_id, old, None)
 
+    async def change_by_command(
+        self, *, actor_id: int, user_id: int, role: Role | None, attempt: str
+    ) -> StaffChange:
+        """/petugas: give `user_id` the role (None: take them off the list).
+
+        A refused change raises StaffChangeError after auditing the refusal (`attempt` names
+        the command, e.g. "/petugas tambah")."""
+        try:
+            if role is None:
+                return await self.remove(actor_id=actor_id, user_id=user_id)
+            return await self.set_role(actor_id=actor_id, user_id=user_id, role=role)
+        except StaffChangeError as exc:
+            await self.record_refusal(actor_id, attempt, exc.reason.value)
+            raise
+
     async def record_refusal(
         self, user_id: int | None, attempt: str, detail: str | None = None
     ) -> None:

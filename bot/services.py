@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.insights import InsightsCache
 from bot.privacy import Hasher, load_or_create_key
 from bot.storage import Database
+
+#: Called when outbox rows were queued (the dispatcher's `wake`).
+OutboxListener = Callable[[], object]
 
 
 @dataclass(slots=True)
@@ -17,6 +22,9 @@ class Services:
     db: Database
     hasher: Hasher
     clock: Clock
+    #: The waiting-time figures; started with the bot's background work, stopped on close.
+    insights: InsightsCache = field(default_factory=InsightsCache)
+    _outbox_listeners: list[OutboxListener] = field(default_factory=list)
 
     @classmethod
     async def open(cls, settings: Settings, clock: Clock | None = None) -> Services:
@@ -28,5 +36,24 @@ class Services:
         """The date in the office's time zone at `now` (this moment when not given)."""
         return (now or self.clock.now()).astimezone(self.settings.tz).date()
 
+    # --- the outbox doorbell: services and handlers wake the dispatcher without knowing it ---
+
+    def wake_outbox(self) -> None:
+        """Rows were queued (and committed): whoever delivers the outbox looks now, not later.
+
+        Safe to call anywhere; does nothing when no dispatcher is running."""
+        for listener in list(self._outbox_listeners):
+            listener()
+
+    def listen_outbox(self, listener: OutboxListener) -> None:
+        """`listener()` is called on every `wake_outbox()` until `unlisten_outbox`."""
+        if listener not in self._outbox_listeners:
+            self._outbox_listeners.append(listener)
+
+    def unlisten_outbox(self, listener: OutboxListener) -> None:
+        if listener in self._outbox_listeners:
+            self._outbox_listeners.remove(listener)
+
     async def close(self) -> None:
+        await self.insights.stop()
         await self.db.close()

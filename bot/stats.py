@@ -10,13 +10,14 @@ from typing import TYPE_CHECKING
 
 import aiosqlite
 
-from bot import insights
+from bot import insights, texts_id
 from bot.nik import MUSI_RAWAS, MUSI_RAWAS_DISTRICTS
 from bot.services import Services
 from bot.states import ALL_STATUSES, KtpStatus, Stage
 from bot.storage import insights as insights_store
 from bot.storage import settings as settings_store
 from bot.storage import stats as stats_store
+from bot.texts_id import ChartLabels, format_number
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -53,6 +54,35 @@ class Statistics:
     sent_7d: int
     failed_7d: int
     last_import: str | None = None
+
+    def caption(self, tz: str) -> str:
+        """The photo caption of /statistik: the key figures."""
+        return texts_id.statistics_caption(
+            taken_at=self.taken_at,
+            total=self.total,
+            by_stage=self.by_stage,
+            prr_backlog=self.prr_backlog,
+            blanko_stock=self.blanko_stock,
+            subscribed_chats=self.subscribed_chats,
+            sent_7d=self.sent_7d,
+            failed_7d=self.failed_7d,
+            tz=tz,
+        )
+
+    def detail(self, tz: str) -> str:
+        """The message after the chart: every status, the districts, the waits."""
+        return texts_id.statistics_detail(
+            by_status=self.by_status,
+            by_district=self.by_district,
+            median_days=self.median_days,
+            stay_samples=self.stay_samples,
+            last_import=self.last_import,
+            tz=tz,
+        )
+
+    def chart_labels(self) -> ChartLabels:
+        """The words on the chart."""
+        return texts_id.chart_labels(self.prr_backlog, self.blanko_stock)
 
 
 def district_label(code: str) -> str:
@@ -106,19 +136,6 @@ async def gather(services: Services) -> Statistics:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class ChartLabels:
-    """The words on the chart (from texts_id), so this module holds no sentences."""
-
-    title: str
-    stage_title: str
-    district_title: str
-    stage_names: dict[Stage, str]
-    outside: str
-    backlog_note: str
-    empty: str
-
-
 #: Type sizes (points at CHART_DPI): a phone shows the chart about 360 px wide, so the
 #: smallest text must stay near 1/30 of the image's width to be read without zooming.
 CHART_DPI = 120
@@ -136,8 +153,6 @@ def chart_figure(stats: Statistics, labels: ChartLabels) -> Figure:
 
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
-
-    from bot.texts_id import format_number
 
     districts = stats.by_district[:MAX_CHART_DISTRICTS]
     rows = len(STAGES) + max(len(districts), 3) + 4

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from bot import notifier
+from bot import outbox
 from bot.services import Services
 from bot.states import KtpStatus
 from bot.storage import audit as audit_store
@@ -34,8 +34,9 @@ async def change_status(
     """Move a record from `expected` to `new`, dated today in the office's time zone.
 
     The status, its history row, the audit row and the notifications it causes are written in
-    one transaction, so none of them exists without the others. Nothing is written when the
-    record moved meanwhile (another staff member, an import): the caller says so instead.
+    one transaction, so none of them exists without the others; the dispatcher is woken once
+    it commits. Nothing is written when the record moved meanwhile (another staff member, an
+    import): the caller says so instead.
     """
     now = svc.clock.now()
     today = svc.today(now)
@@ -57,7 +58,9 @@ async def change_status(
             new=new.value,
             detail=note,
         )
-        queued = await notifier.enqueue_status_change(
+        queued = await outbox.enqueue_status_change(
             conn, record_id=record.id, status=new, entered_on=today, now=now
         )
+    if queued:
+        svc.wake_outbox()  # committed: the dispatcher may deliver at once
     return StatusChangeResult(True, new, today, queued)

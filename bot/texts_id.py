@@ -1,7 +1,12 @@
 """Every sentence a person reads, in plain Indonesian, with dates and numbers formatted by Babel.
 
 Sections, one per feature (each owned by one part of the code): formatting, statuses and NIK
-reasons, general (start/help), residents, staff, import, notifications and broadcasts.
+reasons, general (start/help), residents, staff, import, notifications and broadcasts. The five
+texts of each of the 18 statuses are in `status_texts.toml` beside this module, for office staff
+to correct without touching Python.
+
+This module imports only the domain (states, nik, config): its functions take plain values and
+the small dataclasses defined here; limits and menus belong to the modules that enforce them.
 """
 
 from __future__ import annotations
@@ -9,21 +14,22 @@ from __future__ import annotations
 import calendar
 import html
 import re
-from dataclasses import dataclass
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, timedelta
 from html import escape as _escape
-from typing import TYPE_CHECKING
+from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
 
+from bot.config import ConfigError, ConfigProblem, OfficeInfo
 from bot.nik import InvalidNumberError, Problem
-from bot.office import OfficeInfo
 from bot.states import ALL_STATUSES, STAGE_ORDER, Actor, KtpStatus, Stage, UnknownStatusError
-
-if TYPE_CHECKING:
-    from bot.importer import ImportSummary, RowError
 
 # --- formatting -------------------------------------------------------------------------------
 
@@ -114,262 +120,60 @@ class StatusText:
     what_to_do: str  # what the resident should do, and what to bring when they must come
 
 
-# Things residents bring to the office, named the same way everywhere.
+# Things residents bring to the office, named as in bot/status_texts.toml.
 _BRING_KK = "Kartu Keluarga (KK) asli"
 _BRING_PROOF = "KTP lama, surat keterangan (suket) atau bukti perekaman yang Anda punya"
-_WAIT = "Tidak perlu datang, tunggu kabar."
 
-STATUS_TEXTS: dict[KtpStatus, StatusText] = {
-    KtpStatus.UNREGISTERED: StatusText(
-        title="Belum direkam",
-        meaning=(
-            "Data KTP-el Anda belum direkam. Artinya foto, sidik jari, mata dan tanda tangan"
-            " Anda belum diambil oleh petugas."
-        ),
-        why_slow=(
-            "KTP-el baru bisa dibuat setelah Anda direkam. Selama belum direkam,"
-            " prosesnya belum mulai sama sekali."
-        ),
-        who_acts="Anda sendiri. Prosesnya mulai setelah Anda datang untuk direkam.",
-        what_to_do=(
-            "Datang ke kantor Disdukcapil Musi Rawas, atau ikut perekaman keliling di desa"
-            f" atau kecamatan Anda. Bawa {_BRING_KK}. KTP-el dibuat untuk warga yang sudah"
-            " berumur 17 tahun atau sudah pernah menikah. Layanan ini gratis."
-        ),
-    ),
-    KtpStatus.BIO_CAPTURED: StatusText(
-        title="Sudah direkam",
-        meaning=(
-            "Foto, sidik jari, mata dan tanda tangan Anda sudah diambil. Data ini masih ada"
-            " di komputer Disdukcapil Musi Rawas dan belum dikirim ke pusat."
-        ),
-        why_slow=(
-            "Langkah ini biasanya cepat, hanya beberapa hari. Data Anda menunggu giliran"
-            " untuk disiapkan dan dikirim."
-        ),
-        who_acts="Petugas Disdukcapil Musi Rawas, yang akan menyiapkan pengiriman.",
-        what_to_do=(
-            f"{_WAIT} Simpan baik-baik surat keterangan atau bukti perekaman yang Anda terima."
-        ),
-    ),
-    KtpStatus.PROCESSING: StatusText(
-        title="Disiapkan untuk dikirim",
-        meaning=(
-            "Data rekaman Anda sedang dikemas supaya bisa dikirim ke pusat data"
-            " Kementerian Dalam Negeri di Jakarta."
-        ),
-        why_slow=(
-            "Biasanya cepat. Kalau agak lama, itu karena banyak data lain yang disiapkan"
-            " pada waktu yang sama."
-        ),
-        who_acts="Petugas dan komputer Disdukcapil Musi Rawas.",
-        what_to_do=f"{_WAIT} Pada langkah ini Anda tidak perlu melakukan apa-apa.",
-    ),
-    KtpStatus.SENT_FOR_ENROLLMENT: StatusText(
-        title="Dikirim ke pusat",
-        meaning=(
-            "Data Anda sudah dikirim dari Musi Rawas. Sekarang data itu antre untuk masuk"
-            " ke pusat data di Jakarta."
-        ),
-        why_slow=(
-            "Lamanya tidak bisa dipastikan: bisa 3 hari, seminggu, tiga minggu, atau lebih."
-            " Ini tergantung jaringan internet ke pusat dan banyaknya data dari seluruh"
-            " Indonesia yang masuk bersamaan."
-        ),
-        who_acts=(
-            "Pusat data di Jakarta. Disdukcapil Musi Rawas hanya bisa memantau kapan data"
-            " Anda masuk."
-        ),
-        what_to_do=f"{_WAIT} Datang ke kantor tidak membuat data Anda lebih cepat masuk.",
-    ),
-    KtpStatus.RECEIVED_AT_CENTRAL: StatusText(
-        title="Sudah diterima di pusat",
-        meaning=(
-            "Data Anda sudah sampai di pusat data di Jakarta. Sebentar lagi data itu diperiksa."
-        ),
-        why_slow=(
-            "Di pusat, data Anda diperiksa bersama data dari seluruh Indonesia."
-            " Antrean pemeriksaannya panjang."
-        ),
-        who_acts="Pusat data Kementerian Dalam Negeri di Jakarta.",
-        what_to_do=f"{_WAIT} Kami beri tahu jika ada yang perlu Anda lakukan.",
-    ),
-    KtpStatus.ENROLL_FAILURE_AT_CENTRAL: StatusText(
-        title="Rekaman kurang jelas di pusat",
-        meaning=(
-            "Pusat sudah memeriksa sidik jari dan mata Anda, tetapi hasil rekamannya tidak"
-            " lengkap atau tidak bisa dibaca."
-        ),
-        why_slow=(
-            "Pusat harus memeriksa lagi atau meminta data dikirim ulang. Itu menambah waktu."
-        ),
-        who_acts="Pusat data di Jakarta.",
-        what_to_do=(
-            f"Untuk sekarang tidak perlu datang. Jika ternyata Anda harus direkam ulang,"
-            f" petugas akan memberi tahu. Siapkan {_BRING_KK}, serta {_BRING_PROOF}."
-        ),
-    ),
-    KtpStatus.SEARCH_FAILURE_AT_CENTRAL: StatusText(
-        title="Pencarian data di pusat gagal",
-        meaning=(
-            "Komputer pusat gagal mencari dan mencocokkan data Anda. Ini gangguan di"
-            " sistem pusat, bukan kesalahan Anda."
-        ),
-        why_slow=(
-            "Pencarian harus diulang. Kapan diulang diatur oleh pusat, jadi waktunya tidak pasti."
-        ),
-        who_acts="Pusat data di Jakarta. Petugas di Musi Rawas ikut memantau.",
-        what_to_do=f"{_WAIT} Data rekaman Anda tetap tersimpan dan tidak hilang.",
-    ),
-    KtpStatus.ENROLL_FAILURE_AT_REGIONAL: StatusText(
-        title="Gagal dikirim dari Musi Rawas",
-        meaning=(
-            "Data Anda gagal dikirim dari Musi Rawas ke pusat. Biasanya karena ada yang salah"
-            " di data perekaman, misalnya kode wilayah, atau rekaman sidik jari dan mata"
-            " kurang lengkap."
-        ),
-        why_slow="Petugas harus membetulkan data itu dulu, baru bisa mengirimnya lagi.",
-        who_acts="Petugas Disdukcapil Musi Rawas, yang membetulkan dan mengirim ulang data.",
-        what_to_do=(
-            f"{_WAIT} Jika Anda harus direkam ulang, petugas akan menghubungi Anda."
-            f" Untuk itu siapkan {_BRING_KK}, serta {_BRING_PROOF}."
-        ),
-    ),
-    KtpStatus.PACKET_RETRY: StatusText(
-        title="Dikirim ulang ke pusat",
-        meaning="Kiriman data Anda ke pusat belum berhasil, jadi data dikirim sekali lagi.",
-        why_slow=(
-            "Data Anda ikut antre lagi untuk masuk ke pusat. Lamanya tergantung jaringan"
-            " internet dan ramainya kiriman dari daerah lain."
-        ),
-        who_acts="Pusat data di Jakarta, yang menerima kiriman ulang ini.",
-        what_to_do=f"{_WAIT} Pengiriman ulang berjalan sendiri, tanpa perlu Anda urus.",
-    ),
-    KtpStatus.SENT_FOR_DEDUP: StatusText(
-        title="Diperiksa supaya tidak ganda",
-        meaning=(
-            "Pusat sedang mencocokkan sidik jari dan mata Anda dengan data semua penduduk"
-            " Indonesia. Tujuannya memastikan satu orang hanya punya satu data dan satu NIK."
-        ),
-        why_slow=(
-            "Data pembandingnya sangat banyak, dari seluruh Indonesia. Karena itu pemeriksaan"
-            " ini bisa lama."
-        ),
-        who_acts="Pusat data di Jakarta, yang melakukan pencocokan.",
-        what_to_do=f"{_WAIT} Jika hasilnya baik, data Anda akan siap dicetak.",
-    ),
-    KtpStatus.DUPLICATE_RECORD: StatusText(
-        title="Data ganda (DR)",
-        meaning=(
-            "Pusat menemukan sidik jari atau mata Anda juga tercatat dengan NIK lain. Jadi"
-            " satu orang tercatat lebih dari satu kali. Petugas menyebutnya DR, artinya"
-            " data ganda."
-        ),
-        why_slow=(
-            "Kartu tidak bisa dicetak sampai data ganda ini dibereskan. Data yang salah harus"
-            " dihapus di pusat, dan itu perlu diurus dulu oleh Disdukcapil bersama Anda."
-        ),
-        who_acts="Anda dan petugas Disdukcapil Musi Rawas, bersama-sama.",
-        what_to_do=(
-            f"Datang ke kantor Disdukcapil Musi Rawas. Bawa {_BRING_KK}, serta {_BRING_PROOF}."
-            " Beri tahu petugas jika Anda pernah punya NIK lain atau pernah direkam di"
-            " daerah lain. Petugas akan memeriksa sidik jari Anda lagi atau merekam ulang."
-        ),
-    ),
-    KtpStatus.ADJUDICATE_RECORD: StatusText(
-        title="Sidik jari mirip data lain",
-        meaning=(
-            "Sidik jari Anda mirip dengan sidik jari di data lain. Sekarang sedang diputuskan"
-            " apakah itu orang yang sama atau orang yang berbeda."
-        ),
-        why_slow=(
-            "Keputusan ini harus diperiksa dengan teliti. Sampai ada keputusan, kartu belum"
-            " bisa dicetak."
-        ),
-        who_acts="Anda dan petugas Disdukcapil Musi Rawas, dengan keputusan dari pusat.",
-        what_to_do=(
-            f"Datang ke kantor Disdukcapil Musi Rawas untuk cek sidik jari ulang. Bawa"
-            f" {_BRING_KK}, serta {_BRING_PROOF}. Usahakan jari Anda bersih dan tidak luka"
-            " saat datang."
-        ),
-    ),
-    KtpStatus.REQUEST_VALIDATION: StatusText(
-        title="Data perlu dicocokkan",
-        meaning=(
-            "Pusat menemukan data Anda tidak cocok satu sama lain. Contohnya, menurut NIK"
-            " Anda laki-laki, tetapi fotonya perempuan. Pusat meminta Disdukcapil Musi Rawas"
-            " memastikan mana yang benar."
-        ),
-        why_slow="Kartu baru bisa dicetak setelah data dibetulkan dan diperiksa lagi.",
-        who_acts="Petugas Disdukcapil Musi Rawas, dengan bantuan Anda.",
-        what_to_do=(
-            f"Datang ke kantor Disdukcapil Musi Rawas. Bawa {_BRING_KK}, akta kelahiran"
-            f" jika ada, serta {_BRING_PROOF}. Petugas akan mencocokkan data Anda dan,"
-            " jika perlu, merekam ulang."
-        ),
-    ),
-    KtpStatus.PRINT_READY_RECORD: StatusText(
-        title="Siap cetak (PRR)",
-        meaning=(
-            "Data Anda sudah lolos semua pemeriksaan di pusat: sudah pasti hanya ada satu"
-            " data atas nama Anda. Sekarang data menunggu giliran dicetak di Musi Rawas."
-            " Petugas menyebutnya PRR, artinya siap cetak."
-        ),
-        why_slow=(
-            "Mencetaknya sendiri cepat. Yang lama adalah menunggu blanko, yaitu kartu kosong"
-            " untuk KTP-el. Blanko dikirim oleh pemerintah pusat, hanya beberapa ribu sekali"
-            " kirim, padahal yang antre bisa lebih dari sepuluh ribu orang. Pita tinta, lapisan"
-            " kartu dan mesin cetak juga kadang kurang."
-        ),
-        who_acts="Disdukcapil Musi Rawas, yang mencetak kartu menurut urutan antrean.",
-        what_to_do=f"{_WAIT} Datang lebih awal tidak membuat antrean Anda lebih cepat.",
-    ),
-    KtpStatus.SENT_FOR_CARD_PRINTING: StatusText(
-        title="Sedang dicetak",
-        meaning="KTP-el Anda sedang dicetak di kantor Disdukcapil Musi Rawas.",
-        why_slow=(
-            "Biasanya hanya sebentar. Bisa tertunda jika mesin cetak rusak atau pita tinta dan"
-            " lapisan kartu habis."
-        ),
-        who_acts="Petugas cetak Disdukcapil Musi Rawas.",
-        what_to_do=f"{_WAIT} Kartu belum bisa diambil sebelum selesai dicetak.",
-    ),
-    KtpStatus.CARD_PRINTED: StatusText(
-        title="Sudah dicetak, silakan ambil",
-        meaning="KTP-el Anda sudah jadi dan bisa diambil.",
-        why_slow="Tidak ada lagi yang ditunggu dari kantor. Kartu tinggal Anda ambil.",
-        who_acts="Anda. Kartunya sudah menunggu untuk diambil.",
-        what_to_do=(
-            "Ambil KTP-el di tempat pengambilan yang tertulis di bawah, pada jam layanan. Bawa"
-            f" {_BRING_KK}, serta {_BRING_PROOF}. Sebaiknya ambil sendiri, karena kartu"
-            " diaktifkan dengan sidik jari Anda."
-        ),
-    ),
-    KtpStatus.CARD_SHIPPED: StatusText(
-        title="Dikirim ke tempat pengambilan",
-        meaning="KTP-el Anda sudah jadi dan sedang dikirim ke tempat pengambilan.",
-        why_slow="Kartu perlu beberapa hari untuk sampai dan diterima petugas di sana.",
-        who_acts="Petugas Disdukcapil Musi Rawas, yang mengantar kartu.",
-        what_to_do=(
-            "Tunggu beberapa hari sampai kartu tiba, lalu ambil di tempat pengambilan yang"
-            f" tertulis di bawah, pada jam layanan. Bawa {_BRING_KK}, serta {_BRING_PROOF}."
-        ),
-    ),
-    KtpStatus.CARD_ISSUED: StatusText(
-        title="Sudah diterima",
-        meaning=(
-            "KTP-el sudah diserahkan kepada Anda dan sudah diaktifkan dengan sidik jari Anda."
-            " Semua langkah selesai."
-        ),
-        why_slow="Tidak ada: KTP-el sudah di tangan Anda.",
-        who_acts="Tidak ada lagi. Semua sudah selesai.",
-        what_to_do=(
-            "Tidak ada yang perlu dilakukan. Simpan KTP-el baik-baik. Jika hilang atau rusak,"
-            f" datang ke Disdukcapil. Bawa {_BRING_KK}, dan kartu yang rusak atau surat"
-            " kehilangan dari polisi."
-        ),
-    ),
-}
+STATUS_TEXTS_FILE = "status_texts.toml"  # beside this module; office staff may correct it
+
+
+class StatusTextsError(RuntimeError):
+    """bot/status_texts.toml cannot be used: the message says which status and which text."""
+
+
+def load_status_texts(path: Path | Traversable) -> dict[KtpStatus, StatusText]:
+    """The five texts of every status from the TOML file at `path`, one table per status code.
+
+    Line breaks inside a text are joined into single spaces (a text is one paragraph). Raises
+    StatusTextsError when the file cannot be read, or when a status, or one of its texts, is
+    missing, empty or unknown: the bot must not start with a hole in what residents read.
+    """
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise StatusTextsError(f"{path}: cannot be read as TOML: {exc}") from exc
+    parts = [f.name for f in fields(StatusText)]
+    problems: list[str] = []
+    unknown = sorted(set(data) - set(KtpStatus.__members__))
+    if unknown:
+        problems.append(f"unknown status code(s): {', '.join(unknown)}")
+    texts: dict[KtpStatus, StatusText] = {}
+    for status in ALL_STATUSES:
+        table = data.get(status.value)
+        if not isinstance(table, dict):
+            problems.append(f"status {status.value} is missing (a [{status.value}] table)")
+            continue
+        extra = sorted(set(table) - set(parts))
+        if extra:
+            problems.append(f"[{status.value}] has unknown text(s): {', '.join(extra)}")
+        values: dict[str, str] = {}
+        for part in parts:
+            value = table.get(part)
+            if not isinstance(value, str) or not value.strip():
+                problems.append(f"[{status.value}] has no '{part}' text")
+                continue
+            values[part] = " ".join(value.split())
+        if len(values) == len(parts):
+            texts[status] = StatusText(**values)
+    if problems:
+        raise StatusTextsError(f"{path}: " + "; ".join(problems))
+    return texts
+
+
+#: What residents read about each status, from bot/status_texts.toml (read once, at import).
+STATUS_TEXTS: dict[KtpStatus, StatusText] = load_status_texts(
+    resources.files(__package__ or "bot").joinpath(STATUS_TEXTS_FILE)
+)
 
 #: Short names of the stages, for the journey line and staff figures.
 STAGE_NAMES: dict[Stage, str] = {
@@ -546,36 +350,35 @@ STATUS_CODES_HELP: str = (
 
 # --- general: start, help, errors -------------------------------------------------------------
 
-#: Telegram menus (setMyCommands), per audience: (command, description shown in the menu).
-RESIDENT_COMMANDS: tuple[tuple[str, str], ...] = (
-    ("start", "Mulai: sambutan dan cara memakai bot"),
-    ("cek", "Cek status KTP-el dengan NIK dan nomor KK"),
-    ("langganan", "Daftar NIK yang Anda pantau dan statusnya"),
-    ("berhenti", "Berhenti menerima kabar status"),
-    ("pengumuman", "Nyalakan atau matikan pengumuman kantor"),
-    ("hapusdata", "Hapus semua data Anda di bot ini"),
-    ("privasi", "Cara bot menjaga data pribadi Anda"),
-    ("bantuan", "Petunjuk singkat dan kontak kantor"),
-)
-STAFF_COMMANDS: tuple[tuple[str, str], ...] = (
-    ("status", "Lihat data dan riwayat: /status NIK"),
-    ("ubah", "Ubah status: /ubah NIK STATUS [catatan]"),
-    ("impor", "Impor CSV status dari sistem pusat"),
-    ("statistik", "Antrean, tunggakan dan angka terkini"),
-    ("siaran", "Kirim pengumuman ke warga"),
-    ("blanko", "Catat stok blanko: /blanko JUMLAH"),
-    ("cek", "Cek status KTP-el seperti warga"),
-    ("bantuan", "Petunjuk perintah petugas"),
-)
-ADMIN_COMMANDS: tuple[tuple[str, str], ...] = (
-    *STAFF_COMMANDS[:-1],
-    ("petugas", "Kelola petugas dan admin"),
-    ("kantor", "Info kantor untuk warga: alamat, jam, kontak"),
-    STAFF_COMMANDS[-1],
-)
+#: What each command does, as the Telegram menu (setMyCommands) and /bantuan describe it.
+#: Which commands each audience's menu shows, and in what order, is wired in
+#: bot/handlers/general.py.
+RESIDENT_COMMAND_DESCRIPTIONS: dict[str, str] = {
+    "start": "Mulai: sambutan dan cara memakai bot",
+    "cek": "Cek status KTP-el dengan NIK dan nomor KK",
+    "langganan": "Daftar NIK yang Anda pantau dan statusnya",
+    "berhenti": "Berhenti menerima kabar status",
+    "pengumuman": "Nyalakan atau matikan pengumuman kantor",
+    "hapusdata": "Hapus semua data Anda di bot ini",
+    "privasi": "Cara bot menjaga data pribadi Anda",
+    "bantuan": "Petunjuk singkat dan kontak kantor",
+}
+#: The same for staff and admins (a command both audiences have is described for staff here).
+STAFF_COMMAND_DESCRIPTIONS: dict[str, str] = {
+    "status": "Lihat data dan riwayat: /status NIK",
+    "ubah": "Ubah status: /ubah NIK STATUS [catatan]",
+    "impor": "Impor CSV status dari sistem pusat",
+    "statistik": "Antrean, tunggakan dan angka terkini",
+    "siaran": "Kirim pengumuman ke warga",
+    "blanko": "Catat stok blanko: /blanko JUMLAH",
+    "petugas": "Kelola petugas dan admin",
+    "kantor": "Info kantor untuk warga: alamat, jam, kontak",
+    "cek": "Cek status KTP-el seperti warga",
+    "bantuan": "Petunjuk perintah petugas",
+}
 
 
-def _command_lines(commands: tuple[tuple[str, str], ...]) -> str:
+def _command_lines(commands: Sequence[tuple[str, str]]) -> str:
     return "\n".join(f"/{name} — {html.escape(about)}" for name, about in commands)
 
 
@@ -620,18 +423,23 @@ def welcome_group(bot_username: str) -> str:
     )
 
 
-def help_private(office: str, role: str | None) -> str:
-    """/bantuan (and the answer to anything the bot did not understand) in a private chat."""
+def help_private(
+    office: str,
+    commands: Sequence[tuple[str, str]],
+    staff_commands: Sequence[tuple[str, str]] = (),
+) -> str:
+    """/bantuan (and the answer to anything the bot did not understand) in a private chat.
+
+    `commands`: the residents' (command, description) pairs; `staff_commands`: the staff
+    member's own commands, listed under their own heading (none for a resident)."""
     text = (
         "<b>Cara memakai Cek KTP-el</b>\n"
         "Ketik NIK Anda (16 angka) kapan saja, atau NIK dan nomor KK sekaligus, "
         "misalnya: <code>1605xxxxxxxxxxxx 1605xxxxxxxxxxxx</code>.\n\n"
-        f"<b>Perintah</b>\n{_command_lines(RESIDENT_COMMANDS)}"
+        f"<b>Perintah</b>\n{_command_lines(commands)}"
     )
-    if role is not None:
-        staff = ADMIN_COMMANDS if role == "admin" else STAFF_COMMANDS
-        own = tuple(c for c in staff if c[0] not in ("cek", "bantuan"))
-        text += f"\n\n<b>Perintah petugas</b>\n{_command_lines(own)}"
+    if staff_commands:
+        text += f"\n\n<b>Perintah petugas</b>\n{_command_lines(staff_commands)}"
     return f"{text}\n\n{office}"
 
 
@@ -739,8 +547,19 @@ def run_webhook_started(url: str, listen: str, port: int) -> str:
 
 # --- residents --------------------------------------------------------------------------------
 
-if TYPE_CHECKING:
-    from bot.insights import RecordInsight
+
+@dataclass(frozen=True, slots=True)
+class WaitingFigures:
+    """How long a record has waited in its status, against the usual stay (bot/insights.py)."""
+
+    waited_days: int  # days since it entered its current status
+    usual_known: bool  # enough finished stays to say what is usual
+    usual_median_days: float | None
+    usual_p80_days: int | None
+    longer_than_usual: bool  # waited more than the usual (p80), with enough samples
+    queue_before: int | None = None  # PRINT_READY_RECORD: records ahead in the print queue
+    blanko_stock: int | None = None  # PRINT_READY_RECORD: blank cards in stock, when set
+
 
 #: Buttons under a check's answer.
 BTN_SUBSCRIBE = "🔔 Beri tahu saya"
@@ -824,18 +643,18 @@ def nik_locked(until: datetime, tz: str, office: str) -> str:
     )
 
 
-def _waiting_lines(status: KtpStatus, insight: RecordInsight, office: OfficeInfo) -> list[str]:
+def _waiting_lines(status: KtpStatus, waiting: WaitingFigures, office: OfficeInfo) -> list[str]:
     if status is KtpStatus.CARD_ISSUED or status.facts.resident_must_come:
         return []  # nothing to wait for, or the next step is the resident's: no usual times
-    usual = insight.usual
-    if not usual.enough or usual.median_days is None or usual.p80_days is None:
+    median, p80 = waiting.usual_median_days, waiting.usual_p80_days
+    if not waiting.usual_known or median is None or p80 is None:
         return ["⏱️ Kami belum punya cukup data untuk memperkirakan berapa lama biasanya tahap ini."]
     lines = [
-        f"⏱️ Biasanya data berada di tahap ini sekitar {format_days(usual.median_days)}; "
-        f"8 dari 10 data sudah pindah ke tahap berikutnya dalam {format_days(usual.p80_days)}. "
-        f"Data Anda sudah {format_days(insight.waited_days)} di tahap ini."
+        f"⏱️ Biasanya data berada di tahap ini sekitar {format_days(median)}; "
+        f"8 dari 10 data sudah pindah ke tahap berikutnya dalam {format_days(p80)}. "
+        f"Data Anda sudah {format_days(waiting.waited_days)} di tahap ini."
     ]
-    if insight.longer_than_usual:
+    if waiting.longer_than_usual:
         lines.append(
             "⚠️ <b>Ini lebih lama dari biasanya.</b> Silakan tanyakan ke Disdukcapil Musi Rawas: "
             f"{_escape(office.contact)} ({_escape(office.hours)}; {_escape(office.address)})."
@@ -843,11 +662,11 @@ def _waiting_lines(status: KtpStatus, insight: RecordInsight, office: OfficeInfo
     return lines
 
 
-def _queue_line(insight: RecordInsight) -> str | None:
-    if insight.queue_before is None:
+def _queue_line(waiting: WaitingFigures) -> str | None:
+    if waiting.queue_before is None:
         return None
-    ahead = insight.queue_before
-    stock = insight.blanko_stock
+    ahead = waiting.queue_before
+    stock = waiting.blanko_stock
     if ahead == 0:
         queue = "data Anda ada di urutan terdepan antrean cetak"
     else:
@@ -877,7 +696,7 @@ def check_result(
     status: KtpStatus,
     status_date: date,
     today: date,
-    insight: RecordInsight,
+    waiting: WaitingFigures,
     office: OfficeInfo,
     as_of: datetime,
     tz: str,
@@ -906,8 +725,8 @@ def check_result(
         lines.append(
             f"<b>Kantor:</b> {_escape(office.address)}. Jam layanan: {_escape(office.hours)}."
         )
-    extra = _waiting_lines(status, insight, office)
-    queue = _queue_line(insight)
+    extra = _waiting_lines(status, waiting, office)
+    queue = _queue_line(waiting)
     if queue:
         extra.append(queue)
     if extra:
@@ -1110,12 +929,6 @@ ERASE_KEPT = "Baik, tidak ada yang dihapus."
 
 # --- staff and admins -------------------------------------------------------------------------
 
-if TYPE_CHECKING:
-    from bot.roles import StaffChange, StaffMember
-    from bot.stats import ChartLabels, Statistics
-    from bot.storage.audit import AuditEntry
-    from bot.storage.records import HistoryEntry, Record
-
 STAFF_PRIVATE_ONLY = (
     "Perintah petugas hanya bisa dipakai di chat pribadi dengan bot, supaya data warga tidak "
     "terbaca di grup."
@@ -1174,10 +987,26 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+@dataclass(frozen=True, slots=True)
+class HistoryLine:
+    """One row of a record's status history, as /status shows it."""
+
+    status: KtpStatus
+    entered_on: date
+    source: str  # "import:<file>", "staff", ...
+    actor_id: int | None
+    note: str | None
+
+
 def staff_record(
-    record: Record,
-    history: list[HistoryEntry],
     *,
+    nik_masked: str,
+    name_masked: str | None,
+    district: str,
+    status: KtpStatus,
+    status_date: date,
+    note: str | None,
+    history: Sequence[HistoryLine],
     district_name: str | None,
     subscribers: int,
     locked_until: datetime | None,
@@ -1185,16 +1014,16 @@ def staff_record(
     tz: str,
 ) -> str:
     """/status for staff: masked identity, current status, full history, subscribers, lock."""
-    place = f"{_escape(district_name)} ({record.district})" if district_name else record.district
+    place = f"{_escape(district_name)} ({district})" if district_name else district
     head = [
-        f"<b>NIK {_escape(record.nik_masked)}</b>",
-        f"Nama: {_escape(record.name_masked or '-')}",
+        f"<b>NIK {_escape(nik_masked)}</b>",
+        f"Nama: {_escape(name_masked or '-')}",
         f"Wilayah: {place}",
-        f"Status: <b>{record.status.value}</b> sejak {format_short_date(record.status_date)}"
-        f" ({format_ago(record.status_date, today)})",
+        f"Status: <b>{status.value}</b> sejak {format_short_date(status_date)}"
+        f" ({format_ago(status_date, today)})",
     ]
-    if record.note:
-        head.append(f"Catatan: {_escape(_clip(record.note, HISTORY_NOTE_LIMIT))}")
+    if note:
+        head.append(f"Catatan: {_escape(_clip(note, HISTORY_NOTE_LIMIT))}")
     head += ["", f"<b>Riwayat</b> ({_n(len(history))} entri)"]
     tail = ["", f"Langganan: {_n(subscribers)} chat"]
     if locked_until is not None:
@@ -1233,8 +1062,12 @@ UBAH_USAGE = (
     "Contoh: <code>/ubah 1605014101900001 PRR blanko sudah datang</code>\n"
     "Status boleh ditulis dengan spasi atau tanda hubung, atau singkatan PRR, SFE, DR."
 )
-UBAH_NOTE_LIMIT = 500
-UBAH_NOTE_TOO_LONG = f"Catatan terlalu panjang; paling banyak {UBAH_NOTE_LIMIT} huruf."
+
+
+def ubah_note_too_long(limit: int) -> str:
+    return f"Catatan terlalu panjang; paling banyak {limit} huruf."
+
+
 UBAH_BUTTON_YES = "✅ Ya, ubah"
 UBAH_BUTTON_BACKWARD = "⚠️ Ya, mundurkan status"
 UBAH_BUTTON_NO = "✖️ Batal"
@@ -1324,19 +1157,25 @@ def ubah_done(
 
 # /impor
 
-IMPOR_LIMIT_MB = 20
-IMPOR_WAIT_MINUTES = 10
-IMPOR_ASK = (
-    "Kirim berkas CSV sekarang, sebagai dokumen (📎 → Berkas). Kolom: nik, no_kk, nama, status, "
-    "tanggal_status, keterangan; pemisah koma atau titik koma. "
-    f"Ukuran paling besar {IMPOR_LIMIT_MB} MB. Bot menunggu {IMPOR_WAIT_MINUTES} menit.\n"
-    "Ketik /batal untuk membatalkan."
-)
-IMPOR_WAIT_EXPIRED = (
-    f"Berkas ini <b>tidak diimpor</b>: waktu tunggu /impor ({IMPOR_WAIT_MINUTES} menit) sudah "
-    "habis. Untuk mengimpor, kirim /impor lagi lalu berkasnya, atau kirim berkas dengan "
-    "keterangan (caption) /impor."
-)
+
+def impor_ask(limit_mb: int, wait_minutes: int) -> str:
+    """After /impor: what to send, and how big and how soon (the handler's limits)."""
+    return (
+        "Kirim berkas CSV sekarang, sebagai dokumen (📎 → Berkas). Kolom: nik, no_kk, nama, "
+        "status, tanggal_status, keterangan; pemisah koma atau titik koma. "
+        f"Ukuran paling besar {limit_mb} MB. Bot menunggu {wait_minutes} menit.\n"
+        "Ketik /batal untuk membatalkan."
+    )
+
+
+def impor_wait_expired(wait_minutes: int) -> str:
+    return (
+        f"Berkas ini <b>tidak diimpor</b>: waktu tunggu /impor ({wait_minutes} menit) sudah "
+        "habis. Untuk mengimpor, kirim /impor lagi lalu berkasnya, atau kirim berkas dengan "
+        "keterangan (caption) /impor."
+    )
+
+
 IMPOR_CANCELLED = "Impor dibatalkan."
 IMPOR_NOTHING_TO_CANCEL = "Tidak ada impor yang sedang ditunggu."
 IMPOR_DOWNLOAD_FAILED = (
@@ -1350,11 +1189,11 @@ IMPOR_FAILED = (
 IMPOR_REPORT_HEADER: tuple[str, ...] = ("baris", "alasan")
 
 
-def impor_too_big(size_bytes: int) -> str:
+def impor_too_big(size_bytes: int, limit_mb: int) -> str:
     size_mb = size_bytes / (1024 * 1024)
     return (
         f"Berkas terlalu besar ({format_number(round(size_mb, 1))} MB). Batasnya "
-        f"{IMPOR_LIMIT_MB} MB, batas unduhan bot Telegram. Pecah berkas menjadi beberapa bagian, "
+        f"{limit_mb} MB, batas unduhan bot Telegram. Pecah berkas menjadi beberapa bagian, "
         "atau impor lewat server dengan <code>python -m bot import BERKAS</code>."
     )
 
@@ -1395,31 +1234,39 @@ STATS_OUTSIDE = "Luar Musi Rawas"
 STATS_EMPTY = "Belum ada data. Impor dulu dengan /impor."
 
 
-def chart_labels(stats: Statistics) -> ChartLabels:
-    """The words on the /statistik chart."""
-    from bot.stats import ChartLabels
+@dataclass(frozen=True, slots=True)
+class ChartLabels:
+    """The words on the /statistik chart (bot/stats.py draws it and holds no sentences)."""
 
-    stock = "belum diisi" if stats.blanko_stock is None else _n(stats.blanko_stock)
+    title: str
+    stage_title: str
+    district_title: str
+    stage_names: dict[Stage, str]
+    outside: str
+    backlog_note: str
+    empty: str
+
+
+def chart_labels(prr_backlog: int, blanko_stock: int | None) -> ChartLabels:
+    """The words on the /statistik chart."""
+    stock = "belum diisi" if blanko_stock is None else _n(blanko_stock)
     return ChartLabels(
         title=STATS_TITLE,
         stage_title="Jumlah data per tahap",
         district_title="Jumlah data per kecamatan",
         stage_names=dict(STATS_STAGE_NAMES),
         outside=STATS_OUTSIDE,
-        backlog_note=f"Antrean PRR {_n(stats.prr_backlog)} · stok blanko {stock}",
+        backlog_note=f"Antrean PRR {_n(prr_backlog)} · stok blanko {stock}",
         empty=STATS_EMPTY,
     )
 
 
-def _backlog_line(stats: Statistics) -> str:
-    if stats.blanko_stock is None:
-        return f"Antrean cetak (PRR): {_n(stats.prr_backlog)} · stok blanko belum diisi (/blanko)"
-    gap = stats.prr_backlog - stats.blanko_stock
+def _backlog_line(prr_backlog: int, blanko_stock: int | None) -> str:
+    if blanko_stock is None:
+        return f"Antrean cetak (PRR): {_n(prr_backlog)} · stok blanko belum diisi (/blanko)"
+    gap = prr_backlog - blanko_stock
     tail = f"kurang {_n(gap)} blanko" if gap > 0 else "blanko cukup"
-    return (
-        f"Antrean cetak (PRR): {_n(stats.prr_backlog)} · stok blanko "
-        f"{_n(stats.blanko_stock)} ({tail})"
-    )
+    return f"Antrean cetak (PRR): {_n(prr_backlog)} · stok blanko {_n(blanko_stock)} ({tail})"
 
 
 def _median_text(days: float | None, samples: int) -> str:
@@ -1428,54 +1275,77 @@ def _median_text(days: float | None, samples: int) -> str:
     return f"{format_days(days)} (dari {_n(samples)} data)"
 
 
-def statistics_caption(stats: Statistics, tz: str) -> str:
+def statistics_caption(
+    *,
+    taken_at: datetime,
+    total: int,
+    by_stage: Mapping[Stage, int],
+    prr_backlog: int,
+    blanko_stock: int | None,
+    subscribed_chats: int,
+    sent_7d: int,
+    failed_7d: int,
+    tz: str,
+) -> str:
     """The photo caption of /statistik: the key figures (stays under Telegram's 1024 limit)."""
-    stage_lines = [f"{STATS_STAGE_NAMES[st]}: {_n(n)}" for st, n in stats.by_stage.items()]
+    stage_lines = [f"{STATS_STAGE_NAMES[st]}: {_n(n)}" for st, n in by_stage.items()]
     lines = [
-        f"<b>Statistik KTP-el</b> — {_escape(format_datetime(stats.taken_at, tz))}",
-        f"Total data: {_n(stats.total)}",
+        f"<b>Statistik KTP-el</b> — {_escape(format_datetime(taken_at, tz))}",
+        f"Total data: {_n(total)}",
         *stage_lines,
-        _backlog_line(stats),
-        f"Chat berlangganan: {_n(stats.subscribed_chats)}",
-        f"Kabar 7 hari terakhir: {_n(stats.sent_7d)} terkirim, {_n(stats.failed_7d)} gagal",
+        _backlog_line(prr_backlog, blanko_stock),
+        f"Chat berlangganan: {_n(subscribed_chats)}",
+        f"Kabar 7 hari terakhir: {_n(sent_7d)} terkirim, {_n(failed_7d)} gagal",
     ]
     text = "\n".join(lines)
     return text if len(text) <= 1024 else text[:1020] + "…"
 
 
-def statistics_detail(stats: Statistics, tz: str) -> str:
-    """The message after the chart: counts per status, per district, median days per stage."""
+def statistics_detail(
+    *,
+    by_status: Mapping[KtpStatus, int],
+    by_district: Sequence[tuple[str, int]],
+    median_days: Mapping[Stage, float | None],
+    stay_samples: Mapping[Stage, int],
+    last_import: str | None,
+    tz: str,
+) -> str:
+    """The message after the chart: counts per status, per district, median days per stage.
+
+    `by_district`: (district name, or "luar" for other regencies, count), largest first."""
     lines = ["<b>Per status</b>"]
-    lines += [f"{s.order}. {s.value}: {_n(n)}" for s, n in stats.by_status.items()]
+    lines += [f"{s.order}. {s.value}: {_n(n)}" for s, n in by_status.items()]
     lines += ["", "<b>Per kecamatan</b>"]
-    if not stats.by_district:
+    if not by_district:
         lines.append("-")
-    for name, count in stats.by_district:
+    for name, count in by_district:
         label = STATS_OUTSIDE if name == "luar" else name
         lines.append(f"{_escape(label)}: {_n(count)}")
     lines += ["", "<b>Median lama per tahap</b> (dari data yang sudah pindah tahap)"]
-    for stage, days in stats.median_days.items():
-        samples = stats.stay_samples.get(stage, 0)
+    for stage, days in median_days.items():
+        samples = stay_samples.get(stage, 0)
         lines.append(f"{STATS_STAGE_NAMES[stage]}: {_median_text(days, samples)}")
-    if stats.last_import:
-        when = format_datetime(datetime.fromisoformat(stats.last_import), tz)
+    if last_import:
+        when = format_datetime(datetime.fromisoformat(last_import), tz)
         lines += ["", f"Impor terakhir: {_escape(when)}"]
     return "\n".join(lines)
 
 
 # /blanko N
 
-BLANKO_MAX = 1_000_000
 BLANKO_USAGE = (
     "Tulis jumlah stok blanko KTP-el yang ada sekarang, misalnya "
     "<code>/blanko 2500</code>. Angka ini dipakai saat bot menjelaskan antrean cetak (PRR)."
 )
 BLANKO_NOT_NUMBER = "Jumlah blanko harus angka bulat, misalnya <code>/blanko 2500</code>."
 BLANKO_NEGATIVE = "Jumlah blanko tidak boleh kurang dari 0."
-BLANKO_TOO_BIG = (
-    f"Angka itu tidak masuk akal untuk stok blanko (lebih dari {format_number(BLANKO_MAX)}). "
-    "Periksa lagi angkanya."
-)
+
+
+def blanko_too_big(limit: int) -> str:
+    return (
+        f"Angka itu tidak masuk akal untuk stok blanko (lebih dari {format_number(limit)}). "
+        "Periksa lagi angkanya."
+    )
 
 
 def blanko_current(stock: int | None, backlog: int) -> str:
@@ -1499,8 +1369,10 @@ OFFICE_FIELD_NAMES: dict[str, str] = {
     "kontak": "Kontak (telepon/WhatsApp)",
     "pengambilan": "Tempat pengambilan KTP-el",
 }
-OFFICE_TEXT_LIMIT = 300
-OFFICE_TOO_LONG = f"Teks terlalu panjang; paling banyak {OFFICE_TEXT_LIMIT} huruf."
+
+
+def office_too_long(limit: int) -> str:
+    return f"Teks terlalu panjang; paling banyak {limit} huruf."
 
 
 def office_view(info: OfficeInfo) -> str:
@@ -1584,16 +1456,27 @@ def staff_refusal(reason: str, user_id: int) -> str:
     return texts[str(reason)]
 
 
-def staff_changed(change: StaffChange) -> str:
-    """The result of a staff-list change (plain text: also printed by the CLI)."""
-    if change.new is None:
-        return f"Pengguna {change.user_id} dihapus dari daftar petugas (sebelumnya {change.old})."
-    if change.old is None:
-        return f"Pengguna {change.user_id} ditambahkan sebagai {change.new}."
-    return f"Peran pengguna {change.user_id} diubah: {change.old} → {change.new}."
+def staff_changed(user_id: int, old: str | None, new: str | None) -> str:
+    """The result of a staff-list change, old and new role (plain text: also printed by the CLI)."""
+    if new is None:
+        return f"Pengguna {user_id} dihapus dari daftar petugas (sebelumnya {old})."
+    if old is None:
+        return f"Pengguna {user_id} ditambahkan sebagai {new}."
+    return f"Peran pengguna {user_id} diubah: {old} → {new}."
 
 
-def _member_line(member: StaffMember, tz: str) -> str:
+@dataclass(frozen=True, slots=True)
+class StaffLine:
+    """One member of staff as the staff list shows them."""
+
+    user_id: int
+    role: str  # "admin" or "petugas"
+    fixed: bool  # from BOT_ADMIN_IDS
+    added_by: int | None = None
+    added_at: str | None = None  # UTC ISO timestamp
+
+
+def _member_line(member: StaffLine, tz: str) -> str:
     line = f"{member.user_id} — {member.role}"
     if member.fixed:
         return line + " (tetap, dari BOT_ADMIN_IDS)"
@@ -1604,7 +1487,7 @@ def _member_line(member: StaffMember, tz: str) -> str:
     return line
 
 
-def staff_list(members: list[StaffMember], tz: str) -> str:
+def staff_list(members: Sequence[StaffLine], tz: str) -> str:
     """/petugas: everyone who is staff now."""
     if not members:
         return "Belum ada petugas.\n\n" + PETUGAS_USAGE
@@ -1613,7 +1496,7 @@ def staff_list(members: list[StaffMember], tz: str) -> str:
     return "\n".join(lines) + "\n\n" + PETUGAS_USAGE
 
 
-def staff_list_plain(members: list[StaffMember], tz: str) -> str:
+def staff_list_plain(members: Sequence[StaffLine], tz: str) -> str:
     """`python -m bot staff list`."""
     if not members:
         return "Belum ada petugas. Tambahkan dengan: python -m bot staff add ID --role admin"
@@ -1645,7 +1528,20 @@ AUDIT_HEADERS: tuple[str, ...] = (
 )
 
 
-def audit_table(rows: list[AuditEntry], tz: str) -> str:
+@dataclass(frozen=True, slots=True)
+class AuditLine:
+    """One row of the audit log as the shell shows it."""
+
+    at: str  # UTC ISO timestamp
+    actor_id: int | None  # None: done in the shell
+    action: str  # a code of bot/storage/audit.py, named by AUDIT_ACTIONS
+    target: str | None
+    old_value: str | None
+    new_value: str | None
+    detail: str | None
+
+
+def audit_table(rows: Sequence[AuditLine], tz: str) -> str:
     """The audit log as a plain-text table, oldest first, times in the office's zone (tz)."""
     if not rows:
         return "Log audit kosong untuk rentang ini."
@@ -1690,16 +1586,37 @@ CLI_SECTION_TITLES: dict[str, str] = {
 CLI_HELP_OPTION = "tampilkan bantuan ini lalu selesai"
 CLI_COMMAND_METAVAR = "PERINTAH"
 CLI_USER_ID_INVALID = "ID Telegram berupa angka, misalnya 123456789"
-#: argparse's error messages (English regex) and what the shell shows instead.
-CLI_ERRORS: tuple[tuple[str, str], ...] = (
-    (r"the following arguments are required: (.*)", r"belum diisi: \1"),
-    (r"unrecognized arguments: (.*)", r"tidak dikenal: \1"),
-    (r"argument (\S+): invalid choice: (.*?) \(choose from (.*)\)", r"\1: \2 tidak ada; pilih \3"),
-    (r"argument (\S+): invalid int value: (.*)", r"\1: \2 bukan bilangan bulat"),
-    (r"argument (\S+): invalid \S+ value: (.*)", r"\1: \2 tidak bisa dibaca"),
-    (r"argument (\S+): expected one argument", r"\1 perlu diikuti satu nilai"),
-    (r"argument (\S+): (.*)", r"\1: \2"),
-)
+
+
+# argparse's error messages, said in Indonesian (bot/cli recognises which one it is).
+
+
+def cli_missing_arguments(names: str) -> str:
+    return f"belum diisi: {names}"
+
+
+def cli_unknown_arguments(given: str) -> str:
+    return f"tidak dikenal: {given}"
+
+
+def cli_invalid_choice(argument: str, given: str, choices: str) -> str:
+    return f"{argument}: {given} tidak ada; pilih {choices}"
+
+
+def cli_not_an_integer(argument: str, given: str) -> str:
+    return f"{argument}: {given} bukan bilangan bulat"
+
+
+def cli_unreadable_value(argument: str, given: str) -> str:
+    return f"{argument}: {given} tidak bisa dibaca"
+
+
+def cli_expects_one_value(argument: str) -> str:
+    return f"{argument} perlu diikuti satu nilai"
+
+
+def cli_argument_problem(argument: str, problem: str) -> str:
+    return f"{argument}: {problem}"
 
 
 def cli_error(prog: str, message: str) -> str:
@@ -1707,8 +1624,27 @@ def cli_error(prog: str, message: str) -> str:
     return f"{prog}: salah ketik: {message}\nKetik {prog} --help untuk petunjuk."
 
 
-def cli_bad_config(reason: str) -> str:
-    return f"Konfigurasi salah: {reason}"
+def config_problem(err: ConfigError) -> str:
+    """What is wrong with a setting, in one line for the operator."""
+    name, given = err.setting, repr(err.given)
+    match err.problem:
+        case ConfigProblem.MISSING:
+            return f"{name} belum diisi"
+        case ConfigProblem.QUIET_HOURS_FORMAT:
+            return f"{name} harus berbentuk jam-jam seperti 21-06, bukan {given}"
+        case ConfigProblem.QUIET_HOURS_RANGE:
+            return f"{name}: jam harus 0-23, bukan {given}"
+        case ConfigProblem.NOT_A_USER_ID:
+            return f"{name} harus berisi id pengguna Telegram (angka), bukan {given}"
+        case ConfigProblem.UNKNOWN_TIMEZONE:
+            return f"{name} bukan zona waktu yang dikenal: {given}"
+        case ConfigProblem.NOT_A_NUMBER:
+            return f"{name} harus angka, bukan {given}"
+    return f"{name} tidak bisa dipakai: {given}"
+
+
+def cli_bad_config(err: ConfigError) -> str:
+    return f"Konfigurasi salah: {config_problem(err)}"
 
 
 def cli_no_database(path: object) -> str:
@@ -1806,10 +1742,19 @@ def import_row_future_date(d: date) -> str:
     )
 
 
-def import_summary(summary: ImportSummary) -> str:
+def import_summary(
+    *,
+    rows_read: int,
+    new: int,
+    changed: int,
+    unchanged: int,
+    rejected: int,
+    notifications: int = 0,
+    ignored_columns: Sequence[str] = (),
+) -> str:
     """What an import did, for the staff member who ran it (CLI and Telegram alike)."""
     n = format_number
-    if summary.rows_read == 0:
+    if rows_read == 0:
         lines = [
             "<b>Impor selesai</b>, tetapi berkas hanya berisi judul kolom: tidak ada baris data,"
             " jadi tidak ada yang berubah."
@@ -1817,31 +1762,29 @@ def import_summary(summary: ImportSummary) -> str:
     else:
         lines = [
             "<b>Impor selesai.</b>",
-            f"Baris dibaca: {n(summary.rows_read)}",
-            f"• Baru: {n(summary.new)} (NIK yang belum ada di bot)",
-            f"• Berubah: {n(summary.changed)} (riwayat status bertambah)",
-            f"• Tetap: {n(summary.unchanged)} (sudah sama dengan data bot)",
-            f"• Ditolak: {n(summary.rejected)}",
+            f"Baris dibaca: {n(rows_read)}",
+            f"• Baru: {n(new)} (NIK yang belum ada di bot)",
+            f"• Berubah: {n(changed)} (riwayat status bertambah)",
+            f"• Tetap: {n(unchanged)} (sudah sama dengan data bot)",
+            f"• Ditolak: {n(rejected)}",
         ]
-    if summary.notifications:
-        lines.append(
-            f"Kabar untuk warga yang berlangganan: {n(summary.notifications)} pesan dijadwalkan."
-        )
-    if summary.ignored_columns:
-        names = ", ".join(_shown(c) for c in summary.ignored_columns)
+    if notifications:
+        lines.append(f"Kabar untuk warga yang berlangganan: {n(notifications)} pesan dijadwalkan.")
+    if ignored_columns:
+        names = ", ".join(_shown(c) for c in ignored_columns)
         lines.append(f"Kolom yang tidak dikenal dan diabaikan: {names}.")
-    if summary.rejected:
+    if rejected:
         lines.append(
             "Baris yang ditolak tidak mengubah apa pun. Perbaiki lalu impor lagi berkas yang"
             " sama: baris yang sudah masuk tidak akan tercatat dua kali."
         )
-    elif summary.rows_read and summary.unchanged == summary.rows_read:
+    elif rows_read and unchanged == rows_read:
         lines.append("Semua baris sudah sama dengan data bot; tidak ada yang berubah.")
     return "\n".join(lines)
 
 
-def import_row_errors(errors: list[RowError], rejected: int, limit: int = 10) -> str:
-    """The first rejected rows with their line number and reason ("" when none)."""
+def import_row_errors(errors: Sequence[tuple[int, str]], rejected: int, limit: int = 10) -> str:
+    """The first rejected rows, each (line number, reason), listed ("" when none)."""
     if not errors:
         return ""
     shown = errors[:limit]
@@ -1849,7 +1792,7 @@ def import_row_errors(errors: list[RowError], rejected: int, limit: int = 10) ->
         head = f"Baris yang ditolak ({len(shown)} pertama dari {format_number(rejected)}):"
     else:
         head = "Baris yang ditolak:"
-    return "\n".join([head, *(f"• Baris {format_number(e.line)}: {e.reason}" for e in shown)])
+    return "\n".join([head, *(f"• Baris {format_number(line)}: {why}" for line, why in shown)])
 
 
 def file_not_found(path: str) -> str:
@@ -1862,10 +1805,6 @@ def import_cli_unusable(reason: str) -> str:
 
 
 # --- notifications and broadcasts -------------------------------------------------------------
-
-if TYPE_CHECKING:
-    from bot.storage.broadcasts import Broadcast, BroadcastFigures
-    from bot.storage.outbox import OutboxFigures
 
 
 def _notice_who(label: str | None, nik_masked: str) -> str:
@@ -1984,8 +1923,6 @@ def status_notice(
 
 # Broadcasts: what residents receive
 
-BROADCAST_TEXT_LIMIT = 3500  # letters the staff may write (Telegram allows 4096 with our frame)
-
 
 def broadcast_message(text_html: str) -> str:
     """An announcement as residents receive it: a header, the staff's text, how to opt out."""
@@ -2019,10 +1956,10 @@ BROADCAST_HAS_ID_NUMBER = (
 )
 
 
-def broadcast_too_long(length: int) -> str:
+def broadcast_too_long(length: int, limit: int) -> str:
     return (
         f"Pengumuman terlalu panjang ({format_number(length)} huruf). Paling banyak "
-        f"{format_number(BROADCAST_TEXT_LIMIT)} huruf; ringkas lalu kirim lagi, atau ketik /batal."
+        f"{format_number(limit)} huruf; ringkas lalu kirim lagi, atau ketik /batal."
     )
 
 
@@ -2067,7 +2004,7 @@ def broadcast_audience_name(kind: str, value: str | None, district_name: str | N
     """How an audience is named to staff: "semua chat ...", "pelanggan di Kecamatan ..."."""
     if kind == "district":
         return f"pelanggan di Kecamatan {html.escape(district_name or value or '?')}"
-    if kind == "status" and value in KtpStatus.__members__:
+    if kind == "status" and value is not None and value in KtpStatus.__members__:
         status = KtpStatus(value)
         return f"pelanggan dengan status {status.value} ({html.escape(STATUS_TEXTS[status].title)})"
     if kind == "status":
@@ -2124,7 +2061,19 @@ def broadcast_started(broadcast_id: int, count: int) -> str:
     )
 
 
-def _broadcast_figures_line(figures: BroadcastFigures) -> str:
+@dataclass(frozen=True, slots=True)
+class BroadcastCounts:
+    """How far a broadcast got: its outbox rows by outcome."""
+
+    total: int
+    sent: int
+    failed: int  # failed for any reason except a block
+    blocked: int  # the chat blocked the bot
+    pending: int
+    cancelled: int
+
+
+def _broadcast_figures_line(figures: BroadcastCounts) -> str:
     line = (
         f"Terkirim {format_number(figures.sent)} dari {format_number(figures.total)} · "
         f"gagal {format_number(figures.failed)} · "
@@ -2136,7 +2085,7 @@ def _broadcast_figures_line(figures: BroadcastFigures) -> str:
 
 
 def broadcast_progress(
-    broadcast_id: int, figures: BroadcastFigures, *, waiting_until: datetime | None, tz: str
+    broadcast_id: int, figures: BroadcastCounts, *, waiting_until: datetime | None, tz: str
 ) -> str:
     """The progress message, edited every few seconds while a broadcast goes out."""
     text = f"📢 <b>Siaran #{broadcast_id}</b> sedang dikirim\n{_broadcast_figures_line(figures)}"
@@ -2148,20 +2097,36 @@ def broadcast_progress(
     return text
 
 
-def broadcast_final(broadcast: Broadcast, figures: BroadcastFigures, *, tz: str) -> str:
-    """The summary of a finished or stopped broadcast."""
-    if broadcast.state == "cancelled":
-        title = f"⏹ <b>Siaran #{broadcast.id}</b> dihentikan"
+def broadcast_final(
+    broadcast_id: int,
+    figures: BroadcastCounts,
+    *,
+    cancelled: bool,
+    finished_at: str | None,
+    tz: str,
+) -> str:
+    """The summary of a finished or stopped (`cancelled`) broadcast; `finished_at` UTC ISO."""
+    if cancelled:
+        title = f"⏹ <b>Siaran #{broadcast_id}</b> dihentikan"
     else:
-        title = f"✅ <b>Siaran #{broadcast.id}</b> selesai"
+        title = f"✅ <b>Siaran #{broadcast_id}</b> selesai"
     text = f"{title}\n{_broadcast_figures_line(figures)}"
-    if broadcast.finished_at:
-        text += f"\nSelesai: {format_datetime(datetime.fromisoformat(broadcast.finished_at), tz)}"
+    if finished_at:
+        text += f"\nSelesai: {format_datetime(datetime.fromisoformat(finished_at), tz)}"
     return text
 
 
-def broadcast_done_notice(broadcast: Broadcast, figures: BroadcastFigures, *, tz: str) -> str:
-    return broadcast_final(broadcast, figures, tz=tz)
+def broadcast_done_notice(
+    broadcast_id: int,
+    figures: BroadcastCounts,
+    *,
+    cancelled: bool,
+    finished_at: str | None,
+    tz: str,
+) -> str:
+    return broadcast_final(
+        broadcast_id, figures, cancelled=cancelled, finished_at=finished_at, tz=tz
+    )
 
 
 BROADCAST_LIST_EMPTY = "Belum ada siaran."
@@ -2179,30 +2144,43 @@ def _snippet(text_html: str, limit: int = 80) -> str:
     return html.escape(plain)
 
 
+@dataclass(frozen=True, slots=True)
+class BroadcastLine:
+    """One broadcast in the staff's list of recent broadcasts."""
+
+    broadcast_id: int
+    text_html: str  # the announcement as staff wrote it
+    created_at: str  # UTC ISO timestamp
+    state: str  # "sending", "done" or "cancelled"
+    send_now: bool  # sent straight away, even in quiet hours
+    audience_name: str  # from broadcast_audience_name()
+    figures: BroadcastCounts
+
+
 def broadcast_list(
-    items: list[tuple[Broadcast, BroadcastFigures, str]],
+    items: Sequence[BroadcastLine],
     *,
     tz: str,
     quiet_end: datetime | None = None,
 ) -> str:
-    """Recent broadcasts with their figures; each item: (broadcast, figures, audience name).
+    """Recent broadcasts with their figures.
 
     `quiet_end`: when the current quiet hours end, if they are on (a broadcast that was not
     sent "now" waits for it)."""
     if not items:
         return BROADCAST_LIST_EMPTY
     blocks = []
-    for broadcast, figures, audience_name in items:
-        created = format_datetime(datetime.fromisoformat(broadcast.created_at), tz)
-        state = _BROADCAST_STATE_NAMES.get(broadcast.state, "")
-        if broadcast.state == "sending" and not broadcast.send_now and quiet_end is not None:
+    for item in items:
+        created = format_datetime(datetime.fromisoformat(item.created_at), tz)
+        state = _BROADCAST_STATE_NAMES.get(item.state, "")
+        if item.state == "sending" and not item.send_now and quiet_end is not None:
             state = f"menunggu jam tenang, dikirim pukul {format_time(quiet_end, tz)}"
         blocks.append(
-            f"<b>#{broadcast.id}</b> · {state}\n"
+            f"<b>#{item.broadcast_id}</b> · {state}\n"
             f"{created}\n"
-            f"Untuk: {audience_name}\n"
-            f"{_broadcast_figures_line(figures)}\n"
-            f"<i>“{_snippet(broadcast.text)}”</i>"
+            f"Untuk: {item.audience_name}\n"
+            f"{_broadcast_figures_line(item.figures)}\n"
+            f"<i>“{_snippet(item.text_html)}”</i>"
         )
     return "📋 <b>Siaran terakhir</b>\n\n" + "\n\n".join(blocks)
 
@@ -2289,24 +2267,29 @@ OUTBOX_REASON_NAMES = {
 
 
 def outbox_report(
-    figures: OutboxFigures,
     *,
+    by_state: Mapping[str, Mapping[str, int]],
+    failed_by_reason: Mapping[str, Mapping[str, int]],
+    next_due: str | None,
     tz: str,
     quiet_note: str | None,
     now: datetime,
     quiet_end: datetime | None,
 ) -> str:
     """`python -m bot outbox`: a plain-text table per kind, failures by reason, and when the
-    waiting messages go out (`quiet_end`: when the current quiet hours end, if they are on)."""
+    waiting messages go out (`quiet_end`: when the current quiet hours end, if they are on).
+
+    `by_state`: kind -> state -> count; `failed_by_reason`: kind -> reason -> count;
+    `next_due`: when the earliest waiting message is due (UTC ISO)."""
     states = list(OUTBOX_STATE_NAMES)
     kinds = list(OUTBOX_KIND_NAMES)
-    kinds += [k for k in figures.by_state if k not in OUTBOX_KIND_NAMES]
+    kinds += [k for k in by_state if k not in OUTBOX_KIND_NAMES]
     width = max(len(OUTBOX_KIND_NAMES.get(k, k)) for k in kinds) + 2
     head = "".ljust(width) + "".join(OUTBOX_STATE_NAMES[s].rjust(12) for s in states)
     lines = ["Kotak keluar (outbox)", "", head]
     totals = dict.fromkeys(states, 0)
     for kind in kinds:
-        counts = figures.by_state.get(kind, {})
+        counts = by_state.get(kind, {})
         for s in states:
             totals[s] += counts.get(s, 0)
         cells = "".join(format_number(counts.get(s, 0)).rjust(12) for s in states)
@@ -2314,9 +2297,9 @@ def outbox_report(
     total_cells = "".join(format_number(totals[s]).rjust(12) for s in states)
     lines.append("Jumlah".ljust(width) + total_cells)
     lines.append("")
-    if figures.failed_by_reason:
+    if failed_by_reason:
         lines.append("Gagal menurut sebab:")
-        for kind, reasons in figures.failed_by_reason.items():
+        for kind, reasons in failed_by_reason.items():
             for reason, count in reasons.items():
                 name = OUTBOX_REASON_NAMES.get(reason, reason)
                 lines.append(
@@ -2324,8 +2307,8 @@ def outbox_report(
                 )
     else:
         lines.append("Tidak ada pesan yang gagal.")
-    if figures.next_due:
-        lines.append(_outbox_next_due(datetime.fromisoformat(figures.next_due), now, quiet_end, tz))
+    if next_due:
+        lines.append(_outbox_next_due(datetime.fromisoformat(next_due), now, quiet_end, tz))
     if quiet_note:
         lines.append(quiet_note)
     return "\n".join(lines)
@@ -2351,3 +2334,57 @@ def _outbox_next_due(due: datetime, now: datetime, quiet_end: datetime | None, t
 def outbox_quiet_note(start: int, end: int, active: bool) -> str:
     now = "sedang berlaku" if active else "tidak sedang berlaku"
     return f"Jam tenang {start:02d}.00–{end:02d}.00 ({now})."
+
+
+# --- new texts (appended by other modules' owners during the architecture change; sorted later) ---
+
+
+# H-C2: buttons, announcement drafts, audit details of announcements
+
+#: A button the bot no longer knows (an older version's, or one no longer valid).
+BUTTON_UNKNOWN = "Tombol ini sudah tidak berlaku. Silakan ulangi perintahnya."
+BROADCAST_DRAFT_EXPIRED = (
+    "Draf pengumuman Anda sudah lebih dari sehari dan tidak disimpan lagi. "
+    "Mulai lagi dengan /siaran."
+)
+
+
+def audit_broadcast_detail(recipients: int, send_now: bool) -> str:
+    """The audit row's detail of a broadcast sent (read with `audit` in the shell)."""
+    return f"{recipients} penerima" + (", kirim sekarang (jam tenang)" if send_now else "")
+
+
+def audit_broadcast_stop_detail(dropped: int) -> str:
+    return f"{dropped} pesan tidak dikirim"
+
+
+#: The audit log's reason for a refused staff command or button (read with `audit`).
+AUDIT_REFUSED_NOT_STAFF = "bukan petugas"
+AUDIT_REFUSED_NOT_ADMIN = "bukan admin"
+
+
+# H-C1: staff steps kept across restarts (/ubah, /impor); audit rows of staff work
+
+#: An /ubah question already answered (or its buttons no longer fit an open question).
+UBAH_NOT_VALID = "Permintaan ini sudah tidak berlaku. Kirim /ubah lagi bila masih perlu."
+
+
+def ubah_expired(minutes: int) -> str:
+    """An /ubah question nobody answered within `minutes`."""
+    return (
+        f"Permintaan ini sudah tidak berlaku: tidak dijawab dalam {minutes} menit. Status "
+        "tidak diubah; kirim /ubah lagi bila masih perlu."
+    )
+
+
+def audit_import_counts(
+    rows_read: int, new: int, changed: int, unchanged: int, rejected: int
+) -> str:
+    """The audit row's new value for an import sent through the bot."""
+    return (
+        f"dibaca {rows_read}, baru {new}, berubah {changed}, tetap {unchanged}, ditolak {rejected}"
+    )
+
+
+def audit_import_detail(import_id: int) -> str:
+    return f"impor #{import_id}"

@@ -20,11 +20,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from telegram.ext import Application
 
 from bot.app import build_application, on_start, start_in_process, stop_in_process
 from bot.clock import FakeClock
 from bot.config import QuietHours, Settings
+from bot.handlers.context import BotApplication
 from bot.local_api import LOCAL_TOKEN, LocalBotApi, LocalUser
 from bot.services import Services
 from bot.storage import staff as staff_store
@@ -41,13 +41,13 @@ class BotEnv:
     settings: Settings
     clock: FakeClock
     api: LocalBotApi
-    app: Application
+    app: BotApplication
     background: bool = False
     _closed: bool = False
 
     @property
     def services(self) -> Services:
-        return self.app.bot_data["services"]
+        return self.app.bot_data.services
 
     @property
     def bot(self) -> Any:
@@ -88,7 +88,7 @@ test_settings.__test__ = False  # type: ignore[attr-defined]  # not a test, desp
 
 async def _start(
     settings: Settings, api: LocalBotApi, clock: FakeClock, background: bool
-) -> Application:
+) -> BotApplication:
     app = build_application(settings, request=api, clock=clock, background=background)
     api.attach(app)
     await start_in_process(app)

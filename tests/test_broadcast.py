@@ -18,13 +18,13 @@ from test_notifier import (
     add_record,
     change_status,
     delivered,
+    dispatcher_of,
     fast_limits,
     notifier_env,
     subscribe,
 )
 
 from bot.local_api import LocalUser
-from bot.notifier import notifier_of
 from bot.states import KtpStatus
 
 ANNOUNCEMENT = "Kantor tutup hari Jumat, 1 Desember. Layanan buka lagi Senin."
@@ -84,7 +84,7 @@ async def test_announcement_to_everyone_with_preview_count_progress_and_summary(
 
     replies = await officer.press("✅ Kirim ke 31 chat")
     assert "Siaran #1" in replies[-1].plain and "31 chat" in replies[-1].plain
-    await notifier_of(env.app).drain()
+    await dispatcher_of(env.app).drain()
 
     assert [len(announcements_to(env, c)) for c in range(100, 130)] == [1] * 30
     assert len(announcements_to(env, STAFF_ID)) == 2  # the preview, then the announcement
@@ -120,7 +120,7 @@ async def test_district_announcement_reaches_exactly_the_subscribers_there(
     assert "Kecamatan Tugumulyo" in replies[-1].plain
     assert "Jumlah: 2 chat" in replies[-1].plain
     await officer.press(send_button(officer))
-    await notifier_of(env.app).drain()
+    await dispatcher_of(env.app).drain()
 
     reached = [c for c in range(201, 207) if announcements_to(env, c)]
     assert reached == [201, 202]
@@ -141,7 +141,7 @@ async def test_status_announcement_reaches_subscribers_of_records_in_that_status
     replies = await officer.press("bc:s:CARD_PRINTED")
     assert "Jumlah: 1 chat" in replies[-1].plain
     await officer.press(send_button(officer))
-    await notifier_of(env.app).drain()
+    await dispatcher_of(env.app).drain()
 
     assert len(announcements_to(env, 301)) == 1
     assert announcements_to(env, 302) == []
@@ -154,7 +154,7 @@ async def test_blocked_chats_are_counted_in_the_summary(env: BotEnv, officer: Lo
     await write(officer)
     await officer.press("bc:aud:all")
     await officer.press(send_button(officer))
-    await notifier_of(env.app).drain()
+    await dispatcher_of(env.app).drain()
 
     assert "Terkirim 9 dari 11 · gagal 1 · memblokir bot 1" in officer.last.plain
     chat = await env.services.db.fetchone("SELECT reachable FROM chats WHERE chat_id = 403")
@@ -175,18 +175,18 @@ async def test_quiet_hours_wait_unless_staff_say_now(make_env, tmp_path: Path) -
     assert "jam tenang" in replies[-1].plain
     assert replies[-1].buttons[:2] == ["🌙 Kirim pukul 06.00", "⚡ Kirim sekarang juga"]
     replies = await officer.press("🌙 Kirim pukul 06.00")
-    await notifier_of(env.app).drain()
+    await dispatcher_of(env.app).drain()
     assert announcements_to(env, 501) == []
     assert "Jam tenang" in officer.last.plain and "06.00" in officer.last.plain
 
     await write(officer, "Pemadaman listrik: layanan besok pagi ditunda.")
     await officer.press("bc:aud:all")
     await officer.press("⚡ Kirim sekarang juga")
-    await notifier_of(env.app).drain()
+    await dispatcher_of(env.app).drain()
     assert [len(announcements_to(env, c)) for c in (501, 502)] == [1, 1]
 
     env.clock.set(datetime(2026, 11, 28, 23, 0, tzinfo=UTC))  # 06.00 WIB
-    await notifier_of(env.app).drain()
+    await dispatcher_of(env.app).drain()
     assert [len(announcements_to(env, c)) for c in (501, 502)] == [2, 2]
 
 
@@ -206,15 +206,15 @@ async def test_a_new_application_finishes_a_broadcast_without_duplicates(
     await env.restart()  # the old dispatcher stops mid-broadcast, a new one takes over
     sent_before = sum(len(announcements_to(env, c)) for c in chats)
     assert 10 <= sent_before < 60
-    notifier_of(env.app).limits = fast_limits()
-    await notifier_of(env.app).drain()
+    dispatcher_of(env.app).limits = fast_limits()
+    await dispatcher_of(env.app).drain()
 
     assert [len(announcements_to(env, c)) for c in chats] == [1] * 60
     assert "Terkirim 61 dari 61" in officer.last.plain  # the officer got it too
 
 
 async def test_staff_stop_a_broadcast_in_progress(env: BotEnv, officer: LocalUser) -> None:
-    notifier_of(env.app).limits = fast_limits(per_second=20)
+    dispatcher_of(env.app).limits = fast_limits(per_second=20)
     chats = range(700, 760)
     await add_chats(env, chats)
     await write(officer)
@@ -227,7 +227,7 @@ async def test_staff_stop_a_broadcast_in_progress(env: BotEnv, officer: LocalUse
     assert "Hentikan siaran #1?" in replies[-1].plain
     replies = await officer.press("⏹ Ya, hentikan")
     assert "dihentikan" in replies[-1].plain
-    await notifier_of(env.app).drain()
+    await dispatcher_of(env.app).drain()
     everyone = [*chats, STAFF_ID]
     sent = sum(len(announcements_to(env, c)) for c in everyone) - 1  # not the preview
     await asyncio.sleep(0.2)
@@ -244,7 +244,7 @@ async def test_list_shows_recent_broadcasts_with_figures(env: BotEnv, officer: L
     await write(officer, "Perekaman keliling di Kecamatan Selangit, Selasa pukul 09.00.")
     await officer.press("bc:aud:all")
     await officer.press(send_button(officer))
-    await notifier_of(env.app).drain()
+    await dispatcher_of(env.app).drain()
 
     await officer.send("/siaran")
     replies = await officer.press("📋 Siaran terakhir")
@@ -263,8 +263,55 @@ async def test_cancel_a_draft_sends_nothing(env: BotEnv, officer: LocalUser) -> 
     # Old buttons do nothing any more; the officer is told so.
     await officer.press("bc:aud:all")
     assert "tidak aktif" in officer.answers[-1]["text"]
-    await notifier_of(env.app).drain()
+    await dispatcher_of(env.app).drain()
     assert all(announcements_to(env, c) == [] for c in range(900, 903))
+
+
+async def test_a_draft_survives_a_restart_at_every_step(env: BotEnv, officer: LocalUser) -> None:
+    await add_chats(env, range(950, 953))
+    await officer.send("/siaran")
+    await env.restart()
+    replies = await officer.send(ANNOUNCEMENT)  # the text, written after the restart
+    assert "Siapa yang menerima" in replies[-1].plain
+    await env.restart()
+    replies = await officer.press("bc:aud:all")
+    assert "Jumlah: 4 chat" in replies[-1].plain
+    await env.restart()
+    replies = await officer.press(send_button(officer))
+    assert "Siaran #1" in replies[-1].plain
+    await dispatcher_of(env.app).drain()
+    assert [len(announcements_to(env, c)) for c in range(950, 953)] == [1, 1, 1]
+    assert await env.services.db.fetchall("SELECT * FROM staff_steps") == []
+
+
+async def test_a_draft_older_than_a_day_is_dropped_and_the_officer_told(
+    env: BotEnv, officer: LocalUser
+) -> None:
+    await officer.send("/siaran")
+    env.clock.advance(hours=25)
+    await env.restart()
+    replies = await officer.send(ANNOUNCEMENT)
+    assert "lebih dari sehari" in replies[-1].plain
+    assert await env.services.db.fetchall("SELECT * FROM staff_steps") == []
+
+    await write(officer)
+    env.clock.advance(hours=25)
+    await officer.press("bc:aud:all")
+    assert "tidak aktif" in officer.answers[-1]["text"]
+    assert await env.services.db.fetchall("SELECT * FROM broadcasts") == []
+
+
+async def test_a_resident_message_is_untouched_by_someone_elses_draft(
+    env: BotEnv, officer: LocalUser
+) -> None:
+    await officer.send("/siaran")
+    resident = env.api.user(RESIDENT_ID, "Siti")
+    replies = await resident.send(ANNOUNCEMENT)
+    assert "Siapa yang menerima" not in replies[-1].plain
+    replies = await resident.send("/batal")
+    assert "dibatalkan" not in replies[-1].plain.lower()
+    replies = await officer.send(ANNOUNCEMENT)  # the officer's draft is still there
+    assert "Siapa yang menerima" in replies[-1].plain
 
 
 async def test_too_long_text_is_refused_with_the_limit(env: BotEnv, officer: LocalUser) -> None:
@@ -299,7 +346,7 @@ async def test_a_resident_who_opts_out_still_gets_card_news(
     await write(officer)
     assert "📣 Semua chat (1)" in officer.last.buttons  # only the officer
     await change_status(env, record_id, KtpStatus.CARD_PRINTED, date(2026, 11, 27))
-    await notifier_of(env.app).drain()
+    await dispatcher_of(env.app).drain()
     assert "sudah dicetak" in resident.last.plain
 
     replies = await resident.send("/pengumuman hidup")
@@ -326,7 +373,8 @@ from bot.app import build_application, start_in_process
 from bot.clock import FakeClock
 from bot.config import QuietHours, Settings
 from bot.local_api import LOCAL_TOKEN, LocalBotApi
-from bot.notifier import Limits, start_notifier
+from bot.app import start_dispatcher
+from bot.dispatcher import Limits
 from bot.storage import broadcasts
 
 home = Path(sys.argv[1])
@@ -352,7 +400,7 @@ async def main():
     clock = FakeClock()
     app = build_application(settings, request=Api(token=LOCAL_TOKEN), clock=clock, background=False)
     await start_in_process(app)
-    db = app.bot_data["services"].db
+    db = app.bot_data.services.db
     stamp = clock.now().isoformat()
     async with db.transaction() as conn:
         await conn.executemany(
@@ -364,7 +412,7 @@ async def main():
             conn, created_by=1, text="Tes", message="Tes", audience=broadcasts.Audience("all"),
             now=clock.now(), send_now=False, progress_chat_id=None, progress_message_id=None,
         )
-    await start_notifier(app, Limits(per_second=100, private_interval=0, poll_interval=0.05))
+    await start_dispatcher(app, Limits(per_second=100, private_interval=0, poll_interval=0.05))
     await asyncio.sleep(3600)
 
 
@@ -390,7 +438,7 @@ async def test_after_kill_9_the_rest_goes_out_and_nothing_sent_goes_again(
     assert 30 <= len(before) < 100 and len(set(before)) == len(before)
 
     env = await notifier_env(make_env, tmp_path)  # the same database, a new process' bot
-    await notifier_of(env.app).drain()
+    await dispatcher_of(env.app).drain()
 
     after = [c for c in range(5000, 5100) for _ in delivered(env, c)]
     counts = Counter(before + after)

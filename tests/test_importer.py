@@ -129,7 +129,7 @@ async def test_a_good_file_creates_records_with_their_history(services: Services
     b = await record(services, NIK_B)
     assert b is not None and (b.status, b.district) == (S.CARD_ISSUED, "160509")
 
-    text = texts_id.import_summary(summary)
+    text = summary.text()
     assert "Baris dibaca: 4" in text
     assert "• Baru: 2" in text
     assert "• Berubah: 2" in text
@@ -202,9 +202,7 @@ async def test_header_only_is_a_summary_of_zeros(services: Services) -> None:
     summary = await run(services, "nik;status;tanggal_status\r\n")
 
     assert counts(summary) == (0, 0, 0, 0, 0)
-    assert texts_id.import_summary(summary).startswith(
-        "<b>Impor selesai</b>, tetapi berkas hanya berisi judul kolom"
-    )
+    assert summary.text().startswith("<b>Impor selesai</b>, tetapi berkas hanya berisi judul kolom")
     assert await count_rows(services, "records") == 0
 
 
@@ -281,7 +279,7 @@ async def test_a_mixed_file_applies_good_rows_and_reports_each_bad_one(services:
     c = await record(services, NIK_C)
     assert c is not None and c.kk_hash == services.hasher.kk(KK_A)
 
-    listing = texts_id.import_row_errors(summary.errors, summary.rejected, limit=3)
+    listing = summary.errors_text(limit=3)
     assert listing.splitlines()[0] == "Baris yang ditolak (3 pertama dari 10):"
     assert listing.splitlines()[2] == "• Baris 3: " + texts_id.IMPORT_ROW_KK_REQUIRED
 
@@ -410,9 +408,7 @@ async def test_reimporting_the_same_file_changes_nothing(services: Services) -> 
     assert counts(again) == (first.rows_read, 0, 0, first.rows_read, 0)
     assert again.notifications == 0
     assert await snapshot(services) == before
-    assert texts_id.import_summary(again).endswith(
-        "Semua baris sudah sama dengan data bot; tidak ada yang berubah."
-    )
+    assert again.text().endswith("Semua baris sudah sama dengan data bot; tidak ada yang berubah.")
 
 
 async def test_a_crash_mid_import_keeps_whole_batches_and_a_rerun_completes(
@@ -485,9 +481,7 @@ async def test_entering_a_notifying_status_queues_one_message_per_subscriber(
     assert counts(summary) == (2, 0, 2, 0, 0)
     assert summary.notifications == 2
     assert await count_rows(services, "outbox") == 2
-    assert "Kabar untuk warga yang berlangganan: 2 pesan dijadwalkan." in (
-        texts_id.import_summary(summary)
-    )
+    assert "Kabar untuk warga yang berlangganan: 2 pesan dijadwalkan." in (summary.text())
 
     again = await run(services, update)
     assert (again.unchanged, again.notifications) == (2, 0)

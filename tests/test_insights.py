@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -21,11 +22,18 @@ S = KtpStatus
 
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    insights.forget_cache()
     database = await Database.open(tmp_path / "i.sqlite3")
     yield database
     await database.close()
-    insights.forget_cache()
+
+
+@pytest.fixture
+async def cache() -> AsyncIterator[insights.InsightsCache]:
+    """The figures' cache as the bot holds it (in `Services`), running, stopped afterwards."""
+    figures = insights.InsightsCache()
+    figures.start()
+    yield figures
+    await figures.stop()
 
 
 async def add(db: Database, n: int, steps: list[tuple[KtpStatus, date]]) -> int:
@@ -59,7 +67,9 @@ def test_percentiles_from_counts() -> None:
     assert insights.median_from_counts({3: 1, 9: 2}) == 9.0
 
 
-async def test_stays_end_when_the_next_status_begins(db: Database) -> None:
+async def test_stays_end_when_the_next_status_begins(
+    db: Database, cache: insights.InsightsCache
+) -> None:
     start = date(2026, 1, 1)
     for i in range(40):
         await add(
@@ -70,15 +80,17 @@ async def test_stays_end_when_the_next_status_begins(db: Database) -> None:
                 (S.RECEIVED_AT_CENTRAL, start + timedelta(days=i + 1)),
             ],
         )
-    figures = await insights.waiting_time(db.conn, S.SENT_FOR_ENROLLMENT)
+    figures = await cache.waiting_time(db.conn, S.SENT_FOR_ENROLLMENT)
     assert figures.samples == 40 and figures.enough
     assert figures.median_days == 20.5  # stays of 1..40 days
     assert figures.p80_days == 32
     # The stays still running in RECEIVED_AT_CENTRAL do not count.
-    assert (await insights.waiting_time(db.conn, S.RECEIVED_AT_CENTRAL)).samples == 0
+    assert (await cache.waiting_time(db.conn, S.RECEIVED_AT_CENTRAL)).samples == 0
 
 
-async def test_a_status_entered_twice_in_a_row_is_one_stay(db: Database) -> None:
+async def test_a_status_entered_twice_in_a_row_is_one_stay(
+    db: Database, cache: insights.InsightsCache
+) -> None:
     await add(
         db,
         1,
@@ -88,40 +100,44 @@ async def test_a_status_entered_twice_in_a_row_is_one_stay(db: Database) -> None
             (S.SENT_FOR_DEDUP, date(2026, 1, 11)),
         ],
     )
-    figures = await insights.waiting_time(db.conn, S.PACKET_RETRY)
+    figures = await cache.waiting_time(db.conn, S.PACKET_RETRY)
     assert figures.samples == 1 and figures.median_days == 10
 
 
-async def test_too_few_samples_is_not_enough(db: Database) -> None:
+async def test_too_few_samples_is_not_enough(db: Database, cache: insights.InsightsCache) -> None:
     for i in range(insights.MIN_SAMPLES - 1):
         await add(db, i, [(S.BIO_CAPTURED, date(2026, 1, 1)), (S.PROCESSING, date(2026, 1, 3))])
-    figures = await insights.waiting_time(db.conn, S.BIO_CAPTURED)
+    figures = await cache.waiting_time(db.conn, S.BIO_CAPTURED)
     assert figures.samples == 29 and not figures.enough
-    stages = await insights.median_days_per_stage(db.conn)
+    stages = await cache.median_days_per_stage(db.conn)
     assert stages[Stage.RECORDING] is None
 
 
-async def test_a_record_that_waited_longer_than_most(db: Database) -> None:
+async def test_a_record_that_waited_longer_than_most(
+    db: Database, cache: insights.InsightsCache
+) -> None:
     for i in range(30):
         await add(
             db,
             i,
             [(S.SENT_FOR_DEDUP, date(2026, 1, 1)), (S.PRINT_READY_RECORD, date(2026, 1, 11))],
         )
-    insights.forget_cache()
+    cache.forget()
     slow = await add(db, 100, [(S.SENT_FOR_DEDUP, TODAY - timedelta(days=11))])
     usual = await add(db, 101, [(S.SENT_FOR_DEDUP, TODAY - timedelta(days=10))])
-    slow_info = await insights.record_insight(
+    slow_info = await cache.record_insight(
         db.conn, await records_store.get_by_id(db.conn, slow), TODAY
     )
     assert slow_info.waited_days == 11 and slow_info.longer_than_usual
-    usual_info = await insights.record_insight(
+    usual_info = await cache.record_insight(
         db.conn, await records_store.get_by_id(db.conn, usual), TODAY
     )
     assert not usual_info.longer_than_usual
 
 
-async def test_print_queue_oldest_first_then_by_id(db: Database) -> None:
+async def test_print_queue_oldest_first_then_by_id(
+    db: Database, cache: insights.InsightsCache
+) -> None:
     ids = [
         await add(db, 1, [(S.PRINT_READY_RECORD, date(2026, 3, 1))]),
         await add(db, 2, [(S.PRINT_READY_RECORD, date(2026, 2, 1))]),
@@ -133,14 +149,52 @@ async def test_print_queue_oldest_first_then_by_id(db: Database) -> None:
         record = await records_store.get_by_id(db.conn, record_id)
         positions.append(await insights.print_queue_position(db.conn, record))
     assert positions == [1, 0, 2]
-    info = await insights.record_insight(db.conn, record, TODAY)
+    info = await cache.record_insight(db.conn, record, TODAY)
     assert info.queue_before == 2 and info.blanko_stock is None
     async with db.transaction() as conn:
         await settings_store.put(conn, settings_store.BLANKO_STOCK, "6000")
-    assert (await insights.record_insight(db.conn, record, TODAY)).blanko_stock == 6000
+    assert (await cache.record_insight(db.conn, record, TODAY)).blanko_stock == 6000
 
 
 async def test_backlog_counts_every_status(db: Database) -> None:
     await add(db, 1, [(S.PRINT_READY_RECORD, date(2026, 3, 1))])
     counts = await insights.backlog(db.conn)
     assert len(counts) == 18 and counts[S.PRINT_READY_RECORD] == 1 and counts[S.CARD_ISSUED] == 0
+
+
+async def test_out_of_date_figures_are_recomputed_in_the_background(
+    db: Database, cache: insights.InsightsCache, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for i in range(3):
+        await add(db, i, [(S.BIO_CAPTURED, date(2026, 1, 1)), (S.PROCESSING, date(2026, 1, 3))])
+    assert (await cache.waiting_time(db.conn, S.BIO_CAPTURED)).samples == 3
+    await add(db, 9, [(S.BIO_CAPTURED, date(2026, 1, 1)), (S.PROCESSING, date(2026, 1, 2))])
+    later = time.monotonic() + insights.CACHE_TTL.total_seconds()
+    monkeypatch.setattr(insights.time, "monotonic", lambda: later)
+    # The first call after the figures went stale answers at once with the old ones ...
+    assert (await cache.waiting_time(db.conn, S.BIO_CAPTURED)).samples == 3
+    await cache.stop()  # ... and stopping waits for the recomputation it started.
+    assert (await cache.waiting_time(db.conn, S.BIO_CAPTURED)).samples == 4
+
+
+async def test_a_cache_not_started_recomputes_in_the_call(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = insights.InsightsCache()
+    await add(db, 1, [(S.BIO_CAPTURED, date(2026, 1, 1)), (S.PROCESSING, date(2026, 1, 3))])
+    assert (await cache.waiting_time(db.conn, S.BIO_CAPTURED)).samples == 1
+    await add(db, 2, [(S.BIO_CAPTURED, date(2026, 1, 1)), (S.PROCESSING, date(2026, 1, 3))])
+    later = time.monotonic() + insights.CACHE_TTL.total_seconds()
+    monkeypatch.setattr(insights.time, "monotonic", lambda: later)
+    assert (await cache.waiting_time(db.conn, S.BIO_CAPTURED)).samples == 2
+    await cache.stop()
+
+
+async def test_each_cache_keeps_its_own_figures(db: Database) -> None:
+    await add(db, 1, [(S.BIO_CAPTURED, date(2026, 1, 1)), (S.PROCESSING, date(2026, 1, 3))])
+    first = insights.InsightsCache()
+    assert (await first.waiting_time(db.conn, S.BIO_CAPTURED)).samples == 1
+    await add(db, 2, [(S.BIO_CAPTURED, date(2026, 1, 1)), (S.PROCESSING, date(2026, 1, 3))])
+    second = insights.InsightsCache()  # e.g. the services of a restarted bot
+    assert (await second.waiting_time(db.conn, S.BIO_CAPTURED)).samples == 2
+    assert (await first.waiting_time(db.conn, S.BIO_CAPTURED)).samples == 1  # still cached

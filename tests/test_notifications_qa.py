@@ -14,13 +14,13 @@ from test_notifier import (
     add_record,
     change_status,
     delivered,
+    dispatcher_of,
     notifier_env,
     subscribe,
 )
 
 from bot.cli import outbox as outbox_cli
 from bot.local_api import LocalUser
-from bot.notifier import notifier_of
 from bot.states import KtpStatus
 
 OTHER_NIK = "1605010101900002"
@@ -65,7 +65,7 @@ async def test_card_printed_news_names_the_pickup_place_set_with_kantor_and_the_
 
     await admin.send(f"/ubah {NIK} CARD_PRINTED")
     await admin.press("✅ Ya, ubah")
-    await notifier_of(env.app).drain()
+    await dispatcher_of(env.app).drain()
 
     text = mother.last.plain
     assert text.startswith("🎉 KTP-el sudah dicetak!\nIbu · NIK 1605••••••••0001\n")
@@ -137,7 +137,7 @@ async def test_opting_out_at_night_drops_the_announcement_waiting_for_the_mornin
     assert "dimatikan" in replies[-1].plain
 
     env.clock.set(datetime(2026, 11, 28, 23, 0, tzinfo=UTC))  # 06.00 WIB
-    await notifier_of(env.app).drain()
+    await dispatcher_of(env.app).drain()
     assert all("Perekaman keliling" not in m.plain for m in resident.messages)
     assert "Perekaman keliling" in neighbour.last.plain
     assert "tidak dikirim 1" in officer.last.plain and "selesai" in officer.last.plain
@@ -166,7 +166,7 @@ async def test_a_card_printed_by_mistake_at_night_and_corrected_is_never_announc
     assert "CARD_PRINTED → SENT_FOR_CARD_PRINTING" in replies[-1].plain
 
     env.clock.set(datetime(2026, 11, 28, 23, 0, tzinfo=UTC))  # 06.00 WIB
-    await notifier_of(env.app).drain()
+    await dispatcher_of(env.app).drain()
     assert resident.messages == []
     assert ["sudah dicetak" in t for t in delivered(env, neighbour_id)] == [True]
     rows = await env.services.db.fetchall("SELECT chat_id, state FROM outbox ORDER BY chat_id")
@@ -190,7 +190,7 @@ async def test_the_list_says_a_broadcast_waits_for_the_quiet_hours_to_end(
     assert "Terkirim 0 dari 2" in listing
 
     env.clock.set(datetime(2026, 11, 28, 23, 0, tzinfo=UTC))  # 06.00 WIB
-    await notifier_of(env.app).drain()
+    await dispatcher_of(env.app).drain()
     listing = (await officer.send("/siaran daftar"))[-1].plain
     assert "#1 · selesai" in listing and "Terkirim 2 dari 2" in listing
 
@@ -215,7 +215,7 @@ async def test_a_nik_unfollowed_at_night_gets_no_news_in_the_morning(
     assert "tidak akan menerima kabar status" in replies[-1].plain
 
     env.clock.set(datetime(2026, 11, 28, 23, 0, tzinfo=UTC))  # 06.00 WIB
-    await notifier_of(env.app).drain()
+    await dispatcher_of(env.app).drain()
     assert all("sudah dicetak" not in m.plain for m in resident.messages)
     row = await env.services.db.fetchone("SELECT state, last_error FROM outbox")
     assert tuple(row) == ("cancelled", "the chat stopped following this record")
@@ -232,20 +232,20 @@ async def test_card_news_missed_while_blocked_arrives_when_the_resident_comes_ba
 
     await admin.send(f"/ubah {NIK} CARD_PRINTED")
     await admin.press("✅ Ya, ubah")
-    await notifier_of(env.app).drain()
+    await dispatcher_of(env.app).drain()
     row = await env.services.db.fetchone("SELECT state, fail_reason FROM outbox")
     assert tuple(row) == ("failed", "blocked")
     assert delivered(env, RESIDENT_ID) == []
 
     resident.unblock()
     await resident.send("/start")
-    await notifier_of(env.app).drain()
+    await dispatcher_of(env.app).drain()
     news = [t for t in delivered(env, RESIDENT_ID) if "Berhenti menerima kabar untuk NIK ini" in t]
     assert len(news) == 1
     row = await env.services.db.fetchone("SELECT state FROM outbox")
     assert row[0] == "sent"
     await resident.send("/bantuan")  # coming back once more sends nothing twice
-    await notifier_of(env.app).drain()
+    await dispatcher_of(env.app).drain()
     assert (
         len(
             [t for t in delivered(env, RESIDENT_ID) if "Berhenti menerima kabar untuk NIK ini" in t]

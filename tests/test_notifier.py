@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -10,9 +11,13 @@ import pytest
 from conftest import ADMIN_ID, RESIDENT_ID, STAFF_ID, BotEnv
 from telegram import Bot
 
-from bot import importer, notifier
+from bot import importer, status_change
+from bot.app import stop_dispatcher
+from bot.dispatcher import Dispatcher, Limits
+from bot.handlers.broadcast import render_progress
+from bot.handlers.context import BotApplication
 from bot.local_api import LOCAL_TOKEN, LocalUser
-from bot.notifier import Limits, Notifier, enqueue_status_change, notifier_of
+from bot.outbox import enqueue_status_change
 from bot.states import KtpStatus
 from bot.storage import outbox as outbox_store
 from bot.storage import records as records_store
@@ -38,12 +43,19 @@ def fast_limits(**overrides: float) -> Limits:
     return Limits(**values)  # type: ignore[arg-type]
 
 
+def dispatcher_of(app: BotApplication) -> Dispatcher:
+    """The outbox dispatcher of a bot started with background work."""
+    dispatcher = app.bot_data.dispatcher
+    assert dispatcher is not None, "the dispatcher is not running (background=False?)"
+    return dispatcher
+
+
 async def notifier_env(
     make_env, tmp_path: Path, limits: Limits | None = None, **settings: object
 ) -> BotEnv:
     """A bot with its outbox dispatcher running, with fast limits unless `limits` are given."""
     env = await make_env(tmp_path, background=True, **settings)
-    notifier_of(env.app).limits = limits or fast_limits()
+    dispatcher_of(env.app).limits = limits or fast_limits()
     return env
 
 
@@ -107,7 +119,7 @@ async def change_status(
         queued = await enqueue_status_change(
             conn, record_id=record_id, status=status, entered_on=entered_on, now=now
         )
-    notifier.wake(env.app)
+    env.services.wake_outbox()
     return queued
 
 
@@ -131,7 +143,7 @@ async def test_card_printed_tells_what_where_and_what_to_bring(env: BotEnv) -> N
     await subscribe(env, RESIDENT_ID, record_id, label="KTP Ibu")
 
     assert await change_status(env, record_id, KtpStatus.CARD_PRINTED) == 1
-    await notifier_of(env.app).drain()
+    await dispatcher_of(env.app).drain()
 
     assert len(resident.messages) == 1
     text = resident.last.plain
@@ -150,7 +162,7 @@ async def test_status_that_needs_the_resident_says_why_and_what_to_bring(env: Bo
     await subscribe(env, RESIDENT_ID, record_id)
 
     await change_status(env, record_id, KtpStatus.DUPLICATE_RECORD)
-    await notifier_of(env.app).drain()
+    await dispatcher_of(env.app).drain()
 
     text = resident.last.plain
     assert "Perlu datang ke kantor Disdukcapil" in text
@@ -175,7 +187,7 @@ async def test_every_subscriber_is_told_once_and_inactive_ones_are_not(env: BotE
 
     assert await change_status(env, record_id, KtpStatus.CARD_PRINTED) == 2
     assert await change_status(env, record_id, KtpStatus.CARD_PRINTED) == 0  # same event again
-    await notifier_of(env.app).drain()
+    await dispatcher_of(env.app).drain()
 
     assert [len(delivered(env, c)) for c in (11, 12, 13)] == [1, 1, 0]
 
@@ -191,8 +203,8 @@ async def test_the_same_card_printed_import_twice_sends_one_message(env: BotEnv)
     printed = f"nik;no_kk;status;tanggal_status\n{NIK};{KK};CARD_PRINTED;27-11-2026\n".encode()
     for _ in range(2):
         await importer.import_csv(env.services, io.BytesIO(printed), source_name="b.csv")
-        notifier.wake(env.app)
-        await notifier_of(env.app).drain()
+        env.services.wake_outbox()
+        await dispatcher_of(env.app).drain()
 
     assert len(resident.messages) == 1
     assert "sudah dicetak" in resident.last.plain
@@ -206,7 +218,7 @@ async def test_blocked_chat_is_marked_unreachable_and_counted(env: BotEnv) -> No
     env.api.fail(chat_id=21, kind="403")
 
     await change_status(env, record_id, KtpStatus.CARD_PRINTED)
-    await notifier_of(env.app).drain()
+    await dispatcher_of(env.app).drain()
 
     assert delivered(env, 21) == [] and len(delivered(env, 22)) == 1
     chat = await env.services.db.fetchone("SELECT reachable FROM chats WHERE chat_id = 21")
@@ -228,7 +240,7 @@ async def test_flood_wait_is_waited_out_and_the_message_arrives_once(env: BotEnv
     env.api.fail(chat_id=RESIDENT_ID, kind="429", retry_after=1)
 
     await change_status(env, record_id, KtpStatus.CARD_PRINTED)
-    await notifier_of(env.app).drain()
+    await dispatcher_of(env.app).drain()
 
     attempts = [c for c in env.api.calls_to("sendMessage") if c.chat_id == RESIDENT_ID]
     assert [c.failed for c in attempts] == ["429", None]
@@ -238,10 +250,10 @@ async def test_flood_wait_is_waited_out_and_the_message_arrives_once(env: BotEnv
 
 async def test_the_dispatcher_itself_pauses_everything_on_a_flood_wait(env: BotEnv) -> None:
     # A dispatcher on a plain Bot (no PTB rate limiter in between) sees the 429 itself.
-    await notifier.stop_notifier(env.app)
+    await stop_dispatcher(env.app)
     bot = Bot(LOCAL_TOKEN, base_url=env.settings.api_base_url, request=env.api)
     await bot.initialize()
-    own = Notifier(bot, env.services.db, env.settings, env.clock, fast_limits())
+    own = Dispatcher(bot, env.services, fast_limits(), render_progress=render_progress)
     await own.start()
     record_id = await add_record(env)
     for chat_id in (41, 42):
@@ -264,25 +276,25 @@ async def test_server_errors_and_timeouts_are_retried_with_backoff(
     env: BotEnv, kind: str, reason: str
 ) -> None:
     resident = env.api.user(RESIDENT_ID, "Siti")
-    notifier_of(env.app).limits = fast_limits(backoff_base=60, max_attempts=3)
+    dispatcher_of(env.app).limits = fast_limits(backoff_base=60, max_attempts=3)
     record_id = await add_record(env)
     await subscribe(env, RESIDENT_ID, record_id)
     env.api.fail(chat_id=RESIDENT_ID, kind=kind, times=2)
 
     await change_status(env, record_id, KtpStatus.CARD_PRINTED)
-    await notifier_of(env.app).drain()
+    await dispatcher_of(env.app).drain()
     row = (await outbox_rows(env))[0]
     assert (row["state"], row["attempts"]) == ("pending", 1)
     assert row["not_before"] == "2026-11-28T03:01:00+00:00"  # 60 s later
 
     env.clock.advance(seconds=60)
-    await notifier_of(env.app).drain()
+    await dispatcher_of(env.app).drain()
     row = (await outbox_rows(env))[0]
     assert (row["state"], row["attempts"]) == ("pending", 2)
     assert row["not_before"] == "2026-11-28T03:03:00+00:00"  # then 120 s: exponential
 
     env.clock.advance(seconds=120)
-    await notifier_of(env.app).drain()
+    await dispatcher_of(env.app).drain()
     assert (await outbox_rows(env))[0]["state"] == "sent"
     assert len(resident.messages) == 1
 
@@ -291,13 +303,13 @@ async def test_server_errors_and_timeouts_are_retried_with_backoff(
 async def test_after_the_retry_limit_the_row_fails_with_its_reason(
     env: BotEnv, kind: str, reason: str
 ) -> None:
-    notifier_of(env.app).limits = fast_limits(max_attempts=3)
+    dispatcher_of(env.app).limits = fast_limits(max_attempts=3)
     record_id = await add_record(env)
     await subscribe(env, RESIDENT_ID, record_id)
     env.api.fail(chat_id=RESIDENT_ID, kind=kind, times=None)
 
     await change_status(env, record_id, KtpStatus.CARD_PRINTED)
-    await notifier_of(env.app).drain()
+    await dispatcher_of(env.app).drain()
 
     row = (await outbox_rows(env))[0]
     assert (row["state"], row["attempts"], row["fail_reason"]) == ("failed", 3, reason)
@@ -317,15 +329,15 @@ async def test_quiet_hours_hold_notifications_until_morning(make_env, tmp_path: 
     await subscribe(env, RESIDENT_ID, record_id)
 
     await change_status(env, record_id, KtpStatus.CARD_PRINTED)
-    await notifier_of(env.app).drain()
+    await dispatcher_of(env.app).drain()
     assert resident.messages == []
 
     env.clock.set(datetime(2026, 11, 28, 22, 59, tzinfo=UTC))  # 05.59 WIB: still quiet
-    await notifier_of(env.app).drain()
+    await dispatcher_of(env.app).drain()
     assert resident.messages == []
 
     env.clock.set(datetime(2026, 11, 28, 23, 0, tzinfo=UTC))  # 06.00 WIB
-    await notifier_of(env.app).drain()
+    await dispatcher_of(env.app).drain()
     assert len(resident.messages) == 1
     assert "sudah dicetak" in resident.last.plain
 
@@ -336,11 +348,11 @@ async def test_messages_to_one_chat_arrive_in_order_one_at_a_time(env: BotEnv) -
     second = await add_record(env, nik="1605010101900002")
     await subscribe(env, RESIDENT_ID, first, label="Ibu")
     await subscribe(env, RESIDENT_ID, second, label="Ayah")
-    notifier_of(env.app).limits = fast_limits(private_interval=0.05)
+    dispatcher_of(env.app).limits = fast_limits(private_interval=0.05)
 
     await change_status(env, first, KtpStatus.CARD_PRINTED)
     await change_status(env, second, KtpStatus.CARD_PRINTED)
-    await notifier_of(env.app).drain()
+    await dispatcher_of(env.app).drain()
 
     assert ["Ibu" in m.plain for m in resident.messages] == [True, False]
     assert "Ayah" in resident.messages[1].plain
@@ -352,14 +364,38 @@ async def test_a_restart_sends_what_was_pending_and_nothing_twice(make_env, tmp_
     for chat_id in range(31, 36):
         await subscribe(env, chat_id, record_id)
     # The dispatcher is stopped before anything goes out (as if the server went down) ...
-    await notifier.stop_notifier(env.app)
+    await stop_dispatcher(env.app)
     await change_status(env, record_id, KtpStatus.CARD_PRINTED)
     assert env.api.calls_to("sendMessage") == []
     # ... and the next start delivers the queue.
     await env.restart()
-    notifier_of(env.app).limits = fast_limits()
-    await notifier_of(env.app).drain()
+    dispatcher_of(env.app).limits = fast_limits()
+    await dispatcher_of(env.app).drain()
     await env.restart()
-    await notifier_of(env.app).drain()
+    await dispatcher_of(env.app).drain()
 
     assert [len(delivered(env, c)) for c in range(31, 36)] == [1] * 5
+
+
+async def test_a_service_wakes_the_dispatcher_without_knowing_it(env: BotEnv) -> None:
+    """Services ring `wake_outbox()` after their commit; the dispatcher listens, so a message
+    goes out at once rather than at the next poll."""
+    resident = env.api.user(RESIDENT_ID, "Siti")
+    dispatcher_of(env.app).limits = fast_limits(poll_interval=60)
+    await asyncio.sleep(0.1)  # the dispatcher is now waiting for the (long) next poll
+    record_id = await add_record(env)
+    await subscribe(env, RESIDENT_ID, record_id)
+
+    result = await status_change.change_status(
+        env.services,
+        record_id=record_id,
+        expected=KtpStatus.PRINT_READY_RECORD,
+        new=KtpStatus.CARD_PRINTED,
+        note=None,
+        actor_id=STAFF_ID,
+    )
+    assert result.applied and result.notifications == 1
+    async with asyncio.timeout(5):
+        while not resident.messages:
+            await asyncio.sleep(0.01)
+    assert "sudah dicetak" in resident.last.plain

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from bot import broadcasting as broadcast
 from bot import texts_id
 from bot.__main__ import main
 from bot.clock import FakeClock
-from bot.handlers import broadcast
 from bot.roles import Refusal, Role, StaffChangeError, StaffRoles
 from bot.storage import Database
 from bot.storage import audit as audit_store

@@ -16,6 +16,8 @@ from staff_support import (
     subscribe,
 )
 
+from bot import pending_changes
+from bot.callbacks import UbahAnswer
 from bot.local_api import LocalUser
 from bot.states import KtpStatus
 from bot.storage import attempts as attempts_store
@@ -302,13 +304,54 @@ async def test_button_pressed_by_a_resident_is_refused(
     assert await current_status(bot_env, NIK_A) == S.SENT_FOR_CARD_PRINTING
 
 
-async def test_confirmation_after_a_restart_is_expired(bot_env: BotEnv, staff: LocalUser) -> None:
+async def test_a_question_survives_a_restart(bot_env: BotEnv, staff: LocalUser) -> None:
     await _journey(bot_env)
     await staff.send(f"/ubah {NIK_A} SENT_FOR_CARD_PRINTING")
     await bot_env.restart()
     replies = await staff.press("✅ Ya, ubah")
-    assert "sudah tidak berlaku" in replies[-1].plain
+    assert "diubah: PRINT_READY_RECORD → SENT_FOR_CARD_PRINTING" in replies[-1].plain
+    assert await current_status(bot_env, NIK_A) == S.SENT_FOR_CARD_PRINTING
+    assert len(await audit_rows(bot_env, "ubah_status")) == 1
+
+
+async def test_a_backward_change_resumes_at_its_second_question_after_a_restart(
+    bot_env: BotEnv, staff: LocalUser
+) -> None:
+    await _journey(bot_env)
+    await staff.send(f"/ubah {NIK_A} SFE dikirim ulang")
+    await staff.press("✅ Ya, ubah")
+    await bot_env.restart()
+    replies = await staff.press("⚠️ Ya, mundurkan status")
+    assert "diubah: PRINT_READY_RECORD → SENT_FOR_ENROLLMENT" in replies[-1].plain
+    assert await current_status(bot_env, NIK_A) == S.SENT_FOR_ENROLLMENT
+
+
+async def test_an_unanswered_question_expires_politely(bot_env: BotEnv, staff: LocalUser) -> None:
+    await _journey(bot_env)
+    await staff.send(f"/ubah {NIK_A} SENT_FOR_CARD_PRINTING")
+    bot_env.clock.advance(minutes=61)
+    await bot_env.restart()
+    replies = await staff.press("✅ Ya, ubah")
+    assert replies[-1].plain == (
+        "Permintaan ini sudah tidak berlaku: tidak dijawab dalam 60 menit. Status tidak "
+        "diubah; kirim /ubah lagi bila masih perlu."
+    )
     assert await current_status(bot_env, NIK_A) == S.PRINT_READY_RECORD
+
+
+async def test_two_open_questions_are_answered_each_on_its_own(
+    bot_env: BotEnv, staff: LocalUser
+) -> None:
+    await _journey(bot_env)
+    await add_record(bot_env, NIK_B, KK_B, [(S.PRINT_READY_RECORD, date(2026, 9, 1))])
+    first = (await staff.send(f"/ubah {NIK_A} SENT_FOR_CARD_PRINTING"))[0]
+    yes = first.find_button("✅ Ya, ubah")
+    assert yes is not None
+    await staff.send(f"/ubah {NIK_B} CARD_PRINTED")
+    await staff.press(yes["callback_data"])  # the first question's button
+    assert await current_status(bot_env, NIK_A) == S.SENT_FOR_CARD_PRINTING
+    await staff.press("✅ Ya, ubah")
+    assert await current_status(bot_env, NIK_B) == S.CARD_PRINTED
 
 
 async def test_status_changed_meanwhile_is_not_overwritten(
@@ -340,3 +383,33 @@ async def test_status_of_a_long_history_fits_one_message(bot_env: BotEnv, staff:
     assert "entri lebih lama tidak ditampilkan" in text
     assert "catatan panjang 59" in text  # the newest is always shown
     assert "Langganan: 0 chat" in text
+
+
+async def test_a_second_press_of_an_answered_question_changes_nothing(
+    bot_env: BotEnv, staff: LocalUser
+) -> None:
+    await _journey(bot_env)
+    question = (await staff.send(f"/ubah {NIK_A} SENT_FOR_CARD_PRINTING"))[0]
+    yes = question.find_button("✅ Ya, ubah")
+    assert yes is not None
+    data = UbahAnswer.unpack(yes["callback_data"])
+    assert data is not None
+    await staff.press("✅ Ya, ubah")
+    again = await pending_changes.answer(
+        bot_env.services,
+        chat_id=staff.chat_id,
+        user_id=STAFF_ID,
+        change_id=data.change_id,
+        record_id=data.record_id,
+        action=pending_changes.Action.YES,
+    )
+    assert again == pending_changes.NotValid()
+    assert len(await audit_rows(bot_env, "ubah_status")) == 1
+
+
+def test_ubah_buttons_fit_telegrams_limit() -> None:
+    largest = UbahAnswer.largest().pack()
+    assert len(largest.encode()) <= 64
+    assert UbahAnswer.unpack(largest) == UbahAnswer.largest()
+    assert UbahAnswer.unpack("ubah:ya:12") is None  # an older bot's data: no change id
+    assert UbahAnswer.unpack("ubah:jadi:12:abcdef01") is None

@@ -12,6 +12,7 @@ from staff_support import audit_rows
 from bot.import_report import neutralise
 from bot.local_api import LocalUser
 from bot.states import KtpStatus
+from bot.storage import staff as staff_store
 
 HEADER = "nik;no_kk;nama;status;tanggal_status;keterangan\n"
 
@@ -105,6 +106,53 @@ async def test_a_forgotten_impor_expires_and_a_late_file_is_not_imported(
     bot_env.clock.advance(days=2)
     assert (await staff.send("/batal"))[0].plain == "Tidak ada impor yang sedang ditunggu."
     assert [r.target for r in await audit_rows(bot_env, "impor")] == ["harian.csv"]
+
+
+async def test_an_impor_waiting_for_its_file_survives_a_restart(
+    bot_env: BotEnv, staff: LocalUser
+) -> None:
+    await staff.send("/impor")
+    await bot_env.restart()
+    bot_env.clock.advance(minutes=5)
+    replies = await staff.send_document("harian.csv", (HEADER + good_rows(2)).encode())
+    assert "Baris dibaca: 2" in replies[-1].plain
+    assert await _count_records(bot_env) == 2
+    # The wait ended with the file, also across a restart.
+    await bot_env.restart()
+    await staff.send_document("lagi.csv", (HEADER + good_rows(2, 10)).encode())
+    assert await _count_records(bot_env) == 2
+
+
+async def test_an_impor_that_expired_across_a_restart_says_so(
+    bot_env: BotEnv, staff: LocalUser
+) -> None:
+    await staff.send("/impor")
+    await bot_env.restart()
+    bot_env.clock.advance(minutes=11)
+    replies = await staff.send_document("harian.csv", (HEADER + good_rows(2)).encode())
+    assert [m.plain for m in replies] == [
+        "Berkas ini tidak diimpor: waktu tunggu /impor (10 menit) sudah habis. Untuk "
+        "mengimpor, kirim /impor lagi lalu berkasnya, atau kirim berkas dengan keterangan "
+        "(caption) /impor."
+    ]
+    assert await _count_records(bot_env) == 0
+    await staff.send("/impor")
+    await bot_env.restart()
+    assert (await staff.send("/batal"))[0].plain == "Impor dibatalkan."
+
+
+async def test_a_waited_file_from_someone_no_longer_staff_is_refused(
+    bot_env: BotEnv, staff: LocalUser
+) -> None:
+    await staff.send("/impor")
+    async with bot_env.services.db.transaction() as conn:
+        await staff_store.remove(conn, STAFF_ID)
+    replies = await staff.send_document("harian.csv", (HEADER + good_rows(2)).encode())
+    assert len(replies) == 1
+    assert "impor" not in replies[0].plain.lower()
+    assert await _count_records(bot_env) == 0
+    refused = await audit_rows(bot_env, "ditolak")
+    assert [(r.actor_id, r.target) for r in refused] == [(STAFF_ID, "dokumen")]
 
 
 async def test_bad_file_is_refused_as_a_whole(bot_env: BotEnv, staff: LocalUser) -> None:

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from conftest import RESIDENT_ID, BotEnv
 from staff_support import KK_A, KK_B, KK_C, NIK_A, NIK_B, NIK_C, add_record, subscribe
 
-from bot import stats, texts_id
+from bot import stats
 from bot.local_api import LocalUser
 from bot.states import KtpStatus, Stage
 from bot.storage import settings as settings_store
@@ -102,7 +102,7 @@ async def test_every_word_and_number_on_the_chart_is_big_enough_for_a_phone(
 ) -> None:
     await _data(bot_env)
     figures = await stats.gather(bot_env.services)
-    fig = stats.chart_figure(figures, texts_id.chart_labels(figures))
+    fig = stats.chart_figure(figures, figures.chart_labels())
     fig.draw_without_rendering()  # ticks get their labels when drawn
     width_px = fig.get_figwidth() * fig.dpi
     shown = [
@@ -142,7 +142,7 @@ async def test_backlog_larger_than_stock_says_how_many_blanko_are_missing(
     async with bot_env.services.db.transaction() as conn:
         await settings_store.put(conn, settings_store.BLANKO_STOCK, "0")
     figures = await stats.gather(bot_env.services)
-    caption = texts_id.statistics_caption(figures, "Asia/Jakarta")
+    caption = figures.caption("Asia/Jakarta")
     assert "Antrean cetak (PRR): 1 · stok blanko 0 (kurang 1 blanko)" in html_plain(caption)
     assert figures.by_stage[Stage.PROBLEM] == 1
     assert figures.by_district[0][1] == 1

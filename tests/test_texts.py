@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+import tomllib
 from dataclasses import fields
 from datetime import UTC, date, datetime, timedelta
+from importlib import resources
+from pathlib import Path
 
 import pytest
 
@@ -14,7 +17,9 @@ from bot.texts_id import (
     STAGE_NAMES,
     STATUS_CODES_HELP,
     STATUS_TEXTS,
+    STATUS_TEXTS_FILE,
     StatusText,
+    StatusTextsError,
     format_ago,
     format_date,
     format_datetime,
@@ -22,6 +27,7 @@ from bot.texts_id import (
     format_number,
     format_short_date,
     format_time,
+    load_status_texts,
     stage_track,
     status_reason,
 )
@@ -112,6 +118,62 @@ def test_no_two_statuses_share_a_text(part: str) -> None:
 
 def test_texts_exist_for_exactly_the_eighteen_codes() -> None:
     assert set(STATUS_TEXTS) == set(KtpStatus)
+
+
+# --- the data file office staff edit (bot/status_texts.toml) -------------------------------------
+
+STATUS_FILE = resources.files("bot").joinpath(STATUS_TEXTS_FILE)
+
+
+def test_the_file_has_every_text_of_every_status() -> None:
+    data = tomllib.loads(STATUS_FILE.read_text(encoding="utf-8"))
+    assert set(data) == {s.value for s in KtpStatus}
+    for status in ALL_STATUSES:
+        table = data[status.value]
+        assert set(table) == set(PARTS), status
+        for part in PARTS:
+            assert isinstance(table[part], str) and table[part].strip(), (status, part)
+
+
+def test_the_file_is_what_residents_read() -> None:
+    data = tomllib.loads(STATUS_FILE.read_text(encoding="utf-8"))
+    for status in ALL_STATUSES:
+        for part in PARTS:
+            # Line breaks in the file only wrap a long text: it is read as one paragraph.
+            assert getattr(STATUS_TEXTS[status], part) == " ".join(data[status.value][part].split())
+
+
+def _broken_copy(tmp_path: Path, change: str, into: str) -> Path:
+    text = STATUS_FILE.read_text(encoding="utf-8")
+    assert change in text
+    path = tmp_path / "status_texts.toml"
+    path.write_text(text.replace(change, into, 1), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("change", "into", "said"),
+    [
+        ("[SENT_FOR_DEDUP]", "[SENT_FOR_DEDUB]", "status SENT_FOR_DEDUP is missing"),
+        ("[SENT_FOR_DEDUP]", "[SENT_FOR_DEDUB]", "unknown status code(s): SENT_FOR_DEDUB"),
+        ('title = "Siap cetak (PRR)"', "", "[PRINT_READY_RECORD] has no 'title' text"),
+        ('title = "Siap cetak (PRR)"', 'titel = "Siap cetak (PRR)"', "unknown text(s): titel"),
+        ('title = "Siap cetak (PRR)"', 'title = "  "', "[PRINT_READY_RECORD] has no 'title'"),
+        ('title = "Siap cetak (PRR)"', 'title = "Siap cetak (PRR)', "cannot be read as TOML"),
+    ],
+)
+def test_a_broken_file_stops_the_bot_saying_what_is_wrong(
+    tmp_path: Path, change: str, into: str, said: str
+) -> None:
+    with pytest.raises(StatusTextsError) as caught:
+        load_status_texts(_broken_copy(tmp_path, change, into))
+    assert said in str(caught.value)
+    assert "status_texts.toml" in str(caught.value)
+
+
+def test_a_missing_file_stops_the_bot(tmp_path: Path) -> None:
+    with pytest.raises(StatusTextsError, match="cannot be read"):
+        load_status_texts(tmp_path / "status_texts.toml")
 
 
 def all_sentences() -> list[str]:

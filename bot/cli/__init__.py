@@ -9,7 +9,7 @@ import argparse
 import importlib
 import re
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from types import ModuleType
 from typing import Any, NoReturn, TextIO
@@ -43,11 +43,30 @@ class HelpFormatter(argparse.HelpFormatter):
         super().start_section(texts_id.CLI_SECTION_TITLES.get(heading or "", heading))
 
 
+#: argparse's error messages (English; the first that matches wins) -> the sentence for each.
+ARGPARSE_ERRORS: tuple[tuple[re.Pattern[str], Callable[..., str]], ...] = tuple(
+    (re.compile(pattern, re.DOTALL), say)
+    for pattern, say in (
+        (r"the following arguments are required: (.*)", texts_id.cli_missing_arguments),
+        (r"unrecognized arguments: (.*)", texts_id.cli_unknown_arguments),
+        (
+            r"argument (\S+): invalid choice: (.*?) \(choose from (.*)\)",
+            texts_id.cli_invalid_choice,
+        ),
+        (r"argument (\S+): invalid int value: (.*)", texts_id.cli_not_an_integer),
+        (r"argument (\S+): invalid \S+ value: (.*)", texts_id.cli_unreadable_value),
+        (r"argument (\S+): expected one argument", texts_id.cli_expects_one_value),
+        (r"argument (\S+): (.*)", texts_id.cli_argument_problem),
+    )
+)
+
+
 def translate_error(message: str) -> str:
     """One of argparse's English error messages in Indonesian (unknown ones are kept)."""
-    for pattern, replacement in texts_id.CLI_ERRORS:
-        if re.fullmatch(pattern, message, flags=re.DOTALL):
-            return re.sub(pattern, replacement, message, count=1, flags=re.DOTALL)
+    for pattern, say in ARGPARSE_ERRORS:
+        found = pattern.fullmatch(message)
+        if found:
+            return say(*found.groups())
     return message
 
 
@@ -57,7 +76,8 @@ class Parser(argparse.ArgumentParser):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         add_help = kwargs.pop("add_help", True)
         kwargs.setdefault("formatter_class", HelpFormatter)
-        super().__init__(*args, add_help=False, **kwargs)
+        kwargs["add_help"] = False  # the -h below says it in Indonesian
+        super().__init__(*args, **kwargs)
         if add_help:
             self.add_argument(
                 "-h",
@@ -85,7 +105,7 @@ def settings_or_none(out: TextIO | None = None) -> Settings | None:
     try:
         return load_settings()
     except ConfigError as exc:
-        print(texts_id.cli_bad_config(str(exc)), file=out or sys.stdout)
+        print(texts_id.cli_bad_config(exc), file=out or sys.stdout)
         return None
 
 

@@ -47,5 +47,9 @@ def run(args: argparse.Namespace) -> int:
 async def _run(settings: Settings, since: datetime | None) -> int:
     async with open_database(settings) as db:
         rows = await audit_store.entries(db.conn, since=since)
-    print(texts_id.audit_table(rows, settings.timezone))
+    lines = [
+        texts_id.AuditLine(r.at, r.actor_id, r.action, r.target, r.old_value, r.new_value, r.detail)
+        for r in rows
+    ]
+    print(texts_id.audit_table(lines, settings.timezone))
     return 0

@@ -58,8 +58,8 @@ def run(args: argparse.Namespace) -> int:
     except ImportFileError as exc:
         print(_plain(texts_id.import_cli_unusable(exc.reason)), file=sys.stderr)
         return 1
-    print(_plain(texts_id.import_summary(summary)))
-    errors = texts_id.import_row_errors(summary.errors, summary.rejected, limit=SHOWN_ERRORS)
+    print(_plain(summary.text()))
+    errors = summary.errors_text(limit=SHOWN_ERRORS)
     if errors:
         print()
         print(_plain(errors))
@@ -67,8 +67,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _import(settings: Settings, path: Path, batch_size: int) -> ImportSummary:
-    from tqdm import tqdm
-    from tqdm.contrib.logging import logging_redirect_tqdm
+    from tqdm import tqdm  # type: ignore[import-untyped]
+    from tqdm.contrib.logging import logging_redirect_tqdm  # type: ignore[import-untyped]
 
     services = await Services.open(settings)
     bar = tqdm(

@@ -9,7 +9,7 @@ from bot import texts_id
 from bot.cli import database_exists, open_database, settings_or_none
 from bot.clock import Clock
 from bot.config import Settings
-from bot.notifier import in_quiet_hours, quiet_hours_end
+from bot.outbox import in_quiet_hours, quiet_hours_end
 from bot.storage import outbox as outbox_store
 
 
@@ -45,7 +45,9 @@ async def report(settings: Settings, clock: Clock | None = None) -> str:
     if quiet.start != quiet.end:
         note = texts_id.outbox_quiet_note(quiet.start, quiet.end, in_quiet_hours(settings, now))
     return texts_id.outbox_report(
-        figures,
+        by_state=figures.by_state,
+        failed_by_reason=figures.failed_by_reason,
+        next_due=figures.next_due,
         tz=settings.timezone,
         quiet_note=note,
         now=now,

@@ -48,7 +48,11 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
     async with open_database(settings) as db:
         roles = StaffRoles(db, settings.admin_ids, Clock())
         if args.action == "list":
-            print(texts_id.staff_list_plain(await roles.members(), settings.timezone))
+            members = [
+                texts_id.StaffLine(m.user_id, m.role, m.fixed, m.added_by, m.added_at)
+                for m in await roles.members()
+            ]
+            print(texts_id.staff_list_plain(members, settings.timezone))
             return 0
         try:
             if args.action == "add":
@@ -62,5 +66,5 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
             await roles.record_refusal(None, f"staff {args.action}", exc.reason.value)
             print(texts_id.staff_refusal(exc.reason, exc.user_id))
             return 1
-        print(texts_id.staff_changed(change))
+        print(texts_id.staff_changed(change.user_id, change.old, change.new))
         return 0

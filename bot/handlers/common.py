@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from telegram import Update
 from telegram.constants import ChatType
-from telegram.ext import ContextTypes
+from telegram.ext import CallbackContext
 
+from bot.handlers.context import BotData
 from bot.services import Services
 
-SERVICES_KEY = "services"
 
-
-def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
-    return context.application.bot_data[SERVICES_KEY]
+def services(context: CallbackContext[Any, Any, Any, Any]) -> Services:
+    """The services of the Application (a shim: handlers take `BotContext` and use
+    `context.services`)."""
+    bot_data: BotData = context.application.bot_data
+    return bot_data.services
 
 
 def is_private(update: Update) -> bool:

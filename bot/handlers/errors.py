@@ -6,15 +6,15 @@ import logging
 
 from telegram import Update
 from telegram.error import Forbidden, NetworkError, TelegramError
-from telegram.ext import Application, ContextTypes
 
 from bot import texts_id as texts
+from bot.handlers.context import BotApplication, BotContext
 from bot.privacy import redact, redacted_traceback
 
 log = logging.getLogger(__name__)
 
 
-def register(app: Application) -> None:
+def register(app: BotApplication) -> None:
     app.add_error_handler(on_error)
 
 
@@ -25,7 +25,7 @@ def _where(update: object) -> tuple[int | None, int | None]:
     return None, None
 
 
-async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_error(update: object, context: BotContext) -> None:
     """Log the failure (ids and traceback, numbers redacted), then apologise to the person."""
     error = context.error
     update_id, chat_id = _where(update)

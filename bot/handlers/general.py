@@ -13,10 +13,11 @@ from telegram import (
     Update,
 )
 from telegram.error import TelegramError
-from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import texts_id as texts
-from bot.handlers.common import SERVICES_KEY, is_private, services
+from bot.handlers.common import is_private
+from bot.handlers.context import BotApplication, BotContext
 from bot.office import load_office_info
 from bot.roles import Role, StaffRoles
 from bot.storage import audit as audit_store
@@ -27,7 +28,7 @@ log = logging.getLogger(__name__)
 START_CHECK = "cek"
 
 
-def register(app: Application) -> None:
+def register(app: BotApplication) -> None:
     """Add /start, /bantuan and the catch-alls; registered last, so they only get leftovers."""
     app.add_handler(CommandHandler("start", start))
     app.add_handler(CommandHandler(["bantuan", "help"], help_command))
@@ -36,22 +37,54 @@ def register(app: Application) -> None:
     app.add_handler(MessageHandler(fresh & filters.COMMAND, unknown_command))
     app.add_handler(MessageHandler(private & filters.TEXT, not_understood))
     app.add_handler(MessageHandler(private & ~filters.StatusUpdate.ALL, not_text))
+    app.add_handler(CallbackQueryHandler(unknown_button))
 
 
 # --- menus (setMyCommands) -------------------------------------------------------------------
 
 
-def _commands(pairs: tuple[tuple[str, str], ...]) -> list[BotCommand]:
-    return [BotCommand(name, about) for name, about in pairs]
+#: Which commands each audience's menu shows, in order (their descriptions are in texts_id).
+RESIDENT_MENU: tuple[str, ...] = (
+    "start",
+    "cek",
+    "langganan",
+    "berhenti",
+    "pengumuman",
+    "hapusdata",
+    "privasi",
+    "bantuan",
+)
+STAFF_MENU: tuple[str, ...] = (
+    "status",
+    "ubah",
+    "impor",
+    "statistik",
+    "siaran",
+    "blanko",
+    "cek",
+    "bantuan",
+)
+ADMIN_MENU: tuple[str, ...] = (*STAFF_MENU[:-1], "petugas", "kantor", STAFF_MENU[-1])
+
+
+def menu(role: Role | str | None) -> list[tuple[str, str]]:
+    """(command, description) of the menu a person with `role` sees (None: a resident)."""
+    if role == Role.ADMIN:
+        return [(name, texts.STAFF_COMMAND_DESCRIPTIONS[name]) for name in ADMIN_MENU]
+    if role == Role.PETUGAS:
+        return [(name, texts.STAFF_COMMAND_DESCRIPTIONS[name]) for name in STAFF_MENU]
+    return [(name, texts.RESIDENT_COMMAND_DESCRIPTIONS[name]) for name in RESIDENT_MENU]
 
 
 def commands_for(role: Role | str | None) -> list[BotCommand]:
     """The menu a person with `role` sees (None: a resident)."""
-    if role == Role.ADMIN:
-        return _commands(texts.ADMIN_COMMANDS)
-    if role == Role.PETUGAS:
-        return _commands(texts.STAFF_COMMANDS)
-    return _commands(texts.RESIDENT_COMMANDS)
+    return [BotCommand(name, about) for name, about in menu(role)]
+
+
+def help_text(office_block: str, role: Role | str | None) -> str:
+    """/bantuan for a person with `role`: the residents' commands, then a staff member's own."""
+    own = [c for c in menu(role) if c[0] not in ("cek", "bantuan")] if role else []
+    return texts.help_private(office_block, menu(None), own)
 
 
 async def set_chat_commands(bot: Bot, chat_id: int, role: Role | str | None) -> bool:
@@ -71,7 +104,7 @@ async def set_chat_commands(bot: Bot, chat_id: int, role: Role | str | None) -> 
     return True
 
 
-async def register_commands(app: Application) -> None:
+async def register_commands(app: BotApplication) -> None:
     """Residents' menu for every private chat; each staff member's chat gets their role's menu.
 
     People taken off the staff list from the shell (where there is no bot to tell Telegram) get
@@ -79,12 +112,12 @@ async def register_commands(app: Application) -> None:
     residents = commands_for(None)
     await app.bot.set_my_commands(residents, scope=BotCommandScopeDefault())
     await app.bot.set_my_commands(residents, scope=BotCommandScopeAllPrivateChats())
-    roles = StaffRoles.of(app.bot_data[SERVICES_KEY])
+    roles = StaffRoles.of(app.bot_data.services)
     members = await roles.members()
     for member in members:
         await set_chat_commands(app.bot, member.user_id, member.role)
     current = {member.user_id for member in members}
-    for user_id in await audit_store.former_staff_ids(app.bot_data[SERVICES_KEY].db.conn):
+    for user_id in await audit_store.former_staff_ids(app.bot_data.services.db.conn):
         if user_id not in current:
             await set_chat_commands(app.bot, user_id, None)
 
@@ -92,18 +125,18 @@ async def register_commands(app: Application) -> None:
 # --- handlers --------------------------------------------------------------------------------
 
 
-async def _office_block(context: ContextTypes.DEFAULT_TYPE) -> str:
-    office = await load_office_info(services(context).db.conn)
+async def _office_block(context: BotContext) -> str:
+    office = await load_office_info(context.services.db.conn)
     return texts.office_contact(office.address, office.hours, office.contact)
 
 
-async def _private_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
+async def _private_help(update: Update, context: BotContext) -> str:
     user = update.effective_user
-    role = await StaffRoles.of(services(context)).role_of(user.id if user else None)
-    return texts.help_private(await _office_block(context), role.value if role else None)
+    role = await StaffRoles.of(context.services).role_of(user.id if user else None)
+    return help_text(await _office_block(context), role)
 
 
-async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def start(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is None:
         return
@@ -117,7 +150,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await message.reply_text(texts.welcome_group(context.bot.username))
 
 
-async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def help_command(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is None:
         return
@@ -133,7 +166,7 @@ def _addressed_elsewhere(command: str, bot_username: str) -> bool:
     return bool(target) and target.casefold() != bot_username.casefold()
 
 
-async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def unknown_command(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is None or not message.text:
         return
@@ -147,15 +180,21 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         await message.reply_text(texts.help_group(context.bot.username))
 
 
-async def not_understood(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def not_understood(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is None:
         return
     await message.reply_text(f"{texts.NOT_UNDERSTOOD}\n\n{await _private_help(update, context)}")
 
 
-async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def not_text(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is None:
         return
     await message.reply_text(f"{texts.NOT_TEXT}\n\n{await _private_help(update, context)}")
+
+
+async def unknown_button(update: Update, context: BotContext) -> None:
+    """A button no handler knows (an older version's, or forged): one polite line."""
+    if update.callback_query is not None:
+        await update.callback_query.answer(texts.BUTTON_UNKNOWN)

@@ -19,32 +19,33 @@ from telegram import (
 )
 from telegram.constants import ChatType
 from telegram.ext import (
-    Application,
     ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
-    ContextTypes,
     MessageHandler,
     TypeHandler,
     filters,
 )
 
-from bot import insights, notifier
+from bot import callbacks
 from bot import texts_id as texts
-from bot.handlers.common import is_private, services
+from bot.callbacks import (
+    NO_LABEL,
+    ResAllStages,
+    ResAskLabel,
+    ResCheckAnother,
+    ResErase,
+    ResLabel,
+    ResStop,
+    ResSubscribe,
+)
+from bot.handlers.common import is_private
+from bot.handlers.context import BotApplication, BotContext
 from bot.handlers.general import START_CHECK
-from bot.office import load_office_info
+from bot.residents import MAX_PER_CHAT, Residents, Subscribed
 from bot.services import Services
-from bot.storage import chats as chats_store
-from bot.storage import checks as checks_store
-from bot.storage import settings as settings_store
-from bot.storage import subscriptions as subscriptions_store
-from bot.storage.db import from_iso
 from bot.storage.records import Record
-from bot.storage.subscriptions import MAX_PER_CHAT, Subscribed
 from bot.verification import (
-    CHAT_WINDOW,
-    NIK_WINDOW,
     CheckReply,
     Outcome,
     Reply,
@@ -57,18 +58,16 @@ PREFIX = "res"
 #: The handler group that records every chat: before every other group, and alone in it (a
 #: TypeHandler matches every update, so nothing else in its group would run).
 CHAT_TRACKING_GROUP = -100
-#: Commands that do not end a check step in progress.
-_KEEPS_STEP = ("/batal",)
 
 
 class _NumberMessage(filters.MessageFilter):
     """A message that is a NIK/KK attempt (even a malformed one), not free text."""
 
     def filter(self, message: Message) -> bool:
-        return bool(message.text) and looks_like_numbers(message.text)
+        return message.text is not None and looks_like_numbers(message.text)
 
 
-def register(app: Application) -> None:
+def register(app: BotApplication) -> None:
     """Add this module's handlers to the application."""
     app.add_handler(TypeHandler(Update, track_chat), group=CHAT_TRACKING_GROUP)
     app.add_handler(CommandHandler("cek", cek_command))
@@ -83,78 +82,48 @@ def register(app: Application) -> None:
     app.add_handler(MessageHandler(numbers, number_message))
 
 
+def _button(label: str, data: callbacks.CallbackData) -> InlineKeyboardButton:
+    return InlineKeyboardButton(label, callback_data=data.pack())
+
+
 # --- every update: the chat is seen; a step in progress may end or get its label -------------
 
 
-async def track_chat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def track_chat(update: Update, context: BotContext) -> None:
     chat = update.effective_chat
     if chat is None:
         return
-    svc = services(context)
-    now = svc.clock.now()
+    svc = context.services
     member = update.my_chat_member
     message = update.message
-    label_for: int | None = None
-    label_saved = False
-    came_back = False  # the chat had blocked the bot: its card news is queued again
-    try:
-        async with svc.db.transaction() as conn:
-            if member is not None and member.new_chat_member.status in (
-                ChatMember.BANNED,
-                ChatMember.LEFT,
-            ):
-                await chats_store.set_reachable(conn, chat.id, False)
-                return
-            came_back = await chats_store.seen(conn, chat.id, chat.type, now)
-            if chat.type != ChatType.PRIVATE or message is None or not message.text:
-                return
-            text = message.text
-            if text.startswith("/"):
-                if text.split(maxsplit=1)[0].split("@")[0].casefold() not in _KEEPS_STEP:
-                    await checks_store.clear_pending(conn, chat.id)
-                return
-            pending = await checks_store.get_pending(conn, chat.id, now)
-            if pending is None or pending.step is not checks_store.Step.LABEL:
-                return
-            await checks_store.clear_pending(conn, chat.id)
-            if looks_like_numbers(text) or pending.record_id is None:
-                return  # a NIK instead of a label: a new check, handled below
-            label_for = pending.record_id
-            label = subscriptions_store.clean_label(text)
-            label_saved = await subscriptions_store.set_label(conn, chat.id, label_for, label)
-    finally:
-        if came_back:
-            notifier.wake(context.application)
-    await _answer_label(message, svc, chat.id, label_for, label_saved)
-    raise ApplicationHandlerStop
-
-
-async def _answer_label(
-    message: Message, svc: Services, chat_id: int, record_id: int, saved: bool
-) -> None:
-    if not saved:
-        await message.reply_text(texts.NOT_FOLLOWED)
+    gone = member is not None and member.new_chat_member.status in (
+        ChatMember.BANNED,
+        ChatMember.LEFT,
+    )
+    private_text = message.text if message is not None and chat.type == ChatType.PRIVATE else None
+    residents = Residents.of(svc)
+    seen = await residents.seen(chat.id, chat.type, gone=gone, private_text=private_text)
+    if seen.came_back:
+        svc.wake_outbox()
+    if seen.label_for is None or message is None:
         return
-    label, masked = await _followed(svc, chat_id, record_id)
-    await message.reply_text(texts.label_saved(label, masked))
-
-
-async def _followed(svc: Services, chat_id: int, record_id: int) -> tuple[str | None, str]:
-    for item in await subscriptions_store.for_chat(svc.db.conn, chat_id):
-        if item.record.id == record_id:
-            return item.label, item.record.nik_masked
-    return None, ""
+    if not seen.label_saved:
+        await message.reply_text(texts.NOT_FOLLOWED)
+    else:
+        followed = await residents.followed(chat.id, seen.label_for)
+        await message.reply_text(texts.label_saved(followed.label, followed.nik_masked))
+    raise ApplicationHandlerStop
 
 
 # --- checking -------------------------------------------------------------------------------
 
 
-def _private_only_markup(context: ContextTypes.DEFAULT_TYPE) -> InlineKeyboardMarkup:
+def _private_only_markup(context: BotContext) -> InlineKeyboardMarkup:
     url = f"https://t.me/{context.bot.username}?start={START_CHECK}"
     return InlineKeyboardMarkup([[InlineKeyboardButton(texts.BTN_OPEN_PRIVATE, url=url)]])
 
 
-async def _private_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Message | None:
+async def _private_message(update: Update, context: BotContext) -> Message | None:
     """The message to answer in a private chat; None (after pointing a group to the private
     chat) anywhere else."""
     message = update.effective_message
@@ -168,22 +137,22 @@ async def _private_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     return message
 
 
-async def cek_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def cek_command(update: Update, context: BotContext) -> None:
     message = await _private_message(update, context)
     if message is None:
         return
     rest = " ".join(context.args or [])
     if rest and looks_like_numbers(rest):
-        await _check_step(message, services(context), rest)
+        await _check_step(message, context.services, rest)
     else:
         await message.reply_text(texts.ASK_NIK)
 
 
-async def number_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def number_message(update: Update, context: BotContext) -> None:
     message = await _private_message(update, context)
     if message is None or not message.text:
         return
-    await _check_step(message, services(context), message.text)
+    await _check_step(message, context.services, message.text)
 
 
 async def _check_step(message: Message, svc: Services, text: str) -> None:
@@ -214,7 +183,7 @@ async def _refusal_text(svc: Services, step: CheckReply) -> str:
     if kind is Outcome.CHAT_WAIT and result.until is not None:
         parts.append(texts.chat_must_wait(result.until, tz))
     elif kind is Outcome.NIK_LOCKED and result.until is not None:
-        office = await load_office_info(svc.db.conn)
+        office = await Residents.of(svc).office()
         block = texts.office_contact(office.address, office.hours, office.contact)
         parts.append(texts.nik_locked(result.until, tz, block))
     return "\n\n".join(parts)
@@ -223,9 +192,9 @@ async def _refusal_text(svc: Services, step: CheckReply) -> str:
 async def _send_result(message: Message, svc: Services, record: Record) -> None:
     markup = InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(texts.BTN_SUBSCRIBE, callback_data=f"{PREFIX}:sub:{record.id}")],
-            [InlineKeyboardButton(texts.BTN_CHECK_ANOTHER, callback_data=f"{PREFIX}:other")],
-            [InlineKeyboardButton(texts.BTN_ALL_STAGES, callback_data=f"{PREFIX}:stages")],
+            [_button(texts.BTN_SUBSCRIBE, ResSubscribe(record.id))],
+            [_button(texts.BTN_CHECK_ANOTHER, ResCheckAnother())],
+            [_button(texts.BTN_ALL_STAGES, ResAllStages())],
         ]
     )
     await message.reply_text(await check_answer(svc, record), reply_markup=markup)
@@ -233,35 +202,34 @@ async def _send_result(message: Message, svc: Services, record: Record) -> None:
 
 async def check_answer(svc: Services, record: Record) -> str:
     """What a resident reads after a successful check (bench/ times this too)."""
-    conn = svc.db.conn
-    now = svc.clock.now()
-    today = svc.today(now)
-    insight = await insights.record_insight(conn, record, today)
-    office = await load_office_info(conn)
-    as_of = from_iso(record.updated_at)
-    last_import = await settings_store.get(conn, settings_store.LAST_IMPORT_AT)
-    if last_import:
-        as_of = max(as_of, from_iso(last_import))
+    facts = await Residents.of(svc).card_facts(record)
+    insight = facts.insight
     return texts.check_result(
         nik_masked=record.nik_masked,
         name_masked=record.name_masked,
         status=record.status,
         status_date=record.status_date,
-        today=today,
-        insight=insight,
-        office=office,
-        as_of=as_of,
+        today=facts.today,
+        waiting=texts.WaitingFigures(
+            waited_days=insight.waited_days,
+            usual_known=insight.usual.enough,
+            usual_median_days=insight.usual.median_days,
+            usual_p80_days=insight.usual.p80_days,
+            longer_than_usual=insight.longer_than_usual,
+            queue_before=insight.queue_before,
+            blanko_stock=insight.blanko_stock,
+        ),
+        office=facts.office,
+        as_of=facts.as_of,
         tz=svc.settings.timezone,
     )
 
 
-async def batal_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def batal_command(update: Update, context: BotContext) -> None:
     message = await _private_message(update, context)
     if message is None:
         return
-    svc = services(context)
-    async with svc.db.transaction() as conn:
-        cleared = await checks_store.clear_pending(conn, message.chat_id)
+    cleared = await Residents.of(context.services).cancel_step(message.chat_id)
     await message.reply_text(texts.CANCELLED if cleared else texts.NOTHING_TO_CANCEL)
 
 
@@ -270,60 +238,49 @@ async def batal_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
 def _label_markup(record_id: int) -> InlineKeyboardMarkup:
     presets = [
-        InlineKeyboardButton(name, callback_data=f"{PREFIX}:label:{record_id}:{i}")
-        for i, name in enumerate(texts.LABEL_PRESETS)
+        _button(name, ResLabel(record_id, str(i))) for i, name in enumerate(texts.LABEL_PRESETS)
     ]
     rows = [presets[i : i + 3] for i in range(0, len(presets), 3)]
-    rows.append(
-        [InlineKeyboardButton(texts.BTN_NO_LABEL, callback_data=f"{PREFIX}:label:{record_id}:-")]
-    )
+    rows.append([_button(texts.BTN_NO_LABEL, ResLabel(record_id, NO_LABEL))])
     return InlineKeyboardMarkup(rows)
 
 
-async def langganan_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def langganan_command(update: Update, context: BotContext) -> None:
     message = await _private_message(update, context)
     if message is None:
         return
-    svc = services(context)
-    items = await subscriptions_store.for_chat(svc.db.conn, message.chat_id)
+    svc = context.services
+    items = await Residents.of(svc).following(message.chat_id)
     if not items:
         await message.reply_text(texts.NO_SUBSCRIPTIONS)
         return
-    today = svc.today()
     text = texts.subscription_list(
         [(s.label, s.record.nik_masked, s.record.status, s.record.status_date) for s in items],
         MAX_PER_CHAT,
-        today,
+        svc.today(),
     )
     markup = InlineKeyboardMarkup(
         [
-            [
-                InlineKeyboardButton(
-                    texts.label_button(i, s.label, s.record.nik_masked),
-                    callback_data=f"{PREFIX}:ask:{s.record.id}",
-                )
-            ]
+            [_button(texts.label_button(i, s.label, s.record.nik_masked), ResAskLabel(s.record.id))]
             for i, s in enumerate(items, 1)
         ]
     )
     await message.reply_text(text, reply_markup=markup)
 
 
-async def berhenti_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def berhenti_command(update: Update, context: BotContext) -> None:
     message = await _private_message(update, context)
     if message is None:
         return
-    svc = services(context)
+    residents = Residents.of(context.services)
     chat_id = message.chat_id
-    items = await subscriptions_store.for_chat(svc.db.conn, chat_id)
+    items = await residents.following(chat_id)
     if not items:
         await message.reply_text(texts.NOTHING_TO_STOP)
         return
     arg = " ".join(context.args or []).strip().casefold()
     if arg in ("semua", "all"):
-        async with svc.db.transaction() as conn:
-            count = await subscriptions_store.unsubscribe_all(conn, chat_id)
-        await message.reply_text(texts.stopped_all(count))
+        await message.reply_text(texts.stopped_all(await residents.stop_all(chat_id)))
         return
     if arg:
         # By its number in /langganan, or by the name the resident gave it ("/berhenti ibu").
@@ -335,23 +292,17 @@ async def berhenti_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         else:
             await message.reply_text(texts.stop_usage(len(items)))
             return
-        async with svc.db.transaction() as conn:
-            await subscriptions_store.unsubscribe(conn, chat_id, chosen.record.id)
+        await residents.stop(chat_id, chosen.record.id)
         await message.reply_text(texts.stopped(chosen.label, chosen.record.nik_masked))
         return
     rows = [
-        [
-            InlineKeyboardButton(
-                texts.stop_button(i, s.label, s.record.nik_masked),
-                callback_data=f"{PREFIX}:stop:{s.record.id}",
-            )
-        ]
+        [_button(texts.stop_button(i, s.label, s.record.nik_masked), ResStop(str(s.record.id)))]
         for i, s in enumerate(items, 1)
     ]
     rows.append(
         [
-            InlineKeyboardButton(texts.BTN_STOP_ALL, callback_data=f"{PREFIX}:stop:all"),
-            InlineKeyboardButton(texts.BTN_KEEP, callback_data=f"{PREFIX}:stop:keep"),
+            _button(texts.BTN_STOP_ALL, ResStop(ResStop.ALL)),
+            _button(texts.BTN_KEEP, ResStop(ResStop.KEEP)),
         ]
     )
     await message.reply_text(texts.STOP_CHOOSE, reply_markup=InlineKeyboardMarkup(rows))
@@ -360,21 +311,21 @@ async def berhenti_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 # --- privacy ----------------------------------------------------------------------------------
 
 
-async def privasi_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def privasi_command(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is not None:
         await message.reply_text(texts.PRIVACY)
 
 
-async def hapusdata_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def hapusdata_command(update: Update, context: BotContext) -> None:
     message = await _private_message(update, context)
     if message is None:
         return
     markup = InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton(texts.BTN_ERASE_YES, callback_data=f"{PREFIX}:erase:yes"),
-                InlineKeyboardButton(texts.BTN_ERASE_NO, callback_data=f"{PREFIX}:erase:no"),
+                _button(texts.BTN_ERASE_YES, ResErase("yes")),
+                _button(texts.BTN_ERASE_NO, ResErase("no")),
             ]
         ]
     )
@@ -384,122 +335,104 @@ async def hapusdata_command(update: Update, context: ContextTypes.DEFAULT_TYPE) 
 # --- buttons ----------------------------------------------------------------------------------
 
 
-async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def button(update: Update, context: BotContext) -> None:
     query = update.callback_query
-    if query is None or query.data is None:
+    if query is None:
+        return
+    data = callbacks.unpack(query.data)
+    if data is None:
+        await query.answer(texts.BUTTON_UNKNOWN)
         return
     await query.answer()
     message = query.message
     if not is_private(update) or not isinstance(message, Message):
         return
-    svc = services(context)
-    _, action, *args = query.data.split(":")
-    match action, args:
-        case "sub", [record_id] if record_id.isdigit():
-            await _subscribe(message, svc, int(record_id))
-        case "other", []:
+    residents = Residents.of(context.services)
+    match data:
+        case ResSubscribe(record_id):
+            await _subscribe(message, residents, record_id)
+        case ResCheckAnother():
             await message.reply_text(texts.ASK_NIK)
-        case "stages", []:
+        case ResAllStages():
             for part in texts.all_stages():
                 await message.reply_text(part)
-        case "label", [record_id, choice] if record_id.isdigit():
-            await _choose_label(query, svc, int(record_id), choice)
-        case "ask", [record_id] if record_id.isdigit():
-            await _ask_label(message, svc, int(record_id))
-        case "stop", [choice]:
-            await _stop(query, svc, choice)
-        case "erase", [choice]:
-            await _erase(query, svc, choice == "yes")
+        case ResLabel():
+            await _choose_label(query, message, residents, data)
+        case ResAskLabel(record_id):
+            await _ask_label(message, residents, record_id)
+        case ResStop():
+            await _stop(query, message, residents, data)
+        case ResErase():
+            await _erase(query, message, residents, data.confirmed)
 
 
-async def _subscribe(message: Message, svc: Services, record_id: int) -> None:
+async def _subscribe(message: Message, residents: Residents, record_id: int) -> None:
     chat_id = message.chat_id
-    now = svc.clock.now()
-    async with svc.db.transaction() as conn:
-        if not await checks_store.is_verified(conn, chat_id, record_id, now):
-            outcome = None
-        else:
-            outcome = await subscriptions_store.subscribe(conn, chat_id, record_id, now)
-            if outcome is not Subscribed.FULL:
-                await checks_store.set_pending(
-                    conn, chat_id, checks_store.Step.LABEL, now, record_id=record_id
-                )
+    outcome = await residents.subscribe(chat_id, record_id)
     if outcome is None:
         await message.reply_text(texts.CHECK_EXPIRED)
         return
     if outcome is Subscribed.FULL:
         await message.reply_text(texts.subscriptions_full(MAX_PER_CHAT))
         return
-    label, masked = await _followed(svc, chat_id, record_id)
+    followed = await residents.followed(chat_id, record_id)
     if outcome is Subscribed.ADDED:
-        following = await subscriptions_store.count(svc.db.conn, chat_id)
-        text = texts.subscribed(masked, following, MAX_PER_CHAT)
+        following = await residents.count(chat_id)
+        text = texts.subscribed(followed.nik_masked, following, MAX_PER_CHAT)
     else:
-        text = texts.already_subscribed(label, masked)
+        text = texts.already_subscribed(followed.label, followed.nik_masked)
     await message.reply_text(text, reply_markup=_label_markup(record_id))
 
 
-async def _ask_label(message: Message, svc: Services, record_id: int) -> None:
-    chat_id = message.chat_id
-    now = svc.clock.now()
-    async with svc.db.transaction() as conn:
-        following = await subscriptions_store.is_subscribed(conn, chat_id, record_id)
-        if following:
-            await checks_store.set_pending(
-                conn, chat_id, checks_store.Step.LABEL, now, record_id=record_id
-            )
-    if not following:
+async def _ask_label(message: Message, residents: Residents, record_id: int) -> None:
+    if not await residents.ask_label(message.chat_id, record_id):
         await message.reply_text(texts.NOT_FOLLOWED)
         return
-    label, masked = await _followed(svc, chat_id, record_id)
-    await message.reply_text(texts.ask_label(label, masked), reply_markup=_label_markup(record_id))
+    followed = await residents.followed(message.chat_id, record_id)
+    await message.reply_text(
+        texts.ask_label(followed.label, followed.nik_masked),
+        reply_markup=_label_markup(record_id),
+    )
 
 
-async def _choose_label(query: CallbackQuery, svc: Services, record_id: int, choice: str) -> None:
-    chat_id = query.message.chat.id if query.message else 0
-    label: str | None = None
-    if choice.isdigit() and int(choice) < len(texts.LABEL_PRESETS):
-        label = texts.LABEL_PRESETS[int(choice)]
-    async with svc.db.transaction() as conn:
-        saved = await subscriptions_store.set_label(conn, chat_id, record_id, label)
-        await checks_store.clear_pending(conn, chat_id)
-    if not saved:
+async def _choose_label(
+    query: CallbackQuery, message: Message, residents: Residents, data: ResLabel
+) -> None:
+    preset = data.preset
+    label = (
+        texts.LABEL_PRESETS[preset]
+        if preset is not None and preset < len(texts.LABEL_PRESETS)
+        else None
+    )
+    if not await residents.set_label(message.chat_id, data.record_id, label):
         await query.edit_message_text(texts.NOT_FOLLOWED)
         return
-    label, masked = await _followed(svc, chat_id, record_id)
-    await query.edit_message_text(texts.label_saved(label, masked))
+    followed = await residents.followed(message.chat_id, data.record_id)
+    await query.edit_message_text(texts.label_saved(followed.label, followed.nik_masked))
 
 
-async def _stop(query: CallbackQuery, svc: Services, choice: str) -> None:
-    chat_id = query.message.chat.id if query.message else 0
-    if choice == "keep":
+async def _stop(
+    query: CallbackQuery, message: Message, residents: Residents, data: ResStop
+) -> None:
+    chat_id = message.chat_id
+    if data.choice == ResStop.KEEP:
         await query.edit_message_text(texts.STOP_KEPT)
         return
-    if choice == "all":
-        async with svc.db.transaction() as conn:
-            count = await subscriptions_store.unsubscribe_all(conn, chat_id)
-        await query.edit_message_text(texts.stopped_all(count))
+    if data.choice == ResStop.ALL:
+        await query.edit_message_text(texts.stopped_all(await residents.stop_all(chat_id)))
         return
-    if not choice.isdigit():
+    if data.record_id is None:
         return
-    label, masked = await _followed(svc, chat_id, int(choice))
-    async with svc.db.transaction() as conn:
-        stopped = await subscriptions_store.unsubscribe(conn, chat_id, int(choice))
-    await query.edit_message_text(texts.stopped(label, masked) if stopped else texts.NOT_FOLLOWED)
+    followed = await residents.followed(chat_id, data.record_id)
+    stopped = await residents.stop(chat_id, data.record_id)
+    await query.edit_message_text(
+        texts.stopped(followed.label, followed.nik_masked) if stopped else texts.NOT_FOLLOWED
+    )
 
 
-async def _erase(query: CallbackQuery, svc: Services, confirmed: bool) -> None:
-    if not confirmed:
+async def _erase(query: CallbackQuery, message: Message, residents: Residents, yes: bool) -> None:
+    if not yes:
         await query.edit_message_text(texts.ERASE_KEPT)
         return
-    chat_id = query.message.chat.id if query.message else 0
-    now = svc.clock.now()
-    async with svc.db.transaction() as conn:
-        await chats_store.forget(
-            conn,
-            chat_id,
-            keep_failures_since=now - NIK_WINDOW,
-            chat_window_since=now - CHAT_WINDOW,
-            now=now,
-        )
+    await residents.erase(message.chat_id)
     await query.edit_message_text(texts.ERASED)

@@ -1,7 +1,13 @@
 """Handlers for staff: /status, /ubah with confirmation, /impor of a CSV, /statistik, /blanko.
 
-Every command and button checks the role at the moment it is used (`guard`); someone who is
-not staff gets exactly what a resident gets for an unknown command, and the attempt is audited.
+Every command and button is `@staff_only` (bot/handlers/auth.py): the role is checked at the
+moment it is used; someone who is not staff gets exactly what a resident gets, and the attempt
+is audited. The handlers parse and reply; the work is in the services (`record_lookup`,
+`pending_changes`, `staff_import`, `importer`, `stats`, `blanko`).
+
+Staff steps live in the database and survive a restart: an /ubah question's buttons keep
+working (until `pending_changes.CONFIRM_MINUTES`), and an /impor keeps waiting for its file
+(until `staff_import.IMPOR_WAIT_MINUTES`); after that the staff member is told it expired.
 """
 
 from __future__ import annotations
@@ -10,10 +16,8 @@ import asyncio
 import io
 import logging
 import re
-import secrets
 import time
-from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from pathlib import PurePath
 
 from telegram import (
@@ -27,36 +31,32 @@ from telegram import (
 )
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
-    Application,
+    ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
-    ContextTypes,
-    ConversationHandler,
     MessageHandler,
     filters,
 )
 
-from bot import notifier, stats, status_change, texts_id
-from bot.handlers import general
-from bot.handlers.common import is_private, services
+from bot import blanko, pending_changes, record_lookup, staff_import, stats, texts_id
+from bot.blanko import BLANKO_MAX, BlankoError
+from bot.callbacks import UbahAnswer
+from bot.handlers.auth import REFUSED, Caller, staff_only
+from bot.handlers.context import BotApplication, BotContext
 from bot.import_report import rejected_rows_csv
-from bot.importer import ImportFileError, ImportSummary, clean_note, import_csv
+from bot.importer import ImportFileError, ImportSummary, import_csv
 from bot.nik import InvalidNumberError, Nik, normalise, parse_nik
-from bot.office import load_office_info
+from bot.pending_changes import Action
 from bot.privacy import mask_nik, redacted_traceback
-from bot.roles import Role, StaffRoles
 from bot.services import Services
-from bot.states import KtpStatus, UnknownStatusError, is_backward, parse_status
-from bot.storage import audit as audit_store
-from bot.storage import records as records_store
-from bot.storage import settings as settings_store
-from bot.storage import stats as stats_store
-from bot.verification import nik_locked_until
+from bot.staff_import import IMPOR_WAIT_MINUTES, Wait
+from bot.states import KtpStatus, UnknownStatusError, parse_status
 
 log = logging.getLogger(__name__)
 
 #: Telegram lets bots download files up to 20 MB; bigger uploads are refused before download.
-IMPORT_SIZE_LIMIT = texts_id.IMPOR_LIMIT_MB * 1024 * 1024
+IMPOR_LIMIT_MB = 20
+IMPORT_SIZE_LIMIT = IMPOR_LIMIT_MB * 1024 * 1024
 #: More rejected rows than this come back as a CSV report document too.
 REPORT_THRESHOLD = 20
 #: The progress message is edited at most this often (seconds), or when it moved 10 points.
@@ -72,93 +72,33 @@ CSV_MIME_TYPES = (
     "application/csv",
     "application/vnd.ms-excel",
 )
-
-UBAH_PREFIX = "ubah"
-PENDING_KEY = "ubah_pending"
-WAITING_FOR_FILE = 1
-#: After /impor the bot waits this long for the file; a later document is not imported.
-IMPOR_WAIT_MINUTES = texts_id.IMPOR_WAIT_MINUTES
-IMPOR_SINCE_KEY = "impor_since"
+#: The handler group where a file (or /batal) is taken by an open /impor wait: after the chat
+#: tracking and an announcement draft's text, before the commands and the residents' handlers.
+IMPOR_WAIT_GROUP = -40
 _IMPOR_CAPTION = re.compile(r"^/impor(@\w+)?(\s|$)", re.IGNORECASE)
+_UBAH_BUTTONS = re.compile(rf"^{re.escape(UbahAnswer.prefix)}:")
 
 
-def register(app: Application) -> None:
-    """Add the staff commands; the /impor conversation comes first so it sees uploads."""
-    app.add_handler(import_conversation())
+def register(app: BotApplication) -> None:
+    """Add the staff commands; an open /impor wait sees uploads and /batal first."""
+    private = filters.UpdateType.MESSAGES & filters.ChatType.PRIVATE
+    waited_file = private & filters.Document.ALL & ~filters.CaptionRegex(_IMPOR_CAPTION)
+    app.add_handler(MessageHandler(waited_file, impor_waited_document), group=IMPOR_WAIT_GROUP)
+    app.add_handler(
+        CommandHandler("batal", impor_cancel, filters=filters.ChatType.PRIVATE),
+        group=IMPOR_WAIT_GROUP,
+    )
+    document_with_caption = filters.Document.ALL & filters.CaptionRegex(_IMPOR_CAPTION)
+    app.add_handler(MessageHandler(document_with_caption, impor_document_with_caption))
+    app.add_handler(CommandHandler("impor", impor_command))
     app.add_handler(CommandHandler("status", status_command))
     app.add_handler(CommandHandler("ubah", ubah_command))
-    app.add_handler(CallbackQueryHandler(ubah_button, pattern=rf"^{UBAH_PREFIX}:"))
+    app.add_handler(CallbackQueryHandler(ubah_button, pattern=_UBAH_BUTTONS))
     app.add_handler(CommandHandler("statistik", statistik_command))
     app.add_handler(CommandHandler("blanko", blanko_command))
 
 
-# --- the role check --------------------------------------------------------------------------
-
-
-def _attempt_name(update: Update) -> str:
-    message = update.effective_message
-    text = (message.text or message.caption or "") if message else ""
-    first = text.split(maxsplit=1)[0] if text.startswith("/") else "dokumen"
-    return first.split("@", 1)[0][:32]
-
-
-async def answer_as_resident(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """What a resident gets for this message: nothing here hints that staff commands exist."""
-    message = update.message
-    if message is None:  # an edited message: residents get no answer to those either
-        return
-    if message.text and message.text.startswith("/"):
-        await general.unknown_command(update, context)
-    elif is_private(update):
-        await general.not_text(update, context)
-
-
-async def guard(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, *, admin: bool = False
-) -> Role | None:
-    """The sender's role when they may use this command now, else None after answering.
-
-    Non-staff get the resident's answer and an audit row; petugas asking for an admin command
-    are told it is for admins (and audited); staff in a group are sent to the private chat.
-    """
-    user = update.effective_user
-    roles = StaffRoles.of(services(context))
-    role = await roles.role_of(user.id if user else None)
-    attempt = _attempt_name(update)
-    if role is None:
-        await roles.record_refusal(user.id if user else None, attempt, "bukan petugas")
-        await answer_as_resident(update, context)
-        return None
-    message = update.effective_message
-    if not is_private(update):
-        if message is not None:
-            await message.reply_text(texts_id.STAFF_PRIVATE_ONLY)
-        return None
-    if admin and role != Role.ADMIN:
-        await roles.record_refusal(user.id if user else None, attempt, "bukan admin")
-        if message is not None:
-            await message.reply_text(texts_id.ADMIN_ONLY)
-        return None
-    return role
-
-
-async def staff_button(
-    query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, attempt: str
-) -> bool:
-    """True when the presser is staff now; otherwise they get resident help (audited)."""
-    roles = StaffRoles.of(services(context))
-    if await roles.is_staff(query.from_user.id):
-        return True
-    await roles.record_refusal(query.from_user.id, attempt, "bukan petugas")
-    await query.answer()
-    office = await load_office_info(services(context).db.conn)
-    block = texts_id.office_contact(office.address, office.hours, office.contact)
-    if query.message is not None:
-        await context.bot.send_message(query.message.chat.id, texts_id.help_private(block, None))
-    return False
-
-
-def _args(context: ContextTypes.DEFAULT_TYPE) -> list[str]:
+def _args(context: BotContext) -> list[str]:
     return list(context.args or [])
 
 
@@ -179,35 +119,40 @@ async def _read_nik(
 # --- /status NIK -----------------------------------------------------------------------------
 
 
-async def status_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    if await guard(update, context) is None:
-        return
+@staff_only
+async def status_command(update: Update, context: BotContext, caller: Caller) -> None:
     message = update.effective_message
+    if message is None:
+        return
     args = _args(context)
     if not args:
         await message.reply_text(texts_id.STATUS_USAGE)
         return
-    svc = services(context)
+    svc = context.services
     read = await _read_nik(message, svc, " ".join(args), texts_id.STATUS_USAGE)
     if read is None:
         return
     nik, today = read
-    nik_hash = svc.hasher.nik(nik.digits)
-    conn = svc.db.conn
-    record = await records_store.get_by_nik_hash(conn, nik_hash)
-    if record is None:
+    view = await record_lookup.look_up(svc, nik)
+    if view is None:
         await message.reply_text(texts_id.staff_not_found(mask_nik(nik.digits)))
         return
-    history = await records_store.history(conn, record.id)
-    subscribers = await stats_store.subscribed_chats(conn, record.id)
-    locked_until = await nik_locked_until(conn, nik_hash, svc.clock.now())
+    record = view.record
     await message.reply_text(
         texts_id.staff_record(
-            record,
-            history,
+            nik_masked=record.nik_masked,
+            name_masked=record.name_masked,
+            district=record.district,
+            status=record.status,
+            status_date=record.status_date,
+            note=record.note,
+            history=[
+                texts_id.HistoryLine(h.status, h.entered_on, h.source, h.actor_id, h.note)
+                for h in view.history
+            ],
             district_name=nik.district_name,
-            subscribers=subscribers,
-            locked_until=locked_until,
+            subscribers=view.subscribers,
+            locked_until=view.locked_until,
             today=today,
             tz=svc.settings.timezone,
         )
@@ -215,19 +160,6 @@ async def status_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 
 # --- /ubah NIK STATUS [catatan] --------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class PendingChange:
-    """A status change waiting for the staff member's confirmation (kept per user, in memory)."""
-
-    record_id: int
-    nik_masked: str
-    old: KtpStatus
-    new: KtpStatus
-    note: str | None
-    backward: bool
-    backward_confirmed: bool = False
 
 
 def _split_nik(args: list[str]) -> tuple[str, list[str]]:
@@ -269,32 +201,29 @@ def _split_status(words: list[str]) -> tuple[KtpStatus, list[str]]:
 
 
 def _ubah_buttons(change_id: str, record_id: int, *, second: bool) -> InlineKeyboardMarkup:
-    action = "mundur" if second else "ya"
+    yes = UbahAnswer(UbahAnswer.BACKWARD if second else UbahAnswer.YES, record_id, change_id)
     label = texts_id.UBAH_BUTTON_BACKWARD if second else texts_id.UBAH_BUTTON_YES
+    no = UbahAnswer(UbahAnswer.CANCEL, record_id, change_id)
     return InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton(
-                    label, callback_data=f"{UBAH_PREFIX}:{action}:{record_id}:{change_id}"
-                ),
-                InlineKeyboardButton(
-                    texts_id.UBAH_BUTTON_NO,
-                    callback_data=f"{UBAH_PREFIX}:batal:{record_id}:{change_id}",
-                ),
+                InlineKeyboardButton(label, callback_data=yes.pack()),
+                InlineKeyboardButton(texts_id.UBAH_BUTTON_NO, callback_data=no.pack()),
             ]
         ]
     )
 
 
-async def ubah_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    if await guard(update, context) is None:
-        return
+@staff_only
+async def ubah_command(update: Update, context: BotContext, caller: Caller) -> None:
     message = update.effective_message
+    if message is None:
+        return
     args = _args(context)
     if not args:
         await message.reply_text(texts_id.UBAH_USAGE)
         return
-    svc = services(context)
+    svc = context.services
     nik_text, rest = _split_nik(args)
     read = await _read_nik(message, svc, nik_text, texts_id.UBAH_USAGE)
     if read is None:
@@ -308,100 +237,82 @@ async def ubah_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     except UnknownStatusError as exc:
         await message.reply_text(texts_id.ubah_unknown_status(exc))
         return
-    note_text = " ".join(note_words)
-    if len(note_text) > texts_id.UBAH_NOTE_LIMIT:
-        await message.reply_text(texts_id.UBAH_NOTE_TOO_LONG)
-        return
-    note = clean_note(note_text) if note_text else None
-    record = await records_store.get_by_nik_hash(svc.db.conn, svc.hasher.nik(nik.digits))
-    if record is None:
-        await message.reply_text(texts_id.staff_not_found(mask_nik(nik.digits)))
-        return
-    if record.status == new:
-        await message.reply_text(
-            texts_id.ubah_same_status(record.nik_masked, new, record.status_date)
-        )
-        return
-    backward = is_backward(record.status, new)
-    change_id = secrets.token_hex(4)
-    pending: dict[str, PendingChange] = context.user_data.setdefault(PENDING_KEY, {})
-    pending[change_id] = PendingChange(
-        record.id, record.nik_masked, record.status, new, note, backward
+    proposal = await pending_changes.propose(
+        svc,
+        chat_id=message.chat_id,
+        user_id=caller.user_id,
+        nik=nik,
+        new=new,
+        note_text=" ".join(note_words),
     )
-    await message.reply_text(
-        texts_id.ubah_confirm(
-            record.nik_masked, record.status, record.status_date, new, note, backward=backward
-        ),
-        reply_markup=_ubah_buttons(change_id, record.id, second=False),
-    )
+    match proposal:
+        case pending_changes.NoteTooLong(limit):
+            await message.reply_text(texts_id.ubah_note_too_long(limit))
+        case pending_changes.NotFound(nik_masked):
+            await message.reply_text(texts_id.staff_not_found(nik_masked))
+        case pending_changes.SameStatus(nik_masked, status, since):
+            await message.reply_text(texts_id.ubah_same_status(nik_masked, status, since))
+        case pending_changes.Asked(change, old_since):
+            await message.reply_text(
+                texts_id.ubah_confirm(
+                    change.nik_masked,
+                    change.old,
+                    old_since,
+                    change.new,
+                    change.note,
+                    backward=change.backward,
+                ),
+                reply_markup=_ubah_buttons(change.change_id, change.record_id, second=False),
+            )
 
 
-async def ubah_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@staff_only
+async def ubah_button(update: Update, context: BotContext, caller: Caller) -> None:
     query = update.callback_query
-    if query is None or query.data is None:
+    if query is None:
         return
-    if not await staff_button(query, context, "tombol ubah"):
-        return
-    parts = query.data.split(":")
-    action = parts[1] if len(parts) == 4 else ""
-    change_id = parts[3] if len(parts) == 4 else ""
-    pending: dict[str, PendingChange] = context.user_data.setdefault(PENDING_KEY, {})
-    change = pending.get(change_id)
     await query.answer()
-    if change is None or str(change.record_id) != parts[2]:
-        await _edit(query, texts_id.UBAH_EXPIRED)
+    data = UbahAnswer.unpack(query.data)
+    if data is None:  # a button of an older version of the bot
+        await _edit(query, texts_id.UBAH_NOT_VALID)
         return
-    if action == "batal":
-        pending.pop(change_id, None)
-        await _edit(query, texts_id.UBAH_CANCELLED)
-        return
-    if change.backward and not change.backward_confirmed:
-        if action != "ya":
-            await _edit(query, texts_id.UBAH_EXPIRED)
-            return
-        change.backward_confirmed = True
-        await _edit(
-            query,
-            texts_id.ubah_confirm_backward(change.nik_masked, change.old, change.new),
-            _ubah_buttons(change_id, change.record_id, second=True),
-        )
-        return
-    if action != ("mundur" if change.backward else "ya"):
-        await _edit(query, texts_id.UBAH_EXPIRED)
-        return
-    pending.pop(change_id, None)
-    await _apply_change(query, context, change)
-
-
-async def _apply_change(
-    query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, change: PendingChange
-) -> None:
-    result = await status_change.change_status(
-        services(context),
-        record_id=change.record_id,
-        expected=change.old,
-        new=change.new,
-        note=change.note,
-        actor_id=query.from_user.id,
+    svc = context.services
+    outcome = await pending_changes.answer(
+        svc,
+        chat_id=query.message.chat.id if query.message else caller.user_id,
+        user_id=caller.user_id,
+        change_id=data.change_id,
+        record_id=data.record_id,
+        action=Action(data.action),
     )
-    if not result.applied:
-        await _edit(query, texts_id.ubah_moved_meanwhile(change.nik_masked, result.current))
-        return
-    notifier.wake(context.application)
-    svc = services(context)
-    quiet_end = notifier.quiet_hours_end(svc.settings, svc.clock.now())
-    held_until = texts_id.format_time(quiet_end, svc.settings.timezone) if quiet_end else None
-    await _edit(
-        query,
-        texts_id.ubah_done(
-            change.nik_masked,
-            change.old,
-            change.new,
-            result.entered_on,
-            result.notifications,
-            held_until,
-        ),
-    )
+    match outcome:
+        case pending_changes.NotValid():
+            await _edit(query, texts_id.UBAH_NOT_VALID)
+        case pending_changes.Expired(minutes):
+            await _edit(query, texts_id.ubah_expired(minutes))
+        case pending_changes.Cancelled():
+            await _edit(query, texts_id.UBAH_CANCELLED)
+        case pending_changes.AskBackward(change):
+            await _edit(
+                query,
+                texts_id.ubah_confirm_backward(change.nik_masked, change.old, change.new),
+                _ubah_buttons(change.change_id, change.record_id, second=True),
+            )
+        case pending_changes.MovedMeanwhile(nik_masked, current):
+            await _edit(query, texts_id.ubah_moved_meanwhile(nik_masked, current))
+        case pending_changes.Done(change, result, held_until):
+            tz = svc.settings.timezone
+            await _edit(
+                query,
+                texts_id.ubah_done(
+                    change.nik_masked,
+                    change.old,
+                    change.new,
+                    result.entered_on,
+                    result.notifications,
+                    texts_id.format_time(held_until, tz) if held_until else None,
+                ),
+            )
 
 
 async def _edit(
@@ -416,65 +327,69 @@ async def _edit(
 # --- /impor ----------------------------------------------------------------------------------
 
 
-def import_conversation() -> ConversationHandler:
-    """/impor then a file, or a file with the caption /impor; /batal stops waiting."""
-    document_with_caption = filters.Document.ALL & filters.CaptionRegex(_IMPOR_CAPTION)
-    return ConversationHandler(
-        entry_points=[
-            MessageHandler(document_with_caption, impor_document_with_caption),
-            CommandHandler("impor", impor_command),
-        ],
-        states={
-            WAITING_FOR_FILE: [
-                MessageHandler(filters.Document.ALL, impor_document),
-                CommandHandler("batal", impor_cancel),
-            ]
-        },
-        fallbacks=[],
-        allow_reentry=True,
-        name="impor",
-    )
+@staff_only
+async def impor_command(update: Update, context: BotContext, caller: Caller) -> None:
+    """/impor: wait IMPOR_WAIT_MINUTES for a file (another /impor starts the wait again)."""
+    message = update.effective_message
+    if message is None:
+        return
+    await staff_import.start_wait(context.services, message.chat_id, caller.user_id)
+    await message.reply_text(texts_id.impor_ask(IMPOR_LIMIT_MB, IMPOR_WAIT_MINUTES))
 
 
-async def impor_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    if await guard(update, context) is None:
-        return ConversationHandler.END
-    context.user_data[IMPOR_SINCE_KEY] = services(context).clock.now()
-    await update.effective_message.reply_text(texts_id.IMPOR_ASK)
-    return WAITING_FOR_FILE
+async def _waiting(update: Update, context: BotContext) -> tuple[Message, int] | None:
+    """The message and its sender when an /impor of theirs waits (or waited) for a file."""
+    message = update.effective_message
+    user = update.effective_user
+    if message is None or user is None:
+        return None
+    state = await staff_import.wait_state(context.services, message.chat_id, user.id)
+    return None if state is Wait.NONE else (message, user.id)
 
 
-def _wait_expired(context: ContextTypes.DEFAULT_TYPE) -> bool:
-    """True when the /impor wait is over (and forgets it): the wait lasts IMPOR_WAIT_MINUTES."""
-    since = context.user_data.pop(IMPOR_SINCE_KEY, None)
-    if since is None:
-        return True
-    return services(context).clock.now() - since > timedelta(minutes=IMPOR_WAIT_MINUTES)
+async def impor_cancel(update: Update, context: BotContext) -> None:
+    """/batal while an /impor waits (or waited) for a file; otherwise the residents' /batal."""
+    waiting = await _waiting(update, context)
+    if waiting is None:
+        return
+    message, user_id = waiting
+    state = await staff_import.end_wait(context.services, message.chat_id, user_id)
+    text = texts_id.IMPOR_CANCELLED if state is Wait.OPEN else texts_id.IMPOR_NOTHING_TO_CANCEL
+    await message.reply_text(text)
+    raise ApplicationHandlerStop
 
 
-async def impor_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    expired = _wait_expired(context)
-    text = texts_id.IMPOR_NOTHING_TO_CANCEL if expired else texts_id.IMPOR_CANCELLED
-    await update.effective_message.reply_text(text)
-    return ConversationHandler.END
+async def impor_waited_document(update: Update, context: BotContext) -> None:
+    """A document while an /impor waits (or waited) for one; other documents go on."""
+    waiting = await _waiting(update, context)
+    if waiting is None:
+        return
+    message, user_id = waiting
+    if await _impor_waited_document(update, context) == REFUSED:
+        await staff_import.end_wait(context.services, message.chat_id, user_id)
+    raise ApplicationHandlerStop
 
 
-async def impor_document_with_caption(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    if await guard(update, context) is None:
-        return ConversationHandler.END
-    await _import_upload(update, context)
-    return ConversationHandler.END
-
-
-async def impor_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    if await guard(update, context) is None:
-        return ConversationHandler.END
-    if _wait_expired(context):
+@staff_only
+async def _impor_waited_document(update: Update, context: BotContext, caller: Caller) -> None:
+    message = update.effective_message
+    if message is None:
+        return
+    state = await staff_import.end_wait(context.services, message.chat_id, caller.user_id)
+    if state is not Wait.OPEN:
         # A forgotten /impor must not import a document sent much later for another reason.
-        await update.effective_message.reply_text(texts_id.IMPOR_WAIT_EXPIRED)
-        return ConversationHandler.END
-    await _import_upload(update, context)
-    return ConversationHandler.END
+        await message.reply_text(texts_id.impor_wait_expired(IMPOR_WAIT_MINUTES))
+        return
+    await _import_upload(update, context, message, caller)
+
+
+@staff_only
+async def impor_document_with_caption(update: Update, context: BotContext, caller: Caller) -> None:
+    message = update.effective_message
+    if message is None:
+        return
+    await staff_import.end_wait(context.services, message.chat_id, caller.user_id)
+    await _import_upload(update, context, message, caller)
 
 
 def _looks_like_csv(document: Document) -> bool:
@@ -509,8 +424,9 @@ class _Progress:
             log.info("progress edit failed: %s", exc)
 
 
-async def _import_upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    message = update.effective_message
+async def _import_upload(
+    update: Update, context: BotContext, message: Message, caller: Caller
+) -> None:
     document = message.document
     if document is None:
         return
@@ -519,7 +435,7 @@ async def _import_upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await message.reply_text(texts_id.impor_not_csv(name))
         return
     if document.file_size and document.file_size > IMPORT_SIZE_LIMIT:
-        await message.reply_text(texts_id.impor_too_big(document.file_size))
+        await message.reply_text(texts_id.impor_too_big(document.file_size, IMPOR_LIMIT_MB))
         return
     progress_message = await message.reply_text(texts_id.impor_started(name))
     try:
@@ -532,10 +448,9 @@ async def _import_upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return
     data = buffer.getvalue()
     if len(data) > IMPORT_SIZE_LIMIT:
-        await progress_message.edit_text(texts_id.impor_too_big(len(data)))
+        await progress_message.edit_text(texts_id.impor_too_big(len(data), IMPOR_LIMIT_MB))
         return
-    actor = update.effective_user.id if update.effective_user else None
-    job = _run_import(context, message, progress_message, data, name, actor)
+    job = _run_import(context.services, message, progress_message, data, name, caller.user_id)
     if len(data) >= BACKGROUND_FROM_BYTES:
         # A big file takes seconds: let the bot keep answering residents meanwhile.
         context.application.create_task(job, update=update, name=f"impor {name}")
@@ -544,15 +459,14 @@ async def _import_upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 
 async def _run_import(
-    context: ContextTypes.DEFAULT_TYPE,
+    svc: Services,
     message: Message,
     progress_message: Message,
     data: bytes,
     name: str,
-    actor: int | None,
+    actor: int,
 ) -> None:
     """Import the downloaded bytes, edit the progress message into the summary, send the report."""
-    svc = services(context)
     try:
         summary = await import_csv(
             svc,
@@ -568,8 +482,7 @@ async def _run_import(
         log.error("import of an upload failed\n%s", redacted_traceback(exc))
         await progress_message.edit_text(texts_id.IMPOR_FAILED)
         return
-    await _audit_import(svc, actor, name, summary)
-    notifier.wake(context.application)
+    await staff_import.record_import(svc, actor_id=actor, name=name, summary=summary)
     await _send_summary(progress_message, summary)
     if summary.rejected > REPORT_THRESHOLD:
         report = rejected_rows_csv(data, summary.errors, texts_id.IMPOR_REPORT_HEADER)
@@ -581,8 +494,8 @@ async def _run_import(
 
 
 async def _send_summary(progress_message: Message, summary: ImportSummary) -> None:
-    text = texts_id.import_summary(summary)
-    errors = texts_id.import_row_errors(summary.errors, summary.rejected)
+    text = summary.text()
+    errors = summary.errors_text()
     if errors:
         text += "\n\n" + errors
     if len(text) > 4000:
@@ -593,93 +506,47 @@ async def _send_summary(progress_message: Message, summary: ImportSummary) -> No
         await progress_message.reply_text(text)
 
 
-async def _audit_import(
-    svc: Services, actor_id: int | None, name: str, summary: ImportSummary
-) -> None:
-    async with svc.db.transaction() as conn:
-        await audit_store.add(
-            conn,
-            now=svc.clock.now(),
-            actor_id=actor_id,
-            action=audit_store.IMPORT,
-            target=name,
-            new=(
-                f"dibaca {summary.rows_read}, baru {summary.new}, berubah {summary.changed}, "
-                f"tetap {summary.unchanged}, ditolak {summary.rejected}"
-            ),
-            detail=f"impor #{summary.import_id}" if summary.import_id else None,
-        )
-
-
 # --- /statistik ------------------------------------------------------------------------------
 
 
-async def statistik_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    if await guard(update, context) is None:
-        return
+@staff_only
+async def statistik_command(update: Update, context: BotContext, caller: Caller) -> None:
     message = update.effective_message
-    svc = services(context)
+    if message is None:
+        return
+    svc = context.services
     figures = await stats.gather(svc)
-    chart = await asyncio.to_thread(stats.render_chart, figures, texts_id.chart_labels(figures))
+    chart = await asyncio.to_thread(stats.render_chart, figures, figures.chart_labels())
+    tz = svc.settings.timezone
     await message.reply_photo(
-        InputFile(chart, filename="statistik.png"),
-        caption=texts_id.statistics_caption(figures, svc.settings.timezone),
+        InputFile(chart, filename="statistik.png"), caption=figures.caption(tz)
     )
-    await message.reply_text(texts_id.statistics_detail(figures, svc.settings.timezone))
+    await message.reply_text(figures.detail(tz))
 
 
 # --- /blanko N -------------------------------------------------------------------------------
 
-_GROUPED = re.compile(r"^\d{1,3}([.,]\d{3})+$")
+_BLANKO_PROBLEMS = {
+    BlankoError.NOT_NUMBER: texts_id.BLANKO_NOT_NUMBER,
+    BlankoError.NEGATIVE: texts_id.BLANKO_NEGATIVE,
+    BlankoError.TOO_BIG: texts_id.blanko_too_big(BLANKO_MAX),
+}
 
 
-def parse_stock(text: str) -> int:
-    """ "2500", "2.500" or "2,500" -> 2500; ValueError for anything else (sign kept)."""
-    value = text.strip()
-    negative = value.startswith(("-", "−"))
-    if negative:
-        value = value[1:].strip()
-    if _GROUPED.match(value):
-        value = re.sub(r"[.,]", "", value)
-    if not value.isascii() or not value.isdigit():
-        raise ValueError(text)
-    number = int(value)
-    return -number if negative else number
-
-
-async def blanko_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    if await guard(update, context) is None:
-        return
+@staff_only
+async def blanko_command(update: Update, context: BotContext, caller: Caller) -> None:
     message = update.effective_message
-    svc = services(context)
-    conn = svc.db.conn
-    backlog = (await stats_store.count_by_status(conn)).get(KtpStatus.PRINT_READY_RECORD, 0)
-    old_text = await settings_store.get(conn, settings_store.BLANKO_STOCK)
-    old = int(old_text) if old_text and old_text.isdigit() else None
+    if message is None:
+        return
+    svc = context.services
     args = _args(context)
     if not args:
-        await message.reply_text(texts_id.blanko_current(old, backlog))
+        now = await blanko.current(svc)
+        await message.reply_text(texts_id.blanko_current(now.stock, now.backlog))
         return
     try:
-        new = parse_stock(" ".join(args))
-    except ValueError:
-        await message.reply_text(texts_id.BLANKO_NOT_NUMBER)
+        change = await blanko.set_stock(svc, actor_id=caller.user_id, text=" ".join(args))
+    except BlankoError as exc:
+        await message.reply_text(_BLANKO_PROBLEMS[exc.problem])
         return
-    if new < 0:
-        await message.reply_text(texts_id.BLANKO_NEGATIVE)
-        return
-    if new > texts_id.BLANKO_MAX:
-        await message.reply_text(texts_id.BLANKO_TOO_BIG)
-        return
-    async with svc.db.transaction() as conn:
-        await settings_store.put(conn, settings_store.BLANKO_STOCK, str(new))
-        await audit_store.add(
-            conn,
-            now=svc.clock.now(),
-            actor_id=update.effective_user.id,
-            action=audit_store.BLANKO,
-            target=settings_store.BLANKO_STOCK,
-            old=old_text,
-            new=str(new),
-        )
-    await message.reply_text(texts_id.blanko_set(old, new, backlog))
+    await message.reply_text(texts_id.blanko_set(change.old, change.new, change.backlog))

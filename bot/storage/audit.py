@@ -7,7 +7,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.storage.db import utc_iso
+from bot.storage.db import inserted_id, utc_iso
 
 # Action names as stored (Indonesian, readable as they are in `python -m bot audit`).
 STATUS_CHANGE = "ubah_status"
@@ -49,7 +49,7 @@ async def add(
         " VALUES (?, ?, ?, ?, ?, ?, ?)",
         (utc_iso(now), actor_id, action, target, old, new, detail),
     )
-    return int(cur.lastrowid)
+    return inserted_id(cur)
 
 
 async def entries(

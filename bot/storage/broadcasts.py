@@ -8,7 +8,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.storage.db import utc_iso
+from bot.storage.db import inserted_id, utc_iso
 from bot.storage.outbox import REASON_BLOCKED
 
 SENDING = "sending"
@@ -152,7 +152,7 @@ async def create(
             int(send_now),
         ),
     )
-    broadcast_id = int(cur.lastrowid)
+    broadcast_id = inserted_id(cur)
     sql, params = _audience_sql(audience)
     cur = await conn.execute(
         "INSERT OR IGNORE INTO outbox (kind, chat_id, text, dedup_key, broadcast_id, created_at,"

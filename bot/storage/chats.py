@@ -47,6 +47,7 @@ async def seen(conn: aiosqlite.Connection, chat_id: int, chat_type: str, now: da
         " last_seen = excluded.last_seen, reachable = 1",
         (chat_id, chat_type, stamp, stamp),
     )
+    return came_back
 
 
 async def get(conn: aiosqlite.Connection, chat_id: int) -> Chat | None:

@@ -58,7 +58,7 @@ class Database:
 
     async def schema_version(self) -> int:
         row = await self.fetchone("PRAGMA user_version")
-        return int(row[0])
+        return int(row[0]) if row is not None else 0
 
     async def migrate(self) -> list[int]:
         """Apply the migrations newer than the database; return the versions applied."""
@@ -111,12 +111,15 @@ class Database:
             await self.conn.backup(target)
 
 
+def inserted_id(cur: aiosqlite.Cursor) -> int:
+    """The id of the row an INSERT just added."""
+    if cur.lastrowid is None:
+        raise RuntimeError("the statement inserted no row")
+    return cur.lastrowid
+
+
 def _statements(script: str) -> list[str]:
-    """Split a migration script into statements (no semicolons inside our DDL strings)."""
-    parts = []
-    for raw in script.split(";"):
-        lines = [line.split("--", 1)[0] for line in raw.splitlines()]
-        stmt = "\n".join(lines).strip()
-        if stmt:
-            parts.append(stmt)
-    return parts
+    """Split a migration script into statements: `--` comments (which may hold a semicolon)
+    go first, then the script splits at each semicolon (none inside our DDL strings)."""
+    code = "\n".join(line.split("--", 1)[0] for line in script.splitlines())
+    return [stmt.strip() for stmt in code.split(";") if stmt.strip()]

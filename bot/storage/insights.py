@@ -16,7 +16,7 @@ _HISTORY_IN_ORDER = (
 )
 
 
-def _count_stays(rows: Iterable[tuple[int, str, str]]) -> dict[str, dict[int, int]]:
+def _count_stays(rows: Iterable[tuple[int, str, str] | sqlite3.Row]) -> dict[str, dict[int, int]]:
     """Fold history rows (ordered by record, date) into finished stays per status.
 
     Consecutive rows with the same status are one stay; a stay ends on the day the record
@@ -25,7 +25,8 @@ def _count_stays(rows: Iterable[tuple[int, str, str]]) -> dict[str, dict[int, in
     """
     out: dict[str, dict[int, int]] = {}
     ordinals: dict[str, int] = {}
-    record = status = None
+    record: int | None = None
+    status = ""
     start = 0
     for record_id, code, entered_on in rows:
         day = ordinals.get(entered_on)

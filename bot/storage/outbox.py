@@ -240,7 +240,9 @@ async def figures(conn: aiosqlite.Connection) -> OutboxFigures:
             failed.setdefault(kind, {})[reason] = count
     async with conn.execute("SELECT MIN(not_before) FROM outbox WHERE state = 'pending'") as cur:
         row = await cur.fetchone()
-    return OutboxFigures(by_state=by_state, failed_by_reason=failed, next_due=row[0])
+    return OutboxFigures(
+        by_state=by_state, failed_by_reason=failed, next_due=row[0] if row else None
+    )
 
 
 async def requeue_blocked_status_news(

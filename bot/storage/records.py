@@ -8,7 +8,7 @@ from datetime import date, datetime
 import aiosqlite
 
 from bot.states import KtpStatus
-from bot.storage.db import utc_iso
+from bot.storage.db import inserted_id, utc_iso
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +116,7 @@ async def insert_record(
             stamp,
         ),
     )
-    record_id = int(cur.lastrowid)
+    record_id = inserted_id(cur)
     await add_history(conn, record_id, status, status_date, note, source, actor_id, now)
     return record_id
 

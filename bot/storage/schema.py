@@ -168,6 +168,22 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         """,
     ),
     (
+        30,
+        "staff: steps in progress (an /ubah to confirm, an /impor awaiting its file, a draft)",
+        """
+        CREATE TABLE staff_steps (
+            chat_id    INTEGER NOT NULL,
+            user_id    INTEGER NOT NULL,
+            kind       TEXT NOT NULL,              -- 'ubah', 'impor', 'siaran', ...
+            payload    TEXT NOT NULL,              -- JSON object; never a raw NIK, KK or name
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            PRIMARY KEY (chat_id, user_id, kind)
+        );
+        CREATE INDEX staff_steps_expires ON staff_steps(expires_at);
+        """,
+    ),
+    (
         40,
         "outbox: urgent rows and failure reasons; broadcast timing",
         """

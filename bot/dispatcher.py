@@ -1,4 +1,14 @@
-"""The outbox: durable notifications and broadcasts, and the rate-limited dispatcher."""
+"""The dispatcher: delivers the outbox (`bot/outbox.py`) to Telegram within its limits.
+
+It claims due rows, paces them (30 messages a second overall, one a second per private chat,
+20 a minute per group), retries timeouts and server errors with backoff, waits out a 429's
+`retry_after`, stops writing to a chat that blocked the bot (403), and marks each row sent
+right after Telegram accepted it. It also keeps each running broadcast's progress message up
+to date; what that message says (and its buttons) is rendered by `handlers/broadcast.py`
+through the `render_progress` callback given to the dispatcher. `bot.app` starts it in
+`post_init` and stops it before the services close; services ring it through
+`Services.wake_outbox()` without importing it.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +18,10 @@ import logging
 import warnings
 from collections import deque
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Protocol
 
-import aiosqlite
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
@@ -24,103 +33,44 @@ from telegram.error import (
 )
 from telegram.warnings import PTBDeprecationWarning
 
-from bot import texts_id
-from bot.clock import Clock
-from bot.config import QuietHours, Settings
-from bot.office import load_office_info
-from bot.states import KtpStatus
-from bot.storage import Database
+from bot.outbox import in_quiet_hours, quiet_hours_end
+from bot.services import Services
 from bot.storage import broadcasts as broadcasts_store
 from bot.storage import outbox as outbox_store
-from bot.storage import records as records_store
 
 log = logging.getLogger(__name__)
 
-NOTIFIER_KEY = "notifier"
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
-# --- queueing (called inside the caller's transaction) ----------------------------------------
+# --- the broadcast progress message (rendered by the handlers) ------------------------------
 
 
-def status_dedup_key(record_id: int, status: KtpStatus, entered_on: date, chat_id: int) -> str:
-    return f"status:{record_id}:{status.value}:{entered_on.isoformat()}:{chat_id}"
+@dataclass(frozen=True, slots=True)
+class ProgressView:
+    """What a broadcast's progress message shows now."""
+
+    text: str
+    markup: InlineKeyboardMarkup | None = None
+    #: Sent once, as a new message to the progress chat, when the broadcast has just finished.
+    done_notice: str | None = None
 
 
-async def enqueue_status_change(
-    conn: aiosqlite.Connection,
-    *,
-    record_id: int,
-    status: KtpStatus,
-    entered_on: date,
-    now: datetime,
-) -> int:
-    """Queue the message for each subscriber of a record that entered `status` (caller's txn).
+class ProgressRenderer(Protocol):
+    """Renders a broadcast's progress message (`bot.handlers.broadcast.render_progress`).
 
-    Does nothing for statuses that do not notify. One event (record, status, date, chat) is
-    queued once however often the same data is imported. Returns the number of rows queued.
-    Call `wake(application)` after the transaction commits so delivery starts at once.
-    """
-    if not status.facts.notifies:
-        return 0
-    subscribers = await outbox_store.reachable_subscribers(conn, record_id)
-    if not subscribers:
-        return 0
-    record = await records_store.get_by_id(conn, record_id)
-    if record is None:
-        return 0
-    office = await load_office_info(conn)
-    queued = 0
-    for sub in subscribers:
-        text = texts_id.status_notice(
-            status,
-            nik_masked=record.nik_masked,
-            label=sub.label,
-            entered_on=entered_on,
-            office=office,
-        )
-        if await outbox_store.insert(
-            conn,
-            kind=outbox_store.KIND_STATUS,
-            chat_id=sub.chat_id,
-            text=text,
-            dedup_key=status_dedup_key(record_id, status, entered_on, sub.chat_id),
-            now=now,
-        ):
-            queued += 1
-    return queued
+    `waiting_until` is when quiet hours end while they hold the broadcast back; `finished` is
+    True the one time the broadcast has just sent its last message."""
 
-
-def wake(application: object) -> None:
-    """Tell the running dispatcher (if any) that rows were queued; safe to call anywhere."""
-    bot_data = getattr(application, "bot_data", None)
-    notifier = bot_data.get(NOTIFIER_KEY) if isinstance(bot_data, dict) else None
-    if notifier is not None:
-        notifier.wake()
-
-
-def notifier_of(application: object) -> Notifier | None:
-    bot_data = getattr(application, "bot_data", None)
-    return bot_data.get(NOTIFIER_KEY) if isinstance(bot_data, dict) else None
-
-
-# --- quiet hours ------------------------------------------------------------------------------
-
-
-def in_quiet_hours(settings: Settings, now: datetime) -> bool:
-    return settings.quiet_hours.contains(now.astimezone(settings.tz).hour)
-
-
-def quiet_hours_end(settings: Settings, now: datetime) -> datetime | None:
-    """When the current quiet hours end (UTC), or None outside quiet hours."""
-    if not in_quiet_hours(settings, now):
-        return None
-    quiet: QuietHours = settings.quiet_hours
-    local = now.astimezone(settings.tz)
-    end = local.replace(hour=quiet.end, minute=0, second=0, microsecond=0)
-    if end <= local:
-        end += timedelta(days=1)
-    return end.astimezone(now.tzinfo)
+    def __call__(
+        self,
+        broadcast: broadcasts_store.Broadcast,
+        figures: broadcasts_store.BroadcastFigures,
+        *,
+        waiting_until: datetime | None,
+        finished: bool,
+        tz: str,
+    ) -> ProgressView: ...
 
 
 # --- the dispatcher ---------------------------------------------------------------------------
@@ -145,7 +95,7 @@ class Limits:
 
     def backoff(self, attempt: int) -> float:
         """Seconds to wait after the `attempt`-th failed try (1-based)."""
-        return min(self.backoff_base * 2 ** (attempt - 1), self.backoff_max)
+        return min(self.backoff_base * 2.0 ** (attempt - 1), self.backoff_max)
 
 
 @dataclass(slots=True)
@@ -166,7 +116,7 @@ class DeliveryStats:
     flood_waits: int = 0
 
 
-class Notifier:
+class Dispatcher:
     """Sends due outbox rows within Telegram's limits, marking each sent right after success.
 
     A row is sent at most once in normal operation: rows being handled are tracked in memory,
@@ -177,16 +127,19 @@ class Notifier:
     def __init__(
         self,
         bot: Bot,
-        db: Database,
-        settings: Settings,
-        clock: Clock,
+        services: Services,
         limits: Limits | None = None,
+        *,
+        render_progress: ProgressRenderer | None = None,
     ) -> None:
         self.bot = bot
-        self.db = db
-        self.settings = settings
-        self.clock = clock
+        self.services = services
+        self.db = services.db
+        self.settings = services.settings
+        self.clock = services.clock
         self.limits = limits or Limits()
+        #: None: broadcasts are still finished, but no progress message is edited.
+        self.render_progress = render_progress
         self.stats = DeliveryStats()
         self._loop_task: asyncio.Task[None] | None = None
         self._progress_task: asyncio.Task[None] | None = None
@@ -219,6 +172,7 @@ class Notifier:
         self._stopping = False
         self._stop_event.clear()
         self._dirty_broadcasts.update(await broadcasts_store.sending_ids(self.db.conn))
+        self.services.listen_outbox(self.wake)
         self._loop_task = asyncio.create_task(self._run(), name="outbox-dispatcher")
         self._progress_task = asyncio.create_task(self._progress_run(), name="outbox-progress")
         log.info("outbox dispatcher started")
@@ -229,6 +183,7 @@ class Notifier:
         The loops are asked to stop rather than cancelled, so no database transaction is ever
         interrupted half-way.
         """
+        self.services.unlisten_outbox(self.wake)
         self._stopping = True
         self._stop_event.set()
         self._kick.set()
@@ -515,27 +470,27 @@ class Notifier:
             async with self.db.transaction() as conn:
                 finished = await broadcasts_store.finish(conn, broadcast_id, now)
             broadcast = await broadcasts_store.get(self.db.conn, broadcast_id) or broadcast
-        if broadcast.state == broadcasts_store.SENDING:
-            waiting = None
-            if not broadcast.send_now and in_quiet_hours(self.settings, now):
-                waiting = quiet_hours_end(self.settings, now)
-            text = texts_id.broadcast_progress(
-                broadcast.id, figures, waiting_until=waiting, tz=self.settings.timezone
-            )
-            stop = InlineKeyboardButton(
-                texts_id.BROADCAST_STOP_BUTTON, callback_data=f"bc:stop:{broadcast.id}"
-            )
-            markup: InlineKeyboardMarkup | None = InlineKeyboardMarkup([[stop]])
-        else:
-            text = texts_id.broadcast_final(broadcast, figures, tz=self.settings.timezone)
-            markup = None
-        await self._edit_progress(broadcast, text, markup)
-        if finished and broadcast.progress_chat_id is not None:
-            notice = texts_id.broadcast_done_notice(broadcast, figures, tz=self.settings.timezone)
-            await self._tell(broadcast.progress_chat_id, notice)
+        if self.render_progress is None:
+            return
+        waiting = None
+        if (
+            broadcast.state == broadcasts_store.SENDING
+            and not broadcast.send_now
+            and in_quiet_hours(self.settings, now)
+        ):
+            waiting = quiet_hours_end(self.settings, now)
+        view = self.render_progress(
+            broadcast, figures, waiting_until=waiting, finished=finished, tz=self.settings.timezone
+        )
+        await self._edit_progress(broadcast, view.text, view.markup)
+        if finished and broadcast.progress_chat_id is not None and view.done_notice:
+            await self._tell(broadcast.progress_chat_id, view.done_notice)
 
     async def _edit_progress(
-        self, broadcast: broadcasts_store.Broadcast, text: str, markup: Any
+        self,
+        broadcast: broadcasts_store.Broadcast,
+        text: str,
+        markup: InlineKeyboardMarkup | None,
     ) -> None:
         if broadcast.progress_chat_id is None or broadcast.progress_message_id is None:
             return
@@ -570,29 +525,3 @@ def _retry_reason(exc: Exception) -> str:
     if isinstance(exc, NetworkError):
         return outbox_store.REASON_SERVER
     return outbox_store.REASON_ERROR
-
-
-# --- wiring into the Application --------------------------------------------------------------
-
-
-async def start_notifier(application: Any, limits: Limits | None = None) -> Notifier:
-    """Create and start the dispatcher for an Application (call from post_init)."""
-    from bot.handlers.common import SERVICES_KEY
-
-    existing = notifier_of(application)
-    if existing is not None and existing.running:
-        return existing
-    services = application.bot_data[SERVICES_KEY]
-    notifier = Notifier(
-        application.bot, services.db, services.settings, services.clock, limits=limits
-    )
-    application.bot_data[NOTIFIER_KEY] = notifier
-    await notifier.start()
-    return notifier
-
-
-async def stop_notifier(application: Any) -> None:
-    """Stop the dispatcher (call from post_stop/post_shutdown, before the database closes)."""
-    notifier = notifier_of(application)
-    if notifier is not None:
-        await notifier.stop()

@@ -1,0 +1,54 @@
+"""The one typed context every handler receives: `context.services` and `context.dispatcher`.
+
+The Application is built with `ContextTypes(context=BotContext, bot_data=BotData)`, so what the
+handlers depend on lives in one typed object (`BotData`) instead of string keys in a dict.
+`BotData` is filled by `bot.app` (settings and clock when the Application is built; services in
+`post_init`; the dispatcher once background work starts) and emptied on shutdown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.dispatcher import Dispatcher
+from bot.services import Services
+
+
+@dataclass(slots=True)
+class BotData:
+    """Everything the Application's handlers share; one per Application."""
+
+    settings: Settings | None = None
+    clock: Clock | None = None
+    services_: Services | None = None
+    dispatcher: Dispatcher | None = None
+    #: False keeps background work (the dispatcher, the insights refresh) from starting, for
+    #: tests that drive it by hand.
+    background: bool = True
+
+    @property
+    def services(self) -> Services:
+        if self.services_ is None:
+            raise RuntimeError("services are not open (the Application is not initialised)")
+        return self.services_
+
+
+class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
+    """`CallbackContext` with the bot's services at hand."""
+
+    @property
+    def services(self) -> Services:
+        return self.bot_data.services
+
+    @property
+    def dispatcher(self) -> Dispatcher | None:
+        return self.bot_data.dispatcher
+
+
+#: The Application type every module of the bot uses.
+BotApplication = Application[ExtBot[int], BotContext, dict[Any, Any], dict[Any, Any], BotData, Any]

@@ -1,0 +1,38 @@
+"""/status: what staff see about one NIK (record, history, subscribers, the residents' lock)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.nik import Nik
+from bot.services import Services
+from bot.storage import records as records_store
+from bot.storage import stats as stats_store
+from bot.storage.records import HistoryEntry, Record
+from bot.verification import nik_locked_until
+
+
+@dataclass(frozen=True, slots=True)
+class RecordView:
+    record: Record
+    history: list[HistoryEntry]  # oldest first
+    subscribers: int  # chats following the record
+    locked_until: datetime | None  # residents may not check the NIK until then
+
+
+async def look_up(svc: Services, nik: Nik) -> RecordView | None:
+    """Everything /status shows about the NIK, or None when it is not in the bot's data.
+
+    Staff lookups are read-only and not limited (the residents' lock does not apply)."""
+    nik_hash = svc.hasher.nik(nik.digits)
+    conn = svc.db.conn
+    record = await records_store.get_by_nik_hash(conn, nik_hash)
+    if record is None:
+        return None
+    return RecordView(
+        record=record,
+        history=await records_store.history(conn, record.id),
+        subscribers=await stats_store.subscribed_chats(conn, record.id),
+        locked_until=await nik_locked_until(conn, nik_hash, svc.clock.now()),
+    )

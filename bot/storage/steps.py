@@ -1,0 +1,113 @@
+"""Staff steps in progress: one row per (chat, user, kind), a JSON payload and an expiry.
+
+A staff step is something a staff member started and has not finished yet: an `/ubah` waiting
+for its confirmation, an `/impor` waiting for its file, a `/siaran` draft. Keeping them here
+(instead of in memory) lets them survive a restart. SQL only: the service or handler that owns
+a kind decides its payload and how long it lives.
+
+Usage (writes inside the caller's `db.transaction()`, reads on any connection)::
+
+    async with db.transaction() as conn:
+        await steps.put(conn, chat_id, user_id, "ubah", {"nik_hash": ...}, now, now + ttl)
+    step = await steps.get(db.conn, chat_id, user_id, "ubah", now)   # None when absent/expired
+    step = await steps.get(db.conn, chat_id, user_id, "ubah", now, include_expired=True)
+    if step is not None and step.expired(now): ...                    # "it expired" answers
+    async with db.transaction() as conn:
+        await steps.delete(conn, chat_id, user_id, "ubah")            # True when there was one
+        await steps.purge_expired(conn, now)                          # housekeeping
+
+The payload must be a JSON object of plain values and never hold a raw NIK, KK or full name
+(store keyed hashes and masked forms, as elsewhere).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+
+from bot.storage.db import from_iso, utc_iso
+
+
+@dataclass(frozen=True, slots=True)
+class StaffStep:
+    chat_id: int
+    user_id: int
+    kind: str
+    payload: dict[str, Any]
+    created_at: datetime
+    expires_at: datetime
+
+    def expired(self, now: datetime) -> bool:
+        return now >= self.expires_at
+
+
+async def put(
+    conn: aiosqlite.Connection,
+    chat_id: int,
+    user_id: int,
+    kind: str,
+    payload: dict[str, Any],
+    now: datetime,
+    expires_at: datetime,
+) -> None:
+    """Start (or replace) this chat and user's step of this kind (caller's transaction)."""
+    await conn.execute(
+        "INSERT OR REPLACE INTO staff_steps"
+        " (chat_id, user_id, kind, payload, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+        (chat_id, user_id, kind, json.dumps(payload), utc_iso(now), utc_iso(expires_at)),
+    )
+
+
+async def get(
+    conn: aiosqlite.Connection,
+    chat_id: int,
+    user_id: int,
+    kind: str,
+    now: datetime,
+    *,
+    include_expired: bool = False,
+) -> StaffStep | None:
+    """The step of this kind, or None; an expired one only with `include_expired`."""
+    sql = (
+        "SELECT chat_id, user_id, kind, payload, created_at, expires_at FROM staff_steps"
+        " WHERE chat_id = ? AND user_id = ? AND kind = ?"
+    )
+    async with conn.execute(sql, (chat_id, user_id, kind)) as cur:
+        row = await cur.fetchone()
+    if row is None:
+        return None
+    step = StaffStep(
+        chat_id=row["chat_id"],
+        user_id=row["user_id"],
+        kind=row["kind"],
+        payload=json.loads(row["payload"]),
+        created_at=from_iso(row["created_at"]),
+        expires_at=from_iso(row["expires_at"]),
+    )
+    if step.expired(now) and not include_expired:
+        return None
+    return step
+
+
+async def delete(conn: aiosqlite.Connection, chat_id: int, user_id: int, kind: str) -> bool:
+    """Forget the step (caller's transaction); False when there was none."""
+    cur = await conn.execute(
+        "DELETE FROM staff_steps WHERE chat_id = ? AND user_id = ? AND kind = ?",
+        (chat_id, user_id, kind),
+    )
+    return cur.rowcount > 0
+
+
+async def purge_expired(conn: aiosqlite.Connection, now: datetime) -> int:
+    """Drop every step whose expiry has passed (caller's transaction); the number dropped."""
+    cur = await conn.execute("DELETE FROM staff_steps WHERE expires_at <= ?", (utc_iso(now),))
+    return cur.rowcount
+
+
+async def forget_chat(conn: aiosqlite.Connection, chat_id: int) -> None:
+    """Drop every step started in this chat (caller's transaction)."""
+    await conn.execute("DELETE FROM staff_steps WHERE chat_id = ?", (chat_id,))
