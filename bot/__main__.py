@@ -7,6 +7,7 @@ import sys
 
 from bot import texts_id
 from bot.cli import COMMANDS, Parser, load
+from bot.operator_error import OperatorError
 
 
 def build_parser() -> Parser:
@@ -26,7 +27,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)
     args = build_parser().parse_args(argv)
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except OperatorError as exc:  # one line the operator can act on, never a traceback
+        print(str(exc), file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -2351,3 +2351,71 @@ def _outbox_next_due(due: datetime, now: datetime, quiet_end: datetime | None, t
 def outbox_quiet_note(start: int, end: int, active: bool) -> str:
     now = "sedang berlaku" if active else "tidak sedang berlaku"
     return f"Jam tenang {start:02d}.00–{end:02d}.00 ({now})."
+
+
+# --- hardening (issue 11): operators' one-line errors, limits, redaction ----------------------
+# One block, kept at the end of the file so it merges cleanly with the reorganised texts.
+
+
+def _cause(exc: BaseException) -> str:
+    """An OS or SQLite error's cause in Indonesian (the English words only when unknown)."""
+    import sqlite3
+
+    if isinstance(exc, sqlite3.Error):
+        name = getattr(exc, "sqlite_errorname", "") or ""
+        message = str(exc).lower()
+        for code, words, cause in _SQLITE_CAUSES:
+            if name.startswith(code) or any(w in message for w in words):
+                return cause
+        return f"galat SQLite ({exc})"
+    if isinstance(exc, OSError):
+        cause = _OS_CAUSES.get(exc.errno or 0)
+        if cause:
+            return cause
+        return exc.strerror or str(exc)
+    return str(exc)
+
+
+_SQLITE_CAUSES: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    ("SQLITE_FULL", ("disk is full",), "disk penuh"),
+    ("SQLITE_READONLY", ("readonly", "read-only"), "hanya bisa dibaca (read-only)"),
+    ("SQLITE_NOTADB", ("not a database",), "berkas itu bukan basis data SQLite"),
+    ("SQLITE_CORRUPT", ("malformed",), "basis data rusak"),
+    ("SQLITE_BUSY", ("database is locked",), "basis data sedang dikunci program lain"),
+    ("SQLITE_LOCKED", ("table is locked",), "basis data sedang dikunci program lain"),
+    ("SQLITE_CANTOPEN", ("unable to open",), "berkas tidak bisa dibuka atau dibuat"),
+    ("SQLITE_PERM", ("access permission",), "tidak ada izin akses"),
+    ("SQLITE_IOERR", ("disk i/o error",), "galat baca/tulis disk"),
+)
+
+
+def _os_causes() -> dict[int, str]:
+    import errno
+
+    return {
+        errno.ENOSPC: "disk penuh",
+        errno.EDQUOT: "kuota disk habis",
+        errno.EROFS: "sistem berkas hanya bisa dibaca (read-only)",
+        errno.EACCES: "tidak ada izin akses",
+        errno.EPERM: "tidak ada izin akses",
+        errno.ENOENT: "folder atau berkas tidak ada",
+        errno.ENOTDIR: "bagian dari jalurnya bukan folder",
+        errno.EISDIR: "itu sebuah folder, bukan berkas",
+        errno.EEXIST: "sudah ada berkas dengan nama itu",
+    }
+
+
+_OS_CAUSES = _os_causes()
+
+
+WEBHOOK_SECRET_INVALID = (
+    "BOT_WEBHOOK_SECRET hanya boleh berisi huruf A-Z a-z, angka, _ dan -, paling banyak 256 "
+    "karakter."
+)
+
+
+def webhook_secret_unreadable(path: object, exc: BaseException) -> str:
+    return (
+        f"Token rahasia webhook di {path} tidak bisa dibaca atau dibuat: {_cause(exc)}. "
+        "Perbaiki izin folder data, atau isi BOT_WEBHOOK_SECRET."
+    )

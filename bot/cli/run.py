@@ -13,7 +13,8 @@ from telegram.error import InvalidToken, NetworkError
 from bot import texts_id as texts
 from bot.app import build_application
 from bot.cli import settings_or_none
-from bot.config import Settings
+from bot.config import ConfigError, Settings
+from bot.webhook_secret import webhook_secret
 
 log = logging.getLogger(__name__)
 
@@ -43,10 +44,17 @@ def run(args: argparse.Namespace) -> int:
     if not settings.token:
         print(texts.RUN_NO_TOKEN, file=sys.stderr)
         return 2
+    secret = None
+    if settings.webhook_url:
+        try:
+            secret = webhook_secret(settings)
+        except ConfigError as exc:
+            print(texts.cli_bad_config(str(exc)), file=sys.stderr)
+            return 2
     logging.getLogger("httpx").setLevel(logging.WARNING)  # the token is part of every URL
     logging.getLogger("telegram.ext").addFilter(_drop_startup_failure_traceback)
     try:
-        serve(settings)
+        serve(settings, secret)
     except InvalidToken:
         print(texts.run_bad_token(settings.api_url), file=sys.stderr)
         return 1
@@ -65,7 +73,7 @@ def _drop_startup_failure_traceback(record: logging.LogRecord) -> bool:
     )
 
 
-def serve(settings: Settings) -> None:
+def serve(settings: Settings, secret: str | None = None) -> None:
     """Run until Ctrl-C or SIGTERM; PTB handles start-up, shutdown and the signals."""
     app = build_application(settings)
     if settings.webhook_url:
@@ -79,7 +87,7 @@ def serve(settings: Settings) -> None:
             port=settings.webhook_port,
             url_path=webhook_path(settings.webhook_url),
             webhook_url=settings.webhook_url,
-            secret_token=settings.webhook_secret,
+            secret_token=secret or webhook_secret(settings),  # never None: generated if unset
             allowed_updates=Update.ALL_TYPES,
         )
     else:
