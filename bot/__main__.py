@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import os
+import sqlite3
 import sys
 
 from bot import texts_id
 from bot.cli import COMMANDS, Parser, load
-from bot.operator_error import OperatorError
+from bot.operator_error import OperatorError, as_operator_error
 
 
 def build_parser() -> Parser:
@@ -29,9 +31,15 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except OperatorError as exc:  # one line the operator can act on, never a traceback
-        print(str(exc), file=sys.stderr)
+    except (OperatorError, OSError, sqlite3.Error) as exc:
+        # One line the operator can act on (path and cause), never a traceback.
+        error = as_operator_error(exc, _db_path())
+        print(str(error), file=sys.stderr)
         return 1
+
+
+def _db_path() -> str:
+    return os.environ.get("BOT_DB_PATH") or "data/dukcapil.sqlite3"
 
 
 if __name__ == "__main__":

@@ -2419,3 +2419,44 @@ def webhook_secret_unreadable(path: object, exc: BaseException) -> str:
         f"Token rahasia webhook di {path} tidak bisa dibaca atau dibuat: {_cause(exc)}. "
         "Perbaiki izin folder data, atau isi BOT_WEBHOOK_SECRET."
     )
+
+
+def key_missing(key_path: object, db_path: object) -> str:
+    return (
+        f"Kunci rahasia {key_path} tidak ada, padahal basis data {db_path} dibuat dengan kunci. "
+        "Tanpa kunci yang sama tidak ada data yang bisa dicocokkan: kembalikan berkas kunci dari "
+        "cadangannya (atau periksa BOT_SECRET_KEY_FILE), lalu jalankan lagi."
+    )
+
+
+def key_different(key_path: object, db_path: object) -> str:
+    return (
+        f"Kunci rahasia {key_path} bukan kunci yang dipakai untuk basis data {db_path}. Bot "
+        "tidak dijalankan agar data tidak tercampur: kembalikan kunci yang benar dari "
+        "cadangannya (atau periksa BOT_SECRET_KEY_FILE dan BOT_DB_PATH)."
+    )
+
+
+def key_truncated(key_path: object, length: int, expected: int) -> str:
+    return (
+        f"Kunci rahasia {key_path} rusak: hanya {length} byte (seharusnya {expected}). "
+        "Kembalikan berkas kunci dari cadangannya."
+    )
+
+
+def key_unreadable(key_path: object, exc: BaseException) -> str:
+    return (
+        f"Kunci rahasia {key_path} tidak bisa dibaca: {_cause(exc)}. Periksa izin berkasnya "
+        "(pemilik: pengguna yang menjalankan bot, mode 0600)."
+    )
+
+
+def file_readable_by_others(path: object) -> str:
+    return (
+        f"Peringatan: {path} bisa dibaca pengguna lain di server ini. "
+        f"Batasi dengan: chmod 600 {path}"
+    )
+
+
+def storage_failed(path: object, exc: BaseException) -> str:
+    return f"Basis data {path} tidak bisa dipakai: {_cause(exc)}."

@@ -16,6 +16,7 @@ from typing import Any, NoReturn, TextIO
 
 from bot import texts_id
 from bot.config import ConfigError, Settings, load_settings
+from bot.key_guard import checked_key
 from bot.storage import Database
 
 COMMANDS: list[str] = ["run", "demo", "import", "sample-data", "backup", "staff", "audit", "outbox"]
@@ -99,8 +100,15 @@ def database_exists(settings: Settings) -> bool:
 
 @asynccontextmanager
 async def open_database(settings: Settings) -> AsyncIterator[Database]:
-    """The database for one shell command, closed when the command is done with it."""
+    """The database for one shell command, closed when the command is done with it.
+
+    The secret key is checked against the database first (never created here)."""
     db = await Database.open(settings.db_path)
+    try:
+        await checked_key(db, settings.secret_key_file, create=False)
+    except BaseException:
+        await db.close()
+        raise
     try:
         yield db
     finally:

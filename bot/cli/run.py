@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import sys
 from urllib.parse import urlsplit
@@ -14,6 +15,7 @@ from bot import texts_id as texts
 from bot.app import build_application
 from bot.cli import settings_or_none
 from bot.config import ConfigError, Settings
+from bot.services import Services
 from bot.webhook_secret import webhook_secret
 
 log = logging.getLogger(__name__)
@@ -51,6 +53,7 @@ def run(args: argparse.Namespace) -> int:
         except ConfigError as exc:
             print(texts.cli_bad_config(str(exc)), file=sys.stderr)
             return 2
+    asyncio.run(_preflight(settings))  # key, database: one line and exit 1 when unusable
     logging.getLogger("httpx").setLevel(logging.WARNING)  # the token is part of every URL
     logging.getLogger("telegram.ext").addFilter(_drop_startup_failure_traceback)
     try:
@@ -62,6 +65,14 @@ def run(args: argparse.Namespace) -> int:
         print(texts.run_unreachable(settings.api_url, str(exc)), file=sys.stderr)
         return 1
     return 0
+
+
+async def _preflight(settings: Settings) -> None:
+    """Open the services once before Telegram is contacted, so a missing or different key or an
+    unusable database stops `run` at once with one line (OperatorError) rather than inside
+    PTB's start-up."""
+    services = await Services.open(settings)
+    await services.close()
 
 
 def _drop_startup_failure_traceback(record: logging.LogRecord) -> bool:
