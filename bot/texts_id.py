@@ -2460,3 +2460,23 @@ def file_readable_by_others(path: object) -> str:
 
 def storage_failed(path: object, exc: BaseException) -> str:
     return f"Basis data {path} tidak bisa dipakai: {_cause(exc)}."
+
+
+def bot_already_running(db_path: object, holder: str) -> str:
+    who = f" ({holder})" if holder else ""
+    return (
+        f"Bot lain sudah berjalan dengan basis data {db_path}{who}. Hanya satu bot boleh "
+        "berjalan per basis data; hentikan yang lain dulu (mis. systemctl stop), atau pakai "
+        "BOT_DB_PATH lain."
+    )
+
+
+def lock_unusable(path: object, exc: BaseException) -> str:
+    return f"Berkas kunci proses {path} tidak bisa dibuat atau dikunci: {_cause(exc)}."
+
+
+def cli_database_missing(path: object) -> str:
+    return (
+        f"Basis data tidak ditemukan: {path}. Perintah ini hanya membaca; basis data dibuat "
+        "oleh run, import, atau staff add (periksa BOT_DB_PATH)."
+    )

@@ -91,10 +91,11 @@ def settings_or_none(out: TextIO | None = None) -> Settings | None:
 
 
 def database_exists(settings: Settings) -> bool:
-    """True when BOT_DB_PATH exists; otherwise says so (a command that reads it stops there)."""
-    if settings.db_path.exists():
+    """True when BOT_DB_PATH exists; otherwise says so on stderr (a command that only reads
+    stops there: the one rule is that only `run`, `import` and `staff add|remove` create it)."""
+    if settings.db_path.is_file():
         return True
-    print(texts_id.cli_no_database(settings.db_path))
+    print(texts_id.cli_database_missing(settings.db_path), file=sys.stderr)
     return False
 
 

@@ -11,14 +11,18 @@ from urllib.parse import urlsplit
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError
 
+from bot import instance_lock
 from bot import texts_id as texts
 from bot.app import build_application
 from bot.cli import settings_or_none
 from bot.config import ConfigError, Settings
+from bot.key_guard import FINGERPRINT_SETTING
 from bot.services import Services
 from bot.webhook_secret import webhook_secret
 
 log = logging.getLogger(__name__)
+
+PROBE_KEY = FINGERPRINT_SETTING
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -53,6 +57,7 @@ def run(args: argparse.Namespace) -> int:
         except ConfigError as exc:
             print(texts.cli_bad_config(str(exc)), file=sys.stderr)
             return 2
+    instance_lock.acquire(settings.db_path, settings.tz)  # held until the process ends
     asyncio.run(_preflight(settings))  # key, database: one line and exit 1 when unusable
     logging.getLogger("httpx").setLevel(logging.WARNING)  # the token is part of every URL
     logging.getLogger("telegram.ext").addFilter(_drop_startup_failure_traceback)
@@ -72,7 +77,12 @@ async def _preflight(settings: Settings) -> None:
     unusable database stops `run` at once with one line (OperatorError) rather than inside
     PTB's start-up."""
     services = await Services.open(settings)
-    await services.close()
+    try:
+        # A write that changes nothing: a read-only or locked database stops `run` here.
+        async with services.db.transaction() as conn:
+            await conn.execute("UPDATE settings SET value = value WHERE key = ?", (PROBE_KEY,))
+    finally:
+        await services.close()
 
 
 def _drop_startup_failure_traceback(record: logging.LogRecord) -> bool:
