@@ -2480,3 +2480,20 @@ def cli_database_missing(path: object) -> str:
         f"Basis data tidak ditemukan: {path}. Perintah ini hanya membaca; basis data dibuat "
         "oleh run, import, atau staff add (periksa BOT_DB_PATH)."
     )
+
+
+IMPORT_ROW_OPEN_QUOTE = (
+    'Tanda kutip (") di baris ini tidak ditutup, jadi isinya akan menyambung ke baris '
+    "berikutnya. Baris ini ditolak; baris berikutnya tetap dibaca sendiri."
+)
+
+
+def import_row_too_long(limit: int) -> str:
+    return f"Baris ini terlalu panjang (lebih dari {format_number(limit)} karakter)."
+
+
+def import_header_too_long(limit: int) -> str:
+    return (
+        f"Baris judul kolom lebih dari {format_number(limit)} karakter, jadi ini bukan berkas "
+        "impor yang benar. Simpan ulang dari Excel sebagai CSV dan kirim lagi."
+    )
