@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
+from telegram.ext import Application, ApplicationBuilder, Defaults
 from telegram.request import BaseRequest
 
 from bot import notifier
@@ -22,6 +22,7 @@ from bot.handlers import errors, register_handlers
 from bot.handlers.common import SERVICES_KEY
 from bot.handlers.general import register_commands
 from bot.services import Services
+from bot.telegram_text import FittingRateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,7 @@ def build_application(
         .base_url(settings.api_base_url)
         .base_file_url(settings.api_file_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz))
-        .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        .rate_limiter(FittingRateLimiter(max_retries=RATE_LIMIT_RETRIES))  # fits every text
         .post_init(_post_init)
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)

@@ -2497,3 +2497,20 @@ def import_header_too_long(limit: int) -> str:
         f"Baris judul kolom lebih dari {format_number(limit)} karakter, jadi ini bukan berkas "
         "impor yang benar. Simpan ulang dari Excel sebagai CSV dan kirim lagi."
     )
+
+
+NUMBERS_TOO_LONG = (
+    "Pesan Anda terlalu panjang untuk sebuah NIK. Kirim NIK saja (16 angka), atau NIK lalu "
+    "Nomor KK (dua nomor, dipisah spasi)."
+)
+
+
+#: Every value a sentence above escapes (`_escape`) is also clipped: an echo of what someone
+#: typed never makes a message too long (the longest real value, a staff note, is 500).
+ECHO_LIMIT = 500
+
+
+def _escape(value: str, quote: bool = True) -> str:  # noqa: F811 (replaces html.escape above)
+    from bot.telegram_text import clip
+
+    return html.escape(clip(str(value), ECHO_LIMIT), quote)

@@ -585,8 +585,7 @@ async def _send_summary(progress_message: Message, summary: ImportSummary) -> No
     errors = texts_id.import_row_errors(summary.errors, summary.rejected)
     if errors:
         text += "\n\n" + errors
-    if len(text) > 4000:
-        text = text[:3990] + "…"
+    # Too long for one message: cut by bot.telegram_text (Telegram's own measure), not here.
     try:
         await progress_message.edit_text(text)
     except BadRequest:
