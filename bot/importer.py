@@ -30,6 +30,7 @@ import aiosqlite
 from bot import texts_id
 from bot.nik import InvalidNumberError, parse_kk, parse_nik
 from bot.privacy import mask_name, mask_nik
+from bot.redaction import MAX_NOTE, redact_file_name, redact_note  # noqa: F401 (MAX_NOTE: re-exported)
 from bot.services import Services
 from bot.states import KtpStatus, UnknownStatusError, parse_status
 from bot.storage import imports as store
@@ -61,7 +62,6 @@ DELIMITERS: tuple[str, ...] = (";", ",", "\t", "|")
 
 #: Rejected rows kept with their reason (the count of rejected rows is always complete).
 MAX_ERRORS = 1000
-MAX_NOTE = 500
 _READ_CHUNK = 1 << 20
 _SNIFF_BYTES = 8192
 
@@ -167,19 +167,10 @@ def detect_delimiter(header_line: str) -> str:
     return max(DELIMITERS, key=known)
 
 
-_LONG_NUMBER = re.compile(r"\d(?:[\d .\-]*\d)?")
-
-
-def clean_note(text: str) -> str | None:
-    """A staff note as stored: trimmed, shortened, and numbers of ten digits or more (a NIK,
-    a KK, a phone number) masked; dates and short numbers are left as written."""
-
-    def mask(match: re.Match[str]) -> str:
-        digits = re.sub(r"\D", "", match.group())
-        return mask_nik(digits) if len(digits) >= 10 else match.group()
-
-    note = _LONG_NUMBER.sub(mask, " ".join(text.split()))[:MAX_NOTE]
-    return note or None
+def clean_note(text: str, name: str | None = None) -> str | None:
+    """A staff note as stored: trimmed, shortened, NIK/KK-like numbers in any grouping masked
+    and the record's own name reduced to initials (bot.redaction); dates are left as written."""
+    return redact_note(text, name)
 
 
 # --- reading the file -----------------------------------------------------------------------
@@ -332,7 +323,7 @@ class _RowParser:
             status=status,
             on=on,
             dated=bool(date_text),
-            note=clean_note(self.cell(cells, "keterangan")),
+            note=clean_note(self.cell(cells, "keterangan"), name),
         )
 
 
@@ -609,7 +600,7 @@ async def _import_stream(
         if not first_line:
             raise ImportFileError(texts_id.IMPORT_FILE_EMPTY)
         header = _read_header(first_line)
-        name = Path(source_name).name or "impor.csv"
+        name = redact_file_name(Path(source_name).name) or "impor.csv"
         source = f"import:{name}"
         today = services.today()
         parser = _RowParser(services, header, today)

@@ -2514,3 +2514,15 @@ def _escape(value: str, quote: bool = True) -> str:  # noqa: F811 (replaces html
     from bot.telegram_text import clip
 
     return html.escape(clip(str(value), ECHO_LIMIT), quote)
+
+
+def upload_label(actor_id: int | None, when: datetime, tz: str) -> str:
+    """What is kept of a Telegram upload instead of its file name (which may hold a NIK or a
+    name): who sent it and when."""
+    who = f"petugas {actor_id}" if actor_id is not None else "petugas"
+    local = when.astimezone(ZoneInfo(tz))
+    return f"unggahan {who} {local:%Y-%m-%d %H.%M} {_zone_abbreviation(local)}"
+
+
+def _zone_abbreviation(local: datetime) -> str:
+    return {"+0700": "WIB", "+0800": "WITA", "+0900": "WIT"}.get(f"{local:%z}", f"{local:%Z}")

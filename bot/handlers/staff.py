@@ -553,11 +553,12 @@ async def _run_import(
 ) -> None:
     """Import the downloaded bytes, edit the progress message into the summary, send the report."""
     svc = services(context)
+    kept = texts_id.upload_label(actor, svc.clock.now(), svc.settings.timezone)  # not the name
     try:
         summary = await import_csv(
             svc,
             io.BytesIO(data),
-            source_name=name,
+            source_name=kept,
             actor_id=actor,
             on_progress=_Progress(progress_message, name),
         )
@@ -568,7 +569,7 @@ async def _run_import(
         log.error("import of an upload failed\n%s", redacted_traceback(exc))
         await progress_message.edit_text(texts_id.IMPOR_FAILED)
         return
-    await _audit_import(svc, actor, name, summary)
+    await _audit_import(svc, actor, kept, summary)
     notifier.wake(context.application)
     await _send_summary(progress_message, summary)
     if summary.rejected > REPORT_THRESHOLD:
