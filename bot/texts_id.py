@@ -1070,12 +1070,21 @@ GROUP_PRIVATE_ONLY = (
 CANCELLED = "Dibatalkan. Ketik NIK kapan saja untuk mulai cek lagi."
 NOTHING_TO_CANCEL = "Tidak ada yang sedang berjalan. Ketik NIK untuk cek status KTP-el."
 
+#: What the keyed hash protects against, and what it does not (issue 11, item 7).
+PRIVACY_HASH_LIMITS = (
+    "Kode itu melindungi bila basis data saja yang bocor: tanpa kunci rahasia, NIK dan Nomor "
+    "KK tidak bisa dicari dari kodenya. Siapa pun yang memegang basis data <i>dan</i> kuncinya "
+    "sekaligus bisa menghitung ulang NIK (dari NIK tersamar dan wilayahnya); karena itu kunci "
+    "disimpan terpisah dan hanya bisa dibaca oleh bot."
+)
+
 PRIVACY = (
     "<b>Data pribadi Anda di Cek KTP-el</b>\n\n"
-    "<b>NIK dan Nomor KK yang Anda ketik tidak disimpan.</b> Bot mengubahnya menjadi kode acak "
-    "yang tidak bisa dibalik, lalu mencocokkannya dengan data kantor yang juga disimpan "
+    "<b>NIK dan Nomor KK yang Anda ketik tidak disimpan.</b> Bot mengubahnya menjadi kode "
+    "dengan kunci rahasia kantor, lalu mencocokkannya dengan data kantor yang juga disimpan "
     "sebagai kode. NIK hanya ditampilkan tersamar (1605••••••••0012) dan nama hanya huruf "
     "depannya.\n\n"
+    f"{PRIVACY_HASH_LIMITS}\n\n"
     "<b>Yang disimpan tentang chat ini:</b>\n"
     "• nomor chat Telegram dan kapan terakhir menulis, untuk mengirim kabar dan pengumuman "
     "(sampai Anda menghapusnya);\n"

@@ -14,6 +14,7 @@ import os
 import secrets
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -180,3 +181,40 @@ def test_run_refuses_before_contacting_telegram(shell: Path, capsys: pytest.Capt
     lines = [line for line in done.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "bukan kunci yang dipakai" in lines[0], done.stderr
     assert "Traceback" not in done.stdout + done.stderr
+
+
+@pytest.fixture
+def usual_umask() -> Iterator[None]:
+    old = os.umask(0o022)  # what a server usually has: files readable by all unless made private
+    yield
+    os.umask(old)
+
+
+def test_the_database_its_wal_and_shm_and_every_backup_are_the_owners_alone(
+    shell: Path, capsys: pytest.CaptureFixture[str], usual_umask: None
+) -> None:
+    """Issue 11, item 7: created 0600 whatever the umask, as the key already was."""
+    _imported(shell, capsys)
+
+    async def while_open() -> list[tuple[str, int]]:
+        db = await Database.open(shell / "data" / "bot.sqlite3")
+        try:
+            await db.backup(shell / "cadangan" / "kopi.sqlite3")
+            files = sorted((shell / "data").glob("bot.sqlite3*"))
+            return [(p.name, p.stat().st_mode & 0o777) for p in files]
+        finally:
+            await db.close()
+
+    modes = asyncio.run(while_open())
+    assert {name for name, _ in modes} >= {"bot.sqlite3", "bot.sqlite3-wal", "bot.sqlite3-shm"}
+    assert all(mode == 0o600 for _, mode in modes), modes
+    assert main(["backup", "harian.sqlite3"]) == 0
+    for copy in (shell / "cadangan" / "kopi.sqlite3", shell / "harian.sqlite3"):
+        assert copy.stat().st_mode & 0o777 == 0o600
+
+
+def test_privasi_says_what_the_keyed_hash_does_not_protect_against() -> None:
+    from bot import texts_id
+
+    assert "tidak bisa dibalik" not in texts_id.PRIVACY
+    assert "basis data <i>dan</i> kuncinya" in texts_id.PRIVACY
