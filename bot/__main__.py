@@ -7,7 +7,7 @@ import os
 import sqlite3
 import sys
 
-from bot import texts_id
+from bot import logs, texts_id
 from bot.cli import COMMANDS, Parser, load
 from bot.operator_error import OperatorError, as_operator_error
 
@@ -16,6 +16,7 @@ def build_parser() -> Parser:
     parser = Parser(
         prog="python -m bot",
         description="Cek KTP-el: bot Telegram Disdukcapil Kabupaten Musi Rawas.",
+        epilog=texts_id.CLI_DATABASE_RULE,
     )
     sub = parser.add_subparsers(dest="command", metavar=texts_id.CLI_COMMAND_METAVAR, required=True)
     for name in COMMANDS:
@@ -24,10 +25,9 @@ def build_parser() -> Parser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    problem = logs.configure()  # BOT_LOG_LEVEL, times in the office's zone
+    if problem:
+        logging.getLogger(__name__).warning(problem)
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)

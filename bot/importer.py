@@ -649,7 +649,7 @@ async def _import_stream(
     finally:
         text.detach()
     log.info(
-        "import %s done: %d rows, %d new, %d changed, %d unchanged, %d rejected, %d notifications",
+        "impor #%s selesai: %d baris, %d baru, %d berubah, %d tetap, %d ditolak, %d kabar",
         summary.import_id,
         summary.rows_read,
         summary.new,

@@ -1671,7 +1671,7 @@ def audit_table(rows: list[AuditEntry], tz: str) -> str:
                 row.target or "-",
                 row.old_value or "-",
                 row.new_value or "-",
-                (row.detail or "-").replace("\n", " "),
+                AUDIT_DETAILS.get(row.detail or "-", row.detail or "-").replace("\n", " "),
             )
         )
     widths = [max(len(r[i]) for r in table) for i in range(len(AUDIT_HEADERS) - 1)]
@@ -1713,7 +1713,8 @@ CLI_ERRORS: tuple[tuple[str, str], ...] = (
 
 def cli_error(prog: str, message: str) -> str:
     """The last line of a shell command that was typed wrong."""
-    return f"{prog}: salah ketik: {message}\nKetik {prog} --help untuk petunjuk."
+    kind = "belum lengkap" if message.startswith("belum diisi") else "salah ketik"
+    return f"{prog}: {kind}: {message}\nKetik {prog} --help untuk petunjuk."
 
 
 def cli_bad_config(reason: str) -> str:
@@ -2535,3 +2536,43 @@ def upload_label(actor_id: int | None, when: datetime, tz: str) -> str:
 
 def _zone_abbreviation(local: datetime) -> str:
     return {"+0700": "WIB", "+0800": "WITA", "+0900": "WIT"}.get(f"{local:%z}", f"{local:%Z}")
+
+
+#: The audit log's `detail` codes as an operator reads them (`python -m bot audit`).
+AUDIT_DETAILS: dict[str, str] = {
+    "cli": "dari shell",
+    "fixed_admin": "admin tetap (BOT_ADMIN_IDS)",
+    "last_admin": "admin terakhir",
+    "not_staff": "bukan petugas",
+    "same_role": "peran sudah sama",
+    "bad_id": "ID tidak sah",
+    "not_admin": "bukan admin",
+}
+
+
+def import_is_a_folder(path: object) -> str:
+    return f"{path} adalah folder, bukan berkas CSV. Sebutkan berkasnya, mis. {path}/harian.csv"
+
+
+def import_audit_counts(summary: ImportSummary) -> str:
+    return (
+        f"dibaca {summary.rows_read}, baru {summary.new}, berubah {summary.changed}, "
+        f"tetap {summary.unchanged}, ditolak {summary.rejected}"
+    )
+
+
+CLI_DATABASE_RULE = (
+    "Basis data (BOT_DB_PATH) dibuat hanya oleh perintah yang menulis: run, import, staff add "
+    "dan staff remove. Perintah yang hanya membaca (staff list, audit, outbox, backup) tidak "
+    "pernah membuatnya; bila belum ada, mereka mengatakannya dan berhenti."
+)
+
+
+def run_bad_response(api_url: str, reason: str) -> str:
+    return (
+        f"Server Bot API ({api_url}) menjawab dengan galat: {reason}. Bila ada proxy di depan "
+        "server, periksa proxy itu; bot akan dijalankan ulang oleh systemd."
+    )
+
+
+RUN_NOT_JSON = "jawabannya halaman web, bukan JSON (biasanya dari proxy)"

@@ -661,6 +661,6 @@ def test_the_shell_import_never_writes_a_log_line_onto_the_progress_bar(
         root.removeHandler(handler)
     drawn = terminal.getvalue()
     assert "Mengimpor" in drawn  # the bar was there
-    start = drawn.index("INFO bot.importer: import 1 done")
+    start = drawn.index("INFO bot.importer: impor #1 selesai")
     assert start == 0 or drawn[start - 1] in "\r\n", repr(drawn[max(0, start - 40) : start + 10])
     assert "Baris dibaca: 1" in capsys.readouterr().out

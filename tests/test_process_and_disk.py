@@ -109,7 +109,7 @@ def _read_only_folder(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     injected read-only connection plus a refused file creation."""
     folder.mkdir(parents=True, exist_ok=True)
     for item in folder.iterdir():
-        os.chmod(item, 0o444)
+        os.chmod(item, 0o400)
     os.chmod(folder, 0o555)
     probe = folder / ".probe"
     try:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import re
 import sys
 from urllib.parse import urlsplit
 
 from telegram import Update
-from telegram.error import InvalidToken, NetworkError
+from telegram.error import InvalidToken, NetworkError, TelegramError
 
 from bot import instance_lock
 from bot import texts_id as texts
@@ -18,6 +19,7 @@ from bot.cli import settings_or_none
 from bot.config import ConfigError, Settings
 from bot.key_guard import FINGERPRINT_SETTING
 from bot.services import Services
+from bot.telegram_text import clip
 from bot.webhook_secret import webhook_secret
 
 log = logging.getLogger(__name__)
@@ -61,13 +63,21 @@ def run(args: argparse.Namespace) -> int:
     asyncio.run(_preflight(settings))  # key, database: one line and exit 1 when unusable
     logging.getLogger("httpx").setLevel(logging.WARNING)  # the token is part of every URL
     logging.getLogger("telegram.ext").addFilter(_drop_startup_failure_traceback)
+    for handler in logging.getLogger().handlers:  # every record, whichever logger wrote it
+        handler.addFilter(_tidy_bot_api_page)
     try:
         serve(settings, secret)
     except InvalidToken:
         print(texts.run_bad_token(settings.api_url), file=sys.stderr)
         return 1
     except NetworkError as exc:
-        print(texts.run_unreachable(settings.api_url, str(exc)), file=sys.stderr)
+        if _PAGE.search(str(exc)):  # an HTML page from a proxy, not Telegram's JSON
+            print(texts.run_bad_response(settings.api_url, _short(exc)), file=sys.stderr)
+        else:
+            print(texts.run_unreachable(settings.api_url, _short(exc)), file=sys.stderr)
+        return 1
+    except TelegramError as exc:  # any other answer the bot cannot start with: one line
+        print(texts.run_bad_response(settings.api_url, _short(exc)), file=sys.stderr)
         return 1
     return 0
 
@@ -85,13 +95,34 @@ async def _preflight(settings: Settings) -> None:
         await services.close()
 
 
+#: PTB's words when the server's answer was not JSON; the page itself follows them.
+_PAGE = re.compile(r"\. Parsing the server response .*", re.DOTALL)
+
+
+def _short(exc: Exception) -> str:
+    """The error's message without a server's whole answer (a proxy's HTML page), one line."""
+    text = _PAGE.sub("; " + texts.RUN_NOT_JSON, str(exc))
+    return clip(" ".join(text.split()), 200)
+
+
+def _tidy_bot_api_page(record: logging.LogRecord) -> bool:
+    """A proxy's HTML page instead of the Bot API's JSON: PTB logs the whole page with a JSON
+    traceback, then raises an error that repeats it. Drop the first; cut the page from the
+    second (it is reported in one line: by `run` at start-up, by PTB's log while running)."""
+    message = record.getMessage()
+    if message.startswith("Can not load invalid JSON data"):
+        return False
+    if _PAGE.search(message):
+        record.msg, record.args = _PAGE.sub("; " + texts.RUN_NOT_JSON, message), ()
+        record.exc_info, record.exc_text = None, None
+    return True
+
+
 def _drop_startup_failure_traceback(record: logging.LogRecord) -> bool:
     """PTB logs a failed start-up (getMe, deleteWebhook, setWebhook) with a traceback, and a
     rejected token's message repeats the token; `run` reports those failures in one line."""
     failure = record.exc_info[1] if record.exc_info else None
-    return not (
-        isinstance(failure, InvalidToken | NetworkError) and "Bootstrap" in record.getMessage()
-    )
+    return not (isinstance(failure, TelegramError) and "Bootstrap" in record.getMessage())
 
 
 def serve(settings: Settings, secret: str | None = None) -> None:
