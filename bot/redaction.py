@@ -37,24 +37,27 @@ def mask_numbers(text: str) -> str:
     return _NUMBER_RUN.sub(_mask_run, text)
 
 
+_WORD = re.compile(r"[^\W\d_]+")
+
+
 def mask_name_words(text: str, name: str | None) -> str:
     """Each word of `name` (two letters or more) found in `text` replaced by its initial."""
-    if not name:
+    if not name or not text:
         return text
-    words = sorted(
-        {w for w in re.findall(r"[^\W\d_]{2,}", name[:200])[:_NAME_WORDS]}, key=len, reverse=True
-    )
+    words = {w.casefold() for w in _WORD.findall(name[:200])[:_NAME_WORDS] if len(w) > 1}
     if not words:
         return text
-    pattern = re.compile(
-        r"(?<![^\W\d_])(?:" + "|".join(map(re.escape, words)) + r")(?![^\W\d_])", re.IGNORECASE
+    return _WORD.sub(
+        lambda m: m.group()[0].upper() + "•••" if m.group().casefold() in words else m.group(),
+        text,
     )
-    return pattern.sub(lambda m: m.group()[0].upper() + "•••", text)
 
 
 def redact_note(text: str, name: str | None = None, limit: int = MAX_NOTE) -> str | None:
     """A note as stored: spaces collapsed, numbers and the record's name masked, at most
     `limit` characters; None when nothing is left."""
+    if not text or text.isspace():
+        return None
     note = " ".join(text[: limit * 4].split())
     note = mask_name_words(mask_numbers(note), name)[:limit].strip()
     return note or None
