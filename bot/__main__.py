@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import logging
+import os
+import sqlite3
 import sys
 
-from bot import texts_id
+from bot import logs, texts_id
 from bot.cli import COMMANDS, Parser, load
+from bot.operator_error import OperatorError, as_operator_error
 
 
 def build_parser() -> Parser:
     parser = Parser(
         prog="python -m bot",
         description="Cek KTP-el: bot Telegram Disdukcapil Kabupaten Musi Rawas.",
+        epilog=texts_id.CLI_DATABASE_RULE,
     )
     sub = parser.add_subparsers(dest="command", metavar=texts_id.CLI_COMMAND_METAVAR, required=True)
     for name in COMMANDS:
@@ -21,12 +25,21 @@ def build_parser() -> Parser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    problem = logs.configure()  # BOT_LOG_LEVEL, times in the office's zone
+    if problem:
+        logging.getLogger(__name__).warning(problem)
     args = build_parser().parse_args(argv)
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except (OperatorError, OSError, sqlite3.Error) as exc:
+        # One line the operator can act on (path and cause), never a traceback.
+        error = as_operator_error(exc, _db_path())
+        print(texts_id.operator_line(error) if error else str(exc), file=sys.stderr)
+        return 1
+
+
+def _db_path() -> str:
+    return os.environ.get("BOT_DB_PATH") or "data/dukcapil.sqlite3"
 
 
 if __name__ == "__main__":

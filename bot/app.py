@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import BaseRequest
 
 from bot.clock import Clock
@@ -23,6 +23,7 @@ from bot.handlers import broadcast, errors, register_handlers
 from bot.handlers.context import BotApplication, BotContext, BotData
 from bot.handlers.general import register_commands
 from bot.services import Services
+from bot.telegram_text import FittingRateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ def build_application(
         .base_url(settings.api_base_url)
         .base_file_url(settings.api_file_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz))
-        .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        .rate_limiter(FittingRateLimiter(max_retries=RATE_LIMIT_RETRIES))  # fits every text
         .post_init(_post_init)
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)

@@ -21,6 +21,7 @@ class ConfigProblem(StrEnum):
     NOT_A_USER_ID = "not_a_user_id"
     UNKNOWN_TIMEZONE = "unknown_timezone"
     NOT_A_NUMBER = "not_a_number"
+    WEBHOOK_SECRET_CHARACTERS = "webhook_secret_characters"  # Telegram's rule: A-Z a-z 0-9 _ -
 
 
 class ConfigError(ValueError):

@@ -30,6 +30,7 @@ import aiosqlite
 from bot import outbox, texts_id
 from bot.nik import InvalidNumberError, parse_kk, parse_nik
 from bot.privacy import mask_name, mask_nik
+from bot.redaction import MAX_NOTE, redact_file_name, redact_note  # noqa: F401 (MAX_NOTE: re-exported)
 from bot.services import Services
 from bot.states import KtpStatus, UnknownStatusError, parse_status
 from bot.storage import imports as store
@@ -61,7 +62,6 @@ DELIMITERS: tuple[str, ...] = (";", ",", "\t", "|")
 
 #: Rejected rows kept with their reason (the count of rejected rows is always complete).
 MAX_ERRORS = 1000
-MAX_NOTE = 500
 _READ_CHUNK = 1 << 20
 _SNIFF_BYTES = 8192
 
@@ -184,19 +184,10 @@ def detect_delimiter(header_line: str) -> str:
     return max(DELIMITERS, key=known)
 
 
-_LONG_NUMBER = re.compile(r"\d(?:[\d .\-]*\d)?")
-
-
-def clean_note(text: str) -> str | None:
-    """A staff note as stored: trimmed, shortened, and numbers of ten digits or more (a NIK,
-    a KK, a phone number) masked; dates and short numbers are left as written."""
-
-    def mask(match: re.Match[str]) -> str:
-        digits = re.sub(r"\D", "", match.group())
-        return mask_nik(digits) if len(digits) >= 10 else match.group()
-
-    note = _LONG_NUMBER.sub(mask, " ".join(text.split()))[:MAX_NOTE]
-    return note or None
+def clean_note(text: str, name: str | None = None) -> str | None:
+    """A staff note as stored: trimmed, shortened, NIK/KK-like numbers in any grouping masked
+    and the record's own name reduced to initials (bot.redaction); dates are left as written."""
+    return redact_note(text, name)
 
 
 # --- reading the file -----------------------------------------------------------------------
@@ -242,8 +233,11 @@ class _Header:
 
 
 def _read_header(first_line: str) -> _Header:
-    delimiter = detect_delimiter(first_line)
-    cells = next(csv.reader([first_line], delimiter=delimiter), [])
+    try:
+        delimiter = detect_delimiter(first_line)
+        cells = next(csv.reader([first_line], delimiter=delimiter), [])
+    except csv.Error:
+        raise ImportFileError(texts_id.IMPORT_FILE_NOT_CSV) from None
     index: dict[str, int] = {}
     ignored: list[str] = []
     for position, cell in enumerate(cells):
@@ -346,38 +340,87 @@ class _RowParser:
             status=status,
             on=on,
             dated=bool(date_text),
-            note=clean_note(self.cell(cells, "keterangan")),
+            note=clean_note(self.cell(cells, "keterangan"), name),
         )
+
+
+#: A line longer than this (in characters) is rejected unread: no real row comes near it, and
+#: it keeps the csv module's field limit (131,072) and the memory used far away.
+MAX_LINE_CHARS = 10_000
+
+
+class _LongLine(str):
+    """What `_read_line` returns for a line cut at MAX_LINE_CHARS (the rest was skipped)."""
+
+
+def _read_line(text: io.TextIOBase) -> str:
+    """The next physical line (with its line break), at most MAX_LINE_CHARS of it; the rest of
+    a longer line is read and dropped, and the result is a _LongLine. "" at the end."""
+    line = text.readline(MAX_LINE_CHARS + 1)
+    if len(line) <= MAX_LINE_CHARS or line.endswith(("\n", "\r")):
+        return line
+    while True:
+        rest = text.readline(1 << 16)
+        if not rest or rest.endswith(("\n", "\r")):
+            return _LongLine(line[:MAX_LINE_CHARS])
 
 
 def skip_to_header(text: io.TextIOBase) -> tuple[str, int]:
     """The header (the first line that is not blank) and its line number; "" at the end."""
     header_line = 1
-    first_line = text.readline()
+    first_line = _read_line(text)
     while first_line and not first_line.strip():
         header_line += 1
-        first_line = text.readline()
+        first_line = _read_line(text)
+    if isinstance(first_line, _LongLine):
+        raise ImportFileError(texts_id.import_header_too_long(MAX_LINE_CHARS))
     return first_line, header_line
+
+
+def physical_rows(
+    text: io.TextIOBase, delimiter: str, header_line: int
+) -> Iterator[tuple[int, list[str] | None, str | None]]:
+    """Every physical line after the header, one row each: (line number, cells, None), or
+    (line number, None, why it cannot be read). Blank lines are skipped.
+
+    A quoted field is never continued on the next line: a quote left open at the end of a line
+    rejects that line (and only that line), and reading goes on at the next one. So every line
+    of the file is accounted for, and a stray quote cannot swallow the rest of the file.
+    """
+    line = header_line
+    while raw := _read_line(text):
+        line += 1
+        if isinstance(raw, _LongLine):
+            yield line, None, texts_id.import_row_too_long(MAX_LINE_CHARS)
+            continue
+        body = raw.rstrip("\r\n")
+        if not body.strip():
+            continue
+        if '"' not in body:  # no quotes: what the csv module would read, only faster
+            cells = body.split(delimiter)
+            if any(c.strip() for c in cells):
+                yield line, cells, None
+            continue
+        try:
+            reader = csv.reader((body, "\n"), delimiter=delimiter)
+            cells = next(reader)
+            open_quote = reader.line_num > 1  # the reader wanted the next line to close a quote
+        except csv.Error:
+            yield line, None, texts_id.IMPORT_ROW_UNREADABLE
+            continue
+        if open_quote:
+            yield line, None, texts_id.IMPORT_ROW_OPEN_QUOTE
+        elif any(c.strip() for c in cells):
+            yield line, cells, None
 
 
 def csv_rows(
     text: io.TextIOBase, delimiter: str, header_line: int
 ) -> Iterator[tuple[int, list[str] | None]]:
-    """The rows after the header: (line number where the row starts, cells), or (line, None)
-    for an unreadable row. Blank rows are skipped.
-    """
-    reader = csv.reader(text, delimiter=delimiter)
-    while True:
-        start = header_line + reader.line_num + 1
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return
-        except csv.Error:
-            yield start, None
-            continue
-        if any(c.strip() for c in cells):
-            yield start, cells
+    """The rows after the header: (line number, cells), or (line, None) for an unreadable row.
+    Blank rows are skipped. See `physical_rows`."""
+    for line, cells, _why in physical_rows(text, delimiter, header_line):
+        yield line, cells
 
 
 # --- applying a batch -----------------------------------------------------------------------
@@ -579,7 +622,7 @@ async def _import_stream(
         if not first_line:
             raise ImportFileError(texts_id.IMPORT_FILE_EMPTY)
         header = _read_header(first_line)
-        name = Path(source_name).name or "impor.csv"
+        name = redact_file_name(Path(source_name).name) or "impor.csv"
         source = f"import:{name}"
         today = services.today()
         parser = _RowParser(services, header, today)
@@ -595,10 +638,10 @@ async def _import_stream(
 
         batch: list[_Row] = []
         refused: list[RowError] = []
-        for line, cells in csv_rows(text, header.delimiter, header_line):
+        for line, cells, why in physical_rows(text, header.delimiter, header_line):
             summary.rows_read += 1
             if cells is None:
-                refused.append(RowError(line, texts_id.IMPORT_ROW_UNREADABLE))
+                refused.append(RowError(line, why or texts_id.IMPORT_ROW_UNREADABLE))
             else:
                 try:
                     batch.append(parser.parse(line, cells))
@@ -628,7 +671,7 @@ async def _import_stream(
     finally:
         text.detach()
     log.info(
-        "import %s done: %d rows, %d new, %d changed, %d unchanged, %d rejected, %d notifications",
+        "impor #%s selesai: %d baris, %d baru, %d berubah, %d tetap, %d ditolak, %d kabar",
         summary.import_id,
         summary.rows_read,
         summary.new,

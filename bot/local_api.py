@@ -265,6 +265,7 @@ class LocalBotApi(BaseRequest):
         self.calls: list[ApiCall] = []
         self.commands: dict[tuple[Any, ...], list[dict[str, str]]] = {}
         self.webhook_url = ""
+        self.webhook_secret: str | None = None  # the secret_token given to setWebhook
         self._failures: list[_Failure] = []
         self._chats: dict[int, dict[str, Any]] = {}
         self._blocked: set[int] = set()
@@ -623,6 +624,7 @@ class LocalBotApi(BaseRequest):
 
     def _api_setWebhook(self, params: dict[str, Any], files: dict[str, Any]) -> bool:
         self.webhook_url = str(params.get("url", ""))
+        self.webhook_secret = params.get("secret_token")
         return True
 
     def _api_getWebhookInfo(self, params: dict[str, Any], files: dict[str, Any]) -> dict[str, Any]:

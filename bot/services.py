@@ -9,7 +9,8 @@ from datetime import date, datetime
 from bot.clock import Clock
 from bot.config import Settings
 from bot.insights import InsightsCache
-from bot.privacy import Hasher, load_or_create_key
+from bot.key_guard import checked_key
+from bot.privacy import Hasher
 from bot.storage import Database
 
 #: Called when outbox rows were queued (the dispatcher's `wake`).
@@ -28,8 +29,13 @@ class Services:
 
     @classmethod
     async def open(cls, settings: Settings, clock: Clock | None = None) -> Services:
-        key = load_or_create_key(settings.secret_key_file)
         db = await Database.open(settings.db_path)
+        try:
+            key = await checked_key(db, settings.secret_key_file)
+        except BaseException:
+            await db.close()
+            raise
+        assert key is not None
         return cls(settings=settings, db=db, hasher=Hasher(key), clock=clock or Clock())
 
     def today(self, now: datetime | None = None) -> date:

@@ -12,13 +12,14 @@ the small dataclasses defined here; limits and menus belong to the modules that 
 from __future__ import annotations
 
 import calendar
+import errno
 import html
 import re
+import sqlite3
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, timedelta
-from html import escape as _escape
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -29,7 +30,18 @@ from babel import numbers as babel_numbers
 
 from bot.config import ConfigError, ConfigProblem, OfficeInfo
 from bot.nik import InvalidNumberError, Problem
+from bot.operator_error import OperatorError, StorageError
 from bot.states import ALL_STATUSES, STAGE_ORDER, Actor, KtpStatus, Stage, UnknownStatusError
+from bot.text_fit import clip
+
+#: Every value a sentence escapes (`_escape`) is also clipped: an echo of what someone
+#: typed never makes a message too long (the longest real value, a staff note, is 500).
+ECHO_LIMIT = 500
+
+
+def _escape(value: str, quote: bool = True) -> str:
+    return html.escape(clip(str(value), ECHO_LIMIT), quote)
+
 
 # --- formatting -------------------------------------------------------------------------------
 
@@ -889,12 +901,21 @@ GROUP_PRIVATE_ONLY = (
 CANCELLED = "Dibatalkan. Ketik NIK kapan saja untuk mulai cek lagi."
 NOTHING_TO_CANCEL = "Tidak ada yang sedang berjalan. Ketik NIK untuk cek status KTP-el."
 
+#: What the keyed hash protects against, and what it does not (issue 11, item 7).
+PRIVACY_HASH_LIMITS = (
+    "Kode itu melindungi bila basis data saja yang bocor: tanpa kunci rahasia, NIK dan Nomor "
+    "KK tidak bisa dicari dari kodenya. Siapa pun yang memegang basis data <i>dan</i> kuncinya "
+    "sekaligus bisa menghitung ulang NIK (dari NIK tersamar dan wilayahnya); karena itu kunci "
+    "disimpan terpisah dan hanya bisa dibaca oleh bot."
+)
+
 PRIVACY = (
     "<b>Data pribadi Anda di Cek KTP-el</b>\n\n"
-    "<b>NIK dan Nomor KK yang Anda ketik tidak disimpan.</b> Bot mengubahnya menjadi kode acak "
-    "yang tidak bisa dibalik, lalu mencocokkannya dengan data kantor yang juga disimpan "
+    "<b>NIK dan Nomor KK yang Anda ketik tidak disimpan.</b> Bot mengubahnya menjadi kode "
+    "dengan kunci rahasia kantor, lalu mencocokkannya dengan data kantor yang juga disimpan "
     "sebagai kode. NIK hanya ditampilkan tersamar (1605••••••••0012) dan nama hanya huruf "
     "depannya.\n\n"
+    f"{PRIVACY_HASH_LIMITS}\n\n"
     "<b>Yang disimpan tentang chat ini:</b>\n"
     "• nomor chat Telegram dan kapan terakhir menulis, untuk mengirim kabar dan pengumuman "
     "(sampai Anda menghapusnya);\n"
@@ -1558,7 +1579,7 @@ def audit_table(rows: Sequence[AuditLine], tz: str) -> str:
                 row.target or "-",
                 row.old_value or "-",
                 row.new_value or "-",
-                (row.detail or "-").replace("\n", " "),
+                AUDIT_DETAILS.get(row.detail or "-", row.detail or "-").replace("\n", " "),
             )
         )
     widths = [max(len(r[i]) for r in table) for i in range(len(AUDIT_HEADERS) - 1)]
@@ -1621,7 +1642,8 @@ def cli_argument_problem(argument: str, problem: str) -> str:
 
 def cli_error(prog: str, message: str) -> str:
     """The last line of a shell command that was typed wrong."""
-    return f"{prog}: salah ketik: {message}\nKetik {prog} --help untuk petunjuk."
+    kind = "belum lengkap" if message.startswith("belum diisi") else "salah ketik"
+    return f"{prog}: {kind}: {message}\nKetik {prog} --help untuk petunjuk."
 
 
 def config_problem(err: ConfigError) -> str:
@@ -1640,6 +1662,8 @@ def config_problem(err: ConfigError) -> str:
             return f"{name} bukan zona waktu yang dikenal: {given}"
         case ConfigProblem.NOT_A_NUMBER:
             return f"{name} harus angka, bukan {given}"
+        case ConfigProblem.WEBHOOK_SECRET_CHARACTERS:
+            return WEBHOOK_SECRET_INVALID
     return f"{name} tidak bisa dipakai: {given}"
 
 
@@ -2388,3 +2412,203 @@ def audit_import_counts(
 
 def audit_import_detail(import_id: int) -> str:
     return f"impor #{import_id}"
+
+
+# --- hardening (issue 11): operators' one-line errors, limits, redaction ----------------------
+# One block, kept at the end of the file so it merges cleanly with the reorganised texts.
+
+
+def _cause(exc: BaseException) -> str:
+    """An OS or SQLite error's cause in Indonesian (the English words only when unknown)."""
+    if isinstance(exc, sqlite3.Error):
+        name = getattr(exc, "sqlite_errorname", "") or ""
+        message = str(exc).lower()
+        for code, words, cause in _SQLITE_CAUSES:
+            if name.startswith(code) or any(w in message for w in words):
+                return cause
+        return f"galat SQLite ({exc})"
+    if isinstance(exc, OSError):
+        known = _OS_CAUSES.get(exc.errno or 0)
+        if known:
+            return known
+        return exc.strerror or str(exc)
+    return str(exc)
+
+
+_SQLITE_CAUSES: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    ("SQLITE_FULL", ("disk is full",), "disk penuh"),
+    ("SQLITE_READONLY", ("readonly", "read-only"), "hanya bisa dibaca (read-only)"),
+    ("SQLITE_NOTADB", ("not a database",), "berkas itu bukan basis data SQLite"),
+    ("SQLITE_CORRUPT", ("malformed",), "basis data rusak"),
+    ("SQLITE_BUSY", ("database is locked",), "basis data sedang dikunci program lain"),
+    ("SQLITE_LOCKED", ("table is locked",), "basis data sedang dikunci program lain"),
+    ("SQLITE_CANTOPEN", ("unable to open",), "berkas tidak bisa dibuka atau dibuat"),
+    ("SQLITE_PERM", ("access permission",), "tidak ada izin akses"),
+    ("SQLITE_IOERR", ("disk i/o error",), "galat baca/tulis disk"),
+)
+
+
+def _os_causes() -> dict[int, str]:
+    return {
+        errno.ENOSPC: "disk penuh",
+        errno.EDQUOT: "kuota disk habis",
+        errno.EROFS: "sistem berkas hanya bisa dibaca (read-only)",
+        errno.EACCES: "tidak ada izin akses",
+        errno.EPERM: "tidak ada izin akses",
+        errno.ENOENT: "folder atau berkas tidak ada",
+        errno.ENOTDIR: "bagian dari jalurnya bukan folder",
+        errno.EISDIR: "itu sebuah folder, bukan berkas",
+        errno.EEXIST: "sudah ada berkas dengan nama itu",
+    }
+
+
+_OS_CAUSES = _os_causes()
+
+
+WEBHOOK_SECRET_INVALID = (
+    "BOT_WEBHOOK_SECRET hanya boleh berisi huruf A-Z a-z, angka, _ dan -, paling banyak 256 "
+    "karakter."
+)
+
+
+def webhook_secret_unreadable(path: object, exc: BaseException) -> str:
+    return (
+        f"Token rahasia webhook di {path} tidak bisa dibaca atau dibuat: {_cause(exc)}. "
+        "Perbaiki izin folder data, atau isi BOT_WEBHOOK_SECRET."
+    )
+
+
+def key_missing(key_path: object, db_path: object) -> str:
+    return (
+        f"Kunci rahasia {key_path} tidak ada, padahal basis data {db_path} dibuat dengan kunci. "
+        "Tanpa kunci yang sama tidak ada data yang bisa dicocokkan: kembalikan berkas kunci dari "
+        "cadangannya (atau periksa BOT_SECRET_KEY_FILE), lalu jalankan lagi."
+    )
+
+
+def key_different(key_path: object, db_path: object) -> str:
+    return (
+        f"Kunci rahasia {key_path} bukan kunci yang dipakai untuk basis data {db_path}. Bot "
+        "tidak dijalankan agar data tidak tercampur: kembalikan kunci yang benar dari "
+        "cadangannya (atau periksa BOT_SECRET_KEY_FILE dan BOT_DB_PATH)."
+    )
+
+
+def key_truncated(key_path: object, length: int, expected: int) -> str:
+    return (
+        f"Kunci rahasia {key_path} rusak: hanya {length} byte (seharusnya {expected}). "
+        "Kembalikan berkas kunci dari cadangannya."
+    )
+
+
+def key_unreadable(key_path: object, exc: BaseException) -> str:
+    return (
+        f"Kunci rahasia {key_path} tidak bisa dibaca: {_cause(exc)}. Periksa izin berkasnya "
+        "(pemilik: pengguna yang menjalankan bot, mode 0600)."
+    )
+
+
+def file_readable_by_others(path: object) -> str:
+    return (
+        f"Peringatan: {path} bisa dibaca pengguna lain di server ini. "
+        f"Batasi dengan: chmod 600 {path}"
+    )
+
+
+def storage_failed(path: object, exc: BaseException) -> str:
+    return f"Basis data {path} tidak bisa dipakai: {_cause(exc)}."
+
+
+def operator_line(error: OperatorError) -> str:
+    """The one line an operator reads for a condition they must fix."""
+    if isinstance(error, StorageError):
+        return storage_failed(error.path, error.cause)
+    return str(error)
+
+
+def bot_already_running(db_path: object, holder: str) -> str:
+    who = f" ({holder})" if holder else ""
+    return (
+        f"Bot lain sudah berjalan dengan basis data {db_path}{who}. Hanya satu bot boleh "
+        "berjalan per basis data; hentikan yang lain dulu (mis. systemctl stop), atau pakai "
+        "BOT_DB_PATH lain."
+    )
+
+
+def lock_unusable(path: object, exc: BaseException) -> str:
+    return f"Berkas kunci proses {path} tidak bisa dibuat atau dikunci: {_cause(exc)}."
+
+
+def cli_database_missing(path: object) -> str:
+    return (
+        f"Basis data tidak ditemukan: {path}. Perintah ini hanya membaca; basis data dibuat "
+        "oleh run, import, atau staff add (periksa BOT_DB_PATH)."
+    )
+
+
+IMPORT_ROW_OPEN_QUOTE = (
+    'Tanda kutip (") di baris ini tidak ditutup, jadi isinya akan menyambung ke baris '
+    "berikutnya. Baris ini ditolak; baris berikutnya tetap dibaca sendiri."
+)
+
+
+def import_row_too_long(limit: int) -> str:
+    return f"Baris ini terlalu panjang (lebih dari {format_number(limit)} karakter)."
+
+
+def import_header_too_long(limit: int) -> str:
+    return (
+        f"Baris judul kolom lebih dari {format_number(limit)} karakter, jadi ini bukan berkas "
+        "impor yang benar. Simpan ulang dari Excel sebagai CSV dan kirim lagi."
+    )
+
+
+NUMBERS_TOO_LONG = (
+    "Pesan Anda terlalu panjang untuk sebuah NIK. Kirim NIK saja (16 angka), atau NIK lalu "
+    "Nomor KK (dua nomor, dipisah spasi)."
+)
+
+
+def upload_label(actor_id: int | None, when: datetime, tz: str) -> str:
+    """What is kept of a Telegram upload instead of its file name (which may hold a NIK or a
+    name): who sent it and when."""
+    who = f"petugas {actor_id}" if actor_id is not None else "petugas"
+    local = when.astimezone(ZoneInfo(tz))
+    return f"unggahan {who} {local:%Y-%m-%d %H.%M} {_zone_abbreviation(local)}"
+
+
+def _zone_abbreviation(local: datetime) -> str:
+    return {"+0700": "WIB", "+0800": "WITA", "+0900": "WIT"}.get(f"{local:%z}", f"{local:%Z}")
+
+
+#: The audit log's `detail` codes as an operator reads them (`python -m bot audit`).
+AUDIT_DETAILS: dict[str, str] = {
+    "cli": "dari shell",
+    "fixed_admin": "admin tetap (BOT_ADMIN_IDS)",
+    "last_admin": "admin terakhir",
+    "not_staff": "bukan petugas",
+    "same_role": "peran sudah sama",
+    "bad_id": "ID tidak sah",
+    "not_admin": "bukan admin",
+}
+
+
+def import_is_a_folder(path: object) -> str:
+    return f"{path} adalah folder, bukan berkas CSV. Sebutkan berkasnya, mis. {path}/harian.csv"
+
+
+CLI_DATABASE_RULE = (
+    "Basis data (BOT_DB_PATH) dibuat hanya oleh perintah yang menulis: run, import, staff add "
+    "dan staff remove. Perintah yang hanya membaca (staff list, audit, outbox, backup) tidak "
+    "pernah membuatnya; bila belum ada, mereka mengatakannya dan berhenti."
+)
+
+
+def run_bad_response(api_url: str, reason: str) -> str:
+    return (
+        f"Server Bot API ({api_url}) menjawab dengan galat: {reason}. Bila ada proxy di depan "
+        "server, periksa proxy itu; bot akan dijalankan ulang oleh systemd."
+    )
+
+
+RUN_NOT_JSON = "jawabannya halaman web, bukan JSON (biasanya dari proxy)"

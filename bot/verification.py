@@ -134,8 +134,12 @@ _LABEL_WORDS = frozenset(
     {"nik", "kk", "no", "nomor", "nomer", "nokk", "ktp", "kartu", "keluarga", "dan", "saya"}
 )
 _WORD = re.compile(r"[^\W\d_]+")
-#: Digits with letters between them, e.g. "16050101O1900012" (a letter O for a zero).
-_LETTERS_IN_NUMBER = re.compile(r"\d+(?:[^\W\d_]+\d+)+")
+#: Digits with letters between them, e.g. "16050101O1900012" (a letter O for a zero). Anchored
+#: at the start of a digit run and possessive, so it never backtracks (linear in the text).
+_LETTERS_IN_NUMBER = re.compile(r"(?<!\d)\d++(?:[^\W\d_]++\d++)+")
+#: A NIK and a KK with labels and spaces fit in far less. A longer message is judged by its
+#: length before any pattern runs, so whatever is sent costs next to nothing to answer.
+MAX_NUMBERS_TEXT = 200
 #: A digit run at least this long is a number meant for the bot even inside other words.
 _LONG_RUN = 10
 #: Runs shorter than this are ignored when a long one is present ("anak ke 2").
@@ -144,6 +148,8 @@ _SHORT_RUN = 6
 
 def looks_like_numbers(text: str) -> bool:
     """True when a message is a NIK/KK attempt (the check answers it), not free text (help)."""
+    if len(text) > MAX_NUMBERS_TEXT:  # mostly digits: a (too long) attempt; else free text
+        return 2 * sum(map(str.isdigit, text)) >= len(text)
     runs = split_numbers(text)
     if not runs:
         return False
@@ -186,6 +192,7 @@ class Reply(StrEnum):
     ASK_KK = "ask_kk"  # a valid NIK: now the Nomor KK
     INVALID = "invalid"  # `error` says what is wrong with the NIK or KK
     TOO_MANY = "too_many"  # more than two numbers
+    TOO_LONG = "too_long"  # longer than any NIK and KK could be (MAX_NUMBERS_TEXT)
     SAME_AS_NIK = "same_as_nik"  # the NIK was sent again where the KK was expected
     REFUSED = "refused"  # the chat waits or the NIK is locked (`verification`)
     CHECKED = "checked"  # `verification` is VERIFIED or NO_MATCH
@@ -205,6 +212,8 @@ async def handle_numbers(services: Services, chat_id: int, text: str) -> CheckRe
     The step in progress lives in the database (keyed hash and masked NIK only), so a check
     goes on after a restart.
     """
+    if len(text) > MAX_NUMBERS_TEXT:
+        return CheckReply(Reply.TOO_LONG)
     now = services.clock.now()
     today = services.today(now)
     numbers = read_numbers(text)

@@ -41,6 +41,10 @@ PLACES: dict[str, str] = {
     "bot.privacy": DOMAIN,
     "bot.config": DOMAIN,
     "bot.clock": DOMAIN,
+    "bot.text_fit": DOMAIN,
+    "bot.operator_error": DOMAIN,
+    "bot.intents": DOMAIN,
+    "bot.telegram_text": TELEGRAM,
 }
 #: The texts sit beside the services (anything above the domain may use them) but take plain
 #: values: they may import only the domain floor, the standard library and Babel.

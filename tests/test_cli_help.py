@@ -57,6 +57,8 @@ def test_a_typing_mistake_is_explained_in_indonesian(
     code, text = _run(argv, capsys)
     assert code == 2
     assert text.startswith("pemakaian: python -m bot")
-    assert "salah ketik: " + expected in text
+    # A missing argument is "belum lengkap", anything else typed wrong "salah ketik".
+    kind = "belum lengkap: " if expected.startswith("belum diisi") else "salah ketik: "
+    assert kind + expected in text
     assert "--help untuk petunjuk." in text
     assert not [word for word in ENGLISH if word in text.lower()]

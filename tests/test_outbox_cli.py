@@ -103,7 +103,7 @@ def test_an_empty_outbox_says_so(shell: Path, capsys: pytest.CaptureFixture[str]
 
 def test_a_missing_database_is_named(shell: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["outbox"]) == 1
-    assert f"Basis data tidak ditemukan: {shell}" in capsys.readouterr().out
+    assert f"Basis data tidak ditemukan: {shell}" in capsys.readouterr().err
 
 
 def test_help_is_in_indonesian(shell: Path, capsys: pytest.CaptureFixture[str]) -> None:

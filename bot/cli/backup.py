@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+from datetime import datetime
 from pathlib import Path
 
 from bot import texts_id
@@ -17,7 +19,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         description="Salin basis data ke DEST dengan API backup SQLite (konsisten).",
     )
     p.add_argument(
-        "dest", type=Path, metavar="DEST", help="berkas tujuan, mis. /var/backups/dukcapil.sqlite3"
+        "dest",
+        type=Path,
+        metavar="DEST",
+        help="berkas tujuan, mis. /var/backups/dukcapil.sqlite3, atau folder (berkas bertanggal"
+        " dibuat di dalamnya)",
     )
     p.set_defaults(func=run)
 
@@ -28,6 +34,10 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if not database_exists(settings):
         return 1
+    if args.dest.is_dir() or str(args.dest).endswith(("/", os.sep)):
+        # A folder: a dated file in it (the office's time), never a traceback.
+        stamp = datetime.now(settings.tz).strftime("%Y-%m-%d-%H%M%S")
+        args.dest = args.dest / f"{settings.db_path.stem}-{stamp}.sqlite3"
     if args.dest.resolve() == settings.db_path.resolve():
         print(texts_id.BACKUP_ONTO_ITSELF)
         return 2

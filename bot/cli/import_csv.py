@@ -13,7 +13,9 @@ from bot import texts_id
 from bot.cli import settings_or_none
 from bot.config import Settings
 from bot.importer import ImportFileError, ImportSummary, import_csv
+from bot.redaction import redact_file_name
 from bot.services import Services
+from bot.storage import audit as audit_store
 
 SHOWN_ERRORS = 20
 
@@ -50,6 +52,9 @@ def run(args: argparse.Namespace) -> int:
     if settings is None:
         return 2
     path: Path = args.file
+    if path.is_dir():
+        print(texts_id.import_is_a_folder(path), file=sys.stderr)
+        return 1
     if not path.is_file():
         print(texts_id.file_not_found(str(path)), file=sys.stderr)
         return 1
@@ -64,6 +69,22 @@ def run(args: argparse.Namespace) -> int:
         print()
         print(_plain(errors))
     return 0
+
+
+async def _audit(services: Services, path: Path, summary: ImportSummary) -> None:
+    """Every import is in the audit log: one from the shell has no actor ("shell")."""
+    async with services.db.transaction() as conn:
+        await audit_store.add(
+            conn,
+            now=services.clock.now(),
+            actor_id=None,
+            action=audit_store.IMPORT,
+            target=redact_file_name(path.name),
+            new=texts_id.audit_import_counts(
+                summary.rows_read, summary.new, summary.changed, summary.unchanged, summary.rejected
+            ),
+            detail=f"impor #{summary.import_id}" if summary.import_id else None,
+        )
 
 
 async def _import(settings: Settings, path: Path, batch_size: int) -> ImportSummary:
@@ -86,9 +107,11 @@ async def _import(settings: Settings, path: Path, batch_size: int) -> ImportSumm
 
     try:
         with logging_redirect_tqdm():  # log lines go above the bar, never onto it
-            return await import_csv(
+            summary = await import_csv(
                 services, path, source_name=path.name, on_progress=progress, batch_size=batch_size
             )
+        await _audit(services, path, summary)
+        return summary
     finally:
         bar.close()
         await services.close()

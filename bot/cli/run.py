@@ -3,19 +3,28 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
+import re
 import sys
 from urllib.parse import urlsplit
 
 from telegram import Update
-from telegram.error import InvalidToken, NetworkError
+from telegram.error import InvalidToken, NetworkError, TelegramError
 
+from bot import instance_lock
 from bot import texts_id as texts
 from bot.app import build_application
 from bot.cli import settings_or_none
-from bot.config import Settings
+from bot.config import ConfigError, Settings
+from bot.key_guard import FINGERPRINT_SETTING
+from bot.services import Services
+from bot.text_fit import clip
+from bot.webhook_secret import webhook_secret
 
 log = logging.getLogger(__name__)
+
+PROBE_KEY = FINGERPRINT_SETTING
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -43,29 +52,80 @@ def run(args: argparse.Namespace) -> int:
     if not settings.token:
         print(texts.RUN_NO_TOKEN, file=sys.stderr)
         return 2
+    secret = None
+    if settings.webhook_url:
+        try:
+            secret = webhook_secret(settings)
+        except ConfigError as exc:
+            print(texts.cli_bad_config(exc), file=sys.stderr)
+            return 2
+    instance_lock.acquire(settings.db_path, settings.tz)  # held until the process ends
+    asyncio.run(_preflight(settings))  # key, database: one line and exit 1 when unusable
     logging.getLogger("httpx").setLevel(logging.WARNING)  # the token is part of every URL
     logging.getLogger("telegram.ext").addFilter(_drop_startup_failure_traceback)
+    for handler in logging.getLogger().handlers:  # every record, whichever logger wrote it
+        handler.addFilter(_tidy_bot_api_page)
     try:
-        serve(settings)
+        serve(settings, secret)
     except InvalidToken:
         print(texts.run_bad_token(settings.api_url), file=sys.stderr)
         return 1
     except NetworkError as exc:
-        print(texts.run_unreachable(settings.api_url, str(exc)), file=sys.stderr)
+        if _PAGE.search(str(exc)):  # an HTML page from a proxy, not Telegram's JSON
+            print(texts.run_bad_response(settings.api_url, _short(exc)), file=sys.stderr)
+        else:
+            print(texts.run_unreachable(settings.api_url, _short(exc)), file=sys.stderr)
+        return 1
+    except TelegramError as exc:  # any other answer the bot cannot start with: one line
+        print(texts.run_bad_response(settings.api_url, _short(exc)), file=sys.stderr)
         return 1
     return 0
+
+
+async def _preflight(settings: Settings) -> None:
+    """Open the services once before Telegram is contacted, so a missing or different key or an
+    unusable database stops `run` at once with one line (OperatorError) rather than inside
+    PTB's start-up."""
+    services = await Services.open(settings)
+    try:
+        # A write that changes nothing: a read-only or locked database stops `run` here.
+        async with services.db.transaction() as conn:
+            await conn.execute("UPDATE settings SET value = value WHERE key = ?", (PROBE_KEY,))
+    finally:
+        await services.close()
+
+
+#: PTB's words when the server's answer was not JSON; the page itself follows them.
+_PAGE = re.compile(r"\. Parsing the server response .*", re.DOTALL)
+
+
+def _short(exc: Exception) -> str:
+    """The error's message without a server's whole answer (a proxy's HTML page), one line."""
+    text = _PAGE.sub("; " + texts.RUN_NOT_JSON, str(exc))
+    return clip(" ".join(text.split()), 200)
+
+
+def _tidy_bot_api_page(record: logging.LogRecord) -> bool:
+    """A proxy's HTML page instead of the Bot API's JSON: PTB logs the whole page with a JSON
+    traceback, then raises an error that repeats it. Drop the first; cut the page from the
+    second (it is reported in one line: by `run` at start-up, by PTB's log while running)."""
+    message = record.getMessage()
+    if message.startswith("Can not load invalid JSON data"):
+        return False
+    if _PAGE.search(message):
+        record.msg, record.args = _PAGE.sub("; " + texts.RUN_NOT_JSON, message), ()
+        record.exc_info, record.exc_text = None, None
+    return True
 
 
 def _drop_startup_failure_traceback(record: logging.LogRecord) -> bool:
     """PTB logs a failed start-up (getMe, deleteWebhook, setWebhook) with a traceback, and a
     rejected token's message repeats the token; `run` reports those failures in one line."""
     failure = record.exc_info[1] if record.exc_info else None
-    return not (
-        isinstance(failure, InvalidToken | NetworkError) and "Bootstrap" in record.getMessage()
-    )
+    return not (isinstance(failure, TelegramError) and "Bootstrap" in record.getMessage())
 
 
-def serve(settings: Settings) -> None:
+def serve(settings: Settings, secret: str | None = None) -> None:
     """Run until Ctrl-C or SIGTERM; PTB handles start-up, shutdown and the signals."""
     app = build_application(settings)
     if settings.webhook_url:
@@ -79,7 +139,7 @@ def serve(settings: Settings) -> None:
             port=settings.webhook_port,
             url_path=webhook_path(settings.webhook_url),
             webhook_url=settings.webhook_url,
-            secret_token=settings.webhook_secret,
+            secret_token=secret or webhook_secret(settings),  # never None: generated if unset
             allowed_updates=Update.ALL_TYPES,
         )
     else:

@@ -6,7 +6,7 @@ import argparse
 import asyncio
 
 from bot import texts_id
-from bot.cli import open_database, settings_or_none, user_id
+from bot.cli import database_exists, open_database, settings_or_none, user_id
 from bot.clock import Clock
 from bot.config import Settings
 from bot.roles import Role, StaffChangeError, StaffRoles
@@ -39,8 +39,10 @@ def run(args: argparse.Namespace) -> int:
     settings = settings_or_none()
     if settings is None:
         return 2
-    # No database_exists() here: `staff add` on a fresh install creates the database, so the
-    # first admin can be named before the bot has ever run.
+    # `staff add` on a fresh install creates the database, so the first admin can be named
+    # before the bot has ever run; `staff list` only reads, and never creates it.
+    if args.action == "list" and not database_exists(settings):
+        return 1
     return asyncio.run(_run(settings, args))
 
 

@@ -164,6 +164,8 @@ async def _check_step(message: Message, svc: Services, text: str) -> None:
             await message.reply_text(texts.invalid_number(texts.nik_problem(step.error)))
         case Reply.TOO_MANY:
             await message.reply_text(texts.TOO_MANY_NUMBERS)
+        case Reply.TOO_LONG:
+            await message.reply_text(texts.NUMBERS_TOO_LONG)
         case Reply.SAME_AS_NIK:
             await message.reply_text(texts.same_as_nik(step.nik_masked))
         case Reply.CHECKED if step.verification and step.verification.record is not None:

@@ -467,11 +467,12 @@ async def _run_import(
     actor: int,
 ) -> None:
     """Import the downloaded bytes, edit the progress message into the summary, send the report."""
+    kept = texts_id.upload_label(actor, svc.clock.now(), svc.settings.timezone)  # not the name
     try:
         summary = await import_csv(
             svc,
             io.BytesIO(data),
-            source_name=name,
+            source_name=kept,
             actor_id=actor,
             on_progress=_Progress(progress_message, name),
         )
@@ -482,7 +483,7 @@ async def _run_import(
         log.error("import of an upload failed\n%s", redacted_traceback(exc))
         await progress_message.edit_text(texts_id.IMPOR_FAILED)
         return
-    await staff_import.record_import(svc, actor_id=actor, name=name, summary=summary)
+    await staff_import.record_import(svc, actor_id=actor, name=kept, summary=summary)
     await _send_summary(progress_message, summary)
     if summary.rejected > REPORT_THRESHOLD:
         report = rejected_rows_csv(data, summary.errors, texts_id.IMPOR_REPORT_HEADER)
@@ -498,8 +499,7 @@ async def _send_summary(progress_message: Message, summary: ImportSummary) -> No
     errors = summary.errors_text()
     if errors:
         text += "\n\n" + errors
-    if len(text) > 4000:
-        text = text[:3990] + "…"
+    # Too long for one message: cut by bot.telegram_text (Telegram's own measure), not here.
     try:
         await progress_message.edit_text(text)
     except BadRequest:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import sqlite3
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
@@ -14,6 +15,7 @@ from typing import Any
 
 import aiosqlite
 
+from bot.operator_error import StorageError
 from bot.storage.schema import MIGRATIONS
 
 log = logging.getLogger(__name__)
@@ -40,17 +42,32 @@ class Database:
 
     @classmethod
     async def open(cls, path: Path | str) -> Database:
+        """Open (or create, mode 0600) the database and migrate it.
+
+        Any OS or SQLite failure becomes a StorageError naming the path and the cause, and the
+        connection's thread is closed first (left open, it would keep the process alive)."""
         path = Path(path)
-        if str(path) != ":memory:":
-            path.parent.mkdir(parents=True, exist_ok=True)
-        conn = await aiosqlite.connect(path, isolation_level=None)
-        conn.row_factory = aiosqlite.Row
-        await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        await conn.execute("PRAGMA journal_mode = WAL")
-        await conn.execute("PRAGMA synchronous = NORMAL")
-        await conn.execute("PRAGMA foreign_keys = ON")
-        db = cls(conn, path)
-        await db.migrate()
+        try:
+            if str(path) != ":memory:":
+                path.parent.mkdir(parents=True, exist_ok=True)
+                create_private(path)
+            conn = await connect(path)
+        except (OSError, sqlite3.Error) as exc:
+            raise StorageError(path, exc) from None
+        try:
+            conn.row_factory = aiosqlite.Row
+            await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            await conn.execute("PRAGMA journal_mode = WAL")
+            await conn.execute("PRAGMA synchronous = NORMAL")
+            await conn.execute("PRAGMA foreign_keys = ON")
+            db = cls(conn, path)
+            await db.migrate()
+        except BaseException as exc:
+            with contextlib.suppress(Exception):
+                await conn.close()
+            if isinstance(exc, OSError | sqlite3.Error):
+                raise StorageError(path, exc) from None
+            raise
         return db
 
     async def close(self) -> None:
@@ -67,7 +84,7 @@ class Database:
         for version, description, script in sorted(MIGRATIONS):
             if version <= current:
                 continue
-            log.info("applying migration %d: %s", version, description)
+            log.info("menerapkan migrasi skema %d: %s", version, description)
             async with self.transaction() as conn:
                 for statement in _statements(script):
                     await conn.execute(statement)
@@ -107,6 +124,8 @@ class Database:
         """A consistent online copy of the database (SQLite's backup API)."""
         dest = Path(dest)
         dest.parent.mkdir(parents=True, exist_ok=True)
+        create_private(dest)
+        os.chmod(dest, 0o600)  # also when it replaces an older copy
         async with aiosqlite.connect(dest) as target:
             await self.conn.backup(target)
 
@@ -116,6 +135,18 @@ def inserted_id(cur: aiosqlite.Cursor) -> int:
     if cur.lastrowid is None:
         raise RuntimeError("the statement inserted no row")
     return cur.lastrowid
+
+
+async def connect(path: Path) -> aiosqlite.Connection:
+    """The one place a database connection is made (a seam for fault-injection tests)."""
+    return await aiosqlite.connect(path, isolation_level=None)
+
+
+def create_private(path: Path) -> None:
+    """Create `path` empty with mode 0600 when it does not exist, so SQLite's file and its
+    -wal and -shm (which SQLite gives the database's mode) are the owner's alone."""
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def _statements(script: str) -> list[str]:

@@ -1,0 +1,81 @@
+"""No personal data in free text (issue 11, item 6).
+
+Before: an import's `keterangan`, a `/ubah` note and an uploaded file's name were stored as given:
+"diambil oleh Siti Aminah binti Ahmad", NIKs written with `/`, `_` or `,` between groups, and a
+file called `1605…_nama.csv` all landed in the database in clear. Now every note passes one
+redaction and upload names are not kept; the test greps the database files' bytes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import BotEnv
+
+from bot.local_api import LocalUser
+from bot.redaction import MAX_NOTE, redact_note
+
+NIK = "1605010101900012"
+KK = "1605010101100001"
+OTHER_NIK = "1605124509870003"
+NAME = "Siti Aminah binti Ahmad"
+
+#: The same NIK written as people write it.
+NIK_FORMS = [
+    "1605 0101 0190 0012",
+    "1605/0101/0190/0012",
+    "1605_0101_0190_0012",
+    "1605,0101,0190,0012",
+    "1605.01.010190.0012",
+    "1605-0101-0190-0012",
+    "16 05 01 01 01 90 00 12",
+    "1605:0101:0190:0012",
+]
+
+
+def _database_bytes(env: BotEnv) -> bytes:
+    path = Path(env.settings.db_path)
+    return b"".join(
+        p.read_bytes() for p in path.parent.glob(path.name + "*") if not p.name.endswith("lock")
+    )
+
+
+def _assert_clean(data: bytes, *secrets: str) -> None:
+    for secret in secrets:
+        for form in (secret, secret.lower(), secret.upper()):
+            assert form.encode() not in data, form
+
+
+def test_the_redaction_itself() -> None:
+    for form in NIK_FORMS:
+        assert redact_note(f"milik {form} ya") == "milik 1605••••••••0012 ya", form
+    assert redact_note("diambil oleh Siti Aminah binti Ahmad", NAME) == (
+        "diambil oleh S••• A••• B••• A•••"
+    )
+    assert redact_note("tanggal 05-01-2026, loket 3", NAME) == "tanggal 05-01-2026, loket 3"
+    assert len(redact_note("x" * 5000) or "") == MAX_NOTE
+
+
+async def test_notes_and_file_names_never_reach_the_database_in_clear(
+    bot_env: BotEnv, staff: LocalUser
+) -> None:
+    notes = [f"diambil oleh {NAME}"] + [f"KK {form} / NIK ayah {OTHER_NIK}" for form in NIK_FORMS]
+    rows = "".join(
+        f"{NIK};{KK};{NAME};{status};2026-10-0{day};{note}\n"
+        for day, (status, note) in enumerate(
+            zip(["BIO_CAPTURED", "PROCESSING", "PRR"] * 3, notes, strict=False), start=1
+        )
+    )
+    content = ("nik;no_kk;nama;status;tanggal_status;keterangan\n" + rows).encode()
+    replies = await staff.send_document(f"{NIK}_siti_aminah.csv", content, caption="/impor")
+    assert "Impor selesai" in replies[-1].plain
+
+    replies = await staff.send_document(f"{NIK}_siti_aminah.csv", content, caption="/impor")
+    await staff.send(f"/ubah {NIK} SENT_FOR_ENROLLMENT diserahkan ke Siti, KK 1605/0101/0110/0001")
+    await staff.press("✅ Ya, ubah")
+
+    await bot_env.services.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    data = _database_bytes(bot_env)
+    _assert_clean(data, NIK, KK, OTHER_NIK, "Aminah", "Ahmad", "siti_aminah", *NIK_FORMS)
+    _assert_clean(data, "1605/0101/0110/0001")
+    assert "1605••••••••0012".encode() in data  # masked as everywhere else
