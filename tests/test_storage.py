@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import sqlite3
 import stat
 import subprocess
 import sys
@@ -125,3 +126,31 @@ async def test_a_transaction_cancelled_at_its_start_leaves_the_connection_usable
     rows = await db.fetchall("SELECT key FROM settings")
     assert [r[0] for r in rows] == ["b"]
     await db.close()
+
+
+def test_migration_numbers_only_grow_in_the_order_they_are_written() -> None:
+    # A database already at version N skips every migration numbered N or less: a new one
+    # slipped in below the highest number would never reach an upgraded office's database.
+    numbers = [version for version, _, _ in MIGRATIONS]
+    assert numbers == sorted(numbers) and len(set(numbers)) == len(numbers), numbers
+
+
+async def test_a_database_of_the_first_version_is_upgraded_with_every_later_table(
+    tmp_path: Path,
+) -> None:
+    # The first version's database stood at migration 40: build exactly that, then open it.
+    path = tmp_path / "old.sqlite3"
+    first_version = [m for m in MIGRATIONS if m[0] <= 40]
+    conn = sqlite3.connect(path)
+    for version, _, script in first_version:
+        conn.executescript(script)
+        conn.execute(f"PRAGMA user_version = {version}")
+    conn.commit()
+    conn.close()
+    db = await Database.open(path)
+    try:
+        assert await db.schema_version() == max(m[0] for m in MIGRATIONS)
+        rows = await db.fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")
+        assert "staff_steps" in {row[0] for row in rows}
+    finally:
+        await db.close()

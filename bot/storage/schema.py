@@ -168,7 +168,18 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         """,
     ),
     (
-        30,
+        40,
+        "outbox: urgent rows and failure reasons; broadcast timing",
+        """
+        ALTER TABLE outbox ADD COLUMN urgent INTEGER NOT NULL DEFAULT 0;  -- sent in quiet hours too
+        ALTER TABLE outbox ADD COLUMN fail_reason TEXT;  -- blocked, timeout, server_error, ...
+        CREATE INDEX outbox_chat ON outbox(chat_id, state);
+        ALTER TABLE broadcasts ADD COLUMN send_now INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE broadcasts ADD COLUMN finished_at TEXT;
+        """,
+    ),
+    (
+        50,
         "staff: steps in progress (an /ubah to confirm, an /impor awaiting its file, a draft)",
         """
         CREATE TABLE staff_steps (
@@ -181,17 +192,6 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             PRIMARY KEY (chat_id, user_id, kind)
         );
         CREATE INDEX staff_steps_expires ON staff_steps(expires_at);
-        """,
-    ),
-    (
-        40,
-        "outbox: urgent rows and failure reasons; broadcast timing",
-        """
-        ALTER TABLE outbox ADD COLUMN urgent INTEGER NOT NULL DEFAULT 0;  -- sent in quiet hours too
-        ALTER TABLE outbox ADD COLUMN fail_reason TEXT;  -- blocked, timeout, server_error, ...
-        CREATE INDEX outbox_chat ON outbox(chat_id, state);
-        ALTER TABLE broadcasts ADD COLUMN send_now INTEGER NOT NULL DEFAULT 0;
-        ALTER TABLE broadcasts ADD COLUMN finished_at TEXT;
         """,
     ),
 ]
