@@ -1,8 +1,14 @@
 """Benchmark the CSV import: 300,000 sample rows into a fresh database, then the same file again.
 
-Prints rows per second, peak memory and the re-import time. Run:
+Prints rows per second, peak memory and the re-import time, beside the floor measured in the
+same run: the `sqlite3` shell's `.import` of the same file into a plain table (no parsing, no
+hashing, no indexes). Also the bytes the process wrote to disk (Linux /proc/self/io) against the
+final database size. Run:
 
-    python bench/import_bench.py [--rows 300000] [--batch 2000] [--tracemalloc]
+    python bench/import_bench.py [--rows 300000] [--batch 2000] [--tracemalloc] [--csv FILE]
+
+--csv FILE imports that file instead of generating --rows rows (e.g. the 2.16 M-row file of
+bench/.cache/people-300000-seed-1.csv).
 
 --tracemalloc measures the Python heap peak exactly (and makes the run slower); without it the
 peak resident set size of the process is shown.
@@ -15,6 +21,8 @@ import asyncio
 import csv
 import itertools
 import resource
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -48,6 +56,36 @@ async def timed_import(services: Services, path: Path, batch: int) -> tuple[Impo
     return summary, time.perf_counter() - start
 
 
+def sqlite_floor(csv_path: Path, folder: Path) -> float | None:
+    """Seconds the sqlite3 shell takes to `.import` the file into a plain table (None when the
+    shell is not installed)."""
+    shell = shutil.which("sqlite3")
+    if shell is None:
+        return None
+    target = folder / "floor.sqlite3"
+    start = time.perf_counter()
+    subprocess.run(
+        [shell, str(target), ".mode csv", f".import {csv_path} plain"],
+        check=True,
+        capture_output=True,
+    )
+    took = time.perf_counter() - start
+    target.unlink()
+    return took
+
+
+def written_bytes() -> int:
+    """Bytes this process has caused to be written to storage (Linux), or 0."""
+    try:
+        with open("/proc/self/io") as f:
+            for row in f:
+                if row.startswith("write_bytes:"):
+                    return int(row.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 def line(label: str, summary: ImportSummary, seconds: float) -> str:
     return (
         f"{label}: {summary.rows_read:,} rows in {seconds:.1f} s"
@@ -62,16 +100,22 @@ async def main() -> None:
     parser.add_argument("--rows", type=int, default=300_000)
     parser.add_argument("--batch", type=int, default=2000)
     parser.add_argument("--tracemalloc", action="store_true")
+    parser.add_argument("--csv", type=Path, default=None, help="import this file instead")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        csv_path = folder / "sample.csv"
-        start = time.perf_counter()
-        write_sample(csv_path, args.rows, date.today())
-        size_mb = csv_path.stat().st_size / 1e6
-        took = time.perf_counter() - start
-        print(f"generated {args.rows:,} rows ({size_mb:.1f} MB) in {took:.1f} s")
+        if args.csv is not None:
+            csv_path = args.csv.resolve()
+            print(f"file {csv_path} ({csv_path.stat().st_size / 1e6:.1f} MB)")
+        else:
+            csv_path = folder / "sample.csv"
+            start = time.perf_counter()
+            write_sample(csv_path, args.rows, date.today())
+            size_mb = csv_path.stat().st_size / 1e6
+            took = time.perf_counter() - start
+            print(f"generated {args.rows:,} rows ({size_mb:.1f} MB) in {took:.1f} s")
+        floor = sqlite_floor(csv_path, folder)
 
         settings = Settings(db_path=folder / "bench.sqlite3", secret_key_file=folder / "key")
         services = await Services.open(settings, Clock())
@@ -79,17 +123,30 @@ async def main() -> None:
             rss_before = peak_rss_mb()
             if args.tracemalloc:
                 tracemalloc.start()
+            written = written_bytes()
             first, first_s = await timed_import(services, csv_path, args.batch)
+            written = written_bytes() - written
             if args.tracemalloc:
                 _, heap_peak = tracemalloc.get_traced_memory()
                 tracemalloc.stop()
                 print(f"python heap peak during import: {heap_peak / 1e6:.1f} MB")
             print(line("first import", first, first_s))
+            if floor is not None:
+                print(
+                    f"floor (sqlite3 .import, plain table): {floor:.2f} s"
+                    f" = {first.rows_read / floor:,.0f} rows/s; the import takes"
+                    f" {first_s / floor:.1f}x the floor"
+                )
             print(f"peak RSS: {peak_rss_mb():.0f} MB (before import: {rss_before:.0f} MB)")
             again, again_s = await timed_import(services, csv_path, args.batch)
             print(line("re-import", again, again_s))
             db_mb = settings.db_path.stat().st_size / 1e6
             print(f"database: {db_mb:.1f} MB; peak RSS after both: {peak_rss_mb():.0f} MB")
+            if written:
+                print(
+                    f"disk written by the first import: {written / 1e6:,.0f} MB"
+                    f" = {written / 1e6 / db_mb:.1f}x the database"
+                )
         finally:
             await services.close()
 

@@ -11,24 +11,28 @@ dispatcher started, background work stopped in `post_stop`, services closed in
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from telegram.constants import ParseMode
-from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import ApplicationBuilder, BaseRateLimiter, ContextTypes, Defaults
 from telegram.request import BaseRequest
 
+from bot import maintenance
 from bot.clock import Clock
 from bot.config import ConfigError, ConfigProblem, Settings
-from bot.dispatcher import Dispatcher, Limits
-from bot.handlers import broadcast, errors, register_handlers
+from bot.dispatcher import OUTBOX_SEND, Dispatcher, Limits
+from bot.handlers import broadcast, errors, register_handlers, schedule
 from bot.handlers.context import BotApplication, BotContext, BotData
 from bot.handlers.general import register_commands
 from bot.services import Services
 from bot.telegram_text import FittingRateLimiter
+from bot.text_fit import fit_request
 
 log = logging.getLogger(__name__)
 
 #: How often a request that Telegram answered with 429 is retried after waiting `retry_after`.
 RATE_LIMIT_RETRIES = 3
+PURGE_JOB = "purge-expired"
 
 
 def build_application(
@@ -37,11 +41,20 @@ def build_application(
     request: BaseRequest | None = None,
     clock: Clock | None = None,
     background: bool = True,
+    rate_limiter: bool = True,
+    concurrent_updates: bool | int = False,
 ) -> BotApplication:
     """The bot, wired; `request` replaces the HTTP transport (the demo and tests pass a
-    `bot.local_api.LocalBotApi`). Services open when the application initialises."""
+    `bot.local_api.LocalBotApi`). Services open when the application initialises.
+
+    `rate_limiter=False` leaves out PTB's rate limiter (texts are still fitted to Telegram's
+    limits) and `concurrent_updates` is PTB's switch of the same name: `bench/checks.py`
+    measures the bot with and without them."""
     if not settings.token:
         raise ConfigError("TELEGRAM_BOT_TOKEN", ConfigProblem.MISSING)
+    limiter: BaseRateLimiter[int] = (
+        _SharedLimiter(max_retries=RATE_LIMIT_RETRIES) if rate_limiter else _FittingOnly()
+    )
     builder = (
         ApplicationBuilder()
         .context_types(ContextTypes(context=BotContext, bot_data=BotData))
@@ -49,7 +62,8 @@ def build_application(
         .base_url(settings.api_base_url)
         .base_file_url(settings.api_file_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz))
-        .rate_limiter(FittingRateLimiter(max_retries=RATE_LIMIT_RETRIES))  # fits every text
+        .rate_limiter(limiter)  # fits every text
+        .concurrent_updates(concurrent_updates)
         .post_init(_post_init)
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
@@ -57,12 +71,68 @@ def build_application(
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     app: BotApplication = builder.build()
+    if isinstance(limiter, _SharedLimiter):
+        limiter.data = app.bot_data
     app.bot_data.settings = settings
     app.bot_data.clock = clock or Clock()
     app.bot_data.background = background
     register_handlers(app)
     errors.register(app)
     return app
+
+
+#: Bot API methods that put a message in a chat (what Telegram's 30 per second counts).
+_MESSAGE_METHODS = ("send", "edit", "copy", "forward")
+
+
+class _SharedLimiter(FittingRateLimiter):
+    """PTB's limiter (fitting every text) that also tells the outbox dispatcher of each message
+    sent besides the outbox, so residents' replies and announcements share one budget with the
+    replies first: the dispatcher sends only in what is left of Telegram's 30 per second."""
+
+    data: BotData | None = None
+
+    async def process_request(
+        self,
+        callback: Any,
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> Any:
+        dispatcher = self.data.dispatcher if self.data is not None else None
+        if (
+            dispatcher is not None
+            and not OUTBOX_SEND.get()
+            and endpoint.startswith(_MESSAGE_METHODS)
+        ):
+            dispatcher.note_send()
+        return await super().process_request(
+            callback, args, kwargs, endpoint, data, rate_limit_args
+        )
+
+
+class _FittingOnly(BaseRateLimiter[int]):
+    """No limits at all (capacity benchmarks); every text is still fitted to Telegram's."""
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to close."""
+
+    async def process_request(
+        self,
+        callback: Any,
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> Any:
+        fit_request(endpoint, data)
+        return await callback(*args, **kwargs)
 
 
 async def start_in_process(app: BotApplication) -> None:
@@ -93,13 +163,35 @@ async def on_start(app: BotApplication) -> None:
 
     Add one line per background service here."""
     app.bot_data.services.insights.start()
+    await app.bot_data.services.db.start_maintenance()  # WAL checkpoints off the request path
+    start_purge_job(app)
     await start_dispatcher(app)
+    schedule.start_jobs(app)  # jemput bola: the day-before notices
 
 
 async def on_stop(app: BotApplication) -> None:
     """Stop what `on_start` started (a no-op for what is not running); runs before the bot's
     HTTP client and the services close."""
     await stop_dispatcher(app)
+
+
+def start_purge_job(app: BotApplication) -> None:
+    """Drop expired steps, proofs, attempts and locks every PURGE_EVERY (once per app)."""
+    queue = app.job_queue
+    if queue is None or queue.get_jobs_by_name(PURGE_JOB):
+        return
+    every = maintenance.PURGE_EVERY.total_seconds()
+    queue.run_repeating(_purge_job, interval=every, first=10, name=PURGE_JOB)
+
+
+async def _purge_job(context: BotContext) -> None:
+    try:
+        dropped = await maintenance.purge_expired(context.services)
+    except Exception:
+        log.exception("could not drop expired rows; next round")
+        return
+    if dropped:
+        log.debug("%d expired rows dropped", dropped)
 
 
 async def start_dispatcher(app: BotApplication, limits: Limits | None = None) -> Dispatcher:

@@ -392,3 +392,236 @@ class UbahAnswer(CallbackData, prefix="ubah"):
     @classmethod
     def largest(cls) -> Self:
         return cls(max(cls.ACTIONS, key=len), -MAX_INT, "f" * cls.CHANGE_ID_LENGTH)
+
+
+# --- jemput bola: visits (handlers/schedule.py, issue 13) ----------------------------------
+
+#: The codes of what a visit serves (`bot.visits.SERVICE_CODES`).
+VISIT_SERVICES: tuple[str, ...] = ("rekam", "ambil", "kk", "akta")
+
+
+@dataclasses.dataclass(frozen=True)
+class VisitStep(CallbackData, prefix="vis"):
+    """A step of a visit being planned or changed: a field to (re)enter, services done, no
+    note, stop planning."""
+
+    action: str
+    ACTIONS: ClassVar[tuple[str, ...]] = (
+        "date",
+        "time",
+        "district",
+        "place",
+        "services",
+        "note",
+        "done",
+        "nonote",
+        "quit",  # not "cancel": "vis:cancel" is `VisitCancel`
+    )
+
+    def __post_init__(self) -> None:
+        _one_of(self.action, self.ACTIONS)
+
+    @classmethod
+    def largest(cls) -> Self:
+        return cls(max(cls.ACTIONS, key=len))
+
+
+@dataclasses.dataclass(frozen=True)
+class VisitDay(CallbackData, prefix="vis:d"):
+    """The visit's date, as YYYYMMDD."""
+
+    day: int
+
+
+@dataclasses.dataclass(frozen=True)
+class VisitTime(CallbackData, prefix="vis:t"):
+    """A start ("s") or end ("e") time, as HHMM."""
+
+    which: str
+    hhmm: int
+
+    def __post_init__(self) -> None:
+        _one_of(self.which, ("s", "e"))
+
+    @classmethod
+    def largest(cls) -> Self:
+        return cls("s", -MAX_INT)
+
+
+@dataclasses.dataclass(frozen=True)
+class VisitDistrict(CallbackData, prefix="vis:k"):
+    """The visit's kecamatan (its two-digit code in Musi Rawas)."""
+
+    code: str
+
+    def __post_init__(self) -> None:
+        _word(self.code, CODE_LIMIT)
+
+    @classmethod
+    def largest(cls) -> Self:
+        return cls("9" * CODE_LIMIT)
+
+
+@dataclasses.dataclass(frozen=True)
+class VisitService(CallbackData, prefix="vis:l"):
+    """Turn one service of the visit on or off."""
+
+    code: str
+
+    def __post_init__(self) -> None:
+        _one_of(self.code, VISIT_SERVICES)
+
+    @classmethod
+    def largest(cls) -> Self:
+        return cls(max(VISIT_SERVICES, key=len))
+
+
+@dataclasses.dataclass(frozen=True)
+class VisitSave(CallbackData, prefix="vis:save"):
+    """Save the visit shown in the preview with this token."""
+
+    token: str
+
+    def __post_init__(self) -> None:
+        _word(self.token, TOKEN_LENGTH)
+
+    @classmethod
+    def largest(cls) -> Self:
+        return cls("f" * TOKEN_LENGTH)
+
+
+@dataclasses.dataclass(frozen=True)
+class VisitEdit(CallbackData, prefix="vis:edit"):
+    """Change a planned visit (from the staff's list)."""
+
+    visit_id: int
+
+
+@dataclasses.dataclass(frozen=True)
+class VisitCancel(CallbackData, prefix="vis:cancel"):
+    """Ask before cancelling a planned visit."""
+
+    visit_id: int
+
+
+@dataclasses.dataclass(frozen=True)
+class VisitCancelYes(CallbackData, prefix="vis:cancelyes"):
+    """Yes, cancel it."""
+
+    visit_id: int
+
+
+@dataclasses.dataclass(frozen=True)
+class VisitCancelNo(CallbackData, prefix="vis:cancelno"):
+    """No, keep it."""
+
+    visit_id: int
+
+
+@dataclasses.dataclass(frozen=True)
+class ScheduleDistricts(CallbackData, prefix="sch:list"):
+    """A resident: back to the list of kecamatan."""
+
+
+@dataclasses.dataclass(frozen=True)
+class ScheduleDistrict(CallbackData, prefix="sch:k"):
+    """A resident: the visits in one kecamatan (two-digit code)."""
+
+    code: str
+
+    def __post_init__(self) -> None:
+        _word(self.code, CODE_LIMIT)
+
+    @classmethod
+    def largest(cls) -> Self:
+        return cls("9" * CODE_LIMIT)
+
+
+@dataclasses.dataclass(frozen=True)
+class ScheduleFollow(CallbackData, prefix="sch:f"):
+    """A resident: tell me of visits in this kecamatan ("on") or stop ("off")."""
+
+    code: str
+    turn: str
+
+    def __post_init__(self) -> None:
+        _word(self.code, CODE_LIMIT)
+        _one_of(self.turn, ("on", "off"))
+
+    @property
+    def on(self) -> bool:
+        return self.turn == "on"
+
+    @classmethod
+    def largest(cls) -> Self:
+        return cls("9" * CODE_LIMIT, "off")
+
+
+# --- residents' conversation: questions people often ask (handlers/conversation.py) ----------
+
+#: The longest key of an answer: a default's ("blanko") or an added one's ("t" + its row id).
+FAQ_KEY_LENGTH = 24
+
+
+@dataclasses.dataclass(frozen=True)
+class FaqShow(CallbackData, prefix="faq"):
+    """Show the answer with this key (`bot.faq`)."""
+
+    key: str
+
+    def __post_init__(self) -> None:
+        _word(self.key, FAQ_KEY_LENGTH)
+
+    @classmethod
+    def largest(cls) -> Self:
+        return cls("t" + "9" * (FAQ_KEY_LENGTH - 1))
+
+
+@dataclasses.dataclass(frozen=True)
+class FaqList(CallbackData, prefix="faq:list"):
+    """Show the list of questions again."""
+
+    @classmethod
+    def largest(cls) -> Self:
+        return cls()
+
+
+# --- residents' check answer: the rest behind "Selengkapnya" (handlers/resident.py, A2) -------
+
+
+@dataclasses.dataclass(frozen=True)
+class ResMore(CallbackData, prefix="res:more"):
+    """Show the rest of a check's answer for a card this chat has just proved."""
+
+    record_id: int
+
+
+# --- questions to staff (handlers/questions.py) ---------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class DeskAction(CallbackData, prefix="meja"):
+    """A staff member's button on a question at the desk: take, answer, close, the resident's
+    proved record."""
+
+    action: str
+    question_id: int
+    TAKE: ClassVar[str] = "take"
+    ANSWER: ClassVar[str] = "answer"
+    CLOSE: ClassVar[str] = "close"
+    CHECK: ClassVar[str] = "check"
+    ACTIONS: ClassVar[tuple[str, ...]] = (TAKE, ANSWER, CLOSE, CHECK)
+
+    def __post_init__(self) -> None:
+        _one_of(self.action, self.ACTIONS)
+
+    @classmethod
+    def largest(cls) -> Self:
+        return cls(max(cls.ACTIONS, key=len), -MAX_INT)
+
+
+@dataclasses.dataclass(frozen=True)
+class QuestionReply(CallbackData, prefix="tanya:balas"):
+    """The resident replies to staff's answer in a question's thread."""
+
+    question_id: int

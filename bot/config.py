@@ -69,6 +69,7 @@ OFFICE_FIELD_ATTRIBUTES: dict[str, str] = {
     "jam": "hours",
     "kontak": "contact",
     "pengambilan": "pickup",
+    "diwakilkan": "proxy_pickup",
 }
 
 
@@ -83,6 +84,11 @@ class OfficeInfo:
     hours: str
     contact: str
     pickup: str
+    #: Whether someone else (family) may collect a printed card, and with what (KK, surat
+    #: kuasa); `bot.office.load_office_info` always fills it (its default: ask the office).
+    proxy_pickup: str = ""
+    #: Where the office is on a map (latitude, longitude); None until an admin sets it.
+    location: tuple[float, float] | None = None
 
     def text(self, field: str) -> str:
         """One field's text, by the name admins type in /kantor ("alamat", "jam", ...)."""

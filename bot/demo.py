@@ -3,7 +3,9 @@
 A temporary folder gets a fresh database filled by the real importer from `bot.sample_data`;
 the real Application runs on `bot.local_api`, and the console plays one person (a resident, or
 with `--staff` an admin). Bot messages are shown as plain text (bold and links in colour on a
-terminal), inline buttons are numbered and pressed by typing the number or the label.
+terminal), inline buttons are numbered and pressed by typing the number or the label; the reply
+keyboard (the resident's main menu) is shown when it changes, its buttons numbered m1, m2, …
+(pressed by typing that, or the label), and a place on a map as its name, address and a map link.
 
 On a terminal the console is interactive; otherwise it reads one message per line from stdin
 and prints the replies, so it can be scripted: `printf '/start\\n' | python -m bot demo`.
@@ -46,9 +48,16 @@ DEFAULT_PEOPLE = 500
 #: The demo's blanko stock, as a share of its print queue: the office once had 6.000 blanko
 #: for more than 11.000 print-ready records, so some of the queue waits for the next delivery.
 BLANKO_SHARE_OF_QUEUE = 6_000 / 11_000
+#: The demo office's map pin (near Muara Beliti, approximate: a demo, as if set by /kantor lokasi).
+DEMO_OFFICE_LOCATION = "-3.286700,103.020300"
 QUIT = ("/keluar", "/quit", "/exit")
 SWITCH = "/ganti"
 SEND_FILE = "/berkas"
+SHOW_MENU = "/menu"
+#: A reply-keyboard button is pressed by typing this letter and its number ("m1").
+MENU_PREFIX = "m"
+#: How a place is linked on the terminal (a venue's pin opens the map app on a phone).
+MAP_URL = "https://www.google.com/maps?q={latitude},{longitude}"
 #: The bot's lines are indented this much under "Bot:", and wrapped (on a terminal) at most
 #: this wide: about what a phone shows, easy to read.
 INDENT = 2
@@ -156,6 +165,8 @@ class Console:
         self.width = width
         self._seen: dict[int, int] = {}
         self._saved = 0
+        #: The reply keyboard last shown, per chat (shown again only when it changes).
+        self._menus: dict[int, list[list[str]] | None] = {}
 
     # output ------------------------------------------------------------------------------
 
@@ -172,7 +183,35 @@ class Console:
         for message in log[start:]:
             self.say(self.format(message))
         self._seen[self.user.chat_id] = len(log)
+        menu = self.user.keyboard
+        if menu != self._menus.get(self.user.chat_id):
+            self._menus[self.user.chat_id] = menu
+            if menu:
+                self.show_menu()
         return len(log) - start
+
+    def menu_labels(self) -> list[str]:
+        """The labels of the reply keyboard the current chat shows, row by row."""
+        return [label for row in self.user.keyboard or [] for label in row]
+
+    def show_menu(self) -> None:
+        """The reply keyboard as the phone shows it (rows), each button with its m-number."""
+        rows = self.user.keyboard or []
+        if not rows:
+            return
+        number = 0
+        lines = [self._dim(line) for line in self._wrap(texts.DEMO_MENU_TITLE)]
+        for row in rows:
+            cells = []
+            for label in row:
+                number += 1
+                cells.append(f"[{MENU_PREFIX}{number}] {label}")
+            row_line = " " * INDENT + "   ".join(cells)
+            if self.width and len(row_line) > self.width:  # a narrow terminal: one per line
+                lines.extend(" " * INDENT + cell for cell in cells)
+            else:
+                lines.append(row_line)
+        self.say("\n".join(lines) + "\n")
 
     def format(self, message: BotMessage) -> str:
         label = texts.DEMO_BOT
@@ -183,6 +222,8 @@ class Console:
         body = message.text if message.text is not None else message.caption
         if message.document is not None or message.photo is not None:
             lines.append(self._attachment(message))
+        if message.venue is not None or message.location is not None:
+            lines.extend(self._place(message))
         if body:
             for line in render_html(body, self.colour).splitlines() or [""]:
                 lines.extend(self._wrap(line))
@@ -197,6 +238,15 @@ class Console:
         bullet = re.match(r"^\s*(?:[•\-]|\d+\.|\[\d+\])\s+", line)
         hang = " " * len(bullet.group()) if bullet else ""
         return textwrap.wrap(line, self.width - INDENT, subsequent_indent=hang) or [line]
+
+    @staticmethod
+    def _place(message: BotMessage) -> list[str]:
+        """A venue as its name, address and a map link; a pin alone as its link."""
+        where = message.location or {}
+        link = MAP_URL.format(latitude=where.get("latitude"), longitude=where.get("longitude"))
+        if message.venue is None:
+            return [texts.demo_place(None, None, link)]
+        return texts.demo_place(message.venue["title"], message.venue["address"], link).split("\n")
 
     def _attachment(self, message: BotMessage) -> str:
         content = message.document if message.document is not None else message.photo or b""
@@ -229,6 +279,7 @@ class Console:
         if command in QUIT:
             return False
         if command == SWITCH:
+            await self.settle()  # queued messages (a question at the desk, an answer) arrive
             self.show_new()
             self.user = self.resident if self.user is self.admin else self.admin
             switched = self.user is self.resident
@@ -237,6 +288,21 @@ class Console:
             return True
         if command == SEND_FILE:
             await self._send_file(text)
+            return True
+        if command == SHOW_MENU:
+            if self.menu_labels():
+                self.show_menu()
+            else:
+                self.say(texts.DEMO_NO_MENU)
+            return True
+        menu = self.menu_labels()
+        menu_number = text[len(MENU_PREFIX) :] if text.lower().startswith(MENU_PREFIX) else ""
+        if menu_number.isdigit() and len(menu_number) <= 2:
+            if 1 <= int(menu_number) <= len(menu):
+                await self.user.press(menu[int(menu_number) - 1])
+            else:
+                self.say(texts.DEMO_NO_BUTTON)
+            self.show_new()
             return True
         keyboard = self._latest_keyboard()
         if keyboard is not None:
@@ -256,6 +322,13 @@ class Console:
         await self.user.send(text)
         self.show_new()
         return True
+
+    async def settle(self) -> None:
+        """Wait (a few seconds at most) until the outbox has sent what is due."""
+        dispatcher = self.api.app.bot_data.dispatcher if self.api.app is not None else None
+        if dispatcher is not None and dispatcher.running:
+            with contextlib.suppress(TimeoutError):
+                await dispatcher.drain(timeout=SETTLE_SECONDS * 10)
 
     async def _send_file(self, text: str) -> None:
         try:
@@ -289,6 +362,7 @@ async def prepare_data(settings: Settings, services: Services, count: int, seed:
     async with services.db.transaction() as conn:  # as if staff had sent /blanko
         stock = round(queue * BLANKO_SHARE_OF_QUEUE)
         await settings_store.put(conn, settings_store.BLANKO_STOCK, str(stock))
+        await settings_store.put(conn, settings_store.OFFICE_LOCATION, DEMO_OFFICE_LOCATION)
     return rows
 
 

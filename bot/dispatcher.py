@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import warnings
 from collections import deque
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -74,6 +76,11 @@ class ProgressRenderer(Protocol):
 
 
 # --- the dispatcher ---------------------------------------------------------------------------
+
+
+#: True inside the dispatcher's own deliveries: the bot's rate limiter tells them apart from
+#: replies to residents, which it reports with `Dispatcher.note_send` (see `bot.app`).
+OUTBOX_SEND: ContextVar[bool] = ContextVar("outbox_send", default=False)
 
 
 @dataclass(slots=True)
@@ -340,8 +347,15 @@ class Dispatcher:
 
     # sending -----------------------------------------------------------------------------
 
+    def note_send(self) -> None:
+        """A message went out besides the outbox (a reply to a resident): it takes its place in
+        the one-second window, so the outbox leaves it room instead of making it queue. Replies
+        come first; announcements use what replies leave of the limit."""
+        self._recent_sends.append(asyncio.get_running_loop().time())
+
     async def _deliver(self, handle: _Task) -> None:
         row = handle.row
+        OUTBOX_SEND.set(True)  # this task's sends are the outbox's (not counted twice)
         try:
             await self._wait_for_chat(row)
             while True:
@@ -350,11 +364,12 @@ class Dispatcher:
                     return
                 handle.sending = True
                 try:
-                    await self.bot.send_message(
+                    sent = await self.bot.send_message(
                         row.chat_id,
                         row.text,
                         parse_mode=ParseMode.HTML,
                         link_preview_options=_NO_PREVIEW,
+                        reply_markup=_markup(row.reply_markup),
                     )
                 except RetryAfter as exc:
                     handle.sending = False
@@ -365,7 +380,7 @@ class Dispatcher:
                     await self._record_failure(row, exc)
                     return
                 self._chat_sent(row)
-                await self._record_sent(row)
+                await self._record_sent(row, sent.message_id)
                 return
         except asyncio.CancelledError:
             if handle.sending:
@@ -391,11 +406,11 @@ class Dispatcher:
             self._next_slot = max(self._next_slot, until)
         self.stats.flood_waits += 1
 
-    async def _record_sent(self, row: outbox_store.DueRow) -> None:
+    async def _record_sent(self, row: outbox_store.DueRow, message_id: int | None = None) -> None:
         for attempt in range(5):
             try:
                 async with self.db.transaction() as conn:
-                    await outbox_store.mark_sent(conn, row.id, self.clock.now())
+                    await outbox_store.mark_sent(conn, row.id, self.clock.now(), message_id)
                 break
             except Exception:
                 if attempt == 4:
@@ -517,6 +532,11 @@ class Dispatcher:
             await self.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML)
         except TelegramError as exc:
             log.warning("could not send a broadcast summary: %s", exc)
+
+
+def _markup(data: str | None) -> InlineKeyboardMarkup | None:
+    """A row's inline keyboard (stored as JSON), or None."""
+    return InlineKeyboardMarkup.de_json(json.loads(data), None) if data else None
 
 
 def _retry_reason(exc: Exception) -> str:

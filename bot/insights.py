@@ -2,6 +2,9 @@
 
 A stay in a status runs from the day a record entered it to the day it entered the next,
 different status; only finished stays count. Figures are shown only with MIN_SAMPLES stays.
+`estimate` turns these figures (and, for the print queue, the queue position, the blanko stock
+and the cards printed in the last PACE_WINDOW_DAYS) into the range a resident reads; it runs on
+figures already at hand and never reads the history itself.
 The whole-history figures are cached by an `InsightsCache` (one per `Services`, started and
 stopped with the bot) and recomputed when the history has grown (checked at most once per
 MIN_RECOMPUTE) or after CACHE_TTL.
@@ -14,9 +17,12 @@ import contextlib
 import logging
 import math
 import time
+from array import array
+from bisect import bisect_left
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
+from enum import StrEnum
 
 import aiosqlite
 
@@ -31,6 +37,10 @@ MIN_SAMPLES = 30
 USUAL_SHARE = 0.8
 CACHE_TTL = timedelta(hours=1)
 MIN_RECOMPUTE = timedelta(minutes=5)
+#: The print queue's pace is the cards that left PRINT_READY_RECORD in this many last days.
+PACE_WINDOW_DAYS = 30
+#: Fewer cards than this printed in the window and the pace says nothing useful.
+PACE_MIN_CARDS = 5
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +74,75 @@ class RecordInsight:
     longer_than_usual: bool  # waited more than p80, with enough samples
     queue_before: int | None = None  # PRINT_READY_RECORD: records ahead in the print queue
     blanko_stock: int | None = None  # PRINT_READY_RECORD: blank cards in stock, when staff set it
+    printed_recently: int | None = None  # PRINT_READY_RECORD: left the queue in PACE_WINDOW_DAYS
+    estimate: Estimate | None = None  # when the record will likely move on (`estimate`)
+
+
+# --- the estimate a resident reads ("Perkiraan: ...") -----------------------------------------
+
+
+class EstimateKind(StrEnum):
+    NONE = "none"  # nothing to estimate: the resident acts next, or the card is handed over
+    RANGE = "range"  # from `earliest` to `latest`, from the usual stays in this status
+    TOO_LITTLE_HISTORY = "too_little_history"  # fewer than MIN_SAMPLES finished stays
+    PAST_USUAL = "past_usual"  # already waited longer than 8 in 10 finished stays
+    QUEUE = "queue"  # print queue: the turn comes around `earliest` at the recent pace
+    QUEUE_NO_PACE = "queue_no_pace"  # print queue: too few cards printed lately to say
+    QUEUE_NO_BLANKO = "queue_no_blanko"  # print queue: no blanko; waits for the centre's delivery
+    QUEUE_BLANKO_SHORT = "queue_blanko_short"  # the stock runs out before this record's turn
+
+
+@dataclass(frozen=True, slots=True)
+class Estimate:
+    kind: EstimateKind
+    earliest: date | None = None
+    latest: date | None = None
+    blanko_known: bool = False  # QUEUE: the blanko stock was counted (staff set it)
+
+
+def estimate(
+    status: KtpStatus,
+    entered_on: date,
+    today: date,
+    usual: WaitingTime,
+    *,
+    queue_before: int | None = None,
+    blanko_stock: int | None = None,
+    printed_recently: int | None = None,
+) -> Estimate:
+    """When a record will likely leave its status, from figures already at hand (no queries).
+
+    A status the office or the centre must move: from the day the record entered it, the
+    median and the 80th percentile of the finished stays in it (the earliest day is never
+    before today). The print queue: the records ahead, at the pace of the last
+    PACE_WINDOW_DAYS, within the blanko stock when staff set it. Too little history, or a
+    record already past the 80th percentile, gets no date.
+    """
+    if status is KtpStatus.CARD_ISSUED or status is KtpStatus.CARD_SHIPPED:
+        return Estimate(EstimateKind.NONE)
+    if status.facts.resident_must_come:
+        return Estimate(EstimateKind.NONE)
+    if status is KtpStatus.PRINT_READY_RECORD and queue_before is not None:
+        return _queue_estimate(today, queue_before, blanko_stock, printed_recently or 0)
+    if not usual.enough or usual.median_days is None or usual.p80_days is None:
+        return Estimate(EstimateKind.TOO_LITTLE_HISTORY)
+    latest = entered_on + timedelta(days=usual.p80_days)
+    if today > latest:
+        return Estimate(EstimateKind.PAST_USUAL)
+    earliest = max(today, entered_on + timedelta(days=math.ceil(usual.median_days)))
+    return Estimate(EstimateKind.RANGE, earliest, latest)
+
+
+def _queue_estimate(today: date, ahead: int, stock: int | None, printed: int) -> Estimate:
+    if stock == 0:
+        return Estimate(EstimateKind.QUEUE_NO_BLANKO, blanko_known=True)
+    if stock is not None and stock <= ahead:
+        return Estimate(EstimateKind.QUEUE_BLANKO_SHORT, blanko_known=True)
+    if printed < PACE_MIN_CARDS:
+        return Estimate(EstimateKind.QUEUE_NO_PACE, blanko_known=stock is not None)
+    days = math.ceil((ahead + 1) * PACE_WINDOW_DAYS / printed)
+    turn = today + timedelta(days=days)
+    return Estimate(EstimateKind.QUEUE, turn, turn, blanko_known=stock is not None)
 
 
 def percentile_from_counts(counts: Mapping[int, int], share: float) -> int:
@@ -101,6 +180,28 @@ class _Cached:
     version: int
     computed_at: float  # time.monotonic()
     by_status: dict[KtpStatus, dict[int, int]]
+    exits: dict[KtpStatus, dict[int, int]]  # status -> {date ordinal: stays that ended then}
+    #: The print queue in order (`insights_store.queue_key`); None: count it in the database.
+    queue: array[int] | None = None
+    checked_at: float = 0.0  # time.monotonic() when the history was last seen unchanged
+    #: Each status's WaitingTime, worked out once per computation (not per check).
+    waits: dict[KtpStatus, WaitingTime] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.checked_at = self.checked_at or self.computed_at
+        self.waits = {s: WaitingTime.from_counts(c) for s, c in self.by_status.items()}
+
+    @classmethod
+    def of(cls, saved: insights_store.SavedFigures, computed_at: float) -> _Cached:
+        known = KtpStatus.__members__
+        raw = saved.figures
+        return cls(
+            version=saved.version,
+            computed_at=computed_at,
+            by_status={KtpStatus(code): c for code, c in raw.stays.items() if code in known},
+            exits={KtpStatus(code): c for code, c in raw.exits.items() if code in known},
+            queue=saved.queue,
+        )
 
 
 class InsightsCache:
@@ -117,6 +218,8 @@ class InsightsCache:
         self._cache: dict[str, _Cached] = {}  # database file -> figures
         self._refreshing: dict[str, asyncio.Task[None]] = {}
         self._running = False
+        self._conn: aiosqlite.Connection | None = None  # the connection whose file is _key
+        self._key = ""
 
     @property
     def running(self) -> bool:
@@ -143,21 +246,33 @@ class InsightsCache:
         """Drop every cached figure (tests, or after a bulk correction of the history)."""
         self._cache.clear()
 
-    async def _compute(
-        self, conn: aiosqlite.Connection, key: str
-    ) -> dict[KtpStatus, dict[int, int]]:
+    async def _compute(self, conn: aiosqlite.Connection, key: str) -> _Cached:
         version = await insights_store.history_version(conn)
-        raw = await insights_store.stay_counts(conn)
-        by_status = {KtpStatus(code): c for code, c in raw.items() if code in KtpStatus.__members__}
+        raw = await insights_store.history_figures(conn)
+        known = KtpStatus.__members__
+        figures = _Cached(
+            version=version,
+            computed_at=time.monotonic(),
+            by_status={KtpStatus(code): c for code, c in raw.stays.items() if code in known},
+            exits={KtpStatus(code): c for code, c in raw.exits.items() if code in known},
+        )
         if key:
-            self._cache[key] = _Cached(
-                version=version, computed_at=time.monotonic(), by_status=by_status
-            )
-        return by_status
+            self._cache[key] = figures
+        return figures
 
-    async def _refresh(self, conn: aiosqlite.Connection, key: str) -> None:
+    async def _refresh(self, conn: aiosqlite.Connection, key: str, force: bool = False) -> None:
+        """In the background, one at a time: recompute (in a worker thread) when the history
+        has grown or the figures are older than CACHE_TTL, and keep them for the next start."""
         try:
-            await self._compute(conn, key)
+            cached = self._cache.get(key)
+            if cached is not None and not force:
+                young = time.monotonic() - cached.computed_at < CACHE_TTL.total_seconds()
+                if young and await insights_store.history_version(conn) == cached.version:
+                    cached.checked_at = time.monotonic()
+                    return
+            saved = await insights_store.compute_and_save(conn)
+            if saved is not None:
+                self._cache[key] = _Cached.of(saved, time.monotonic())
         except Exception:  # the old figures stay; the next check tries again
             log.exception("could not recompute the waiting-time figures")
         finally:
@@ -165,8 +280,29 @@ class InsightsCache:
 
     async def stay_counts(self, conn: aiosqlite.Connection) -> dict[KtpStatus, dict[int, int]]:
         """Finished stays per status as {days: count}."""
-        key = await insights_store.database_file(conn)
+        return (await self._figures(conn)).by_status
+
+    async def left_recently(
+        self, conn: aiosqlite.Connection, status: KtpStatus, today: date, days: int
+    ) -> int:
+        """How many records left `status` in the `days` days up to `today` (from the cache)."""
+        ended = (await self._figures(conn)).exits.get(status, {})
+        last = today.toordinal()
+        return sum(n for day, n in ended.items() if last - days < day <= last)
+
+    async def _figures(self, conn: aiosqlite.Connection) -> _Cached:
+        if conn is not self._conn:  # a connection's file is asked once, not on every check
+            self._key = await insights_store.database_file(conn)
+            self._conn = conn
+        key = self._key
         cached = self._cache.get(key) if key else None
+        if cached is not None and self._running:
+            # Never computed in a resident's request: at most a background refresh is started.
+            if time.monotonic() - cached.checked_at >= MIN_RECOMPUTE.total_seconds():
+                self._refresh_later(conn, key)
+            return cached
+        if cached is None and self._running and key:
+            return await self._load(conn, key)
         if cached is None:
             return await self._compute(conn, key)
         age = time.monotonic() - cached.computed_at
@@ -177,11 +313,32 @@ class InsightsCache:
             if not self._running:
                 return await self._compute(conn, key)
             self._refreshing[key] = asyncio.create_task(self._refresh(conn, key))
-        return cached.by_status
+        return cached
+
+    def _refresh_later(self, conn: aiosqlite.Connection, key: str, force: bool = False) -> None:
+        if key not in self._refreshing:  # single flight
+            self._refreshing[key] = asyncio.create_task(self._refresh(conn, key, force))
+
+    async def _load(self, conn: aiosqlite.Connection, key: str) -> _Cached:
+        """The running bot's first need: the figures kept by the last computation (one
+        statement; a background refresh then brings them up to date). Only a database that
+        never had them computes them here, once, and keeps them for every start after."""
+        saved = await insights_store.load_saved(conn)
+        fresh = saved is None
+        if saved is None:
+            saved = await insights_store.compute_and_save(conn)
+            if saved is None:
+                return await self._compute(conn, key)
+        cached = _Cached.of(saved, time.monotonic())
+        self._cache[key] = cached
+        if not fresh:
+            self._refresh_later(conn, key)
+        return cached
 
     async def waiting_time(self, conn: aiosqlite.Connection, status: KtpStatus) -> WaitingTime:
         """Median and p80 of the days finished stays in `status` took."""
-        return WaitingTime.from_counts((await self.stay_counts(conn)).get(status, {}))
+        cached = (await self._figures(conn)).waits.get(status)  # worked out once, not per check
+        return cached or WaitingTime.from_counts({})
 
     async def waiting_times(self, conn: aiosqlite.Connection) -> dict[KtpStatus, WaitingTime]:
         """Every status's waiting time, in journey order (for staff statistics)."""
@@ -219,15 +376,33 @@ class InsightsCache:
         )
         queue_before: int | None = None
         stock: int | None = None
+        printed: int | None = None
         if record.status is KtpStatus.PRINT_READY_RECORD:
-            queue_before = await print_queue_position(conn, record)
+            queue = (await self._figures(conn)).queue
+            if queue is None:
+                queue_before = await print_queue_position(conn, record)
+            else:  # the queue as last computed, in memory: no count per check
+                queue_before = bisect_left(
+                    queue, insights_store.queue_key(record.status_date, record.id)
+                )
             stock = await blanko_stock(conn)
+            printed = await self.left_recently(conn, record.status, today, PACE_WINDOW_DAYS)
         return RecordInsight(
             waited_days=waited,
             usual=usual,
             longer_than_usual=longer,
             queue_before=queue_before,
             blanko_stock=stock,
+            printed_recently=printed,
+            estimate=estimate(
+                record.status,
+                record.status_date,
+                today,
+                usual,
+                queue_before=queue_before,
+                blanko_stock=stock,
+                printed_recently=printed,
+            ),
         )
 
 

@@ -33,6 +33,7 @@ class Intent(StrEnum):
     WAKIL = "wakil"
     AMBIL = "ambil"
     BLANKO = "blanko"
+    PUSAT = "pusat"
     SYARAT = "syarat"
     REKAM = "rekam"
     JAM = "jam"
@@ -216,3 +217,10 @@ DEFAULT = Matcher(load_table())
 
 def match(text: str) -> Intent | None:
     return DEFAULT.match(text)
+
+
+def words(text: str) -> list[str]:
+    """The words of a message as the matcher reads them (casefolded, shorthand spelled out)."""
+    if len(text) > MAX_CHARS:
+        return []
+    return [DEFAULT.table.shorthand.get(w, w) for w in _words(text)[:MAX_WORDS]]

@@ -18,6 +18,7 @@ import contextlib
 import html
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
@@ -39,6 +40,8 @@ BOT_NAME = "Cek KTP-el"
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
 MAX_CALLBACK_DATA = 64
+#: With `keep_history=False`: how many of the latest messages stay editable and pressable.
+RECENT_MESSAGES = 1000
 
 _METHOD_URL = re.compile(r"/bot(?P<token>[^/]+)/(?P<method>[A-Za-z]+)/?$")
 _FILE_URL = re.compile(r"/file/bot(?P<token>[^/]+)/(?P<path>.+)$")
@@ -252,8 +255,16 @@ class LocalBotApi(BaseRequest):
         bot_username: str = BOT_USERNAME,
         bot_name: str = BOT_NAME,
         clock: Clock | None = None,
+        keep_history: bool = True,
+        on_message: Callable[[BotMessage], None] | None = None,
     ) -> None:
+        """`keep_history=False` (benchmarks): no record of calls, button answers, the message
+        log or reply keyboards, only the latest RECENT_MESSAGES messages (for edits and
+        presses), so memory stays flat however long it runs. `on_message` is called with every
+        message and edit the bot sends, as it is accepted (e.g. to time replies)."""
         self.token = token  # None: accept any token
+        self.keep_history = keep_history
+        self.on_message = on_message
         self.clock = clock or Clock()
         self.bot_user: dict[str, Any] = {
             "id": bot_id,
@@ -331,7 +342,8 @@ class LocalBotApi(BaseRequest):
         params = dict(params)
         files = files or {}
         call = ApiCall(method=api_method, params=params, url=url)
-        self.calls.append(call)
+        if self.keep_history:
+            self.calls.append(call)
 
         failure = self._take_failure(api_method, call.chat_id)
         if failure is not None:
@@ -597,8 +609,19 @@ class LocalBotApi(BaseRequest):
         return self._chats[key]
 
     def _record(self, message: BotMessage) -> None:
+        key = (message.chat_id, message.message_id)
+        if not self.keep_history:
+            self._current.pop(key, None)
+            if len(self._current) >= RECENT_MESSAGES:
+                del self._current[next(iter(self._current))]
+            self._current[key] = message
+            if self.on_message is not None:
+                self.on_message(message)
+            return
         self._log.setdefault(message.chat_id, []).append(message)
-        self._current[(message.chat_id, message.message_id)] = message
+        self._current[key] = message
+        if self.on_message is not None:
+            self.on_message(message)
         markup = message.reply_markup or {}
         if not message.edited and "keyboard" in markup:
             self._reply_keyboards[message.chat_id] = message.reply_keyboard or []
@@ -679,24 +702,33 @@ class LocalBotApi(BaseRequest):
             },
         }
 
+    def _new_message(
+        self, chat: dict[str, Any], params: dict[str, Any], **content: Any
+    ) -> tuple[dict[str, Any], dict[str, Any] | None]:
+        """The Message Telegram returns for a new bot message in `chat` (with `content`, and
+        the inline keyboard when one is sent), and the reply markup as sent."""
+        markup = _markup(params.get("reply_markup"))
+        raw: dict[str, Any] = {
+            "message_id": self._message_id(chat["id"]),
+            "from": self.bot_user,
+            "chat": chat,
+            "date": self._now(),
+            **content,
+        }
+        if markup and "inline_keyboard" in markup:
+            raw["reply_markup"] = markup
+        return raw, markup
+
     def _api_sendMessage(self, params: dict[str, Any], files: dict[str, Any]) -> dict[str, Any]:
         chat = self._chat(params.get("chat_id"))
         text = str(params.get("text", ""))
         plain, entities = _formatted(text, params.get("parse_mode"), MAX_TEXT, "message text")
-        markup = _markup(params.get("reply_markup"))
-        message_id = self._message_id(chat["id"])
-        raw: dict[str, Any] = {
-            "message_id": message_id,
-            "from": self.bot_user,
-            "chat": chat,
-            "date": self._now(),
-            "text": plain,
-        }
-        if entities:
-            raw["entities"] = entities
-        if markup and "inline_keyboard" in markup:
-            raw["reply_markup"] = markup
-        self._record(BotMessage(chat["id"], message_id, text=text, reply_markup=markup, raw=raw))
+        raw, markup = self._new_message(
+            chat, params, text=plain, **({"entities": entities} if entities else {})
+        )
+        self._record(
+            BotMessage(chat["id"], raw["message_id"], text=text, reply_markup=markup, raw=raw)
+        )
         return raw
 
     def _api_sendVenue(self, params: dict[str, Any], files: dict[str, Any]) -> dict[str, Any]:
@@ -724,23 +756,12 @@ class LocalBotApi(BaseRequest):
         venue: dict[str, Any] | None,
         location: dict[str, float],
     ) -> dict[str, Any]:
-        markup = _markup(params.get("reply_markup"))
-        message_id = self._message_id(chat["id"])
-        raw: dict[str, Any] = {
-            "message_id": message_id,
-            "from": self.bot_user,
-            "chat": chat,
-            "date": self._now(),
-            "location": location,
-        }
-        if venue is not None:
-            raw["venue"] = venue
-        if markup and "inline_keyboard" in markup:
-            raw["reply_markup"] = markup
+        place = {"venue": venue} if venue is not None else {}
+        raw, markup = self._new_message(chat, params, location=location, **place)
         self._record(
             BotMessage(
                 chat["id"],
-                message_id,
+                raw["message_id"],
                 reply_markup=markup,
                 venue=venue | location if venue is not None else None,
                 location=location,
@@ -754,49 +775,28 @@ class LocalBotApi(BaseRequest):
     ) -> dict[str, Any]:
         chat = self._chat(params.get("chat_id"))
         caption = params.get("caption")
-        markup = _markup(params.get("reply_markup"))
         content, filename = _media(params.get(kind), files.get(kind), self._files)
         if content is None:
             raise _ApiError(400, f"Bad Request: there is no {kind} in the request")
         file_id = self.store_file(content, filename or kind, folder=kind + "s")
-        message_id = self._message_id(chat["id"])
-        raw: dict[str, Any] = {
-            "message_id": message_id,
-            "from": self.bot_user,
-            "chat": chat,
-            "date": self._now(),
-        }
-        size = len(content)
-        if kind == "photo":
-            raw["photo"] = [
-                {
-                    "file_id": file_id,
-                    "file_unique_id": file_id,
-                    "width": 800,
-                    "height": 600,
-                    "file_size": size,
-                }
-            ]
-        else:
-            raw["document"] = {
-                "file_id": file_id,
-                "file_unique_id": file_id,
-                "file_name": filename or "document",
-                "file_size": size,
-            }
+        ids = {"file_id": file_id, "file_unique_id": file_id, "file_size": len(content)}
+        media: dict[str, Any] = (
+            {"photo": [ids | {"width": 800, "height": 600}]}
+            if kind == "photo"
+            else {"document": ids | {"file_name": filename or "document"}}
+        )
         if caption:
             plain, entities = _formatted(
                 str(caption), params.get("parse_mode"), MAX_CAPTION, "caption"
             )
-            raw["caption"] = plain
+            media["caption"] = plain
             if entities:
-                raw["caption_entities"] = entities
-        if markup and "inline_keyboard" in markup:
-            raw["reply_markup"] = markup
+                media["caption_entities"] = entities
+        raw, markup = self._new_message(chat, params, **media)
         self._record(
             BotMessage(
                 chat["id"],
-                message_id,
+                raw["message_id"],
                 caption=str(caption) if caption else None,
                 reply_markup=markup,
                 photo=content if kind == "photo" else None,
@@ -884,7 +884,8 @@ class LocalBotApi(BaseRequest):
         return True
 
     def _api_answerCallbackQuery(self, params: dict[str, Any], files: dict[str, Any]) -> bool:
-        self.answers.append(dict(params))
+        if self.keep_history:
+            self.answers.append(dict(params))
         return True
 
     def _api_getFile(self, params: dict[str, Any], files: dict[str, Any]) -> dict[str, Any]:

@@ -9,12 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from bot import questions, texts_id
 from bot.config import OfficeInfo
 from bot.insights import RecordInsight
-from bot.office import load_office_info
+from bot.office import load_office_info, office_info
 from bot.services import Services
 from bot.storage import chats as chats_store
 from bot.storage import checks as checks_store
+from bot.storage import records as records_store
 from bot.storage import settings as settings_store
 from bot.storage import subscriptions as subscriptions_store
 from bot.storage.db import from_iso
@@ -24,6 +26,8 @@ from bot.verification import CHAT_WINDOW, NIK_WINDOW, looks_like_numbers
 
 __all__ = ["MAX_PER_CHAT", "Subscribed", "Subscription"]
 
+#: A main-menu button pressed while a label is asked for is a press, not the label.
+MENU_LABELS = frozenset(texts_id.MAIN_MENU_LABELS)
 #: Commands that do not end a check step in progress.
 KEEPS_STEP = ("/batal",)
 
@@ -71,6 +75,8 @@ class Residents:
         """Note the chat (`gone`: the bot was removed or blocked there). A command ends the
         check step in progress (except /batal); a private text may be the label asked for."""
         now = self.svc.clock.now()
+        if not gone and self._seen_at_once(chat_id, chat_type, private_text, now):
+            return Seen()
         async with self.svc.db.transaction() as conn:
             if gone:
                 await chats_store.set_reachable(conn, chat_id, False)
@@ -87,11 +93,27 @@ class Residents:
             if pending is None or pending.step is not checks_store.Step.LABEL:
                 return Seen(came_back)
             await checks_store.clear_pending(conn, chat_id)
-            if looks_like_numbers(text) or pending.record_id is None:
+            if looks_like_numbers(text) or pending.record_id is None or text in MENU_LABELS:
                 return Seen(came_back)  # a NIK instead of a label: a new check
             label = subscriptions_store.clean_label(text)
             saved = await subscriptions_store.set_label(conn, chat_id, pending.record_id, label)
         return Seen(came_back, pending.record_id, saved)
+
+    def _seen_at_once(self, chat_id: int, chat_type: str, text: str | None, now: datetime) -> bool:
+        """The usual update, with nothing to change but the note that the chat was seen: read
+        on the reader, the note queued for the next commit (no write waited for, none at all
+        for a chat seen lately). False when `seen` must run: a step to end or a label to save,
+        or a chat that had blocked the bot."""
+        with self.svc.db.snapshot() as reader:
+            if text and text.startswith("/"):
+                keeps = text.split(maxsplit=1)[0].split("@")[0].casefold() in KEEPS_STEP
+                if not keeps and checks_store.has_pending_row(reader, chat_id):
+                    return False
+            elif text:
+                pending = checks_store.read_pending(reader, chat_id, now)
+                if pending is not None and pending.step is checks_store.Step.LABEL:
+                    return False
+            return chats_store.note_seen(self.svc.db, reader, chat_id, chat_type, now)
 
     async def cancel_step(self, chat_id: int) -> bool:
         """End the check step in progress; False when there was none."""
@@ -104,12 +126,20 @@ class Residents:
         conn = self.svc.db.conn
         today = self.svc.today()
         insight = await self.svc.insights.record_insight(conn, record, today)
-        office = await load_office_info(conn)
+        values = settings_store.read_all(self.svc.db.reader)  # one small table, no trip
+        office = office_info(values)
         as_of = from_iso(record.updated_at)
-        last_import = await settings_store.get(conn, settings_store.LAST_IMPORT_AT)
+        last_import = values.get(settings_store.LAST_IMPORT_AT)
         if last_import:
             as_of = max(as_of, from_iso(last_import))
         return CardFacts(today, insight, office, as_of)
+
+    async def proved(self, chat_id: int, record_id: int) -> Record | None:
+        """The record this chat proved with NIK + KK lately (None when it did not, or long ago)."""
+        conn = self.svc.db.conn
+        if not await checks_store.is_verified(conn, chat_id, record_id, self.svc.clock.now()):
+            return None
+        return await records_store.get_by_id(conn, record_id)
 
     async def office(self) -> OfficeInfo:
         return await load_office_info(self.svc.db.conn)
@@ -175,6 +205,7 @@ class Residents:
         """Erase what the bot keeps about this chat (recent failures still count, unlinked)."""
         now = self.svc.clock.now()
         async with self.svc.db.transaction() as conn:
+            await questions.erase_chat(conn, chat_id, now)  # desk shows "[dihapus oleh warga]"
             await chats_store.forget(
                 conn,
                 chat_id,

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import aiosqlite
 
-from bot import insights, texts_id
+from bot import insights, questions, texts_id
 from bot.nik import MUSI_RAWAS, MUSI_RAWAS_DISTRICTS
 from bot.services import Services
 from bot.states import ALL_STATUSES, KtpStatus, Stage
@@ -18,6 +18,7 @@ from bot.storage import insights as insights_store
 from bot.storage import settings as settings_store
 from bot.storage import stats as stats_store
 from bot.texts_id import ChartLabels, format_number
+from bot.visits import Visits
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -54,6 +55,8 @@ class Statistics:
     sent_7d: int
     failed_7d: int
     last_import: str | None = None
+    visits_line: str | None = None  # jemput bola: this month's visits (bot.visits)
+    questions_block: str | None = None  # questions to staff (bot.questions)
 
     def caption(self, tz: str) -> str:
         """The photo caption of /statistik: the key figures."""
@@ -71,7 +74,7 @@ class Statistics:
 
     def detail(self, tz: str) -> str:
         """The message after the chart: every status, the districts, the waits."""
-        return texts_id.statistics_detail(
+        detail = texts_id.statistics_detail(
             by_status=self.by_status,
             by_district=self.by_district,
             median_days=self.median_days,
@@ -79,6 +82,8 @@ class Statistics:
             last_import=self.last_import,
             tz=tz,
         )
+        detail = f"{detail}\n\n{self.visits_line}" if self.visits_line else detail
+        return f"{detail}\n\n{self.questions_block}" if self.questions_block else detail
 
     def chart_labels(self) -> ChartLabels:
         """The words on the chart."""
@@ -133,6 +138,8 @@ async def gather(services: Services) -> Statistics:
         sent_7d=sent,
         failed_7d=failed,
         last_import=await settings_store.get(conn, settings_store.LAST_IMPORT_AT),
+        visits_line=texts_id.statistics_visits(**asdict(await Visits.of(services).month())),
+        questions_block=texts_id.question_statistics(**asdict(await questions.figures(services))),
     )
 
 

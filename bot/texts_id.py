@@ -11,7 +11,6 @@ the small dataclasses defined here; limits and menus belong to the modules that 
 
 from __future__ import annotations
 
-import calendar
 import errno
 import html
 import re
@@ -19,7 +18,7 @@ import sqlite3
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -32,7 +31,7 @@ from bot.config import ConfigError, ConfigProblem, OfficeInfo
 from bot.nik import InvalidNumberError, Problem
 from bot.operator_error import OperatorError, StorageError
 from bot.states import ALL_STATUSES, STAGE_ORDER, Actor, KtpStatus, Stage, UnknownStatusError
-from bot.text_fit import clip
+from bot.text_fit import clip, fit_html
 
 #: Every value a sentence escapes (`_escape`) is also clipped: an echo of what someone
 #: typed never makes a message too long (the longest real value, a staff note, is 500).
@@ -123,18 +122,20 @@ def format_duration(delta: timedelta) -> str:
 
 @dataclass(frozen=True, slots=True)
 class StatusText:
-    """What a resident reads about one status, in five short parts."""
+    """What a resident reads about one status: two lines for the first answer, three more
+    behind the "Selengkapnya" button."""
 
     title: str  # a few words, shown in bold above the rest
-    meaning: str  # what is happening to the data now
-    why_slow: str  # why this step can take long
-    who_acts: str  # who is handling it now
-    what_to_do: str  # what the resident should do, and what to bring when they must come
+    meaning: str  # ONE sentence: what is happening now (first answer)
+    what_to_do: str  # ONE thing to do (first answer)
+    why_slow: str  # why this step can take long (Selengkapnya)
+    who_acts: str  # who is handling it now (Selengkapnya)
+    more: str  # what else to know: what to bring, what comes next (Selengkapnya)
 
 
 # Things residents bring to the office, named as in bot/status_texts.toml.
 _BRING_KK = "Kartu Keluarga (KK) asli"
-_BRING_PROOF = "KTP lama, surat keterangan (suket) atau bukti perekaman yang Anda punya"
+_BRING_PROOF = "KTP lama, surat keterangan (suket) atau bukti perekaman, bila ada"
 
 STATUS_TEXTS_FILE = "status_texts.toml"  # beside this module; office staff may correct it
 
@@ -199,7 +200,7 @@ STAGE_NAMES: dict[Stage, str] = {
 
 #: Who acts now, in a few words.
 ACTOR_NAMES: dict[Actor, str] = {
-    Actor.RESIDENT: "Warga (Anda)",
+    Actor.RESIDENT: "Warga (Bapak/Ibu)",
     Actor.OFFICE: "Disdukcapil Musi Rawas",
     Actor.CENTRAL: "Pusat data Kemendagri di Jakarta",
     Actor.RESIDENT_AND_OFFICE: "Warga bersama Disdukcapil Musi Rawas",
@@ -247,71 +248,48 @@ _LOOKALIKE_DIGITS = {"O": "0", "o": "0", "D": "0", "I": "1", "l": "1", "i": "1",
 _MONTHS_FULL = babel_dates.get_month_names("wide", locale=LOCALE)
 
 
-def _impossible_birth_date(detail: dict[str, object]) -> str:
-    raw_day = int(str(detail.get("raw_day", detail.get("day", 0))))
-    day = int(str(detail.get("day", raw_day)))
-    month = int(str(detail.get("month", 0)))
-    year = detail.get("year")
-    digits = detail.get("digits")
-    where = f"Angka ke-7 sampai ke-12 NIK ({digits})" if digits else "Angka ke-7 sampai ke-12 NIK"
-    intro = f"{where} adalah tanggal lahir, tetapi tanggal itu tidak mungkin:"
-    rule = (
-        "Untuk laki-laki tanggalnya 01 sampai 31; untuk perempuan tanggal lahir ditambah 40,"
-        " jadi 41 sampai 71."
-    )
-    if not 1 <= month <= 12:
-        return f"{intro} bulan {month:02d} tidak ada, bulan hanya 01 sampai 12."
-    if raw_day == 0 or 31 < raw_day <= 40 or raw_day > 71:
-        return f"{intro} tanggal {raw_day:02d} tidak ada. {rule}"
-    woman = f" ({raw_day} dikurangi 40 untuk perempuan)"
-    woman = woman if raw_day > 40 else ""
-    month_name = _MONTHS_FULL[month]
-    if month == 2 and day == 29 and year:
-        return (
-            f"{intro} tanggal 29 Februari{woman} tidak ada pada tahun {year},"
-            " karena tahun itu bukan tahun kabisat."
-        )
-    last_day = calendar.monthrange(2000, month)[1]  # 2000 is a leap year: Februari has 29
-    return (
-        f"{intro} tanggal {day} {month_name}{woman} tidak ada, karena {month_name} hanya"
-        f" sampai tanggal {last_day}."
-    )
+def _and_list(items: Sequence[str]) -> str:
+    """ "A", "A dan B", "A, B dan C"."""
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " dan " + items[-1]
 
 
-def nik_problem(err: InvalidNumberError) -> str:
-    """One sentence (or two) that says exactly what is wrong with a NIK or Nomor KK."""
+def nik_problem(err: InvalidNumberError, position: str | None = None) -> str:
+    """One or two short sentences that say exactly what is wrong with a NIK or Nomor KK.
+
+    `position` ("first", "second"): which of the two numbers of "NIK KK" it is."""
     is_nik = err.kind == "nik"
     name = "NIK" if is_nik else "Nomor KK"
+    if position in _POSITION_NAMES:
+        name = f"{name} ({_POSITION_NAMES[position]})"
     detail = err.detail
     match err.problem:
         case Problem.EMPTY:
             if is_nik:
-                return "NIK belum ada. Ketik 16 angka NIK yang tertulis di KTP atau Kartu Keluarga."
-            return "Nomor KK belum ada. Ketik 16 angka di bagian atas Kartu Keluarga Anda."
+                return "NIK belum ada. Ketik 16 angka NIK di KTP atau Kartu Keluarga."
+            return "Nomor KK belum ada. Ketik 16 angka di bagian atas Kartu Keluarga."
         case Problem.NOT_DIGITS:
             found = str(detail.get("characters", ""))
-            letters = [c for c in found if c.isalpha()]
-            if letters and len(letters) == len(found):
-                what = "huruf"
-            elif letters:
-                what = "huruf atau tanda"
-            else:
-                what = "tanda"
-            shown = ", ".join(f"<b>{_shown(c)}</b>" for c in found) or "?"
-            text = f"{name} hanya berisi angka, tetapi yang Anda kirim berisi {what}: {shown}."
+            letters = [f"<b>{_shown(c)}</b>" for c in found if c.isalpha()]
+            signs = [f"<b>{_shown(c)}</b>" for c in found if not c.isalpha()]
+            what = []
+            if letters:
+                what.append(f"huruf {_and_list(letters)}")
+            if signs:
+                what.append(f"tanda {_and_list(signs)}")
+            text = f"Di {name} itu ada {' dan '.join(what) or 'tanda'}; {name} hanya berisi angka."
             hints = [
-                f"{c} mungkin maksudnya angka {_LOOKALIKE_DIGITS[c]}"
-                for c in found
-                if c in _LOOKALIKE_DIGITS
+                f"{c} mungkin angka {_LOOKALIKE_DIGITS[c]}" for c in found if c in _LOOKALIKE_DIGITS
             ]
             if hints:
-                text += " Huruf " + "; huruf ".join(hints) + "."
+                text += " Huruf " + ", huruf ".join(hints) + "."
             return text
         case Problem.WRONG_LENGTH:
             length = int(str(detail.get("length", 0)))
-            text = f"{name} harus 16 angka, yang Anda kirim {format_number(length)} angka."
+            text = f"{name} harus 16 angka, tetapi ini {format_number(length)} angka."
             if length == 32:
-                text += " Jika itu NIK dan Nomor KK, beri spasi di antara keduanya."
+                text += " Bila itu NIK dan Nomor KK, beri spasi di antara keduanya."
             elif length < 16:
                 text += " Mungkin ada angka yang terlewat."
             else:
@@ -319,28 +297,18 @@ def nik_problem(err: InvalidNumberError) -> str:
             return text
         case Problem.UNKNOWN_PROVINCE:
             code = _shown(detail.get("province", ""))
-            where = "yang tertulis di KTP" if is_nik else "di bagian atas Kartu Keluarga"
             return (
-                f"Dua angka pertama {name} ({code}) bukan kode provinsi di Indonesia."
-                f" Untuk Sumatera Selatan, angka awalnya 16. Periksa lagi angka {where}."
+                f"Dua angka pertama {name} ({code}) bukan kode provinsi."
+                f" Di Sumatera Selatan, {name} mulai dengan 16."
             )
         case Problem.ZERO_REGION:
-            return (
-                f"Angka ke-3 dan ke-4 {name} adalah 00, padahal itu kode kabupaten atau kota"
-                " dan tidak pernah 00. Untuk Musi Rawas, angka awalnya 1605."
-            )
+            return f"Angka ke-3 dan ke-4 {name} tidak mungkin 00. Di Musi Rawas, awalnya 1605."
         case Problem.IMPOSSIBLE_BIRTH_DATE:
-            return _impossible_birth_date(detail)
+            digits = _shown(detail.get("digits", ""))
+            shown = f" ({digits})" if digits else ""
+            return f"Angka ke-7 sampai ke-12 {name}{shown} tidak mungkin benar."
         case Problem.ZERO_SERIAL:
-            if is_nik:
-                return (
-                    "Empat angka terakhir NIK adalah 0000. Nomor urut NIK selalu mulai dari"
-                    " 0001, jadi NIK ini tidak mungkin benar."
-                )
-            return (
-                "Empat angka terakhir Nomor KK adalah 0000. Nomor urut KK selalu mulai dari"
-                " 0001, jadi Nomor KK ini tidak mungkin benar."
-            )
+            return f"Empat angka terakhir {name} tidak mungkin 0000."
     return f"{name} ini tidak bisa dipakai. Periksa lagi angkanya."
 
 
@@ -383,6 +351,7 @@ STAFF_COMMAND_DESCRIPTIONS: dict[str, str] = {
     "statistik": "Antrean, tunggakan dan angka terkini",
     "siaran": "Kirim pengumuman ke warga",
     "blanko": "Catat stok blanko: /blanko JUMLAH",
+    "buka": "Buka kunci cek NIK: /buka NIK",
     "petugas": "Kelola petugas dan admin",
     "kantor": "Info kantor untuk warga: alamat, jam, kontak",
     "cek": "Cek status KTP-el seperti warga",
@@ -559,6 +528,19 @@ def run_webhook_started(url: str, listen: str, port: int) -> str:
 
 # --- residents --------------------------------------------------------------------------------
 
+#: The first answer to a check fits one phone screen: at most this many visible characters
+#: (about 15 lines of 36 columns), whatever the office information says (tests/test_texts.py).
+FIRST_ANSWER_LIMIT = 600
+#: Office texts (up to 300 characters each) are shortened in the first answer; the
+#: "Selengkapnya" message and the office button show them whole.
+_FIRST_PLACE_LIMIT = 60
+_FIRST_HOURS_LIMIT = 30
+#: The office's "diwakilkan" text is shown whole in the first answer up to this length;
+#: a longer one is pointed to (Selengkapnya shows it), never cut in the middle of its sense.
+_FIRST_PROXY_LIMIT = 100
+#: The next "jemput bola" visit in the resident's kecamatan, one line in the first answer.
+VISIT_LINE_LIMIT = 80
+
 
 @dataclass(frozen=True, slots=True)
 class WaitingFigures:
@@ -571,9 +553,17 @@ class WaitingFigures:
     longer_than_usual: bool  # waited more than the usual (p80), with enough samples
     queue_before: int | None = None  # PRINT_READY_RECORD: records ahead in the print queue
     blanko_stock: int | None = None  # PRINT_READY_RECORD: blank cards in stock, when set
+    usual_samples: int = 0  # finished stays the figures come from
+    printed_recently: int | None = None  # PRINT_READY_RECORD: cards printed in the last 30 days
+    #: The estimate, as `bot.insights.EstimateKind` names it ("range", "queue", ...; "none").
+    estimate_kind: str = "none"
+    estimate_from: date | None = None
+    estimate_to: date | None = None
+    blanko_known: bool = False  # the queue estimate counted the blanko stock
 
 
 #: Buttons under a check's answer.
+BTN_MORE = "📄 Selengkapnya"
 BTN_SUBSCRIBE = "🔔 Beri tahu saya"
 BTN_CHECK_ANOTHER = "🔎 Cek NIK lain"
 BTN_ALL_STAGES = "📖 Penjelasan semua tahap"
@@ -587,9 +577,8 @@ BTN_ERASE_NO = "Batal"
 BTN_OPEN_PRIVATE = "💬 Buka chat pribadi"
 
 ASK_NIK = (
-    "Ketik <b>NIK</b> yang ingin dicek: 16 angka yang tertulis di KTP lama atau di Kartu "
-    "Keluarga.\n\n"
-    "Lebih cepat: kirim NIK lalu <b>Nomor KK</b> dalam satu pesan, dipisah spasi, misalnya\n"
+    "Ketik <b>NIK</b> yang ingin dicek: 16 angka di KTP lama atau di Kartu Keluarga.\n\n"
+    "Lebih cepat: NIK lalu <b>Nomor KK</b> dalam satu pesan, dipisah spasi. Contoh:\n"
     "<code>1605xxxxxxxxxxxx 1605xxxxxxxxxxxx</code>"
 )
 
@@ -598,49 +587,69 @@ def ask_kk(nik_masked: str) -> str:
     """A valid NIK arrived alone: ask for the second factor."""
     return (
         f"NIK <b>{nik_masked}</b> diterima.\n\n"
-        "Untuk memastikan data ini milik Anda atau keluarga Anda, sekarang ketik "
-        "<b>Nomor KK</b>: 16 angka di bagian atas Kartu Keluarga.\n"
-        "Ketik /batal bila tidak jadi."
+        "Sekarang ketik <b>Nomor KK</b>: 16 angka di bagian atas Kartu Keluarga.\n"
+        "Ini untuk memastikan KTP-el itu milik Bapak/Ibu atau keluarga.\n"
+        "Tidak jadi? Ketik /batal."
     )
 
 
 def same_as_nik(nik_masked: str | None) -> str:
+    """The NIK was sent again where the Nomor KK was expected (nothing counted)."""
     shown = f" ({nik_masked})" if nik_masked else ""
     return (
-        f"Itu NIK yang sama{shown}. Sekarang yang diperlukan adalah <b>Nomor KK</b>: nomor "
-        "di bagian atas Kartu Keluarga, bukan NIK."
+        f"Itu NIK yang sama{shown}.\n"
+        "Sekarang ketik <b>Nomor KK</b>: nomor di bagian atas Kartu Keluarga, bukan NIK."
     )
+
+
+#: The same number twice in one message (nothing counted).
+SAME_NUMBER_TWICE = (
+    "Dua nomor itu sama.\nKirim NIK, lalu <b>Nomor KK</b>: nomor di bagian atas Kartu Keluarga."
+)
+
+#: NIK and Nomor KK arrived the other way round (nothing counted).
+NUMBERS_SWAPPED = (
+    "Urutannya terbalik: nomor pertama itu Nomor KK.\n"
+    "Kirim <b>NIK dulu</b>, lalu Nomor KK, dipisah spasi."
+)
+
+#: Which of "NIK KK" a problem is about.
+_POSITION_NAMES = {"first": "nomor pertama", "second": "nomor kedua"}
 
 
 def invalid_number(problem: str) -> str:
     """`problem` is nik_problem(err): exactly what is wrong; then what to do."""
-    return f"{problem}\n\nPeriksa lagi angkanya, lalu kirim ulang."
+    return f"{problem}\nPeriksa lagi angkanya, lalu kirim ulang."
 
 
 TOO_MANY_NUMBERS = (
-    "Pesan Anda berisi lebih dari dua nomor. Kirim NIK saja, atau NIK lalu Nomor KK "
-    "(dua nomor, dipisah spasi)."
+    "Pesan itu berisi lebih dari dua nomor.\nKirim NIK saja, atau NIK lalu Nomor KK, dipisah spasi."
 )
 
 
-def no_match(attempts_left: int | None) -> str:
-    """Wrong KK or unknown NIK: deliberately one answer for both."""
-    text = (
-        "NIK dan Nomor KK itu <b>tidak cocok</b> dengan data kami.\n\n"
-        "Periksa lagi keduanya: NIK ada di KTP lama atau di daftar anggota Kartu Keluarga; "
-        "Nomor KK ada di bagian atas Kartu Keluarga. Jika keduanya sudah benar, mungkin data "
-        "Anda belum masuk ke layanan ini (data diperbarui berkala dari sistem kantor). "
-        "Silakan tanyakan ke kantor Disdukcapil."
+def no_match(attempts_left: int | None, nik_masked: str | None = None) -> str:
+    """Wrong KK or unknown NIK: deliberately one answer for both. With `nik_masked`, the NIK
+    is still waiting for its Nomor KK."""
+    lines = [
+        "NIK dan Nomor KK itu <b>tidak cocok</b> dengan catatan kami.",
+        "Nomor KK ada di bagian atas Kartu Keluarga.",
+    ]
+    if nik_masked:
+        lines.append(f"Ketik lagi Nomor KK untuk NIK {nik_masked}, atau /batal untuk NIK lain.")
+    lines.append(
+        "Bila keduanya sudah benar, mungkin catatannya belum masuk ke bot ini. "
+        f"Tanyakan ke petugas: tekan {MENU_ASK}."
     )
     if attempts_left is not None and 0 < attempts_left <= 3:
-        text += f"\n\nSisa percobaan dari chat ini: {attempts_left} kali dalam satu jam."
-    return text
+        lines.append(f"Sisa percobaan dari chat ini: {attempts_left} kali dalam satu jam.")
+    return "\n".join(lines)
 
 
 def chat_must_wait(until: datetime, tz: str) -> str:
     return (
-        "Sudah terlalu banyak percobaan yang tidak cocok dari chat ini. Demi keamanan data "
-        f"warga, cek berikutnya bisa dilakukan lagi mulai <b>{format_datetime(until, tz)}</b>."
+        "Sudah terlalu banyak percobaan yang tidak cocok dari chat ini.\n"
+        "Demi keamanan, cek berikutnya bisa lagi mulai "
+        f"<b>{format_datetime(until, tz)}</b>."
     )
 
 
@@ -648,57 +657,94 @@ def nik_locked(until: datetime, tz: str, office: str) -> str:
     """The NIK is locked for checks (the same for a NIK the bot does not know)."""
     return (
         "Demi keamanan, NIK ini sementara <b>tidak bisa dicek</b> lewat bot sampai "
-        f"<b>{format_datetime(until, tz)}</b>, karena sudah terlalu sering dicoba dengan Nomor "
-        "KK yang tidak cocok.\n\n"
-        "Jika ini NIK Anda, Anda tetap bisa bertanya langsung ke kantor dengan membawa Kartu "
-        f"Keluarga.\n\n{office}"
+        f"<b>{format_datetime(until, tz)}</b>.\n"
+        "NIK ini sudah terlalu sering dicoba dengan Nomor KK yang tidak cocok.\n\n"
+        "Bila ini NIK Bapak/Ibu, tanyakan langsung ke kantor dengan membawa Kartu Keluarga."
+        f"\n\n{office}"
     )
 
 
-def _waiting_lines(status: KtpStatus, waiting: WaitingFigures, office: OfficeInfo) -> list[str]:
-    if status is KtpStatus.CARD_ISSUED or status.facts.resident_must_come:
-        return []  # nothing to wait for, or the next step is the resident's: no usual times
-    median, p80 = waiting.usual_median_days, waiting.usual_p80_days
-    if not waiting.usual_known or median is None or p80 is None:
-        return ["⏱️ Kami belum punya cukup data untuk memperkirakan berapa lama biasanya tahap ini."]
-    lines = [
-        f"⏱️ Biasanya data berada di tahap ini sekitar {format_days(median)}; "
-        f"8 dari 10 data sudah pindah ke tahap berikutnya dalam {format_days(p80)}. "
-        f"Data Anda sudah {format_days(waiting.waited_days)} di tahap ini."
-    ]
-    if waiting.longer_than_usual:
-        lines.append(
-            "⚠️ <b>Ini lebih lama dari biasanya.</b> Silakan tanyakan ke Disdukcapil Musi Rawas: "
-            f"{_escape(office.contact)} ({_escape(office.hours)}; {_escape(office.address)})."
-        )
-    return lines
+_MONTH_PARTS = ((10, "awal"), (20, "pertengahan"), (31, "akhir"))
 
 
-def _queue_line(waiting: WaitingFigures) -> str | None:
-    if waiting.queue_before is None:
-        return None
-    ahead = waiting.queue_before
-    stock = waiting.blanko_stock
-    if ahead == 0:
-        queue = "data Anda ada di urutan terdepan antrean cetak"
-    else:
-        queue = f"{format_number(ahead)} data antre sebelum Anda"
-    if stock is None:  # staff have not set it: say what it depends on, not a number
-        line = f"🖨️ {queue[0].upper()}{queue[1:]}. Data yang lebih dulu siap cetak, dicetak"
-        return f"{line} lebih dulu; cepat lambatnya tergantung kiriman blanko dari pusat."
-    if stock == 0:
-        line = f"🖨️ Stok blanko saat ini sedang habis; {queue}."
-        enough = "Pencetakan menunggu kiriman blanko berikutnya dari pusat."
-    else:
-        line = f"🖨️ Stok blanko saat ini {format_number(stock)} keping; {queue}."
-        if stock > ahead:
-            enough = "Blanko yang ada cukup sampai giliran Anda."
-        else:
-            enough = (
-                "Blanko yang ada belum cukup sampai giliran Anda; sisanya menunggu kiriman"
-                " blanko berikutnya dari pusat."
+def _month_part(d: date) -> str:
+    return next(name for last, name in _MONTH_PARTS if d.day <= last)
+
+
+def format_month_part(d: date) -> str:
+    """A day as people plan: "awal Desember 2026", "pertengahan Januari 2027", "akhir Mei 2027"."""
+    return f"{_month_part(d)} {_MONTHS_FULL[d.month]} {d.year}"
+
+
+def format_date_span(earliest: date, latest: date) -> str:
+    """ "pertengahan Desember 2026 sampai awal Januari 2027" (shorter when both fall together)."""
+    first, last = format_month_part(earliest), format_month_part(latest)
+    if first == last:
+        return first
+    if (earliest.year, earliest.month) == (latest.year, latest.month):
+        return f"{_month_part(earliest)} sampai {last}"
+    if earliest.year == latest.year:
+        return f"{_month_part(earliest)} {_MONTHS_FULL[earliest.month]} sampai {last}"
+    return f"{first} sampai {last}"
+
+
+def _turn(day: date, today: date) -> str:
+    return "lebih dari setahun lagi" if (day - today).days > 365 else format_month_part(day)
+
+
+def _ask_a_person() -> str:
+    """The hand-off to a person when the next step is the office's or the centre's."""
+    return f"Bapak/Ibu bisa bertanya ke petugas: tekan {MENU_ASK}."
+
+
+_BLANKO_RUNS_OUT = "Kalau blanko habis, menunggu kiriman dari pusat."
+
+
+def estimate_line(waiting: WaitingFigures, today: date) -> str | None:
+    """The estimate in one line ("Perkiraan: ..."), or an honest line when there is none."""
+    start, end = waiting.estimate_from, waiting.estimate_to
+    match waiting.estimate_kind:
+        case "range" if start is not None and end is not None:
+            return f"📅 Perkiraan: {format_date_span(start, end)}."
+        case "queue" if start is not None:
+            lead = "Dengan stok blanko sekarang" if waiting.blanko_known else "Bila blanko cukup"
+            return (
+                f"📅 {lead}, giliran Bapak/Ibu kira-kira {_turn(start, today)}. " + _BLANKO_RUNS_OUT
             )
-    return f"{line} {enough} Data yang lebih dulu siap cetak, dicetak lebih dulu."
+        case "too_little_history":
+            return "📅 Perkiraan belum bisa dibuat: riwayat di kantor ini belum cukup."
+        case "past_usual":
+            return (
+                "⏳ Ini sudah lebih lama dari biasanya, jadi tanggalnya belum bisa diperkirakan. "
+                + _ask_a_person()
+            )
+        case "queue_no_pace":
+            return (
+                "📅 Sebulan terakhir hampir tidak ada kartu yang dicetak, jadi giliran "
+                "Bapak/Ibu belum bisa diperkirakan."
+            )
+        case "queue_no_blanko":
+            return "📅 Blanko sedang habis. Giliran Bapak/Ibu menunggu kiriman blanko dari pusat."
+        case "queue_blanko_short":
+            return (
+                "📅 Stok blanko sekarang habis sebelum giliran Bapak/Ibu. Sesudah itu menunggu "
+                "kiriman dari pusat."
+            )
+    return None
+
+
+#: Statuses whose advice is about collecting the card (they read the office's "diwakilkan").
+COLLECT_STATUSES = frozenset({KtpStatus.CARD_PRINTED, KtpStatus.CARD_SHIPPED})
+
+
+def _as_of_line(as_of: datetime, tz: str) -> str:
+    local = _local(as_of, tz)
+    zone = babel_dates.format_time(local, "zzz", locale=LOCALE)
+    return f"<i>Data per {format_short_date(local.date())}, {format_time(local, tz)} {zone}</i>"
+
+
+def _shows_visit(status: KtpStatus) -> bool:
+    return status is KtpStatus.UNREGISTERED or status.facts.resident_must_come
 
 
 def check_result(
@@ -712,44 +758,121 @@ def check_result(
     office: OfficeInfo,
     as_of: datetime,
     tz: str,
+    visit_line: str | None = None,
 ) -> str:
-    """The answer to a successful check: where the card is, why, who acts, what to do."""
+    """The first answer to a check, one phone screen (FIRST_ANSWER_LIMIT): whose card, the
+    status in plain words, the journey, what is happening, ONE thing to do, the estimate.
+
+    `visit_line`: the next "jemput bola" visit in the resident's kecamatan, one line of HTML
+    (shown for a resident who must come). The rest is in `check_details` (Selengkapnya)."""
     about = STATUS_TEXTS[status]
-    name = f" · {_escape(name_masked)}" if name_masked else ""
+    name = f" · {_escape(clip(name_masked, 24))}" if name_masked else ""
     lines = [
         f"🪪 <b>KTP-el {nik_masked}</b>{name}",
         f"Status: <b>{about.title}</b>",
-        about.meaning,
-        "",
-        f"📅 Sejak {format_date(status_date)} ({format_ago(status_date, today)})",
         stage_track(status),
+        f"Sejak {format_short_date(status_date)} ({format_ago(status_date, today)}).",
+        about.meaning,
+        f"👉 {about.what_to_do}",
+    ]
+    if status in COLLECT_STATUSES:
+        lines.append(
+            f"📍 {_escape(clip(office.pickup, _FIRST_PLACE_LIMIT))}"
+            f" · {_escape(clip(office.hours, _FIRST_HOURS_LIMIT))}"
+        )
+        proxy = office.proxy_pickup
+        if len(proxy) <= _FIRST_PROXY_LIMIT:
+            lines.append(f"👪 {_escape(proxy)}")
+        else:
+            lines.append(f"👪 Boleh diambil keluarga? Lihat {BTN_MORE}.")
+    elif status.facts.resident_must_come:
+        lines.append(
+            f"🏢 {_escape(clip(office.address, _FIRST_PLACE_LIMIT))}"
+            f" · {_escape(clip(office.hours, _FIRST_HOURS_LIMIT))}"
+        )
+    estimate = None if status.facts.resident_must_come else estimate_line(waiting, today)
+    if estimate:
+        lines.append(estimate)
+    if visit_line and _shows_visit(status):
+        lines.append(fit_html(visit_line, VISIT_LINE_LIMIT))
+    lines.append(_as_of_line(as_of, tz))
+    return "\n".join(lines)
+
+
+def _waiting_lines(status: KtpStatus, waiting: WaitingFigures) -> list[str]:
+    if status is KtpStatus.CARD_ISSUED or status.facts.resident_must_come:
+        return []  # nothing to wait for, or the next step is the resident's: no usual times
+    median, p80 = waiting.usual_median_days, waiting.usual_p80_days
+    if not waiting.usual_known or median is None or p80 is None:
+        return ["⏱️ Riwayat di kantor ini belum cukup untuk menghitung lama tahap ini."]
+    lines = [
+        f"⏱️ Dari {format_number(waiting.usual_samples)} orang yang sudah melewati tahap ini, "
+        f"separuhnya selesai dalam {format_days(median)}, dan 8 dari 10 orang dalam "
+        f"{format_days(p80)}.",
+        f"KTP-el ini sudah {format_days(waiting.waited_days)} di tahap ini.",
+    ]
+    if waiting.longer_than_usual:
+        lines.append(f"⚠️ <b>Ini lebih lama dari biasanya.</b> {_ask_a_person()}")
+    return lines
+
+
+def _queue_lines(waiting: WaitingFigures) -> list[str]:
+    if waiting.queue_before is None:
+        return []
+    ahead = waiting.queue_before
+    if ahead == 0:
+        queue = "🖨️ Bapak/Ibu ada di urutan terdepan antrean cetak."
+    else:
+        queue = f"🖨️ Antrean cetak: {format_number(ahead)} orang sebelum Bapak/Ibu."
+    stock = waiting.blanko_stock
+    if stock is None:
+        blanko = "Stok blanko belum dicatat petugas."
+    elif stock == 0:
+        blanko = "Stok blanko sedang habis."
+    else:
+        blanko = f"Stok blanko sekarang {format_number(stock)} keping."
+    lines = [queue, blanko]
+    if waiting.printed_recently is not None:
+        lines.append(f"Sebulan terakhir dicetak {format_number(waiting.printed_recently)} kartu.")
+    lines.append("Yang lebih dulu siap cetak, dicetak lebih dulu.")
+    return lines
+
+
+def check_details(
+    *,
+    nik_masked: str,
+    status: KtpStatus,
+    waiting: WaitingFigures,
+    office: OfficeInfo,
+) -> str:
+    """The rest of a check's answer (the "Selengkapnya" button): why it can take long, who
+    acts, what else to know, the waiting-time figures, the print queue, the office."""
+    about = STATUS_TEXTS[status]
+    lines = [
+        f"📄 <b>Selengkapnya · KTP-el {nik_masked}</b>",
+        f"Status: <b>{about.title}</b> ({status.value})",
         "",
         f"<b>Mengapa bisa lama?</b> {about.why_slow}",
         f"<b>Siapa yang menangani?</b> {about.who_acts}",
-        f"<b>Yang perlu Anda lakukan:</b> {about.what_to_do}",
+        f"<b>Perlu diketahui:</b> {about.more}",
     ]
-    if status in (KtpStatus.CARD_PRINTED, KtpStatus.CARD_SHIPPED):
-        lines.append(
-            f"<b>Tempat pengambilan:</b> {_escape(office.pickup)}. "
-            f"Jam layanan: {_escape(office.hours)}."
-        )
+    figures = _waiting_lines(status, waiting) + _queue_lines(waiting)
+    if figures:
+        lines += ["", *figures]
+    if status in COLLECT_STATUSES:
+        lines += [
+            "",
+            _office_block(office, place=office.pickup),
+            f"👪 <b>Diambil keluarga:</b> {_escape(office.proxy_pickup)}",
+        ]
     elif status.facts.resident_must_come:
-        lines.append(
-            f"<b>Kantor:</b> {_escape(office.address)}. Jam layanan: {_escape(office.hours)}."
-        )
-    extra = _waiting_lines(status, waiting, office)
-    queue = _queue_line(waiting)
-    if queue:
-        extra.append(queue)
-    if extra:
-        lines += ["", *extra]
-    lines += ["", f"<i>Data per {format_datetime(as_of, tz)}</i>"]
+        lines += ["", _office_block(office)]
     return "\n".join(lines)
 
 
 def all_stages() -> list[str]:
     """Every status, stage by stage, in plain words; split into messages Telegram accepts."""
-    parts = ["<b>Perjalanan data KTP-el, tahap demi tahap</b>"]
+    parts = ["<b>Perjalanan KTP-el, tahap demi tahap</b>"]
     order = (Stage.RECORDING, Stage.SENDING, Stage.CENTRAL, Stage.PROBLEM, Stage.PRINTING)
     for stage in (*order, Stage.DONE):
         statuses = [s for s in ALL_STATUSES if s.facts.stage is stage]
@@ -757,8 +880,8 @@ def all_stages() -> list[str]:
         block += [f"• <b>{STATUS_TEXTS[s].title}</b>: {STATUS_TEXTS[s].meaning}" for s in statuses]
         parts.append("\n".join(block))
     parts.append(
-        "\nLamanya tiap tahap bergantung pada jaringan ke pusat data, keadaan data di pusat, "
-        "persediaan blanko KTP-el dari pusat, bahan cetak (ribbon dan film) dan mesin cetak."
+        "\nLamanya tiap tahap tergantung jaringan internet ke pusat, keadaan rekaman di pusat, "
+        "kiriman blanko dari pusat, pita tinta dan lapisan pelindung kartu, dan mesin cetak."
     )
     return _chunks(parts)
 
@@ -783,8 +906,8 @@ def _followed_name(label: str | None, nik_masked: str) -> str:
 
 def subscribed(nik_masked: str, following: int, limit: int) -> str:
     return (
-        f"🔔 Siap! Bila ada kabar penting tentang KTP-el <b>{nik_masked}</b>, misalnya kartu "
-        "sudah dicetak atau Anda perlu datang ke kantor, kami kabari di chat ini.\n"
+        f"🔔 Siap! Ada kabar penting tentang KTP-el <b>{nik_masked}</b>? Kami kabari di chat ini.\n"
+        "Misalnya saat kartu sudah dicetak, atau bila perlu datang ke kantor.\n"
         f"Chat ini memantau {following} dari paling banyak {limit} NIK.\n\n"
         "Mau beri nama supaya mudah dikenali? Pilih di bawah, atau ketik sendiri "
         "(misalnya Andi)."
@@ -793,21 +916,21 @@ def subscribed(nik_masked: str, following: int, limit: int) -> str:
 
 def already_subscribed(label: str | None, nik_masked: str) -> str:
     return (
-        f"{_followed_name(label, nik_masked)} sudah ada di daftar pantauan Anda.\n\n"
+        f"{_followed_name(label, nik_masked)} sudah ada di daftar pantauan.\n\n"
         "Mau memberi atau mengganti namanya? Pilih di bawah, atau ketik sendiri."
     )
 
 
 def subscriptions_full(limit: int) -> str:
     return (
-        f"Chat ini sudah memantau {limit} NIK, jumlah paling banyak. Hentikan salah satu "
-        "dengan /berhenti, lalu tekan tombol 🔔 Beri tahu saya lagi."
+        f"Chat ini sudah memantau {limit} NIK, jumlah paling banyak.\n"
+        "Hentikan salah satu dengan /berhenti, lalu tekan 🔔 Beri tahu saya lagi."
     )
 
 
 CHECK_EXPIRED = (
-    "Tombol ini sudah kedaluwarsa. Cek NIK itu sekali lagi (NIK dan Nomor KK), lalu tekan "
-    "🔔 Beri tahu saya di bawah jawabannya."
+    "Tombol ini sudah kedaluwarsa.\n"
+    "Cek NIK itu sekali lagi (NIK dan Nomor KK), lalu tekan tombol di bawah jawabannya."
 )
 
 
@@ -822,16 +945,16 @@ def label_saved(label: str | None, nik_masked: str) -> str:
     if label is None:
         return f"Baik, {nik_masked} dipantau tanpa nama. Lihat daftarnya dengan /langganan."
     return (
-        f"Tersimpan: {_followed_name(label, nik_masked)}. "
-        "Lihat semua yang Anda pantau dengan /langganan."
+        f"Tersimpan: {_followed_name(label, nik_masked)}.\n"
+        "Lihat semua yang dipantau dengan /langganan."
     )
 
 
-NOT_FOLLOWED = "NIK itu sudah tidak ada di daftar pantauan Anda. Lihat daftarnya: /langganan."
+NOT_FOLLOWED = "NIK itu sudah tidak ada di daftar pantauan. Lihat daftarnya: /langganan."
 
 NO_SUBSCRIPTIONS = (
-    "Anda belum memantau NIK apa pun.\n\n"
-    "Cek NIK dulu (ketik NIK dan Nomor KK), lalu tekan 🔔 Beri tahu saya di bawah jawabannya. "
+    "Bapak/Ibu belum memantau NIK apa pun.\n\n"
+    "Cek NIK dulu (NIK dan Nomor KK), lalu tekan 🔔 Beri tahu saya di bawah jawabannya.\n"
     "Satu chat bisa memantau sampai 10 NIK, misalnya seluruh keluarga."
 )
 
@@ -840,7 +963,7 @@ def subscription_list(
     items: list[tuple[str | None, str, KtpStatus, date]], limit: int, today: date
 ) -> str:
     """/langganan: each followed NIK (label, masked NIK, status, since) with its status now."""
-    lines = [f"<b>NIK yang Anda pantau</b> ({len(items)} dari {limit})", ""]
+    lines = [f"<b>NIK yang dipantau</b> ({len(items)} dari {limit})", ""]
     for i, (label, nik_masked, status, since) in enumerate(items, 1):
         lines.append(f"{i}. {_followed_name(label, nik_masked)}")
         lines.append(
@@ -849,8 +972,9 @@ def subscription_list(
         )
     lines += [
         "",
-        "Kabar penting dikirim ke chat ini. Tekan tombol ✏️ untuk memberi atau mengganti nama. "
-        "Untuk berhenti memantau: /berhenti.",
+        "Kabar penting dikirim ke chat ini.\n"
+        "Tekan tombol ✏️ untuk memberi atau mengganti nama.\n"
+        "Berhenti memantau: /berhenti.",
     ]
     return "\n".join(lines)
 
@@ -863,14 +987,14 @@ def stop_button(index: int, label: str | None, nik_masked: str) -> str:
     return f"{index}. {label or nik_masked}"
 
 
-STOP_CHOOSE = "Berhenti memantau NIK yang mana? Anda tidak akan menerima kabar tentangnya lagi."
-STOP_KEPT = "Baik, daftar pantauan Anda tidak berubah."
+STOP_CHOOSE = "Berhenti memantau NIK yang mana? Sesudah itu tidak ada kabar lagi tentangnya."
+STOP_KEPT = "Baik, daftar pantauan tidak berubah."
 
 
 def stopped(label: str | None, nik_masked: str) -> str:
     return (
-        f"Baik, {_followed_name(label, nik_masked)} tidak dipantau lagi. "
-        "Anda bisa memantaunya lagi kapan saja setelah cek NIK."
+        f"Baik, {_followed_name(label, nik_masked)} tidak dipantau lagi.\n"
+        "Bisa dipantau lagi kapan saja setelah cek NIK."
     )
 
 
@@ -887,8 +1011,8 @@ def stop_usage(count: int) -> str:
 
 
 NOTHING_TO_STOP = (
-    "Anda belum memantau NIK apa pun, jadi tidak ada kabar status yang perlu dihentikan.\n\n"
-    "Tidak mau menerima pengumuman umum dari Disdukcapil? Kirim <code>/pengumuman mati</code>."
+    "Bapak/Ibu belum memantau NIK apa pun, jadi tidak ada kabar status untuk dihentikan.\n\n"
+    "Tidak mau menerima pengumuman dari Disdukcapil? Kirim <code>/pengumuman mati</code>."
 )
 
 
@@ -901,50 +1025,51 @@ GROUP_PRIVATE_ONLY = (
 CANCELLED = "Dibatalkan. Ketik NIK kapan saja untuk mulai cek lagi."
 NOTHING_TO_CANCEL = "Tidak ada yang sedang berjalan. Ketik NIK untuk cek status KTP-el."
 
-#: What the keyed hash protects against, and what it does not (issue 11, item 7).
+#: What the keyed hash is, and what it does not protect against (issue 11 item 7, issue 10).
 PRIVACY_HASH_LIMITS = (
-    "Kode itu melindungi bila basis data saja yang bocor: tanpa kunci rahasia, NIK dan Nomor "
-    "KK tidak bisa dicari dari kodenya. Siapa pun yang memegang basis data <i>dan</i> kuncinya "
-    "sekaligus bisa menghitung ulang NIK (dari NIK tersamar dan wilayahnya); karena itu kunci "
-    "disimpan terpisah dan hanya bisa dibaca oleh bot."
+    "Kode itu dibuat dengan kunci rahasia kantor (HMAC-SHA256). NIK yang sama selalu menjadi "
+    "kode yang sama, supaya bisa dicocokkan.\n"
+    "Bila basis data saja yang bocor, NIK dan Nomor KK tidak bisa dicari dari kodenya.\n"
+    "Tetapi siapa pun yang memegang basis data <i>dan</i> kuncinya sekaligus bisa menghitung "
+    "ulang kodenya, lalu mencoba NIK satu per satu. Karena itu kunci disimpan terpisah dan "
+    "hanya bisa dibaca oleh bot."
 )
 
 PRIVACY = (
-    "<b>Data pribadi Anda di Cek KTP-el</b>\n\n"
-    "<b>NIK dan Nomor KK yang Anda ketik tidak disimpan.</b> Bot mengubahnya menjadi kode "
-    "dengan kunci rahasia kantor, lalu mencocokkannya dengan data kantor yang juga disimpan "
-    "sebagai kode. NIK hanya ditampilkan tersamar (1605••••••••0012) dan nama hanya huruf "
-    "depannya.\n\n"
+    "<b>Data pribadi di Cek KTP-el</b>\n\n"
+    "<b>NIK dan Nomor KK yang Bapak/Ibu ketik tidak disimpan apa adanya.</b> Bot mengubahnya "
+    "menjadi kode, lalu mencocokkannya dengan catatan kantor yang juga disimpan sebagai kode.\n"
+    "NIK hanya ditampilkan tersamar (1605••••••••0012), dan nama hanya huruf depannya.\n\n"
     f"{PRIVACY_HASH_LIMITS}\n\n"
     "<b>Yang disimpan tentang chat ini:</b>\n"
     "• nomor chat Telegram dan kapan terakhir menulis, untuk mengirim kabar dan pengumuman "
-    "(sampai Anda menghapusnya);\n"
-    "• NIK yang Anda pantau dan nama yang Anda berikan, untuk memberi kabar penting, misalnya "
-    "saat kartu sudah dicetak (sampai Anda berhenti memantau atau menghapusnya);\n"
-    "• cek yang berhasil, selama 7 hari, supaya tombol 🔔 Beri tahu saya bisa dipakai;\n"
+    "(sampai dihapus);\n"
+    "• NIK yang dipantau dan nama yang diberikan, untuk memberi kabar penting, misalnya "
+    "saat kartu sudah dicetak (sampai berhenti memantau atau dihapus);\n"
+    "• cek yang berhasil, selama 7 hari, supaya tombol di bawah jawaban bisa dipakai;\n"
     "• cek yang sedang berjalan (menunggu Nomor KK), paling lama 30 menit;\n"
     "• percobaan yang tidak cocok (NIK dalam bentuk kode dan waktunya), selama 2 hari, untuk "
     "mencegah orang menebak-nebak Nomor KK.\n\n"
-    "Data ini dipakai hanya untuk layanan ini, tidak dibagikan, dan dijaga sesuai UU No. 27 "
+    "Semua ini dipakai hanya untuk layanan ini, tidak dibagikan, dan dijaga sesuai UU No. 27 "
     "Tahun 2022 tentang Pelindungan Data Pribadi.\n\n"
-    "Tidak mau menerima pengumuman? /pengumuman. Ingin semua data chat ini dihapus? "
+    "Tidak mau menerima pengumuman? /pengumuman. Ingin semua catatan chat ini dihapus? "
     "/hapusdata."
 )
 
 ERASE_CONFIRM = (
-    "<b>Hapus semua data Anda di bot ini?</b>\n\n"
-    "Yang dihapus: daftar NIK yang Anda pantau beserta namanya, catatan cek, dan data chat "
-    "ini (termasuk pilihan soal pengumuman). Anda tidak akan menerima kabar status lagi. "
-    "Ini tidak bisa dibatalkan.\n\n"
-    "Data KTP-el Anda di kantor Disdukcapil tidak terpengaruh."
+    "<b>Hapus semua catatan chat ini di bot?</b>\n\n"
+    "Yang dihapus: daftar NIK yang dipantau beserta namanya, catatan cek, dan catatan chat "
+    "ini (termasuk pilihan soal pengumuman).\n"
+    "Sesudah itu tidak ada lagi kabar status. Ini tidak bisa dibatalkan.\n\n"
+    "Catatan KTP-el di kantor Disdukcapil tidak terpengaruh."
 )
 ERASED = (
-    "✅ Selesai. Data chat ini di bot sudah dihapus: daftar pantauan, nama-namanya, catatan "
-    "cek dan data chat.\n\n"
-    "Demi keamanan, catatan percobaan cek yang tidak cocok tidak ikut dihapus sekarang, supaya "
-    "batas percobaan tetap berlaku (termasuk waktu tunggu yang sedang berjalan). Catatan itu "
-    "hanya berisi NIK dalam bentuk kode dan waktunya, dan terhapus sendiri dalam 2 hari.\n\n"
-    "Anda tetap bisa memakai bot ini kapan saja."
+    "✅ Selesai. Catatan chat ini di bot sudah dihapus: daftar pantauan, nama-namanya, catatan "
+    "cek dan catatan chat.\n\n"
+    "Demi keamanan, percobaan cek yang tidak cocok tidak ikut dihapus sekarang, supaya batas "
+    "percobaan tetap berlaku. Catatan itu hanya berisi NIK dalam bentuk kode dan waktunya, "
+    "dan terhapus sendiri dalam 2 hari.\n\n"
+    "Bot ini tetap bisa dipakai kapan saja."
 )
 ERASE_KEPT = "Baik, tidak ada yang dihapus."
 
@@ -1534,6 +1659,7 @@ AUDIT_ACTIONS: dict[str, str] = {
     "ubah_blanko": "ubah stok blanko",
     "ubah_kantor": "ubah info kantor",
     "impor": "impor CSV",
+    "buka_kunci_nik": "buka kunci NIK",
     "siaran": "kirim siaran",
     "hentikan_siaran": "hentikan siaran",
     "ditolak": "DITOLAK",
@@ -1861,34 +1987,40 @@ _NOTICE_FOOTER = (
 )
 
 #: Why the resident must come, per status that needs them (the record cannot move without them).
+#: The advice is the status's own (`what_to_do` in status_texts.toml), so the check's answer
+#: and the notice never disagree.
 _COME_REASON: dict[KtpStatus, tuple[str, str, list[str]]] = {
     KtpStatus.UNREGISTERED: (
         "⚠️ <b>Perlu perekaman KTP-el</b>",
-        "Data perekaman KTP-el (foto, sidik jari, iris mata) untuk NIK ini belum ada atau "
-        "harus diulang. Kartu baru bisa diproses setelah Anda direkam di kantor Disdukcapil "
-        "atau di layanan perekaman keliling.",
+        "Untuk NIK ini belum ada rekaman foto wajah, sidik jari, iris mata dan tanda tangan, "
+        "atau rekamannya harus diulang.\nKartu baru bisa dibuat setelah direkam.",
         [_BRING_KK],
     ),
     KtpStatus.DUPLICATE_RECORD: (
         "⚠️ <b>Perlu datang ke kantor Disdukcapil</b>",
-        "Pusat menemukan sidik jari atau wajah yang sama di bawah NIK lain (data ganda). "
-        "Kartu tidak bisa dicetak sampai ini dibereskan. Petugas perlu memeriksa ulang sidik "
-        "jari Anda atau merekam ulang, lalu meminta pusat menghapus data yang ganda.",
+        "Sidik jari atau iris mata yang sama juga tercatat dengan NIK lain (rekaman ganda).\n"
+        "Kartu tidak bisa dicetak sampai ini dibereskan. Petugas memeriksa ulang sidik jari "
+        "atau merekam ulang.",
         [_BRING_KK, _BRING_PROOF],
     ),
     KtpStatus.ADJUDICATE_RECORD: (
         "⚠️ <b>Perlu datang ke kantor Disdukcapil</b>",
-        "Sidik jari Anda mirip dengan data orang lain, dan pusat sedang menilainya. Supaya "
-        "cepat selesai, petugas perlu mencocokkan sidik jari Anda secara langsung.",
+        "Sidik jari ini mirip sidik jari orang lain, dan pusat sedang memutuskannya.\n"
+        "Petugas perlu mencocokkan sidik jari secara langsung.",
         [_BRING_KK, _BRING_PROOF],
     ),
     KtpStatus.REQUEST_VALIDATION: (
         "⚠️ <b>Perlu datang ke kantor Disdukcapil</b>",
-        "Pusat meminta Disdukcapil memastikan data Anda, misalnya jenis kelamin di NIK yang "
-        "tidak cocok dengan foto. Petugas perlu bertemu Anda untuk mencocokkan data.",
-        [_BRING_KK, "Akta kelahiran atau ijazah, bila ada", _BRING_PROOF],
+        "Pusat menemukan isian yang tidak cocok, misalnya jenis kelamin di NIK dan di foto "
+        "wajah.\nPetugas perlu bertemu untuk mencocokkannya.",
+        [_BRING_KK, "Akta kelahiran, bila ada", _BRING_PROOF],
     ),
 }
+
+
+def _proxy_line(office: OfficeInfo) -> str:
+    """Whether family may collect the card, as the office set it (/kantor diwakilkan)."""
+    return f"👪 <b>Diambil keluarga:</b> {_escape(office.proxy_pickup)}"
 
 
 def status_notice(
@@ -1905,12 +2037,12 @@ def status_notice(
         return (
             "🎉 <b>KTP-el sudah dicetak!</b>\n"
             f"{who}\n\n"
-            f"Kartu sudah jadi sejak {format_date(entered_on)} dan bisa diambil.\n\n"
+            f"Kartu sudah jadi sejak {format_date(entered_on)} dan bisa diambil.\n"
+            f"👉 {STATUS_TEXTS[status].what_to_do}\n\n"
             f"{_office_block(office, place=office.pickup)}\n\n"
             "<b>Yang perlu dibawa:</b>\n"
             f"{_bring_list([_BRING_KK, _BRING_PROOF])}\n\n"
-            "Pemilik kartu harus datang sendiri, tidak bisa diwakilkan: saat penyerahan sidik "
-            "jarinya dicocokkan untuk mengaktifkan kartu.\n\n"
+            f"{_proxy_line(office)}\n\n"
             f"{_NOTICE_FOOTER}"
         )
     if status == KtpStatus.CARD_SHIPPED:
@@ -1918,29 +2050,34 @@ def status_notice(
             "📦 <b>KTP-el dikirim ke tempat pengambilan</b>\n"
             f"{who}\n\n"
             f"Sejak {format_date(entered_on)} kartu dalam perjalanan ke "
-            f"{html.escape(office.pickup)}. Anda bisa mengambilnya di sana pada jam layanan.\n\n"
+            f"{_escape(office.pickup)}.\n"
+            f"👉 {STATUS_TEXTS[status].what_to_do}\n\n"
             f"{_office_block(office, place=office.pickup)}\n\n"
             "<b>Yang perlu dibawa:</b>\n"
             f"{_bring_list([_BRING_KK, _BRING_PROOF])}\n\n"
+            f"{_proxy_line(office)}\n\n"
             f"{_NOTICE_FOOTER}"
         )
     if status in _COME_REASON:
         title, why, bring = _COME_REASON[status]
         return (
             f"{title}\n{who}\n\n"
-            f"{why}\n\n"
+            f"{why}\n"
+            f"👉 {STATUS_TEXTS[status].what_to_do}\n\n"
             f"{_office_block(office)}\n\n"
             "<b>Yang perlu dibawa:</b>\n"
             f"{_bring_list(bring)}\n\n"
             f"Status ini tercatat sejak {format_date(entered_on)}.\n"
             f"{_NOTICE_FOOTER}"
         )
-    # Any other status that notifies: the status code with the date, and where to ask.
+    # Any other status that notifies: its plain title and advice, the code in brackets.
+    about = STATUS_TEXTS[status]
     return (
-        "ℹ️ <b>Ada kabar tentang KTP-el Anda</b>\n"
+        "ℹ️ <b>Ada kabar tentang KTP-el</b>\n"
         f"{who}\n\n"
-        f"Status baru sejak {format_date(entered_on)}: <b>{status.value}</b>.\n\n"
-        f"{_office_block(office)}\n\n"
+        f"Sejak {format_date(entered_on)}: <b>{about.title}</b> ({status.value}).\n"
+        f"{about.meaning}\n"
+        f"👉 {about.what_to_do}\n\n"
         f"{_NOTICE_FOOTER}"
     )
 
@@ -2360,6 +2497,1555 @@ def outbox_quiet_note(start: int, end: int, active: bool) -> str:
     return f"Jam tenang {start:02d}.00–{end:02d}.00 ({now})."
 
 
+# --- A1 (issue 10): the resident's conversation: main menu, everyday words, office map, FAQ ---
+
+#: The resident's main menu (a persistent reply keyboard, `bot/handlers/menu.py`). A press sends
+#: the label as a message; each label has one handler (B: MENU_ASK, C: MENU_SCHEDULE, A1: rest).
+MENU_CHECK = "🔎 Cek KTP-el"
+MENU_FAMILY = "👪 KTP-el keluarga"
+MENU_OFFICE = "🏢 Kantor Dukcapil"
+MENU_FAQ = "❓ Pertanyaan umum"
+MENU_ASK = "💬 Tanya petugas"
+MENU_SCHEDULE = "🚐 Jemput bola"
+MENU_HELP = "ℹ️ Bantuan"
+
+#: Every label of the main menu, in the order the keyboard shows them (two per row).
+MAIN_MENU_LABELS: tuple[str, ...] = (
+    MENU_CHECK,
+    MENU_FAMILY,
+    MENU_OFFICE,
+    MENU_FAQ,
+    MENU_ASK,
+    MENU_SCHEDULE,
+    MENU_HELP,
+)
+
+#: The placeholder in the typing box while the main menu is shown.
+MENU_PLACEHOLDER = "Ketik NIK atau tekan tombol"
+
+#: The office's default answer to "may someone else collect my card?" (`/kantor diwakilkan`).
+OFFICE_PROXY_PICKUP_DEFAULT = (
+    "KTP-el diaktifkan dengan sidik jari pemiliknya saat diserahkan. Karena itu, tanyakan dulu "
+    "ke kantor apakah KTP-el boleh diambilkan keluarga, dan apa yang harus dibawa (misalnya "
+    "Kartu Keluarga atau surat kuasa)."
+)
+#: /faq in the admins' command menu (the staff section's dict, completed from this section).
+STAFF_COMMAND_DESCRIPTIONS["faq"] = "Jawaban pertanyaan umum warga"
+#: How `python -m bot audit` names a /faq change (the audit section's dict, completed here).
+AUDIT_ACTIONS["ubah_faq"] = "ubah pertanyaan umum"
+# The demo console (`python -m bot demo`): the reply keyboard and places on a map.
+DEMO_MENU_TITLE = "Tombol menu (ketik m1, m2, … atau tulisannya; /menu menampilkannya lagi):"
+DEMO_NO_MENU = "Belum ada tombol menu. Ketik /start."
+
+
+def demo_place(title: str | None, address: str | None, link: str) -> str:
+    """A venue (or a pin alone) in the terminal: name, address, and a map link to open."""
+    if title is None:
+        return f"📍 Titik lokasi: {link}"
+    return f"📍 {title}\n{address or ''}\nPeta: {link}"
+
+
+#: The venue's name on the map (sendVenue's title).
+OFFICE_NAME = "Kantor Disdukcapil Kabupaten Musi Rawas"
+
+
+def resident_welcome(first_name: str) -> str:
+    """/start in a private chat: a greeting and how to check, in one line each."""
+    return (
+        f"Halo, {_escape(first_name)}! Selamat datang di <b>Cek KTP-el</b> "
+        "Disdukcapil Kabupaten Musi Rawas.\n\n"
+        "Untuk cek KTP-el, ketik NIK Bapak/Ibu (16 angka).\n"
+        "Atau tekan salah satu tombol di bawah."
+    )
+
+
+def resident_help(commands: Sequence[str]) -> str:
+    """/bantuan (and the help button) for a resident: short, the buttons first; the office
+    block follows."""
+    listed = " ".join(f"/{name}" for name in commands)
+    return (
+        "<b>Cara memakai Cek KTP-el</b>\n"
+        "1. Ketik NIK (16 angka). Bot lalu meminta nomor KK.\n"
+        "2. Atau kirim NIK dan nomor KK sekaligus, dipisah spasi.\n"
+        "3. Tekan tombol di bawah untuk info kantor dan pertanyaan umum.\n\n"
+        f"Bagi yang biasa memakai perintah: {listed}"
+    )
+
+
+#: Free text that matches nothing: two lines, then the buttons.
+NOT_UNDERSTOOD_SHORT = (
+    "Maaf, saya belum mengerti pesan itu.\n"
+    "Ketik NIK (16 angka) untuk cek KTP-el, atau tekan salah satu tombol di bawah."
+)
+#: A photo, sticker, voice note or file in a private chat.
+NOT_TEXT_SHORT = (
+    "Maaf, saya hanya bisa membaca tulisan, bukan foto, stiker, berkas atau pesan suara.\n"
+    "Ketik NIK (16 angka) untuk cek KTP-el. Demi keamanan, jangan kirim foto KTP atau Kartu "
+    "Keluarga (KK) di chat."
+)
+
+
+def unknown_command_short(command: str) -> str:
+    return (
+        f"Perintah <code>{_escape(command)}</code> tidak dikenal.\n"
+        "Ketik NIK (16 angka) untuk cek KTP-el, atau tekan salah satu tombol di bawah."
+    )
+
+
+#: Greetings by the part of the day a resident named ("selamat pagi" is greeted back so).
+DAY_GREETINGS: dict[str, str] = {
+    "pagi": "Selamat pagi",
+    "siang": "Selamat siang",
+    "sore": "Selamat sore",
+    "malam": "Selamat malam",
+}
+_NEXT_STEP = "Untuk cek KTP-el, ketik NIK Bapak/Ibu (16 angka), atau tekan tombol di bawah."
+
+
+def greeting_reply(first_name: str, part_of_day: str | None) -> str:
+    """A greeting ("halo", "selamat pagi", "p") greeted back."""
+    hello = DAY_GREETINGS.get(part_of_day or "", "Halo")
+    return f"{hello}, {_escape(first_name)}! 👋\nAda yang bisa kami bantu?\n{_NEXT_STEP}"
+
+
+def salam_reply(first_name: str) -> str:
+    """ "Assalamualaikum" answered as it is answered."""
+    return (
+        f"Wa'alaikumsalam warahmatullahi wabarakatuh, {_escape(first_name)}. 🙏\n"
+        f"Ada yang bisa kami bantu?\n{_NEXT_STEP}"
+    )
+
+
+def thanks_reply(first_name: str) -> str:
+    return (
+        f"Sama-sama, {_escape(first_name)}. 🙏\n"
+        "Semoga urusan KTP-el Bapak/Ibu lancar.\n"
+        "Bila perlu lagi, tekan tombol di bawah kapan saja."
+    )
+
+
+YES_REPLY = "Baik. 👍\n" + _NEXT_STEP
+NO_REPLY = "Baik, tidak apa-apa.\nBila nanti perlu, tekan tombol di bawah kapan saja."
+
+
+def kk_still_awaited(nik_masked: str) -> str:
+    """ "cek ktp" while the bot waits for the KK of a NIK already sent."""
+    return (
+        f"Bot sedang menunggu <b>nomor KK</b> untuk NIK <b>{_escape(nik_masked)}</b>.\n"
+        "Ketik nomor KK (16 angka di bagian atas Kartu Keluarga).\n"
+        "Atau ketik NIK lain untuk mulai lagi."
+    )
+
+
+# The office: the venue on the map, then hours and contact.
+
+
+def office_answer(address: str, hours: str, contact: str, pickup: str, *, on_map: bool) -> str:
+    """The office button (and "alamat kantor"): after the map pin, or alone when none is set."""
+    lines = [f"<b>{OFFICE_NAME}</b>"]
+    if not on_map:
+        lines.append(f"📍 Alamat: {_escape(address)}")
+    lines += [
+        f"🕗 Jam layanan: {_escape(hours)}",
+        f"☎️ Kontak: {_escape(contact)}",
+        f"🪪 Pengambilan KTP-el: {_escape(pickup)}",
+    ]
+    if on_map:
+        lines.append("Tekan peta di atas untuk membuka petunjuk jalan.")
+    return "\n".join(lines)
+
+
+def hours_answer(hours: str, address: str) -> str:
+    """ "jam buka", "sabtu buka gak"."""
+    return (
+        f"🕗 Jam layanan kantor: {_escape(hours)}.\n"
+        f"📍 Alamat: {_escape(address)}.\n"
+        "Untuk peta, tekan tombol kantor di bawah."
+    )
+
+
+def contact_answer(contact: str, hours: str) -> str:
+    """ "nomor wa", "nomor telepon kantor"."""
+    return (
+        f"☎️ Kontak kantor: {_escape(contact)}.\n"
+        f"🕗 Jam layanan: {_escape(hours)}.\n"
+        "Untuk alamat dan peta, tekan tombol kantor di bawah."
+    )
+
+
+def pickup_answer(pickup: str, hours: str) -> str:
+    """ "dimana ambilnya": where printed cards are collected."""
+    return (
+        f"KTP-el yang sudah dicetak diambil di: {_escape(pickup)}.\n"
+        f"🕗 Jam layanan: {_escape(hours)}.\n"
+        "Belum tahu apakah sudah dicetak? Ketik NIK Bapak/Ibu (16 angka) untuk cek."
+    )
+
+
+#: "Tanya petugas" before the questions to staff exist: how to reach a person.
+def ask_staff_fallback(contact: str, hours: str) -> str:
+    return (
+        "Untuk bertanya langsung kepada petugas:\n"
+        f"☎️ Kontak kantor: {_escape(contact)}\n"
+        f"🕗 Jam layanan: {_escape(hours)}"
+    )
+
+
+NO_FAMILY_YET = (
+    "Belum ada KTP-el keluarga yang Bapak/Ibu pantau.\n"
+    "Cara menambah: ketik NIK dan nomor KK anggota keluarga.\n"
+    "Lalu tekan 🔔 di bawah jawabannya. Satu chat bisa memantau sampai 10 orang."
+)
+
+
+# Questions people often ask (FAQ): the list as buttons, each answer at most 600 characters.
+
+FAQ_LIST_TITLE = "❓ <b>Pertanyaan yang sering ditanyakan</b>\nTekan salah satu pertanyaan:"
+FAQ_EMPTY = "Belum ada pertanyaan umum. Silakan hubungi kantor lewat tombol kantor di bawah."
+BTN_FAQ_MORE = "❓ Pertanyaan lain"
+#: An answer's longest length (visible characters), and a question's (a button's label).
+FAQ_ANSWER_LIMIT = 600
+FAQ_TITLE_LIMIT = 60
+
+
+@dataclass(frozen=True, slots=True)
+class FaqDefault:
+    """One of the office's default answers; `key` is how it is kept and named in buttons."""
+
+    key: str
+    title: str
+    body: str  # "{proxy_pickup}", "{pickup}", "{hours}" are filled from the office settings
+
+
+#: The default answers, in the order residents see them (facts from the office's website).
+FAQ_DEFAULTS: tuple[FaqDefault, ...] = (
+    FaqDefault(
+        "blanko",
+        "Apa itu blanko? Mengapa bisa habis?",
+        "Blanko adalah kartu kosong tempat KTP-el dicetak.\n"
+        "Blanko tidak dibuat di kabupaten. Blanko dikirim oleh Direktorat Jenderal Dukcapil "
+        "di Jakarta, dengan jatah untuk setiap daerah.\n"
+        "Jatah itu sering lebih sedikit dari jumlah orang yang menunggu. Musi Rawas pernah "
+        "menerima 6.000 keping, padahal lebih dari 11.000 orang sudah siap cetak.\n"
+        "Bila blanko habis, pencetakan berhenti sampai kiriman berikutnya datang. Kantor "
+        "mencetak menurut urutan antrean.",
+    ),
+    FaqDefault(
+        "pusat",
+        "Mengapa lama menunggu di pusat?",
+        "Setelah direkam, foto, sidik jari dan iris mata dikirim ke pusat Kementerian Dalam "
+        "Negeri di Jakarta.\n"
+        "Di sana diperiksa agar satu orang hanya punya satu KTP-el. Rekaman Bapak/Ibu "
+        "dibandingkan dengan rekaman jutaan orang lain.\n"
+        "Kiriman dari seluruh Indonesia antre di sana, dan jaringan kadang lambat. Tahap ini "
+        "bisa 3 hari, 20 hari, atau lebih.\n"
+        "Selama di pusat, kantor kabupaten hanya bisa memantau. Bapak/Ibu tidak perlu datang.",
+    ),
+    FaqDefault(
+        "bawa",
+        "Apa yang dibawa saat mengambil KTP-el?",
+        "Bawa Kartu Keluarga (KK) asli.\n"
+        "Bawa juga KTP lama, surat keterangan (suket) atau bukti perekaman, bila ada.\n"
+        "Tempat pengambilan: {pickup}.\n"
+        "Jam layanan: {hours}.\n"
+        "Sebelum berangkat, cek dulu apakah KTP-el sudah dicetak: ketik NIK Bapak/Ibu.",
+    ),
+    FaqDefault(
+        "wakil",
+        "Bolehkah KTP-el diambilkan orang lain?",
+        "{proxy_pickup}\nTempat pengambilan: {pickup}.\nJam layanan: {hours}.",
+    ),
+    FaqDefault(
+        "hilang",
+        "KTP-el hilang atau rusak?",
+        "KTP-el yang hilang atau rusak bisa dicetak ulang. Bapak/Ibu tidak perlu direkam lagi.\n"
+        "Bila hilang: minta surat keterangan hilang dari kantor polisi, lalu bawa ke kantor "
+        "Disdukcapil bersama Kartu Keluarga (KK) asli.\n"
+        "Bila rusak: bawa KTP-el yang rusak dan KK asli.\n"
+        "Bila ada tulisan yang salah di kartu, bawa juga dokumen yang benar, misalnya akta "
+        "kelahiran.\n"
+        "Cetak ulang juga memakai blanko, jadi bisa menunggu stok.",
+    ),
+    FaqDefault(
+        "rekam",
+        "Belum pernah rekam? Di mana merekam?",
+        "KTP-el dibuat untuk warga yang sudah berumur 17 tahun atau sudah pernah menikah.\n"
+        "Perekaman (foto, sidik jari, iris mata dan tanda tangan) bisa di kantor Disdukcapil "
+        "pada jam layanan: {hours}.\n"
+        "Petugas juga datang ke desa, sekolah dan rumah sakit (jemput bola). Tanyakan jadwalnya "
+        "ke kantor desa atau kecamatan.\n"
+        "Bawa Kartu Keluarga (KK) asli. Layanan ini gratis.",
+    ),
+)
+
+
+def faq_fill(body: str, *, proxy_pickup: str, pickup: str, hours: str) -> str:
+    """An answer with the office's settings put in (an admin's own text has no slots)."""
+    return (
+        body.replace("{proxy_pickup}", _escape(proxy_pickup))
+        .replace("{pickup}", _escape(pickup))
+        .replace("{hours}", _escape(hours))
+    )
+
+
+def faq_answer(title: str, body: str) -> str:
+    """One answer as the resident reads it (`body` is already filled and escaped)."""
+    return f"❓ <b>{_escape(title)}</b>\n\n{body}"
+
+
+# /faq for admins.
+
+
+@dataclass(frozen=True, slots=True)
+class FaqAdminLine:
+    number: int
+    title: str
+    changed: bool  # an office default the admin rewrote
+    added: bool  # an answer the admin added
+    hidden: bool  # a default the admin took off the list
+
+
+def faq_admin_list(lines: Sequence[FaqAdminLine]) -> str:
+    rows = ["<b>Pertanyaan umum yang dilihat warga</b>"]
+    for line in lines:
+        mark = ""
+        if line.hidden:
+            mark = " (disembunyikan)"
+        elif line.added:
+            mark = " (tambahan)"
+        elif line.changed:
+            mark = " (diubah)"
+        rows.append(f"{line.number}. {_escape(line.title)}{mark}")
+    rows += ["", FAQ_USAGE]
+    return "\n".join(rows)
+
+
+FAQ_USAGE = (
+    "Cara mengubah:\n"
+    "<code>/faq lihat N</code>: lihat jawaban nomor N\n"
+    "<code>/faq ubah N TEKS</code>: ganti jawaban nomor N\n"
+    "<code>/faq tambah JUDUL | TEKS</code>: tambah pertanyaan baru\n"
+    "<code>/faq hapus N</code>: sembunyikan atau hapus nomor N\n"
+    "<code>/faq asal N</code>: kembalikan jawaban bawaan nomor N\n"
+    "Jawaban paling banyak 600 huruf, pakai Bapak/Ibu. Jawaban bawaan nomor 4 diambil dari "
+    "<code>/kantor diwakilkan</code>."
+)
+
+
+def faq_no_such_number(text: str, count: int) -> str:
+    return f"Tidak ada pertanyaan nomor <code>{_escape(text)}</code>. Nomornya 1 sampai {count}."
+
+
+def faq_too_long(length: int) -> str:
+    return f"Teks terlalu panjang: {length} huruf. Paling banyak {FAQ_ANSWER_LIMIT} huruf."
+
+
+def faq_title_too_long(length: int) -> str:
+    return f"Judul terlalu panjang: {length} huruf. Paling banyak {FAQ_TITLE_LIMIT} huruf."
+
+
+FAQ_MISSING_TEXT = "Tulis teksnya juga, misalnya <code>/faq ubah 2 Teks jawaban baru</code>."
+FAQ_MISSING_TITLE = (
+    "Tulis judul dan jawaban dipisah tanda |, misalnya "
+    "<code>/faq tambah Berapa biayanya? | Gratis, tidak dipungut biaya.</code>"
+)
+
+
+def faq_preview(number: int, title: str, body: str) -> str:
+    return f"Nomor {number}:\n\n{faq_answer(title, body)}"
+
+
+def faq_changed(number: int, title: str) -> str:
+    return f"✅ Jawaban nomor {number} ({_escape(title)}) diubah. Warga langsung melihatnya."
+
+
+def faq_added(number: int, title: str) -> str:
+    return f"✅ Pertanyaan nomor {number} ditambahkan: {_escape(title)}."
+
+
+def faq_removed(number: int, title: str, hidden: bool) -> str:
+    if hidden:
+        return (
+            f"✅ Nomor {number} ({_escape(title)}) disembunyikan dari warga. "
+            f"Tampilkan lagi dengan <code>/faq asal {number}</code>."
+        )
+    return f"✅ Pertanyaan nomor {number} ({_escape(title)}) dihapus."
+
+
+def faq_restored(number: int, title: str) -> str:
+    return f"✅ Nomor {number} ({_escape(title)}) kembali memakai jawaban bawaan."
+
+
+def faq_not_a_default(number: int) -> str:
+    return (
+        f"Nomor {number} adalah tambahan, tidak punya jawaban bawaan. "
+        f"Ubah dengan <code>/faq ubah {number} TEKS</code> atau hapus dengan "
+        f"<code>/faq hapus {number}</code>."
+    )
+
+
+def faq_already_default(number: int) -> str:
+    return f"Nomor {number} sudah memakai jawaban bawaan."
+
+
+FAQ_TOO_MANY = (
+    "Sudah ada 20 pertanyaan. Hapus salah satu dulu: daftar yang pendek lebih mudah dibaca."
+)
+
+
+# /kantor for admins: every field, the map pin, whether someone else may collect.
+
+OFFICE_SETTING_NAMES: dict[str, str] = {
+    "alamat": "Alamat",
+    "jam": "Jam layanan",
+    "kontak": "Kontak (telepon/WhatsApp)",
+    "pengambilan": "Tempat pengambilan KTP-el",
+    "diwakilkan": "Boleh diambilkan orang lain?",
+    "lokasi": "Lokasi di peta",
+}
+
+
+def office_settings_view(info: OfficeInfo) -> str:
+    """/kantor: the office information residents see, and how to change it."""
+    location = f"{info.location[0]:.6f},{info.location[1]:.6f}" if info.location else None
+    values = {
+        "alamat": info.address,
+        "jam": info.hours,
+        "kontak": info.contact,
+        "pengambilan": info.pickup,
+        "diwakilkan": info.proxy_pickup,
+        "lokasi": location or "belum diisi (warga hanya melihat alamat)",
+    }
+    lines = ["<b>Informasi kantor yang dilihat warga</b>"]
+    lines += [f"{OFFICE_SETTING_NAMES[k]}: {_escape(v)}" for k, v in values.items()]
+    lines += [
+        "",
+        "Ubah dengan <code>/kantor BAGIAN teks baru</code>, BAGIAN salah satu dari: "
+        + ", ".join(f"<code>{k}</code>" for k in OFFICE_SETTING_NAMES),
+        "Contoh: <code>/kantor kontak 0812-3456-7890 (WhatsApp)</code>",
+        "Lokasi: <code>/kantor lokasi -3.2851,103.0475</code>, atau <code>/kantor lokasi</code> "
+        "lalu kirim titik lokasi dari Telegram.",
+    ]
+    return "\n".join(lines)
+
+
+def office_setting_unknown(field: str) -> str:
+    return (
+        f"Bagian <code>{_escape(field)}</code> tidak dikenal. Pilih salah satu: "
+        + ", ".join(f"<code>{k}</code>" for k in OFFICE_SETTING_NAMES)
+        + "."
+    )
+
+
+def office_setting_changed(field: str, old: str, new: str) -> str:
+    return (
+        f"✅ {OFFICE_SETTING_NAMES[field]} diubah.\nSebelumnya: {_escape(old or '-')}\n"
+        f"Sekarang: {_escape(new or '-')}\n"
+        "Warga melihatnya di tombol kantor, pertanyaan umum dan kabar KTP-el tercetak."
+    )
+
+
+OFFICE_LOCATION_ASK = (
+    "Kirim titik lokasi kantor sekarang: tekan 📎, pilih <b>Lokasi</b>, geser peta ke kantor, "
+    "lalu kirim.\n"
+    "Atau ketik koordinatnya: <code>/kantor lokasi -3.2851,103.0475</code> "
+    "(dari Google Maps: tekan lama titik kantor, lalu salin angkanya).\n"
+    "Menghapus lokasi: <code>/kantor lokasi hapus</code>."
+)
+OFFICE_LOCATION_BAD = (
+    "Koordinat tidak bisa dibaca. Tulis lintang dan bujur dipisah koma, misalnya "
+    "<code>/kantor lokasi -3.2851,103.0475</code>."
+)
+#: Words after `/kantor lokasi` that take the pin away.
+OFFICE_LOCATION_REMOVE_WORDS = ("hapus", "kosong", "tidak")
+
+
+# --- /buka NIK: staff lift a NIK's lock (issue 11) ------------------------------------------
+
+BUKA_USAGE = (
+    "Cara pakai: <code>/buka NIK</code>\n"
+    "Membuka kunci cek sebuah NIK yang terkunci karena nomor KK salah berkali-kali. "
+    "Pakai hanya setelah memeriksa orangnya dan KK aslinya di loket."
+)
+
+
+def buka_not_locked(nik_masked: str) -> str:
+    return f"NIK {nik_masked} tidak sedang terkunci. Tidak ada yang diubah."
+
+
+def buka_done(nik_masked: str, until: datetime, tz: str) -> str:
+    return (
+        f"🔓 Kunci NIK {nik_masked} dibuka (seharusnya sampai {format_datetime(until, tz)}).\n"
+        "Percobaan yang salah dihapus: warga bisa cek lagi sekarang. Tercatat di log audit."
+    )
+
+
+# --- B (issue 12): "Tanya petugas": residents' questions, the staff desk, office hours ---------
+
+RESIDENT_COMMAND_DESCRIPTIONS["tanya"] = "Kirim pertanyaan kepada petugas Disdukcapil"
+STAFF_COMMAND_DESCRIPTIONS["pertanyaan"] = "Pertanyaan warga yang belum selesai"
+STAFF_COMMAND_DESCRIPTIONS["bisukan"] = "Hentikan sementara pertanyaan dari warga: /bisukan NOMOR"
+STAFF_COMMAND_DESCRIPTIONS["meja"] = "Meja pertanyaan warga: grup petugas, jam kerja, libur"
+STAFF_COMMAND_DESCRIPTIONS["jamkerja"] = "Jam kerja kantor untuk pertanyaan warga"
+STAFF_COMMAND_DESCRIPTIONS["libur"] = "Daftar hari libur kantor"
+
+#: Weekday names (0 = Monday), as the bot writes them.
+WEEKDAY_NAMES: tuple[str, ...] = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
+#: How residents read a staff member's role.
+STAFF_ROLE_NAMES: dict[str, str] = {"admin": "admin", "petugas": "petugas"}
+#: What staff see where a resident erased a question (/hapusdata), or the bot erased it.
+QUESTION_ERASED = "[dihapus oleh warga]"
+QUESTION_PURGED = "[dihapus: masa simpan habis]"
+
+BTN_QUESTION_TAKE = "🙋 Saya tangani"
+BTN_QUESTION_ANSWER = "✍️ Jawab"
+BTN_QUESTION_CLOSE = "✅ Tutup"
+BTN_QUESTION_CHECK = "🔎 Cek warga"
+BTN_QUESTION_REPLY = "↩️ Balas"
+
+_ASK_SAFETY = "Demi keamanan, jangan kirim foto KTP atau Kartu Keluarga di chat."
+
+
+def _staff_sign(name: str | None, role: str | None) -> str:
+    role_name = STAFF_ROLE_NAMES.get(role or "", "petugas")
+    return f"{html.escape(name)} ({role_name})" if name else role_name
+
+
+def _opens_line(opens_at: datetime | None, tz: str) -> str:
+    if opens_at is None:
+        return "Kantor sedang tutup. Petugas akan membacanya pada hari kerja berikutnya."
+    return f"Kantor sedang tutup.\nPetugas akan membacanya mulai {format_datetime(opens_at, tz)}."
+
+
+def question_ask_prompt(closed_until: datetime | None, closed: bool, tz: str) -> str:
+    """After "Tanya petugas": what to write (and when the office will read it, when closed)."""
+    lines = [
+        "Silakan tulis pertanyaan Bapak/Ibu dalam satu pesan.",
+        "Petugas Disdukcapil akan menjawab di chat ini.",
+        _ASK_SAFETY,
+    ]
+    if closed:
+        lines += ["", _opens_line(closed_until, tz)]
+    lines += ["", "Ketik /batal bila tidak jadi."]
+    return "\n".join(lines)
+
+
+def question_asked(number: int, closed_until: datetime | None, closed: bool, tz: str) -> str:
+    lines = [
+        f"✅ <b>Pertanyaan #{number}</b> sudah kami terima.",
+        "Sekarang menunggu petugas membacanya.",
+        "Jawaban akan datang di chat ini.",
+    ]
+    if closed:
+        lines += ["", _opens_line(closed_until, tz)]
+    return "\n".join(lines)
+
+
+QUESTION_ASK_CANCELLED = "Baik, pertanyaan tidak jadi dikirim."
+QUESTION_PRIVATE_ONLY = (
+    "Pertanyaan kepada petugas hanya lewat chat pribadi dengan bot ini, demi menjaga data "
+    "pribadi. Buka chat dengan bot, lalu tekan Tanya petugas."
+)
+QUESTION_REPLY_CANCELLED = "Baik, balasan tidak jadi dikirim."
+QUESTION_NOT_TEXT = (
+    "Mohon maaf, petugas hanya bisa menerima tulisan, bukan foto atau berkas.\n"
+    f"{_ASK_SAFETY}\n"
+    "Silakan tulis pertanyaan Bapak/Ibu dengan kata-kata."
+)
+
+
+def question_limit_open(limit: int) -> str:
+    return (
+        f"Bapak/Ibu masih punya {limit} pertanyaan yang belum selesai.\n"
+        "Mohon tunggu jawaban petugas dulu.\n"
+        "Untuk menambah keterangan, tekan Balas pada jawaban petugas."
+    )
+
+
+def question_limit_day(limit: int) -> str:
+    return (
+        f"Hari ini Bapak/Ibu sudah mengirim {limit} pesan kepada petugas.\n"
+        "Petugas akan membaca yang sudah ada.\n"
+        "Pesan baru bisa dikirim lagi besok."
+    )
+
+
+def question_muted(until: datetime, tz: str) -> str:
+    """A muted resident asks (or is told of the mute)."""
+    return (
+        "Mohon maaf, untuk sementara Bapak/Ibu belum bisa mengirim pertanyaan kepada petugas.\n"
+        f"Ini berlaku sampai {format_date(_local(until, tz).date())}.\n"
+        "Untuk keperluan penting, silakan datang ke kantor Disdukcapil."
+    )
+
+
+def question_answer(number: int, text: str, name: str | None, role: str | None) -> str:
+    """A staff member's answer, as the resident receives it."""
+    return (
+        "💬 <b>Jawaban petugas Disdukcapil:</b>\n\n"
+        f"{html.escape(text)}\n\n"
+        f"— {_staff_sign(name, role)}, Pertanyaan #{number}\n"
+        "Untuk membalas, tekan tombol Balas."
+    )
+
+
+def question_reply_prompt(number: int) -> str:
+    return (
+        f"Silakan tulis balasan untuk Pertanyaan #{number}.\n"
+        f"{_ASK_SAFETY}\n"
+        "Ketik /batal bila tidak jadi."
+    )
+
+
+def question_replied(number: int) -> str:
+    return f"✅ Balasan Bapak/Ibu untuk Pertanyaan #{number} sudah diteruskan ke petugas."
+
+
+def question_thread_closed(number: int) -> str:
+    return (
+        f"Pertanyaan #{number} sudah selesai.\n"
+        f"Bila masih ada yang ingin ditanyakan, tekan {MENU_ASK}."
+    )
+
+
+def question_closed_notice(number: int) -> str:
+    """Sent to the resident when staff close the thread."""
+    return (
+        f"Pertanyaan #{number} sudah selesai dan ditutup petugas.\n"
+        "Terima kasih sudah bertanya.\n"
+        f"Bila masih ada yang ingin ditanyakan, tekan {MENU_ASK}."
+    )
+
+
+QUESTION_NOT_YOURS = "Pertanyaan itu tidak ada di chat ini."
+
+
+# --- the staff desk ---------------------------------------------------------------------------
+
+
+def format_work_time(seconds: float) -> str:
+    """A span of office hours: "kurang dari 1 menit", "45 menit", "4 jam 5 menit"."""
+    minutes = int(seconds // 60)
+    if minutes < 1:
+        return "kurang dari 1 menit"
+    hours, minutes = divmod(minutes, 60)
+    if not hours:
+        return f"{minutes} menit"
+    return f"{_n(hours)} jam" + (f" {minutes} menit" if minutes else "")
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionRecordLine:
+    """The record the resident proved in this chat (masked), for the desk."""
+
+    nik_masked: str
+    name_masked: str | None
+    status: KtpStatus
+    status_date: date
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionCard:
+    """What the desk shows about a question now."""
+
+    number: int
+    created_at: datetime
+    state: str  # new, taken, closed
+    waiting_for: str  # staff, resident
+    text: str | None  # the question (numbers masked); None once erased
+    erased_by_resident: bool
+    taken_name: str | None
+    taken_role: str | None
+    close_reason: str | None
+    record: QuestionRecordLine | None
+    replies: int  # messages after the question, both sides
+    reminder_age_s: float | None = None  # set on a reminder: office time waited so far
+
+
+def question_card(card: QuestionCard, tz: str) -> str:
+    """The desk's message about a question (its first post, reminders and later edits)."""
+    head = f"❓ <b>Pertanyaan #{card.number}</b> · {format_datetime(card.created_at, tz)}"
+    if card.text is None:
+        gone = QUESTION_ERASED if card.erased_by_resident else QUESTION_PURGED
+        return f"{head}\n{gone}"
+    lines: list[str] = []
+    if card.reminder_age_s is not None:
+        lines.append(
+            f"⏰ <b>Belum ada yang menangani</b> sejak {format_work_time(card.reminder_age_s)}"
+            " jam kerja."
+        )
+    lines += [head, "", html.escape(card.text), ""]
+    if card.record is not None:
+        record = card.record
+        name = f" · {html.escape(record.name_masked)}" if record.name_masked else ""
+        lines.append(
+            f"Warga sudah membuktikan NIK {html.escape(record.nik_masked)}{name} di chat ini:"
+            f" {record.status.value} sejak {format_short_date(record.status_date)}"
+            " (tombol Cek warga)."
+        )
+    if card.state == "closed":
+        lines.append("Status: <b>selesai</b> (ditutup).")
+    elif card.state == "taken":
+        who = _staff_sign(card.taken_name, card.taken_role)
+        waiting = "menunggu warga" if card.waiting_for == "resident" else "menunggu jawaban"
+        lines.append(f"Status: ditangani {who} · {waiting}.")
+    else:
+        lines.append("Status: <b>baru</b>, belum ada yang menangani.")
+    if card.replies:
+        lines.append(f"Percakapan: {_n(card.replies)} pesan sesudah pertanyaan.")
+    if card.state != "closed":
+        lines.append("Jawab: balas (reply) pesan ini, atau tekan Jawab.")
+    return "\n".join(lines)
+
+
+def question_reply_card(number: int, text: str | None, at: datetime, closed: bool, tz: str) -> str:
+    """The desk's message for a resident's reply in a thread."""
+    head = f"↩️ <b>Balasan warga</b> · Pertanyaan #{number} · {format_datetime(at, tz)}"
+    if text is None:
+        return f"{head}\n{QUESTION_ERASED}"
+    tail = "Pertanyaan ini sudah selesai." if closed else "Jawab: balas (reply) pesan ini."
+    return f"{head}\n\n{html.escape(text)}\n\n{tail}"
+
+
+def question_take_won(number: int) -> str:
+    return f"Pertanyaan #{number} sekarang Anda tangani."
+
+
+def question_take_lost(number: int, name: str | None, role: str | None) -> str:
+    return f"Pertanyaan #{number} sudah ditangani {_staff_sign(name, role)}."
+
+
+def question_answer_prompt(number: int, user_id: int, name: str, in_group: bool) -> str:
+    """After "Jawab": the staff member writes (mentioned in a group, so only they get the
+    reply box)."""
+    if not in_group:
+        return (
+            f"✍️ Tulis jawaban untuk Pertanyaan #{number} di pesan berikutnya. "
+            "Ketik /batal untuk batal."
+        )
+    mention = f'<a href="tg://user?id={int(user_id)}">{html.escape(name)}</a>'
+    return (
+        f"✍️ {mention}, tulis jawaban untuk Pertanyaan #{number} sebagai balasan "
+        "(reply) pesan ini. Ketik /batal untuk batal."
+    )
+
+
+def question_answer_sent(number: int) -> str:
+    return f"✅ Jawaban untuk Pertanyaan #{number} dikirim ke warga."
+
+
+def question_answer_not_yours(number: int, name: str | None, role: str | None) -> str:
+    return (
+        f"Pertanyaan #{number} ditangani {_staff_sign(name, role)}. Jawaban tidak dikirim; "
+        "minta yang menangani, atau admin, untuk menjawab."
+    )
+
+
+def question_is_closed(number: int) -> str:
+    return f"Pertanyaan #{number} sudah ditutup. Tidak ada yang dikirim."
+
+
+def question_closed_by_staff(number: int) -> str:
+    return f"Pertanyaan #{number} ditutup; warga diberi tahu."
+
+
+def question_unknown(number: int) -> str:
+    return f"Pertanyaan #{number} tidak ada."
+
+
+QUESTION_ANSWER_NOT_TEXT = "Jawaban harus berupa tulisan. Kirim lagi sebagai teks."
+QUESTION_ANSWER_CANCELLED = "Baik, jawaban tidak dikirim."
+QUESTION_NO_RECORD = "Warga ini belum membuktikan NIK di chat ini (atau sudah lebih dari 7 hari)."
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionListItem:
+    number: int
+    state: str
+    waiting_for: str
+    taken_name: str | None
+    taken_role: str | None
+    age_s: float  # office time since it was asked
+    snippet: str | None
+
+
+QUESTION_LIST_FILTERS = {"saya": "yang Anda tangani", "baru": "yang belum ditangani"}
+
+
+def question_list(items: Sequence[QuestionListItem], total: int, filter_name: str | None) -> str:
+    """/pertanyaan: questions not closed, oldest first."""
+    which = QUESTION_LIST_FILTERS.get(filter_name or "", "")
+    title = "<b>Pertanyaan warga yang belum selesai</b>" + (f" ({which})" if which else "")
+    if not items:
+        return f"{title}\nTidak ada. 👍"
+    lines = [f"{title}: {_n(total)}, yang terlama di atas.", ""]
+    for item in items:
+        if item.state == "new":
+            who = "<b>baru</b>"
+        else:
+            who = "ditangani " + _staff_sign(item.taken_name, item.taken_role)
+        waiting = " · menunggu warga" if item.waiting_for == "resident" else ""
+        snippet = html.escape(_clip(" ".join((item.snippet or QUESTION_ERASED).split()), 60))
+        lines.append(
+            f"#{item.number} · {format_work_time(item.age_s)} jam kerja · {who}{waiting}\n"
+            f"   {snippet}"
+        )
+    if total > len(items):
+        lines.append(f"… dan {_n(total - len(items))} lagi.")
+    lines += [
+        "",
+        "Buka satu: <code>/pertanyaan NOMOR</code>. Saring: <code>/pertanyaan saya</code>,"
+        " <code>/pertanyaan baru</code>.",
+    ]
+    return "\n".join(lines)
+
+
+QUESTION_LIST_USAGE = (
+    "Pakai <code>/pertanyaan</code> (semua yang belum selesai), <code>/pertanyaan saya</code>,"
+    " <code>/pertanyaan baru</code>, atau <code>/pertanyaan NOMOR</code>."
+)
+
+
+def question_thread(number: int, lines: Sequence[tuple[str, str, datetime]], tz: str) -> str:
+    """The whole conversation of one question: (who, text, when) per message."""
+    out = [f"<b>Percakapan Pertanyaan #{number}</b>"]
+    for who, text, at in lines:
+        out.append(f"\n<b>{html.escape(who)}</b> · {format_datetime(at, tz)}\n{html.escape(text)}")
+    return "\n".join(out)
+
+
+QUESTION_THREAD_RESIDENT = "Warga"
+
+
+# /bisukan
+
+QUESTION_MUTE_USAGE = (
+    "Hentikan sementara pertanyaan dari seorang warga (misalnya karena kata kasar atau pesan "
+    "berulang): <code>/bisukan NOMOR [HARI]</code>, NOMOR pertanyaannya, HARI lamanya "
+    "(bawaan 7, paling lama 365). Cabut dengan <code>/bisukan NOMOR cabut</code>."
+)
+
+
+def question_muted_staff(number: int, until: datetime, tz: str) -> str:
+    return (
+        f"🔇 Warga dari Pertanyaan #{number} tidak bisa bertanya sampai "
+        f"{format_date(_local(until, tz).date())}. Warga sudah diberi tahu dengan sopan."
+    )
+
+
+def question_unmuted_staff(number: int, was_muted: bool) -> str:
+    if not was_muted:
+        return f"Warga dari Pertanyaan #{number} tidak sedang dibisukan."
+    return f"🔈 Warga dari Pertanyaan #{number} bisa bertanya lagi."
+
+
+def question_mute_gone(number: int) -> str:
+    return f"Pertanyaan #{number} sudah dihapus; warganya tidak bisa dibisukan lagi."
+
+
+# /meja, /jamkerja, /libur (admins)
+
+
+def format_schedule(groups: Sequence[tuple[Sequence[int], time, time]]) -> str:
+    """Office hours as read: "Senin–Jumat 08.00–15.00"; groups of consecutive weekdays."""
+    if not groups:
+        return "tidak ada hari kerja"
+    parts = []
+    for days, opens, closes in groups:
+        first, last = WEEKDAY_NAMES[days[0]], WEEKDAY_NAMES[days[-1]]
+        names = first if len(days) == 1 else f"{first}–{last}"
+        parts.append(f"{names} {opens.strftime('%H.%M')}–{closes.strftime('%H.%M')}")
+    return "; ".join(parts)
+
+
+def question_desk_view(
+    *,
+    group_title: str | None,
+    group_set: bool,
+    staff_count: int,
+    schedule: str,
+    zone: str,
+    holidays: Sequence[tuple[date, str]],
+    remind_hours: float,
+    retention_days: int,
+) -> str:
+    """/meja in a private chat: where questions go and the desk's settings."""
+    if group_set:
+        where = f"grup <b>{html.escape(group_title or 'petugas')}</b>"
+    else:
+        where = f"chat pribadi setiap petugas ({_n(staff_count)} orang)"
+    upcoming = ", ".join(f"{format_short_date(d)} ({html.escape(n)})" for d, n in holidays[:5])
+    lines = [
+        "<b>Meja pertanyaan warga</b>",
+        f"Pertanyaan masuk ke: {where}.",
+        f"Jam kerja: {html.escape(schedule)} {html.escape(zone)}.",
+        f"Libur berikutnya: {upcoming or '-'}.",
+        f"Diingatkan lagi bila belum ditangani setelah {format_number(remind_hours)} jam kerja.",
+        f"Percakapan yang sudah selesai dihapus setelah {_n(retention_days)} hari.",
+        "",
+        "Ubah:",
+        "• grup meja: kirim <code>/meja</code> di grup petugas (admin); kembali ke chat pribadi:"
+        " <code>/meja pribadi</code>",
+        "• <code>/jamkerja Senin-Kamis 08.00-15.00; Jumat 08.00-11.30</code>",
+        "• <code>/libur tambah 2026-12-25 Natal</code>, <code>/libur hapus 2026-12-25</code>",
+        "• <code>/meja ingatkan 4</code> (jam kerja), <code>/meja simpan 90</code> (hari)",
+    ]
+    return "\n".join(lines)
+
+
+def question_desk_set(title: str | None) -> str:
+    return (
+        f"✅ Grup ini ({html.escape(title or 'petugas')}) sekarang menjadi meja pertanyaan warga. "
+        "Pertanyaan baru muncul di sini; jawab dengan membalas (reply) pesan pertanyaannya."
+    )
+
+
+QUESTION_DESK_PRIVATE = (
+    "✅ Pertanyaan warga sekarang dikirim ke chat pribadi setiap petugas (tidak ke grup)."
+)
+QUESTION_DESK_GROUP_ADMIN_ONLY = "Hanya admin yang bisa menjadikan grup ini meja pertanyaan."
+QUESTION_DESK_NUMBER_USAGE = (
+    "Tulis angka bulat, misalnya <code>/meja ingatkan 4</code> (1–40 jam kerja) atau "
+    "<code>/meja simpan 90</code> (7–3650 hari)."
+)
+
+
+def question_remind_set(hours: int) -> str:
+    return f"✅ Pertanyaan yang belum ditangani diingatkan lagi setelah {_n(hours)} jam kerja."
+
+
+def question_retention_set(days: int) -> str:
+    return f"✅ Percakapan yang sudah selesai dihapus bot setelah {_n(days)} hari."
+
+
+def question_hours_view(schedule: str, zone: str) -> str:
+    return (
+        f"Jam kerja untuk pertanyaan warga: <b>{html.escape(schedule)} {html.escape(zone)}</b>.\n"
+        "Ubah dengan, misalnya, <code>/jamkerja Senin-Jumat 08.00-15.00</code> atau "
+        "<code>/jamkerja Senin-Kamis 08.00-15.00; Jumat 08.00-11.30</code>.\n"
+        "Jam ini dipakai untuk memberi tahu warga kapan pertanyaannya dibaca. Teks jam layanan "
+        "untuk warga diubah dengan <code>/kantor jam</code>."
+    )
+
+
+def question_hours_set(old: str, new: str, zone: str) -> str:
+    return f"✅ Jam kerja: {html.escape(new)} {html.escape(zone)} (sebelumnya {html.escape(old)})."
+
+
+_SCHEDULE_PROBLEMS = {
+    "empty": "Tulis hari dan jamnya.",
+    "unknown_day": "Nama hari <code>{part}</code> tidak dikenal (Senin … Minggu).",
+    "bad_time": "Bagian <code>{part}</code> tidak terbaca. Tulis hari lalu jam, misalnya "
+    "<code>Senin-Jumat 08.00-15.00</code>.",
+    "closes_before_opening": "Di <code>{part}</code> jam tutup tidak sesudah jam buka.",
+}
+
+
+def question_hours_error(problem: str, part: str) -> str:
+    return _SCHEDULE_PROBLEMS.get(problem, _SCHEDULE_PROBLEMS["bad_time"]).format(
+        part=html.escape(part[:60])
+    )
+
+
+def question_holidays(items: Sequence[tuple[date, str]]) -> str:
+    lines = ["<b>Hari libur kantor</b> (pertanyaan warga menunggu hari kerja berikutnya)"]
+    if not items:
+        lines.append("Belum ada libur yang akan datang.")
+    lines += [f"• {format_date(d)}: {html.escape(n)}" for d, n in items]
+    lines += [
+        "",
+        "Tambah: <code>/libur tambah 2026-12-25 Natal</code>. Hapus: "
+        "<code>/libur hapus 2026-12-25</code>.",
+    ]
+    return "\n".join(lines)
+
+
+QUESTION_HOLIDAY_USAGE = (
+    "Pakai <code>/libur</code> (daftar), <code>/libur tambah TANGGAL nama</code> atau "
+    "<code>/libur hapus TANGGAL</code>; TANGGAL seperti 2026-12-25 atau 25-12-2026."
+)
+
+
+def question_holiday_added(day: date, name: str, changed: bool) -> str:
+    if not changed:
+        return f"{format_date(day)} sudah ada di daftar libur ({html.escape(name)})."
+    return f"✅ {format_date(day)} dicatat sebagai libur: {html.escape(name)}."
+
+
+def question_holiday_removed(day: date, name: str | None) -> str:
+    if name is None:
+        return f"{format_date(day)} tidak ada di daftar libur."
+    return f"✅ {format_date(day)} ({html.escape(name)}) dihapus dari daftar libur."
+
+
+# /statistik
+
+
+def question_statistics(
+    *,
+    days: int,
+    asked: int,
+    answered: int,
+    median_first_answer_s: float | None,
+    open_older: int,
+) -> str:
+    """The questions' block of /statistik."""
+    median = (
+        "belum ada"
+        if median_first_answer_s is None
+        else f"{format_work_time(median_first_answer_s)} jam kerja"
+    )
+    return "\n".join(
+        [
+            f"<b>Pertanyaan warga</b> ({_n(days)} hari terakhir)",
+            f"Masuk: {_n(asked)} · dijawab: {_n(answered)}",
+            f"Median sampai jawaban pertama: {median}",
+            f"Belum selesai dan lebih dari sehari: {_n(open_older)}",
+        ]
+    )
+
+
+# --- C (issue 13): jemput bola — visits planned by staff, told to the residents they are for ---
+
+#: Words residents read for what a visit serves (codes as in `bot.visits.SERVICE_CODES`).
+VISIT_SERVICE_NAMES: dict[str, str] = {
+    "rekam": "perekaman KTP-el",
+    "ambil": "pengambilan KTP-el yang sudah jadi",
+    "kk": "pembuatan dan perubahan Kartu Keluarga (KK)",
+    "akta": "akta kelahiran dan akta kematian",
+}
+#: Short names for buttons and staff lists.
+VISIT_SERVICE_SHORT: dict[str, str] = {
+    "rekam": "Perekaman KTP-el",
+    "ambil": "Pengambilan KTP-el",
+    "kk": "KK",
+    "akta": "Akta",
+}
+#: What to bring, per service (an item named for two services is listed once).
+VISIT_BRING: dict[str, tuple[str, ...]] = {
+    "rekam": ("Kartu Keluarga (KK) asli",),
+    "ambil": (
+        "Kartu Keluarga (KK) asli",
+        "surat keterangan (suket) atau bukti perekaman, bila ada",
+    ),
+    "kk": ("Kartu Keluarga (KK) lama", "surat pendukung perubahan"),
+    "akta": ("surat keterangan lahir atau kematian", "KK dan KTP-el orang tua atau pelapor"),
+}
+
+RESIDENT_COMMAND_DESCRIPTIONS["jadwal"] = "Jadwal jemput bola (petugas datang ke desa)"
+STAFF_COMMAND_DESCRIPTIONS["jadwal"] = "Jadwal jemput bola: /jadwal tambah, /jadwal hasil"
+OUTBOX_KIND_NAMES["visit"] = "Jemput bola"
+
+
+@dataclass(frozen=True, slots=True)
+class VisitInfo:
+    """A visit as people read it (plain values)."""
+
+    visit_id: int | None
+    day: date
+    start: str  # "08:00", office time
+    end: str
+    district_name: str
+    place: str
+    services: tuple[str, ...]
+    note: str | None
+    tz: str
+
+
+def _clock(hhmm: str) -> str:
+    return hhmm.replace(":", ".")
+
+
+def _zone_name(tz: str) -> str:
+    return _zone_abbreviation(datetime.now(ZoneInfo(tz)))
+
+
+def visit_hours(info: VisitInfo) -> str:
+    """ "08.00–12.00 WIB"."""
+    return f"{_clock(info.start)}–{_clock(info.end)} {_zone_name(info.tz)}"
+
+
+def visit_services_text(services: Sequence[str]) -> str:
+    names = [VISIT_SERVICE_NAMES.get(s, s) for s in services]
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " dan " + names[-1]
+
+
+def visit_block(info: VisitInfo) -> str:
+    """Date, time, place, services, what to bring and the note: one idea per line."""
+    bring = list(dict.fromkeys(item for s in info.services for item in VISIT_BRING.get(s, ())))
+    lines = [
+        f"📅 <b>{format_date(info.day)}</b>",
+        f"🕗 Pukul {visit_hours(info)}",
+        f"📍 {_escape(info.place)}, Kecamatan {_escape(info.district_name)}",
+        f"🛎️ Layanan: {visit_services_text(info.services)}",
+    ]
+    if bring:
+        lines.append("🎒 Bawa:")
+        lines += [f"• {item}" for item in bring]
+    if info.note:
+        lines.append(f"📝 {_escape(info.note)}")
+    return "\n".join(lines)
+
+
+def visit_notice(
+    info: VisitInfo,
+    *,
+    reminder: bool,
+    nik_masked: str | None = None,
+    label: str | None = None,
+    to_collect: bool = False,
+) -> str:
+    """The message a chat gets when a visit is planned (or, `reminder`, the day before it).
+
+    With `nik_masked`: the chat follows a card in that kecamatan whose owner must still be
+    recorded (or, `to_collect`, collect the printed card); without: the chat asked for the
+    kecamatan's visits."""
+    name = _escape(info.district_name)
+    if reminder:
+        title = f"⏰ <b>Pengingat: jemput bola di Kecamatan {name}</b>"
+        lead = "Petugas Disdukcapil datang sesuai jadwal ini."
+    else:
+        title = f"🚐 <b>Jemput bola di Kecamatan {name}</b>"
+        lead = "Petugas Disdukcapil akan datang ke dekat Bapak/Ibu."
+    if nik_masked:
+        who = f"<b>{_escape(label)}</b> (NIK {nik_masked})" if label else f"NIK {nik_masked}"
+        if to_collect:
+            why = (
+                f"KTP-el {who} sudah jadi.\n"
+                "Kartunya bisa diambil di jemput bola ini. Pemilik kartu datang sendiri."
+            )
+        else:
+            why = f"KTP-el {who} belum direkam.\nDatang ke sini supaya direkam tanpa ke kantor."
+        why += "\nBerhenti menerima kabar untuk NIK ini: /berhenti"
+    else:
+        why = f"Bapak/Ibu meminta kabar jadwal di Kecamatan {name}.\nBerhenti: /jadwal berhenti"
+    return f"{title}\n{lead}\n\n{visit_block(info)}\n\n{why}"
+
+
+def visit_changed(info: VisitInfo) -> str:
+    """To the chats already told of a visit that has changed."""
+    return (
+        "⚠️ <b>Jadwal jemput bola berubah</b>\n"
+        "Jadwal yang kami kirim sebelumnya sudah diganti. Ini jadwal yang baru:\n\n"
+        f"{visit_block(info)}\n\n"
+        "Mohon maaf atas perubahan ini."
+    )
+
+
+def visit_cancelled(info: VisitInfo) -> str:
+    """To the chats already told of a visit that was cancelled."""
+    return (
+        "❌ <b>Jemput bola dibatalkan</b>\n"
+        f"Jemput bola pada {format_date(info.day)} di {_escape(info.place)}, Kecamatan "
+        f"{_escape(info.district_name)} <b>tidak jadi</b>.\n"
+        "Mohon maaf.\n"
+        "Lihat jadwal lain: /jadwal"
+    )
+
+
+def visit_check_line(info: VisitInfo) -> str:
+    """One line under a check's answer: the next visit in the resident's kecamatan, within
+    VISIT_LINE_LIMIT (the place is shortened when needed; /jadwal shows it whole)."""
+    day = babel_dates.format_date(info.day, "EEEE, d MMM", locale=LOCALE)
+    head = f"🚐 Jemput bola {day}, {_clock(info.start)} {_zone_name(info.tz)} di "
+    tail = " · /jadwal"
+    room = VISIT_LINE_LIMIT - len((head + tail).encode("utf-16-le")) // 2
+    return f"{head}{html.escape(clip(info.place, max(room, 8)))}{tail}"
+
+
+# The resident's /jadwal (and the 🚐 Jemput bola button)
+
+SCHEDULE_TITLE = (
+    "🚐 <b>Jemput bola</b>\n"
+    "Petugas Disdukcapil datang ke desa dan sekolah untuk merekam KTP-el dan melayani warga."
+)
+SCHEDULE_PICK_DISTRICT = "Pilih kecamatan untuk melihat jadwalnya:"
+SCHEDULE_PRIVATE_ONLY = (
+    "Jadwal jemput bola bisa dilihat di chat pribadi dengan bot ini. Ketik /jadwal di sana."
+)
+SCHEDULE_BACK_BUTTON = "⬅️ Kecamatan lain"
+
+
+def schedule_overview(
+    visits: Sequence[VisitInfo], card_districts: Sequence[str], followed: Sequence[str]
+) -> str:
+    """/jadwal for a resident: the visits in the kecamatan of their cards (and those they asked
+    for), then the choice of kecamatan."""
+    parts = [SCHEDULE_TITLE]
+    shown = list(dict.fromkeys([*card_districts, *followed]))
+    if visits:
+        parts.append("<b>Jadwal di kecamatan Bapak/Ibu:</b>")
+        parts += [visit_block(v) for v in visits[:5]]
+        if len(visits) > 5:
+            parts.append(
+                f"Ada {format_number(len(visits) - 5)} jadwal lagi. Pilih kecamatannya di bawah."
+            )
+    elif shown:
+        names = ", ".join(_escape(n) for n in shown)
+        parts.append(f"Belum ada jadwal di Kecamatan {names}.")
+    if followed:
+        names = ", ".join(_escape(n) for n in followed)
+        parts.append(
+            f"🔔 Bapak/Ibu diberi tahu bila ada jadwal di Kecamatan {names}.\n"
+            "Berhenti: /jadwal berhenti"
+        )
+    parts.append(SCHEDULE_PICK_DISTRICT)
+    return "\n\n".join(parts)
+
+
+def schedule_district_button(name: str, count: int) -> str:
+    return f"{name} ({count})" if count else name
+
+
+def schedule_district(name: str, visits: Sequence[VisitInfo], following: bool) -> str:
+    """The visits in one kecamatan, for a resident."""
+    title = f"🚐 <b>Jemput bola di Kecamatan {_escape(name)}</b>"
+    if not visits:
+        body = "Belum ada jadwal di kecamatan ini."
+        if not following:
+            body += "\nTekan tombol di bawah supaya Bapak/Ibu diberi tahu bila ada jadwal."
+    else:
+        body = "\n\n".join(visit_block(v) for v in visits)
+    if following:
+        body += "\n\n🔔 Bapak/Ibu akan diberi tahu bila ada jadwal baru di sini."
+    return f"{title}\n\n{body}"
+
+
+def schedule_follow_button(name: str) -> str:
+    return f"🔔 Beri tahu saya jadwal di Kecamatan {name}"
+
+
+def schedule_unfollow_button(name: str) -> str:
+    return f"🔕 Berhenti kabar jadwal Kecamatan {name}"
+
+
+def schedule_followed(name: str, already: bool) -> str:
+    if already:
+        return f"Bapak/Ibu sudah terdaftar untuk kabar jadwal di Kecamatan {_escape(name)}."
+    return (
+        f"🔔 Baik. Bapak/Ibu akan diberi tahu bila ada jadwal jemput bola di Kecamatan "
+        f"{_escape(name)}, dan diingatkan sehari sebelumnya.\n"
+        "Berhenti kapan saja: /jadwal berhenti"
+    )
+
+
+def schedule_unfollowed(name: str | None, count: int) -> str:
+    if count == 0:
+        return "Bapak/Ibu belum meminta kabar jadwal jemput bola."
+    if name is None:
+        return "Baik. Bapak/Ibu tidak lagi diberi tahu jadwal jemput bola di kecamatan mana pun."
+    return (
+        f"Baik. Bapak/Ibu tidak lagi diberi tahu jadwal jemput bola di Kecamatan {_escape(name)}."
+    )
+
+
+SCHEDULE_WHICH_DISTRICT = "Kecamatan mana yang jadwalnya ingin Bapak/Ibu terima? Pilih di bawah."
+
+
+def schedule_unknown_district(given: str) -> str:
+    return (
+        f"Kecamatan “{_escape(given)}” tidak ada di Kabupaten Musi Rawas.\n"
+        "Pilih kecamatannya di bawah."
+    )
+
+
+# Staff: /jadwal tambah (a walk-through with buttons), /jadwal (the list), /jadwal hasil
+
+VISIT_STEPS_TOTAL = 7
+VISIT_CANCEL_BUTTON = "✖️ Batal"
+VISIT_SERVICES_DONE_BUTTON = "Lanjut ➡️"
+VISIT_NO_NOTE_BUTTON = "Tanpa catatan"
+VISIT_SAVE_BUTTON = "💾 Simpan"
+VISIT_SAVE_CHANGE_BUTTON = "💾 Simpan perubahan"
+VISIT_EDIT_BUTTONS: dict[str, str] = {
+    "date": "✏️ Tanggal",
+    "time": "✏️ Jam",
+    "district": "✏️ Kecamatan",
+    "place": "✏️ Tempat",
+    "services": "✏️ Layanan",
+    "note": "✏️ Catatan",
+}
+VISIT_DRAFT_EXPIRED = (
+    "Jadwal yang sedang dibuat ini sudah tidak berlaku. Mulai lagi dengan /jadwal tambah."
+)
+VISIT_DRAFT_CANCELLED = "Dibatalkan. Tidak ada jadwal yang disimpan."
+VISIT_PICK_ONE_SERVICE = "Pilih paling sedikit satu layanan."
+VISIT_NOT_PLANNED = "Jadwal ini sudah dibatalkan atau tidak ada lagi. Lihat /jadwal."
+VISIT_KEPT = "Baik, jadwal tetap berjalan."
+
+
+def _visit_step_head(visit_id: int | None, number: int) -> str:
+    if visit_id is not None:
+        return f"✏️ <b>Ubah jadwal #{visit_id}</b>"
+    return f"🚐 <b>Jadwal jemput bola baru</b> · langkah {number} dari {VISIT_STEPS_TOTAL}"
+
+
+def visit_ask(step: str, visit_id: int | None, current: str | None = None) -> str:
+    """The question of one step of the walk-through (`step` as in `bot.visits.Step`)."""
+    number, question = {
+        "date": (1, "Tanggal berapa? Pilih di bawah, atau ketik tanggalnya, mis. 07-12-2026."),
+        "start": (2, "Mulai pukul berapa (WIB)? Pilih, atau ketik mis. 08.30."),
+        "end": (3, "Selesai pukul berapa (WIB)? Pilih, atau ketik mis. 12.00."),
+        "district": (4, "Di kecamatan mana?"),
+        "place": (
+            5,
+            "Di mana tempatnya? Ketik nama desa, sekolah atau balai desa, "
+            "mis. Balai Desa Wonokerto.",
+        ),
+        "services": (6, "Layanan apa saja? Tekan semua yang dilayani, lalu Lanjut."),
+        "note": (
+            7,
+            "Catatan untuk warga (boleh kosong)? Ketik catatannya, atau tekan Tanpa catatan.",
+        ),
+    }[step]
+    text = f"{_visit_step_head(visit_id, number)}\n\n{question}"
+    if current:
+        text += f"\nSekarang: {_escape(current)}"
+    return text + "\n\nBerhenti: /batal"
+
+
+def visit_day_button(d: date) -> str:
+    return babel_dates.format_date(d, "EEE d MMM", locale=LOCALE)
+
+
+def visit_time_button(hhmm: str) -> str:
+    return _clock(hhmm)
+
+
+def visit_service_button(code: str, chosen: bool) -> str:
+    return ("✅ " if chosen else "▫️ ") + VISIT_SERVICE_SHORT.get(code, code)
+
+
+def visit_problem(problem: str, given: str) -> str:
+    """Why a value cannot be used (`problem` as in `bot.visits.Problem`)."""
+    shown = _escape(given)
+    return {
+        "bad_date": f"Tanggal “{shown}” tidak terbaca. Tulis mis. 07-12-2026 atau 2026-12-07.",
+        "past_date": f"Tanggal {shown} sudah lewat.",
+        "far_date": f"Tanggal {shown} lebih dari setahun lagi.",
+        "bad_time": f"Jam “{shown}” tidak terbaca. Tulis mis. 08.00 atau 13.30.",
+        "end_not_after_start": "Jam selesai harus sesudah jam mulai.",
+        "unknown_district": f"Kecamatan “{shown}” tidak ada di Kabupaten Musi Rawas.",
+        "no_place": "Tempatnya belum ditulis.",
+        "place_too_long": f"Nama tempat terlalu panjang (paling banyak {shown} huruf).",
+        "no_services": "Layanannya belum ada. Tulis mis. perekaman KTP-el, pengambilan KTP-el.",
+        "unknown_service": (
+            f"Layanan “{shown}” tidak dikenal. Pilih dari: perekaman KTP-el, pengambilan "
+            "KTP-el, KK, akta."
+        ),
+        "note_too_long": f"Catatan terlalu panjang (paling banyak {shown} huruf).",
+        "id_number": (
+            "Teks ini memuat nomor 16 angka (NIK atau KK). Nomor pribadi tidak boleh ada di "
+            "jadwal yang dikirim ke warga. Tulis tanpa nomor itu."
+        ),
+    }.get(problem, problem)
+
+
+def visit_preview(
+    info: VisitInfo,
+    *,
+    card_followers: int,
+    district_followers: int,
+    total: int,
+    told_before: int | None,
+) -> str:
+    """The preview before saving: the visit as residents read it, and who will be told.
+
+    `told_before`: for a change, how many chats were told already (they get a correction)."""
+    head = (
+        f"✏️ <b>Ubah jadwal #{info.visit_id}</b> · pratinjau"
+        if told_before is not None
+        else "🚐 <b>Jadwal jemput bola baru</b> · pratinjau"
+    )
+    lines = [
+        head,
+        "Begini warga akan membacanya:",
+        "",
+        visit_block(info),
+        "",
+        f"Diberi tahu saat disimpan: <b>{format_number(total)} chat</b>",
+        f"• {format_number(card_followers)} mengikuti NIK di kecamatan itu yang belum rekam"
+        " atau kartunya sudah jadi",
+        f"• {format_number(district_followers)} meminta kabar jadwal kecamatan itu",
+        "Sehari sebelumnya mereka diingatkan lagi (di luar jam tenang).",
+    ]
+    if told_before:
+        lines.append(
+            f"{format_number(told_before)} chat yang sudah diberi tahu mendapat kabar perubahan."
+        )
+    return "\n".join(lines)
+
+
+def visit_saved(visit_id: int, queued: int) -> str:
+    return (
+        f"✅ Jadwal #{visit_id} disimpan. {format_number(queued)} chat akan diberi tahu "
+        "(pesan menunggu bila sedang jam tenang).\nDaftar jadwal: /jadwal"
+    )
+
+
+def visit_changed_saved(visit_id: int, queued: int, corrections: int) -> str:
+    return (
+        f"✅ Jadwal #{visit_id} diubah. {format_number(corrections)} chat yang sudah diberi tahu "
+        f"mendapat kabar perubahan; {format_number(queued)} chat lain diberi tahu jadwalnya.\n"
+        "Daftar jadwal: /jadwal"
+    )
+
+
+def visit_cancel_confirm(info: VisitInfo, told: int) -> str:
+    return (
+        f"Batalkan jadwal #{info.visit_id}?\n\n{visit_block(info)}\n\n"
+        f"{format_number(told)} chat sudah diberi tahu; mereka akan mendapat kabar pembatalan."
+    )
+
+
+VISIT_CANCEL_YES_BUTTON = "Ya, batalkan"
+VISIT_CANCEL_NO_BUTTON = "Tidak"
+
+
+def visit_cancel_done(visit_id: int, corrections: int, dropped: int) -> str:
+    return (
+        f"❌ Jadwal #{visit_id} dibatalkan. {format_number(corrections)} chat mendapat kabar "
+        f"pembatalan; {format_number(dropped)} pesan yang belum terkirim tidak dikirim."
+    )
+
+
+def visit_edit_button(visit_id: int) -> str:
+    return f"✏️ Ubah #{visit_id}"
+
+
+def visit_cancel_button(visit_id: int) -> str:
+    return f"❌ Batalkan #{visit_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class VisitStaffLine:
+    info: VisitInfo
+    told: int
+    pending: int
+
+
+def visit_staff_list(lines: Sequence[VisitStaffLine], more: int) -> str:
+    """/jadwal for staff: the upcoming visits with how many chats were told."""
+    if not lines:
+        return (
+            "Belum ada jadwal jemput bola mendatang.\n"
+            "Tambah: /jadwal tambah\n"
+            "Dari berkas di server: <code>python -m bot jadwal import BERKAS.csv</code>"
+        )
+    out = ["🚐 <b>Jadwal jemput bola mendatang</b>"]
+    for line in lines:
+        info = line.info
+        services = ", ".join(VISIT_SERVICE_SHORT.get(s, s) for s in info.services)
+        told = f"diberi tahu {format_number(line.told)} chat"
+        if line.pending:
+            told += f", {format_number(line.pending)} pesan menunggu"
+        out.append(
+            f"\n<b>#{info.visit_id}</b> · {format_date(info.day)} · {visit_hours(info)}\n"
+            f"{_escape(info.place)}, Kec. {_escape(info.district_name)} · {services}\n{told}"
+        )
+    if more:
+        out.append(f"\n… dan {format_number(more)} jadwal lagi.")
+    out.append("\nTambah: /jadwal tambah · Hasil: /jadwal hasil")
+    return "\n".join(out)
+
+
+@dataclass(frozen=True, slots=True)
+class VisitResultLine:
+    info: VisitInfo
+    told: int
+    unrecorded_before: int
+    moved_since: int
+    until: date
+    complete: bool
+
+
+def visit_results(lines: Sequence[VisitResultLine], days: int) -> str:
+    """/jadwal hasil: per past visit, how many were told and how many unrecorded people there
+    moved on within `days` days."""
+    if not lines:
+        return "Belum ada jemput bola yang sudah lewat (90 hari terakhir)."
+    out = [f"📊 <b>Hasil jemput bola</b> (perubahan status dalam {days} hari sesudahnya)"]
+    for line in lines:
+        info = line.info
+        until = "" if line.complete else f" (baru sampai {format_short_date(line.until)})"
+        out.append(
+            f"\n<b>#{info.visit_id}</b> · {format_date(info.day)}\n"
+            f"{_escape(info.place)}, Kec. {_escape(info.district_name)}\n"
+            f"Diberi tahu: {format_number(line.told)} chat\n"
+            f"Belum rekam sebelum kunjungan: {format_number(line.unrecorded_before)} orang; "
+            f"sudah berubah status: {format_number(line.moved_since)} orang{until}"
+        )
+    return "\n".join(out)
+
+
+def statistics_visits(planned: int, done: int, cancelled: int, told: int) -> str:
+    """The /statistik line about this month's visits."""
+    extra = f", {format_number(cancelled)} dibatalkan" if cancelled else ""
+    return (
+        f"<b>Jemput bola bulan ini</b>: {format_number(planned)} jadwal "
+        f"({format_number(done)} sudah lewat{extra}); {format_number(told)} chat diberi tahu."
+    )
+
+
+def audit_visit_detail(queued: int, corrections: int, source: str) -> str:
+    where = "" if source == "staff" else f", {source.removeprefix('import:')}"
+    fixed = f", {corrections} kabar perubahan" if corrections else ""
+    return f"{queued} pemberitahuan{fixed}{where}"
+
+
+def audit_visit_cancel_detail(corrections: int, dropped: int) -> str:
+    return f"{corrections} kabar pembatalan, {dropped} pesan tidak dikirim"
+
+
+def audit_visit_import_counts(
+    rows: int, new: int, changed: int, unchanged: int, rejected: int
+) -> str:
+    return f"dibaca {rows}, baru {new}, berubah {changed}, tetap {unchanged}, ditolak {rejected}"
+
+
+# The shell: python -m bot jadwal import FILE.csv
+
+VISIT_IMPORT_NOT_UTF8 = "Berkas bukan teks UTF-8. Simpan ulang dari Excel sebagai CSV UTF-8."
+VISIT_IMPORT_EMPTY = "Berkas kosong: baris pertama harus berisi judul kolom."
+VISIT_IMPORT_CANCELLED_BEFORE = (
+    "Jadwal ini (tanggal, jam mulai, kecamatan, tempat) sudah dibatalkan petugas; "
+    "tidak dibuat lagi."
+)
+
+
+def visit_import_missing_columns(missing: Sequence[str]) -> str:
+    return (
+        f"Kolom {', '.join(missing)} tidak ada. Judul kolom yang dibutuhkan: tanggal, mulai, "
+        "selesai, kecamatan, tempat, layanan (catatan boleh)."
+    )
+
+
+def visit_import_unreadable(line: int) -> str:
+    return f"Berkas tidak bisa dibaca sebagai CSV (sekitar baris {line})."
+
+
+def visit_import_summary(
+    rows: int, new: int, changed: int, unchanged: int, rejected: int, notices: int
+) -> str:
+    return (
+        f"Jadwal jemput bola: {format_number(rows)} baris dibaca. Baru {format_number(new)}, "
+        f"berubah {format_number(changed)}, tetap {format_number(unchanged)}, ditolak "
+        f"{format_number(rejected)}. {format_number(notices)} pemberitahuan diantrekan."
+    )
+
+
+def visit_import_errors(errors: Sequence[tuple[int, str]], limit: int = 20) -> str:
+    if not errors:
+        return ""
+    lines = ["Baris yang ditolak:"]
+    lines += [f"baris {line}: {reason}" for line, reason in errors[:limit]]
+    if len(errors) > limit:
+        lines.append(f"… dan {format_number(len(errors) - limit)} baris lagi.")
+    return "\n".join(lines)
+
+
 # --- new texts (appended by other modules' owners during the architecture change; sorted later) ---
 
 
@@ -2564,8 +4250,8 @@ def import_header_too_long(limit: int) -> str:
 
 
 NUMBERS_TOO_LONG = (
-    "Pesan Anda terlalu panjang untuk sebuah NIK. Kirim NIK saja (16 angka), atau NIK lalu "
-    "Nomor KK (dua nomor, dipisah spasi)."
+    "Pesan itu terlalu panjang untuk sebuah NIK.\nKirim NIK saja (16 angka), atau NIK lalu "
+    "Nomor KK, dipisah spasi."
 )
 
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import hmac
 import re
+import sqlite3
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 import aiosqlite
@@ -33,7 +34,8 @@ CHAT_WAIT = timedelta(hours=1)
 NIK_FAILURE_LIMIT = 10
 NIK_WINDOW = timedelta(days=1)
 NIK_LOCK = timedelta(hours=24)
-#: Failed attempts are kept this long, then deleted (long enough for both windows).
+#: Failed attempts are kept this long, then deleted by `bot.maintenance` (long enough for both
+#: windows).
 ATTEMPT_RETENTION = timedelta(days=2)
 
 
@@ -76,6 +78,20 @@ async def chat_wait_until(
     return await attempts_store.locked_until(conn, LockScope.CHAT, str(chat_id), now)
 
 
+def read_refusal(
+    reader: sqlite3.Connection, chat_id: int, nik_hash: str | None, now: datetime
+) -> Verification | None:
+    """`refusal` on the reader (`Database.snapshot()`): no trip to the writer's thread."""
+    until = attempts_store.read_locked_until(reader, LockScope.CHAT, str(chat_id), now)
+    if until is not None:
+        return Verification(Outcome.CHAT_WAIT, until=until)
+    if nik_hash is not None:
+        until = attempts_store.read_locked_until(reader, LockScope.NIK, nik_hash, now)
+        if until is not None:
+            return Verification(Outcome.NIK_LOCKED, until=until)
+    return None
+
+
 async def refusal(
     conn: aiosqlite.Connection, chat_id: int, nik_hash: str | None, now: datetime
 ) -> Verification | None:
@@ -111,7 +127,6 @@ async def verify_owner(
 async def _fail(
     conn: aiosqlite.Connection, chat_id: int, nik_hash: str, now: datetime
 ) -> Verification:
-    await attempts_store.purge(conn, now - ATTEMPT_RETENTION, now)
     await attempts_store.record_failure(conn, chat_id, nik_hash, now)
     chat_failures = await attempts_store.chat_failures_since(conn, chat_id, now - CHAT_WINDOW)
     nik_failures = await attempts_store.nik_failures_since(conn, nik_hash, now - NIK_WINDOW)
@@ -137,6 +152,11 @@ _WORD = re.compile(r"[^\W\d_]+")
 #: Digits with letters between them, e.g. "16050101O1900012" (a letter O for a zero). Anchored
 #: at the start of a digit run and possessive, so it never backtracks (linear in the text).
 _LETTERS_IN_NUMBER = re.compile(r"(?<!\d)\d++(?:[^\W\d_]++\d++)+")
+#: Digits with one or two letters at an end, e.g. "16052113026952AB"; a NIK only when the
+#: whole is 16 characters long (so "160521130269 ya" stays a number that is too short).
+_LETTERS_AT_AN_END = re.compile(
+    r"(?<![^\W_])(?:[^\W\d_]{1,2}(?=\d))?\d++(?:[^\W\d_]++\d++)*+[^\W\d_]{0,2}(?![^\W_])"
+)
 #: A NIK and a KK with labels and spaces fit in far less. A longer message is judged by its
 #: length before any pattern runs, so whatever is sent costs next to nothing to answer.
 MAX_NUMBERS_TEXT = 200
@@ -162,9 +182,35 @@ def looks_like_numbers(text: str) -> bool:
 
 
 def _letters_in_number(text: str) -> str | None:
-    for match in _LETTERS_IN_NUMBER.finditer(normalise(text)):
+    normalised = normalise(text)
+    for match in _LETTERS_IN_NUMBER.finditer(normalised):
         if sum(ch.isdigit() for ch in match.group()) >= _LONG_RUN:
             return match.group()
+    for match in _LETTERS_AT_AN_END.finditer(normalised):
+        found = match.group()
+        if len(found) == LENGTH and not found.isdigit():
+            return found
+    return None
+
+
+def _split_pair(run: str, text: str) -> list[str] | None:
+    """A run that is really two numbers typed with a space between them, one of them of the
+    wrong length ("NIK KK" with a KK of 15 digits): split where one side has 16 digits."""
+    words = [normalise(word) for word in text.split()]
+    groups = [word for word in words if word.isdigit()]
+    for start in range(len(groups)):
+        joined, cuts = "", []
+        for group in groups[start:]:
+            joined += group
+            cuts.append(len(joined))
+            if len(joined) >= len(run):
+                break
+        if joined != run:
+            continue
+        for cut in cuts[:-1]:
+            sides = (cut, len(run) - cut)
+            if LENGTH in sides and min(sides) >= _LONG_RUN:
+                return [run[:cut], run[cut:]]
     return None
 
 
@@ -177,6 +223,8 @@ def read_numbers(text: str) -> list[str]:
     for run in split_numbers(text):  # "NIK KK KK" typed with spaces arrives as one long run
         if len(run) > LENGTH and len(run) % LENGTH == 0:
             runs += [run[i : i + LENGTH] for i in range(0, len(run), LENGTH)]
+        elif len(run) > LENGTH + _LONG_RUN and (pair := _split_pair(run, text)) is not None:
+            runs += pair
         else:
             runs.append(run)
     if not any(len(run) == LENGTH for run in runs):
@@ -194,6 +242,8 @@ class Reply(StrEnum):
     TOO_MANY = "too_many"  # more than two numbers
     TOO_LONG = "too_long"  # longer than any NIK and KK could be (MAX_NUMBERS_TEXT)
     SAME_AS_NIK = "same_as_nik"  # the NIK was sent again where the KK was expected
+    SAME_TWICE = "same_twice"  # one number twice in one message (not counted as a failure)
+    SWAPPED = "swapped"  # KK then NIK: it matches the other way round (not counted)
     REFUSED = "refused"  # the chat waits or the NIK is locked (`verification`)
     CHECKED = "checked"  # `verification` is VERIFIED or NO_MATCH
 
@@ -201,16 +251,19 @@ class Reply(StrEnum):
 @dataclass(frozen=True, slots=True)
 class CheckReply:
     reply: Reply
-    nik_masked: str | None = None
+    nik_masked: str | None = None  # CHECKED with NO_MATCH: the NIK still waiting for its KK
     error: InvalidNumberError | None = None
     verification: Verification | None = None
+    position: str | None = None  # INVALID in "NIK KK": "first" or "second"
 
 
 async def handle_numbers(services: Services, chat_id: int, text: str) -> CheckReply:
     """One step of a check from a message: a NIK (then the KK is asked), the KK, or both.
 
     The step in progress lives in the database (keyed hash and masked NIK only), so a check
-    goes on after a restart.
+    goes on after a restart. Honest mistakes are forgiven: after a wrong KK the NIK keeps
+    waiting for its KK (the failure counts); the same number twice, or KK and NIK swapped, is
+    answered with what to change and counts nothing.
     """
     if len(text) > MAX_NUMBERS_TEXT:
         return CheckReply(Reply.TOO_LONG)
@@ -219,22 +272,94 @@ async def handle_numbers(services: Services, chat_id: int, text: str) -> CheckRe
     numbers = read_numbers(text)
     if len(numbers) > 2:
         return CheckReply(Reply.TOO_MANY)
-    pending = await checks_store.get_pending(services.db.conn, chat_id, now)
-    expecting_kk = pending is not None and pending.step is checks_store.Step.KK
+    if len(numbers) == 2:
+        return await _pair(services, chat_id, numbers[0], numbers[1], today)
+    pending = checks_store.read_pending(services.db.reader, chat_id, now)
+    number = numbers[0] if numbers else ""
     try:
-        if len(numbers) == 2:
-            nik = parse_nik(numbers[0], today)
-            kk = parse_kk(numbers[1])
-        elif expecting_kk and pending is not None and pending.nik_hash is not None:
-            kk = parse_kk(numbers[0] if numbers else "")
+        if pending is not None and pending.step is checks_store.Step.KK and pending.nik_hash:
+            kk = parse_kk(number)
             if services.hasher.nik(kk) == pending.nik_hash:
                 return CheckReply(Reply.SAME_AS_NIK, nik_masked=pending.nik_masked)
-            return await _check(services, chat_id, pending.nik_hash, kk, now)
-        else:
-            return await _ask_kk(services, chat_id, parse_nik(numbers[0] if numbers else "", today))
+            return await _check(services, chat_id, pending.nik_hash, pending.nik_masked, kk)
+        return await _ask_kk(services, chat_id, parse_nik(number, today))
     except InvalidNumberError as err:
         return CheckReply(Reply.INVALID, error=err)
-    return await _check(services, chat_id, services.hasher.nik(nik.digits), kk, now)
+
+
+async def _pair(
+    services: Services, chat_id: int, first: str, second: str, today: date
+) -> CheckReply:
+    """ "NIK KK" in one message."""
+    if first == second:
+        return CheckReply(Reply.SAME_TWICE)
+    try:
+        nik = parse_nik(first, today)
+    except InvalidNumberError as err:
+        if await _swapped(services, chat_id, first, second, today):
+            return CheckReply(Reply.SWAPPED)
+        return CheckReply(Reply.INVALID, error=err, position="first")
+    try:
+        kk = parse_kk(second)
+    except InvalidNumberError as err:
+        return CheckReply(Reply.INVALID, error=err, position="second")
+    nik_hash = services.hasher.nik(nik.digits)
+    record = await _prove(services, chat_id, nik_hash, kk, services.clock.now())
+    if record is not None:  # the usual case: no swap to look for
+        return CheckReply(Reply.CHECKED, verification=Verification(Outcome.VERIFIED, record=record))
+    if await _swapped(services, chat_id, first, second, today, straight=(nik_hash, kk)):
+        return CheckReply(Reply.SWAPPED)
+    return await _check(services, chat_id, nik_hash, mask_nik(nik.digits), kk)
+
+
+def _matches(reader: sqlite3.Connection, hasher: Hasher, nik_hash: str, kk: str) -> bool:
+    record = records_store.read_by_nik_hash(reader, nik_hash)
+    return record is not None and hmac.compare_digest(record.kk_hash, hasher.kk(kk))
+
+
+async def _prove(
+    services: Services, chat_id: int, nik_hash: str, kk: str, now: datetime
+) -> Record | None:
+    """The record, when `kk` is its Nomor KK and this chat may check it now: the lookups in
+    one read transaction on the reader, then the proof (the step ends) in one group-committed
+    write. None, with nothing written, otherwise (a failure is counted by `verify_owner`)."""
+    with services.db.snapshot() as reader:
+        if read_refusal(reader, chat_id, nik_hash, now) is not None:
+            return None
+        record = records_store.read_by_nik_hash(reader, nik_hash)
+        if record is None or not hmac.compare_digest(record.kk_hash, services.hasher.kk(kk)):
+            return None
+        stepped = checks_store.has_pending_row(reader, chat_id)
+    record_id = record.id
+    await services.db.write(
+        lambda conn: checks_store.verified_now(conn, chat_id, record_id, now, stepped)
+    )
+    return record
+
+
+async def _swapped(
+    services: Services,
+    chat_id: int,
+    first: str,
+    second: str,
+    today: date,
+    straight: tuple[str, str] | None = None,
+) -> bool:
+    """True when `first` is the KK and `second` the NIK of one record (and `straight`, the
+    pair as sent, is not), while this chat may check: a swap, not a guess."""
+    try:
+        kk = parse_kk(first)
+        nik = parse_nik(second, today)
+    except InvalidNumberError:
+        return False
+    hasher = services.hasher
+    nik_hash = hasher.nik(nik.digits)
+    with services.db.snapshot() as reader:
+        if read_refusal(reader, chat_id, nik_hash, services.clock.now()) is not None:
+            return False
+        if straight is not None and _matches(reader, hasher, *straight):
+            return False
+        return _matches(reader, hasher, nik_hash, kk)
 
 
 async def _ask_kk(services: Services, chat_id: int, nik: Nik) -> CheckReply:
@@ -246,7 +371,6 @@ async def _ask_kk(services: Services, chat_id: int, nik: Nik) -> CheckReply:
         if refused is not None:
             await checks_store.clear_pending(conn, chat_id)
             return CheckReply(Reply.REFUSED, nik_masked=masked, verification=refused)
-        await checks_store.purge(conn, now)
         await checks_store.set_pending(
             conn, chat_id, checks_store.Step.KK, now, nik_hash=nik_hash, nik_masked=masked
         )
@@ -254,15 +378,25 @@ async def _ask_kk(services: Services, chat_id: int, nik: Nik) -> CheckReply:
 
 
 async def _check(
-    services: Services, chat_id: int, nik_hash: str, kk: str, now: datetime
+    services: Services, chat_id: int, nik_hash: str, nik_masked: str | None, kk: str
 ) -> CheckReply:
+    """Try `kk` for the NIK; after a wrong KK the NIK keeps waiting for its KK (unless the
+    failure set off a wait or a lock)."""
+    now = services.clock.now()
+    record = await _prove(services, chat_id, nik_hash, kk, now)
+    if record is not None:
+        return CheckReply(Reply.CHECKED, verification=Verification(Outcome.VERIFIED, record=record))
     async with services.db.transaction() as conn:
         await checks_store.clear_pending(conn, chat_id)
-        await checks_store.purge(conn, now)
-        await attempts_store.purge(conn, now - ATTEMPT_RETENTION, now)
     result = await verify_owner(
         services.db, services.hasher, chat_id=chat_id, nik_hash=nik_hash, kk=kk, now=now
     )
     if result.outcome in (Outcome.CHAT_WAIT, Outcome.NIK_LOCKED):
         return CheckReply(Reply.REFUSED, verification=result)
+    if result.outcome is Outcome.NO_MATCH and result.started is None:
+        async with services.db.transaction() as conn:
+            await checks_store.set_pending(
+                conn, chat_id, checks_store.Step.KK, now, nik_hash=nik_hash, nik_masked=nik_masked
+            )
+        return CheckReply(Reply.CHECKED, nik_masked=nik_masked, verification=result)
     return CheckReply(Reply.CHECKED, verification=result)

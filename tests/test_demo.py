@@ -73,11 +73,13 @@ async def test_the_demos_print_ready_pair_shows_queue_and_blanko_stock() -> None
     today = datetime.now(ZoneInfo("Asia/Jakarta")).date()
     nik, kk = sample_data.pairs_to_try(200, 1, today)[KtpStatus.PRINT_READY_RECORD]
     out = io.StringIO()
-    code = await run_demo(count=200, stdin=io.StringIO(f"{nik} {kk}\n"), out=out, interactive=False)
+    stdin = io.StringIO(f"{nik} {kk}\n1\n")  # the check, then its first button: Selengkapnya
+    code = await run_demo(count=200, stdin=stdin, out=out, interactive=False)
     text = out.getvalue()
     assert code == 0
     assert f"{KtpStatus.PRINT_READY_RECORD.value}" in text.split("Anda chat sebagai")[0]
-    assert "Stok blanko saat ini" in text and "antre" in text
+    assert "blanko" in text.split("Selengkapnya ·")[0]  # the estimate in the first answer
+    assert "Stok blanko sekarang" in text and "Antrean cetak" in text
 
 
 def test_html_is_rendered_for_the_terminal() -> None:
@@ -148,7 +150,7 @@ async def test_on_a_terminal_long_lines_are_wrapped_to_its_width(
     await console.handle("/bantuan")
     lines = out.getvalue().splitlines()
     assert max(len(line) for line in lines if not line.startswith("Anda")) <= 40
-    assert "Petunjuk singkat dan kontak kantor" in " ".join(" ".join(lines).split())
+    assert "Ketik NIK (16 angka). Bot lalu meminta nomor KK." in " ".join(" ".join(lines).split())
 
     wide = io.StringIO()
     unwrapped = Console(

@@ -198,3 +198,68 @@ async def test_each_cache_keeps_its_own_figures(db: Database) -> None:
     second = insights.InsightsCache()  # e.g. the services of a restarted bot
     assert (await second.waiting_time(db.conn, S.BIO_CAPTURED)).samples == 2
     assert (await first.waiting_time(db.conn, S.BIO_CAPTURED)).samples == 1  # still cached
+
+
+# --- the estimate a resident reads (pure: from figures already at hand) -----------------------
+
+
+def _usual(samples: int, median: float, p80: int) -> insights.WaitingTime:
+    return insights.WaitingTime(samples, median, p80)
+
+
+def test_an_estimate_runs_from_the_median_to_the_80th_percentile() -> None:
+    entered = date(2026, 11, 23)
+    est = insights.estimate(S.SENT_FOR_DEDUP, entered, TODAY, _usual(40, 21, 45))
+    assert est.kind is insights.EstimateKind.RANGE
+    assert est.earliest == date(2026, 12, 14) and est.latest == date(2027, 1, 7)
+    # Past the median: from today; past the 80th percentile: no date at all.
+    est = insights.estimate(S.SENT_FOR_DEDUP, date(2026, 11, 1), TODAY, _usual(40, 21, 45))
+    assert est.earliest == TODAY
+    past = insights.estimate(S.SENT_FOR_DEDUP, date(2026, 9, 1), TODAY, _usual(40, 21, 45))
+    assert past.kind is insights.EstimateKind.PAST_USUAL and past.earliest is None
+    few = insights.estimate(S.SENT_FOR_DEDUP, entered, TODAY, _usual(29, 21, 45))
+    assert few.kind is insights.EstimateKind.TOO_LITTLE_HISTORY
+
+
+def test_no_estimate_where_the_resident_acts_next() -> None:
+    for status in (S.UNREGISTERED, S.DUPLICATE_RECORD, S.CARD_PRINTED, S.CARD_ISSUED):
+        est = insights.estimate(status, TODAY, TODAY, _usual(40, 3, 5))
+        assert est.kind is insights.EstimateKind.NONE
+
+
+def test_the_print_queue_estimate() -> None:
+    def queue(ahead: int, stock: int | None, printed: int) -> insights.Estimate:
+        return insights.estimate(
+            S.PRINT_READY_RECORD,
+            date(2026, 1, 1),
+            TODAY,
+            _usual(0, 0, 0),
+            queue_before=ahead,
+            blanko_stock=stock,
+            printed_recently=printed,
+        )
+
+    turn = queue(59, None, 300)  # 10 a day: the 60th in 6 days
+    assert turn.kind is insights.EstimateKind.QUEUE and not turn.blanko_known
+    assert turn.earliest == TODAY + timedelta(days=6)
+    assert queue(59, 6000, 300).blanko_known
+    assert queue(59, 0, 300).kind is insights.EstimateKind.QUEUE_NO_BLANKO
+    assert queue(59, 59, 300).kind is insights.EstimateKind.QUEUE_BLANKO_SHORT
+    assert queue(59, 6000, 4).kind is insights.EstimateKind.QUEUE_NO_PACE
+
+
+async def test_the_pace_of_printing_comes_from_the_cached_history(
+    db: Database, cache: insights.InsightsCache
+) -> None:
+    for i, left in enumerate([date(2026, 11, 27), date(2026, 11, 1), date(2026, 10, 28)]):
+        await add(
+            db, i, [(S.PRINT_READY_RECORD, date(2026, 8, 1)), (S.SENT_FOR_CARD_PRINTING, left)]
+        )
+    waiting = await add(db, 9, [(S.PRINT_READY_RECORD, date(2026, 9, 1))])
+    assert await cache.left_recently(db.conn, S.PRINT_READY_RECORD, TODAY, 30) == 2
+    info = await cache.record_insight(
+        db.conn, await records_store.get_by_id(db.conn, waiting), TODAY
+    )
+    assert info.printed_recently == 2 and info.queue_before == 0
+    assert info.estimate is not None
+    assert info.estimate.kind is insights.EstimateKind.QUEUE_NO_PACE  # 2 is too few to say

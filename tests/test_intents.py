@@ -95,6 +95,8 @@ PHRASINGS: list[tuple[str, Intent | None]] = [
     ("apa saja yang harus dibawa", K.SYARAT),
     ("blanko habis?", K.BLANKO),
     ("blangko kosong ya", K.BLANKO),
+    ("kenapa ktp saya masih di pusat", K.PUSAT),
+    ("kok lama di pusat", K.PUSAT),
     ("ktp saya hilang", K.HILANG),
     ("ktp rusak gimana", K.HILANG),
     ("nama di ktp salah cetak", K.HILANG),

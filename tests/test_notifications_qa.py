@@ -19,6 +19,7 @@ from test_notifier import (
     subscribe,
 )
 
+from bot import texts_id
 from bot.cli import outbox as outbox_cli
 from bot.local_api import LocalUser
 from bot.states import KtpStatus
@@ -73,9 +74,11 @@ async def test_card_printed_news_names_the_pickup_place_set_with_kantor_and_the_
     # The office's own address is named as such, not as a second pickup place.
     assert "🏢 Alamat kantor: Kantor Disdukcapil Kabupaten Musi Rawas, Muara Beliti\n" in text
     assert "🕗 Jam layanan: Senin–Jumat, 08.00–15.00 WIB" in text
-    # It is Ibu who must come, not the child who reads the message.
-    assert "Pemilik kartu harus datang sendiri" in text
-    assert "KTP-el Anda" not in text and "sidik jari Anda" not in text
+    # Whether family may collect it is the office's own setting (/kantor diwakilkan).
+    assert f"👪 Diambil keluarga: {texts_id.OFFICE_PROXY_PICKUP_DEFAULT}" in text
+    assert "tidak bisa diwakilkan" not in text
+    # The reader may be a child following Ibu's card: no "your card".
+    assert "KTP-el Anda" not in text and "Bapak/Ibu" not in text
     assert NIK not in mother.last.text
 
 
@@ -252,3 +255,17 @@ async def test_card_news_missed_while_blocked_arrives_when_the_resident_comes_ba
         )
         == 1
     )
+
+
+async def test_the_family_rule_the_admin_sets_is_in_the_card_news(env: BotEnv) -> None:
+    admin = env.api.user(ADMIN_ID, "Rina")
+    reader = env.api.user(RESIDENT_ID, "Siti")
+    record_id = await add_record(env, status=KtpStatus.SENT_FOR_CARD_PRINTING)
+    await subscribe(env, RESIDENT_ID, record_id, label="Ibu")
+    await admin.send("/kantor diwakilkan Boleh diambil suami, istri atau anak dengan KK asli.")
+    await admin.send(f"/ubah {NIK} CARD_PRINTED")
+    await admin.press("✅ Ya, ubah")
+    await dispatcher_of(env.app).drain()
+    text = reader.last.plain
+    assert "👪 Diambil keluarga: Boleh diambil suami, istri atau anak dengan KK asli." in text
+    assert f"👉 {texts_id.STATUS_TEXTS[KtpStatus.CARD_PRINTED].what_to_do}" in text

@@ -399,3 +399,30 @@ async def test_a_service_wakes_the_dispatcher_without_knowing_it(env: BotEnv) ->
         while not resident.messages:
             await asyncio.sleep(0.01)
     assert "sudah dicetak" in resident.last.plain
+
+
+async def test_a_chat_that_unblocks_the_bot_wakes_the_dispatcher_at_once(env: BotEnv) -> None:
+    """Card news missed while the resident had blocked the bot goes out as soon as they write
+    again, not at the next poll."""
+    resident = env.api.user(RESIDENT_ID, "Siti")
+    record_id = await add_record(env)
+    await subscribe(env, RESIDENT_ID, record_id)
+    resident.block()
+    await status_change.change_status(
+        env.services,
+        record_id=record_id,
+        expected=KtpStatus.PRINT_READY_RECORD,
+        new=KtpStatus.CARD_PRINTED,
+        note=None,
+        actor_id=STAFF_ID,
+    )
+    await dispatcher_of(env.app).drain()
+    assert not [m for m in resident.messages if "sudah dicetak" in m.plain]
+
+    dispatcher_of(env.app).limits = fast_limits(poll_interval=60)
+    await asyncio.sleep(0.1)  # the dispatcher is now waiting for the (long) next poll
+    resident.unblock()
+    await resident.send("/bantuan")
+    async with asyncio.timeout(5):
+        while not [m for m in resident.messages if "sudah dicetak" in m.plain]:
+            await asyncio.sleep(0.01)

@@ -150,7 +150,7 @@ async def test_status_explains_a_bad_nik_and_an_unknown_one(
     bot_env: BotEnv, staff: LocalUser
 ) -> None:
     text = (await staff.send("/status 160501410190"))[0].plain
-    assert "NIK harus 16 angka, yang Anda kirim 12 angka" in text
+    assert "NIK harus 16 angka, tetapi ini 12 angka" in text
     text = (await staff.send(f"/status {NIK_B}"))[0].plain
     assert "NIK 1605••••••••0002 belum ada dalam data bot" in text
     text = (await staff.send("/status"))[0].plain

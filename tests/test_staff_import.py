@@ -184,7 +184,7 @@ async def test_mixed_file_reports_rejected_lines_and_keeps_the_good_ones(
     text = replies[-1].plain
     assert "Baris dibaca: 4" in text
     assert "• Baru: 2" in text and "• Ditolak: 2" in text
-    assert "• Baris 3: NIK harus 16 angka, yang Anda kirim 12 angka." in text
+    assert "• Baris 3: NIK harus 16 angka, tetapi ini 12 angka." in text
     assert "• Baris 4: Status 'PRINT_REDY' tidak dikenal." in text
     assert await _count_records(bot_env) == 2
 

@@ -220,8 +220,8 @@ def test_abbreviations_staff_use_are_explained() -> None:
     assert "siap cetak" in STATUS_TEXTS[S.PRINT_READY_RECORD].meaning
     assert "DR" in STATUS_TEXTS[S.DUPLICATE_RECORD].meaning
     assert "data ganda" in STATUS_TEXTS[S.DUPLICATE_RECORD].meaning
-    # De-duplication, said in words: one person, one record.
-    assert "satu orang hanya punya satu data" in STATUS_TEXTS[S.SENT_FOR_DEDUP].meaning
+    # De-duplication, said in words: one person, one NIK.
+    assert "satu orang hanya punya satu NIK" in STATUS_TEXTS[S.SENT_FOR_DEDUP].meaning
 
 
 def test_only_bold_and_italic_markup() -> None:
@@ -242,8 +242,8 @@ def test_when_the_resident_must_come_the_text_says_what_to_bring(status: KtpStat
 
 def test_problems_name_the_proof_of_recording() -> None:
     for status in (S.DUPLICATE_RECORD, S.ADJUDICATE_RECORD, S.REQUEST_VALIDATION, S.CARD_PRINTED):
-        todo = STATUS_TEXTS[status].what_to_do
-        assert "KTP lama" in todo and "surat keterangan" in todo and "bukti perekaman" in todo
+        more = STATUS_TEXTS[status].more
+        assert "KTP lama" in more and "surat keterangan" in more and "bukti perekaman" in more
 
 
 @pytest.mark.parametrize(
@@ -257,7 +257,7 @@ def test_problems_name_the_proof_of_recording() -> None:
 def test_when_nothing_is_needed_the_text_says_wait(status: KtpStatus) -> None:
     todo = STATUS_TEXTS[status].what_to_do.lower()
     assert "tidak perlu datang" in todo
-    assert "tunggu kabar" in todo or "memberi tahu" in todo
+    assert "datang ke" not in todo.replace("datang ke kantor tidak membuat", "")
 
 
 def test_why_slow_names_the_real_causes() -> None:
@@ -276,9 +276,9 @@ def test_who_acts_agrees_with_the_facts() -> None:
             case Actor.OFFICE:
                 assert "Disdukcapil" in who, status
             case Actor.RESIDENT:
-                assert "Anda" in who, status
+                assert "Bapak/Ibu" in who, status
             case Actor.RESIDENT_AND_OFFICE:
-                assert "Anda" in who and "Disdukcapil" in who, status
+                assert "Bapak/Ibu" in who and "Disdukcapil" in who, status
             case Actor.NOBODY:
                 assert "selesai" in who, status
 
@@ -351,3 +351,348 @@ def test_code_list_for_staff() -> None:
     assert lines[0] == "1. UNREGISTERED — Belum direkam"
     assert lines[13] == "14. PRINT_READY_RECORD — Siap cetak (PRR)"
     assert "PRR = PRINT_READY_RECORD" in lines[-1]
+
+
+# --- what residents read: one phone screen, one word for each thing, Bapak/Ibu (issue 10) ------
+
+import html as _html  # noqa: E402
+
+from bot import texts_id as texts  # noqa: E402
+from bot.config import OfficeInfo  # noqa: E402
+from bot.insights import EstimateKind  # noqa: E402
+from bot.nik import InvalidNumberError, parse_kk, parse_nik  # noqa: E402
+from bot.office import TEXT_LIMIT  # noqa: E402
+from bot.states import NOTIFYING_STATUSES  # noqa: E402
+from bot.text_fit import utf16_len  # noqa: E402
+
+DAY = date(2026, 11, 28)
+AS_OF = datetime(2026, 11, 28, 3, tzinfo=UTC)
+
+
+def visible(text: str) -> int:
+    """What Telegram counts: the text without tags, entities as one character, in UTF-16."""
+    return utf16_len(_html.unescape(re.sub(r"<[^>]*>", "", text)))
+
+
+def _long(prefix: str) -> str:
+    return (prefix + " " + "Jl. Lintas Sumatera Km 12, Muara Beliti Baru & sekitarnya, " * 9)[
+        :TEXT_LIMIT
+    ]
+
+
+#: The longest office information an admin can set with /kantor (every field at its limit).
+LONGEST_OFFICE = OfficeInfo(
+    address=_long("Alamat"),
+    hours=_long("Jam"),
+    contact=_long("Kontak"),
+    pickup=_long("Ambil"),
+    proxy_pickup=_long("Diwakilkan"),
+)
+SHORT_PROXY_OFFICE = OfficeInfo(
+    address=_long("Alamat"),
+    hours=_long("Jam"),
+    contact=_long("Kontak"),
+    pickup=_long("Ambil"),
+    proxy_pickup="Boleh diambil keluarga serumah, dengan KK asli dan surat kuasa bermeterai.",
+)
+LONGEST_VISIT = "🚐 <b>Jemput bola</b> di Kantor Desa " + "Sumber Harta Makmur Jaya " * 12
+
+
+def kinds_for(status: KtpStatus) -> set[EstimateKind]:
+    """The estimates `bot.insights.estimate` can give a record in `status`."""
+    if status.facts.resident_must_come or status in (S.CARD_SHIPPED, S.CARD_ISSUED):
+        return {EstimateKind.NONE}
+    if status is S.PRINT_READY_RECORD:
+        return {k for k in EstimateKind if k.value.startswith("queue")}
+    return {EstimateKind.RANGE, EstimateKind.TOO_LITTLE_HISTORY, EstimateKind.PAST_USUAL}
+
+
+def waiting_variants(status: KtpStatus | None = None) -> list[texts.WaitingFigures]:
+    """One of each estimate (those `status` can have), with the largest numbers a real office
+    could see."""
+    far = DAY + timedelta(days=400)
+    base = dict(
+        waited_days=12_345,
+        usual_known=True,
+        usual_median_days=1234.5,
+        usual_p80_days=12_345,
+        longer_than_usual=True,
+        queue_before=123_456,
+        blanko_stock=1_234_567,
+        usual_samples=1_234_567,
+        printed_recently=12_345,
+    )
+    spans = {
+        EstimateKind.RANGE: (date(2026, 12, 14), date(2027, 1, 5)),
+        EstimateKind.QUEUE: (far, far),
+    }
+    out = []
+    for kind in EstimateKind if status is None else sorted(kinds_for(status)):
+        start, end = spans.get(kind, (None, None))
+        for known in (True, False):
+            out.append(
+                texts.WaitingFigures(
+                    **base,  # type: ignore[arg-type]
+                    estimate_kind=kind.value,
+                    estimate_from=start,
+                    estimate_to=end,
+                    blanko_known=known,
+                )
+            )
+    return out
+
+
+def first_answers(status: KtpStatus) -> list[str]:
+    return [
+        texts.check_result(
+            nik_masked="1605••••••••0012",
+            name_masked="M••• A••• B••• C••• D••• E••• F••• G•••",
+            status=status,
+            status_date=date(2026, 1, 31),
+            today=DAY,
+            waiting=waiting,
+            office=office,
+            as_of=AS_OF,
+            tz="Asia/Jakarta",
+            visit_line=LONGEST_VISIT,
+        )
+        for waiting in waiting_variants(status)
+        for office in (LONGEST_OFFICE, SHORT_PROXY_OFFICE)
+    ]
+
+
+@pytest.mark.parametrize("status", ALL_STATUSES)
+def test_the_first_answer_fits_one_phone_screen(status: KtpStatus) -> None:
+    for answer in first_answers(status):
+        assert visible(answer) <= texts.FIRST_ANSWER_LIMIT, (status, visible(answer), answer)
+        about = STATUS_TEXTS[status]
+        assert about.title in answer and about.meaning in answer
+        assert f"👉 {about.what_to_do}" in answer
+        actions = [ln for ln in answer.splitlines() if ln.startswith("👉") and "›" not in ln]
+        assert len(actions) == 1  # one thing to do
+
+
+def test_every_estimate_has_its_line() -> None:
+    for waiting in waiting_variants():
+        line = texts.estimate_line(waiting, DAY)
+        if waiting.estimate_kind == EstimateKind.NONE:
+            assert line is None
+        else:
+            assert line and line.count("\n") == 0, waiting.estimate_kind
+
+
+@pytest.mark.parametrize(
+    ("earliest", "latest", "said"),
+    [
+        (
+            date(2026, 12, 14),
+            date(2027, 1, 5),
+            "pertengahan Desember 2026 sampai awal Januari 2027",
+        ),
+        (date(2026, 12, 1), date(2026, 12, 9), "awal Desember 2026"),
+        (date(2026, 12, 1), date(2026, 12, 25), "awal sampai akhir Desember 2026"),
+        (date(2026, 11, 28), date(2026, 12, 15), "akhir November sampai pertengahan Desember 2026"),
+    ],
+)
+def test_a_plain_date_range(earliest: date, latest: date, said: str) -> None:
+    assert texts.format_date_span(earliest, latest) == said
+
+
+def test_the_visit_line_only_where_the_resident_must_come() -> None:
+    for status in ALL_STATUSES:
+        answer = first_answers(status)[0]
+        assert ("Jemput bola" in answer) == status.facts.resident_must_come, status
+
+
+def test_collecting_reads_the_office_setting_for_family() -> None:
+    for status in texts.COLLECT_STATUSES:
+        first = first_answers(status)[1]
+        assert SHORT_PROXY_OFFICE.proxy_pickup in first
+        details = texts.check_details(
+            nik_masked="1605••••••••0012",
+            status=status,
+            waiting=waiting_variants()[0],
+            office=LONGEST_OFFICE,
+        )
+        assert _html.escape(LONGEST_OFFICE.proxy_pickup) in details
+        if status in NOTIFYING_STATUSES:
+            notice = texts.status_notice(
+                status,
+                nik_masked="1605••••••••0012",
+                label="Ibu",
+                entered_on=DAY,
+                office=SHORT_PROXY_OFFICE,
+            )
+            assert SHORT_PROXY_OFFICE.proxy_pickup in notice
+            assert "tidak bisa diwakilkan" not in notice and "datang sendiri" not in notice
+
+
+@pytest.mark.parametrize("status", ALL_STATUSES)
+def test_one_piece_of_advice_per_status(status: KtpStatus) -> None:
+    """The action, the notice and "longer than usual" never say both "no need to come" and
+    "come to the counter"."""
+    about = STATUS_TEXTS[status]
+    said = [about.what_to_do, about.meaning]
+    for waiting in waiting_variants():
+        said.append(texts.estimate_line(waiting, DAY) or "")
+        said.append(
+            texts.check_details(
+                nik_masked="1605••••••••0012", status=status, waiting=waiting, office=LONGEST_OFFICE
+            )
+        )
+    said.append(
+        texts.status_notice(
+            status, nik_masked="1605••••••••0012", label=None, entered_on=DAY, office=LONGEST_OFFICE
+        )
+    )
+    everything = "\n".join(said).lower()
+    if "tidak perlu datang" in everything:
+        assert not status.facts.resident_must_come
+        assert "loket" not in everything and "datang langsung" not in everything
+        assert "datang ke kantor disdukcapil" not in everything
+    if status.facts.resident_must_come:
+        assert "tidak perlu datang" not in everything
+
+
+def _nik_problems() -> list[str]:
+    found = []
+    for typed in (
+        "",
+        "16O5011201900001",
+        "16052113026952AB",
+        "1605<01>1201900001",
+        "160501120190001",
+        "16050112019000011",
+        "16050112019000011605010203150007",
+        "9905011201900001",
+        "1600011201900001",
+        "1605013201900001",
+        "1605011213900001",
+        "1605011201900000",
+    ):
+        for parse in (lambda t: parse_nik(t, DAY), parse_kk):
+            try:
+                parse(typed)
+            except InvalidNumberError as err:
+                for position in (None, "first", "second"):
+                    found.append(texts.invalid_number(texts.nik_problem(err, position)))
+    return found
+
+
+def resident_texts() -> list[str]:
+    """Every text a resident can read from the resident sections of texts_id."""
+    found: list[str] = []
+    for status in ALL_STATUSES:
+        found += [getattr(STATUS_TEXTS[status], part) for part in PARTS]
+        found += first_answers(status)
+        for waiting in waiting_variants():
+            found.append(
+                texts.check_details(
+                    nik_masked="1605••••••••0012",
+                    status=status,
+                    waiting=waiting,
+                    office=LONGEST_OFFICE,
+                )
+            )
+        for label in (None, "Ibu"):
+            found.append(
+                texts.status_notice(
+                    status,
+                    nik_masked="1605••••••••0012",
+                    label=label,
+                    entered_on=DAY,
+                    office=LONGEST_OFFICE,
+                )
+            )
+    until = datetime(2026, 11, 28, 4, tzinfo=UTC)
+    found += [
+        texts.ASK_NIK,
+        texts.ask_kk("1605••••••••0012"),
+        texts.same_as_nik("1605••••••••0012"),
+        texts.same_as_nik(None),
+        texts.SAME_NUMBER_TWICE,
+        texts.NUMBERS_SWAPPED,
+        texts.TOO_MANY_NUMBERS,
+        texts.NUMBERS_TOO_LONG,
+        texts.no_match(2),
+        texts.no_match(3, "1605••••••••0012"),
+        texts.chat_must_wait(until, "Asia/Jakarta"),
+        texts.nik_locked(until, "Asia/Jakarta", "kantor"),
+        *texts.all_stages(),
+        texts.subscribed("1605••••••••0012", 3, 10),
+        texts.already_subscribed("Ibu", "1605••••••••0012"),
+        texts.subscriptions_full(10),
+        texts.CHECK_EXPIRED,
+        texts.ask_label("Ibu", "1605••••••••0012"),
+        texts.label_saved("Ibu", "1605••••••••0012"),
+        texts.label_saved(None, "1605••••••••0012"),
+        texts.NOT_FOLLOWED,
+        texts.NO_SUBSCRIPTIONS,
+        texts.subscription_list([("Ibu", "1605••••••••0012", S.PRINT_READY_RECORD, DAY)], 10, DAY),
+        texts.STOP_CHOOSE,
+        texts.STOP_KEPT,
+        texts.stopped("Ibu", "1605••••••••0012"),
+        texts.stopped_all(2),
+        texts.stop_usage(2),
+        texts.NOTHING_TO_STOP,
+        texts.GROUP_PRIVATE_ONLY,
+        texts.CANCELLED,
+        texts.NOTHING_TO_CANCEL,
+        texts.PRIVACY,
+        texts.ERASE_CONFIRM,
+        texts.ERASED,
+        texts.ERASE_KEPT,
+        texts.BTN_MORE,
+        texts.BTN_SUBSCRIBE,
+        texts.BTN_CHECK_ANOTHER,
+        texts.BTN_ALL_STAGES,
+        texts.BTN_ERASE_YES,
+        *texts.LABEL_PRESETS,
+        *texts.ACTOR_NAMES.values(),
+        *_nik_problems(),
+    ]
+    return found
+
+
+#: Words residents must not read: (pattern, why). Status codes in brackets are stripped first.
+BANNED: list[tuple[str, str]] = [
+    (r"\bAnda\b", "say Bapak/Ibu"),
+    (r"\bribbon\b", "say pita tinta"),
+    (r"\bfilm\b", "say lapisan pelindung kartu"),
+    (r"\brecord\b", "English"),
+    (r"\benroll(ment)?\b", "English"),
+    (r"\bdedup", "jargon"),
+    (r"\bbiometrik", "jargon"),
+    (r"\d[\d.]*[ \t]+data\b", "people are counted as orang"),
+    (r"\bdata (antre|lain|orang|warga)\b", "people are orang, not data"),
+    (r"dari 10 data", "people are orang"),
+    (r"kode acak", "the keyed hash is not random"),
+    (r"tidak bisa dibalik", "the keyed hash can be recomputed with the key"),
+    (r"(?<!foto )\bwajah\b", "the photo is 'foto wajah'"),
+    (r"(?<!iris )\bmata\b", "the iris is 'iris mata'"),
+    (r"lapisan kartu|bahan cetak", "say pita tinta dan lapisan pelindung kartu"),
+    (r"\+ ?40|ditambah 40|dikurangi 40", "the birth-date digit rules are not taught"),
+]
+_STATUS_CODE_IN_BRACKETS = re.compile(r"\((?:[A-Z]+_)+[A-Z]+\)")
+
+
+def test_resident_texts_use_one_word_for_each_thing() -> None:
+    for text in resident_texts():
+        bare = _STATUS_CODE_IN_BRACKETS.sub("", _html.unescape(re.sub(r"<[^>]*>", "", text)))
+        for pattern, why in BANNED:
+            found = re.search(pattern, bare, flags=re.IGNORECASE if pattern.islower() else 0)
+            assert found is None, (why, found.group() if found else "", text)
+
+
+def test_resident_texts_are_short() -> None:
+    for text in resident_texts():
+        assert visible(text) <= 4096
+        for line in _html.unescape(re.sub(r"<[^>]*>", "", text)).splitlines():
+            for sentence in re.split(r"(?<=[.!?])\s+", line):
+                words = [w for w in sentence.split() if any(c.isalpha() for c in w)]
+                assert len(words) <= 32, sentence
+
+
+def test_privacy_says_what_the_keyed_hash_is() -> None:
+    assert "NIK yang sama selalu menjadi kode yang sama" in texts.PRIVACY
+    assert "kunci" in texts.PRIVACY and "menghitung ulang" in texts.PRIVACY

@@ -156,3 +156,26 @@ async def test_nothing_raw_is_stored(db, hasher, clock, record_id) -> None:
     rows = await db.fetchall("SELECT * FROM verify_attempts")
     dump = repr([tuple(r) for r in rows])
     assert NIK not in dump and WRONG_KK not in dump
+
+
+# --- reading what residents type: forgiving honest mistakes (issue 10) ------------------------
+
+from bot.verification import read_numbers  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    ("typed", "numbers"),
+    [
+        (f"{NIK} {KK}", [NIK, KK]),
+        (f"{NIK} {KK[:15]}", [NIK, KK[:15]]),  # one long run, split where the NIK ends
+        (f"{NIK[:15]} {KK}", [NIK[:15], KK]),
+        ("1605 0141 0790 0012 1605 0101 0115 000", [NIK, KK[:15]]),
+        (f"{NIK}{KK}", [NIK, KK]),
+        ("16052113026952AB", ["16052113026952AB"]),  # letters at the end are kept, to be named
+        ("AB16052113026952", ["AB16052113026952"]),
+        ("16050141O7900012", ["16050141O7900012"]),
+        ("160521130269 saya", ["160521130269"]),  # a word after a short number is a word
+    ],
+)
+def test_read_numbers(typed: str, numbers: list[str]) -> None:
+    assert read_numbers(typed) == numbers

@@ -19,7 +19,17 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.key_guard import checked_key
 from bot.storage import Database
 
-COMMANDS: list[str] = ["run", "demo", "import", "sample-data", "backup", "staff", "audit", "outbox"]
+COMMANDS: list[str] = [
+    "run",
+    "demo",
+    "import",
+    "sample-data",
+    "backup",
+    "staff",
+    "audit",
+    "outbox",
+    "jadwal",
+]
 
 
 #: Commands whose module name differs from the command ("import" is a Python keyword).

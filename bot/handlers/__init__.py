@@ -8,10 +8,20 @@ for anything else) comes last. Two groups run before the others: the resident's 
 
 from __future__ import annotations
 
-from bot.handlers import admin, broadcast, general, resident, staff
+from bot.handlers import admin, broadcast, conversation, general, resident, schedule, staff
+from bot.handlers import questions as questions_handlers
 from bot.handlers.context import BotApplication
 
 
 def register_handlers(app: BotApplication) -> None:
-    for module in (admin, staff, broadcast, resident, general):
+    for module in (
+        admin,
+        staff,
+        broadcast,
+        resident,
+        schedule,
+        questions_handlers,
+        conversation,
+        general,
+    ):
         module.register(app)

@@ -1,29 +1,48 @@
-"""Handlers for admins: /petugas (who is staff) and /kantor (office information for residents).
+"""Handlers for admins: /petugas (who is staff), /kantor (office information for residents,
+its map pin included) and /faq (the answers to questions people often ask).
 
-Both are `@admin_only`, checked at every use; the work is in `bot.roles` and `bot.office`.
+All are `@admin_only`, checked at every use; the work is in `bot.roles`, `bot.office` and
+`bot.faq`. `/kantor lokasi` alone waits (in `bot.storage.steps`, so across a restart) for the
+admin's next location pin, read in its own handler group before the others.
 """
 
 from __future__ import annotations
 
 from telegram import Message, Update
-from telegram.ext import CommandHandler
+from telegram.ext import ApplicationHandlerStop, CommandHandler, MessageHandler, filters
 
-from bot import texts_id
+from bot import faq, texts_id
 from bot.handlers.auth import Caller, admin_only
 from bot.handlers.context import BotApplication, BotContext
 from bot.handlers.general import set_chat_commands
+from bot.office import (
+    LOCATION_FIELD,
+    OfficeChange,
+    OfficeTextError,
+    await_location_pin,
+    load_office_info,
+    parse_location,
+    set_field,
+    set_location,
+    take_location_step,
+)
 from bot.office import TEXT_LIMIT as OFFICE_TEXT_LIMIT
-from bot.office import OfficeTextError, load_office_info, set_field
 from bot.roles import Role, StaffChangeError, StaffRoles
 
 ADD_WORDS = ("tambah", "add")
 REMOVE_WORDS = ("hapus", "remove")
+#: The handler group of the office's location pin: before the others, which answer any other
+#: pin (a resident's) as usual.
+LOCATION_GROUP = -10
 
 
 def register(app: BotApplication) -> None:
-    """Add /petugas and /kantor (both admin only, checked at every use)."""
+    """Add /petugas, /kantor and /faq (admin only, checked at every use) and the pin reader."""
     app.add_handler(CommandHandler("petugas", petugas_command))
     app.add_handler(CommandHandler("kantor", kantor_command))
+    app.add_handler(CommandHandler("faq", faq_command))
+    pin = filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE & filters.LOCATION
+    app.add_handler(MessageHandler(pin, location_pin), group=LOCATION_GROUP)
 
 
 # --- /petugas [tambah ID admin|petugas | hapus ID] -------------------------------------------
@@ -86,24 +105,156 @@ async def kantor_command(update: Update, context: BotContext, caller: Caller) ->
     svc = context.services
     parts = (message.text or "").split(maxsplit=2)
     if len(parts) < 2:
-        await message.reply_text(texts_id.office_view(await load_office_info(svc.db.conn)))
+        info = await load_office_info(svc.db.conn)
+        await message.reply_text(texts_id.office_settings_view(info))
         return
     field = parts[1]
+    rest = parts[2] if len(parts) > 2 else ""
+    if field.lower() == LOCATION_FIELD:
+        await _kantor_location(message, context, caller, rest)
+        return
     try:
-        change = await set_field(
-            svc, actor_id=caller.user_id, field=field, text=parts[2] if len(parts) > 2 else ""
-        )
+        change = await set_field(svc, actor_id=caller.user_id, field=field, text=rest)
     except OfficeTextError as exc:
         await _office_problem(message, exc.problem, field)
         return
-    await message.reply_text(texts_id.office_set(change.field, change.old, change.new))
+    await _office_changed(message, change)
+
+
+async def _office_changed(message: Message, change: OfficeChange) -> None:
+    text = texts_id.office_setting_changed(change.field, change.old, change.new)
+    await message.reply_text(text)
+
+
+async def _kantor_location(
+    message: Message, context: BotContext, caller: Caller, rest: str
+) -> None:
+    """`/kantor lokasi LAT,LON`, `/kantor lokasi hapus`, or `/kantor lokasi` then a pin."""
+    svc = context.services
+    words = rest.strip()
+    if not words:
+        await await_location_pin(svc, chat_id=message.chat_id, user_id=caller.user_id)
+        await message.reply_text(texts_id.OFFICE_LOCATION_ASK)
+        return
+    if words.casefold() in texts_id.OFFICE_LOCATION_REMOVE_WORDS:
+        location = None
+    else:
+        location = parse_location(words)
+        if location is None:
+            await message.reply_text(texts_id.OFFICE_LOCATION_BAD)
+            return
+    change = await set_location(svc, actor_id=caller.user_id, location=location)
+    await _office_changed(message, change)
+
+
+async def location_pin(update: Update, context: BotContext) -> None:
+    """A location pin: the office's, when this admin asked for it with `/kantor lokasi`;
+    anyone else's pin goes on to the other handlers."""
+    message = update.effective_message
+    user = update.effective_user
+    if message is None or message.location is None or user is None:
+        return
+    svc = context.services
+    if not await take_location_step(svc, chat_id=message.chat_id, user_id=user.id):
+        return
+    if await StaffRoles.of(svc).role_of(user.id) != Role.ADMIN:
+        return  # no longer an admin: the pin is an ordinary message
+    pin = (message.location.latitude, message.location.longitude)
+    try:
+        change = await set_location(svc, actor_id=user.id, location=pin)
+    except OfficeTextError:
+        await message.reply_text(texts_id.OFFICE_LOCATION_BAD)
+    else:
+        await _office_changed(message, change)
+    raise ApplicationHandlerStop
 
 
 async def _office_problem(message: Message, problem: str, field: str) -> None:
     if problem == OfficeTextError.UNKNOWN_FIELD:
-        text = texts_id.office_unknown_field(field)
+        text = texts_id.office_setting_unknown(field)
     elif problem == OfficeTextError.MISSING_TEXT:
         text = texts_id.office_missing_text(field.lower())
+    elif problem == OfficeTextError.BAD_LOCATION:
+        text = texts_id.OFFICE_LOCATION_BAD
     else:
         text = texts_id.office_too_long(OFFICE_TEXT_LIMIT)
     await message.reply_text(text)
+
+
+# --- /faq [lihat N | ubah N TEKS | tambah JUDUL | TEKS | hapus N | asal N] ------------------
+
+
+@admin_only
+async def faq_command(update: Update, context: BotContext, caller: Caller) -> None:
+    message = update.effective_message
+    if message is None:
+        return
+    svc = context.services
+    text = message.text or ""
+    parts = text.split(maxsplit=2)
+    action = parts[1].casefold() if len(parts) > 1 else ""
+    rest = parts[2] if len(parts) > 2 else ""
+    actor = caller.user_id
+    try:
+        if action == "tambah":
+            title, bar, body = rest.partition("|")
+            if not bar:
+                await message.reply_text(texts_id.FAQ_MISSING_TITLE)
+                return
+            added = await faq.add(svc, actor_id=actor, title=title, text=body)
+            reply = texts_id.faq_added(added.number, added.title)
+        elif action in ("ubah", "lihat", "hapus", "asal"):
+            number, _, body = rest.strip().partition(" ")
+            if action == "ubah":
+                changed = await faq.change(svc, actor_id=actor, number=number, text=body)
+                reply = texts_id.faq_changed(changed.number, changed.title)
+            elif action == "hapus":
+                removed = await faq.remove(svc, actor_id=actor, number=number)
+                reply = texts_id.faq_removed(removed.number, removed.title, removed.hidden)
+            elif action == "asal":
+                restored = await faq.restore(svc, actor_id=actor, number=number)
+                reply = texts_id.faq_restored(restored.number, restored.title)
+            else:
+                reply = await _faq_preview(context, number)
+        else:
+            reply = await _faq_list(context)
+    except faq.FaqError as exc:
+        reply = _faq_problem(exc, rest)
+    await message.reply_text(reply)
+
+
+async def _faq_list(context: BotContext) -> str:
+    entries = await faq.entries(context.services.db.conn)
+    lines = [
+        texts_id.FaqAdminLine(e.number, e.title, e.changed, e.added, e.hidden) for e in entries
+    ]
+    return texts_id.faq_admin_list(lines)
+
+
+async def _faq_preview(context: BotContext, number: str) -> str:
+    conn = context.services.db.conn
+    entries = await faq.entries(conn)
+    entry = entries[faq.parse_number(number, len(entries)) - 1]
+    body = faq.render(entry, await load_office_info(conn))
+    return texts_id.faq_preview(entry.number, entry.title, body)
+
+
+def _faq_problem(exc: faq.FaqError, rest: str) -> str:
+    number = rest.strip().partition(" ")[0]
+    match exc.problem:
+        case faq.FaqError.NO_SUCH_NUMBER:
+            return texts_id.faq_no_such_number(number or "-", exc.value)
+        case faq.FaqError.MISSING_TEXT:
+            return texts_id.FAQ_MISSING_TEXT
+        case faq.FaqError.MISSING_TITLE:
+            return texts_id.FAQ_MISSING_TITLE
+        case faq.FaqError.TOO_LONG:
+            return texts_id.faq_too_long(exc.value)
+        case faq.FaqError.TITLE_TOO_LONG:
+            return texts_id.faq_title_too_long(exc.value)
+        case faq.FaqError.NOT_A_DEFAULT:
+            return texts_id.faq_not_a_default(exc.value)
+        case faq.FaqError.ALREADY_DEFAULT:
+            return texts_id.faq_already_default(exc.value)
+        case _:
+            return texts_id.FAQ_TOO_MANY

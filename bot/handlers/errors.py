@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.error import Forbidden, NetworkError, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 
 from bot import texts_id as texts
 from bot.handlers.context import BotApplication, BotContext
@@ -16,6 +16,19 @@ log = logging.getLogger(__name__)
 
 def register(app: BotApplication) -> None:
     app.add_error_handler(on_error)
+
+
+def api_method(error: BaseException) -> str | None:
+    """The Bot API method a request failed in (e.g. "sendMessage"), read from the traceback:
+    PTB's request functions hold it in their local `endpoint`."""
+    tb = error.__traceback__
+    method: str | None = None
+    while tb is not None:
+        endpoint = tb.tb_frame.f_locals.get("endpoint")
+        if isinstance(endpoint, str) and endpoint:
+            method = endpoint
+        tb = tb.tb_next
+    return method
 
 
 def _where(update: object) -> tuple[int | None, int | None]:
@@ -35,7 +48,18 @@ async def on_error(update: object, context: BotContext) -> None:
         return
     if error is None:
         return
-    if isinstance(error, NetworkError):
+    if isinstance(error, BadRequest):
+        # Telegram refused what the bot sent (e.g. "can't parse entities"): a bug, not the
+        # network. Said as an error, with the Bot API method it happened in.
+        log.error(
+            "Telegram refused %s while handling update %s in chat %s: %s\n%s",
+            api_method(error) or "a request",
+            update_id,
+            chat_id,
+            redact(str(error)),
+            redacted_traceback(error),
+        )
+    elif isinstance(error, NetworkError):
         log.warning(
             "network trouble while handling update %s in chat %s: %s",
             update_id,

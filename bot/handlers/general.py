@@ -1,4 +1,8 @@
-"""Handlers for everyone: /start, /bantuan, help for anything nobody else understood, menus."""
+"""Handlers for everyone: /start, /bantuan, help for anything nobody else understood, menus.
+
+Residents get short answers ending with the main menu (`bot.handlers.menu`), never a list of
+commands; staff get their commands listed. Everyday words are understood before this module
+(`bot.handlers.conversation`): what reaches `not_understood` matched nothing."""
 
 from __future__ import annotations
 
@@ -15,9 +19,11 @@ from telegram import (
 from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
+from bot import faq
 from bot import texts_id as texts
 from bot.handlers.common import is_private
 from bot.handlers.context import BotApplication, BotContext
+from bot.handlers.menu import main_menu, pressed
 from bot.office import load_office_info
 from bot.roles import Role, StaffRoles
 from bot.storage import audit as audit_store
@@ -32,6 +38,10 @@ def register(app: BotApplication) -> None:
     """Add /start, /bantuan and the catch-alls; registered last, so they only get leftovers."""
     app.add_handler(CommandHandler("start", start))
     app.add_handler(CommandHandler(["bantuan", "help"], help_command))
+    # Until the questions to staff (B) and the visits (C) answer their buttons first: a person
+    # to ask, and where to record.
+    app.add_handler(MessageHandler(pressed(texts.MENU_ASK), ask_staff_pressed))
+    app.add_handler(MessageHandler(pressed(texts.MENU_SCHEDULE), schedule_pressed))
     fresh = filters.UpdateType.MESSAGE  # not edits of old messages: those need no answer
     private = fresh & filters.ChatType.PRIVATE
     app.add_handler(MessageHandler(fresh & filters.COMMAND, unknown_command))
@@ -50,6 +60,8 @@ RESIDENT_MENU: tuple[str, ...] = (
     "langganan",
     "berhenti",
     "pengumuman",
+    "tanya",
+    "jadwal",
     "hapusdata",
     "privasi",
     "bantuan",
@@ -61,10 +73,18 @@ STAFF_MENU: tuple[str, ...] = (
     "statistik",
     "siaran",
     "blanko",
+    "buka",
+    "pertanyaan",
+    "bisukan",
+    "jadwal",
     "cek",
     "bantuan",
 )
-ADMIN_MENU: tuple[str, ...] = (*STAFF_MENU[:-1], "petugas", "kantor", STAFF_MENU[-1])
+ADMIN_MENU: tuple[str, ...] = (*STAFF_MENU[:-1], "petugas", "kantor", "faq", "meja", STAFF_MENU[-1])
+#: The commands a resident's /bantuan names in one line (for those used to typing them).
+RESIDENT_HELP_COMMANDS: tuple[str, ...] = tuple(
+    name for name in RESIDENT_MENU if name not in ("start", "bantuan")
+)
 
 
 def menu(role: Role | str | None) -> list[tuple[str, str]]:
@@ -82,8 +102,11 @@ def commands_for(role: Role | str | None) -> list[BotCommand]:
 
 
 def help_text(office_block: str, role: Role | str | None) -> str:
-    """/bantuan for a person with `role`: the residents' commands, then a staff member's own."""
-    own = [c for c in menu(role) if c[0] not in ("cek", "bantuan")] if role else []
+    """/bantuan for a person with `role`: a resident's short help (None), or the residents'
+    commands and then the staff member's own."""
+    if not role:
+        return f"{texts.resident_help(RESIDENT_HELP_COMMANDS)}\n\n{office_block}"
+    own = [c for c in menu(role) if c[0] not in ("cek", "bantuan")]
     return texts.help_private(office_block, menu(None), own)
 
 
@@ -136,6 +159,11 @@ async def _private_help(update: Update, context: BotContext) -> str:
     return help_text(await _office_block(context), role)
 
 
+async def _role(update: Update, context: BotContext) -> Role | None:
+    user = update.effective_user
+    return await StaffRoles.of(context.services).role_of(user.id if user else None)
+
+
 async def start(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is None:
@@ -143,9 +171,10 @@ async def start(update: Update, context: BotContext) -> None:
     if is_private(update):
         name = update.effective_user.first_name if update.effective_user else ""
         if context.args and context.args[0].casefold() == START_CHECK:
-            await message.reply_text(texts.start_check(name))  # from the group's button
-            return
-        await message.reply_text(texts.welcome_private(name, await _office_block(context)))
+            text = texts.start_check(name)  # from the group's button
+        else:
+            text = texts.resident_welcome(name)
+        await message.reply_text(text, reply_markup=main_menu())
     else:
         await message.reply_text(texts.welcome_group(context.bot.username))
 
@@ -155,7 +184,7 @@ async def help_command(update: Update, context: BotContext) -> None:
     if message is None:
         return
     if is_private(update):
-        await message.reply_text(await _private_help(update, context))
+        await message.reply_text(await _private_help(update, context), reply_markup=main_menu())
     else:
         await message.reply_text(texts.help_group(context.bot.username))
 
@@ -173,25 +202,55 @@ async def unknown_command(update: Update, context: BotContext) -> None:
     command = message.text.split(maxsplit=1)[0]
     if _addressed_elsewhere(command, context.bot.username):
         return
-    if is_private(update):
+    if not is_private(update):
+        await message.reply_text(texts.help_group(context.bot.username))
+    elif await _role(update, context) is None:
+        await message.reply_text(texts.unknown_command_short(command), reply_markup=main_menu())
+    else:
         help_text = await _private_help(update, context)
         await message.reply_text(f"{texts.unknown_command(command)}\n\n{help_text}")
-    else:
-        await message.reply_text(texts.help_group(context.bot.username))
 
 
 async def not_understood(update: Update, context: BotContext) -> None:
+    """Private text that nothing understood: two lines, and the buttons."""
     message = update.effective_message
     if message is None:
         return
-    await message.reply_text(f"{texts.NOT_UNDERSTOOD}\n\n{await _private_help(update, context)}")
+    await message.reply_text(texts.NOT_UNDERSTOOD_SHORT, reply_markup=main_menu())
 
 
 async def not_text(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is None:
         return
-    await message.reply_text(f"{texts.NOT_TEXT}\n\n{await _private_help(update, context)}")
+    await message.reply_text(texts.NOT_TEXT_SHORT, reply_markup=main_menu())
+
+
+async def ask_staff_pressed(update: Update, context: BotContext) -> None:
+    """ "Tanya petugas" while no one else answers it: the office contact."""
+    message = update.effective_message
+    if message is None:
+        return
+    office = await load_office_info(context.services.db.conn)
+    text = texts.ask_staff_fallback(office.contact, office.hours)
+    await message.reply_text(text, reply_markup=main_menu())
+
+
+async def schedule_pressed(update: Update, context: BotContext) -> None:
+    """ "Jemput bola" while no one else answers it: where and how to record."""
+    message = update.effective_message
+    if message is None:
+        return
+    svc = context.services
+    office = await load_office_info(svc.db.conn)
+    entry = await faq.find(svc.db.conn, faq.RECORDING_KEY)
+    if entry is None:  # the office hid it: the office's own details
+        text = texts.office_answer(
+            office.address, office.hours, office.contact, office.pickup, on_map=False
+        )
+    else:
+        text = faq.render(entry, office)
+    await message.reply_text(text, reply_markup=main_menu())
 
 
 async def unknown_button(update: Update, context: BotContext) -> None:

@@ -36,12 +36,14 @@ from bot.callbacks import (
     ResCheckAnother,
     ResErase,
     ResLabel,
+    ResMore,
     ResStop,
     ResSubscribe,
 )
 from bot.handlers.common import is_private
 from bot.handlers.context import BotApplication, BotContext
 from bot.handlers.general import START_CHECK
+from bot.insights import RecordInsight
 from bot.residents import MAX_PER_CHAT, Residents, Subscribed
 from bot.services import Services
 from bot.storage.records import Record
@@ -53,6 +55,7 @@ from bot.verification import (
     handle_numbers,
     looks_like_numbers,
 )
+from bot.visits import Visits
 
 PREFIX = "res"
 #: The handler group that records every chat: before every other group, and alone in it (a
@@ -161,13 +164,18 @@ async def _check_step(message: Message, svc: Services, text: str) -> None:
         case Reply.ASK_KK:
             await message.reply_text(texts.ask_kk(step.nik_masked or ""))
         case Reply.INVALID if step.error is not None:
-            await message.reply_text(texts.invalid_number(texts.nik_problem(step.error)))
+            problem = texts.nik_problem(step.error, step.position)
+            await message.reply_text(texts.invalid_number(problem))
         case Reply.TOO_MANY:
             await message.reply_text(texts.TOO_MANY_NUMBERS)
         case Reply.TOO_LONG:
             await message.reply_text(texts.NUMBERS_TOO_LONG)
         case Reply.SAME_AS_NIK:
             await message.reply_text(texts.same_as_nik(step.nik_masked))
+        case Reply.SAME_TWICE:
+            await message.reply_text(texts.SAME_NUMBER_TWICE)
+        case Reply.SWAPPED:
+            await message.reply_text(texts.NUMBERS_SWAPPED)
         case Reply.CHECKED if step.verification and step.verification.record is not None:
             await _send_result(message, svc, step.verification.record)
         case _:
@@ -180,7 +188,8 @@ async def _refusal_text(svc: Services, step: CheckReply) -> str:
     tz = svc.settings.timezone
     parts: list[str] = []
     if result.outcome is Outcome.NO_MATCH:
-        parts.append(texts.no_match(None if result.started else result.attempts_left))
+        left = None if result.started else result.attempts_left
+        parts.append(texts.no_match(left, None if result.started else step.nik_masked))
     kind = result.started if result.outcome is Outcome.NO_MATCH else result.outcome
     if kind is Outcome.CHAT_WAIT and result.until is not None:
         parts.append(texts.chat_must_wait(result.until, tz))
@@ -194,36 +203,61 @@ async def _refusal_text(svc: Services, step: CheckReply) -> str:
 async def _send_result(message: Message, svc: Services, record: Record) -> None:
     markup = InlineKeyboardMarkup(
         [
+            [_button(texts.BTN_MORE, ResMore(record.id))],
             [_button(texts.BTN_SUBSCRIBE, ResSubscribe(record.id))],
             [_button(texts.BTN_CHECK_ANOTHER, ResCheckAnother())],
             [_button(texts.BTN_ALL_STAGES, ResAllStages())],
         ]
     )
-    await message.reply_text(await check_answer(svc, record), reply_markup=markup)
+    visit_line = await Visits.of(svc).check_line(record.district, record.status)
+    await message.reply_text(await check_answer(svc, record, visit_line), reply_markup=markup)
 
 
-async def check_answer(svc: Services, record: Record) -> str:
-    """What a resident reads after a successful check (bench/ times this too)."""
+def _waiting(insight: RecordInsight) -> texts.WaitingFigures:
+    estimate = insight.estimate
+    return texts.WaitingFigures(
+        waited_days=insight.waited_days,
+        usual_known=insight.usual.enough,
+        usual_median_days=insight.usual.median_days,
+        usual_p80_days=insight.usual.p80_days,
+        longer_than_usual=insight.longer_than_usual,
+        queue_before=insight.queue_before,
+        blanko_stock=insight.blanko_stock,
+        usual_samples=insight.usual.samples,
+        printed_recently=insight.printed_recently,
+        estimate_kind=estimate.kind.value if estimate else "none",
+        estimate_from=estimate.earliest if estimate else None,
+        estimate_to=estimate.latest if estimate else None,
+        blanko_known=estimate.blanko_known if estimate else False,
+    )
+
+
+async def check_answer(svc: Services, record: Record, visit_line: str | None = None) -> str:
+    """The first answer a resident reads after a successful check, one phone screen (bench/
+    times this too). `visit_line`: the next "jemput bola" visit near the resident, if any."""
     facts = await Residents.of(svc).card_facts(record)
-    insight = facts.insight
     return texts.check_result(
         nik_masked=record.nik_masked,
         name_masked=record.name_masked,
         status=record.status,
         status_date=record.status_date,
         today=facts.today,
-        waiting=texts.WaitingFigures(
-            waited_days=insight.waited_days,
-            usual_known=insight.usual.enough,
-            usual_median_days=insight.usual.median_days,
-            usual_p80_days=insight.usual.p80_days,
-            longer_than_usual=insight.longer_than_usual,
-            queue_before=insight.queue_before,
-            blanko_stock=insight.blanko_stock,
-        ),
+        waiting=_waiting(facts.insight),
         office=facts.office,
         as_of=facts.as_of,
         tz=svc.settings.timezone,
+        visit_line=visit_line,
+    )
+
+
+async def check_more(svc: Services, record: Record) -> str:
+    """The rest of the answer, behind the "Selengkapnya" button."""
+    facts = await Residents.of(svc).card_facts(record)
+    return texts.check_details(
+        nik_masked=record.nik_masked,
+        status=record.status,
+        waiting=_waiting(facts.insight),
+        office=facts.office,
     )
 
 
@@ -353,6 +387,8 @@ async def button(update: Update, context: BotContext) -> None:
     match data:
         case ResSubscribe(record_id):
             await _subscribe(message, residents, record_id)
+        case ResMore(record_id):
+            await _more(message, context.services, residents, record_id)
         case ResCheckAnother():
             await message.reply_text(texts.ASK_NIK)
         case ResAllStages():
@@ -366,6 +402,14 @@ async def button(update: Update, context: BotContext) -> None:
             await _stop(query, message, residents, data)
         case ResErase():
             await _erase(query, message, residents, data.confirmed)
+
+
+async def _more(message: Message, svc: Services, residents: Residents, record_id: int) -> None:
+    record = await residents.proved(message.chat_id, record_id)
+    if record is None:
+        await message.reply_text(texts.CHECK_EXPIRED)
+        return
+    await message.reply_text(await check_more(svc, record))
 
 
 async def _subscribe(message: Message, residents: Residents, record_id: int) -> None:

@@ -38,7 +38,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import blanko, pending_changes, record_lookup, staff_import, stats, texts_id
+from bot import blanko, nik_locks, pending_changes, record_lookup, staff_import, stats, texts_id
 from bot.blanko import BLANKO_MAX, BlankoError
 from bot.callbacks import UbahAnswer
 from bot.handlers.auth import REFUSED, Caller, staff_only
@@ -92,6 +92,7 @@ def register(app: BotApplication) -> None:
     app.add_handler(MessageHandler(document_with_caption, impor_document_with_caption))
     app.add_handler(CommandHandler("impor", impor_command))
     app.add_handler(CommandHandler("status", status_command))
+    app.add_handler(CommandHandler("buka", buka_command))
     app.add_handler(CommandHandler("ubah", ubah_command))
     app.add_handler(CallbackQueryHandler(ubah_button, pattern=_UBAH_BUTTONS))
     app.add_handler(CommandHandler("statistik", statistik_command))
@@ -157,6 +158,31 @@ async def status_command(update: Update, context: BotContext, caller: Caller) ->
             tz=svc.settings.timezone,
         )
     )
+
+
+# --- /buka NIK ------------------------------------------------------------------------------
+
+
+@staff_only
+async def buka_command(update: Update, context: BotContext, caller: Caller) -> None:
+    message = update.effective_message
+    if message is None:
+        return
+    args = _args(context)
+    if not args:
+        await message.reply_text(texts_id.BUKA_USAGE)
+        return
+    svc = context.services
+    read = await _read_nik(message, svc, " ".join(args), texts_id.BUKA_USAGE)
+    if read is None:
+        return
+    nik, _ = read
+    until = await nik_locks.lift(svc, nik, caller.user_id)
+    masked = mask_nik(nik.digits)
+    if until is None:
+        await message.reply_text(texts_id.buka_not_locked(masked))
+        return
+    await message.reply_text(texts_id.buka_done(masked, until, svc.settings.timezone))
 
 
 # --- /ubah NIK STATUS [catatan] --------------------------------------------------------------

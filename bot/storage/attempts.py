@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import datetime
 from enum import StrEnum
 
@@ -71,6 +72,19 @@ async def locked_until(
     return until if until > now else None
 
 
+def read_locked_until(
+    reader: sqlite3.Connection, scope: LockScope, key: str, now: datetime
+) -> datetime | None:
+    """`locked_until` on the reader (`Database.snapshot()`)."""
+    row = reader.execute(
+        "SELECT until FROM verify_locks WHERE scope = ? AND key = ?", (scope.value, key)
+    ).fetchone()
+    if row is None:
+        return None
+    until = from_iso(row[0])
+    return until if until > now else None
+
+
 async def unlock(conn: aiosqlite.Connection, scope: LockScope, key: str) -> bool:
     cur = await conn.execute(
         "DELETE FROM verify_locks WHERE scope = ? AND key = ?", (scope.value, key)
@@ -78,8 +92,35 @@ async def unlock(conn: aiosqlite.Connection, scope: LockScope, key: str) -> bool
     return cur.rowcount > 0
 
 
+async def clear_nik_failures(conn: aiosqlite.Connection, nik_hash: str) -> int:
+    """Forget a NIK's failed tries (staff lifted its lock after seeing the person)."""
+    cur = await conn.execute(
+        "DELETE FROM verify_attempts WHERE nik_hash = ? AND success = 0", (nik_hash,)
+    )
+    return cur.rowcount
+
+
+def purge_some(
+    conn: sqlite3.Connection, attempts_before: datetime, now: datetime, limit: int
+) -> int:
+    """A write job for the periodic purge: up to `limit` attempts older than `attempts_before`
+    and as many ended locks (by the indexes on `at` and `until`); the number dropped."""
+    dropped = conn.execute(
+        "DELETE FROM verify_attempts WHERE id IN (SELECT id FROM verify_attempts WHERE at < ?"
+        " LIMIT ?)",
+        (utc_iso(attempts_before), limit),
+    ).rowcount
+    dropped += conn.execute(
+        "DELETE FROM verify_locks WHERE rowid IN (SELECT rowid FROM verify_locks WHERE until <= ?"
+        " LIMIT ?)",
+        (utc_iso(now), limit),
+    ).rowcount
+    return dropped
+
+
 async def purge(conn: aiosqlite.Connection, attempts_before: datetime, now: datetime) -> None:
-    """Drop attempts older than `attempts_before` and locks that have ended."""
+    """Drop attempts older than `attempts_before` and locks that have ended (all at once; the
+    bot uses `purge_some`)."""
     await conn.execute("DELETE FROM verify_attempts WHERE at < ?", (utc_iso(attempts_before),))
     await conn.execute("DELETE FROM verify_locks WHERE until <= ?", (utc_iso(now),))
 

@@ -16,7 +16,9 @@ STAFF_ROLE = "ubah_peran"
 STAFF_REMOVE = "hapus_petugas"
 BLANKO = "ubah_blanko"
 OFFICE = "ubah_kantor"
+FAQ = "ubah_faq"  # /faq: an answer residents read rewritten, added, hidden or restored
 IMPORT = "impor"
+NIK_UNLOCK = "buka_kunci_nik"
 REFUSED = "ditolak"
 
 

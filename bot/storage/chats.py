@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import aiosqlite
 
@@ -11,7 +12,10 @@ from bot.storage import attempts as attempts_store
 from bot.storage import checks as checks_store
 from bot.storage import outbox as outbox_store
 from bot.storage import subscriptions as subscriptions_store
-from bot.storage.db import utc_iso
+from bot.storage.db import Database, utc_iso
+
+#: `last_seen` is a note, not a log: refreshed at most this often per chat.
+LAST_SEEN_STEP = timedelta(hours=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +52,30 @@ async def seen(conn: aiosqlite.Connection, chat_id: int, chat_type: str, now: da
         (chat_id, chat_type, stamp, stamp),
     )
     return came_back
+
+
+def note_seen(
+    db: Database, reader: sqlite3.Connection, chat_id: int, chat_type: str, now: datetime
+) -> bool:
+    """`seen` without a write to wait for, for a chat that has not blocked the bot: read on
+    the reader; a new chat, a changed type or a `last_seen` older than LAST_SEEN_STEP is
+    queued for the next commit (`Database.defer`), anything else writes nothing. False (and
+    nothing done) for a chat that had blocked the bot: `seen` brings it back."""
+    row = reader.execute(
+        "SELECT chat_type, reachable, last_seen FROM chats WHERE chat_id = ?", (chat_id,)
+    ).fetchone()
+    if row is not None and not row[1]:
+        return False
+    stamp = utc_iso(now)
+    if row is None or row[0] != chat_type or row[2] < utc_iso(now - LAST_SEEN_STEP):
+        # Not `reachable = 1`: a block noted meanwhile is undone by `seen`, with what it does.
+        db.defer(
+            "INSERT INTO chats (chat_id, chat_type, first_seen, last_seen) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT(chat_id) DO UPDATE SET chat_type = excluded.chat_type,"
+            " last_seen = excluded.last_seen",
+            (chat_id, chat_type, stamp, stamp),
+        )
+    return True
 
 
 async def get(conn: aiosqlite.Connection, chat_id: int) -> Chat | None:

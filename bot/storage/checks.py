@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -53,6 +54,22 @@ async def get_pending(conn: aiosqlite.Connection, chat_id: int, now: datetime) -
     """The chat's step in progress, unless it is older than PENDING_TTL."""
     async with conn.execute("SELECT * FROM resident_pending WHERE chat_id = ?", (chat_id,)) as cur:
         row = await cur.fetchone()
+    return _pending(row, now)
+
+
+def read_pending(reader: sqlite3.Connection, chat_id: int, now: datetime) -> Pending | None:
+    """`get_pending` on the reader (`Database.snapshot()`): no trip to the writer's thread."""
+    row = reader.execute("SELECT * FROM resident_pending WHERE chat_id = ?", (chat_id,)).fetchone()
+    return _pending(row, now)
+
+
+def has_pending_row(reader: sqlite3.Connection, chat_id: int) -> bool:
+    """A step row exists for the chat (expired or not): clearing it would change something."""
+    found = reader.execute("SELECT 1 FROM resident_pending WHERE chat_id = ?", (chat_id,))
+    return found.fetchone() is not None
+
+
+def _pending(row: sqlite3.Row | aiosqlite.Row | None, now: datetime) -> Pending | None:
     if row is None:
         return None
     created = from_iso(row["created_at"])
@@ -83,6 +100,19 @@ async def mark_verified(
     )
 
 
+def verified_now(
+    conn: sqlite3.Connection, chat_id: int, record_id: int, now: datetime, clear_step: bool
+) -> None:
+    """A write job (`Database.write`): the chat proved the record; its step ends."""
+    if clear_step:
+        conn.execute("DELETE FROM resident_pending WHERE chat_id = ?", (chat_id,))
+    conn.execute(
+        "INSERT INTO verified_checks (chat_id, record_id, verified_at) VALUES (?, ?, ?)"
+        " ON CONFLICT(chat_id, record_id) DO UPDATE SET verified_at = excluded.verified_at",
+        (chat_id, record_id, utc_iso(now)),
+    )
+
+
 async def is_verified(
     conn: aiosqlite.Connection, chat_id: int, record_id: int, now: datetime
 ) -> bool:
@@ -95,8 +125,24 @@ async def is_verified(
     return row is not None and now - from_iso(row[0]) <= VERIFIED_TTL
 
 
+def purge_some(conn: sqlite3.Connection, now: datetime, limit: int) -> int:
+    """A write job for the periodic purge: up to `limit` expired steps and as many expired
+    proofs (by the indexes on their time columns); the number of rows dropped."""
+    dropped = conn.execute(
+        "DELETE FROM resident_pending WHERE rowid IN (SELECT rowid FROM resident_pending"
+        " WHERE created_at < ? LIMIT ?)",
+        (utc_iso(now - PENDING_TTL), limit),
+    ).rowcount
+    dropped += conn.execute(
+        "DELETE FROM verified_checks WHERE rowid IN (SELECT rowid FROM verified_checks"
+        " WHERE verified_at < ? LIMIT ?)",
+        (utc_iso(now - VERIFIED_TTL), limit),
+    ).rowcount
+    return dropped
+
+
 async def purge(conn: aiosqlite.Connection, now: datetime) -> None:
-    """Drop steps and proofs that have expired."""
+    """Drop steps and proofs that have expired (all at once; the bot uses `purge_some`)."""
     await conn.execute(
         "DELETE FROM resident_pending WHERE created_at < ?", (utc_iso(now - PENDING_TTL),)
     )

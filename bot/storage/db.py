@@ -1,4 +1,17 @@
-"""The SQLite connection: WAL, foreign keys, busy timeout, migrations, serialised transactions."""
+"""The SQLite connections: WAL, foreign keys, busy timeout, migrations, serialised transactions.
+
+Two connections to one file. The writer (aiosqlite: its own thread) runs every change:
+`transaction()` for work that reads and writes under one lock, `write(job)` for short jobs that
+are committed together with whatever other jobs are waiting (a group commit: one transaction
+and one trip to the writer's thread for many residents' checks), and `defer(sql, params)` for
+notes that may wait for the next commit (a chat seen). The reader (plain sqlite3, used on the
+event loop's thread) answers point lookups at once: in WAL mode a reader never waits behind the
+writer and sees every committed change, so a resident's check makes no trip to another thread
+for its reads (`snapshot()`: one read transaction for several lookups).
+
+Checkpoints of the WAL run off the request path: `start_maintenance()` (the running bot)
+switches SQLite's automatic checkpoint off and checkpoints from a worker thread instead.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +20,12 @@ import contextlib
 import logging
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Iterable
+import threading
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
@@ -21,6 +35,17 @@ from bot.storage.schema import MIGRATIONS
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 10_000
+#: A deferred note waits at most this long (seconds) for a write to share a commit with.
+DEFER_DELAY = 0.05
+#: While the bot runs, the WAL is checkpointed from a worker thread this often (seconds).
+CHECKPOINT_EVERY = 1.0
+#: The reader's page cache (KiB; SQLite's default is 2 MB): the records index stays in memory.
+READER_CACHE_KIB = 16_384
+
+T = TypeVar("T")
+#: A write job: runs on the writer's thread inside the group's transaction, given the raw
+#: sqlite3 connection; what it returns is what `Database.write` returns.
+WriteJob = Callable[[sqlite3.Connection], T]
 
 
 def utc_iso(when: datetime) -> str:
@@ -33,12 +58,19 @@ def from_iso(text: str) -> datetime:
 
 
 class Database:
-    """One aiosqlite connection; writes go through `transaction()` so they never interleave."""
+    """The writer (aiosqlite; writes never interleave) and the reader (sqlite3, this thread)."""
 
     def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
         self.conn = conn
         self.path = path
         self._write_lock = asyncio.Lock()
+        self._reader: sqlite3.Connection | None = None
+        self._read_depth = 0
+        self._jobs: list[tuple[Callable[[sqlite3.Connection], Any], asyncio.Future[Any]]] = []
+        self._deferred: list[tuple[str, tuple[Any, ...]]] = []
+        self._flusher: asyncio.Task[None] | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        self._checkpointer: asyncio.Task[None] | None = None
 
     @classmethod
     async def open(cls, path: Path | str) -> Database:
@@ -62,6 +94,7 @@ class Database:
             await conn.execute("PRAGMA foreign_keys = ON")
             db = cls(conn, path)
             await db.migrate()
+            db._reader = _open_reader(path)
         except BaseException as exc:
             with contextlib.suppress(Exception):
                 await conn.close()
@@ -71,7 +104,136 @@ class Database:
         return db
 
     async def close(self) -> None:
+        """Commit what is still queued, stop the checkpoints, close both connections."""
+        await self.stop_maintenance()
+        with contextlib.suppress(Exception):
+            await self.flush()
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
         await self.conn.close()
+
+    # --- reads on the reader ---------------------------------------------------------------------
+
+    @property
+    def reader(self) -> sqlite3.Connection:
+        """The read-only connection, for lookups on the event loop's thread (never awaited)."""
+        if self._reader is None:
+            raise RuntimeError("the database is closed (or in memory: no reader)")
+        return self._reader
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[sqlite3.Connection]:
+        """One read transaction for several lookups (nested use joins the outer one). Use it
+        without awaiting inside: the reader belongs to the event loop's thread."""
+        reader = self.reader
+        if self._read_depth == 0:
+            reader.execute("BEGIN")
+        self._read_depth += 1
+        try:
+            yield reader
+        finally:
+            self._read_depth -= 1
+            if self._read_depth == 0:
+                reader.execute("COMMIT")
+
+    # --- group-committed writes --------------------------------------------------------------
+
+    async def write(self, job: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `job(conn)` on the writer's thread inside a transaction shared with the other
+        jobs waiting now, and return its result once that transaction is committed (or raise
+        what the job raised; its own changes are then rolled back, the others' are not)."""
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._jobs.append((job, future))
+        self._kick()
+        return await future
+
+    def defer(self, sql: str, params: tuple[Any, ...] = ()) -> None:
+        """Queue a statement for the next commit (a group of jobs, or the next transaction,
+        which runs it first). Only for notes whose loss in a crash costs nothing."""
+        self._deferred.append((sql, params))
+        if self._flusher is None and self._timer is None:  # usually it joins a job's commit
+            self._timer = asyncio.get_running_loop().call_later(DEFER_DELAY, self._kick)
+
+    async def flush(self) -> None:
+        """Wait until everything queued so far is committed."""
+        while self._jobs or self._deferred or self._flusher is not None:
+            if self._flusher is None:
+                self._kick()
+            flusher = self._flusher
+            if flusher is not None:
+                await asyncio.shield(flusher)
+
+    def _kick(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if self._flusher is None:
+            self._flusher = asyncio.get_running_loop().create_task(self._flush_loop())
+
+    async def _flush_loop(self) -> None:
+        try:
+            while self._jobs or self._deferred:
+                async with self._write_lock:
+                    await self._commit_queued()
+        finally:
+            self._flusher = None
+
+    async def _commit_queued(self) -> None:
+        """Commit the queued statements and jobs in one transaction (write lock held)."""
+        deferred, self._deferred = self._deferred, []
+        jobs, self._jobs = self._jobs, []
+        if not deferred and not jobs:
+            return
+        raw = self.conn._conn  # the sqlite3 connection, used only on the writer's thread
+        try:
+            outcomes = await self.conn._execute(_run_group, raw, deferred, [j for j, _ in jobs])
+        except BaseException as exc:
+            for _, future in jobs:
+                if not future.done():
+                    future.set_exception(
+                        exc if isinstance(exc, Exception) else RuntimeError("write cancelled")
+                    )
+            if isinstance(exc, Exception):
+                log.error("could not commit %d queued writes: %s", len(deferred) + len(jobs), exc)
+                return
+            raise
+        for (_, future), (ok, value) in zip(jobs, outcomes, strict=True):
+            if future.done():
+                continue
+            if ok:
+                future.set_result(value)
+            else:
+                future.set_exception(value)
+
+    # --- checkpoints off the request path ------------------------------------------------------
+
+    async def start_maintenance(self) -> None:
+        """The running bot: no automatic checkpoint inside a commit; a worker thread
+        checkpoints instead (PASSIVE: it never blocks the writer or a reader)."""
+        if self._checkpointer is not None or str(self.path) == ":memory:":
+            return
+        await self.conn.execute("PRAGMA wal_autocheckpoint = 0")
+        self._checkpointer = asyncio.get_running_loop().create_task(self._checkpoint_loop())
+
+    async def stop_maintenance(self) -> None:
+        task, self._checkpointer = self._checkpointer, None
+        if task is None:
+            return
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+        with contextlib.suppress(Exception):
+            await self.conn.execute(f"PRAGMA wal_autocheckpoint = {DEFAULT_AUTOCHECKPOINT}")
+
+    async def _checkpoint_loop(self) -> None:
+        stop = threading.Event()
+        try:
+            while True:
+                await asyncio.sleep(CHECKPOINT_EVERY)
+                await asyncio.to_thread(checkpoint, self.path, stop)
+        finally:
+            stop.set()
 
     async def schema_version(self) -> int:
         row = await self.fetchone("PRAGMA user_version")
@@ -94,8 +256,11 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """BEGIN IMMEDIATE ... COMMIT, rolled back on any error; one at a time per process."""
+        """BEGIN IMMEDIATE ... COMMIT, rolled back on any error; one at a time per process.
+        Statements and jobs queued before it are committed first, so they keep their order."""
         async with self._write_lock:
+            if self._deferred or self._jobs:
+                await self._commit_queued()
             try:
                 await self.conn.execute("BEGIN IMMEDIATE")
                 yield self.conn
@@ -113,10 +278,14 @@ class Database:
             await self.conn.execute("ROLLBACK")
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
+        """One row, after everything queued so far is committed (reads what was written)."""
+        await self.flush()
         async with self.conn.execute(sql, tuple(params)) as cur:
             return await cur.fetchone()
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
+        """Every row, after everything queued so far is committed (reads what was written)."""
+        await self.flush()
         async with self.conn.execute(sql, tuple(params)) as cur:
             return list(await cur.fetchall())
 
@@ -128,6 +297,69 @@ class Database:
         os.chmod(dest, 0o600)  # also when it replaces an older copy
         async with aiosqlite.connect(dest) as target:
             await self.conn.backup(target)
+
+
+DEFAULT_AUTOCHECKPOINT = 1000
+
+
+def _run_group(
+    raw: sqlite3.Connection,
+    deferred: list[tuple[str, tuple[Any, ...]]],
+    jobs: list[Callable[[sqlite3.Connection], Any]],
+) -> list[tuple[bool, Any]]:
+    """On the writer's thread: the queued statements, then each job in its own savepoint, all
+    in one transaction. Returns (True, result) or (False, exception) per job."""
+    outcomes: list[tuple[bool, Any]] = []
+    raw.execute("BEGIN IMMEDIATE")
+    try:
+        for sql, params in deferred:
+            try:
+                raw.execute(sql, params)
+            except sqlite3.Error as exc:  # a note that no longer fits (e.g. its chat erased)
+                log.warning("a queued statement failed: %s", exc)
+        for job in jobs:
+            raw.execute("SAVEPOINT job")
+            try:
+                outcomes.append((True, job(raw)))
+            except Exception as exc:
+                raw.execute("ROLLBACK TO job")
+                outcomes.append((False, exc))
+            raw.execute("RELEASE job")
+        raw.execute("COMMIT")
+    except BaseException:
+        with contextlib.suppress(sqlite3.Error):
+            raw.execute("ROLLBACK")
+        raise
+    return outcomes
+
+
+def _open_reader(path: Path) -> sqlite3.Connection | None:
+    """The read-only connection (none for an in-memory database, which only one connection
+    can see)."""
+    if str(path) == ":memory:":
+        return None
+    reader = sqlite3.connect(
+        f"file:{path}?mode=ro", uri=True, isolation_level=None, check_same_thread=False
+    )
+    reader.row_factory = sqlite3.Row
+    reader.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    reader.execute(f"PRAGMA cache_size = -{READER_CACHE_KIB}")
+    return reader
+
+
+def checkpoint(path: Path, stop: threading.Event | None = None) -> None:
+    """A PASSIVE checkpoint from a connection of its own (a worker thread): copies what it can
+    of the WAL into the database without waiting for, or blocking, the writer or a reader."""
+    if stop is not None and stop.is_set():
+        return
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.execute("PRAGMA busy_timeout = 0")
+        conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+    except sqlite3.Error as exc:
+        log.debug("checkpoint skipped: %s", exc)
+    finally:
+        conn.close()
 
 
 def inserted_id(cur: aiosqlite.Cursor) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import aiosqlite
 
@@ -41,6 +42,7 @@ class DueRow:
     broadcast_id: int | None
     attempts: int
     dedup_key: str = ""
+    reply_markup: str | None = None  # an inline keyboard as JSON (questions' desk buttons)
 
 
 async def reachable_subscribers(conn: aiosqlite.Connection, record_id: int) -> list[Subscriber]:
@@ -64,12 +66,13 @@ async def insert(
     not_before: datetime | None = None,
     broadcast_id: int | None = None,
     urgent: bool = False,
+    reply_markup: str | None = None,
 ) -> bool:
     """Queue one message (caller's transaction); False when its dedup_key is already queued."""
     stamp = utc_iso(now)
     cur = await conn.execute(
         "INSERT OR IGNORE INTO outbox (kind, chat_id, text, dedup_key, broadcast_id, created_at,"
-        " not_before, urgent) VALUES (?,?,?,?,?,?,?,?)",
+        " not_before, urgent, reply_markup) VALUES (?,?,?,?,?,?,?,?,?)",
         (
             kind,
             chat_id,
@@ -79,9 +82,31 @@ async def insert(
             stamp,
             utc_iso(not_before or now),
             int(urgent),
+            reply_markup,
         ),
     )
     return cur.rowcount > 0
+
+
+_CLAIM_COLUMNS = (
+    "SELECT o.id, o.kind, o.chat_id, COALESCE(c.chat_type, 'private') AS chat_type, o.text,"
+    " o.broadcast_id, o.attempts, o.dedup_key, o.reply_markup"
+)
+#: Pending rows in id order, personal news and announcements apart (index outbox_claim), or
+#: the urgent ones alone (outbox_claim_urgent): a claim reads a few rows more than it takes,
+#: whatever the number of pending rows.
+_CLAIM_SQL = (
+    f"{_CLAIM_COLUMNS} FROM outbox o INDEXED BY outbox_claim"
+    " LEFT JOIN chats c ON c.chat_id = o.chat_id"
+    " WHERE o.state = 'pending' AND (o.kind = 'broadcast') = ? AND o.not_before <= ?"
+    " ORDER BY o.id LIMIT ?"
+)
+_CLAIM_URGENT_SQL = (
+    f"{_CLAIM_COLUMNS} FROM outbox o INDEXED BY outbox_claim_urgent"
+    " LEFT JOIN chats c ON c.chat_id = o.chat_id"
+    " WHERE o.state = 'pending' AND o.urgent = 1 AND o.not_before <= ?"
+    " ORDER BY o.id LIMIT ?"
+)
 
 
 async def claim_due(
@@ -95,34 +120,43 @@ async def claim_due(
     """The oldest due pending row of each chat (personal notifications before broadcasts).
 
     One row per chat keeps a chat's messages in order and lets the caller space them; rows in
-    `exclude_ids` (already being sent by the caller) are skipped. Inside quiet hours only urgent
-    rows are due.
+    `exclude_ids` (already being sent by the caller) are skipped, and so is every later row of
+    their chats. Inside quiet hours only urgent rows are due. Reads the oldest pending rows by
+    an index (a few more than `limit`), so a claim costs the same at any queue length.
     """
-    quiet_clause = " AND urgent = 1" if quiet else ""
-    sql = (
-        "SELECT o.id, o.kind, o.chat_id, COALESCE(c.chat_type, 'private') AS chat_type, o.text,"
-        " o.broadcast_id, o.attempts, o.dedup_key"
-        " FROM outbox o LEFT JOIN chats c ON c.chat_id = o.chat_id"
-        " WHERE o.id IN (SELECT MIN(id) FROM outbox WHERE state = 'pending' AND not_before <= ?"
-        f"{quiet_clause} GROUP BY chat_id)"
-        " ORDER BY o.kind = 'broadcast', o.id LIMIT ?"
-    )
-    async with conn.execute(sql, (utc_iso(now), limit + len(exclude_ids))) as cur:
-        rows = await cur.fetchall()
-    due = [
-        DueRow(
-            id=r["id"],
-            kind=r["kind"],
-            chat_id=r["chat_id"],
-            chat_type=r["chat_type"],
-            text=r["text"],
-            broadcast_id=r["broadcast_id"],
-            attempts=r["attempts"],
-            dedup_key=r["dedup_key"],
+    stamp = utc_iso(now)
+    scan = 2 * (limit + len(exclude_ids)) + 16
+    rows: list[Any] = []
+    if quiet:
+        async with conn.execute(_CLAIM_URGENT_SQL, (stamp, scan)) as cur:
+            rows += await cur.fetchall()
+    else:
+        for broadcast in (0, 1):
+            async with conn.execute(_CLAIM_SQL, (broadcast, stamp, scan)) as cur:
+                rows += await cur.fetchall()
+    rows.sort(key=lambda r: r["id"])
+    chats: set[int] = set()
+    due: list[DueRow] = []
+    for r in rows:
+        if r["chat_id"] in chats:
+            continue  # a later row of a chat: after the one before it
+        chats.add(r["chat_id"])
+        if r["id"] in exclude_ids:
+            continue
+        due.append(
+            DueRow(
+                id=r["id"],
+                kind=r["kind"],
+                chat_id=r["chat_id"],
+                chat_type=r["chat_type"],
+                text=r["text"],
+                broadcast_id=r["broadcast_id"],
+                attempts=r["attempts"],
+                dedup_key=r["dedup_key"],
+                reply_markup=r["reply_markup"],
+            )
         )
-        for r in rows
-        if r["id"] not in exclude_ids
-    ]
+    due.sort(key=lambda row: (row.kind == KIND_BROADCAST, row.id))
     return due[:limit]
 
 
@@ -166,11 +200,14 @@ async def cancel_outdated_status_rows(conn: aiosqlite.Connection, rows: list[Due
     return set(reasons)
 
 
-async def mark_sent(conn: aiosqlite.Connection, row_id: int, now: datetime) -> None:
+async def mark_sent(
+    conn: aiosqlite.Connection, row_id: int, now: datetime, message_id: int | None = None
+) -> None:
+    """Sent; `message_id` (Telegram's id of the message) lets a reply to it be traced back."""
     await conn.execute(
-        "UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1"
-        " WHERE id = ? AND state = 'pending'",
-        (utc_iso(now), row_id),
+        "UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1,"
+        " message_id = COALESCE(?, message_id) WHERE id = ? AND state = 'pending'",
+        (utc_iso(now), message_id, row_id),
     )
 
 

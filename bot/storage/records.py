@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -25,7 +26,7 @@ class Record:
     updated_at: str
 
     @classmethod
-    def from_row(cls, row: aiosqlite.Row) -> Record:
+    def from_row(cls, row: aiosqlite.Row | sqlite3.Row) -> Record:
         return cls(
             id=row["id"],
             nik_hash=row["nik_hash"],
@@ -53,6 +54,12 @@ class HistoryEntry:
 async def get_by_nik_hash(conn: aiosqlite.Connection, nik_hash: str) -> Record | None:
     async with conn.execute("SELECT * FROM records WHERE nik_hash = ?", (nik_hash,)) as cur:
         row = await cur.fetchone()
+    return Record.from_row(row) if row else None
+
+
+def read_by_nik_hash(reader: sqlite3.Connection, nik_hash: str) -> Record | None:
+    """`get_by_nik_hash` on the reader (`Database.snapshot()`): no trip to another thread."""
+    row = reader.execute("SELECT * FROM records WHERE nik_hash = ?", (nik_hash,)).fetchone()
     return Record.from_row(row) if row else None
 
 

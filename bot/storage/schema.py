@@ -194,4 +194,145 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         CREATE INDEX staff_steps_expires ON staff_steps(expires_at);
         """,
     ),
+    (
+        60,
+        "residents' conversation: FAQ answers the office changed or added (/faq)",
+        """
+        CREATE TABLE faq_answers (
+            id          INTEGER PRIMARY KEY,
+            default_key TEXT UNIQUE,               -- a default answer's key; NULL: an added one
+            title       TEXT,                      -- NULL: the default's title
+            body        TEXT,                      -- NULL: the default's answer
+            hidden      INTEGER NOT NULL DEFAULT 0, -- a default taken off the residents' list
+            changed_at  TEXT NOT NULL,
+            changed_by  INTEGER                    -- the admin's Telegram id
+        );
+        """,
+    ),
+    (
+        70,
+        "questions to staff: threads, desk posts, resident steps, mutes, holidays",
+        """
+        CREATE TABLE questions (
+            id               INTEGER PRIMARY KEY,  -- the number people use: "Pertanyaan #128"
+            chat_id          INTEGER,              -- the resident's private chat; NULL once erased
+            state            TEXT NOT NULL DEFAULT 'new',      -- new, taken, closed
+            waiting_for      TEXT NOT NULL DEFAULT 'staff',    -- staff or resident
+            record_id        INTEGER REFERENCES records(id) ON DELETE SET NULL,  -- proved here
+            created_at       TEXT NOT NULL,
+            last_activity_at TEXT NOT NULL,
+            taken_by         INTEGER,
+            taken_name       TEXT,                 -- first name only, as residents see it
+            taken_role       TEXT,
+            taken_at         TEXT,
+            first_answer_at  TEXT,
+            first_answer_work_s INTEGER,           -- working seconds from asking to that answer
+            reminded_at      TEXT,
+            closed_at        TEXT,
+            closed_by        INTEGER,
+            close_reason     TEXT,                 -- staff, expired, erased, retention
+            erased           INTEGER NOT NULL DEFAULT 0,  -- 1: its texts are gone
+            desk_dirty       INTEGER NOT NULL DEFAULT 0   -- desk messages still to be edited
+        );
+        CREATE INDEX questions_chat ON questions(chat_id, state);
+        CREATE INDEX questions_state ON questions(state, created_at);
+
+        CREATE TABLE question_messages (
+            id          INTEGER PRIMARY KEY,
+            question_id INTEGER NOT NULL REFERENCES questions(id) ON DELETE CASCADE,
+            author      TEXT NOT NULL,             -- resident or staff
+            staff_id    INTEGER,
+            staff_name  TEXT,
+            staff_role  TEXT,
+            text        TEXT NOT NULL,             -- NIK/KK-like numbers masked
+            at          TEXT NOT NULL
+        );
+        CREATE INDEX question_messages_question ON question_messages(question_id, id);
+
+        CREATE TABLE question_posts (
+            outbox_id   INTEGER PRIMARY KEY REFERENCES outbox(id) ON DELETE CASCADE,
+            question_id INTEGER NOT NULL REFERENCES questions(id) ON DELETE CASCADE,
+            kind        TEXT NOT NULL,             -- desk, reminder, reply; answer, notice
+            message_row INTEGER                    -- the question_messages row it shows
+        );
+        CREATE INDEX question_posts_question ON question_posts(question_id);
+
+        CREATE TABLE question_steps (
+            chat_id     INTEGER PRIMARY KEY,       -- a resident writing a question or a reply
+            kind        TEXT NOT NULL,             -- ask or reply
+            question_id INTEGER,
+            expires_at  TEXT NOT NULL
+        );
+
+        CREATE TABLE question_mutes (
+            chat_id  INTEGER PRIMARY KEY,
+            until    TEXT NOT NULL,
+            muted_by INTEGER NOT NULL,
+            muted_at TEXT NOT NULL
+        );
+
+        CREATE TABLE holidays (
+            day  TEXT PRIMARY KEY,                 -- ISO date, in the office's time zone
+            name TEXT NOT NULL
+        );
+
+        ALTER TABLE outbox ADD COLUMN reply_markup TEXT;   -- an inline keyboard as JSON, or NULL
+        ALTER TABLE outbox ADD COLUMN message_id INTEGER;  -- Telegram's id of the sent message
+        CREATE INDEX outbox_message ON outbox(chat_id, message_id);
+        """,
+    ),
+    (
+        80,
+        "jemput bola: visits, who asked to hear of visits in a kecamatan",
+        """
+        CREATE TABLE visits (
+            id           INTEGER PRIMARY KEY,
+            visit_date   TEXT NOT NULL,            -- ISO date, in the office's time zone
+            start_time   TEXT NOT NULL,            -- HH:MM, office time (WIB)
+            end_time     TEXT NOT NULL,
+            district     TEXT NOT NULL,            -- six digits, 1605xx (the kecamatan)
+            place        TEXT NOT NULL,
+            services     TEXT NOT NULL,            -- comma-separated codes: rekam,ambil,kk,akta
+            note         TEXT,
+            state        TEXT NOT NULL DEFAULT 'planned',  -- planned, cancelled
+            revision     INTEGER NOT NULL DEFAULT 1,       -- +1 on every change
+            reminded_for TEXT,                     -- the visit_date whose day-before notice went
+            source       TEXT NOT NULL,            -- 'staff' or 'import:<file>'
+            created_by   INTEGER,
+            created_at   TEXT NOT NULL,
+            updated_at   TEXT NOT NULL,
+            cancelled_at TEXT
+        );
+        CREATE INDEX visits_date ON visits(state, visit_date);
+        CREATE INDEX visits_district ON visits(district, visit_date);
+
+        CREATE TABLE visit_followers (
+            chat_id    INTEGER NOT NULL REFERENCES chats(chat_id) ON DELETE CASCADE,
+            district   TEXT NOT NULL,              -- six digits, 1605xx
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (chat_id, district)
+        );
+        CREATE INDEX visit_followers_district ON visit_followers(district);
+        """,
+    ),
+    (
+        90,
+        "speed: indexes for the periodic purges and the outbox claim; kept figures",
+        """
+        CREATE INDEX verified_checks_at ON verified_checks(verified_at);
+        CREATE INDEX resident_pending_at ON resident_pending(created_at);
+        CREATE INDEX verify_locks_until ON verify_locks(until);
+        -- the claim reads pending rows in order, personal news before announcements
+        CREATE INDEX outbox_claim ON outbox(kind = 'broadcast', id) WHERE state = 'pending';
+        CREATE INDEX outbox_claim_urgent ON outbox(id) WHERE state = 'pending' AND urgent = 1;
+        -- the waiting-time figures as last computed, so the first check after a start has them
+        CREATE TABLE insight_figures (
+            id       INTEGER PRIMARY KEY CHECK (id = 1),
+            version  INTEGER NOT NULL,             -- the largest status_history id they cover
+            saved_at TEXT NOT NULL,
+            figures  TEXT NOT NULL,                -- JSON: stays and exits per status
+            queue    BLOB NOT NULL                 -- the print queue, 8-byte keys in order
+        );
+        """,
+    ),
 ]

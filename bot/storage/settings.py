@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import aiosqlite
 
 BLANKO_STOCK = "blanko_stock"
@@ -10,12 +12,19 @@ OFFICE_ADDRESS = "office_address"
 OFFICE_HOURS = "office_hours"
 OFFICE_PHONE = "office_phone"
 OFFICE_PICKUP = "office_pickup"
+OFFICE_PROXY_PICKUP = "office_proxy_pickup"
+OFFICE_LOCATION = "office_location"  # "LAT,LON"
 
 
 async def get(conn: aiosqlite.Connection, key: str) -> str | None:
-    async with conn.execute("SELECT value FROM settings WHERE key = ?", (key,)) as cur:
-        row = await cur.fetchone()
+    rows = await conn.execute_fetchall("SELECT value FROM settings WHERE key = ?", (key,))
+    row = next(iter(rows), None)
     return row[0] if row else None
+
+
+def read_all(reader: sqlite3.Connection) -> dict[str, str]:
+    """Every setting, on the reader (`Database.snapshot()`): one small table, one statement."""
+    return dict(reader.execute("SELECT key, value FROM settings").fetchall())
 
 
 async def get_many(conn: aiosqlite.Connection, keys: list[str]) -> dict[str, str]:

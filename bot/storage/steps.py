@@ -76,8 +76,8 @@ async def get(
         "SELECT chat_id, user_id, kind, payload, created_at, expires_at FROM staff_steps"
         " WHERE chat_id = ? AND user_id = ? AND kind = ?"
     )
-    async with conn.execute(sql, (chat_id, user_id, kind)) as cur:
-        row = await cur.fetchone()
+    rows = await conn.execute_fetchall(sql, (chat_id, user_id, kind))  # one trip: every update
+    row = next(iter(rows), None)
     if row is None:
         return None
     step = StaffStep(

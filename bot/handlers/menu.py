@@ -1,0 +1,36 @@
+"""The resident's main menu: a persistent reply keyboard of big buttons, two per row.
+
+Any resident reply that should offer the next step passes `reply_markup=main_menu()`. Each label
+(constants `MENU_*` in `texts_id`) has one handler: B registers `MENU_ASK`, C `MENU_SCHEDULE`
+(in their own modules, before `general`); the others are answered in `general`.
+"""
+
+from __future__ import annotations
+
+from telegram import KeyboardButton, ReplyKeyboardMarkup
+from telegram.ext import filters
+
+from bot import texts_id as texts
+
+#: At most two buttons a row: each stays wide enough for a thumb on a small screen.
+PER_ROW = 2
+
+
+def main_menu() -> ReplyKeyboardMarkup:
+    """The resident's main menu, kept open (persistent) and sized to its buttons."""
+    labels = texts.MAIN_MENU_LABELS
+    rows = [
+        [KeyboardButton(label) for label in labels[i : i + PER_ROW]]
+        for i in range(0, len(labels), PER_ROW)
+    ]
+    return ReplyKeyboardMarkup(
+        rows,
+        resize_keyboard=True,
+        is_persistent=True,
+        input_field_placeholder=texts.MENU_PLACEHOLDER,
+    )
+
+
+def pressed(label: str) -> filters.BaseFilter:
+    """A fresh private text message that is exactly `label` (a press of that menu button)."""
+    return filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE & filters.Text([label])

@@ -1,0 +1,678 @@
+"""Questions to staff in Telegram: "Tanya petugas" for residents, the desk for staff.
+
+Residents: the menu button `texts_id.MENU_ASK` or `/tanya` (or `/tanya teks…`) in a private
+chat, then the question; "Balas" under an answer (or a Telegram reply to it), then the reply.
+Staff: the desk's messages (in the group an admin named with `/meja`, or each staff member's
+private chat) with "Saya tangani", "Jawab", "Tutup" and "Cek warga"; a reply to a desk message
+is the answer (bots receive replies to their own messages even in privacy mode); `/pertanyaan`
+lists what is open, `/bisukan` mutes an abusive resident. Admins: `/meja`, `/jamkerja`,
+`/libur`.
+
+A message in a step (a resident writing a question or a reply, staff writing an answer) is read
+in its own handler group (`QUESTION_GROUP`), before the commands and the residents' readers; a
+periodic job closes quiet threads, erases old ones, reminds the desk of untaken questions and
+edits desk messages whose question changed (e.g. erased by the resident).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+from datetime import date
+
+from telegram import (
+    CallbackQuery,
+    ForceReply,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+)
+from telegram.constants import ChatType
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import (
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot import office_hours
+from bot import questions as questions_mod
+from bot import texts_id as texts
+from bot.callbacks import DeskAction, QuestionReply
+from bot.handlers import general
+from bot.handlers.auth import Caller, admin_only, staff_only
+from bot.handlers.common import is_private
+from bot.handlers.context import BotApplication, BotContext
+from bot.handlers.menu import main_menu, pressed
+from bot.questions import (
+    ANSWER,
+    CHECK,
+    CLOSE,
+    MUTE_DEFAULT_DAYS,
+    REPLY,
+    TAKE,
+    Keyboard,
+    Outcome,
+    Questions,
+    ResidentResult,
+    StaffRef,
+)
+from bot.roles import Role, StaffRoles
+from bot.storage.questions import Question
+
+log = logging.getLogger(__name__)
+
+#: The handler group reading a step's message: after the chat tracking, an announcement draft
+#: and an /impor wait; before the commands and the residents' readers (group 0).
+QUESTION_GROUP = -30
+#: How often the periodic job runs (seconds).
+JOB_INTERVAL = 60.0
+_CANCEL = "/batal"
+
+
+def register(app: BotApplication) -> None:
+    fresh = filters.UpdateType.MESSAGE & ~filters.StatusUpdate.ALL
+    app.add_handler(MessageHandler(fresh, step_message), group=QUESTION_GROUP)
+    app.add_handler(CommandHandler("tanya", tanya_command))
+    app.add_handler(MessageHandler(pressed(texts.MENU_ASK), tanya_command))
+    app.add_handler(CommandHandler("pertanyaan", pertanyaan_command))
+    app.add_handler(CommandHandler("bisukan", bisukan_command))
+    app.add_handler(CommandHandler("meja", meja_command))
+    app.add_handler(CommandHandler("jamkerja", jamkerja_command))
+    app.add_handler(CommandHandler("libur", libur_command))
+    app.add_handler(CallbackQueryHandler(desk_button, pattern=DeskAction.matches))
+    app.add_handler(CallbackQueryHandler(reply_button, pattern=QuestionReply.matches))
+    if app.job_queue is not None and app.bot_data.background:
+        app.job_queue.run_repeating(
+            periodic, interval=JOB_INTERVAL, first=JOB_INTERVAL, name="questions"
+        )
+
+
+# --- buttons ---------------------------------------------------------------------------------
+
+
+def keyboard_markup(rows: Keyboard) -> InlineKeyboardMarkup | None:
+    """The service's buttons as an inline keyboard (None: no buttons)."""
+    built = []
+    for row in rows:
+        line = []
+        for button in row:
+            data = (
+                QuestionReply(button.question_id)
+                if button.action == REPLY
+                else DeskAction(button.action, button.question_id)
+            )
+            line.append(InlineKeyboardButton(button.label, callback_data=data.pack()))
+        if line:
+            built.append(line)
+    return InlineKeyboardMarkup(built) if built else None
+
+
+def pack_keyboard(rows: Keyboard) -> str | None:
+    """The outbox's JSON of the keyboard (the dispatcher sends it with the message)."""
+    markup = keyboard_markup(rows)
+    return json.dumps(markup.to_dict(), ensure_ascii=False) if markup else None
+
+
+def questions_of(context: BotContext) -> Questions:
+    return Questions.of(context.services, pack_keyboard)
+
+
+def _command(message: Message) -> str | None:
+    text = message.text or ""
+    if not text.startswith("/"):
+        return None
+    return text.split(maxsplit=1)[0].split("@", 1)[0].casefold()
+
+
+def _tz(context: BotContext) -> str:
+    return context.services.settings.timezone
+
+
+async def _staff(context: BotContext, user_id: int, first_name: str | None) -> StaffRef | None:
+    role = await StaffRoles.of(context.services).role_of(user_id)
+    return StaffRef.of(user_id, first_name, role.value) if role is not None else None
+
+
+def _staff_of(caller: Caller, first_name: str | None) -> StaffRef:
+    return StaffRef.of(caller.user_id, first_name, caller.role.value)
+
+
+# --- the desk's messages, kept up to date ----------------------------------------------------
+
+
+async def refresh_desk(
+    context: BotContext, question_id: int, pressed_message: Message | None = None
+) -> None:
+    """Edit the desk's messages of a question to read as it is now (best effort: what fails
+    for a passing reason stays marked and the periodic job tries again)."""
+    questions = questions_of(context)
+    all_done = True
+    edited: set[tuple[int, int]] = set()
+    for edit in await questions.desk_edits(question_id):
+        edited.add((edit.chat_id, edit.message_id))
+        all_done &= await _edit(
+            context, edit.chat_id, edit.message_id, edit.text, keyboard_markup(edit.keyboard)
+        )
+    if (
+        pressed_message is not None
+        and (pressed_message.chat.id, pressed_message.message_id) not in edited
+    ):
+        card = await questions.card(question_id)
+        if card is not None:
+            text, keyboard = card
+            await _edit(
+                context,
+                pressed_message.chat.id,
+                pressed_message.message_id,
+                text,
+                keyboard_markup(keyboard),
+            )
+    if all_done:
+        await questions.mark_clean(question_id)
+
+
+async def _edit(
+    context: BotContext,
+    chat_id: int,
+    message_id: int,
+    text: str,
+    markup: InlineKeyboardMarkup | None,
+) -> bool:
+    """True when the message reads `text` now (or can never be edited: deleted, too old)."""
+    try:
+        await context.bot.edit_message_text(
+            text, chat_id=chat_id, message_id=message_id, reply_markup=markup
+        )
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():
+            log.info("desk message %s/%s not edited: %s", chat_id, message_id, exc)
+    except TelegramError as exc:
+        log.warning("desk message %s/%s not edited yet: %s", chat_id, message_id, exc)
+        return False
+    return True
+
+
+async def periodic(context: BotContext) -> None:
+    """Every minute: the service's housekeeping, then the desk messages that changed."""
+    questions = questions_of(context)
+    done = await questions.housekeeping()
+    if done.expired or done.erased or done.reminded:
+        log.info(
+            "pertanyaan: %d ditutup (7 hari tanpa kabar), %d dihapus (masa simpan), %d diingatkan",
+            done.expired,
+            done.erased,
+            done.reminded,
+        )
+    for question_id in await questions.dirty():
+        await refresh_desk(context, question_id)
+
+
+# --- residents: asking -----------------------------------------------------------------------
+
+
+async def _tell_refusal(message: Message, result: ResidentResult, context: BotContext) -> None:
+    match result.outcome:
+        case Outcome.MUTED:
+            assert result.muted_until is not None
+            text = texts.question_muted(result.muted_until, _tz(context))
+        case Outcome.TOO_MANY_OPEN:
+            text = texts.question_limit_open(questions_mod.MAX_OPEN)
+        case Outcome.DAY_LIMIT:
+            text = texts.question_limit_day(questions_mod.MAX_PER_DAY)
+        case Outcome.CLOSED:
+            text = texts.question_thread_closed(result.number or 0)
+        case _:
+            text = texts.QUESTION_NOT_YOURS
+    await message.reply_text(text, reply_markup=main_menu())
+
+
+async def tanya_command(update: Update, context: BotContext) -> None:
+    """ "Tanya petugas" or /tanya: ask for the question (or take `/tanya teks…` as it)."""
+    message = update.effective_message
+    if message is None:
+        return
+    if not is_private(update):
+        await message.reply_text(texts.QUESTION_PRIVATE_ONLY)
+        return
+    questions = questions_of(context)
+    words = (message.text or "").split(maxsplit=1)
+    if _command(message) is not None and len(words) == 2:
+        await _ask(message, context, words[1])
+        return
+    result = await questions.begin_ask(message.chat_id)
+    if result.outcome is not Outcome.OK:
+        await _tell_refusal(message, result, context)
+        return
+    await message.reply_text(
+        texts.question_ask_prompt(result.opens_at, not result.office_open, _tz(context))
+    )
+
+
+async def _ask(message: Message, context: BotContext, text: str) -> None:
+    result = await questions_of(context).ask(message.chat_id, text)
+    if result.outcome is not Outcome.OK or result.number is None:
+        await _tell_refusal(message, result, context)
+        return
+    await message.reply_text(
+        texts.question_asked(result.number, result.opens_at, not result.office_open, _tz(context)),
+        reply_markup=main_menu(),
+    )
+
+
+async def _reply(message: Message, context: BotContext, question_id: int, text: str) -> None:
+    result = await questions_of(context).reply(message.chat_id, question_id, text)
+    if result.outcome is not Outcome.OK:
+        await _tell_refusal(message, result, context)
+        return
+    await message.reply_text(texts.question_replied(question_id), reply_markup=main_menu())
+
+
+async def reply_button(update: Update, context: BotContext) -> None:
+    """ "Balas" under an answer: wait for the resident's reply."""
+    query = update.callback_query
+    data = QuestionReply.unpack(query.data if query else None)
+    if query is None or data is None or not isinstance(query.message, Message):
+        return
+    await query.answer()
+    result = await questions_of(context).begin_reply(query.message.chat.id, data.question_id)
+    if result.outcome is not Outcome.OK:
+        await _tell_refusal(query.message, result, context)
+        return
+    await query.message.reply_text(texts.question_reply_prompt(data.question_id))
+
+
+# --- every message: a step in progress, or a reply to one of the bot's question messages ----
+
+
+async def step_message(update: Update, context: BotContext) -> None:
+    """Take a message that belongs to a question (an answer, a question, a reply); let every
+    other message go on to the other handlers."""
+    message = update.message
+    user = update.effective_user
+    chat = update.effective_chat
+    if message is None or user is None or chat is None:
+        return
+    questions = questions_of(context)
+    private = chat.type == ChatType.PRIVATE
+    replied = message.reply_to_message
+    if (
+        replied is not None
+        and replied.from_user is not None
+        and replied.from_user.id == context.bot.id
+    ):
+        question_id = await questions.question_of_desk_post(chat.id, replied.message_id)
+        if question_id is not None:
+            if await _staff_answer(message, context, question_id):
+                raise ApplicationHandlerStop
+            return
+        if private:
+            question_id = await questions.question_of_resident_post(chat.id, replied.message_id)
+            if question_id is not None and _command(message) is None:
+                if message.text is None:
+                    await message.reply_text(texts.QUESTION_NOT_TEXT)
+                else:
+                    await _reply(message, context, question_id, message.text)
+                raise ApplicationHandlerStop
+    answering = await questions.answer_step(chat.id, user.id)
+    if answering is not None:
+        command = _command(message)
+        if command == _CANCEL:
+            await questions.end_answer_step(chat.id, user.id)
+            await message.reply_text(texts.QUESTION_ANSWER_CANCELLED)
+            raise ApplicationHandlerStop
+        if command is None and await _staff_answer(message, context, answering):
+            raise ApplicationHandlerStop
+        return
+    if private:
+        await _resident_step(message, context)
+
+
+async def _staff_answer(message: Message, context: BotContext, question_id: int) -> bool:
+    """A staff member's answer to a question; False when the writer is not staff (or the
+    message is a command, which goes on to its handler)."""
+    user = message.from_user
+    if user is None or _command(message) is not None:
+        return False
+    staff = await _staff(context, user.id, user.first_name)
+    if staff is None:
+        return False
+    if not message.text:
+        await message.reply_text(texts.QUESTION_ANSWER_NOT_TEXT)
+        return True
+    result = await questions_of(context).answer(
+        question_id, staff, message.text, chat_id=message.chat.id
+    )
+    question = result.question
+    match result.outcome:
+        case Outcome.OK:
+            text = texts.question_answer_sent(question_id)
+        case Outcome.NOT_YOURS:
+            assert question is not None
+            text = texts.question_answer_not_yours(
+                question_id, question.taken_name, question.taken_role
+            )
+        case Outcome.CLOSED:
+            text = texts.question_is_closed(question_id)
+        case _:
+            text = texts.question_unknown(question_id)
+    await message.reply_text(text)
+    if result.outcome is Outcome.OK:
+        await refresh_desk(context, question_id)
+    return True
+
+
+async def _resident_step(message: Message, context: BotContext) -> None:
+    questions = questions_of(context)
+    step = await questions.step(message.chat_id)
+    if step is None:
+        return
+    command = _command(message)
+    text = message.text
+    if command == _CANCEL:
+        await questions.cancel_step(message.chat_id)
+        cancelled = (
+            texts.QUESTION_ASK_CANCELLED
+            if step.question_id is None
+            else texts.QUESTION_REPLY_CANCELLED
+        )
+        await message.reply_text(cancelled, reply_markup=main_menu())
+        raise ApplicationHandlerStop
+    if command is not None or text in texts.MAIN_MENU_LABELS:
+        await questions.cancel_step(message.chat_id)  # they moved on: the command or button runs
+        return
+    if text is None:
+        await message.reply_text(texts.QUESTION_NOT_TEXT)
+        raise ApplicationHandlerStop
+    if step.question_id is None:
+        if questions_mod.is_a_check(text):  # only numbers: a check, not a question
+            await questions.cancel_step(message.chat_id)
+            return
+        await _ask(message, context, text)
+    else:
+        await _reply(message, context, step.question_id, text)
+    raise ApplicationHandlerStop
+
+
+# --- staff: the desk's buttons ---------------------------------------------------------------
+
+
+@staff_only
+async def desk_button(update: Update, context: BotContext, caller: Caller) -> None:
+    query = update.callback_query
+    data = DeskAction.unpack(query.data if query else None)
+    if query is None or data is None:
+        return
+    staff = _staff_of(caller, query.from_user.first_name)
+    questions = questions_of(context)
+    number = data.question_id
+    shown = query.message if isinstance(query.message, Message) else None
+    if data.action == TAKE:
+        result = await questions.take(number, staff)
+        if result.outcome is Outcome.OK:
+            await query.answer(texts.question_take_won(number))
+            await refresh_desk(context, number, shown)
+        elif result.outcome is Outcome.LOST and result.question is not None:
+            holder = result.question
+            await query.answer(
+                texts.question_take_lost(number, holder.taken_name, holder.taken_role),
+                show_alert=True,
+            )
+            await refresh_desk(context, number, shown)
+        else:
+            await _staff_refusal(query, number, result.outcome)
+    elif data.action == ANSWER:
+        chat_id = shown.chat.id if shown is not None else caller.user_id
+        result = await questions.begin_answer(chat_id, number, staff)
+        if result.outcome is not Outcome.OK:
+            await _staff_refusal(query, number, result.outcome, result.question)
+            return
+        await query.answer()
+        await context.bot.send_message(
+            chat_id,
+            texts.question_answer_prompt(
+                number, caller.user_id, staff.first_name, in_group=chat_id != caller.user_id
+            ),
+            reply_markup=ForceReply(selective=True),
+        )
+    elif data.action == CLOSE:
+        result = await questions.close(number, staff)
+        if result.outcome is Outcome.OK:
+            await query.answer(texts.question_closed_by_staff(number))
+            await refresh_desk(context, number, shown)
+        else:
+            await _staff_refusal(query, number, result.outcome, result.question)
+    elif data.action == CHECK:
+        view = await questions.record_view(number)
+        if view is None:
+            await query.answer(texts.QUESTION_NO_RECORD, show_alert=True)
+            return
+        await query.answer()
+        record = view.record
+        text = texts.staff_record(
+            nik_masked=record.nik_masked,
+            name_masked=record.name_masked,
+            district=record.district,
+            status=record.status,
+            status_date=record.status_date,
+            note=record.note,
+            history=[
+                texts.HistoryLine(h.status, h.entered_on, h.source, h.actor_id, h.note)
+                for h in view.history
+            ],
+            district_name=questions_mod.district_name(record.district),
+            subscribers=view.subscribers,
+            locked_until=view.locked_until,
+            today=context.services.today(),
+            tz=_tz(context),
+        )
+        try:  # to the staff member's private chat: records are read in private
+            await context.bot.send_message(caller.user_id, text)
+        except TelegramError:
+            await query.answer(texts.STAFF_PRIVATE_ONLY, show_alert=True)
+
+
+async def _staff_refusal(
+    query: CallbackQuery, number: int, outcome: Outcome, question: Question | None = None
+) -> None:
+    if outcome is Outcome.NOT_YOURS and question is not None:
+        text = texts.question_answer_not_yours(number, question.taken_name, question.taken_role)
+    elif outcome in (Outcome.CLOSED, Outcome.LOST):
+        text = texts.question_is_closed(number)
+    else:
+        text = texts.question_unknown(number)
+    with contextlib.suppress(TelegramError):
+        await query.answer(text, show_alert=True)
+
+
+# --- staff: commands -------------------------------------------------------------------------
+
+
+def _number(word: str) -> int | None:
+    word = word.strip().lstrip("#")
+    return int(word) if word.isdigit() and len(word) <= 12 else None
+
+
+@staff_only
+async def pertanyaan_command(update: Update, context: BotContext, caller: Caller) -> None:
+    """/pertanyaan [saya|baru|NOMOR]: what is open, oldest first; or one question."""
+    message = update.effective_message
+    if message is None:
+        return
+    questions = questions_of(context)
+    args = context.args or []
+    word = args[0].casefold() if args else None
+    if word is not None and _number(word) is not None:
+        number = _number(word)
+        assert number is not None
+        card = await questions.card(number)
+        if card is None:
+            await message.reply_text(texts.question_unknown(number))
+            return
+        text, keyboard = card
+        await message.reply_text(text, reply_markup=keyboard_markup(keyboard))
+        thread = await questions.thread(number)
+        if thread:
+            await message.reply_text(texts.question_thread(number, thread, _tz(context)))
+        return
+    if word not in (None, *texts.QUESTION_LIST_FILTERS):
+        await message.reply_text(texts.QUESTION_LIST_USAGE)
+        return
+    items, total = await questions.open_list(
+        mine=caller.user_id if word == "saya" else None, untaken=word == "baru"
+    )
+    await message.reply_text(texts.question_list(items, total, word))
+
+
+@staff_only
+async def bisukan_command(update: Update, context: BotContext, caller: Caller) -> None:
+    """/bisukan NOMOR [HARI|cabut]: mute (or unmute) the resident who asked NOMOR."""
+    message = update.effective_message
+    if message is None:
+        return
+    args = context.args or []
+    number = _number(args[0]) if args else None
+    if number is None or len(args) > 2:
+        await message.reply_text(texts.QUESTION_MUTE_USAGE)
+        return
+    staff = _staff_of(caller, update.effective_user.first_name if update.effective_user else None)
+    questions = questions_of(context)
+    if len(args) == 2 and args[1].casefold() in ("cabut", "batal", "0"):
+        outcome = await questions.unmute(number, staff)
+        if outcome is Outcome.UNKNOWN:
+            await message.reply_text(texts.question_unknown(number))
+        elif outcome is Outcome.CLOSED:
+            await message.reply_text(texts.question_mute_gone(number))
+        else:
+            await message.reply_text(texts.question_unmuted_staff(number, outcome is Outcome.OK))
+        return
+    days = MUTE_DEFAULT_DAYS
+    if len(args) == 2:
+        if not args[1].isdigit():
+            await message.reply_text(texts.QUESTION_MUTE_USAGE)
+            return
+        days = int(args[1][:4])
+    outcome, until = await questions.mute(number, staff, days)
+    if outcome is Outcome.UNKNOWN:
+        await message.reply_text(texts.question_unknown(number))
+    elif outcome is Outcome.CLOSED or until is None:
+        await message.reply_text(texts.question_mute_gone(number))
+    else:
+        await message.reply_text(texts.question_muted_staff(number, until, _tz(context)))
+
+
+async def meja_command(update: Update, context: BotContext) -> None:
+    """/meja in a group (admins): this group is the desk. In private: the desk's settings."""
+    message = update.effective_message
+    user = update.effective_user
+    if message is None or user is None:
+        return
+    if is_private(update):
+        await _meja_private(update, context)
+        return
+    role = await StaffRoles.of(context.services).role_of(user.id)
+    if role is None:
+        await general.unknown_command(update, context)
+        return
+    if role != Role.ADMIN:
+        await message.reply_text(texts.QUESTION_DESK_GROUP_ADMIN_ONLY)
+        return
+    await questions_of(context).set_desk_group(user.id, message.chat.id, message.chat.title)
+    await message.reply_text(texts.question_desk_set(message.chat.title))
+
+
+@admin_only
+async def _meja_private(update: Update, context: BotContext, caller: Caller) -> None:
+    message = update.effective_message
+    if message is None:
+        return
+    questions = questions_of(context)
+    args = [a.casefold() for a in (context.args or [])]
+    if args == ["pribadi"]:
+        await questions.set_desk_group(caller.user_id, None)
+        await message.reply_text(texts.QUESTION_DESK_PRIVATE)
+        return
+    if len(args) == 2 and args[0] in ("ingatkan", "simpan"):
+        value = int(args[1]) if args[1].isdigit() and len(args[1]) <= 5 else -1
+        if args[0] == "ingatkan" and await questions.set_remind_hours(caller.user_id, value):
+            await message.reply_text(texts.question_remind_set(value))
+        elif args[0] == "simpan" and await questions.set_retention_days(caller.user_id, value):
+            await message.reply_text(texts.question_retention_set(value))
+        else:
+            await message.reply_text(texts.QUESTION_DESK_NUMBER_USAGE)
+        return
+    settings = await questions.settings()
+    hours = await office_hours.office_hours(context.services)
+    await message.reply_text(
+        texts.question_desk_view(
+            group_title=settings.group_title,
+            group_set=settings.group_id is not None,
+            staff_count=await questions.desk_members(),
+            schedule=texts.format_schedule(hours.schedule.groups()),
+            zone=_zone(context),
+            holidays=await office_hours.upcoming_holidays(context.services),
+            remind_hours=settings.remind_hours,
+            retention_days=settings.retention_days,
+        )
+    )
+
+
+def _zone(context: BotContext) -> str:
+    """The office's zone as people write it ("WIB")."""
+    now = context.services.clock.now().astimezone(context.services.settings.tz)
+    return now.tzname() or context.services.settings.timezone
+
+
+@admin_only
+async def jamkerja_command(update: Update, context: BotContext, caller: Caller) -> None:
+    """/jamkerja [hari jam; …]: the office hours questions are read in."""
+    message = update.effective_message
+    if message is None:
+        return
+    words = (message.text or "").split(maxsplit=1)
+    if len(words) < 2:
+        hours = await office_hours.office_hours(context.services)
+        schedule = texts.format_schedule(hours.schedule.groups())
+        await message.reply_text(texts.question_hours_view(schedule, _zone(context)))
+        return
+    try:
+        old, new = await office_hours.set_schedule(
+            context.services, actor_id=caller.user_id, text=words[1]
+        )
+    except office_hours.ScheduleError as exc:
+        await message.reply_text(texts.question_hours_error(exc.problem.value, exc.part))
+        return
+    await message.reply_text(
+        texts.question_hours_set(
+            texts.format_schedule(old.groups()), texts.format_schedule(new.groups()), _zone(context)
+        )
+    )
+
+
+@admin_only
+async def libur_command(update: Update, context: BotContext, caller: Caller) -> None:
+    """/libur, /libur tambah TANGGAL nama, /libur hapus TANGGAL."""
+    message = update.effective_message
+    if message is None:
+        return
+    svc = context.services
+    parts = (message.text or "").split(maxsplit=3)[1:]
+    if not parts:
+        await message.reply_text(texts.question_holidays(await office_hours.upcoming_holidays(svc)))
+        return
+    action = parts[0].casefold()
+    day: date | None = office_hours.parse_day(parts[1]) if len(parts) >= 2 else None
+    if action == "tambah" and day is not None and len(parts) == 3:
+        changed = await office_hours.add_holiday(
+            svc, actor_id=caller.user_id, day=day, name=parts[2]
+        )
+        await message.reply_text(texts.question_holiday_added(day, parts[2], changed))
+    elif action == "hapus" and day is not None and len(parts) == 2:
+        name = await office_hours.remove_holiday(svc, actor_id=caller.user_id, day=day)
+        await message.reply_text(texts.question_holiday_removed(day, name))
+    else:
+        await message.reply_text(texts.QUESTION_HOLIDAY_USAGE)
