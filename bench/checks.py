@@ -1,7 +1,7 @@
 """Resident checks end to end: "NIK KK" in, the answer out, through the real Application.
 
     python bench/checks.py [--people 300000] [--checks 2000] [--runs 3] [--mixed] [--aged]
-                           [--refresh]
+                           [--refresh] [--open-loop 0.5,0.8]
 
 Builds (once, then reuses: bench/.cache/) a database from `python -m bot sample-data --count N
 --seed 1` imported with `python -m bot import`, reads valid NIK/KK pairs from that CSV, and
@@ -21,6 +21,9 @@ first check after a start (start_in_process -> first reply). Medians of --runs, 
             subscriptions (the button under an answer)
 --refresh   the capacity run again while the waiting-time figures are recomputed in the
             background (one single-flight refresh started after the first check)
+--open-loop the same checks arriving at a fixed rate (shares of the capacity just measured):
+            p95/p99 below capacity, where "256 in flight" says nothing; latency counts from
+            each update's due time (an open loop has no coordinated omission)
 --aged      first fill verified_checks, verify_attempts and resident_pending with a year of
             traffic (--aged-rows, 1,000,000), inserted with sqlite3; --aged-spread live (the
             default) dates them within each table's retention, so every version keeps them;
@@ -39,7 +42,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -67,10 +70,14 @@ class Config:
     workload: str = "checks"  # "checks" or "mixed"
     aged: bool = False
     refresh: bool = False  # the waiting-time figures are recomputed while the checks run
+    rate: float = 0.0  # > 0: an open loop, updates arriving at this rate per second
+    share: float = 0.0  # the open loop's rate as a share of the bot's measured capacity
 
     @property
     def label(self) -> str:
+        opened = f"open loop {self.rate:,.0f}/s ({self.share:.0%} of capacity)"
         parts = [
+            *([opened] if self.rate else []),
             self.workload + (" aged" if self.aged else "") + (" refresh" if self.refresh else ""),
             "limiter " + ("on" if self.limiter else "off"),
             "concurrent " + ("on" if self.concurrent else "off"),
@@ -223,7 +230,10 @@ async def child(task: dict[str, Any]) -> dict[str, Any]:
                 refresh_started = time.perf_counter()
             result["first_reply_s"] = time.perf_counter() - t0
             jobs = make_jobs(config.workload, pairs[:-1], task["count"], task["seed"])
-            outcome = await feeder.run(jobs, task["in_flight"], task["timeout"])
+            if config.rate > 0:
+                outcome = await feeder.run_open(jobs, config.rate, task["timeout"])
+            else:
+                outcome = await feeder.run(jobs, task["in_flight"], task["timeout"])
             if refreshing is not None:
                 await refreshing
                 result["refresh_s"] = time.perf_counter() - refresh_started
@@ -373,6 +383,14 @@ def main() -> int:
         help="all four switch settings (default); capacity: only limiter off, concurrent on;"
         " extra: only the --mixed and --aged runs",
     )
+    parser.add_argument(
+        "--open-loop",
+        default="",
+        metavar="SHARES",
+        help="also open-loop runs (limiter off, concurrent on): updates arriving at these"
+        " shares of the bot's capacity measured first, e.g. 0.5,0.8; latency from each update's"
+        " due time",
+    )
     parser.add_argument("--aged-rows", type=int, default=1_000_000)
     parser.add_argument("--aged-spread", choices=("live", "year"), default="live")
     parser.add_argument("--cache", type=Path, default=None, help="folder of the built databases")
@@ -411,8 +429,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-pairs-") as tmp:
         pairs_file = Path(tmp) / "pairs.json"
         pairs_file.write_text(json.dumps(pairs))
-        for config in configs:
-            floor_config = Config("echo", config.limiter, config.concurrent, config.workload)
+
+        def measure(config: Config) -> None:
+            floor_config = replace(config, app="echo", aged=False, refresh=False)
             count = args.limited_checks if config.limiter else args.checks
             by_app: dict[str, list[dict[str, Any]]] = {"bot": [], "echo": []}
             for run in range(args.runs):
@@ -437,6 +456,19 @@ def main() -> int:
                         flush=True,
                     )
             rows.append((config, summarise(by_app["bot"]), summarise(by_app["echo"])))
+
+        for config in configs:
+            measure(config)
+        shares = [float(s) for s in args.open_loop.split(",") if s.strip()]
+        if shares:
+            capacity = Config("bot", False, True)
+            found = [bot for config, bot, _ in rows if config == capacity]
+            if not found:
+                measure(capacity)
+                found = [rows[-1][1]]
+            top = found[0]["rate"][0]  # median updates/s of the closed loop
+            for share in shares:
+                measure(Config("bot", False, True, rate=share * top, share=share))
     report(rows, args.runs)
     return 0
 

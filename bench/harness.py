@@ -3,7 +3,8 @@
 Updates go into `app.update_queue` as PTB's Updater puts them there (a JSON update turned into
 a telegram.Update); a reply counts when `bot.local_api` accepts the bot's first message to that
 chat. `Feeder` keeps a fixed number of updates in flight (a closed loop): a new update goes in as
-soon as one is answered. Chats are distinct per run, so each update waits for its own reply.
+soon as one is answered; `Feeder.run_open` sends them at a fixed rate instead (an open loop, for
+latency below capacity). Chats are distinct per run, so each update waits for its own reply.
 """
 
 from __future__ import annotations
@@ -179,6 +180,49 @@ class Feeder:
         await self.put(job)
         await asyncio.wait_for(self._done.wait(), timeout)
         return self.outcome.latencies[job.kind][-1]
+
+    async def run_open(self, jobs: list[Job], rate: float, timeout: float) -> Outcome:
+        """All `jobs` arriving at `rate` per second whatever the replies (an open loop: as
+        residents send, not as the bot answers), and the presses they ask for as soon as their
+        reply is there. Latency counts from each update's due time, so a loop that falls
+        behind shows in the figures instead of slowing the arrivals (no coordinated omission).
+        """
+        self.outcome = Outcome()
+        self._slots = None
+        total = len(jobs) + sum(job.then_press for job in jobs)
+        self._expected, self._answered = total, 0
+        self._done.clear()
+        cpu0, t0 = time.process_time(), time.perf_counter()
+        loop = asyncio.get_running_loop()
+
+        async def arrive(job: Job, due: float) -> None:
+            self._waiting[job.chat_id] = (due, job)
+            await self.app.update_queue.put(Update.de_json(job.make(), self.app.bot))
+
+        async def feed() -> None:
+            for i, job in enumerate(jobs):
+                due = t0 + i / rate
+                delay = due - time.perf_counter()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                await arrive(job, due)
+                while self._followups:
+                    await arrive(self._followups.popleft(), time.perf_counter())
+            while not self._done.is_set():  # presses still to come after the last arrival
+                while self._followups:
+                    await arrive(self._followups.popleft(), time.perf_counter())
+                await asyncio.sleep(0.001)
+
+        feeding = loop.create_task(feed())
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._done.wait(), timeout)
+        self.outcome.seconds = time.perf_counter() - t0
+        self.outcome.cpu = time.process_time() - cpu0
+        self.outcome.updates = self._answered
+        self.outcome.missing = total - self._answered
+        feeding.cancel()
+        await asyncio.gather(feeding, return_exceptions=True)
+        return self.outcome
 
     async def run(self, jobs: list[Job], in_flight: int, timeout: float) -> Outcome:
         """All `jobs` (and the presses they ask for) with at most `in_flight` unanswered."""

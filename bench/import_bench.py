@@ -5,7 +5,7 @@ same run: the `sqlite3` shell's `.import` of the same file into a plain table (n
 hashing, no indexes). Also the bytes the process wrote to disk (Linux /proc/self/io) against the
 final database size. Run:
 
-    python bench/import_bench.py [--rows 300000] [--batch 2000] [--tracemalloc] [--csv FILE]
+    python bench/import_bench.py [--rows 300000] [--batch 20000] [--tracemalloc] [--csv FILE]
 
 --csv FILE imports that file instead of generating --rows rows (e.g. the 2.16 M-row file of
 bench/.cache/people-300000-seed-1.csv).
@@ -50,19 +50,30 @@ def peak_rss_mb() -> float:
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
-async def timed_import(services: Services, path: Path, batch: int) -> tuple[ImportSummary, float]:
+def cpu_seconds(who: int = resource.RUSAGE_SELF) -> float:
+    """User + system CPU time of this process (every thread), or of its finished children."""
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
+async def timed_import(
+    services: Services, path: Path, batch: int
+) -> tuple[ImportSummary, float, float]:
+    """The import's summary, wall seconds and CPU seconds (all threads)."""
+    cpu = cpu_seconds()
     start = time.perf_counter()
     summary = await import_csv(services, path, source_name=path.name, batch_size=batch)
-    return summary, time.perf_counter() - start
+    return summary, time.perf_counter() - start, cpu_seconds() - cpu
 
 
-def sqlite_floor(csv_path: Path, folder: Path) -> float | None:
-    """Seconds the sqlite3 shell takes to `.import` the file into a plain table (None when the
-    shell is not installed)."""
+def sqlite_floor(csv_path: Path, folder: Path) -> tuple[float, float] | None:
+    """Wall and CPU seconds the sqlite3 shell takes to `.import` the file into a plain table
+    (None when the shell is not installed)."""
     shell = shutil.which("sqlite3")
     if shell is None:
         return None
     target = folder / "floor.sqlite3"
+    cpu = cpu_seconds(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run(
         [shell, str(target), ".mode csv", f".import {csv_path} plain"],
@@ -71,7 +82,7 @@ def sqlite_floor(csv_path: Path, folder: Path) -> float | None:
     )
     took = time.perf_counter() - start
     target.unlink()
-    return took
+    return took, cpu_seconds(resource.RUSAGE_CHILDREN) - cpu
 
 
 def written_bytes() -> int:
@@ -86,10 +97,11 @@ def written_bytes() -> int:
     return 0
 
 
-def line(label: str, summary: ImportSummary, seconds: float) -> str:
+def line(label: str, summary: ImportSummary, seconds: float, cpu: float) -> str:
     return (
-        f"{label}: {summary.rows_read:,} rows in {seconds:.1f} s"
-        f" = {summary.rows_read / seconds:,.0f} rows/s (new {summary.new:,},"
+        f"{label}: {summary.rows_read:,} rows in {seconds:.2f} s"
+        f" = {summary.rows_read / seconds:,.0f} rows/s, CPU {cpu:.2f} s"
+        f" = {cpu / max(1, summary.rows_read) * 1e6:.1f} µs/row (new {summary.new:,},"
         f" changed {summary.changed:,}, unchanged {summary.unchanged:,},"
         f" rejected {summary.rejected:,})"
     )
@@ -98,7 +110,7 @@ def line(label: str, summary: ImportSummary, seconds: float) -> str:
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=300_000)
-    parser.add_argument("--batch", type=int, default=2000)
+    parser.add_argument("--batch", type=int, default=20000)
     parser.add_argument("--tracemalloc", action="store_true")
     parser.add_argument("--csv", type=Path, default=None, help="import this file instead")
     args = parser.parse_args()
@@ -124,22 +136,24 @@ async def main() -> None:
             if args.tracemalloc:
                 tracemalloc.start()
             written = written_bytes()
-            first, first_s = await timed_import(services, csv_path, args.batch)
+            first, first_s, first_cpu = await timed_import(services, csv_path, args.batch)
             written = written_bytes() - written
             if args.tracemalloc:
                 _, heap_peak = tracemalloc.get_traced_memory()
                 tracemalloc.stop()
                 print(f"python heap peak during import: {heap_peak / 1e6:.1f} MB")
-            print(line("first import", first, first_s))
+            print(line("first import", first, first_s, first_cpu))
             if floor is not None:
+                floor_s, floor_cpu = floor
                 print(
-                    f"floor (sqlite3 .import, plain table): {floor:.2f} s"
-                    f" = {first.rows_read / floor:,.0f} rows/s; the import takes"
-                    f" {first_s / floor:.1f}x the floor"
+                    f"floor (sqlite3 .import, plain table): {floor_s:.2f} s"
+                    f" = {first.rows_read / floor_s:,.0f} rows/s, CPU {floor_cpu:.2f} s;"
+                    f" the import takes {first_s / floor_s:.1f}x the floor's time,"
+                    f" {first_cpu / max(floor_cpu, 1e-3):.1f}x its CPU"
                 )
             print(f"peak RSS: {peak_rss_mb():.0f} MB (before import: {rss_before:.0f} MB)")
-            again, again_s = await timed_import(services, csv_path, args.batch)
-            print(line("re-import", again, again_s))
+            again, again_s, again_cpu = await timed_import(services, csv_path, args.batch)
+            print(line("re-import", again, again_s, again_cpu))
             db_mb = settings.db_path.stat().st_size / 1e6
             print(f"database: {db_mb:.1f} MB; peak RSS after both: {peak_rss_mb():.0f} MB")
             if written:

@@ -14,6 +14,7 @@ from enum import Enum, StrEnum
 from typing import Any
 
 from bot import texts_id
+from bot.drafts import DraftSteps
 from bot.nik import MUSI_RAWAS_DISTRICTS
 from bot.outbox import in_quiet_hours, quiet_hours_end
 from bot.services import Services
@@ -141,6 +142,7 @@ class Broadcasting:
 
     def __init__(self, services: Services) -> None:
         self.svc = services
+        self._drafts = DraftSteps(services, DRAFT_KIND)
 
     @classmethod
     def of(cls, services: Services) -> Broadcasting:
@@ -152,19 +154,14 @@ class Broadcasting:
         """A new, empty draft (an earlier one of this staff member is replaced)."""
         now = self.svc.clock.now()
         draft = Draft(chat_id, user_id, now + DRAFT_LIFETIME, token=secrets.token_hex(4))
-        async with self.svc.db.transaction() as conn:
-            await steps_store.put(
-                conn, chat_id, user_id, DRAFT_KIND, draft._payload(), now, draft.expires_at
-            )
+        await self._drafts.put(chat_id, user_id, draft._payload(), draft.expires_at, now)
         return draft
 
     async def draft(self, chat_id: int, user_id: int) -> Draft | None:
         """The staff member's draft, or None; an expired one comes with `expired` set (and is
         dropped after the caller said so with `drop_draft`)."""
         now = self.svc.clock.now()
-        step = await steps_store.get(
-            self.svc.db.conn, chat_id, user_id, DRAFT_KIND, now, include_expired=True
-        )
+        step = self._drafts.read(chat_id, user_id, now)
         if step is None:
             return None
         payload = step.payload
@@ -187,22 +184,12 @@ class Broadcasting:
     async def save_draft(self, draft: Draft, **changes: Any) -> Draft:
         """The draft with `changes` (step, text, audience), kept until its original expiry."""
         draft = replace(draft, **changes)
-        async with self.svc.db.transaction() as conn:
-            await steps_store.put(
-                conn,
-                draft.chat_id,
-                draft.user_id,
-                DRAFT_KIND,
-                draft._payload(),
-                self.svc.clock.now(),
-                draft.expires_at,
-            )
+        await self._drafts.put(draft.chat_id, draft.user_id, draft._payload(), draft.expires_at)
         return draft
 
     async def drop_draft(self, chat_id: int, user_id: int) -> bool:
         """Forget the draft; False when there was none."""
-        async with self.svc.db.transaction() as conn:
-            return await steps_store.delete(conn, chat_id, user_id, DRAFT_KIND)
+        return await self._drafts.drop(chat_id, user_id)
 
     # --- audiences ---------------------------------------------------------------------------
 

@@ -10,18 +10,21 @@ handler then answers with one polite line.
         case ResSubscribe(record_id): ...
         case None: await query.answer(texts.BUTTON_UNKNOWN)
 
-To add a kind: a frozen dataclass deriving from `CallbackData` with `prefix=` in its class line,
-fields of type `int` or `str` (a `str` field never holds ":"), checks in `__post_init__` (raise
-`ValueError`), and a `largest()` when it has a `str` field, so the test can check the 64 bytes.
+To add a kind: a frozen dataclass deriving from `CallbackData` with `prefix=` in its class line
+and fields of type `int` or `Annotated[str, Allowed(...)]` (usually `one_of(...)`, `word(...)`
+or an alias such as `DistrictCode`): the base checks every field when the kind is built (a
+`ValueError` for a value it would not read back) and knows each field's largest value, so the
+test can check the 64 bytes. A `str` field never holds ":".
 The prefixes below are what buttons already sent to chats carry: do not change them.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from collections.abc import Callable
-from typing import Any, ClassVar, Self, get_type_hints
+from typing import Annotated, Any, ClassVar, NamedTuple, Self, get_type_hints
 
 #: Telegram's limit for `callback_data`, in UTF-8 bytes.
 MAX_BYTES = 64
@@ -32,6 +35,61 @@ SEPARATOR = ":"
 _INT = re.compile(r"-?[0-9]{1,19}")
 #: Every kind by its prefix ("bc:stop", "res:sub", ...).
 _KINDS: dict[str, type[CallbackData]] = {}
+
+
+@dataclasses.dataclass(frozen=True)
+class Allowed:
+    """What a `str` field may hold, as `Annotated[str, Allowed(check, largest)]`: `check` raises
+    `ValueError` for anything else, `largest` is its longest value (for the 64-byte test)."""
+
+    check: Callable[[str], None]
+    largest: str
+
+
+def one_of(*allowed: str) -> Allowed:
+    """A field holding one of these words."""
+
+    def check(value: str) -> None:
+        if value not in allowed:
+            raise ValueError(f"{value!r} is not one of {allowed}")
+
+    return Allowed(check, max(allowed, key=len))
+
+
+def word(limit: int, largest: str) -> Allowed:
+    """A short ASCII word of at most `limit` characters, without ":"."""
+    return Allowed(functools.partial(_word, limit=limit), largest)
+
+
+def _word(value: str, limit: int) -> None:
+    if not value or len(value) > limit or not value.isascii() or SEPARATOR in value:
+        raise ValueError(f"{value!r} is not a short word")
+
+
+class _Field(NamedTuple):
+    name: str
+    is_int: bool
+    #: For a `str` field, what it may hold (None: unchecked, and the kind says its largest).
+    allowed: Allowed | None
+
+
+#: Each kind's fields, read from its annotations once.
+_FIELDS: dict[str, tuple[_Field, ...]] = {}
+
+
+def _fields(kind: type[CallbackData]) -> tuple[_Field, ...]:
+    known = _FIELDS.get(kind.prefix)
+    if known is not None:
+        return known
+    hints = get_type_hints(kind, include_extras=True)
+    found = []
+    for f in dataclasses.fields(kind):  # type: ignore[arg-type]
+        hint = hints[f.name]
+        metadata = getattr(hint, "__metadata__", ())
+        allowed = next((m for m in metadata if isinstance(m, Allowed)), None)
+        found.append(_Field(f.name, hint is int, allowed))
+    _FIELDS[kind.prefix] = tuple(found)
+    return _FIELDS[kind.prefix]
 
 
 class CallbackData:
@@ -46,8 +104,13 @@ class CallbackData:
         cls.prefix = prefix
         _KINDS[prefix] = cls
 
+    def __post_init__(self) -> None:
+        for field in _fields(type(self)):
+            if field.allowed is not None:
+                field.allowed.check(getattr(self, field.name))
+
     def pack(self) -> str:
-        values = [str(getattr(self, f.name)) for f in dataclasses.fields(self)]  # type: ignore[arg-type]
+        values = [str(getattr(self, field.name)) for field in _fields(type(self))]
         data = SEPARATOR.join([self.prefix, *values])
         if len(data.encode()) > MAX_BYTES:
             raise ValueError(f"callback data longer than {MAX_BYTES} bytes: {self.prefix}")
@@ -66,29 +129,30 @@ class CallbackData:
 
     @classmethod
     def largest(cls) -> Self:
-        """The longest data this kind can carry (kinds with a `str` field say it themselves)."""
-        hints = get_type_hints(cls)
-        values = {}
-        for f in dataclasses.fields(cls):  # type: ignore[arg-type]
-            if hints[f.name] is not int:
+        """The longest data this kind can carry (from its fields' `int` or `Allowed`)."""
+        values: dict[str, int | str] = {}
+        for field in _fields(cls):
+            if field.is_int:
+                values[field.name] = -MAX_INT
+            elif field.allowed is not None:
+                values[field.name] = field.allowed.largest
+            else:
                 raise NotImplementedError(f"{cls.__name__} must say its largest value")
-            values[f.name] = -MAX_INT
         return cls(**values)
 
     @classmethod
     def _from_parts(cls, parts: list[str]) -> Self | None:
-        fields = dataclasses.fields(cls)  # type: ignore[arg-type]
+        fields = _fields(cls)
         if len(parts) != len(fields):
             return None
-        hints = get_type_hints(cls)
         values: dict[str, int | str] = {}
-        for f, part in zip(fields, parts, strict=True):
-            if hints[f.name] is int:
+        for field, part in zip(fields, parts, strict=True):
+            if field.is_int:
                 if not _INT.fullmatch(part) or abs(int(part)) > MAX_INT:
                     return None
-                values[f.name] = int(part)
+                values[field.name] = int(part)
             elif part:
-                values[f.name] = part
+                values[field.name] = part
             else:
                 return None
         try:
@@ -126,22 +190,19 @@ def any_of(*wanted: type[CallbackData]) -> Callable[[object], bool]:
     return pattern
 
 
-def _one_of(value: str, allowed: tuple[str, ...]) -> None:
-    if value not in allowed:
-        raise ValueError(f"{value!r} is not one of {allowed}")
-
-
-def _word(value: str, limit: int) -> None:
-    if not value or len(value) > limit or not value.isascii() or SEPARATOR in value:
-        raise ValueError(f"{value!r} is not a short word")
-
-
 # --- announcements (handlers/broadcast.py) --------------------------------------------------
 
 #: A draft's token: ties the buttons of a preview to the draft it shows (hex).
 TOKEN_LENGTH = 8
 #: The longest code of a status (`KtpStatus` names) or district a button may carry.
 CODE_LIMIT = 32
+
+#: A district's (kecamatan's) code: two digits in Musi Rawas.
+DistrictCode = Annotated[str, word(CODE_LIMIT, "9" * CODE_LIMIT)]
+#: A draft's or a preview's token.
+Token = Annotated[str, word(TOKEN_LENGTH, "f" * TOKEN_LENGTH)]
+#: Turn something on or off.
+OnOff = Annotated[str, one_of("on", "off")]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -153,86 +214,42 @@ class BroadcastList(CallbackData, prefix="bc:list"):
 class BroadcastStep(CallbackData, prefix="bc"):
     """A step while writing an announcement: back to the audiences, edit the text, cancel."""
 
-    action: str
-    ACTIONS: ClassVar[tuple[str, ...]] = ("back", "edit", "cancel")
-
-    def __post_init__(self) -> None:
-        _one_of(self.action, self.ACTIONS)
-
-    @classmethod
-    def largest(cls) -> Self:
-        return cls(max(cls.ACTIONS, key=len))
+    action: Annotated[str, one_of("back", "edit", "cancel")]
 
 
 @dataclasses.dataclass(frozen=True)
 class BroadcastAudience(CallbackData, prefix="bc:aud"):
     """Choose the kind of audience: everyone, a district (menu), a status (menu)."""
 
-    kind: str
-    KINDS: ClassVar[tuple[str, ...]] = ("all", "district", "status", "pick")
-
-    def __post_init__(self) -> None:
-        _one_of(self.kind, self.KINDS)
-
-    @classmethod
-    def largest(cls) -> Self:
-        return cls(max(cls.KINDS, key=len))
+    kind: Annotated[str, one_of("all", "district", "status", "pick")]
 
 
 @dataclasses.dataclass(frozen=True)
 class BroadcastDistrict(CallbackData, prefix="bc:d"):
     """The residents of one district (its two-digit code in Musi Rawas)."""
 
-    code: str
-
-    def __post_init__(self) -> None:
-        _word(self.code, CODE_LIMIT)
-
-    @classmethod
-    def largest(cls) -> Self:
-        return cls("9" * CODE_LIMIT)
+    code: DistrictCode
 
 
 @dataclasses.dataclass(frozen=True)
 class BroadcastStatus(CallbackData, prefix="bc:s"):
     """The residents whose card has one status (its `KtpStatus` name)."""
 
-    status: str
-
-    def __post_init__(self) -> None:
-        _word(self.status, CODE_LIMIT)
-
-    @classmethod
-    def largest(cls) -> Self:
-        return cls("X" * CODE_LIMIT)
+    status: Annotated[str, word(CODE_LIMIT, "X" * CODE_LIMIT)]
 
 
 @dataclasses.dataclass(frozen=True)
 class BroadcastSend(CallbackData, prefix="bc:send"):
     """Send the draft with this token (after the quiet hours when they are on)."""
 
-    token: str
-
-    def __post_init__(self) -> None:
-        _word(self.token, TOKEN_LENGTH)
-
-    @classmethod
-    def largest(cls) -> Self:
-        return cls("f" * TOKEN_LENGTH)
+    token: Token
 
 
 @dataclasses.dataclass(frozen=True)
 class BroadcastSendNow(CallbackData, prefix="bc:now"):
     """Send the draft with this token now, even in the quiet hours."""
 
-    token: str
-
-    def __post_init__(self) -> None:
-        _word(self.token, TOKEN_LENGTH)
-
-    @classmethod
-    def largest(cls) -> Self:
-        return cls("f" * TOKEN_LENGTH)
+    token: Token
 
 
 @dataclasses.dataclass(frozen=True)
@@ -260,19 +277,11 @@ class BroadcastStopNo(CallbackData, prefix="bc:stopno"):
 class Announcements(CallbackData, prefix="ann"):
     """A resident turns announcements on or off."""
 
-    turn: str
-    TURNS: ClassVar[tuple[str, ...]] = ("on", "off")
-
-    def __post_init__(self) -> None:
-        _one_of(self.turn, self.TURNS)
+    turn: OnOff
 
     @property
     def on(self) -> bool:
         return self.turn == "on"
-
-    @classmethod
-    def largest(cls) -> Self:
-        return cls("off")
 
 
 # --- residents (handlers/resident.py) -------------------------------------------------------
@@ -299,26 +308,23 @@ class ResAllStages(CallbackData, prefix="res:stages"):
 NO_LABEL = "-"
 
 
+def _label_choice(value: str) -> None:
+    if value != NO_LABEL and not (value.isascii() and value.isdigit()):
+        raise ValueError(f"not a label choice: {value!r}")
+    _word(value, 3)
+
+
 @dataclasses.dataclass(frozen=True)
 class ResLabel(CallbackData, prefix="res:label"):
     """Name a followed card with a preset label (its index) or none (`NO_LABEL`)."""
 
     record_id: int
-    choice: str
-
-    def __post_init__(self) -> None:
-        if self.choice != NO_LABEL and not (self.choice.isascii() and self.choice.isdigit()):
-            raise ValueError(f"not a label choice: {self.choice!r}")
-        _word(self.choice, 3)
+    choice: Annotated[str, Allowed(_label_choice, "999")]
 
     @property
     def preset(self) -> int | None:
         """The index of the preset label, or None for no label."""
         return None if self.choice == NO_LABEL else int(self.choice)
-
-    @classmethod
-    def largest(cls) -> Self:
-        return cls(-MAX_INT, "999")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -328,44 +334,33 @@ class ResAskLabel(CallbackData, prefix="res:ask"):
     record_id: int
 
 
+def _stop_choice(value: str) -> None:
+    if value not in (ResStop.ALL, ResStop.KEEP) and not _INT.fullmatch(value):
+        raise ValueError(f"not a choice: {value!r}")
+
+
 @dataclasses.dataclass(frozen=True)
 class ResStop(CallbackData, prefix="res:stop"):
     """Stop following one card (its record id), all of them ("all"), or none ("keep")."""
 
-    choice: str
+    choice: Annotated[str, Allowed(_stop_choice, str(-MAX_INT))]
     ALL: ClassVar[str] = "all"
     KEEP: ClassVar[str] = "keep"
-
-    def __post_init__(self) -> None:
-        if self.choice not in (self.ALL, self.KEEP) and not _INT.fullmatch(self.choice):
-            raise ValueError(f"not a choice: {self.choice!r}")
 
     @property
     def record_id(self) -> int | None:
         return int(self.choice) if _INT.fullmatch(self.choice) else None
-
-    @classmethod
-    def largest(cls) -> Self:
-        return cls(str(-MAX_INT))
 
 
 @dataclasses.dataclass(frozen=True)
 class ResErase(CallbackData, prefix="res:erase"):
     """Answer to "erase what the bot keeps about this chat?"."""
 
-    answer: str
-    ANSWERS: ClassVar[tuple[str, ...]] = ("yes", "no")
-
-    def __post_init__(self) -> None:
-        _one_of(self.answer, self.ANSWERS)
+    answer: Annotated[str, one_of("yes", "no")]
 
     @property
     def confirmed(self) -> bool:
         return self.answer == "yes"
-
-    @classmethod
-    def largest(cls) -> Self:
-        return cls("yes")
 
 
 # --- staff (handlers/staff.py) --------------------------------------------------------------
@@ -375,23 +370,15 @@ class ResErase(CallbackData, prefix="res:erase"):
 class UbahAnswer(CallbackData, prefix="ubah"):
     """An answer to an /ubah question: yes, yes to a backward change, or cancel."""
 
-    action: str
-    record_id: int
-    change_id: str
     YES: ClassVar[str] = "ya"
     BACKWARD: ClassVar[str] = "mundur"
     CANCEL: ClassVar[str] = "batal"
-    ACTIONS: ClassVar[tuple[str, ...]] = (YES, BACKWARD, CANCEL)
     #: A question's id (hex), as `bot.pending_changes` makes it.
     CHANGE_ID_LENGTH: ClassVar[int] = 8
 
-    def __post_init__(self) -> None:
-        _one_of(self.action, self.ACTIONS)
-        _word(self.change_id, self.CHANGE_ID_LENGTH)
-
-    @classmethod
-    def largest(cls) -> Self:
-        return cls(max(cls.ACTIONS, key=len), -MAX_INT, "f" * cls.CHANGE_ID_LENGTH)
+    action: Annotated[str, one_of(YES, BACKWARD, CANCEL)]
+    record_id: int
+    change_id: Annotated[str, word(CHANGE_ID_LENGTH, "f" * CHANGE_ID_LENGTH)]
 
 
 # --- jemput bola: visits (handlers/schedule.py, issue 13) ----------------------------------
@@ -405,25 +392,20 @@ class VisitStep(CallbackData, prefix="vis"):
     """A step of a visit being planned or changed: a field to (re)enter, services done, no
     note, stop planning."""
 
-    action: str
-    ACTIONS: ClassVar[tuple[str, ...]] = (
-        "date",
-        "time",
-        "district",
-        "place",
-        "services",
-        "note",
-        "done",
-        "nonote",
-        "quit",  # not "cancel": "vis:cancel" is `VisitCancel`
-    )
-
-    def __post_init__(self) -> None:
-        _one_of(self.action, self.ACTIONS)
-
-    @classmethod
-    def largest(cls) -> Self:
-        return cls(max(cls.ACTIONS, key=len))
+    action: Annotated[
+        str,
+        one_of(
+            "date",
+            "time",
+            "district",
+            "place",
+            "services",
+            "note",
+            "done",
+            "nonote",
+            "quit",  # not "cancel": "vis:cancel" is `VisitCancel`
+        ),
+    ]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -437,57 +419,29 @@ class VisitDay(CallbackData, prefix="vis:d"):
 class VisitTime(CallbackData, prefix="vis:t"):
     """A start ("s") or end ("e") time, as HHMM."""
 
-    which: str
+    which: Annotated[str, one_of("s", "e")]
     hhmm: int
-
-    def __post_init__(self) -> None:
-        _one_of(self.which, ("s", "e"))
-
-    @classmethod
-    def largest(cls) -> Self:
-        return cls("s", -MAX_INT)
 
 
 @dataclasses.dataclass(frozen=True)
 class VisitDistrict(CallbackData, prefix="vis:k"):
     """The visit's kecamatan (its two-digit code in Musi Rawas)."""
 
-    code: str
-
-    def __post_init__(self) -> None:
-        _word(self.code, CODE_LIMIT)
-
-    @classmethod
-    def largest(cls) -> Self:
-        return cls("9" * CODE_LIMIT)
+    code: DistrictCode
 
 
 @dataclasses.dataclass(frozen=True)
 class VisitService(CallbackData, prefix="vis:l"):
     """Turn one service of the visit on or off."""
 
-    code: str
-
-    def __post_init__(self) -> None:
-        _one_of(self.code, VISIT_SERVICES)
-
-    @classmethod
-    def largest(cls) -> Self:
-        return cls(max(VISIT_SERVICES, key=len))
+    code: Annotated[str, one_of(*VISIT_SERVICES)]
 
 
 @dataclasses.dataclass(frozen=True)
 class VisitSave(CallbackData, prefix="vis:save"):
     """Save the visit shown in the preview with this token."""
 
-    token: str
-
-    def __post_init__(self) -> None:
-        _word(self.token, TOKEN_LENGTH)
-
-    @classmethod
-    def largest(cls) -> Self:
-        return cls("f" * TOKEN_LENGTH)
+    token: Token
 
 
 @dataclasses.dataclass(frozen=True)
@@ -527,34 +481,19 @@ class ScheduleDistricts(CallbackData, prefix="sch:list"):
 class ScheduleDistrict(CallbackData, prefix="sch:k"):
     """A resident: the visits in one kecamatan (two-digit code)."""
 
-    code: str
-
-    def __post_init__(self) -> None:
-        _word(self.code, CODE_LIMIT)
-
-    @classmethod
-    def largest(cls) -> Self:
-        return cls("9" * CODE_LIMIT)
+    code: DistrictCode
 
 
 @dataclasses.dataclass(frozen=True)
 class ScheduleFollow(CallbackData, prefix="sch:f"):
     """A resident: tell me of visits in this kecamatan ("on") or stop ("off")."""
 
-    code: str
-    turn: str
-
-    def __post_init__(self) -> None:
-        _word(self.code, CODE_LIMIT)
-        _one_of(self.turn, ("on", "off"))
+    code: DistrictCode
+    turn: OnOff
 
     @property
     def on(self) -> bool:
         return self.turn == "on"
-
-    @classmethod
-    def largest(cls) -> Self:
-        return cls("9" * CODE_LIMIT, "off")
 
 
 # --- residents' conversation: questions people often ask (handlers/conversation.py) ----------
@@ -567,23 +506,12 @@ FAQ_KEY_LENGTH = 24
 class FaqShow(CallbackData, prefix="faq"):
     """Show the answer with this key (`bot.faq`)."""
 
-    key: str
-
-    def __post_init__(self) -> None:
-        _word(self.key, FAQ_KEY_LENGTH)
-
-    @classmethod
-    def largest(cls) -> Self:
-        return cls("t" + "9" * (FAQ_KEY_LENGTH - 1))
+    key: Annotated[str, word(FAQ_KEY_LENGTH, "t" + "9" * (FAQ_KEY_LENGTH - 1))]
 
 
 @dataclasses.dataclass(frozen=True)
 class FaqList(CallbackData, prefix="faq:list"):
     """Show the list of questions again."""
-
-    @classmethod
-    def largest(cls) -> Self:
-        return cls()
 
 
 # --- residents' check answer: the rest behind "Selengkapnya" (handlers/resident.py, A2) -------
@@ -604,20 +532,13 @@ class DeskAction(CallbackData, prefix="meja"):
     """A staff member's button on a question at the desk: take, answer, close, the resident's
     proved record."""
 
-    action: str
-    question_id: int
     TAKE: ClassVar[str] = "take"
     ANSWER: ClassVar[str] = "answer"
     CLOSE: ClassVar[str] = "close"
     CHECK: ClassVar[str] = "check"
-    ACTIONS: ClassVar[tuple[str, ...]] = (TAKE, ANSWER, CLOSE, CHECK)
 
-    def __post_init__(self) -> None:
-        _one_of(self.action, self.ACTIONS)
-
-    @classmethod
-    def largest(cls) -> Self:
-        return cls(max(cls.ACTIONS, key=len), -MAX_INT)
+    action: Annotated[str, one_of(TAKE, ANSWER, CLOSE, CHECK)]
+    question_id: int
 
 
 @dataclasses.dataclass(frozen=True)

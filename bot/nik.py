@@ -111,12 +111,19 @@ def _normalise_once(text: str) -> str:
     return "".join(out)
 
 
+#: What normalising does to ASCII text, character by character (NFKC leaves ASCII as it is, so
+#: each character is either kept or dropped): the characters it drops.
+_ASCII_DROPPED = {c: None for c in range(128) if not _normalise_once(chr(c))}
+
+
 def normalise(text: str) -> str:
     """Map every Unicode decimal digit to ASCII and drop separators and invisible characters.
 
     Letters and other symbols are kept so validation can say they are there. Normalising twice
     gives the same result as normalising once.
     """
+    if text.isascii():  # the usual case (a typed or exported number): no Unicode pass needed
+        return text if text.isdigit() else text.translate(_ASCII_DROPPED)
     result = _normalise_once(text)
     # Dropping a separator can let two neighbours combine under NFKC (a letter and an accent):
     # repeat until nothing changes (in practice at most one more round).
@@ -210,13 +217,24 @@ def _birth_date(digits: str, today: date) -> tuple[date, bool]:
     )
 
 
-def parse_nik(text: str, today: date | None = None) -> Nik:
-    """Normalise and validate a NIK; raise InvalidNumberError with the precise problem."""
+def _valid_nik(text: str, today: date | None) -> tuple[str, date, bool]:
     digits = _check_digits("nik", text)
     born, female = _birth_date(digits, today or date.today())
     if digits[12:] == "0000":
         raise InvalidNumberError("nik", Problem.ZERO_SERIAL)
+    return digits, born, female
+
+
+def parse_nik(text: str, today: date | None = None) -> Nik:
+    """Normalise and validate a NIK; raise InvalidNumberError with the precise problem."""
+    digits, born, female = _valid_nik(text, today)
     return Nik(digits=digits, birth_date=born, female=female)
+
+
+def nik_digits(text: str, today: date | None = None) -> str:
+    """The 16 digits of a valid NIK: `parse_nik(text, today).digits` without making a Nik
+    (the import checks every person's NIK and needs only the digits)."""
+    return _valid_nik(text, today)[0]
 
 
 def parse_kk(text: str) -> str:

@@ -33,19 +33,43 @@ def load_or_create_key(path: Path) -> bytes:
     return key
 
 
+_BLOCK = 64  # SHA-256's block size in bytes
+
+
 class Hasher:
-    """Turns NIK and KK digits into keyed hashes; the key never leaves this object."""
+    """Turns NIK and KK digits into keyed hashes; the key never leaves this object.
+
+    HMAC-SHA256(key, domain + digits), exactly as `hmac.new` computes it, but with the key's
+    inner and outer pads (and the domain) hashed once: each hash then costs two short SHA-256
+    continuations (about a third of `hmac.new`'s time; the import hashes every row)."""
 
     def __init__(self, key: bytes) -> None:
         self._key = key
+        if len(key) > _BLOCK:
+            key = hashlib.sha256(key).digest()
+        key = key.ljust(_BLOCK, b"\0")
+        inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
+        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
+        self._inner_nik = inner.copy()
+        self._inner_nik.update(b"nik:")
+        self._inner_kk = inner
+        self._inner_kk.update(b"kk:")
 
     def nik(self, digits: str) -> str:
-        return self._digest(b"nik:", digits)
+        return self._finish(self._inner_nik, digits)
 
     def kk(self, digits: str) -> str:
-        return self._digest(b"kk:", digits)
+        return self._finish(self._inner_kk, digits)
 
-    def _digest(self, domain: bytes, digits: str) -> str:
+    def _finish(self, inner: hashlib._Hash, digits: str) -> str:
+        step = inner.copy()
+        step.update(digits.encode("ascii"))
+        outer = self._outer.copy()
+        outer.update(step.digest())
+        return outer.hexdigest()
+
+    def reference(self, domain: bytes, digits: str) -> str:
+        """The same hash by `hmac.new` (tests check the fast path against it)."""
         return hmac.new(self._key, domain + digits.encode("ascii"), hashlib.sha256).hexdigest()
 
 
@@ -61,7 +85,7 @@ def mask_name(name: str) -> str:
 
     The bullets do not follow the word's length, so the mask tells nothing more than initials.
     """
-    return " ".join(word[0].upper() + "•••" for word in name.split())
+    return " ".join([word[0].upper() + "•••" for word in name.split()])
 
 
 def redact(text: str) -> str:

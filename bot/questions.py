@@ -31,7 +31,7 @@ from typing import Protocol
 import aiosqlite
 
 from bot import office_hours as hours_mod
-from bot import texts_id
+from bot import record_lookup, texts_id
 from bot.nik import LENGTH, MUSI_RAWAS, MUSI_RAWAS_DISTRICTS, split_numbers
 from bot.office_hours import OfficeHours
 from bot.record_lookup import RecordView
@@ -43,12 +43,10 @@ from bot.storage import questions as store
 from bot.storage import records as records_store
 from bot.storage import settings as settings_store
 from bot.storage import staff as staff_store
-from bot.storage import stats as stats_store
 from bot.storage import steps as steps_store
 from bot.storage.checks import VERIFIED_TTL, is_verified
 from bot.storage.db import utc_iso
 from bot.storage.questions import Question
-from bot.verification import nik_locked_until
 
 #: A resident may have this many questions not closed at once ...
 MAX_OPEN = 3
@@ -295,7 +293,7 @@ class Questions:
         return self._opening(hours, now, Outcome.OK)
 
     async def step(self, chat_id: int) -> store.Step | None:
-        return await store.get_step(self.svc.db.conn, chat_id, self.svc.clock.now())
+        return store.read_step(self.svc.db.reader, chat_id, self.svc.clock.now())
 
     async def cancel_step(self, chat_id: int) -> bool:
         async with self.svc.db.transaction() as conn:
@@ -633,16 +631,8 @@ class Questions:
                 return StaffResult(Outcome.UNKNOWN)
             if question.closed:
                 return StaffResult(Outcome.CLOSED, question)
-            won = await store.take(
-                conn,
-                question_id,
-                staff_id=staff.user_id,
-                name=staff.first_name,
-                role=staff.role,
-                now=now,
-            )
+            won = await self._take(conn, question_id, staff, now)
             if won:
-                await self._audit(conn, now, staff.user_id, AUDIT_TAKE, question_id)
                 await self._refresh_pending(conn, question, now)
             question = await store.get(conn, question_id)
         if won:
@@ -650,6 +640,36 @@ class Questions:
         if question is not None and question.taken_by == staff.user_id:
             return StaffResult(Outcome.OK, question)
         return StaffResult(Outcome.LOST, question)
+
+    async def _take(
+        self, conn: aiosqlite.Connection, question_id: int, staff: StaffRef, now: datetime
+    ) -> bool:
+        """The question is this staff member's now (audited); False when someone else has it."""
+        won = await store.take(
+            conn,
+            question_id,
+            staff_id=staff.user_id,
+            name=staff.first_name,
+            role=staff.role,
+            now=now,
+        )
+        if won:
+            await self._audit(conn, now, staff.user_id, AUDIT_TAKE, question_id)
+        return won
+
+    async def _acted(
+        self,
+        conn: aiosqlite.Connection,
+        question: Question,
+        staff: StaffRef,
+        action: str,
+        now: datetime,
+    ) -> Question | None:
+        """Audit what the staff member did, mark the desk's messages for an update, and read
+        the question again."""
+        await self._audit(conn, now, staff.user_id, action, question.id)
+        await self._refresh_pending(conn, question, now)
+        return await store.get(conn, question.id)
 
     async def _staff_gate(
         self, conn: aiosqlite.Connection, question_id: int, staff: StaffRef
@@ -688,8 +708,8 @@ class Questions:
 
     async def answer_step(self, chat_id: int, user_id: int) -> int | None:
         """The question this staff member is writing an answer to in this chat, or None."""
-        step = await steps_store.get(
-            self.svc.db.conn, chat_id, user_id, STAFF_STEP_ANSWER, self.svc.clock.now()
+        step = steps_store.read(
+            self.svc.db.reader, chat_id, user_id, STAFF_STEP_ANSWER, self.svc.clock.now()
         )
         return int(step.payload["question_id"]) if step is not None else None
 
@@ -710,15 +730,7 @@ class Questions:
             refused = await self._staff_gate(conn, question_id, staff)
             if refused is not None:
                 return refused
-            if await store.take(
-                conn,
-                question_id,
-                staff_id=staff.user_id,
-                name=staff.first_name,
-                role=staff.role,
-                now=now,
-            ):
-                await self._audit(conn, now, staff.user_id, AUDIT_TAKE, question_id)
+            await self._take(conn, question_id, staff, now)
             question = await store.get(conn, question_id)
             assert question is not None and question.chat_id is not None
             hours = await self.hours(conn)
@@ -748,9 +760,7 @@ class Questions:
                 urgent=hours.is_open(now),
                 message_row=row,
             )
-            await self._audit(conn, now, staff.user_id, AUDIT_ANSWER, question_id)
-            await self._refresh_pending(conn, question, now)
-            question = await store.get(conn, question_id)
+            question = await self._acted(conn, question, staff, AUDIT_ANSWER, now)
         self.svc.wake_outbox()
         return StaffResult(Outcome.OK, question)
 
@@ -778,9 +788,7 @@ class Questions:
                 now=now,
                 urgent=False,
             )
-            await self._audit(conn, now, staff.user_id, AUDIT_CLOSE, question_id)
-            await self._refresh_pending(conn, question, now)
-            question = await store.get(conn, question_id)
+            question = await self._acted(conn, question, staff, AUDIT_CLOSE, now)
         self.svc.wake_outbox()
         return StaffResult(Outcome.OK, question)
 
@@ -793,12 +801,7 @@ class Questions:
         record = await records_store.get_by_id(conn, question.record_id)
         if record is None:
             return None
-        return RecordView(
-            record=record,
-            history=await records_store.history(conn, record.id),
-            subscribers=await stats_store.subscribed_chats(conn, record.id),
-            locked_until=await nik_locked_until(conn, record.nik_hash, self.svc.clock.now()),
-        )
+        return await record_lookup.view_of(self.svc, record)
 
     async def open_list(
         self, *, mine: int | None = None, untaken: bool = False

@@ -25,14 +25,16 @@ async def look_up(svc: Services, nik: Nik) -> RecordView | None:
     """Everything /status shows about the NIK, or None when it is not in the bot's data.
 
     Staff lookups are read-only and not limited (the residents' lock does not apply)."""
-    nik_hash = svc.hasher.nik(nik.digits)
+    record = await records_store.get_by_nik_hash(svc.db.conn, svc.hasher.nik(nik.digits))
+    return None if record is None else await view_of(svc, record)
+
+
+async def view_of(svc: Services, record: Record) -> RecordView:
+    """What /status shows about this record (its history, followers and lock)."""
     conn = svc.db.conn
-    record = await records_store.get_by_nik_hash(conn, nik_hash)
-    if record is None:
-        return None
     return RecordView(
         record=record,
         history=await records_store.history(conn, record.id),
         subscribers=await stats_store.subscribed_chats(conn, record.id),
-        locked_until=await nik_locked_until(conn, nik_hash, svc.clock.now()),
+        locked_until=await nik_locked_until(conn, record.nik_hash, svc.clock.now()),
     )

@@ -1,9 +1,17 @@
 """Every sentence a person reads, in plain Indonesian, with dates and numbers formatted by Babel.
 
-Sections, one per feature (each owned by one part of the code): formatting, statuses and NIK
-reasons, general (start/help), residents, staff, import, notifications and broadcasts. The five
-texts of each of the 18 statuses are in `status_texts.toml` beside this module, for office staff
-to correct without touching Python.
+Sections, in this order: 1 formatting; 2 statuses and NIK reasons; 3 general (start, help, the
+menu, errors); 4 the check, following a NIK, privacy; 5 conversation (everyday words, the
+office, common questions); 6 questions to a person and office hours; 7 jemput bola visits;
+8 staff commands; 9 import; 10 notifications; 11 broadcasts; 12 operators (the shell, the demo,
+running the bot, faults). The five texts of each of the 18 statuses are in `status_texts.toml`
+beside this module, for office staff to correct without touching Python.
+
+Inside a section, a line `# --- AUDIENCE: subject ---` says who reads what follows it, until
+the next such line: `residents` (and `everyone`) are read by residents and spoken to them as
+Bapak/Ibu, never "Anda" (tests/test_texts.py checks every text there); `staff` and `operators`
+are read by office staff and by whoever runs the server. A new text goes in its feature's
+section, under the line of its audience.
 
 This module imports only the domain (states, nik, config): its functions take plain values and
 the small dataclasses defined here; limits and menus belong to the modules that enforce them.
@@ -18,7 +26,7 @@ import sqlite3
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -30,7 +38,7 @@ from babel import numbers as babel_numbers
 from bot.config import ConfigError, ConfigProblem, OfficeInfo
 from bot.nik import InvalidNumberError, Problem
 from bot.operator_error import OperatorError, StorageError
-from bot.states import ALL_STATUSES, STAGE_ORDER, Actor, KtpStatus, Stage, UnknownStatusError
+from bot.states import ALL_STATUSES, STAGE_ORDER, KtpStatus, Stage, UnknownStatusError
 from bot.text_fit import clip, fit_html
 
 #: Every value a sentence escapes (`_escape`) is also clipped: an echo of what someone
@@ -42,7 +50,9 @@ def _escape(value: str, quote: bool = True) -> str:
     return html.escape(clip(str(value), ECHO_LIMIT), quote)
 
 
-# --- formatting -------------------------------------------------------------------------------
+# === 1. Formatting: numbers, dates, times, names ==================================================
+
+# --- everyone: pieces of sentences ----------------------------------------------------------------
 
 LOCALE = "id_ID"
 
@@ -73,11 +83,15 @@ def format_time(dt: datetime, tz: str) -> str:
     return babel_dates.format_time(_local(dt, tz), "HH.mm", locale=LOCALE)
 
 
+def _zone(local: datetime) -> str:
+    """The short name of a local time's zone: "WIB", "WITA", "WIT" (elsewhere: "CEST")."""
+    return {"+0700": "WIB", "+0800": "WITA", "+0900": "WIT"}.get(f"{local:%z}", f"{local:%Z}")
+
+
 def format_datetime(dt: datetime, tz: str) -> str:
     """Local date and time in tz: "Senin, 28 Januari 2019 pukul 14.05 WIB"."""
     local = _local(dt, tz)
-    zone = babel_dates.format_time(local, "zzz", locale=LOCALE)
-    return f"{format_date(local.date())} pukul {format_time(local, tz)} {zone}"
+    return f"{format_date(local.date())} pukul {format_time(local, tz)} {_zone(local)}"
 
 
 def format_days(n: float) -> str:
@@ -112,12 +126,52 @@ def format_ago(d: date, today: date) -> str:
     return f"{format_number(months // 12)} tahun lalu"
 
 
-def format_duration(delta: timedelta) -> str:
-    """A waiting time in the largest sensible unit: "3 hari", "2 minggu", "5 bulan"."""
-    return babel_dates.format_timedelta(delta, threshold=1.5, locale=LOCALE)
+_MONTHS_FULL = babel_dates.get_month_names("wide", locale=LOCALE)
 
 
-# --- statuses and NIK reasons -----------------------------------------------------------------
+_MONTH_PARTS = ((10, "awal"), (20, "pertengahan"), (31, "akhir"))
+
+
+def _month_part(d: date) -> str:
+    return next(name for last, name in _MONTH_PARTS if d.day <= last)
+
+
+def format_month_part(d: date) -> str:
+    """A day as people plan: "awal Desember 2026", "pertengahan Januari 2027", "akhir Mei 2027"."""
+    return f"{_month_part(d)} {_MONTHS_FULL[d.month]} {d.year}"
+
+
+def format_date_span(earliest: date, latest: date) -> str:
+    """ "pertengahan Desember 2026 sampai awal Januari 2027" (shorter when both fall together)."""
+    first, last = format_month_part(earliest), format_month_part(latest)
+    if first == last:
+        return first
+    if (earliest.year, earliest.month) == (latest.year, latest.month):
+        return f"{_month_part(earliest)} sampai {last}"
+    if earliest.year == latest.year:
+        return f"{_month_part(earliest)} {_MONTHS_FULL[earliest.month]} sampai {last}"
+    return f"{first} sampai {last}"
+
+
+def _shown(text: object, limit: int = 40) -> str:
+    """Something a person typed, shortened and made safe inside an HTML message."""
+    return html.escape(clip(str(text), limit), quote=False)
+
+
+def _and_list(items: Sequence[str]) -> str:
+    """ "A", "A dan B", "A, B dan C"."""
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " dan " + items[-1]
+
+
+#: A short name for `format_number`, for sentences full of figures.
+_n = format_number
+
+
+# === 2. Statuses and NIK reasons ==================================================================
+
+# --- residents: what each status means, the journey line, what is wrong with a number -------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,14 +252,6 @@ STAGE_NAMES: dict[Stage, str] = {
     Stage.DONE: "Selesai",
 }
 
-#: Who acts now, in a few words.
-ACTOR_NAMES: dict[Actor, str] = {
-    Actor.RESIDENT: "Warga (Bapak/Ibu)",
-    Actor.OFFICE: "Disdukcapil Musi Rawas",
-    Actor.CENTRAL: "Pusat data Kemendagri di Jakarta",
-    Actor.RESIDENT_AND_OFFICE: "Warga bersama Disdukcapil Musi Rawas",
-    Actor.NOBODY: "Tidak ada, sudah selesai",
-}
 
 _DONE_MARK, _NOW_MARK, _TODO_MARK, _PROBLEM_MARK = "✅", "🔄", "⬜", "⚠️"
 _YOUR_TURN_MARK = "👉"
@@ -236,23 +282,11 @@ def stage_track(status: KtpStatus) -> str:
     return " › ".join(marks)
 
 
-def _shown(text: object, limit: int = 40) -> str:
-    """Something a person typed, shortened and made safe inside an HTML message."""
-    value = str(text)
-    if len(value) > limit:
-        value = value[: limit - 1] + "…"
-    return html.escape(value, quote=False)
-
-
 _LOOKALIKE_DIGITS = {"O": "0", "o": "0", "D": "0", "I": "1", "l": "1", "i": "1", "S": "5"}
-_MONTHS_FULL = babel_dates.get_month_names("wide", locale=LOCALE)
 
 
-def _and_list(items: Sequence[str]) -> str:
-    """ "A", "A dan B", "A, B dan C"."""
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " dan " + items[-1]
+#: Which of "NIK KK" a problem is about.
+_POSITION_NAMES = {"first": "nomor pertama", "second": "nomor kedua"}
 
 
 def nik_problem(err: InvalidNumberError, position: str | None = None) -> str:
@@ -312,6 +346,9 @@ def nik_problem(err: InvalidNumberError, position: str | None = None) -> str:
     return f"{name} ini tidak bisa dipakai. Periksa lagi angkanya."
 
 
+# --- staff: an unknown status code ----------------------------------------------------------------
+
+
 def status_reason(err: UnknownStatusError) -> str:
     """For staff: an unknown status spelling and the closest codes."""
     given = err.given.strip()
@@ -321,14 +358,9 @@ def status_reason(err: UnknownStatusError) -> str:
     return text + " Tulis salah satu kode status, misalnya PRINT_READY_RECORD (boleh PRR)."
 
 
-#: For staff help: every code in journey order with its title, and the short forms accepted.
-STATUS_CODES_HELP: str = (
-    "\n".join(f"{s.order}. {s.value} — {STATUS_TEXTS[s].title}" for s in ALL_STATUSES)
-    + "\nSingkatan: PRR = PRINT_READY_RECORD, SFE = SENT_FOR_ENROLLMENT, DR/DUP = DUPLICATE_RECORD."
-)
+# === 3. General: start, help, the menu, errors ====================================================
 
-
-# --- general: start, help, errors -------------------------------------------------------------
+# --- residents: the command menu, the main menu, /start, /bantuan, not understood -----------------
 
 #: What each command does, as the Telegram menu (setMyCommands) and /bantuan describe it.
 #: Which commands each audience's menu shows, and in what order, is wired in
@@ -336,14 +368,124 @@ STATUS_CODES_HELP: str = (
 RESIDENT_COMMAND_DESCRIPTIONS: dict[str, str] = {
     "start": "Mulai: sambutan dan cara memakai bot",
     "cek": "Cek status KTP-el dengan NIK dan nomor KK",
-    "langganan": "Daftar NIK yang Anda pantau dan statusnya",
+    "langganan": "Daftar NIK yang Bapak/Ibu pantau dan statusnya",
     "berhenti": "Berhenti menerima kabar status",
     "pengumuman": "Nyalakan atau matikan pengumuman kantor",
-    "hapusdata": "Hapus semua data Anda di bot ini",
-    "privasi": "Cara bot menjaga data pribadi Anda",
+    "hapusdata": "Hapus semua catatan Bapak/Ibu di bot ini",
+    "privasi": "Cara bot menjaga data pribadi Bapak/Ibu",
     "bantuan": "Petunjuk singkat dan kontak kantor",
+    "tanya": "Kirim pertanyaan kepada petugas Disdukcapil",
+    "jadwal": "Jadwal jemput bola (petugas datang ke desa)",
 }
-#: The same for staff and admins (a command both audiences have is described for staff here).
+
+
+#: The resident's main menu (a persistent reply keyboard, `bot/handlers/menu.py`). A press sends
+#: the label as a message; each label has one handler (B: MENU_ASK, C: MENU_SCHEDULE, A1: rest).
+MENU_CHECK = "🔎 Cek KTP-el"
+MENU_FAMILY = "👪 KTP-el keluarga"
+MENU_OFFICE = "🏢 Kantor Dukcapil"
+MENU_FAQ = "❓ Pertanyaan umum"
+MENU_ASK = "💬 Tanya petugas"
+MENU_SCHEDULE = "🚐 Jemput bola"
+MENU_HELP = "ℹ️ Bantuan"
+
+#: Every label of the main menu, in the order the keyboard shows them (two per row).
+MAIN_MENU_LABELS: tuple[str, ...] = (
+    MENU_CHECK,
+    MENU_FAMILY,
+    MENU_OFFICE,
+    MENU_FAQ,
+    MENU_ASK,
+    MENU_SCHEDULE,
+    MENU_HELP,
+)
+
+#: The placeholder in the typing box while the main menu is shown.
+MENU_PLACEHOLDER = "Ketik NIK atau tekan tombol"
+
+
+def resident_welcome(first_name: str) -> str:
+    """/start in a private chat: a greeting and how to check, in one line each."""
+    return (
+        f"Halo, {_escape(first_name)}! Selamat datang di <b>Cek KTP-el</b> "
+        "Disdukcapil Kabupaten Musi Rawas.\n\n"
+        "Untuk cek KTP-el, ketik NIK Bapak/Ibu (16 angka).\n"
+        "Atau tekan salah satu tombol di bawah."
+    )
+
+
+def start_check(first_name: str) -> str:
+    """/start from the group's button: straight to the check (ASK_NIK: section 4)."""
+    return f"Halo, {html.escape(first_name)}! Mari cek status KTP-el Bapak/Ibu.\n\n{ASK_NIK}"
+
+
+def welcome_group(bot_username: str) -> str:
+    """/start in a group: the bot never shows statuses there."""
+    return (
+        "Halo! Saya <b>Cek KTP-el</b>, bot Disdukcapil Kabupaten Musi Rawas untuk mengecek "
+        "status KTP-el.\n\n"
+        "Demi menjaga data pribadi, status KTP-el hanya bisa dicek lewat chat pribadi.\n"
+        f"Silakan buka @{html.escape(bot_username)} lalu tekan <b>Mulai</b>.\n"
+        "Jangan kirim NIK atau nomor KK di grup."
+    )
+
+
+def resident_help(commands: Sequence[str]) -> str:
+    """/bantuan (and the help button) for a resident: short, the buttons first; the office
+    block follows."""
+    listed = " ".join(f"/{name}" for name in commands)
+    return (
+        "<b>Cara memakai Cek KTP-el</b>\n"
+        "1. Ketik NIK (16 angka). Bot lalu meminta nomor KK.\n"
+        "2. Atau kirim NIK dan nomor KK sekaligus, dipisah spasi.\n"
+        "3. Tekan tombol di bawah untuk info kantor dan pertanyaan umum.\n\n"
+        f"Bagi yang biasa memakai perintah: {listed}"
+    )
+
+
+def help_group(bot_username: str) -> str:
+    """/bantuan or an unknown command in a group."""
+    return (
+        "Status KTP-el hanya bisa dicek lewat chat pribadi, demi menjaga data pribadi.\n"
+        f"Buka @{html.escape(bot_username)}, tekan <b>Mulai</b>, lalu ketik NIK Bapak/Ibu.\n"
+        "Jangan kirim NIK atau nomor KK di grup."
+    )
+
+
+#: Free text that matches nothing: two lines, then the buttons.
+NOT_UNDERSTOOD_SHORT = (
+    "Maaf, saya belum mengerti pesan itu.\n"
+    "Ketik NIK (16 angka) untuk cek KTP-el, atau tekan salah satu tombol di bawah."
+)
+#: A photo, sticker, voice note or file in a private chat.
+NOT_TEXT_SHORT = (
+    "Maaf, saya hanya bisa membaca tulisan, bukan foto, stiker, berkas atau pesan suara.\n"
+    "Ketik NIK (16 angka) untuk cek KTP-el. Demi keamanan, jangan kirim foto KTP atau Kartu "
+    "Keluarga (KK) di chat."
+)
+
+
+def unknown_command_short(command: str) -> str:
+    return (
+        f"Perintah <code>{_escape(command)}</code> tidak dikenal.\n"
+        "Ketik NIK (16 angka) untuk cek KTP-el, atau tekan salah satu tombol di bawah."
+    )
+
+
+ERROR_KIND = (
+    "Maaf, ada gangguan di sistem kami. Pesan Bapak/Ibu belum bisa diproses.\n"
+    "Catatan Bapak/Ibu tetap aman.\n"
+    "Silakan coba lagi beberapa menit lagi. Bila masih gagal, hubungi kantor Disdukcapil."
+)
+
+
+#: A button the bot no longer knows (an older version's, or one no longer valid).
+BUTTON_UNKNOWN = "Tombol ini sudah tidak berlaku. Silakan ulangi perintahnya."
+
+# --- staff: the command menu and /bantuan of staff and admins -------------------------------------
+
+#: What each staff and admin command does, as their Telegram menu and /bantuan describe it
+#: (a command both audiences have is described for staff here).
 STAFF_COMMAND_DESCRIPTIONS: dict[str, str] = {
     "status": "Lihat data dan riwayat: /status NIK",
     "ubah": "Ubah status: /ubah NIK STATUS [catatan]",
@@ -356,52 +498,18 @@ STAFF_COMMAND_DESCRIPTIONS: dict[str, str] = {
     "kantor": "Info kantor untuk warga: alamat, jam, kontak",
     "cek": "Cek status KTP-el seperti warga",
     "bantuan": "Petunjuk perintah petugas",
+    "faq": "Jawaban pertanyaan umum warga",
+    "pertanyaan": "Pertanyaan warga yang belum selesai",
+    "bisukan": "Hentikan sementara pertanyaan dari warga: /bisukan NOMOR",
+    "meja": "Meja pertanyaan warga: grup petugas, jam kerja, libur",
+    "jamkerja": "Jam kerja kantor untuk pertanyaan warga",
+    "libur": "Daftar hari libur kantor",
+    "jadwal": "Jadwal jemput bola: /jadwal tambah, /jadwal hasil",
 }
 
 
 def _command_lines(commands: Sequence[tuple[str, str]]) -> str:
     return "\n".join(f"/{name} — {html.escape(about)}" for name, about in commands)
-
-
-def office_contact(address: str, hours: str, contact: str) -> str:
-    """The office block shown under /start and /bantuan."""
-    return (
-        "<b>Kantor Disdukcapil Kabupaten Musi Rawas</b>\n"
-        f"Alamat: {html.escape(address)}\n"
-        f"Jam layanan: {html.escape(hours)}\n"
-        f"Kontak: {html.escape(contact)}"
-    )
-
-
-def welcome_private(first_name: str, office: str) -> str:
-    """/start in a private chat: who we are, what the bot does, how to check."""
-    return (
-        f"Halo, {html.escape(first_name)}! Selamat datang di <b>Cek KTP-el</b>, layanan Dinas "
-        "Kependudukan dan Pencatatan Sipil (Disdukcapil) Kabupaten Musi Rawas.\n\n"
-        "Di sini Anda bisa melihat sampai mana proses KTP-el Anda: apa arti statusnya, "
-        "mengapa bisa lama, siapa yang sedang bertindak, dan apakah Anda perlu datang ke "
-        "kantor. Bot juga bisa memberi kabar saat KTP-el Anda sudah dicetak.\n\n"
-        "<b>Cara cek:</b> ketik NIK Anda (16 angka, ada di Kartu Keluarga), atau tekan /cek. "
-        "Untuk membuktikan data itu milik Anda, bot akan meminta nomor KK.\n\n"
-        f"{office}\n\n"
-        "Ketik /bantuan kapan saja untuk melihat semua perintah."
-    )
-
-
-def start_check(first_name: str) -> str:
-    """/start from the group's button: straight to the check (ASK_NIK is in the residents part)."""
-    return f"Halo, {html.escape(first_name)}! Mari cek status KTP-el Anda.\n\n{ASK_NIK}"
-
-
-def welcome_group(bot_username: str) -> str:
-    """/start in a group: the bot never shows statuses there."""
-    return (
-        "Halo! Saya <b>Cek KTP-el</b>, bot Disdukcapil Kabupaten Musi Rawas untuk mengecek "
-        "status KTP-el.\n\n"
-        "Demi menjaga data pribadi, status KTP-el hanya bisa dicek lewat chat pribadi. "
-        f"Silakan buka @{html.escape(bot_username)} lalu tekan <b>Mulai</b>. Jangan kirim NIK atau "
-        "nomor KK di grup."
-    )
 
 
 def help_private(
@@ -424,109 +532,14 @@ def help_private(
     return f"{text}\n\n{office}"
 
 
-def help_group(bot_username: str) -> str:
-    """/bantuan or an unknown command in a group."""
-    return (
-        "Status KTP-el hanya bisa dicek lewat chat pribadi, demi menjaga data pribadi. "
-        f"Buka @{html.escape(bot_username)}, tekan <b>Mulai</b>, lalu ketik NIK Anda. "
-        "Jangan kirim NIK atau nomor KK di grup."
-    )
-
-
 def unknown_command(command: str) -> str:
     """First line of the answer to a command the bot does not have."""
     return f"Perintah <code>{html.escape(command)}</code> tidak dikenal. Ini yang bisa saya bantu:"
 
 
-NOT_UNDERSTOOD = "Maaf, saya belum mengerti pesan itu. Ini yang bisa saya bantu:"
+# === 4. The check, following a NIK, privacy =======================================================
 
-NOT_TEXT = (
-    "Maaf, saya hanya bisa membaca tulisan, bukan foto, berkas, stiker atau pesan suara. "
-    "Ketik NIK Anda (16 angka). Demi keamanan data Anda, jangan kirim foto KTP atau Kartu "
-    "Keluarga di chat.\n\nIni yang bisa saya bantu:"
-)
-
-ERROR_KIND = (
-    "Maaf, terjadi gangguan di sistem kami sehingga pesan Anda belum bisa diproses. "
-    "Data Anda tetap aman. Silakan coba lagi beberapa menit lagi; bila masih gagal, "
-    "hubungi kantor Disdukcapil."
-)
-
-# The terminal console of `python -m bot demo`.
-DEMO_TITLE = "Cek KTP-el — demo di terminal (tanpa Telegram)"
-DEMO_PREPARING = "Menyiapkan basis data demo berisi warga rekaan…"
-
-
-def demo_data_ready(people: int, rows: int, folder: str) -> str:
-    return (
-        f"Basis data demo siap: {format_number(people)} warga rekaan, "
-        f"{format_number(rows)} baris riwayat status.\n"
-        f"Folder sementara: {folder} (dihapus saat demo selesai)."
-    )
-
-
-DEMO_PAIRS_HEADER = (
-    "NIK dan nomor KK untuk dicoba (semuanya rekaan), satu untuk setiap status yang ada di data:"
-)
-DEMO_PAIRS_COLUMNS = ("Tahap", "Status", "NIK", "No. KK")
-
-
-def demo_you_are(staff: bool, user_id: int) -> str:
-    who = "petugas (admin)" if staff else "warga"
-    return f"Anda chat sebagai {who}, ID Telegram {user_id}."
-
-
-DEMO_HOW = (
-    "Ketik pesan seperti di Telegram, mis. /start, /bantuan, atau NIK lalu nomor KK.\n"
-    "Tombol: ketik nomornya, mis. 1, atau tulisannya.\n"
-    "/berkas PATH [keterangan]: kirim berkas (mis. CSV impor) · /ganti: pindah warga ⇄ petugas"
-    " · /keluar atau Ctrl-D: selesai."
-)
-DEMO_BOT = "Bot"
-DEMO_YOU = "Anda"
-DEMO_EDITED = "pesan diperbarui"
-DEMO_SWITCHED_RESIDENT = "Sekarang Anda chat sebagai warga."
-DEMO_SWITCHED_STAFF = "Sekarang Anda chat sebagai petugas (admin)."
-DEMO_BYE = "Demo selesai. Sampai jumpa!"
-DEMO_NO_BUTTON = "Tidak ada tombol dengan nomor itu."
-DEMO_FILE_USAGE = "Cara pakai: /berkas PATH [keterangan], mis. /berkas data/status.csv /impor"
-
-
-def demo_attachment(kind: str, name: str, size: int, saved: str) -> str:
-    return f"[{kind}: {name}, {format_number(size)} byte, disimpan di {saved}]"
-
-
-def demo_import_failed(reason: str) -> str:
-    return f"Data demo gagal diimpor: {reason}"
-
-
-# `python -m bot run`: messages for the operator.
-RUN_NO_TOKEN = (
-    "TELEGRAM_BOT_TOKEN belum diisi (di lingkungan atau berkas .env). "
-    "Untuk mencoba bot tanpa Telegram, jalankan: python -m bot demo"
-)
-
-
-def run_bad_token(api_url: str) -> str:
-    return (
-        f"Token bot ditolak oleh server Bot API ({api_url}). Periksa TELEGRAM_BOT_TOKEN "
-        "(dari @BotFather) dan TELEGRAM_API_URL."
-    )
-
-
-def run_unreachable(api_url: str, reason: str) -> str:
-    return f"Server Bot API tidak bisa dihubungi ({api_url}): {reason}"
-
-
-def run_polling_started(api_url: str) -> str:
-    return f"Memulai bot: long polling ke {api_url}. Tekan Ctrl-C untuk berhenti."
-
-
-def run_webhook_started(url: str, listen: str, port: int) -> str:
-    return f"Memulai bot: webhook {url}, mendengarkan di {listen}:{port}. Ctrl-C untuk berhenti."
-
-
-# --- residents --------------------------------------------------------------------------------
+# --- residents: the check: asking for the numbers, the answer, Selengkapnya -----------------------
 
 #: The first answer to a check fits one phone screen: at most this many visible characters
 #: (about 15 lines of 36 columns), whatever the office information says (tests/test_texts.py).
@@ -613,9 +626,6 @@ NUMBERS_SWAPPED = (
     "Kirim <b>NIK dulu</b>, lalu Nomor KK, dipisah spasi."
 )
 
-#: Which of "NIK KK" a problem is about.
-_POSITION_NAMES = {"first": "nomor pertama", "second": "nomor kedua"}
-
 
 def invalid_number(problem: str) -> str:
     """`problem` is nik_problem(err): exactly what is wrong; then what to do."""
@@ -624,6 +634,12 @@ def invalid_number(problem: str) -> str:
 
 TOO_MANY_NUMBERS = (
     "Pesan itu berisi lebih dari dua nomor.\nKirim NIK saja, atau NIK lalu Nomor KK, dipisah spasi."
+)
+
+
+NUMBERS_TOO_LONG = (
+    "Pesan itu terlalu panjang untuk sebuah NIK.\nKirim NIK saja (16 angka), atau NIK lalu "
+    "Nomor KK, dipisah spasi."
 )
 
 
@@ -662,30 +678,6 @@ def nik_locked(until: datetime, tz: str, office: str) -> str:
         "Bila ini NIK Bapak/Ibu, tanyakan langsung ke kantor dengan membawa Kartu Keluarga."
         f"\n\n{office}"
     )
-
-
-_MONTH_PARTS = ((10, "awal"), (20, "pertengahan"), (31, "akhir"))
-
-
-def _month_part(d: date) -> str:
-    return next(name for last, name in _MONTH_PARTS if d.day <= last)
-
-
-def format_month_part(d: date) -> str:
-    """A day as people plan: "awal Desember 2026", "pertengahan Januari 2027", "akhir Mei 2027"."""
-    return f"{_month_part(d)} {_MONTHS_FULL[d.month]} {d.year}"
-
-
-def format_date_span(earliest: date, latest: date) -> str:
-    """ "pertengahan Desember 2026 sampai awal Januari 2027" (shorter when both fall together)."""
-    first, last = format_month_part(earliest), format_month_part(latest)
-    if first == last:
-        return first
-    if (earliest.year, earliest.month) == (latest.year, latest.month):
-        return f"{_month_part(earliest)} sampai {last}"
-    if earliest.year == latest.year:
-        return f"{_month_part(earliest)} {_MONTHS_FULL[earliest.month]} sampai {last}"
-    return f"{first} sampai {last}"
 
 
 def _turn(day: date, today: date) -> str:
@@ -739,8 +731,8 @@ COLLECT_STATUSES = frozenset({KtpStatus.CARD_PRINTED, KtpStatus.CARD_SHIPPED})
 
 def _as_of_line(as_of: datetime, tz: str) -> str:
     local = _local(as_of, tz)
-    zone = babel_dates.format_time(local, "zzz", locale=LOCALE)
-    return f"<i>Data per {format_short_date(local.date())}, {format_time(local, tz)} {zone}</i>"
+    when = f"{format_short_date(local.date())}, {format_time(local, tz)} {_zone(local)}"
+    return f"<i>Data per {when}</i>"
 
 
 def _shows_visit(status: KtpStatus) -> bool:
@@ -863,7 +855,7 @@ def check_details(
         lines += [
             "",
             _office_block(office, place=office.pickup),
-            f"👪 <b>Diambil keluarga:</b> {_escape(office.proxy_pickup)}",
+            _proxy_line(office),
         ]
     elif status.facts.resident_must_come:
         lines += ["", _office_block(office)]
@@ -900,6 +892,7 @@ def _chunks(parts: list[str], limit: int = 3900) -> list[str]:
     return messages
 
 
+# Following a NIK: 🔔 Beri tahu saya, names, /langganan, /berhenti
 def _followed_name(label: str | None, nik_masked: str) -> str:
     return f"<b>{_escape(label)}</b> ({nik_masked})" if label else f"<b>{nik_masked}</b>"
 
@@ -1016,6 +1009,7 @@ NOTHING_TO_STOP = (
 )
 
 
+# Groups, /batal
 GROUP_PRIVATE_ONLY = (
     "Demi menjaga data pribadi, status KTP-el hanya bisa dicek di <b>chat pribadi</b> dengan "
     "bot. Tekan tombol di bawah untuk membukanya.\n\n"
@@ -1025,6 +1019,8 @@ GROUP_PRIVATE_ONLY = (
 CANCELLED = "Dibatalkan. Ketik NIK kapan saja untuk mulai cek lagi."
 NOTHING_TO_CANCEL = "Tidak ada yang sedang berjalan. Ketik NIK untuk cek status KTP-el."
 
+
+# Privacy: /privasi, /hapusdata
 #: What the keyed hash is, and what it does not protect against (issue 11 item 7, issue 10).
 PRIVACY_HASH_LIMITS = (
     "Kode itu dibuat dengan kunci rahasia kantor (HMAC-SHA256). NIK yang sama selalu menjadi "
@@ -1073,1524 +1069,10 @@ ERASED = (
 )
 ERASE_KEPT = "Baik, tidak ada yang dihapus."
 
-# --- staff and admins -------------------------------------------------------------------------
 
-STAFF_PRIVATE_ONLY = (
-    "Perintah petugas hanya bisa dipakai di chat pribadi dengan bot, supaya data warga tidak "
-    "terbaca di grup."
-)
-ADMIN_ONLY = "Perintah ini khusus admin. Minta admin kantor bila perlu mengubahnya."
+# === 5. Conversation: everyday words, the office, common questions (FAQ) ==========================
 
-#: Stage names for staff figures (fuller than the resident's journey line).
-STATS_STAGE_NAMES: dict[Stage, str] = {
-    Stage.RECORDING: "Perekaman",
-    Stage.SENDING: "Pengiriman",
-    Stage.CENTRAL: "Di pusat",
-    Stage.PROBLEM: "Bermasalah",
-    Stage.PRINTING: "Pencetakan",
-    Stage.DONE: "Selesai",
-}
-
-
-def _n(n: float) -> str:
-    return format_number(n)
-
-
-# /status NIK
-
-STATUS_USAGE = (
-    "Tulis NIK setelah perintahnya, misalnya:\n<code>/status 1605014101900001</code>\n"
-    "Bot menampilkan status, riwayat, jumlah langganan, dan kunci verifikasi NIK itu."
-)
-
-
-def staff_not_found(nik_masked: str) -> str:
-    """A NIK staff asked about that is not in the bot's data."""
-    return (
-        f"NIK <code>{_escape(nik_masked)}</code> belum ada dalam data bot. Periksa lagi "
-        "angkanya; bila benar, data itu belum pernah diimpor (kirim /impor dengan data terbaru) "
-        "atau belum direkam."
-    )
-
-
-def history_source(source: str, actor_id: int | None) -> str:
-    """Who or what wrote a history row: "impor data.csv", "petugas 12345"."""
-    if source.startswith("import:"):
-        return f"impor {source.removeprefix('import:')}"
-    if actor_id is not None:
-        return f"petugas {actor_id}"
-    if source == "staff":
-        return "petugas"
-    return source
-
-
-#: /status stays under Telegram's 4096-character limit: older history lines give way first.
-STATUS_MESSAGE_BUDGET = 3800
-HISTORY_NOTE_LIMIT = 200
-
-
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-@dataclass(frozen=True, slots=True)
-class HistoryLine:
-    """One row of a record's status history, as /status shows it."""
-
-    status: KtpStatus
-    entered_on: date
-    source: str  # "import:<file>", "staff", ...
-    actor_id: int | None
-    note: str | None
-
-
-def staff_record(
-    *,
-    nik_masked: str,
-    name_masked: str | None,
-    district: str,
-    status: KtpStatus,
-    status_date: date,
-    note: str | None,
-    history: Sequence[HistoryLine],
-    district_name: str | None,
-    subscribers: int,
-    locked_until: datetime | None,
-    today: date,
-    tz: str,
-) -> str:
-    """/status for staff: masked identity, current status, full history, subscribers, lock."""
-    place = f"{_escape(district_name)} ({district})" if district_name else district
-    head = [
-        f"<b>NIK {_escape(nik_masked)}</b>",
-        f"Nama: {_escape(name_masked or '-')}",
-        f"Wilayah: {place}",
-        f"Status: <b>{status.value}</b> sejak {format_short_date(status_date)}"
-        f" ({format_ago(status_date, today)})",
-    ]
-    if note:
-        head.append(f"Catatan: {_escape(_clip(note, HISTORY_NOTE_LIMIT))}")
-    head += ["", f"<b>Riwayat</b> ({_n(len(history))} entri)"]
-    tail = ["", f"Langganan: {_n(subscribers)} chat"]
-    if locked_until is not None:
-        tail.append(
-            "Cek oleh warga: <b>terkunci</b> sampai "
-            f"{_escape(format_datetime(locked_until, tz))} (terlalu banyak nomor KK yang salah)"
-        )
-    else:
-        tail.append("Cek oleh warga: tidak terkunci")
-    entries: list[str] = []
-    for entry in history:
-        line = (
-            f"• {format_short_date(entry.entered_on)} — {entry.status.value} — "
-            f"{_escape(history_source(entry.source, entry.actor_id))}"
-        )
-        if entry.note:
-            line += f" — <i>{_escape(_clip(entry.note, HISTORY_NOTE_LIMIT))}</i>"
-        entries.append(line)
-    room = STATUS_MESSAGE_BUDGET - sum(len(line) + 1 for line in head + tail) - 60
-    shown: list[str] = []
-    for line in reversed(entries):  # newest first until the message is full
-        if len(line) + 1 > room:
-            break
-        shown.insert(0, line)
-        room -= len(line) + 1
-    if len(shown) < len(entries):
-        older = len(entries) - len(shown)
-        shown.insert(0, f"… {_n(older)} entri lebih lama tidak ditampilkan")
-    return "\n".join(head + shown + tail)
-
-
-# /ubah NIK STATUS [catatan]
-
-UBAH_USAGE = (
-    "Tulis: <code>/ubah NIK STATUS [catatan]</code>\n"
-    "Contoh: <code>/ubah 1605014101900001 PRR blanko sudah datang</code>\n"
-    "Status boleh ditulis dengan spasi atau tanda hubung, atau singkatan PRR, SFE, DR."
-)
-
-
-def ubah_note_too_long(limit: int) -> str:
-    return f"Catatan terlalu panjang; paling banyak {limit} huruf."
-
-
-UBAH_BUTTON_YES = "✅ Ya, ubah"
-UBAH_BUTTON_BACKWARD = "⚠️ Ya, mundurkan status"
-UBAH_BUTTON_NO = "✖️ Batal"
-UBAH_CANCELLED = "Dibatalkan. Status tidak diubah."
-UBAH_EXPIRED = (
-    "Permintaan ini sudah tidak berlaku (bot dimulai ulang atau sudah dijawab). "
-    "Kirim /ubah lagi bila masih perlu."
-)
-
-
-def ubah_unknown_status(err: UnknownStatusError) -> str:
-    """A status spelling /ubah did not recognise, with the closest codes."""
-    return status_reason(err) + "\n\n" + UBAH_USAGE
-
-
-def ubah_same_status(nik_masked: str, status: KtpStatus, since: date) -> str:
-    return (
-        f"NIK <code>{_escape(nik_masked)}</code> sudah berstatus <b>{status.value}</b> sejak "
-        f"{format_short_date(since)}. Tidak ada yang diubah."
-    )
-
-
-def ubah_confirm(
-    nik_masked: str,
-    old: KtpStatus,
-    old_since: date,
-    new: KtpStatus,
-    note: str | None,
-    *,
-    backward: bool,
-) -> str:
-    """The question before a status change: old → new, what it will cause."""
-    lines = [
-        f"Ubah status NIK <code>{_escape(nik_masked)}</code>?",
-        f"<b>{old.value}</b> (sejak {format_short_date(old_since)})",
-        f"→ <b>{new.value}</b> (hari ini)",
-    ]
-    if note:
-        lines.append(f"Catatan: {_escape(note)}")
-    if new.facts.notifies:
-        lines.append("Warga yang berlangganan akan diberi kabar.")
-    if backward:
-        lines.append(
-            f"⚠️ Ini langkah <b>mundur</b> dalam alur (urutan {old.order} → {new.order}); "
-            "bot akan meminta konfirmasi sekali lagi."
-        )
-    return "\n".join(lines)
-
-
-def ubah_confirm_backward(nik_masked: str, old: KtpStatus, new: KtpStatus) -> str:
-    return (
-        f"⚠️ <b>Yakin memundurkan status?</b>\nNIK <code>{_escape(nik_masked)}</code>: "
-        f"{old.value} → {new.value}.\nPerubahan mundur biasanya hanya untuk koreksi salah input "
-        "atau bila pusat mengembalikan data. Perubahan ini dicatat di log audit."
-    )
-
-
-def ubah_moved_meanwhile(nik_masked: str, current: KtpStatus) -> str:
-    return (
-        f"Status NIK <code>{_escape(nik_masked)}</code> sudah berubah sejak pertanyaan tadi "
-        f"(sekarang <b>{current.value}</b>). Tidak ada yang diubah; kirim /ubah lagi bila perlu."
-    )
-
-
-def ubah_done(
-    nik_masked: str,
-    old: KtpStatus,
-    new: KtpStatus,
-    entered_on: date,
-    notifications: int,
-    held_until: str | None = None,
-) -> str:
-    """`held_until`: the local time ("06.00") the news waits for, inside quiet hours."""
-    text = (
-        f"✅ Status NIK <code>{_escape(nik_masked)}</code> diubah: {old.value} → "
-        f"<b>{new.value}</b> ({format_short_date(entered_on)})."
-    )
-    if notifications and held_until:
-        text += (
-            f"\n{_n(notifications)} kabar untuk warga yang berlangganan menunggu jam tenang "
-            f"selesai: dikirim pukul {held_until}."
-        )
-    elif notifications:
-        text += f"\n{_n(notifications)} kabar untuk warga yang berlangganan sedang dikirim."
-    return text
-
-
-# /impor
-
-
-def impor_ask(limit_mb: int, wait_minutes: int) -> str:
-    """After /impor: what to send, and how big and how soon (the handler's limits)."""
-    return (
-        "Kirim berkas CSV sekarang, sebagai dokumen (📎 → Berkas). Kolom: nik, no_kk, nama, "
-        "status, tanggal_status, keterangan; pemisah koma atau titik koma. "
-        f"Ukuran paling besar {limit_mb} MB. Bot menunggu {wait_minutes} menit.\n"
-        "Ketik /batal untuk membatalkan."
-    )
-
-
-def impor_wait_expired(wait_minutes: int) -> str:
-    return (
-        f"Berkas ini <b>tidak diimpor</b>: waktu tunggu /impor ({wait_minutes} menit) sudah "
-        "habis. Untuk mengimpor, kirim /impor lagi lalu berkasnya, atau kirim berkas dengan "
-        "keterangan (caption) /impor."
-    )
-
-
-IMPOR_CANCELLED = "Impor dibatalkan."
-IMPOR_NOTHING_TO_CANCEL = "Tidak ada impor yang sedang ditunggu."
-IMPOR_DOWNLOAD_FAILED = (
-    "Berkas tidak bisa diunduh dari Telegram. Coba kirim sekali lagi; bila tetap gagal, "
-    "impor lewat server dengan <code>python -m bot import BERKAS</code>."
-)
-IMPOR_FAILED = (
-    "Impor berhenti karena gangguan di sistem. Baris yang sudah tersimpan tetap aman; kirim "
-    "berkas yang sama lagi untuk melanjutkan (baris yang sama tidak akan diubah dua kali)."
-)
-IMPOR_REPORT_HEADER: tuple[str, ...] = ("baris", "alasan")
-
-
-def impor_too_big(size_bytes: int, limit_mb: int) -> str:
-    size_mb = size_bytes / (1024 * 1024)
-    return (
-        f"Berkas terlalu besar ({format_number(round(size_mb, 1))} MB). Batasnya "
-        f"{limit_mb} MB, batas unduhan bot Telegram. Pecah berkas menjadi beberapa bagian, "
-        "atau impor lewat server dengan <code>python -m bot import BERKAS</code>."
-    )
-
-
-def impor_not_csv(name: str) -> str:
-    return (
-        f"Berkas <code>{_escape(name)}</code> bukan CSV. Dari Excel: File → Save As → pilih "
-        "<b>CSV</b> (dipisah koma atau titik koma), lalu kirim berkas .csv itu."
-    )
-
-
-def impor_started(name: str) -> str:
-    return f"⏳ Mengimpor <code>{_escape(name)}</code>…"
-
-
-def impor_progress(name: str, percent: int) -> str:
-    return f"⏳ Mengimpor <code>{_escape(name)}</code>… {percent}% berkas sudah diproses."
-
-
-def impor_file_problem(name: str, reason: str) -> str:
-    """`reason` comes from the importer, already written as HTML."""
-    return f"Berkas <code>{_escape(name)}</code> tidak bisa diimpor. {reason}"
-
-
-def impor_report_caption(rejected: int, listed: int) -> str:
-    """The caption of the rejected-rows report; `listed` rows of `rejected` are in it."""
-    which = "rinciannya" if listed >= rejected else f"{_n(listed)} yang pertama"
-    return (
-        f"{_n(rejected)} baris ditolak; {which} ada di berkas ini (nomor baris, alasan, isi "
-        "baris). Perbaiki lalu kirim ulang baris itu saja. Berkas yang Anda kirim tidak disimpan."
-    )
-
-
-# /statistik
-
-STATS_TITLE = "Data KTP-el Musi Rawas"
-STATS_OUTSIDE = "Luar Musi Rawas"
-STATS_EMPTY = "Belum ada data. Impor dulu dengan /impor."
-
-
-@dataclass(frozen=True, slots=True)
-class ChartLabels:
-    """The words on the /statistik chart (bot/stats.py draws it and holds no sentences)."""
-
-    title: str
-    stage_title: str
-    district_title: str
-    stage_names: dict[Stage, str]
-    outside: str
-    backlog_note: str
-    empty: str
-
-
-def chart_labels(prr_backlog: int, blanko_stock: int | None) -> ChartLabels:
-    """The words on the /statistik chart."""
-    stock = "belum diisi" if blanko_stock is None else _n(blanko_stock)
-    return ChartLabels(
-        title=STATS_TITLE,
-        stage_title="Jumlah data per tahap",
-        district_title="Jumlah data per kecamatan",
-        stage_names=dict(STATS_STAGE_NAMES),
-        outside=STATS_OUTSIDE,
-        backlog_note=f"Antrean PRR {_n(prr_backlog)} · stok blanko {stock}",
-        empty=STATS_EMPTY,
-    )
-
-
-def _backlog_line(prr_backlog: int, blanko_stock: int | None) -> str:
-    if blanko_stock is None:
-        return f"Antrean cetak (PRR): {_n(prr_backlog)} · stok blanko belum diisi (/blanko)"
-    gap = prr_backlog - blanko_stock
-    tail = f"kurang {_n(gap)} blanko" if gap > 0 else "blanko cukup"
-    return f"Antrean cetak (PRR): {_n(prr_backlog)} · stok blanko {_n(blanko_stock)} ({tail})"
-
-
-def _median_text(days: float | None, samples: int) -> str:
-    if days is None:
-        return "belum ada data"
-    return f"{format_days(days)} (dari {_n(samples)} data)"
-
-
-def statistics_caption(
-    *,
-    taken_at: datetime,
-    total: int,
-    by_stage: Mapping[Stage, int],
-    prr_backlog: int,
-    blanko_stock: int | None,
-    subscribed_chats: int,
-    sent_7d: int,
-    failed_7d: int,
-    tz: str,
-) -> str:
-    """The photo caption of /statistik: the key figures (stays under Telegram's 1024 limit)."""
-    stage_lines = [f"{STATS_STAGE_NAMES[st]}: {_n(n)}" for st, n in by_stage.items()]
-    lines = [
-        f"<b>Statistik KTP-el</b> — {_escape(format_datetime(taken_at, tz))}",
-        f"Total data: {_n(total)}",
-        *stage_lines,
-        _backlog_line(prr_backlog, blanko_stock),
-        f"Chat berlangganan: {_n(subscribed_chats)}",
-        f"Kabar 7 hari terakhir: {_n(sent_7d)} terkirim, {_n(failed_7d)} gagal",
-    ]
-    text = "\n".join(lines)
-    return text if len(text) <= 1024 else text[:1020] + "…"
-
-
-def statistics_detail(
-    *,
-    by_status: Mapping[KtpStatus, int],
-    by_district: Sequence[tuple[str, int]],
-    median_days: Mapping[Stage, float | None],
-    stay_samples: Mapping[Stage, int],
-    last_import: str | None,
-    tz: str,
-) -> str:
-    """The message after the chart: counts per status, per district, median days per stage.
-
-    `by_district`: (district name, or "luar" for other regencies, count), largest first."""
-    lines = ["<b>Per status</b>"]
-    lines += [f"{s.order}. {s.value}: {_n(n)}" for s, n in by_status.items()]
-    lines += ["", "<b>Per kecamatan</b>"]
-    if not by_district:
-        lines.append("-")
-    for name, count in by_district:
-        label = STATS_OUTSIDE if name == "luar" else name
-        lines.append(f"{_escape(label)}: {_n(count)}")
-    lines += ["", "<b>Median lama per tahap</b> (dari data yang sudah pindah tahap)"]
-    for stage, days in median_days.items():
-        samples = stay_samples.get(stage, 0)
-        lines.append(f"{STATS_STAGE_NAMES[stage]}: {_median_text(days, samples)}")
-    if last_import:
-        when = format_datetime(datetime.fromisoformat(last_import), tz)
-        lines += ["", f"Impor terakhir: {_escape(when)}"]
-    return "\n".join(lines)
-
-
-# /blanko N
-
-BLANKO_USAGE = (
-    "Tulis jumlah stok blanko KTP-el yang ada sekarang, misalnya "
-    "<code>/blanko 2500</code>. Angka ini dipakai saat bot menjelaskan antrean cetak (PRR)."
-)
-BLANKO_NOT_NUMBER = "Jumlah blanko harus angka bulat, misalnya <code>/blanko 2500</code>."
-BLANKO_NEGATIVE = "Jumlah blanko tidak boleh kurang dari 0."
-
-
-def blanko_too_big(limit: int) -> str:
-    return (
-        f"Angka itu tidak masuk akal untuk stok blanko (lebih dari {format_number(limit)}). "
-        "Periksa lagi angkanya."
-    )
-
-
-def blanko_current(stock: int | None, backlog: int) -> str:
-    now = "belum diisi" if stock is None else _n(stock)
-    return f"Stok blanko: {now}. Antrean cetak (PRR): {_n(backlog)}.\n\n{BLANKO_USAGE}"
-
-
-def blanko_set(old: int | None, new: int, backlog: int) -> str:
-    before = "belum diisi" if old is None else _n(old)
-    return (
-        f"✅ Stok blanko dicatat: {_n(new)} (sebelumnya {before}). "
-        f"Antrean cetak (PRR) saat ini: {_n(backlog)}."
-    )
-
-
-# /kantor [bagian teks]
-
-OFFICE_FIELD_NAMES: dict[str, str] = {
-    "alamat": "Alamat",
-    "jam": "Jam layanan",
-    "kontak": "Kontak (telepon/WhatsApp)",
-    "pengambilan": "Tempat pengambilan KTP-el",
-}
-
-
-def office_too_long(limit: int) -> str:
-    return f"Teks terlalu panjang; paling banyak {limit} huruf."
-
-
-def office_view(info: OfficeInfo) -> str:
-    """/kantor: the office information residents see, and how to change it."""
-    values = {
-        "alamat": info.address,
-        "jam": info.hours,
-        "kontak": info.contact,
-        "pengambilan": info.pickup,
-    }
-    lines = ["<b>Informasi kantor yang dilihat warga</b>"]
-    lines += [f"{OFFICE_FIELD_NAMES[k]}: {_escape(v)}" for k, v in values.items()]
-    lines += [
-        "",
-        "Ubah dengan <code>/kantor BAGIAN teks baru</code>, BAGIAN salah satu dari: "
-        + ", ".join(f"<code>{k}</code>" for k in OFFICE_FIELD_NAMES),
-        "Contoh: <code>/kantor kontak 0812-3456-7890 (WhatsApp)</code>",
-    ]
-    return "\n".join(lines)
-
-
-def office_unknown_field(field: str) -> str:
-    return (
-        f"Bagian <code>{_escape(field)}</code> tidak dikenal. Pilih salah satu: "
-        + ", ".join(f"<code>{k}</code>" for k in OFFICE_FIELD_NAMES)
-        + "."
-    )
-
-
-def office_missing_text(field: str) -> str:
-    return f"Tulis teks barunya, misalnya <code>/kantor {_escape(field)} teks baru</code>."
-
-
-def office_set(field: str, old: str, new: str) -> str:
-    return (
-        f"✅ {OFFICE_FIELD_NAMES[field]} diubah.\nSebelumnya: {_escape(old)}\n"
-        f"Sekarang: {_escape(new)}\nWarga melihatnya di /bantuan dan di kabar KTP-el tercetak."
-    )
-
-
-# /petugas and `python -m bot staff`
-
-PETUGAS_USAGE = (
-    "Kelola petugas:\n"
-    "<code>/petugas</code> — daftar petugas dan admin\n"
-    "<code>/petugas tambah ID petugas</code> atau <code>/petugas tambah ID admin</code>\n"
-    "<code>/petugas hapus ID</code>\n"
-    "ID adalah nomor ID Telegram orangnya (angka; bisa dilihat lewat bot seperti @userinfobot)."
-)
-
-
-def petugas_bad_id(given: str) -> str:
-    return (
-        f"<code>{_escape(given)}</code> bukan ID Telegram. ID berupa angka, misalnya "
-        "<code>123456789</code>.\n\n" + PETUGAS_USAGE
-    )
-
-
-def petugas_bad_role(given: str) -> str:
-    return (
-        f"Peran <code>{_escape(given)}</code> tidak dikenal; pilih <code>petugas</code> atau "
-        "<code>admin</code>."
-    )
-
-
-def staff_refusal(reason: str, user_id: int) -> str:
-    """Why a staff-list change was refused (plain text: also printed by the CLI)."""
-    texts = {
-        "fixed_admin": (
-            f"Pengguna {user_id} adalah admin tetap dari BOT_ADMIN_IDS; ubah lewat pengaturan "
-            "server, bukan lewat perintah."
-        ),
-        "last_admin": (
-            f"Tidak bisa: {user_id} adalah admin terakhir. Tambahkan admin lain dulu, supaya "
-            "selalu ada yang bisa mengelola petugas."
-        ),
-        "not_staff": f"Pengguna {user_id} tidak ada dalam daftar petugas.",
-        "same_role": f"Pengguna {user_id} sudah terdaftar dengan peran itu.",
-        "bad_id": f"{user_id} bukan ID Telegram yang sah.",
-    }
-    return texts[str(reason)]
-
-
-def staff_changed(user_id: int, old: str | None, new: str | None) -> str:
-    """The result of a staff-list change, old and new role (plain text: also printed by the CLI)."""
-    if new is None:
-        return f"Pengguna {user_id} dihapus dari daftar petugas (sebelumnya {old})."
-    if old is None:
-        return f"Pengguna {user_id} ditambahkan sebagai {new}."
-    return f"Peran pengguna {user_id} diubah: {old} → {new}."
-
-
-@dataclass(frozen=True, slots=True)
-class StaffLine:
-    """One member of staff as the staff list shows them."""
-
-    user_id: int
-    role: str  # "admin" or "petugas"
-    fixed: bool  # from BOT_ADMIN_IDS
-    added_by: int | None = None
-    added_at: str | None = None  # UTC ISO timestamp
-
-
-def _member_line(member: StaffLine, tz: str) -> str:
-    line = f"{member.user_id} — {member.role}"
-    if member.fixed:
-        return line + " (tetap, dari BOT_ADMIN_IDS)"
-    if member.added_at:
-        added = format_short_date(_local(datetime.fromisoformat(member.added_at), tz).date())
-        by = f" oleh {member.added_by}" if member.added_by else ""
-        line += f" (sejak {added}{by})"
-    return line
-
-
-def staff_list(members: Sequence[StaffLine], tz: str) -> str:
-    """/petugas: everyone who is staff now."""
-    if not members:
-        return "Belum ada petugas.\n\n" + PETUGAS_USAGE
-    lines = ["<b>Petugas dan admin</b>"]
-    lines += [f"• {_escape(_member_line(m, tz))}" for m in members]
-    return "\n".join(lines) + "\n\n" + PETUGAS_USAGE
-
-
-def staff_list_plain(members: Sequence[StaffLine], tz: str) -> str:
-    """`python -m bot staff list`."""
-    if not members:
-        return "Belum ada petugas. Tambahkan dengan: python -m bot staff add ID --role admin"
-    return "\n".join(_member_line(m, tz) for m in members)
-
-
-# `python -m bot audit` and audit rows shown to people
-
-AUDIT_ACTIONS: dict[str, str] = {
-    "ubah_status": "ubah status",
-    "tambah_petugas": "tambah petugas",
-    "ubah_peran": "ubah peran",
-    "hapus_petugas": "hapus petugas",
-    "ubah_blanko": "ubah stok blanko",
-    "ubah_kantor": "ubah info kantor",
-    "impor": "impor CSV",
-    "buka_kunci_nik": "buka kunci NIK",
-    "siaran": "kirim siaran",
-    "hentikan_siaran": "hentikan siaran",
-    "ditolak": "DITOLAK",
-}
-AUDIT_HEADERS: tuple[str, ...] = (
-    "Waktu",
-    "Pelaku",
-    "Tindakan",
-    "Sasaran",
-    "Lama",
-    "Baru",
-    "Keterangan",
-)
-
-
-@dataclass(frozen=True, slots=True)
-class AuditLine:
-    """One row of the audit log as the shell shows it."""
-
-    at: str  # UTC ISO timestamp
-    actor_id: int | None  # None: done in the shell
-    action: str  # a code of bot/storage/audit.py, named by AUDIT_ACTIONS
-    target: str | None
-    old_value: str | None
-    new_value: str | None
-    detail: str | None
-
-
-def audit_table(rows: Sequence[AuditLine], tz: str) -> str:
-    """The audit log as a plain-text table, oldest first, times in the office's zone (tz)."""
-    if not rows:
-        return "Log audit kosong untuk rentang ini."
-    first = _local(datetime.fromisoformat(rows[0].at), tz)
-    zone = babel_dates.format_time(first, "zzz", locale=LOCALE)  # "WIB" for Asia/Jakarta
-    table = [(f"{AUDIT_HEADERS[0]} ({zone})", *AUDIT_HEADERS[1:])]
-    for row in rows:
-        when = _local(datetime.fromisoformat(row.at), tz).strftime("%Y-%m-%d %H:%M")
-        table.append(
-            (
-                when,
-                "shell" if row.actor_id is None else str(row.actor_id),
-                AUDIT_ACTIONS.get(row.action, row.action),
-                row.target or "-",
-                row.old_value or "-",
-                row.new_value or "-",
-                AUDIT_DETAILS.get(row.detail or "-", row.detail or "-").replace("\n", " "),
-            )
-        )
-    widths = [max(len(r[i]) for r in table) for i in range(len(AUDIT_HEADERS) - 1)]
-    lines = []
-    for r in table:
-        cells = [r[i].ljust(widths[i]) for i in range(len(widths))]
-        lines.append("  ".join([*cells, r[-1]]))
-    lines.insert(1, "-" * len(lines[0]))
-    return "\n".join(lines) + f"\n\n{_n(len(rows))} baris."
-
-
-def audit_bad_date(given: str) -> str:
-    """`python -m bot audit --since` with something that is not a date."""
-    return f"Tanggal tidak dikenali: {given!r}. Tulis seperti 2026-11-01."
-
-
-# --- the shell: argparse's own words ----------------------------------------------------------
-
-CLI_USAGE_PREFIX = "pemakaian: "
-CLI_SECTION_TITLES: dict[str, str] = {
-    "positional arguments": "argumen",
-    "options": "opsi",
-    "optional arguments": "opsi",
-}
-CLI_HELP_OPTION = "tampilkan bantuan ini lalu selesai"
-CLI_COMMAND_METAVAR = "PERINTAH"
-CLI_USER_ID_INVALID = "ID Telegram berupa angka, misalnya 123456789"
-
-
-# argparse's error messages, said in Indonesian (bot/cli recognises which one it is).
-
-
-def cli_missing_arguments(names: str) -> str:
-    return f"belum diisi: {names}"
-
-
-def cli_unknown_arguments(given: str) -> str:
-    return f"tidak dikenal: {given}"
-
-
-def cli_invalid_choice(argument: str, given: str, choices: str) -> str:
-    return f"{argument}: {given} tidak ada; pilih {choices}"
-
-
-def cli_not_an_integer(argument: str, given: str) -> str:
-    return f"{argument}: {given} bukan bilangan bulat"
-
-
-def cli_unreadable_value(argument: str, given: str) -> str:
-    return f"{argument}: {given} tidak bisa dibaca"
-
-
-def cli_expects_one_value(argument: str) -> str:
-    return f"{argument} perlu diikuti satu nilai"
-
-
-def cli_argument_problem(argument: str, problem: str) -> str:
-    return f"{argument}: {problem}"
-
-
-def cli_error(prog: str, message: str) -> str:
-    """The last line of a shell command that was typed wrong."""
-    kind = "belum lengkap" if message.startswith("belum diisi") else "salah ketik"
-    return f"{prog}: {kind}: {message}\nKetik {prog} --help untuk petunjuk."
-
-
-def config_problem(err: ConfigError) -> str:
-    """What is wrong with a setting, in one line for the operator."""
-    name, given = err.setting, repr(err.given)
-    match err.problem:
-        case ConfigProblem.MISSING:
-            return f"{name} belum diisi"
-        case ConfigProblem.QUIET_HOURS_FORMAT:
-            return f"{name} harus berbentuk jam-jam seperti 21-06, bukan {given}"
-        case ConfigProblem.QUIET_HOURS_RANGE:
-            return f"{name}: jam harus 0-23, bukan {given}"
-        case ConfigProblem.NOT_A_USER_ID:
-            return f"{name} harus berisi id pengguna Telegram (angka), bukan {given}"
-        case ConfigProblem.UNKNOWN_TIMEZONE:
-            return f"{name} bukan zona waktu yang dikenal: {given}"
-        case ConfigProblem.NOT_A_NUMBER:
-            return f"{name} harus angka, bukan {given}"
-        case ConfigProblem.WEBHOOK_SECRET_CHARACTERS:
-            return WEBHOOK_SECRET_INVALID
-    return f"{name} tidak bisa dipakai: {given}"
-
-
-def cli_bad_config(err: ConfigError) -> str:
-    return f"Konfigurasi salah: {config_problem(err)}"
-
-
-def cli_no_database(path: object) -> str:
-    return f"Basis data tidak ditemukan: {path}"
-
-
-BACKUP_ONTO_ITSELF = "Tujuan backup tidak boleh sama dengan basis data itu sendiri."
-
-
-def backup_done(dest: object, key_file: object) -> str:
-    return (
-        f"Backup selesai: {dest}\n"
-        f"Simpan juga kunci rahasia ({key_file}) di tempat aman dan terpisah."
-    )
-
-
-# --- import -----------------------------------------------------------------------------------
-
-IMPORT_FILE_EMPTY = (
-    "Berkasnya kosong, tidak ada isinya. Kirim berkas CSV yang berisi judul kolom dan data status."
-)
-IMPORT_FILE_SPREADSHEET = (
-    "Ini berkas Excel, bukan CSV. Buka di Excel, pilih <b>Simpan Sebagai</b> (Save As) dengan"
-    " jenis <b>CSV UTF-8</b>, lalu kirim berkas .csv itu."
-)
-IMPORT_FILE_BINARY = (
-    "Berkas ini bukan teks CSV (isinya seperti gambar, PDF atau arsip)."
-    " Kirim berkas .csv hasil ekspor status."
-)
-IMPORT_FILE_UTF16 = (
-    "Berkas ini tersimpan sebagai teks Unicode (UTF-16), bukan CSV UTF-8. Di Excel, simpan"
-    " ulang dengan jenis <b>CSV UTF-8</b>."
-)
-IMPORT_FILE_NOT_CSV = (
-    "Berkas ini tidak terbaca sebagai CSV impor. Baris pertama harus berisi judul kolom,"
-    " misalnya:\nnik;no_kk;nama;status;tanggal_status;keterangan"
-)
-IMPORT_ROW_STATUS_EMPTY = "Kolom status kosong."
-IMPORT_ROW_KK_REQUIRED = "NIK ini belum ada di data bot, jadi kolom no_kk wajib diisi."
-IMPORT_ROW_KK_MISMATCH = (
-    "Nomor KK berbeda dengan yang sudah tercatat untuk NIK ini. Baris tidak dipakai dan data"
-    " lama tetap; periksa lagi nomor KK-nya."
-)
-IMPORT_ROW_UNREADABLE = "Baris ini tidak bisa dibaca sebagai CSV. Periksa tanda kutipnya."
-IMPORT_PROGRESS = "Mengimpor"
-SAMPLE_COUNT_INVALID = "harus bilangan bulat 1 atau lebih"
-
-
-def import_file_not_utf8(line: int) -> str:
-    return (
-        f"Berkas ini bukan teks UTF-8: ada huruf yang tidak terbaca di baris {format_number(line)}."
-        " Di Excel, simpan ulang dengan jenis <b>CSV UTF-8</b>."
-    )
-
-
-def import_missing_columns(missing: list[str], found: list[str]) -> str:
-    """The required columns the header lacks, and the ones it has."""
-    text = "Kolom wajib tidak ada: " + ", ".join(f"<b>{_shown(c)}</b>" for c in missing) + "."
-    if found:
-        text += " Kolom yang terbaca: " + ", ".join(_shown(c) for c in found) + "."
-    return text + (
-        " Baris pertama harus berisi judul kolom: nik dan status wajib; no_kk, nama,"
-        " tanggal_status dan keterangan boleh ada."
-    )
-
-
-def import_row_too_many_cells(got: int, expected: int) -> str:
-    return (
-        f"Baris ini berisi {format_number(got)} kolom, padahal judulnya hanya"
-        f" {format_number(expected)}. Mungkin ada koma atau titik koma di dalam nama atau"
-        " keterangan: apit isinya dengan tanda kutip."
-    )
-
-
-def import_row_excel_number(column: str, text: str) -> str:
-    return (
-        f"Kolom {column} berisi '{_shown(text)}': Excel mengubah angka 16 digit menjadi angka"
-        " pendek dan digit terakhirnya hilang. Format kolom itu sebagai <b>Teks</b> di Excel,"
-        " isi lagi angkanya, lalu simpan ulang."
-    )
-
-
-def import_row_bad_date(text: str, impossible: bool) -> str:
-    if impossible:
-        return f"Tanggal '{_shown(text)}' tidak ada di kalender."
-    return (
-        f"Tanggal '{_shown(text)}' tidak terbaca. Tulis seperti 2024-01-28, 28-01-2024 atau"
-        " 28/01/2024."
-    )
-
-
-def import_row_future_date(d: date) -> str:
-    return (
-        f"Tanggal {format_short_date(d)} belum lewat; tanggal status tidak boleh sesudah hari ini."
-    )
-
-
-def import_summary(
-    *,
-    rows_read: int,
-    new: int,
-    changed: int,
-    unchanged: int,
-    rejected: int,
-    notifications: int = 0,
-    ignored_columns: Sequence[str] = (),
-) -> str:
-    """What an import did, for the staff member who ran it (CLI and Telegram alike)."""
-    n = format_number
-    if rows_read == 0:
-        lines = [
-            "<b>Impor selesai</b>, tetapi berkas hanya berisi judul kolom: tidak ada baris data,"
-            " jadi tidak ada yang berubah."
-        ]
-    else:
-        lines = [
-            "<b>Impor selesai.</b>",
-            f"Baris dibaca: {n(rows_read)}",
-            f"• Baru: {n(new)} (NIK yang belum ada di bot)",
-            f"• Berubah: {n(changed)} (riwayat status bertambah)",
-            f"• Tetap: {n(unchanged)} (sudah sama dengan data bot)",
-            f"• Ditolak: {n(rejected)}",
-        ]
-    if notifications:
-        lines.append(f"Kabar untuk warga yang berlangganan: {n(notifications)} pesan dijadwalkan.")
-    if ignored_columns:
-        names = ", ".join(_shown(c) for c in ignored_columns)
-        lines.append(f"Kolom yang tidak dikenal dan diabaikan: {names}.")
-    if rejected:
-        lines.append(
-            "Baris yang ditolak tidak mengubah apa pun. Perbaiki lalu impor lagi berkas yang"
-            " sama: baris yang sudah masuk tidak akan tercatat dua kali."
-        )
-    elif rows_read and unchanged == rows_read:
-        lines.append("Semua baris sudah sama dengan data bot; tidak ada yang berubah.")
-    return "\n".join(lines)
-
-
-def import_row_errors(errors: Sequence[tuple[int, str]], rejected: int, limit: int = 10) -> str:
-    """The first rejected rows, each (line number, reason), listed ("" when none)."""
-    if not errors:
-        return ""
-    shown = errors[:limit]
-    if rejected > len(shown):
-        head = f"Baris yang ditolak ({len(shown)} pertama dari {format_number(rejected)}):"
-    else:
-        head = "Baris yang ditolak:"
-    return "\n".join([head, *(f"• Baris {format_number(line)}: {why}" for line, why in shown)])
-
-
-def file_not_found(path: str) -> str:
-    """A file named in the shell (`import`, the demo's /berkas) that is not there."""
-    return f"Berkas tidak ditemukan: {path}"
-
-
-def import_cli_unusable(reason: str) -> str:
-    return f"Berkas tidak bisa diimpor. {reason}"
-
-
-# --- notifications and broadcasts -------------------------------------------------------------
-
-
-def _notice_who(label: str | None, nik_masked: str) -> str:
-    if label:
-        return f"<b>{html.escape(label)}</b> · NIK {nik_masked}"
-    return f"NIK {nik_masked}"
-
-
-def _bring_list(items: list[str]) -> str:
-    return "\n".join(f"• {item}" for item in items)
-
-
-def _office_block(office: OfficeInfo, *, place: str | None = None) -> str:
-    """Where to go, when it is open and whom to ask; `place` is where cards are collected."""
-    if place and place != office.address:
-        lines = [
-            f"📍 <b>Tempat pengambilan:</b> {html.escape(place)}",
-            f"🏢 <b>Alamat kantor:</b> {html.escape(office.address)}",
-        ]
-    else:
-        lines = [f"📍 <b>Tempat:</b> {html.escape(office.address)}"]
-    lines.append(f"🕗 <b>Jam layanan:</b> {html.escape(office.hours)}")
-    lines.append(f"☎️ <b>Kontak:</b> {html.escape(office.contact)}")
-    return "\n".join(lines)
-
-
-_NOTICE_FOOTER = (
-    "Cek kapan saja dengan mengirim NIK ke bot ini. "
-    "Berhenti menerima kabar untuk NIK ini: /berhenti"
-)
-
-#: Why the resident must come, per status that needs them (the record cannot move without them).
-#: The advice is the status's own (`what_to_do` in status_texts.toml), so the check's answer
-#: and the notice never disagree.
-_COME_REASON: dict[KtpStatus, tuple[str, str, list[str]]] = {
-    KtpStatus.UNREGISTERED: (
-        "⚠️ <b>Perlu perekaman KTP-el</b>",
-        "Untuk NIK ini belum ada rekaman foto wajah, sidik jari, iris mata dan tanda tangan, "
-        "atau rekamannya harus diulang.\nKartu baru bisa dibuat setelah direkam.",
-        [_BRING_KK],
-    ),
-    KtpStatus.DUPLICATE_RECORD: (
-        "⚠️ <b>Perlu datang ke kantor Disdukcapil</b>",
-        "Sidik jari atau iris mata yang sama juga tercatat dengan NIK lain (rekaman ganda).\n"
-        "Kartu tidak bisa dicetak sampai ini dibereskan. Petugas memeriksa ulang sidik jari "
-        "atau merekam ulang.",
-        [_BRING_KK, _BRING_PROOF],
-    ),
-    KtpStatus.ADJUDICATE_RECORD: (
-        "⚠️ <b>Perlu datang ke kantor Disdukcapil</b>",
-        "Sidik jari ini mirip sidik jari orang lain, dan pusat sedang memutuskannya.\n"
-        "Petugas perlu mencocokkan sidik jari secara langsung.",
-        [_BRING_KK, _BRING_PROOF],
-    ),
-    KtpStatus.REQUEST_VALIDATION: (
-        "⚠️ <b>Perlu datang ke kantor Disdukcapil</b>",
-        "Pusat menemukan isian yang tidak cocok, misalnya jenis kelamin di NIK dan di foto "
-        "wajah.\nPetugas perlu bertemu untuk mencocokkannya.",
-        [_BRING_KK, "Akta kelahiran, bila ada", _BRING_PROOF],
-    ),
-}
-
-
-def _proxy_line(office: OfficeInfo) -> str:
-    """Whether family may collect the card, as the office set it (/kantor diwakilkan)."""
-    return f"👪 <b>Diambil keluarga:</b> {_escape(office.proxy_pickup)}"
-
-
-def status_notice(
-    status: KtpStatus,
-    *,
-    nik_masked: str,
-    label: str | None,
-    entered_on: date,
-    office: OfficeInfo,
-) -> str:
-    """The message a subscriber gets when their record enters a notifying status (HTML)."""
-    who = _notice_who(label, nik_masked)
-    if status == KtpStatus.CARD_PRINTED:
-        return (
-            "🎉 <b>KTP-el sudah dicetak!</b>\n"
-            f"{who}\n\n"
-            f"Kartu sudah jadi sejak {format_date(entered_on)} dan bisa diambil.\n"
-            f"👉 {STATUS_TEXTS[status].what_to_do}\n\n"
-            f"{_office_block(office, place=office.pickup)}\n\n"
-            "<b>Yang perlu dibawa:</b>\n"
-            f"{_bring_list([_BRING_KK, _BRING_PROOF])}\n\n"
-            f"{_proxy_line(office)}\n\n"
-            f"{_NOTICE_FOOTER}"
-        )
-    if status == KtpStatus.CARD_SHIPPED:
-        return (
-            "📦 <b>KTP-el dikirim ke tempat pengambilan</b>\n"
-            f"{who}\n\n"
-            f"Sejak {format_date(entered_on)} kartu dalam perjalanan ke "
-            f"{_escape(office.pickup)}.\n"
-            f"👉 {STATUS_TEXTS[status].what_to_do}\n\n"
-            f"{_office_block(office, place=office.pickup)}\n\n"
-            "<b>Yang perlu dibawa:</b>\n"
-            f"{_bring_list([_BRING_KK, _BRING_PROOF])}\n\n"
-            f"{_proxy_line(office)}\n\n"
-            f"{_NOTICE_FOOTER}"
-        )
-    if status in _COME_REASON:
-        title, why, bring = _COME_REASON[status]
-        return (
-            f"{title}\n{who}\n\n"
-            f"{why}\n"
-            f"👉 {STATUS_TEXTS[status].what_to_do}\n\n"
-            f"{_office_block(office)}\n\n"
-            "<b>Yang perlu dibawa:</b>\n"
-            f"{_bring_list(bring)}\n\n"
-            f"Status ini tercatat sejak {format_date(entered_on)}.\n"
-            f"{_NOTICE_FOOTER}"
-        )
-    # Any other status that notifies: its plain title and advice, the code in brackets.
-    about = STATUS_TEXTS[status]
-    return (
-        "ℹ️ <b>Ada kabar tentang KTP-el</b>\n"
-        f"{who}\n\n"
-        f"Sejak {format_date(entered_on)}: <b>{about.title}</b> ({status.value}).\n"
-        f"{about.meaning}\n"
-        f"👉 {about.what_to_do}\n\n"
-        f"{_NOTICE_FOOTER}"
-    )
-
-
-# Broadcasts: what residents receive
-
-
-def broadcast_message(text_html: str) -> str:
-    """An announcement as residents receive it: a header, the staff's text, how to opt out."""
-    return (
-        "📢 <b>Pengumuman Disdukcapil Musi Rawas</b>\n\n"
-        f"{text_html}\n\n"
-        "<i>Tidak ingin menerima pengumuman lagi? Kirim /pengumuman</i>"
-    )
-
-
-# Broadcasts: the /siaran conversation (staff)
-
-BROADCAST_ASK_TEXT = (
-    "📢 <b>Pengumuman baru</b>\n"
-    "Tulis isi pengumuman dalam satu pesan. Huruf tebal dan miring ikut terkirim.\n"
-    "Setelah itu Anda memilih penerima dan melihat pratinjaunya sebelum dikirim.\n\n"
-    "Ketik /batal untuk membatalkan."
-)
-BROADCAST_LIST_BUTTON = "📋 Siaran terakhir"
-BROADCAST_NOT_TEXT = "Kirim isi pengumuman sebagai pesan teks biasa (foto dan berkas belum bisa)."
-BROADCAST_EMPTY = "Pengumuman tidak boleh kosong. Tulis isinya, atau ketik /batal."
-BROADCAST_CANCELLED = "Pengumuman dibatalkan. Tidak ada yang dikirim."
-BROADCAST_NOTHING_TO_CANCEL = "Tidak ada pengumuman yang sedang dibuat."
-BROADCAST_EXPIRED = "Pengumuman ini sudah tidak aktif. Mulai lagi dengan /siaran."
-
-
-BROADCAST_HAS_ID_NUMBER = (
-    "🔒 Pengumuman ini memuat angka 16 digit seperti NIK atau nomor KK. NIK dan KK adalah data "
-    "pribadi (UU 27/2022) dan tidak boleh disebar lewat pengumuman. Hapus angkanya (sebut "
-    "saja, misalnya, <i>warga yang menerima kabar</i>), lalu kirim lagi, atau ketik /batal."
-)
-
-
-def broadcast_too_long(length: int, limit: int) -> str:
-    return (
-        f"Pengumuman terlalu panjang ({format_number(length)} huruf). Paling banyak "
-        f"{format_number(limit)} huruf; ringkas lalu kirim lagi, atau ketik /batal."
-    )
-
-
-BROADCAST_ASK_AUDIENCE = "👥 <b>Siapa yang menerima pengumuman ini?</b>"
-BROADCAST_AUDIENCE_DISTRICT_BUTTON = "🗺 Per kecamatan"
-BROADCAST_AUDIENCE_STATUS_BUTTON = "🪪 Per status KTP-el"
-BROADCAST_BACK_BUTTON = "⬅️ Kembali"
-BROADCAST_CANCEL_BUTTON = "✖️ Batal"
-BROADCAST_EDIT_TEXT_BUTTON = "✏️ Ubah teks"
-BROADCAST_EDIT_AUDIENCE_BUTTON = "👥 Ubah penerima"
-BROADCAST_SEND_NOW_BUTTON = "⚡ Kirim sekarang juga"
-BROADCAST_STOP_BUTTON = "⏹ Hentikan siaran"
-BROADCAST_STOP_YES_BUTTON = "⏹ Ya, hentikan"
-BROADCAST_STOP_NO_BUTTON = "Jangan"
-BROADCAST_ASK_DISTRICT = (
-    "🗺 <b>Pilih kecamatan.</b>\n"
-    "Penerimanya warga yang berlangganan kabar untuk NIK yang terdaftar di kecamatan itu "
-    "(angka dalam kurung: jumlah chat)."
-)
-BROADCAST_ASK_STATUS = (
-    "🪪 <b>Pilih status KTP-el.</b>\n"
-    "Penerimanya warga yang berlangganan kabar untuk NIK yang sekarang berstatus itu "
-    "(angka dalam kurung: jumlah chat)."
-)
-BROADCAST_ASK_NEW_TEXT = "✏️ Tulis isi pengumuman yang baru (atau ketik /batal)."
-
-
-def broadcast_all_button(count: int) -> str:
-    return f"📣 Semua chat ({format_number(count)})"
-
-
-def broadcast_choice_button(name: str, count: int) -> str:
-    return f"{name} ({format_number(count)})"
-
-
-def broadcast_status_name(status: KtpStatus) -> str:
-    """A status on a staff button: its order and short title, e.g. "14. Siap cetak (PRR)"."""
-    return f"{status.order}. {STATUS_TEXTS[status].title}"
-
-
-def broadcast_audience_name(kind: str, value: str | None, district_name: str | None) -> str:
-    """How an audience is named to staff: "semua chat ...", "pelanggan di Kecamatan ..."."""
-    if kind == "district":
-        return f"pelanggan di Kecamatan {html.escape(district_name or value or '?')}"
-    if kind == "status" and value is not None and value in KtpStatus.__members__:
-        status = KtpStatus(value)
-        return f"pelanggan dengan status {status.value} ({html.escape(STATUS_TEXTS[status].title)})"
-    if kind == "status":
-        return f"pelanggan dengan status {html.escape(value or '?')}"
-    return "semua chat yang tidak menolak pengumuman"
-
-
-def broadcast_audience_chosen(audience_name: str) -> str:
-    return f"👥 Penerima: {audience_name}."
-
-
-def broadcast_send_button(count: int) -> str:
-    return f"✅ Kirim ke {format_number(count)} chat"
-
-
-def broadcast_after_quiet_button(end: datetime, tz: str) -> str:
-    return f"🌙 Kirim pukul {format_time(end, tz)}"
-
-
-def broadcast_preview(
-    audience_name: str,
-    count: int,
-    *,
-    quiet_start: int,
-    quiet_end: datetime | None,
-    tz: str,
-) -> str:
-    """The confirmation under the preview: exact number of recipients, quiet hours."""
-    if count == 0:
-        return (
-            f"Penerima: {audience_name}.\n\n"
-            "<b>Tidak ada penerima</b> untuk pilihan ini. Pilih penerima lain."
-        )
-    text = (
-        "⬆️ Itulah pesan yang akan diterima warga.\n\n"
-        f"Penerima: {audience_name}.\nJumlah: <b>{format_number(count)} chat</b>."
-    )
-    if quiet_end is not None:
-        text += (
-            f"\n\n🌙 Sekarang jam tenang ({quiet_start:02d}.00–{format_time(quiet_end, tz)}). "
-            f"Pengumuman biasanya menunggu sampai pukul {format_time(quiet_end, tz)} supaya "
-            "warga tidak terganggu malam hari. Pilih <b>Kirim sekarang juga</b> hanya bila "
-            "pengumumannya mendesak."
-        )
-    else:
-        text += "\n\nPeriksa pratinjau di atas, lalu kirim."
-    return text
-
-
-def broadcast_started(broadcast_id: int, count: int) -> str:
-    return (
-        f"📢 <b>Siaran #{broadcast_id}</b> mulai dikirim ke {format_number(count)} chat.\n"
-        "Pesan ini diperbarui selama pengiriman."
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class BroadcastCounts:
-    """How far a broadcast got: its outbox rows by outcome."""
-
-    total: int
-    sent: int
-    failed: int  # failed for any reason except a block
-    blocked: int  # the chat blocked the bot
-    pending: int
-    cancelled: int
-
-
-def _broadcast_figures_line(figures: BroadcastCounts) -> str:
-    line = (
-        f"Terkirim {format_number(figures.sent)} dari {format_number(figures.total)} · "
-        f"gagal {format_number(figures.failed)} · "
-        f"memblokir bot {format_number(figures.blocked)}"
-    )
-    if figures.cancelled:
-        line += f" · tidak dikirim {format_number(figures.cancelled)}"
-    return line
-
-
-def broadcast_progress(
-    broadcast_id: int, figures: BroadcastCounts, *, waiting_until: datetime | None, tz: str
-) -> str:
-    """The progress message, edited every few seconds while a broadcast goes out."""
-    text = f"📢 <b>Siaran #{broadcast_id}</b> sedang dikirim\n{_broadcast_figures_line(figures)}"
-    if waiting_until is not None:
-        text += (
-            f"\n\n🌙 Jam tenang: sisa {format_number(figures.pending)} pesan dikirim mulai "
-            f"pukul {format_time(waiting_until, tz)}."
-        )
-    return text
-
-
-def broadcast_final(
-    broadcast_id: int,
-    figures: BroadcastCounts,
-    *,
-    cancelled: bool,
-    finished_at: str | None,
-    tz: str,
-) -> str:
-    """The summary of a finished or stopped (`cancelled`) broadcast; `finished_at` UTC ISO."""
-    if cancelled:
-        title = f"⏹ <b>Siaran #{broadcast_id}</b> dihentikan"
-    else:
-        title = f"✅ <b>Siaran #{broadcast_id}</b> selesai"
-    text = f"{title}\n{_broadcast_figures_line(figures)}"
-    if finished_at:
-        text += f"\nSelesai: {format_datetime(datetime.fromisoformat(finished_at), tz)}"
-    return text
-
-
-def broadcast_done_notice(
-    broadcast_id: int,
-    figures: BroadcastCounts,
-    *,
-    cancelled: bool,
-    finished_at: str | None,
-    tz: str,
-) -> str:
-    return broadcast_final(
-        broadcast_id, figures, cancelled=cancelled, finished_at=finished_at, tz=tz
-    )
-
-
-BROADCAST_LIST_EMPTY = "Belum ada siaran."
-_BROADCAST_STATE_NAMES = {
-    "sending": "sedang dikirim",
-    "done": "selesai",
-    "cancelled": "dihentikan",
-}
-
-
-def _snippet(text_html: str, limit: int = 80) -> str:
-    plain = html.unescape(re.sub(r"<[^>]*>", "", text_html)).replace("\n", " ").strip()
-    if len(plain) > limit:
-        plain = plain[: limit - 1].rstrip() + "…"
-    return html.escape(plain)
-
-
-@dataclass(frozen=True, slots=True)
-class BroadcastLine:
-    """One broadcast in the staff's list of recent broadcasts."""
-
-    broadcast_id: int
-    text_html: str  # the announcement as staff wrote it
-    created_at: str  # UTC ISO timestamp
-    state: str  # "sending", "done" or "cancelled"
-    send_now: bool  # sent straight away, even in quiet hours
-    audience_name: str  # from broadcast_audience_name()
-    figures: BroadcastCounts
-
-
-def broadcast_list(
-    items: Sequence[BroadcastLine],
-    *,
-    tz: str,
-    quiet_end: datetime | None = None,
-) -> str:
-    """Recent broadcasts with their figures.
-
-    `quiet_end`: when the current quiet hours end, if they are on (a broadcast that was not
-    sent "now" waits for it)."""
-    if not items:
-        return BROADCAST_LIST_EMPTY
-    blocks = []
-    for item in items:
-        created = format_datetime(datetime.fromisoformat(item.created_at), tz)
-        state = _BROADCAST_STATE_NAMES.get(item.state, "")
-        if item.state == "sending" and not item.send_now and quiet_end is not None:
-            state = f"menunggu jam tenang, dikirim pukul {format_time(quiet_end, tz)}"
-        blocks.append(
-            f"<b>#{item.broadcast_id}</b> · {state}\n"
-            f"{created}\n"
-            f"Untuk: {item.audience_name}\n"
-            f"{_broadcast_figures_line(item.figures)}\n"
-            f"<i>“{_snippet(item.text_html)}”</i>"
-        )
-    return "📋 <b>Siaran terakhir</b>\n\n" + "\n\n".join(blocks)
-
-
-def broadcast_stop_button(broadcast_id: int) -> str:
-    return f"⏹ Hentikan #{broadcast_id}"
-
-
-def broadcast_stop_confirm(broadcast_id: int, pending: int) -> str:
-    return (
-        f"Hentikan <b>siaran #{broadcast_id}</b>?\n"
-        f"{format_number(pending)} pesan yang belum terkirim tidak akan dikirim. "
-        "Pesan yang sudah terkirim tidak bisa ditarik kembali."
-    )
-
-
-def broadcast_stopped(broadcast_id: int, dropped: int) -> str:
-    return f"⏹ Siaran #{broadcast_id} dihentikan. {format_number(dropped)} pesan tidak dikirim."
-
-
-def broadcast_not_running(broadcast_id: int) -> str:
-    return f"Siaran #{broadcast_id} sudah tidak berjalan; tidak ada yang dihentikan."
-
-
-BROADCAST_STOP_KEPT = "Siaran tetap berjalan."
-
-
-# Announcements: the resident's choice (/pengumuman)
-
-ANNOUNCEMENTS_OFF_BUTTON = "🔕 Matikan pengumuman"
-ANNOUNCEMENTS_ON_BUTTON = "🔔 Hidupkan pengumuman"
-ANNOUNCEMENTS_PRIVATE_ONLY = (
-    "Pengaturan pengumuman hanya bisa diubah lewat chat pribadi dengan bot. Di grup, "
-    "pengumuman berhenti bila bot dikeluarkan dari grup."
-)
-ANNOUNCEMENTS_USAGE = (
-    "Tulis <code>/pengumuman mati</code> untuk berhenti menerima pengumuman, atau "
-    "<code>/pengumuman hidup</code> untuk menerimanya lagi."
-)
-_CARD_NEWS_KEPT = (
-    "Kabar tentang KTP-el yang Anda langganan (misalnya saat kartu sudah dicetak) tetap dikirim."
-)
-
-
-def announcements_state(on: bool) -> str:
-    if on:
-        return (
-            "🔔 Anda <b>menerima</b> pengumuman umum dari Disdukcapil Musi Rawas, misalnya "
-            "jadwal perekaman keliling atau libur kantor.\n"
-            f"{_CARD_NEWS_KEPT}"
-        )
-    return (
-        "🔕 Anda <b>tidak menerima</b> pengumuman umum dari Disdukcapil Musi Rawas.\n"
-        f"{_CARD_NEWS_KEPT}"
-    )
-
-
-ANNOUNCEMENTS_TURNED_OFF = (
-    "🔕 Pengumuman umum dimatikan. " + _CARD_NEWS_KEPT + "\nMau menerima lagi? Kirim "
-    "<code>/pengumuman hidup</code>."
-)
-ANNOUNCEMENTS_TURNED_ON = (
-    "🔔 Pengumuman umum dihidupkan. Anda akan menerima kabar penting dari Disdukcapil Musi "
-    "Rawas. Berhenti kapan saja: <code>/pengumuman mati</code>."
-)
-
-
-# The outbox in the shell (python -m bot outbox)
-
-OUTBOX_KIND_NAMES = {"status": "Kabar status", "broadcast": "Siaran"}
-OUTBOX_STATE_NAMES = {
-    "pending": "menunggu",
-    "sent": "terkirim",
-    "failed": "gagal",
-    "cancelled": "dibatalkan",
-}
-OUTBOX_REASON_NAMES = {
-    "blocked": "memblokir bot / chat tidak ada",
-    "timeout": "waktu habis (timeout)",
-    "server_error": "galat server atau jaringan",
-    "bad_request": "ditolak Telegram (pesan salah)",
-    "error": "galat lain",
-}
-
-
-def outbox_report(
-    *,
-    by_state: Mapping[str, Mapping[str, int]],
-    failed_by_reason: Mapping[str, Mapping[str, int]],
-    next_due: str | None,
-    tz: str,
-    quiet_note: str | None,
-    now: datetime,
-    quiet_end: datetime | None,
-) -> str:
-    """`python -m bot outbox`: a plain-text table per kind, failures by reason, and when the
-    waiting messages go out (`quiet_end`: when the current quiet hours end, if they are on).
-
-    `by_state`: kind -> state -> count; `failed_by_reason`: kind -> reason -> count;
-    `next_due`: when the earliest waiting message is due (UTC ISO)."""
-    states = list(OUTBOX_STATE_NAMES)
-    kinds = list(OUTBOX_KIND_NAMES)
-    kinds += [k for k in by_state if k not in OUTBOX_KIND_NAMES]
-    width = max(len(OUTBOX_KIND_NAMES.get(k, k)) for k in kinds) + 2
-    head = "".ljust(width) + "".join(OUTBOX_STATE_NAMES[s].rjust(12) for s in states)
-    lines = ["Kotak keluar (outbox)", "", head]
-    totals = dict.fromkeys(states, 0)
-    for kind in kinds:
-        counts = by_state.get(kind, {})
-        for s in states:
-            totals[s] += counts.get(s, 0)
-        cells = "".join(format_number(counts.get(s, 0)).rjust(12) for s in states)
-        lines.append(OUTBOX_KIND_NAMES.get(kind, kind).ljust(width) + cells)
-    total_cells = "".join(format_number(totals[s]).rjust(12) for s in states)
-    lines.append("Jumlah".ljust(width) + total_cells)
-    lines.append("")
-    if failed_by_reason:
-        lines.append("Gagal menurut sebab:")
-        for kind, reasons in failed_by_reason.items():
-            for reason, count in reasons.items():
-                name = OUTBOX_REASON_NAMES.get(reason, reason)
-                lines.append(
-                    f"  {OUTBOX_KIND_NAMES.get(kind, kind)}: {name}: {format_number(count)}"
-                )
-    else:
-        lines.append("Tidak ada pesan yang gagal.")
-    if next_due:
-        lines.append(_outbox_next_due(datetime.fromisoformat(next_due), now, quiet_end, tz))
-    if quiet_note:
-        lines.append(quiet_note)
-    return "\n".join(lines)
-
-
-def _outbox_next_due(due: datetime, now: datetime, quiet_end: datetime | None, tz: str) -> str:
-    """When the waiting messages go out: later, after the quiet hours, or now (overdue)."""
-    when = format_datetime(due, tz)
-    if due > now:
-        return f"Pesan menunggu berikutnya dijadwalkan: {when}."
-    if quiet_end is not None:
-        return (
-            f"Pesan menunggu (yang paling lama sejak {when}) dikirim setelah jam tenang "
-            f"berakhir, pukul {format_time(quiet_end, tz)}."
-        )
-    return (
-        f"Pesan menunggu sudah waktunya dikirim sejak {when}. Bot yang berjalan mengirimnya "
-        "dalam beberapa detik; bila angka menunggu tidak berkurang, periksa apakah bot "
-        "berjalan (python -m bot run)."
-    )
-
-
-def outbox_quiet_note(start: int, end: int, active: bool) -> str:
-    now = "sedang berlaku" if active else "tidak sedang berlaku"
-    return f"Jam tenang {start:02d}.00–{end:02d}.00 ({now})."
-
-
-# --- A1 (issue 10): the resident's conversation: main menu, everyday words, office map, FAQ ---
-
-#: The resident's main menu (a persistent reply keyboard, `bot/handlers/menu.py`). A press sends
-#: the label as a message; each label has one handler (B: MENU_ASK, C: MENU_SCHEDULE, A1: rest).
-MENU_CHECK = "🔎 Cek KTP-el"
-MENU_FAMILY = "👪 KTP-el keluarga"
-MENU_OFFICE = "🏢 Kantor Dukcapil"
-MENU_FAQ = "❓ Pertanyaan umum"
-MENU_ASK = "💬 Tanya petugas"
-MENU_SCHEDULE = "🚐 Jemput bola"
-MENU_HELP = "ℹ️ Bantuan"
-
-#: Every label of the main menu, in the order the keyboard shows them (two per row).
-MAIN_MENU_LABELS: tuple[str, ...] = (
-    MENU_CHECK,
-    MENU_FAMILY,
-    MENU_OFFICE,
-    MENU_FAQ,
-    MENU_ASK,
-    MENU_SCHEDULE,
-    MENU_HELP,
-)
-
-#: The placeholder in the typing box while the main menu is shown.
-MENU_PLACEHOLDER = "Ketik NIK atau tekan tombol"
-
-#: The office's default answer to "may someone else collect my card?" (`/kantor diwakilkan`).
-OFFICE_PROXY_PICKUP_DEFAULT = (
-    "KTP-el diaktifkan dengan sidik jari pemiliknya saat diserahkan. Karena itu, tanyakan dulu "
-    "ke kantor apakah KTP-el boleh diambilkan keluarga, dan apa yang harus dibawa (misalnya "
-    "Kartu Keluarga atau surat kuasa)."
-)
-#: /faq in the admins' command menu (the staff section's dict, completed from this section).
-STAFF_COMMAND_DESCRIPTIONS["faq"] = "Jawaban pertanyaan umum warga"
-#: How `python -m bot audit` names a /faq change (the audit section's dict, completed here).
-AUDIT_ACTIONS["ubah_faq"] = "ubah pertanyaan umum"
-# The demo console (`python -m bot demo`): the reply keyboard and places on a map.
-DEMO_MENU_TITLE = "Tombol menu (ketik m1, m2, … atau tulisannya; /menu menampilkannya lagi):"
-DEMO_NO_MENU = "Belum ada tombol menu. Ketik /start."
-
-
-def demo_place(title: str | None, address: str | None, link: str) -> str:
-    """A venue (or a pin alone) in the terminal: name, address, and a map link to open."""
-    if title is None:
-        return f"📍 Titik lokasi: {link}"
-    return f"📍 {title}\n{address or ''}\nPeta: {link}"
-
-
-#: The venue's name on the map (sendVenue's title).
-OFFICE_NAME = "Kantor Disdukcapil Kabupaten Musi Rawas"
-
-
-def resident_welcome(first_name: str) -> str:
-    """/start in a private chat: a greeting and how to check, in one line each."""
-    return (
-        f"Halo, {_escape(first_name)}! Selamat datang di <b>Cek KTP-el</b> "
-        "Disdukcapil Kabupaten Musi Rawas.\n\n"
-        "Untuk cek KTP-el, ketik NIK Bapak/Ibu (16 angka).\n"
-        "Atau tekan salah satu tombol di bawah."
-    )
-
-
-def resident_help(commands: Sequence[str]) -> str:
-    """/bantuan (and the help button) for a resident: short, the buttons first; the office
-    block follows."""
-    listed = " ".join(f"/{name}" for name in commands)
-    return (
-        "<b>Cara memakai Cek KTP-el</b>\n"
-        "1. Ketik NIK (16 angka). Bot lalu meminta nomor KK.\n"
-        "2. Atau kirim NIK dan nomor KK sekaligus, dipisah spasi.\n"
-        "3. Tekan tombol di bawah untuk info kantor dan pertanyaan umum.\n\n"
-        f"Bagi yang biasa memakai perintah: {listed}"
-    )
-
-
-#: Free text that matches nothing: two lines, then the buttons.
-NOT_UNDERSTOOD_SHORT = (
-    "Maaf, saya belum mengerti pesan itu.\n"
-    "Ketik NIK (16 angka) untuk cek KTP-el, atau tekan salah satu tombol di bawah."
-)
-#: A photo, sticker, voice note or file in a private chat.
-NOT_TEXT_SHORT = (
-    "Maaf, saya hanya bisa membaca tulisan, bukan foto, stiker, berkas atau pesan suara.\n"
-    "Ketik NIK (16 angka) untuk cek KTP-el. Demi keamanan, jangan kirim foto KTP atau Kartu "
-    "Keluarga (KK) di chat."
-)
-
-
-def unknown_command_short(command: str) -> str:
-    return (
-        f"Perintah <code>{_escape(command)}</code> tidak dikenal.\n"
-        "Ketik NIK (16 angka) untuk cek KTP-el, atau tekan salah satu tombol di bawah."
-    )
-
+# --- residents: greetings, the office and its map pin, the FAQ ------------------------------------
 
 #: Greetings by the part of the day a resident named ("selamat pagi" is greeted back so).
 DAY_GREETINGS: dict[str, str] = {
@@ -2637,19 +1119,44 @@ def kk_still_awaited(nik_masked: str) -> str:
     )
 
 
+NO_FAMILY_YET = (
+    "Belum ada KTP-el keluarga yang Bapak/Ibu pantau.\n"
+    "Cara menambah: ketik NIK dan nomor KK anggota keluarga.\n"
+    "Lalu tekan 🔔 di bawah jawabannya. Satu chat bisa memantau sampai 10 orang."
+)
+
+
 # The office: the venue on the map, then hours and contact.
+#: The venue's name on the map (sendVenue's title).
+OFFICE_NAME = "Kantor Disdukcapil Kabupaten Musi Rawas"
+
+
+#: The office's default answer to "may someone else collect my card?" (`/kantor diwakilkan`).
+OFFICE_PROXY_PICKUP_DEFAULT = (
+    "KTP-el diaktifkan dengan sidik jari pemiliknya saat diserahkan. Karena itu, tanyakan dulu "
+    "ke kantor apakah KTP-el boleh diambilkan keluarga, dan apa yang harus dibawa (misalnya "
+    "Kartu Keluarga atau surat kuasa)."
+)
+
+
+def _office_lines(address: str | None, hours: str, contact: str) -> list[str]:
+    """The office's name, address (None: the map pin shows it), hours and contact."""
+    lines = [f"<b>{OFFICE_NAME}</b>"]
+    if address is not None:
+        lines.append(f"📍 Alamat: {_escape(address)}")
+    lines += [f"🕗 Jam layanan: {_escape(hours)}", f"☎️ Kontak: {_escape(contact)}"]
+    return lines
+
+
+def office_contact(address: str, hours: str, contact: str) -> str:
+    """The office block shown under /bantuan."""
+    return "\n".join(_office_lines(address, hours, contact))
 
 
 def office_answer(address: str, hours: str, contact: str, pickup: str, *, on_map: bool) -> str:
     """The office button (and "alamat kantor"): after the map pin, or alone when none is set."""
-    lines = [f"<b>{OFFICE_NAME}</b>"]
-    if not on_map:
-        lines.append(f"📍 Alamat: {_escape(address)}")
-    lines += [
-        f"🕗 Jam layanan: {_escape(hours)}",
-        f"☎️ Kontak: {_escape(contact)}",
-        f"🪪 Pengambilan KTP-el: {_escape(pickup)}",
-    ]
+    lines = _office_lines(None if on_map else address, hours, contact)
+    lines.append(f"🪪 Pengambilan KTP-el: {_escape(pickup)}")
     if on_map:
         lines.append("Tekan peta di atas untuk membuka petunjuk jalan.")
     return "\n".join(lines)
@@ -2691,15 +1198,7 @@ def ask_staff_fallback(contact: str, hours: str) -> str:
     )
 
 
-NO_FAMILY_YET = (
-    "Belum ada KTP-el keluarga yang Bapak/Ibu pantau.\n"
-    "Cara menambah: ketik NIK dan nomor KK anggota keluarga.\n"
-    "Lalu tekan 🔔 di bawah jawabannya. Satu chat bisa memantau sampai 10 orang."
-)
-
-
 # Questions people often ask (FAQ): the list as buttons, each answer at most 600 characters.
-
 FAQ_LIST_TITLE = "❓ <b>Pertanyaan yang sering ditanyakan</b>\nTekan salah satu pertanyaan:"
 FAQ_EMPTY = "Belum ada pertanyaan umum. Silakan hubungi kantor lewat tombol kantor di bawah."
 BTN_FAQ_MORE = "❓ Pertanyaan lain"
@@ -2793,7 +1292,7 @@ def faq_answer(title: str, body: str) -> str:
     return f"❓ <b>{_escape(title)}</b>\n\n{body}"
 
 
-# /faq for admins.
+# --- staff: /faq and /kantor for admins -----------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -2893,7 +1392,8 @@ FAQ_TOO_MANY = (
 )
 
 
-# /kantor for admins: every field, the map pin, whether someone else may collect.
+# /kantor: every field, the map pin, whether someone else may collect.
+
 
 OFFICE_SETTING_NAMES: dict[str, str] = {
     "alamat": "Alamat",
@@ -2903,6 +1403,10 @@ OFFICE_SETTING_NAMES: dict[str, str] = {
     "diwakilkan": "Boleh diambilkan orang lain?",
     "lokasi": "Lokasi di peta",
 }
+
+
+def _office_setting_codes() -> str:
+    return ", ".join(f"<code>{k}</code>" for k in OFFICE_SETTING_NAMES)
 
 
 def office_settings_view(info: OfficeInfo) -> str:
@@ -2921,7 +1425,7 @@ def office_settings_view(info: OfficeInfo) -> str:
     lines += [
         "",
         "Ubah dengan <code>/kantor BAGIAN teks baru</code>, BAGIAN salah satu dari: "
-        + ", ".join(f"<code>{k}</code>" for k in OFFICE_SETTING_NAMES),
+        + _office_setting_codes(),
         "Contoh: <code>/kantor kontak 0812-3456-7890 (WhatsApp)</code>",
         "Lokasi: <code>/kantor lokasi -3.2851,103.0475</code>, atau <code>/kantor lokasi</code> "
         "lalu kirim titik lokasi dari Telegram.",
@@ -2932,9 +1436,17 @@ def office_settings_view(info: OfficeInfo) -> str:
 def office_setting_unknown(field: str) -> str:
     return (
         f"Bagian <code>{_escape(field)}</code> tidak dikenal. Pilih salah satu: "
-        + ", ".join(f"<code>{k}</code>" for k in OFFICE_SETTING_NAMES)
+        + _office_setting_codes()
         + "."
     )
+
+
+def office_too_long(limit: int) -> str:
+    return f"Teks terlalu panjang; paling banyak {limit} huruf."
+
+
+def office_missing_text(field: str) -> str:
+    return f"Tulis teks barunya, misalnya <code>/kantor {_escape(field)} teks baru</code>."
 
 
 def office_setting_changed(field: str, old: str, new: str) -> str:
@@ -2960,47 +1472,14 @@ OFFICE_LOCATION_BAD = (
 OFFICE_LOCATION_REMOVE_WORDS = ("hapus", "kosong", "tidak")
 
 
-# --- /buka NIK: staff lift a NIK's lock (issue 11) ------------------------------------------
+# === 6. Questions to a person (Tanya petugas) and office hours ====================================
 
-BUKA_USAGE = (
-    "Cara pakai: <code>/buka NIK</code>\n"
-    "Membuka kunci cek sebuah NIK yang terkunci karena nomor KK salah berkali-kali. "
-    "Pakai hanya setelah memeriksa orangnya dan KK aslinya di loket."
-)
+# --- residents: asking, answers, replies ----------------------------------------------------------
 
-
-def buka_not_locked(nik_masked: str) -> str:
-    return f"NIK {nik_masked} tidak sedang terkunci. Tidak ada yang diubah."
-
-
-def buka_done(nik_masked: str, until: datetime, tz: str) -> str:
-    return (
-        f"🔓 Kunci NIK {nik_masked} dibuka (seharusnya sampai {format_datetime(until, tz)}).\n"
-        "Percobaan yang salah dihapus: warga bisa cek lagi sekarang. Tercatat di log audit."
-    )
-
-
-# --- B (issue 12): "Tanya petugas": residents' questions, the staff desk, office hours ---------
-
-RESIDENT_COMMAND_DESCRIPTIONS["tanya"] = "Kirim pertanyaan kepada petugas Disdukcapil"
-STAFF_COMMAND_DESCRIPTIONS["pertanyaan"] = "Pertanyaan warga yang belum selesai"
-STAFF_COMMAND_DESCRIPTIONS["bisukan"] = "Hentikan sementara pertanyaan dari warga: /bisukan NOMOR"
-STAFF_COMMAND_DESCRIPTIONS["meja"] = "Meja pertanyaan warga: grup petugas, jam kerja, libur"
-STAFF_COMMAND_DESCRIPTIONS["jamkerja"] = "Jam kerja kantor untuk pertanyaan warga"
-STAFF_COMMAND_DESCRIPTIONS["libur"] = "Daftar hari libur kantor"
-
-#: Weekday names (0 = Monday), as the bot writes them.
-WEEKDAY_NAMES: tuple[str, ...] = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
 #: How residents read a staff member's role.
 STAFF_ROLE_NAMES: dict[str, str] = {"admin": "admin", "petugas": "petugas"}
-#: What staff see where a resident erased a question (/hapusdata), or the bot erased it.
-QUESTION_ERASED = "[dihapus oleh warga]"
-QUESTION_PURGED = "[dihapus: masa simpan habis]"
 
-BTN_QUESTION_TAKE = "🙋 Saya tangani"
-BTN_QUESTION_ANSWER = "✍️ Jawab"
-BTN_QUESTION_CLOSE = "✅ Tutup"
-BTN_QUESTION_CHECK = "🔎 Cek warga"
+
 BTN_QUESTION_REPLY = "↩️ Balas"
 
 _ASK_SAFETY = "Demi keamanan, jangan kirim foto KTP atau Kartu Keluarga di chat."
@@ -3101,26 +1580,33 @@ def question_replied(number: int) -> str:
     return f"✅ Balasan Bapak/Ibu untuk Pertanyaan #{number} sudah diteruskan ke petugas."
 
 
+_ASK_AGAIN = f"Bila masih ada yang ingin ditanyakan, tekan {MENU_ASK}."
+
+
 def question_thread_closed(number: int) -> str:
-    return (
-        f"Pertanyaan #{number} sudah selesai.\n"
-        f"Bila masih ada yang ingin ditanyakan, tekan {MENU_ASK}."
-    )
+    return f"Pertanyaan #{number} sudah selesai.\n{_ASK_AGAIN}"
 
 
 def question_closed_notice(number: int) -> str:
     """Sent to the resident when staff close the thread."""
     return (
         f"Pertanyaan #{number} sudah selesai dan ditutup petugas.\n"
-        "Terima kasih sudah bertanya.\n"
-        f"Bila masih ada yang ingin ditanyakan, tekan {MENU_ASK}."
+        f"Terima kasih sudah bertanya.\n{_ASK_AGAIN}"
     )
 
 
 QUESTION_NOT_YOURS = "Pertanyaan itu tidak ada di chat ini."
 
+# --- staff: the desk, /pertanyaan, /bisukan, /meja, /jamkerja, /libur -----------------------------
 
-# --- the staff desk ---------------------------------------------------------------------------
+#: What staff see where a resident erased a question (/hapusdata), or the bot erased it.
+QUESTION_ERASED = "[dihapus oleh warga]"
+QUESTION_PURGED = "[dihapus: masa simpan habis]"
+
+BTN_QUESTION_TAKE = "🙋 Saya tangani"
+BTN_QUESTION_ANSWER = "✍️ Jawab"
+BTN_QUESTION_CLOSE = "✅ Tutup"
+BTN_QUESTION_CHECK = "🔎 Cek warga"
 
 
 def format_work_time(seconds: float) -> str:
@@ -3285,7 +1771,7 @@ def question_list(items: Sequence[QuestionListItem], total: int, filter_name: st
         else:
             who = "ditangani " + _staff_sign(item.taken_name, item.taken_role)
         waiting = " · menunggu warga" if item.waiting_for == "resident" else ""
-        snippet = html.escape(_clip(" ".join((item.snippet or QUESTION_ERASED).split()), 60))
+        snippet = html.escape(clip(" ".join((item.snippet or QUESTION_ERASED).split()), 60))
         lines.append(
             f"#{item.number} · {format_work_time(item.age_s)} jam kerja · {who}{waiting}\n"
             f"   {snippet}"
@@ -3318,7 +1804,6 @@ QUESTION_THREAD_RESIDENT = "Warga"
 
 
 # /bisukan
-
 QUESTION_MUTE_USAGE = (
     "Hentikan sementara pertanyaan dari seorang warga (misalnya karena kata kasar atau pesan "
     "berulang): <code>/bisukan NOMOR [HARI]</code>, NOMOR pertanyaannya, HARI lamanya "
@@ -3344,6 +1829,8 @@ def question_mute_gone(number: int) -> str:
 
 
 # /meja, /jamkerja, /libur (admins)
+#: Weekday names (0 = Monday), as the bot writes them.
+WEEKDAY_NAMES: tuple[str, ...] = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
 
 
 def format_schedule(groups: Sequence[tuple[Sequence[int], time, time]]) -> str:
@@ -3479,8 +1966,6 @@ def question_holiday_removed(day: date, name: str | None) -> str:
 
 
 # /statistik
-
-
 def question_statistics(
     *,
     days: int,
@@ -3505,7 +1990,9 @@ def question_statistics(
     )
 
 
-# --- C (issue 13): jemput bola — visits planned by staff, told to the residents they are for ---
+# === 7. Jemput bola: visits planned by staff, told to the residents they are for ==================
+
+# --- residents: a visit, its notices, /jadwal -----------------------------------------------------
 
 #: Words residents read for what a visit serves (codes as in `bot.visits.SERVICE_CODES`).
 VISIT_SERVICE_NAMES: dict[str, str] = {
@@ -3514,13 +2001,8 @@ VISIT_SERVICE_NAMES: dict[str, str] = {
     "kk": "pembuatan dan perubahan Kartu Keluarga (KK)",
     "akta": "akta kelahiran dan akta kematian",
 }
-#: Short names for buttons and staff lists.
-VISIT_SERVICE_SHORT: dict[str, str] = {
-    "rekam": "Perekaman KTP-el",
-    "ambil": "Pengambilan KTP-el",
-    "kk": "KK",
-    "akta": "Akta",
-}
+
+
 #: What to bring, per service (an item named for two services is listed once).
 VISIT_BRING: dict[str, tuple[str, ...]] = {
     "rekam": ("Kartu Keluarga (KK) asli",),
@@ -3531,10 +2013,6 @@ VISIT_BRING: dict[str, tuple[str, ...]] = {
     "kk": ("Kartu Keluarga (KK) lama", "surat pendukung perubahan"),
     "akta": ("surat keterangan lahir atau kematian", "KK dan KTP-el orang tua atau pelapor"),
 }
-
-RESIDENT_COMMAND_DESCRIPTIONS["jadwal"] = "Jadwal jemput bola (petugas datang ke desa)"
-STAFF_COMMAND_DESCRIPTIONS["jadwal"] = "Jadwal jemput bola: /jadwal tambah, /jadwal hasil"
-OUTBOX_KIND_NAMES["visit"] = "Jemput bola"
 
 
 @dataclass(frozen=True, slots=True)
@@ -3557,7 +2035,7 @@ def _clock(hhmm: str) -> str:
 
 
 def _zone_name(tz: str) -> str:
-    return _zone_abbreviation(datetime.now(ZoneInfo(tz)))
+    return _zone(datetime.now(ZoneInfo(tz)))
 
 
 def visit_hours(info: VisitInfo) -> str:
@@ -3566,10 +2044,7 @@ def visit_hours(info: VisitInfo) -> str:
 
 
 def visit_services_text(services: Sequence[str]) -> str:
-    names = [VISIT_SERVICE_NAMES.get(s, s) for s in services]
-    if len(names) <= 1:
-        return "".join(names)
-    return ", ".join(names[:-1]) + " dan " + names[-1]
+    return _and_list([VISIT_SERVICE_NAMES.get(s, s) for s in services])
 
 
 def visit_block(info: VisitInfo) -> str:
@@ -3656,7 +2131,6 @@ def visit_check_line(info: VisitInfo) -> str:
 
 
 # The resident's /jadwal (and the 🚐 Jemput bola button)
-
 SCHEDULE_TITLE = (
     "🚐 <b>Jemput bola</b>\n"
     "Petugas Disdukcapil datang ke desa dan sekolah untuk merekam KTP-el dan melayani warga."
@@ -3751,7 +2225,16 @@ def schedule_unknown_district(given: str) -> str:
     )
 
 
-# Staff: /jadwal tambah (a walk-through with buttons), /jadwal (the list), /jadwal hasil
+# --- staff: /jadwal tambah (a walk-through with buttons), /jadwal (the list), /jadwal hasil -------
+
+#: Short names for buttons and staff lists.
+VISIT_SERVICE_SHORT: dict[str, str] = {
+    "rekam": "Perekaman KTP-el",
+    "ambil": "Pengambilan KTP-el",
+    "kk": "KK",
+    "akta": "Akta",
+}
+
 
 VISIT_STEPS_TOTAL = 7
 VISIT_CANCEL_BUTTON = "✖️ Batal"
@@ -3999,14 +2482,7 @@ def audit_visit_cancel_detail(corrections: int, dropped: int) -> str:
     return f"{corrections} kabar pembatalan, {dropped} pesan tidak dikirim"
 
 
-def audit_visit_import_counts(
-    rows: int, new: int, changed: int, unchanged: int, rejected: int
-) -> str:
-    return f"dibaca {rows}, baru {new}, berubah {changed}, tetap {unchanged}, ditolak {rejected}"
-
-
 # The shell: python -m bot jadwal import FILE.csv
-
 VISIT_IMPORT_NOT_UTF8 = "Berkas bukan teks UTF-8. Simpan ulang dari Excel sebagai CSV UTF-8."
 VISIT_IMPORT_EMPTY = "Berkas kosong: baris pertama harus berisi judul kolom."
 VISIT_IMPORT_CANCELLED_BEFORE = (
@@ -4046,34 +2522,134 @@ def visit_import_errors(errors: Sequence[tuple[int, str]], limit: int = 20) -> s
     return "\n".join(lines)
 
 
-# --- new texts (appended by other modules' owners during the architecture change; sorted later) ---
+# === 8. Staff commands ============================================================================
+
+# --- staff: /status, /ubah, /buka, /statistik, /blanko, /petugas, the audit log -------------------
+
+STAFF_PRIVATE_ONLY = (
+    "Perintah petugas hanya bisa dipakai di chat pribadi dengan bot, supaya data warga tidak "
+    "terbaca di grup."
+)
+ADMIN_ONLY = "Perintah ini khusus admin. Minta admin kantor bila perlu mengubahnya."
 
 
-# H-C2: buttons, announcement drafts, audit details of announcements
-
-#: A button the bot no longer knows (an older version's, or one no longer valid).
-BUTTON_UNKNOWN = "Tombol ini sudah tidak berlaku. Silakan ulangi perintahnya."
-BROADCAST_DRAFT_EXPIRED = (
-    "Draf pengumuman Anda sudah lebih dari sehari dan tidak disimpan lagi. "
-    "Mulai lagi dengan /siaran."
+# /status NIK
+STATUS_USAGE = (
+    "Tulis NIK setelah perintahnya, misalnya:\n<code>/status 1605014101900001</code>\n"
+    "Bot menampilkan status, riwayat, jumlah langganan, dan kunci verifikasi NIK itu."
 )
 
 
-def audit_broadcast_detail(recipients: int, send_now: bool) -> str:
-    """The audit row's detail of a broadcast sent (read with `audit` in the shell)."""
-    return f"{recipients} penerima" + (", kirim sekarang (jam tenang)" if send_now else "")
+def staff_not_found(nik_masked: str) -> str:
+    """A NIK staff asked about that is not in the bot's data."""
+    return (
+        f"NIK <code>{_escape(nik_masked)}</code> belum ada dalam data bot. Periksa lagi "
+        "angkanya; bila benar, data itu belum pernah diimpor (kirim /impor dengan data terbaru) "
+        "atau belum direkam."
+    )
 
 
-def audit_broadcast_stop_detail(dropped: int) -> str:
-    return f"{dropped} pesan tidak dikirim"
+def history_source(source: str, actor_id: int | None) -> str:
+    """Who or what wrote a history row: "impor data.csv", "petugas 12345"."""
+    if source.startswith("import:"):
+        return f"impor {source.removeprefix('import:')}"
+    if actor_id is not None:
+        return f"petugas {actor_id}"
+    if source == "staff":
+        return "petugas"
+    return source
 
 
-#: The audit log's reason for a refused staff command or button (read with `audit`).
-AUDIT_REFUSED_NOT_STAFF = "bukan petugas"
-AUDIT_REFUSED_NOT_ADMIN = "bukan admin"
+#: /status stays under Telegram's 4096-character limit: older history lines give way first.
+STATUS_MESSAGE_BUDGET = 3800
+HISTORY_NOTE_LIMIT = 200
 
 
-# H-C1: staff steps kept across restarts (/ubah, /impor); audit rows of staff work
+@dataclass(frozen=True, slots=True)
+class HistoryLine:
+    """One row of a record's status history, as /status shows it."""
+
+    status: KtpStatus
+    entered_on: date
+    source: str  # "import:<file>", "staff", ...
+    actor_id: int | None
+    note: str | None
+
+
+def staff_record(
+    *,
+    nik_masked: str,
+    name_masked: str | None,
+    district: str,
+    status: KtpStatus,
+    status_date: date,
+    note: str | None,
+    history: Sequence[HistoryLine],
+    district_name: str | None,
+    subscribers: int,
+    locked_until: datetime | None,
+    today: date,
+    tz: str,
+) -> str:
+    """/status for staff: masked identity, current status, full history, subscribers, lock."""
+    place = f"{_escape(district_name)} ({district})" if district_name else district
+    head = [
+        f"<b>NIK {_escape(nik_masked)}</b>",
+        f"Nama: {_escape(name_masked or '-')}",
+        f"Wilayah: {place}",
+        f"Status: <b>{status.value}</b> sejak {format_short_date(status_date)}"
+        f" ({format_ago(status_date, today)})",
+    ]
+    if note:
+        head.append(f"Catatan: {_escape(clip(note, HISTORY_NOTE_LIMIT))}")
+    head += ["", f"<b>Riwayat</b> ({_n(len(history))} entri)"]
+    tail = ["", f"Langganan: {_n(subscribers)} chat"]
+    if locked_until is not None:
+        tail.append(
+            "Cek oleh warga: <b>terkunci</b> sampai "
+            f"{_escape(format_datetime(locked_until, tz))} (terlalu banyak nomor KK yang salah)"
+        )
+    else:
+        tail.append("Cek oleh warga: tidak terkunci")
+    entries: list[str] = []
+    for entry in history:
+        line = (
+            f"• {format_short_date(entry.entered_on)} — {entry.status.value} — "
+            f"{_escape(history_source(entry.source, entry.actor_id))}"
+        )
+        if entry.note:
+            line += f" — <i>{_escape(clip(entry.note, HISTORY_NOTE_LIMIT))}</i>"
+        entries.append(line)
+    room = STATUS_MESSAGE_BUDGET - sum(len(line) + 1 for line in head + tail) - 60
+    shown: list[str] = []
+    for line in reversed(entries):  # newest first until the message is full
+        if len(line) + 1 > room:
+            break
+        shown.insert(0, line)
+        room -= len(line) + 1
+    if len(shown) < len(entries):
+        older = len(entries) - len(shown)
+        shown.insert(0, f"… {_n(older)} entri lebih lama tidak ditampilkan")
+    return "\n".join(head + shown + tail)
+
+
+# /ubah NIK STATUS [catatan]
+UBAH_USAGE = (
+    "Tulis: <code>/ubah NIK STATUS [catatan]</code>\n"
+    "Contoh: <code>/ubah 1605014101900001 PRR blanko sudah datang</code>\n"
+    "Status boleh ditulis dengan spasi atau tanda hubung, atau singkatan PRR, SFE, DR."
+)
+
+
+def ubah_note_too_long(limit: int) -> str:
+    return f"Catatan terlalu panjang; paling banyak {limit} huruf."
+
+
+UBAH_BUTTON_YES = "✅ Ya, ubah"
+UBAH_BUTTON_BACKWARD = "⚠️ Ya, mundurkan status"
+UBAH_BUTTON_NO = "✖️ Batal"
+UBAH_CANCELLED = "Dibatalkan. Status tidak diubah."
+
 
 #: An /ubah question already answered (or its buttons no longer fit an open question).
 UBAH_NOT_VALID = "Permintaan ini sudah tidak berlaku. Kirim /ubah lagi bila masih perlu."
@@ -4087,6 +2663,649 @@ def ubah_expired(minutes: int) -> str:
     )
 
 
+def ubah_unknown_status(err: UnknownStatusError) -> str:
+    """A status spelling /ubah did not recognise, with the closest codes."""
+    return status_reason(err) + "\n\n" + UBAH_USAGE
+
+
+def ubah_same_status(nik_masked: str, status: KtpStatus, since: date) -> str:
+    return (
+        f"NIK <code>{_escape(nik_masked)}</code> sudah berstatus <b>{status.value}</b> sejak "
+        f"{format_short_date(since)}. Tidak ada yang diubah."
+    )
+
+
+def ubah_confirm(
+    nik_masked: str,
+    old: KtpStatus,
+    old_since: date,
+    new: KtpStatus,
+    note: str | None,
+    *,
+    backward: bool,
+) -> str:
+    """The question before a status change: old → new, what it will cause."""
+    lines = [
+        f"Ubah status NIK <code>{_escape(nik_masked)}</code>?",
+        f"<b>{old.value}</b> (sejak {format_short_date(old_since)})",
+        f"→ <b>{new.value}</b> (hari ini)",
+    ]
+    if note:
+        lines.append(f"Catatan: {_escape(note)}")
+    if new.facts.notifies:
+        lines.append("Warga yang berlangganan akan diberi kabar.")
+    if backward:
+        lines.append(
+            f"⚠️ Ini langkah <b>mundur</b> dalam alur (urutan {old.order} → {new.order}); "
+            "bot akan meminta konfirmasi sekali lagi."
+        )
+    return "\n".join(lines)
+
+
+def ubah_confirm_backward(nik_masked: str, old: KtpStatus, new: KtpStatus) -> str:
+    return (
+        f"⚠️ <b>Yakin memundurkan status?</b>\nNIK <code>{_escape(nik_masked)}</code>: "
+        f"{old.value} → {new.value}.\nPerubahan mundur biasanya hanya untuk koreksi salah input "
+        "atau bila pusat mengembalikan data. Perubahan ini dicatat di log audit."
+    )
+
+
+def ubah_moved_meanwhile(nik_masked: str, current: KtpStatus) -> str:
+    return (
+        f"Status NIK <code>{_escape(nik_masked)}</code> sudah berubah sejak pertanyaan tadi "
+        f"(sekarang <b>{current.value}</b>). Tidak ada yang diubah; kirim /ubah lagi bila perlu."
+    )
+
+
+def ubah_done(
+    nik_masked: str,
+    old: KtpStatus,
+    new: KtpStatus,
+    entered_on: date,
+    notifications: int,
+    held_until: str | None = None,
+) -> str:
+    """`held_until`: the local time ("06.00") the news waits for, inside quiet hours."""
+    text = (
+        f"✅ Status NIK <code>{_escape(nik_masked)}</code> diubah: {old.value} → "
+        f"<b>{new.value}</b> ({format_short_date(entered_on)})."
+    )
+    if notifications and held_until:
+        text += (
+            f"\n{_n(notifications)} kabar untuk warga yang berlangganan menunggu jam tenang "
+            f"selesai: dikirim pukul {held_until}."
+        )
+    elif notifications:
+        text += f"\n{_n(notifications)} kabar untuk warga yang berlangganan sedang dikirim."
+    return text
+
+
+# /buka NIK: lift a NIK's lock
+BUKA_USAGE = (
+    "Cara pakai: <code>/buka NIK</code>\n"
+    "Membuka kunci cek sebuah NIK yang terkunci karena nomor KK salah berkali-kali. "
+    "Pakai hanya setelah memeriksa orangnya dan KK aslinya di loket."
+)
+
+
+def buka_not_locked(nik_masked: str) -> str:
+    return f"NIK {nik_masked} tidak sedang terkunci. Tidak ada yang diubah."
+
+
+def buka_done(nik_masked: str, until: datetime, tz: str) -> str:
+    return (
+        f"🔓 Kunci NIK {nik_masked} dibuka (seharusnya sampai {format_datetime(until, tz)}).\n"
+        "Percobaan yang salah dihapus: warga bisa cek lagi sekarang. Tercatat di log audit."
+    )
+
+
+# /statistik
+#: Stage names for staff figures (fuller than the resident's journey line).
+STATS_STAGE_NAMES: dict[Stage, str] = {
+    Stage.RECORDING: "Perekaman",
+    Stage.SENDING: "Pengiriman",
+    Stage.CENTRAL: "Di pusat",
+    Stage.PROBLEM: "Bermasalah",
+    Stage.PRINTING: "Pencetakan",
+    Stage.DONE: "Selesai",
+}
+
+
+STATS_TITLE = "Data KTP-el Musi Rawas"
+STATS_OUTSIDE = "Luar Musi Rawas"
+STATS_EMPTY = "Belum ada data. Impor dulu dengan /impor."
+
+
+@dataclass(frozen=True, slots=True)
+class ChartLabels:
+    """The words on the /statistik chart (bot/stats.py draws it and holds no sentences)."""
+
+    title: str
+    stage_title: str
+    district_title: str
+    stage_names: dict[Stage, str]
+    outside: str
+    backlog_note: str
+    empty: str
+
+
+def chart_labels(prr_backlog: int, blanko_stock: int | None) -> ChartLabels:
+    """The words on the /statistik chart."""
+    stock = "belum diisi" if blanko_stock is None else _n(blanko_stock)
+    return ChartLabels(
+        title=STATS_TITLE,
+        stage_title="Jumlah data per tahap",
+        district_title="Jumlah data per kecamatan",
+        stage_names=dict(STATS_STAGE_NAMES),
+        outside=STATS_OUTSIDE,
+        backlog_note=f"Antrean PRR {_n(prr_backlog)} · stok blanko {stock}",
+        empty=STATS_EMPTY,
+    )
+
+
+def _backlog_line(prr_backlog: int, blanko_stock: int | None) -> str:
+    if blanko_stock is None:
+        return f"Antrean cetak (PRR): {_n(prr_backlog)} · stok blanko belum diisi (/blanko)"
+    gap = prr_backlog - blanko_stock
+    tail = f"kurang {_n(gap)} blanko" if gap > 0 else "blanko cukup"
+    return f"Antrean cetak (PRR): {_n(prr_backlog)} · stok blanko {_n(blanko_stock)} ({tail})"
+
+
+def _median_text(days: float | None, samples: int) -> str:
+    if days is None:
+        return "belum ada data"
+    return f"{format_days(days)} (dari {_n(samples)} data)"
+
+
+def statistics_caption(
+    *,
+    taken_at: datetime,
+    total: int,
+    by_stage: Mapping[Stage, int],
+    prr_backlog: int,
+    blanko_stock: int | None,
+    subscribed_chats: int,
+    sent_7d: int,
+    failed_7d: int,
+    tz: str,
+) -> str:
+    """The photo caption of /statistik: the key figures (stays under Telegram's 1024 limit)."""
+    stage_lines = [f"{STATS_STAGE_NAMES[st]}: {_n(n)}" for st, n in by_stage.items()]
+    lines = [
+        f"<b>Statistik KTP-el</b> — {_escape(format_datetime(taken_at, tz))}",
+        f"Total data: {_n(total)}",
+        *stage_lines,
+        _backlog_line(prr_backlog, blanko_stock),
+        f"Chat berlangganan: {_n(subscribed_chats)}",
+        f"Kabar 7 hari terakhir: {_n(sent_7d)} terkirim, {_n(failed_7d)} gagal",
+    ]
+    text = "\n".join(lines)
+    return text if len(text) <= 1024 else text[:1020] + "…"
+
+
+def statistics_detail(
+    *,
+    by_status: Mapping[KtpStatus, int],
+    by_district: Sequence[tuple[str, int]],
+    median_days: Mapping[Stage, float | None],
+    stay_samples: Mapping[Stage, int],
+    last_import: str | None,
+    tz: str,
+) -> str:
+    """The message after the chart: counts per status, per district, median days per stage.
+
+    `by_district`: (district name, or "luar" for other regencies, count), largest first."""
+    lines = ["<b>Per status</b>"]
+    lines += [f"{s.order}. {s.value}: {_n(n)}" for s, n in by_status.items()]
+    lines += ["", "<b>Per kecamatan</b>"]
+    if not by_district:
+        lines.append("-")
+    for name, count in by_district:
+        label = STATS_OUTSIDE if name == "luar" else name
+        lines.append(f"{_escape(label)}: {_n(count)}")
+    lines += ["", "<b>Median lama per tahap</b> (dari data yang sudah pindah tahap)"]
+    for stage, days in median_days.items():
+        samples = stay_samples.get(stage, 0)
+        lines.append(f"{STATS_STAGE_NAMES[stage]}: {_median_text(days, samples)}")
+    if last_import:
+        when = format_datetime(datetime.fromisoformat(last_import), tz)
+        lines += ["", f"Impor terakhir: {_escape(when)}"]
+    return "\n".join(lines)
+
+
+# /blanko N
+BLANKO_USAGE = (
+    "Tulis jumlah stok blanko KTP-el yang ada sekarang, misalnya "
+    "<code>/blanko 2500</code>. Angka ini dipakai saat bot menjelaskan antrean cetak (PRR)."
+)
+BLANKO_NOT_NUMBER = "Jumlah blanko harus angka bulat, misalnya <code>/blanko 2500</code>."
+BLANKO_NEGATIVE = "Jumlah blanko tidak boleh kurang dari 0."
+
+
+def blanko_too_big(limit: int) -> str:
+    return (
+        f"Angka itu tidak masuk akal untuk stok blanko (lebih dari {format_number(limit)}). "
+        "Periksa lagi angkanya."
+    )
+
+
+def blanko_current(stock: int | None, backlog: int) -> str:
+    now = "belum diisi" if stock is None else _n(stock)
+    return f"Stok blanko: {now}. Antrean cetak (PRR): {_n(backlog)}.\n\n{BLANKO_USAGE}"
+
+
+def blanko_set(old: int | None, new: int, backlog: int) -> str:
+    before = "belum diisi" if old is None else _n(old)
+    return (
+        f"✅ Stok blanko dicatat: {_n(new)} (sebelumnya {before}). "
+        f"Antrean cetak (PRR) saat ini: {_n(backlog)}."
+    )
+
+
+# /petugas and `python -m bot staff`
+PETUGAS_USAGE = (
+    "Kelola petugas:\n"
+    "<code>/petugas</code> — daftar petugas dan admin\n"
+    "<code>/petugas tambah ID petugas</code> atau <code>/petugas tambah ID admin</code>\n"
+    "<code>/petugas hapus ID</code>\n"
+    "ID adalah nomor ID Telegram orangnya (angka; bisa dilihat lewat bot seperti @userinfobot)."
+)
+
+
+def petugas_bad_id(given: str) -> str:
+    return (
+        f"<code>{_escape(given)}</code> bukan ID Telegram. ID berupa angka, misalnya "
+        "<code>123456789</code>.\n\n" + PETUGAS_USAGE
+    )
+
+
+def petugas_bad_role(given: str) -> str:
+    return (
+        f"Peran <code>{_escape(given)}</code> tidak dikenal; pilih <code>petugas</code> atau "
+        "<code>admin</code>."
+    )
+
+
+def staff_refusal(reason: str, user_id: int) -> str:
+    """Why a staff-list change was refused (plain text: also printed by the CLI)."""
+    texts = {
+        "fixed_admin": (
+            f"Pengguna {user_id} adalah admin tetap dari BOT_ADMIN_IDS; ubah lewat pengaturan "
+            "server, bukan lewat perintah."
+        ),
+        "last_admin": (
+            f"Tidak bisa: {user_id} adalah admin terakhir. Tambahkan admin lain dulu, supaya "
+            "selalu ada yang bisa mengelola petugas."
+        ),
+        "not_staff": f"Pengguna {user_id} tidak ada dalam daftar petugas.",
+        "same_role": f"Pengguna {user_id} sudah terdaftar dengan peran itu.",
+        "bad_id": f"{user_id} bukan ID Telegram yang sah.",
+    }
+    return texts[str(reason)]
+
+
+def staff_changed(user_id: int, old: str | None, new: str | None) -> str:
+    """The result of a staff-list change, old and new role (plain text: also printed by the CLI)."""
+    if new is None:
+        return f"Pengguna {user_id} dihapus dari daftar petugas (sebelumnya {old})."
+    if old is None:
+        return f"Pengguna {user_id} ditambahkan sebagai {new}."
+    return f"Peran pengguna {user_id} diubah: {old} → {new}."
+
+
+@dataclass(frozen=True, slots=True)
+class StaffLine:
+    """One member of staff as the staff list shows them."""
+
+    user_id: int
+    role: str  # "admin" or "petugas"
+    fixed: bool  # from BOT_ADMIN_IDS
+    added_by: int | None = None
+    added_at: str | None = None  # UTC ISO timestamp
+
+
+def _member_line(member: StaffLine, tz: str) -> str:
+    line = f"{member.user_id} — {member.role}"
+    if member.fixed:
+        return line + " (tetap, dari BOT_ADMIN_IDS)"
+    if member.added_at:
+        added = format_short_date(_local(datetime.fromisoformat(member.added_at), tz).date())
+        by = f" oleh {member.added_by}" if member.added_by else ""
+        line += f" (sejak {added}{by})"
+    return line
+
+
+def staff_list(members: Sequence[StaffLine], tz: str) -> str:
+    """/petugas: everyone who is staff now."""
+    if not members:
+        return "Belum ada petugas.\n\n" + PETUGAS_USAGE
+    lines = ["<b>Petugas dan admin</b>"]
+    lines += [f"• {_escape(_member_line(m, tz))}" for m in members]
+    return "\n".join(lines) + "\n\n" + PETUGAS_USAGE
+
+
+def staff_list_plain(members: Sequence[StaffLine], tz: str) -> str:
+    """`python -m bot staff list`."""
+    if not members:
+        return "Belum ada petugas. Tambahkan dengan: python -m bot staff add ID --role admin"
+    return "\n".join(_member_line(m, tz) for m in members)
+
+
+# `python -m bot audit` and audit rows shown to people
+AUDIT_ACTIONS: dict[str, str] = {
+    "ubah_status": "ubah status",
+    "tambah_petugas": "tambah petugas",
+    "ubah_peran": "ubah peran",
+    "hapus_petugas": "hapus petugas",
+    "ubah_blanko": "ubah stok blanko",
+    "ubah_kantor": "ubah info kantor",
+    "impor": "impor CSV",
+    "buka_kunci_nik": "buka kunci NIK",
+    "siaran": "kirim siaran",
+    "hentikan_siaran": "hentikan siaran",
+    "ditolak": "DITOLAK",
+    "ubah_faq": "ubah pertanyaan umum",
+}
+
+
+#: The audit log's `detail` codes as an operator reads them (`python -m bot audit`).
+AUDIT_DETAILS: dict[str, str] = {
+    "cli": "dari shell",
+    "fixed_admin": "admin tetap (BOT_ADMIN_IDS)",
+    "last_admin": "admin terakhir",
+    "not_staff": "bukan petugas",
+    "same_role": "peran sudah sama",
+    "bad_id": "ID tidak sah",
+    "not_admin": "bukan admin",
+}
+
+
+#: The audit log's reason for a refused staff command or button (read with `audit`).
+AUDIT_REFUSED_NOT_STAFF = "bukan petugas"
+AUDIT_REFUSED_NOT_ADMIN = "bukan admin"
+
+
+AUDIT_HEADERS: tuple[str, ...] = (
+    "Waktu",
+    "Pelaku",
+    "Tindakan",
+    "Sasaran",
+    "Lama",
+    "Baru",
+    "Keterangan",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class AuditLine:
+    """One row of the audit log as the shell shows it."""
+
+    at: str  # UTC ISO timestamp
+    actor_id: int | None  # None: done in the shell
+    action: str  # a code of bot/storage/audit.py, named by AUDIT_ACTIONS
+    target: str | None
+    old_value: str | None
+    new_value: str | None
+    detail: str | None
+
+
+def audit_table(rows: Sequence[AuditLine], tz: str) -> str:
+    """The audit log as a plain-text table, oldest first, times in the office's zone (tz)."""
+    if not rows:
+        return "Log audit kosong untuk rentang ini."
+    first = _local(datetime.fromisoformat(rows[0].at), tz)
+    table = [(f"{AUDIT_HEADERS[0]} ({_zone(first)})", *AUDIT_HEADERS[1:])]
+    for row in rows:
+        when = _local(datetime.fromisoformat(row.at), tz).strftime("%Y-%m-%d %H:%M")
+        table.append(
+            (
+                when,
+                "shell" if row.actor_id is None else str(row.actor_id),
+                AUDIT_ACTIONS.get(row.action, row.action),
+                row.target or "-",
+                row.old_value or "-",
+                row.new_value or "-",
+                AUDIT_DETAILS.get(row.detail or "-", row.detail or "-").replace("\n", " "),
+            )
+        )
+    widths = [max(len(r[i]) for r in table) for i in range(len(AUDIT_HEADERS) - 1)]
+    lines = []
+    for r in table:
+        cells = [r[i].ljust(widths[i]) for i in range(len(widths))]
+        lines.append("  ".join([*cells, r[-1]]))
+    lines.insert(1, "-" * len(lines[0]))
+    return "\n".join(lines) + f"\n\n{_n(len(rows))} baris."
+
+
+def audit_bad_date(given: str) -> str:
+    """`python -m bot audit --since` with something that is not a date."""
+    return f"Tanggal tidak dikenali: {given!r}. Tulis seperti 2026-11-01."
+
+
+# === 9. Import: /impor and `python -m bot import` =================================================
+
+# --- staff: /impor in Telegram --------------------------------------------------------------------
+
+
+def impor_ask(limit_mb: int, wait_minutes: int) -> str:
+    """After /impor: what to send, and how big and how soon (the handler's limits)."""
+    return (
+        "Kirim berkas CSV sekarang, sebagai dokumen (📎 → Berkas). Kolom: nik, no_kk, nama, "
+        "status, tanggal_status, keterangan; pemisah koma atau titik koma. "
+        f"Ukuran paling besar {limit_mb} MB. Bot menunggu {wait_minutes} menit.\n"
+        "Ketik /batal untuk membatalkan."
+    )
+
+
+def impor_wait_expired(wait_minutes: int) -> str:
+    return (
+        f"Berkas ini <b>tidak diimpor</b>: waktu tunggu /impor ({wait_minutes} menit) sudah "
+        "habis. Untuk mengimpor, kirim /impor lagi lalu berkasnya, atau kirim berkas dengan "
+        "keterangan (caption) /impor."
+    )
+
+
+IMPOR_CANCELLED = "Impor dibatalkan."
+IMPOR_NOTHING_TO_CANCEL = "Tidak ada impor yang sedang ditunggu."
+_IMPORT_ON_SERVER = "impor lewat server dengan <code>python -m bot import BERKAS</code>."
+IMPOR_DOWNLOAD_FAILED = (
+    "Berkas tidak bisa diunduh dari Telegram. Coba kirim sekali lagi; bila tetap gagal, "
+    + _IMPORT_ON_SERVER
+)
+IMPOR_FAILED = (
+    "Impor berhenti karena gangguan di sistem. Baris yang sudah tersimpan tetap aman; kirim "
+    "berkas yang sama lagi untuk melanjutkan (baris yang sama tidak akan diubah dua kali)."
+)
+IMPOR_REPORT_HEADER: tuple[str, ...] = ("baris", "alasan")
+
+
+def impor_too_big(size_bytes: int, limit_mb: int) -> str:
+    size_mb = size_bytes / (1024 * 1024)
+    return (
+        f"Berkas terlalu besar ({format_number(round(size_mb, 1))} MB). Batasnya "
+        f"{limit_mb} MB, batas unduhan bot Telegram. Pecah berkas menjadi beberapa bagian, "
+        f"atau {_IMPORT_ON_SERVER}"
+    )
+
+
+def impor_not_csv(name: str) -> str:
+    return (
+        f"Berkas <code>{_escape(name)}</code> bukan CSV. Dari Excel: File → Save As → pilih "
+        "<b>CSV</b> (dipisah koma atau titik koma), lalu kirim berkas .csv itu."
+    )
+
+
+def impor_started(name: str) -> str:
+    return f"⏳ Mengimpor <code>{_escape(name)}</code>…"
+
+
+def impor_progress(name: str, percent: int) -> str:
+    return f"⏳ Mengimpor <code>{_escape(name)}</code>… {percent}% berkas sudah diproses."
+
+
+def impor_file_problem(name: str, reason: str) -> str:
+    """`reason` comes from the importer, already written as HTML."""
+    return f"Berkas <code>{_escape(name)}</code> tidak bisa diimpor. {reason}"
+
+
+def impor_report_caption(rejected: int, listed: int) -> str:
+    """The caption of the rejected-rows report; `listed` rows of `rejected` are in it."""
+    which = "rinciannya" if listed >= rejected else f"{_n(listed)} yang pertama"
+    return (
+        f"{_n(rejected)} baris ditolak; {which} ada di berkas ini (nomor baris, alasan, isi "
+        "baris). Perbaiki lalu kirim ulang baris itu saja. Berkas yang Anda kirim tidak disimpan."
+    )
+
+
+# What the importer says about a file and its rows (Telegram and the shell alike)
+IMPORT_FILE_EMPTY = (
+    "Berkasnya kosong, tidak ada isinya. Kirim berkas CSV yang berisi judul kolom dan data status."
+)
+IMPORT_FILE_SPREADSHEET = (
+    "Ini berkas Excel, bukan CSV. Buka di Excel, pilih <b>Simpan Sebagai</b> (Save As) dengan"
+    " jenis <b>CSV UTF-8</b>, lalu kirim berkas .csv itu."
+)
+IMPORT_FILE_BINARY = (
+    "Berkas ini bukan teks CSV (isinya seperti gambar, PDF atau arsip)."
+    " Kirim berkas .csv hasil ekspor status."
+)
+_SAVE_AS_UTF8 = "Di Excel, simpan ulang dengan jenis <b>CSV UTF-8</b>."
+IMPORT_FILE_UTF16 = (
+    "Berkas ini tersimpan sebagai teks Unicode (UTF-16), bukan CSV UTF-8. " + _SAVE_AS_UTF8
+)
+IMPORT_FILE_NOT_CSV = (
+    "Berkas ini tidak terbaca sebagai CSV impor. Baris pertama harus berisi judul kolom,"
+    " misalnya:\nnik;no_kk;nama;status;tanggal_status;keterangan"
+)
+IMPORT_ROW_STATUS_EMPTY = "Kolom status kosong."
+IMPORT_ROW_KK_REQUIRED = "NIK ini belum ada di data bot, jadi kolom no_kk wajib diisi."
+IMPORT_ROW_KK_MISMATCH = (
+    "Nomor KK berbeda dengan yang sudah tercatat untuk NIK ini. Baris tidak dipakai dan data"
+    " lama tetap; periksa lagi nomor KK-nya."
+)
+IMPORT_ROW_UNREADABLE = "Baris ini tidak bisa dibaca sebagai CSV. Periksa tanda kutipnya."
+IMPORT_PROGRESS = "Mengimpor"
+
+
+IMPORT_ROW_OPEN_QUOTE = (
+    'Tanda kutip (") di baris ini tidak ditutup, jadi isinya akan menyambung ke baris '
+    "berikutnya. Baris ini ditolak; baris berikutnya tetap dibaca sendiri."
+)
+
+
+def import_file_not_utf8(line: int) -> str:
+    return (
+        f"Berkas ini bukan teks UTF-8: ada huruf yang tidak terbaca di baris {format_number(line)}."
+        f" {_SAVE_AS_UTF8}"
+    )
+
+
+def import_header_too_long(limit: int) -> str:
+    return (
+        f"Baris judul kolom lebih dari {format_number(limit)} karakter, jadi ini bukan berkas "
+        "impor yang benar. Simpan ulang dari Excel sebagai CSV dan kirim lagi."
+    )
+
+
+def import_missing_columns(missing: list[str], found: list[str]) -> str:
+    """The required columns the header lacks, and the ones it has."""
+    text = "Kolom wajib tidak ada: " + ", ".join(f"<b>{_shown(c)}</b>" for c in missing) + "."
+    if found:
+        text += " Kolom yang terbaca: " + ", ".join(_shown(c) for c in found) + "."
+    return text + (
+        " Baris pertama harus berisi judul kolom: nik dan status wajib; no_kk, nama,"
+        " tanggal_status dan keterangan boleh ada."
+    )
+
+
+def import_row_too_long(limit: int) -> str:
+    return f"Baris ini terlalu panjang (lebih dari {format_number(limit)} karakter)."
+
+
+def import_row_too_many_cells(got: int, expected: int) -> str:
+    return (
+        f"Baris ini berisi {format_number(got)} kolom, padahal judulnya hanya"
+        f" {format_number(expected)}. Mungkin ada koma atau titik koma di dalam nama atau"
+        " keterangan: apit isinya dengan tanda kutip."
+    )
+
+
+def import_row_excel_number(column: str, text: str) -> str:
+    return (
+        f"Kolom {column} berisi '{_shown(text)}': Excel mengubah angka 16 digit menjadi angka"
+        " pendek dan digit terakhirnya hilang. Format kolom itu sebagai <b>Teks</b> di Excel,"
+        " isi lagi angkanya, lalu simpan ulang."
+    )
+
+
+def import_row_bad_date(text: str, impossible: bool) -> str:
+    if impossible:
+        return f"Tanggal '{_shown(text)}' tidak ada di kalender."
+    return (
+        f"Tanggal '{_shown(text)}' tidak terbaca. Tulis seperti 2024-01-28, 28-01-2024 atau"
+        " 28/01/2024."
+    )
+
+
+def import_row_future_date(d: date) -> str:
+    return (
+        f"Tanggal {format_short_date(d)} belum lewat; tanggal status tidak boleh sesudah hari ini."
+    )
+
+
+def import_summary(
+    *,
+    rows_read: int,
+    new: int,
+    changed: int,
+    unchanged: int,
+    rejected: int,
+    notifications: int = 0,
+    ignored_columns: Sequence[str] = (),
+) -> str:
+    """What an import did, for the staff member who ran it (CLI and Telegram alike)."""
+    n = format_number
+    if rows_read == 0:
+        lines = [
+            "<b>Impor selesai</b>, tetapi berkas hanya berisi judul kolom: tidak ada baris data,"
+            " jadi tidak ada yang berubah."
+        ]
+    else:
+        lines = [
+            "<b>Impor selesai.</b>",
+            f"Baris dibaca: {n(rows_read)}",
+            f"• Baru: {n(new)} (NIK yang belum ada di bot)",
+            f"• Berubah: {n(changed)} (riwayat status bertambah)",
+            f"• Tetap: {n(unchanged)} (sudah sama dengan data bot)",
+            f"• Ditolak: {n(rejected)}",
+        ]
+    if notifications:
+        lines.append(f"Kabar untuk warga yang berlangganan: {n(notifications)} pesan dijadwalkan.")
+    if ignored_columns:
+        names = ", ".join(_shown(c) for c in ignored_columns)
+        lines.append(f"Kolom yang tidak dikenal dan diabaikan: {names}.")
+    if rejected:
+        lines.append(
+            "Baris yang ditolak tidak mengubah apa pun. Perbaiki lalu impor lagi berkas yang"
+            " sama: baris yang sudah masuk tidak akan tercatat dua kali."
+        )
+    elif rows_read and unchanged == rows_read:
+        lines.append("Semua baris sudah sama dengan data bot; tidak ada yang berubah.")
+    return "\n".join(lines)
+
+
+def import_row_errors(errors: Sequence[tuple[int, str]], rejected: int, limit: int = 10) -> str:
+    """The first rejected rows, each (line number, reason), listed ("" when none)."""
+    if not errors:
+        return ""
+    shown = errors[:limit]
+    if rejected > len(shown):
+        head = f"Baris yang ditolak ({len(shown)} pertama dari {format_number(rejected)}):"
+    else:
+        head = "Baris yang ditolak:"
+    return "\n".join([head, *(f"• Baris {format_number(line)}: {why}" for line, why in shown)])
+
+
 def audit_import_counts(
     rows_read: int, new: int, changed: int, unchanged: int, rejected: int
 ) -> str:
@@ -4096,14 +3315,788 @@ def audit_import_counts(
     )
 
 
+#: A visits import (`python -m bot jadwal import`) is counted the same way.
+audit_visit_import_counts = audit_import_counts
+
+
 def audit_import_detail(import_id: int) -> str:
     return f"impor #{import_id}"
 
 
-# --- hardening (issue 11): operators' one-line errors, limits, redaction ----------------------
-# One block, kept at the end of the file so it merges cleanly with the reorganised texts.
+def upload_label(actor_id: int | None, when: datetime, tz: str) -> str:
+    """What is kept of a Telegram upload instead of its file name (which may hold a NIK or a
+    name): who sent it and when."""
+    who = f"petugas {actor_id}" if actor_id is not None else "petugas"
+    local = when.astimezone(ZoneInfo(tz))
+    return f"unggahan {who} {local:%Y-%m-%d %H.%M} {_zone(local)}"
 
 
+# --- operators: `python -m bot import FILE` -------------------------------------------------------
+
+
+def file_not_found(path: str) -> str:
+    """A file named in the shell (`import`, the demo's /berkas) that is not there."""
+    return f"Berkas tidak ditemukan: {path}"
+
+
+def import_cli_unusable(reason: str) -> str:
+    return f"Berkas tidak bisa diimpor. {reason}"
+
+
+def import_is_a_folder(path: object) -> str:
+    return f"{path} adalah folder, bukan berkas CSV. Sebutkan berkasnya, mis. {path}/harian.csv"
+
+
+# === 10. Notifications: news about a followed card ================================================
+
+# --- residents: what a subscriber receives when their card moves ----------------------------------
+
+
+def _notice_who(label: str | None, nik_masked: str) -> str:
+    if label:
+        return f"<b>{html.escape(label)}</b> · NIK {nik_masked}"
+    return f"NIK {nik_masked}"
+
+
+def _bring_list(items: list[str]) -> str:
+    return "<b>Yang perlu dibawa:</b>\n" + "\n".join(f"• {item}" for item in items)
+
+
+def _office_block(office: OfficeInfo, *, place: str | None = None) -> str:
+    """Where to go, when it is open and whom to ask; `place` is where cards are collected."""
+    if place and place != office.address:
+        lines = [
+            f"📍 <b>Tempat pengambilan:</b> {html.escape(place)}",
+            f"🏢 <b>Alamat kantor:</b> {html.escape(office.address)}",
+        ]
+    else:
+        lines = [f"📍 <b>Tempat:</b> {html.escape(office.address)}"]
+    lines.append(f"🕗 <b>Jam layanan:</b> {html.escape(office.hours)}")
+    lines.append(f"☎️ <b>Kontak:</b> {html.escape(office.contact)}")
+    return "\n".join(lines)
+
+
+_NOTICE_FOOTER = (
+    "Cek kapan saja dengan mengirim NIK ke bot ini. "
+    "Berhenti menerima kabar untuk NIK ini: /berhenti"
+)
+
+#: Why the resident must come, per status that needs them (the record cannot move without them).
+#: The advice is the status's own (`what_to_do` in status_texts.toml), so the check's answer
+#: and the notice never disagree.
+_COME_REASON: dict[KtpStatus, tuple[str, str, list[str]]] = {
+    KtpStatus.UNREGISTERED: (
+        "⚠️ <b>Perlu perekaman KTP-el</b>",
+        "Untuk NIK ini belum ada rekaman foto wajah, sidik jari, iris mata dan tanda tangan, "
+        "atau rekamannya harus diulang.\nKartu baru bisa dibuat setelah direkam.",
+        [_BRING_KK],
+    ),
+    KtpStatus.DUPLICATE_RECORD: (
+        "⚠️ <b>Perlu datang ke kantor Disdukcapil</b>",
+        "Sidik jari atau iris mata yang sama juga tercatat dengan NIK lain (rekaman ganda).\n"
+        "Kartu tidak bisa dicetak sampai ini dibereskan. Petugas memeriksa ulang sidik jari "
+        "atau merekam ulang.",
+        [_BRING_KK, _BRING_PROOF],
+    ),
+    KtpStatus.ADJUDICATE_RECORD: (
+        "⚠️ <b>Perlu datang ke kantor Disdukcapil</b>",
+        "Sidik jari ini mirip sidik jari orang lain, dan pusat sedang memutuskannya.\n"
+        "Petugas perlu mencocokkan sidik jari secara langsung.",
+        [_BRING_KK, _BRING_PROOF],
+    ),
+    KtpStatus.REQUEST_VALIDATION: (
+        "⚠️ <b>Perlu datang ke kantor Disdukcapil</b>",
+        "Pusat menemukan isian yang tidak cocok, misalnya jenis kelamin di NIK dan di foto "
+        "wajah.\nPetugas perlu bertemu untuk mencocokkannya.",
+        [_BRING_KK, "Akta kelahiran, bila ada", _BRING_PROOF],
+    ),
+}
+
+
+def _proxy_line(office: OfficeInfo) -> str:
+    """Whether family may collect the card, as the office set it (/kantor diwakilkan)."""
+    return f"👪 <b>Diambil keluarga:</b> {_escape(office.proxy_pickup)}"
+
+
+def _collect_block(office: OfficeInfo) -> str:
+    """Where and when to collect a card, what to bring, whether family may collect it."""
+    return (
+        f"{_office_block(office, place=office.pickup)}\n\n"
+        f"{_bring_list([_BRING_KK, _BRING_PROOF])}\n\n"
+        f"{_proxy_line(office)}"
+    )
+
+
+def status_notice(
+    status: KtpStatus,
+    *,
+    nik_masked: str,
+    label: str | None,
+    entered_on: date,
+    office: OfficeInfo,
+) -> str:
+    """The message a subscriber gets when their record enters a notifying status (HTML)."""
+    who = _notice_who(label, nik_masked)
+    if status == KtpStatus.CARD_PRINTED:
+        return (
+            "🎉 <b>KTP-el sudah dicetak!</b>\n"
+            f"{who}\n\n"
+            f"Kartu sudah jadi sejak {format_date(entered_on)} dan bisa diambil.\n"
+            f"👉 {STATUS_TEXTS[status].what_to_do}\n\n"
+            f"{_collect_block(office)}\n\n"
+            f"{_NOTICE_FOOTER}"
+        )
+    if status == KtpStatus.CARD_SHIPPED:
+        return (
+            "📦 <b>KTP-el dikirim ke tempat pengambilan</b>\n"
+            f"{who}\n\n"
+            f"Sejak {format_date(entered_on)} kartu dalam perjalanan ke "
+            f"{_escape(office.pickup)}.\n"
+            f"👉 {STATUS_TEXTS[status].what_to_do}\n\n"
+            f"{_collect_block(office)}\n\n"
+            f"{_NOTICE_FOOTER}"
+        )
+    if status in _COME_REASON:
+        title, why, bring = _COME_REASON[status]
+        return (
+            f"{title}\n{who}\n\n"
+            f"{why}\n"
+            f"👉 {STATUS_TEXTS[status].what_to_do}\n\n"
+            f"{_office_block(office)}\n\n"
+            f"{_bring_list(bring)}\n\n"
+            f"Status ini tercatat sejak {format_date(entered_on)}.\n"
+            f"{_NOTICE_FOOTER}"
+        )
+    # Any other status that notifies: its plain title and advice, the code in brackets.
+    about = STATUS_TEXTS[status]
+    return (
+        "ℹ️ <b>Ada kabar tentang KTP-el</b>\n"
+        f"{who}\n\n"
+        f"Sejak {format_date(entered_on)}: <b>{about.title}</b> ({status.value}).\n"
+        f"{about.meaning}\n"
+        f"👉 {about.what_to_do}\n\n"
+        f"{_NOTICE_FOOTER}"
+    )
+
+
+# === 11. Broadcasts: announcements ================================================================
+
+# --- residents: an announcement as received, /pengumuman ------------------------------------------
+
+
+def broadcast_message(text_html: str) -> str:
+    """An announcement as residents receive it: a header, the staff's text, how to opt out."""
+    return (
+        "📢 <b>Pengumuman Disdukcapil Musi Rawas</b>\n\n"
+        f"{text_html}\n\n"
+        "<i>Tidak ingin menerima pengumuman lagi? Kirim /pengumuman</i>"
+    )
+
+
+ANNOUNCEMENTS_OFF_BUTTON = "🔕 Matikan pengumuman"
+ANNOUNCEMENTS_ON_BUTTON = "🔔 Hidupkan pengumuman"
+ANNOUNCEMENTS_PRIVATE_ONLY = (
+    "Pengaturan pengumuman hanya bisa diubah lewat chat pribadi dengan bot. Di grup, "
+    "pengumuman berhenti bila bot dikeluarkan dari grup."
+)
+ANNOUNCEMENTS_USAGE = (
+    "Tulis <code>/pengumuman mati</code> untuk berhenti menerima pengumuman, atau "
+    "<code>/pengumuman hidup</code> untuk menerimanya lagi."
+)
+_CARD_NEWS_KEPT = (
+    "Kabar tentang KTP-el yang Bapak/Ibu pantau tetap dikirim, misalnya saat kartu sudah dicetak."
+)
+
+
+def announcements_state(on: bool) -> str:
+    if on:
+        return (
+            "🔔 Bapak/Ibu <b>menerima</b> pengumuman umum dari Disdukcapil Musi Rawas.\n"
+            "Misalnya jadwal perekaman keliling atau libur kantor.\n"
+            f"{_CARD_NEWS_KEPT}"
+        )
+    return (
+        "🔕 Bapak/Ibu <b>tidak menerima</b> pengumuman umum dari Disdukcapil Musi Rawas.\n"
+        f"{_CARD_NEWS_KEPT}"
+    )
+
+
+ANNOUNCEMENTS_TURNED_OFF = (
+    f"🔕 Pengumuman umum dimatikan.\n{_CARD_NEWS_KEPT}\n"
+    "Mau menerima lagi? Kirim <code>/pengumuman hidup</code>."
+)
+ANNOUNCEMENTS_TURNED_ON = (
+    "🔔 Pengumuman umum dihidupkan.\n"
+    "Bapak/Ibu akan menerima kabar penting dari Disdukcapil Musi Rawas.\n"
+    "Berhenti kapan saja: <code>/pengumuman mati</code>."
+)
+
+# --- staff: /siaran: writing, choosing recipients, sending, stopping ------------------------------
+
+BROADCAST_ASK_TEXT = (
+    "📢 <b>Pengumuman baru</b>\n"
+    "Tulis isi pengumuman dalam satu pesan. Huruf tebal dan miring ikut terkirim.\n"
+    "Setelah itu Anda memilih penerima dan melihat pratinjaunya sebelum dikirim.\n\n"
+    "Ketik /batal untuk membatalkan."
+)
+BROADCAST_LIST_BUTTON = "📋 Siaran terakhir"
+BROADCAST_NOT_TEXT = "Kirim isi pengumuman sebagai pesan teks biasa (foto dan berkas belum bisa)."
+BROADCAST_EMPTY = "Pengumuman tidak boleh kosong. Tulis isinya, atau ketik /batal."
+BROADCAST_CANCELLED = "Pengumuman dibatalkan. Tidak ada yang dikirim."
+BROADCAST_EXPIRED = "Pengumuman ini sudah tidak aktif. Mulai lagi dengan /siaran."
+
+
+BROADCAST_DRAFT_EXPIRED = (
+    "Draf pengumuman Anda sudah lebih dari sehari dan tidak disimpan lagi. "
+    "Mulai lagi dengan /siaran."
+)
+
+
+BROADCAST_HAS_ID_NUMBER = (
+    "🔒 Pengumuman ini memuat angka 16 digit seperti NIK atau nomor KK. NIK dan KK adalah data "
+    "pribadi (UU 27/2022) dan tidak boleh disebar lewat pengumuman. Hapus angkanya (sebut "
+    "saja, misalnya, <i>warga yang menerima kabar</i>), lalu kirim lagi, atau ketik /batal."
+)
+
+
+def broadcast_too_long(length: int, limit: int) -> str:
+    return (
+        f"Pengumuman terlalu panjang ({format_number(length)} huruf). Paling banyak "
+        f"{format_number(limit)} huruf; ringkas lalu kirim lagi, atau ketik /batal."
+    )
+
+
+BROADCAST_ASK_AUDIENCE = "👥 <b>Siapa yang menerima pengumuman ini?</b>"
+BROADCAST_AUDIENCE_DISTRICT_BUTTON = "🗺 Per kecamatan"
+BROADCAST_AUDIENCE_STATUS_BUTTON = "🪪 Per status KTP-el"
+BROADCAST_BACK_BUTTON = "⬅️ Kembali"
+BROADCAST_CANCEL_BUTTON = "✖️ Batal"
+BROADCAST_EDIT_TEXT_BUTTON = "✏️ Ubah teks"
+BROADCAST_EDIT_AUDIENCE_BUTTON = "👥 Ubah penerima"
+BROADCAST_SEND_NOW_BUTTON = "⚡ Kirim sekarang juga"
+BROADCAST_STOP_BUTTON = "⏹ Hentikan siaran"
+BROADCAST_STOP_YES_BUTTON = "⏹ Ya, hentikan"
+BROADCAST_STOP_NO_BUTTON = "Jangan"
+BROADCAST_ASK_DISTRICT = (
+    "🗺 <b>Pilih kecamatan.</b>\n"
+    "Penerimanya warga yang berlangganan kabar untuk NIK yang terdaftar di kecamatan itu "
+    "(angka dalam kurung: jumlah chat)."
+)
+BROADCAST_ASK_STATUS = (
+    "🪪 <b>Pilih status KTP-el.</b>\n"
+    "Penerimanya warga yang berlangganan kabar untuk NIK yang sekarang berstatus itu "
+    "(angka dalam kurung: jumlah chat)."
+)
+BROADCAST_ASK_NEW_TEXT = "✏️ Tulis isi pengumuman yang baru (atau ketik /batal)."
+
+
+def broadcast_all_button(count: int) -> str:
+    return f"📣 Semua chat ({format_number(count)})"
+
+
+def broadcast_choice_button(name: str, count: int) -> str:
+    return f"{name} ({format_number(count)})"
+
+
+def broadcast_status_name(status: KtpStatus) -> str:
+    """A status on a staff button: its order and short title, e.g. "14. Siap cetak (PRR)"."""
+    return f"{status.order}. {STATUS_TEXTS[status].title}"
+
+
+def broadcast_audience_name(kind: str, value: str | None, district_name: str | None) -> str:
+    """How an audience is named to staff: "semua chat ...", "pelanggan di Kecamatan ..."."""
+    if kind == "district":
+        return f"pelanggan di Kecamatan {html.escape(district_name or value or '?')}"
+    if kind == "status" and value is not None and value in KtpStatus.__members__:
+        status = KtpStatus(value)
+        return f"pelanggan dengan status {status.value} ({html.escape(STATUS_TEXTS[status].title)})"
+    if kind == "status":
+        return f"pelanggan dengan status {html.escape(value or '?')}"
+    return "semua chat yang tidak menolak pengumuman"
+
+
+def broadcast_audience_chosen(audience_name: str) -> str:
+    return f"👥 Penerima: {audience_name}."
+
+
+def broadcast_send_button(count: int) -> str:
+    return f"✅ Kirim ke {format_number(count)} chat"
+
+
+def broadcast_after_quiet_button(end: datetime, tz: str) -> str:
+    return f"🌙 Kirim pukul {format_time(end, tz)}"
+
+
+def broadcast_preview(
+    audience_name: str,
+    count: int,
+    *,
+    quiet_start: int,
+    quiet_end: datetime | None,
+    tz: str,
+) -> str:
+    """The confirmation under the preview: exact number of recipients, quiet hours."""
+    if count == 0:
+        return (
+            f"Penerima: {audience_name}.\n\n"
+            "<b>Tidak ada penerima</b> untuk pilihan ini. Pilih penerima lain."
+        )
+    text = (
+        "⬆️ Itulah pesan yang akan diterima warga.\n\n"
+        f"Penerima: {audience_name}.\nJumlah: <b>{format_number(count)} chat</b>."
+    )
+    if quiet_end is not None:
+        text += (
+            f"\n\n🌙 Sekarang jam tenang ({quiet_start:02d}.00–{format_time(quiet_end, tz)}). "
+            f"Pengumuman biasanya menunggu sampai pukul {format_time(quiet_end, tz)} supaya "
+            "warga tidak terganggu malam hari. Pilih <b>Kirim sekarang juga</b> hanya bila "
+            "pengumumannya mendesak."
+        )
+    else:
+        text += "\n\nPeriksa pratinjau di atas, lalu kirim."
+    return text
+
+
+def broadcast_started(broadcast_id: int, count: int) -> str:
+    return (
+        f"📢 <b>Siaran #{broadcast_id}</b> mulai dikirim ke {format_number(count)} chat.\n"
+        "Pesan ini diperbarui selama pengiriman."
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class BroadcastCounts:
+    """How far a broadcast got: its outbox rows by outcome."""
+
+    total: int
+    sent: int
+    failed: int  # failed for any reason except a block
+    blocked: int  # the chat blocked the bot
+    pending: int
+    cancelled: int
+
+
+def _broadcast_figures_line(figures: BroadcastCounts) -> str:
+    line = (
+        f"Terkirim {format_number(figures.sent)} dari {format_number(figures.total)} · "
+        f"gagal {format_number(figures.failed)} · "
+        f"memblokir bot {format_number(figures.blocked)}"
+    )
+    if figures.cancelled:
+        line += f" · tidak dikirim {format_number(figures.cancelled)}"
+    return line
+
+
+def broadcast_progress(
+    broadcast_id: int, figures: BroadcastCounts, *, waiting_until: datetime | None, tz: str
+) -> str:
+    """The progress message, edited every few seconds while a broadcast goes out."""
+    text = f"📢 <b>Siaran #{broadcast_id}</b> sedang dikirim\n{_broadcast_figures_line(figures)}"
+    if waiting_until is not None:
+        text += (
+            f"\n\n🌙 Jam tenang: sisa {format_number(figures.pending)} pesan dikirim mulai "
+            f"pukul {format_time(waiting_until, tz)}."
+        )
+    return text
+
+
+def broadcast_final(
+    broadcast_id: int,
+    figures: BroadcastCounts,
+    *,
+    cancelled: bool,
+    finished_at: str | None,
+    tz: str,
+) -> str:
+    """The summary of a finished or stopped (`cancelled`) broadcast; `finished_at` UTC ISO."""
+    if cancelled:
+        title = f"⏹ <b>Siaran #{broadcast_id}</b> dihentikan"
+    else:
+        title = f"✅ <b>Siaran #{broadcast_id}</b> selesai"
+    text = f"{title}\n{_broadcast_figures_line(figures)}"
+    if finished_at:
+        text += f"\nSelesai: {format_datetime(datetime.fromisoformat(finished_at), tz)}"
+    return text
+
+
+#: What the staff member who sent a broadcast is told when it is over: its final summary.
+broadcast_done_notice = broadcast_final
+
+
+BROADCAST_LIST_EMPTY = "Belum ada siaran."
+_BROADCAST_STATE_NAMES = {
+    "sending": "sedang dikirim",
+    "done": "selesai",
+    "cancelled": "dihentikan",
+}
+
+
+def _snippet(text_html: str, limit: int = 80) -> str:
+    plain = html.unescape(re.sub(r"<[^>]*>", "", text_html)).replace("\n", " ").strip()
+    if len(plain) > limit:
+        plain = plain[: limit - 1].rstrip() + "…"
+    return html.escape(plain)
+
+
+@dataclass(frozen=True, slots=True)
+class BroadcastLine:
+    """One broadcast in the staff's list of recent broadcasts."""
+
+    broadcast_id: int
+    text_html: str  # the announcement as staff wrote it
+    created_at: str  # UTC ISO timestamp
+    state: str  # "sending", "done" or "cancelled"
+    send_now: bool  # sent straight away, even in quiet hours
+    audience_name: str  # from broadcast_audience_name()
+    figures: BroadcastCounts
+
+
+def broadcast_list(
+    items: Sequence[BroadcastLine],
+    *,
+    tz: str,
+    quiet_end: datetime | None = None,
+) -> str:
+    """Recent broadcasts with their figures.
+
+    `quiet_end`: when the current quiet hours end, if they are on (a broadcast that was not
+    sent "now" waits for it)."""
+    if not items:
+        return BROADCAST_LIST_EMPTY
+    blocks = []
+    for item in items:
+        created = format_datetime(datetime.fromisoformat(item.created_at), tz)
+        state = _BROADCAST_STATE_NAMES.get(item.state, "")
+        if item.state == "sending" and not item.send_now and quiet_end is not None:
+            state = f"menunggu jam tenang, dikirim pukul {format_time(quiet_end, tz)}"
+        blocks.append(
+            f"<b>#{item.broadcast_id}</b> · {state}\n"
+            f"{created}\n"
+            f"Untuk: {item.audience_name}\n"
+            f"{_broadcast_figures_line(item.figures)}\n"
+            f"<i>“{_snippet(item.text_html)}”</i>"
+        )
+    return "📋 <b>Siaran terakhir</b>\n\n" + "\n\n".join(blocks)
+
+
+def broadcast_stop_button(broadcast_id: int) -> str:
+    return f"⏹ Hentikan #{broadcast_id}"
+
+
+def broadcast_stop_confirm(broadcast_id: int, pending: int) -> str:
+    return (
+        f"Hentikan <b>siaran #{broadcast_id}</b>?\n"
+        f"{format_number(pending)} pesan yang belum terkirim tidak akan dikirim. "
+        "Pesan yang sudah terkirim tidak bisa ditarik kembali."
+    )
+
+
+def broadcast_stopped(broadcast_id: int, dropped: int) -> str:
+    return f"⏹ Siaran #{broadcast_id} dihentikan. {format_number(dropped)} pesan tidak dikirim."
+
+
+def broadcast_not_running(broadcast_id: int) -> str:
+    return f"Siaran #{broadcast_id} sudah tidak berjalan; tidak ada yang dihentikan."
+
+
+BROADCAST_STOP_KEPT = "Siaran tetap berjalan."
+
+
+def audit_broadcast_detail(recipients: int, send_now: bool) -> str:
+    """The audit row's detail of a broadcast sent (read with `audit` in the shell)."""
+    return f"{recipients} penerima" + (", kirim sekarang (jam tenang)" if send_now else "")
+
+
+def audit_broadcast_stop_detail(dropped: int) -> str:
+    return f"{dropped} pesan tidak dikirim"
+
+
+# === 12. Operators: the shell, the demo, running the bot, faults ==================================
+
+# --- operators: `python -m bot run` ---------------------------------------------------------------
+
+RUN_NO_TOKEN = (
+    "TELEGRAM_BOT_TOKEN belum diisi (di lingkungan atau berkas .env). "
+    "Untuk mencoba bot tanpa Telegram, jalankan: python -m bot demo"
+)
+
+
+def run_bad_token(api_url: str) -> str:
+    return (
+        f"Token bot ditolak oleh server Bot API ({api_url}). Periksa TELEGRAM_BOT_TOKEN "
+        "(dari @BotFather) dan TELEGRAM_API_URL."
+    )
+
+
+def run_unreachable(api_url: str, reason: str) -> str:
+    return f"Server Bot API tidak bisa dihubungi ({api_url}): {reason}"
+
+
+def run_polling_started(api_url: str) -> str:
+    return f"Memulai bot: long polling ke {api_url}. Tekan Ctrl-C untuk berhenti."
+
+
+def run_webhook_started(url: str, listen: str, port: int) -> str:
+    return f"Memulai bot: webhook {url}, mendengarkan di {listen}:{port}. Ctrl-C untuk berhenti."
+
+
+def run_bad_response(api_url: str, reason: str) -> str:
+    return (
+        f"Server Bot API ({api_url}) menjawab dengan galat: {reason}. Bila ada proxy di depan "
+        "server, periksa proxy itu; bot akan dijalankan ulang oleh systemd."
+    )
+
+
+RUN_NOT_JSON = "jawabannya halaman web, bukan JSON (biasanya dari proxy)"
+
+
+# The terminal console of `python -m bot demo`.
+DEMO_TITLE = "Cek KTP-el — demo di terminal (tanpa Telegram)"
+DEMO_PREPARING = "Menyiapkan basis data demo berisi warga rekaan…"
+
+
+def demo_data_ready(people: int, rows: int, folder: str) -> str:
+    return (
+        f"Basis data demo siap: {format_number(people)} warga rekaan, "
+        f"{format_number(rows)} baris riwayat status.\n"
+        f"Folder sementara: {folder} (dihapus saat demo selesai)."
+    )
+
+
+DEMO_PAIRS_HEADER = (
+    "NIK dan nomor KK untuk dicoba (semuanya rekaan), satu untuk setiap status yang ada di data:"
+)
+DEMO_PAIRS_COLUMNS = ("Tahap", "Status", "NIK", "No. KK")
+
+
+def demo_you_are(staff: bool, user_id: int) -> str:
+    who = "petugas (admin)" if staff else "warga"
+    return f"Anda chat sebagai {who}, ID Telegram {user_id}."
+
+
+DEMO_HOW = (
+    "Ketik pesan seperti di Telegram, mis. /start, /bantuan, atau NIK lalu nomor KK.\n"
+    "Tombol: ketik nomornya, mis. 1, atau tulisannya.\n"
+    "/berkas PATH [keterangan]: kirim berkas (mis. CSV impor) · /ganti: pindah warga ⇄ petugas"
+    " · /keluar atau Ctrl-D: selesai."
+)
+DEMO_BOT = "Bot"
+DEMO_YOU = "Anda"
+DEMO_EDITED = "pesan diperbarui"
+DEMO_SWITCHED_RESIDENT = "Sekarang Anda chat sebagai warga."
+DEMO_SWITCHED_STAFF = "Sekarang Anda chat sebagai petugas (admin)."
+DEMO_BYE = "Demo selesai. Sampai jumpa!"
+DEMO_NO_BUTTON = "Tidak ada tombol dengan nomor itu."
+DEMO_FILE_USAGE = "Cara pakai: /berkas PATH [keterangan], mis. /berkas data/status.csv /impor"
+
+
+def demo_attachment(kind: str, name: str, size: int, saved: str) -> str:
+    return f"[{kind}: {name}, {format_number(size)} byte, disimpan di {saved}]"
+
+
+def demo_import_failed(reason: str) -> str:
+    return f"Data demo gagal diimpor: {reason}"
+
+
+DEMO_MENU_TITLE = "Tombol menu (ketik m1, m2, … atau tulisannya; /menu menampilkannya lagi):"
+DEMO_NO_MENU = "Belum ada tombol menu. Ketik /start."
+
+
+def demo_place(title: str | None, address: str | None, link: str) -> str:
+    """A venue (or a pin alone) in the terminal: name, address, and a map link to open."""
+    if title is None:
+        return f"📍 Titik lokasi: {link}"
+    return f"📍 {title}\n{address or ''}\nPeta: {link}"
+
+
+# The shell: argparse's own words
+CLI_USAGE_PREFIX = "pemakaian: "
+CLI_SECTION_TITLES: dict[str, str] = {
+    "positional arguments": "argumen",
+    "options": "opsi",
+    "optional arguments": "opsi",
+}
+CLI_HELP_OPTION = "tampilkan bantuan ini lalu selesai"
+CLI_COMMAND_METAVAR = "PERINTAH"
+CLI_USER_ID_INVALID = "ID Telegram berupa angka, misalnya 123456789"
+
+
+# argparse's error messages, said in Indonesian (bot/cli recognises which one it is).
+def cli_missing_arguments(names: str) -> str:
+    return f"belum diisi: {names}"
+
+
+def cli_unknown_arguments(given: str) -> str:
+    return f"tidak dikenal: {given}"
+
+
+def cli_invalid_choice(argument: str, given: str, choices: str) -> str:
+    return f"{argument}: {given} tidak ada; pilih {choices}"
+
+
+def cli_not_an_integer(argument: str, given: str) -> str:
+    return f"{argument}: {given} bukan bilangan bulat"
+
+
+def cli_unreadable_value(argument: str, given: str) -> str:
+    return f"{argument}: {given} tidak bisa dibaca"
+
+
+def cli_expects_one_value(argument: str) -> str:
+    return f"{argument} perlu diikuti satu nilai"
+
+
+def cli_argument_problem(argument: str, problem: str) -> str:
+    return f"{argument}: {problem}"
+
+
+def cli_error(prog: str, message: str) -> str:
+    """The last line of a shell command that was typed wrong."""
+    kind = "belum lengkap" if message.startswith("belum diisi") else "salah ketik"
+    return f"{prog}: {kind}: {message}\nKetik {prog} --help untuk petunjuk."
+
+
+# Settings, the database, backups
+def config_problem(err: ConfigError) -> str:
+    """What is wrong with a setting, in one line for the operator."""
+    name, given = err.setting, repr(err.given)
+    match err.problem:
+        case ConfigProblem.MISSING:
+            return f"{name} belum diisi"
+        case ConfigProblem.QUIET_HOURS_FORMAT:
+            return f"{name} harus berbentuk jam-jam seperti 21-06, bukan {given}"
+        case ConfigProblem.QUIET_HOURS_RANGE:
+            return f"{name}: jam harus 0-23, bukan {given}"
+        case ConfigProblem.NOT_A_USER_ID:
+            return f"{name} harus berisi id pengguna Telegram (angka), bukan {given}"
+        case ConfigProblem.UNKNOWN_TIMEZONE:
+            return f"{name} bukan zona waktu yang dikenal: {given}"
+        case ConfigProblem.NOT_A_NUMBER:
+            return f"{name} harus angka, bukan {given}"
+        case ConfigProblem.WEBHOOK_SECRET_CHARACTERS:
+            return WEBHOOK_SECRET_INVALID
+    return f"{name} tidak bisa dipakai: {given}"
+
+
+def cli_bad_config(err: ConfigError) -> str:
+    return f"Konfigurasi salah: {config_problem(err)}"
+
+
+def cli_database_missing(path: object) -> str:
+    return (
+        f"Basis data tidak ditemukan: {path}. Perintah ini hanya membaca; basis data dibuat "
+        "oleh run, import, atau staff add (periksa BOT_DB_PATH)."
+    )
+
+
+CLI_DATABASE_RULE = (
+    "Basis data (BOT_DB_PATH) dibuat hanya oleh perintah yang menulis: run, import, staff add "
+    "dan staff remove. Perintah yang hanya membaca (staff list, audit, outbox, backup) tidak "
+    "pernah membuatnya; bila belum ada, mereka mengatakannya dan berhenti."
+)
+
+
+BACKUP_ONTO_ITSELF = "Tujuan backup tidak boleh sama dengan basis data itu sendiri."
+
+
+def backup_done(dest: object, key_file: object) -> str:
+    return (
+        f"Backup selesai: {dest}\n"
+        f"Simpan juga kunci rahasia ({key_file}) di tempat aman dan terpisah."
+    )
+
+
+SAMPLE_COUNT_INVALID = "harus bilangan bulat 1 atau lebih"
+
+
+# The outbox in the shell (python -m bot outbox)
+OUTBOX_KIND_NAMES = {"status": "Kabar status", "broadcast": "Siaran", "visit": "Jemput bola"}
+OUTBOX_STATE_NAMES = {
+    "pending": "menunggu",
+    "sent": "terkirim",
+    "failed": "gagal",
+    "cancelled": "dibatalkan",
+}
+OUTBOX_REASON_NAMES = {
+    "blocked": "memblokir bot / chat tidak ada",
+    "timeout": "waktu habis (timeout)",
+    "server_error": "galat server atau jaringan",
+    "bad_request": "ditolak Telegram (pesan salah)",
+    "error": "galat lain",
+}
+
+
+def outbox_report(
+    *,
+    by_state: Mapping[str, Mapping[str, int]],
+    failed_by_reason: Mapping[str, Mapping[str, int]],
+    next_due: str | None,
+    tz: str,
+    quiet_note: str | None,
+    now: datetime,
+    quiet_end: datetime | None,
+) -> str:
+    """`python -m bot outbox`: a plain-text table per kind, failures by reason, and when the
+    waiting messages go out (`quiet_end`: when the current quiet hours end, if they are on).
+
+    `by_state`: kind -> state -> count; `failed_by_reason`: kind -> reason -> count;
+    `next_due`: when the earliest waiting message is due (UTC ISO)."""
+    states = list(OUTBOX_STATE_NAMES)
+    kinds = list(OUTBOX_KIND_NAMES)
+    kinds += [k for k in by_state if k not in OUTBOX_KIND_NAMES]
+    width = max(len(OUTBOX_KIND_NAMES.get(k, k)) for k in kinds) + 2
+    head = "".ljust(width) + "".join(OUTBOX_STATE_NAMES[s].rjust(12) for s in states)
+    lines = ["Kotak keluar (outbox)", "", head]
+    totals = dict.fromkeys(states, 0)
+    for kind in kinds:
+        counts = by_state.get(kind, {})
+        for s in states:
+            totals[s] += counts.get(s, 0)
+        cells = "".join(format_number(counts.get(s, 0)).rjust(12) for s in states)
+        lines.append(OUTBOX_KIND_NAMES.get(kind, kind).ljust(width) + cells)
+    total_cells = "".join(format_number(totals[s]).rjust(12) for s in states)
+    lines.append("Jumlah".ljust(width) + total_cells)
+    lines.append("")
+    if failed_by_reason:
+        lines.append("Gagal menurut sebab:")
+        for kind, reasons in failed_by_reason.items():
+            for reason, count in reasons.items():
+                name = OUTBOX_REASON_NAMES.get(reason, reason)
+                lines.append(
+                    f"  {OUTBOX_KIND_NAMES.get(kind, kind)}: {name}: {format_number(count)}"
+                )
+    else:
+        lines.append("Tidak ada pesan yang gagal.")
+    if next_due:
+        lines.append(_outbox_next_due(datetime.fromisoformat(next_due), now, quiet_end, tz))
+    if quiet_note:
+        lines.append(quiet_note)
+    return "\n".join(lines)
+
+
+def _outbox_next_due(due: datetime, now: datetime, quiet_end: datetime | None, tz: str) -> str:
+    """When the waiting messages go out: later, after the quiet hours, or now (overdue)."""
+    when = format_datetime(due, tz)
+    if due > now:
+        return f"Pesan menunggu berikutnya dijadwalkan: {when}."
+    if quiet_end is not None:
+        return (
+            f"Pesan menunggu (yang paling lama sejak {when}) dikirim setelah jam tenang "
+            f"berakhir, pukul {format_time(quiet_end, tz)}."
+        )
+    return (
+        f"Pesan menunggu sudah waktunya dikirim sejak {when}. Bot yang berjalan mengirimnya "
+        "dalam beberapa detik; bila angka menunggu tidak berkurang, periksa apakah bot "
+        "berjalan (python -m bot run)."
+    )
+
+
+def outbox_quiet_note(start: int, end: int, active: bool) -> str:
+    now = "sedang berlaku" if active else "tidak sedang berlaku"
+    return f"Jam tenang {start:02d}.00–{end:02d}.00 ({now})."
+
+
+# Faults the operator must fix: one line each, the cause in Indonesian
 def _cause(exc: BaseException) -> str:
     """An OS or SQLite error's cause in Indonesian (the English words only when unknown)."""
     if isinstance(exc, sqlite3.Error):
@@ -4223,78 +4216,3 @@ def bot_already_running(db_path: object, holder: str) -> str:
 
 def lock_unusable(path: object, exc: BaseException) -> str:
     return f"Berkas kunci proses {path} tidak bisa dibuat atau dikunci: {_cause(exc)}."
-
-
-def cli_database_missing(path: object) -> str:
-    return (
-        f"Basis data tidak ditemukan: {path}. Perintah ini hanya membaca; basis data dibuat "
-        "oleh run, import, atau staff add (periksa BOT_DB_PATH)."
-    )
-
-
-IMPORT_ROW_OPEN_QUOTE = (
-    'Tanda kutip (") di baris ini tidak ditutup, jadi isinya akan menyambung ke baris '
-    "berikutnya. Baris ini ditolak; baris berikutnya tetap dibaca sendiri."
-)
-
-
-def import_row_too_long(limit: int) -> str:
-    return f"Baris ini terlalu panjang (lebih dari {format_number(limit)} karakter)."
-
-
-def import_header_too_long(limit: int) -> str:
-    return (
-        f"Baris judul kolom lebih dari {format_number(limit)} karakter, jadi ini bukan berkas "
-        "impor yang benar. Simpan ulang dari Excel sebagai CSV dan kirim lagi."
-    )
-
-
-NUMBERS_TOO_LONG = (
-    "Pesan itu terlalu panjang untuk sebuah NIK.\nKirim NIK saja (16 angka), atau NIK lalu "
-    "Nomor KK, dipisah spasi."
-)
-
-
-def upload_label(actor_id: int | None, when: datetime, tz: str) -> str:
-    """What is kept of a Telegram upload instead of its file name (which may hold a NIK or a
-    name): who sent it and when."""
-    who = f"petugas {actor_id}" if actor_id is not None else "petugas"
-    local = when.astimezone(ZoneInfo(tz))
-    return f"unggahan {who} {local:%Y-%m-%d %H.%M} {_zone_abbreviation(local)}"
-
-
-def _zone_abbreviation(local: datetime) -> str:
-    return {"+0700": "WIB", "+0800": "WITA", "+0900": "WIT"}.get(f"{local:%z}", f"{local:%Z}")
-
-
-#: The audit log's `detail` codes as an operator reads them (`python -m bot audit`).
-AUDIT_DETAILS: dict[str, str] = {
-    "cli": "dari shell",
-    "fixed_admin": "admin tetap (BOT_ADMIN_IDS)",
-    "last_admin": "admin terakhir",
-    "not_staff": "bukan petugas",
-    "same_role": "peran sudah sama",
-    "bad_id": "ID tidak sah",
-    "not_admin": "bukan admin",
-}
-
-
-def import_is_a_folder(path: object) -> str:
-    return f"{path} adalah folder, bukan berkas CSV. Sebutkan berkasnya, mis. {path}/harian.csv"
-
-
-CLI_DATABASE_RULE = (
-    "Basis data (BOT_DB_PATH) dibuat hanya oleh perintah yang menulis: run, import, staff add "
-    "dan staff remove. Perintah yang hanya membaca (staff list, audit, outbox, backup) tidak "
-    "pernah membuatnya; bila belum ada, mereka mengatakannya dan berhenti."
-)
-
-
-def run_bad_response(api_url: str, reason: str) -> str:
-    return (
-        f"Server Bot API ({api_url}) menjawab dengan galat: {reason}. Bila ada proxy di depan "
-        "server, periksa proxy itu; bot akan dijalankan ulang oleh systemd."
-    )
-
-
-RUN_NOT_JSON = "jawabannya halaman web, bukan JSON (biasanya dari proxy)"

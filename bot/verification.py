@@ -21,7 +21,7 @@ import aiosqlite
 from bot.nik import LENGTH, InvalidNumberError, Nik, normalise, parse_kk, parse_nik, split_numbers
 from bot.privacy import Hasher, mask_nik
 from bot.services import Services
-from bot.storage import Database
+from bot.storage import Database, check_writes
 from bot.storage import attempts as attempts_store
 from bot.storage import checks as checks_store
 from bot.storage import records as records_store
@@ -122,6 +122,34 @@ async def verify_owner(
             await checks_store.mark_verified(conn, chat_id, record.id, now)
             return Verification(Outcome.VERIFIED, record=record)
         return await _fail(conn, chat_id, nik_hash, now)
+
+
+def verify_in(
+    conn: sqlite3.Connection, *, chat_id: int, nik_hash: str, kk_hash: str, now: datetime
+) -> Verification:
+    """`verify_owner` inside a write job (`Database.write`), with the KK already hashed: the
+    same checks, the same writes and the same outcome, without a trip per statement."""
+    refused = read_refusal(conn, chat_id, nik_hash, now)
+    if refused is not None:
+        return refused
+    record = records_store.read_by_nik_hash(conn, nik_hash)
+    if record is not None and hmac.compare_digest(record.kk_hash, kk_hash):
+        checks_store.verified_now(conn, chat_id, record.id, now, clear_step=False)
+        return Verification(Outcome.VERIFIED, record=record)
+    check_writes.record_failure(conn, chat_id, nik_hash, now)
+    chat_failures, nik_failures = check_writes.failures_since(
+        conn, chat_id, now - CHAT_WINDOW, nik_hash, now - NIK_WINDOW
+    )
+    until: datetime | None = None
+    started: Outcome | None = None
+    if chat_failures >= CHAT_FAILURE_LIMIT:
+        until, started = now + CHAT_WAIT, Outcome.CHAT_WAIT
+        check_writes.lock(conn, LockScope.CHAT, str(chat_id), now, until)
+    if nik_failures >= NIK_FAILURE_LIMIT:  # the longer of the two is the one to tell
+        until, started = now + NIK_LOCK, Outcome.NIK_LOCKED
+        check_writes.lock(conn, LockScope.NIK, nik_hash, now, until)
+    left = max(0, CHAT_FAILURE_LIMIT - chat_failures)
+    return Verification(Outcome.NO_MATCH, until=until, attempts_left=left, started=started)
 
 
 async def _fail(
@@ -366,14 +394,21 @@ async def _ask_kk(services: Services, chat_id: int, nik: Nik) -> CheckReply:
     now = services.clock.now()
     nik_hash = services.hasher.nik(nik.digits)
     masked = mask_nik(nik.digits)
-    async with services.db.transaction() as conn:
-        refused = await refusal(conn, chat_id, nik_hash, now)
+
+    def step(conn: sqlite3.Connection) -> Verification | None:
+        """One write job: refused (the step ends), or the NIK waits for its KK."""
+        refused = read_refusal(conn, chat_id, nik_hash, now)
         if refused is not None:
-            await checks_store.clear_pending(conn, chat_id)
-            return CheckReply(Reply.REFUSED, nik_masked=masked, verification=refused)
-        await checks_store.set_pending(
+            check_writes.clear_pending(conn, chat_id)
+            return refused
+        check_writes.set_pending(
             conn, chat_id, checks_store.Step.KK, now, nik_hash=nik_hash, nik_masked=masked
         )
+        return None
+
+    refused = await services.db.write(step)
+    if refused is not None:
+        return CheckReply(Reply.REFUSED, nik_masked=masked, verification=refused)
     return CheckReply(Reply.ASK_KK, nik_masked=masked)
 
 
@@ -386,17 +421,22 @@ async def _check(
     record = await _prove(services, chat_id, nik_hash, kk, now)
     if record is not None:
         return CheckReply(Reply.CHECKED, verification=Verification(Outcome.VERIFIED, record=record))
-    async with services.db.transaction() as conn:
-        await checks_store.clear_pending(conn, chat_id)
-    result = await verify_owner(
-        services.db, services.hasher, chat_id=chat_id, nik_hash=nik_hash, kk=kk, now=now
-    )
+    kk_hash = services.hasher.kk(kk)
+
+    def attempt(conn: sqlite3.Connection) -> Verification:
+        """One write job: the step ends, the KK is tried (`verify_in`), and after a failure
+        that set off no wait or lock the NIK waits for its KK again."""
+        check_writes.clear_pending(conn, chat_id)
+        result = verify_in(conn, chat_id=chat_id, nik_hash=nik_hash, kk_hash=kk_hash, now=now)
+        if result.outcome is Outcome.NO_MATCH and result.started is None:
+            check_writes.set_pending(
+                conn, chat_id, checks_store.Step.KK, now, nik_hash=nik_hash, nik_masked=nik_masked
+            )
+        return result
+
+    result = await services.db.write(attempt)
     if result.outcome in (Outcome.CHAT_WAIT, Outcome.NIK_LOCKED):
         return CheckReply(Reply.REFUSED, verification=result)
     if result.outcome is Outcome.NO_MATCH and result.started is None:
-        async with services.db.transaction() as conn:
-            await checks_store.set_pending(
-                conn, chat_id, checks_store.Step.KK, now, nik_hash=nik_hash, nik_masked=nik_masked
-            )
         return CheckReply(Reply.CHECKED, nik_masked=nik_masked, verification=result)
     return CheckReply(Reply.CHECKED, verification=result)

@@ -28,12 +28,12 @@ from typing import Any
 import aiosqlite
 
 from bot import texts_id
+from bot.drafts import DraftSteps
 from bot.nik import MUSI_RAWAS, MUSI_RAWAS_DISTRICTS
 from bot.services import Services
 from bot.states import KtpStatus
 from bot.storage import audit as audit_store
 from bot.storage import outbox as outbox_store
-from bot.storage import steps as steps_store
 from bot.storage import visits as store
 from bot.storage.visits import CANCELLED, KIND_VISIT, PLANNED, Listener, VisitFields, VisitRow
 
@@ -556,6 +556,7 @@ class Visits:
 
     def __init__(self, services: Services) -> None:
         self.svc = services
+        self._drafts = DraftSteps(services, DRAFT_KIND)
 
     @classmethod
     def of(cls, services: Services) -> Visits:
@@ -594,17 +595,12 @@ class Visits:
                 note_done=True,
                 step=Step.PREVIEW,
             )
-        async with self.svc.db.transaction() as conn:
-            await steps_store.put(
-                conn, chat_id, user_id, DRAFT_KIND, draft.payload(), now, draft.expires_at
-            )
+        await self._drafts.put(chat_id, user_id, draft.payload(), draft.expires_at, now)
         return draft
 
     async def draft(self, chat_id: int, user_id: int) -> Draft | None:
         now = self.svc.clock.now()
-        step = await steps_store.get(
-            self.svc.db.conn, chat_id, user_id, DRAFT_KIND, now, include_expired=True
-        )
+        step = self._drafts.read(chat_id, user_id, now)
         if step is None:
             return None
         return Draft.from_payload(
@@ -618,21 +614,11 @@ class Visits:
             draft = replace(draft, step=draft.next_step())
         if draft.step is Step.PREVIEW:
             draft = replace(draft, token=secrets.token_hex(4))
-        async with self.svc.db.transaction() as conn:
-            await steps_store.put(
-                conn,
-                draft.chat_id,
-                draft.user_id,
-                DRAFT_KIND,
-                draft.payload(),
-                self.svc.clock.now(),
-                draft.expires_at,
-            )
+        await self._drafts.put(draft.chat_id, draft.user_id, draft.payload(), draft.expires_at)
         return draft
 
     async def drop_draft(self, chat_id: int, user_id: int) -> bool:
-        async with self.svc.db.transaction() as conn:
-            return await steps_store.delete(conn, chat_id, user_id, DRAFT_KIND)
+        return await self._drafts.drop(chat_id, user_id)
 
     # --- who is told -------------------------------------------------------------------------
 

@@ -9,7 +9,8 @@ BOT_ADMIN_IDS). Each sends what a person would and reads what the bot answered:
 `bot_env` is the running bot (`env.app`, `env.api`, `env.services`, `env.clock`, `env.settings`,
 `await env.restart()`); `make_env(tmp_path, quiet_hours="21-06", ...)` builds one with other
 settings. Background work (`bot.app.on_start`) does not run unless `background=True` or
-`await env.start_background()`.
+`await env.start_background()`. `env` is a bot with its outbox dispatcher running (fast limits,
+`notifier_env`), `officer` a petugas of it: the notification, announcement and visit tests'.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import pytest
 from bot.app import build_application, on_start, start_in_process, stop_in_process
 from bot.clock import FakeClock
 from bot.config import QuietHours, Settings
+from bot.dispatcher import Dispatcher, Limits
 from bot.handlers.context import BotApplication
 from bot.local_api import LOCAL_TOKEN, LocalBotApi, LocalUser
 from bot.services import Services
@@ -143,3 +145,56 @@ async def staff(bot_env: BotEnv) -> LocalUser:
 @pytest.fixture
 def admin(bot_env: BotEnv) -> LocalUser:
     return bot_env.api.user(ADMIN_ID, "Rina")
+
+
+# --- a bot with its outbox dispatcher running (notifications, announcements, visits) --------
+
+
+def fast_limits(**overrides: float) -> Limits:
+    """Real behaviour, test speed: no spacing, retries due at once unless a test says so."""
+    values: dict[str, float] = {
+        "per_second": 1000.0,
+        "private_interval": 0.0,
+        "group_interval": 0.0,
+        "max_attempts": 3,
+        "backoff_base": 0.0,
+        "poll_interval": 0.05,
+        "progress_interval": 0.05,
+    }
+    values.update(overrides)
+    return Limits(**values)  # type: ignore[arg-type]
+
+
+def dispatcher_of(app: BotApplication) -> Dispatcher:
+    """The outbox dispatcher of a bot started with background work."""
+    dispatcher = app.bot_data.dispatcher
+    assert dispatcher is not None, "the dispatcher is not running (background=False?)"
+    return dispatcher
+
+
+async def notifier_env(
+    make_env, tmp_path: Path, limits: Limits | None = None, **settings: object
+) -> BotEnv:
+    """A bot with its outbox dispatcher running, with fast limits unless `limits` are given."""
+    env = await make_env(tmp_path, background=True, **settings)
+    dispatcher_of(env.app).limits = limits or fast_limits()
+    return env
+
+
+async def add_officer(env: BotEnv) -> LocalUser:
+    """STAFF_ID as a petugas in the staff table, and their private chat."""
+    async with env.services.db.transaction() as conn:
+        await staff_store.put(conn, STAFF_ID, staff_store.PETUGAS, ADMIN_ID, env.clock.now())
+    return env.api.user(STAFF_ID, "Budi")
+
+
+@pytest.fixture
+async def env(make_env, tmp_path: Path) -> BotEnv:
+    """A bot with its outbox dispatcher running and fast limits (a module may define its own)."""
+    return await notifier_env(make_env, tmp_path)
+
+
+@pytest.fixture
+async def officer(env: BotEnv) -> LocalUser:
+    """STAFF_ID as a petugas of `env`, and their private chat."""
+    return await add_officer(env)

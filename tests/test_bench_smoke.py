@@ -52,7 +52,7 @@ SCRIPTS: dict[str, list[str]] = {
     "checks": [
         "checks.py",
         *("--people", PEOPLE, "--checks", "40", "--runs", "1", "--only", "capacity"),
-        *("--mixed", "--aged", "--aged-rows", "3000", "--refresh"),
+        *("--mixed", "--aged", "--aged-rows", "3000", "--refresh", "--open-loop", "0.5"),
     ],
     "profile": ["profile_check.py", "--people", PEOPLE, "--checks", "20", "--top", "5"],
     "memory": ["memory.py", "--people", PEOPLE, "--checks", "30"],

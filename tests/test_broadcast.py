@@ -11,33 +11,21 @@ from collections import Counter
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-import pytest
-from conftest import RESIDENT_ID, STAFF_ID, BotEnv
-from test_notifier import (
+from conftest import (
+    RESIDENT_ID,
+    STAFF_ID,
+    BotEnv,
     add_officer,
-    add_record,
-    change_status,
-    delivered,
     dispatcher_of,
     fast_limits,
     notifier_env,
-    subscribe,
 )
+from test_notifier import add_record, change_status, delivered, subscribe
 
 from bot.local_api import LocalUser
 from bot.states import KtpStatus
 
 ANNOUNCEMENT = "Kantor tutup hari Jumat, 1 Desember. Layanan buka lagi Senin."
-
-
-@pytest.fixture
-async def env(make_env, tmp_path: Path) -> BotEnv:
-    return await notifier_env(make_env, tmp_path)
-
-
-@pytest.fixture
-async def officer(env: BotEnv) -> LocalUser:
-    return await add_officer(env)
 
 
 async def add_chats(env: BotEnv, chat_ids: range | list[int]) -> None:

@@ -7,17 +7,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from conftest import ADMIN_ID, RESIDENT_ID, BotEnv
-from test_notifier import (
-    NIK,
-    add_officer,
-    add_record,
-    change_status,
-    delivered,
-    dispatcher_of,
-    notifier_env,
-    subscribe,
-)
+from conftest import ADMIN_ID, RESIDENT_ID, BotEnv, add_officer, dispatcher_of, notifier_env
+from test_notifier import NIK, add_record, change_status, delivered, subscribe
 
 from bot import texts_id
 from bot.cli import outbox as outbox_cli
@@ -25,16 +16,6 @@ from bot.local_api import LocalUser
 from bot.states import KtpStatus
 
 OTHER_NIK = "1605010101900002"
-
-
-@pytest.fixture
-async def env(make_env, tmp_path: Path) -> BotEnv:
-    return await notifier_env(make_env, tmp_path)
-
-
-@pytest.fixture
-async def officer(env: BotEnv) -> LocalUser:
-    return await add_officer(env)
 
 
 @pytest.mark.parametrize(

@@ -8,67 +8,29 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from conftest import ADMIN_ID, RESIDENT_ID, STAFF_ID, BotEnv
+from conftest import (
+    RESIDENT_ID,
+    STAFF_ID,
+    BotEnv,
+    dispatcher_of,
+    fast_limits,
+    notifier_env,
+)
 from telegram import Bot
 
 from bot import importer, status_change
 from bot.app import stop_dispatcher
-from bot.dispatcher import Dispatcher, Limits
+from bot.dispatcher import Dispatcher
 from bot.handlers.broadcast import render_progress
-from bot.handlers.context import BotApplication
 from bot.local_api import LOCAL_TOKEN, LocalUser
 from bot.outbox import enqueue_status_change
 from bot.states import KtpStatus
 from bot.storage import outbox as outbox_store
 from bot.storage import records as records_store
-from bot.storage import staff as staff_store
 
 NIK = "1605014101900001"  # a woman born 1 January 1990, Tugumulyo
 KK = "1605010101200001"
 PRINTED_ON = date(2026, 11, 27)
-
-
-def fast_limits(**overrides: float) -> Limits:
-    """Real behaviour, test speed: no spacing, retries due at once unless a test says so."""
-    values: dict[str, float] = {
-        "per_second": 1000.0,
-        "private_interval": 0.0,
-        "group_interval": 0.0,
-        "max_attempts": 3,
-        "backoff_base": 0.0,
-        "poll_interval": 0.05,
-        "progress_interval": 0.05,
-    }
-    values.update(overrides)
-    return Limits(**values)  # type: ignore[arg-type]
-
-
-def dispatcher_of(app: BotApplication) -> Dispatcher:
-    """The outbox dispatcher of a bot started with background work."""
-    dispatcher = app.bot_data.dispatcher
-    assert dispatcher is not None, "the dispatcher is not running (background=False?)"
-    return dispatcher
-
-
-async def notifier_env(
-    make_env, tmp_path: Path, limits: Limits | None = None, **settings: object
-) -> BotEnv:
-    """A bot with its outbox dispatcher running, with fast limits unless `limits` are given."""
-    env = await make_env(tmp_path, background=True, **settings)
-    dispatcher_of(env.app).limits = limits or fast_limits()
-    return env
-
-
-async def add_officer(env: BotEnv) -> LocalUser:
-    """STAFF_ID as a petugas in the staff table, and their private chat."""
-    async with env.services.db.transaction() as conn:
-        await staff_store.put(conn, STAFF_ID, staff_store.PETUGAS, ADMIN_ID, env.clock.now())
-    return env.api.user(STAFF_ID, "Budi")
-
-
-@pytest.fixture
-async def env(make_env, tmp_path: Path) -> BotEnv:
-    return await notifier_env(make_env, tmp_path)
 
 
 async def add_record(

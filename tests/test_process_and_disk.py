@@ -29,7 +29,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_run_over_http import EXIT_TIMEOUT, HttpBotApi, _bot_env, _wait_for
+from test_run_over_http import EXIT_TIMEOUT, HttpBotApi, _bot_env, _start_bot, _wait_for
 
 from bot import instance_lock
 from bot.__main__ import main
@@ -164,15 +164,7 @@ def test_a_second_run_refuses_naming_the_first_and_kill_9_frees_the_database(
     procs: list[subprocess.Popen[bytes]] = []
 
     def start(log_path: Path) -> subprocess.Popen[bytes]:
-        with log_path.open("wb") as log:
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "bot", "run"],
-                cwd=tmp_path,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
+        proc = _start_bot(tmp_path, env, log_path)
         procs.append(proc)
         return proc
 

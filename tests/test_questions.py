@@ -9,9 +9,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from conftest import ADMIN_ID, RESIDENT_ID, STAFF_ID, BotEnv
+from conftest import ADMIN_ID, RESIDENT_ID, STAFF_ID, BotEnv, dispatcher_of, fast_limits
 from resident_support import KK, NIK, add_record, check
-from test_notifier import dispatcher_of, fast_limits
 
 from bot import questions as questions_mod
 from bot import stats, texts_id

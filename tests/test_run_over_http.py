@@ -146,6 +146,19 @@ def _bot_env(tmp_path: Path, api_url: str, token: str = LOCAL_TOKEN) -> dict[str
     return env
 
 
+def _start_bot(cwd: Path, env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
+    """`python -m bot run` in `cwd` with `env`, everything it prints going to `log_path`."""
+    with log_path.open("wb") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "bot", "run"],
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+
 def _wait_for(what: str, check: Callable[[], bool], proc: subprocess.Popen, out: Path) -> None:
     deadline = time.monotonic() + START_TIMEOUT
     while not check():
@@ -164,15 +177,7 @@ def test_run_polls_a_bot_api_server_over_http_and_stops_on_sigterm(tmp_path: Pat
     out = tmp_path / "bot-output.log"
     proc: subprocess.Popen[bytes] | None = None
     try:
-        with out.open("wb") as log:
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "bot", "run"],
-                cwd=tmp_path,
-                env=_bot_env(tmp_path, front.url),
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
+        proc = _start_bot(tmp_path, _bot_env(tmp_path, front.url), out)
         api = front.api
 
         # Polling has begun once the bot asks for updates; then a resident writes /start.

@@ -13,9 +13,7 @@ import pytest
 
 from bot.states import ALL_STATUSES, Actor, KtpStatus, Stage, UnknownStatusError, parse_status
 from bot.texts_id import (
-    ACTOR_NAMES,
     STAGE_NAMES,
-    STATUS_CODES_HELP,
     STATUS_TEXTS,
     STATUS_TEXTS_FILE,
     StatusText,
@@ -283,10 +281,9 @@ def test_who_acts_agrees_with_the_facts() -> None:
                 assert "selesai" in who, status
 
 
-def test_names_of_stages_and_actors() -> None:
+def test_names_of_stages() -> None:
     assert set(STAGE_NAMES) == set(Stage)
-    assert set(ACTOR_NAMES) == set(Actor)
-    assert all(STAGE_NAMES.values()) and all(ACTOR_NAMES.values())
+    assert all(STAGE_NAMES.values())
 
 
 @pytest.mark.parametrize(
@@ -346,16 +343,15 @@ def test_unknown_status_is_safe_in_an_html_message() -> None:
     assert len(reason_for("x" * 500)) < 200
 
 
-def test_code_list_for_staff() -> None:
-    lines = STATUS_CODES_HELP.splitlines()
-    assert lines[0] == "1. UNREGISTERED — Belum direkam"
-    assert lines[13] == "14. PRINT_READY_RECORD — Siap cetak (PRR)"
-    assert "PRR = PRINT_READY_RECORD" in lines[-1]
-
-
 # --- what residents read: one phone screen, one word for each thing, Bapak/Ibu (issue 10) ------
 
+import ast  # noqa: E402
 import html as _html  # noqa: E402
+import inspect  # noqa: E402
+import itertools  # noqa: E402
+from collections.abc import Callable, Mapping  # noqa: E402
+from dataclasses import is_dataclass  # noqa: E402
+from enum import Enum  # noqa: E402
 
 from bot import texts_id as texts  # noqa: E402
 from bot.config import OfficeInfo  # noqa: E402
@@ -554,7 +550,7 @@ def test_one_piece_of_advice_per_status(status: KtpStatus) -> None:
         assert "tidak perlu datang" not in everything
 
 
-def _nik_problems() -> list[str]:
+def _nik_errors() -> list[InvalidNumberError]:
     found = []
     for typed in (
         "",
@@ -574,84 +570,206 @@ def _nik_problems() -> list[str]:
             try:
                 parse(typed)
             except InvalidNumberError as err:
-                for position in (None, "first", "second"):
-                    found.append(texts.invalid_number(texts.nik_problem(err, position)))
+                found.append(err)
     return found
+
+
+def _nik_problems() -> list[str]:
+    return [
+        texts.invalid_number(texts.nik_problem(err, position))
+        for err in _nik_errors()
+        for position in (None, "first", "second")
+    ]
+
+
+# --- every text a resident can read, found by the section it stands in ---------------------------
+
+#: The audiences (the `# --- AUDIENCE: subject ---` lines of texts_id) whose texts residents
+#: read. Every other audience (staff, operators) is kept out of the resident checks.
+RESIDENT_AUDIENCES = ("residents", "everyone")
+KNOWN_AUDIENCES = (*RESIDENT_AUDIENCES, "staff", "operators")
+_AUDIENCE_LINE = re.compile(r"# --- (\w+): ")
+
+
+def audiences() -> dict[str, str]:
+    """Every top-level name of texts_id, with the audience line it stands under."""
+    source = Path(texts.__file__).read_text(encoding="utf-8")
+    marks = [
+        (number, found.group(1))
+        for number, line in enumerate(source.splitlines(), 1)
+        if (found := _AUDIENCE_LINE.match(line))
+    ]
+    named: dict[str, str] = {}
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.FunctionDef | ast.ClassDef):
+            names = [node.name]
+        elif isinstance(node, ast.Assign):
+            names = [t.id for t in node.targets if isinstance(t, ast.Name)]
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            names = [node.target.id]
+        else:
+            continue
+        above = [audience for number, audience in marks if number < node.lineno]
+        for name in names:
+            named[name] = above[-1] if above else ""
+    return named
+
+
+UNTIL = datetime(2026, 11, 28, 4, tzinfo=UTC)
+NIK = "1605••••••••0012"
+VISIT = texts.VisitInfo(
+    visit_id=7,
+    day=date(2026, 12, 7),
+    start="08:00",
+    end="12:00",
+    district_name="Muara Beliti",
+    place="Balai Desa Wonokerto",
+    services=("rekam", "ambil", "kk", "akta"),
+    note="Bawa fotokopi KK bila ada.",
+    tz="Asia/Jakarta",
+)
+
+#: Realistic values for the parameters of resident texts, by type, then by name; each tuple
+#: lists the variants tried (a `bool` is tried both ways, an optional value also as None).
+SAMPLES_BY_TYPE: dict[str, tuple[object, ...]] = {
+    "KtpStatus": tuple(ALL_STATUSES),
+    "OfficeInfo": (LONGEST_OFFICE, SHORT_PROXY_OFFICE),
+    "VisitInfo": (VISIT,),
+    "Sequence[VisitInfo]": ((VISIT,) * 6, ()),
+    "InvalidNumberError": tuple(_nik_errors()),
+    "date": (DAY,),
+    "datetime": (UNTIL,),
+}
+SAMPLES_BY_NAME: dict[str, tuple[object, ...]] = {
+    "n": (0.3, 12.5, 12_345),
+    "earliest": (date(2026, 12, 14),),
+    "latest": (date(2027, 1, 5),),
+    "tz": ("Asia/Jakarta",),
+    "position": ("first", "second"),
+    "first_name": ("Siti",),
+    "bot_username": ("CekKtpElMuraBot",),
+    "commands": (("cek", "langganan", "berhenti", "pengumuman", "privasi", "bantuan"),),
+    "command": ("/daftar",),
+    "nik_masked": (NIK,),
+    "name_masked": ("M••• A•••",),
+    "label": ("Ibu",),
+    "problem": ("NIK harus 16 angka, tetapi ini 15 angka.",),
+    "attempts_left": (2, 5),
+    "office": ("<b>Kantor Disdukcapil Kabupaten Musi Rawas</b>",),
+    "visit_line": (LONGEST_VISIT,),
+    "waiting": tuple(waiting_variants()),
+    "following": (3,),
+    "limit": (10,),
+    "index": (1,),
+    "count": (0, 2, 12),
+    "items": (
+        [("Ibu", NIK, S.PRINT_READY_RECORD, DAY), (None, NIK, S.CARD_PRINTED, date(2026, 2, 1))],
+    ),
+    "part_of_day": ("pagi", "malam"),
+    "address": ("Jl. Lintas Sumatera Km 12, Muara Beliti",),
+    "hours": ("Senin–Jumat, 08.00–15.00 WIB",),
+    "contact": ("0812-3456-7890 (WhatsApp)",),
+    "pickup": ("Loket 3, Disdukcapil Musi Rawas",),
+    "proxy_pickup": (texts.OFFICE_PROXY_PICKUP_DEFAULT,),
+    "title": tuple(f.title for f in texts.FAQ_DEFAULTS),
+    "body": tuple(f.body for f in texts.FAQ_DEFAULTS),
+    "number": (12,),
+    "text": ("Kapan KTP-el saya bisa diambil?",),
+    "name": ("Muara Beliti",),
+    "role": ("petugas", "admin"),
+    "services": (("rekam",), ("rekam", "ambil", "akta")),
+    "card_districts": (("Muara Beliti",), ()),
+    "followed": (("Tuah Negeri",), ()),
+    "given": ("Muara Bliti",),
+    "text_html": ("Kantor tutup tanggal 25 Desember.\nLayanan buka lagi tanggal 26 Desember.",),
+}
+
+
+def _variants(parameter: inspect.Parameter) -> tuple[object, ...]:
+    annotation = str(parameter.annotation)
+    if annotation.removesuffix(" | None") in SAMPLES_BY_TYPE:
+        found = SAMPLES_BY_TYPE[annotation.removesuffix(" | None")]
+    elif parameter.name in SAMPLES_BY_NAME:
+        found = SAMPLES_BY_NAME[parameter.name]
+    elif annotation == "bool":
+        found = (True, False)
+    elif parameter.default is not inspect.Parameter.empty:
+        found = (parameter.default,)
+    else:
+        raise AssertionError(f"no sample for {parameter}: add one to SAMPLES_BY_NAME")
+    optional = annotation.endswith("| None") or parameter.default is None
+    return (*found, None) if optional and None not in found else found
+
+
+def _texts_in(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [] if isinstance(value, Enum) else [value]
+    if isinstance(value, Mapping):
+        return [t for item in value.values() for t in _texts_in(item)]
+    if isinstance(value, list | tuple):
+        return [t for item in value for t in _texts_in(item)]
+    if is_dataclass(value) and not isinstance(value, type):
+        return [t for f in fields(value) for t in _texts_in(getattr(value, f.name))]
+    return []
+
+
+def rendered(function: Callable[..., object]) -> list[str]:
+    """A text function called with every combination of its parameters' sample variants."""
+    parameters = list(inspect.signature(function).parameters.values())
+    found: list[str] = []
+    for values in itertools.product(*(_variants(p) for p in parameters)):
+        args, kwargs = [], {}
+        for parameter, value in zip(parameters, values, strict=True):
+            if parameter.kind is inspect.Parameter.KEYWORD_ONLY:
+                kwargs[parameter.name] = value
+            else:
+                args.append(value)
+        found += _texts_in(function(*args, **kwargs))
+    return found
+
+
+def _is_text_function(value: object) -> bool:
+    returns = inspect.signature(value).return_annotation if inspect.isfunction(value) else ""
+    return returns in ("str", "str | None", "list[str]")
 
 
 def resident_texts() -> list[str]:
-    """Every text a resident can read from the resident sections of texts_id."""
+    """Every text residents can read: each constant and, rendered with realistic values, each
+    function of the sections of RESIDENT_AUDIENCES (a new text there is covered by itself),
+    and the status texts of bot/status_texts.toml."""
     found: list[str] = []
-    for status in ALL_STATUSES:
-        found += [getattr(STATUS_TEXTS[status], part) for part in PARTS]
-        found += first_answers(status)
-        for waiting in waiting_variants():
-            found.append(
-                texts.check_details(
-                    nik_masked="1605••••••••0012",
-                    status=status,
-                    waiting=waiting,
-                    office=LONGEST_OFFICE,
-                )
-            )
-        for label in (None, "Ibu"):
-            found.append(
-                texts.status_notice(
-                    status,
-                    nik_masked="1605••••••••0012",
-                    label=label,
-                    entered_on=DAY,
-                    office=LONGEST_OFFICE,
-                )
-            )
-    until = datetime(2026, 11, 28, 4, tzinfo=UTC)
-    found += [
-        texts.ASK_NIK,
-        texts.ask_kk("1605••••••••0012"),
-        texts.same_as_nik("1605••••••••0012"),
-        texts.same_as_nik(None),
-        texts.SAME_NUMBER_TWICE,
-        texts.NUMBERS_SWAPPED,
-        texts.TOO_MANY_NUMBERS,
-        texts.NUMBERS_TOO_LONG,
-        texts.no_match(2),
-        texts.no_match(3, "1605••••••••0012"),
-        texts.chat_must_wait(until, "Asia/Jakarta"),
-        texts.nik_locked(until, "Asia/Jakarta", "kantor"),
-        *texts.all_stages(),
-        texts.subscribed("1605••••••••0012", 3, 10),
-        texts.already_subscribed("Ibu", "1605••••••••0012"),
-        texts.subscriptions_full(10),
-        texts.CHECK_EXPIRED,
-        texts.ask_label("Ibu", "1605••••••••0012"),
-        texts.label_saved("Ibu", "1605••••••••0012"),
-        texts.label_saved(None, "1605••••••••0012"),
-        texts.NOT_FOLLOWED,
-        texts.NO_SUBSCRIPTIONS,
-        texts.subscription_list([("Ibu", "1605••••••••0012", S.PRINT_READY_RECORD, DAY)], 10, DAY),
-        texts.STOP_CHOOSE,
-        texts.STOP_KEPT,
-        texts.stopped("Ibu", "1605••••••••0012"),
-        texts.stopped_all(2),
-        texts.stop_usage(2),
-        texts.NOTHING_TO_STOP,
-        texts.GROUP_PRIVATE_ONLY,
-        texts.CANCELLED,
-        texts.NOTHING_TO_CANCEL,
-        texts.PRIVACY,
-        texts.ERASE_CONFIRM,
-        texts.ERASED,
-        texts.ERASE_KEPT,
-        texts.BTN_MORE,
-        texts.BTN_SUBSCRIBE,
-        texts.BTN_CHECK_ANOTHER,
-        texts.BTN_ALL_STAGES,
-        texts.BTN_ERASE_YES,
-        *texts.LABEL_PRESETS,
-        *texts.ACTOR_NAMES.values(),
-        *_nik_problems(),
-    ]
-    return found
+    for name, audience in audiences().items():
+        if name.startswith("_") or audience not in RESIDENT_AUDIENCES:
+            continue
+        value = getattr(texts, name)
+        if inspect.isfunction(value):
+            found += rendered(value) if _is_text_function(value) else []
+        elif not isinstance(value, type):
+            found += _texts_in(value)
+    return found + _nik_problems()
+
+
+def test_every_text_stands_under_an_audience() -> None:
+    for name, audience in audiences().items():
+        if name not in ("ECHO_LIMIT", "_escape"):  # the module's preamble
+            assert audience in KNOWN_AUDIENCES, (name, audience)
+
+
+def test_resident_texts_cover_every_resident_section() -> None:
+    found = "\n".join(resident_texts())
+    for expected in (
+        texts.ERROR_KIND,  # general
+        texts.ASK_NIK,  # the check
+        texts.FAQ_DEFAULTS[0].title,  # conversation
+        "Jawaban petugas Disdukcapil",  # questions
+        "Jemput bola dibatalkan",  # visits
+        "KTP-el sudah dicetak!",  # notifications
+        "Pengumuman Disdukcapil Musi Rawas",  # broadcasts
+        STATUS_TEXTS[S.PRINT_READY_RECORD].why_slow,  # statuses
+    ):
+        assert expected in found, expected
+    for staff_only in (texts.UBAH_USAGE, texts.BROADCAST_ASK_TEXT, texts.RUN_NO_TOKEN):
+        assert staff_only not in found
 
 
 #: Words residents must not read: (pattern, why). Status codes in brackets are stripped first.

@@ -9,17 +9,16 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import RESIDENT_ID, STAFF_ID, BotEnv
-from test_notifier import (
+from conftest import (
+    RESIDENT_ID,
+    STAFF_ID,
+    BotEnv,
     add_officer,
-    add_record,
-    change_status,
-    delivered,
     dispatcher_of,
     fast_limits,
     notifier_env,
-    subscribe,
 )
+from test_notifier import add_record, change_status, delivered, subscribe
 
 from bot import texts_id
 from bot.__main__ import main
@@ -41,16 +40,6 @@ NIK_UNREC = "1605014101900001"
 NIK_PRINTED = "1605010101900002"
 NIK_ELSEWHERE = "1605024101900003"
 NIK_RECORDED = "1605010202900004"
-
-
-@pytest.fixture
-async def env(make_env, tmp_path: Path) -> BotEnv:
-    return await notifier_env(make_env, tmp_path)
-
-
-@pytest.fixture
-async def officer(env: BotEnv) -> LocalUser:
-    return await add_officer(env)
 
 
 def notices(env: BotEnv, chat_id: int, words: str = "Jemput bola di Kecamatan") -> list[str]:

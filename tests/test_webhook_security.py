@@ -19,7 +19,14 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from test_run_over_http import EXIT_TIMEOUT, HttpBotApi, _bot_env, _closed_port, _wait_for
+from test_run_over_http import (
+    EXIT_TIMEOUT,
+    HttpBotApi,
+    _bot_env,
+    _closed_port,
+    _start_bot,
+    _wait_for,
+)
 
 ADMIN_ID = 3003
 STRANGER_ID = 666666
@@ -81,15 +88,7 @@ def test_a_forged_webhook_update_without_the_secret_gets_403_and_changes_nothing
     api = front.api
     try:
         front.read(lambda: (api.user(ADMIN_ID, "Rina"), api.user(RESIDENT_ID, "Siti")))
-        with out.open("wb") as log:
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "bot", "run"],
-                cwd=tmp_path,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
+        proc = _start_bot(tmp_path, env, out)
         _wait_for("setWebhook", lambda: front.read(lambda: bool(api.webhook_url)), proc, out)
         _wait_listening(port, proc, out)
 

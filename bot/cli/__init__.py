@@ -6,11 +6,13 @@ A command is listed here only once it works. `Parser` speaks Indonesian, help an
 from __future__ import annotations
 
 import argparse
+import html
 import importlib
 import re
 import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from types import ModuleType
 from typing import Any, NoReturn, TextIO
 
@@ -127,6 +129,30 @@ def database_exists(settings: Settings) -> bool:
         return True
     print(texts_id.cli_database_missing(settings.db_path), file=sys.stderr)
     return False
+
+
+def plain(text: str) -> str:
+    """The texts are written for Telegram's HTML mode; a terminal wants them without tags."""
+    return html.unescape(re.sub(r"</?[a-z]+>", "", text))
+
+
+def is_a_file(path: Path) -> bool:
+    """True when `path` is a file to read; otherwise says on stderr why not."""
+    if path.is_dir():
+        print(texts_id.import_is_a_folder(path), file=sys.stderr)
+        return False
+    if not path.is_file():
+        print(texts_id.file_not_found(str(path)), file=sys.stderr)
+        return False
+    return True
+
+
+def print_summary(summary: str, errors: str | None) -> None:
+    """An import's summary, then its rejected rows (when there are), as plain text."""
+    print(plain(summary))
+    if errors:
+        print()
+        print(plain(errors))
 
 
 @asynccontextmanager

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import html
-import re
 import sys
 from pathlib import Path
 
 from bot import texts_id
-from bot.cli import settings_or_none
+from bot.cli import is_a_file, plain, print_summary, settings_or_none
 from bot.config import Settings
 from bot.importer import ImportFileError, ImportSummary, import_csv
 from bot.redaction import redact_file_name
@@ -35,16 +33,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--batch",
         type=int,
-        default=2000,
+        default=20000,
         metavar="N",
-        help="baris per transaksi (bawaan: 2000)",
+        help="baris per transaksi (bawaan: 20000)",
     )
     p.set_defaults(func=run)
-
-
-def _plain(text: str) -> str:
-    """The texts are written for Telegram's HTML mode; a terminal wants them without tags."""
-    return html.unescape(re.sub(r"</?[a-z]+>", "", text))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -52,22 +45,14 @@ def run(args: argparse.Namespace) -> int:
     if settings is None:
         return 2
     path: Path = args.file
-    if path.is_dir():
-        print(texts_id.import_is_a_folder(path), file=sys.stderr)
-        return 1
-    if not path.is_file():
-        print(texts_id.file_not_found(str(path)), file=sys.stderr)
+    if not is_a_file(path):
         return 1
     try:
         summary = asyncio.run(_import(settings, path, max(1, args.batch)))
     except ImportFileError as exc:
-        print(_plain(texts_id.import_cli_unusable(exc.reason)), file=sys.stderr)
+        print(plain(texts_id.import_cli_unusable(exc.reason)), file=sys.stderr)
         return 1
-    print(_plain(summary.text()))
-    errors = summary.errors_text(limit=SHOWN_ERRORS)
-    if errors:
-        print()
-        print(_plain(errors))
+    print_summary(summary.text(), summary.errors_text(limit=SHOWN_ERRORS))
     return 0
 
 

@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import html
-import re
 import sys
 from pathlib import Path
 
 from bot import texts_id
-from bot.cli import database_exists, settings_or_none
+from bot.cli import database_exists, is_a_file, plain, print_summary, settings_or_none
 from bot.config import Settings
 from bot.redaction import redact_file_name
 from bot.services import Services
@@ -44,34 +42,19 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def _plain(text: str) -> str:
-    """The texts are written for Telegram's HTML mode; a terminal wants them without tags."""
-    return html.unescape(re.sub(r"</?[a-z]+>", "", text))
-
-
 def run(args: argparse.Namespace) -> int:
     settings = settings_or_none(sys.stderr)
     if settings is None:
         return 2
     path: Path = args.file
-    if path.is_dir():
-        print(texts_id.import_is_a_folder(path), file=sys.stderr)
-        return 1
-    if not path.is_file():
-        print(texts_id.file_not_found(str(path)), file=sys.stderr)
-        return 1
-    if not database_exists(settings):
+    if not is_a_file(path) or not database_exists(settings):
         return 1
     try:
         summary = asyncio.run(_import(settings, path))
     except VisitImportError as exc:
-        print(_plain(texts_id.import_cli_unusable(exc.reason)), file=sys.stderr)
+        print(plain(texts_id.import_cli_unusable(exc.reason)), file=sys.stderr)
         return 1
-    print(_plain(summary.text()))
-    errors = texts_id.visit_import_errors(summary.errors, SHOWN_ERRORS)
-    if errors:
-        print()
-        print(_plain(errors))
+    print_summary(summary.text(), texts_id.visit_import_errors(summary.errors, SHOWN_ERRORS))
     return 0
 
 

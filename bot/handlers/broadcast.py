@@ -13,11 +13,9 @@ import logging
 from dataclasses import asdict
 from datetime import datetime
 
-from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
-from telegram.error import BadRequest
 from telegram.ext import (
-    ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
     MessageHandler,
@@ -56,9 +54,17 @@ from bot.callbacks import (
     BroadcastStopYes,
 )
 from bot.dispatcher import ProgressView
-from bot.handlers.auth import REFUSED, Caller, staff_only
-from bot.handlers.common import is_private
+from bot.handlers.auth import Caller, staff_only
+from bot.handlers.common import (
+    button_rows,
+    edit_text,
+    inline_button,
+    is_private,
+    yes_no_markup,
+    yes_pressed,
+)
 from bot.handlers.context import BotApplication, BotContext
+from bot.handlers.drafts import draft_message_of, take_draft_message
 from bot.nik import MUSI_RAWAS_DISTRICTS
 from bot.states import ALL_STATUSES
 
@@ -67,7 +73,6 @@ log = logging.getLogger(__name__)
 #: The handler group reading a draft's text: after the chat tracking (resident.py), before the
 #: commands and the resident's NIK reader, which get every message that is not a draft's.
 DRAFT_GROUP = -50
-_CANCEL = "/batal"
 
 
 def register(app: BotApplication) -> None:
@@ -93,24 +98,6 @@ def register(app: BotApplication) -> None:
     app.add_handler(CallbackQueryHandler(announcements_button, pattern=Announcements.matches))
 
 
-async def _edit(
-    query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None
-) -> None:
-    try:
-        await query.edit_message_text(text, reply_markup=markup)
-    except BadRequest as exc:
-        if "not modified" not in str(exc).lower():
-            raise
-
-
-def _button(label: str, data: callbacks.CallbackData) -> InlineKeyboardButton:
-    return InlineKeyboardButton(label, callback_data=data.pack())
-
-
-def _pairs(buttons: list[InlineKeyboardButton]) -> list[list[InlineKeyboardButton]]:
-    return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-
-
 def _counts(figures: Figures) -> texts_id.BroadcastCounts:
     return texts_id.BroadcastCounts(**asdict(figures))
 
@@ -131,46 +118,42 @@ async def siaran_command(update: Update, context: BotContext, caller: Caller) ->
         await _send_list(message.chat_id, context)
         return
     await Broadcasting.of(context.services).start_draft(message.chat_id, caller.user_id)
-    markup = InlineKeyboardMarkup([[_button(texts_id.BROADCAST_LIST_BUTTON, BroadcastList())]])
+    markup = InlineKeyboardMarkup(
+        [[inline_button(texts_id.BROADCAST_LIST_BUTTON, BroadcastList())]]
+    )
     await message.reply_text(texts_id.BROADCAST_ASK_TEXT, reply_markup=markup)
-
-
-def _command(message: Message) -> str | None:
-    """The command a message starts with ("/batal"), or None."""
-    text = message.text or ""
-    if not text.startswith("/"):
-        return None
-    return text.split(maxsplit=1)[0].split("@", 1)[0].casefold()
 
 
 async def draft_message(update: Update, context: BotContext) -> None:
     """A private message while this staff member writes a draft: its text, /batal, or something
     that is not text. Every other message (and every message of someone without a draft) goes
     on to the other handlers."""
-    message = update.effective_message
-    user = update.effective_user
-    if message is None or user is None or message.document is not None:
-        return  # a document is an /impor upload, never a draft's text
+    taken = draft_message_of(update)
+    if taken is None:
+        return
+    message, user_id, command = taken
     if message.new_chat_members or message.left_chat_member or message.pinned_message:
         return
-    command = _command(message)
-    if command is not None and command != _CANCEL:
-        return
     broadcasting = Broadcasting.of(context.services)
-    draft = await broadcasting.draft(message.chat_id, user.id)
+    draft = await broadcasting.draft(message.chat_id, user_id)
     if draft is None or (draft.step is not Step.WRITING and command is None):
         return
-    if draft.expired:
-        await broadcasting.drop_draft(draft.chat_id, draft.user_id)
-        await message.reply_text(texts_id.BROADCAST_DRAFT_EXPIRED)
-    elif command == _CANCEL:
-        await broadcasting.drop_draft(draft.chat_id, draft.user_id)
-        await message.reply_text(texts_id.BROADCAST_CANCELLED)
-    elif not message.text:
-        await message.reply_text(texts_id.BROADCAST_NOT_TEXT)
-    elif await _draft_text(update, context) == REFUSED:
-        await broadcasting.drop_draft(draft.chat_id, draft.user_id)
-    raise ApplicationHandlerStop
+
+    async def answer() -> object:
+        if not message.text:
+            await message.reply_text(texts_id.BROADCAST_NOT_TEXT)
+            return None
+        return await _draft_text(update, context)
+
+    await take_draft_message(
+        message,
+        command,
+        broadcasting,
+        draft,
+        answer,
+        expired_text=texts_id.BROADCAST_DRAFT_EXPIRED,
+        cancelled_text=texts_id.BROADCAST_CANCELLED,
+    )
 
 
 @staff_only
@@ -209,12 +192,16 @@ async def _audience_menu(broadcasting: Broadcasting) -> tuple[str, InlineKeyboar
     count = await broadcasting.count(everyone())
     markup = InlineKeyboardMarkup(
         [
-            [_button(texts_id.broadcast_all_button(count), BroadcastAudience("all"))],
+            [inline_button(texts_id.broadcast_all_button(count), BroadcastAudience("all"))],
             [
-                _button(texts_id.BROADCAST_AUDIENCE_DISTRICT_BUTTON, BroadcastAudience("district")),
-                _button(texts_id.BROADCAST_AUDIENCE_STATUS_BUTTON, BroadcastAudience("status")),
+                inline_button(
+                    texts_id.BROADCAST_AUDIENCE_DISTRICT_BUTTON, BroadcastAudience("district")
+                ),
+                inline_button(
+                    texts_id.BROADCAST_AUDIENCE_STATUS_BUTTON, BroadcastAudience("status")
+                ),
             ],
-            [_button(texts_id.BROADCAST_CANCEL_BUTTON, BroadcastStep("cancel"))],
+            [inline_button(texts_id.BROADCAST_CANCEL_BUTTON, BroadcastStep("cancel"))],
         ]
     )
     return texts_id.BROADCAST_ASK_AUDIENCE, markup
@@ -223,20 +210,20 @@ async def _audience_menu(broadcasting: Broadcasting) -> tuple[str, InlineKeyboar
 async def _district_menu(broadcasting: Broadcasting) -> InlineKeyboardMarkup:
     counts = await broadcasting.counts_by_district()
     buttons = [
-        _button(
+        inline_button(
             texts_id.broadcast_choice_button(name, counts.get(code, 0)), BroadcastDistrict(code)
         )
         for code, name in sorted(MUSI_RAWAS_DISTRICTS.items(), key=lambda item: item[1])
     ]
-    rows = _pairs(buttons)
-    rows.append([_button(texts_id.BROADCAST_BACK_BUTTON, BroadcastStep("back"))])
+    rows = button_rows(buttons, 2)
+    rows.append([inline_button(texts_id.BROADCAST_BACK_BUTTON, BroadcastStep("back"))])
     return InlineKeyboardMarkup(rows)
 
 
 async def _status_menu(broadcasting: Broadcasting) -> InlineKeyboardMarkup:
     counts = await broadcasting.counts_by_status()
     buttons = [
-        _button(
+        inline_button(
             texts_id.broadcast_choice_button(
                 texts_id.broadcast_status_name(status), counts.get(status.value, 0)
             ),
@@ -246,7 +233,7 @@ async def _status_menu(broadcasting: Broadcasting) -> InlineKeyboardMarkup:
     ]
     # One a row: two long status titles side by side are cut on a phone, count and all.
     rows = [[button] for button in buttons]
-    rows.append([_button(texts_id.BROADCAST_BACK_BUTTON, BroadcastStep("back"))])
+    rows.append([inline_button(texts_id.BROADCAST_BACK_BUTTON, BroadcastStep("back"))])
     return InlineKeyboardMarkup(rows)
 
 
@@ -290,24 +277,26 @@ async def _choose(
     match data:
         case BroadcastStep("cancel"):
             await broadcasting.drop_draft(draft.chat_id, draft.user_id)
-            await _edit(query, texts_id.BROADCAST_CANCELLED)
+            await edit_text(query, texts_id.BROADCAST_CANCELLED)
             return
         case BroadcastStep("edit"):
             await broadcasting.save_draft(draft, step=Step.WRITING)
-            await _edit(query, texts_id.BROADCAST_ASK_NEW_TEXT)
+            await edit_text(query, texts_id.BROADCAST_ASK_NEW_TEXT)
             return
         case BroadcastStep("back") | BroadcastAudience("pick"):
             await broadcasting.save_draft(draft, audience=None, step=Step.CHOOSING)
             menu, markup = await _audience_menu(broadcasting)
-            await _edit(query, menu, markup)
+            await edit_text(query, menu, markup)
             return
         case BroadcastAudience("district"):
             await broadcasting.save_draft(draft, step=Step.CHOOSING)
-            await _edit(query, texts_id.BROADCAST_ASK_DISTRICT, await _district_menu(broadcasting))
+            await edit_text(
+                query, texts_id.BROADCAST_ASK_DISTRICT, await _district_menu(broadcasting)
+            )
             return
         case BroadcastAudience("status"):
             await broadcasting.save_draft(draft, step=Step.CHOOSING)
-            await _edit(query, texts_id.BROADCAST_ASK_STATUS, await _status_menu(broadcasting))
+            await edit_text(query, texts_id.BROADCAST_ASK_STATUS, await _status_menu(broadcasting))
             return
         case BroadcastAudience("all"):
             audience = everyone()
@@ -317,14 +306,14 @@ async def _choose(
             audience = status_audience(name)
     if audience is None:
         await broadcasting.drop_draft(draft.chat_id, draft.user_id)
-        await _edit(query, texts_id.BROADCAST_EXPIRED)
+        await edit_text(query, texts_id.BROADCAST_EXPIRED)
         return
     if not draft.text:
         await broadcasting.save_draft(draft, audience=audience, step=Step.WRITING)
-        await _edit(query, texts_id.BROADCAST_ASK_NEW_TEXT)
+        await edit_text(query, texts_id.BROADCAST_ASK_NEW_TEXT)
         return
     draft = await broadcasting.save_draft(draft, audience=audience, step=Step.CONFIRMING)
-    await _edit(query, texts_id.broadcast_audience_chosen(audience_name(audience)))
+    await edit_text(query, texts_id.broadcast_audience_chosen(audience_name(audience)))
     await _send_preview(draft.chat_id, context, draft)
 
 
@@ -350,17 +339,21 @@ async def _send_preview(chat_id: int, context: BotContext, draft: Draft) -> None
     rows: list[list[InlineKeyboardButton]] = []
     if count and quiet_end is not None:
         later = texts_id.broadcast_after_quiet_button(quiet_end, settings.timezone)
-        rows.append([_button(later, BroadcastSend(draft.token))])
-        rows.append([_button(texts_id.BROADCAST_SEND_NOW_BUTTON, BroadcastSendNow(draft.token))])
+        rows.append([inline_button(later, BroadcastSend(draft.token))])
+        rows.append(
+            [inline_button(texts_id.BROADCAST_SEND_NOW_BUTTON, BroadcastSendNow(draft.token))]
+        )
     elif count:
-        rows.append([_button(texts_id.broadcast_send_button(count), BroadcastSend(draft.token))])
+        rows.append(
+            [inline_button(texts_id.broadcast_send_button(count), BroadcastSend(draft.token))]
+        )
     rows.append(
         [
-            _button(texts_id.BROADCAST_EDIT_TEXT_BUTTON, BroadcastStep("edit")),
-            _button(texts_id.BROADCAST_EDIT_AUDIENCE_BUTTON, BroadcastStep("back")),
+            inline_button(texts_id.BROADCAST_EDIT_TEXT_BUTTON, BroadcastStep("edit")),
+            inline_button(texts_id.BROADCAST_EDIT_AUDIENCE_BUTTON, BroadcastStep("back")),
         ]
     )
-    rows.append([_button(texts_id.BROADCAST_CANCEL_BUTTON, BroadcastStep("cancel"))])
+    rows.append([inline_button(texts_id.BROADCAST_CANCEL_BUTTON, BroadcastStep("cancel"))])
     await context.bot.send_message(chat_id, text, reply_markup=InlineKeyboardMarkup(rows))
 
 
@@ -384,8 +377,8 @@ async def _send(
         progress_chat_id=message.chat.id,
         progress_message_id=message.message_id,
     )
-    stop = _button(texts_id.BROADCAST_STOP_BUTTON, BroadcastStop(sent.broadcast_id))
-    await _edit(
+    stop = inline_button(texts_id.BROADCAST_STOP_BUTTON, BroadcastStop(sent.broadcast_id))
+    await edit_text(
         query,
         texts_id.broadcast_started(sent.broadcast_id, sent.recipients),
         InlineKeyboardMarkup([[stop]]),
@@ -423,7 +416,7 @@ async def _send_list(chat_id: int, context: BotContext) -> None:
         )
         if broadcast.state == SENDING:
             label = texts_id.broadcast_stop_button(broadcast.id)
-            rows.append([_button(label, BroadcastStop(broadcast.id))])
+            rows.append([inline_button(label, BroadcastStop(broadcast.id))])
     quiet_end = broadcasting.quiet_hours_end()
     text = texts_id.broadcast_list(items, tz=settings.timezone, quiet_end=quiet_end)
     markup = InlineKeyboardMarkup(rows) if rows else None
@@ -455,13 +448,11 @@ async def stop_button(update: Update, context: BotContext, caller: Caller) -> No
     if figures is None:
         await context.bot.send_message(chat_id, texts_id.broadcast_not_running(data.broadcast_id))
         return
-    markup = InlineKeyboardMarkup(
-        [
-            [
-                _button(texts_id.BROADCAST_STOP_YES_BUTTON, BroadcastStopYes(data.broadcast_id)),
-                _button(texts_id.BROADCAST_STOP_NO_BUTTON, BroadcastStopNo(data.broadcast_id)),
-            ]
-        ]
+    markup = yes_no_markup(
+        texts_id.BROADCAST_STOP_YES_BUTTON,
+        BroadcastStopYes(data.broadcast_id),
+        texts_id.BROADCAST_STOP_NO_BUTTON,
+        BroadcastStopNo(data.broadcast_id),
     )
     await context.bot.send_message(
         chat_id,
@@ -475,22 +466,18 @@ async def stop_answer(update: Update, context: BotContext, caller: Caller) -> No
     query = update.callback_query
     if query is None:
         return
-    await query.answer()
-    data = callbacks.unpack(query.data)
-    if isinstance(data, BroadcastStopNo):
-        await _edit(query, texts_id.BROADCAST_STOP_KEPT)
-        return
-    if not isinstance(data, BroadcastStopYes):
+    data = await yes_pressed(query, BroadcastStopYes, BroadcastStopNo, texts_id.BROADCAST_STOP_KEPT)
+    if data is None:
         return
     dropped = await Broadcasting.of(context.services).stop(data.broadcast_id, caller.user_id)
     if dropped is None:
-        await _edit(query, texts_id.broadcast_not_running(data.broadcast_id))
+        await edit_text(query, texts_id.broadcast_not_running(data.broadcast_id))
         return
     dispatcher = context.dispatcher
     if dispatcher is not None:
         dispatcher.cancel_broadcast_in_memory(data.broadcast_id)
         await dispatcher.update_progress()
-    await _edit(query, texts_id.broadcast_stopped(data.broadcast_id, dropped))
+    await edit_text(query, texts_id.broadcast_stopped(data.broadcast_id, dropped))
 
 
 # --- the progress message the dispatcher keeps up to date (bot.dispatcher.ProgressRenderer) ---
@@ -509,7 +496,7 @@ def render_progress(
     counts = _counts(figures)
     if broadcast.state == SENDING:
         text = texts_id.broadcast_progress(broadcast.id, counts, waiting_until=waiting_until, tz=tz)
-        stop = _button(texts_id.BROADCAST_STOP_BUTTON, BroadcastStop(broadcast.id))
+        stop = inline_button(texts_id.BROADCAST_STOP_BUTTON, BroadcastStop(broadcast.id))
         return ProgressView(text, InlineKeyboardMarkup([[stop]]))
     cancelled = broadcast.state == CANCELLED
     final = texts_id.broadcast_final(
@@ -532,9 +519,11 @@ _ON_WORDS = {"hidup", "hidupkan", "on", "ya", "nyala", "nyalakan", "aktif", "akt
 def _toggle_markup(on: bool) -> InlineKeyboardMarkup:
     if on:
         return InlineKeyboardMarkup(
-            [[_button(texts_id.ANNOUNCEMENTS_OFF_BUTTON, Announcements("off"))]]
+            [[inline_button(texts_id.ANNOUNCEMENTS_OFF_BUTTON, Announcements("off"))]]
         )
-    return InlineKeyboardMarkup([[_button(texts_id.ANNOUNCEMENTS_ON_BUTTON, Announcements("on"))]])
+    return InlineKeyboardMarkup(
+        [[inline_button(texts_id.ANNOUNCEMENTS_ON_BUTTON, Announcements("on"))]]
+    )
 
 
 async def _set_announcements(update: Update, context: BotContext, on: bool) -> None:
@@ -578,4 +567,4 @@ async def announcements_button(update: Update, context: BotContext) -> None:
         return
     await _set_announcements(update, context, data.on)
     done = texts_id.ANNOUNCEMENTS_TURNED_ON if data.on else texts_id.ANNOUNCEMENTS_TURNED_OFF
-    await _edit(query, done)
+    await edit_text(query, done)

@@ -24,7 +24,6 @@ from datetime import date
 from telegram import (
     CallbackQuery,
     ForceReply,
-    InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
     Update,
@@ -45,7 +44,7 @@ from bot import texts_id as texts
 from bot.callbacks import DeskAction, QuestionReply
 from bot.handlers import general
 from bot.handlers.auth import Caller, admin_only, staff_only
-from bot.handlers.common import is_private
+from bot.handlers.common import command_of, inline_button, is_private, staff_record_text
 from bot.handlers.context import BotApplication, BotContext
 from bot.handlers.menu import main_menu, pressed
 from bot.questions import (
@@ -106,7 +105,7 @@ def keyboard_markup(rows: Keyboard) -> InlineKeyboardMarkup | None:
                 if button.action == REPLY
                 else DeskAction(button.action, button.question_id)
             )
-            line.append(InlineKeyboardButton(button.label, callback_data=data.pack()))
+            line.append(inline_button(button.label, data))
         if line:
             built.append(line)
     return InlineKeyboardMarkup(built) if built else None
@@ -120,13 +119,6 @@ def pack_keyboard(rows: Keyboard) -> str | None:
 
 def questions_of(context: BotContext) -> Questions:
     return Questions.of(context.services, pack_keyboard)
-
-
-def _command(message: Message) -> str | None:
-    text = message.text or ""
-    if not text.startswith("/"):
-        return None
-    return text.split(maxsplit=1)[0].split("@", 1)[0].casefold()
 
 
 def _tz(context: BotContext) -> str:
@@ -241,7 +233,7 @@ async def tanya_command(update: Update, context: BotContext) -> None:
         return
     questions = questions_of(context)
     words = (message.text or "").split(maxsplit=1)
-    if _command(message) is not None and len(words) == 2:
+    if command_of(message) is not None and len(words) == 2:
         await _ask(message, context, words[1])
         return
     result = await questions.begin_ask(message.chat_id)
@@ -312,7 +304,7 @@ async def step_message(update: Update, context: BotContext) -> None:
             return
         if private:
             question_id = await questions.question_of_resident_post(chat.id, replied.message_id)
-            if question_id is not None and _command(message) is None:
+            if question_id is not None and command_of(message) is None:
                 if message.text is None:
                     await message.reply_text(texts.QUESTION_NOT_TEXT)
                 else:
@@ -320,7 +312,7 @@ async def step_message(update: Update, context: BotContext) -> None:
                 raise ApplicationHandlerStop
     answering = await questions.answer_step(chat.id, user.id)
     if answering is not None:
-        command = _command(message)
+        command = command_of(message)
         if command == _CANCEL:
             await questions.end_answer_step(chat.id, user.id)
             await message.reply_text(texts.QUESTION_ANSWER_CANCELLED)
@@ -336,7 +328,7 @@ async def _staff_answer(message: Message, context: BotContext, question_id: int)
     """A staff member's answer to a question; False when the writer is not staff (or the
     message is a command, which goes on to its handler)."""
     user = message.from_user
-    if user is None or _command(message) is not None:
+    if user is None or command_of(message) is not None:
         return False
     staff = await _staff(context, user.id, user.first_name)
     if staff is None:
@@ -371,7 +363,7 @@ async def _resident_step(message: Message, context: BotContext) -> None:
     step = await questions.step(message.chat_id)
     if step is None:
         return
-    command = _command(message)
+    command = command_of(message)
     text = message.text
     if command == _CANCEL:
         await questions.cancel_step(message.chat_id)
@@ -452,23 +444,11 @@ async def desk_button(update: Update, context: BotContext, caller: Caller) -> No
             await query.answer(texts.QUESTION_NO_RECORD, show_alert=True)
             return
         await query.answer()
-        record = view.record
-        text = texts.staff_record(
-            nik_masked=record.nik_masked,
-            name_masked=record.name_masked,
-            district=record.district,
-            status=record.status,
-            status_date=record.status_date,
-            note=record.note,
-            history=[
-                texts.HistoryLine(h.status, h.entered_on, h.source, h.actor_id, h.note)
-                for h in view.history
-            ],
-            district_name=questions_mod.district_name(record.district),
-            subscribers=view.subscribers,
-            locked_until=view.locked_until,
-            today=context.services.today(),
-            tz=_tz(context),
+        text = staff_record_text(
+            view,
+            questions_mod.district_name(view.record.district),
+            context.services.today(),
+            _tz(context),
         )
         try:  # to the staff member's private chat: records are read in private
             await context.bot.send_message(caller.user_id, text)

@@ -40,7 +40,7 @@ from bot.callbacks import (
     ResStop,
     ResSubscribe,
 )
-from bot.handlers.common import is_private
+from bot.handlers.common import button_rows, inline_button, is_private
 from bot.handlers.context import BotApplication, BotContext
 from bot.handlers.general import START_CHECK
 from bot.insights import RecordInsight
@@ -83,10 +83,6 @@ def register(app: BotApplication) -> None:
     # An edited message too: people fix a mistyped NIK by editing it and expect an answer.
     numbers = filters.UpdateType.MESSAGES & filters.TEXT & ~filters.COMMAND & _NumberMessage()
     app.add_handler(MessageHandler(numbers, number_message))
-
-
-def _button(label: str, data: callbacks.CallbackData) -> InlineKeyboardButton:
-    return InlineKeyboardButton(label, callback_data=data.pack())
 
 
 # --- every update: the chat is seen; a step in progress may end or get its label -------------
@@ -203,10 +199,10 @@ async def _refusal_text(svc: Services, step: CheckReply) -> str:
 async def _send_result(message: Message, svc: Services, record: Record) -> None:
     markup = InlineKeyboardMarkup(
         [
-            [_button(texts.BTN_MORE, ResMore(record.id))],
-            [_button(texts.BTN_SUBSCRIBE, ResSubscribe(record.id))],
-            [_button(texts.BTN_CHECK_ANOTHER, ResCheckAnother())],
-            [_button(texts.BTN_ALL_STAGES, ResAllStages())],
+            [inline_button(texts.BTN_MORE, ResMore(record.id))],
+            [inline_button(texts.BTN_SUBSCRIBE, ResSubscribe(record.id))],
+            [inline_button(texts.BTN_CHECK_ANOTHER, ResCheckAnother())],
+            [inline_button(texts.BTN_ALL_STAGES, ResAllStages())],
         ]
     )
     visit_line = await Visits.of(svc).check_line(record.district, record.status)
@@ -274,10 +270,11 @@ async def batal_command(update: Update, context: BotContext) -> None:
 
 def _label_markup(record_id: int) -> InlineKeyboardMarkup:
     presets = [
-        _button(name, ResLabel(record_id, str(i))) for i, name in enumerate(texts.LABEL_PRESETS)
+        inline_button(name, ResLabel(record_id, str(i)))
+        for i, name in enumerate(texts.LABEL_PRESETS)
     ]
-    rows = [presets[i : i + 3] for i in range(0, len(presets), 3)]
-    rows.append([_button(texts.BTN_NO_LABEL, ResLabel(record_id, NO_LABEL))])
+    rows = button_rows(presets, 3)
+    rows.append([inline_button(texts.BTN_NO_LABEL, ResLabel(record_id, NO_LABEL))])
     return InlineKeyboardMarkup(rows)
 
 
@@ -297,7 +294,11 @@ async def langganan_command(update: Update, context: BotContext) -> None:
     )
     markup = InlineKeyboardMarkup(
         [
-            [_button(texts.label_button(i, s.label, s.record.nik_masked), ResAskLabel(s.record.id))]
+            [
+                inline_button(
+                    texts.label_button(i, s.label, s.record.nik_masked), ResAskLabel(s.record.id)
+                )
+            ]
             for i, s in enumerate(items, 1)
         ]
     )
@@ -332,13 +333,17 @@ async def berhenti_command(update: Update, context: BotContext) -> None:
         await message.reply_text(texts.stopped(chosen.label, chosen.record.nik_masked))
         return
     rows = [
-        [_button(texts.stop_button(i, s.label, s.record.nik_masked), ResStop(str(s.record.id)))]
+        [
+            inline_button(
+                texts.stop_button(i, s.label, s.record.nik_masked), ResStop(str(s.record.id))
+            )
+        ]
         for i, s in enumerate(items, 1)
     ]
     rows.append(
         [
-            _button(texts.BTN_STOP_ALL, ResStop(ResStop.ALL)),
-            _button(texts.BTN_KEEP, ResStop(ResStop.KEEP)),
+            inline_button(texts.BTN_STOP_ALL, ResStop(ResStop.ALL)),
+            inline_button(texts.BTN_KEEP, ResStop(ResStop.KEEP)),
         ]
     )
     await message.reply_text(texts.STOP_CHOOSE, reply_markup=InlineKeyboardMarkup(rows))
@@ -360,8 +365,8 @@ async def hapusdata_command(update: Update, context: BotContext) -> None:
     markup = InlineKeyboardMarkup(
         [
             [
-                _button(texts.BTN_ERASE_YES, ResErase("yes")),
-                _button(texts.BTN_ERASE_NO, ResErase("no")),
+                inline_button(texts.BTN_ERASE_YES, ResErase("yes")),
+                inline_button(texts.BTN_ERASE_NO, ResErase("no")),
             ]
         ]
     )

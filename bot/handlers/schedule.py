@@ -16,9 +16,7 @@ from datetime import date, timedelta
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
-from telegram.error import BadRequest
 from telegram.ext import (
-    ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
     MessageHandler,
@@ -41,9 +39,17 @@ from bot.callbacks import (
     VisitStep,
     VisitTime,
 )
-from bot.handlers.auth import NOT_STAFF, REFUSED, Caller, staff_only
-from bot.handlers.common import is_private
+from bot.handlers.auth import NOT_STAFF, Caller, staff_only
+from bot.handlers.common import (
+    button_rows,
+    edit_text,
+    inline_button,
+    is_private,
+    yes_no_markup,
+    yes_pressed,
+)
 from bot.handlers.context import BotApplication, BotContext
+from bot.handlers.drafts import draft_message_of, take_draft_message
 from bot.handlers.menu import pressed
 from bot.roles import StaffRoles
 from bot.visits import (
@@ -72,7 +78,6 @@ log = logging.getLogger(__name__)
 #: The handler group reading a draft's typed answers: after the chat tracking and an
 #: announcement draft (broadcast.DRAFT_GROUP = -50), before the commands and the NIK reader.
 DRAFT_GROUP = -45
-_CANCEL = "/batal"
 #: A message with this many digits holds a NIK: it is never an answer to a visit's step.
 _ID_DIGITS = 16
 #: How often the job looks for tomorrow's visits (seconds).
@@ -118,24 +123,6 @@ async def reminder_job(context: BotContext) -> None:
         return
     if queued:
         log.info("jemput bola: %d day-before notices queued", queued)
-
-
-def _button(label: str, data: callbacks.CallbackData) -> InlineKeyboardButton:
-    return InlineKeyboardButton(label, callback_data=data.pack())
-
-
-def _rows(buttons: list[InlineKeyboardButton], per_row: int) -> list[list[InlineKeyboardButton]]:
-    return [buttons[i : i + per_row] for i in range(0, len(buttons), per_row)]
-
-
-async def _edit(
-    query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None
-) -> None:
-    try:
-        await query.edit_message_text(text, reply_markup=markup)
-    except BadRequest as exc:
-        if "not modified" not in str(exc).lower():
-            raise
 
 
 # --- /jadwal: who asks decides what it does --------------------------------------------------
@@ -194,12 +181,12 @@ async def menu_pressed(update: Update, context: BotContext) -> None:
 
 def _district_buttons(counts: dict[str, int]) -> list[list[InlineKeyboardButton]]:
     buttons = [
-        _button(
+        inline_button(
             texts_id.schedule_district_button(name, counts.get(code, 0)), ScheduleDistrict(code)
         )
         for code, name in districts_by_name()
     ]
-    return _rows(buttons, 2)
+    return button_rows(buttons, 2)
 
 
 async def _overview(context: BotContext, chat_id: int) -> tuple[str, InlineKeyboardMarkup]:
@@ -231,11 +218,11 @@ async def _district_view(
     if note:
         text = f"{note}\n\n{text}"
     toggle = (
-        _button(texts_id.schedule_unfollow_button(name), ScheduleFollow(code, "off"))
+        inline_button(texts_id.schedule_unfollow_button(name), ScheduleFollow(code, "off"))
         if following
-        else _button(texts_id.schedule_follow_button(name), ScheduleFollow(code, "on"))
+        else inline_button(texts_id.schedule_follow_button(name), ScheduleFollow(code, "on"))
     )
-    back = _button(texts_id.SCHEDULE_BACK_BUTTON, ScheduleDistricts())
+    back = inline_button(texts_id.SCHEDULE_BACK_BUTTON, ScheduleDistricts())
     return text, InlineKeyboardMarkup([[toggle], [back]])
 
 
@@ -245,8 +232,10 @@ async def _send_district(message: Message, context: BotContext, code: str) -> No
 
 
 def _follow_choices() -> InlineKeyboardMarkup:
-    buttons = [_button(name, ScheduleFollow(code, "on")) for code, name in districts_by_name()]
-    return InlineKeyboardMarkup(_rows(buttons, 2))
+    buttons = [
+        inline_button(name, ScheduleFollow(code, "on")) for code, name in districts_by_name()
+    ]
+    return InlineKeyboardMarkup(button_rows(buttons, 2))
 
 
 async def _follow_command(message: Message, context: BotContext, name: str) -> None:
@@ -293,10 +282,10 @@ async def resident_button(update: Update, context: BotContext) -> None:
     match data:
         case ScheduleDistricts():
             text, markup = await _overview(context, chat_id)
-            await _edit(query, text, markup)
+            await edit_text(query, text, markup)
         case ScheduleDistrict(code) if code in dict(districts_by_name()):
             text, markup = await _district_view(context, chat_id, code)
-            await _edit(query, text, markup)
+            await edit_text(query, text, markup)
         case ScheduleFollow(code, turn) if code in dict(districts_by_name()):
             name = district_name(code)
             if turn == "on":
@@ -306,7 +295,7 @@ async def resident_button(update: Update, context: BotContext) -> None:
                 count = await visits.unfollow(chat_id, code)
                 note = texts_id.schedule_unfollowed(name, count)
             text, markup = await _district_view(context, chat_id, code, note)
-            await _edit(query, text, markup)
+            await edit_text(query, text, markup)
         case _:
             await context.bot.send_message(chat_id, texts_id.BUTTON_UNKNOWN)
 
@@ -328,8 +317,8 @@ async def _staff_list(update: Update, context: BotContext, caller: Caller) -> No
     )
     rows = [
         [
-            _button(texts_id.visit_edit_button(x.visit.id), VisitEdit(x.visit.id)),
-            _button(texts_id.visit_cancel_button(x.visit.id), VisitCancel(x.visit.id)),
+            inline_button(texts_id.visit_edit_button(x.visit.id), VisitEdit(x.visit.id)),
+            inline_button(texts_id.visit_cancel_button(x.visit.id), VisitCancel(x.visit.id)),
         ]
         for x in shown
     ]
@@ -380,13 +369,11 @@ async def cancel_button(update: Update, context: BotContext, caller: Caller) -> 
         await query.answer(texts_id.VISIT_NOT_PLANNED, show_alert=True)
         return
     await query.answer()
-    markup = InlineKeyboardMarkup(
-        [
-            [
-                _button(texts_id.VISIT_CANCEL_YES_BUTTON, VisitCancelYes(visit.id)),
-                _button(texts_id.VISIT_CANCEL_NO_BUTTON, VisitCancelNo(visit.id)),
-            ]
-        ]
+    markup = yes_no_markup(
+        texts_id.VISIT_CANCEL_YES_BUTTON,
+        VisitCancelYes(visit.id),
+        texts_id.VISIT_CANCEL_NO_BUTTON,
+        VisitCancelNo(visit.id),
     )
     told = await visits.told(visit.id)
     await context.bot.send_message(
@@ -401,18 +388,16 @@ async def cancel_answer(update: Update, context: BotContext, caller: Caller) -> 
     query = update.callback_query
     if query is None:
         return
-    await query.answer()
-    data = callbacks.unpack(query.data)
-    if isinstance(data, VisitCancelNo):
-        await _edit(query, texts_id.VISIT_KEPT)
-        return
-    if not isinstance(data, VisitCancelYes):
+    data = await yes_pressed(query, VisitCancelYes, VisitCancelNo, texts_id.VISIT_KEPT)
+    if data is None:
         return
     done = await Visits.of(context.services).cancel(data.visit_id, actor_id=caller.user_id)
     if done is None:
-        await _edit(query, texts_id.VISIT_NOT_PLANNED)
+        await edit_text(query, texts_id.VISIT_NOT_PLANNED)
         return
-    await _edit(query, texts_id.visit_cancel_done(data.visit_id, done.corrections, done.dropped))
+    await edit_text(
+        query, texts_id.visit_cancel_done(data.visit_id, done.corrections, done.dropped)
+    )
 
 
 @staff_only
@@ -435,7 +420,7 @@ async def _add(update: Update, context: BotContext, caller: Caller) -> None:
 
 
 def _quit_row() -> list[InlineKeyboardButton]:
-    return [_button(texts_id.VISIT_CANCEL_BUTTON, VisitStep("quit"))]
+    return [inline_button(texts_id.VISIT_CANCEL_BUTTON, VisitStep("quit"))]
 
 
 def _hhmm(text: str) -> int:
@@ -456,35 +441,44 @@ async def _step_view(context: BotContext, draft: Draft) -> tuple[str, InlineKeyb
         today = visits.today()
         days = [today + timedelta(days=i) for i in range(DAY_BUTTONS)]
         buttons = [
-            _button(texts_id.visit_day_button(d), VisitDay(int(d.strftime("%Y%m%d")))) for d in days
+            inline_button(texts_id.visit_day_button(d), VisitDay(int(d.strftime("%Y%m%d"))))
+            for d in days
         ]
-        rows = _rows(buttons, 3)
+        rows = button_rows(buttons, 3)
         current = texts_id.format_date(draft.day) if draft.day else None
     elif step is Step.START:
-        rows = _rows(
-            [_button(texts_id.visit_time_button(t), VisitTime("s", _hhmm(t))) for t in START_TIMES],
+        rows = button_rows(
+            [
+                inline_button(texts_id.visit_time_button(t), VisitTime("s", _hhmm(t)))
+                for t in START_TIMES
+            ],
             3,
         )
     elif step is Step.END:
         start = _hhmm(draft.start or "08:00")
         ends = [start + 100 * h for h in (1, 2, 3, 4, 5, 6, 8) if start + 100 * h <= 2300]
-        rows = _rows(
-            [_button(texts_id.visit_time_button(_from_hhmm(e)), VisitTime("e", e)) for e in ends],
+        rows = button_rows(
+            [
+                inline_button(texts_id.visit_time_button(_from_hhmm(e)), VisitTime("e", e))
+                for e in ends
+            ],
             3,
         )
     elif step is Step.DISTRICT:
-        rows = _rows([_button(name, VisitDistrict(code)) for code, name in districts_by_name()], 2)
+        rows = button_rows(
+            [inline_button(name, VisitDistrict(code)) for code, name in districts_by_name()], 2
+        )
         current = district_name(draft.code) if draft.code else None
     elif step is Step.PLACE:
         current = draft.place
     elif step is Step.SERVICES:
         rows = [
-            [_button(texts_id.visit_service_button(c, c in draft.services), VisitService(c))]
+            [inline_button(texts_id.visit_service_button(c, c in draft.services), VisitService(c))]
             for c in SERVICE_CODES
         ]
-        rows.append([_button(texts_id.VISIT_SERVICES_DONE_BUTTON, VisitStep("done"))])
+        rows.append([inline_button(texts_id.VISIT_SERVICES_DONE_BUTTON, VisitStep("done"))])
     elif step is Step.NOTE:
-        rows = [[_button(texts_id.VISIT_NO_NOTE_BUTTON, VisitStep("nonote"))]]
+        rows = [[inline_button(texts_id.VISIT_NO_NOTE_BUTTON, VisitStep("nonote"))]]
         current = draft.note
     else:
         return await _preview(context, draft)
@@ -511,47 +505,38 @@ async def _preview(context: BotContext, draft: Draft) -> tuple[str, InlineKeyboa
         else texts_id.VISIT_SAVE_BUTTON
     )
     edits = [
-        _button(label, VisitStep(action)) for action, label in texts_id.VISIT_EDIT_BUTTONS.items()
+        inline_button(label, VisitStep(action))
+        for action, label in texts_id.VISIT_EDIT_BUTTONS.items()
     ]
-    rows = [[_button(save, VisitSave(draft.token))], *_rows(edits, 3), _quit_row()]
+    rows = [[inline_button(save, VisitSave(draft.token))], *button_rows(edits, 3), _quit_row()]
     return text, InlineKeyboardMarkup(rows)
-
-
-def _command(message: Message) -> str | None:
-    text = message.text or ""
-    if not text.startswith("/"):
-        return None
-    return text.split(maxsplit=1)[0].split("@", 1)[0].casefold()
 
 
 async def draft_message(update: Update, context: BotContext) -> None:
     """A private message while this staff member plans a visit at a step that takes typed text:
     the answer, or /batal. Everything else goes on to the other handlers."""
-    message = update.effective_message
-    user = update.effective_user
-    if message is None or user is None or message.document is not None:
+    taken = draft_message_of(update)
+    if taken is None:
         return
-    command = _command(message)
-    if command is not None and command != _CANCEL:
-        return
+    message, user_id, command = taken
     if sum(c.isdigit() for c in message.text or "") >= _ID_DIGITS:
         return  # a NIK (and KK): a check, never a visit's answer; no database read for it
     visits = Visits.of(context.services)
-    draft = await visits.draft(message.chat_id, user.id)
+    draft = await visits.draft(message.chat_id, user_id)
     if draft is None:
         return
     typed = draft.step in TYPED_STEPS or draft.step in (Step.DISTRICT, Step.SERVICES)
     if command is None and not typed:
         return
-    if draft.expired:
-        await visits.drop_draft(draft.chat_id, draft.user_id)
-        await message.reply_text(texts_id.VISIT_DRAFT_EXPIRED)
-    elif command == _CANCEL:
-        await visits.drop_draft(draft.chat_id, draft.user_id)
-        await message.reply_text(texts_id.VISIT_DRAFT_CANCELLED)
-    elif await _typed_answer(update, context) == REFUSED:
-        await visits.drop_draft(draft.chat_id, draft.user_id)
-    raise ApplicationHandlerStop
+    await take_draft_message(
+        message,
+        command,
+        visits,
+        draft,
+        lambda: _typed_answer(update, context),
+        expired_text=texts_id.VISIT_DRAFT_EXPIRED,
+        cancelled_text=texts_id.VISIT_DRAFT_CANCELLED,
+    )
 
 
 @staff_only
@@ -635,14 +620,14 @@ async def draft_button(update: Update, context: BotContext, caller: Caller) -> N
     if changed is None:
         await query.answer()
         await visits.drop_draft(draft.chat_id, draft.user_id)
-        await _edit(query, texts_id.VISIT_DRAFT_CANCELLED)
+        await edit_text(query, texts_id.VISIT_DRAFT_CANCELLED)
         return
     if changed is draft:  # nothing to do (e.g. "done" without a service)
         await query.answer(texts_id.VISIT_PICK_ONE_SERVICE, show_alert=True)
         return
     await query.answer()
     text, markup = await _step_view(context, changed)
-    await _edit(query, text, markup)
+    await edit_text(query, text, markup)
 
 
 async def _apply_button(
@@ -720,4 +705,4 @@ async def _save(
         return
     await query.answer()
     await visits.drop_draft(draft.chat_id, draft.user_id)
-    await _edit(query, done)
+    await edit_text(query, done)

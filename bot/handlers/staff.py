@@ -23,7 +23,6 @@ from pathlib import PurePath
 from telegram import (
     CallbackQuery,
     Document,
-    InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
     Message,
@@ -42,6 +41,7 @@ from bot import blanko, nik_locks, pending_changes, record_lookup, staff_import,
 from bot.blanko import BLANKO_MAX, BlankoError
 from bot.callbacks import UbahAnswer
 from bot.handlers.auth import REFUSED, Caller, staff_only
+from bot.handlers.common import staff_record_text, yes_no_markup
 from bot.handlers.context import BotApplication, BotContext
 from bot.import_report import rejected_rows_csv
 from bot.importer import ImportFileError, ImportSummary, import_csv
@@ -117,46 +117,38 @@ async def _read_nik(
         return None
 
 
+async def _nik_command(
+    update: Update, context: BotContext, usage: str
+) -> tuple[Message, Nik, date] | None:
+    """The message, NIK and today's date of a command given one NIK (/status, /buka); None
+    when it was given none, or none that is valid (the staff member is told, with `usage`)."""
+    message = update.effective_message
+    if message is None:
+        return None
+    args = _args(context)
+    if not args:
+        await message.reply_text(usage)
+        return None
+    read = await _read_nik(message, context.services, " ".join(args), usage)
+    return None if read is None else (message, *read)
+
+
 # --- /status NIK -----------------------------------------------------------------------------
 
 
 @staff_only
 async def status_command(update: Update, context: BotContext, caller: Caller) -> None:
-    message = update.effective_message
-    if message is None:
-        return
-    args = _args(context)
-    if not args:
-        await message.reply_text(texts_id.STATUS_USAGE)
-        return
-    svc = context.services
-    read = await _read_nik(message, svc, " ".join(args), texts_id.STATUS_USAGE)
+    read = await _nik_command(update, context, texts_id.STATUS_USAGE)
     if read is None:
         return
-    nik, today = read
+    message, nik, today = read
+    svc = context.services
     view = await record_lookup.look_up(svc, nik)
     if view is None:
         await message.reply_text(texts_id.staff_not_found(mask_nik(nik.digits)))
         return
-    record = view.record
     await message.reply_text(
-        texts_id.staff_record(
-            nik_masked=record.nik_masked,
-            name_masked=record.name_masked,
-            district=record.district,
-            status=record.status,
-            status_date=record.status_date,
-            note=record.note,
-            history=[
-                texts_id.HistoryLine(h.status, h.entered_on, h.source, h.actor_id, h.note)
-                for h in view.history
-            ],
-            district_name=nik.district_name,
-            subscribers=view.subscribers,
-            locked_until=view.locked_until,
-            today=today,
-            tz=svc.settings.timezone,
-        )
+        staff_record_text(view, nik.district_name, today, svc.settings.timezone)
     )
 
 
@@ -165,18 +157,11 @@ async def status_command(update: Update, context: BotContext, caller: Caller) ->
 
 @staff_only
 async def buka_command(update: Update, context: BotContext, caller: Caller) -> None:
-    message = update.effective_message
-    if message is None:
-        return
-    args = _args(context)
-    if not args:
-        await message.reply_text(texts_id.BUKA_USAGE)
-        return
-    svc = context.services
-    read = await _read_nik(message, svc, " ".join(args), texts_id.BUKA_USAGE)
+    read = await _nik_command(update, context, texts_id.BUKA_USAGE)
     if read is None:
         return
-    nik, _ = read
+    message, nik, _ = read
+    svc = context.services
     until = await nik_locks.lift(svc, nik, caller.user_id)
     masked = mask_nik(nik.digits)
     if until is None:
@@ -230,14 +215,7 @@ def _ubah_buttons(change_id: str, record_id: int, *, second: bool) -> InlineKeyb
     yes = UbahAnswer(UbahAnswer.BACKWARD if second else UbahAnswer.YES, record_id, change_id)
     label = texts_id.UBAH_BUTTON_BACKWARD if second else texts_id.UBAH_BUTTON_YES
     no = UbahAnswer(UbahAnswer.CANCEL, record_id, change_id)
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(label, callback_data=yes.pack()),
-                InlineKeyboardButton(texts_id.UBAH_BUTTON_NO, callback_data=no.pack()),
-            ]
-        ]
-    )
+    return yes_no_markup(label, yes, texts_id.UBAH_BUTTON_NO, no)
 
 
 @staff_only

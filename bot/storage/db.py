@@ -272,6 +272,13 @@ class Database:
             else:
                 await asyncio.shield(self.conn.execute("COMMIT"))
 
+    async def call(self, job: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `job(conn)` on the writer's thread with the raw sqlite3 connection, inside the
+        transaction the caller holds (`transaction()`): many statements in one trip (the
+        import applies a whole batch this way)."""
+        result: T = await self.conn._execute(job, self.conn._conn)
+        return result
+
     async def _rollback(self) -> None:
         # OperationalError: no transaction was open (BEGIN itself failed).
         with contextlib.suppress(sqlite3.OperationalError):

@@ -8,6 +8,7 @@ Telegram is traced back by (chat, message id) once the dispatcher has sent it.
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -429,6 +430,15 @@ async def get_step(conn: aiosqlite.Connection, chat_id: int, now: datetime) -> S
     if row is None or from_iso(row["expires_at"]) <= now:
         return None
     return Step(row["chat_id"], row["kind"], row["question_id"], from_iso(row["expires_at"]))
+
+
+def read_step(reader: sqlite3.Connection, chat_id: int, now: datetime) -> Step | None:
+    """`get_step` on the reader (`Database.reader`): no trip to the writer's thread."""
+    sql = "SELECT chat_id, kind, question_id, expires_at FROM question_steps WHERE chat_id = ?"
+    row = reader.execute(sql, (chat_id,)).fetchone()
+    if row is None or from_iso(row[3]) <= now:
+        return None
+    return Step(row[0], row[1], row[2], from_iso(row[3]))
 
 
 async def delete_step(conn: aiosqlite.Connection, chat_id: int) -> bool:
