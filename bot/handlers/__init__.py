@@ -1,9 +1,10 @@
 """Handlers, one module per audience or feature; `register_handlers` adds them in priority order.
 
-Order matters: within a group the first matching handler wins, so conversations that wait for
-staff input (a CSV upload) come before the resident's catch-all NIK reader, and `general` (help
-for anything else) comes last. Two groups run before the others: the resident's chat tracking
-(`resident.CHAT_TRACKING_GROUP`) and an announcement draft's text (`broadcast.DRAFT_GROUP`).
+Order matters: within a group the first matching handler wins, so the menu buttons of questions
+and visits come before the free-text conversation, and `general` (help for anything else) comes
+last. Steps in progress read their input in groups of their own that run first (chat tracking,
+the announcement draft, the visit walk-through, a file awaited by /impor, questions at the desk,
+the office's location pin): see ARCHITECTURE.md, "Handler order".
 """
 
 from __future__ import annotations
