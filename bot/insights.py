@@ -18,11 +18,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-import aiosqlite
-
 from bot.states import ALL_STATUSES, KtpStatus, Stage
 from bot.storage import insights as insights_store
 from bot.storage import settings as settings_store
+from bot.storage.driver import Conn
 from bot.storage.records import Record
 
 #: Fewer finished stays than this and the figures say nothing useful.
@@ -143,9 +142,7 @@ class InsightsCache:
         """Drop every cached figure (tests, or after a bulk correction of the history)."""
         self._cache.clear()
 
-    async def _compute(
-        self, conn: aiosqlite.Connection, key: str
-    ) -> dict[KtpStatus, dict[int, int]]:
+    async def _compute(self, conn: Conn, key: str) -> dict[KtpStatus, dict[int, int]]:
         version = await insights_store.history_version(conn)
         raw = await insights_store.stay_counts(conn)
         by_status = {KtpStatus(code): c for code, c in raw.items() if code in KtpStatus.__members__}
@@ -155,7 +152,7 @@ class InsightsCache:
             )
         return by_status
 
-    async def _refresh(self, conn: aiosqlite.Connection, key: str) -> None:
+    async def _refresh(self, conn: Conn, key: str) -> None:
         try:
             await self._compute(conn, key)
         except Exception:  # the old figures stay; the next check tries again
@@ -163,7 +160,7 @@ class InsightsCache:
         finally:
             self._refreshing.pop(key, None)
 
-    async def stay_counts(self, conn: aiosqlite.Connection) -> dict[KtpStatus, dict[int, int]]:
+    async def stay_counts(self, conn: Conn) -> dict[KtpStatus, dict[int, int]]:
         """Finished stays per status as {days: count}."""
         key = await insights_store.database_file(conn)
         cached = self._cache.get(key) if key else None
@@ -179,16 +176,16 @@ class InsightsCache:
             self._refreshing[key] = asyncio.create_task(self._refresh(conn, key))
         return cached.by_status
 
-    async def waiting_time(self, conn: aiosqlite.Connection, status: KtpStatus) -> WaitingTime:
+    async def waiting_time(self, conn: Conn, status: KtpStatus) -> WaitingTime:
         """Median and p80 of the days finished stays in `status` took."""
         return WaitingTime.from_counts((await self.stay_counts(conn)).get(status, {}))
 
-    async def waiting_times(self, conn: aiosqlite.Connection) -> dict[KtpStatus, WaitingTime]:
+    async def waiting_times(self, conn: Conn) -> dict[KtpStatus, WaitingTime]:
         """Every status's waiting time, in journey order (for staff statistics)."""
         counts = await self.stay_counts(conn)
         return {s: WaitingTime.from_counts(counts.get(s, {})) for s in ALL_STATUSES}
 
-    async def stage_waiting_times(self, conn: aiosqlite.Connection) -> dict[Stage, WaitingTime]:
+    async def stage_waiting_times(self, conn: Conn) -> dict[Stage, WaitingTime]:
         """Waiting times per stage: the stays of the stage's statuses taken together."""
         counts = await self.stay_counts(conn)
         merged: dict[Stage, dict[int, int]] = {}
@@ -198,16 +195,14 @@ class InsightsCache:
                 bucket[days] = bucket.get(days, 0) + n
         return {stage: WaitingTime.from_counts(merged.get(stage, {})) for stage in Stage}
 
-    async def median_days_per_stage(self, conn: aiosqlite.Connection) -> dict[Stage, float | None]:
+    async def median_days_per_stage(self, conn: Conn) -> dict[Stage, float | None]:
         """Median days of a stay per stage (None when there are fewer than MIN_SAMPLES stays)."""
         return {
             stage: wt.median_days if wt.enough else None
             for stage, wt in (await self.stage_waiting_times(conn)).items()
         }
 
-    async def record_insight(
-        self, conn: aiosqlite.Connection, record: Record, today: date
-    ) -> RecordInsight:
+    async def record_insight(self, conn: Conn, record: Record, today: date) -> RecordInsight:
         """The waiting-time context of one record; `today` is the office's local date."""
         waited = max(0, (today - record.status_date).days)
         usual = await self.waiting_time(conn, record.status)
@@ -231,12 +226,12 @@ class InsightsCache:
         )
 
 
-async def print_queue_position(conn: aiosqlite.Connection, record: Record) -> int:
+async def print_queue_position(conn: Conn, record: Record) -> int:
     """How many print-ready records come before this one (older status date, then lower id)."""
     return await insights_store.count_print_ready_before(conn, record.status_date, record.id)
 
 
-async def blanko_stock(conn: aiosqlite.Connection) -> int | None:
+async def blanko_stock(conn: Conn) -> int | None:
     """The blank cards in stock as staff last set it; None when never set (or unreadable)."""
     text = await settings_store.get(conn, settings_store.BLANKO_STOCK)
     if text is None:
@@ -247,7 +242,7 @@ async def blanko_stock(conn: aiosqlite.Connection) -> int | None:
         return None
 
 
-async def backlog(conn: aiosqlite.Connection) -> dict[KtpStatus, int]:
+async def backlog(conn: Conn) -> dict[KtpStatus, int]:
     """Records currently in each status, every status present (zero when empty)."""
     counts = await insights_store.count_by_status(conn)
     return {s: counts.get(s.value, 0) for s in ALL_STATUSES}

@@ -5,12 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import NamedTuple
 
-import aiosqlite
-
 from bot.config import OfficeInfo
 from bot.services import Services
 from bot.storage import audit as audit_store
 from bot.storage import settings as settings_store
+from bot.storage.driver import Conn
 
 
 class OfficeField(NamedTuple):
@@ -37,7 +36,7 @@ DEFAULT = OfficeInfo(
 )
 
 
-async def load_office_info(conn: aiosqlite.Connection) -> OfficeInfo:
+async def load_office_info(conn: Conn) -> OfficeInfo:
     """The office information as admins set it, with defaults for what is not set yet."""
     values = await settings_store.get_many(conn, [f.key for f in FIELDS.values()])
     return replace(

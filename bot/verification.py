@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-import aiosqlite
-
 from bot.nik import LENGTH, InvalidNumberError, Nik, normalise, parse_kk, parse_nik, split_numbers
 from bot.privacy import Hasher, mask_nik
 from bot.services import Services
@@ -25,6 +23,7 @@ from bot.storage import attempts as attempts_store
 from bot.storage import checks as checks_store
 from bot.storage import records as records_store
 from bot.storage.attempts import LockScope
+from bot.storage.driver import Conn
 from bot.storage.records import Record
 
 CHAT_FAILURE_LIMIT = 5
@@ -57,27 +56,23 @@ class Verification:
         return self.outcome is Outcome.VERIFIED
 
 
-async def nik_locked_until(
-    conn: aiosqlite.Connection, nik_hash: str, now: datetime
-) -> datetime | None:
+async def nik_locked_until(conn: Conn, nik_hash: str, now: datetime) -> datetime | None:
     """When the NIK's lock ends, or None when checks for it are allowed."""
     return await attempts_store.locked_until(conn, LockScope.NIK, nik_hash, now)
 
 
-async def is_nik_locked(conn: aiosqlite.Connection, nik_hash: str, now: datetime) -> bool:
+async def is_nik_locked(conn: Conn, nik_hash: str, now: datetime) -> bool:
     """True while residents may not check this NIK (staff lookups are not affected)."""
     return await nik_locked_until(conn, nik_hash, now) is not None
 
 
-async def chat_wait_until(
-    conn: aiosqlite.Connection, chat_id: int, now: datetime
-) -> datetime | None:
+async def chat_wait_until(conn: Conn, chat_id: int, now: datetime) -> datetime | None:
     """When this chat may check again, or None when it may now."""
     return await attempts_store.locked_until(conn, LockScope.CHAT, str(chat_id), now)
 
 
 async def refusal(
-    conn: aiosqlite.Connection, chat_id: int, nik_hash: str | None, now: datetime
+    conn: Conn, chat_id: int, nik_hash: str | None, now: datetime
 ) -> Verification | None:
     """CHAT_WAIT or NIK_LOCKED when a check may not go ahead now; None when it may."""
     until = await chat_wait_until(conn, chat_id, now)
@@ -108,9 +103,7 @@ async def verify_owner(
         return await _fail(conn, chat_id, nik_hash, now)
 
 
-async def _fail(
-    conn: aiosqlite.Connection, chat_id: int, nik_hash: str, now: datetime
-) -> Verification:
+async def _fail(conn: Conn, chat_id: int, nik_hash: str, now: datetime) -> Verification:
     await attempts_store.purge(conn, now - ATTEMPT_RETENTION, now)
     await attempts_store.record_failure(conn, chat_id, nik_hash, now)
     chat_failures = await attempts_store.chat_failures_since(conn, chat_id, now - CHAT_WINDOW)

@@ -1,4 +1,5 @@
-"""Storage: SQLite through aiosqlite, one module per table group; no Telegram objects here."""
+"""Storage: SQLite (aiosqlite) or PostgreSQL (asyncpg) through one `Conn` (driver.py), one module
+per table group; no Telegram objects here."""
 
 from bot.storage.db import Database, from_iso, utc_iso
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
 from bot.storage import attempts as attempts_store
 from bot.storage import checks as checks_store
 from bot.storage import outbox as outbox_store
 from bot.storage import subscriptions as subscriptions_store
 from bot.storage.db import utc_iso
+from bot.storage.driver import Conn
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,7 +23,7 @@ class Chat:
     announcements: bool
 
 
-async def seen(conn: aiosqlite.Connection, chat_id: int, chat_type: str, now: datetime) -> bool:
+async def seen(conn: Conn, chat_id: int, chat_type: str, now: datetime) -> bool:
     """Note that the chat sent us something (caller's transaction); True when it came back.
 
     A chat that writes to the bot can be reached again, even if it had blocked the bot before:
@@ -50,7 +49,7 @@ async def seen(conn: aiosqlite.Connection, chat_id: int, chat_type: str, now: da
     return came_back
 
 
-async def get(conn: aiosqlite.Connection, chat_id: int) -> Chat | None:
+async def get(conn: Conn, chat_id: int) -> Chat | None:
     async with conn.execute("SELECT * FROM chats WHERE chat_id = ?", (chat_id,)) as cur:
         row = await cur.fetchone()
     if row is None:
@@ -65,20 +64,20 @@ async def get(conn: aiosqlite.Connection, chat_id: int) -> Chat | None:
     )
 
 
-async def set_reachable(conn: aiosqlite.Connection, chat_id: int, reachable: bool) -> None:
+async def set_reachable(conn: Conn, chat_id: int, reachable: bool) -> None:
     """Mark a chat (un)reachable, e.g. after Telegram said the user blocked the bot."""
     await conn.execute(
         "UPDATE chats SET reachable = ? WHERE chat_id = ?", (int(reachable), chat_id)
     )
 
 
-async def delete(conn: aiosqlite.Connection, chat_id: int) -> None:
+async def delete(conn: Conn, chat_id: int) -> None:
     """Forget the chat row (its subscriptions go with it: ON DELETE CASCADE)."""
     await conn.execute("DELETE FROM chats WHERE chat_id = ?", (chat_id,))
 
 
 async def forget(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     chat_id: int,
     keep_failures_since: datetime,
     *,

@@ -6,9 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-import aiosqlite
-
 from bot.storage.db import from_iso, utc_iso
+from bot.storage.driver import Conn
 
 #: A step nobody finished within this time is forgotten.
 PENDING_TTL = timedelta(minutes=30)
@@ -32,7 +31,7 @@ class Pending:
 
 
 async def set_pending(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     chat_id: int,
     step: Step,
     now: datetime,
@@ -49,7 +48,7 @@ async def set_pending(
     )
 
 
-async def get_pending(conn: aiosqlite.Connection, chat_id: int, now: datetime) -> Pending | None:
+async def get_pending(conn: Conn, chat_id: int, now: datetime) -> Pending | None:
     """The chat's step in progress, unless it is older than PENDING_TTL."""
     async with conn.execute("SELECT * FROM resident_pending WHERE chat_id = ?", (chat_id,)) as cur:
         row = await cur.fetchone()
@@ -68,14 +67,12 @@ async def get_pending(conn: aiosqlite.Connection, chat_id: int, now: datetime) -
     )
 
 
-async def clear_pending(conn: aiosqlite.Connection, chat_id: int) -> bool:
+async def clear_pending(conn: Conn, chat_id: int) -> bool:
     cur = await conn.execute("DELETE FROM resident_pending WHERE chat_id = ?", (chat_id,))
     return cur.rowcount > 0
 
 
-async def mark_verified(
-    conn: aiosqlite.Connection, chat_id: int, record_id: int, now: datetime
-) -> None:
+async def mark_verified(conn: Conn, chat_id: int, record_id: int, now: datetime) -> None:
     await conn.execute(
         "INSERT INTO verified_checks (chat_id, record_id, verified_at) VALUES (?, ?, ?)"
         " ON CONFLICT(chat_id, record_id) DO UPDATE SET verified_at = excluded.verified_at",
@@ -83,9 +80,7 @@ async def mark_verified(
     )
 
 
-async def is_verified(
-    conn: aiosqlite.Connection, chat_id: int, record_id: int, now: datetime
-) -> bool:
+async def is_verified(conn: Conn, chat_id: int, record_id: int, now: datetime) -> bool:
     """True when this chat proved NIK + KK of the record within VERIFIED_TTL."""
     async with conn.execute(
         "SELECT verified_at FROM verified_checks WHERE chat_id = ? AND record_id = ?",
@@ -95,7 +90,7 @@ async def is_verified(
     return row is not None and now - from_iso(row[0]) <= VERIFIED_TTL
 
 
-async def purge(conn: aiosqlite.Connection, now: datetime) -> None:
+async def purge(conn: Conn, now: datetime) -> None:
     """Drop steps and proofs that have expired."""
     await conn.execute(
         "DELETE FROM resident_pending WHERE created_at < ?", (utc_iso(now - PENDING_TTL),)
@@ -105,6 +100,6 @@ async def purge(conn: aiosqlite.Connection, now: datetime) -> None:
     )
 
 
-async def forget_chat(conn: aiosqlite.Connection, chat_id: int) -> None:
+async def forget_chat(conn: Conn, chat_id: int) -> None:
     await conn.execute("DELETE FROM resident_pending WHERE chat_id = ?", (chat_id,))
     await conn.execute("DELETE FROM verified_checks WHERE chat_id = ?", (chat_id,))

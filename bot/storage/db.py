@@ -16,6 +16,7 @@ from typing import Any
 import aiosqlite
 
 from bot.operator_error import StorageError
+from bot.storage.driver import SQLITE_DIALECT, Conn, Cursor, Row, SqliteConn
 from bot.storage.schema import MIGRATIONS
 
 log = logging.getLogger(__name__)
@@ -35,8 +36,11 @@ def from_iso(text: str) -> datetime:
 class Database:
     """One aiosqlite connection; writes go through `transaction()` so they never interleave."""
 
+    dialect = SQLITE_DIALECT
+
     def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
-        self.conn = conn
+        self.raw = conn
+        self.conn: Conn = SqliteConn(conn)
         self.path = path
         self._write_lock = asyncio.Lock()
 
@@ -71,7 +75,7 @@ class Database:
         return db
 
     async def close(self) -> None:
-        await self.conn.close()
+        await self.raw.close()
 
     async def schema_version(self) -> int:
         row = await self.fetchone("PRAGMA user_version")
@@ -93,11 +97,11 @@ class Database:
         return applied
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def transaction(self) -> AsyncIterator[Conn]:
         """BEGIN IMMEDIATE ... COMMIT, rolled back on any error; one at a time per process."""
         async with self._write_lock:
             try:
-                await self.conn.execute("BEGIN IMMEDIATE")
+                await self.raw.execute("BEGIN IMMEDIATE")
                 yield self.conn
             except BaseException:
                 # Also when cancelled while BEGIN was on its way: the connection runs statements
@@ -105,20 +109,20 @@ class Database:
                 await asyncio.shield(self._rollback())
                 raise
             else:
-                await asyncio.shield(self.conn.execute("COMMIT"))
+                await asyncio.shield(self.raw.execute("COMMIT"))
 
     async def _rollback(self) -> None:
         # OperationalError: no transaction was open (BEGIN itself failed).
         with contextlib.suppress(sqlite3.OperationalError):
-            await self.conn.execute("ROLLBACK")
+            await self.raw.execute("ROLLBACK")
 
-    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
+    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> Row | None:
         async with self.conn.execute(sql, tuple(params)) as cur:
             return await cur.fetchone()
 
-    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
+    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
         async with self.conn.execute(sql, tuple(params)) as cur:
-            return list(await cur.fetchall())
+            return await cur.fetchall()
 
     async def backup(self, dest: Path | str) -> None:
         """A consistent online copy of the database (SQLite's backup API)."""
@@ -127,10 +131,10 @@ class Database:
         create_private(dest)
         os.chmod(dest, 0o600)  # also when it replaces an older copy
         async with aiosqlite.connect(dest) as target:
-            await self.conn.backup(target)
+            await self.raw.backup(target)
 
 
-def inserted_id(cur: aiosqlite.Cursor) -> int:
+def inserted_id(cur: Cursor) -> int:
     """The id of the row an INSERT just added."""
     if cur.lastrowid is None:
         raise RuntimeError("the statement inserted no row")

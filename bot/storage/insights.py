@@ -7,16 +7,17 @@ import sqlite3
 from collections.abc import Iterable
 from datetime import date
 
-import aiosqlite
-
 from bot.states import KtpStatus
+from bot.storage.driver import Conn, Row
 
 _HISTORY_IN_ORDER = (
     "SELECT record_id, status, entered_on FROM status_history ORDER BY record_id, entered_on, id"
 )
 
 
-def _count_stays(rows: Iterable[tuple[int, str, str] | sqlite3.Row]) -> dict[str, dict[int, int]]:
+def _count_stays(
+    rows: Iterable[tuple[int, str, str] | sqlite3.Row | Row],
+) -> dict[str, dict[int, int]]:
     """Fold history rows (ordered by record, date) into finished stays per status.
 
     Consecutive rows with the same status are one stay; a stay ends on the day the record
@@ -50,7 +51,7 @@ def _stay_counts_from_file(path: str) -> dict[str, dict[int, int]]:
         conn.close()
 
 
-async def stay_counts(conn: aiosqlite.Connection) -> dict[str, dict[int, int]]:
+async def stay_counts(conn: Conn) -> dict[str, dict[int, int]]:
     """Status code -> {days a finished stay took: how many stays}, over the whole history.
 
     Reads through its own read-only connection in a worker thread, so the bot's connection
@@ -63,15 +64,17 @@ async def stay_counts(conn: aiosqlite.Connection) -> dict[str, dict[int, int]]:
         return _count_stays(await cur.fetchall())
 
 
-async def history_version(conn: aiosqlite.Connection) -> int:
+async def history_version(conn: Conn) -> int:
     """A number that grows whenever history rows are added (the largest row id)."""
     async with conn.execute("SELECT MAX(id) FROM status_history") as cur:
         row = await cur.fetchone()
     return int(row[0] or 0) if row else 0
 
 
-async def database_file(conn: aiosqlite.Connection) -> str:
-    """The main database's file name ('' for an in-memory database)."""
+async def database_file(conn: Conn) -> str:
+    """The main database's file name ('' for an in-memory database or PostgreSQL)."""
+    if not conn.dialect.is_sqlite:
+        return ""
     async with conn.execute("PRAGMA database_list") as cur:
         for row in await cur.fetchall():
             if row[1] == "main":
@@ -79,9 +82,7 @@ async def database_file(conn: aiosqlite.Connection) -> str:
     return ""
 
 
-async def count_print_ready_before(
-    conn: aiosqlite.Connection, status_date: date, record_id: int
-) -> int:
+async def count_print_ready_before(conn: Conn, status_date: date, record_id: int) -> int:
     """Print-ready records with an older (status_date, id): the queue ahead (records_status)."""
     sql = "SELECT COUNT(*) FROM records WHERE status = ? AND (status_date, id) < (?, ?)"
     params = (KtpStatus.PRINT_READY_RECORD.value, status_date.isoformat(), record_id)
@@ -90,6 +91,6 @@ async def count_print_ready_before(
     return int(row[0]) if row else 0
 
 
-async def count_by_status(conn: aiosqlite.Connection) -> dict[str, int]:
+async def count_by_status(conn: Conn) -> dict[str, int]:
     async with conn.execute("SELECT status, COUNT(*) FROM records GROUP BY status") as cur:
         return {r[0]: int(r[1]) for r in await cur.fetchall()}

@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
 from bot.storage.db import utc_iso
+from bot.storage.driver import Conn
 
 KIND_STATUS = "status"
 KIND_BROADCAST = "broadcast"
@@ -43,7 +42,7 @@ class DueRow:
     dedup_key: str = ""
 
 
-async def reachable_subscribers(conn: aiosqlite.Connection, record_id: int) -> list[Subscriber]:
+async def reachable_subscribers(conn: Conn, record_id: int) -> list[Subscriber]:
     """Chats with an active subscription to the record that have not blocked the bot."""
     sql = (
         "SELECT s.chat_id, s.label FROM subscriptions s JOIN chats c ON c.chat_id = s.chat_id"
@@ -54,7 +53,7 @@ async def reachable_subscribers(conn: aiosqlite.Connection, record_id: int) -> l
 
 
 async def insert(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     *,
     kind: str,
     chat_id: int,
@@ -85,7 +84,7 @@ async def insert(
 
 
 async def claim_due(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     *,
     now: datetime,
     quiet: bool,
@@ -126,7 +125,7 @@ async def claim_due(
     return due[:limit]
 
 
-async def cancel_outdated_status_rows(conn: aiosqlite.Connection, rows: list[DueRow]) -> set[int]:
+async def cancel_outdated_status_rows(conn: Conn, rows: list[DueRow]) -> set[int]:
     """Cancel status notifications that are no longer true or wanted when their turn comes:
     the record has left that status since they were queued (staff corrected a mistake, or the
     record moved on while the message waited for the quiet hours to end), or the chat stopped
@@ -166,7 +165,7 @@ async def cancel_outdated_status_rows(conn: aiosqlite.Connection, rows: list[Due
     return set(reasons)
 
 
-async def mark_sent(conn: aiosqlite.Connection, row_id: int, now: datetime) -> None:
+async def mark_sent(conn: Conn, row_id: int, now: datetime) -> None:
     await conn.execute(
         "UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1"
         " WHERE id = ? AND state = 'pending'",
@@ -174,9 +173,7 @@ async def mark_sent(conn: aiosqlite.Connection, row_id: int, now: datetime) -> N
     )
 
 
-async def reschedule(
-    conn: aiosqlite.Connection, row_id: int, *, not_before: datetime, error: str
-) -> None:
+async def reschedule(conn: Conn, row_id: int, *, not_before: datetime, error: str) -> None:
     """A failed attempt that will be tried again at `not_before`."""
     await conn.execute(
         "UPDATE outbox SET attempts = attempts + 1, not_before = ?, last_error = ?"
@@ -185,7 +182,7 @@ async def reschedule(
     )
 
 
-async def mark_failed(conn: aiosqlite.Connection, row_id: int, *, reason: str, error: str) -> None:
+async def mark_failed(conn: Conn, row_id: int, *, reason: str, error: str) -> None:
     await conn.execute(
         "UPDATE outbox SET state = 'failed', attempts = attempts + 1, fail_reason = ?,"
         " last_error = ? WHERE id = ? AND state = 'pending'",
@@ -193,7 +190,7 @@ async def mark_failed(conn: aiosqlite.Connection, row_id: int, *, reason: str, e
     )
 
 
-async def block_chat(conn: aiosqlite.Connection, chat_id: int, *, error: str) -> int:
+async def block_chat(conn: Conn, chat_id: int, *, error: str) -> int:
     """The chat blocked the bot: unreachable, subscriptions off, its pending rows failed.
 
     Returns the number of pending rows failed as 'blocked'.
@@ -208,7 +205,7 @@ async def block_chat(conn: aiosqlite.Connection, chat_id: int, *, error: str) ->
     return cur.rowcount
 
 
-async def has_due_or_pending(conn: aiosqlite.Connection, *, now: datetime, quiet: bool) -> bool:
+async def has_due_or_pending(conn: Conn, *, now: datetime, quiet: bool) -> bool:
     quiet_clause = " AND urgent = 1" if quiet else ""
     sql = f"SELECT 1 FROM outbox WHERE state = 'pending' AND not_before <= ?{quiet_clause} LIMIT 1"
     async with conn.execute(sql, (utc_iso(now),)) as cur:
@@ -224,7 +221,7 @@ class OutboxFigures:
     next_due: str | None  # not_before of the earliest pending row (UTC ISO)
 
 
-async def figures(conn: aiosqlite.Connection) -> OutboxFigures:
+async def figures(conn: Conn) -> OutboxFigures:
     by_state: dict[str, dict[str, int]] = {}
     async with conn.execute(
         "SELECT kind, state, COUNT(*) FROM outbox GROUP BY kind, state ORDER BY kind, state"
@@ -245,9 +242,7 @@ async def figures(conn: aiosqlite.Connection) -> OutboxFigures:
     )
 
 
-async def requeue_blocked_status_news(
-    conn: aiosqlite.Connection, chat_id: int, now: datetime
-) -> int:
+async def requeue_blocked_status_news(conn: Conn, chat_id: int, now: datetime) -> int:
     """A chat that had blocked the bot is back: the card news that failed because of the block
     goes out after all (caller's transaction; at its turn the dispatcher still drops a message
     whose record has left that status). Announcements missed meanwhile stay missed."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import aiosqlite
+from bot.storage.driver import Conn
 
 BLANKO_STOCK = "blanko_stock"
 LAST_IMPORT_AT = "last_import_at"
@@ -12,20 +12,20 @@ OFFICE_PHONE = "office_phone"
 OFFICE_PICKUP = "office_pickup"
 
 
-async def get(conn: aiosqlite.Connection, key: str) -> str | None:
+async def get(conn: Conn, key: str) -> str | None:
     async with conn.execute("SELECT value FROM settings WHERE key = ?", (key,)) as cur:
         row = await cur.fetchone()
     return row[0] if row else None
 
 
-async def get_many(conn: aiosqlite.Connection, keys: list[str]) -> dict[str, str]:
+async def get_many(conn: Conn, keys: list[str]) -> dict[str, str]:
     marks = ",".join("?" * len(keys))
     sql = f"SELECT key, value FROM settings WHERE key IN ({marks})"
     async with conn.execute(sql, keys) as cur:
         return {row[0]: row[1] for row in await cur.fetchall()}
 
 
-async def put(conn: aiosqlite.Connection, key: str, value: str) -> None:
+async def put(conn: Conn, key: str, value: str) -> None:
     """Set a setting (caller's transaction)."""
     await conn.execute(
         "INSERT INTO settings (key, value) VALUES (?, ?)"
