@@ -1664,6 +1664,8 @@ def config_problem(err: ConfigError) -> str:
             return f"{name} harus angka, bukan {given}"
         case ConfigProblem.WEBHOOK_SECRET_CHARACTERS:
             return WEBHOOK_SECRET_INVALID
+        case ConfigProblem.NOT_A_DATABASE_URL:  # the value may hold a password: not repeated
+            return f"{name} harus berbentuk postgresql://pengguna:sandi@server/nama_basis_data"
     return f"{name} tidak bisa dipakai: {given}"
 
 
@@ -1676,6 +1678,14 @@ def cli_no_database(path: object) -> str:
 
 
 BACKUP_ONTO_ITSELF = "Tujuan backup tidak boleh sama dengan basis data itu sendiri."
+
+
+def backup_use_pg_dump(url: object) -> str:
+    return (
+        f"Basis data ini PostgreSQL ({url}): cadangkan dengan pg_dump, mis. "
+        "pg_dump -Fc -f /var/backups/dukcapil.dump NAMA_BASIS_DATA (lihat README, "
+        "'Lebih dari satu server'). Berkas kunci (BOT_SECRET_KEY_FILE) dicadangkan terpisah."
+    )
 
 
 def backup_done(dest: object, key_file: object) -> str:

@@ -18,7 +18,7 @@ from enum import StrEnum
 from bot.nik import LENGTH, InvalidNumberError, Nik, normalise, parse_kk, parse_nik, split_numbers
 from bot.privacy import Hasher, mask_nik
 from bot.services import Services
-from bot.storage import Database
+from bot.storage import Db
 from bot.storage import attempts as attempts_store
 from bot.storage import checks as checks_store
 from bot.storage import records as records_store
@@ -86,7 +86,7 @@ async def refusal(
 
 
 async def verify_owner(
-    db: Database, hasher: Hasher, *, chat_id: int, nik_hash: str, kk: str, now: datetime
+    db: Db, hasher: Hasher, *, chat_id: int, nik_hash: str, kk: str, now: datetime
 ) -> Verification:
     """Check that `kk` (16 normalised digits) is the Nomor KK of the record with `nik_hash`.
 

@@ -61,7 +61,7 @@ def _audience_sql(audience: Audience) -> tuple[str, tuple[str, ...]]:
 
 async def count_audience(conn: Conn, audience: Audience) -> int:
     sql, params = _audience_sql(audience)
-    async with conn.execute(f"SELECT COUNT(*) FROM ({sql})", params) as cur:
+    async with conn.execute(f"SELECT COUNT(*) FROM ({sql}) AS a", params) as cur:
         row = await cur.fetchone()
     return int(row[0]) if row else 0
 

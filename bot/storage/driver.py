@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import urlsplit, urlunsplit
 
 import aiosqlite
 
@@ -168,11 +169,12 @@ class Dialect:
     def is_sqlite(self) -> bool:
         return self.name == SQLITE
 
-    def translate(self, sql: str, catalog: Catalog | None = None) -> Statement:
-        """The statement as this database wants it (SQLite: unchanged)."""
+    def translate(self, sql: str, catalog: Catalog | None = None, many: bool = False) -> Statement:
+        """The statement as this database wants it (SQLite: unchanged). `many`: for
+        executemany, which returns no rows (so no RETURNING id is added)."""
         if self.is_sqlite:
             return Statement(sql, returns_rows=True)
-        return _pg_statement(sql, catalog or Catalog())
+        return _pg_cached(sql, catalog or _EMPTY, many)
 
     def migration(self, script_statement: str) -> str:
         """A migration statement as this database wants it (DDL types, identity, rowid)."""
@@ -238,8 +240,11 @@ def _placeholders(sql: str) -> str:
 _INTEGER = re.compile(r"\bINTEGER\b")
 
 
+_EMPTY = Catalog()
+
+
 @lru_cache(maxsize=4096)
-def _pg_cached(sql: str, catalog: Catalog) -> Statement:
+def _pg_cached(sql: str, catalog: Catalog, many: bool) -> Statement:
     text = _INTEGER.sub("BIGINT", sql)
     returns_id = False
     insert = _INSERT.match(text)
@@ -258,7 +263,7 @@ def _pg_cached(sql: str, catalog: Catalog) -> Statement:
             body = body.rstrip() + " ON CONFLICT DO NOTHING "
         elif mode == "REPLACE":
             body = body.rstrip() + " " + _upsert_clause(table, insert.group("cols"), catalog) + " "
-        if not tail and table in catalog.identity_tables:
+        if not tail and not many and table in catalog.identity_tables:
             tail, returns_id = "RETURNING id", True
         text = (body + tail).strip()
         rows = bool(tail)
@@ -266,10 +271,6 @@ def _pg_cached(sql: str, catalog: Catalog) -> Statement:
         first = text.lstrip().split(None, 1)[0].upper() if text.strip() else ""
         rows = first in _ROWS_FIRST_WORD or bool(_RETURNING.search(text))
     return Statement(_placeholders(text), returns_rows=rows, returns_id=returns_id)
-
-
-def _pg_statement(sql: str, catalog: Catalog) -> Statement:
-    return _pg_cached(sql, catalog)
 
 
 def _upsert_clause(table: str, cols: str | None, catalog: Catalog) -> str:
@@ -309,3 +310,19 @@ def status_rowcount(status: str) -> int:
 
 def rows_of(records: Sequence[Any]) -> list[Row]:
     return list(records)
+
+
+def is_postgres_url(url: str | None) -> bool:
+    return bool(url) and urlsplit(str(url)).scheme in ("postgresql", "postgres")
+
+
+def redact(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if parts.port:
+        host += f":{parts.port}"
+    user = parts.username or ""
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
