@@ -57,11 +57,38 @@ async def stay_counts(conn: Conn) -> dict[str, dict[int, int]]:
     Reads through its own read-only connection in a worker thread, so the bot's connection
     stays free for other work meanwhile (about a second on a million history rows).
     """
+    if not conn.dialect.is_sqlite:
+        return await _stay_counts_in_slices(conn)
     path = await database_file(conn)
     if path:
         return await asyncio.to_thread(_stay_counts_from_file, path)
     async with conn.execute(_HISTORY_IN_ORDER) as cur:
         return _count_stays(await cur.fetchall())
+
+
+#: Records per slice when the history is read over the network (PostgreSQL).
+_SLICE = 50_000
+
+
+async def _stay_counts_in_slices(conn: Conn) -> dict[str, dict[int, int]]:
+    """The same fold, a slice of record ids at a time (a record's history is never split), so
+    a million records' history never sits in memory at once."""
+    async with conn.execute("SELECT MAX(record_id) FROM status_history") as cur:
+        row = await cur.fetchone()
+    top = int(row[0] or 0) if row else 0
+    out: dict[str, dict[int, int]] = {}
+    for start in range(0, top, _SLICE):
+        sql = (
+            "SELECT record_id, status, entered_on FROM status_history"
+            " WHERE record_id > ? AND record_id <= ? ORDER BY record_id, entered_on, id"
+        )
+        async with conn.execute(sql, (start, start + _SLICE)) as cur:
+            part = _count_stays(await cur.fetchall())
+        for code, per_days in part.items():
+            merged = out.setdefault(code, {})
+            for days, n in per_days.items():
+                merged[days] = merged.get(days, 0) + n
+    return out
 
 
 async def history_version(conn: Conn) -> int:
@@ -72,9 +99,12 @@ async def history_version(conn: Conn) -> int:
 
 
 async def database_file(conn: Conn) -> str:
-    """The main database's file name ('' for an in-memory database or PostgreSQL)."""
+    """The main database's file name ('' for an in-memory database); for PostgreSQL its name
+    (a key for the figures' cache, never opened as a file)."""
     if not conn.dialect.is_sqlite:
-        return ""
+        async with conn.execute("SELECT current_database()") as cur:
+            row = await cur.fetchone()
+        return f"postgresql:{row[0]}" if row else ""
     async with conn.execute("PRAGMA database_list") as cur:
         for row in await cur.fetchall():
             if row[1] == "main":
