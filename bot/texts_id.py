@@ -557,6 +557,25 @@ def run_webhook_started(url: str, listen: str, port: int) -> str:
     return f"Memulai bot: webhook {url}, mendengarkan di {listen}:{port}. Ctrl-C untuk berhenti."
 
 
+RUN_WORKERS_NEED_POSTGRES = (
+    "--workers lebih dari 1 butuh PostgreSQL (BOT_DATABASE_URL) dan mode webhook "
+    "(BOT_WEBHOOK_URL): beberapa proses tidak bisa berbagi satu berkas SQLite, dan Telegram "
+    "hanya mengizinkan satu pengambil long polling per token."
+)
+
+
+def workers_started(workers: int, first_port: int) -> str:
+    last = first_port + workers - 1
+    return (
+        f"Memulai {workers} pekerja bot: webhook di port {first_port}-{last} "
+        "(arahkan proxy ke port-port itu). Ctrl-C untuk berhenti."
+    )
+
+
+def worker_died(index: int, pid: int, status: int | None) -> str:
+    return f"Pekerja {index + 1} (PID {pid}) berhenti dengan status {status}; dijalankan lagi."
+
+
 # --- residents --------------------------------------------------------------------------------
 
 

@@ -28,6 +28,7 @@ from typing import Any
 import pytest
 from pg_support import PgServer
 
+from bot import leader
 from bot.app import build_application, on_start, start_in_process, stop_in_process
 from bot.clock import FakeClock
 from bot.config import QuietHours, Settings
@@ -155,6 +156,13 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
             terminalreporter.write_line(f"PostgreSQL tests ran on {_pg.admin_url}")
         else:
             terminalreporter.write_line(f"PostgreSQL tests SKIPPED: {_pg.reason}", yellow=True)
+
+
+@pytest.fixture(autouse=True)
+def _no_takeover_grace(monkeypatch: pytest.MonkeyPatch) -> None:
+    """In-process bots on PostgreSQL deliver at once (bot/leader.py waits a second before a
+    new leader's first message; tests/test_workers.py keeps that wait)."""
+    monkeypatch.setattr(leader, "TAKEOVER_GRACE", 0.0)
 
 
 @pytest.fixture

@@ -176,6 +176,11 @@ class Dialect:
             return Statement(sql, returns_rows=True)
         return _pg_cached(sql, catalog or _EMPTY, many)
 
+    def skip_locked(self, table_alias: str) -> str:
+        """The clause that claims a SELECT's rows for this transaction, skipping rows another
+        transaction holds (SQLite: nothing; its writers take turns anyway)."""
+        return "" if self.is_sqlite else f" FOR UPDATE OF {table_alias} SKIP LOCKED"
+
     def migration(self, script_statement: str) -> str:
         """A migration statement as this database wants it (DDL types, identity, rowid)."""
         if self.is_sqlite:

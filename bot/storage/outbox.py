@@ -104,7 +104,8 @@ async def claim_due(
         " FROM outbox o LEFT JOIN chats c ON c.chat_id = o.chat_id"
         " WHERE o.id IN (SELECT MIN(id) FROM outbox WHERE state = 'pending' AND not_before <= ?"
         f"{quiet_clause} GROUP BY chat_id)"
-        " ORDER BY o.kind = 'broadcast', o.id LIMIT ?"
+        " ORDER BY o.kind = 'broadcast', o.id LIMIT ?" + conn.dialect.skip_locked("o")
+        # PostgreSQL: rows another transaction is claiming are skipped, not waited for.
     )
     async with conn.execute(sql, (utc_iso(now), limit + len(exclude_ids))) as cur:
         rows = await cur.fetchall()
@@ -166,9 +167,11 @@ async def cancel_outdated_status_rows(conn: Conn, rows: list[DueRow]) -> set[int
 
 
 async def mark_sent(conn: Conn, row_id: int, now: datetime) -> None:
+    """Telegram accepted the message. Also when the row was cancelled while it was on its way
+    (a broadcast stopped meanwhile): it did go out, and the figures must say so."""
     await conn.execute(
         "UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1"
-        " WHERE id = ? AND state = 'pending'",
+        " WHERE id = ? AND state IN ('pending', 'cancelled')",
         (utc_iso(now), row_id),
     )
 
