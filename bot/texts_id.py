@@ -2633,6 +2633,44 @@ CLI_DATABASE_RULE = (
 )
 
 
+MIGRATE_DB_NOT_POSTGRES = "--to harus alamat PostgreSQL: postgresql://pengguna:sandi@server/nama"
+
+
+def migrate_db_start(db_path: object, url: str) -> str:
+    return f"Menyalin {db_path} ke {url} ..."
+
+
+def migrate_db_table(table: str, source: int, target: int, checksum: str, ok: bool) -> str:
+    if ok:
+        return f"  {table}: {format_number(source)} baris, cocok (checksum {checksum})"
+    return (
+        f"  {table}: {format_number(source)} baris di SQLite, {format_number(target)} di "
+        "PostgreSQL: TIDAK COCOK"
+    )
+
+
+def migrate_db_done(url: str, rows: int) -> str:
+    return (
+        f"Selesai: {format_number(rows)} baris tersalin ke {url}, jumlah dan checksum setiap tabel "
+        "cocok. Pakai berkas kunci yang sama (BOT_SECRET_KEY_FILE), isi BOT_DATABASE_URL, "
+        "lalu jalankan bot lagi."
+    )
+
+
+def migrate_db_mismatch(tables: list[str]) -> str:
+    return (
+        f"Salinan TIDAK cocok untuk: {', '.join(tables)}. Jangan pakai basis data PostgreSQL "
+        "ini; kosongkan, lalu ulangi migrate-db."
+    )
+
+
+def migrate_db_not_empty(url: str, table: str, rows: int) -> str:
+    return (
+        f"Basis data {url} tidak kosong (tabel {table}: {format_number(rows)} baris). "
+        "migrate-db hanya menyalin ke basis data PostgreSQL yang baru dibuat (createdb)."
+    )
+
+
 def run_bad_response(api_url: str, reason: str) -> str:
     return (
         f"Server Bot API ({api_url}) menjawab dengan galat: {reason}. Bila ada proxy di depan "

@@ -20,7 +20,17 @@ from bot.key_guard import checked_key
 from bot.storage import Db
 from bot.storage import open_database as open_db
 
-COMMANDS: list[str] = ["run", "demo", "import", "sample-data", "backup", "staff", "audit", "outbox"]
+COMMANDS: list[str] = [
+    "run",
+    "demo",
+    "import",
+    "sample-data",
+    "backup",
+    "staff",
+    "audit",
+    "outbox",
+    "migrate-db",
+]
 
 
 #: Commands whose module name differs from the command ("import" is a Python keyword).
