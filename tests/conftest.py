@@ -21,6 +21,7 @@ with the reason, repeated at the end of the run.
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -145,6 +146,17 @@ def pg_server() -> PgServer:
     return _pg
 
 
+def pg_or_skip() -> PgServer:
+    """The server, or skip the test saying why (fail instead when BOT_TEST_POSTGRES_REQUIRED=1,
+    as in CI: there a missing server is a broken check, not a choice)."""
+    server = pg_server()
+    if not server.available:
+        if os.environ.get("BOT_TEST_POSTGRES_REQUIRED") == "1":
+            pytest.fail(f"PostgreSQL required but not available: {server.reason}")
+        pytest.skip(f"PostgreSQL: {server.reason}")
+    return server
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
     if _pg is not None:
         _pg.stop()
@@ -171,9 +183,7 @@ async def db_backend(request: pytest.FixtureRequest) -> AsyncIterator[str | None
     if getattr(request, "param", SQLITE) == SQLITE:
         yield None
         return
-    server = pg_server()
-    if not server.available:
-        pytest.skip(f"PostgreSQL: {server.reason}")
+    server = pg_or_skip()
     url = await server.new_database()
     yield url
     await server.release(url)

@@ -15,8 +15,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-import pytest
-from conftest import RESIDENT_ID, pg_server, start_env
+from conftest import RESIDENT_ID, pg_or_skip, start_env
 from resident_support import KK, NIK, add_record, check, kk_of, nik_of
 
 from bot.states import KtpStatus
@@ -41,9 +40,7 @@ def _migrate(tmp_path: Path, url: str) -> subprocess.CompletedProcess[str]:
 
 
 async def test_a_sqlite_office_moves_to_postgresql_without_loss(tmp_path: Path) -> None:
-    server = pg_server()
-    if not server.available:
-        pytest.skip(f"PostgreSQL: {server.reason}")
+    server = pg_or_skip()
     env = await start_env(tmp_path)  # SQLite
     resident = env.api.user(RESIDENT_ID, "Siti")
     await add_record(env)

@@ -6,7 +6,7 @@ import asyncio
 
 import asyncpg
 import pytest
-from conftest import pg_server
+from conftest import pg_or_skip
 
 from bot.storage.driver import POSTGRES_DIALECT, Catalog, redact
 from bot.storage.pg import PgDatabase
@@ -55,9 +55,7 @@ def test_a_password_never_shows() -> None:
 
 
 async def test_two_workers_starting_together_migrate_once() -> None:
-    server = pg_server()
-    if not server.available:
-        pytest.skip(f"PostgreSQL: {server.reason}")
+    server = pg_or_skip()
     url = await server.new_database(migrated=False)
     first, second = await asyncio.gather(PgDatabase.open(url), PgDatabase.open(url))
     try:

@@ -30,8 +30,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import asyncpg
-import pytest
-from conftest import pg_server, test_settings
+from conftest import pg_or_skip, test_settings
 
 from bot.local_api import LOCAL_TOKEN
 from bot.services import Services
@@ -219,9 +218,7 @@ def max_in_any_second(times: list[float]) -> int:
 
 
 def test_three_workers_one_broadcast_and_the_dispatcher_killed(tmp_path: Path) -> None:
-    server = pg_server()
-    if not server.available:
-        pytest.skip(f"PostgreSQL: {server.reason}")
+    server = pg_or_skip()
     url = asyncio.run(server.new_database(migrated=False))
     asyncio.run(_seed(tmp_path, url))
     telegram = FakeTelegram()
