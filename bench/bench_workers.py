@@ -23,6 +23,7 @@ import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 
@@ -41,49 +42,64 @@ NOW = datetime(2026, 11, 28, 5, tzinfo=UTC)
 BENCH_DB = "bench_workers"
 
 
-async def _checks(db: Db, records: int, seconds: float, concurrency: int, seed_: int) -> int:
-    hasher = Hasher(KEY)
-    figures = insights.InsightsCache()
-    rng = random.Random(seed_)
-    first = await verify_owner(
-        db, hasher, chat_id=1, nik_hash=hasher.nik(f"{1:016d}"), kk=f"{1:016d}"[::-1], now=NOW
-    )
-    assert first.ok and first.record is not None
-    await figures.record_insight(db.conn, first.record, NOW.date())  # warm the cache
-    done = 0
-    deadline = time.perf_counter() + seconds
+class Checker:
+    """One worker's checks: warm up (figures cached), then as many checks as fit in `seconds`."""
 
-    async def loop(index: int) -> None:
-        nonlocal done
-        chat = seed_ * 1000 + index
-        while time.perf_counter() < deadline:
-            digits = f"{rng.randint(1, records):016d}"
-            result = await verify_owner(
-                db, hasher, chat_id=chat, nik_hash=hasher.nik(digits), kk=digits[::-1], now=NOW
-            )
-            assert result.ok and result.record is not None, result
-            await figures.record_insight(db.conn, result.record, NOW.date())
-            done += 1
+    def __init__(self, db: Db, records: int, concurrency: int, seed_: int) -> None:
+        self.db, self.records, self.concurrency, self.seed = db, records, concurrency, seed_
+        self.hasher = Hasher(KEY)
+        self.figures = insights.InsightsCache()
+        self.rng = random.Random(seed_)
 
-    await asyncio.gather(*(loop(i) for i in range(concurrency)))
-    await figures.stop()
-    return done
+    async def warm_up(self) -> None:
+        digits = f"{1:016d}"
+        first = await verify_owner(
+            self.db,
+            self.hasher,
+            chat_id=1,
+            nik_hash=self.hasher.nik(digits),
+            kk=digits[::-1],
+            now=NOW,
+        )
+        assert first.ok and first.record is not None
+        await self.figures.record_insight(self.db.conn, first.record, NOW.date())
+
+    async def run(self, seconds: float) -> int:
+        done = 0
+        deadline = time.perf_counter() + seconds
+
+        async def loop(index: int) -> None:
+            nonlocal done
+            chat = self.seed * 1000 + index
+            while time.perf_counter() < deadline:
+                digits = f"{self.rng.randint(1, self.records):016d}"
+                result = await verify_owner(
+                    self.db,
+                    self.hasher,
+                    chat_id=chat,
+                    nik_hash=self.hasher.nik(digits),
+                    kk=digits[::-1],
+                    now=NOW,
+                )
+                assert result.ok and result.record is not None, result
+                await self.figures.record_insight(self.db.conn, result.record, NOW.date())
+                done += 1
+
+        await asyncio.gather(*(loop(i) for i in range(self.concurrency)))
+        await self.figures.stop()
+        return done
 
 
 def _worker(
-    url: str,
-    records: int,
-    seconds: float,
-    concurrency: int,
-    index: int,
-    start: float,
-    out: mp.Queue,
+    url: str, records: int, seconds: float, concurrency: int, index: int, barrier: Any, out: Any
 ) -> None:
     async def main() -> int:
         db = await PgDatabase.open(url, max_size=concurrency)
         try:
-            await asyncio.sleep(max(0.0, start - time.time()))  # all workers start together
-            return await _checks(db, records, seconds, concurrency, index + 1)
+            checker = Checker(db, records, concurrency, index + 1)
+            await checker.warm_up()
+            barrier.wait()  # every worker warm: all start together
+            return await checker.run(seconds)
         finally:
             await db.close()
 
@@ -136,7 +152,9 @@ def main() -> None:
     async def sqlite_run() -> int:
         db = await Database.open(path)
         try:
-            return await _checks(db, args.records, args.seconds, args.concurrency, 1)
+            checker = Checker(db, args.records, args.concurrency, 1)
+            await checker.warm_up()
+            return await checker.run(args.seconds)
         finally:
             await db.close()
 
@@ -147,11 +165,11 @@ def main() -> None:
     ctx = mp.get_context("spawn")
     for workers in [int(w) for w in args.workers.split(",")]:
         out = ctx.Queue()
-        start = time.time() + 3.0 + workers  # time to start and warm up
+        barrier = ctx.Barrier(workers)
         procs = [
             ctx.Process(
                 target=_worker,
-                args=(url, args.records, args.seconds, args.concurrency, i, start, out),
+                args=(url, args.records, args.seconds, args.concurrency, i, barrier, out),
             )
             for i in range(workers)
         ]
