@@ -285,3 +285,19 @@ def test_three_workers_one_broadcast_and_the_dispatcher_killed(tmp_path: Path) -
         f"\n{len(sends)} messages to {CHATS} chats; {sent_before_kill} before the kill;"
         f" takeover {takeover:.2f} s; duplicates {duplicates}; busiest second {peak}"
     )
+
+
+def test_several_workers_need_postgresql_and_a_webhook(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "BOT_"))}
+    env.update(TELEGRAM_BOT_TOKEN=LOCAL_TOKEN, BOT_DB_PATH=str(tmp_path / "bot.sqlite3"))
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "run", "--workers", "2"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "--workers lebih dari 1 butuh PostgreSQL" in done.stderr
+    assert not (tmp_path / "bot.sqlite3").exists()  # nothing was started
