@@ -25,8 +25,6 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import IO, BinaryIO
 
-import aiosqlite
-
 from bot import outbox, texts_id
 from bot.nik import InvalidNumberError, parse_kk, parse_nik
 from bot.privacy import mask_name, mask_nik
@@ -36,6 +34,7 @@ from bot.states import KtpStatus, UnknownStatusError, parse_status
 from bot.storage import imports as store
 from bot.storage import settings as settings_store
 from bot.storage.db import utc_iso
+from bot.storage.driver import Conn
 
 log = logging.getLogger(__name__)
 
@@ -555,7 +554,7 @@ async def _apply_batch(
     _reject_many(summary, sorted(rejected, key=lambda e: e.line))
 
 
-async def _notify(conn: aiosqlite.Connection, entered: list[_Working], now: datetime) -> int:
+async def _notify(conn: Conn, entered: list[_Working], now: datetime) -> int:
     """Queue messages for subscribers of records that entered a notifying status (same txn)."""
     queued = 0
     for w in entered:

@@ -16,6 +16,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from bot.clock import Clock
 from bot.config import Settings
 from bot.dispatcher import Dispatcher
+from bot.leader import Leadership
 from bot.services import Services
 
 
@@ -27,6 +28,8 @@ class BotData:
     clock: Clock | None = None
     services_: Services | None = None
     dispatcher: Dispatcher | None = None
+    #: PostgreSQL: the election of the one worker that runs the dispatcher (bot/leader.py).
+    leadership: Leadership | None = None
     #: False keeps background work (the dispatcher, the insights refresh) from starting, for
     #: tests that drive it by hand.
     background: bool = True

@@ -7,10 +7,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-import aiosqlite
-
 from bot.states import KtpStatus
 from bot.storage.db import utc_iso
+from bot.storage.driver import Conn
 
 #: Host parameters per statement, well under SQLite's limit on every build.
 _CHUNK = 500
@@ -59,9 +58,7 @@ def _chunks(items: Sequence[str] | Sequence[int]) -> Iterable[Sequence[str] | Se
         yield items[start : start + _CHUNK]
 
 
-async def find_records(
-    conn: aiosqlite.Connection, nik_hashes: Sequence[str]
-) -> dict[str, RecordState]:
+async def find_records(conn: Conn, nik_hashes: Sequence[str]) -> dict[str, RecordState]:
     """The stored records among these NIK hashes, by hash."""
     found: dict[str, RecordState] = {}
     for chunk in _chunks(nik_hashes):
@@ -82,7 +79,7 @@ async def find_records(
 
 
 async def history_keys(
-    conn: aiosqlite.Connection, record_ids: Sequence[int]
+    conn: Conn, record_ids: Sequence[int]
 ) -> dict[int, set[tuple[KtpStatus, date]]]:
     """Every (status, date) already in the history of these records, by record id."""
     keys: dict[int, set[tuple[KtpStatus, date]]] = {rid: set() for rid in record_ids}
@@ -97,9 +94,7 @@ async def history_keys(
     return keys
 
 
-async def insert_records(
-    conn: aiosqlite.Connection, records: Sequence[NewRecord], now: datetime
-) -> dict[str, int]:
+async def insert_records(conn: Conn, records: Sequence[NewRecord], now: datetime) -> dict[str, int]:
     """Create records (without history: add it with add_history_rows); return ids by NIK hash."""
     if not records:
         return {}
@@ -128,7 +123,7 @@ async def insert_records(
 
 
 async def add_history_rows(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     rows: Sequence[HistoryRow],
     source: str,
     actor_id: int | None,
@@ -148,9 +143,7 @@ async def add_history_rows(
     )
 
 
-async def move_records(
-    conn: aiosqlite.Connection, moves: Sequence[StatusMove], now: datetime
-) -> None:
+async def move_records(conn: Conn, moves: Sequence[StatusMove], now: datetime) -> None:
     """Set the current status of records whose history rows are written alongside.
 
     The batched form of records.set_status: the caller writes the matching history rows in the
@@ -165,9 +158,7 @@ async def move_records(
     )
 
 
-async def start_import(
-    conn: aiosqlite.Connection, source: str, actor_id: int | None, now: datetime
-) -> int:
+async def start_import(conn: Conn, source: str, actor_id: int | None, now: datetime) -> int:
     """Log the start of an import; return its id."""
     cur = await conn.execute(
         "INSERT INTO imports (source, started_at, actor_id) VALUES (?, ?, ?)",
@@ -177,7 +168,7 @@ async def start_import(
 
 
 async def record_progress(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     import_id: int,
     *,
     rows_read: int,
@@ -217,7 +208,7 @@ class ImportLog:
     rejected: int
 
 
-async def recent_imports(conn: aiosqlite.Connection, limit: int = 10) -> list[ImportLog]:
+async def recent_imports(conn: Conn, limit: int = 10) -> list[ImportLog]:
     """The latest imports, newest first (unfinished ones have finished_at None)."""
     sql = (
         "SELECT id, source, started_at, finished_at, actor_id, rows_read, new, changed,"
