@@ -242,8 +242,12 @@ class PgServer:
             await conn.execute(
                 "SET session_replication_role = replica;"
                 + "".join(f"DELETE FROM {r[0]};" for r in tables)
-                + "".join(f"ALTER SEQUENCE {r[0]} RESTART;" for r in sequences)
                 + "SET session_replication_role = DEFAULT;"
+            )
+            # setval, not ALTER SEQUENCE ... RESTART: the same, several times faster.
+            await conn.execute(
+                "SELECT setval(name, 1, false) FROM unnest($1::text[]) AS name",
+                [r[0] for r in sequences],
             )
         except Exception:
             await conn.close()
