@@ -215,6 +215,8 @@ def start_purge_job(app: BotApplication) -> None:
 
 
 async def _purge_job(context: BotContext) -> None:
+    if not context.bot_data.runs_periodic_jobs:
+        return
     try:
         dropped = await maintenance.purge_expired(context.services)
     except Exception:

@@ -301,3 +301,18 @@ def test_several_workers_need_postgresql_and_a_webhook(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "--workers lebih dari 1 butuh PostgreSQL" in done.stderr
     assert not (tmp_path / "bot.sqlite3").exists()  # nothing was started
+
+
+def test_only_the_elected_worker_runs_the_periodic_jobs() -> None:
+    from bot.handlers.context import BotData
+    from bot.leader import Leadership
+
+    async def nothing() -> None:
+        return None
+
+    data = BotData()
+    assert data.runs_periodic_jobs  # SQLite: one process, no election
+    data.leadership = Leadership("postgresql://unused", nothing, nothing)
+    assert not data.runs_periodic_jobs  # a standby: purges, reminders, desk edits wait
+    data.leadership.leading = True
+    assert data.runs_periodic_jobs

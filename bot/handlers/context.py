@@ -40,6 +40,13 @@ class BotData:
             raise RuntimeError("services are not open (the Application is not initialised)")
         return self.services_
 
+    @property
+    def runs_periodic_jobs(self) -> bool:
+        """Whether this process does the periodic work (purges, reminders, desk edits): always
+        with SQLite; with several workers on PostgreSQL only the one elected to deliver, so
+        none of it runs twice at once or sends beside the dispatcher's budget."""
+        return self.leadership is None or self.leadership.leading
+
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
     """`CallbackContext` with the bot's services at hand."""
