@@ -24,6 +24,7 @@ from bot.dispatcher import OUTBOX_SEND, Dispatcher, Limits
 from bot.handlers import broadcast, errors, register_handlers, schedule
 from bot.handlers.context import BotApplication, BotContext, BotData
 from bot.handlers.general import register_commands
+from bot.leader import Leadership
 from bot.services import Services
 from bot.telegram_text import FittingRateLimiter
 from bot.text_fit import fit_request
@@ -53,7 +54,9 @@ def build_application(
     if not settings.token:
         raise ConfigError("TELEGRAM_BOT_TOKEN", ConfigProblem.MISSING)
     limiter: BaseRateLimiter[int] = (
-        _SharedLimiter(max_retries=RATE_LIMIT_RETRIES) if rate_limiter else _FittingOnly()
+        _SharedLimiter(overall_max_rate=settings.outbox_per_second, max_retries=RATE_LIMIT_RETRIES)
+        if rate_limiter
+        else _FittingOnly()
     )
     builder = (
         ApplicationBuilder()
@@ -62,7 +65,7 @@ def build_application(
         .base_url(settings.api_base_url)
         .base_file_url(settings.api_file_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz))
-        .rate_limiter(limiter)  # fits every text
+        .rate_limiter(limiter)  # fits every text; overall rate BOT_OUTBOX_PER_SECOND
         .concurrent_updates(concurrent_updates)
         .post_init(_post_init)
         .post_stop(_post_stop)
@@ -163,15 +166,42 @@ async def on_start(app: BotApplication) -> None:
 
     Add one line per background service here."""
     app.bot_data.services.insights.start()
-    await app.bot_data.services.db.start_maintenance()  # WAL checkpoints off the request path
+    await app.bot_data.services.db.start_maintenance()  # SQLite: WAL checkpoints off the requests
     start_purge_job(app)
-    await start_dispatcher(app)
+    await start_delivery(app)
     schedule.start_jobs(app)  # jemput bola: the day-before notices
 
 
 async def on_stop(app: BotApplication) -> None:
     """Stop what `on_start` started (a no-op for what is not running); runs before the bot's
     HTTP client and the services close."""
+    await stop_delivery(app)
+
+
+async def start_delivery(app: BotApplication) -> None:
+    """SQLite: this process delivers the outbox. PostgreSQL: the one worker elected by an
+    advisory lock does (bot/leader.py); the others stand by to take over."""
+    settings = app.bot_data.services.settings
+    if settings.database_url is None:
+        await start_dispatcher(app)
+        return
+    if app.bot_data.leadership is None:
+
+        async def elected() -> None:
+            await start_dispatcher(app)
+
+        async def deposed() -> None:
+            await stop_dispatcher(app)
+
+        app.bot_data.leadership = Leadership(settings.database_url, elected, deposed)
+    await app.bot_data.leadership.start()
+
+
+async def stop_delivery(app: BotApplication) -> None:
+    """Undo `start_delivery` (a no-op for what is not running)."""
+    leadership, app.bot_data.leadership = app.bot_data.leadership, None
+    if leadership is not None:
+        await leadership.stop()
     await stop_dispatcher(app)
 
 
@@ -185,6 +215,8 @@ def start_purge_job(app: BotApplication) -> None:
 
 
 async def _purge_job(context: BotContext) -> None:
+    if not context.bot_data.runs_periodic_jobs:
+        return
     try:
         dropped = await maintenance.purge_expired(context.services)
     except Exception:
@@ -200,8 +232,10 @@ async def start_dispatcher(app: BotApplication, limits: Limits | None = None) ->
     existing = app.bot_data.dispatcher
     if existing is not None and existing.running:
         return existing
+    services = app.bot_data.services
+    limits = limits or Limits(per_second=services.settings.outbox_per_second)
     dispatcher = Dispatcher(
-        app.bot, app.bot_data.services, limits=limits, render_progress=broadcast.render_progress
+        app.bot, services, limits=limits, render_progress=broadcast.render_progress
     )
     app.bot_data.dispatcher = dispatcher
     await dispatcher.start()

@@ -161,7 +161,7 @@ class Broadcasting:
         """The staff member's draft, or None; an expired one comes with `expired` set (and is
         dropped after the caller said so with `drop_draft`)."""
         now = self.svc.clock.now()
-        step = self._drafts.read(chat_id, user_id, now)
+        step = await self._drafts.read(chat_id, user_id, now)
         if step is None:
             return None
         payload = step.payload

@@ -21,6 +21,7 @@ class ConfigProblem(StrEnum):
     NOT_A_USER_ID = "not_a_user_id"
     UNKNOWN_TIMEZONE = "unknown_timezone"
     NOT_A_NUMBER = "not_a_number"
+    NOT_A_DATABASE_URL = "not_a_database_url"  # BOT_DATABASE_URL is not postgresql://...
     WEBHOOK_SECRET_CHARACTERS = "webhook_secret_characters"  # Telegram's rule: A-Z a-z 0-9 _ -
 
 
@@ -108,6 +109,15 @@ class Settings:
     webhook_port: int = 8443
     quiet_hours: QuietHours = field(default_factory=QuietHours)
     timezone: str = "Asia/Jakarta"
+    #: postgresql://user:pass@host/db: PostgreSQL (several workers); None: SQLite at db_path.
+    database_url: str | None = None
+    #: Outbox messages per second, all workers together (Telegram allows 30). Lower it for a
+    #: shared token; tests raise it (with a local Bot API) to keep a big broadcast short.
+    outbox_per_second: float = 30.0
+
+    @property
+    def uses_postgres(self) -> bool:
+        return self.database_url is not None
 
     @property
     def tz(self) -> ZoneInfo:
@@ -153,6 +163,16 @@ def load_settings(env: Mapping[str, str] | None = None, dotenv: bool = True) -> 
     port_text = env.get("BOT_WEBHOOK_PORT", "8443") or "8443"
     if not port_text.isdigit():
         raise ConfigError("BOT_WEBHOOK_PORT", ConfigProblem.NOT_A_NUMBER, port_text)
+    database_url = (env.get("BOT_DATABASE_URL") or "").strip() or None
+    if database_url is not None and not database_url.startswith(("postgresql://", "postgres://")):
+        raise ConfigError("BOT_DATABASE_URL", ConfigProblem.NOT_A_DATABASE_URL, database_url)
+    rate_text = env.get("BOT_OUTBOX_PER_SECOND", "30") or "30"
+    try:
+        outbox_per_second = float(rate_text)
+    except ValueError:
+        raise ConfigError("BOT_OUTBOX_PER_SECOND", ConfigProblem.NOT_A_NUMBER, rate_text) from None
+    if not outbox_per_second > 0:
+        raise ConfigError("BOT_OUTBOX_PER_SECOND", ConfigProblem.NOT_A_NUMBER, rate_text)
     return Settings(
         token=env.get("TELEGRAM_BOT_TOKEN") or None,
         api_url=env.get("TELEGRAM_API_URL") or DEFAULT_API_URL,
@@ -165,4 +185,6 @@ def load_settings(env: Mapping[str, str] | None = None, dotenv: bool = True) -> 
         webhook_port=int(port_text),
         quiet_hours=QuietHours.parse(env.get("BOT_QUIET_HOURS", "21-06")),
         timezone=tz,
+        database_url=database_url,
+        outbox_per_second=outbox_per_second,
     )

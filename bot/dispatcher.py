@@ -293,7 +293,9 @@ class Dispatcher:
                 handle = _Task(row)
                 self._inflight[row.id] = handle
                 handle.task = asyncio.create_task(self._deliver(handle))
-        if not rows and not self._inflight and not outdated:
+        # Idle only if nothing rang meanwhile: with PostgreSQL a row's retry may be written
+        # while this claim ran (SQLite serialises the two), and its sender kicks when done.
+        if not rows and not self._inflight and not outdated and not self._kick.is_set():
             async with self._idle:
                 self._idle_gen = max(self._idle_gen, gen)
                 self._idle.notify_all()

@@ -19,11 +19,13 @@ class DraftSteps:
     svc: Services
     kind: str
 
-    def read(self, chat_id: int, user_id: int, now: datetime) -> StaffStep | None:
-        """The draft's step, expired or not; None when there is none."""
-        return steps_store.read(
-            self.svc.db.reader, chat_id, user_id, self.kind, now, include_expired=True
-        )
+    async def read(self, chat_id: int, user_id: int, now: datetime) -> StaffStep | None:
+        """The draft's step, expired or not; None when there is none (read on the reader, no
+        trip to the writer: asked on every update)."""
+        async with self.svc.db.snapshot() as reader:
+            return await steps_store.get(
+                reader, chat_id, user_id, self.kind, now, include_expired=True
+            )
 
     async def put(
         self,

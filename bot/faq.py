@@ -13,13 +13,12 @@ import html
 import re
 from dataclasses import dataclass
 
-import aiosqlite
-
 from bot import texts_id
 from bot.config import OfficeInfo
 from bot.services import Services
 from bot.storage import audit as audit_store
 from bot.storage import faq as faq_store
+from bot.storage.driver import Conn
 from bot.text_fit import fit_html
 
 #: Added answers are named "t" + their row id (in buttons and the audit log).
@@ -76,7 +75,7 @@ class FaqChange:
     hidden: bool = False  #: a removal that hid a default (it can come back with "asal")
 
 
-async def entries(conn: aiosqlite.Connection) -> list[FaqEntry]:
+async def entries(conn: Conn) -> list[FaqEntry]:
     """Every answer, the defaults first (as shipped or as changed), then the added ones."""
     rows = await faq_store.all_rows(conn)
     by_key = {row.key: row for row in rows if row.key is not None}
@@ -111,12 +110,12 @@ async def entries(conn: aiosqlite.Connection) -> list[FaqEntry]:
     return found
 
 
-async def shown(conn: aiosqlite.Connection) -> list[FaqEntry]:
+async def shown(conn: Conn) -> list[FaqEntry]:
     """The answers residents see, in order."""
     return [entry for entry in await entries(conn) if not entry.hidden]
 
 
-async def find(conn: aiosqlite.Connection, key: str) -> FaqEntry | None:
+async def find(conn: Conn, key: str) -> FaqEntry | None:
     """A shown answer by its key (from a button), or None (hidden, removed, or never was)."""
     return next((entry for entry in await shown(conn) if entry.key == key), None)
 
@@ -173,7 +172,7 @@ def parse_number(text: str, count: int) -> int:
     raise FaqError(FaqError.NO_SUCH_NUMBER, count)
 
 
-async def _entry(conn: aiosqlite.Connection, number_text: str) -> FaqEntry:
+async def _entry(conn: Conn, number_text: str) -> FaqEntry:
     found = await entries(conn)
     return found[parse_number(number_text, len(found)) - 1]
 
@@ -249,7 +248,7 @@ async def restore(svc: Services, *, actor_id: int, number: str) -> FaqChange:
 
 
 async def _audit(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     svc: Services,
     actor_id: int,
     key: str,

@@ -13,26 +13,20 @@ from __future__ import annotations
 import asyncio
 import codecs
 import csv
-import functools
 import inspect
 import io
-import itertools
 import logging
-import operator
 import re
 import shutil
-import sqlite3
 import tempfile
-from collections.abc import Awaitable, Callable, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import IO, BinaryIO, NamedTuple
-
-import aiosqlite
+from typing import IO, BinaryIO
 
 from bot import outbox, texts_id
-from bot.nik import InvalidNumberError, nik_digits, parse_kk
+from bot.nik import InvalidNumberError, parse_kk, parse_nik
 from bot.privacy import mask_name, mask_nik
 from bot.redaction import MAX_NOTE, redact_file_name, redact_note  # noqa: F401 (MAX_NOTE: re-exported)
 from bot.services import Services
@@ -40,6 +34,7 @@ from bot.states import KtpStatus, UnknownStatusError, parse_status
 from bot.storage import imports as store
 from bot.storage import settings as settings_store
 from bot.storage.db import utc_iso
+from bot.storage.driver import Conn
 
 log = logging.getLogger(__name__)
 
@@ -68,11 +63,6 @@ DELIMITERS: tuple[str, ...] = (";", ",", "\t", "|")
 MAX_ERRORS = 1000
 _READ_CHUNK = 1 << 20
 _SNIFF_BYTES = 8192
-#: Rows per transaction by default: fewer commits write fewer pages (each commit rewrites the
-#: index pages it touched), while a batch holds the write lock for a few tenths of a second.
-BATCH_ROWS = 20_000
-#: While importing, the event loop is given a turn after this many rows.
-YIELD_EVERY = 256
 
 ProgressCallback = Callable[[int, int], Awaitable[None] | None]
 
@@ -263,18 +253,15 @@ def _read_header(first_line: str) -> _Header:
     return _Header(delimiter, index, len(cells), ignored)
 
 
-class _Row(NamedTuple):
-    """A parsed row (a tuple: the import makes one per row, so it must be cheap to make)."""
-
+@dataclass(slots=True)
+class _Row:
     line: int
     nik: str  # digits; kept in memory only while the batch is applied
     nik_hash: str
     kk_hash: str | None
     name_masked: str | None
     status: KtpStatus
-    code: str  # status.value, as stored
     on: date
-    on_iso: str  # `on` as stored (YYYY-MM-DD)
     dated: bool  # False when tanggal_status was empty (taken as today)
     note: str | None
 
@@ -286,204 +273,74 @@ _EXCEL_NUMBER = re.compile(r"\d+(?:[.,]\d+)?[eE]\+?\d+")
 _WRAPPED_NUMBER = re.compile(r'="(\d{16})"|\'(\d{16})|(\d{16})[.,]0+')
 
 
-def _excel_number(text: str) -> bool:
-    return ("e" in text or "E" in text) and _EXCEL_NUMBER.fullmatch(text) is not None
-
-
 def unwrap_number(text: str) -> str:
     """The 16 digits of a NIK or KK cell in one of the forms of _WRAPPED_NUMBER, else the text."""
-    if text.isdigit():  # the usual cell: nothing wraps it
-        return text
     match = _WRAPPED_NUMBER.fullmatch(text)
     return next(g for g in match.groups() if g) if match else text
 
 
 class _RowParser:
-    """Turns one CSV row into a _Row or raises RowRejected with the reason.
-
-    A person's rows usually follow each other (one row per status they went through), so the
-    last NIK, KK and name are kept with what was worked out from them (digits, keyed hash,
-    mask), and dates and statuses by their text: a row that repeats them costs no parsing,
-    no Unicode normalisation and no hashing. Only successes are kept; a bad cell is parsed (and
-    rejected) each time.
-    """
-
-    _MEMO_LIMIT = 4096  # distinct date and status spellings kept
+    """Turns one CSV row into a _Row or raises RowRejected with the reason."""
 
     def __init__(self, services: Services, header: _Header, today: date) -> None:
         self.hasher = services.hasher
         self.header = header
         self.today = today
-        self._today_iso = today.isoformat()
-        index = header.index
-        # The six cells in COLUMNS order in one call: a missing column reads the "" that
-        # `parse` puts after the row's cells (position -1).
-        self._width = header.width
-        self._cells = operator.itemgetter(*(index.get(name, -1) for name in COLUMNS))
-        self._last_nik: tuple[str, str, str] = ("\0", "", "")  # cell, digits, hash
-        self._last_kk: tuple[str, str | None] = ("", None)  # cell, hash
-        self._last_name: tuple[str, str | None] = ("", None)  # cell, mask
-        self._dates: dict[str, tuple[date, str]] = {}  # text -> date, ISO text
-        self._statuses: dict[str, tuple[KtpStatus, str]] = {}  # text -> status, its code
 
-    def parse_many(
-        self,
-        items: Iterable[tuple[int, list[str] | None, str | None]],
-        rows: list[_Row],
-        refused: list[RowError],
-    ) -> int:
-        """Parse physical rows (as `physical_rows` gives them) into `rows`, or `refused` with
-        the reason; return how many were read.
-
-        A row that only repeats what is known (the last row's NIK, KK and name, a status and a
-        date seen before, no note) is made here at once; any other row goes through `parse`.
-        """
-        width = self._width
-        cells_of = self._cells
-        statuses = self._statuses
-        dates = self._dates
-        today = self.today
-        undated = (today, self._today_iso)
-        new_row = tuple.__new__
-        add = rows.append
-        last_nik, last_kk, last_name = self._last_nik, self._last_kk, self._last_name
-        count = 0
-        for line, cells, why in items:
-            count += 1
-            if cells is None:
-                refused.append(RowError(line, why or texts_id.IMPORT_ROW_UNREADABLE))
-                continue
-            if len(cells) == width:
-                cells.append("")
-                nik_cell, kk_cell, name, status_text, date_text, note_text = cells_of(cells)
-                if (
-                    nik_cell.strip() == last_nik[0]
-                    and kk_cell.strip() == last_kk[0]
-                    and name.strip() == last_name[0]
-                    and not note_text.strip()
-                ):
-                    status = statuses.get(status_text.strip())
-                    date_text = date_text.strip()
-                    on = dates.get(date_text) if date_text else undated
-                    if status is not None and on is not None and on[0] <= today:
-                        fields = (
-                            line,
-                            last_nik[1],
-                            last_nik[2],
-                            last_kk[1],
-                            last_name[1],
-                            status[0],
-                            status[1],
-                            on[0],
-                            on[1],
-                            bool(date_text),
-                            None,
-                        )
-                        add(new_row(_Row, fields))
-                        continue
-                cells.pop()
-            try:
-                add(self.parse(line, cells))
-            except RowRejected as exc:
-                refused.append(RowError(line, exc.reason))
-            last_nik, last_kk, last_name = self._last_nik, self._last_kk, self._last_name
-        return count
+    def cell(self, cells: list[str], name: str) -> str:
+        position = self.header.index.get(name)
+        if position is None or position >= len(cells):
+            return ""
+        return cells[position].strip()
 
     def parse(self, line: int, cells: list[str]) -> _Row:
-        width = self._width
-        if len(cells) != width:
-            if len(cells) > width:
-                if any(c.strip() for c in cells[width:]):
-                    raise RowRejected(texts_id.import_row_too_many_cells(len(cells), width))
-            else:  # a short row: the cells it lacks are empty
-                cells.extend([""] * (width - len(cells)))
-        cells.append("")
-        nik_cell, kk_cell, name, status_text, date_text, note_text = self._cells(cells)
-        nik_cell = nik_cell.strip()
-        if nik_cell == self._last_nik[0]:
-            _, digits, nik_hash = self._last_nik
-        else:
-            digits = self._parse_nik(nik_cell)
-            nik_hash = self.hasher.nik(digits)
-            self._last_nik = (nik_cell, digits, nik_hash)
-        kk_cell = kk_cell.strip()
-        if kk_cell == self._last_kk[0]:
-            kk_hash = self._last_kk[1]
-        else:
-            kk_hash = self._parse_kk(kk_cell)
-            self._last_kk = (kk_cell, kk_hash)
-        status_text = status_text.strip()
-        status, code = self._statuses.get(status_text) or self._parse_status(status_text)
-        date_text = date_text.strip()
-        if date_text:
-            on, on_iso = self._dates.get(date_text) or self._parse_date(date_text)
-            if on > self.today:
-                raise RowRejected(texts_id.import_row_future_date(on))
-        else:
-            on, on_iso = self.today, self._today_iso
-        name = name.strip()
-        if name == self._last_name[0]:
-            name_masked = self._last_name[1]
-        else:
-            name_masked = mask_name(name) if name else None
-            self._last_name = (name, name_masked)
-        note_text = note_text.strip()
-        row = (
-            line,
-            digits,
-            nik_hash,
-            kk_hash,
-            name_masked,
-            status,
-            code,
-            on,
-            on_iso,
-            bool(date_text),
-            clean_note(note_text, name) if note_text else None,
-        )
-        return tuple.__new__(_Row, row)  # as _Row(*row), without a Python-level __new__
-
-    def _parse_nik(self, cell: str) -> str:
-        nik_text = unwrap_number(cell)
-        if _excel_number(nik_text):
+        extra = [c for c in cells[self.header.width :] if c.strip()]
+        if extra:
+            raise RowRejected(texts_id.import_row_too_many_cells(len(cells), self.header.width))
+        nik_text = unwrap_number(self.cell(cells, "nik"))
+        if _EXCEL_NUMBER.fullmatch(nik_text):
             raise RowRejected(texts_id.import_row_excel_number("nik", nik_text))
         try:
-            return nik_digits(nik_text, self.today)
+            nik = parse_nik(nik_text, self.today)
         except InvalidNumberError as exc:
             raise RowRejected(texts_id.nik_problem(exc)) from None
-
-    def _parse_kk(self, cell: str) -> str | None:
-        kk_text = unwrap_number(cell)
-        if _excel_number(kk_text):
+        kk_text = unwrap_number(self.cell(cells, "no_kk"))
+        kk_hash = None
+        if _EXCEL_NUMBER.fullmatch(kk_text):
             raise RowRejected(texts_id.import_row_excel_number("no_kk", kk_text))
-        if not kk_text:
-            return None
-        try:
-            return self.hasher.kk(parse_kk(kk_text))
-        except InvalidNumberError as exc:
-            raise RowRejected(texts_id.nik_problem(exc)) from None
-
-    def _parse_status(self, text: str) -> tuple[KtpStatus, str]:
-        if not text:
+        if kk_text:
+            try:
+                kk_hash = self.hasher.kk(parse_kk(kk_text))
+            except InvalidNumberError as exc:
+                raise RowRejected(texts_id.nik_problem(exc)) from None
+        status_text = self.cell(cells, "status")
+        if not status_text:
             raise RowRejected(texts_id.IMPORT_ROW_STATUS_EMPTY)
         try:
-            status = parse_status(text)
+            status = parse_status(status_text)
         except UnknownStatusError as exc:
             raise RowRejected(texts_id.status_reason(exc)) from None
-        if len(self._statuses) >= self._MEMO_LIMIT:
-            self._statuses.clear()
-        known = self._statuses[text] = (status, status.value)
-        return known
-
-    def _parse_date(self, text: str) -> tuple[date, str]:
-        try:
-            on = parse_date(text)
-        except DateFormatError as exc:
-            raise RowRejected(texts_id.import_row_bad_date(text, exc.impossible)) from None
-        if len(self._dates) >= self._MEMO_LIMIT:
-            self._dates.clear()
-        known = self._dates[text] = (on, on.isoformat())
-        return known
+        date_text = self.cell(cells, "tanggal_status")
+        on = self.today
+        if date_text:
+            try:
+                on = parse_date(date_text)
+            except DateFormatError as exc:
+                raise RowRejected(texts_id.import_row_bad_date(date_text, exc.impossible)) from None
+            if on > self.today:
+                raise RowRejected(texts_id.import_row_future_date(on))
+        name = self.cell(cells, "nama")
+        return _Row(
+            line=line,
+            nik=nik.digits,
+            nik_hash=self.hasher.nik(nik.digits),
+            kk_hash=kk_hash,
+            name_masked=mask_name(name) if name else None,
+            status=status,
+            on=on,
+            dated=bool(date_text),
+            note=clean_note(self.cell(cells, "keterangan"), name),
+        )
 
 
 #: A line longer than this (in characters) is rejected unread: no real row comes near it, and
@@ -540,7 +397,7 @@ def physical_rows(
             continue
         if '"' not in body:  # no quotes: what the csv module would read, only faster
             cells = body.split(delimiter)
-            if cells[0].strip() or any(c.strip() for c in cells):
+            if any(c.strip() for c in cells):
                 yield line, cells, None
             continue
         try:
@@ -584,123 +441,6 @@ class _Working:
     initial_date: date | None = None
 
 
-@dataclass(slots=True)
-class _BatchOutcome:
-    counts: ImportSummary
-    rejected: list[RowError]
-    entered: list[_Working]  # records that entered a notifying status and have subscribers
-
-
-def _decide_and_write(
-    raw: sqlite3.Connection,
-    rows: list[_Row],
-    refused: list[RowError],
-    summary: ImportSummary,
-    rows_read: int,
-    source: str,
-    actor_id: int | None,
-    now: datetime,
-) -> _BatchOutcome:
-    """On the writer's thread, inside the batch's transaction: read what is stored of these
-    records, decide what each row does, write it all (a few statements for the whole batch)."""
-    counts = ImportSummary()
-    rejected: list[RowError] = list(refused)
-    hashes = list(dict.fromkeys(r.nik_hash for r in rows))
-    stored = store.find_records(raw, hashes)
-    known_history = store.history_keys(raw, [s.id for s in stored.values()])
-    work: dict[str, _Working] = {
-        h: _Working(
-            record_id=s.id,
-            kk_hash=s.kk_hash,
-            status=s.status,
-            status_date=s.status_date,
-            note=None,
-            history=known_history[s.id],
-            initial_status=s.status,
-            initial_date=s.status_date,
-        )
-        for h, s in stored.items()
-    }
-    for row in rows:
-        w = work.get(row.nik_hash)
-        if w is None:
-            if row.kk_hash is None:
-                rejected.append(RowError(row.line, texts_id.IMPORT_ROW_KK_REQUIRED))
-                continue
-            work[row.nik_hash] = _Working(
-                record_id=None,
-                kk_hash=row.kk_hash,
-                status=row.status,
-                status_date=row.on,
-                note=row.note,
-                history={(row.status, row.on)},
-                first=row,
-                added=[row],
-            )
-            counts.new += 1
-            continue
-        if row.kk_hash is not None and row.kk_hash != w.kk_hash:
-            rejected.append(RowError(row.line, texts_id.IMPORT_ROW_KK_MISMATCH))
-            continue
-        if (row.status, row.on) in w.history or (not row.dated and row.status is w.status):
-            counts.unchanged += 1
-            continue
-        w.history.add((row.status, row.on))
-        w.added.append(row)
-        if row.on >= w.status_date:
-            w.status, w.status_date, w.note = row.status, row.on, row.note
-        counts.changed += 1
-
-    fresh = [w for w in work.values() if w.first is not None]
-    ids = store.insert_records(
-        raw,
-        [
-            store.NewRecord(
-                w.first.nik_hash,
-                w.kk_hash,
-                mask_nik(w.first.nik),
-                w.first.name_masked,
-                w.first.nik[:6],
-                w.status.value,
-                w.status_date.isoformat(),
-                w.note,
-            )
-            for w in fresh
-            if w.first is not None
-        ],
-        now,
-    )
-    for w, record_id in zip(fresh, ids, strict=True):
-        w.record_id = record_id
-    history_rows: list[store.HistoryRow] = []
-    moves: list[store.StatusMove] = []
-    entered: list[_Working] = []
-    for w in work.values():
-        assert w.record_id is not None
-        record_id = w.record_id
-        history_rows.extend((record_id, r.code, r.on_iso, r.note) for r in w.added)
-        if w.first is None and (w.status, w.status_date) != (w.initial_status, w.initial_date):
-            moves.append(store.StatusMove(w.record_id, w.status, w.status_date, w.note))
-            if w.status is not w.initial_status and w.status.facts.notifies:
-                entered.append(w)
-    store.add_history_rows(raw, history_rows, source, actor_id, now)
-    store.move_records(raw, moves, now)
-    if entered:  # only records someone follows can need a message
-        followed = store.with_subscriptions(raw, [w.record_id for w in entered if w.record_id])
-        entered = [w for w in entered if w.record_id in followed]
-    assert summary.import_id is not None
-    store.set_progress(
-        raw,
-        summary.import_id,
-        rows_read=rows_read,
-        new=summary.new + counts.new,
-        changed=summary.changed + counts.changed,
-        unchanged=summary.unchanged + counts.unchanged,
-        rejected=summary.rejected + len(rejected),
-    )
-    return _BatchOutcome(counts, rejected, entered)
-
-
 async def _apply_batch(
     services: Services,
     rows: list[_Row],
@@ -709,36 +449,112 @@ async def _apply_batch(
     source: str,
     actor_id: int | None,
 ) -> None:
-    """Apply parsed rows in one transaction (one trip to the writer's thread for all its
-    statements) and count them, and the rows refused while parsing this batch, into
-    `summary`."""
+    """Apply parsed rows in one transaction and count them, and the rows refused while
+    parsing this batch, into `summary`."""
     now = services.clock.now()
+    counts = ImportSummary()
+    rejected: list[RowError] = list(refused)
     async with services.db.transaction() as conn:
-        outcome = await services.db.call(
-            functools.partial(
-                _decide_and_write,
-                rows=rows,
-                refused=refused,
-                summary=summary,
-                rows_read=summary.rows_read,
-                source=source,
-                actor_id=actor_id,
-                now=now,
+        hashes = list(dict.fromkeys(r.nik_hash for r in rows))
+        stored = await store.find_records(conn, hashes)
+        known_history = await store.history_keys(conn, [s.id for s in stored.values()])
+        work: dict[str, _Working] = {
+            h: _Working(
+                record_id=s.id,
+                kk_hash=s.kk_hash,
+                status=s.status,
+                status_date=s.status_date,
+                note=None,
+                history=known_history[s.id],
+                initial_status=s.status,
+                initial_date=s.status_date,
             )
+            for h, s in stored.items()
+        }
+        for row in rows:
+            w = work.get(row.nik_hash)
+            if w is None:
+                if row.kk_hash is None:
+                    rejected.append(RowError(row.line, texts_id.IMPORT_ROW_KK_REQUIRED))
+                    continue
+                work[row.nik_hash] = _Working(
+                    record_id=None,
+                    kk_hash=row.kk_hash,
+                    status=row.status,
+                    status_date=row.on,
+                    note=row.note,
+                    history={(row.status, row.on)},
+                    first=row,
+                    added=[row],
+                )
+                counts.new += 1
+                continue
+            if row.kk_hash is not None and row.kk_hash != w.kk_hash:
+                rejected.append(RowError(row.line, texts_id.IMPORT_ROW_KK_MISMATCH))
+                continue
+            if (row.status, row.on) in w.history or (not row.dated and row.status is w.status):
+                counts.unchanged += 1
+                continue
+            w.history.add((row.status, row.on))
+            w.added.append(row)
+            if row.on >= w.status_date:
+                w.status, w.status_date, w.note = row.status, row.on, row.note
+            counts.changed += 1
+
+        new_records = [
+            store.NewRecord(
+                nik_hash=h,
+                kk_hash=w.kk_hash,
+                nik_masked=mask_nik(w.first.nik),
+                name_masked=w.first.name_masked,
+                district=w.first.nik[:6],
+                status=w.status,
+                status_date=w.status_date,
+                note=w.note,
+            )
+            for h, w in work.items()
+            if w.first is not None
+        ]
+        ids = await store.insert_records(conn, new_records, now)
+        for h, record_id in ids.items():
+            work[h].record_id = record_id
+        history_rows: list[store.HistoryRow] = []
+        moves: list[store.StatusMove] = []
+        entered: list[_Working] = []
+        for w in work.values():
+            assert w.record_id is not None
+            history_rows.extend(
+                store.HistoryRow(w.record_id, r.status, r.on, r.note) for r in w.added
+            )
+            if w.first is None and (w.status, w.status_date) != (w.initial_status, w.initial_date):
+                moves.append(store.StatusMove(w.record_id, w.status, w.status_date, w.note))
+                if w.status is not w.initial_status and w.status.facts.notifies:
+                    entered.append(w)
+        await store.add_history_rows(conn, history_rows, source, actor_id, now)
+        await store.move_records(conn, moves, now)
+        queued = await _notify(conn, entered, now) if entered else 0
+        total = summary.rejected + len(rejected)
+        assert summary.import_id is not None
+        await store.record_progress(
+            conn,
+            summary.import_id,
+            rows_read=summary.rows_read,
+            new=summary.new + counts.new,
+            changed=summary.changed + counts.changed,
+            unchanged=summary.unchanged + counts.unchanged,
+            rejected=total,
         )
-        queued = await _notify(conn, outcome.entered, now) if outcome.entered else 0
     # Only now that the batch is committed does it count.
-    counts = outcome.counts
     summary.new += counts.new
     summary.changed += counts.changed
     summary.unchanged += counts.unchanged
     summary.notifications += queued
     if queued:
         services.wake_outbox()  # committed: the dispatcher may deliver at once
-    _reject_many(summary, sorted(outcome.rejected, key=lambda e: e.line))
+    _reject_many(summary, sorted(rejected, key=lambda e: e.line))
 
 
-async def _notify(conn: aiosqlite.Connection, entered: list[_Working], now: datetime) -> int:
+async def _notify(conn: Conn, entered: list[_Working], now: datetime) -> int:
     """Queue messages for subscribers of records that entered a notifying status (same txn)."""
     queued = 0
     for w in entered:
@@ -766,14 +582,14 @@ async def import_csv(
     source_name: str,
     actor_id: int | None = None,
     on_progress: ProgressCallback | None = None,
-    batch_size: int = BATCH_ROWS,
+    batch_size: int = 2000,
 ) -> ImportSummary:
     """Import a status CSV (a path or a binary file object) and return what it did.
 
     Raises ImportFileError when the file as a whole is unusable (nothing is changed then).
     Bad rows are rejected one by one with their line and reason; the others are applied in
     batches of `batch_size` rows, one transaction each. on_progress(bytes_done, bytes_total) is
-    called every YIELD_EVERY rows and at the end (bytes read so far; the caller throttles).
+    called after every batch.
     """
     if isinstance(source, str | Path):
         with open(source, "rb") as raw:
@@ -821,18 +637,20 @@ async def _import_stream(
 
         batch: list[_Row] = []
         refused: list[RowError] = []
-        physical = physical_rows(text, header.delimiter, header_line)
-        while True:
-            room = min(YIELD_EVERY, batch_size - len(batch) - len(refused))
-            read = parser.parse_many(itertools.islice(physical, room), batch, refused)
-            if not read:
-                break
-            summary.rows_read += read
+        for line, cells, why in physical_rows(text, header.delimiter, header_line):
+            summary.rows_read += 1
+            if cells is None:
+                refused.append(RowError(line, why or texts_id.IMPORT_ROW_UNREADABLE))
+            else:
+                try:
+                    batch.append(parser.parse(line, cells))
+                except RowRejected as exc:
+                    refused.append(RowError(line, exc.reason))
             if len(batch) + len(refused) >= batch_size:
                 await _apply_batch(services, batch, refused, summary, source, actor_id)
                 batch, refused = [], []
-            await progress()  # the bytes read so far (the callers throttle what they show)
-            await asyncio.sleep(0)  # let the bot answer others meanwhile
+                await progress()
+                await asyncio.sleep(0)  # let the bot answer others between batches
         if batch or refused:
             await _apply_batch(services, batch, refused, summary, source, actor_id)
         finished = services.clock.now()

@@ -24,11 +24,10 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
 
-import aiosqlite
-
 from bot.states import ALL_STATUSES, KtpStatus, Stage
 from bot.storage import insights as insights_store
 from bot.storage import settings as settings_store
+from bot.storage.driver import Conn
 from bot.storage.records import Record
 
 #: Fewer finished stays than this and the figures say nothing useful.
@@ -218,7 +217,7 @@ class InsightsCache:
         self._cache: dict[str, _Cached] = {}  # database file -> figures
         self._refreshing: dict[str, asyncio.Task[None]] = {}
         self._running = False
-        self._conn: aiosqlite.Connection | None = None  # the connection whose file is _key
+        self._conn: Conn | None = None  # the connection whose file is _key
         self._key = ""
 
     @property
@@ -246,7 +245,7 @@ class InsightsCache:
         """Drop every cached figure (tests, or after a bulk correction of the history)."""
         self._cache.clear()
 
-    async def _compute(self, conn: aiosqlite.Connection, key: str) -> _Cached:
+    async def _compute(self, conn: Conn, key: str) -> _Cached:
         version = await insights_store.history_version(conn)
         raw = await insights_store.history_figures(conn)
         known = KtpStatus.__members__
@@ -260,7 +259,7 @@ class InsightsCache:
             self._cache[key] = figures
         return figures
 
-    async def _refresh(self, conn: aiosqlite.Connection, key: str, force: bool = False) -> None:
+    async def _refresh(self, conn: Conn, key: str, force: bool = False) -> None:
         """In the background, one at a time: recompute (in a worker thread) when the history
         has grown or the figures are older than CACHE_TTL, and keep them for the next start."""
         try:
@@ -278,19 +277,17 @@ class InsightsCache:
         finally:
             self._refreshing.pop(key, None)
 
-    async def stay_counts(self, conn: aiosqlite.Connection) -> dict[KtpStatus, dict[int, int]]:
+    async def stay_counts(self, conn: Conn) -> dict[KtpStatus, dict[int, int]]:
         """Finished stays per status as {days: count}."""
         return (await self._figures(conn)).by_status
 
-    async def left_recently(
-        self, conn: aiosqlite.Connection, status: KtpStatus, today: date, days: int
-    ) -> int:
+    async def left_recently(self, conn: Conn, status: KtpStatus, today: date, days: int) -> int:
         """How many records left `status` in the `days` days up to `today` (from the cache)."""
         ended = (await self._figures(conn)).exits.get(status, {})
         last = today.toordinal()
         return sum(n for day, n in ended.items() if last - days < day <= last)
 
-    async def _figures(self, conn: aiosqlite.Connection) -> _Cached:
+    async def _figures(self, conn: Conn) -> _Cached:
         if conn is not self._conn:  # a connection's file is asked once, not on every check
             self._key = await insights_store.database_file(conn)
             self._conn = conn
@@ -315,11 +312,11 @@ class InsightsCache:
             self._refreshing[key] = asyncio.create_task(self._refresh(conn, key))
         return cached
 
-    def _refresh_later(self, conn: aiosqlite.Connection, key: str, force: bool = False) -> None:
+    def _refresh_later(self, conn: Conn, key: str, force: bool = False) -> None:
         if key not in self._refreshing:  # single flight
             self._refreshing[key] = asyncio.create_task(self._refresh(conn, key, force))
 
-    async def _load(self, conn: aiosqlite.Connection, key: str) -> _Cached:
+    async def _load(self, conn: Conn, key: str) -> _Cached:
         """The running bot's first need: the figures kept by the last computation (one
         statement; a background refresh then brings them up to date). Only a database that
         never had them computes them here, once, and keeps them for every start after."""
@@ -335,17 +332,17 @@ class InsightsCache:
             self._refresh_later(conn, key)
         return cached
 
-    async def waiting_time(self, conn: aiosqlite.Connection, status: KtpStatus) -> WaitingTime:
+    async def waiting_time(self, conn: Conn, status: KtpStatus) -> WaitingTime:
         """Median and p80 of the days finished stays in `status` took."""
         cached = (await self._figures(conn)).waits.get(status)  # worked out once, not per check
         return cached or WaitingTime.from_counts({})
 
-    async def waiting_times(self, conn: aiosqlite.Connection) -> dict[KtpStatus, WaitingTime]:
+    async def waiting_times(self, conn: Conn) -> dict[KtpStatus, WaitingTime]:
         """Every status's waiting time, in journey order (for staff statistics)."""
         counts = await self.stay_counts(conn)
         return {s: WaitingTime.from_counts(counts.get(s, {})) for s in ALL_STATUSES}
 
-    async def stage_waiting_times(self, conn: aiosqlite.Connection) -> dict[Stage, WaitingTime]:
+    async def stage_waiting_times(self, conn: Conn) -> dict[Stage, WaitingTime]:
         """Waiting times per stage: the stays of the stage's statuses taken together."""
         counts = await self.stay_counts(conn)
         merged: dict[Stage, dict[int, int]] = {}
@@ -355,16 +352,14 @@ class InsightsCache:
                 bucket[days] = bucket.get(days, 0) + n
         return {stage: WaitingTime.from_counts(merged.get(stage, {})) for stage in Stage}
 
-    async def median_days_per_stage(self, conn: aiosqlite.Connection) -> dict[Stage, float | None]:
+    async def median_days_per_stage(self, conn: Conn) -> dict[Stage, float | None]:
         """Median days of a stay per stage (None when there are fewer than MIN_SAMPLES stays)."""
         return {
             stage: wt.median_days if wt.enough else None
             for stage, wt in (await self.stage_waiting_times(conn)).items()
         }
 
-    async def record_insight(
-        self, conn: aiosqlite.Connection, record: Record, today: date
-    ) -> RecordInsight:
+    async def record_insight(self, conn: Conn, record: Record, today: date) -> RecordInsight:
         """The waiting-time context of one record; `today` is the office's local date."""
         waited = max(0, (today - record.status_date).days)
         usual = await self.waiting_time(conn, record.status)
@@ -406,12 +401,12 @@ class InsightsCache:
         )
 
 
-async def print_queue_position(conn: aiosqlite.Connection, record: Record) -> int:
+async def print_queue_position(conn: Conn, record: Record) -> int:
     """How many print-ready records come before this one (older status date, then lower id)."""
     return await insights_store.count_print_ready_before(conn, record.status_date, record.id)
 
 
-async def blanko_stock(conn: aiosqlite.Connection) -> int | None:
+async def blanko_stock(conn: Conn) -> int | None:
     """The blank cards in stock as staff last set it; None when never set (or unreadable)."""
     text = await settings_store.get(conn, settings_store.BLANKO_STOCK)
     if text is None:
@@ -422,7 +417,7 @@ async def blanko_stock(conn: aiosqlite.Connection) -> int | None:
         return None
 
 
-async def backlog(conn: aiosqlite.Connection) -> dict[KtpStatus, int]:
+async def backlog(conn: Conn) -> dict[KtpStatus, int]:
     """Records currently in each status, every status present (zero when empty)."""
     counts = await insights_store.count_by_status(conn)
     return {s: counts.get(s.value, 0) for s in ALL_STATUSES}

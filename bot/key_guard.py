@@ -20,7 +20,7 @@ from pathlib import Path
 from bot import texts_id
 from bot.operator_error import OperatorError
 from bot.privacy import KEY_BYTES, load_or_create_key
-from bot.storage import Database
+from bot.storage import Db
 from bot.storage import settings as settings_store
 
 log = logging.getLogger(__name__)
@@ -49,12 +49,12 @@ def _read_key(path: Path) -> bytes | None:
     return key
 
 
-async def _holds_records(db: Database) -> bool:
+async def _holds_records(db: Db) -> bool:
     row = await db.fetchone("SELECT EXISTS (SELECT 1 FROM records)")
     return bool(row and row[0])
 
 
-async def checked_key(db: Database, path: Path | str, *, create: bool = True) -> bytes | None:
+async def checked_key(db: Db, path: Path | str, *, create: bool = True) -> bytes | None:
     """The key for `db`, checked against the fingerprint stored in it (stored at first use).
 
     A missing key is created only when `create` and the database holds no records; otherwise

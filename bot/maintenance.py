@@ -10,13 +10,13 @@ state of its own (what has expired is read from the rows), so a restart changes 
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from datetime import datetime, timedelta
 
 from bot.services import Services
 from bot.storage import attempts as attempts_store
 from bot.storage import checks as checks_store
 from bot.storage import steps as steps_store
+from bot.storage.driver import Conn
 from bot.verification import ATTEMPT_RETENTION
 
 PURGE_EVERY = timedelta(minutes=1)
@@ -24,9 +24,9 @@ PURGE_EVERY = timedelta(minutes=1)
 PURGE_CHUNK = 2000
 
 
-def _purge_chunk(conn: sqlite3.Connection, now: datetime) -> int:
-    dropped = checks_store.purge_some(conn, now, PURGE_CHUNK)
-    dropped += attempts_store.purge_some(conn, now - ATTEMPT_RETENTION, now, PURGE_CHUNK)
+async def _purge_chunk(conn: Conn, now: datetime) -> int:
+    dropped = await checks_store.purge_some(conn, now, PURGE_CHUNK)
+    dropped += await attempts_store.purge_some(conn, now - ATTEMPT_RETENTION, now, PURGE_CHUNK)
     return dropped
 
 

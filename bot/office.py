@@ -10,14 +10,13 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import NamedTuple
 
-import aiosqlite
-
 from bot import texts_id
 from bot.config import OfficeInfo
 from bot.services import Services
 from bot.storage import audit as audit_store
 from bot.storage import settings as settings_store
 from bot.storage import steps as steps_store
+from bot.storage.driver import Conn
 
 
 class OfficeField(NamedTuple):
@@ -48,7 +47,7 @@ DEFAULT = OfficeInfo(
 )
 
 
-async def load_office_info(conn: aiosqlite.Connection) -> OfficeInfo:
+async def load_office_info(conn: Conn) -> OfficeInfo:
     """The office information as admins set it, with defaults for what is not set yet."""
     keys = [f.key for f in FIELDS.values()] + [settings_store.OFFICE_LOCATION]
     return office_info(await settings_store.get_many(conn, keys))

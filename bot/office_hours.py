@@ -18,12 +18,11 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-import aiosqlite
-
 from bot.services import Services
 from bot.storage import audit as audit_store
 from bot.storage import questions as questions_store
 from bot.storage import settings as settings_store
+from bot.storage.driver import Conn
 
 #: Weekday names as admins type them (0 = Monday), and as the bot writes them.
 DAY_NAMES: tuple[str, ...] = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
@@ -232,7 +231,7 @@ class OfficeHours:
 # --- reading and changing ---------------------------------------------------------------------
 
 
-async def load(conn: aiosqlite.Connection, tz: ZoneInfo) -> OfficeHours:
+async def load(conn: Conn, tz: ZoneInfo) -> OfficeHours:
     """The office hours as the admin set them (the default when not set) and every holiday."""
     raw = await settings_store.get(conn, questions_store.SETTING_SCHEDULE)
     schedule = Schedule.from_json(raw) if raw else DEFAULT_SCHEDULE

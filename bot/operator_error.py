@@ -22,7 +22,8 @@ class StorageError(OperatorError):
     """The database at `path` could not be opened, read or written (`cause` is the error)."""
 
     def __init__(self, path: Path | str, cause: BaseException) -> None:
-        self.path = Path(path)
+        # A PostgreSQL URL (password already removed) stays as it is; a file becomes a Path.
+        self.path: Path | str = path if "://" in str(path) else Path(path)
         self.cause = cause
         super().__init__(f"{self.path}: {cause}")
 

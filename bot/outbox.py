@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-import aiosqlite
-
 from bot import texts_id
 from bot.config import Settings
 from bot.office import load_office_info
 from bot.states import KtpStatus
 from bot.storage import outbox as outbox_store
 from bot.storage import records as records_store
+from bot.storage.driver import Conn
 
 # --- queueing (called inside the caller's transaction) ----------------------------------------
 
@@ -27,7 +26,7 @@ def status_dedup_key(record_id: int, status: KtpStatus, entered_on: date, chat_i
 
 
 async def enqueue_status_change(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     *,
     record_id: int,
     status: KtpStatus,

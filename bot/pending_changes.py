@@ -20,8 +20,6 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-import aiosqlite
-
 from bot import outbox, status_change
 from bot.importer import clean_note
 from bot.nik import Nik
@@ -32,6 +30,7 @@ from bot.status_change import StatusChangeResult
 from bot.storage import from_iso, utc_iso
 from bot.storage import records as records_store
 from bot.storage import steps as steps_store
+from bot.storage.driver import Conn
 
 #: The longest note /ubah keeps with a status change.
 UBAH_NOTE_LIMIT = 500
@@ -240,7 +239,7 @@ async def answer(
 
 
 async def _load(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     chat_id: int,
     user_id: int,
     now: datetime,
@@ -262,7 +261,7 @@ async def _load(
 
 
 async def _save(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     chat_id: int,
     user_id: int,
     changes: dict[str, PendingChange],

@@ -28,8 +28,6 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
-import aiosqlite
-
 from bot import office_hours as hours_mod
 from bot import record_lookup, texts_id
 from bot.nik import LENGTH, MUSI_RAWAS, MUSI_RAWAS_DISTRICTS, split_numbers
@@ -46,6 +44,7 @@ from bot.storage import staff as staff_store
 from bot.storage import steps as steps_store
 from bot.storage.checks import VERIFIED_TTL, is_verified
 from bot.storage.db import utc_iso
+from bot.storage.driver import Conn
 from bot.storage.questions import Question
 
 #: A resident may have this many questions not closed at once ...
@@ -211,7 +210,7 @@ def clean_text(text: str) -> str:
     return masked if len(masked) <= TEXT_LIMIT else masked[: TEXT_LIMIT - 1] + "…"
 
 
-async def _setting_int(conn: aiosqlite.Connection, key: str, default: int) -> int:
+async def _setting_int(conn: Conn, key: str, default: int) -> int:
     raw = await settings_store.get(conn, key)
     try:
         return int(raw) if raw else default
@@ -219,7 +218,7 @@ async def _setting_int(conn: aiosqlite.Connection, key: str, default: int) -> in
         return default
 
 
-async def desk_settings(conn: aiosqlite.Connection) -> DeskSettings:
+async def desk_settings(conn: Conn) -> DeskSettings:
     raw = await settings_store.get(conn, store.SETTING_DESK)
     return DeskSettings(
         group_id=int(raw) if raw else None,
@@ -251,13 +250,13 @@ class Questions:
     def tz(self) -> str:
         return self.svc.settings.timezone
 
-    async def hours(self, conn: aiosqlite.Connection | None = None) -> OfficeHours:
+    async def hours(self, conn: Conn | None = None) -> OfficeHours:
         return await hours_mod.load(conn or self.svc.db.conn, self.svc.settings.tz)
 
     # --- residents ------------------------------------------------------------------------
 
     async def _gate(
-        self, conn: aiosqlite.Connection, chat_id: int, now: datetime, *, new_question: bool
+        self, conn: Conn, chat_id: int, now: datetime, *, new_question: bool
     ) -> ResidentResult | None:
         """Why this chat may not write now (None: it may)."""
         until = await store.muted_until(conn, chat_id, now)
@@ -293,7 +292,8 @@ class Questions:
         return self._opening(hours, now, Outcome.OK)
 
     async def step(self, chat_id: int) -> store.Step | None:
-        return store.read_step(self.svc.db.reader, chat_id, self.svc.clock.now())
+        async with self.svc.db.snapshot() as reader:
+            return await store.get_step(reader, chat_id, self.svc.clock.now())
 
     async def cancel_step(self, chat_id: int) -> bool:
         async with self.svc.db.transaction() as conn:
@@ -318,7 +318,7 @@ class Questions:
         return self._opening(hours, now, Outcome.OK, number)
 
     async def _proved_record(
-        self, conn: aiosqlite.Connection, chat_id: int, text: str, now: datetime
+        self, conn: Conn, chat_id: int, text: str, now: datetime
     ) -> int | None:
         """A NIK in the question that this chat proved (NIK + KK) recently, else the record it
         proved last; None when it proved none."""
@@ -343,7 +343,7 @@ class Questions:
         return ResidentResult(Outcome.OK, number=question_id)
 
     async def _reply_gate(
-        self, conn: aiosqlite.Connection, chat_id: int, question_id: int, now: datetime
+        self, conn: Conn, chat_id: int, question_id: int, now: datetime
     ) -> ResidentResult | None:
         question = await store.get(conn, question_id)
         if question is None or question.chat_id != chat_id:
@@ -407,9 +407,7 @@ class Questions:
 
     # --- the desk -------------------------------------------------------------------------
 
-    async def _desk_chats(
-        self, conn: aiosqlite.Connection, *, only: int | None = None
-    ) -> list[int]:
+    async def _desk_chats(self, conn: Conn, *, only: int | None = None) -> list[int]:
         """Where desk posts go: the staff group, or every staff member's private chat (only
         `only`'s, when given and still staff)."""
         settings = await desk_settings(conn)
@@ -423,7 +421,7 @@ class Questions:
 
     async def _post(
         self,
-        conn: aiosqlite.Connection,
+        conn: Conn,
         question: Question,
         *,
         chat_id: int,
@@ -449,7 +447,7 @@ class Questions:
 
     async def _post_question(
         self,
-        conn: aiosqlite.Connection,
+        conn: Conn,
         question: Question,
         hours: OfficeHours,
         now: datetime,
@@ -479,7 +477,7 @@ class Questions:
         return len(chats)
 
     async def _card(
-        self, conn: aiosqlite.Connection, question: Question, reminder_age: float | None = None
+        self, conn: Conn, question: Question, reminder_age: float | None = None
     ) -> texts_id.QuestionCard:
         thread = await store.messages(conn, question.id)
         record_line = None
@@ -531,9 +529,7 @@ class Questions:
             ]
         ]
 
-    async def _reply_text(
-        self, conn: aiosqlite.Connection, question: Question, row: int | None
-    ) -> str:
+    async def _reply_text(self, conn: Conn, question: Question, row: int | None) -> str:
         message = await store.message(conn, row) if row is not None else None
         return texts_id.question_reply_card(
             question.id,
@@ -544,7 +540,7 @@ class Questions:
         )
 
     async def _render(
-        self, conn: aiosqlite.Connection, question: Question, post: store.Post, now: datetime
+        self, conn: Conn, question: Question, post: store.Post, now: datetime
     ) -> tuple[str, Keyboard]:
         if post.kind == store.POST_REPLY:
             text = await self._reply_text(conn, question, post.message_row)
@@ -555,9 +551,7 @@ class Questions:
         card = await self._card(conn, question, age)
         return texts_id.question_card(card, self.tz), self._question_keyboard(question)
 
-    async def _refresh_pending(
-        self, conn: aiosqlite.Connection, question: Question, now: datetime
-    ) -> None:
+    async def _refresh_pending(self, conn: Conn, question: Question, now: datetime) -> None:
         """Desk posts not sent yet will go out as the question is now."""
         fresh = await store.get(conn, question.id) or question
         for post in await store.posts(conn, question.id):
@@ -641,9 +635,7 @@ class Questions:
             return StaffResult(Outcome.OK, question)
         return StaffResult(Outcome.LOST, question)
 
-    async def _take(
-        self, conn: aiosqlite.Connection, question_id: int, staff: StaffRef, now: datetime
-    ) -> bool:
+    async def _take(self, conn: Conn, question_id: int, staff: StaffRef, now: datetime) -> bool:
         """The question is this staff member's now (audited); False when someone else has it."""
         won = await store.take(
             conn,
@@ -659,7 +651,7 @@ class Questions:
 
     async def _acted(
         self,
-        conn: aiosqlite.Connection,
+        conn: Conn,
         question: Question,
         staff: StaffRef,
         action: str,
@@ -672,7 +664,7 @@ class Questions:
         return await store.get(conn, question.id)
 
     async def _staff_gate(
-        self, conn: aiosqlite.Connection, question_id: int, staff: StaffRef
+        self, conn: Conn, question_id: int, staff: StaffRef
     ) -> StaffResult | None:
         question = await store.get(conn, question_id)
         if question is None or question.erased:
@@ -708,9 +700,10 @@ class Questions:
 
     async def answer_step(self, chat_id: int, user_id: int) -> int | None:
         """The question this staff member is writing an answer to in this chat, or None."""
-        step = steps_store.read(
-            self.svc.db.reader, chat_id, user_id, STAFF_STEP_ANSWER, self.svc.clock.now()
-        )
+        async with self.svc.db.snapshot() as reader:
+            step = await steps_store.get(
+                reader, chat_id, user_id, STAFF_STEP_ANSWER, self.svc.clock.now()
+            )
         return int(step.payload["question_id"]) if step is not None else None
 
     async def end_answer_step(self, chat_id: int, user_id: int) -> bool:
@@ -974,7 +967,7 @@ class Questions:
         return Housekeeping(len(quiet), len(old), reminded)
 
     async def _audit(
-        self, conn: aiosqlite.Connection, now: datetime, actor_id: int, action: str, number: int
+        self, conn: Conn, now: datetime, actor_id: int, action: str, number: int
     ) -> None:
         await audit_store.add(conn, now=now, actor_id=actor_id, action=action, target=f"#{number}")
 
@@ -982,7 +975,7 @@ class Questions:
 # --- used by other services -------------------------------------------------------------------
 
 
-async def erase_chat(conn: aiosqlite.Connection, chat_id: int, now: datetime) -> int:
+async def erase_chat(conn: Conn, chat_id: int, now: datetime) -> int:
     """/hapusdata: erase this chat's questions and answers (caller's transaction); the desk's
     messages will read "[dihapus oleh warga]". Returns how many questions were erased. A mute
     stays until it ends (so erasing is no way around it)."""

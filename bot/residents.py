@@ -75,7 +75,7 @@ class Residents:
         """Note the chat (`gone`: the bot was removed or blocked there). A command ends the
         check step in progress (except /batal); a private text may be the label asked for."""
         now = self.svc.clock.now()
-        if not gone and self._seen_at_once(chat_id, chat_type, private_text, now):
+        if not gone and await self._seen_at_once(chat_id, chat_type, private_text, now):
             return Seen()
         async with self.svc.db.transaction() as conn:
             if gone:
@@ -99,21 +99,23 @@ class Residents:
             saved = await subscriptions_store.set_label(conn, chat_id, pending.record_id, label)
         return Seen(came_back, pending.record_id, saved)
 
-    def _seen_at_once(self, chat_id: int, chat_type: str, text: str | None, now: datetime) -> bool:
+    async def _seen_at_once(
+        self, chat_id: int, chat_type: str, text: str | None, now: datetime
+    ) -> bool:
         """The usual update, with nothing to change but the note that the chat was seen: read
         on the reader, the note queued for the next commit (no write waited for, none at all
         for a chat seen lately). False when `seen` must run: a step to end or a label to save,
         or a chat that had blocked the bot."""
-        with self.svc.db.snapshot() as reader:
+        async with self.svc.db.snapshot() as reader:
             if text and text.startswith("/"):
                 keeps = text.split(maxsplit=1)[0].split("@")[0].casefold() in KEEPS_STEP
-                if not keeps and checks_store.has_pending_row(reader, chat_id):
+                if not keeps and await checks_store.has_pending_row(reader, chat_id):
                     return False
             elif text:
-                pending = checks_store.read_pending(reader, chat_id, now)
+                pending = await checks_store.get_pending(reader, chat_id, now)
                 if pending is not None and pending.step is checks_store.Step.LABEL:
                     return False
-            return chats_store.note_seen(self.svc.db, reader, chat_id, chat_type, now)
+            return await chats_store.note_seen(self.svc.db, reader, chat_id, chat_type, now)
 
     async def cancel_step(self, chat_id: int) -> bool:
         """End the check step in progress; False when there was none."""
@@ -126,7 +128,7 @@ class Residents:
         conn = self.svc.db.conn
         today = self.svc.today()
         insight = await self.svc.insights.record_insight(conn, record, today)
-        values = settings_store.read_all(self.svc.db.reader)  # one small table, no trip
+        values = await settings_store.read_all(self.svc.db.reader)  # one small table, no trip
         office = office_info(values)
         as_of = from_iso(record.updated_at)
         last_import = values.get(settings_store.LAST_IMPORT_AT)

@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from bot.clock import Clock
 from bot.services import Services
-from bot.storage import Database
+from bot.storage import Db
 from bot.storage import audit as audit_store
 from bot.storage import staff as staff_store
 
@@ -58,7 +58,7 @@ def valid_user_id(user_id: int) -> bool:
 class StaffRoles:
     """Role checks and staff-list changes; every change writes its audit row in one transaction."""
 
-    def __init__(self, db: Database, fixed_admins: frozenset[int], clock: Clock) -> None:
+    def __init__(self, db: Db, fixed_admins: frozenset[int], clock: Clock) -> None:
         self.db = db
         self.fixed_admins = fixed_admins
         self.clock = clock

@@ -11,7 +11,7 @@ from bot.config import Settings
 from bot.insights import InsightsCache
 from bot.key_guard import checked_key
 from bot.privacy import Hasher
-from bot.storage import Database
+from bot.storage import Db, open_database
 
 #: Called when outbox rows were queued (the dispatcher's `wake`).
 OutboxListener = Callable[[], object]
@@ -20,7 +20,7 @@ OutboxListener = Callable[[], object]
 @dataclass(slots=True)
 class Services:
     settings: Settings
-    db: Database
+    db: Db
     hasher: Hasher
     clock: Clock
     #: The waiting-time figures; started with the bot's background work, stopped on close.
@@ -29,7 +29,7 @@ class Services:
 
     @classmethod
     async def open(cls, settings: Settings, clock: Clock | None = None) -> Services:
-        db = await Database.open(settings.db_path)
+        db = await open_database(settings)
         try:
             key = await checked_key(db, settings.secret_key_file)
         except BaseException:

@@ -8,8 +8,6 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-import aiosqlite
-
 from bot import insights, questions, texts_id
 from bot.nik import MUSI_RAWAS, MUSI_RAWAS_DISTRICTS
 from bot.services import Services
@@ -17,6 +15,7 @@ from bot.states import ALL_STATUSES, KtpStatus, Stage
 from bot.storage import insights as insights_store
 from bot.storage import settings as settings_store
 from bot.storage import stats as stats_store
+from bot.storage.driver import Conn
 from bot.texts_id import ChartLabels, format_number
 from bot.visits import Visits
 
@@ -97,7 +96,7 @@ def district_label(code: str) -> str:
     return MUSI_RAWAS_DISTRICTS.get(code[4:6], code)
 
 
-async def stage_waits(conn: aiosqlite.Connection) -> dict[Stage, insights.WaitingTime]:
+async def stage_waits(conn: Conn) -> dict[Stage, insights.WaitingTime]:
     """Finished stays per stage (the stays of the stage's statuses together), fresh each time."""
     merged: dict[Stage, dict[int, int]] = {stage: {} for stage in STAGES}
     for code, per_days in (await insights_store.stay_counts(conn)).items():

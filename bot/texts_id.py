@@ -3840,6 +3840,63 @@ def run_webhook_started(url: str, listen: str, port: int) -> str:
     return f"Memulai bot: webhook {url}, mendengarkan di {listen}:{port}. Ctrl-C untuk berhenti."
 
 
+RUN_WORKERS_NEED_POSTGRES = (
+    "--workers lebih dari 1 butuh PostgreSQL (BOT_DATABASE_URL) dan mode webhook "
+    "(BOT_WEBHOOK_URL): beberapa proses tidak bisa berbagi satu berkas SQLite, dan Telegram "
+    "hanya mengizinkan satu pengambil long polling per token."
+)
+
+
+def workers_started(workers: int, first_port: int) -> str:
+    last = first_port + workers - 1
+    return (
+        f"Memulai {workers} pekerja bot: webhook di port {first_port}-{last} "
+        "(arahkan proxy ke port-port itu). Ctrl-C untuk berhenti."
+    )
+
+
+def worker_died(index: int, pid: int, status: int | None) -> str:
+    return f"Pekerja {index + 1} (PID {pid}) berhenti dengan status {status}; dijalankan lagi."
+
+
+MIGRATE_DB_NOT_POSTGRES = "--to harus alamat PostgreSQL: postgresql://pengguna:sandi@server/nama"
+
+
+def migrate_db_start(db_path: object, url: str) -> str:
+    return f"Menyalin {db_path} ke {url} ..."
+
+
+def migrate_db_table(table: str, source: int, target: int, checksum: str, ok: bool) -> str:
+    if ok:
+        return f"  {table}: {format_number(source)} baris, cocok (checksum {checksum})"
+    return (
+        f"  {table}: {format_number(source)} baris di SQLite, {format_number(target)} di "
+        "PostgreSQL: TIDAK COCOK"
+    )
+
+
+def migrate_db_done(url: str, rows: int) -> str:
+    return (
+        f"Selesai: {format_number(rows)} baris tersalin ke {url}, jumlah dan checksum setiap tabel "
+        "cocok. Pakai berkas kunci yang sama (BOT_SECRET_KEY_FILE), isi BOT_DATABASE_URL, "
+        "lalu jalankan bot lagi."
+    )
+
+
+def migrate_db_mismatch(tables: list[str]) -> str:
+    return (
+        f"Salinan TIDAK cocok untuk: {', '.join(tables)}. Jangan pakai basis data PostgreSQL "
+        "ini; kosongkan, lalu ulangi migrate-db."
+    )
+
+
+def migrate_db_not_empty(url: str, table: str, rows: int) -> str:
+    return (
+        f"Basis data {url} tidak kosong (tabel {table}: {format_number(rows)} baris). "
+        "migrate-db hanya menyalin ke basis data PostgreSQL yang baru dibuat (createdb)."
+    )
+
+
 def run_bad_response(api_url: str, reason: str) -> str:
     return (
         f"Server Bot API ({api_url}) menjawab dengan galat: {reason}. Bila ada proxy di depan "
@@ -3975,6 +4032,8 @@ def config_problem(err: ConfigError) -> str:
             return f"{name} harus angka, bukan {given}"
         case ConfigProblem.WEBHOOK_SECRET_CHARACTERS:
             return WEBHOOK_SECRET_INVALID
+        case ConfigProblem.NOT_A_DATABASE_URL:  # the value may hold a password: not repeated
+            return f"{name} harus berbentuk postgresql://pengguna:sandi@server/nama_basis_data"
     return f"{name} tidak bisa dipakai: {given}"
 
 
@@ -3997,6 +4056,14 @@ CLI_DATABASE_RULE = (
 
 
 BACKUP_ONTO_ITSELF = "Tujuan backup tidak boleh sama dengan basis data itu sendiri."
+
+
+def backup_use_pg_dump(url: object) -> str:
+    return (
+        f"Basis data ini PostgreSQL ({url}): cadangkan dengan pg_dump, mis. "
+        "pg_dump -Fc -f /var/backups/dukcapil.dump NAMA_BASIS_DATA (lihat README, "
+        "'Lebih dari satu server'). Berkas kunci (BOT_SECRET_KEY_FILE) dicadangkan terpisah."
+    )
 
 
 def backup_done(dest: object, key_file: object) -> str:

@@ -10,22 +10,20 @@ from __future__ import annotations
 
 import hmac
 import re
-import sqlite3
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-import aiosqlite
-
 from bot.nik import LENGTH, InvalidNumberError, Nik, normalise, parse_kk, parse_nik, split_numbers
 from bot.privacy import Hasher, mask_nik
 from bot.services import Services
-from bot.storage import Database, check_writes
+from bot.storage import Db
 from bot.storage import attempts as attempts_store
 from bot.storage import checks as checks_store
 from bot.storage import records as records_store
 from bot.storage.attempts import LockScope
+from bot.storage.driver import Conn
 from bot.storage.records import Record
 
 CHAT_FAILURE_LIMIT = 5
@@ -59,41 +57,23 @@ class Verification:
         return self.outcome is Outcome.VERIFIED
 
 
-async def nik_locked_until(
-    conn: aiosqlite.Connection, nik_hash: str, now: datetime
-) -> datetime | None:
+async def nik_locked_until(conn: Conn, nik_hash: str, now: datetime) -> datetime | None:
     """When the NIK's lock ends, or None when checks for it are allowed."""
     return await attempts_store.locked_until(conn, LockScope.NIK, nik_hash, now)
 
 
-async def is_nik_locked(conn: aiosqlite.Connection, nik_hash: str, now: datetime) -> bool:
+async def is_nik_locked(conn: Conn, nik_hash: str, now: datetime) -> bool:
     """True while residents may not check this NIK (staff lookups are not affected)."""
     return await nik_locked_until(conn, nik_hash, now) is not None
 
 
-async def chat_wait_until(
-    conn: aiosqlite.Connection, chat_id: int, now: datetime
-) -> datetime | None:
+async def chat_wait_until(conn: Conn, chat_id: int, now: datetime) -> datetime | None:
     """When this chat may check again, or None when it may now."""
     return await attempts_store.locked_until(conn, LockScope.CHAT, str(chat_id), now)
 
 
-def read_refusal(
-    reader: sqlite3.Connection, chat_id: int, nik_hash: str | None, now: datetime
-) -> Verification | None:
-    """`refusal` on the reader (`Database.snapshot()`): no trip to the writer's thread."""
-    until = attempts_store.read_locked_until(reader, LockScope.CHAT, str(chat_id), now)
-    if until is not None:
-        return Verification(Outcome.CHAT_WAIT, until=until)
-    if nik_hash is not None:
-        until = attempts_store.read_locked_until(reader, LockScope.NIK, nik_hash, now)
-        if until is not None:
-            return Verification(Outcome.NIK_LOCKED, until=until)
-    return None
-
-
 async def refusal(
-    conn: aiosqlite.Connection, chat_id: int, nik_hash: str | None, now: datetime
+    conn: Conn, chat_id: int, nik_hash: str | None, now: datetime
 ) -> Verification | None:
     """CHAT_WAIT or NIK_LOCKED when a check may not go ahead now; None when it may."""
     until = await chat_wait_until(conn, chat_id, now)
@@ -107,7 +87,7 @@ async def refusal(
 
 
 async def verify_owner(
-    db: Database, hasher: Hasher, *, chat_id: int, nik_hash: str, kk: str, now: datetime
+    db: Db, hasher: Hasher, *, chat_id: int, nik_hash: str, kk: str, now: datetime
 ) -> Verification:
     """Check that `kk` (16 normalised digits) is the Nomor KK of the record with `nik_hash`.
 
@@ -124,37 +104,7 @@ async def verify_owner(
         return await _fail(conn, chat_id, nik_hash, now)
 
 
-def verify_in(
-    conn: sqlite3.Connection, *, chat_id: int, nik_hash: str, kk_hash: str, now: datetime
-) -> Verification:
-    """`verify_owner` inside a write job (`Database.write`), with the KK already hashed: the
-    same checks, the same writes and the same outcome, without a trip per statement."""
-    refused = read_refusal(conn, chat_id, nik_hash, now)
-    if refused is not None:
-        return refused
-    record = records_store.read_by_nik_hash(conn, nik_hash)
-    if record is not None and hmac.compare_digest(record.kk_hash, kk_hash):
-        checks_store.verified_now(conn, chat_id, record.id, now, clear_step=False)
-        return Verification(Outcome.VERIFIED, record=record)
-    check_writes.record_failure(conn, chat_id, nik_hash, now)
-    chat_failures, nik_failures = check_writes.failures_since(
-        conn, chat_id, now - CHAT_WINDOW, nik_hash, now - NIK_WINDOW
-    )
-    until: datetime | None = None
-    started: Outcome | None = None
-    if chat_failures >= CHAT_FAILURE_LIMIT:
-        until, started = now + CHAT_WAIT, Outcome.CHAT_WAIT
-        check_writes.lock(conn, LockScope.CHAT, str(chat_id), now, until)
-    if nik_failures >= NIK_FAILURE_LIMIT:  # the longer of the two is the one to tell
-        until, started = now + NIK_LOCK, Outcome.NIK_LOCKED
-        check_writes.lock(conn, LockScope.NIK, nik_hash, now, until)
-    left = max(0, CHAT_FAILURE_LIMIT - chat_failures)
-    return Verification(Outcome.NO_MATCH, until=until, attempts_left=left, started=started)
-
-
-async def _fail(
-    conn: aiosqlite.Connection, chat_id: int, nik_hash: str, now: datetime
-) -> Verification:
+async def _fail(conn: Conn, chat_id: int, nik_hash: str, now: datetime) -> Verification:
     await attempts_store.record_failure(conn, chat_id, nik_hash, now)
     chat_failures = await attempts_store.chat_failures_since(conn, chat_id, now - CHAT_WINDOW)
     nik_failures = await attempts_store.nik_failures_since(conn, nik_hash, now - NIK_WINDOW)
@@ -302,7 +252,7 @@ async def handle_numbers(services: Services, chat_id: int, text: str) -> CheckRe
         return CheckReply(Reply.TOO_MANY)
     if len(numbers) == 2:
         return await _pair(services, chat_id, numbers[0], numbers[1], today)
-    pending = checks_store.read_pending(services.db.reader, chat_id, now)
+    pending = await checks_store.get_pending(services.db.reader, chat_id, now)
     number = numbers[0] if numbers else ""
     try:
         if pending is not None and pending.step is checks_store.Step.KK and pending.nik_hash:
@@ -340,8 +290,8 @@ async def _pair(
     return await _check(services, chat_id, nik_hash, mask_nik(nik.digits), kk)
 
 
-def _matches(reader: sqlite3.Connection, hasher: Hasher, nik_hash: str, kk: str) -> bool:
-    record = records_store.read_by_nik_hash(reader, nik_hash)
+async def _matches(reader: Conn, hasher: Hasher, nik_hash: str, kk: str) -> bool:
+    record = await records_store.get_by_nik_hash(reader, nik_hash)
     return record is not None and hmac.compare_digest(record.kk_hash, hasher.kk(kk))
 
 
@@ -351,13 +301,13 @@ async def _prove(
     """The record, when `kk` is its Nomor KK and this chat may check it now: the lookups in
     one read transaction on the reader, then the proof (the step ends) in one group-committed
     write. None, with nothing written, otherwise (a failure is counted by `verify_owner`)."""
-    with services.db.snapshot() as reader:
-        if read_refusal(reader, chat_id, nik_hash, now) is not None:
+    async with services.db.snapshot() as reader:
+        if await refusal(reader, chat_id, nik_hash, now) is not None:
             return None
-        record = records_store.read_by_nik_hash(reader, nik_hash)
+        record = await records_store.get_by_nik_hash(reader, nik_hash)
         if record is None or not hmac.compare_digest(record.kk_hash, services.hasher.kk(kk)):
             return None
-        stepped = checks_store.has_pending_row(reader, chat_id)
+        stepped = await checks_store.has_pending_row(reader, chat_id)
     record_id = record.id
     await services.db.write(
         lambda conn: checks_store.verified_now(conn, chat_id, record_id, now, stepped)
@@ -382,33 +332,26 @@ async def _swapped(
         return False
     hasher = services.hasher
     nik_hash = hasher.nik(nik.digits)
-    with services.db.snapshot() as reader:
-        if read_refusal(reader, chat_id, nik_hash, services.clock.now()) is not None:
+    async with services.db.snapshot() as reader:
+        if await refusal(reader, chat_id, nik_hash, services.clock.now()) is not None:
             return False
-        if straight is not None and _matches(reader, hasher, *straight):
+        if straight is not None and await _matches(reader, hasher, *straight):
             return False
-        return _matches(reader, hasher, nik_hash, kk)
+        return await _matches(reader, hasher, nik_hash, kk)
 
 
 async def _ask_kk(services: Services, chat_id: int, nik: Nik) -> CheckReply:
     now = services.clock.now()
     nik_hash = services.hasher.nik(nik.digits)
     masked = mask_nik(nik.digits)
-
-    def step(conn: sqlite3.Connection) -> Verification | None:
-        """One write job: refused (the step ends), or the NIK waits for its KK."""
-        refused = read_refusal(conn, chat_id, nik_hash, now)
+    async with services.db.transaction() as conn:
+        refused = await refusal(conn, chat_id, nik_hash, now)
         if refused is not None:
-            check_writes.clear_pending(conn, chat_id)
-            return refused
-        check_writes.set_pending(
+            await checks_store.clear_pending(conn, chat_id)
+            return CheckReply(Reply.REFUSED, nik_masked=masked, verification=refused)
+        await checks_store.set_pending(
             conn, chat_id, checks_store.Step.KK, now, nik_hash=nik_hash, nik_masked=masked
         )
-        return None
-
-    refused = await services.db.write(step)
-    if refused is not None:
-        return CheckReply(Reply.REFUSED, nik_masked=masked, verification=refused)
     return CheckReply(Reply.ASK_KK, nik_masked=masked)
 
 
@@ -421,22 +364,17 @@ async def _check(
     record = await _prove(services, chat_id, nik_hash, kk, now)
     if record is not None:
         return CheckReply(Reply.CHECKED, verification=Verification(Outcome.VERIFIED, record=record))
-    kk_hash = services.hasher.kk(kk)
-
-    def attempt(conn: sqlite3.Connection) -> Verification:
-        """One write job: the step ends, the KK is tried (`verify_in`), and after a failure
-        that set off no wait or lock the NIK waits for its KK again."""
-        check_writes.clear_pending(conn, chat_id)
-        result = verify_in(conn, chat_id=chat_id, nik_hash=nik_hash, kk_hash=kk_hash, now=now)
-        if result.outcome is Outcome.NO_MATCH and result.started is None:
-            check_writes.set_pending(
-                conn, chat_id, checks_store.Step.KK, now, nik_hash=nik_hash, nik_masked=nik_masked
-            )
-        return result
-
-    result = await services.db.write(attempt)
+    async with services.db.transaction() as conn:
+        await checks_store.clear_pending(conn, chat_id)
+    result = await verify_owner(
+        services.db, services.hasher, chat_id=chat_id, nik_hash=nik_hash, kk=kk, now=now
+    )
     if result.outcome in (Outcome.CHAT_WAIT, Outcome.NIK_LOCKED):
         return CheckReply(Reply.REFUSED, verification=result)
     if result.outcome is Outcome.NO_MATCH and result.started is None:
+        async with services.db.transaction() as conn:
+            await checks_store.set_pending(
+                conn, chat_id, checks_store.Step.KK, now, nik_hash=nik_hash, nik_masked=nik_masked
+            )
         return CheckReply(Reply.CHECKED, nik_masked=nik_masked, verification=result)
     return CheckReply(Reply.CHECKED, verification=result)

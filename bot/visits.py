@@ -25,8 +25,6 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-import aiosqlite
-
 from bot import texts_id
 from bot.drafts import DraftSteps
 from bot.nik import MUSI_RAWAS, MUSI_RAWAS_DISTRICTS
@@ -35,6 +33,7 @@ from bot.states import KtpStatus
 from bot.storage import audit as audit_store
 from bot.storage import outbox as outbox_store
 from bot.storage import visits as store
+from bot.storage.driver import Conn
 from bot.storage.visits import CANCELLED, KIND_VISIT, PLANNED, Listener, VisitFields, VisitRow
 
 __all__ = ["CANCELLED", "PLANNED", "VisitFields"]
@@ -600,7 +599,7 @@ class Visits:
 
     async def draft(self, chat_id: int, user_id: int) -> Draft | None:
         now = self.svc.clock.now()
-        step = self._drafts.read(chat_id, user_id, now)
+        step = await self._drafts.read(chat_id, user_id, now)
         if step is None:
             return None
         return Draft.from_payload(
@@ -622,9 +621,7 @@ class Visits:
 
     # --- who is told -------------------------------------------------------------------------
 
-    async def _listeners(
-        self, conn: aiosqlite.Connection, fields: VisitFields
-    ) -> tuple[list[Listener], list[int]]:
+    async def _listeners(self, conn: Conn, fields: VisitFields) -> tuple[list[Listener], list[int]]:
         statuses = sorted({s.value for code in fields.services for s in STATUSES_FOR.get(code, ())})
         cards = await store.card_followers(conn, fields.district, statuses)
         followers = await store.district_followers(conn, fields.district)
@@ -636,7 +633,7 @@ class Visits:
         return Audience(len(cards), len(followers), len(chats))
 
     async def _queue_notices(
-        self, conn: aiosqlite.Connection, visit_id: int, fields: VisitFields, what: str
+        self, conn: Conn, visit_id: int, fields: VisitFields, what: str
     ) -> int:
         """Queue a notice (or a reminder) of this visit for everyone it is for (caller's txn)."""
         now = self.svc.clock.now()
@@ -688,7 +685,7 @@ class Visits:
 
     async def _plan(
         self,
-        conn: aiosqlite.Connection,
+        conn: Conn,
         fields: VisitFields,
         *,
         actor_id: int | None,
@@ -728,7 +725,7 @@ class Visits:
 
     async def _change(
         self,
-        conn: aiosqlite.Connection,
+        conn: Conn,
         visit_id: int,
         fields: VisitFields,
         *,

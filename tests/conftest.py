@@ -11,17 +11,26 @@ BOT_ADMIN_IDS). Each sends what a person would and reads what the bot answered:
 settings. Background work (`bot.app.on_start`) does not run unless `background=True` or
 `await env.start_background()`. `env` is a bot with its outbox dispatcher running (fast limits,
 `notifier_env`), `officer` a petugas of it: the notification, announcement and visit tests'.
+
+Both databases: every test that uses `bot_env`, `make_env` or `any_db` runs twice, as
+`[sqlite]` and as `[postgresql]` (a database of its own on a throw-away server, see
+tests/pg_support.py), unless marked `@pytest.mark.sqlite_only` (it checks something only SQLite
+has: files, modes, the instance lock). Without a server the `[postgresql]` runs are skipped
+with the reason, repeated at the end of the run.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from pg_support import PgServer
 
+from bot import leader
 from bot.app import build_application, on_start, start_in_process, stop_in_process
 from bot.clock import FakeClock
 from bot.config import QuietHours, Settings
@@ -29,6 +38,7 @@ from bot.dispatcher import Dispatcher, Limits
 from bot.handlers.context import BotApplication
 from bot.local_api import LOCAL_TOKEN, LocalBotApi, LocalUser
 from bot.services import Services
+from bot.storage import Db, open_database
 from bot.storage import staff as staff_store
 
 RESIDENT_ID = 1001
@@ -108,12 +118,94 @@ async def start_env(
     return BotEnv(settings=settings, clock=clock, api=api, app=app, background=background)
 
 
+# --- the two databases -------------------------------------------------------------------------
+
+SQLITE, POSTGRESQL = "sqlite", "postgresql"
+_DB_FIXTURES = {"bot_env", "make_env", "any_db"}
+_pg: PgServer | None = None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "sqlite_only: runs on SQLite only (checks files, modes, the instance lock)"
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if (
+        "db_backend" in metafunc.fixturenames
+        and _DB_FIXTURES & set(metafunc.fixturenames)
+        and metafunc.definition.get_closest_marker("sqlite_only") is None
+    ):
+        metafunc.parametrize("db_backend", [SQLITE, POSTGRESQL], indirect=True)
+
+
+def pg_server() -> PgServer:
+    """The session's PostgreSQL server (started on first use, stopped at the end)."""
+    global _pg
+    if _pg is None:
+        _pg = PgServer.start()
+    return _pg
+
+
+def pg_or_skip() -> PgServer:
+    """The server, or skip the test saying why (fail instead when BOT_TEST_POSTGRES_REQUIRED=1,
+    as in CI: there a missing server is a broken check, not a choice)."""
+    server = pg_server()
+    if not server.available:
+        if os.environ.get("BOT_TEST_POSTGRES_REQUIRED") == "1":
+            pytest.fail(f"PostgreSQL required but not available: {server.reason}")
+        pytest.skip(f"PostgreSQL: {server.reason}")
+    return server
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if _pg is not None:
+        _pg.stop()
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if _pg is not None:
+        if _pg.available:
+            terminalreporter.write_line(f"PostgreSQL tests ran on {_pg.admin_url}")
+        else:
+            terminalreporter.write_line(f"PostgreSQL tests SKIPPED: {_pg.reason}", yellow=True)
+
+
+@pytest.fixture(autouse=True)
+def _no_takeover_grace(monkeypatch: pytest.MonkeyPatch) -> None:
+    """In-process bots on PostgreSQL deliver at once (bot/leader.py waits a second before a
+    new leader's first message; tests/test_workers.py keeps that wait)."""
+    monkeypatch.setattr(leader, "TAKEOVER_GRACE", 0.0)
+
+
 @pytest.fixture
-async def make_env() -> AsyncIterator[Callable[..., Awaitable[BotEnv]]]:
+async def db_backend(request: pytest.FixtureRequest) -> AsyncIterator[str | None]:
+    """None for SQLite; for PostgreSQL the URL of a fresh, migrated database."""
+    if getattr(request, "param", SQLITE) == SQLITE:
+        yield None
+        return
+    server = pg_or_skip()
+    url = await server.new_database()
+    yield url
+    await server.release(url)
+
+
+@pytest.fixture
+async def any_db(tmp_path: Path, db_backend: str | None) -> AsyncIterator[Db]:
+    """An open database of this run's kind (SQLite file in tmp_path, or PostgreSQL)."""
+    db = await open_database(test_settings(tmp_path, database_url=db_backend))
+    yield db
+    await db.close()
+
+
+@pytest.fixture
+async def make_env(db_backend: str | None) -> AsyncIterator[Callable[..., Awaitable[BotEnv]]]:
     """Factory: `env = await make_env(tmp_path, quiet_hours="21-06")`; closed after the test."""
     envs: list[BotEnv] = []
 
     async def factory(tmp_path: Path, **kwargs: Any) -> BotEnv:
+        kwargs.setdefault("database_url", db_backend)
         env = await start_env(tmp_path, **kwargs)
         envs.append(env)
         return env
@@ -124,8 +216,8 @@ async def make_env() -> AsyncIterator[Callable[..., Awaitable[BotEnv]]]:
 
 
 @pytest.fixture
-async def bot_env(tmp_path: Path) -> AsyncIterator[BotEnv]:
-    env = await start_env(tmp_path)
+async def bot_env(tmp_path: Path, db_backend: str | None) -> AsyncIterator[BotEnv]:
+    env = await start_env(tmp_path, database_url=db_backend)
     yield env
     await env.close()
 

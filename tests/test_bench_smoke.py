@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from conftest import pg_server
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -62,6 +63,7 @@ SCRIPTS: dict[str, list[str]] = {
     "hostile_inputs": ["bench_hostile_inputs.py", "--repeat", "1"],
     "resident_check": ["bench_resident_check.py", "--records", "300"],
     "resident_sample": ["bench_resident_sample.py", "--count", PEOPLE],
+    "workers": ["bench_workers.py", "--records", PEOPLE, "--seconds", "1", "--workers", "1"],
 }
 USES_CACHE = ("checks", "profile", "memory")
 
@@ -89,6 +91,11 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Run]]:
             args += ["--cache", str(cache)]
         if name == "resident_check":
             args += ["--db", str(folder / "resident_check.sqlite3")]
+        if name == "workers":
+            args += ["--sqlite", str(folder / "workers.sqlite3")]
+            server = pg_server()  # PostgreSQL too when the tests have a server
+            if server.available and server.admin_url:
+                args += ["--pg", server.admin_url]
         out = folder / f"{name}.out"
         with out.open("w") as sink:
             proc = subprocess.Popen(
@@ -172,3 +179,10 @@ def test_resident_check_bench(runs: dict[str, Run]) -> None:
 
 def test_resident_sample_bench(runs: dict[str, Run]) -> None:
     _ok(runs["resident_sample"], "first check", "second check")
+
+
+def test_workers_bench(runs: dict[str, Run]) -> None:
+    out = _ok(runs["workers"], "SQLite, 1 process")
+    server = pg_server()
+    if server.available:
+        assert "PostgreSQL, 1 worker(s)" in out, out[-3000:]

@@ -11,6 +11,7 @@ from collections import Counter
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import pytest
 from conftest import (
     RESIDENT_ID,
     STAFF_ID,
@@ -408,6 +409,7 @@ asyncio.run(main())
 """
 
 
+@pytest.mark.sqlite_only  # a child process on the SQLite file; PostgreSQL: tests/test_workers.py
 async def test_after_kill_9_the_rest_goes_out_and_nothing_sent_goes_again(
     make_env, tmp_path: Path
 ) -> None:

@@ -420,12 +420,12 @@ async def test_a_crash_mid_import_keeps_whole_batches_and_a_rerun_completes(
     real_add = imports_store.add_history_rows
     calls = 0
 
-    def crash_on_third_batch(*args: object, **kwargs: object) -> None:
+    async def crash_on_third_batch(*args: object, **kwargs: object) -> None:
         nonlocal calls
         calls += 1
         if calls == 3:
             raise OSError("disk unplugged")
-        real_add(*args, **kwargs)  # type: ignore[arg-type]
+        await real_add(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(imports_store, "add_history_rows", crash_on_third_batch)
     with pytest.raises(OSError):

@@ -5,13 +5,12 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 from bot import insights
 from bot.states import KtpStatus, Stage
-from bot.storage import Database
+from bot.storage import Database, Db
 from bot.storage import records as records_store
 from bot.storage import settings as settings_store
 
@@ -21,10 +20,9 @@ S = KtpStatus
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "i.sqlite3")
-    yield database
-    await database.close()
+async def db(any_db: Db) -> AsyncIterator[Db]:
+    """SQLite or PostgreSQL (conftest: every test here runs on both)."""
+    yield any_db
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from conftest import BotEnv
 
 from bot.local_api import LocalUser
@@ -56,6 +57,7 @@ def test_the_redaction_itself() -> None:
     assert len(redact_note("x" * 5000) or "") == MAX_NOTE
 
 
+@pytest.mark.sqlite_only  # reads the database file's bytes
 async def test_notes_and_file_names_never_reach_the_database_in_clear(
     bot_env: BotEnv, staff: LocalUser
 ) -> None:

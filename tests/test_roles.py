@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,15 +14,14 @@ from bot import texts_id
 from bot.__main__ import main
 from bot.clock import FakeClock
 from bot.roles import Refusal, Role, StaffChangeError, StaffRoles
-from bot.storage import Database
+from bot.storage import Database, Db
 from bot.storage import audit as audit_store
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> Database:
-    database = await Database.open(tmp_path / "roles.sqlite3")
-    yield database
-    await database.close()
+async def db(any_db: Db) -> AsyncIterator[Db]:
+    """SQLite or PostgreSQL (conftest: every test here runs on both)."""
+    yield any_db
 
 
 async def test_roles_from_environment_and_staff_table(db: Database) -> None:

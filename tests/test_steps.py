@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-from bot.storage import Database, steps
+from bot.storage import Db, steps
 
 NOW = datetime(2024, 5, 6, 9, 0, tzinfo=UTC)
 
 
-async def test_put_get_replace_delete(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "db.sqlite3")
-    try:
+async def test_put_get_replace_delete(any_db: Db) -> None:
+    db = any_db
+    if True:
         async with db.transaction() as conn:
             await steps.put(conn, 10, 20, "ubah", {"a": 1}, NOW, NOW + timedelta(minutes=5))
             await steps.put(conn, 10, 20, "impor", {}, NOW, NOW + timedelta(minutes=5))
@@ -35,13 +34,11 @@ async def test_put_get_replace_delete(tmp_path: Path) -> None:
             assert await steps.delete(conn, 10, 20, "ubah") is False
         assert await steps.get(db.conn, 10, 20, "ubah", NOW) is None
         assert await steps.get(db.conn, 10, 20, "impor", NOW) is not None
-    finally:
-        await db.close()
 
 
-async def test_expired_steps_are_hidden_then_purged(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "db.sqlite3")
-    try:
+async def test_expired_steps_are_hidden_then_purged(any_db: Db) -> None:
+    db = any_db
+    if True:
         async with db.transaction() as conn:
             await steps.put(conn, 1, 1, "ubah", {"x": "y"}, NOW, NOW + timedelta(minutes=5))
             await steps.put(conn, 2, 2, "siaran", {}, NOW, NOW + timedelta(days=1))
@@ -58,5 +55,3 @@ async def test_expired_steps_are_hidden_then_purged(tmp_path: Path) -> None:
         async with db.transaction() as conn:
             await steps.forget_chat(conn, 2)
         assert await steps.get(db.conn, 2, 2, "siaran", later) is None
-    finally:
-        await db.close()

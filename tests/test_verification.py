@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 
 from bot.clock import FakeClock
 from bot.privacy import Hasher, mask_nik
 from bot.states import KtpStatus
-from bot.storage import Database
+from bot.storage import Database, Db
 from bot.storage import attempts as attempts_store
 from bot.storage import records as records_store
 from bot.verification import (
@@ -30,10 +29,9 @@ UNKNOWN_NIK = "1605015508920031"
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "v.sqlite3")
-    yield database
-    await database.close()
+async def db(any_db: Db) -> AsyncIterator[Db]:
+    """SQLite or PostgreSQL (conftest: every test here runs on both)."""
+    yield any_db
 
 
 @pytest.fixture

@@ -420,6 +420,8 @@ async def test_csv_import_rejects_by_line_reimport_changes_nothing_and_is_audite
     path = tmp_path / "jadwal desember.csv"
     path.write_text(office_csv(datetime.now(UTC).astimezone(settings.tz).date()), encoding="utf-8")
     monkeypatch.setenv("BOT_DB_PATH", str(settings.db_path))
+    if settings.database_url:
+        monkeypatch.setenv("BOT_DATABASE_URL", settings.database_url)
     monkeypatch.setenv("BOT_SECRET_KEY_FILE", str(settings.secret_key_file))
     monkeypatch.setenv("BOT_QUIET_HOURS", "0-0")
 

@@ -19,7 +19,8 @@ from typing import Any, NoReturn, TextIO
 from bot import texts_id
 from bot.config import ConfigError, Settings, load_settings
 from bot.key_guard import checked_key
-from bot.storage import Database
+from bot.storage import Db
+from bot.storage import open_database as open_db
 
 COMMANDS: list[str] = [
     "run",
@@ -31,6 +32,7 @@ COMMANDS: list[str] = [
     "audit",
     "outbox",
     "jadwal",
+    "migrate-db",
 ]
 
 
@@ -125,7 +127,7 @@ def settings_or_none(out: TextIO | None = None) -> Settings | None:
 def database_exists(settings: Settings) -> bool:
     """True when BOT_DB_PATH exists; otherwise says so on stderr (a command that only reads
     stops there: the one rule is that only `run`, `import` and `staff add|remove` create it)."""
-    if settings.db_path.is_file():
+    if settings.database_url or settings.db_path.is_file():
         return True
     print(texts_id.cli_database_missing(settings.db_path), file=sys.stderr)
     return False
@@ -156,11 +158,11 @@ def print_summary(summary: str, errors: str | None) -> None:
 
 
 @asynccontextmanager
-async def open_database(settings: Settings) -> AsyncIterator[Database]:
+async def open_database(settings: Settings) -> AsyncIterator[Db]:
     """The database for one shell command, closed when the command is done with it.
 
     The secret key is checked against the database first (never created here)."""
-    db = await Database.open(settings.db_path)
+    db = await open_db(settings)
     try:
         await checked_key(db, settings.secret_key_file, create=False)
     except BaseException:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import sys
 from datetime import datetime
 from pathlib import Path
 
 from bot import texts_id
 from bot.cli import database_exists, open_database, settings_or_none
+from bot.storage.driver import redact
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -32,6 +34,9 @@ def run(args: argparse.Namespace) -> int:
     settings = settings_or_none()
     if settings is None:
         return 2
+    if settings.database_url:
+        print(texts_id.backup_use_pg_dump(redact(settings.database_url)), file=sys.stderr)
+        return 1
     if not database_exists(settings):
         return 1
     if args.dest.is_dir() or str(args.dest).endswith(("/", os.sep)):

@@ -16,6 +16,7 @@ from bot import instance_lock
 from bot import texts_id as texts
 from bot.app import build_application
 from bot.cli import settings_or_none
+from bot.cli.workers import is_child, supervise
 from bot.config import ConfigError, Settings
 from bot.key_guard import FINGERPRINT_SETTING
 from bot.services import Services
@@ -36,6 +37,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
             " BOT_WEBHOOK_URL bot memakai long polling; dengan BOT_WEBHOOK_URL bot mendengarkan"
             " di BOT_WEBHOOK_LISTEN:BOT_WEBHOOK_PORT dan memeriksa BOT_WEBHOOK_SECRET."
         ),
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="jalankan N proses bot sekaligus (butuh BOT_DATABASE_URL dan BOT_WEBHOOK_URL);"
+        " pekerja ke-i mendengarkan di BOT_WEBHOOK_PORT + i",
     )
     p.set_defaults(func=run)
 
@@ -59,8 +68,16 @@ def run(args: argparse.Namespace) -> int:
         except ConfigError as exc:
             print(texts.cli_bad_config(exc), file=sys.stderr)
             return 2
-    instance_lock.acquire(settings.db_path, settings.tz)  # held until the process ends
-    asyncio.run(_preflight(settings))  # key, database: one line and exit 1 when unusable
+    workers = getattr(args, "workers", 1)
+    if workers > 1 and not (settings.database_url and settings.webhook_url):
+        print(texts.RUN_WORKERS_NEED_POSTGRES, file=sys.stderr)
+        return 2
+    if settings.database_url is None:  # PostgreSQL: any number of workers, one dispatcher
+        instance_lock.acquire(settings.db_path, settings.tz)  # held until the process ends
+    if not is_child():  # the parent of `--workers N` has checked already
+        asyncio.run(_preflight(settings))  # key, database: one line and exit 1 when unusable
+    if workers > 1:
+        return supervise(settings, workers)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # the token is part of every URL
     logging.getLogger("telegram.ext").addFilter(_drop_startup_failure_traceback)
     for handler in logging.getLogger().handlers:  # every record, whichever logger wrote it

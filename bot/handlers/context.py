@@ -16,6 +16,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from bot.clock import Clock
 from bot.config import Settings
 from bot.dispatcher import Dispatcher
+from bot.leader import Leadership
 from bot.services import Services
 
 
@@ -27,6 +28,8 @@ class BotData:
     clock: Clock | None = None
     services_: Services | None = None
     dispatcher: Dispatcher | None = None
+    #: PostgreSQL: the election of the one worker that runs the dispatcher (bot/leader.py).
+    leadership: Leadership | None = None
     #: False keeps background work (the dispatcher, the insights refresh) from starting, for
     #: tests that drive it by hand.
     background: bool = True
@@ -36,6 +39,13 @@ class BotData:
         if self.services_ is None:
             raise RuntimeError("services are not open (the Application is not initialised)")
         return self.services_
+
+    @property
+    def runs_periodic_jobs(self) -> bool:
+        """Whether this process does the periodic work (purges, reminders, desk edits): always
+        with SQLite; with several workers on PostgreSQL only the one elected to deliver, so
+        none of it runs twice at once or sends beside the dispatcher's budget."""
+        return self.leadership is None or self.leadership.leading
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):

@@ -191,6 +191,8 @@ async def _edit(
 
 async def periodic(context: BotContext) -> None:
     """Every minute: the service's housekeeping, then the desk messages that changed."""
+    if not context.bot_data.runs_periodic_jobs:
+        return
     questions = questions_of(context)
     done = await questions.housekeeping()
     if done.expired or done.erased or done.reminded:

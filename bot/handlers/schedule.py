@@ -116,6 +116,8 @@ def start_jobs(app: BotApplication) -> None:
 
 
 async def reminder_job(context: BotContext) -> None:
+    if not context.bot_data.runs_periodic_jobs:
+        return
     try:
         queued = await Visits.of(context.services).queue_reminders()
     except Exception:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime
 from enum import StrEnum
 
-import aiosqlite
-
 from bot.storage.db import from_iso, utc_iso
+from bot.storage.driver import Conn
 
 #: The chat id kept on a failed attempt after its chat asked to be forgotten (see forget_chat).
 NO_CHAT = 0
@@ -19,9 +17,7 @@ class LockScope(StrEnum):
     NIK = "nik"
 
 
-async def record_failure(
-    conn: aiosqlite.Connection, chat_id: int, nik_hash: str, now: datetime
-) -> None:
+async def record_failure(conn: Conn, chat_id: int, nik_hash: str, now: datetime) -> None:
     """Write one failed check (caller's transaction). Successful checks are not kept."""
     await conn.execute(
         "INSERT INTO verify_attempts (chat_id, nik_hash, at, success) VALUES (?, ?, ?, 0)",
@@ -29,7 +25,7 @@ async def record_failure(
     )
 
 
-async def chat_failures_since(conn: aiosqlite.Connection, chat_id: int, since: datetime) -> int:
+async def chat_failures_since(conn: Conn, chat_id: int, since: datetime) -> int:
     async with conn.execute(
         "SELECT COUNT(*) FROM verify_attempts WHERE chat_id = ? AND at > ? AND success = 0",
         (chat_id, utc_iso(since)),
@@ -38,7 +34,7 @@ async def chat_failures_since(conn: aiosqlite.Connection, chat_id: int, since: d
     return int(row[0]) if row else 0
 
 
-async def nik_failures_since(conn: aiosqlite.Connection, nik_hash: str, since: datetime) -> int:
+async def nik_failures_since(conn: Conn, nik_hash: str, since: datetime) -> int:
     async with conn.execute(
         "SELECT COUNT(*) FROM verify_attempts WHERE nik_hash = ? AND at > ? AND success = 0",
         (nik_hash, utc_iso(since)),
@@ -47,9 +43,7 @@ async def nik_failures_since(conn: aiosqlite.Connection, nik_hash: str, since: d
     return int(row[0]) if row else 0
 
 
-async def lock(
-    conn: aiosqlite.Connection, scope: LockScope, key: str, now: datetime, until: datetime
-) -> None:
+async def lock(conn: Conn, scope: LockScope, key: str, now: datetime, until: datetime) -> None:
     await conn.execute(
         "INSERT INTO verify_locks (scope, key, locked_at, until) VALUES (?, ?, ?, ?)"
         " ON CONFLICT(scope, key) DO UPDATE SET locked_at = excluded.locked_at,"
@@ -58,9 +52,7 @@ async def lock(
     )
 
 
-async def locked_until(
-    conn: aiosqlite.Connection, scope: LockScope, key: str, now: datetime
-) -> datetime | None:
+async def locked_until(conn: Conn, scope: LockScope, key: str, now: datetime) -> datetime | None:
     """When the lock ends, or None when there is no lock in force at `now`."""
     async with conn.execute(
         "SELECT until FROM verify_locks WHERE scope = ? AND key = ?", (scope.value, key)
@@ -72,27 +64,14 @@ async def locked_until(
     return until if until > now else None
 
 
-def read_locked_until(
-    reader: sqlite3.Connection, scope: LockScope, key: str, now: datetime
-) -> datetime | None:
-    """`locked_until` on the reader (`Database.snapshot()`)."""
-    row = reader.execute(
-        "SELECT until FROM verify_locks WHERE scope = ? AND key = ?", (scope.value, key)
-    ).fetchone()
-    if row is None:
-        return None
-    until = from_iso(row[0])
-    return until if until > now else None
-
-
-async def unlock(conn: aiosqlite.Connection, scope: LockScope, key: str) -> bool:
+async def unlock(conn: Conn, scope: LockScope, key: str) -> bool:
     cur = await conn.execute(
         "DELETE FROM verify_locks WHERE scope = ? AND key = ?", (scope.value, key)
     )
     return cur.rowcount > 0
 
 
-async def clear_nik_failures(conn: aiosqlite.Connection, nik_hash: str) -> int:
+async def clear_nik_failures(conn: Conn, nik_hash: str) -> int:
     """Forget a NIK's failed tries (staff lifted its lock after seeing the person)."""
     cur = await conn.execute(
         "DELETE FROM verify_attempts WHERE nik_hash = ? AND success = 0", (nik_hash,)
@@ -100,25 +79,25 @@ async def clear_nik_failures(conn: aiosqlite.Connection, nik_hash: str) -> int:
     return cur.rowcount
 
 
-def purge_some(
-    conn: sqlite3.Connection, attempts_before: datetime, now: datetime, limit: int
-) -> int:
+async def purge_some(conn: Conn, attempts_before: datetime, now: datetime, limit: int) -> int:
     """A write job for the periodic purge: up to `limit` attempts older than `attempts_before`
     and as many ended locks (by the indexes on `at` and `until`); the number dropped."""
-    dropped = conn.execute(
+    row = conn.dialect.row_address
+    cur = await conn.execute(
         "DELETE FROM verify_attempts WHERE id IN (SELECT id FROM verify_attempts WHERE at < ?"
         " LIMIT ?)",
         (utc_iso(attempts_before), limit),
-    ).rowcount
-    dropped += conn.execute(
-        "DELETE FROM verify_locks WHERE rowid IN (SELECT rowid FROM verify_locks WHERE until <= ?"
-        " LIMIT ?)",
+    )
+    dropped = cur.rowcount
+    cur = await conn.execute(
+        f"DELETE FROM verify_locks WHERE {row} IN (SELECT {row} FROM verify_locks"
+        " WHERE until <= ? LIMIT ?)",
         (utc_iso(now), limit),
-    ).rowcount
-    return dropped
+    )
+    return dropped + cur.rowcount
 
 
-async def purge(conn: aiosqlite.Connection, attempts_before: datetime, now: datetime) -> None:
+async def purge(conn: Conn, attempts_before: datetime, now: datetime) -> None:
     """Drop attempts older than `attempts_before` and locks that have ended (all at once; the
     bot uses `purge_some`)."""
     await conn.execute("DELETE FROM verify_attempts WHERE at < ?", (utc_iso(attempts_before),))
@@ -126,7 +105,7 @@ async def purge(conn: aiosqlite.Connection, attempts_before: datetime, now: date
 
 
 async def forget_chat(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     chat_id: int,
     keep_since: datetime,
     *,
@@ -162,7 +141,7 @@ async def forget_chat(
         )
 
 
-async def count_for_chat(conn: aiosqlite.Connection, chat_id: int) -> int:
+async def count_for_chat(conn: Conn, chat_id: int) -> int:
     async with conn.execute(
         "SELECT COUNT(*) FROM verify_attempts WHERE chat_id = ?", (chat_id,)
     ) as cur:

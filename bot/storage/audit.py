@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
 from bot.storage.db import inserted_id, utc_iso
+from bot.storage.driver import Conn
 
 # Action names as stored (Indonesian, readable as they are in `python -m bot audit`).
 STATUS_CHANGE = "ubah_status"
@@ -35,7 +34,7 @@ class AuditEntry:
 
 
 async def add(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     *,
     now: datetime,
     actor_id: int | None,
@@ -55,7 +54,7 @@ async def add(
 
 
 async def entries(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     *,
     since: datetime | None = None,
     action: str | None = None,
@@ -94,7 +93,7 @@ async def entries(
     ]
 
 
-async def former_staff_ids(conn: aiosqlite.Connection) -> list[int]:
+async def former_staff_ids(conn: Conn) -> list[int]:
     """Users once taken off the staff list who are not staff now (their menus need resetting)."""
     sql = (
         "SELECT DISTINCT CAST(target AS INTEGER) FROM audit_log WHERE action = ?"

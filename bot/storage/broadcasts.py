@@ -6,9 +6,8 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
 from bot.storage.db import inserted_id, utc_iso
+from bot.storage.driver import Conn, Row
 from bot.storage.outbox import REASON_BLOCKED
 
 SENDING = "sending"
@@ -60,14 +59,14 @@ def _audience_sql(audience: Audience) -> tuple[str, tuple[str, ...]]:
     raise ValueError(f"unknown audience {audience!r}")
 
 
-async def count_audience(conn: aiosqlite.Connection, audience: Audience) -> int:
+async def count_audience(conn: Conn, audience: Audience) -> int:
     sql, params = _audience_sql(audience)
-    async with conn.execute(f"SELECT COUNT(*) FROM ({sql})", params) as cur:
+    async with conn.execute(f"SELECT COUNT(*) FROM ({sql}) AS a", params) as cur:
         row = await cur.fetchone()
     return int(row[0]) if row else 0
 
 
-async def counts_by_district(conn: aiosqlite.Connection) -> dict[str, int]:
+async def counts_by_district(conn: Conn) -> dict[str, int]:
     """Recipients per district code for district announcements."""
     sql = (
         "SELECT r.district, COUNT(DISTINCT s.chat_id) FROM subscriptions s"
@@ -78,7 +77,7 @@ async def counts_by_district(conn: aiosqlite.Connection) -> dict[str, int]:
         return {row[0]: row[1] for row in await cur.fetchall()}
 
 
-async def counts_by_status(conn: aiosqlite.Connection) -> dict[str, int]:
+async def counts_by_status(conn: Conn) -> dict[str, int]:
     """Recipients per status code for status announcements."""
     sql = (
         "SELECT r.status, COUNT(DISTINCT s.chat_id) FROM subscriptions s"
@@ -104,7 +103,7 @@ class Broadcast:
     finished_at: str | None
 
     @classmethod
-    def from_row(cls, row: aiosqlite.Row) -> Broadcast:
+    def from_row(cls, row: Row) -> Broadcast:
         return cls(
             id=row["id"],
             created_by=row["created_by"],
@@ -121,7 +120,7 @@ class Broadcast:
 
 
 async def create(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     *,
     created_by: int,
     text: str,
@@ -167,18 +166,18 @@ async def create(
     return broadcast_id, recipients
 
 
-async def get(conn: aiosqlite.Connection, broadcast_id: int) -> Broadcast | None:
+async def get(conn: Conn, broadcast_id: int) -> Broadcast | None:
     async with conn.execute("SELECT * FROM broadcasts WHERE id = ?", (broadcast_id,)) as cur:
         row = await cur.fetchone()
     return Broadcast.from_row(row) if row else None
 
 
-async def recent(conn: aiosqlite.Connection, limit: int = 10) -> list[Broadcast]:
+async def recent(conn: Conn, limit: int = 10) -> list[Broadcast]:
     async with conn.execute("SELECT * FROM broadcasts ORDER BY id DESC LIMIT ?", (limit,)) as cur:
         return [Broadcast.from_row(row) for row in await cur.fetchall()]
 
 
-async def sending_ids(conn: aiosqlite.Connection) -> list[int]:
+async def sending_ids(conn: Conn) -> list[int]:
     async with conn.execute(
         "SELECT id FROM broadcasts WHERE state = ? ORDER BY id", (SENDING,)
     ) as cur:
@@ -195,7 +194,7 @@ class BroadcastFigures:
     cancelled: int
 
 
-async def figures(conn: aiosqlite.Connection, broadcast_id: int) -> BroadcastFigures:
+async def figures(conn: Conn, broadcast_id: int) -> BroadcastFigures:
     counts = {"sent": 0, "failed": 0, "blocked": 0, "pending": 0, "cancelled": 0}
     sql = (
         "SELECT CASE WHEN state = 'failed' AND fail_reason = ? THEN 'blocked' ELSE state END,"
@@ -207,7 +206,7 @@ async def figures(conn: aiosqlite.Connection, broadcast_id: int) -> BroadcastFig
     return BroadcastFigures(total=sum(counts.values()), **counts)
 
 
-async def finish(conn: aiosqlite.Connection, broadcast_id: int, now: datetime) -> bool:
+async def finish(conn: Conn, broadcast_id: int, now: datetime) -> bool:
     """Mark a broadcast whose rows are all handled as done; False if it was not sending."""
     cur = await conn.execute(
         "UPDATE broadcasts SET state = ?, finished_at = ? WHERE id = ? AND state = ?"
@@ -217,7 +216,7 @@ async def finish(conn: aiosqlite.Connection, broadcast_id: int, now: datetime) -
     return cur.rowcount > 0
 
 
-async def cancel(conn: aiosqlite.Connection, broadcast_id: int, now: datetime) -> int | None:
+async def cancel(conn: Conn, broadcast_id: int, now: datetime) -> int | None:
     """Stop a broadcast: its pending rows are cancelled. None if it was not sending."""
     cur = await conn.execute(
         "UPDATE broadcasts SET state = ?, finished_at = ? WHERE id = ? AND state = ?",
@@ -235,14 +234,14 @@ async def cancel(conn: aiosqlite.Connection, broadcast_id: int, now: datetime) -
 # --- residents' choice about announcements ----------------------------------------------------
 
 
-async def announcements_on(conn: aiosqlite.Connection, chat_id: int) -> bool:
+async def announcements_on(conn: Conn, chat_id: int) -> bool:
     async with conn.execute("SELECT announcements FROM chats WHERE chat_id = ?", (chat_id,)) as cur:
         row = await cur.fetchone()
     return bool(row[0]) if row else True
 
 
 async def set_announcements(
-    conn: aiosqlite.Connection, chat_id: int, chat_type: str, on: bool, now: datetime
+    conn: Conn, chat_id: int, chat_type: str, on: bool, now: datetime
 ) -> None:
     """Opt a chat in or out of announcements (its own card's notifications are not affected).
 

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-
-import aiosqlite
 
 from bot.storage import attempts as attempts_store
 from bot.storage import checks as checks_store
 from bot.storage import outbox as outbox_store
 from bot.storage import subscriptions as subscriptions_store
-from bot.storage.db import Database, utc_iso
+from bot.storage.db import utc_iso
+from bot.storage.driver import Conn, Db
 
 #: `last_seen` is a note, not a log: refreshed at most this often per chat.
 LAST_SEEN_STEP = timedelta(hours=1)
@@ -28,7 +26,7 @@ class Chat:
     announcements: bool
 
 
-async def seen(conn: aiosqlite.Connection, chat_id: int, chat_type: str, now: datetime) -> bool:
+async def seen(conn: Conn, chat_id: int, chat_type: str, now: datetime) -> bool:
     """Note that the chat sent us something (caller's transaction); True when it came back.
 
     A chat that writes to the bot can be reached again, even if it had blocked the bot before:
@@ -54,16 +52,15 @@ async def seen(conn: aiosqlite.Connection, chat_id: int, chat_type: str, now: da
     return came_back
 
 
-def note_seen(
-    db: Database, reader: sqlite3.Connection, chat_id: int, chat_type: str, now: datetime
-) -> bool:
+async def note_seen(db: Db, reader: Conn, chat_id: int, chat_type: str, now: datetime) -> bool:
     """`seen` without a write to wait for, for a chat that has not blocked the bot: read on
     the reader; a new chat, a changed type or a `last_seen` older than LAST_SEEN_STEP is
-    queued for the next commit (`Database.defer`), anything else writes nothing. False (and
+    queued for the next commit (`Db.defer`), anything else writes nothing. False (and
     nothing done) for a chat that had blocked the bot: `seen` brings it back."""
-    row = reader.execute(
+    async with reader.execute(
         "SELECT chat_type, reachable, last_seen FROM chats WHERE chat_id = ?", (chat_id,)
-    ).fetchone()
+    ) as cur:
+        row = await cur.fetchone()
     if row is not None and not row[1]:
         return False
     stamp = utc_iso(now)
@@ -78,7 +75,7 @@ def note_seen(
     return True
 
 
-async def get(conn: aiosqlite.Connection, chat_id: int) -> Chat | None:
+async def get(conn: Conn, chat_id: int) -> Chat | None:
     async with conn.execute("SELECT * FROM chats WHERE chat_id = ?", (chat_id,)) as cur:
         row = await cur.fetchone()
     if row is None:
@@ -93,20 +90,20 @@ async def get(conn: aiosqlite.Connection, chat_id: int) -> Chat | None:
     )
 
 
-async def set_reachable(conn: aiosqlite.Connection, chat_id: int, reachable: bool) -> None:
+async def set_reachable(conn: Conn, chat_id: int, reachable: bool) -> None:
     """Mark a chat (un)reachable, e.g. after Telegram said the user blocked the bot."""
     await conn.execute(
         "UPDATE chats SET reachable = ? WHERE chat_id = ?", (int(reachable), chat_id)
     )
 
 
-async def delete(conn: aiosqlite.Connection, chat_id: int) -> None:
+async def delete(conn: Conn, chat_id: int) -> None:
     """Forget the chat row (its subscriptions go with it: ON DELETE CASCADE)."""
     await conn.execute("DELETE FROM chats WHERE chat_id = ?", (chat_id,))
 
 
 async def forget(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     chat_id: int,
     keep_failures_since: datetime,
     *,

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-import aiosqlite
-
 from bot.storage.db import from_iso, utc_iso
+from bot.storage.driver import Conn, Row
 
 #: A step nobody finished within this time is forgotten.
 PENDING_TTL = timedelta(minutes=30)
@@ -33,7 +31,7 @@ class Pending:
 
 
 async def set_pending(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     chat_id: int,
     step: Step,
     now: datetime,
@@ -50,26 +48,20 @@ async def set_pending(
     )
 
 
-async def get_pending(conn: aiosqlite.Connection, chat_id: int, now: datetime) -> Pending | None:
+async def get_pending(conn: Conn, chat_id: int, now: datetime) -> Pending | None:
     """The chat's step in progress, unless it is older than PENDING_TTL."""
     async with conn.execute("SELECT * FROM resident_pending WHERE chat_id = ?", (chat_id,)) as cur:
         row = await cur.fetchone()
     return _pending(row, now)
 
 
-def read_pending(reader: sqlite3.Connection, chat_id: int, now: datetime) -> Pending | None:
-    """`get_pending` on the reader (`Database.snapshot()`): no trip to the writer's thread."""
-    row = reader.execute("SELECT * FROM resident_pending WHERE chat_id = ?", (chat_id,)).fetchone()
-    return _pending(row, now)
-
-
-def has_pending_row(reader: sqlite3.Connection, chat_id: int) -> bool:
+async def has_pending_row(conn: Conn, chat_id: int) -> bool:
     """A step row exists for the chat (expired or not): clearing it would change something."""
-    found = reader.execute("SELECT 1 FROM resident_pending WHERE chat_id = ?", (chat_id,))
-    return found.fetchone() is not None
+    async with conn.execute("SELECT 1 FROM resident_pending WHERE chat_id = ?", (chat_id,)) as cur:
+        return await cur.fetchone() is not None
 
 
-def _pending(row: sqlite3.Row | aiosqlite.Row | None, now: datetime) -> Pending | None:
+def _pending(row: Row | None, now: datetime) -> Pending | None:
     if row is None:
         return None
     created = from_iso(row["created_at"])
@@ -85,14 +77,12 @@ def _pending(row: sqlite3.Row | aiosqlite.Row | None, now: datetime) -> Pending 
     )
 
 
-async def clear_pending(conn: aiosqlite.Connection, chat_id: int) -> bool:
+async def clear_pending(conn: Conn, chat_id: int) -> bool:
     cur = await conn.execute("DELETE FROM resident_pending WHERE chat_id = ?", (chat_id,))
     return cur.rowcount > 0
 
 
-async def mark_verified(
-    conn: aiosqlite.Connection, chat_id: int, record_id: int, now: datetime
-) -> None:
+async def mark_verified(conn: Conn, chat_id: int, record_id: int, now: datetime) -> None:
     await conn.execute(
         "INSERT INTO verified_checks (chat_id, record_id, verified_at) VALUES (?, ?, ?)"
         " ON CONFLICT(chat_id, record_id) DO UPDATE SET verified_at = excluded.verified_at",
@@ -100,22 +90,16 @@ async def mark_verified(
     )
 
 
-def verified_now(
-    conn: sqlite3.Connection, chat_id: int, record_id: int, now: datetime, clear_step: bool
+async def verified_now(
+    conn: Conn, chat_id: int, record_id: int, now: datetime, clear_step: bool
 ) -> None:
-    """A write job (`Database.write`): the chat proved the record; its step ends."""
+    """A write job (`Db.write`): the chat proved the record; its step ends."""
     if clear_step:
-        conn.execute("DELETE FROM resident_pending WHERE chat_id = ?", (chat_id,))
-    conn.execute(
-        "INSERT INTO verified_checks (chat_id, record_id, verified_at) VALUES (?, ?, ?)"
-        " ON CONFLICT(chat_id, record_id) DO UPDATE SET verified_at = excluded.verified_at",
-        (chat_id, record_id, utc_iso(now)),
-    )
+        await conn.execute("DELETE FROM resident_pending WHERE chat_id = ?", (chat_id,))
+    await mark_verified(conn, chat_id, record_id, now)
 
 
-async def is_verified(
-    conn: aiosqlite.Connection, chat_id: int, record_id: int, now: datetime
-) -> bool:
+async def is_verified(conn: Conn, chat_id: int, record_id: int, now: datetime) -> bool:
     """True when this chat proved NIK + KK of the record within VERIFIED_TTL."""
     async with conn.execute(
         "SELECT verified_at FROM verified_checks WHERE chat_id = ? AND record_id = ?",
@@ -125,23 +109,25 @@ async def is_verified(
     return row is not None and now - from_iso(row[0]) <= VERIFIED_TTL
 
 
-def purge_some(conn: sqlite3.Connection, now: datetime, limit: int) -> int:
+async def purge_some(conn: Conn, now: datetime, limit: int) -> int:
     """A write job for the periodic purge: up to `limit` expired steps and as many expired
     proofs (by the indexes on their time columns); the number of rows dropped."""
-    dropped = conn.execute(
-        "DELETE FROM resident_pending WHERE rowid IN (SELECT rowid FROM resident_pending"
+    row = conn.dialect.row_address
+    cur = await conn.execute(
+        f"DELETE FROM resident_pending WHERE {row} IN (SELECT {row} FROM resident_pending"
         " WHERE created_at < ? LIMIT ?)",
         (utc_iso(now - PENDING_TTL), limit),
-    ).rowcount
-    dropped += conn.execute(
-        "DELETE FROM verified_checks WHERE rowid IN (SELECT rowid FROM verified_checks"
+    )
+    dropped = cur.rowcount
+    cur = await conn.execute(
+        f"DELETE FROM verified_checks WHERE {row} IN (SELECT {row} FROM verified_checks"
         " WHERE verified_at < ? LIMIT ?)",
         (utc_iso(now - VERIFIED_TTL), limit),
-    ).rowcount
-    return dropped
+    )
+    return dropped + cur.rowcount
 
 
-async def purge(conn: aiosqlite.Connection, now: datetime) -> None:
+async def purge(conn: Conn, now: datetime) -> None:
     """Drop steps and proofs that have expired (all at once; the bot uses `purge_some`)."""
     await conn.execute(
         "DELETE FROM resident_pending WHERE created_at < ?", (utc_iso(now - PENDING_TTL),)
@@ -151,6 +137,6 @@ async def purge(conn: aiosqlite.Connection, now: datetime) -> None:
     )
 
 
-async def forget_chat(conn: aiosqlite.Connection, chat_id: int) -> None:
+async def forget_chat(conn: Conn, chat_id: int) -> None:
     await conn.execute("DELETE FROM resident_pending WHERE chat_id = ?", (chat_id,))
     await conn.execute("DELETE FROM verified_checks WHERE chat_id = ?", (chat_id,))

@@ -1,5 +1,7 @@
 """The SQLite connections: WAL, foreign keys, busy timeout, migrations, serialised transactions.
 
+(SQLite is the default; with BOT_DATABASE_URL the same API is `bot.storage.pg.PgDatabase`.)
+
 Two connections to one file. The writer (aiosqlite: its own thread) runs every change:
 `transaction()` for work that reads and writes under one lock, `write(job)` for short jobs that
 are committed together with whatever other jobs are waiting (a group commit: one transaction
@@ -8,6 +10,11 @@ notes that may wait for the next commit (a chat seen). The reader (plain sqlite3
 event loop's thread) answers point lookups at once: in WAL mode a reader never waits behind the
 writer and sees every committed change, so a resident's check makes no trip to another thread
 for its reads (`snapshot()`: one read transaction for several lookups).
+
+Storage functions take a `Conn` (bot/storage/driver.py) and run on all three: `conn` (the
+writer through aiosqlite, awaited), `reader` and the connection a write job is given (plain
+sqlite3 as `SqliteSyncConn`: its awaits never suspend, so the reader makes no trip to another
+thread, and `driver.run_now` runs a job's coroutine to its end on the writer's thread).
 
 Checkpoints of the WAL run off the request path: `start_maintenance()` (the running bot)
 switches SQLite's automatic checkpoint off and checkpoints from a worker thread instead.
@@ -21,15 +28,25 @@ import logging
 import os
 import sqlite3
 import threading
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import aiosqlite
 
 from bot.operator_error import StorageError
+from bot.storage.driver import (
+    SQLITE_DIALECT,
+    Conn,
+    Cursor,
+    Row,
+    SqliteConn,
+    SqliteSyncConn,
+    T,
+    run_now,
+)
 from bot.storage.schema import MIGRATIONS
 
 log = logging.getLogger(__name__)
@@ -42,10 +59,9 @@ CHECKPOINT_EVERY = 1.0
 #: The reader's page cache (KiB; SQLite's default is 2 MB): the records index stays in memory.
 READER_CACHE_KIB = 16_384
 
-T = TypeVar("T")
-#: A write job: runs on the writer's thread inside the group's transaction, given the raw
-#: sqlite3 connection; what it returns is what `Database.write` returns.
-WriteJob = Callable[[sqlite3.Connection], T]
+#: A write job: runs on the writer's thread inside the group's transaction, given the
+#: writer's sqlite3 connection as a `Conn`; what it returns is what `Database.write` returns.
+Job = Callable[[Conn], Coroutine[Any, Any, Any]]
 
 
 def utc_iso(when: datetime) -> str:
@@ -60,13 +76,16 @@ def from_iso(text: str) -> datetime:
 class Database:
     """The writer (aiosqlite; writes never interleave) and the reader (sqlite3, this thread)."""
 
+    dialect = SQLITE_DIALECT
+
     def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
-        self.conn = conn
+        self.raw = conn
+        self.conn: Conn = SqliteConn(conn)
         self.path = path
         self._write_lock = asyncio.Lock()
-        self._reader: sqlite3.Connection | None = None
+        self._reader: SqliteSyncConn | None = None
         self._read_depth = 0
-        self._jobs: list[tuple[Callable[[sqlite3.Connection], Any], asyncio.Future[Any]]] = []
+        self._jobs: list[tuple[Job, asyncio.Future[Any]]] = []
         self._deferred: list[tuple[str, tuple[Any, ...]]] = []
         self._flusher: asyncio.Task[None] | None = None
         self._timer: asyncio.TimerHandle | None = None
@@ -94,7 +113,8 @@ class Database:
             await conn.execute("PRAGMA foreign_keys = ON")
             db = cls(conn, path)
             await db.migrate()
-            db._reader = _open_reader(path)
+            reader = _open_reader(path)
+            db._reader = SqliteSyncConn(reader) if reader is not None else None
         except BaseException as exc:
             with contextlib.suppress(Exception):
                 await conn.close()
@@ -109,40 +129,42 @@ class Database:
         with contextlib.suppress(Exception):
             await self.flush()
         if self._reader is not None:
-            self._reader.close()
+            self._reader.raw.close()
             self._reader = None
-        await self.conn.close()
+        await self.raw.close()
 
     # --- reads on the reader ---------------------------------------------------------------------
 
     @property
-    def reader(self) -> sqlite3.Connection:
-        """The read-only connection, for lookups on the event loop's thread (never awaited)."""
+    def reader(self) -> SqliteSyncConn:
+        """The read-only connection, for lookups on the event loop's thread (its awaits never
+        suspend: no trip to another thread)."""
         if self._reader is None:
             raise RuntimeError("the database is closed (or in memory: no reader)")
         return self._reader
 
-    @contextlib.contextmanager
-    def snapshot(self) -> Iterator[sqlite3.Connection]:
-        """One read transaction for several lookups (nested use joins the outer one). Use it
-        without awaiting inside: the reader belongs to the event loop's thread."""
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[Conn]:
+        """One read transaction for several lookups (nested use joins the outer one). Await
+        only the reader's statements inside: the reader belongs to the event loop's thread."""
         reader = self.reader
         if self._read_depth == 0:
-            reader.execute("BEGIN")
+            reader.raw.execute("BEGIN")
         self._read_depth += 1
         try:
             yield reader
         finally:
             self._read_depth -= 1
             if self._read_depth == 0:
-                reader.execute("COMMIT")
+                reader.raw.execute("COMMIT")
 
     # --- group-committed writes --------------------------------------------------------------
 
-    async def write(self, job: Callable[[sqlite3.Connection], T]) -> T:
+    async def write(self, job: Callable[[Conn], Coroutine[Any, Any, T]]) -> T:
         """Run `job(conn)` on the writer's thread inside a transaction shared with the other
         jobs waiting now, and return its result once that transaction is committed (or raise
-        what the job raised; its own changes are then rolled back, the others' are not)."""
+        what the job raised; its own changes are then rolled back, the others' are not). The
+        job awaits nothing but its statements on `conn` (they run at once, on that thread)."""
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         self._jobs.append((job, future))
         self._kick()
@@ -185,9 +207,9 @@ class Database:
         jobs, self._jobs = self._jobs, []
         if not deferred and not jobs:
             return
-        raw = self.conn._conn  # the sqlite3 connection, used only on the writer's thread
+        raw = self.raw._conn  # the sqlite3 connection, used only on the writer's thread
         try:
-            outcomes = await self.conn._execute(_run_group, raw, deferred, [j for j, _ in jobs])
+            outcomes = await self.raw._execute(_run_group, raw, deferred, [j for j, _ in jobs])
         except BaseException as exc:
             for _, future in jobs:
                 if not future.done():
@@ -213,7 +235,7 @@ class Database:
         checkpoints instead (PASSIVE: it never blocks the writer or a reader)."""
         if self._checkpointer is not None or str(self.path) == ":memory:":
             return
-        await self.conn.execute("PRAGMA wal_autocheckpoint = 0")
+        await self.raw.execute("PRAGMA wal_autocheckpoint = 0")
         self._checkpointer = asyncio.get_running_loop().create_task(self._checkpoint_loop())
 
     async def stop_maintenance(self) -> None:
@@ -224,7 +246,7 @@ class Database:
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await task
         with contextlib.suppress(Exception):
-            await self.conn.execute(f"PRAGMA wal_autocheckpoint = {DEFAULT_AUTOCHECKPOINT}")
+            await self.raw.execute(f"PRAGMA wal_autocheckpoint = {DEFAULT_AUTOCHECKPOINT}")
 
     async def _checkpoint_loop(self) -> None:
         stop = threading.Event()
@@ -255,14 +277,14 @@ class Database:
         return applied
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def transaction(self) -> AsyncIterator[Conn]:
         """BEGIN IMMEDIATE ... COMMIT, rolled back on any error; one at a time per process.
         Statements and jobs queued before it are committed first, so they keep their order."""
         async with self._write_lock:
             if self._deferred or self._jobs:
                 await self._commit_queued()
             try:
-                await self.conn.execute("BEGIN IMMEDIATE")
+                await self.raw.execute("BEGIN IMMEDIATE")
                 yield self.conn
             except BaseException:
                 # Also when cancelled while BEGIN was on its way: the connection runs statements
@@ -270,31 +292,23 @@ class Database:
                 await asyncio.shield(self._rollback())
                 raise
             else:
-                await asyncio.shield(self.conn.execute("COMMIT"))
-
-    async def call(self, job: Callable[[sqlite3.Connection], T]) -> T:
-        """Run `job(conn)` on the writer's thread with the raw sqlite3 connection, inside the
-        transaction the caller holds (`transaction()`): many statements in one trip (the
-        import applies a whole batch this way)."""
-        result: T = await self.conn._execute(job, self.conn._conn)
-        return result
+                await asyncio.shield(self.raw.execute("COMMIT"))
 
     async def _rollback(self) -> None:
         # OperationalError: no transaction was open (BEGIN itself failed).
         with contextlib.suppress(sqlite3.OperationalError):
-            await self.conn.execute("ROLLBACK")
+            await self.raw.execute("ROLLBACK")
 
-    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
+    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> Row | None:
         """One row, after everything queued so far is committed (reads what was written)."""
         await self.flush()
         async with self.conn.execute(sql, tuple(params)) as cur:
             return await cur.fetchone()
 
-    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
+    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
         """Every row, after everything queued so far is committed (reads what was written)."""
         await self.flush()
-        async with self.conn.execute(sql, tuple(params)) as cur:
-            return list(await cur.fetchall())
+        return await self.conn.execute_fetchall(sql, tuple(params))
 
     async def backup(self, dest: Path | str) -> None:
         """A consistent online copy of the database (SQLite's backup API)."""
@@ -303,7 +317,7 @@ class Database:
         create_private(dest)
         os.chmod(dest, 0o600)  # also when it replaces an older copy
         async with aiosqlite.connect(dest) as target:
-            await self.conn.backup(target)
+            await self.raw.backup(target)
 
 
 DEFAULT_AUTOCHECKPOINT = 1000
@@ -312,11 +326,12 @@ DEFAULT_AUTOCHECKPOINT = 1000
 def _run_group(
     raw: sqlite3.Connection,
     deferred: list[tuple[str, tuple[Any, ...]]],
-    jobs: list[Callable[[sqlite3.Connection], Any]],
+    jobs: list[Job],
 ) -> list[tuple[bool, Any]]:
     """On the writer's thread: the queued statements, then each job in its own savepoint, all
     in one transaction. Returns (True, result) or (False, exception) per job."""
     outcomes: list[tuple[bool, Any]] = []
+    conn = SqliteSyncConn(raw)
     raw.execute("BEGIN IMMEDIATE")
     try:
         for sql, params in deferred:
@@ -327,7 +342,7 @@ def _run_group(
         for job in jobs:
             raw.execute("SAVEPOINT job")
             try:
-                outcomes.append((True, job(raw)))
+                outcomes.append((True, run_now(job(conn))))
             except Exception as exc:
                 raw.execute("ROLLBACK TO job")
                 outcomes.append((False, exc))
@@ -369,7 +384,7 @@ def checkpoint(path: Path, stop: threading.Event | None = None) -> None:
         conn.close()
 
 
-def inserted_id(cur: aiosqlite.Cursor) -> int:
+def inserted_id(cur: Cursor) -> int:
     """The id of the row an INSERT just added."""
     if cur.lastrowid is None:
         raise RuntimeError("the statement inserted no row")

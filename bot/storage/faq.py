@@ -10,9 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
 from bot.storage.db import inserted_id, utc_iso
+from bot.storage.driver import Conn
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,7 +23,7 @@ class FaqRow:
     hidden: bool
 
 
-async def all_rows(conn: aiosqlite.Connection) -> list[FaqRow]:
+async def all_rows(conn: Conn) -> list[FaqRow]:
     """Every row, in the order they were first written."""
     sql = "SELECT id, default_key, title, body, hidden FROM faq_answers ORDER BY id"
     async with conn.execute(sql) as cur:
@@ -33,7 +32,7 @@ async def all_rows(conn: aiosqlite.Connection) -> list[FaqRow]:
 
 
 async def put_default(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     key: str,
     *,
     title: str | None,
@@ -53,15 +52,13 @@ async def put_default(
     )
 
 
-async def forget_default(conn: aiosqlite.Connection, key: str) -> bool:
+async def forget_default(conn: Conn, key: str) -> bool:
     """The default answer `key` as it ships again; True when there was a change to forget."""
     cur = await conn.execute("DELETE FROM faq_answers WHERE default_key = ?", (key,))
     return (cur.rowcount or 0) > 0
 
 
-async def add(
-    conn: aiosqlite.Connection, *, title: str, body: str, now: datetime, actor_id: int | None
-) -> int:
+async def add(conn: Conn, *, title: str, body: str, now: datetime, actor_id: int | None) -> int:
     """A new answer (caller's transaction); returns its id."""
     cur = await conn.execute(
         "INSERT INTO faq_answers (default_key, title, body, hidden, changed_at, changed_by)"
@@ -72,7 +69,7 @@ async def add(
 
 
 async def update_added(
-    conn: aiosqlite.Connection, row_id: int, *, body: str, now: datetime, actor_id: int | None
+    conn: Conn, row_id: int, *, body: str, now: datetime, actor_id: int | None
 ) -> None:
     await conn.execute(
         "UPDATE faq_answers SET body = ?, changed_at = ?, changed_by = ? WHERE id = ?",
@@ -80,7 +77,7 @@ async def update_added(
     )
 
 
-async def delete_added(conn: aiosqlite.Connection, row_id: int) -> bool:
+async def delete_added(conn: Conn, row_id: int) -> bool:
     cur = await conn.execute(
         "DELETE FROM faq_answers WHERE id = ? AND default_key IS NULL", (row_id,)
     )

@@ -3,18 +3,13 @@
 
 from __future__ import annotations
 
-import functools
-import itertools
-import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import NamedTuple
-
-import aiosqlite
 
 from bot.states import KtpStatus
 from bot.storage.db import utc_iso
+from bot.storage.driver import Conn
 
 #: Host parameters per statement, well under SQLite's limit on every build.
 _CHUNK = 500
@@ -30,16 +25,23 @@ class RecordState:
     status_date: date
 
 
-class NewRecord(NamedTuple):
-    """A record to create, as stored (the import makes one per new person)."""
-
+@dataclass(frozen=True, slots=True)
+class NewRecord:
     nik_hash: str
     kk_hash: str
     nik_masked: str
     name_masked: str | None
     district: str
-    status: str  # the status code
-    status_date: str  # ISO date
+    status: KtpStatus
+    status_date: date
+    note: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryRow:
+    record_id: int
+    status: KtpStatus
+    entered_on: date
     note: str | None
 
 
@@ -56,135 +58,92 @@ def _chunks(items: Sequence[str] | Sequence[int]) -> Iterable[Sequence[str] | Se
         yield items[start : start + _CHUNK]
 
 
-# The import applies a batch in one call on the writer's thread (`Database.call`): these take
-# the raw sqlite3 connection inside the caller's transaction, and read plain tuples.
-
-
-def _cursor(raw: sqlite3.Connection) -> sqlite3.Cursor:
-    cur = raw.cursor()
-    cur.row_factory = None
-    return cur
-
-
-def find_records(raw: sqlite3.Connection, nik_hashes: Sequence[str]) -> dict[str, RecordState]:
+async def find_records(conn: Conn, nik_hashes: Sequence[str]) -> dict[str, RecordState]:
     """The stored records among these NIK hashes, by hash."""
     found: dict[str, RecordState] = {}
-    cur = _cursor(raw)
     for chunk in _chunks(nik_hashes):
         marks = ",".join("?" * len(chunk))
         sql = (
             "SELECT id, nik_hash, kk_hash, status, status_date FROM records"
             f" WHERE nik_hash IN ({marks})"
         )
-        for record_id, nik_hash, kk_hash, status, status_date in cur.execute(sql, tuple(chunk)):
-            found[nik_hash] = RecordState(
-                id=record_id,
-                kk_hash=kk_hash,
-                status=KtpStatus(status),
-                status_date=date.fromisoformat(status_date),
-            )
+        async with conn.execute(sql, tuple(chunk)) as cur:
+            for row in await cur.fetchall():
+                found[row["nik_hash"]] = RecordState(
+                    id=row["id"],
+                    kk_hash=row["kk_hash"],
+                    status=KtpStatus(row["status"]),
+                    status_date=date.fromisoformat(row["status_date"]),
+                )
     return found
 
 
-def history_keys(
-    raw: sqlite3.Connection, record_ids: Sequence[int]
+async def history_keys(
+    conn: Conn, record_ids: Sequence[int]
 ) -> dict[int, set[tuple[KtpStatus, date]]]:
     """Every (status, date) already in the history of these records, by record id."""
     keys: dict[int, set[tuple[KtpStatus, date]]] = {rid: set() for rid in record_ids}
-    days: dict[str, date] = {}
-    cur = _cursor(raw)
     for chunk in _chunks(record_ids):
         marks = ",".join("?" * len(chunk))
         sql = (
             f"SELECT record_id, status, entered_on FROM status_history WHERE record_id IN ({marks})"
         )
-        for record_id, status, entered_on in cur.execute(sql, tuple(chunk)):
-            day = days.get(entered_on)
-            if day is None:
-                day = days[entered_on] = date.fromisoformat(entered_on)
-            keys[record_id].add((KtpStatus(status), day))
+        async with conn.execute(sql, tuple(chunk)) as cur:
+            for row in await cur.fetchall():
+                keys[row[0]].add((KtpStatus(row[1]), date.fromisoformat(row[2])))
     return keys
 
 
-#: Host parameters per statement: within 999, the limit of SQLite builds before 3.32.
-_MAX_PARAMS = 999
-
-
-@functools.lru_cache(maxsize=32)
-def _values_sql(head: str, group: str, own: int, shared: int, rows: int) -> str:
-    """`head` followed by `rows` copies of `group`, whose {0}..{own-1} become numbered
-    parameters after the `shared` ones (?1..?shared, the same for every row)."""
-    groups = []
-    for row in range(rows):
-        base = shared + 1 + row * own
-        groups.append(group.format(*(f"?{base + k}" for k in range(own))))
-    return head + ",".join(groups)
-
-
-def _insert_rows(
-    cur: sqlite3.Cursor,
-    head: str,
-    group: str,
-    shared: tuple[object, ...],
-    rows: Sequence[tuple[object, ...]],
-) -> None:
-    """Many rows per INSERT statement (`head` ends in VALUES): a statement per row costs more
-    than the row itself (binding, stepping, resetting through the sqlite3 module)."""
-    if not rows:
-        return
-    own = len(rows[0])
-    per_statement = (_MAX_PARAMS - len(shared)) // own
-    for start in range(0, len(rows), per_statement):
-        chunk = rows[start : start + per_statement]
-        sql = _values_sql(head, group, own, len(shared), len(chunk))
-        cur.execute(sql, shared + tuple(itertools.chain.from_iterable(chunk)))
-
-
-def insert_records(
-    raw: sqlite3.Connection, records: Sequence[NewRecord], now: datetime
-) -> list[int]:
-    """Create records (without history: add it with add_history_rows); return their ids, in
-    order. The ids follow the largest one stored, as SQLite would give them (the caller holds
-    the write lock, so nobody else takes them meanwhile)."""
+async def insert_records(conn: Conn, records: Sequence[NewRecord], now: datetime) -> dict[str, int]:
+    """Create records (without history: add it with add_history_rows); return ids by NIK hash."""
     if not records:
-        return []
-    cur = _cursor(raw)
-    first = int(cur.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM records").fetchone()[0])
-    ids = list(range(first, first + len(records)))
-    _insert_rows(
-        cur,
-        "INSERT INTO records (id, nik_hash, kk_hash, nik_masked, name_masked, district, status,"
-        " status_date, note, created_at, updated_at) VALUES ",
-        "({0},{1},{2},{3},{4},{5},{6},{7},{8},?1,?1)",
-        (utc_iso(now),),
-        [(record_id, *r) for record_id, r in zip(ids, records, strict=True)],
+        return {}
+    stamp = utc_iso(now)
+    await conn.executemany(
+        "INSERT INTO records (nik_hash, kk_hash, nik_masked, name_masked, district, status,"
+        " status_date, note, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+        [
+            (
+                r.nik_hash,
+                r.kk_hash,
+                r.nik_masked,
+                r.name_masked,
+                r.district,
+                r.status.value,
+                r.status_date.isoformat(),
+                r.note,
+                stamp,
+                stamp,
+            )
+            for r in records
+        ],
     )
-    return ids
+    found = await find_records(conn, [r.nik_hash for r in records])
+    return {nik_hash: state.id for nik_hash, state in found.items()}
 
 
-#: A history row as the import writes it: record id, status code, ISO date, note.
-HistoryRow = tuple[int, str, str, str | None]
-
-
-def add_history_rows(
-    raw: sqlite3.Connection,
+async def add_history_rows(
+    conn: Conn,
     rows: Sequence[HistoryRow],
     source: str,
     actor_id: int | None,
     now: datetime,
 ) -> None:
     """Add history rows; a (record, status, date) already there is left as it is."""
-    _insert_rows(
-        _cursor(raw),
+    if not rows:
+        return
+    stamp = utc_iso(now)
+    await conn.executemany(
         "INSERT OR IGNORE INTO status_history (record_id, status, entered_on, note, source,"
-        " actor_id, recorded_at) VALUES ",
-        "({0},{1},{2},{3},?1,?2,?3)",
-        (source, actor_id, utc_iso(now)),
-        rows,
+        " actor_id, recorded_at) VALUES (?,?,?,?,?,?,?)",
+        [
+            (r.record_id, r.status.value, r.entered_on.isoformat(), r.note, source, actor_id, stamp)
+            for r in rows
+        ],
     )
 
 
-def move_records(raw: sqlite3.Connection, moves: Sequence[StatusMove], now: datetime) -> None:
+async def move_records(conn: Conn, moves: Sequence[StatusMove], now: datetime) -> None:
     """Set the current status of records whose history rows are written alongside.
 
     The batched form of records.set_status: the caller writes the matching history rows in the
@@ -193,48 +152,13 @@ def move_records(raw: sqlite3.Connection, moves: Sequence[StatusMove], now: date
     if not moves:
         return
     stamp = utc_iso(now)
-    _cursor(raw).executemany(
+    await conn.executemany(
         "UPDATE records SET status = ?, status_date = ?, note = ?, updated_at = ? WHERE id = ?",
         [(m.status.value, m.status_date.isoformat(), m.note, stamp, m.record_id) for m in moves],
     )
 
 
-def with_subscriptions(raw: sqlite3.Connection, record_ids: Sequence[int]) -> set[int]:
-    """The records among these that have an active subscription (only they can need a
-    message when their status moves)."""
-    found: set[int] = set()
-    cur = _cursor(raw)
-    for chunk in _chunks(record_ids):
-        marks = ",".join("?" * len(chunk))
-        sql = (
-            "SELECT DISTINCT record_id FROM subscriptions"
-            f" WHERE active = 1 AND record_id IN ({marks})"
-        )
-        found.update(r[0] for r in cur.execute(sql, tuple(chunk)))
-    return found
-
-
-def set_progress(
-    raw: sqlite3.Connection,
-    import_id: int,
-    *,
-    rows_read: int,
-    new: int,
-    changed: int,
-    unchanged: int,
-    rejected: int,
-) -> None:
-    """Store the counts so far (in the batch's transaction)."""
-    raw.execute(
-        "UPDATE imports SET rows_read = ?, new = ?, changed = ?, unchanged = ?, rejected = ?"
-        " WHERE id = ?",
-        (rows_read, new, changed, unchanged, rejected, import_id),
-    )
-
-
-async def start_import(
-    conn: aiosqlite.Connection, source: str, actor_id: int | None, now: datetime
-) -> int:
+async def start_import(conn: Conn, source: str, actor_id: int | None, now: datetime) -> int:
     """Log the start of an import; return its id."""
     cur = await conn.execute(
         "INSERT INTO imports (source, started_at, actor_id) VALUES (?, ?, ?)",
@@ -244,7 +168,7 @@ async def start_import(
 
 
 async def record_progress(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     import_id: int,
     *,
     rows_read: int,
@@ -284,7 +208,7 @@ class ImportLog:
     rejected: int
 
 
-async def recent_imports(conn: aiosqlite.Connection, limit: int = 10) -> list[ImportLog]:
+async def recent_imports(conn: Conn, limit: int = 10) -> list[ImportLog]:
     """The latest imports, newest first (unfinished ones have finished_at None)."""
     sql = (
         "SELECT id, source, started_at, finished_at, actor_id, rows_read, new, changed,"

@@ -10,9 +10,8 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from typing import NamedTuple
 
-import aiosqlite
-
 from bot.states import KtpStatus
+from bot.storage.driver import Conn, Row
 
 _HISTORY_IN_ORDER = (
     "SELECT record_id, status, entered_on FROM status_history ORDER BY record_id, entered_on, id"
@@ -28,7 +27,7 @@ class HistoryFigures(NamedTuple):
     exits: dict[str, dict[int, int]]
 
 
-def _count_stays(rows: Iterable[tuple[int, str, str] | sqlite3.Row]) -> HistoryFigures:
+def _count_stays(rows: Iterable[tuple[int, str, str] | sqlite3.Row | Row]) -> HistoryFigures:
     """Fold history rows (ordered by record, date) into finished stays per status.
 
     Consecutive rows with the same status are one stay; a stay ends on the day the record
@@ -65,12 +64,14 @@ def _figures_from_file(path: str) -> HistoryFigures:
         conn.close()
 
 
-async def history_figures(conn: aiosqlite.Connection) -> HistoryFigures:
+async def history_figures(conn: Conn) -> HistoryFigures:
     """Finished stays per status and the days they ended, over the whole history.
 
     Reads through its own read-only connection in a worker thread, so the bot's connection
     stays free for other work meanwhile (about a second on a million history rows).
     """
+    if not conn.dialect.is_sqlite:
+        return await _figures_in_slices(conn)
     path = await database_file(conn)
     if path:
         return await asyncio.to_thread(_figures_from_file, path)
@@ -98,6 +99,26 @@ def queue_key(status_date: date, record_id: int) -> int:
 _PRINT_QUEUE = "SELECT status_date, id FROM records WHERE status = ? ORDER BY status_date, id"
 
 
+def _print_queue(rows: Iterable[tuple[str, int] | Row]) -> array[int]:
+    return array("q", (date.fromisoformat(day).toordinal() << 32 | rid for day, rid in rows))
+
+
+_SAVE = (
+    "INSERT OR REPLACE INTO insight_figures (id, version, saved_at, figures, queue)"
+    " VALUES (1, ?, ?, ?, ?)"
+)
+
+
+def _save_params(saved: SavedFigures) -> tuple[int, str, str, bytes]:
+    figures = saved.figures
+    return (
+        saved.version,
+        datetime.now(UTC).isoformat(timespec="seconds"),
+        json.dumps({"stays": figures.stays, "exits": figures.exits}),
+        saved.queue.tobytes(),
+    )
+
+
 def _compute_and_save(path: str) -> SavedFigures:
     """In a worker thread, on connections of its own: fold the history (read-only, one
     snapshot), then keep the result in insight_figures (waits for the writer's lock there,
@@ -107,31 +128,14 @@ def _compute_and_save(path: str) -> SavedFigures:
         reader.execute("BEGIN")
         version = int(reader.execute("SELECT MAX(id) FROM status_history").fetchone()[0] or 0)
         figures = _count_stays(reader.execute(_HISTORY_IN_ORDER))
-        queue = array(
-            "q",
-            (
-                date.fromisoformat(day).toordinal() << 32 | record_id
-                for day, record_id in reader.execute(
-                    _PRINT_QUEUE, (KtpStatus.PRINT_READY_RECORD.value,)
-                )
-            ),
-        )
+        queue = _print_queue(reader.execute(_PRINT_QUEUE, (KtpStatus.PRINT_READY_RECORD.value,)))
         reader.execute("COMMIT")
     finally:
         reader.close()
     saved = SavedFigures(version, figures, queue)
     writer = sqlite3.connect(path, timeout=10, isolation_level=None)
     try:
-        writer.execute(
-            "INSERT OR REPLACE INTO insight_figures (id, version, saved_at, figures, queue)"
-            " VALUES (1, ?, ?, ?, ?)",
-            (
-                version,
-                datetime.now(UTC).isoformat(timespec="seconds"),
-                json.dumps({"stays": figures.stays, "exits": figures.exits}),
-                queue.tobytes(),
-            ),
-        )
+        writer.execute(_SAVE, _save_params(saved))
     except sqlite3.Error:  # e.g. a database file opened read-only: the figures still serve
         pass
     finally:
@@ -139,21 +143,34 @@ def _compute_and_save(path: str) -> SavedFigures:
     return saved
 
 
-async def compute_and_save(conn: aiosqlite.Connection) -> SavedFigures | None:
+async def _compute_and_save_through(conn: Conn) -> SavedFigures:
+    """PostgreSQL: the same over the connection (the history a slice at a time)."""
+    version = await history_version(conn)
+    figures = await _figures_in_slices(conn)
+    async with conn.execute(_PRINT_QUEUE, (KtpStatus.PRINT_READY_RECORD.value,)) as cur:
+        queue = _print_queue(await cur.fetchall())
+    saved = SavedFigures(version, figures, queue)
+    await conn.execute(_SAVE, _save_params(saved))
+    return saved
+
+
+async def compute_and_save(conn: Conn) -> SavedFigures | None:
     """Compute the figures and the print queue in a worker thread and keep them for the next
     start; None for an in-memory database (no file for other connections to open)."""
+    if not conn.dialect.is_sqlite:
+        return await _compute_and_save_through(conn)
     path = await database_file(conn)
     if not path:
         return None
     return await asyncio.to_thread(_compute_and_save, path)
 
 
-async def load_saved(conn: aiosqlite.Connection) -> SavedFigures | None:
+async def load_saved(conn: Conn) -> SavedFigures | None:
     """The figures kept by the last computation (None when there are none): one statement."""
-    rows = await conn.execute_fetchall(
+    async with conn.execute(
         "SELECT version, figures, queue FROM insight_figures WHERE id = 1"
-    )
-    row = next(iter(rows), None)
+    ) as cur:
+        row = await cur.fetchone()
     if row is None:
         return None
     raw = json.loads(row[1])
@@ -168,29 +185,59 @@ async def load_saved(conn: aiosqlite.Connection) -> SavedFigures | None:
     )
 
 
-async def stay_counts(conn: aiosqlite.Connection) -> dict[str, dict[int, int]]:
+async def stay_counts(conn: Conn) -> dict[str, dict[int, int]]:
     """Status code -> {days a finished stay took: how many stays}, over the whole history."""
     return (await history_figures(conn)).stays
 
 
-async def history_version(conn: aiosqlite.Connection) -> int:
+#: Records per slice when the history is read over the network (PostgreSQL).
+_SLICE = 50_000
+
+
+async def _figures_in_slices(conn: Conn) -> HistoryFigures:
+    """The same fold, a slice of record ids at a time (a record's history is never split), so
+    a million records' history never sits in memory at once."""
+    async with conn.execute("SELECT MAX(record_id) FROM status_history") as cur:
+        row = await cur.fetchone()
+    top = int(row[0] or 0) if row else 0
+    out = HistoryFigures({}, {})
+    for start in range(0, top, _SLICE):
+        sql = (
+            "SELECT record_id, status, entered_on FROM status_history"
+            " WHERE record_id > ? AND record_id <= ? ORDER BY record_id, entered_on, id"
+        )
+        async with conn.execute(sql, (start, start + _SLICE)) as cur:
+            part = _count_stays(await cur.fetchall())
+        for whole, piece in ((out.stays, part.stays), (out.exits, part.exits)):
+            for code, per_key in piece.items():
+                merged = whole.setdefault(code, {})
+                for key, n in per_key.items():
+                    merged[key] = merged.get(key, 0) + n
+    return out
+
+
+async def history_version(conn: Conn) -> int:
     """A number that grows whenever history rows are added (the largest row id)."""
     async with conn.execute("SELECT MAX(id) FROM status_history") as cur:
         row = await cur.fetchone()
     return int(row[0] or 0) if row else 0
 
 
-async def database_file(conn: aiosqlite.Connection) -> str:
-    """The main database's file name ('' for an in-memory database)."""
-    for row in await conn.execute_fetchall("PRAGMA database_list"):
-        if row[1] == "main":
-            return str(row[2] or "")
+async def database_file(conn: Conn) -> str:
+    """The main database's file name ('' for an in-memory database); for PostgreSQL its name
+    (a key for the figures' cache, never opened as a file)."""
+    if not conn.dialect.is_sqlite:
+        async with conn.execute("SELECT current_database()") as cur:
+            row = await cur.fetchone()
+        return f"postgresql:{row[0]}" if row else ""
+    async with conn.execute("PRAGMA database_list") as cur:
+        for row in await cur.fetchall():
+            if row[1] == "main":
+                return str(row[2] or "")
     return ""
 
 
-async def count_print_ready_before(
-    conn: aiosqlite.Connection, status_date: date, record_id: int
-) -> int:
+async def count_print_ready_before(conn: Conn, status_date: date, record_id: int) -> int:
     """Print-ready records with an older (status_date, id): the queue ahead (records_status)."""
     sql = "SELECT COUNT(*) FROM records WHERE status = ? AND (status_date, id) < (?, ?)"
     params = (KtpStatus.PRINT_READY_RECORD.value, status_date.isoformat(), record_id)
@@ -199,6 +246,6 @@ async def count_print_ready_before(
     return int(row[0]) if row else 0
 
 
-async def count_by_status(conn: aiosqlite.Connection) -> dict[str, int]:
+async def count_by_status(conn: Conn) -> dict[str, int]:
     async with conn.execute("SELECT status, COUNT(*) FROM records GROUP BY status") as cur:
         return {r[0]: int(r[1]) for r in await cur.fetchall()}

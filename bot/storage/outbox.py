@@ -6,9 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
-
 from bot.storage.db import utc_iso
+from bot.storage.driver import Conn, Dialect
 
 KIND_STATUS = "status"
 KIND_BROADCAST = "broadcast"
@@ -45,7 +44,7 @@ class DueRow:
     reply_markup: str | None = None  # an inline keyboard as JSON (questions' desk buttons)
 
 
-async def reachable_subscribers(conn: aiosqlite.Connection, record_id: int) -> list[Subscriber]:
+async def reachable_subscribers(conn: Conn, record_id: int) -> list[Subscriber]:
     """Chats with an active subscription to the record that have not blocked the bot."""
     sql = (
         "SELECT s.chat_id, s.label FROM subscriptions s JOIN chats c ON c.chat_id = s.chat_id"
@@ -56,7 +55,7 @@ async def reachable_subscribers(conn: aiosqlite.Connection, record_id: int) -> l
 
 
 async def insert(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     *,
     kind: str,
     chat_id: int,
@@ -95,22 +94,21 @@ _CLAIM_COLUMNS = (
 #: Pending rows in id order, personal news and announcements apart (index outbox_claim), or
 #: the urgent ones alone (outbox_claim_urgent): a claim reads a few rows more than it takes,
 #: whatever the number of pending rows.
-_CLAIM_SQL = (
-    f"{_CLAIM_COLUMNS} FROM outbox o INDEXED BY outbox_claim"
-    " LEFT JOIN chats c ON c.chat_id = o.chat_id"
-    " WHERE o.state = 'pending' AND (o.kind = 'broadcast') = ? AND o.not_before <= ?"
-    " ORDER BY o.id LIMIT ?"
-)
-_CLAIM_URGENT_SQL = (
-    f"{_CLAIM_COLUMNS} FROM outbox o INDEXED BY outbox_claim_urgent"
-    " LEFT JOIN chats c ON c.chat_id = o.chat_id"
-    " WHERE o.state = 'pending' AND o.urgent = 1 AND o.not_before <= ?"
-    " ORDER BY o.id LIMIT ?"
-)
+_CLAIM_WHERE = "o.state = 'pending' AND (o.kind = 'broadcast') = ? AND o.not_before <= ?"
+_CLAIM_URGENT_WHERE = "o.state = 'pending' AND o.urgent = 1 AND o.not_before <= ?"
+
+
+def _claim_sql(dialect: Dialect, index: str, where: str) -> str:
+    # PostgreSQL: rows another transaction is claiming are skipped, not waited for.
+    return (
+        f"{_CLAIM_COLUMNS} FROM outbox o{dialect.indexed_by(index)}"
+        f" LEFT JOIN chats c ON c.chat_id = o.chat_id WHERE {where}"
+        f" ORDER BY o.id LIMIT ?{dialect.skip_locked('o')}"
+    )
 
 
 async def claim_due(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     *,
     now: datetime,
     quiet: bool,
@@ -128,11 +126,13 @@ async def claim_due(
     scan = 2 * (limit + len(exclude_ids)) + 16
     rows: list[Any] = []
     if quiet:
-        async with conn.execute(_CLAIM_URGENT_SQL, (stamp, scan)) as cur:
+        sql = _claim_sql(conn.dialect, "outbox_claim_urgent", _CLAIM_URGENT_WHERE)
+        async with conn.execute(sql, (stamp, scan)) as cur:
             rows += await cur.fetchall()
     else:
-        for broadcast in (0, 1):
-            async with conn.execute(_CLAIM_SQL, (broadcast, stamp, scan)) as cur:
+        sql = _claim_sql(conn.dialect, "outbox_claim", _CLAIM_WHERE)
+        for broadcast in (False, True):
+            async with conn.execute(sql, (broadcast, stamp, scan)) as cur:
                 rows += await cur.fetchall()
     rows.sort(key=lambda r: r["id"])
     chats: set[int] = set()
@@ -160,7 +160,7 @@ async def claim_due(
     return due[:limit]
 
 
-async def cancel_outdated_status_rows(conn: aiosqlite.Connection, rows: list[DueRow]) -> set[int]:
+async def cancel_outdated_status_rows(conn: Conn, rows: list[DueRow]) -> set[int]:
     """Cancel status notifications that are no longer true or wanted when their turn comes:
     the record has left that status since they were queued (staff corrected a mistake, or the
     record moved on while the message waited for the quiet hours to end), or the chat stopped
@@ -200,20 +200,18 @@ async def cancel_outdated_status_rows(conn: aiosqlite.Connection, rows: list[Due
     return set(reasons)
 
 
-async def mark_sent(
-    conn: aiosqlite.Connection, row_id: int, now: datetime, message_id: int | None = None
-) -> None:
-    """Sent; `message_id` (Telegram's id of the message) lets a reply to it be traced back."""
+async def mark_sent(conn: Conn, row_id: int, now: datetime, message_id: int | None = None) -> None:
+    """Telegram accepted the message; `message_id` (Telegram's id of the message) lets a reply
+    to it be traced back. Also when the row was cancelled while it was on its way (a
+    broadcast stopped meanwhile): it did go out, and the figures must say so."""
     await conn.execute(
         "UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1,"
-        " message_id = COALESCE(?, message_id) WHERE id = ? AND state = 'pending'",
+        " message_id = COALESCE(?, message_id) WHERE id = ? AND state IN ('pending', 'cancelled')",
         (utc_iso(now), message_id, row_id),
     )
 
 
-async def reschedule(
-    conn: aiosqlite.Connection, row_id: int, *, not_before: datetime, error: str
-) -> None:
+async def reschedule(conn: Conn, row_id: int, *, not_before: datetime, error: str) -> None:
     """A failed attempt that will be tried again at `not_before`."""
     await conn.execute(
         "UPDATE outbox SET attempts = attempts + 1, not_before = ?, last_error = ?"
@@ -222,7 +220,7 @@ async def reschedule(
     )
 
 
-async def mark_failed(conn: aiosqlite.Connection, row_id: int, *, reason: str, error: str) -> None:
+async def mark_failed(conn: Conn, row_id: int, *, reason: str, error: str) -> None:
     await conn.execute(
         "UPDATE outbox SET state = 'failed', attempts = attempts + 1, fail_reason = ?,"
         " last_error = ? WHERE id = ? AND state = 'pending'",
@@ -230,7 +228,7 @@ async def mark_failed(conn: aiosqlite.Connection, row_id: int, *, reason: str, e
     )
 
 
-async def block_chat(conn: aiosqlite.Connection, chat_id: int, *, error: str) -> int:
+async def block_chat(conn: Conn, chat_id: int, *, error: str) -> int:
     """The chat blocked the bot: unreachable, subscriptions off, its pending rows failed.
 
     Returns the number of pending rows failed as 'blocked'.
@@ -245,7 +243,7 @@ async def block_chat(conn: aiosqlite.Connection, chat_id: int, *, error: str) ->
     return cur.rowcount
 
 
-async def has_due_or_pending(conn: aiosqlite.Connection, *, now: datetime, quiet: bool) -> bool:
+async def has_due_or_pending(conn: Conn, *, now: datetime, quiet: bool) -> bool:
     quiet_clause = " AND urgent = 1" if quiet else ""
     sql = f"SELECT 1 FROM outbox WHERE state = 'pending' AND not_before <= ?{quiet_clause} LIMIT 1"
     async with conn.execute(sql, (utc_iso(now),)) as cur:
@@ -261,7 +259,7 @@ class OutboxFigures:
     next_due: str | None  # not_before of the earliest pending row (UTC ISO)
 
 
-async def figures(conn: aiosqlite.Connection) -> OutboxFigures:
+async def figures(conn: Conn) -> OutboxFigures:
     by_state: dict[str, dict[str, int]] = {}
     async with conn.execute(
         "SELECT kind, state, COUNT(*) FROM outbox GROUP BY kind, state ORDER BY kind, state"
@@ -282,9 +280,7 @@ async def figures(conn: aiosqlite.Connection) -> OutboxFigures:
     )
 
 
-async def requeue_blocked_status_news(
-    conn: aiosqlite.Connection, chat_id: int, now: datetime
-) -> int:
+async def requeue_blocked_status_news(conn: Conn, chat_id: int, now: datetime) -> int:
     """A chat that had blocked the bot is back: the card news that failed because of the block
     goes out after all (caller's transaction; at its turn the dispatcher still drops a message
     whose record has left that status). Announcements missed meanwhile stay missed."""

@@ -8,13 +8,11 @@ Telegram is traced back by (chat, message id) once the dispatcher has sent it.
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
 from bot.storage.db import from_iso, inserted_id, utc_iso
+from bot.storage.driver import Conn, Row
 
 #: The outbox kind of every message about a question.
 KIND_QUESTION = "question"
@@ -76,7 +74,7 @@ def _when(value: str | None) -> datetime | None:
     return from_iso(value) if value else None
 
 
-def _question(row: aiosqlite.Row) -> Question:
+def _question(row: Row) -> Question:
     return Question(
         id=row["id"],
         chat_id=row["chat_id"],
@@ -107,7 +105,7 @@ class Message:
     at: datetime
 
 
-def _message(row: aiosqlite.Row) -> Message:
+def _message(row: Row) -> Message:
     return Message(
         id=row["id"],
         question_id=row["question_id"],
@@ -122,9 +120,7 @@ def _message(row: aiosqlite.Row) -> Message:
 # --- questions --------------------------------------------------------------------------------
 
 
-async def create(
-    conn: aiosqlite.Connection, chat_id: int, record_id: int | None, now: datetime
-) -> int:
+async def create(conn: Conn, chat_id: int, record_id: int | None, now: datetime) -> int:
     cur = await conn.execute(
         "INSERT INTO questions (chat_id, record_id, created_at, last_activity_at)"
         " VALUES (?, ?, ?, ?)",
@@ -133,14 +129,14 @@ async def create(
     return inserted_id(cur)
 
 
-async def get(conn: aiosqlite.Connection, question_id: int) -> Question | None:
+async def get(conn: Conn, question_id: int) -> Question | None:
     async with conn.execute("SELECT * FROM questions WHERE id = ?", (question_id,)) as cur:
         row = await cur.fetchone()
     return _question(row) if row else None
 
 
 async def add_message(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     question_id: int,
     author: str,
     text: str,
@@ -159,26 +155,26 @@ async def add_message(
     return inserted_id(cur)
 
 
-async def messages(conn: aiosqlite.Connection, question_id: int) -> list[Message]:
+async def messages(conn: Conn, question_id: int) -> list[Message]:
     sql = "SELECT * FROM question_messages WHERE question_id = ? ORDER BY id"
     async with conn.execute(sql, (question_id,)) as cur:
         return [_message(r) for r in await cur.fetchall()]
 
 
-async def message(conn: aiosqlite.Connection, message_row: int) -> Message | None:
+async def message(conn: Conn, message_row: int) -> Message | None:
     async with conn.execute("SELECT * FROM question_messages WHERE id = ?", (message_row,)) as cur:
         row = await cur.fetchone()
     return _message(row) if row else None
 
 
-async def open_count(conn: aiosqlite.Connection, chat_id: int) -> int:
+async def open_count(conn: Conn, chat_id: int) -> int:
     sql = "SELECT COUNT(*) FROM questions WHERE chat_id = ? AND state <> 'closed'"
     async with conn.execute(sql, (chat_id,)) as cur:
         row = await cur.fetchone()
     return int(row[0]) if row else 0
 
 
-async def resident_messages_since(conn: aiosqlite.Connection, chat_id: int, since: datetime) -> int:
+async def resident_messages_since(conn: Conn, chat_id: int, since: datetime) -> int:
     """Messages this chat wrote in its questions from `since` on."""
     sql = (
         "SELECT COUNT(*) FROM question_messages m JOIN questions q ON q.id = m.question_id"
@@ -190,7 +186,7 @@ async def resident_messages_since(conn: aiosqlite.Connection, chat_id: int, sinc
 
 
 async def take(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     question_id: int,
     *,
     staff_id: int,
@@ -208,7 +204,7 @@ async def take(
 
 
 async def record_answer(
-    conn: aiosqlite.Connection, question_id: int, now: datetime, working_seconds: float
+    conn: Conn, question_id: int, now: datetime, working_seconds: float
 ) -> None:
     """Staff answered: the thread waits for the resident; the first answer's times are kept."""
     await conn.execute(
@@ -219,9 +215,7 @@ async def record_answer(
     )
 
 
-async def record_resident_reply(
-    conn: aiosqlite.Connection, question_id: int, now: datetime
-) -> None:
+async def record_resident_reply(conn: Conn, question_id: int, now: datetime) -> None:
     await conn.execute(
         "UPDATE questions SET waiting_for = 'staff', last_activity_at = ? WHERE id = ?",
         (utc_iso(now), question_id),
@@ -229,7 +223,7 @@ async def record_resident_reply(
 
 
 async def close(
-    conn: aiosqlite.Connection, question_id: int, *, by: int | None, reason: str, now: datetime
+    conn: Conn, question_id: int, *, by: int | None, reason: str, now: datetime
 ) -> bool:
     """Close the thread; False when it was closed already."""
     cur = await conn.execute(
@@ -241,7 +235,7 @@ async def close(
 
 
 async def open_questions(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     *,
     taken_by: int | None = None,
     untaken: bool = False,
@@ -263,18 +257,18 @@ async def open_questions(
         return [_question(r) for r in await cur.fetchall()], total
 
 
-async def untaken(conn: aiosqlite.Connection) -> list[Question]:
+async def untaken(conn: Conn) -> list[Question]:
     async with conn.execute("SELECT * FROM questions WHERE state = 'new' ORDER BY id") as cur:
         return [_question(r) for r in await cur.fetchall()]
 
 
-async def set_reminded(conn: aiosqlite.Connection, question_id: int, now: datetime) -> None:
+async def set_reminded(conn: Conn, question_id: int, now: datetime) -> None:
     await conn.execute(
         "UPDATE questions SET reminded_at = ? WHERE id = ?", (utc_iso(now), question_id)
     )
 
 
-async def quiet_threads(conn: aiosqlite.Connection, before: datetime) -> list[int]:
+async def quiet_threads(conn: Conn, before: datetime) -> list[int]:
     """Answered threads not closed whose last word is older than `before`."""
     sql = (
         "SELECT id FROM questions WHERE state <> 'closed' AND waiting_for = 'resident'"
@@ -284,20 +278,20 @@ async def quiet_threads(conn: aiosqlite.Connection, before: datetime) -> list[in
         return [int(r[0]) for r in await cur.fetchall()]
 
 
-async def closed_before(conn: aiosqlite.Connection, before: datetime) -> list[int]:
+async def closed_before(conn: Conn, before: datetime) -> list[int]:
     """Closed threads whose texts are still kept and that were closed before `before`."""
     sql = "SELECT id FROM questions WHERE state = 'closed' AND erased = 0 AND closed_at < ?"
     async with conn.execute(sql, (utc_iso(before),)) as cur:
         return [int(r[0]) for r in await cur.fetchall()]
 
 
-async def of_chat(conn: aiosqlite.Connection, chat_id: int) -> list[int]:
+async def of_chat(conn: Conn, chat_id: int) -> list[int]:
     async with conn.execute("SELECT id FROM questions WHERE chat_id = ?", (chat_id,)) as cur:
         return [int(r[0]) for r in await cur.fetchall()]
 
 
 async def erase(
-    conn: aiosqlite.Connection, question_id: int, *, placeholder: str, now: datetime, reason: str
+    conn: Conn, question_id: int, *, placeholder: str, now: datetime, reason: str
 ) -> None:
     """Forget a thread's texts and its resident: messages deleted, the chat unlinked, the
     bot's copies in the outbox replaced by `placeholder` (those not sent yet are cancelled).
@@ -317,12 +311,12 @@ async def erase(
     )
 
 
-async def dirty(conn: aiosqlite.Connection) -> list[int]:
+async def dirty(conn: Conn) -> list[int]:
     async with conn.execute("SELECT id FROM questions WHERE desk_dirty = 1 ORDER BY id") as cur:
         return [int(r[0]) for r in await cur.fetchall()]
 
 
-async def set_clean(conn: aiosqlite.Connection, question_id: int) -> None:
+async def set_clean(conn: Conn, question_id: int) -> None:
     await conn.execute("UPDATE questions SET desk_dirty = 0 WHERE id = ?", (question_id,))
 
 
@@ -341,7 +335,7 @@ class Post:
 
 
 async def link_post(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     dedup_key: str,
     question_id: int,
     kind: str,
@@ -355,7 +349,7 @@ async def link_post(
     )
 
 
-def _post(row: aiosqlite.Row) -> Post:
+def _post(row: Row) -> Post:
     return Post(
         outbox_id=row["outbox_id"],
         question_id=row["question_id"],
@@ -373,7 +367,7 @@ _POSTS = (
 )
 
 
-async def post_at(conn: aiosqlite.Connection, chat_id: int, message_id: int) -> Post | None:
+async def post_at(conn: Conn, chat_id: int, message_id: int) -> Post | None:
     """The post that is message `message_id` of `chat_id`, or None."""
     sql = f"{_POSTS} WHERE o.chat_id = ? AND o.message_id = ?"
     async with conn.execute(sql, (chat_id, message_id)) as cur:
@@ -381,14 +375,14 @@ async def post_at(conn: aiosqlite.Connection, chat_id: int, message_id: int) -> 
     return _post(row) if row else None
 
 
-async def posts(conn: aiosqlite.Connection, question_id: int) -> list[Post]:
+async def posts(conn: Conn, question_id: int) -> list[Post]:
     sql = f"{_POSTS} WHERE p.question_id = ? ORDER BY p.outbox_id"
     async with conn.execute(sql, (question_id,)) as cur:
         return [_post(r) for r in await cur.fetchall()]
 
 
 async def update_pending_post(
-    conn: aiosqlite.Connection, outbox_id: int, text: str, reply_markup: str | None
+    conn: Conn, outbox_id: int, text: str, reply_markup: str | None
 ) -> None:
     """A post not sent yet goes out as the question is now."""
     await conn.execute(
@@ -409,7 +403,7 @@ class Step:
 
 
 async def put_step(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     chat_id: int,
     kind: str,
     question_id: int | None,
@@ -422,7 +416,7 @@ async def put_step(
     )
 
 
-async def get_step(conn: aiosqlite.Connection, chat_id: int, now: datetime) -> Step | None:
+async def get_step(conn: Conn, chat_id: int, now: datetime) -> Step | None:
     """The chat's step, unless it has expired."""
     sql = "SELECT chat_id, kind, question_id, expires_at FROM question_steps WHERE chat_id = ?"
     rows = await conn.execute_fetchall(sql, (chat_id,))  # one trip: asked on every update
@@ -432,30 +426,19 @@ async def get_step(conn: aiosqlite.Connection, chat_id: int, now: datetime) -> S
     return Step(row["chat_id"], row["kind"], row["question_id"], from_iso(row["expires_at"]))
 
 
-def read_step(reader: sqlite3.Connection, chat_id: int, now: datetime) -> Step | None:
-    """`get_step` on the reader (`Database.reader`): no trip to the writer's thread."""
-    sql = "SELECT chat_id, kind, question_id, expires_at FROM question_steps WHERE chat_id = ?"
-    row = reader.execute(sql, (chat_id,)).fetchone()
-    if row is None or from_iso(row[3]) <= now:
-        return None
-    return Step(row[0], row[1], row[2], from_iso(row[3]))
-
-
-async def delete_step(conn: aiosqlite.Connection, chat_id: int) -> bool:
+async def delete_step(conn: Conn, chat_id: int) -> bool:
     cur = await conn.execute("DELETE FROM question_steps WHERE chat_id = ?", (chat_id,))
     return cur.rowcount > 0
 
 
-async def purge_steps(conn: aiosqlite.Connection, now: datetime) -> None:
+async def purge_steps(conn: Conn, now: datetime) -> None:
     await conn.execute("DELETE FROM question_steps WHERE expires_at <= ?", (utc_iso(now),))
 
 
 # --- mutes ------------------------------------------------------------------------------------
 
 
-async def mute(
-    conn: aiosqlite.Connection, chat_id: int, *, until: datetime, by: int, now: datetime
-) -> None:
+async def mute(conn: Conn, chat_id: int, *, until: datetime, by: int, now: datetime) -> None:
     await conn.execute(
         "INSERT OR REPLACE INTO question_mutes (chat_id, until, muted_by, muted_at)"
         " VALUES (?, ?, ?, ?)",
@@ -463,37 +446,37 @@ async def mute(
     )
 
 
-async def unmute(conn: aiosqlite.Connection, chat_id: int) -> bool:
+async def unmute(conn: Conn, chat_id: int) -> bool:
     cur = await conn.execute("DELETE FROM question_mutes WHERE chat_id = ?", (chat_id,))
     return cur.rowcount > 0
 
 
-async def muted_until(conn: aiosqlite.Connection, chat_id: int, now: datetime) -> datetime | None:
+async def muted_until(conn: Conn, chat_id: int, now: datetime) -> datetime | None:
     sql = "SELECT until FROM question_mutes WHERE chat_id = ? AND until > ?"
     async with conn.execute(sql, (chat_id, utc_iso(now))) as cur:
         row = await cur.fetchone()
     return from_iso(row[0]) if row else None
 
 
-async def purge_mutes(conn: aiosqlite.Connection, now: datetime) -> None:
+async def purge_mutes(conn: Conn, now: datetime) -> None:
     await conn.execute("DELETE FROM question_mutes WHERE until <= ?", (utc_iso(now),))
 
 
 # --- holidays ---------------------------------------------------------------------------------
 
 
-async def holidays(conn: aiosqlite.Connection) -> list[tuple[str, str]]:
+async def holidays(conn: Conn) -> list[tuple[str, str]]:
     async with conn.execute("SELECT day, name FROM holidays ORDER BY day") as cur:
         return [(r[0], r[1]) for r in await cur.fetchall()]
 
 
-async def holiday_name(conn: aiosqlite.Connection, day: str) -> str | None:
+async def holiday_name(conn: Conn, day: str) -> str | None:
     async with conn.execute("SELECT name FROM holidays WHERE day = ?", (day,)) as cur:
         row = await cur.fetchone()
     return row[0] if row else None
 
 
-async def put_holiday(conn: aiosqlite.Connection, day: str, name: str) -> None:
+async def put_holiday(conn: Conn, day: str, name: str) -> None:
     await conn.execute(
         "INSERT INTO holidays (day, name) VALUES (?, ?)"
         " ON CONFLICT(day) DO UPDATE SET name = excluded.name",
@@ -501,7 +484,7 @@ async def put_holiday(conn: aiosqlite.Connection, day: str, name: str) -> None:
     )
 
 
-async def delete_holiday(conn: aiosqlite.Connection, day: str) -> None:
+async def delete_holiday(conn: Conn, day: str) -> None:
     await conn.execute("DELETE FROM holidays WHERE day = ?", (day,))
 
 
@@ -516,7 +499,7 @@ class Figures:
     open_older: int  # questions not closed that are older than the cut-off
 
 
-async def figures(conn: aiosqlite.Connection, since: datetime, older_than: datetime) -> Figures:
+async def figures(conn: Conn, since: datetime, older_than: datetime) -> Figures:
     sql = "SELECT COUNT(*), COUNT(first_answer_at) FROM questions WHERE created_at >= ?"
     async with conn.execute(sql, (utc_iso(since),)) as cur:
         row = await cur.fetchone()
@@ -533,9 +516,7 @@ async def figures(conn: aiosqlite.Connection, since: datetime, older_than: datet
     return Figures(asked, answered, waits, int(row[0]) if row else 0)
 
 
-async def latest_proved_record(
-    conn: aiosqlite.Connection, chat_id: int, since: datetime
-) -> int | None:
+async def latest_proved_record(conn: Conn, chat_id: int, since: datetime) -> int | None:
     """The record this chat proved most recently (NIK + KK), from `since` on."""
     sql = (
         "SELECT record_id FROM verified_checks WHERE chat_id = ? AND verified_at >= ?"
@@ -546,12 +527,12 @@ async def latest_proved_record(
     return int(row[0]) if row else None
 
 
-async def reachable(conn: aiosqlite.Connection, chat_id: int) -> bool:
+async def reachable(conn: Conn, chat_id: int) -> bool:
     """False when the chat is known and has blocked the bot (or removed it from the group)."""
     async with conn.execute("SELECT reachable FROM chats WHERE chat_id = ?", (chat_id,)) as cur:
         row = await cur.fetchone()
     return row is None or bool(row[0])
 
 
-async def delete_setting(conn: aiosqlite.Connection, key: str) -> None:
+async def delete_setting(conn: Conn, key: str) -> None:
     await conn.execute("DELETE FROM settings WHERE key = ?", (key,))

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime
 
-import aiosqlite
-
 from bot.states import KtpStatus
 from bot.storage.db import inserted_id, utc_iso
+from bot.storage.driver import Conn, Row
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +24,7 @@ class Record:
     updated_at: str
 
     @classmethod
-    def from_row(cls, row: aiosqlite.Row | sqlite3.Row) -> Record:
+    def from_row(cls, row: Row) -> Record:
         return cls(
             id=row["id"],
             nik_hash=row["nik_hash"],
@@ -51,25 +49,19 @@ class HistoryEntry:
     recorded_at: str
 
 
-async def get_by_nik_hash(conn: aiosqlite.Connection, nik_hash: str) -> Record | None:
+async def get_by_nik_hash(conn: Conn, nik_hash: str) -> Record | None:
     async with conn.execute("SELECT * FROM records WHERE nik_hash = ?", (nik_hash,)) as cur:
         row = await cur.fetchone()
     return Record.from_row(row) if row else None
 
 
-def read_by_nik_hash(reader: sqlite3.Connection, nik_hash: str) -> Record | None:
-    """`get_by_nik_hash` on the reader (`Database.snapshot()`): no trip to another thread."""
-    row = reader.execute("SELECT * FROM records WHERE nik_hash = ?", (nik_hash,)).fetchone()
-    return Record.from_row(row) if row else None
-
-
-async def get_by_id(conn: aiosqlite.Connection, record_id: int) -> Record | None:
+async def get_by_id(conn: Conn, record_id: int) -> Record | None:
     async with conn.execute("SELECT * FROM records WHERE id = ?", (record_id,)) as cur:
         row = await cur.fetchone()
     return Record.from_row(row) if row else None
 
 
-async def history(conn: aiosqlite.Connection, record_id: int) -> list[HistoryEntry]:
+async def history(conn: Conn, record_id: int) -> list[HistoryEntry]:
     """The record's status history, oldest first."""
     sql = (
         "SELECT status, entered_on, note, source, actor_id, recorded_at FROM status_history"
@@ -91,7 +83,7 @@ async def history(conn: aiosqlite.Connection, record_id: int) -> list[HistoryEnt
 
 
 async def insert_record(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     *,
     nik_hash: str,
     kk_hash: str,
@@ -129,7 +121,7 @@ async def insert_record(
 
 
 async def add_history(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     record_id: int,
     status: KtpStatus,
     entered_on: date,
@@ -148,7 +140,7 @@ async def add_history(
 
 
 async def set_status(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     record_id: int,
     status: KtpStatus,
     entered_on: date,

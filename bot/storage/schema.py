@@ -323,7 +323,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         CREATE INDEX resident_pending_at ON resident_pending(created_at);
         CREATE INDEX verify_locks_until ON verify_locks(until);
         -- the claim reads pending rows in order, personal news before announcements
-        CREATE INDEX outbox_claim ON outbox(kind = 'broadcast', id) WHERE state = 'pending';
+        CREATE INDEX outbox_claim ON outbox((kind = 'broadcast'), id) WHERE state = 'pending';
         CREATE INDEX outbox_claim_urgent ON outbox(id) WHERE state = 'pending' AND urgent = 1;
         -- the waiting-time figures as last computed, so the first check after a start has them
         CREATE TABLE insight_figures (

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import sqlite3
-
-import aiosqlite
+from bot.storage.driver import Conn
 
 BLANKO_STOCK = "blanko_stock"
 LAST_IMPORT_AT = "last_import_at"
@@ -16,25 +14,27 @@ OFFICE_PROXY_PICKUP = "office_proxy_pickup"
 OFFICE_LOCATION = "office_location"  # "LAT,LON"
 
 
-async def get(conn: aiosqlite.Connection, key: str) -> str | None:
+async def get(conn: Conn, key: str) -> str | None:
     rows = await conn.execute_fetchall("SELECT value FROM settings WHERE key = ?", (key,))
     row = next(iter(rows), None)
     return row[0] if row else None
 
 
-def read_all(reader: sqlite3.Connection) -> dict[str, str]:
-    """Every setting, on the reader (`Database.snapshot()`): one small table, one statement."""
-    return dict(reader.execute("SELECT key, value FROM settings").fetchall())
+async def read_all(conn: Conn) -> dict[str, str]:
+    """Every setting (the reader, `Db.reader`, answers it at once): one small table."""
+    return {
+        row[0]: row[1] for row in await conn.execute_fetchall("SELECT key, value FROM settings")
+    }
 
 
-async def get_many(conn: aiosqlite.Connection, keys: list[str]) -> dict[str, str]:
+async def get_many(conn: Conn, keys: list[str]) -> dict[str, str]:
     marks = ",".join("?" * len(keys))
     sql = f"SELECT key, value FROM settings WHERE key IN ({marks})"
     async with conn.execute(sql, keys) as cur:
         return {row[0]: row[1] for row in await cur.fetchall()}
 
 
-async def put(conn: aiosqlite.Connection, key: str, value: str) -> None:
+async def put(conn: Conn, key: str, value: str) -> None:
     """Set a setting (caller's transaction)."""
     await conn.execute(
         "INSERT INTO settings (key, value) VALUES (?, ?)"

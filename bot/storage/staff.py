@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
 from bot.storage.db import utc_iso
+from bot.storage.driver import Conn, Row
 
 ADMIN = "admin"
 PETUGAS = "petugas"
@@ -22,20 +21,20 @@ class StaffRow:
     added_at: str
 
 
-def _row(row: aiosqlite.Row) -> StaffRow:
+def _row(row: Row) -> StaffRow:
     return StaffRow(
         user_id=row["user_id"], role=row["role"], added_by=row["added_by"], added_at=row["added_at"]
     )
 
 
-async def get(conn: aiosqlite.Connection, user_id: int) -> StaffRow | None:
+async def get(conn: Conn, user_id: int) -> StaffRow | None:
     sql = "SELECT user_id, role, added_by, added_at FROM staff WHERE user_id = ?"
     async with conn.execute(sql, (user_id,)) as cur:
         row = await cur.fetchone()
     return _row(row) if row else None
 
 
-async def list_all(conn: aiosqlite.Connection) -> list[StaffRow]:
+async def list_all(conn: Conn) -> list[StaffRow]:
     """Everyone in the staff table, admins first, then by user id."""
     sql = (
         "SELECT user_id, role, added_by, added_at FROM staff"
@@ -45,14 +44,12 @@ async def list_all(conn: aiosqlite.Connection) -> list[StaffRow]:
         return [_row(r) for r in await cur.fetchall()]
 
 
-async def admin_ids(conn: aiosqlite.Connection) -> set[int]:
+async def admin_ids(conn: Conn) -> set[int]:
     async with conn.execute("SELECT user_id FROM staff WHERE role = 'admin'") as cur:
         return {int(r[0]) for r in await cur.fetchall()}
 
 
-async def put(
-    conn: aiosqlite.Connection, user_id: int, role: str, added_by: int | None, now: datetime
-) -> None:
+async def put(conn: Conn, user_id: int, role: str, added_by: int | None, now: datetime) -> None:
     """Add a staff member or change their role (caller's transaction)."""
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}")
@@ -64,7 +61,7 @@ async def put(
     )
 
 
-async def remove(conn: aiosqlite.Connection, user_id: int) -> bool:
+async def remove(conn: Conn, user_id: int) -> bool:
     """Remove a staff member (caller's transaction); False when they were not in the table."""
     cur = await conn.execute("DELETE FROM staff WHERE user_id = ?", (user_id,))
     return cur.rowcount > 0

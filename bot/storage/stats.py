@@ -4,24 +4,23 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import aiosqlite
-
 from bot.storage.db import utc_iso
+from bot.storage.driver import Conn
 
 
-async def count_by_status(conn: aiosqlite.Connection) -> dict[str, int]:
+async def count_by_status(conn: Conn) -> dict[str, int]:
     """Status code -> number of records currently in it (codes with no records are absent)."""
     async with conn.execute("SELECT status, COUNT(*) FROM records GROUP BY status") as cur:
         return {r[0]: int(r[1]) for r in await cur.fetchall()}
 
 
-async def count_by_district(conn: aiosqlite.Connection) -> dict[str, int]:
+async def count_by_district(conn: Conn) -> dict[str, int]:
     """District code (first six NIK digits) -> number of records."""
     async with conn.execute("SELECT district, COUNT(*) FROM records GROUP BY district") as cur:
         return {r[0]: int(r[1]) for r in await cur.fetchall()}
 
 
-async def subscribed_chats(conn: aiosqlite.Connection, record_id: int | None = None) -> int:
+async def subscribed_chats(conn: Conn, record_id: int | None = None) -> int:
     """Chats with an active subscription (to one record when `record_id` is given)."""
     sql = "SELECT COUNT(DISTINCT chat_id) FROM subscriptions WHERE active = 1"
     params: tuple[object, ...] = ()
@@ -33,7 +32,7 @@ async def subscribed_chats(conn: aiosqlite.Connection, record_id: int | None = N
     return int(row[0]) if row else 0
 
 
-async def outbox_outcomes(conn: aiosqlite.Connection, since: datetime) -> tuple[int, int]:
+async def outbox_outcomes(conn: Conn, since: datetime) -> tuple[int, int]:
     """(sent, failed) notifications and broadcast messages since `since`."""
     sql = (
         "SELECT"

@@ -23,14 +23,12 @@ The payload must be a JSON object of plain values and never hold a raw NIK, KK o
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
-
 from bot.storage.db import from_iso, utc_iso
+from bot.storage.driver import Conn
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +45,7 @@ class StaffStep:
 
 
 async def put(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     chat_id: int,
     user_id: int,
     kind: str,
@@ -64,7 +62,7 @@ async def put(
 
 
 async def get(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     chat_id: int,
     user_id: int,
     kind: str,
@@ -94,7 +92,7 @@ async def get(
     return step
 
 
-async def delete(conn: aiosqlite.Connection, chat_id: int, user_id: int, kind: str) -> bool:
+async def delete(conn: Conn, chat_id: int, user_id: int, kind: str) -> bool:
     """Forget the step (caller's transaction); False when there was none."""
     cur = await conn.execute(
         "DELETE FROM staff_steps WHERE chat_id = ? AND user_id = ? AND kind = ?",
@@ -103,36 +101,12 @@ async def delete(conn: aiosqlite.Connection, chat_id: int, user_id: int, kind: s
     return cur.rowcount > 0
 
 
-async def purge_expired(conn: aiosqlite.Connection, now: datetime) -> int:
+async def purge_expired(conn: Conn, now: datetime) -> int:
     """Drop every step whose expiry has passed (caller's transaction); the number dropped."""
     cur = await conn.execute("DELETE FROM staff_steps WHERE expires_at <= ?", (utc_iso(now),))
     return cur.rowcount
 
 
-async def forget_chat(conn: aiosqlite.Connection, chat_id: int) -> None:
+async def forget_chat(conn: Conn, chat_id: int) -> None:
     """Drop every step started in this chat (caller's transaction)."""
     await conn.execute("DELETE FROM staff_steps WHERE chat_id = ?", (chat_id,))
-
-
-def read(
-    reader: sqlite3.Connection,
-    chat_id: int,
-    user_id: int,
-    kind: str,
-    now: datetime,
-    *,
-    include_expired: bool = False,
-) -> StaffStep | None:
-    """`get` on the reader (`Database.reader`): asked on every update, it makes no trip to the
-    writer's thread (a step is written in a transaction, so the reader sees it at once)."""
-    row = reader.execute(
-        "SELECT payload, created_at, expires_at FROM staff_steps"
-        " WHERE chat_id = ? AND user_id = ? AND kind = ?",
-        (chat_id, user_id, kind),
-    ).fetchone()
-    if row is None:
-        return None
-    step = StaffStep(chat_id, user_id, kind, json.loads(row[0]), from_iso(row[1]), from_iso(row[2]))
-    if step.expired(now) and not include_expired:
-        return None
-    return step

@@ -6,9 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-import aiosqlite
-
 from bot.storage.db import utc_iso
+from bot.storage.driver import Conn
 from bot.storage.records import Record
 
 #: How many NIKs one chat may follow.
@@ -30,9 +29,7 @@ class Subscription:
     created_at: str
 
 
-async def subscribe(
-    conn: aiosqlite.Connection, chat_id: int, record_id: int, now: datetime
-) -> Subscribed:
+async def subscribe(conn: Conn, chat_id: int, record_id: int, now: datetime) -> Subscribed:
     """Follow a record in a chat (caller's transaction); never duplicates, never exceeds the cap."""
     cur = await conn.execute(
         "UPDATE subscriptions SET active = 1 WHERE chat_id = ? AND record_id = ?",
@@ -56,7 +53,7 @@ async def subscribe(
     return Subscribed.ADDED
 
 
-async def count(conn: aiosqlite.Connection, chat_id: int) -> int:
+async def count(conn: Conn, chat_id: int) -> int:
     async with conn.execute(
         "SELECT COUNT(*) FROM subscriptions WHERE chat_id = ?", (chat_id,)
     ) as cur:
@@ -64,7 +61,7 @@ async def count(conn: aiosqlite.Connection, chat_id: int) -> int:
     return int(row[0]) if row else 0
 
 
-async def is_subscribed(conn: aiosqlite.Connection, chat_id: int, record_id: int) -> bool:
+async def is_subscribed(conn: Conn, chat_id: int, record_id: int) -> bool:
     async with conn.execute(
         "SELECT 1 FROM subscriptions WHERE chat_id = ? AND record_id = ?", (chat_id, record_id)
     ) as cur:
@@ -77,9 +74,7 @@ def clean_label(text: str) -> str | None:
     return label or None
 
 
-async def set_label(
-    conn: aiosqlite.Connection, chat_id: int, record_id: int, label: str | None
-) -> bool:
+async def set_label(conn: Conn, chat_id: int, record_id: int, label: str | None) -> bool:
     """Name a followed record in this chat; False when the chat does not follow it."""
     cur = await conn.execute(
         "UPDATE subscriptions SET label = ? WHERE chat_id = ? AND record_id = ?",
@@ -88,7 +83,7 @@ async def set_label(
     return cur.rowcount > 0
 
 
-async def for_chat(conn: aiosqlite.Connection, chat_id: int) -> list[Subscription]:
+async def for_chat(conn: Conn, chat_id: int) -> list[Subscription]:
     """The records a chat follows, in the order it started following them."""
     sql = (
         "SELECT r.*, s.label AS sub_label, s.created_at AS sub_created_at"
@@ -105,19 +100,19 @@ async def for_chat(conn: aiosqlite.Connection, chat_id: int) -> list[Subscriptio
     ]
 
 
-async def unsubscribe(conn: aiosqlite.Connection, chat_id: int, record_id: int) -> bool:
+async def unsubscribe(conn: Conn, chat_id: int, record_id: int) -> bool:
     cur = await conn.execute(
         "DELETE FROM subscriptions WHERE chat_id = ? AND record_id = ?", (chat_id, record_id)
     )
     return cur.rowcount > 0
 
 
-async def unsubscribe_all(conn: aiosqlite.Connection, chat_id: int) -> int:
+async def unsubscribe_all(conn: Conn, chat_id: int) -> int:
     cur = await conn.execute("DELETE FROM subscriptions WHERE chat_id = ?", (chat_id,))
     return cur.rowcount
 
 
-async def chats_following(conn: aiosqlite.Connection, record_id: int) -> list[int]:
+async def chats_following(conn: Conn, record_id: int) -> list[int]:
     """The chats that follow a record (for notifications)."""
     async with conn.execute(
         "SELECT chat_id FROM subscriptions WHERE record_id = ? AND active = 1 ORDER BY chat_id",

@@ -11,9 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-import aiosqlite
-
 from bot.storage.db import inserted_id, utc_iso
+from bot.storage.driver import Conn, Row
 
 PLANNED = "planned"
 CANCELLED = "cancelled"
@@ -41,7 +40,7 @@ class VisitRow:
     updated_at: str
 
     @classmethod
-    def from_row(cls, row: aiosqlite.Row) -> VisitRow:
+    def from_row(cls, row: Row) -> VisitRow:
         return cls(
             id=row["id"],
             visit_date=date.fromisoformat(row["visit_date"]),
@@ -78,7 +77,7 @@ class VisitFields:
 
 
 async def insert(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     fields: VisitFields,
     *,
     source: str,
@@ -109,9 +108,7 @@ async def insert(
     return inserted_id(cur)
 
 
-async def update(
-    conn: aiosqlite.Connection, visit_id: int, fields: VisitFields, *, now: datetime
-) -> bool:
+async def update(conn: Conn, visit_id: int, fields: VisitFields, *, now: datetime) -> bool:
     """Change a planned visit (its revision goes up); False when it is not planned."""
     cur = await conn.execute(
         "UPDATE visits SET visit_date = ?, start_time = ?, end_time = ?, district = ?, place = ?,"
@@ -133,7 +130,7 @@ async def update(
     return cur.rowcount > 0
 
 
-async def cancel(conn: aiosqlite.Connection, visit_id: int, *, now: datetime) -> bool:
+async def cancel(conn: Conn, visit_id: int, *, now: datetime) -> bool:
     """Cancel a planned visit; False when it was not planned."""
     stamp = utc_iso(now)
     cur = await conn.execute(
@@ -143,20 +140,20 @@ async def cancel(conn: aiosqlite.Connection, visit_id: int, *, now: datetime) ->
     return cur.rowcount > 0
 
 
-async def set_reminded(conn: aiosqlite.Connection, visit_id: int, visit_date: date) -> None:
+async def set_reminded(conn: Conn, visit_id: int, visit_date: date) -> None:
     await conn.execute(
         "UPDATE visits SET reminded_for = ? WHERE id = ?", (visit_date.isoformat(), visit_id)
     )
 
 
-async def get(conn: aiosqlite.Connection, visit_id: int) -> VisitRow | None:
+async def get(conn: Conn, visit_id: int) -> VisitRow | None:
     async with conn.execute("SELECT * FROM visits WHERE id = ?", (visit_id,)) as cur:
         row = await cur.fetchone()
     return VisitRow.from_row(row) if row else None
 
 
 async def upcoming(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     from_date: date,
     *,
     districts: list[str] | None = None,
@@ -176,7 +173,7 @@ async def upcoming(
         return [VisitRow.from_row(r) for r in await cur.fetchall()]
 
 
-async def upcoming_counts(conn: aiosqlite.Connection, from_date: date) -> dict[str, int]:
+async def upcoming_counts(conn: Conn, from_date: date) -> dict[str, int]:
     """Planned visits on or after `from_date` per district."""
     async with conn.execute(
         "SELECT district, COUNT(*) FROM visits WHERE state = ? AND visit_date >= ?"
@@ -186,7 +183,7 @@ async def upcoming_counts(conn: aiosqlite.Connection, from_date: date) -> dict[s
         return {r[0]: r[1] for r in await cur.fetchall()}
 
 
-async def past(conn: aiosqlite.Connection, before: date, since: date, limit: int) -> list[VisitRow]:
+async def past(conn: Conn, before: date, since: date, limit: int) -> list[VisitRow]:
     """Planned visits dated in [since, before), latest first."""
     async with conn.execute(
         "SELECT * FROM visits WHERE state = ? AND visit_date < ? AND visit_date >= ?"
@@ -197,7 +194,7 @@ async def past(conn: aiosqlite.Connection, before: date, since: date, limit: int
 
 
 async def find_same(
-    conn: aiosqlite.Connection, visit_date: date, start_time: str, district: str, place: str
+    conn: Conn, visit_date: date, start_time: str, district: str, place: str
 ) -> VisitRow | None:
     """The visit with this date, start, district and place (any case), planned or cancelled."""
     async with conn.execute(
@@ -209,7 +206,7 @@ async def find_same(
     return VisitRow.from_row(row) if row else None
 
 
-async def due_reminders(conn: aiosqlite.Connection, visit_date: date) -> list[VisitRow]:
+async def due_reminders(conn: Conn, visit_date: date) -> list[VisitRow]:
     """Planned visits on `visit_date` whose day-before notice has not been queued."""
     day = visit_date.isoformat()
     async with conn.execute(
@@ -220,7 +217,7 @@ async def due_reminders(conn: aiosqlite.Connection, visit_date: date) -> list[Vi
         return [VisitRow.from_row(r) for r in await cur.fetchall()]
 
 
-async def month_counts(conn: aiosqlite.Connection, first: date, last: date) -> dict[str, int]:
+async def month_counts(conn: Conn, first: date, last: date) -> dict[str, int]:
     """Visits dated within [first, last] by state."""
     async with conn.execute(
         "SELECT state, COUNT(*) FROM visits WHERE visit_date >= ? AND visit_date <= ?"
@@ -230,7 +227,7 @@ async def month_counts(conn: aiosqlite.Connection, first: date, last: date) -> d
         return {r[0]: r[1] for r in await cur.fetchall()}
 
 
-async def month_told(conn: aiosqlite.Connection, first: date, last: date) -> int:
+async def month_told(conn: Conn, first: date, last: date) -> int:
     """Chats told of the planned visits dated within [first, last] (a chat per visit once)."""
     async with conn.execute(
         "SELECT COUNT(DISTINCT o.chat_id || ':' || v.id) FROM visits v JOIN outbox o"
@@ -257,9 +254,7 @@ class Listener:
     status: str | None = None
 
 
-async def card_followers(
-    conn: aiosqlite.Connection, district: str, statuses: list[str]
-) -> list[Listener]:
+async def card_followers(conn: Conn, district: str, statuses: list[str]) -> list[Listener]:
     """Chats following a card in `district` whose status is one of `statuses` (one row a chat:
     its first such card)."""
     if not statuses:
@@ -278,7 +273,7 @@ async def card_followers(
     return list(found.values())
 
 
-async def district_followers(conn: aiosqlite.Connection, district: str) -> list[int]:
+async def district_followers(conn: Conn, district: str) -> list[int]:
     """Chats that asked to hear of visits in `district` (and have not blocked the bot)."""
     async with conn.execute(
         "SELECT f.chat_id FROM visit_followers f JOIN chats c ON c.chat_id = f.chat_id"
@@ -288,9 +283,7 @@ async def district_followers(conn: aiosqlite.Connection, district: str) -> list[
         return [r[0] for r in await cur.fetchall()]
 
 
-async def follow(
-    conn: aiosqlite.Connection, chat_id: int, chat_type: str, district: str, now: datetime
-) -> bool:
+async def follow(conn: Conn, chat_id: int, chat_type: str, district: str, now: datetime) -> bool:
     """This chat hears of visits in `district` from now on; False when it already did."""
     stamp = utc_iso(now)
     await conn.execute(
@@ -305,7 +298,7 @@ async def follow(
     return cur.rowcount > 0
 
 
-async def unfollow(conn: aiosqlite.Connection, chat_id: int, district: str | None) -> int:
+async def unfollow(conn: Conn, chat_id: int, district: str | None) -> int:
     """Stop hearing of visits in `district` (None: in every kecamatan); how many were stopped."""
     if district is None:
         cur = await conn.execute("DELETE FROM visit_followers WHERE chat_id = ?", (chat_id,))
@@ -316,14 +309,14 @@ async def unfollow(conn: aiosqlite.Connection, chat_id: int, district: str | Non
     return cur.rowcount
 
 
-async def followed_districts(conn: aiosqlite.Connection, chat_id: int) -> list[str]:
+async def followed_districts(conn: Conn, chat_id: int) -> list[str]:
     async with conn.execute(
         "SELECT district FROM visit_followers WHERE chat_id = ? ORDER BY district", (chat_id,)
     ) as cur:
         return [r[0] for r in await cur.fetchall()]
 
 
-async def card_districts(conn: aiosqlite.Connection, chat_id: int) -> list[str]:
+async def card_districts(conn: Conn, chat_id: int) -> list[str]:
     """The districts of the cards this chat follows."""
     async with conn.execute(
         "SELECT DISTINCT r.district FROM subscriptions s JOIN records r ON r.id = s.record_id"
@@ -340,7 +333,7 @@ def _key_range(visit_id: int) -> tuple[str, str]:
     return f"visit:{visit_id}:", f"visit:{visit_id};"
 
 
-async def told_chats(conn: aiosqlite.Connection, visit_id: int) -> list[int]:
+async def told_chats(conn: Conn, visit_id: int) -> list[int]:
     """Chats that got at least one message about this visit."""
     low, high = _key_range(visit_id)
     async with conn.execute(
@@ -351,7 +344,7 @@ async def told_chats(conn: aiosqlite.Connection, visit_id: int) -> list[int]:
         return [r[0] for r in await cur.fetchall()]
 
 
-async def drop_pending(conn: aiosqlite.Connection, visit_id: int) -> int:
+async def drop_pending(conn: Conn, visit_id: int) -> int:
     """Delete this visit's messages that have not gone out yet; how many."""
     low, high = _key_range(visit_id)
     cur = await conn.execute(
@@ -367,11 +360,12 @@ class OutboxCounts:
     pending: int  # messages still waiting (e.g. for the quiet hours to end)
 
 
-async def outbox_counts(conn: aiosqlite.Connection, visit_id: int) -> OutboxCounts:
+async def outbox_counts(conn: Conn, visit_id: int) -> OutboxCounts:
     low, high = _key_range(visit_id)
     async with conn.execute(
         "SELECT COUNT(DISTINCT CASE WHEN state = 'sent' THEN chat_id END),"
-        " SUM(state = 'pending') FROM outbox WHERE dedup_key >= ? AND dedup_key < ?",
+        " SUM(CASE WHEN state = 'pending' THEN 1 ELSE 0 END) FROM outbox"
+        " WHERE dedup_key >= ? AND dedup_key < ?",
         (low, high),
     ) as cur:
         row = await cur.fetchone()
@@ -382,7 +376,7 @@ async def outbox_counts(conn: aiosqlite.Connection, visit_id: int) -> OutboxCoun
 
 
 async def unrecorded_moved(
-    conn: aiosqlite.Connection, district: str, visit_date: date, until: date
+    conn: Conn, district: str, visit_date: date, until: date
 ) -> tuple[int, int]:
     """(records in `district` that were UNREGISTERED just before `visit_date`, how many of them
     entered another status from `visit_date` up to `until`)."""
@@ -390,9 +384,9 @@ async def unrecorded_moved(
         "WITH base AS (SELECT r.id FROM records r WHERE r.district = ? AND ("
         "  SELECT h.status FROM status_history h WHERE h.record_id = r.id AND h.entered_on < ?"
         "  ORDER BY h.entered_on DESC, h.id DESC LIMIT 1) = 'UNREGISTERED')"
-        " SELECT COUNT(*), COALESCE(SUM(EXISTS (SELECT 1 FROM status_history h"
+        " SELECT COUNT(*), COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM status_history h"
         "  WHERE h.record_id = base.id AND h.status <> 'UNREGISTERED'"
-        "  AND h.entered_on >= ? AND h.entered_on <= ?)), 0) FROM base"
+        "  AND h.entered_on >= ? AND h.entered_on <= ?) THEN 1 ELSE 0 END), 0) FROM base"
     )
     day = visit_date.isoformat()
     async with conn.execute(sql, (district, day, day, until.isoformat())) as cur:
