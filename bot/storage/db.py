@@ -28,7 +28,7 @@ import logging
 import os
 import sqlite3
 import threading
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,7 +41,7 @@ from bot.storage.driver import (
     SQLITE_DIALECT,
     Conn,
     Cursor,
-    Row,
+    ReadsAfterFlush,
     SqliteConn,
     SqliteSyncConn,
     T,
@@ -73,7 +73,7 @@ def from_iso(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
-class Database:
+class Database(ReadsAfterFlush):
     """The writer (aiosqlite; writes never interleave) and the reader (sqlite3, this thread)."""
 
     dialect = SQLITE_DIALECT
@@ -298,17 +298,6 @@ class Database:
         # OperationalError: no transaction was open (BEGIN itself failed).
         with contextlib.suppress(sqlite3.OperationalError):
             await self.raw.execute("ROLLBACK")
-
-    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> Row | None:
-        """One row, after everything queued so far is committed (reads what was written)."""
-        await self.flush()
-        async with self.conn.execute(sql, tuple(params)) as cur:
-            return await cur.fetchone()
-
-    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
-        """Every row, after everything queued so far is committed (reads what was written)."""
-        await self.flush()
-        return await self.conn.execute_fetchall(sql, tuple(params))
 
     async def backup(self, dest: Path | str) -> None:
         """A consistent online copy of the database (SQLite's backup API)."""

@@ -112,6 +112,27 @@ class Db(Protocol):
     async def close(self) -> None: ...
 
 
+class ReadsAfterFlush:
+    """`fetchone`/`fetchall` of both databases: they first wait for what was queued to be
+    written (`flush`), so a read sees every write made before it."""
+
+    conn: Conn
+
+    async def flush(self) -> None:
+        raise NotImplementedError
+
+    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> Row | None:
+        """One row, after everything queued so far is written (reads what was written)."""
+        await self.flush()
+        async with self.conn.execute(sql, tuple(params)) as cur:
+            return await cur.fetchone()
+
+    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
+        """Every row, after everything queued so far is written (reads what was written)."""
+        await self.flush()
+        return await self.conn.execute_fetchall(sql, tuple(params))
+
+
 class Result:
     """What `Conn.execute` returns: await it for the cursor, or use it in `async with`."""
 

@@ -38,6 +38,7 @@ from bot.storage.driver import (
     Conn,
     Cursor,
     ListCursor,
+    ReadsAfterFlush,
     Result,
     Row,
     Statement,
@@ -133,7 +134,7 @@ def coerce(parameters: tuple[Any, ...], types: tuple[str, ...]) -> tuple[Any, ..
     return tuple(out)
 
 
-class PgDatabase:
+class PgDatabase(ReadsAfterFlush):
     """A pool on one PostgreSQL database; the `Db` the services use when BOT_DATABASE_URL is set."""
 
     dialect = POSTGRES_DIALECT
@@ -291,17 +292,6 @@ class PgDatabase:
 
     async def stop_maintenance(self) -> None:
         """Nothing to stop."""
-
-    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> Row | None:
-        """One row, after the deferred statements have run (reads what was written)."""
-        await self.flush()
-        async with self.conn.execute(sql, tuple(params)) as cur:
-            return await cur.fetchone()
-
-    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
-        """Every row, after the deferred statements have run (reads what was written)."""
-        await self.flush()
-        return await self.conn.execute_fetchall(sql, tuple(params))
 
     async def backup(self, dest: Path | str) -> None:
         """Not here: `python -m bot backup` sends the operator to pg_dump before calling this."""

@@ -91,13 +91,7 @@ async def insert(
         " source, created_by, created_at, updated_at, reminded_for)"
         " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
         (
-            fields.visit_date.isoformat(),
-            fields.start_time,
-            fields.end_time,
-            fields.district,
-            fields.place,
-            ",".join(fields.services),
-            fields.note,
+            *_columns(fields),
             source,
             created_by,
             stamp,
@@ -108,6 +102,19 @@ async def insert(
     return inserted_id(cur)
 
 
+def _columns(fields: VisitFields) -> tuple[str, str, str, str, str, str, str | None]:
+    """A visit's own columns, in the order insert and update write them."""
+    return (
+        fields.visit_date.isoformat(),
+        fields.start_time,
+        fields.end_time,
+        fields.district,
+        fields.place,
+        ",".join(fields.services),
+        fields.note,
+    )
+
+
 async def update(conn: Conn, visit_id: int, fields: VisitFields, *, now: datetime) -> bool:
     """Change a planned visit (its revision goes up); False when it is not planned."""
     cur = await conn.execute(
@@ -115,13 +122,7 @@ async def update(conn: Conn, visit_id: int, fields: VisitFields, *, now: datetim
         " services = ?, note = ?, revision = revision + 1, updated_at = ?"
         " WHERE id = ? AND state = ?",
         (
-            fields.visit_date.isoformat(),
-            fields.start_time,
-            fields.end_time,
-            fields.district,
-            fields.place,
-            ",".join(fields.services),
-            fields.note,
+            *_columns(fields),
             utc_iso(now),
             visit_id,
             PLANNED,
