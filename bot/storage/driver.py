@@ -166,10 +166,12 @@ class ListCursor:
         return self.rows
 
 
-class _SqliteCursor:
+class _CursorCounts:
+    """What an aiosqlite and a sqlite3 cursor tell alike: rows changed, the id inserted."""
+
     __slots__ = ("_cur",)
 
-    def __init__(self, cur: aiosqlite.Cursor) -> None:
+    def __init__(self, cur: aiosqlite.Cursor | sqlite3.Cursor) -> None:
         self._cur = cur
 
     @property
@@ -179,6 +181,11 @@ class _SqliteCursor:
     @property
     def lastrowid(self) -> int | None:
         return self._cur.lastrowid
+
+
+class _SqliteCursor(_CursorCounts):
+    __slots__ = ()
+    _cur: aiosqlite.Cursor
 
     async def fetchone(self) -> Row | None:
         row: Row | None = await self._cur.fetchone()
@@ -292,19 +299,9 @@ class SqliteSyncConn:
         self.raw.executemany(sql, (tuple(p) for p in parameters))
 
 
-class _SyncCursor:
-    __slots__ = ("_cur",)
-
-    def __init__(self, cur: sqlite3.Cursor) -> None:
-        self._cur = cur
-
-    @property
-    def rowcount(self) -> int:
-        return self._cur.rowcount
-
-    @property
-    def lastrowid(self) -> int | None:
-        return self._cur.lastrowid
+class _SyncCursor(_CursorCounts):
+    __slots__ = ()
+    _cur: sqlite3.Cursor
 
     async def fetchone(self) -> Row | None:
         row: Row | None = self._cur.fetchone()
