@@ -23,10 +23,10 @@ from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import IO, BinaryIO
+from typing import IO, BinaryIO, Generic, TypeVar
 
 from bot import outbox, texts_id
-from bot.nik import InvalidNumberError, parse_kk, parse_nik
+from bot.nik import InvalidNumberError, nik_digits, parse_kk
 from bot.privacy import mask_name, mask_nik
 from bot.redaction import MAX_NOTE, redact_file_name, redact_note  # noqa: F401 (MAX_NOTE: re-exported)
 from bot.services import Services
@@ -62,6 +62,8 @@ DELIMITERS: tuple[str, ...] = (";", ",", "\t", "|")
 #: Rejected rows kept with their reason (the count of rejected rows is always complete).
 MAX_ERRORS = 1000
 _READ_CHUNK = 1 << 20
+#: Rows parsed between two turns of the event loop.
+_YIELD_EVERY = 500
 _SNIFF_BYTES = 8192
 
 ProgressCallback = Callable[[int, int], Awaitable[None] | None]
@@ -253,13 +255,21 @@ def _read_header(first_line: str) -> _Header:
     return _Header(delimiter, index, len(cells), ignored)
 
 
-@dataclass(slots=True)
-class _Row:
-    line: int
+@dataclass(frozen=True, slots=True)
+class _Person:
+    """The person columns of a row, checked and hashed (a person's rows usually follow each
+    other, so this is worked out once per person, not once per row)."""
+
     nik: str  # digits; kept in memory only while the batch is applied
     nik_hash: str
     kk_hash: str | None
     name_masked: str | None
+
+
+@dataclass(slots=True)
+class _Row:
+    line: int
+    person: _Person
     status: KtpStatus
     on: date
     dated: bool  # False when tanggal_status was empty (taken as today)
@@ -275,36 +285,104 @@ _WRAPPED_NUMBER = re.compile(r'="(\d{16})"|\'(\d{16})|(\d{16})[.,]0+')
 
 def unwrap_number(text: str) -> str:
     """The 16 digits of a NIK or KK cell in one of the forms of _WRAPPED_NUMBER, else the text."""
+    if text.isdigit():  # the usual cell: nothing to unwrap
+        return text
     match = _WRAPPED_NUMBER.fullmatch(text)
     return next(g for g in match.groups() if g) if match else text
 
 
+#: Entries each of the parser's memories keeps at most (emptied when full): a few megabytes.
+_MEMORY = 16_384
+
+_Found = TypeVar("_Found")
+
+
+class _Memo(Generic[_Found]):
+    """`work(text)`, remembered: for cells whose text repeats down a file (a person's columns,
+    statuses, dates, notes). A text that was refused is refused again, for the same reason."""
+
+    __slots__ = ("known", "refused", "work")
+
+    def __init__(self, work: Callable[[str], _Found]) -> None:
+        self.work = work
+        self.known: dict[str, _Found] = {}
+        self.refused: dict[str, str] = {}  # text -> why
+
+    def __call__(self, text: str) -> _Found:
+        found = self.known.get(text)
+        return found if found is not None else self._work_out(text)
+
+    def _work_out(self, text: str) -> _Found:
+        reason = self.refused.get(text)
+        if reason is None:
+            try:
+                found = self.work(text)
+            except RowRejected as exc:
+                reason = exc.reason
+                _remember(self.refused, text, reason)
+            else:
+                if found is not None:
+                    _remember(self.known, text, found)
+                return found
+        raise RowRejected(reason)
+
+
+def _remember(memory: dict[str, _Found], text: str, value: _Found) -> None:
+    if len(memory) >= _MEMORY:
+        memory.clear()
+    memory[text] = value
+
+
 class _RowParser:
-    """Turns one CSV row into a _Row or raises RowRejected with the reason."""
+    """Turns one CSV row into a _Row or raises RowRejected with the reason.
+
+    What a cell means depends only on its text (and today's date), so it is worked out once
+    per text and remembered: the rows of one person follow each other, and statuses, dates and
+    notes repeat down a file.
+    """
 
     def __init__(self, services: Services, header: _Header, today: date) -> None:
         self.hasher = services.hasher
-        self.header = header
         self.today = today
-
-    def cell(self, cells: list[str], name: str) -> str:
-        position = self.header.index.get(name)
-        if position is None or position >= len(cells):
-            return ""
-        return cells[position].strip()
+        index = header.index
+        self.width = header.width
+        self.nik_at = index["nik"]
+        self.kk_at = index.get("no_kk")
+        self.name_at = index.get("nama")
+        self.status_at = index["status"]
+        self.date_at = index.get("tanggal_status")
+        self.note_at = index.get("keterangan")
+        self.person = _Memo(self._person)
+        self.status = _Memo(_status)
+        self.date = _Memo(self._date)
+        self.note = _Memo(_note)
 
     def parse(self, line: int, cells: list[str]) -> _Row:
-        extra = [c for c in cells[self.header.width :] if c.strip()]
-        if extra:
-            raise RowRejected(texts_id.import_row_too_many_cells(len(cells), self.header.width))
-        nik_text = unwrap_number(self.cell(cells, "nik"))
+        width = self.width
+        if len(cells) < width:
+            cells = cells + [""] * (width - len(cells))
+        elif len(cells) > width and any(c.strip() for c in cells[width:]):
+            raise RowRejected(texts_id.import_row_too_many_cells(len(cells), width))
+        name = cells[self.name_at].strip() if self.name_at is not None else ""
+        kk = cells[self.kk_at].strip() if self.kk_at is not None else ""
+        person = self.person(f"{cells[self.nik_at].strip()}{_SEP}{kk}{_SEP}{name}")
+        status = self.status(cells[self.status_at].strip())
+        date_text = cells[self.date_at].strip() if self.date_at is not None else ""
+        on = self.date(date_text) if date_text else self.today
+        note_text = cells[self.note_at].strip() if self.note_at is not None else ""
+        note = self.note(f"{note_text}{_SEP}{name}") if note_text else None
+        return _Row(line, person, status, on, bool(date_text), note)
+
+    def _person(self, cells: str) -> _Person:
+        nik_text, kk_text, name = cells.split(_SEP)
+        nik_text = unwrap_number(nik_text)
         if _EXCEL_NUMBER.fullmatch(nik_text):
             raise RowRejected(texts_id.import_row_excel_number("nik", nik_text))
         try:
-            nik = parse_nik(nik_text, self.today)
+            nik = nik_digits(nik_text, self.today)
         except InvalidNumberError as exc:
             raise RowRejected(texts_id.nik_problem(exc)) from None
-        kk_text = unwrap_number(self.cell(cells, "no_kk"))
+        kk_text = unwrap_number(kk_text)
         kk_hash = None
         if _EXCEL_NUMBER.fullmatch(kk_text):
             raise RowRejected(texts_id.import_row_excel_number("no_kk", kk_text))
@@ -313,34 +391,39 @@ class _RowParser:
                 kk_hash = self.hasher.kk(parse_kk(kk_text))
             except InvalidNumberError as exc:
                 raise RowRejected(texts_id.nik_problem(exc)) from None
-        status_text = self.cell(cells, "status")
-        if not status_text:
-            raise RowRejected(texts_id.IMPORT_ROW_STATUS_EMPTY)
-        try:
-            status = parse_status(status_text)
-        except UnknownStatusError as exc:
-            raise RowRejected(texts_id.status_reason(exc)) from None
-        date_text = self.cell(cells, "tanggal_status")
-        on = self.today
-        if date_text:
-            try:
-                on = parse_date(date_text)
-            except DateFormatError as exc:
-                raise RowRejected(texts_id.import_row_bad_date(date_text, exc.impossible)) from None
-            if on > self.today:
-                raise RowRejected(texts_id.import_row_future_date(on))
-        name = self.cell(cells, "nama")
-        return _Row(
-            line=line,
-            nik=nik.digits,
-            nik_hash=self.hasher.nik(nik.digits),
+        return _Person(
+            nik=nik,
+            nik_hash=self.hasher.nik(nik),
             kk_hash=kk_hash,
             name_masked=mask_name(name) if name else None,
-            status=status,
-            on=on,
-            dated=bool(date_text),
-            note=clean_note(self.cell(cells, "keterangan"), name),
         )
+
+    def _date(self, text: str) -> date:
+        try:
+            on = parse_date(text)
+        except DateFormatError as exc:
+            raise RowRejected(texts_id.import_row_bad_date(text, exc.impossible)) from None
+        if on > self.today:
+            raise RowRejected(texts_id.import_row_future_date(on))
+        return on
+
+
+#: Joins cells into one memo key (a file with a NUL byte is refused before any row is read).
+_SEP = "\x00"
+
+
+def _status(text: str) -> KtpStatus:
+    if not text:
+        raise RowRejected(texts_id.IMPORT_ROW_STATUS_EMPTY)
+    try:
+        return parse_status(text)
+    except UnknownStatusError as exc:
+        raise RowRejected(texts_id.status_reason(exc)) from None
+
+
+def _note(cells: str) -> str | None:
+    note, name = cells.split(_SEP)
+    return clean_note(note, name)
 
 
 #: A line longer than this (in characters) is rejected unread: no real row comes near it, and
@@ -396,9 +479,8 @@ def physical_rows(
         if not body.strip():
             continue
         if '"' not in body:  # no quotes: what the csv module would read, only faster
-            cells = body.split(delimiter)
-            if any(c.strip() for c in cells):
-                yield line, cells, None
+            if body.replace(delimiter, "").strip():  # not only separators
+                yield line, body.split(delimiter), None
             continue
         try:
             reader = csv.reader((body, "\n"), delimiter=delimiter)
@@ -441,45 +523,43 @@ class _Working:
     initial_date: date | None = None
 
 
+@dataclass(slots=True)
+class _Batch:
+    """Rows parsed, rows refused while parsing, and how many rows the file had given so far."""
+
+    rows: list[_Row]
+    refused: list[RowError]
+    rows_read: int
+
+
 async def _apply_batch(
     services: Services,
-    rows: list[_Row],
-    refused: list[RowError],
+    batch: _Batch,
     summary: ImportSummary,
     source: str,
     actor_id: int | None,
 ) -> None:
-    """Apply parsed rows in one transaction and count them, and the rows refused while
-    parsing this batch, into `summary`."""
+    """Apply a batch in one write (one trip to the writer, one transaction) and count it, and
+    the rows refused while parsing it, into `summary` once committed."""
     now = services.clock.now()
-    counts = ImportSummary()
-    rejected: list[RowError] = list(refused)
-    async with services.db.transaction() as conn:
-        hashes = list(dict.fromkeys(r.nik_hash for r in rows))
-        stored = await store.find_records(conn, hashes)
-        known_history = await store.history_keys(conn, [s.id for s in stored.values()])
-        work: dict[str, _Working] = {
-            h: _Working(
-                record_id=s.id,
-                kk_hash=s.kk_hash,
-                status=s.status,
-                status_date=s.status_date,
-                note=None,
-                history=known_history[s.id],
-                initial_status=s.status,
-                initial_date=s.status_date,
-            )
-            for h, s in stored.items()
-        }
-        for row in rows:
-            w = work.get(row.nik_hash)
+    assert summary.import_id is not None
+    import_id = summary.import_id
+    before = (summary.new, summary.changed, summary.unchanged, summary.rejected)
+
+    async def write(conn: Conn) -> tuple[ImportSummary, list[RowError], int]:
+        counts = ImportSummary()
+        rejected = list(batch.refused)
+        work = await _stored(conn, batch.rows)
+        for row in batch.rows:
+            person = row.person
+            w = work.get(person.nik_hash)
             if w is None:
-                if row.kk_hash is None:
+                if person.kk_hash is None:
                     rejected.append(RowError(row.line, texts_id.IMPORT_ROW_KK_REQUIRED))
                     continue
-                work[row.nik_hash] = _Working(
+                work[person.nik_hash] = _Working(
                     record_id=None,
-                    kk_hash=row.kk_hash,
+                    kk_hash=person.kk_hash,
                     status=row.status,
                     status_date=row.on,
                     note=row.note,
@@ -489,7 +569,7 @@ async def _apply_batch(
                 )
                 counts.new += 1
                 continue
-            if row.kk_hash is not None and row.kk_hash != w.kk_hash:
+            if person.kk_hash is not None and person.kk_hash != w.kk_hash:
                 rejected.append(RowError(row.line, texts_id.IMPORT_ROW_KK_MISMATCH))
                 continue
             if (row.status, row.on) in w.history or (not row.dated and row.status is w.status):
@@ -500,50 +580,20 @@ async def _apply_batch(
             if row.on >= w.status_date:
                 w.status, w.status_date, w.note = row.status, row.on, row.note
             counts.changed += 1
-
-        new_records = [
-            store.NewRecord(
-                nik_hash=h,
-                kk_hash=w.kk_hash,
-                nik_masked=mask_nik(w.first.nik),
-                name_masked=w.first.name_masked,
-                district=w.first.nik[:6],
-                status=w.status,
-                status_date=w.status_date,
-                note=w.note,
-            )
-            for h, w in work.items()
-            if w.first is not None
-        ]
-        ids = await store.insert_records(conn, new_records, now)
-        for h, record_id in ids.items():
-            work[h].record_id = record_id
-        history_rows: list[store.HistoryRow] = []
-        moves: list[store.StatusMove] = []
-        entered: list[_Working] = []
-        for w in work.values():
-            assert w.record_id is not None
-            history_rows.extend(
-                store.HistoryRow(w.record_id, r.status, r.on, r.note) for r in w.added
-            )
-            if w.first is None and (w.status, w.status_date) != (w.initial_status, w.initial_date):
-                moves.append(store.StatusMove(w.record_id, w.status, w.status_date, w.note))
-                if w.status is not w.initial_status and w.status.facts.notifies:
-                    entered.append(w)
-        await store.add_history_rows(conn, history_rows, source, actor_id, now)
-        await store.move_records(conn, moves, now)
-        queued = await _notify(conn, entered, now) if entered else 0
-        total = summary.rejected + len(rejected)
-        assert summary.import_id is not None
+        queued = await _store(conn, work, source, actor_id, now)
+        new, changed, unchanged, refused = before
         await store.record_progress(
             conn,
-            summary.import_id,
-            rows_read=summary.rows_read,
-            new=summary.new + counts.new,
-            changed=summary.changed + counts.changed,
-            unchanged=summary.unchanged + counts.unchanged,
-            rejected=total,
+            import_id,
+            rows_read=batch.rows_read,
+            new=new + counts.new,
+            changed=changed + counts.changed,
+            unchanged=unchanged + counts.unchanged,
+            rejected=refused + len(rejected),
         )
+        return counts, rejected, queued
+
+    counts, rejected, queued = await services.db.write(write)
     # Only now that the batch is committed does it count.
     summary.new += counts.new
     summary.changed += counts.changed
@@ -552,6 +602,64 @@ async def _apply_batch(
     if queued:
         services.wake_outbox()  # committed: the dispatcher may deliver at once
     _reject_many(summary, sorted(rejected, key=lambda e: e.line))
+
+
+async def _stored(conn: Conn, rows: list[_Row]) -> dict[str, _Working]:
+    """The stored records the batch's rows name, with their history, by NIK hash."""
+    hashes = list(dict.fromkeys(r.person.nik_hash for r in rows))
+    stored = await store.find_records(conn, hashes)
+    known_history = await store.history_keys(conn, [s.id for s in stored.values()])
+    return {
+        h: _Working(
+            record_id=s.id,
+            kk_hash=s.kk_hash,
+            status=s.status,
+            status_date=s.status_date,
+            note=None,
+            history=known_history[s.id],
+            initial_status=s.status,
+            initial_date=s.status_date,
+        )
+        for h, s in stored.items()
+    }
+
+
+async def _store(
+    conn: Conn, work: dict[str, _Working], source: str, actor_id: int | None, now: datetime
+) -> int:
+    """Write what the batch changed: new records, history rows, moved statuses, and the
+    messages for subscribers of records that entered a notifying status. Returns how many
+    messages were queued."""
+    new_records = [
+        store.NewRecord(
+            nik_hash=h,
+            kk_hash=w.kk_hash,
+            nik_masked=mask_nik(w.first.person.nik),
+            name_masked=w.first.person.name_masked,
+            district=w.first.person.nik[:6],
+            status=w.status,
+            status_date=w.status_date,
+            note=w.note,
+        )
+        for h, w in work.items()
+        if w.first is not None
+    ]
+    ids = await store.insert_records(conn, new_records, now)
+    for h, record_id in ids.items():
+        work[h].record_id = record_id
+    history_rows: list[store.HistoryRow] = []
+    moves: list[store.StatusMove] = []
+    entered: list[_Working] = []
+    for w in work.values():
+        assert w.record_id is not None
+        history_rows.extend(store.HistoryRow(w.record_id, r.status, r.on, r.note) for r in w.added)
+        if w.first is None and (w.status, w.status_date) != (w.initial_status, w.initial_date):
+            moves.append(store.StatusMove(w.record_id, w.status, w.status_date, w.note))
+            if w.status is not w.initial_status and w.status.facts.notifies:
+                entered.append(w)
+    await store.add_history_rows(conn, history_rows, source, actor_id, now)
+    await store.move_records(conn, moves, now)
+    return await _notify(conn, entered, now) if entered else 0
 
 
 async def _notify(conn: Conn, entered: list[_Working], now: datetime) -> int:
@@ -635,24 +743,43 @@ async def _import_stream(
                 if inspect.isawaitable(result):
                     await result
 
+        # While the writer applies one batch (on its own thread), the next one is parsed here.
+        writing: asyncio.Task[None] | None = None
+
+        async def hand_over(rows: list[_Row], refused: list[RowError]) -> None:
+            nonlocal writing
+            if writing is not None:
+                await writing
+                await progress()
+            ready = _Batch(rows, refused, summary.rows_read)
+            writing = asyncio.ensure_future(
+                _apply_batch(services, ready, summary, source, actor_id)
+            )
+
         batch: list[_Row] = []
         refused: list[RowError] = []
-        for line, cells, why in physical_rows(text, header.delimiter, header_line):
-            summary.rows_read += 1
-            if cells is None:
-                refused.append(RowError(line, why or texts_id.IMPORT_ROW_UNREADABLE))
-            else:
-                try:
-                    batch.append(parser.parse(line, cells))
-                except RowRejected as exc:
-                    refused.append(RowError(line, exc.reason))
-            if len(batch) + len(refused) >= batch_size:
-                await _apply_batch(services, batch, refused, summary, source, actor_id)
-                batch, refused = [], []
-                await progress()
-                await asyncio.sleep(0)  # let the bot answer others between batches
-        if batch or refused:
-            await _apply_batch(services, batch, refused, summary, source, actor_id)
+        try:
+            for line, cells, why in physical_rows(text, header.delimiter, header_line):
+                summary.rows_read += 1
+                if cells is None:
+                    refused.append(RowError(line, why or texts_id.IMPORT_ROW_UNREADABLE))
+                else:
+                    try:
+                        batch.append(parser.parse(line, cells))
+                    except RowRejected as exc:
+                        refused.append(RowError(line, exc.reason))
+                if len(batch) + len(refused) >= batch_size:
+                    await hand_over(batch, refused)
+                    batch, refused = [], []
+                if summary.rows_read % _YIELD_EVERY == 0:
+                    await asyncio.sleep(0)  # let the bot answer others, the writer take a batch
+            if batch or refused:
+                await hand_over(batch, refused)
+            if writing is not None:
+                await writing
+        finally:
+            if writing is not None and not writing.done():
+                writing.cancel()  # its batch commits or not as a whole; a re-run finishes it
         finished = services.clock.now()
         async with services.db.transaction() as conn:
             await store.record_progress(
@@ -666,6 +793,8 @@ async def _import_stream(
                 finished_at=finished,
             )
             await settings_store.put(conn, settings_store.LAST_IMPORT_AT, utc_iso(finished))
+        if summary.new or summary.changed:
+            await services.insights.history_changed(services.db.conn)
         await progress()
     finally:
         text.detach()

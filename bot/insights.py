@@ -287,11 +287,24 @@ class InsightsCache:
         last = today.toordinal()
         return sum(n for day, n in ended.items() if last - days < day <= last)
 
-    async def _figures(self, conn: Conn) -> _Cached:
+    async def history_changed(self, conn: Conn) -> None:
+        """The history changed in bulk (an import): bring the figures up to date and keep them
+        for the next start. In the background when the bot runs (one recomputation at a
+        time); at once otherwise (the shell's import), so the bot's first check has them."""
+        key = await self._key_of(conn)
+        if self._running:
+            self._refresh_later(conn, key, force=True)
+        else:
+            await self._refresh(conn, key, force=True)
+
+    async def _key_of(self, conn: Conn) -> str:
         if conn is not self._conn:  # a connection's file is asked once, not on every check
             self._key = await insights_store.database_file(conn)
             self._conn = conn
-        key = self._key
+        return self._key
+
+    async def _figures(self, conn: Conn) -> _Cached:
+        key = await self._key_of(conn)
         cached = self._cache.get(key) if key else None
         if cached is not None and self._running:
             # Never computed in a resident's request: at most a background refresh is started.

@@ -413,6 +413,55 @@ async def test_reimporting_the_same_file_changes_nothing(services: Services) -> 
     assert again.text().endswith("Semua baris sudah sama dengan data bot; tidak ada yang berubah.")
 
 
+async def test_a_repeated_bad_cell_is_refused_on_every_row_with_its_reason(
+    services: Services,
+) -> None:
+    # What a cell's text means is worked out once and remembered: a refusal too.
+    bad_nik = "1605011203850000"  # serial 0000
+    content = HEADER + "".join(
+        f"{bad_nik},{KK_A},Budi,BIO_CAPTURED,2026-0{m}-01,\n"
+        f"{NIK_B},{KK_B},Siti,BUKAN_STATUS,2026-0{m}-02,\n"
+        f"{NIK_B},{KK_B},Siti,BIO_CAPTURED,31-02-2026,\n"
+        for m in (1, 2, 3)
+    )
+    summary = await run(services, content)
+    assert counts(summary) == (9, 0, 0, 0, 9)
+    reasons = [e.reason for e in summary.errors]
+    per_month = [
+        nik_reason(bad_nik),
+        status_reason("BUKAN_STATUS"),
+        texts_id.import_row_bad_date("31-02-2026", True),
+    ]
+    assert reasons == per_month * 3
+
+
+async def test_a_small_memory_of_cells_gives_the_same_database(
+    services: Services, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = sample_file()
+    await run(services, data, batch_size=70)
+    monkeypatch.setattr(importer, "_MEMORY", 3)  # forgets all the time
+    forgetful = await Services.open(
+        Settings(db_path=tmp_path / "f.sqlite3", secret_key_file=services.settings.secret_key_file),
+        FakeClock(),
+    )
+    try:
+        await run(forgetful, data, batch_size=70)
+        assert await snapshot(forgetful) == await snapshot(services)
+    finally:
+        await forgetful.close()
+
+
+async def test_an_import_keeps_the_waiting_time_figures_for_the_next_start(
+    services: Services,
+) -> None:
+    # The shell's import works them out at its end: the bot's first check finds them saved.
+    await run(services, sample_file())
+    saved = await services.db.fetchone("SELECT version FROM insight_figures WHERE id = 1")
+    latest = await services.db.fetchone("SELECT MAX(id) FROM status_history")
+    assert saved is not None and latest is not None and saved[0] == latest[0]
+
+
 async def test_a_crash_mid_import_keeps_whole_batches_and_a_rerun_completes(
     services: Services, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -328,14 +328,23 @@ def _run_group(
                 raw.execute(sql, params)
             except sqlite3.Error as exc:  # a note that no longer fits (e.g. its chat erased)
                 log.warning("a queued statement failed: %s", exc)
-        for job in jobs:
-            raw.execute("SAVEPOINT job")
+        if len(jobs) == 1 and not deferred:
+            # Alone (a batch of an import, usually): no savepoint, whose journal would copy
+            # every page the job changes to a temporary file; a failure rolls back everything.
             try:
-                outcomes.append((True, run_now(job(conn))))
+                outcomes.append((True, run_now(jobs[0](conn))))
             except Exception as exc:
-                raw.execute("ROLLBACK TO job")
-                outcomes.append((False, exc))
-            raw.execute("RELEASE job")
+                raw.execute("ROLLBACK")
+                return [(False, exc)]
+        else:
+            for job in jobs:
+                raw.execute("SAVEPOINT job")
+                try:
+                    outcomes.append((True, run_now(job(conn))))
+                except Exception as exc:
+                    raw.execute("ROLLBACK TO job")
+                    outcomes.append((False, exc))
+                raw.execute("RELEASE job")
         raw.execute("COMMIT")
     except BaseException:
         with contextlib.suppress(sqlite3.Error):

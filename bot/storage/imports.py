@@ -94,16 +94,26 @@ async def history_keys(
     return keys
 
 
+def _values(width: int, count: int) -> str:
+    """ "(?,?),(?,?)" for `count` rows of `width` columns: one statement for many rows."""
+    row = "(" + ",".join("?" * width) + ")"
+    return ",".join([row] * count)
+
+
+#: Rows per multi-row INSERT: 200 rows of at most 10 columns stay well under both databases'
+#: limits on parameters per statement.
+_ROWS_PER_INSERT = 200
+
+
 async def insert_records(conn: Conn, records: Sequence[NewRecord], now: datetime) -> dict[str, int]:
     """Create records (without history: add it with add_history_rows); return ids by NIK hash."""
-    if not records:
-        return {}
     stamp = utc_iso(now)
-    await conn.executemany(
-        "INSERT INTO records (nik_hash, kk_hash, nik_masked, name_masked, district, status,"
-        " status_date, note, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
-        [
-            (
+    ids: dict[str, int] = {}
+    for start in range(0, len(records), _ROWS_PER_INSERT):
+        chunk = records[start : start + _ROWS_PER_INSERT]
+        params: list[object] = []
+        for r in chunk:
+            params += (
                 r.nik_hash,
                 r.kk_hash,
                 r.nik_masked,
@@ -115,11 +125,14 @@ async def insert_records(conn: Conn, records: Sequence[NewRecord], now: datetime
                 stamp,
                 stamp,
             )
-            for r in records
-        ],
-    )
-    found = await find_records(conn, [r.nik_hash for r in records])
-    return {nik_hash: state.id for nik_hash, state in found.items()}
+        sql = (
+            "INSERT INTO records (nik_hash, kk_hash, nik_masked, name_masked, district, status,"
+            f" status_date, note, created_at, updated_at) VALUES {_values(10, len(chunk))}"
+            " RETURNING id, nik_hash"
+        )
+        for row in await conn.execute_fetchall(sql, params):
+            ids[row[1]] = row[0]
+    return ids
 
 
 async def add_history_rows(
@@ -130,17 +143,25 @@ async def add_history_rows(
     now: datetime,
 ) -> None:
     """Add history rows; a (record, status, date) already there is left as it is."""
-    if not rows:
-        return
     stamp = utc_iso(now)
-    await conn.executemany(
-        "INSERT OR IGNORE INTO status_history (record_id, status, entered_on, note, source,"
-        " actor_id, recorded_at) VALUES (?,?,?,?,?,?,?)",
-        [
-            (r.record_id, r.status.value, r.entered_on.isoformat(), r.note, source, actor_id, stamp)
-            for r in rows
-        ],
-    )
+    for start in range(0, len(rows), _ROWS_PER_INSERT):
+        chunk = rows[start : start + _ROWS_PER_INSERT]
+        params: list[object] = []
+        for r in chunk:
+            params += (
+                r.record_id,
+                r.status.value,
+                r.entered_on.isoformat(),
+                r.note,
+                source,
+                actor_id,
+                stamp,
+            )
+        await conn.execute(
+            "INSERT OR IGNORE INTO status_history (record_id, status, entered_on, note, source,"
+            f" actor_id, recorded_at) VALUES {_values(7, len(chunk))}",
+            params,
+        )
 
 
 async def move_records(conn: Conn, moves: Sequence[StatusMove], now: datetime) -> None:
