@@ -64,8 +64,9 @@ SCRIPTS: dict[str, list[str]] = {
     "resident_check": ["bench_resident_check.py", "--records", "300"],
     "resident_sample": ["bench_resident_sample.py", "--count", PEOPLE],
     "workers": ["bench_workers.py", "--records", PEOPLE, "--seconds", "1", "--workers", "1"],
+    "scale": ["scale.py", "--people", f"200,{PEOPLE}", "--checks", "40", "--runs", "1"],
 }
-USES_CACHE = ("checks", "profile", "memory")
+USES_CACHE = ("checks", "profile", "memory", "scale")
 
 
 @pytest.fixture(scope="module")
@@ -179,6 +180,19 @@ def test_resident_check_bench(runs: dict[str, Run]) -> None:
 
 def test_resident_sample_bench(runs: dict[str, Run]) -> None:
     _ok(runs["resident_sample"], "first check", "second check")
+
+
+def test_scale_prints_one_row_per_size_and_how_each_figure_grows(runs: dict[str, Run]) -> None:
+    out = _ok(runs["scale"], "history rows", "import rows/s", "checks/s", "first check ms")
+    table = out.split("\nscale: ", 1)[1].split("growth from", 1)[0].strip().splitlines()
+    assert "history rows" in table[1] and "p99 ms" in table[1], out[-3000:]
+    assert [line.split()[0] for line in table[2:]] == ["200", PEOPLE], out[-3000:]
+    assert f"growth from 200 to {PEOPLE} people" in out
+    growth = out.split("growth from", 1)[1]
+    for label in ("history rows", "import rows/s", "checks/s", "check p50", "first check after"):
+        assert f"\n  {label}" in growth, out[-3000:]
+    assert growth.count(f" at {PEOPLE} / at 200 = ") == 12, out[-3000:]  # one a figure
+    assert "!!" not in out, out  # every check answered, every answer the expected one
 
 
 def test_workers_bench(runs: dict[str, Run]) -> None:
