@@ -4,18 +4,17 @@
 
 The bot runs exactly as an operator runs it (`python -m bot run`, long polling, PTB's rate
 limiter on) in its own process, against `bot.local_api` served over HTTP on 127.0.0.1 by this
-script (TELEGRAM_API_URL), on a fresh copy of the database that bench/checks.py builds (same
-cache). Residents send "NIK KK" from distinct chats through getUpdates; at most --in-flight wait
-for their answer. Prints the resident set size (VmRSS, and the peak VmHWM) of the bot process
-after start-up, after the first check and after the M checks. The local_api keeps no history
-(`keep_history=False`), and it lives in this process, so it does not count.
+script (`LocalBotApiServer`, TELEGRAM_API_URL), on a fresh copy of the database that
+bench/checks.py builds (same cache). Residents send "NIK KK" from distinct chats through
+getUpdates; at most --in-flight wait for their answer. Prints the resident set size (VmRSS, and
+the peak VmHWM) of the bot process after start-up, after the first check and after the M
+checks. The local_api keeps no history (`keep_history=False`), and it lives in this process, so
+it does not count.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import json
 import os
 import random
 import subprocess
@@ -23,16 +22,14 @@ import sys
 import tempfile
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl
 
 from checks import copy_database
 from common import people_db, read_pairs
 from harness import text_update
 
-from bot.local_api import LOCAL_TOKEN, BotMessage, LocalBotApi
+from bot.local_api import LOCAL_TOKEN, BotMessage, LocalBotApi, LocalBotApiServer
 
 FIRST_CHAT = 600_000_000
 
@@ -48,76 +45,18 @@ def proc_memory(pid: int) -> dict[str, float]:
     return found
 
 
-class HttpApi:
-    """LocalBotApi at http://127.0.0.1:{port}, run on its own loop in a thread."""
+class Replies:
+    """When each chat got its first answer; `answered` is released once per such chat."""
 
     def __init__(self) -> None:
-        self.replies: dict[int, float] = {}  # chat -> when its first answer came
+        self.first: dict[int, float] = {}  # chat -> when its first answer came
         self.answered = threading.Semaphore(0)
-        self.api = LocalBotApi(token=LOCAL_TOKEN, keep_history=False, on_message=self._on_message)
-        self.loop = asyncio.new_event_loop()
-        self._loop_thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.server.daemon_threads = True
-        self._server_thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
-    def _on_message(self, message: BotMessage) -> None:
-        if message.chat_id >= FIRST_CHAT - 1 and message.chat_id not in self.replies:
-            self.replies[message.chat_id] = time.perf_counter()
+    def on_message(self, message: BotMessage) -> None:
+        """Called by the local_api (on its server's loop) for every message the bot sends."""
+        if message.chat_id >= FIRST_CHAT - 1 and message.chat_id not in self.first:
+            self.first[message.chat_id] = time.perf_counter()
             self.answered.release()
-
-    @property
-    def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> None:
-        self._loop_thread.start()
-        self._server_thread.start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.loop.call_soon_threadsafe(self.loop.stop)
-
-    def push(self, update: dict[str, Any]) -> None:
-        self.loop.call_soon_threadsafe(self.api.push_update, update)
-
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        front = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                kind = self.headers.get("Content-Type", "").split(";")[0].strip().lower()
-                if kind == "application/json":
-                    params = json.loads(body or b"{}")
-                else:
-                    params = dict(parse_qsl(body.decode(), keep_blank_values=True))
-                future = asyncio.run_coroutine_threadsafe(
-                    front.api.answer(self.path, params), front.loop
-                )
-                try:
-                    status, payload = future.result(60)
-                except Exception:
-                    status, payload = 500, b'{"ok":false,"error_code":500}'
-                try:
-                    self.send_response(status)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(payload)))
-                    self.end_headers()
-                    self.wfile.write(payload)
-                except OSError:
-                    self.close_connection = True
-
-            do_GET = do_POST
-
-            def log_message(self, format: str, *args: Any) -> None:
-                """Quiet: the request line carries the token."""
-
-        return Handler
 
 
 def main() -> int:
@@ -135,8 +74,9 @@ def main() -> int:
     people = people_db(args.people, args.seed, args.cache)
     pairs = read_pairs(people.csv_path)
     random.Random(args.seed).shuffle(pairs)
-    server = HttpApi()
-    server.start()
+    replies = Replies()
+    api = LocalBotApi(token=LOCAL_TOKEN, keep_history=False, on_message=replies.on_message)
+    server = LocalBotApiServer(api).start()
     with tempfile.TemporaryDirectory(prefix="bench-memory-") as tmp:
         folder = Path(tmp)
         db_path = copy_database(people.db_path, folder)
@@ -154,7 +94,7 @@ def main() -> int:
                 [sys.executable, "-m", "bot", "run"], env=env, stdout=log, stderr=log, cwd=tmp
             )
         try:
-            figures = drive(server, bot, pairs, args)
+            figures = drive(server, replies, bot, pairs, args)
         finally:
             bot.terminate()
             try:
@@ -177,13 +117,17 @@ def main() -> int:
 
 
 def drive(
-    server: HttpApi, bot: subprocess.Popen, pairs: list[tuple[str, str]], args: Any
+    server: LocalBotApiServer,
+    replies: Replies,
+    bot: subprocess.Popen,
+    pairs: list[tuple[str, str]],
+    args: Any,
 ) -> dict[str, Any] | None:
     memory: list[tuple[str, dict[str, float]]] = []
     nik, kk = pairs[-1]
-    server.push(text_update(FIRST_CHAT - 1, f"{nik} {kk}"))
+    server.push_update(text_update(FIRST_CHAT - 1, f"{nik} {kk}"))
     deadline = time.monotonic() + 300
-    while not server.answered.acquire(timeout=0.2):
+    while not replies.answered.acquire(timeout=0.2):
         if bot.poll() is not None or time.monotonic() > deadline:
             print("the bot did not answer the first check", file=sys.stderr)
             return None
@@ -198,10 +142,10 @@ def drive(
     while answered < count and time.monotonic() < deadline and bot.poll() is None:
         while sent < count and in_flight < args.in_flight:
             nik, kk = pairs[sent]
-            server.push(text_update(FIRST_CHAT + sent, f"{nik} {kk}"))
+            server.push_update(text_update(FIRST_CHAT + sent, f"{nik} {kk}"))
             sent += 1
             in_flight += 1
-        if server.answered.acquire(timeout=1.0):
+        if replies.answered.acquire(timeout=1.0):
             answered += 1
             in_flight -= 1
         if answered and answered % 2500 == 0 and answered != marked:

@@ -9,19 +9,30 @@ inline buttons; each action is turned into an `Update` and handed to the Applica
 Failures can be injected per method, per chat or for the next N calls (403 blocked, 429 with
 `retry_after`, 5xx, timeouts). Bot messages are checked like Telegram checks them (HTML
 entities, length, callback data size) so a mistake fails in the tests, not in production.
+
+Over HTTP: `LocalBotApiServer` serves the same API at http://127.0.0.1:{port} (its own thread
+and event loop) for a bot in another process, `python -m bot run` with TELEGRAM_API_URL set to
+it, as the tests of `run`, of several workers and bench/memory.py start it; `HttpFront` is that
+front on an event loop of the caller's.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import email.message
 import html
+import http
 import json
 import re
-from collections.abc import Callable
+import socket
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Any
-from urllib.parse import unquote
+from typing import Any, TypeVar
+from urllib.parse import parse_qsl, unquote
 
 from telegram import Update
 from telegram._utils.defaultvalue import DEFAULT_NONE
@@ -1022,6 +1033,360 @@ class LocalGroup:
     def last(self) -> BotMessage | None:
         log = self.api.messages(self.chat_id)
         return log[-1] if log else None
+
+
+# --- over HTTP -------------------------------------------------------------------------------
+
+#: How long a request answered by an injected "timeout" is held open (the client gives up long
+#: before: PTB reads for 5 s), as a server that never answers.
+HELD_TIMEOUT = 60.0
+#: The methods that send a new message (what `LocalBotApiServer.sent_messages` notes).
+SENDING_METHODS = frozenset(
+    {"sendMessage", "sendPhoto", "sendDocument", "sendVenue", "sendLocation"}
+)
+
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True)
+class HttpCall:
+    """One request the HTTP front answered."""
+
+    arrived: float  # time.monotonic() once its body had been read
+    method: str  # the Bot API method; "" for a file download or a path that names none
+    params: dict[str, Any]
+    status: int  # 0: an injected timeout, held without an answer
+
+
+@dataclass(frozen=True)
+class SentMessage:
+    """A new message the bot sent over HTTP and the API accepted."""
+
+    arrived: float  # time.monotonic() when its request arrived
+    method: str  # one of SENDING_METHODS
+    chat_id: int
+
+
+class HttpFront:
+    """A `LocalBotApi` served over HTTP/1.1 (keep-alive) on the running event loop, answering
+    as Telegram's server (or a self-hosted telegram-bot-api) does: GET or POST
+    `/bot<token>/<method>`, parameters in a form, JSON or multipart body (or the query string),
+    gets Telegram's status and JSON; GET `/file/bot<token>/<path>` the file's bytes. An injected
+    "timeout" holds the request without answer until the client gives up. On the loop,
+    `on_request` is told each request's method as it arrives, and `on_answer` sees each request
+    once answered, before its answer is written."""
+
+    def __init__(
+        self,
+        api: LocalBotApi,
+        *,
+        on_request: Callable[[str], None] | None = None,
+        on_answer: Callable[[HttpCall], None] | None = None,
+    ) -> None:
+        self.api = api
+        self.on_request = on_request
+        self.on_answer = on_answer
+        self._server: asyncio.Server | None = None
+        self._connections: set[asyncio.Task[Any]] = set()
+
+    async def start(
+        self, host: str = "127.0.0.1", port: int = 0, *, sock: socket.socket | None = None
+    ) -> None:
+        """Listen on `host`:`port` (0: a free port), or on the bound socket `sock`."""
+        if sock is not None:
+            self._server = await asyncio.start_server(self._connection, sock=sock)
+        else:
+            self._server = await asyncio.start_server(self._connection, host, port)
+
+    @property
+    def url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("the HTTP front is not started")
+        host, port = self._server.sockets[0].getsockname()[:2]
+        return f"http://{host}:{port}"
+
+    async def close(self) -> None:
+        """Stop listening and drop every connection (a waiting getUpdates included)."""
+        if self._server is not None:
+            self._server.close()
+        for task in list(self._connections):
+            task.cancel()
+        await asyncio.gather(*self._connections, return_exceptions=True)
+        if self._server is not None:
+            await self._server.wait_closed()
+
+    async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._connections.add(task)
+        try:
+            while await self._exchange(reader, writer):
+                pass
+        except (ConnectionError, asyncio.IncompleteReadError, ValueError):
+            pass  # the client hung up, or spoke no HTTP we know
+        except asyncio.CancelledError:
+            pass  # close() drops it; ending cancelled would be logged as an error by Python 3.11
+        finally:
+            if task is not None:
+                self._connections.discard(task)
+            writer.close()
+
+    async def _exchange(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
+        """Read one request and answer it; False when the connection is to be closed."""
+        line = await reader.readline()
+        if not line:
+            return False
+        if not line.strip():
+            return True  # a stray empty line between requests
+        verb, target, version = line.decode("latin-1").split()  # ValueError: not HTTP
+        headers = await _read_headers(reader)
+        body = await _read_body(reader, headers)
+        arrived = time.monotonic()
+        keep_alive = _keeps_alive(version, headers)
+        path, _, query = target.partition("?")
+        named = _METHOD_URL.search(path)
+        api_method = named.group("method") if named else ""
+        if self.on_request is not None:
+            self.on_request(api_method)
+        params: dict[str, Any] = {}
+        if verb not in ("GET", "POST"):
+            status, payload = _error(405, "Method Not Allowed")
+        else:
+            try:
+                params, files = _request_params(headers.get("content-type", ""), body, query)
+            except ValueError as exc:
+                status, payload = _error(400, f"Bad Request: {exc}")
+            else:
+                try:
+                    status, payload = await self.api.answer(path, params, files)
+                except TimedOut:
+                    self._answered(HttpCall(arrived, api_method, params, 0))
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(reader.read(), HELD_TIMEOUT)
+                    return False
+                except Exception as exc:  # a bug in local_api: say so rather than hang up
+                    status, payload = _error(500, f"Internal Server Error: {exc!r}")
+        self._answered(HttpCall(arrived, api_method, params, status))
+        is_file = status == 200 and _FILE_URL.search(unquote(path)) is not None
+        head = (
+            f"HTTP/1.1 {status} {_reason(status)}\r\n"
+            f"Content-Type: {'application/octet-stream' if is_file else 'application/json'}\r\n"
+            f"Content-Length: {len(payload)}\r\n"
+            + ("" if keep_alive else "Connection: close\r\n")
+            + "\r\n"
+        )
+        writer.write(head.encode("latin-1") + payload)
+        await writer.drain()
+        return keep_alive
+
+    def _answered(self, call: HttpCall) -> None:
+        if self.on_answer is not None:
+            self.on_answer(call)
+
+
+class LocalBotApiServer:
+    """A `LocalBotApi` served over HTTP from a thread of its own (with its own event loop), for
+    a bot in another process (`python -m bot run` with TELEGRAM_API_URL=`url`) driven by plain
+    synchronous code: tests and benchmarks. `with LocalBotApiServer() as server:` starts and
+    stops it; without an `api`, it serves a fresh `LocalBotApi(token=LOCAL_TOKEN)`.
+
+    The API lives on the server's loop: read and change it there, with `read(fn)` and
+    `run(coro)` (`push_update` and `fail` do so), so no request is seen half-recorded. Readable
+    from any thread: the requests per method (`count`, `counts`) and, unless the API keeps no
+    history, every message sent with the time its request arrived (`sent_messages`)."""
+
+    def __init__(
+        self, api: LocalBotApi | None = None, *, host: str = "127.0.0.1", port: int = 0
+    ) -> None:
+        self.api = api if api is not None else LocalBotApi(token=LOCAL_TOKEN)
+        self.loop = asyncio.new_event_loop()
+        self._socket = socket.create_server((host, port))
+        bound_host, bound_port = self._socket.getsockname()[:2]
+        self.url = f"http://{bound_host}:{bound_port}"
+        self._front = HttpFront(self.api, on_request=self._arrived, on_answer=self._answered)
+        self._thread = threading.Thread(
+            target=self.loop.run_forever, name="local-bot-api", daemon=True
+        )
+        self._lock = threading.Lock()
+        self._counts: Counter[str] = Counter()
+        self._sent: list[SentMessage] = []
+
+    def start(self) -> LocalBotApiServer:
+        self._thread.start()
+        self.run(self._front.start(sock=self._socket))
+        return self
+
+    def stop(self) -> None:
+        """Drop every connection (a waiting getUpdates included), cancel whatever still runs
+        on the loop, end the thread. Safe to call twice."""
+        if self._thread.is_alive():
+            try:
+                self.run(self._shutdown(), timeout=5)
+            finally:
+                self.loop.call_soon_threadsafe(self.loop.stop)
+                self._thread.join(5)
+        if not self._thread.is_alive() and not self.loop.is_closed():
+            self.loop.close()
+        self._socket.close()
+
+    def __enter__(self) -> LocalBotApiServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def run(self, coro: Coroutine[Any, Any, _T], timeout: float = 10.0) -> _T:
+        """Run `coro` on the server's loop (where the API lives) and return its result."""
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    def read(self, fn: Callable[[], _T], timeout: float = 10.0) -> _T:
+        """Call `fn` on the server's loop, between requests, and return what it returns."""
+
+        async def reading() -> _T:
+            return fn()
+
+        return self.run(reading(), timeout)
+
+    def push_update(self, update: dict[str, Any]) -> None:
+        """Queue an update for getUpdates (returns at once)."""
+        self.loop.call_soon_threadsafe(self.api.push_update, update)
+
+    def fail(
+        self,
+        method: str | None = "sendMessage",
+        chat_id: int | None = None,
+        times: int | None = 1,
+        kind: str = "403",
+        retry_after: int = 1,
+    ) -> None:
+        """`LocalBotApi.fail` on the server's loop, e.g. `fail(kind="429", retry_after=3)`."""
+        self.read(lambda: self.api.fail(method, chat_id, times, kind, retry_after))
+
+    def count(self, method: str) -> int:
+        """How many requests for `method` have arrived (counted before they are answered)."""
+        with self._lock:
+            return self._counts[method]
+
+    def counts(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self._counts)
+
+    def sent_messages(self) -> list[SentMessage]:
+        """The messages sent so far, oldest first (none when the API keeps no history)."""
+        with self._lock:
+            return list(self._sent)
+
+    async def _shutdown(self) -> None:
+        await self._front.close()
+        others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in others:
+            task.cancel()
+        await asyncio.gather(*others, return_exceptions=True)
+
+    def _arrived(self, method: str) -> None:
+        with self._lock:
+            self._counts[method] += 1
+
+    def _answered(self, call: HttpCall) -> None:
+        if call.status != 200 or call.method not in SENDING_METHODS or not self.api.keep_history:
+            return
+        with contextlib.suppress(KeyError, TypeError, ValueError):
+            sent = SentMessage(call.arrived, call.method, int(call.params["chat_id"]))
+            with self._lock:
+                self._sent.append(sent)
+
+
+async def _read_headers(reader: asyncio.StreamReader) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    while True:
+        line = await reader.readline()
+        if line in (b"\r\n", b"\n"):
+            return headers
+        if not line:
+            raise ConnectionResetError("the client hung up mid-request")
+        name, colon, value = line.decode("latin-1").partition(":")
+        if not colon:
+            raise ValueError(f"not a header: {line!r}")
+        headers[name.strip().lower()] = value.strip()
+
+
+async def _read_body(reader: asyncio.StreamReader, headers: dict[str, str]) -> bytes:
+    if "chunked" in headers.get("transfer-encoding", "").lower():
+        chunks: list[bytes] = []
+        while size := int(((await reader.readline()).split(b";")[0].strip() or b"0"), 16):
+            chunks.append(await reader.readexactly(size))
+            await reader.readexactly(2)  # the CRLF after the chunk
+        while (await reader.readline()).strip():
+            pass  # trailers
+        return b"".join(chunks)
+    length = int(headers.get("content-length") or 0)
+    return await reader.readexactly(length) if length > 0 else b""
+
+
+def _keeps_alive(version: str, headers: dict[str, str]) -> bool:
+    connection = headers.get("connection", "").lower()
+    if version == "HTTP/1.0":
+        return connection == "keep-alive"
+    return connection != "close"
+
+
+def _reason(status: int) -> str:
+    try:
+        return http.HTTPStatus(status).phrase
+    except ValueError:
+        return "Unknown"
+
+
+def _request_params(
+    content_type: str, body: bytes, query: str
+) -> tuple[dict[str, Any], dict[str, tuple[str | None, bytes]]]:
+    """The parameters (and uploaded files) of a Bot API request; ValueError if unreadable."""
+    params: dict[str, Any] = dict(parse_qsl(query, keep_blank_values=True))
+    files: dict[str, tuple[str | None, bytes]] = {}
+    kind = content_type.split(";")[0].strip().lower()
+    if kind == "application/json":
+        decoded = json.loads(body or b"{}")
+        if not isinstance(decoded, dict):
+            raise ValueError("the JSON body is not an object")
+        params.update(decoded)
+    elif kind in ("", "application/x-www-form-urlencoded"):
+        params.update(parse_qsl(body.decode(), keep_blank_values=True))
+    elif kind == "multipart/form-data":
+        fields, files = _multipart(body, content_type)
+        params.update(fields)
+    else:
+        raise ValueError(f"unsupported Content-Type {kind!r}")
+    return params, files
+
+
+def _multipart(
+    body: bytes, content_type: str
+) -> tuple[dict[str, str], dict[str, tuple[str | None, bytes]]]:
+    """multipart/form-data: plain fields, and the parts with a filename as (filename, bytes)."""
+    header = email.message.Message()
+    header["content-type"] = content_type
+    boundary = header.get_param("boundary")
+    if not isinstance(boundary, str) or not boundary:
+        raise ValueError("multipart/form-data without a boundary")
+    fields: dict[str, str] = {}
+    files: dict[str, tuple[str | None, bytes]] = {}
+    for part in (b"\r\n" + body).split(b"\r\n--" + boundary.encode("latin-1"))[1:]:
+        if part.startswith(b"--"):
+            break  # the closing delimiter
+        _, _, part = part.partition(b"\r\n")  # the rest of the delimiter line
+        head, blank, content = part.partition(b"\r\n\r\n")
+        if not blank:
+            raise ValueError("a multipart part without headers")
+        described = email.message_from_string(head.decode("utf-8", "replace") + "\r\n\r\n")
+        name = described.get_param("name", header="content-disposition")
+        if not isinstance(name, str):
+            raise ValueError("a multipart part without a name")
+        filename = described.get_filename()
+        if filename is None:
+            fields[name] = content.decode()
+        else:
+            files[name] = (filename, content)
+    return fields, files
 
 
 # --- helpers ---------------------------------------------------------------------------------

@@ -1,132 +1,37 @@
 """`python -m bot run` for real: a separate process polling a Bot API server over HTTP.
 
 An office with a self-hosted telegram-bot-api server sets TELEGRAM_API_URL to it. Here that
-server is `bot.local_api.LocalBotApi` behind a small HTTP front end on 127.0.0.1 (its own thread
-and asyncio loop); the bot is started exactly as an operator starts it, answers a resident's
-/start that it fetched with getUpdates, and stops cleanly on SIGTERM (as systemd stops it).
+server is `bot.local_api.LocalBotApi` behind its HTTP front `LocalBotApiServer` on 127.0.0.1
+(its own thread and asyncio loop); the bot is started exactly as an operator starts it,
+answers a resident's /start that it fetched with getUpdates, and stops cleanly on SIGTERM (as
+systemd stops it).
 A token the server rejects, or a server that is not there, is told in one line, not a traceback.
 """
 
 from __future__ import annotations
 
-import asyncio
-import json
 import os
 import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Callable, Coroutine
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
-from urllib.parse import parse_qsl
 
 import pytest
 
-from bot.local_api import LOCAL_TOKEN, LocalBotApi
+from bot.local_api import LOCAL_TOKEN, LocalBotApiServer
 
 RESIDENT_ID = 1001
 #: Generous bounds for a loaded machine; the test normally finishes in a few seconds.
 START_TIMEOUT = 30.0
 EXIT_TIMEOUT = 15.0
 
-T = TypeVar("T")
 
-
-class HttpBotApi:
-    """LocalBotApi served at http://127.0.0.1:{port} as `/bot{token}/{method}` (form or JSON)."""
-
-    def __init__(self) -> None:
-        self.api = LocalBotApi(token=LOCAL_TOKEN)
-        self.loop = asyncio.new_event_loop()
-        self._loop_thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self.server.daemon_threads = True
-        self._server_thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> None:
-        self._loop_thread.start()
-        self._server_thread.start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        if self.loop.is_running():
-            # Requests still waiting (a long getUpdates) are cancelled, then the loop stops.
-            asyncio.run_coroutine_threadsafe(_cancel_other_tasks(), self.loop).result(5)
-            self.loop.call_soon_threadsafe(self.loop.stop)
-        self._loop_thread.join(5)
-        self._server_thread.join(5)
-        if not self._loop_thread.is_alive():
-            self.loop.close()
-
-    def run(self, coro: Coroutine[Any, Any, T], timeout: float = 10.0) -> T:
-        """Run `coro` on the server's loop (where LocalBotApi lives) and return its result."""
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
-
-    def read(self, fn: Callable[[], T]) -> T:
-        """Read the server's state on its own loop, so no request is half-recorded."""
-
-        async def reading() -> T:
-            return fn()
-
-        return self.run(reading())
-
-    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
-        front = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"  # keep-alive, as httpx expects of a real server
-
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length)
-                kind = self.headers.get("Content-Type", "").split(";")[0].strip().lower()
-                if kind == "application/json":
-                    params = json.loads(body or b"{}")
-                elif kind in ("application/x-www-form-urlencoded", ""):
-                    params = dict(parse_qsl(body.decode(), keep_blank_values=True))
-                else:
-                    self._reply(415, b'{"ok":false,"error_code":415}')
-                    return
-                try:
-                    status, payload = front.run(front.api.answer(self.path, params), timeout=60)
-                except Exception:  # the client went away, or the test is tearing down
-                    self._reply(500, b'{"ok":false,"error_code":500}')
-                    return
-                self._reply(status, payload)
-
-            do_GET = do_POST
-
-            def _reply(self, status: int, payload: bytes) -> None:
-                try:
-                    self.send_response(status)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(payload)))
-                    self.end_headers()
-                    self.wfile.write(payload)
-                except OSError:
-                    self.close_connection = True  # the bot hung up (e.g. a cancelled poll)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                """Quiet: the request line carries the token."""
-
-        return Handler
-
-
-async def _cancel_other_tasks() -> None:
-    tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
-    for task in tasks:
-        task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
+#: The name other tests import (test_process_and_disk, test_webhook_security): a fresh
+#: `LocalBotApi(token=LOCAL_TOKEN)` served at `.url`; `.api`, `.read(fn)`, `.run(coro)`.
+HttpBotApi = LocalBotApiServer
 
 
 def _bot_env(tmp_path: Path, api_url: str, token: str = LOCAL_TOKEN) -> dict[str, str]:
@@ -172,7 +77,7 @@ def _wait_for(what: str, check: Callable[[], bool], proc: subprocess.Popen, out:
 
 
 def test_run_polls_a_bot_api_server_over_http_and_stops_on_sigterm(tmp_path: Path) -> None:
-    front = HttpBotApi()
+    front = LocalBotApiServer()
     front.start()
     out = tmp_path / "bot-output.log"
     proc: subprocess.Popen[bytes] | None = None
@@ -223,7 +128,7 @@ def _closed_port() -> int:
 @pytest.mark.parametrize("failure", ["rejected token", "no server"])
 def test_run_reports_a_start_up_failure_in_one_line(tmp_path: Path, failure: str) -> None:
     wrong_token = "654321:REVOKED"
-    front = HttpBotApi()
+    front = LocalBotApiServer()
     front.start()
     try:
         if failure == "rejected token":

@@ -1,8 +1,8 @@
 """Three workers on one PostgreSQL database, a 5,000-chat broadcast, and a `kill -9`.
 
 Three `python -m bot run` processes in webhook mode share one database and one Bot API server
-(a small HTTP stand-in here that notes when each message arrives). One worker, elected by an
-advisory lock, delivers the outbox. Mid-broadcast the test kills that worker with SIGKILL;
+(`bot.local_api.LocalBotApiServer`, which notes when each message arrives). One worker, elected
+by an advisory lock, delivers the outbox. Mid-broadcast the test kills that worker with SIGKILL;
 another must take over within 10 seconds and finish. Every chat gets the announcement exactly
 once, except a message the killed worker had on its way (at most its in-flight rows), and the
 messages of all workers together never exceed the global rate in any one second.
@@ -15,24 +15,20 @@ every worker) and so is everything the rate does not change.
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl
 
 import asyncpg
 from conftest import pg_or_skip, test_settings
 
-from bot.local_api import LOCAL_TOKEN
+from bot.local_api import LOCAL_TOKEN, LocalBotApiServer
 from bot.services import Services
 from bot.storage import broadcasts
 
@@ -43,84 +39,9 @@ TAKEOVER_LIMIT = 10.0
 MAX_IN_FLIGHT = 60  # bot.dispatcher.Limits.max_in_flight: what a killed worker may have had
 
 
-class FakeTelegram:
-    """Just enough Bot API for `run` in webhook mode; records (arrival time, chat) per send."""
-
-    def __init__(self) -> None:
-        self.sends: list[tuple[float, int]] = []
-        self._lock = threading.Lock()
-        self._ids = 0
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.server.daemon_threads = True
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-    def snapshot(self) -> list[tuple[float, int]]:
-        with self._lock:
-            return list(self.sends)
-
-    def answer(self, method: str, params: dict[str, Any]) -> Any:
-        if method == "getMe":
-            return {"id": 42, "is_bot": True, "first_name": "Cek KTP", "username": "cek_ktp_bot"}
-        if method == "sendMessage":
-            chat_id = int(params["chat_id"])
-            with self._lock:
-                self.sends.append((time.monotonic(), chat_id))
-                self._ids += 1
-                message_id = self._ids
-            return {
-                "message_id": message_id,
-                "date": int(time.time()),
-                "chat": {"id": chat_id, "type": "private"},
-                "text": str(params.get("text", "")),
-            }
-        if method == "getWebhookInfo":
-            return {"url": "", "has_custom_certificate": False, "pending_update_count": 0}
-        if method == "getMyCommands":
-            return []
-        return True
-
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        front = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                kind = self.headers.get("Content-Type", "").split(";")[0].strip().lower()
-                if kind == "application/json":
-                    params = json.loads(body or b"{}")
-                else:
-                    params = dict(parse_qsl(body.decode(), keep_blank_values=True))
-                method = self.path.rsplit("/", 1)[-1]
-                payload = json.dumps({"ok": True, "result": front.answer(method, params)}).encode()
-                try:
-                    self.send_response(200)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(payload)))
-                    self.end_headers()
-                    self.wfile.write(payload)
-                except OSError:
-                    self.close_connection = True
-
-            do_GET = do_POST
-
-            def log_message(self, format: str, *args: Any) -> None:
-                """Quiet."""
-
-        return Handler
+def _sends(telegram: LocalBotApiServer) -> list[tuple[float, int]]:
+    """(arrival time, chat) of every sendMessage the Bot API accepted, in arrival order."""
+    return [(m.arrived, m.chat_id) for m in telegram.sent_messages() if m.method == "sendMessage"]
 
 
 def _free_port() -> int:
@@ -221,7 +142,7 @@ def test_three_workers_one_broadcast_and_the_dispatcher_killed(tmp_path: Path) -
     server = pg_or_skip()
     url = asyncio.run(server.new_database(migrated=False))
     asyncio.run(_seed(tmp_path, url))
-    telegram = FakeTelegram()
+    telegram = LocalBotApiServer()
     telegram.start()
     env = _worker_env(tmp_path, url, telegram.url)
     procs: dict[int, subprocess.Popen[bytes]] = {}
@@ -241,21 +162,21 @@ def test_three_workers_one_broadcast_and_the_dispatcher_killed(tmp_path: Path) -
                 )
             procs[proc.pid] = proc
 
-        _wait("sending", lambda: len(telegram.snapshot()) >= 1500, 60, logs)
+        _wait("sending", lambda: len(_sends(telegram)) >= 1500, 60, logs)
         leader = asyncio.run(_leader_pid(url))
         assert leader in procs, f"the dispatcher lock is held by {leader}, not a worker"
         procs[leader].send_signal(signal.SIGKILL)
         procs[leader].wait()
         killed_at = time.monotonic()
-        sent_before_kill = len(telegram.snapshot())
+        sent_before_kill = len(_sends(telegram))
 
         def everyone_has_it() -> bool:
-            return len({chat for _, chat in telegram.snapshot()}) == CHATS
+            return len({chat for _, chat in _sends(telegram)}) == CHATS
 
         _wait("complete broadcast", everyone_has_it, 120, logs)
         _wait("finished broadcast", lambda: asyncio.run(_broadcast_state(url)) == "done", 30, logs)
         time.sleep(1.0)  # nothing more may arrive
-        sends = telegram.snapshot()
+        sends = _sends(telegram)
         new_leader = asyncio.run(_leader_pid(url))
     finally:
         for proc in procs.values():
