@@ -5,7 +5,7 @@ same run: the `sqlite3` shell's `.import` of the same file into a plain table (n
 hashing, no indexes). Also the bytes the process wrote to disk (Linux /proc/self/io) against the
 final database size. Run:
 
-    python bench/import_bench.py [--rows 300000] [--batch 20000] [--tracemalloc] [--csv FILE]
+    python bench/import_bench.py [--rows 300000] [--batch 50000] [--tracemalloc] [--csv FILE]
 
 --csv FILE imports that file instead of generating --rows rows (e.g. the 2.16 M-row file of
 bench/.cache/people-300000-seed-1.csv).
@@ -110,7 +110,9 @@ def line(label: str, summary: ImportSummary, seconds: float, cpu: float) -> str:
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=300_000)
-    parser.add_argument("--batch", type=int, default=20000)
+    parser.add_argument(
+        "--batch", type=int, default=50000, help="rows a transaction (the shell import's default)"
+    )
     parser.add_argument("--tracemalloc", action="store_true")
     parser.add_argument("--csv", type=Path, default=None, help="import this file instead")
     args = parser.parse_args()

@@ -523,18 +523,10 @@ class _Working:
     initial_date: date | None = None
 
 
-@dataclass(slots=True)
-class _Batch:
-    """Rows parsed, rows refused while parsing, and how many rows the file had given so far."""
-
-    rows: list[_Row]
-    refused: list[RowError]
-    rows_read: int
-
-
 async def _apply_batch(
     services: Services,
-    batch: _Batch,
+    rows: list[_Row],
+    refused: list[RowError],
     summary: ImportSummary,
     source: str,
     actor_id: int | None,
@@ -548,9 +540,9 @@ async def _apply_batch(
 
     async def write(conn: Conn) -> tuple[ImportSummary, list[RowError], int]:
         counts = ImportSummary()
-        rejected = list(batch.refused)
-        work = await _stored(conn, batch.rows)
-        for row in batch.rows:
+        rejected = list(refused)
+        work = await _stored(conn, rows)
+        for row in rows:
             person = row.person
             w = work.get(person.nik_hash)
             if w is None:
@@ -581,15 +573,15 @@ async def _apply_batch(
                 w.status, w.status_date, w.note = row.status, row.on, row.note
             counts.changed += 1
         queued = await _store(conn, work, source, actor_id, now)
-        new, changed, unchanged, refused = before
+        new, changed, unchanged, rejected_before = before
         await store.record_progress(
             conn,
             import_id,
-            rows_read=batch.rows_read,
+            rows_read=summary.rows_read,
             new=new + counts.new,
             changed=changed + counts.changed,
             unchanged=unchanged + counts.unchanged,
-            rejected=refused + len(rejected),
+            rejected=rejected_before + len(rejected),
         )
         return counts, rejected, queued
 
@@ -743,43 +735,25 @@ async def _import_stream(
                 if inspect.isawaitable(result):
                     await result
 
-        # While the writer applies one batch (on its own thread), the next one is parsed here.
-        writing: asyncio.Task[None] | None = None
-
-        async def hand_over(rows: list[_Row], refused: list[RowError]) -> None:
-            nonlocal writing
-            if writing is not None:
-                await writing
-                await progress()
-            ready = _Batch(rows, refused, summary.rows_read)
-            writing = asyncio.ensure_future(
-                _apply_batch(services, ready, summary, source, actor_id)
-            )
-
         batch: list[_Row] = []
         refused: list[RowError] = []
-        try:
-            for line, cells, why in physical_rows(text, header.delimiter, header_line):
-                summary.rows_read += 1
-                if cells is None:
-                    refused.append(RowError(line, why or texts_id.IMPORT_ROW_UNREADABLE))
-                else:
-                    try:
-                        batch.append(parser.parse(line, cells))
-                    except RowRejected as exc:
-                        refused.append(RowError(line, exc.reason))
-                if len(batch) + len(refused) >= batch_size:
-                    await hand_over(batch, refused)
-                    batch, refused = [], []
-                if summary.rows_read % _YIELD_EVERY == 0:
-                    await asyncio.sleep(0)  # let the bot answer others, the writer take a batch
-            if batch or refused:
-                await hand_over(batch, refused)
-            if writing is not None:
-                await writing
-        finally:
-            if writing is not None and not writing.done():
-                writing.cancel()  # its batch commits or not as a whole; a re-run finishes it
+        for line, cells, why in physical_rows(text, header.delimiter, header_line):
+            summary.rows_read += 1
+            if cells is None:
+                refused.append(RowError(line, why or texts_id.IMPORT_ROW_UNREADABLE))
+            else:
+                try:
+                    batch.append(parser.parse(line, cells))
+                except RowRejected as exc:
+                    refused.append(RowError(line, exc.reason))
+            if len(batch) + len(refused) >= batch_size:
+                await _apply_batch(services, batch, refused, summary, source, actor_id)
+                batch, refused = [], []
+                await progress()
+            elif summary.rows_read % _YIELD_EVERY == 0:
+                await asyncio.sleep(0)  # let the bot answer others while a big batch is read
+        if batch or refused:
+            await _apply_batch(services, batch, refused, summary, source, actor_id)
         finished = services.clock.now()
         async with services.db.transaction() as conn:
             await store.record_progress(
