@@ -1,6 +1,7 @@
 """Where one resident check spends its time: cProfile and SQL round trips, whole Application.
 
     python bench/profile_check.py [--people 300000] [--checks 300] [--top 25] [--out FILE]
+                                  [--kind check|wrong_kk|nik_only]
 
 Same database and harness as bench/checks.py (limiter off, one update at a time, fresh copy of
 the database): one check first (its figures are then cached), then --checks checks from distinct
@@ -8,6 +9,10 @@ chats, one after another, under cProfile (the event loop's thread) while every c
 aiosqlite thread (a round trip) and every SQL statement (sqlite3's trace callback) is counted
 and timed. Prints per check: wall time, round trips, statements by kind, write transactions,
 time spent inside sqlite3; the statements run most; the top functions of the profile.
+
+--kind      what each chat sends: "NIK KK" (check, the default), "NIK KK" with a wrong KK
+            (wrong_kk: the failure is counted, the NIK waits for its KK) or the NIK alone
+            (nik_only: the KK is asked for)
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import aiosqlite
-from checks import FIRST_CHAT, copy_database
+from checks import FIRST_CHAT, _wrong, copy_database
 from common import people_db, read_pairs
 from harness import Feeder, Job, text_update
 
@@ -109,10 +114,10 @@ async def profile(args: argparse.Namespace) -> None:
             count = min(args.checks, len(pairs) - 1)
             jobs = [
                 Job(
-                    "check",
+                    args.kind,
                     FIRST_CHAT + i,
-                    lambda i=i: text_update(FIRST_CHAT + i, f"{pairs[i][0]} {pairs[i][1]}"),
-                    pairs[i][0][-4:],
+                    lambda i=i: text_update(FIRST_CHAT + i, _message(args.kind, *pairs[i])),
+                    pairs[i][0][-4:],  # every kind's answer shows the masked NIK
                 )
                 for i in range(count)
             ]
@@ -125,10 +130,10 @@ async def profile(args: argparse.Namespace) -> None:
             await stop_in_process(app)
 
     n = max(1, outcome.updates)
-    kinds = Counter()
+    kinds: Counter[str] = Counter()
     for statement, times in counter.statements.items():
         kinds[statement.split(" ", 1)[0].upper()] += times
-    print(f"database: {args.people:,} people; {n} checks one at a time, limiter off")
+    print(f"database: {args.people:,} people; {n} checks ({args.kind}) one at a time, limiter off")
     print(
         f"first check: {1000 * first_s:.1f} ms, {first_trips} round trips,"
         f" {first_statements} statements"
@@ -166,6 +171,14 @@ async def profile(args: argparse.Namespace) -> None:
         print(f"\nprofile written to {args.out} (python -m pstats {args.out})")
 
 
+def _message(kind: str, nik: str, kk: str) -> str:
+    if kind == "wrong_kk":
+        return f"{nik} {_wrong(kk)}"
+    if kind == "nik_only":
+        return nik
+    return f"{nik} {kk}"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__.splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter
@@ -174,6 +187,12 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--checks", type=int, default=300)
     parser.add_argument("--top", type=int, default=25)
+    parser.add_argument(
+        "--kind",
+        choices=("check", "wrong_kk", "nik_only"),
+        default="check",
+        help="what each chat sends (default: NIK and the right KK)",
+    )
     parser.add_argument("--out", type=Path, default=None, help="also save the cProfile data")
     parser.add_argument("--cache", type=Path, default=None)
     args = parser.parse_args()

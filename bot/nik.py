@@ -246,6 +246,7 @@ def parse_kk(text: str) -> str:
 
 
 _DIGIT_RUN = re.compile(r"\d[\d\s.\-‐‑–—_/\u200b\u200c\u200d\u2060\ufeff]*\d|\d")
+_CHUNK_BREAK = re.compile(r"[\n,;]+")
 
 
 def split_numbers(text: str) -> list[str]:
@@ -253,10 +254,11 @@ def split_numbers(text: str) -> list[str]:
 
     A run of exactly 32 digits is taken as NIK followed by KK.
     """
-    text = unicodedata.normalize("NFKC", text)
-    text = "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in text)
+    if not text.isascii():  # ASCII (the usual message) is already NFKC, with ASCII digits
+        text = unicodedata.normalize("NFKC", text)
+        text = "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in text)
     runs: list[str] = []
-    for chunk in re.split(r"[\n,;]+", text):
+    for chunk in _CHUNK_BREAK.split(text):
         for match in _DIGIT_RUN.finditer(chunk):
             digits = normalise(match.group())
             if len(digits) == 2 * LENGTH:

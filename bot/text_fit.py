@@ -41,7 +41,10 @@ _TAG_NAME = re.compile(r"</?\s*([a-zA-Z][a-zA-Z0-9-]*)")
 
 def utf16_len(text: str) -> int:
     """Length as Telegram counts it: UTF-16 code units (characters beyond U+FFFF count 2)."""
-    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+    if text.isascii():
+        return len(text)
+    # surrogatepass: a lone surrogate (possible in decoded JSON) counts 1, as Telegram counts it
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def _visible_len(token: str) -> int:

@@ -67,22 +67,16 @@ async def is_nik_locked(conn: Conn, nik_hash: str, now: datetime) -> bool:
     return await nik_locked_until(conn, nik_hash, now) is not None
 
 
-async def chat_wait_until(conn: Conn, chat_id: int, now: datetime) -> datetime | None:
-    """When this chat may check again, or None when it may now."""
-    return await attempts_store.locked_until(conn, LockScope.CHAT, str(chat_id), now)
-
-
-async def refusal(
-    conn: Conn, chat_id: int, nik_hash: str | None, now: datetime
-) -> Verification | None:
-    """CHAT_WAIT or NIK_LOCKED when a check may not go ahead now; None when it may."""
-    until = await chat_wait_until(conn, chat_id, now)
-    if until is not None:
-        return Verification(Outcome.CHAT_WAIT, until=until)
-    if nik_hash is not None:
-        until = await nik_locked_until(conn, nik_hash, now)
-        if until is not None:
-            return Verification(Outcome.NIK_LOCKED, until=until)
+async def refusal(conn: Conn, chat_id: int, nik_hash: str, now: datetime) -> Verification | None:
+    """CHAT_WAIT or NIK_LOCKED when a check may not go ahead now; None when it may (one
+    lookup for both)."""
+    chat_until, nik_until = await attempts_store.chat_and_nik_locked_until(
+        conn, chat_id, nik_hash, now
+    )
+    if chat_until is not None:
+        return Verification(Outcome.CHAT_WAIT, until=chat_until)
+    if nik_until is not None:
+        return Verification(Outcome.NIK_LOCKED, until=nik_until)
     return None
 
 
@@ -93,15 +87,23 @@ async def verify_owner(
 
     On success the chat is remembered as having proved the record (it may then follow it).
     """
+    kk_hash = hasher.kk(kk)
     async with db.transaction() as conn:
-        refused = await refusal(conn, chat_id, nik_hash, now)
-        if refused is not None:
-            return refused
-        record = await records_store.get_by_nik_hash(conn, nik_hash)
-        if record is not None and hmac.compare_digest(record.kk_hash, hasher.kk(kk)):
-            await checks_store.mark_verified(conn, chat_id, record.id, now)
-            return Verification(Outcome.VERIFIED, record=record)
-        return await _fail(conn, chat_id, nik_hash, now)
+        return await _verify(conn, chat_id, nik_hash, kk_hash, now)
+
+
+async def _verify(
+    conn: Conn, chat_id: int, nik_hash: str, kk_hash: str, now: datetime
+) -> Verification:
+    """`verify_owner` inside the caller's write transaction, with the KK's keyed hash."""
+    refused = await refusal(conn, chat_id, nik_hash, now)
+    if refused is not None:
+        return refused
+    record = await records_store.get_by_nik_hash(conn, nik_hash)
+    if record is not None and hmac.compare_digest(record.kk_hash, kk_hash):
+        await checks_store.mark_verified(conn, chat_id, record.id, now)
+        return Verification(Outcome.VERIFIED, record=record)
+    return await _fail(conn, chat_id, nik_hash, now)
 
 
 async def _fail(conn: Conn, chat_id: int, nik_hash: str, now: datetime) -> Verification:
@@ -241,7 +243,8 @@ async def handle_numbers(services: Services, chat_id: int, text: str) -> CheckRe
     The step in progress lives in the database (keyed hash and masked NIK only), so a check
     goes on after a restart. Honest mistakes are forgiven: after a wrong KK the NIK keeps
     waiting for its KK (the failure counts); the same number twice, or KK and NIK swapped, is
-    answered with what to change and counts nothing.
+    answered with what to change and counts nothing. Reads go to the reader; what a step
+    changes is one write job (`Db.write`), whatever the outcome.
     """
     if len(text) > MAX_NUMBERS_TEXT:
         return CheckReply(Reply.TOO_LONG)
@@ -251,7 +254,7 @@ async def handle_numbers(services: Services, chat_id: int, text: str) -> CheckRe
     if len(numbers) > 2:
         return CheckReply(Reply.TOO_MANY)
     if len(numbers) == 2:
-        return await _pair(services, chat_id, numbers[0], numbers[1], today)
+        return await _pair(services, chat_id, numbers[0], numbers[1], today, now)
     pending = await checks_store.get_pending(services.db.reader, chat_id, now)
     number = numbers[0] if numbers else ""
     try:
@@ -259,14 +262,24 @@ async def handle_numbers(services: Services, chat_id: int, text: str) -> CheckRe
             kk = parse_kk(number)
             if services.hasher.nik(kk) == pending.nik_hash:
                 return CheckReply(Reply.SAME_AS_NIK, nik_masked=pending.nik_masked)
-            return await _check(services, chat_id, pending.nik_hash, pending.nik_masked, kk)
-        return await _ask_kk(services, chat_id, parse_nik(number, today))
+            kk_hash = services.hasher.kk(kk)
+            record = await _prove(services, chat_id, pending.nik_hash, kk_hash, now)
+            if record is not None:
+                return _verified(record)
+            return await _wrong_kk(
+                services, chat_id, pending.nik_hash, pending.nik_masked, kk_hash, now
+            )
+        return await _ask_kk(services, chat_id, parse_nik(number, today), now)
     except InvalidNumberError as err:
         return CheckReply(Reply.INVALID, error=err)
 
 
+def _verified(record: Record) -> CheckReply:
+    return CheckReply(Reply.CHECKED, verification=Verification(Outcome.VERIFIED, record=record))
+
+
 async def _pair(
-    services: Services, chat_id: int, first: str, second: str, today: date
+    services: Services, chat_id: int, first: str, second: str, today: date, now: datetime
 ) -> CheckReply:
     """ "NIK KK" in one message."""
     if first == second:
@@ -274,7 +287,7 @@ async def _pair(
     try:
         nik = parse_nik(first, today)
     except InvalidNumberError as err:
-        if await _swapped(services, chat_id, first, second, today):
+        if await _swapped(services, chat_id, first, second, today, now):
             return CheckReply(Reply.SWAPPED)
         return CheckReply(Reply.INVALID, error=err, position="first")
     try:
@@ -282,30 +295,31 @@ async def _pair(
     except InvalidNumberError as err:
         return CheckReply(Reply.INVALID, error=err, position="second")
     nik_hash = services.hasher.nik(nik.digits)
-    record = await _prove(services, chat_id, nik_hash, kk, services.clock.now())
+    kk_hash = services.hasher.kk(kk)
+    record = await _prove(services, chat_id, nik_hash, kk_hash, now)
     if record is not None:  # the usual case: no swap to look for
-        return CheckReply(Reply.CHECKED, verification=Verification(Outcome.VERIFIED, record=record))
-    if await _swapped(services, chat_id, first, second, today, straight=(nik_hash, kk)):
+        return _verified(record)
+    if await _swapped(services, chat_id, first, second, today, now, (nik_hash, kk_hash)):
         return CheckReply(Reply.SWAPPED)
-    return await _check(services, chat_id, nik_hash, mask_nik(nik.digits), kk)
+    return await _wrong_kk(services, chat_id, nik_hash, mask_nik(nik.digits), kk_hash, now)
 
 
-async def _matches(reader: Conn, hasher: Hasher, nik_hash: str, kk: str) -> bool:
+async def _matches(reader: Conn, nik_hash: str, kk_hash: str) -> bool:
     record = await records_store.get_by_nik_hash(reader, nik_hash)
-    return record is not None and hmac.compare_digest(record.kk_hash, hasher.kk(kk))
+    return record is not None and hmac.compare_digest(record.kk_hash, kk_hash)
 
 
 async def _prove(
-    services: Services, chat_id: int, nik_hash: str, kk: str, now: datetime
+    services: Services, chat_id: int, nik_hash: str, kk_hash: str, now: datetime
 ) -> Record | None:
-    """The record, when `kk` is its Nomor KK and this chat may check it now: the lookups in
-    one read transaction on the reader, then the proof (the step ends) in one group-committed
-    write. None, with nothing written, otherwise (a failure is counted by `verify_owner`)."""
+    """The record, when `kk_hash` is its Nomor KK's and this chat may check it now: the
+    lookups in one read transaction on the reader, then the proof (the step ends) in one
+    group-committed write. None, with nothing written, otherwise (`_wrong_kk` follows)."""
     async with services.db.snapshot() as reader:
         if await refusal(reader, chat_id, nik_hash, now) is not None:
             return None
         record = await records_store.get_by_nik_hash(reader, nik_hash)
-        if record is None or not hmac.compare_digest(record.kk_hash, services.hasher.kk(kk)):
+        if record is None or not hmac.compare_digest(record.kk_hash, kk_hash):
             return None
         stepped = await checks_store.has_pending_row(reader, chat_id)
     record_id = record.id
@@ -321,10 +335,11 @@ async def _swapped(
     first: str,
     second: str,
     today: date,
+    now: datetime,
     straight: tuple[str, str] | None = None,
 ) -> bool:
     """True when `first` is the KK and `second` the NIK of one record (and `straight`, the
-    pair as sent, is not), while this chat may check: a swap, not a guess."""
+    keyed hashes of the pair as sent, is not), while this chat may check: a swap, not a guess."""
     try:
         kk = parse_kk(first)
         nik = parse_nik(second, today)
@@ -333,48 +348,61 @@ async def _swapped(
     hasher = services.hasher
     nik_hash = hasher.nik(nik.digits)
     async with services.db.snapshot() as reader:
-        if await refusal(reader, chat_id, nik_hash, services.clock.now()) is not None:
+        if await refusal(reader, chat_id, nik_hash, now) is not None:
             return False
-        if straight is not None and await _matches(reader, hasher, *straight):
+        if straight is not None and await _matches(reader, *straight):
             return False
-        return await _matches(reader, hasher, nik_hash, kk)
+        return await _matches(reader, nik_hash, hasher.kk(kk))
 
 
-async def _ask_kk(services: Services, chat_id: int, nik: Nik) -> CheckReply:
-    now = services.clock.now()
+async def _ask_kk(services: Services, chat_id: int, nik: Nik, now: datetime) -> CheckReply:
+    """A NIK alone: wait for its KK, unless the chat waits or the NIK is locked (then the step
+    ends). One write job: the limits are read where the step is written."""
     nik_hash = services.hasher.nik(nik.digits)
     masked = mask_nik(nik.digits)
-    async with services.db.transaction() as conn:
+
+    async def ask(conn: Conn) -> Verification | None:
         refused = await refusal(conn, chat_id, nik_hash, now)
         if refused is not None:
             await checks_store.clear_pending(conn, chat_id)
-            return CheckReply(Reply.REFUSED, nik_masked=masked, verification=refused)
-        await checks_store.set_pending(
-            conn, chat_id, checks_store.Step.KK, now, nik_hash=nik_hash, nik_masked=masked
-        )
+        else:
+            await checks_store.set_pending(
+                conn, chat_id, checks_store.Step.KK, now, nik_hash=nik_hash, nik_masked=masked
+            )
+        return refused
+
+    refused = await services.db.write(ask)
+    if refused is not None:
+        return CheckReply(Reply.REFUSED, nik_masked=masked, verification=refused)
     return CheckReply(Reply.ASK_KK, nik_masked=masked)
 
 
-async def _check(
-    services: Services, chat_id: int, nik_hash: str, nik_masked: str | None, kk: str
+async def _wrong_kk(
+    services: Services,
+    chat_id: int,
+    nik_hash: str,
+    nik_masked: str | None,
+    kk_hash: str,
+    now: datetime,
 ) -> CheckReply:
-    """Try `kk` for the NIK; after a wrong KK the NIK keeps waiting for its KK (unless the
-    failure set off a wait or a lock)."""
-    now = services.clock.now()
-    record = await _prove(services, chat_id, nik_hash, kk, now)
-    if record is not None:
-        return CheckReply(Reply.CHECKED, verification=Verification(Outcome.VERIFIED, record=record))
-    async with services.db.transaction() as conn:
-        await checks_store.clear_pending(conn, chat_id)
-    result = await verify_owner(
-        services.db, services.hasher, chat_id=chat_id, nik_hash=nik_hash, kk=kk, now=now
-    )
-    if result.outcome in (Outcome.CHAT_WAIT, Outcome.NIK_LOCKED):
-        return CheckReply(Reply.REFUSED, verification=result)
-    if result.outcome is Outcome.NO_MATCH and result.started is None:
-        async with services.db.transaction() as conn:
+    """A KK the reader found wrong (or a check it found refused), settled in one write job:
+    the limits and the record are read again where the failure is counted (as `verify_owner`
+    does); after a wrong KK the NIK keeps waiting for its KK, unless the failure set off a wait
+    or a lock; otherwise the step ends."""
+
+    async def settle(conn: Conn) -> Verification:
+        result = await _verify(conn, chat_id, nik_hash, kk_hash, now)
+        if result.outcome is Outcome.NO_MATCH and result.started is None:
             await checks_store.set_pending(
                 conn, chat_id, checks_store.Step.KK, now, nik_hash=nik_hash, nik_masked=nik_masked
             )
+        else:
+            await checks_store.clear_pending(conn, chat_id)
+        return result
+
+    result = await services.db.write(settle)
+    if result.outcome in (Outcome.CHAT_WAIT, Outcome.NIK_LOCKED):
+        return CheckReply(Reply.REFUSED, verification=result)
+    if result.outcome is Outcome.NO_MATCH and result.started is None:
         return CheckReply(Reply.CHECKED, nik_masked=nik_masked, verification=result)
     return CheckReply(Reply.CHECKED, verification=result)

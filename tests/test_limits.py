@@ -170,3 +170,9 @@ def test_a_long_number_message_is_told_it_is_too_long() -> None:
 async def test_the_resident_reads_why(resident: LocalUser) -> None:
     replies = await resident.send("1" * 4095)
     assert replies[-1].plain == texts_id.NUMBERS_TOO_LONG
+
+
+@given(st.text())
+def test_the_length_telegram_counts_is_utf16_code_units(text: str) -> None:
+    # Characters beyond U+FFFF count twice; everything else (a lone surrogate too) once.
+    assert utf16_len(text) == len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)

@@ -196,13 +196,18 @@ async def _refusal_text(svc: Services, step: CheckReply) -> str:
     return "\n\n".join(parts)
 
 
+#: The buttons under every answer that do not name its record (made once: they never change).
+_CHECK_ANOTHER = inline_button(texts.BTN_CHECK_ANOTHER, ResCheckAnother())
+_ALL_STAGES = inline_button(texts.BTN_ALL_STAGES, ResAllStages())
+
+
 async def _send_result(message: Message, svc: Services, record: Record) -> None:
     markup = InlineKeyboardMarkup(
         [
             [inline_button(texts.BTN_MORE, ResMore(record.id))],
             [inline_button(texts.BTN_SUBSCRIBE, ResSubscribe(record.id))],
-            [inline_button(texts.BTN_CHECK_ANOTHER, ResCheckAnother())],
-            [inline_button(texts.BTN_ALL_STAGES, ResAllStages())],
+            [_CHECK_ANOTHER],
+            [_ALL_STAGES],
         ]
     )
     visit_line = await Visits.of(svc).check_line(record.district, record.status)

@@ -64,6 +64,29 @@ async def locked_until(conn: Conn, scope: LockScope, key: str, now: datetime) ->
     return until if until > now else None
 
 
+async def chat_and_nik_locked_until(
+    conn: Conn, chat_id: int, nik_hash: str, now: datetime
+) -> tuple[datetime | None, datetime | None]:
+    """When the chat's wait and the NIK's lock end (None: not in force at `now`), in one
+    lookup (a check reads both before going ahead)."""
+    async with conn.execute(
+        "SELECT scope, until FROM verify_locks"
+        " WHERE (scope = ? AND key = ?) OR (scope = ? AND key = ?)",
+        (LockScope.CHAT.value, str(chat_id), LockScope.NIK.value, nik_hash),
+    ) as cur:
+        rows = await cur.fetchall()
+    chat_until = nik_until = None
+    for scope, until_text in rows:
+        until = from_iso(until_text)
+        if until <= now:
+            continue
+        if scope == LockScope.CHAT.value:
+            chat_until = until
+        else:
+            nik_until = until
+    return chat_until, nik_until
+
+
 async def unlock(conn: Conn, scope: LockScope, key: str) -> bool:
     cur = await conn.execute(
         "DELETE FROM verify_locks WHERE scope = ? AND key = ?", (scope.value, key)
