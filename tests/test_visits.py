@@ -103,6 +103,16 @@ async def plan_with_buttons(officer: LocalUser, note: str | None = None) -> list
 # --- planning and telling -----------------------------------------------------------------
 
 
+async def test_a_note_with_phone_numbers_is_the_visit_s_note_not_a_check(
+    env: BotEnv, officer: LocalUser
+) -> None:
+    # 24 digits, but words too: the note of the visit (a NIK and KK alone would be a check).
+    preview = (await plan_with_buttons(officer, note="Hubungi 0812-3456-7890 atau 0813-1111-2222"))[
+        0
+    ]
+    assert "0812-3456-7890 atau 0813-1111-2222" in preview, preview
+
+
 async def test_a_visit_planned_with_buttons_reaches_exactly_the_people_it_is_for(
     env: BotEnv, officer: LocalUser
 ) -> None:

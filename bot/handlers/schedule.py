@@ -78,8 +78,6 @@ log = logging.getLogger(__name__)
 #: The handler group reading a draft's typed answers: after the chat tracking and an
 #: announcement draft (broadcast.DRAFT_GROUP = -50), before the commands and the NIK reader.
 DRAFT_GROUP = -45
-#: A message with this many digits holds a NIK: it is never an answer to a visit's step.
-_ID_DIGITS = 16
 #: How often the job looks for tomorrow's visits (seconds).
 REMINDER_INTERVAL = 15 * 60
 REMINDER_JOB = "jadwal-pengingat"
@@ -521,8 +519,6 @@ async def draft_message(update: Update, context: BotContext) -> None:
     if taken is None:
         return
     message, user_id, command = taken
-    if sum(c.isdigit() for c in message.text or "") >= _ID_DIGITS:
-        return  # a NIK (and KK): a check, never a visit's answer; no database read for it
     visits = Visits.of(context.services)
     draft = await visits.draft(message.chat_id, user_id)
     if draft is None:
