@@ -47,7 +47,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from common import median, people_db, percentile, read_pairs
+from common import PeopleDb, median, people_db, percentile, read_pairs
 from harness import Feeder, Job, echo_application, text_update
 
 from bot.app import build_application, start_in_process, stop_in_process
@@ -311,6 +311,33 @@ def summarise(results: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def child_task(
+    config: Config,
+    people: PeopleDb,
+    pairs_file: Path,
+    count: int,
+    *,
+    seed: int,
+    in_flight: int,
+    timeout: float,
+    aged_rows: int = 0,
+    spread: str = "live",
+) -> dict[str, Any]:
+    """What a child process (`--child`) is given to run one configuration once."""
+    return {
+        "config": asdict(config),
+        "db": str(people.db_path),
+        "key": str(people.key_path),
+        "pairs_file": str(pairs_file),
+        "count": count,
+        "seed": seed,
+        "in_flight": in_flight,
+        "timeout": timeout,
+        "aged_rows": aged_rows,
+        "spread": spread,
+    }
+
+
 def fmt(value: tuple[float, float, float], digits: int = 1, runs: int = 1) -> str:
     mid, low, high = value
     text = f"{mid:,.{digits}f}"
@@ -436,18 +463,17 @@ def main() -> int:
             by_app: dict[str, list[dict[str, Any]]] = {"bot": [], "echo": []}
             for run in range(args.runs):
                 for which in (config, floor_config):  # bot and floor alternate, same conditions
-                    task = {
-                        "config": asdict(which),
-                        "db": str(people.db_path),
-                        "key": str(people.key_path),
-                        "pairs_file": str(pairs_file),
-                        "count": count,
-                        "seed": args.seed + run,
-                        "in_flight": args.in_flight,
-                        "timeout": args.timeout,
-                        "aged_rows": args.aged_rows,
-                        "spread": args.aged_spread,
-                    }
+                    task = child_task(
+                        which,
+                        people,
+                        pairs_file,
+                        count,
+                        seed=args.seed + run,
+                        in_flight=args.in_flight,
+                        timeout=args.timeout,
+                        aged_rows=args.aged_rows,
+                        spread=args.aged_spread,
+                    )
                     result = run_child(task)
                     by_app[which.app].append(result)
                     print(

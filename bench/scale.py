@@ -32,11 +32,11 @@ import random
 import sqlite3
 import sys
 import tempfile
-from dataclasses import asdict, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from checks import Config, run_child, summarise
+from checks import Config, child_task, run_child, summarise
 from common import CACHE, PeopleDb, people_db, read_pairs
 from import_bench import timed_import
 
@@ -117,18 +117,15 @@ def measure_checks(
     by_app: dict[str, list[dict[str, Any]]] = {"bot": [], "echo": []}
     for run in range(runs):
         for config in (CAPACITY, ECHO):  # bot and floor alternate, same conditions
-            task = {
-                "config": asdict(config),
-                "db": str(people.db_path),
-                "key": str(people.key_path),
-                "pairs_file": str(pairs_file),
-                "count": checks,
-                "seed": seed + run,
-                "in_flight": IN_FLIGHT,
-                "timeout": TIMEOUT,
-                "aged_rows": 0,
-                "spread": "live",
-            }
+            task = child_task(
+                config,
+                people,
+                pairs_file,
+                checks,
+                seed=seed + run,
+                in_flight=IN_FLIGHT,
+                timeout=TIMEOUT,
+            )
             result = run_child(task)
             by_app[config.app].append(result)
             say(

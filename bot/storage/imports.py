@@ -9,7 +9,7 @@ from datetime import date, datetime
 
 from bot.states import KtpStatus
 from bot.storage.db import utc_iso
-from bot.storage.driver import Conn
+from bot.storage.driver import Conn, Row
 
 #: Host parameters per statement, well under SQLite's limit on every build.
 _CHUNK = 500
@@ -94,45 +94,49 @@ async def history_keys(
     return keys
 
 
-def _values(width: int, count: int) -> str:
-    """ "(?,?),(?,?)" for `count` rows of `width` columns: one statement for many rows."""
-    row = "(" + ",".join("?" * width) + ")"
-    return ",".join([row] * count)
-
-
 #: Rows per multi-row INSERT: 200 rows of at most 10 columns stay well under both databases'
 #: limits on parameters per statement.
 _ROWS_PER_INSERT = 200
 
 
+async def _insert_many(
+    conn: Conn, head: str, rows: Sequence[tuple[object, ...]], tail: str = ""
+) -> list[Row]:
+    """`head VALUES (?,..),(?,..) tail` for the rows, 200 a statement (one trip each instead of
+    one a row); the rows the statements return (with a RETURNING tail)."""
+    returned: list[Row] = []
+    for start in range(0, len(rows), _ROWS_PER_INSERT):
+        chunk = rows[start : start + _ROWS_PER_INSERT]
+        marks = "(" + ",".join("?" * len(chunk[0])) + ")"
+        sql = f"{head} VALUES {','.join([marks] * len(chunk))} {tail}".rstrip()
+        returned += await conn.execute_fetchall(sql, [value for row in chunk for value in row])
+    return returned
+
+
 async def insert_records(conn: Conn, records: Sequence[NewRecord], now: datetime) -> dict[str, int]:
     """Create records (without history: add it with add_history_rows); return ids by NIK hash."""
     stamp = utc_iso(now)
-    ids: dict[str, int] = {}
-    for start in range(0, len(records), _ROWS_PER_INSERT):
-        chunk = records[start : start + _ROWS_PER_INSERT]
-        params: list[object] = []
-        for r in chunk:
-            params += (
-                r.nik_hash,
-                r.kk_hash,
-                r.nik_masked,
-                r.name_masked,
-                r.district,
-                r.status.value,
-                r.status_date.isoformat(),
-                r.note,
-                stamp,
-                stamp,
-            )
-        sql = (
-            "INSERT INTO records (nik_hash, kk_hash, nik_masked, name_masked, district, status,"
-            f" status_date, note, created_at, updated_at) VALUES {_values(10, len(chunk))}"
-            " RETURNING id, nik_hash"
+    rows = [
+        (
+            r.nik_hash,
+            r.kk_hash,
+            r.nik_masked,
+            r.name_masked,
+            r.district,
+            r.status.value,
+            r.status_date.isoformat(),
+            r.note,
+            stamp,
+            stamp,
         )
-        for row in await conn.execute_fetchall(sql, params):
-            ids[row[1]] = row[0]
-    return ids
+        for r in records
+    ]
+    head = (
+        "INSERT INTO records (nik_hash, kk_hash, nik_masked, name_masked, district, status,"
+        " status_date, note, created_at, updated_at)"
+    )
+    inserted = await _insert_many(conn, head, rows, "RETURNING id, nik_hash")
+    return {row[1]: row[0] for row in inserted}
 
 
 async def add_history_rows(
@@ -144,24 +148,15 @@ async def add_history_rows(
 ) -> None:
     """Add history rows; a (record, status, date) already there is left as it is."""
     stamp = utc_iso(now)
-    for start in range(0, len(rows), _ROWS_PER_INSERT):
-        chunk = rows[start : start + _ROWS_PER_INSERT]
-        params: list[object] = []
-        for r in chunk:
-            params += (
-                r.record_id,
-                r.status.value,
-                r.entered_on.isoformat(),
-                r.note,
-                source,
-                actor_id,
-                stamp,
-            )
-        await conn.execute(
-            "INSERT OR IGNORE INTO status_history (record_id, status, entered_on, note, source,"
-            f" actor_id, recorded_at) VALUES {_values(7, len(chunk))}",
-            params,
-        )
+    values = [
+        (r.record_id, r.status.value, r.entered_on.isoformat(), r.note, source, actor_id, stamp)
+        for r in rows
+    ]
+    head = (
+        "INSERT OR IGNORE INTO status_history (record_id, status, entered_on, note, source,"
+        " actor_id, recorded_at)"
+    )
+    await _insert_many(conn, head, values)
 
 
 async def move_records(conn: Conn, moves: Sequence[StatusMove], now: datetime) -> None:
