@@ -125,10 +125,10 @@ class Residents:
     # --- a check's answer --------------------------------------------------------------------
 
     async def card_facts(self, record: Record) -> CardFacts:
-        conn = self.svc.db.conn
+        reader = self.svc.db.reader  # committed data only, read here: no trip to the writer
         today = self.svc.today()
-        insight = await self.svc.insights.record_insight(conn, record, today)
-        values = await settings_store.read_all(self.svc.db.reader)  # one small table, no trip
+        insight = await self.svc.insights.record_insight(reader, record, today)
+        values = await settings_store.read_all(reader)  # one small table
         office = office_info(values)
         as_of = from_iso(record.updated_at)
         last_import = values.get(settings_store.LAST_IMPORT_AT)
