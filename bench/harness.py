@@ -14,7 +14,7 @@ import contextlib
 import itertools
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -193,7 +193,6 @@ class Feeder:
         self._expected, self._answered = total, 0
         self._done.clear()
         cpu0, t0 = time.process_time(), time.perf_counter()
-        loop = asyncio.get_running_loop()
 
         async def arrive(job: Job, due: float) -> None:
             self._waiting[job.chat_id] = (due, job)
@@ -213,16 +212,7 @@ class Feeder:
                     await arrive(self._followups.popleft(), time.perf_counter())
                 await asyncio.sleep(0.001)
 
-        feeding = loop.create_task(feed())
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._done.wait(), timeout)
-        self.outcome.seconds = time.perf_counter() - t0
-        self.outcome.cpu = time.process_time() - cpu0
-        self.outcome.updates = self._answered
-        self.outcome.missing = total - self._answered
-        feeding.cancel()
-        await asyncio.gather(feeding, return_exceptions=True)
-        return self.outcome
+        return await self._until_answered(feed(), total, t0, cpu0, timeout)
 
     async def run(self, jobs: list[Job], in_flight: int, timeout: float) -> Outcome:
         """All `jobs` (and the presses they ask for) with at most `in_flight` unanswered."""
@@ -249,7 +239,16 @@ class Feeder:
                 await self.put(job)
                 sent += 1
 
-        feeding = asyncio.create_task(feed())
+        outcome = await self._until_answered(feed(), total, t0, cpu0, timeout)
+        self._slots = None
+        return outcome
+
+    async def _until_answered(
+        self, feed: Coroutine[Any, Any, None], total: int, t0: float, cpu0: float, timeout: float
+    ) -> Outcome:
+        """Run `feed` until all `total` updates are answered (or `timeout`), then stop it and
+        fill in the outcome's time, CPU and counts."""
+        feeding = asyncio.create_task(feed)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._done.wait(), timeout)
         self.outcome.seconds = time.perf_counter() - t0
@@ -258,5 +257,4 @@ class Feeder:
         self.outcome.missing = total - self._answered
         feeding.cancel()
         await asyncio.gather(feeding, return_exceptions=True)
-        self._slots = None
         return self.outcome
