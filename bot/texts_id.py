@@ -67,6 +67,10 @@ def format_date(d: date) -> str:
     return babel_dates.format_date(d, "EEEE, d MMMM y", locale=LOCALE)
 
 
+#: "Januari" ... "Desember", by month number.
+_MONTHS_FULL = babel_dates.get_month_names("wide", locale=LOCALE)
+
+
 def format_short_date(d: date) -> str:
     """A date without the weekday: "28 Januari 2019" (babel's "d MMMM y", without parsing the
     locale and the pattern on every call: a check's answer shows two)."""
@@ -128,9 +132,6 @@ def format_ago(d: date, today: date) -> str:
     if months < 24:
         return f"{months} bulan lalu"
     return f"{format_number(months // 12)} tahun lalu"
-
-
-_MONTHS_FULL = babel_dates.get_month_names("wide", locale=LOCALE)
 
 
 _MONTH_PARTS = ((10, "awal"), (20, "pertengahan"), (31, "akhir"))
