@@ -2,7 +2,7 @@
 
 Usage: python bench/bench_hostile_inputs.py [--repeat 5]
 
-Each input in `bot.hostile_inputs.WORST_INPUTS` is sent by a resident through the real
+Each input in `bot.services.hostile_inputs.WORST_INPUTS` is sent by a resident through the real
 Application and `local_api` (a fresh check each time); the figure is the process CPU time from
 the update arriving to the answer being sent, the least of `--repeat` tries, and separately the
 CPU time of reading the text alone (what once took 0.8 s on a 4,095-digit message).
@@ -17,11 +17,11 @@ import time
 from pathlib import Path
 
 from bot.app import build_application, start_in_process, stop_in_process
-from bot.clock import FakeClock
-from bot.config import QuietHours, Settings
-from bot.hostile_inputs import WORST_INPUTS
+from bot.domain.clock import FakeClock
+from bot.domain.config import QuietHours, Settings
 from bot.local_api import LOCAL_TOKEN, LocalBotApi
-from bot.verification import MAX_NUMBERS_TEXT, looks_like_numbers, read_numbers
+from bot.services.hostile_inputs import WORST_INPUTS
+from bot.services.verification import MAX_NUMBERS_TEXT, looks_like_numbers, read_numbers
 
 
 def text_cpu_ms(text: str, repeat: int) -> float:

@@ -13,13 +13,13 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from bot import insights
-from bot.privacy import Hasher, mask_nik
+from bot.domain.privacy import Hasher, mask_nik
+from bot.services import insights
+from bot.services.verification import verify_owner
 from bot.states import ALL_STATUSES, KtpStatus
 from bot.storage import Database
 from bot.storage import insights as insights_store
 from bot.storage.records import get_by_nik_hash
-from bot.verification import verify_owner
 
 KEY = b"k" * 32
 

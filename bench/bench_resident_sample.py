@@ -16,12 +16,12 @@ import argparse
 import asyncio
 import time
 
-from bot.config import load_settings
+from bot.domain.config import load_settings
 from bot.handlers.resident import check_answer
-from bot.sample_data import pairs_to_try
-from bot.services import Services
+from bot.services.container import Services
+from bot.services.sample_data import pairs_to_try
+from bot.services.verification import Reply, handle_numbers
 from bot.states import KtpStatus
-from bot.verification import Reply, handle_numbers
 
 
 async def one_check(svc: Services, chat_id: int, nik: str, kk: str) -> str:

@@ -31,12 +31,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_resident_check import KEY, seed
 
-from bot import insights
-from bot.privacy import Hasher
+from bot.domain.privacy import Hasher
+from bot.services import insights
+from bot.services.verification import verify_owner
 from bot.storage import Database, Db
 from bot.storage.pg import PgDatabase
 from bot.storage.transfer import copy_database
-from bot.verification import verify_owner
 
 NOW = datetime(2026, 11, 28, 5, tzinfo=UTC)
 BENCH_DB = "bench_workers"

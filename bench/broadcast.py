@@ -41,13 +41,13 @@ from bot.app import (
     stop_dispatcher,
     stop_in_process,
 )
-from bot.clock import Clock
-from bot.config import QuietHours, Settings
-from bot.dispatcher import Dispatcher, Limits
+from bot.domain.clock import Clock
+from bot.domain.config import QuietHours, Settings
 from bot.handlers.broadcast import render_progress
-from bot.importer import import_csv
+from bot.handlers.dispatcher import Dispatcher, Limits
 from bot.local_api import LOCAL_TOKEN, LocalBotApi
-from bot.sample_data import COLUMNS, generate_rows
+from bot.services.importer import import_csv
+from bot.services.sample_data import COLUMNS, generate_rows
 from bot.storage import outbox as outbox_store
 from bot.storage import staff as staff_store
 

@@ -51,7 +51,7 @@ from common import PeopleDb, median, people_db, percentile, read_pairs
 from harness import Feeder, Job, echo_application, text_update
 
 from bot.app import build_application, start_in_process, stop_in_process
-from bot.config import Settings
+from bot.domain.config import Settings
 from bot.local_api import LOCAL_TOKEN, LocalBotApi
 
 FIRST_CHAT = 500_000_000

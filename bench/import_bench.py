@@ -30,11 +30,11 @@ import tracemalloc
 from datetime import date
 from pathlib import Path
 
-from bot.clock import Clock
-from bot.config import Settings
-from bot.importer import ImportSummary, import_csv
-from bot.sample_data import COLUMNS, generate_rows
-from bot.services import Services
+from bot.domain.clock import Clock
+from bot.domain.config import Settings
+from bot.services.container import Services
+from bot.services.importer import ImportSummary, import_csv
+from bot.services.sample_data import COLUMNS, generate_rows
 
 
 def write_sample(path: Path, rows: int, today: date) -> None:

@@ -40,7 +40,7 @@ from common import people_db, read_pairs
 from harness import Feeder, Job, text_update
 
 from bot.app import build_application, start_in_process, stop_in_process
-from bot.config import Settings
+from bot.domain.config import Settings
 from bot.local_api import LOCAL_TOKEN, LocalBotApi
 
 

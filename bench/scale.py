@@ -40,9 +40,9 @@ from checks import Config, child_task, run_child, summarise
 from common import CACHE, PeopleDb, people_db, read_pairs
 from import_bench import timed_import
 
-from bot.clock import Clock
-from bot.config import Settings
-from bot.services import Services
+from bot.domain.clock import Clock
+from bot.domain.config import Settings
+from bot.services.container import Services
 
 IN_FLIGHT = 256  # as bench/checks.py's default
 TIMEOUT = 900.0  # seconds per child run at most

@@ -7,9 +7,10 @@ import os
 import sqlite3
 import sys
 
-from bot import logs, texts_id
+from bot import texts_id
 from bot.cli import COMMANDS, Parser, load
-from bot.operator_error import OperatorError, as_operator_error
+from bot.domain.operator_error import OperatorError, as_operator_error
+from bot.services import logs
 
 
 def build_parser() -> Parser:

@@ -17,17 +17,17 @@ from telegram.constants import ParseMode
 from telegram.ext import ApplicationBuilder, BaseRateLimiter, ContextTypes, Defaults
 from telegram.request import BaseRequest
 
-from bot import maintenance
-from bot.clock import Clock
-from bot.config import ConfigError, ConfigProblem, Settings
-from bot.dispatcher import OUTBOX_SEND, Dispatcher, Limits
+from bot.domain.clock import Clock
+from bot.domain.config import ConfigError, ConfigProblem, Settings
+from bot.domain.text_fit import fit_request
 from bot.handlers import broadcast, errors, register_handlers, schedule
 from bot.handlers.context import BotApplication, BotContext, BotData
+from bot.handlers.dispatcher import OUTBOX_SEND, Dispatcher, Limits
 from bot.handlers.general import register_commands
-from bot.leader import Leadership
-from bot.services import Services
-from bot.telegram_text import FittingRateLimiter
-from bot.text_fit import fit_request
+from bot.handlers.telegram_text import FittingRateLimiter
+from bot.services import maintenance
+from bot.services.container import Services
+from bot.services.leader import Leadership
 
 log = logging.getLogger(__name__)
 
@@ -180,7 +180,7 @@ async def on_stop(app: BotApplication) -> None:
 
 async def start_delivery(app: BotApplication) -> None:
     """SQLite: this process delivers the outbox. PostgreSQL: the one worker elected by an
-    advisory lock does (bot/leader.py); the others stand by to take over."""
+    advisory lock does (bot/services/leader.py); the others stand by to take over."""
     settings = app.bot_data.services.settings
     if settings.database_url is None:
         await start_dispatcher(app)

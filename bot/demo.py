@@ -1,6 +1,6 @@
 """The terminal chat of `python -m bot demo`: the real bot on invented data, no Telegram needed.
 
-A temporary folder gets a fresh database filled by the real importer from `bot.sample_data`;
+A temporary folder gets a fresh database filled by the real importer from `services.sample_data`;
 the real Application runs on `bot.local_api`, and the console plays one person (a resident, or
 with `--staff` an admin). Bot messages are shown as plain text (bold and links in colour on a
 terminal), inline buttons are numbered and pressed by typing the number or the label; the reply
@@ -30,15 +30,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from bot import insights, sample_data
 from bot import texts_id as texts
 from bot.app import build_application, start_in_process, stop_in_process
-from bot.clock import Clock
-from bot.config import QuietHours, Settings
+from bot.domain.clock import Clock
+from bot.domain.config import QuietHours, Settings
 from bot.handlers.context import BotApplication
-from bot.importer import ImportFileError, import_csv
 from bot.local_api import LOCAL_TOKEN, BotMessage, LocalBotApi, LocalUser
-from bot.services import Services
+from bot.services import insights, sample_data
+from bot.services.container import Services
+from bot.services.importer import ImportFileError, import_csv
 from bot.states import STAGE_ORDER, KtpStatus, Stage
 from bot.storage import settings as settings_store
 

@@ -41,7 +41,7 @@ from telegram.error import TimedOut
 from telegram.ext import Application
 from telegram.request import BaseRequest, RequestData
 
-from bot.clock import Clock
+from bot.domain.clock import Clock
 
 LOCAL_TOKEN = "123456:LOCAL"
 BOT_ID = 123456

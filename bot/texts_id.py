@@ -35,11 +35,11 @@ from zoneinfo import ZoneInfo
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
 
-from bot.config import ConfigError, ConfigProblem, OfficeInfo
-from bot.nik import InvalidNumberError, Problem
-from bot.operator_error import OperatorError, StorageError
+from bot.domain.config import ConfigError, ConfigProblem, OfficeInfo
+from bot.domain.nik import InvalidNumberError, Problem
+from bot.domain.operator_error import OperatorError, StorageError
+from bot.domain.text_fit import clip, fit_html
 from bot.states import ALL_STATUSES, STAGE_ORDER, KtpStatus, Stage, UnknownStatusError
-from bot.text_fit import clip, fit_html
 
 #: Every value a sentence escapes (`_escape`) is also clipped: an echo of what someone
 #: typed never makes a message too long (the longest real value, a staff note, is 500).
@@ -562,7 +562,7 @@ VISIT_LINE_LIMIT = 80
 
 @dataclass(frozen=True, slots=True)
 class WaitingFigures:
-    """How long a record has waited in its status, against the usual stay (bot/insights.py)."""
+    """How long a record has waited in its status, against the usual stay (services/insights.py)."""
 
     waited_days: int  # days since it entered its current status
     usual_known: bool  # enough finished stays to say what is usual
@@ -573,7 +573,7 @@ class WaitingFigures:
     blanko_stock: int | None = None  # PRINT_READY_RECORD: blank cards in stock, when set
     usual_samples: int = 0  # finished stays the figures come from
     printed_recently: int | None = None  # PRINT_READY_RECORD: cards printed in the last 30 days
-    #: The estimate, as `bot.insights.EstimateKind` names it ("range", "queue", ...; "none").
+    #: The estimate, as `services.insights.EstimateKind` names it ("range", "queue", ...; "none").
     estimate_kind: str = "none"
     estimate_from: date | None = None
     estimate_to: date | None = None
@@ -1999,7 +1999,7 @@ def question_statistics(
 
 # --- residents: a visit, its notices, /jadwal -----------------------------------------------------
 
-#: Words residents read for what a visit serves (codes as in `bot.visits.SERVICE_CODES`).
+#: Words residents read for what a visit serves (codes as in `bot.services.visits.SERVICE_CODES`).
 VISIT_SERVICE_NAMES: dict[str, str] = {
     "rekam": "perekaman KTP-el",
     "ambil": "pengambilan KTP-el yang sudah jadi",
@@ -2271,7 +2271,7 @@ def _visit_step_head(visit_id: int | None, number: int) -> str:
 
 
 def visit_ask(step: str, visit_id: int | None, current: str | None = None) -> str:
-    """The question of one step of the walk-through (`step` as in `bot.visits.Step`)."""
+    """The question of one step of the walk-through (`step` as in `bot.services.visits.Step`)."""
     number, question = {
         "date": (1, "Tanggal berapa? Pilih di bawah, atau ketik tanggalnya, mis. 07-12-2026."),
         "start": (2, "Mulai pukul berapa (WIB)? Pilih, atau ketik mis. 08.30."),
@@ -2307,7 +2307,7 @@ def visit_service_button(code: str, chosen: bool) -> str:
 
 
 def visit_problem(problem: str, given: str) -> str:
-    """Why a value cannot be used (`problem` as in `bot.visits.Problem`)."""
+    """Why a value cannot be used (`problem` as in `bot.services.visits.Problem`)."""
     shown = _escape(given)
     return {
         "bad_date": f"Tanggal “{shown}” tidak terbaca. Tulis mis. 07-12-2026 atau 2026-12-07.",
@@ -2783,7 +2783,7 @@ STATS_EMPTY = "Belum ada data. Impor dulu dengan /impor."
 
 @dataclass(frozen=True, slots=True)
 class ChartLabels:
-    """The words on the /statistik chart (bot/stats.py draws it and holds no sentences)."""
+    """The words on the /statistik chart (bot/services/stats.py draws it and holds no sentences)."""
 
     title: str
     stage_title: str

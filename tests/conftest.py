@@ -30,14 +30,14 @@ from typing import Any
 import pytest
 from pg_support import PgServer
 
-from bot import leader
 from bot.app import build_application, on_start, start_in_process, stop_in_process
-from bot.clock import FakeClock
-from bot.config import QuietHours, Settings
-from bot.dispatcher import Dispatcher, Limits
+from bot.domain.clock import FakeClock
+from bot.domain.config import QuietHours, Settings
 from bot.handlers.context import BotApplication
+from bot.handlers.dispatcher import Dispatcher, Limits
 from bot.local_api import LOCAL_TOKEN, LocalBotApi, LocalUser
-from bot.services import Services
+from bot.services import leader
+from bot.services.container import Services
 from bot.storage import Db, open_database
 from bot.storage import staff as staff_store
 
@@ -174,7 +174,7 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 
 @pytest.fixture(autouse=True)
 def _no_takeover_grace(monkeypatch: pytest.MonkeyPatch) -> None:
-    """In-process bots on PostgreSQL deliver at once (bot/leader.py waits a second before a
+    """In-process bots on PostgreSQL deliver at once (bot/services/leader.py waits a second before a
     new leader's first message; tests/test_workers.py keeps that wait)."""
     monkeypatch.setattr(leader, "TAKEOVER_GRACE", 0.0)
 

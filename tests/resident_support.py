@@ -6,8 +6,8 @@ from datetime import date
 
 from conftest import BotEnv
 
+from bot.domain.privacy import mask_nik
 from bot.local_api import BotMessage, LocalUser
-from bot.privacy import mask_nik
 from bot.states import KtpStatus
 from bot.storage import records as records_store
 

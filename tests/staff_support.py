@@ -6,7 +6,7 @@ from datetime import date
 
 from conftest import BotEnv
 
-from bot.privacy import mask_name, mask_nik
+from bot.domain.privacy import mask_name, mask_nik
 from bot.states import KtpStatus
 from bot.storage import audit as audit_store
 from bot.storage import records as records_store

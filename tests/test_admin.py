@@ -9,7 +9,7 @@ from conftest import ADMIN_ID, STAFF_ID, BotEnv
 from staff_support import NIK_A, audit_rows
 
 from bot.local_api import LocalUser
-from bot.office import FIELDS
+from bot.services.office import FIELDS
 from bot.storage import settings as settings_store
 from bot.storage import staff as staff_store
 

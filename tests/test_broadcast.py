@@ -359,11 +359,11 @@ import asyncio, os, sys
 from pathlib import Path
 
 from bot.app import build_application, start_in_process
-from bot.clock import FakeClock
-from bot.config import QuietHours, Settings
+from bot.domain.clock import FakeClock
+from bot.domain.config import QuietHours, Settings
 from bot.local_api import LOCAL_TOKEN, LocalBotApi
 from bot.app import start_dispatcher
-from bot.dispatcher import Limits
+from bot.handlers.dispatcher import Limits
 from bot.storage import broadcasts
 
 home = Path(sys.argv[1])

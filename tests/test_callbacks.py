@@ -11,8 +11,9 @@ import pytest
 from conftest import RESIDENT_ID, BotEnv
 from telegram import Update
 
-from bot import callbacks, texts_id
-from bot.callbacks import (
+from bot import texts_id
+from bot.handlers import callbacks
+from bot.handlers.callbacks import (
     Announcements,
     BroadcastAudience,
     BroadcastDistrict,
@@ -98,7 +99,7 @@ def test_a_kind_cannot_be_built_with_a_value_it_would_not_read_back() -> None:
 
 
 def test_every_button_of_the_bot_packs_typed_callback_data() -> None:
-    """No hand-made `callback_data=f"..."` strings anywhere: buttons go through bot.callbacks."""
+    """No hand-made `callback_data=f"..."` strings anywhere: buttons go through callbacks."""
     handmade = re.compile(r"callback_data\s*=\s*f?[\"']")
     offenders = [
         str(path.relative_to(BOT))

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import BotEnv
 
-from bot.config import DEFAULT_API_URL, ConfigError, QuietHours, load_settings
+from bot.domain.config import DEFAULT_API_URL, ConfigError, QuietHours, load_settings
 
 
 def test_defaults_match_the_contract() -> None:

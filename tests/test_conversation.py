@@ -8,10 +8,11 @@ from resident_support import KK, NIK, add_record
 from staff_support import audit_rows
 from test_intents import PHRASINGS
 
-from bot import faq, texts_id
-from bot.intents import Intent
+from bot import texts_id
+from bot.domain.intents import Intent
 from bot.local_api import BotMessage, LocalUser, html_to_plain
-from bot.office import TEXT_LIMIT, load_office_info
+from bot.services import faq
+from bot.services.office import TEXT_LIMIT, load_office_info
 from bot.states import KtpStatus
 
 K = Intent

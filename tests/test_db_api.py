@@ -15,8 +15,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from bot import maintenance
-from bot.clock import FakeClock
+from bot.domain.clock import FakeClock
+from bot.services import maintenance
 from bot.storage import Conn, Db, checks, utc_iso
 from bot.storage import settings as settings_store
 from bot.storage.attempts import LockScope, lock, locked_until

@@ -14,10 +14,10 @@ from conftest import BotEnv
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
-from bot import sample_data
 from bot import texts_id as texts
 from bot.demo import Console, pairs_by_stage, render_html, run_demo
 from bot.local_api import LocalUser
+from bot.services import sample_data
 from bot.states import KtpStatus, Stage
 
 

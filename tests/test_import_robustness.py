@@ -15,8 +15,8 @@ from conftest import BotEnv
 
 from bot import texts_id
 from bot.__main__ import main
-from bot.importer import MAX_LINE_CHARS, import_csv
 from bot.local_api import LocalUser
+from bot.services.importer import MAX_LINE_CHARS, import_csv
 
 HEADER = "nik;no_kk;nama;status;tanggal_status;keterangan\n"
 ROWS = 1010

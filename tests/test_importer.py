@@ -13,12 +13,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot import importer, texts_id
-from bot.clock import FakeClock
-from bot.config import Settings
-from bot.importer import ImportFileError, ImportSummary, RowError, import_csv
-from bot.nik import InvalidNumberError, parse_kk, parse_nik
-from bot.services import Services
+from bot import texts_id
+from bot.domain.clock import FakeClock
+from bot.domain.config import Settings
+from bot.domain.nik import InvalidNumberError, parse_kk, parse_nik
+from bot.services import importer
+from bot.services.container import Services
+from bot.services.importer import ImportFileError, ImportSummary, RowError, import_csv
 from bot.states import KtpStatus, UnknownStatusError, suggest_statuses
 from bot.storage import imports as imports_store
 from bot.storage import records
@@ -391,7 +392,7 @@ def test_missing_columns_are_named() -> None:
 
 
 def sample_file(people: int = 60) -> bytes:
-    from bot.sample_data import write_csv
+    from bot.services.sample_data import write_csv
 
     out = io.StringIO()
     write_csv(out, people, seed=5, today=TODAY)
@@ -704,6 +705,6 @@ def test_the_shell_import_never_writes_a_log_line_onto_the_progress_bar(
         root.removeHandler(handler)
     drawn = terminal.getvalue()
     assert "Mengimpor" in drawn  # the bar was there
-    start = drawn.index("INFO bot.importer: impor #1 selesai")
+    start = drawn.index("INFO bot.services.importer: impor #1 selesai")
     assert start == 0 or drawn[start - 1] in "\r\n", repr(drawn[max(0, start - 40) : start + 10])
     assert "Baris dibaca: 1" in capsys.readouterr().out

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bot import insights
+from bot.services import insights
 from bot.states import KtpStatus, Stage
 from bot.storage import Database, Db
 from bot.storage import records as records_store

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.intents import MAX_CHARS, Intent, PhraseTable, PhraseTableError, match
+from bot.domain.intents import MAX_CHARS, Intent, PhraseTable, PhraseTableError, match
 
 K = Intent
 

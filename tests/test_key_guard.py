@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from bot.__main__ import main
-from bot.key_guard import FINGERPRINT_SETTING, fingerprint
+from bot.services.key_guard import FINGERPRINT_SETTING, fingerprint
 from bot.storage import Database
 from bot.storage import settings as settings_store
 

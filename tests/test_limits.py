@@ -3,7 +3,7 @@
 Before: a long import summary clipped by code points could cut `&amp;` in half or pass the
 limit counted in UTF-16 (emoji), and staff got only "maaf"; `/petugas tambah <4000 chars>` and
 `/kantor <5000 chars>` failed the same way; a 4,095-digit message took 0.8 s of CPU on the one
-update worker. Now all outgoing text is fitted in one place (bot.telegram_text) by Telegram's
+update worker. Now all outgoing text is fitted in one place (handlers.telegram_text) by Telegram's
 own measure, echoes are clipped, and long messages are judged by their length first.
 """
 
@@ -19,10 +19,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot import texts_id
-from bot.hostile_inputs import WORST_INPUTS
+from bot.domain.text_fit import MESSAGE_LIMIT, clip, fit_html, utf16_len
 from bot.local_api import LocalUser, parse_html
-from bot.text_fit import MESSAGE_LIMIT, clip, fit_html, utf16_len
-from bot.verification import MAX_NUMBERS_TEXT, looks_like_numbers, read_numbers
+from bot.services.hostile_inputs import WORST_INPUTS
+from bot.services.verification import MAX_NUMBERS_TEXT, looks_like_numbers, read_numbers
 
 COMMANDS = [
     "/start", "/cek", "/langganan", "/berhenti", "/pengumuman", "/tanya", "/jadwal",

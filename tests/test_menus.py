@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from conftest import BotEnv
 
-from bot.roles import Role, StaffRoles
+from bot.services.roles import Role, StaffRoles
 
 CLERK_ID = 5005
 

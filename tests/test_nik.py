@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.nik import (
+from bot.domain.nik import (
     MUSI_RAWAS_DISTRICTS,
     PROVINCES,
     InvalidNumberError,

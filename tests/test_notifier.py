@@ -18,12 +18,12 @@ from conftest import (
 )
 from telegram import Bot
 
-from bot import importer, status_change
 from bot.app import stop_dispatcher
-from bot.dispatcher import Dispatcher
 from bot.handlers.broadcast import render_progress
+from bot.handlers.dispatcher import Dispatcher
 from bot.local_api import LOCAL_TOKEN, LocalUser
-from bot.outbox import enqueue_status_change
+from bot.services import importer, status_change
+from bot.services.outbox import enqueue_status_change
 from bot.states import KtpStatus
 from bot.storage import outbox as outbox_store
 from bot.storage import records as records_store

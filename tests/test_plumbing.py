@@ -257,7 +257,7 @@ async def test_bad_html_is_refused_like_telegram_does(bot_env: BotEnv, resident:
     with pytest.raises(BadRequest, match=r"(?i)can.t parse entities"):
         await bot_env.bot.send_message(RESIDENT_ID, "1 < 2 <b>tebal")
     # local_api refuses a text too long as Telegram does; the bot itself never sends one
-    # (bot.telegram_text fits every outgoing text, see test_limits.py).
+    # (bot.handlers.telegram_text fits every outgoing text, see test_limits.py).
     status, body = await bot_env.api.answer(
         f"/bot{bot_env.settings.token}/sendMessage", {"chat_id": RESIDENT_ID, "text": "a" * 4097}
     )

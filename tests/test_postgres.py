@@ -73,7 +73,7 @@ async def test_two_workers_starting_together_migrate_once() -> None:
 
 
 async def test_an_unreachable_server_is_one_line_without_the_password() -> None:
-    from bot.operator_error import StorageError
+    from bot.domain.operator_error import StorageError
 
     with pytest.raises(StorageError) as caught:
         await PgDatabase.open("postgresql://bot:rahasia@127.0.0.1:1/ktp")

@@ -6,11 +6,11 @@ import io
 from datetime import date
 from pathlib import Path
 
-from bot.clock import FakeClock
-from bot.config import Settings
-from bot.importer import import_csv
-from bot.sample_data import generate_people, write_csv
-from bot.services import Services
+from bot.domain.clock import FakeClock
+from bot.domain.config import Settings
+from bot.services.container import Services
+from bot.services.importer import import_csv
+from bot.services.sample_data import generate_people, write_csv
 
 TODAY = date(2026, 11, 28)
 PEOPLE = 300

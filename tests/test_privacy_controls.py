@@ -7,8 +7,8 @@ from resident_support import NIK, UNKNOWN_NIK, WRONG_KK, add_record, check
 
 from bot import texts_id as texts
 from bot.local_api import LocalUser
+from bot.services.verification import NIK_FAILURE_LIMIT
 from bot.storage import attempts as attempts_store
-from bot.verification import NIK_FAILURE_LIMIT
 
 #: Every table with a chat id, and the column that holds it.
 CHAT_TABLES = {

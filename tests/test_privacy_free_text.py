@@ -14,7 +14,7 @@ import pytest
 from conftest import BotEnv
 
 from bot.local_api import LocalUser
-from bot.redaction import MAX_NOTE, redact_note
+from bot.services.redaction import MAX_NOTE, redact_note
 
 NIK = "1605010101900012"
 KK = "1605010101100001"

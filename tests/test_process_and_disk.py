@@ -31,9 +31,9 @@ from pathlib import Path
 import pytest
 from test_run_over_http import EXIT_TIMEOUT, HttpBotApi, _bot_env, _start_bot, _wait_for
 
-from bot import instance_lock
 from bot.__main__ import main
-from bot.sample_data import write_csv
+from bot.services import instance_lock
+from bot.services.sample_data import write_csv
 from bot.storage import db as db_module
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample.csv"

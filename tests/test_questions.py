@@ -12,12 +12,13 @@ import pytest
 from conftest import ADMIN_ID, RESIDENT_ID, STAFF_ID, BotEnv, dispatcher_of, fast_limits
 from resident_support import KK, NIK, add_record, check
 
-from bot import questions as questions_mod
-from bot import stats, texts_id
-from bot.clock import FakeClock
+from bot import texts_id
+from bot.domain.clock import FakeClock
 from bot.handlers import questions as handlers
 from bot.handlers.context import BotContext
 from bot.local_api import BotMessage, LocalUser
+from bot.services import questions as questions_mod
+from bot.services import stats
 from bot.storage import audit as audit_store
 from bot.storage import staff as staff_store
 
@@ -337,7 +338,12 @@ def test_working_time_skips_nights_weekends_and_holidays() -> None:
     from datetime import date, time
     from zoneinfo import ZoneInfo
 
-    from bot.office_hours import DEFAULT_SCHEDULE, OfficeHours, ScheduleError, parse_schedule
+    from bot.services.office_hours import (
+        DEFAULT_SCHEDULE,
+        OfficeHours,
+        ScheduleError,
+        parse_schedule,
+    )
 
     hours = OfficeHours(DEFAULT_SCHEDULE, ZoneInfo("Asia/Jakarta"), {date(2026, 12, 25): "Natal"})
     friday_14 = datetime(2026, 11, 27, 7, 0, tzinfo=UTC)

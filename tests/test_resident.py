@@ -18,10 +18,10 @@ from resident_support import (
     nik_of,
 )
 
-from bot import insights
 from bot import texts_id as texts
+from bot.domain.privacy import mask_nik
 from bot.local_api import LocalUser
-from bot.privacy import mask_nik
+from bot.services import insights
 from bot.states import ALL_STATUSES, KtpStatus
 from bot.storage import settings as settings_store
 

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from bot import broadcasting as broadcast
 from bot import texts_id
 from bot.__main__ import main
-from bot.clock import FakeClock
-from bot.roles import Refusal, Role, StaffChangeError, StaffRoles
+from bot.domain.clock import FakeClock
+from bot.services import broadcasting as broadcast
+from bot.services.roles import Refusal, Role, StaffChangeError, StaffRoles
 from bot.storage import Database, Db
 from bot.storage import audit as audit_store
 

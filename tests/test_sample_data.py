@@ -9,9 +9,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from bot import sample_data
 from bot.__main__ import main
-from bot.nik import MUSI_RAWAS_DISTRICTS, parse_kk, parse_nik
+from bot.domain.nik import MUSI_RAWAS_DISTRICTS, parse_kk, parse_nik
+from bot.services import sample_data
 from bot.states import ALL_STATUSES, KtpStatus
 
 TODAY = date(2026, 11, 28)

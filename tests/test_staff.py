@@ -16,9 +16,9 @@ from staff_support import (
     subscribe,
 )
 
-from bot import pending_changes
-from bot.callbacks import UbahAnswer
+from bot.handlers.callbacks import UbahAnswer
 from bot.local_api import LocalUser
+from bot.services import pending_changes
 from bot.states import KtpStatus
 from bot.storage import attempts as attempts_store
 from bot.storage import records as records_store

@@ -9,8 +9,8 @@ import io
 from conftest import RESIDENT_ID, STAFF_ID, BotEnv
 from staff_support import audit_rows
 
-from bot.import_report import neutralise
 from bot.local_api import LocalUser
+from bot.services.import_report import neutralise
 from bot.states import KtpStatus
 from bot.storage import staff as staff_store
 

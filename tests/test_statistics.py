@@ -8,8 +8,8 @@ from datetime import date, timedelta
 from conftest import RESIDENT_ID, BotEnv
 from staff_support import KK_A, KK_B, KK_C, NIK_A, NIK_B, NIK_C, add_record, subscribe
 
-from bot import stats
 from bot.local_api import LocalUser
+from bot.services import stats
 from bot.states import KtpStatus, Stage
 from bot.storage import settings as settings_store
 from bot.storage.db import utc_iso

@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot.privacy import Hasher, load_or_create_key, mask_name, mask_nik
+from bot.domain.privacy import Hasher, load_or_create_key, mask_name, mask_nik
 from bot.storage import Database
 from bot.storage.schema import MIGRATIONS
 

@@ -354,12 +354,12 @@ from dataclasses import is_dataclass  # noqa: E402
 from enum import Enum  # noqa: E402
 
 from bot import texts_id as texts  # noqa: E402
-from bot.config import OfficeInfo  # noqa: E402
-from bot.insights import EstimateKind  # noqa: E402
-from bot.nik import InvalidNumberError, parse_kk, parse_nik  # noqa: E402
-from bot.office import TEXT_LIMIT  # noqa: E402
+from bot.domain.config import OfficeInfo  # noqa: E402
+from bot.domain.nik import InvalidNumberError, parse_kk, parse_nik  # noqa: E402
+from bot.domain.text_fit import utf16_len  # noqa: E402
+from bot.services.insights import EstimateKind  # noqa: E402
+from bot.services.office import TEXT_LIMIT  # noqa: E402
 from bot.states import NOTIFYING_STATUSES  # noqa: E402
-from bot.text_fit import utf16_len  # noqa: E402
 
 DAY = date(2026, 11, 28)
 AS_OF = datetime(2026, 11, 28, 3, tzinfo=UTC)
@@ -395,7 +395,7 @@ LONGEST_VISIT = "🚐 <b>Jemput bola</b> di Kantor Desa " + "Sumber Harta Makmur
 
 
 def kinds_for(status: KtpStatus) -> set[EstimateKind]:
-    """The estimates `bot.insights.estimate` can give a record in `status`."""
+    """The estimates `bot.services.insights.estimate` can give a record in `status`."""
     if status.facts.resident_must_come or status in (S.CARD_SHIPPED, S.CARD_ISSUED):
         return {EstimateKind.NONE}
     if status is S.PRINT_READY_RECORD:

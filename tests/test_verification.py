@@ -7,13 +7,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from bot.clock import FakeClock
-from bot.privacy import Hasher, mask_nik
-from bot.states import KtpStatus
-from bot.storage import Database, Db
-from bot.storage import attempts as attempts_store
-from bot.storage import records as records_store
-from bot.verification import (
+from bot.domain.clock import FakeClock
+from bot.domain.privacy import Hasher, mask_nik
+from bot.services.verification import (
     CHAT_FAILURE_LIMIT,
     NIK_FAILURE_LIMIT,
     Outcome,
@@ -21,6 +17,10 @@ from bot.verification import (
     nik_locked_until,
     verify_owner,
 )
+from bot.states import KtpStatus
+from bot.storage import Database, Db
+from bot.storage import attempts as attempts_store
+from bot.storage import records as records_store
 
 NIK = "1605014107900012"
 KK = "1605010101150003"
@@ -158,7 +158,7 @@ async def test_nothing_raw_is_stored(db, hasher, clock, record_id) -> None:
 
 # --- reading what residents type: forgiving honest mistakes (issue 10) ------------------------
 
-from bot.verification import read_numbers  # noqa: E402
+from bot.services.verification import read_numbers  # noqa: E402
 
 
 @pytest.mark.parametrize(

@@ -25,9 +25,9 @@ from bot.__main__ import main
 from bot.handlers import schedule
 from bot.handlers.context import BotContext
 from bot.local_api import LocalUser
+from bot.services.visits import VisitFields, Visits
 from bot.states import KtpStatus
 from bot.storage import audit as audit_store
-from bot.visits import VisitFields, Visits
 
 S = KtpStatus
 TUGUMULYO, LAKITAN = "160501", "160502"

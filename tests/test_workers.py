@@ -29,14 +29,16 @@ import asyncpg
 from conftest import pg_or_skip, test_settings
 
 from bot.local_api import LOCAL_TOKEN, LocalBotApiServer
-from bot.services import Services
+from bot.services.container import Services
 from bot.storage import broadcasts
 
 RATE = 250.0  # messages per second for all workers together (the test's Telegram limit)
 CHATS = 5000
 WORKERS = 3
 TAKEOVER_LIMIT = 10.0
-MAX_IN_FLIGHT = 60  # bot.dispatcher.Limits.max_in_flight: what a killed worker may have had
+MAX_IN_FLIGHT = (
+    60  # bot.handlers.dispatcher.Limits.max_in_flight: what a killed worker may have had
+)
 
 
 def _sends(telegram: LocalBotApiServer) -> list[tuple[float, int]]:
@@ -228,7 +230,7 @@ def test_several_workers_need_postgresql_and_a_webhook(tmp_path: Path) -> None:
 
 def test_only_the_elected_worker_runs_the_periodic_jobs() -> None:
     from bot.handlers.context import BotData
-    from bot.leader import Leadership
+    from bot.services.leader import Leadership
 
     async def nothing() -> None:
         return None

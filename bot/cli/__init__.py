@@ -17,8 +17,8 @@ from types import ModuleType
 from typing import Any, NoReturn, TextIO
 
 from bot import texts_id
-from bot.config import ConfigError, Settings, load_settings
-from bot.key_guard import checked_key
+from bot.domain.config import ConfigError, Settings, load_settings
+from bot.services.key_guard import checked_key
 from bot.storage import Db
 from bot.storage import open_database as open_db
 

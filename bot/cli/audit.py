@@ -8,7 +8,7 @@ from datetime import date, datetime, time
 
 from bot import texts_id
 from bot.cli import database_exists, open_database, settings_or_none
-from bot.config import Settings
+from bot.domain.config import Settings
 from bot.storage import audit as audit_store
 
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 from bot import texts_id
 from bot.cli import is_a_file, plain, print_summary, settings_or_none
-from bot.config import Settings
-from bot.importer import ImportFileError, ImportSummary, import_csv
-from bot.redaction import redact_file_name
-from bot.services import Services
+from bot.domain.config import Settings
+from bot.services.container import Services
+from bot.services.importer import ImportFileError, ImportSummary, import_csv
+from bot.services.redaction import redact_file_name
 from bot.storage import audit as audit_store
 
 SHOWN_ERRORS = 20

@@ -11,10 +11,10 @@ from pathlib import Path
 
 from bot import texts_id
 from bot.cli import database_exists, is_a_file, plain, print_summary, settings_or_none
-from bot.config import Settings
-from bot.redaction import redact_file_name
-from bot.services import Services
-from bot.visits import ImportSummary, VisitImportError, Visits
+from bot.domain.config import Settings
+from bot.services.container import Services
+from bot.services.redaction import redact_file_name
+from bot.services.visits import ImportSummary, VisitImportError, Visits
 
 SHOWN_ERRORS = 20
 

@@ -13,11 +13,11 @@ import argparse
 import asyncio
 import sys
 
-from bot import instance_lock
 from bot import texts_id as texts
 from bot.cli import settings_or_none
-from bot.config import Settings
-from bot.key_guard import checked_key
+from bot.domain.config import Settings
+from bot.services import instance_lock
+from bot.services.key_guard import checked_key
 from bot.storage.db import Database
 from bot.storage.driver import redact
 from bot.storage.pg import PgDatabase

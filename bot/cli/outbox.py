@@ -7,9 +7,9 @@ import asyncio
 
 from bot import texts_id
 from bot.cli import database_exists, open_database, settings_or_none
-from bot.clock import Clock
-from bot.config import Settings
-from bot.outbox import in_quiet_hours, quiet_hours_end
+from bot.domain.clock import Clock
+from bot.domain.config import Settings
+from bot.services.outbox import in_quiet_hours, quiet_hours_end
 from bot.storage import outbox as outbox_store
 
 

@@ -12,16 +12,16 @@ from urllib.parse import urlsplit
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
-from bot import instance_lock
 from bot import texts_id as texts
 from bot.app import build_application
 from bot.cli import settings_or_none
 from bot.cli.workers import is_child, supervise
-from bot.config import ConfigError, Settings
-from bot.key_guard import FINGERPRINT_SETTING
-from bot.services import Services
-from bot.text_fit import clip
-from bot.webhook_secret import webhook_secret
+from bot.domain.config import ConfigError, Settings
+from bot.domain.text_fit import clip
+from bot.services import instance_lock
+from bot.services.container import Services
+from bot.services.key_guard import FINGERPRINT_SETTING
+from bot.services.webhook_secret import webhook_secret
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,8 @@ import os
 import sys
 from datetime import date
 
-from bot import sample_data, texts_id
+from bot import texts_id
+from bot.services import sample_data
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:

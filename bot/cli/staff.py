@@ -7,9 +7,9 @@ import asyncio
 
 from bot import texts_id
 from bot.cli import database_exists, open_database, settings_or_none, user_id
-from bot.clock import Clock
-from bot.config import Settings
-from bot.roles import Role, StaffChangeError, StaffRoles
+from bot.domain.clock import Clock
+from bot.domain.config import Settings
+from bot.services.roles import Role, StaffChangeError, StaffRoles
 
 CLI_DETAIL = "cli"
 

@@ -4,7 +4,7 @@ The parent checks the settings, the key and the database once (so the key is mad
 raced for by N processes), then starts N children: `python -m bot run` with
 BOT_WEBHOOK_PORT = BOT_WEBHOOK_PORT + i (i = 0 .. N-1). The proxy in front (README, 'Lebih dari
 satu server') spreads Telegram's webhook calls over those ports. Every child answers updates;
-one of them, elected by an advisory lock (bot/leader.py), delivers the outbox. A child that
+one of them, elected by an advisory lock (bot/services/leader.py), delivers the outbox. A child that
 dies is started again after a short wait; SIGTERM or Ctrl-C stops them all.
 """
 
@@ -19,7 +19,7 @@ import time
 from types import FrameType
 
 from bot import texts_id
-from bot.config import Settings
+from bot.domain.config import Settings
 
 log = logging.getLogger(__name__)
 

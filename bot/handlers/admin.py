@@ -1,8 +1,8 @@
 """Handlers for admins: /petugas (who is staff), /kantor (office information for residents,
 its map pin included) and /faq (the answers to questions people often ask).
 
-All are `@admin_only`, checked at every use; the work is in `bot.roles`, `bot.office` and
-`bot.faq`. `/kantor lokasi` alone waits (in `bot.storage.steps`, so across a restart) for the
+All are `@admin_only`, checked at every use; the work is in `services.roles`, `services.office` and
+`services.faq`. `/kantor lokasi` alone waits (in `bot.storage.steps`, so across a restart) for the
 admin's next location pin, read in its own handler group before the others.
 """
 
@@ -11,11 +11,12 @@ from __future__ import annotations
 from telegram import Message, Update
 from telegram.ext import ApplicationHandlerStop, CommandHandler, MessageHandler, filters
 
-from bot import faq, texts_id
+from bot import texts_id
 from bot.handlers.auth import Caller, admin_only
 from bot.handlers.context import BotApplication, BotContext
 from bot.handlers.general import set_chat_commands
-from bot.office import (
+from bot.services import faq
+from bot.services.office import (
     LOCATION_FIELD,
     OfficeChange,
     OfficeTextError,
@@ -26,8 +27,8 @@ from bot.office import (
     set_location,
     take_location_step,
 )
-from bot.office import TEXT_LIMIT as OFFICE_TEXT_LIMIT
-from bot.roles import Role, StaffChangeError, StaffRoles
+from bot.services.office import TEXT_LIMIT as OFFICE_TEXT_LIMIT
+from bot.services.roles import Role, StaffChangeError, StaffRoles
 
 ADD_WORDS = ("tambah", "add")
 REMOVE_WORDS = ("hapus", "remove")

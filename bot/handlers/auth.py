@@ -31,8 +31,8 @@ from bot import texts_id
 from bot.handlers import general
 from bot.handlers.common import is_private
 from bot.handlers.context import BotContext
-from bot.office import load_office_info
-from bot.roles import Role, StaffRoles
+from bot.services.office import load_office_info
+from bot.services.roles import Role, StaffRoles
 
 R = TypeVar("R")
 

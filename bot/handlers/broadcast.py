@@ -3,7 +3,7 @@ stop) and the resident's /pengumuman (opt out of announcements, or back in).
 
 Every step and every button checks the staff role at the moment it is used (`auth`); someone
 who is not staff gets what a resident gets for an unknown command, and the attempt is audited.
-The draft lives in the database (`bot.broadcasting`) for a day, so a restart in the middle of
+The draft lives in the database (`services.broadcasting`) for a day, so a restart in the middle of
 writing one changes nothing: the next text, or a button of the preview, carries on.
 """
 
@@ -22,8 +22,35 @@ from telegram.ext import (
     filters,
 )
 
-from bot import callbacks, texts_id
-from bot.broadcasting import (
+from bot import texts_id
+from bot.domain.nik import MUSI_RAWAS_DISTRICTS
+from bot.handlers import callbacks
+from bot.handlers.auth import Caller, staff_only
+from bot.handlers.callbacks import (
+    Announcements,
+    BroadcastAudience,
+    BroadcastDistrict,
+    BroadcastList,
+    BroadcastSend,
+    BroadcastSendNow,
+    BroadcastStatus,
+    BroadcastStep,
+    BroadcastStop,
+    BroadcastStopNo,
+    BroadcastStopYes,
+)
+from bot.handlers.common import (
+    button_rows,
+    edit_text,
+    inline_button,
+    is_private,
+    yes_no_markup,
+    yes_pressed,
+)
+from bot.handlers.context import BotApplication, BotContext
+from bot.handlers.dispatcher import ProgressView
+from bot.handlers.drafts import draft_message_of, take_draft_message
+from bot.services.broadcasting import (
     CANCELLED,
     SENDING,
     TEXT_LIMIT,
@@ -40,32 +67,6 @@ from bot.broadcasting import (
     everyone,
     status_audience,
 )
-from bot.callbacks import (
-    Announcements,
-    BroadcastAudience,
-    BroadcastDistrict,
-    BroadcastList,
-    BroadcastSend,
-    BroadcastSendNow,
-    BroadcastStatus,
-    BroadcastStep,
-    BroadcastStop,
-    BroadcastStopNo,
-    BroadcastStopYes,
-)
-from bot.dispatcher import ProgressView
-from bot.handlers.auth import Caller, staff_only
-from bot.handlers.common import (
-    button_rows,
-    edit_text,
-    inline_button,
-    is_private,
-    yes_no_markup,
-    yes_pressed,
-)
-from bot.handlers.context import BotApplication, BotContext
-from bot.handlers.drafts import draft_message_of, take_draft_message
-from bot.nik import MUSI_RAWAS_DISTRICTS
 from bot.states import ALL_STATUSES
 
 log = logging.getLogger(__name__)
@@ -480,7 +481,7 @@ async def stop_answer(update: Update, context: BotContext, caller: Caller) -> No
     await edit_text(query, texts_id.broadcast_stopped(data.broadcast_id, dropped))
 
 
-# --- the progress message the dispatcher keeps up to date (bot.dispatcher.ProgressRenderer) ---
+# --- the progress message the dispatcher keeps up to date (dispatcher.ProgressRenderer) ---
 
 
 def render_progress(

@@ -12,10 +12,11 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest
 from telegram.ext import CallbackContext
 
-from bot import callbacks, texts_id
+from bot import texts_id
+from bot.handlers import callbacks
 from bot.handlers.context import BotData
-from bot.record_lookup import RecordView
-from bot.services import Services
+from bot.services.container import Services
+from bot.services.record_lookup import RecordView
 
 _Yes = TypeVar("_Yes", bound=callbacks.CallbackData)
 

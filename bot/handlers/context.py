@@ -13,11 +13,11 @@ from typing import Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from bot.clock import Clock
-from bot.config import Settings
-from bot.dispatcher import Dispatcher
-from bot.leader import Leadership
-from bot.services import Services
+from bot.domain.clock import Clock
+from bot.domain.config import Settings
+from bot.handlers.dispatcher import Dispatcher
+from bot.services.container import Services
+from bot.services.leader import Leadership
 
 
 @dataclass(slots=True)
@@ -28,7 +28,7 @@ class BotData:
     clock: Clock | None = None
     services_: Services | None = None
     dispatcher: Dispatcher | None = None
-    #: PostgreSQL: the election of the one worker that runs the dispatcher (bot/leader.py).
+    #: PostgreSQL: the election of the one worker that runs the dispatcher (bot/services/leader.py).
     leadership: Leadership | None = None
     #: False keeps background work (the dispatcher, the insights refresh) from starting, for
     #: tests that drive it by hand.

@@ -2,7 +2,7 @@
 
 A press of a main-menu button arrives as its label (a reply keyboard sends the text); free text
 in a private chat that is not a NIK/KK (those go to `bot.handlers.resident` first) is read by
-`bot.intents.match` and answered briefly and warmly, always with the main menu. Only text that
+`domain.intents.match` and answered briefly and warmly, always with the main menu. Only text that
 matches nothing is left to `general.not_understood`. Registered after the resident's number
 reader, the staff steps and the other menu owners (B: "Tanya petugas", C: "Jemput bola"),
 before `general`.
@@ -13,20 +13,20 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
-from bot import faq
 from bot import texts_id as texts
-from bot.callbacks import FaqList, FaqShow, any_of, unpack
-from bot.config import OfficeInfo
+from bot.domain.config import OfficeInfo
+from bot.domain.intents import Intent, match, words
 from bot.handlers import general, resident
+from bot.handlers.callbacks import FaqList, FaqShow, any_of, unpack
 from bot.handlers.common import is_private
 from bot.handlers.context import BotApplication, BotContext
 from bot.handlers.menu import main_menu, pressed
-from bot.intents import Intent, match, words
-from bot.office import load_office_info
-from bot.residents import Residents
+from bot.services import faq
+from bot.services.office import load_office_info
+from bot.services.residents import Residents
 from bot.storage import checks as checks_store
 
-#: Intents answered by one of the questions people often ask (its key in `bot.faq`).
+#: Intents answered by one of the questions people often ask (its key in `bot.services.faq`).
 FAQ_OF_INTENT: dict[Intent, str] = {
     Intent.BLANKO: "blanko",
     Intent.PUSAT: "pusat",

@@ -8,8 +8,8 @@ from telegram import Update
 from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 
 from bot import texts_id as texts
+from bot.domain.privacy import redact, redacted_traceback
 from bot.handlers.context import BotApplication, BotContext
-from bot.privacy import redact, redacted_traceback
 
 log = logging.getLogger(__name__)
 

@@ -19,13 +19,13 @@ from telegram import (
 from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot import faq
 from bot import texts_id as texts
 from bot.handlers.common import is_private
 from bot.handlers.context import BotApplication, BotContext
 from bot.handlers.menu import main_menu, pressed
-from bot.office import load_office_info
-from bot.roles import Role, StaffRoles
+from bot.services import faq
+from bot.services.office import load_office_info
+from bot.services.roles import Role, StaffRoles
 from bot.storage import audit as audit_store
 
 log = logging.getLogger(__name__)

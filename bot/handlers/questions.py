@@ -38,16 +38,16 @@ from telegram.ext import (
     filters,
 )
 
-from bot import office_hours
-from bot import questions as questions_mod
 from bot import texts_id as texts
-from bot.callbacks import DeskAction, QuestionReply
 from bot.handlers import general
 from bot.handlers.auth import Caller, admin_only, staff_only
+from bot.handlers.callbacks import DeskAction, QuestionReply
 from bot.handlers.common import command_of, inline_button, is_private, staff_record_text
 from bot.handlers.context import BotApplication, BotContext
 from bot.handlers.menu import main_menu, pressed
-from bot.questions import (
+from bot.services import office_hours
+from bot.services import questions as questions_mod
+from bot.services.questions import (
     ANSWER,
     CHECK,
     CLOSE,
@@ -60,7 +60,7 @@ from bot.questions import (
     ResidentResult,
     StaffRef,
 )
-from bot.roles import Role, StaffRoles
+from bot.services.roles import Role, StaffRoles
 from bot.storage.questions import Question
 
 log = logging.getLogger(__name__)

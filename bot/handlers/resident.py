@@ -27,9 +27,9 @@ from telegram.ext import (
     filters,
 )
 
-from bot import callbacks
 from bot import texts_id as texts
-from bot.callbacks import (
+from bot.handlers import callbacks
+from bot.handlers.callbacks import (
     NO_LABEL,
     ResAllStages,
     ResAskLabel,
@@ -43,11 +43,10 @@ from bot.callbacks import (
 from bot.handlers.common import button_rows, inline_button, is_private
 from bot.handlers.context import BotApplication, BotContext
 from bot.handlers.general import START_CHECK
-from bot.insights import RecordInsight
-from bot.residents import MAX_PER_CHAT, Residents, Subscribed
-from bot.services import Services
-from bot.storage.records import Record
-from bot.verification import (
+from bot.services.container import Services
+from bot.services.insights import RecordInsight
+from bot.services.residents import MAX_PER_CHAT, Residents, Subscribed
+from bot.services.verification import (
     CheckReply,
     Outcome,
     Reply,
@@ -55,7 +54,8 @@ from bot.verification import (
     handle_numbers,
     looks_like_numbers,
 )
-from bot.visits import Visits
+from bot.services.visits import Visits
+from bot.storage.records import Record
 
 PREFIX = "res"
 #: The handler group that records every chat: before every other group, and alone in it (a

@@ -3,7 +3,7 @@ and cancel them (`/jadwal`), see their effect (`/jadwal hasil`); residents see t
 visits (`/jadwal`, the 🚐 Jemput bola button), by kecamatan, and ask to be told of them
 (`/jadwal ikuti`, `/jadwal berhenti`).
 
-The staff's draft lives in the database (`bot.visits`, `storage.steps`), so a restart in the
+The staff's draft lives in the database (`services.visits`, `storage.steps`), so a restart in the
 middle of planning changes nothing: the next button or typed answer carries on. Every staff
 step and button checks the role at the moment it is used (`auth`). The day-before notices are
 queued by a periodic job (`start_jobs`, from `bot.app.on_start`).
@@ -23,8 +23,10 @@ from telegram.ext import (
     filters,
 )
 
-from bot import callbacks, texts_id
-from bot.callbacks import (
+from bot import texts_id
+from bot.handlers import callbacks
+from bot.handlers.auth import NOT_STAFF, Caller, staff_only
+from bot.handlers.callbacks import (
     ScheduleDistrict,
     ScheduleDistricts,
     ScheduleFollow,
@@ -39,7 +41,6 @@ from bot.callbacks import (
     VisitStep,
     VisitTime,
 )
-from bot.handlers.auth import NOT_STAFF, Caller, staff_only
 from bot.handlers.common import (
     button_rows,
     edit_text,
@@ -51,8 +52,8 @@ from bot.handlers.common import (
 from bot.handlers.context import BotApplication, BotContext
 from bot.handlers.drafts import draft_message_of, take_draft_message
 from bot.handlers.menu import pressed
-from bot.roles import StaffRoles
-from bot.visits import (
+from bot.services.roles import StaffRoles
+from bot.services.visits import (
     RESULT_DAYS,
     SERVICE_CODES,
     TYPED_STEPS,

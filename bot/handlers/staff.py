@@ -37,19 +37,20 @@ from telegram.ext import (
     filters,
 )
 
-from bot import blanko, nik_locks, pending_changes, record_lookup, staff_import, stats, texts_id
-from bot.blanko import BLANKO_MAX, BlankoError
-from bot.callbacks import UbahAnswer
+from bot import texts_id
+from bot.domain.nik import InvalidNumberError, Nik, normalise, parse_nik
+from bot.domain.privacy import mask_nik, redacted_traceback
 from bot.handlers.auth import REFUSED, Caller, staff_only
+from bot.handlers.callbacks import UbahAnswer
 from bot.handlers.common import staff_record_text, yes_no_markup
 from bot.handlers.context import BotApplication, BotContext
-from bot.import_report import rejected_rows_csv
-from bot.importer import ImportFileError, ImportSummary, import_csv
-from bot.nik import InvalidNumberError, Nik, normalise, parse_nik
-from bot.pending_changes import Action
-from bot.privacy import mask_nik, redacted_traceback
-from bot.services import Services
-from bot.staff_import import IMPOR_WAIT_MINUTES, Wait
+from bot.services import blanko, nik_locks, pending_changes, record_lookup, staff_import, stats
+from bot.services.blanko import BLANKO_MAX, BlankoError
+from bot.services.container import Services
+from bot.services.import_report import rejected_rows_csv
+from bot.services.importer import ImportFileError, ImportSummary, import_csv
+from bot.services.pending_changes import Action
+from bot.services.staff_import import IMPOR_WAIT_MINUTES, Wait
 from bot.states import KtpStatus, UnknownStatusError, parse_status
 
 log = logging.getLogger(__name__)
@@ -503,7 +504,7 @@ async def _send_summary(progress_message: Message, summary: ImportSummary) -> No
     errors = summary.errors_text()
     if errors:
         text += "\n\n" + errors
-    # Too long for one message: cut by bot.telegram_text (Telegram's own measure), not here.
+    # Too long for one message: cut by handlers.telegram_text (Telegram's own measure), not here.
     try:
         await progress_message.edit_text(text)
     except BadRequest:

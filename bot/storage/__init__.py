@@ -1,7 +1,7 @@
 """Storage: SQLite (aiosqlite) or PostgreSQL (asyncpg) through one `Conn` (driver.py), one module
 per table group; no Telegram objects here."""
 
-from bot.config import Settings
+from bot.domain.config import Settings
 from bot.storage.db import Database, from_iso, utc_iso
 from bot.storage.driver import Conn, Db
 

@@ -36,7 +36,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.operator_error import StorageError
+from bot.domain.operator_error import StorageError
 from bot.storage.driver import (
     SQLITE_DIALECT,
     Conn,

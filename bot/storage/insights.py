@@ -1,4 +1,4 @@
-"""Queries behind the waiting-time figures and the print queue (see bot/insights.py)."""
+"""Queries behind the waiting-time figures and the print queue (see bot/services/insights.py)."""
 
 from __future__ import annotations
 

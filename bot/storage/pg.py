@@ -30,7 +30,7 @@ from typing import Any
 
 import asyncpg
 
-from bot.operator_error import StorageError
+from bot.domain.operator_error import StorageError
 from bot.storage.db import _statements
 from bot.storage.driver import (
     POSTGRES_DIALECT,
@@ -52,7 +52,9 @@ log = logging.getLogger(__name__)
 
 #: Advisory lock keys (one 64-bit number each, the same in every worker).
 MIGRATION_LOCK = 0x4B54_5045_0001  # "KTPE" + 1: applying migrations
-DISPATCHER_LOCK = 0x4B54_5045_0002  # the one worker that delivers the outbox (bot/leader.py)
+DISPATCHER_LOCK = (
+    0x4B54_5045_0002  # the one worker that delivers the outbox (bot/services/leader.py)
+)
 
 #: Migration version -> its PostgreSQL script, for a migration the translation cannot carry.
 POSTGRES_VARIANTS: dict[int, str] = {}

@@ -20,7 +20,7 @@ KIND_QUESTION = "question"
 # Settings (bot.storage.settings keys).
 SETTING_DESK = "questions_desk_chat"  # the staff group's chat id; absent: staff in private
 SETTING_DESK_TITLE = "questions_desk_title"  # that group's title when it was named
-SETTING_SCHEDULE = "questions_office_schedule"  # JSON, see bot.office_hours.Schedule
+SETTING_SCHEDULE = "questions_office_schedule"  # JSON, see bot.services.office_hours.Schedule
 SETTING_RETENTION_DAYS = "questions_retention_days"
 SETTING_REMIND_HOURS = "questions_remind_hours"
 

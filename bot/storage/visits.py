@@ -1,7 +1,7 @@
 """Jemput bola visits (the office's mobile recording team), who asked to hear of them, who is
 still to be recorded or to collect a card in a kecamatan, and the outbox rows of each visit.
 
-SQL only; `bot.visits` decides what a visit means and who is told. Districts are six digits
+SQL only; `bot.services.visits` decides what a visit means and who is told. Districts are six digits
 (`1605xx`, as in `records.district`). Outbox rows of a visit have the kind `visit` and a dedup
 key `visit:{visit_id}:{what}:{chat_id}`, so one visit's rows are found by a key range.
 """

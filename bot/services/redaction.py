@@ -1,0 +1,68 @@
+"""One redaction for every free text the bot keeps: import `keterangan`, `/ubah` notes, and the
+names of imported files.
+
+- Any NIK/KK-like run of digits, in any grouping (spaces, `.`, `-`, `/`, `_`, `,`, `:` between
+  groups), of ten digits or more is masked as a NIK is shown (`1605••••••••0012`). Dates and
+  short numbers stay as written.
+- The record's own name, word by word, becomes initials (`Siti` -> `S•••`), wherever it appears.
+- Notes are at most MAX_NOTE characters.
+
+Linear in the text: the patterns never backtrack, and names are matched as one alternation.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.domain.privacy import mask_nik
+
+MAX_NOTE = 500
+#: Digits of a NIK/KK-like run at least this many are masked.
+MIN_MASKED_DIGITS = 10
+#: A run of digits with up to three separator characters between groups.
+_NUMBER_RUN = re.compile(r"\d(?:[\s./_,:\-‐‑–—|]{0,3}+\d)*+")
+#: Only this much of a name is used (a real name is far shorter).
+_NAME_WORDS = 12
+
+
+def _mask_run(match: re.Match[str]) -> str:
+    digits = "".join(ch for ch in match.group() if ch.isdigit())
+    if len(digits) < MIN_MASKED_DIGITS:
+        return match.group()
+    return mask_nik(digits)
+
+
+def mask_numbers(text: str) -> str:
+    """Every NIK/KK-like run of digits in `text` masked (see the module's docstring)."""
+    return _NUMBER_RUN.sub(_mask_run, text)
+
+
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def mask_name_words(text: str, name: str | None) -> str:
+    """Each word of `name` (two letters or more) found in `text` replaced by its initial."""
+    if not name or not text:
+        return text
+    words = {w.casefold() for w in _WORD.findall(name[:200])[:_NAME_WORDS] if len(w) > 1}
+    if not words:
+        return text
+    return _WORD.sub(
+        lambda m: m.group()[0].upper() + "•••" if m.group().casefold() in words else m.group(),
+        text,
+    )
+
+
+def redact_note(text: str, name: str | None = None, limit: int = MAX_NOTE) -> str | None:
+    """A note as stored: spaces collapsed, numbers and the record's name masked, at most
+    `limit` characters; None when nothing is left."""
+    if not text or text.isspace():
+        return None
+    note = " ".join(text[: limit * 4].split())
+    note = mask_name_words(mask_numbers(note), name)[:limit].strip()
+    return note or None
+
+
+def redact_file_name(name: str) -> str:
+    """A file name as it may be kept (e.g. `1605…_nama.csv` loses its number)."""
+    return mask_numbers(name)[:100]

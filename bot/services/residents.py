@@ -1,0 +1,218 @@
+"""What the bot keeps for a resident's chat: that it was seen (or left), the cards it follows and
+their labels, the check step in progress, and erasing all of it (/hapusdata).
+
+Each change owns its transaction. No Telegram here: `bot.handlers.resident` asks and answers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from bot import texts_id
+from bot.domain.config import OfficeInfo
+from bot.services import questions
+from bot.services.container import Services
+from bot.services.insights import RecordInsight
+from bot.services.office import load_office_info, office_info
+from bot.services.verification import CHAT_WINDOW, NIK_WINDOW, looks_like_numbers
+from bot.storage import chats as chats_store
+from bot.storage import checks as checks_store
+from bot.storage import records as records_store
+from bot.storage import settings as settings_store
+from bot.storage import subscriptions as subscriptions_store
+from bot.storage.db import from_iso
+from bot.storage.records import Record
+from bot.storage.subscriptions import MAX_PER_CHAT, Subscribed, Subscription
+
+__all__ = ["MAX_PER_CHAT", "Subscribed", "Subscription"]
+
+#: A main-menu button pressed while a label is asked for is a press, not the label.
+MENU_LABELS = frozenset(texts_id.MAIN_MENU_LABELS)
+#: Commands that do not end a check step in progress.
+KEEPS_STEP = ("/batal",)
+
+
+@dataclass(frozen=True, slots=True)
+class Seen:
+    """What noticing a chat's update did."""
+
+    came_back: bool = False  # the chat had blocked the bot: its card news is queued again
+    label_for: int | None = None  # the message was the label of this followed record
+    label_saved: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Followed:
+    """A card this chat follows, as the resident reads it."""
+
+    label: str | None
+    nik_masked: str
+
+
+@dataclass(frozen=True, slots=True)
+class CardFacts:
+    """Everything a check's answer says about a card besides the record itself."""
+
+    today: date
+    insight: RecordInsight
+    office: OfficeInfo
+    as_of: datetime  # the data is as of this moment (the record's update, or the last import)
+
+
+class Residents:
+    def __init__(self, services: Services) -> None:
+        self.svc = services
+
+    @classmethod
+    def of(cls, services: Services) -> Residents:
+        return cls(services)
+
+    # --- every update ------------------------------------------------------------------------
+
+    async def seen(
+        self, chat_id: int, chat_type: str, *, gone: bool, private_text: str | None
+    ) -> Seen:
+        """Note the chat (`gone`: the bot was removed or blocked there). A command ends the
+        check step in progress (except /batal); a private text may be the label asked for."""
+        now = self.svc.clock.now()
+        if not gone and await self._seen_at_once(chat_id, chat_type, private_text, now):
+            return Seen()
+        async with self.svc.db.transaction() as conn:
+            if gone:
+                await chats_store.set_reachable(conn, chat_id, False)
+                return Seen()
+            came_back = await chats_store.seen(conn, chat_id, chat_type, now)
+            text = private_text
+            if not text:
+                return Seen(came_back)
+            if text.startswith("/"):
+                if text.split(maxsplit=1)[0].split("@")[0].casefold() not in KEEPS_STEP:
+                    await checks_store.clear_pending(conn, chat_id)
+                return Seen(came_back)
+            pending = await checks_store.get_pending(conn, chat_id, now)
+            if pending is None or pending.step is not checks_store.Step.LABEL:
+                return Seen(came_back)
+            await checks_store.clear_pending(conn, chat_id)
+            if looks_like_numbers(text) or pending.record_id is None or text in MENU_LABELS:
+                return Seen(came_back)  # a NIK instead of a label: a new check
+            label = subscriptions_store.clean_label(text)
+            saved = await subscriptions_store.set_label(conn, chat_id, pending.record_id, label)
+        return Seen(came_back, pending.record_id, saved)
+
+    async def _seen_at_once(
+        self, chat_id: int, chat_type: str, text: str | None, now: datetime
+    ) -> bool:
+        """The usual update, with nothing to change but the note that the chat was seen: read
+        on the reader, the note queued for the next commit (no write waited for, none at all
+        for a chat seen lately). False when `seen` must run: a step to end or a label to save,
+        or a chat that had blocked the bot."""
+        async with self.svc.db.snapshot() as reader:
+            if text and text.startswith("/"):
+                keeps = text.split(maxsplit=1)[0].split("@")[0].casefold() in KEEPS_STEP
+                if not keeps and await checks_store.has_pending_row(reader, chat_id):
+                    return False
+            elif text:
+                pending = await checks_store.get_pending(reader, chat_id, now)
+                if pending is not None and pending.step is checks_store.Step.LABEL:
+                    return False
+            return await chats_store.note_seen(self.svc.db, reader, chat_id, chat_type, now)
+
+    async def cancel_step(self, chat_id: int) -> bool:
+        """End the check step in progress; False when there was none."""
+        async with self.svc.db.transaction() as conn:
+            return await checks_store.clear_pending(conn, chat_id)
+
+    # --- a check's answer --------------------------------------------------------------------
+
+    async def card_facts(self, record: Record) -> CardFacts:
+        reader = self.svc.db.reader  # committed data only, read here: no trip to the writer
+        today = self.svc.today()
+        insight = await self.svc.insights.record_insight(reader, record, today)
+        values = await settings_store.read_all(reader)  # one small table
+        office = office_info(values)
+        as_of = from_iso(record.updated_at)
+        last_import = values.get(settings_store.LAST_IMPORT_AT)
+        if last_import:
+            as_of = max(as_of, from_iso(last_import))
+        return CardFacts(today, insight, office, as_of)
+
+    async def proved(self, chat_id: int, record_id: int) -> Record | None:
+        """The record this chat proved with NIK + KK lately (None when it did not, or long ago)."""
+        conn = self.svc.db.conn
+        if not await checks_store.is_verified(conn, chat_id, record_id, self.svc.clock.now()):
+            return None
+        return await records_store.get_by_id(conn, record_id)
+
+    async def office(self) -> OfficeInfo:
+        return await load_office_info(self.svc.db.conn)
+
+    # --- following cards ---------------------------------------------------------------------
+
+    async def following(self, chat_id: int) -> list[Subscription]:
+        return await subscriptions_store.for_chat(self.svc.db.conn, chat_id)
+
+    async def count(self, chat_id: int) -> int:
+        return await subscriptions_store.count(self.svc.db.conn, chat_id)
+
+    async def followed(self, chat_id: int, record_id: int) -> Followed:
+        """The label and masked NIK of a card this chat follows (empty when it does not)."""
+        for item in await self.following(chat_id):
+            if item.record.id == record_id:
+                return Followed(item.label, item.record.nik_masked)
+        return Followed(None, "")
+
+    async def subscribe(self, chat_id: int, record_id: int) -> Subscribed | None:
+        """Follow a card this chat has just proved (then a label is asked for); None when the
+        proof expired."""
+        now = self.svc.clock.now()
+        async with self.svc.db.transaction() as conn:
+            if not await checks_store.is_verified(conn, chat_id, record_id, now):
+                return None
+            outcome = await subscriptions_store.subscribe(conn, chat_id, record_id, now)
+            if outcome is not Subscribed.FULL:
+                await checks_store.set_pending(
+                    conn, chat_id, checks_store.Step.LABEL, now, record_id=record_id
+                )
+        return outcome
+
+    async def ask_label(self, chat_id: int, record_id: int) -> bool:
+        """Wait for a new label for a followed card; False when the chat does not follow it."""
+        now = self.svc.clock.now()
+        async with self.svc.db.transaction() as conn:
+            following = await subscriptions_store.is_subscribed(conn, chat_id, record_id)
+            if following:
+                await checks_store.set_pending(
+                    conn, chat_id, checks_store.Step.LABEL, now, record_id=record_id
+                )
+        return following
+
+    async def set_label(self, chat_id: int, record_id: int, label: str | None) -> bool:
+        """Name a followed card (None: no name); False when the chat does not follow it."""
+        async with self.svc.db.transaction() as conn:
+            saved = await subscriptions_store.set_label(conn, chat_id, record_id, label)
+            await checks_store.clear_pending(conn, chat_id)
+        return saved
+
+    async def stop(self, chat_id: int, record_id: int) -> bool:
+        async with self.svc.db.transaction() as conn:
+            return await subscriptions_store.unsubscribe(conn, chat_id, record_id)
+
+    async def stop_all(self, chat_id: int) -> int:
+        async with self.svc.db.transaction() as conn:
+            return await subscriptions_store.unsubscribe_all(conn, chat_id)
+
+    # --- privacy -----------------------------------------------------------------------------
+
+    async def erase(self, chat_id: int) -> None:
+        """Erase what the bot keeps about this chat (recent failures still count, unlinked)."""
+        now = self.svc.clock.now()
+        async with self.svc.db.transaction() as conn:
+            await questions.erase_chat(conn, chat_id, now)  # desk shows "[dihapus oleh warga]"
+            await chats_store.forget(
+                conn,
+                chat_id,
+                keep_failures_since=now - NIK_WINDOW,
+                chat_window_since=now - CHAT_WINDOW,
+                now=now,
+            )
