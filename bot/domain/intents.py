@@ -209,6 +209,30 @@ class Matcher:
                 best = (len(phrase.words), intent)
         return best[1] if best else None
 
+    def match_exact(self, text: str) -> Intent | None:
+        """The intent of the longest phrase that accounts for every word of the message (fillers
+        aside): "jam buka", "makasih pak", "ktp hilang"; None when any word is left over
+        ("sudah rekam tapi belum jadi" is more than the phrase "rekam*"). The high-precision part
+        of the table, which `bot.domain.understanding` trusts before its classifier."""
+        if not text or len(text) > MAX_CHARS:
+            return None
+        words = [self.table.shorthand.get(w, w) for w in _words(text)[:MAX_WORDS]]
+        if not words:
+            return None
+        vocabulary = self.table.vocabulary
+        content = [w for w in words if w not in self.table.fillers] or words
+        best: tuple[int, Intent] | None = None
+        for intent, phrase in self.table.phrases:
+            if best is not None and len(phrase.words) <= best[0]:
+                continue
+            if not _phrase_matches(phrase, words, content, vocabulary):
+                continue
+            if phrase.whole or all(
+                any(_word_matches(p, w, vocabulary) for p in phrase.words) for w in content
+            ):
+                best = (len(phrase.words), intent)
+        return best[1] if best else None
+
 
 #: The matcher for the packaged `phrases.toml`, read once at import (a malformed file fails here,
 #: loudly, when the bot starts).
@@ -217,6 +241,10 @@ DEFAULT = Matcher(load_table())
 
 def match(text: str) -> Intent | None:
     return DEFAULT.match(text)
+
+
+def match_exact(text: str) -> Intent | None:
+    return DEFAULT.match_exact(text)
 
 
 def words(text: str) -> list[str]:

@@ -1,0 +1,558 @@
+"""What a resident's free text means: a classifier trained on what residents really write.
+
+The corpus (`data/understanding/corpus.tsv`: text, intent, kind) and the intents with their
+meaning and advice (`data/understanding/intents.toml`) are read lazily, on the first reading or
+on `warm_up()`, never at import; a broken file gives one Indonesian line naming the file and the
+line (`UnderstandingDataError`). The model is trained from them then, in about a second, and kept
+for the process.
+
+A reading combines three things:
+
+- the phrase table (`bot.domain.intents`, `phrases.toml`), as high-precision rules: when one
+  of its phrases accounts for every word of the message ("jam buka", "makasih pak", "=p"), its
+  intent is taken, unless the classifier prefers a more precise intent declared under that
+  phrase section (`parent` in intents.toml: "salah nama" is in [hilang], but it is `salah_data`);
+- a linear classifier (logistic regression) over character n-grams of the message (typos,
+  missing spaces, dialect spellings) and over its words, with shorthand spelled out
+  ("sy sdh rekam" -> "saya sudah rekam") and negation and aspect marked: in "sdh rekam tp blm
+  jadi" the words read `sudah:rekam` and `belum:jadi`, so it is not "belum rekam";
+- the numbers: any NIK/KK-like run of digits is kept unparsed in `nik_candidates`.
+
+`Reading.confidence` is the model's probability of its first intent (1.0 for a phrase-table
+rule); below `SURE` the caller should ask "Maksud Bapak/Ibu…?" with `alternatives`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+import threading
+import tomllib
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from bot.domain.intents import DEFAULT as PHRASES
+from bot.domain.intents import Intent
+
+if TYPE_CHECKING:
+    from scipy.sparse import spmatrix
+
+#: The corpus and the intents' descriptions (in the repository, beside the other data).
+DATA_DIR = Path(__file__).resolve().parents[2] / "data" / "understanding"
+CORPUS_FILE = "corpus.tsv"
+INTENTS_FILE = "intents.toml"
+#: Messages longer than this are offered to the staff desk (a plea, a complaint).
+LONG_CHARS = 200
+#: Only the beginning of a message is read by the model (a long one is still read).
+READ_CHARS = 1000
+#: Below this confidence the caller asks "Maksud Bapak/Ibu…?" (measured by bench/understanding.py:
+#: on held-out messages, readings at or above it are right about 96 % of the time).
+SURE = 0.45
+#: How many intents `alternatives` offers (the first is `intent`).
+ALTERNATIVES = 3
+#: The share of the corpus (percent) kept out of training to measure the model.
+HELD_OUT_PERCENT = 20
+#: At most this many numbers are kept from one message.
+MAX_NUMBERS = 5
+#: The columns of corpus.tsv, in order.
+COLUMNS = ("intent", "kind", "text")
+#: The kinds a corpus line may be tagged with (comma-separated).
+KINDS = frozenset(
+    {
+        "plain",
+        "abbreviation",
+        "musi-malay",
+        "javanese",
+        "typo",
+        "caps",
+        "no-spaces",
+        "long",
+        "angry",
+        "polite",
+        "english-mix",
+        "follow-up",
+        "while-waiting",
+        "one-word",
+        "with-nik",
+        "misreading",
+        "emoji",
+        "negation",
+    }
+)
+#: The classifier's inverse regularisation (chosen by bench/understanding.py's cross-validation).
+C = 0.5
+#: Scores of the linear classifier become probabilities by a softmax at this temperature
+#: (chosen so that the confidence of held-out readings matches their accuracy).
+TEMPERATURE = 4.0
+SEED = 20
+
+
+class UnderstandingDataError(ValueError):
+    """A data file of the understanding is malformed: one Indonesian line, file and line."""
+
+
+# --- the data ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class IntentInfo:
+    """One intent as intents.toml describes it."""
+
+    name: str
+    meaning: str
+    advice: str
+    #: The phrases.toml section whose phrases also catch this intent's messages.
+    parent: Intent | None = None
+    #: A question about the status last shown to the chat.
+    follow_up: bool = False
+    #: A question residents ask while the bot waits for a NIK or KK.
+    while_waiting: bool = False
+
+    @property
+    def phrase_intent(self) -> Intent | None:
+        """The phrase-table intent this one is, or falls under (None: a new kind of question)."""
+        if self.name in Intent.__members__.values():
+            return Intent(self.name)
+        return self.parent
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    text: str
+    intent: str
+    kinds: tuple[str, ...]
+    line: int
+
+
+    @property
+    def held_out(self) -> bool:
+        """Kept out of training for measuring (about HELD_OUT_PERCENT of the corpus). Decided by
+        the text alone, so adding examples never moves the others between the two parts."""
+        key = " ".join(_WORD.findall(unicodedata.normalize("NFKC", self.text).casefold()))
+        return int(hashlib.sha256(key.encode()).hexdigest(), 16) % 100 < HELD_OUT_PERCENT
+
+
+@dataclass(frozen=True, slots=True)
+class Data:
+    intents: dict[str, IntentInfo]
+    shorthand: dict[str, str]
+    examples: tuple[Example, ...]
+
+    @property
+    def training(self) -> tuple[Example, ...]:
+        return tuple(ex for ex in self.examples if not ex.held_out)
+
+    @property
+    def held_out(self) -> tuple[Example, ...]:
+        return tuple(ex for ex in self.examples if ex.held_out)
+
+
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+_TOML_LINE = re.compile(r"\(at line (\d+)")
+
+
+def _fail(path: Path, line: int | None, problem: str) -> UnderstandingDataError:
+    where = f"{path.name} baris {line}" if line else path.name
+    return UnderstandingDataError(f"{where}: {problem} ({path})")
+
+
+def _line_of(raw: str, header: str) -> int | None:
+    for number, text in enumerate(raw.splitlines(), start=1):
+        if text.strip() == header:
+            return number
+    return None
+
+
+def load_intents(path: Path) -> tuple[dict[str, IntentInfo], dict[str, str]]:
+    """The intents (in the file's order) and the extra shorthand of intents.toml."""
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise _fail(path, None, f"berkas tidak bisa dibaca: {exc.strerror or exc}") from exc
+    try:
+        data = tomllib.loads(raw)
+    except tomllib.TOMLDecodeError as exc:
+        found = _TOML_LINE.search(str(exc))
+        problem = str(exc).split(" (at line")[0]
+        raise _fail(path, int(found.group(1)) if found else None, f"TOML rusak: {problem}") from exc
+    shorthand_section = data.pop("singkatan", {})
+    line = _line_of(raw, "[singkatan]")
+    if not isinstance(shorthand_section, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) and v.strip()
+        for k, v in shorthand_section.items()
+    ):
+        raise _fail(path, line, "[singkatan]: setiap singkatan harus berisi teks")
+    shorthand = {k.casefold(): v.casefold() for k, v in shorthand_section.items()}
+    phrase_intents = {intent.value: intent for intent in Intent}
+    intents: dict[str, IntentInfo] = {}
+    for name, section in data.items():
+        line = _line_of(raw, f"[{name}]")
+        if not _NAME.match(name):
+            raise _fail(path, line, f"[{name}]: nama maksud hanya huruf kecil, angka dan _")
+        if not isinstance(section, dict):
+            raise _fail(path, line, f"{name}: harus berupa bagian [{name}]")
+        texts = {key: section.get(key) for key in ("meaning", "advice")}
+        for key, value in texts.items():
+            if not isinstance(value, str) or not value.strip():
+                raise _fail(path, line, f"[{name}]: '{key}' wajib diisi teks")
+        unknown = set(section) - {"meaning", "advice", "parent", "follow_up", "while_waiting"}
+        if unknown:
+            raise _fail(path, line, f"[{name}]: kunci tidak dikenal: {', '.join(sorted(unknown))}")
+        parent = section.get("parent")
+        if parent is not None and parent not in phrase_intents:
+            raise _fail(path, line, f"[{name}]: parent '{parent}' bukan bagian phrases.toml")
+        flags = {key: section.get(key, False) for key in ("follow_up", "while_waiting")}
+        for key, value in flags.items():
+            if not isinstance(value, bool):
+                raise _fail(path, line, f"[{name}]: '{key}' harus true atau false")
+        intents[name] = IntentInfo(
+            name=name,
+            meaning=str(texts["meaning"]).strip(),
+            advice=str(texts["advice"]).strip(),
+            parent=phrase_intents[parent] if isinstance(parent, str) else None,
+            follow_up=bool(flags["follow_up"]),
+            while_waiting=bool(flags["while_waiting"]),
+        )
+    missing = sorted(set(phrase_intents) - set(intents))
+    if missing:
+        raise _fail(path, None, f"bagian phrases.toml tanpa maksud di sini: {', '.join(missing)}")
+    return intents, shorthand
+
+
+def load_corpus(path: Path, intents: Iterable[str]) -> tuple[Example, ...]:
+    """The labelled messages; every line checked (columns, known intent and kinds, no tab)."""
+    known = set(intents)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _fail(path, None, f"berkas tidak bisa dibaca: {exc}") from exc
+    if not lines or tuple(lines[0].split("\t")) != COLUMNS:
+        raise _fail(path, 1, f"baris judul harus: {' '.join(COLUMNS)} (dipisah tab)")
+    examples: list[Example] = []
+    for number, line in enumerate(lines[1:], start=2):
+        if not line.strip() or line.startswith("#"):
+            continue
+        cells = line.split("\t")
+        if len(cells) != len(COLUMNS):
+            raise _fail(path, number, f"harus {len(COLUMNS)} kolom dipisah tab, ada {len(cells)}")
+        intent, kind, text = (cell.strip() for cell in cells)
+        if intent not in known:
+            raise _fail(path, number, f"maksud '{intent}' tidak ada di {INTENTS_FILE}")
+        kinds = tuple(k.strip() for k in kind.split(","))
+        strange = [k for k in kinds if k not in KINDS]
+        if strange:
+            raise _fail(path, number, f"jenis tidak dikenal: {', '.join(strange)}")
+        if not text:
+            raise _fail(path, number, "teks pesan kosong")
+        examples.append(Example(text=text, intent=intent, kinds=kinds, line=number))
+    return tuple(examples)
+
+
+def load_data(directory: Path = DATA_DIR) -> Data:
+    intents, shorthand = load_intents(directory / INTENTS_FILE)
+    examples = load_corpus(directory / CORPUS_FILE, intents)
+    merged = {**PHRASES.table.shorthand, **shorthand}
+    return Data(intents=intents, shorthand=merged, examples=examples)
+
+
+# --- reading a text ----------------------------------------------------------------------------
+
+_INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u2060\ufeff\ufe0e\ufe0f\U0001f3fb-\U0001f3ff]")
+#: A run of digits, possibly broken by spaces, dots or dashes ("1605 0199 9999 0003").
+_NUMBER = re.compile(r"\d(?:[ .\-/]?\d)*")
+_REPEATS = re.compile(r"([^\W\d_])\1{2,}")
+_LETTER_DIGIT = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
+_WORD = re.compile(r"[^\W_]+|[^\w\s]", re.UNICODE)
+#: The digits a NIK or KK may have when a resident mistypes one (16 is right).
+NIK_LIKE = range(15, 18)
+NUMBER_WORD = "xnomorx"
+SMALL_NUMBER_WORD = "xangkax"
+NEGATORS = frozenset({"tidak", "belum", "bukan", "jangan"})
+ASPECT = frozenset({"sudah", "masih"})
+#: Words that end the reach of a negation or an aspect marker.
+CLAUSE_ENDS = frozenset({"tapi", "tetapi", "namun", "padahal", "dan", "terus", "lalu", ",", "."})
+#: How many words after "belum"/"sudah" are marked.
+MARK_REACH = 2
+
+
+def _digits(text: str) -> str:
+    return "".join(str(unicodedata.digit(ch)) for ch in text if ch.isdigit())
+
+
+def clean(text: str) -> str:
+    """The text as the model reads it: NFKC, casefolded, invisible marks and repeats dropped,
+    NIK-like numbers and other numbers replaced by a word."""
+    text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text[:READ_CHARS])).casefold()
+
+    def number(found: re.Match[str]) -> str:
+        return f" {NUMBER_WORD} " if len(_digits(found.group())) >= 8 else f" {SMALL_NUMBER_WORD} "
+
+    text = _NUMBER.sub(number, text)
+    text = _REPEATS.sub(r"\1", text)
+    return " ".join(_LETTER_DIGIT.sub(" ", text).split())
+
+
+def numbers(text: str) -> tuple[str, ...]:
+    """NIK/KK-like numbers in a text (15 to 17 digits once spaces, dots and dashes are gone)."""
+    found: list[str] = []
+    for run in _NUMBER.finditer(unicodedata.normalize("NFKC", _INVISIBLE.sub("", text))):
+        digits = _digits(run.group())
+        if len(digits) in NIK_LIKE and digits not in found:
+            found.append(digits)
+            if len(found) == MAX_NUMBERS:
+                break
+    return tuple(found)
+
+
+@dataclass(frozen=True, slots=True)
+class Normaliser:
+    """Turns a cleaned text into the words the model reads, shorthand spelled out."""
+
+    shorthand: dict[str, str]
+
+    def words(self, cleaned: str) -> list[str]:
+        out: list[str] = []
+        for token in _WORD.findall(cleaned):
+            if token.startswith(("x",)) and token in (NUMBER_WORD, SMALL_NUMBER_WORD):
+                out.append(token)
+                continue
+            if unicodedata.category(token[0]).startswith("P") and token not in (",", "."):
+                continue
+            out.extend(self.shorthand.get(token, token).split())
+        return out
+
+    def spelled_out(self, cleaned: str) -> str:
+        """The cleaned text with shorthand and dialect words spelled out."""
+        return " ".join(self.words(cleaned))
+
+    def features(self, cleaned: str) -> list[str]:
+        """Words, word pairs, and words marked by a negation or aspect before them."""
+        words = self.words(cleaned)
+        plain = [w for w in words if w not in (",", ".")]
+        feats = list(plain)
+        feats.extend(f"{a} {b}" for a, b in zip(plain, plain[1:], strict=False))
+        marker: str | None = None
+        reach = 0
+        for word in words:
+            if word in CLAUSE_ENDS:
+                marker = None
+            elif word in NEGATORS:
+                marker, reach = "neg", MARK_REACH
+            elif word in ASPECT:
+                marker, reach = word, MARK_REACH
+            elif marker is not None and reach > 0:
+                feats.append(f"{marker}:{word}")
+                reach -= 1
+        return feats
+
+
+# --- the reading -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What a message is about, as sure as the model is, with the numbers found in it."""
+
+    #: The intent's name (see intents.toml), or None when nothing in the text can be read.
+    intent: str | None
+    #: 0..1: the model's probability of `intent`; 1.0 when a phrase-table rule decided.
+    confidence: float
+    #: The likeliest intents, best first (`intent` first), with their probabilities.
+    alternatives: tuple[tuple[str, float], ...] = ()
+    #: NIK/KK-like numbers in the text, digits only, unparsed (the caller validates them).
+    nik_candidates: tuple[str, ...] = ()
+    #: Over LONG_CHARS characters: offer it to the staff desk as a question.
+    is_long: bool = False
+    #: Decided by an exact phrase of phrases.toml.
+    by_rule: bool = False
+    info: IntentInfo | None = field(default=None, compare=False)
+
+    @property
+    def sure(self) -> bool:
+        """Sure enough to answer; otherwise ask "Maksud Bapak/Ibu…?" with `alternatives`."""
+        return self.intent is not None and self.confidence >= SURE
+
+    @property
+    def phrase_intent(self) -> Intent | None:
+        """The phrase-table intent whose answer fits today (None: no answer there yet)."""
+        return self.info.phrase_intent if self.info else None
+
+
+class Model:
+    """The trained classifier and the data it was trained on."""
+
+    def __init__(self, data: Data, examples: Sequence[Example] | None = None) -> None:
+        from scipy.sparse import hstack
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.svm import LinearSVC
+
+        self.data = data
+        self.normaliser = Normaliser(data.shorthand)
+        self._hstack = hstack
+        train = list(data.examples if examples is None else examples)
+        cleaned = [clean(ex.text) for ex in train]
+
+        def vectoriser(**kwargs: Any) -> Any:
+            return TfidfVectorizer(sublinear_tf=True, dtype=_float32(), **kwargs)
+
+        #: Letters as written ("ambek", "knp"), letters with shorthand spelled out, and words.
+        self.vectorisers: list[tuple[Any, Callable[[str], str]]] = [
+            (vectoriser(analyzer="char_wb", ngram_range=(2, 5)), _same),
+            (vectoriser(analyzer="char_wb", ngram_range=(2, 5)), self.normaliser.spelled_out),
+            (vectoriser(analyzer=self.normaliser.features), _same),
+        ]
+        matrix = hstack(
+            [v.fit_transform([form(t) for t in cleaned]) for v, form in self.vectorisers]
+        )
+        self.classifier = LinearSVC(C=C, random_state=SEED)
+        self.classifier.fit(matrix.tocsr(), [ex.intent for ex in train])
+        self.labels: list[str] = [str(label) for label in self.classifier.classes_]
+
+    def _matrix(self, cleaned: Sequence[str]) -> spmatrix:
+        parts = [v.transform([form(t) for t in cleaned]) for v, form in self.vectorisers]
+        result: spmatrix = self._hstack(parts).tocsr()
+        return result
+
+    def probabilities(self, texts: Sequence[str]) -> list[list[tuple[str, float]]]:
+        """For each text, every intent with its probability, best first."""
+        cleaned = [clean(text) for text in texts]
+        scores: Any = self.classifier.decision_function(self._matrix(cleaned))
+        ranked: list[list[tuple[str, float]]] = []
+        for row in scores:
+            top = max(float(s) for s in row)
+            weights = [math.exp(TEMPERATURE * (float(s) - top)) for s in row]
+            total = sum(weights)
+            pairs = sorted(
+                zip(self.labels, (w / total for w in weights), strict=True), key=lambda lp: -lp[1]
+            )
+            ranked.append(pairs)
+        return ranked
+
+    def read(self, text: str) -> Reading:
+        return self.read_many([text])[0]
+
+    def read_many(self, texts: Sequence[str]) -> list[Reading]:
+        readings: list[Reading | None] = []
+        pending: list[int] = []
+        for i, text in enumerate(texts):
+            cleaned = clean(text)
+            if not any(ch.isalnum() for ch in cleaned):
+                readings.append(self._empty(text))
+            elif set(self.normaliser.words(cleaned)) <= {NUMBER_WORD} and numbers(text):
+                readings.append(self._numbers_only(text))
+            else:
+                readings.append(None)
+                pending.append(i)
+        if pending:
+            ranked = self.probabilities([texts[i] for i in pending])
+            for i, pairs in zip(pending, ranked, strict=True):
+                readings[i] = self._combine(texts[i], pairs)
+        return [r for r in readings if r is not None]
+
+    def _info(self, name: str | None) -> IntentInfo | None:
+        return self.data.intents.get(name) if name else None
+
+    def _empty(self, text: str) -> Reading:
+        rule = PHRASES.match_exact(text)  # an emoji alone ("🙏", "👋")
+        if rule is not None:
+            return self._rule(text, rule.value)
+        return Reading(intent=None, confidence=0.0, is_long=_is_long(text))
+
+    def _numbers_only(self, text: str) -> Reading:
+        return self._rule(text, Intent.CEK.value)
+
+    def _rule(self, text: str, name: str) -> Reading:
+        return Reading(
+            intent=name,
+            confidence=1.0,
+            alternatives=((name, 1.0),),
+            nik_candidates=numbers(text),
+            is_long=_is_long(text),
+            by_rule=True,
+            info=self._info(name),
+        )
+
+    def _combine(self, text: str, pairs: list[tuple[str, float]]) -> Reading:
+        rule = PHRASES.match_exact(text)
+        intent, confidence = pairs[0]
+        by_rule = False
+        if rule is not None:
+            family = {
+                name
+                for name, info in self.data.intents.items()
+                if name == rule.value or info.parent is rule
+            }
+            mass = sum(p for name, p in pairs if name in family)
+            if intent in family and intent != rule.value and mass > 0:
+                confidence = pairs[0][1] / mass  # a more precise intent under the rule's section
+            else:
+                intent, confidence, by_rule = rule.value, 1.0, True
+                pairs = [(intent, 1.0), *((n, p) for n, p in pairs if n != intent)]
+        return Reading(
+            intent=intent,
+            confidence=round(min(1.0, confidence), 4),
+            alternatives=tuple((n, round(p, 4)) for n, p in pairs[:ALTERNATIVES]),
+            nik_candidates=numbers(text),
+            is_long=_is_long(text),
+            by_rule=by_rule,
+            info=self._info(intent),
+        )
+
+
+def _float32() -> Any:
+    import numpy
+
+    return numpy.float32
+
+
+def _same(text: str) -> str:
+    return text
+
+
+def _is_long(text: str) -> bool:
+    return len(text.strip()) > LONG_CHARS
+
+
+# --- the model of the process -------------------------------------------------------------------
+
+_lock = threading.Lock()
+_models: dict[tuple[Path, bool], Model] = {}
+
+
+def model(directory: Path = DATA_DIR, *, hold_out: bool = False) -> Model:
+    """The model trained on `directory`'s corpus, once per process (thread-safe). With
+    `hold_out`, trained without the held-out messages (for tests that send them)."""
+    with _lock:
+        found = _models.get((directory, hold_out))
+        if found is None:
+            data = load_data(directory)
+            found = Model(data, data.training if hold_out else None)
+            _models[(directory, hold_out)] = found
+        return found
+
+
+def warm_up() -> None:
+    """Read the data and train now (call it in a worker thread at start-up), not on the first
+    resident's message. Raises UnderstandingDataError on a broken data file."""
+    model()
+
+
+def understand(text: str) -> Reading:
+    """What a resident's message means (see `Reading`). Never raises on any text."""
+    if not text or not text.strip():
+        return Reading(intent=None, confidence=0.0)
+    return model().read(text)
+
+
+def describe(name: str) -> IntentInfo | None:
+    """An intent's meaning and advice as intents.toml gives them."""
+    return model().data.intents.get(name)
+
+
+def confidence_entropy(pairs: Sequence[tuple[str, float]]) -> float:
+    """How spread a reading is (0: one intent sure), for the bench."""
+    return -sum(p * math.log(p) for _, p in pairs if p > 0)
