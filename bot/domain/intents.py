@@ -24,6 +24,8 @@ from importlib import resources
 MAX_CHARS = 200
 #: Only this many words of a message are looked at.
 MAX_WORDS = 30
+#: `match_exact` forgives a typo only in words at least this long.
+EXACT_TYPO_MIN = 7
 
 
 class Intent(StrEnum):
@@ -219,16 +221,18 @@ class Matcher:
         words = [self.table.shorthand.get(w, w) for w in _words(text)[:MAX_WORDS]]
         if not words:
             return None
-        vocabulary = self.table.vocabulary
+        # A typo is forgiven only in a word of EXACT_TYPO_MIN letters or more ("parah" is not
+        # "patah"): every word of a short one counts as known.
+        strict = self.table.vocabulary | {w for w in words if len(w) < EXACT_TYPO_MIN}
         content = [w for w in words if w not in self.table.fillers] or words
         best: tuple[int, Intent] | None = None
         for intent, phrase in self.table.phrases:
             if best is not None and len(phrase.words) <= best[0]:
                 continue
-            if not _phrase_matches(phrase, words, content, vocabulary):
+            if not _phrase_matches(phrase, words, content, strict):
                 continue
             if phrase.whole or all(
-                any(_word_matches(p, w, vocabulary) for p in phrase.words) for w in content
+                any(_word_matches(p, w, strict) for p in phrase.words) for w in content
             ):
                 best = (len(phrase.words), intent)
         return best[1] if best else None
