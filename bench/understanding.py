@@ -18,15 +18,11 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import time
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from bot.domain.understanding import SURE, Example, Model, Reading, load_data  # noqa: E402
+from bot.domain.understanding import SURE, Example, Model, Reading, load_data
 
 
 def tally(
@@ -44,7 +40,8 @@ def per_intent_table(right: Counter[str], total: Counter[str], title: str) -> No
     print(f"\n{title}")
     print(f"  {'intent':<22}{'right':>7}{'of':>5}{'acc':>8}")
     for intent in sorted(total, key=lambda i: (right[i] / total[i], i)):
-        print(f"  {intent:<22}{right[intent]:>7}{total[intent]:>5}{right[intent] / total[intent]:>8.1%}")
+        share = right[intent] / total[intent]
+        print(f"  {intent:<22}{right[intent]:>7}{total[intent]:>5}{share:>8.1%}")
 
 
 def held_out(show_kinds: bool) -> None:
@@ -64,7 +61,8 @@ def held_out(show_kinds: bool) -> None:
         f"  sure (confidence >= {SURE}): {len(sure) / len(test):.1%} of messages, "
         f"right {sure_right / max(1, len(sure)):.1%}; the others are asked 'Maksud Bapak/Ibu…?'"
     )
-    in_top3 = sum(ex.intent in {n for n, _ in r.alternatives} for ex, r in zip(test, readings, strict=True))
+    pairs = list(zip(test, readings, strict=True))
+    in_top3 = sum(ex.intent in {n for n, _ in r.alternatives} for ex, r in pairs)
     print(f"  right intent among the alternatives offered: {in_top3 / len(test):.1%}")
     print(f"  training on {len(train)} messages: {trained:.2f} s")
     if show_kinds:
@@ -78,7 +76,8 @@ def held_out(show_kinds: bool) -> None:
         print("\n  wrong readings:")
         for ex, r in zip(test, readings, strict=True):
             if r.intent != ex.intent:
-                print(f"    {ex.intent:<20} read {r.intent!s:<20} {r.confidence:.2f}  {ex.text[:70]}")
+                shown = f"{ex.intent:<20} read {r.intent!s:<20} {r.confidence:.2f}"
+                print(f"    {shown}  {ex.text[:70]}")
 
 
 def cross_validation(folds: int, seed: int) -> None:

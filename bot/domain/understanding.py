@@ -25,6 +25,7 @@ rule); below `SURE` the caller should ask "Maksud Bapak/Ibu…?" with `alternati
 from __future__ import annotations
 
 import hashlib
+import itertools
 import math
 import re
 import threading
@@ -126,7 +127,6 @@ class Example:
     intent: str
     kinds: tuple[str, ...]
     line: int
-
 
     @property
     def held_out(self) -> bool:
@@ -334,7 +334,7 @@ class Normaliser:
         words = self.words(cleaned)
         plain = [w for w in words if w not in (",", ".")]
         feats = list(plain)
-        feats.extend(f"{a} {b}" for a, b in zip(plain, plain[1:], strict=False))
+        feats.extend(f"{a} {b}" for a, b in itertools.pairwise(plain))
         marker: str | None = None
         reach = 0
         for word in words:
