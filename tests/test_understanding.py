@@ -238,6 +238,8 @@ UNSEEN = [
     ("jam brp kantor bukak", "jam"),
     ("ktp sy patah dua", "rusak"),
     ("tanggal lahir di ktp sy salah", "salah_data"),
+    ("ktpsayakapanjadi", "cek"),
+    ("dimanakantornya", "alamat"),
 ]
 
 

@@ -313,19 +313,54 @@ def numbers(text: str) -> tuple[str, ...]:
     return tuple(found)
 
 
+#: A word this long that the model has never seen may be words without spaces ("cekktpsaya").
+GLUED_MIN = 6
+#: Pieces of a glued word are at least this long.
+PIECE_MIN = 2
+#: The corpus kind of messages written without spaces (their words are not vocabulary).
+GLUED = "no-spaces"
+
+
 @dataclass(frozen=True, slots=True)
 class Normaliser:
-    """Turns a cleaned text into the words the model reads, shorthand spelled out."""
+    """Turns a cleaned text into the words the model reads, shorthand spelled out and words
+    written without spaces split when every piece is a known word."""
 
     shorthand: dict[str, str]
+    vocabulary: frozenset[str] = frozenset()
 
     def words(self, cleaned: str) -> list[str]:
         out: list[str] = []
         for token in _WORD.findall(cleaned):
             if unicodedata.category(token[0]).startswith("P") and token not in (",", "."):
                 continue
-            out.extend(self.shorthand.get(token, token).split())
+            for piece in self.split(token):
+                out.extend(self.shorthand.get(piece, piece).split())
         return out
+
+    def split(self, token: str) -> list[str]:
+        """ "ktpsayakapanjadi" -> ktp saya kapan jadi; a known or short word stays whole."""
+        if len(token) < GLUED_MIN or token in self.vocabulary or not self.vocabulary:
+            return [token]
+        # best[i]: the fewest known pieces that spell token[:i] (None: cannot be spelled).
+        best: list[list[str] | None] = [[]] + [None] * len(token)
+        for end in range(1, len(token) + 1):
+            for start in range(max(0, end - 20), end):
+                head = best[start]
+                piece = token[start:end]
+                if head is None or not self._known(piece):
+                    continue
+                if best[end] is None or len(head) + 1 < len(best[end] or ()):
+                    best[end] = [*head, piece]
+        return best[-1] or [token]
+
+    def _known(self, piece: str) -> bool:
+        return len(piece) >= PIECE_MIN and (piece in self.shorthand or piece in self.vocabulary)
+
+    def learn(self, cleaned: Iterable[str]) -> Normaliser:
+        """This normaliser knowing every word of `cleaned` texts (for splitting glued words)."""
+        known = {word for text in cleaned for word in _WORD.findall(text) if word.isalpha()}
+        return Normaliser(self.shorthand, frozenset(known | set(self.shorthand.values())))
 
     def spelled_out(self, cleaned: str) -> str:
         """The cleaned text with shorthand and dialect words spelled out."""
@@ -394,10 +429,11 @@ class Model:
         from sklearn.svm import LinearSVC
 
         self.data = data
-        self.normaliser = Normaliser(data.shorthand)
         self._hstack = hstack
         train = list(data.examples if examples is None else examples)
         cleaned = [clean(ex.text) for ex in train]
+        spaced = (text for ex, text in zip(train, cleaned, strict=True) if GLUED not in ex.kinds)
+        self.normaliser = Normaliser(data.shorthand).learn(spaced)
 
         def vectoriser(**kwargs: Any) -> Any:
             return TfidfVectorizer(sublinear_tf=True, dtype=numpy.float32, **kwargs)
