@@ -17,6 +17,7 @@ End-to-end figures (through the conversation) come when the understanding is wir
 from __future__ import annotations
 
 import argparse
+import random
 import statistics
 import time
 from collections import Counter, defaultdict
@@ -86,17 +87,35 @@ def held_out(show_kinds: bool) -> None:
                 print(f"    {shown}  {ex.text[:70]}")
 
 
-def cross_validation(folds: int, seed: int) -> None:
-    from sklearn.model_selection import StratifiedKFold
+def stratified_folds(labels: Sequence[str], folds: int, seed: int) -> list[list[int]]:
+    """Each intent's examples shuffled (fixed seed) and dealt round the folds in turn."""
+    by_label: defaultdict[str, list[int]] = defaultdict(list)
+    for i, label in enumerate(labels):
+        by_label[label].append(i)
+    shuffler = random.Random(seed)
+    dealt: list[list[int]] = [[] for _ in range(folds)]
+    turn = 0
+    for label in sorted(by_label):
+        members = by_label[label]
+        shuffler.shuffle(members)
+        for i in members:
+            dealt[turn % folds].append(i)
+            turn += 1
+    return dealt
 
+
+def cross_validation(folds: int, seed: int) -> None:
     data = load_data()
     examples = list(data.examples)
     labels = [ex.intent for ex in examples]
-    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     right: Counter[str] = Counter()
     total: Counter[str] = Counter()
     fold_accuracy: list[float] = []
-    for train_idx, test_idx in splitter.split(examples, labels):
+    dealt = stratified_folds(labels, folds, seed)
+    for fold in dealt:
+        test_idx = sorted(fold)
+        held = set(fold)
+        train_idx = [i for i in range(len(examples)) if i not in held]
         model = Model(data, [examples[i] for i in train_idx])
         test = [examples[i] for i in test_idx]
         readings = model.read_many([ex.text for ex in test])

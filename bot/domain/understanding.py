@@ -12,12 +12,13 @@ A reading combines three things:
   of its phrases accounts for every word of the message ("jam buka", "makasih pak", "=p"), its
   intent is taken, unless the classifier prefers a more precise intent declared under that
   phrase section (`parent` in intents.toml: "salah nama" is in [hilang], but it is `salah_data`);
-- a linear classifier (scikit-learn's LinearSVC, its scores turned into probabilities by a
-  softmax) over character n-grams of the message as written (typos, dialect spellings), the
-  same with shorthand and dialect words spelled out ("sy sdh rekam" -> "saya sudah rekam",
-  "ambek" -> "ambil"), and its words and word pairs, with words glued together split
-  ("ktpsayakapanjadi") and negation and aspect marked: in "sdh rekam tp blm jadi" the words read
-  `sudah:rekam` and `neg:jadi`, so it is not "belum rekam" (`neg:rekam`);
+- a linear classifier (averaged passive-aggressive updates, in numpy: no scikit-learn to load;
+  its scores turned into probabilities by a softmax) over character n-grams of the message as
+  written (typos, dialect spellings), the same with shorthand and dialect words spelled out
+  ("sy sdh rekam" -> "saya sudah rekam", "ambek" -> "ambil"), and its words and word pairs,
+  with words glued together split ("ktpsayakapanjadi") and negation and aspect marked: in "sdh
+  rekam tp blm jadi" the words read `sudah:rekam` and `neg:jadi`, so it is not "belum rekam"
+  (`neg:rekam`);
 - the numbers: any NIK/KK-like run of digits is kept unparsed in `nik_candidates`.
 
 `Reading.confidence` is the model's probability of its first intent (1.0 for a phrase-table
@@ -34,7 +35,8 @@ import re
 import threading
 import tomllib
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -43,7 +45,10 @@ from bot.domain.intents import DEFAULT as PHRASES
 from bot.domain.intents import Intent
 
 if TYPE_CHECKING:
-    from scipy.sparse import spmatrix
+    import numpy
+
+    #: A sparse vector: the indices of its features and their values.
+    Vector = tuple[numpy.ndarray[Any, Any], numpy.ndarray[Any, Any]]
 
 #: The corpus and the intents' descriptions (in the repository, beside the other data).
 DATA_DIR = Path(__file__).resolve().parents[2] / "data" / "understanding"
@@ -55,10 +60,10 @@ LONG_CHARS = 200
 READ_CHARS = 1000
 #: ...and searched for numbers.
 SCAN_CHARS = 5000
-#: Below this confidence the caller asks "Maksud Bapak/Ibu…?" (measured by cross-validation,
+#: Below this confidence the caller asks "Maksud Bapak/Ibu…?" (chosen by cross-validation,
 #: bench/understanding.py: about 80 % of messages reach it, and those are right about 92 % of
-#: the time; for the others the right intent is among `alternatives` about 3 times in 4).
-SURE = 0.65
+#: the time; for most of the others the right intent is among `alternatives`).
+SURE = 0.6
 #: How many intents `alternatives` offers (the first is `intent`).
 ALTERNATIVES = 3
 #: The share of the corpus (percent) kept out of training to measure the model.
@@ -90,11 +95,16 @@ KINDS = frozenset(
         "negation",
     }
 )
-#: The classifier's inverse regularisation (chosen by bench/understanding.py's cross-validation).
-C = 0.5
+#: The classifier: passes over the corpus, and the largest step of one update (chosen by
+#: bench/understanding.py's cross-validation).
+EPOCHS = 8
+AGGRESSIVENESS = 0.05
+#: Character n-grams of each word, and the feature blocks (letters, spelled out, words).
+CHAR_GRAMS = range(2, 6)
+BLOCKS = 3
 #: Scores of the linear classifier become probabilities by a softmax at this temperature
 #: (chosen so that the confidence of held-out readings matches their accuracy).
-TEMPERATURE = 6.0
+TEMPERATURE = 10.0
 SEED = 20
 
 
@@ -424,51 +434,124 @@ class Reading:
         return self.info.phrase_intent if self.info else None
 
 
+class Features:
+    """Turns a text into a TF-IDF vector: three blocks, each scaled to length 1 (as
+    scikit-learn's TfidfVectorizer with sublinear tf and a smoothed idf): the letters as
+    written ("ambek", "knp": character 2- to 5-grams inside each word), the same letters with
+    shorthand and dialect words spelled out, and the words, word pairs and marked words."""
+
+    def __init__(self, normaliser: Normaliser, cleaned: Sequence[str]) -> None:
+        self.normaliser = normaliser
+        docs = [self.blocks(text) for text in cleaned]
+        self.index: list[dict[str, int]] = []
+        idf: list[float] = []
+        for block in range(BLOCKS):
+            df: Counter[str] = Counter()
+            for doc in docs:
+                df.update(set(doc[block]))
+            self.index.append({gram: len(idf) + i for i, gram in enumerate(sorted(df))})
+            idf.extend(math.log((1 + len(docs)) / (1 + df[g])) + 1 for g in sorted(df))
+        self.idf = idf
+        self.size = len(idf)
+        self.training = [self.vector_of(doc) for doc in docs]
+
+    def blocks(self, cleaned: str) -> tuple[list[str], ...]:
+        spelled = self.normaliser.spelled_out(cleaned)
+        return _char_grams(cleaned), _char_grams(spelled), self.normaliser.features(cleaned)
+
+    def vector(self, cleaned: str) -> Vector:
+        return self.vector_of(self.blocks(cleaned))
+
+    def vector_of(self, blocks: tuple[list[str], ...]) -> Vector:
+        import numpy
+
+        indices: list[int] = []
+        values: list[float] = []
+        for index, grams in zip(self.index, blocks, strict=True):
+            counts = Counter(index[g] for g in grams if g in index)
+            if not counts:
+                continue
+            found = sorted(counts)
+            idf = self.idf
+            weights = [(1 + math.log(counts[i])) * idf[i] for i in found]
+            norm = math.sqrt(sum(w * w for w in weights))
+            indices.extend(found)
+            values.extend(w / norm for w in weights)
+        return numpy.array(indices, dtype=numpy.intp), numpy.array(values, dtype=numpy.float32)
+
+
+def _char_grams(text: str) -> list[str]:
+    grams: list[str] = []
+    for word in text.split():
+        padded = f" {word} "
+        for n in CHAR_GRAMS:
+            grams.extend(padded[i : i + n] for i in range(max(1, len(padded) - n + 1)))
+    return grams
+
+
+def _train(vectors: Sequence[Vector], targets: Sequence[int], classes: int, size: int) -> Any:
+    """Weights of a multi-class linear classifier: averaged passive-aggressive updates
+    (Crammer and Singer's margin: the right intent must beat the best wrong one by 1)."""
+    import numpy
+
+    weights = numpy.zeros((classes, size), dtype=numpy.float32)
+    summed = numpy.zeros((classes, size), dtype=numpy.float32)
+    order = numpy.arange(len(vectors))
+    random = numpy.random.default_rng(SEED)
+    step = 1
+    for _ in range(EPOCHS):
+        random.shuffle(order)
+        for i in order.tolist():
+            idx, val = vectors[i]
+            if not len(idx):
+                step += 1
+                continue
+            scores = weights[:, idx] @ val
+            right = targets[i]
+            own = float(scores[right])
+            scores[right] = -numpy.inf
+            wrong = int(numpy.argmax(scores))
+            margin = own - float(scores[wrong])
+            if margin < 1:
+                tau = min(AGGRESSIVENESS, (1 - margin) / (2 * float(val @ val)))
+                weights[right, idx] += tau * val
+                weights[wrong, idx] -= tau * val
+                summed[right, idx] += step * tau * val
+                summed[wrong, idx] -= step * tau * val
+            step += 1
+    return weights - summed / step
+
+
 class Model:
-    """The trained classifier and the data it was trained on."""
+    """The trained classifier and the data it was trained on (numpy only, no scikit-learn:
+    it trains in a second or two and keeps the bot's memory small)."""
 
     def __init__(self, data: Data, examples: Sequence[Example] | None = None) -> None:
-        import numpy
-        from scipy.sparse import hstack
-        from sklearn.feature_extraction.text import TfidfVectorizer
-        from sklearn.svm import LinearSVC
-
         self.data = data
-        self._hstack = hstack
         train = list(data.examples if examples is None else examples)
         cleaned = [clean(ex.text) for ex in train]
         spaced = (text for ex, text in zip(train, cleaned, strict=True) if GLUED not in ex.kinds)
         self.normaliser = Normaliser(data.shorthand).learn(spaced)
+        self.features = Features(self.normaliser, cleaned)
+        self.labels: list[str] = sorted({ex.intent for ex in train})
+        number = {label: i for i, label in enumerate(self.labels)}
+        targets = [number[ex.intent] for ex in train]
+        self.weights = _train(self.features.training, targets, len(self.labels), self.features.size)
+        del self.features.training
 
-        def vectoriser(**kwargs: Any) -> Any:
-            return TfidfVectorizer(sublinear_tf=True, dtype=numpy.float32, **kwargs)
-
-        #: Letters as written ("ambek", "knp"), letters with shorthand spelled out, and words.
-        self.vectorisers: list[tuple[Any, Callable[[str], str]]] = [
-            (vectoriser(analyzer="char_wb", ngram_range=(2, 5)), _same),
-            (vectoriser(analyzer="char_wb", ngram_range=(2, 5)), self.normaliser.spelled_out),
-            (vectoriser(analyzer=self.normaliser.features), _same),
-        ]
-        matrix = hstack(
-            [v.fit_transform([form(t) for t in cleaned]) for v, form in self.vectorisers]
-        )
-        self.classifier = LinearSVC(C=C, random_state=SEED)
-        self.classifier.fit(matrix.tocsr(), [ex.intent for ex in train])
-        self.labels: list[str] = [str(label) for label in self.classifier.classes_]
-
-    def _matrix(self, cleaned: Sequence[str]) -> spmatrix:
-        parts = [v.transform([form(t) for t in cleaned]) for v, form in self.vectorisers]
-        result: spmatrix = self._hstack(parts).tocsr()
-        return result
+    def scores(self, cleaned: str) -> list[float]:
+        idx, val = self.features.vector(cleaned)
+        if not len(idx):
+            return [0.0] * len(self.labels)
+        return [float(s) for s in self.weights[:, idx] @ val]
 
     def probabilities(self, texts: Sequence[str]) -> list[list[tuple[str, float]]]:
         """For each text, every intent with its probability, best first."""
-        cleaned = [clean(text) for text in texts]
-        scores: Any = self.classifier.decision_function(self._matrix(cleaned))
         ranked: list[list[tuple[str, float]]] = []
-        for row in scores:
-            top = max(float(s) for s in row)
-            weights = [math.exp(TEMPERATURE * (float(s) - top)) for s in row]
+        for text in texts:
+            row = self.scores(clean(text))
+            top = max(row)
+            weights = [math.exp(TEMPERATURE * (s - top)) for s in row]
             total = sum(weights)
             pairs = sorted(
                 zip(self.labels, (w / total for w in weights), strict=True), key=lambda lp: -lp[1]
@@ -545,10 +628,6 @@ class Model:
             by_rule=by_rule,
             info=self._info(intent),
         )
-
-
-def _same(text: str) -> str:
-    return text
 
 
 def _is_long(text: str) -> bool:
