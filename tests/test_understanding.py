@@ -109,6 +109,14 @@ def test_advice_invents_no_numbers_or_fees(data: u.Data) -> None:
         assert "Anda" not in info.advice, info.name
 
 
+def test_advice_speaks_to_the_resident(data: u.Data) -> None:
+    """Advice is what a resident may read as it is; what the bot should do goes in `note`."""
+    to_the_bot = re.compile(r"^(Jelaskan|Sebutkan|Balas|Jawab|Tawarkan|Jalankan)\b")
+    for info in data.intents.values():
+        assert not to_the_bot.match(info.advice), info.name
+        assert len(info.advice) <= 300, info.name
+
+
 def test_numbers_in_the_corpus_are_obviously_fake(data: u.Data) -> None:
     """No real NIK/KK: every 15-17 digit number has 999999 where the birth date goes."""
     for ex in data.examples:

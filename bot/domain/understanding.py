@@ -128,6 +128,8 @@ class IntentInfo:
     follow_up: bool = False
     #: A question residents ask while the bot waits for a NIK or KK.
     while_waiting: bool = False
+    #: For the developers: a fitter answer, e.g. from the status last shown.
+    note: str = ""
 
     @property
     def phrase_intent(self) -> Intent | None:
@@ -218,12 +220,22 @@ def load_intents(path: Path) -> tuple[dict[str, IntentInfo], dict[str, str]]:
         for key, value in texts.items():
             if not isinstance(value, str) or not value.strip():
                 raise _fail(path, line, f"[{name}]: '{key}' wajib diisi teks")
-        unknown = set(section) - {"meaning", "advice", "parent", "follow_up", "while_waiting"}
+        unknown = set(section) - {
+            "meaning",
+            "advice",
+            "note",
+            "parent",
+            "follow_up",
+            "while_waiting",
+        }
         if unknown:
             raise _fail(path, line, f"[{name}]: kunci tidak dikenal: {', '.join(sorted(unknown))}")
         parent = section.get("parent")
         if parent is not None and parent not in phrase_intents:
             raise _fail(path, line, f"[{name}]: parent '{parent}' bukan bagian phrases.toml")
+        note = section.get("note", "")
+        if not isinstance(note, str):
+            raise _fail(path, line, f"[{name}]: 'note' harus teks")
         flags = {key: section.get(key, False) for key in ("follow_up", "while_waiting")}
         for key, value in flags.items():
             if not isinstance(value, bool):
@@ -235,6 +247,7 @@ def load_intents(path: Path) -> tuple[dict[str, IntentInfo], dict[str, str]]:
             parent=phrase_intents[parent] if isinstance(parent, str) else None,
             follow_up=bool(flags["follow_up"]),
             while_waiting=bool(flags["while_waiting"]),
+            note=note.strip(),
         )
     missing = sorted(set(phrase_intents) - set(intents))
     if missing:
