@@ -1,6 +1,7 @@
 """How well the understanding reads residents' messages: accuracy per intent, and time.
 
     python bench/understanding.py [--folds 5] [--seed 20] [--no-cv] [--kinds]
+    python bench/understanding.py --read "kk sy ktinggalan pak"   (one reading, to try a message)
 
 1. Held out: the model is trained on the corpus without its held-out part (about 20 %, chosen
    by each message's text: `Example.held_out`), then reads the held-out messages exactly as the
@@ -23,7 +24,15 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 
-from bot.domain.understanding import ALTERNATIVES, SURE, Example, Model, Reading, load_data
+from bot.domain.understanding import (
+    ALTERNATIVES,
+    SURE,
+    Example,
+    Model,
+    Reading,
+    load_data,
+    understand,
+)
 
 
 def tally(
@@ -163,7 +172,20 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=20)
     parser.add_argument("--no-cv", action="store_true", help="skip the cross-validation")
     parser.add_argument("--kinds", action="store_true", help="also by kind, and the wrong ones")
+    parser.add_argument("--read", metavar="TEXT", help="only show how TEXT is read")
     args = parser.parse_args()
+    if args.read is not None:
+        reading = understand(args.read)
+        print(
+            f"intent: {reading.intent} (confidence {reading.confidence:.2f}, sure: {reading.sure})"
+        )
+        print("alternatives: " + ", ".join(f"{n} {p:.2f}" for n, p in reading.alternatives))
+        print(
+            f"rule: {reading.by_rule}; numbers: {reading.nik_candidates}; long: {reading.is_long}"
+        )
+        if reading.info is not None:
+            print(f"advice: {reading.info.advice}")
+        return
     data = load_data()
     kinds: defaultdict[str, int] = defaultdict(int)
     for ex in data.examples:
