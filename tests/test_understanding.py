@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 from bot.domain import understanding as u
 from bot.domain.intents import Intent
 
-#: Measured by bench/understanding.py (held out: 83 %); the floor leaves room for corpus changes.
-HELD_OUT_FLOOR = 0.80
+#: Measured by bench/understanding.py (held out: 86 %); the floor leaves room for corpus changes.
+HELD_OUT_FLOOR = 0.83
 MIN_EXAMPLES = 30
 #: The kinds of writing the issue asks for, each with at least this many messages.
 KIND_FLOOR = {
@@ -195,11 +195,11 @@ def test_held_out_accuracy(held_out_model: u.Model, data: u.Data) -> None:
     right = sum(r.intent == ex.intent for ex, r in zip(test, readings, strict=True))
     assert right / len(test) >= HELD_OUT_FLOOR
     sure = [(ex, r) for ex, r in zip(test, readings, strict=True) if r.sure]
-    assert sum(r.intent == ex.intent for ex, r in sure) / len(sure) >= 0.88
+    assert sum(r.intent == ex.intent for ex, r in sure) / len(sure) >= 0.90
     offered = sum(
         ex.intent in {n for n, _ in r.alternatives} for ex, r in zip(test, readings, strict=True)
     )
-    assert offered / len(test) >= 0.90
+    assert offered / len(test) >= 0.93
 
 
 #: The issue's own messages, and what each must be read as.
