@@ -289,6 +289,29 @@ def test_phrase_table_rules_decide_and_a_finer_intent_may_refine_them(full: u.Mo
     assert full.read("PARAH!!!").intent != "hilang"  # not a typo of "patah"
 
 
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("assalamualaikum pak, mau tanya ktp saya kapan jadi", "cek"),
+        ("Selamat pagi bu. KTP saya hilang di pasar", "hilang"),
+        ("sugeng enjing pak, ktp kulo sampun dados dereng", "cek"),
+        ("halo min blanko sdh ada?", "blanko"),
+    ],
+)
+def test_a_greeting_does_not_hide_the_question(full: u.Model, text: str, intent: str) -> None:
+    reading = full.read(text)
+    assert (reading.intent, reading.greeted) == (intent, True), reading.alternatives
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [("assalamualaikum", "salam"), ("selamat siang pak", "sapa"), ("halo apa kabar", "sapa")],
+)
+def test_a_greeting_alone_is_a_greeting(full: u.Model, text: str, intent: str) -> None:
+    reading = full.read(text)
+    assert (reading.intent, reading.greeted) == (intent, False), reading.alternatives
+
+
 def test_reading_shape(full: u.Model) -> None:
     reading = full.read("kapan ktp saya jadi pak")
     assert reading.intent == "cek"

@@ -28,6 +28,7 @@ rule); below `SURE` the caller should ask "Maksud Bapak/Ibu…?" with `alternati
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import itertools
 import math
@@ -434,6 +435,9 @@ class Reading:
     is_long: bool = False
     #: Decided by an exact phrase of phrases.toml.
     by_rule: bool = False
+    #: The message began with a greeting that was read past ("assalamualaikum pak, ..."):
+    #: greet back before answering.
+    greeted: bool = False
     info: IntentInfo | None = field(default=None, compare=False)
 
     @property
@@ -535,6 +539,58 @@ def _train(vectors: Sequence[Vector], targets: Sequence[int], classes: int, size
     return weights - summed / step
 
 
+#: Intents that are only a greeting: a question after one is what the message is about.
+GREETING_INTENTS = frozenset({"sapa", "salam"})
+#: Words that may come with a greeting before the question itself.
+GREETING_EXTRA = frozenset(
+    {
+        "selamat",
+        "pagi",
+        "siang",
+        "sore",
+        "malam",
+        "wr",
+        "wb",
+        "warahmatullahi",
+        "wabarakatuh",
+        "maaf",
+        "mohon",
+        "izin",
+        "numpang",
+        "mengganggu",
+        "mau",
+        "tanya",
+        "bertanya",
+        "nanya",
+        "yang",
+        "terhormat",
+        "met",
+        "slmt",
+        "pgi",
+        "mlm",
+        "sugeng",
+        "enjing",
+        "sonten",
+        "dalu",
+        "nuwun",
+        "sewu",
+    }
+)
+
+
+def _greeting_words(shorthand: dict[str, str]) -> frozenset[str]:
+    """The words of the phrase table's greetings ([sapa], [salam]), its fillers, and a few
+    words that come with a greeting."""
+    words = {
+        word.rstrip("*")
+        for intent, phrase in PHRASES.table.phrases
+        if intent in (Intent.SAPA, Intent.SALAM)
+        for word in phrase.words
+    }
+    words |= set(PHRASES.table.fillers) | GREETING_EXTRA
+    return frozenset(shorthand.get(word, word) for word in words)
+
+
 class Model:
     """The trained classifier and the data it was trained on (numpy only, no scikit-learn:
     it trains in a second or two and keeps the bot's memory small)."""
@@ -545,6 +601,7 @@ class Model:
         cleaned = [clean(ex.text) for ex in train]
         spaced = (text for ex, text in zip(train, cleaned, strict=True) if GLUED not in ex.kinds)
         self.normaliser = Normaliser(data.shorthand).learn(spaced)
+        self.greeting_words = _greeting_words(data.shorthand)
         self.features = Features(self.normaliser, cleaned)
         self.labels: list[str] = sorted({ex.intent for ex in train})
         number = {label: i for i, label in enumerate(self.labels)}
@@ -576,22 +633,47 @@ class Model:
         return self.read_many([text])[0]
 
     def read_many(self, texts: Sequence[str]) -> list[Reading]:
-        readings: list[Reading | None] = []
-        pending: list[int] = []
+        """Each text read; a greeting before a question ("assalamualaikum pak, ktp saya
+        hilang") does not hide the question: the rest is read alone, and taken when sure."""
+        readings = [self._read_whole(text) for text in texts]
         for i, text in enumerate(texts):
-            cleaned = clean(text)
-            if not any(ch.isalnum() for ch in cleaned):
-                readings.append(self._empty(text))
-            elif set(self.normaliser.words(cleaned)) <= {NUMBER_WORD} and numbers(text):
-                readings.append(self._numbers_only(text))
-            else:
-                readings.append(None)
-                pending.append(i)
-        if pending:
-            ranked = self.probabilities([texts[i] for i in pending])
-            for i, pairs in zip(pending, ranked, strict=True):
-                readings[i] = self._combine(texts[i], pairs)
-        return [r for r in readings if r is not None]
+            rest = self.after_greeting(text)
+            if rest is None:
+                continue
+            reading = self._read_whole(rest, whole=text)
+            if reading.sure and reading.intent not in GREETING_INTENTS:
+                readings[i] = dataclasses.replace(reading, greeted=True)
+        return readings
+
+    def after_greeting(self, text: str) -> str | None:
+        """What follows a greeting at the start of `text` (None: no greeting, or nothing
+        after it)."""
+        greeted = False
+        for word in _WORD.finditer(text[:READ_CHARS]):
+            token = word.group().casefold()
+            if unicodedata.category(token[0]).startswith("P"):
+                continue
+            token = self.data.shorthand.get(token, token)
+            if token in self.greeting_words:
+                greeted = greeted or token not in PHRASES.table.fillers
+                continue
+            return text[word.start() :] if greeted else None
+        return None
+
+    def _read_whole(self, text: str, whole: str | None = None) -> Reading:
+        """`text` read (numbers and length are those of `whole`, the message it comes from)."""
+        whole = text if whole is None else whole
+        cleaned = clean(text)
+        if not any(ch.isalnum() for ch in cleaned):
+            return self._empty(text)
+        if set(self.normaliser.words(cleaned)) <= {NUMBER_WORD} and numbers(text):
+            return self._numbers_only(text)
+        reading = self._combine(text, self.probabilities([text])[0])
+        if whole is not text:
+            reading = dataclasses.replace(
+                reading, nik_candidates=numbers(whole), is_long=_is_long(whole)
+            )
+        return reading
 
     def _info(self, name: str | None) -> IntentInfo | None:
         return self.data.intents.get(name) if name else None
