@@ -21,6 +21,9 @@ A reading combines three things:
   (`neg:rekam`);
 - the numbers: any NIK/KK-like run of digits is kept unparsed in `nik_candidates`.
 
+A greeting before the question ("assalamualaikum pak, ktp saya hilang") is read past: the rest
+is read alone and taken when the model is sure of it (`Reading.greeted`: greet back first).
+
 `Reading.confidence` is the model's probability of its first intent (1.0 for a phrase-table
 rule); below `SURE` the caller should ask "Maksud Bapak/Ibu…?" with `alternatives`. The figures
 (accuracy per intent, held out and cross-validated, and time) come from bench/understanding.py.
