@@ -391,15 +391,12 @@ class LocalBotApi(BaseRequest):
         retry_after: int = 1,
     ) -> None:
         """Make the next `times` matching calls fail (`method=None`: any method; `times=None`:
-        until `clear_failures`). kind: "403" blocked, "429" flood wait, "500"/"502" server
+        every time). kind: "403" blocked, "429" flood wait, "500"/"502" server
         errors, "400" bad request, "timeout" (raises TimedOut)."""
         if kind not in FAILURE_KINDS:
             raise ValueError(f"unknown failure kind {kind!r}; use one of {FAILURE_KINDS}")
         status = 500 if kind == "timeout" else int(kind)
         self._failures.append(_Failure(kind, method, chat_id, times, retry_after, status))
-
-    def clear_failures(self) -> None:
-        self._failures.clear()
 
     def _take_failure(self, method: str, chat_id: int | None) -> _Failure | None:
         for failure in self._failures:
@@ -476,9 +473,6 @@ class LocalBotApi(BaseRequest):
         """Command names registered for a scope ("default", "all_private_chats", "chat", ...)."""
         key = (scope, chat_id) if chat_id is not None else (scope,)
         return [c["command"] for c in self.commands.get(key, [])]
-
-    def file_bytes(self, file_id: str) -> bytes:
-        return self._files[file_id][1]
 
     # turning actions into updates ----------------------------------------------------------
 

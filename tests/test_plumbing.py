@@ -16,6 +16,7 @@ from telegram.error import BadRequest, NetworkError
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
 from bot import texts_id as texts
+from bot import texts_ops
 from bot.app import build_application, start_in_process, stop_in_process
 from bot.cli.run import webhook_path
 from bot.local_api import LocalBotApi, LocalUser, parse_html
@@ -287,8 +288,8 @@ def test_run_without_a_token_says_so_in_one_line(tmp_path: Path) -> None:
         timeout=60,
     )
     assert result.returncode != 0
-    assert result.stderr.strip() == texts.RUN_NO_TOKEN
-    assert "python -m bot demo" in texts.RUN_NO_TOKEN
+    assert result.stderr.strip() == texts_ops.RUN_NO_TOKEN
+    assert "python -m bot demo" in texts_ops.RUN_NO_TOKEN
     assert result.stdout == ""
 
 

@@ -26,6 +26,9 @@ import re
 from collections.abc import Callable
 from typing import Annotated, Any, ClassVar, NamedTuple, Self, get_type_hints
 
+from bot.services.broadcasting import ALL, DISTRICT, STATUS  # the kinds of audience
+from bot.services.visits import SERVICE_CODES
+
 #: Telegram's limit for `callback_data`, in UTF-8 bytes.
 MAX_BYTES = 64
 #: The largest integer a field may carry (SQLite's largest row id).
@@ -219,9 +222,15 @@ class BroadcastStep(CallbackData, prefix="bc"):
 
 @dataclasses.dataclass(frozen=True)
 class BroadcastAudience(CallbackData, prefix="bc:aud"):
-    """Choose the kind of audience: everyone, a district (menu), a status (menu)."""
+    """Choose the kind of audience (everyone, a district's menu, a status's menu: the kinds of
+    `services.broadcasting`), or choose again."""
 
-    kind: Annotated[str, one_of("all", "district", "status", "pick")]
+    ALL: ClassVar[str] = ALL
+    DISTRICT: ClassVar[str] = DISTRICT
+    STATUS: ClassVar[str] = STATUS
+    PICK: ClassVar[str] = "pick"
+
+    kind: Annotated[str, one_of(ALL, DISTRICT, STATUS, PICK)]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -383,9 +392,6 @@ class UbahAnswer(CallbackData, prefix="ubah"):
 
 # --- jemput bola: visits (handlers/schedule.py, issue 13) ----------------------------------
 
-#: The codes of what a visit serves (`bot.services.visits.SERVICE_CODES`).
-VISIT_SERVICES: tuple[str, ...] = ("rekam", "ambil", "kk", "akta")
-
 
 @dataclasses.dataclass(frozen=True)
 class VisitStep(CallbackData, prefix="vis"):
@@ -434,7 +440,7 @@ class VisitDistrict(CallbackData, prefix="vis:k"):
 class VisitService(CallbackData, prefix="vis:l"):
     """Turn one service of the visit on or off."""
 
-    code: Annotated[str, one_of(*VISIT_SERVICES)]
+    code: Annotated[str, one_of(*SERVICE_CODES)]  # what a visit serves
 
 
 @dataclasses.dataclass(frozen=True)
