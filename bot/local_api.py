@@ -42,6 +42,7 @@ from telegram.ext import Application
 from telegram.request import BaseRequest, RequestData
 
 from bot.domain.clock import Clock
+from bot.domain.markup import MARKS
 
 LOCAL_TOKEN = "123456:LOCAL"
 BOT_ID = 123456
@@ -889,6 +890,7 @@ class LocalBotApi(BaseRequest):
         return True
 
     def _api_answerCallbackQuery(self, params: dict[str, Any], files: dict[str, Any]) -> bool:
+        _formatted(str(params.get("text", "")), None, 200, "callback answer")
         if self.keep_history:
             self.answers.append(dict(params))
         return True
@@ -1430,6 +1432,9 @@ def _command_entities(text: str) -> list[dict[str, Any]]:
 def _formatted(
     text: str, parse_mode: Any, limit: int, what: str
 ) -> tuple[str, list[dict[str, Any]]]:
+    if any(mark in text for mark in MARKS):
+        # A sentence in the sentences' own markup that no renderer turned into Telegram's.
+        raise _ApiError(400, f"Bad Request: {what} carries unrendered markup (bot.domain.markup)")
     if parse_mode is not None and str(parse_mode).upper() == "HTML":
         try:
             plain, entities = parse_html(text)

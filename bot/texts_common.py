@@ -3,16 +3,23 @@
 The residents' (`texts_id`), the staff's (`texts_staff`, `texts_desk`) and the operators'
 (`texts_ops`) sentences all write a number, a date or a time through these, in the `id_ID`
 locale: "11.000", "Senin, 28 Januari 2019", "14.05 WIB". Plain text: no markup, nothing escaped.
+
+`html_as_markup` is a bridge: a staff preview quotes a resident's sentence (an FAQ answer, a
+visit as residents read it) that `texts_id` may still write in Telegram HTML.
 """
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
+
+from bot.domain.markup import bold, code, italic, link
 
 LOCALE = "id_ID"
 
@@ -123,3 +130,31 @@ def and_list(items: Sequence[str]) -> str:
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + " dan " + items[-1]
+
+
+_HTML_TAG = re.compile(r'<(/?)(b|i|code|a)(?: href="([^"]*)")?>')
+_HTML_MARKS = {"b": bold, "i": italic, "code": code}
+
+
+def html_as_markup(text: str) -> str:
+    """A sentence written in Telegram HTML (`<b>`, `<i>`, `<code>`, `<a href>`) as marked text;
+    marked text passes through unchanged (it holds no tags and no entities of its own)."""
+    out: list[str] = []
+    at = 0
+    opened: tuple[str, str] | None = None  # the open tag and its link
+    inner: list[str] = []
+    for match in _HTML_TAG.finditer(text):
+        words = html.unescape(text[at : match.start()])
+        (inner if opened else out).append(words)
+        at = match.end()
+        closing, tag, href = match.groups()
+        if not closing:
+            opened, inner = (tag, html.unescape(href or "")), []
+        elif opened is not None:
+            label = "".join(inner)
+            tag, url = opened
+            out.append(link(label, url) if tag == "a" else _HTML_MARKS[tag](label))
+            opened, inner = None, []
+    out += inner
+    out.append(html.unescape(text[at:]))
+    return "".join(out)

@@ -19,6 +19,7 @@ from datetime import date, datetime, time
 
 from babel import dates as babel_dates
 
+from bot.domain.markup import bold, code, esc, link
 from bot.domain.text_fit import clip
 from bot.states import KtpStatus
 from bot.texts_common import (
@@ -27,11 +28,20 @@ from bot.texts_common import (
     format_datetime,
     format_number,
     format_short_date,
+    html_as_markup,
     local_time,
 )
-from bot.texts_id import VisitInfo, _clock, _escape, _n, _staff_sign, visit_block, visit_hours
+from bot.texts_id import STAFF_ROLE_NAMES, VisitInfo, _clock, visit_block, visit_hours
+from bot.texts_staff import _escape, _n
 
 # --- staff: the desk, /pertanyaan, /bisukan, /meja, /jamkerja, /libur -----------------------------
+
+
+def _staff_sign(name: str | None, role: str | None) -> str:
+    """Who handles a question: "Rina (petugas)", or the role alone."""
+    role_name = STAFF_ROLE_NAMES.get(role or "", "petugas")
+    return f"{esc(name)} ({role_name})" if name else role_name
+
 
 #: What staff see where a resident erased a question (/hapusdata), or the bot erased it.
 QUESTION_ERASED = "[dihapus oleh warga]"
@@ -82,6 +92,9 @@ class QuestionCard:
     reminder_age_s: float | None = None  # set on a reminder: office time waited so far
 
 
+# The desk's cards are still written in Telegram HTML: they are queued in the outbox as finished
+# messages, and the outbox sends what it holds (until its rows are events rendered at send time,
+# issue 19 item 4). Everything else in this module is in the sentences' markup.
 def question_card(card: QuestionCard, tz: str) -> str:
     """The desk's message about a question (its first post, reminders and later edits)."""
     head = f"❓ <b>Pertanyaan #{card.number}</b> · {format_datetime(card.created_at, tz)}"
@@ -106,7 +119,7 @@ def question_card(card: QuestionCard, tz: str) -> str:
     if card.state == "closed":
         lines.append("Status: <b>selesai</b> (ditutup).")
     elif card.state == "taken":
-        who = _staff_sign(card.taken_name, card.taken_role)
+        who = html.escape(_staff_sign(card.taken_name, card.taken_role))
         waiting = "menunggu warga" if card.waiting_for == "resident" else "menunggu jawaban"
         lines.append(f"Status: ditangani {who} · {waiting}.")
     else:
@@ -143,7 +156,7 @@ def question_answer_prompt(number: int, user_id: int, name: str, in_group: bool)
             f"✍️ Tulis jawaban untuk Pertanyaan #{number} di pesan berikutnya. "
             "Ketik /batal untuk batal."
         )
-    mention = f'<a href="tg://user?id={int(user_id)}">{html.escape(name)}</a>'
+    mention = link(esc(name), f"tg://user?id={int(user_id)}")
     return (
         f"✍️ {mention}, tulis jawaban untuk Pertanyaan #{number} sebagai balasan "
         "(reply) pesan ini. Ketik /batal untuk batal."
@@ -195,17 +208,17 @@ QUESTION_LIST_FILTERS = {"saya": "yang Anda tangani", "baru": "yang belum ditang
 def question_list(items: Sequence[QuestionListItem], total: int, filter_name: str | None) -> str:
     """/pertanyaan: questions not closed, oldest first."""
     which = QUESTION_LIST_FILTERS.get(filter_name or "", "")
-    title = "<b>Pertanyaan warga yang belum selesai</b>" + (f" ({which})" if which else "")
+    title = f"{bold('Pertanyaan warga yang belum selesai')}" + (f" ({which})" if which else "")
     if not items:
         return f"{title}\nTidak ada. 👍"
     lines = [f"{title}: {_n(total)}, yang terlama di atas.", ""]
     for item in items:
         if item.state == "new":
-            who = "<b>baru</b>"
+            who = f"{bold('baru')}"
         else:
             who = "ditangani " + _staff_sign(item.taken_name, item.taken_role)
         waiting = " · menunggu warga" if item.waiting_for == "resident" else ""
-        snippet = html.escape(clip(" ".join((item.snippet or QUESTION_ERASED).split()), 60))
+        snippet = esc(clip(" ".join((item.snippet or QUESTION_ERASED).split()), 60))
         lines.append(
             f"#{item.number} · {format_work_time(item.age_s)} jam kerja · {who}{waiting}\n"
             f"   {snippet}"
@@ -214,23 +227,23 @@ def question_list(items: Sequence[QuestionListItem], total: int, filter_name: st
         lines.append(f"… dan {_n(total - len(items))} lagi.")
     lines += [
         "",
-        "Buka satu: <code>/pertanyaan NOMOR</code>. Saring: <code>/pertanyaan saya</code>,"
-        " <code>/pertanyaan baru</code>.",
+        f"Buka satu: {code('/pertanyaan NOMOR')}. Saring: {code('/pertanyaan saya')},"
+        f" {code('/pertanyaan baru')}.",
     ]
     return "\n".join(lines)
 
 
 QUESTION_LIST_USAGE = (
-    "Pakai <code>/pertanyaan</code> (semua yang belum selesai), <code>/pertanyaan saya</code>,"
-    " <code>/pertanyaan baru</code>, atau <code>/pertanyaan NOMOR</code>."
+    f"Pakai {code('/pertanyaan')} (semua yang belum selesai), {code('/pertanyaan saya')},"
+    f" {code('/pertanyaan baru')}, atau {code('/pertanyaan NOMOR')}."
 )
 
 
 def question_thread(number: int, lines: Sequence[tuple[str, str, datetime]], tz: str) -> str:
     """The whole conversation of one question: (who, text, when) per message."""
-    out = [f"<b>Percakapan Pertanyaan #{number}</b>"]
+    out = [f"{bold(f'Percakapan Pertanyaan #{number}')}"]
     for who, text, at in lines:
-        out.append(f"\n<b>{html.escape(who)}</b> · {format_datetime(at, tz)}\n{html.escape(text)}")
+        out.append(f"\n{bold(esc(who))} · {format_datetime(at, tz)}\n{esc(text)}")
     return "\n".join(out)
 
 
@@ -240,8 +253,8 @@ QUESTION_THREAD_RESIDENT = "Warga"
 # /bisukan
 QUESTION_MUTE_USAGE = (
     "Hentikan sementara pertanyaan dari seorang warga (misalnya karena kata kasar atau pesan "
-    "berulang): <code>/bisukan NOMOR [HARI]</code>, NOMOR pertanyaannya, HARI lamanya "
-    "(bawaan 7, paling lama 365). Cabut dengan <code>/bisukan NOMOR cabut</code>."
+    f"berulang): {code('/bisukan NOMOR [HARI]')}, NOMOR pertanyaannya, HARI lamanya "
+    f"(bawaan 7, paling lama 365). Cabut dengan {code('/bisukan NOMOR cabut')}."
 )
 
 
@@ -292,31 +305,31 @@ def question_desk_view(
 ) -> str:
     """/meja in a private chat: where questions go and the desk's settings."""
     if group_set:
-        where = f"grup <b>{html.escape(group_title or 'petugas')}</b>"
+        where = f"grup {bold(esc(group_title or 'petugas'))}"
     else:
         where = f"chat pribadi setiap petugas ({_n(staff_count)} orang)"
-    upcoming = ", ".join(f"{format_short_date(d)} ({html.escape(n)})" for d, n in holidays[:5])
+    upcoming = ", ".join(f"{format_short_date(d)} ({esc(n)})" for d, n in holidays[:5])
     lines = [
-        "<b>Meja pertanyaan warga</b>",
+        f"{bold('Meja pertanyaan warga')}",
         f"Pertanyaan masuk ke: {where}.",
-        f"Jam kerja: {html.escape(schedule)} {html.escape(zone)}.",
+        f"Jam kerja: {esc(schedule)} {esc(zone)}.",
         f"Libur berikutnya: {upcoming or '-'}.",
         f"Diingatkan lagi bila belum ditangani setelah {format_number(remind_hours)} jam kerja.",
         f"Percakapan yang sudah selesai dihapus setelah {_n(retention_days)} hari.",
         "",
         "Ubah:",
-        "• grup meja: kirim <code>/meja</code> di grup petugas (admin); kembali ke chat pribadi:"
-        " <code>/meja pribadi</code>",
-        "• <code>/jamkerja Senin-Kamis 08.00-15.00; Jumat 08.00-11.30</code>",
-        "• <code>/libur tambah 2026-12-25 Natal</code>, <code>/libur hapus 2026-12-25</code>",
-        "• <code>/meja ingatkan 4</code> (jam kerja), <code>/meja simpan 90</code> (hari)",
+        f"• grup meja: kirim {code('/meja')} di grup petugas (admin); kembali ke chat pribadi:"
+        f" {code('/meja pribadi')}",
+        f"• {code('/jamkerja Senin-Kamis 08.00-15.00; Jumat 08.00-11.30')}",
+        f"• {code('/libur tambah 2026-12-25 Natal')}, {code('/libur hapus 2026-12-25')}",
+        f"• {code('/meja ingatkan 4')} (jam kerja), {code('/meja simpan 90')} (hari)",
     ]
     return "\n".join(lines)
 
 
 def question_desk_set(title: str | None) -> str:
     return (
-        f"✅ Grup ini ({html.escape(title or 'petugas')}) sekarang menjadi meja pertanyaan warga. "
+        f"✅ Grup ini ({esc(title or 'petugas')}) sekarang menjadi meja pertanyaan warga. "
         "Pertanyaan baru muncul di sini; jawab dengan membalas (reply) pesan pertanyaannya."
     )
 
@@ -326,8 +339,8 @@ QUESTION_DESK_PRIVATE = (
 )
 QUESTION_DESK_GROUP_ADMIN_ONLY = "Hanya admin yang bisa menjadikan grup ini meja pertanyaan."
 QUESTION_DESK_NUMBER_USAGE = (
-    "Tulis angka bulat, misalnya <code>/meja ingatkan 4</code> (1–40 jam kerja) atau "
-    "<code>/meja simpan 90</code> (7–3650 hari)."
+    f"Tulis angka bulat, misalnya {code('/meja ingatkan 4')} (1–40 jam kerja) atau "
+    f"{code('/meja simpan 90')} (7–3650 hari)."
 )
 
 
@@ -341,62 +354,62 @@ def question_retention_set(days: int) -> str:
 
 def question_hours_view(schedule: str, zone: str) -> str:
     return (
-        f"Jam kerja untuk pertanyaan warga: <b>{html.escape(schedule)} {html.escape(zone)}</b>.\n"
-        "Ubah dengan, misalnya, <code>/jamkerja Senin-Jumat 08.00-15.00</code> atau "
-        "<code>/jamkerja Senin-Kamis 08.00-15.00; Jumat 08.00-11.30</code>.\n"
+        f"Jam kerja untuk pertanyaan warga: {bold(f'{esc(schedule)} {esc(zone)}')}.\n"
+        f"Ubah dengan, misalnya, {code('/jamkerja Senin-Jumat 08.00-15.00')} atau "
+        f"{code('/jamkerja Senin-Kamis 08.00-15.00; Jumat 08.00-11.30')}.\n"
         "Jam ini dipakai untuk memberi tahu warga kapan pertanyaannya dibaca. Teks jam layanan "
-        "untuk warga diubah dengan <code>/kantor jam</code>."
+        f"untuk warga diubah dengan {code('/kantor jam')}."
     )
 
 
 def question_hours_set(old: str, new: str, zone: str) -> str:
-    return f"✅ Jam kerja: {html.escape(new)} {html.escape(zone)} (sebelumnya {html.escape(old)})."
+    return f"✅ Jam kerja: {esc(new)} {esc(zone)} (sebelumnya {esc(old)})."
 
 
 _SCHEDULE_PROBLEMS = {
     "empty": "Tulis hari dan jamnya.",
-    "unknown_day": "Nama hari <code>{part}</code> tidak dikenal (Senin … Minggu).",
-    "bad_time": "Bagian <code>{part}</code> tidak terbaca. Tulis hari lalu jam, misalnya "
-    "<code>Senin-Jumat 08.00-15.00</code>.",
-    "closes_before_opening": "Di <code>{part}</code> jam tutup tidak sesudah jam buka.",
+    "unknown_day": "Nama hari {part} tidak dikenal (Senin … Minggu).",
+    "bad_time": "Bagian {part} tidak terbaca. Tulis hari lalu jam, misalnya "
+    f"{code('Senin-Jumat 08.00-15.00')}.",
+    "closes_before_opening": "Di {part} jam tutup tidak sesudah jam buka.",
 }
 
 
 def question_hours_error(problem: str, part: str) -> str:
     return _SCHEDULE_PROBLEMS.get(problem, _SCHEDULE_PROBLEMS["bad_time"]).format(
-        part=html.escape(part[:60])
+        part=code(esc(part[:60]))
     )
 
 
 def question_holidays(items: Sequence[tuple[date, str]]) -> str:
-    lines = ["<b>Hari libur kantor</b> (pertanyaan warga menunggu hari kerja berikutnya)"]
+    lines = [f"{bold('Hari libur kantor')} (pertanyaan warga menunggu hari kerja berikutnya)"]
     if not items:
         lines.append("Belum ada libur yang akan datang.")
-    lines += [f"• {format_date(d)}: {html.escape(n)}" for d, n in items]
+    lines += [f"• {format_date(d)}: {esc(n)}" for d, n in items]
     lines += [
         "",
-        "Tambah: <code>/libur tambah 2026-12-25 Natal</code>. Hapus: "
-        "<code>/libur hapus 2026-12-25</code>.",
+        f"Tambah: {code('/libur tambah 2026-12-25 Natal')}. Hapus: "
+        f"{code('/libur hapus 2026-12-25')}.",
     ]
     return "\n".join(lines)
 
 
 QUESTION_HOLIDAY_USAGE = (
-    "Pakai <code>/libur</code> (daftar), <code>/libur tambah TANGGAL nama</code> atau "
-    "<code>/libur hapus TANGGAL</code>; TANGGAL seperti 2026-12-25 atau 25-12-2026."
+    f"Pakai {code('/libur')} (daftar), {code('/libur tambah TANGGAL nama')} atau "
+    f"{code('/libur hapus TANGGAL')}; TANGGAL seperti 2026-12-25 atau 25-12-2026."
 )
 
 
 def question_holiday_added(day: date, name: str, changed: bool) -> str:
     if not changed:
-        return f"{format_date(day)} sudah ada di daftar libur ({html.escape(name)})."
-    return f"✅ {format_date(day)} dicatat sebagai libur: {html.escape(name)}."
+        return f"{format_date(day)} sudah ada di daftar libur ({esc(name)})."
+    return f"✅ {format_date(day)} dicatat sebagai libur: {esc(name)}."
 
 
 def question_holiday_removed(day: date, name: str | None) -> str:
     if name is None:
         return f"{format_date(day)} tidak ada di daftar libur."
-    return f"✅ {format_date(day)} ({html.escape(name)}) dihapus dari daftar libur."
+    return f"✅ {format_date(day)} ({esc(name)}) dihapus dari daftar libur."
 
 
 # /statistik
@@ -416,7 +429,7 @@ def question_statistics(
     )
     return "\n".join(
         [
-            f"<b>Pertanyaan warga</b> ({_n(days)} hari terakhir)",
+            f"{bold('Pertanyaan warga')} ({_n(days)} hari terakhir)",
             f"Masuk: {_n(asked)} · dijawab: {_n(answered)}",
             f"Median sampai jawaban pertama: {median}",
             f"Belum selesai dan lebih dari sehari: {_n(open_older)}",
@@ -460,8 +473,8 @@ VISIT_KEPT = "Baik, jadwal tetap berjalan."
 
 def _visit_step_head(visit_id: int | None, number: int) -> str:
     if visit_id is not None:
-        return f"✏️ <b>Ubah jadwal #{visit_id}</b>"
-    return f"🚐 <b>Jadwal jemput bola baru</b> · langkah {number} dari {VISIT_STEPS_TOTAL}"
+        return f"✏️ {bold(f'Ubah jadwal #{visit_id}')}"
+    return f"🚐 {bold('Jadwal jemput bola baru')} · langkah {number} dari {VISIT_STEPS_TOTAL}"
 
 
 def visit_ask(step: str, visit_id: int | None, current: str | None = None) -> str:
@@ -537,17 +550,17 @@ def visit_preview(
 
     `told_before`: for a change, how many chats were told already (they get a correction)."""
     head = (
-        f"✏️ <b>Ubah jadwal #{info.visit_id}</b> · pratinjau"
+        f"✏️ {bold(f'Ubah jadwal #{info.visit_id}')} · pratinjau"
         if told_before is not None
-        else "🚐 <b>Jadwal jemput bola baru</b> · pratinjau"
+        else f"🚐 {bold('Jadwal jemput bola baru')} · pratinjau"
     )
     lines = [
         head,
         "Begini warga akan membacanya:",
         "",
-        visit_block(info),
+        html_as_markup(visit_block(info)),
         "",
-        f"Diberi tahu saat disimpan: <b>{format_number(total)} chat</b>",
+        f"Diberi tahu saat disimpan: {bold(f'{format_number(total)} chat')}",
         f"• {format_number(card_followers)} mengikuti NIK di kecamatan itu yang belum rekam"
         " atau kartunya sudah jadi",
         f"• {format_number(district_followers)} meminta kabar jadwal kecamatan itu",
@@ -577,7 +590,7 @@ def visit_changed_saved(visit_id: int, queued: int, corrections: int) -> str:
 
 def visit_cancel_confirm(info: VisitInfo, told: int) -> str:
     return (
-        f"Batalkan jadwal #{info.visit_id}?\n\n{visit_block(info)}\n\n"
+        f"Batalkan jadwal #{info.visit_id}?\n\n{html_as_markup(visit_block(info))}\n\n"
         f"{format_number(told)} chat sudah diberi tahu; mereka akan mendapat kabar pembatalan."
     )
 
@@ -614,9 +627,9 @@ def visit_staff_list(lines: Sequence[VisitStaffLine], more: int) -> str:
         return (
             "Belum ada jadwal jemput bola mendatang.\n"
             "Tambah: /jadwal tambah\n"
-            "Dari berkas di server: <code>python -m bot jadwal import BERKAS.csv</code>"
+            f"Dari berkas di server: {code('python -m bot jadwal import BERKAS.csv')}"
         )
-    out = ["🚐 <b>Jadwal jemput bola mendatang</b>"]
+    out = [f"🚐 {bold('Jadwal jemput bola mendatang')}"]
     for line in lines:
         info = line.info
         services = ", ".join(VISIT_SERVICE_SHORT.get(s, s) for s in info.services)
@@ -624,7 +637,7 @@ def visit_staff_list(lines: Sequence[VisitStaffLine], more: int) -> str:
         if line.pending:
             told += f", {format_number(line.pending)} pesan menunggu"
         out.append(
-            f"\n<b>#{info.visit_id}</b> · {format_date(info.day)} · {visit_hours(info)}\n"
+            f"\n{bold(f'#{info.visit_id}')} · {format_date(info.day)} · {visit_hours(info)}\n"
             f"{_escape(info.place)}, Kec. {_escape(info.district_name)} · {services}\n{told}"
         )
     if more:
@@ -648,12 +661,12 @@ def visit_results(lines: Sequence[VisitResultLine], days: int) -> str:
     moved on within `days` days."""
     if not lines:
         return "Belum ada jemput bola yang sudah lewat (90 hari terakhir)."
-    out = [f"📊 <b>Hasil jemput bola</b> (perubahan status dalam {days} hari sesudahnya)"]
+    out = [f"📊 {bold('Hasil jemput bola')} (perubahan status dalam {days} hari sesudahnya)"]
     for line in lines:
         info = line.info
         until = "" if line.complete else f" (baru sampai {format_short_date(line.until)})"
         out.append(
-            f"\n<b>#{info.visit_id}</b> · {format_date(info.day)}\n"
+            f"\n{bold(f'#{info.visit_id}')} · {format_date(info.day)}\n"
             f"{_escape(info.place)}, Kec. {_escape(info.district_name)}\n"
             f"Diberi tahu: {format_number(line.told)} chat\n"
             f"Belum rekam sebelum kunjungan: {format_number(line.unrecorded_before)} orang; "
@@ -666,7 +679,7 @@ def statistics_visits(planned: int, done: int, cancelled: int, told: int) -> str
     """The /statistik line about this month's visits."""
     extra = f", {format_number(cancelled)} dibatalkan" if cancelled else ""
     return (
-        f"<b>Jemput bola bulan ini</b>: {format_number(planned)} jadwal "
+        f"{bold('Jemput bola bulan ini')}: {format_number(planned)} jadwal "
         f"({format_number(done)} sudah lewat{extra}); {format_number(told)} chat diberi tahu."
     )
 

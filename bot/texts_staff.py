@@ -23,6 +23,8 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from bot.domain.config import OfficeInfo
+from bot.domain.markup import bold, code, esc, italic
+from bot.domain.nik import InvalidNumberError
 from bot.domain.text_fit import clip
 from bot.states import KtpStatus, Stage, UnknownStatusError
 from bot.texts_common import (
@@ -32,20 +34,41 @@ from bot.texts_common import (
     format_number,
     format_short_date,
     format_time,
+    html_as_markup,
     local_time,
     zone_short,
 )
 from bot.texts_id import (
+    ECHO_LIMIT,
     FAQ_ANSWER_LIMIT,
     FAQ_TITLE_LIMIT,
     STATUS_TEXTS,
-    _escape,
-    _n,
-    _shown,
     faq_answer,
+    nik_problem,
 )
 
+
+def _escape(value: object) -> str:
+    """A value a person typed or a record holds, as text that carries no marks; clipped, so an
+    echo never makes a message too long (`texts_id.ECHO_LIMIT`)."""
+    return esc(clip(str(value), ECHO_LIMIT))
+
+
+def _shown(text: object, limit: int = 40) -> str:
+    """Something a person typed, shortened, carrying no marks."""
+    return esc(clip(str(text), limit))
+
+
+#: A short name for `format_number`, for sentences full of figures.
+_n = format_number
+
+
 # --- staff: an unknown status code ----------------------------------------------------------------
+
+
+def import_row_nik_problem(err: InvalidNumberError) -> str:
+    """What is wrong with a row's NIK or KK, as the residents are told it (`texts_id`)."""
+    return html_as_markup(nik_problem(err))
 
 
 def status_reason(err: UnknownStatusError) -> str:
@@ -84,7 +107,7 @@ STAFF_COMMAND_DESCRIPTIONS: dict[str, str] = {
 
 
 def _command_lines(commands: Sequence[tuple[str, str]]) -> str:
-    return "\n".join(f"/{name} — {html.escape(about)}" for name, about in commands)
+    return "\n".join(f"/{name} — {esc(about)}" for name, about in commands)
 
 
 def help_private(
@@ -97,19 +120,19 @@ def help_private(
     `commands`: the residents' (command, description) pairs; `staff_commands`: the staff
     member's own commands, listed under their own heading (none for a resident)."""
     text = (
-        "<b>Cara memakai Cek KTP-el</b>\n"
+        f"{bold('Cara memakai Cek KTP-el')}\n"
         "Ketik NIK Anda (16 angka) kapan saja, atau NIK dan nomor KK sekaligus, "
-        "misalnya: <code>1605xxxxxxxxxxxx 1605xxxxxxxxxxxx</code>.\n\n"
-        f"<b>Perintah</b>\n{_command_lines(commands)}"
+        f"misalnya: {code('1605xxxxxxxxxxxx 1605xxxxxxxxxxxx')}.\n\n"
+        f"{bold('Perintah')}\n{_command_lines(commands)}"
     )
     if staff_commands:
-        text += f"\n\n<b>Perintah petugas</b>\n{_command_lines(staff_commands)}"
-    return f"{text}\n\n{office}"
+        text += f"\n\n{bold('Perintah petugas')}\n{_command_lines(staff_commands)}"
+    return f"{text}\n\n{html_as_markup(office)}"
 
 
 def unknown_command(command: str) -> str:
     """First line of the answer to a command the bot does not have."""
-    return f"Perintah <code>{html.escape(command)}</code> tidak dikenal. Ini yang bisa saya bantu:"
+    return f"Perintah {code(esc(command))} tidak dikenal. Ini yang bisa saya bantu:"
 
 
 # --- staff: /faq and /kantor for admins -----------------------------------------------------------
@@ -125,7 +148,7 @@ class FaqAdminLine:
 
 
 def faq_admin_list(lines: Sequence[FaqAdminLine]) -> str:
-    rows = ["<b>Pertanyaan umum yang dilihat warga</b>"]
+    rows = [f"{bold('Pertanyaan umum yang dilihat warga')}"]
     for line in lines:
         mark = ""
         if line.hidden:
@@ -141,18 +164,18 @@ def faq_admin_list(lines: Sequence[FaqAdminLine]) -> str:
 
 FAQ_USAGE = (
     "Cara mengubah:\n"
-    "<code>/faq lihat N</code>: lihat jawaban nomor N\n"
-    "<code>/faq ubah N TEKS</code>: ganti jawaban nomor N\n"
-    "<code>/faq tambah JUDUL | TEKS</code>: tambah pertanyaan baru\n"
-    "<code>/faq hapus N</code>: sembunyikan atau hapus nomor N\n"
-    "<code>/faq asal N</code>: kembalikan jawaban bawaan nomor N\n"
+    f"{code('/faq lihat N')}: lihat jawaban nomor N\n"
+    f"{code('/faq ubah N TEKS')}: ganti jawaban nomor N\n"
+    f"{code('/faq tambah JUDUL | TEKS')}: tambah pertanyaan baru\n"
+    f"{code('/faq hapus N')}: sembunyikan atau hapus nomor N\n"
+    f"{code('/faq asal N')}: kembalikan jawaban bawaan nomor N\n"
     "Jawaban paling banyak 600 huruf, pakai Bapak/Ibu. Jawaban bawaan nomor 4 diambil dari "
-    "<code>/kantor diwakilkan</code>."
+    f"{code('/kantor diwakilkan')}."
 )
 
 
 def faq_no_such_number(text: str, count: int) -> str:
-    return f"Tidak ada pertanyaan nomor <code>{_escape(text)}</code>. Nomornya 1 sampai {count}."
+    return f"Tidak ada pertanyaan nomor {code(_escape(text))}. Nomornya 1 sampai {count}."
 
 
 def faq_too_long(length: int) -> str:
@@ -163,15 +186,15 @@ def faq_title_too_long(length: int) -> str:
     return f"Judul terlalu panjang: {length} huruf. Paling banyak {FAQ_TITLE_LIMIT} huruf."
 
 
-FAQ_MISSING_TEXT = "Tulis teksnya juga, misalnya <code>/faq ubah 2 Teks jawaban baru</code>."
+FAQ_MISSING_TEXT = f"Tulis teksnya juga, misalnya {code('/faq ubah 2 Teks jawaban baru')}."
 FAQ_MISSING_TITLE = (
     "Tulis judul dan jawaban dipisah tanda |, misalnya "
-    "<code>/faq tambah Berapa biayanya? | Gratis, tidak dipungut biaya.</code>"
+    f"{code('/faq tambah Berapa biayanya? | Gratis, tidak dipungut biaya.')}"
 )
 
 
 def faq_preview(number: int, title: str, body: str) -> str:
-    return f"Nomor {number}:\n\n{faq_answer(title, body)}"
+    return f"Nomor {number}:\n\n{html_as_markup(faq_answer(title, body))}"
 
 
 def faq_changed(number: int, title: str) -> str:
@@ -186,7 +209,7 @@ def faq_removed(number: int, title: str, hidden: bool) -> str:
     if hidden:
         return (
             f"✅ Nomor {number} ({_escape(title)}) disembunyikan dari warga. "
-            f"Tampilkan lagi dengan <code>/faq asal {number}</code>."
+            f"Tampilkan lagi dengan {code(f'/faq asal {number}')}."
         )
     return f"✅ Pertanyaan nomor {number} ({_escape(title)}) dihapus."
 
@@ -198,8 +221,8 @@ def faq_restored(number: int, title: str) -> str:
 def faq_not_a_default(number: int) -> str:
     return (
         f"Nomor {number} adalah tambahan, tidak punya jawaban bawaan. "
-        f"Ubah dengan <code>/faq ubah {number} TEKS</code> atau hapus dengan "
-        f"<code>/faq hapus {number}</code>."
+        f"Ubah dengan {code(f'/faq ubah {number} TEKS')} atau hapus dengan "
+        f"{code(f'/faq hapus {number}')}."
     )
 
 
@@ -226,7 +249,7 @@ OFFICE_SETTING_NAMES: dict[str, str] = {
 
 
 def _office_setting_codes() -> str:
-    return ", ".join(f"<code>{k}</code>" for k in OFFICE_SETTING_NAMES)
+    return ", ".join(f"{code(k)}" for k in OFFICE_SETTING_NAMES)
 
 
 def office_settings_view(info: OfficeInfo) -> str:
@@ -240,14 +263,14 @@ def office_settings_view(info: OfficeInfo) -> str:
         "diwakilkan": info.proxy_pickup,
         "lokasi": location or "belum diisi (warga hanya melihat alamat)",
     }
-    lines = ["<b>Informasi kantor yang dilihat warga</b>"]
+    lines = [f"{bold('Informasi kantor yang dilihat warga')}"]
     lines += [f"{OFFICE_SETTING_NAMES[k]}: {_escape(v)}" for k, v in values.items()]
     lines += [
         "",
-        "Ubah dengan <code>/kantor BAGIAN teks baru</code>, BAGIAN salah satu dari: "
+        f"Ubah dengan {code('/kantor BAGIAN teks baru')}, BAGIAN salah satu dari: "
         + _office_setting_codes(),
-        "Contoh: <code>/kantor kontak 0812-3456-7890 (WhatsApp)</code>",
-        "Lokasi: <code>/kantor lokasi -3.2851,103.0475</code>, atau <code>/kantor lokasi</code> "
+        f"Contoh: {code('/kantor kontak 0812-3456-7890 (WhatsApp)')}",
+        f"Lokasi: {code('/kantor lokasi -3.2851,103.0475')}, atau {code('/kantor lokasi')} "
         "lalu kirim titik lokasi dari Telegram.",
     ]
     return "\n".join(lines)
@@ -255,7 +278,7 @@ def office_settings_view(info: OfficeInfo) -> str:
 
 def office_setting_unknown(field: str) -> str:
     return (
-        f"Bagian <code>{_escape(field)}</code> tidak dikenal. Pilih salah satu: "
+        f"Bagian {code(_escape(field))} tidak dikenal. Pilih salah satu: "
         + _office_setting_codes()
         + "."
     )
@@ -266,7 +289,7 @@ def office_too_long(limit: int) -> str:
 
 
 def office_missing_text(field: str) -> str:
-    return f"Tulis teks barunya, misalnya <code>/kantor {_escape(field)} teks baru</code>."
+    return f"Tulis teks barunya, misalnya {code(f'/kantor {_escape(field)} teks baru')}."
 
 
 def office_setting_changed(field: str, old: str, new: str) -> str:
@@ -278,15 +301,15 @@ def office_setting_changed(field: str, old: str, new: str) -> str:
 
 
 OFFICE_LOCATION_ASK = (
-    "Kirim titik lokasi kantor sekarang: tekan 📎, pilih <b>Lokasi</b>, geser peta ke kantor, "
+    f"Kirim titik lokasi kantor sekarang: tekan 📎, pilih {bold('Lokasi')}, geser peta ke kantor, "
     "lalu kirim.\n"
-    "Atau ketik koordinatnya: <code>/kantor lokasi -3.2851,103.0475</code> "
+    f"Atau ketik koordinatnya: {code('/kantor lokasi -3.2851,103.0475')} "
     "(dari Google Maps: tekan lama titik kantor, lalu salin angkanya).\n"
-    "Menghapus lokasi: <code>/kantor lokasi hapus</code>."
+    f"Menghapus lokasi: {code('/kantor lokasi hapus')}."
 )
 OFFICE_LOCATION_BAD = (
     "Koordinat tidak bisa dibaca. Tulis lintang dan bujur dipisah koma, misalnya "
-    "<code>/kantor lokasi -3.2851,103.0475</code>."
+    f"{code('/kantor lokasi -3.2851,103.0475')}."
 )
 #: Words after `/kantor lokasi` that take the pin away.
 OFFICE_LOCATION_REMOVE_WORDS = ("hapus", "kosong", "tidak")
@@ -305,7 +328,7 @@ ADMIN_ONLY = "Perintah ini khusus admin. Minta admin kantor bila perlu mengubahn
 
 # /status NIK
 STATUS_USAGE = (
-    "Tulis NIK setelah perintahnya, misalnya:\n<code>/status 1605014101900001</code>\n"
+    f"Tulis NIK setelah perintahnya, misalnya:\n{code('/status 1605014101900001')}\n"
     "Bot menampilkan status, riwayat, jumlah langganan, dan kunci verifikasi NIK itu."
 )
 
@@ -313,7 +336,7 @@ STATUS_USAGE = (
 def staff_not_found(nik_masked: str) -> str:
     """A NIK staff asked about that is not in the bot's data."""
     return (
-        f"NIK <code>{_escape(nik_masked)}</code> belum ada dalam data bot. Periksa lagi "
+        f"NIK {code(_escape(nik_masked))} belum ada dalam data bot. Periksa lagi "
         "angkanya; bila benar, data itu belum pernah diimpor (kirim /impor dengan data terbaru) "
         "atau belum direkam."
     )
@@ -364,19 +387,19 @@ def staff_record(
     """/status for staff: masked identity, current status, full history, subscribers, lock."""
     place = f"{_escape(district_name)} ({district})" if district_name else district
     head = [
-        f"<b>NIK {_escape(nik_masked)}</b>",
+        f"{bold(f'NIK {_escape(nik_masked)}')}",
         f"Nama: {_escape(name_masked or '-')}",
         f"Wilayah: {place}",
-        f"Status: <b>{status.value}</b> sejak {format_short_date(status_date)}"
+        f"Status: {bold(status.value)} sejak {format_short_date(status_date)}"
         f" ({format_ago(status_date, today)})",
     ]
     if note:
         head.append(f"Catatan: {_escape(clip(note, HISTORY_NOTE_LIMIT))}")
-    head += ["", f"<b>Riwayat</b> ({_n(len(history))} entri)"]
+    head += ["", f"{bold('Riwayat')} ({_n(len(history))} entri)"]
     tail = ["", f"Langganan: {_n(subscribers)} chat"]
     if locked_until is not None:
         tail.append(
-            "Cek oleh warga: <b>terkunci</b> sampai "
+            f"Cek oleh warga: {bold('terkunci')} sampai "
             f"{_escape(format_datetime(locked_until, tz))} (terlalu banyak nomor KK yang salah)"
         )
     else:
@@ -388,7 +411,7 @@ def staff_record(
             f"{_escape(history_source(entry.source, entry.actor_id))}"
         )
         if entry.note:
-            line += f" — <i>{_escape(clip(entry.note, HISTORY_NOTE_LIMIT))}</i>"
+            line += f" — {italic(_escape(clip(entry.note, HISTORY_NOTE_LIMIT)))}"
         entries.append(line)
     room = STATUS_MESSAGE_BUDGET - sum(len(line) + 1 for line in head + tail) - 60
     shown: list[str] = []
@@ -405,8 +428,8 @@ def staff_record(
 
 # /ubah NIK STATUS [catatan]
 UBAH_USAGE = (
-    "Tulis: <code>/ubah NIK STATUS [catatan]</code>\n"
-    "Contoh: <code>/ubah 1605014101900001 PRR blanko sudah datang</code>\n"
+    f"Tulis: {code('/ubah NIK STATUS [catatan]')}\n"
+    f"Contoh: {code('/ubah 1605014101900001 PRR blanko sudah datang')}\n"
     "Status boleh ditulis dengan spasi atau tanda hubung, atau singkatan PRR, SFE, DR."
 )
 
@@ -440,7 +463,7 @@ def ubah_unknown_status(err: UnknownStatusError) -> str:
 
 def ubah_same_status(nik_masked: str, status: KtpStatus, since: date) -> str:
     return (
-        f"NIK <code>{_escape(nik_masked)}</code> sudah berstatus <b>{status.value}</b> sejak "
+        f"NIK {code(_escape(nik_masked))} sudah berstatus {bold(status.value)} sejak "
         f"{format_short_date(since)}. Tidak ada yang diubah."
     )
 
@@ -456,9 +479,9 @@ def ubah_confirm(
 ) -> str:
     """The question before a status change: old → new, what it will cause."""
     lines = [
-        f"Ubah status NIK <code>{_escape(nik_masked)}</code>?",
-        f"<b>{old.value}</b> (sejak {format_short_date(old_since)})",
-        f"→ <b>{new.value}</b> (hari ini)",
+        f"Ubah status NIK {code(_escape(nik_masked))}?",
+        f"{bold(old.value)} (sejak {format_short_date(old_since)})",
+        f"→ {bold(new.value)} (hari ini)",
     ]
     if note:
         lines.append(f"Catatan: {_escape(note)}")
@@ -466,7 +489,7 @@ def ubah_confirm(
         lines.append("Warga yang berlangganan akan diberi kabar.")
     if backward:
         lines.append(
-            f"⚠️ Ini langkah <b>mundur</b> dalam alur (urutan {old.order} → {new.order}); "
+            f"⚠️ Ini langkah {bold('mundur')} dalam alur (urutan {old.order} → {new.order}); "
             "bot akan meminta konfirmasi sekali lagi."
         )
     return "\n".join(lines)
@@ -474,7 +497,7 @@ def ubah_confirm(
 
 def ubah_confirm_backward(nik_masked: str, old: KtpStatus, new: KtpStatus) -> str:
     return (
-        f"⚠️ <b>Yakin memundurkan status?</b>\nNIK <code>{_escape(nik_masked)}</code>: "
+        f"⚠️ {bold('Yakin memundurkan status?')}\nNIK {code(_escape(nik_masked))}: "
         f"{old.value} → {new.value}.\nPerubahan mundur biasanya hanya untuk koreksi salah input "
         "atau bila pusat mengembalikan data. Perubahan ini dicatat di log audit."
     )
@@ -482,8 +505,8 @@ def ubah_confirm_backward(nik_masked: str, old: KtpStatus, new: KtpStatus) -> st
 
 def ubah_moved_meanwhile(nik_masked: str, current: KtpStatus) -> str:
     return (
-        f"Status NIK <code>{_escape(nik_masked)}</code> sudah berubah sejak pertanyaan tadi "
-        f"(sekarang <b>{current.value}</b>). Tidak ada yang diubah; kirim /ubah lagi bila perlu."
+        f"Status NIK {code(_escape(nik_masked))} sudah berubah sejak pertanyaan tadi "
+        f"(sekarang {bold(current.value)}). Tidak ada yang diubah; kirim /ubah lagi bila perlu."
     )
 
 
@@ -497,8 +520,8 @@ def ubah_done(
 ) -> str:
     """`held_until`: the local time ("06.00") the news waits for, inside quiet hours."""
     text = (
-        f"✅ Status NIK <code>{_escape(nik_masked)}</code> diubah: {old.value} → "
-        f"<b>{new.value}</b> ({format_short_date(entered_on)})."
+        f"✅ Status NIK {code(_escape(nik_masked))} diubah: {old.value} → "
+        f"{bold(new.value)} ({format_short_date(entered_on)})."
     )
     if notifications and held_until:
         text += (
@@ -512,7 +535,7 @@ def ubah_done(
 
 # /buka NIK: lift a NIK's lock
 BUKA_USAGE = (
-    "Cara pakai: <code>/buka NIK</code>\n"
+    f"Cara pakai: {code('/buka NIK')}\n"
     "Membuka kunci cek sebuah NIK yang terkunci karena nomor KK salah berkali-kali. "
     "Pakai hanya setelah memeriksa orangnya dan KK aslinya di loket."
 )
@@ -602,7 +625,7 @@ def statistics_caption(
     """The photo caption of /statistik: the key figures (stays under Telegram's 1024 limit)."""
     stage_lines = [f"{STATS_STAGE_NAMES[st]}: {_n(n)}" for st, n in by_stage.items()]
     lines = [
-        f"<b>Statistik KTP-el</b> — {_escape(format_datetime(taken_at, tz))}",
+        f"{bold('Statistik KTP-el')} — {_escape(format_datetime(taken_at, tz))}",
         f"Total data: {_n(total)}",
         *stage_lines,
         _backlog_line(prr_backlog, blanko_stock),
@@ -625,15 +648,15 @@ def statistics_detail(
     """The message after the chart: counts per status, per district, median days per stage.
 
     `by_district`: (district name, or "luar" for other regencies, count), largest first."""
-    lines = ["<b>Per status</b>"]
+    lines = [f"{bold('Per status')}"]
     lines += [f"{s.order}. {s.value}: {_n(n)}" for s, n in by_status.items()]
-    lines += ["", "<b>Per kecamatan</b>"]
+    lines += ["", f"{bold('Per kecamatan')}"]
     if not by_district:
         lines.append("-")
     for name, count in by_district:
         label = STATS_OUTSIDE if name == "luar" else name
         lines.append(f"{_escape(label)}: {_n(count)}")
-    lines += ["", "<b>Median lama per tahap</b> (dari data yang sudah pindah tahap)"]
+    lines += ["", f"{bold('Median lama per tahap')} (dari data yang sudah pindah tahap)"]
     for stage, days in median_days.items():
         samples = stay_samples.get(stage, 0)
         lines.append(f"{STATS_STAGE_NAMES[stage]}: {_median_text(days, samples)}")
@@ -646,9 +669,9 @@ def statistics_detail(
 # /blanko N
 BLANKO_USAGE = (
     "Tulis jumlah stok blanko KTP-el yang ada sekarang, misalnya "
-    "<code>/blanko 2500</code>. Angka ini dipakai saat bot menjelaskan antrean cetak (PRR)."
+    f"{code('/blanko 2500')}. Angka ini dipakai saat bot menjelaskan antrean cetak (PRR)."
 )
-BLANKO_NOT_NUMBER = "Jumlah blanko harus angka bulat, misalnya <code>/blanko 2500</code>."
+BLANKO_NOT_NUMBER = f"Jumlah blanko harus angka bulat, misalnya {code('/blanko 2500')}."
 BLANKO_NEGATIVE = "Jumlah blanko tidak boleh kurang dari 0."
 
 
@@ -675,24 +698,23 @@ def blanko_set(old: int | None, new: int, backlog: int) -> str:
 # /petugas and `python -m bot staff`
 PETUGAS_USAGE = (
     "Kelola petugas:\n"
-    "<code>/petugas</code> — daftar petugas dan admin\n"
-    "<code>/petugas tambah ID petugas</code> atau <code>/petugas tambah ID admin</code>\n"
-    "<code>/petugas hapus ID</code>\n"
+    f"{code('/petugas')} — daftar petugas dan admin\n"
+    f"{code('/petugas tambah ID petugas')} atau {code('/petugas tambah ID admin')}\n"
+    f"{code('/petugas hapus ID')}\n"
     "ID adalah nomor ID Telegram orangnya (angka; bisa dilihat lewat bot seperti @userinfobot)."
 )
 
 
 def petugas_bad_id(given: str) -> str:
     return (
-        f"<code>{_escape(given)}</code> bukan ID Telegram. ID berupa angka, misalnya "
-        "<code>123456789</code>.\n\n" + PETUGAS_USAGE
+        f"{code(_escape(given))} bukan ID Telegram. ID berupa angka, misalnya "
+        f"{code('123456789')}.\n\n" + PETUGAS_USAGE
     )
 
 
 def petugas_bad_role(given: str) -> str:
     return (
-        f"Peran <code>{_escape(given)}</code> tidak dikenal; pilih <code>petugas</code> atau "
-        "<code>admin</code>."
+        f"Peran {code(_escape(given))} tidak dikenal; pilih {code('petugas')} atau {code('admin')}."
     )
 
 
@@ -749,7 +771,7 @@ def staff_list(members: Sequence[StaffLine], tz: str) -> str:
     """/petugas: everyone who is staff now."""
     if not members:
         return "Belum ada petugas.\n\n" + PETUGAS_USAGE
-    lines = ["<b>Petugas dan admin</b>"]
+    lines = [f"{bold('Petugas dan admin')}"]
     lines += [f"• {_escape(_member_line(m, tz))}" for m in members]
     return "\n".join(lines) + "\n\n" + PETUGAS_USAGE
 
@@ -771,7 +793,7 @@ def impor_ask(limit_mb: int, wait_minutes: int) -> str:
 
 def impor_wait_expired(wait_minutes: int) -> str:
     return (
-        f"Berkas ini <b>tidak diimpor</b>: waktu tunggu /impor ({wait_minutes} menit) sudah "
+        f"Berkas ini {bold('tidak diimpor')}: waktu tunggu /impor ({wait_minutes} menit) sudah "
         "habis. Untuk mengimpor, kirim /impor lagi lalu berkasnya, atau kirim berkas dengan "
         "keterangan (caption) /impor."
     )
@@ -779,7 +801,7 @@ def impor_wait_expired(wait_minutes: int) -> str:
 
 IMPOR_CANCELLED = "Impor dibatalkan."
 IMPOR_NOTHING_TO_CANCEL = "Tidak ada impor yang sedang ditunggu."
-_IMPORT_ON_SERVER = "impor lewat server dengan <code>python -m bot import BERKAS</code>."
+_IMPORT_ON_SERVER = f"impor lewat server dengan {code('python -m bot import BERKAS')}."
 IMPOR_DOWNLOAD_FAILED = (
     "Berkas tidak bisa diunduh dari Telegram. Coba kirim sekali lagi; bila tetap gagal, "
     + _IMPORT_ON_SERVER
@@ -802,22 +824,22 @@ def impor_too_big(size_bytes: int, limit_mb: int) -> str:
 
 def impor_not_csv(name: str) -> str:
     return (
-        f"Berkas <code>{_escape(name)}</code> bukan CSV. Dari Excel: File → Save As → pilih "
-        "<b>CSV</b> (dipisah koma atau titik koma), lalu kirim berkas .csv itu."
+        f"Berkas {code(_escape(name))} bukan CSV. Dari Excel: File → Save As → pilih "
+        f"{bold('CSV')} (dipisah koma atau titik koma), lalu kirim berkas .csv itu."
     )
 
 
 def impor_started(name: str) -> str:
-    return f"⏳ Mengimpor <code>{_escape(name)}</code>…"
+    return f"⏳ Mengimpor {code(_escape(name))}…"
 
 
 def impor_progress(name: str, percent: int) -> str:
-    return f"⏳ Mengimpor <code>{_escape(name)}</code>… {percent}% berkas sudah diproses."
+    return f"⏳ Mengimpor {code(_escape(name))}… {percent}% berkas sudah diproses."
 
 
 def impor_file_problem(name: str, reason: str) -> str:
-    """`reason` comes from the importer, already written as HTML."""
-    return f"Berkas <code>{_escape(name)}</code> tidak bisa diimpor. {reason}"
+    """`reason` comes from the importer, already written in the markup."""
+    return f"Berkas {code(_escape(name))} tidak bisa diimpor. {reason}"
 
 
 def impor_report_caption(rejected: int, listed: int) -> str:
@@ -834,14 +856,14 @@ IMPORT_FILE_EMPTY = (
     "Berkasnya kosong, tidak ada isinya. Kirim berkas CSV yang berisi judul kolom dan data status."
 )
 IMPORT_FILE_SPREADSHEET = (
-    "Ini berkas Excel, bukan CSV. Buka di Excel, pilih <b>Simpan Sebagai</b> (Save As) dengan"
-    " jenis <b>CSV UTF-8</b>, lalu kirim berkas .csv itu."
+    f"Ini berkas Excel, bukan CSV. Buka di Excel, pilih {bold('Simpan Sebagai')} (Save As) dengan"
+    f" jenis {bold('CSV UTF-8')}, lalu kirim berkas .csv itu."
 )
 IMPORT_FILE_BINARY = (
     "Berkas ini bukan teks CSV (isinya seperti gambar, PDF atau arsip)."
     " Kirim berkas .csv hasil ekspor status."
 )
-_SAVE_AS_UTF8 = "Di Excel, simpan ulang dengan jenis <b>CSV UTF-8</b>."
+_SAVE_AS_UTF8 = f"Di Excel, simpan ulang dengan jenis {bold('CSV UTF-8')}."
 IMPORT_FILE_UTF16 = (
     "Berkas ini tersimpan sebagai teks Unicode (UTF-16), bukan CSV UTF-8. " + _SAVE_AS_UTF8
 )
@@ -881,7 +903,7 @@ def import_header_too_long(limit: int) -> str:
 
 def import_missing_columns(missing: list[str], found: list[str]) -> str:
     """The required columns the header lacks, and the ones it has."""
-    text = "Kolom wajib tidak ada: " + ", ".join(f"<b>{_shown(c)}</b>" for c in missing) + "."
+    text = "Kolom wajib tidak ada: " + ", ".join(f"{bold(_shown(c))}" for c in missing) + "."
     if found:
         text += " Kolom yang terbaca: " + ", ".join(_shown(c) for c in found) + "."
     return text + (
@@ -905,7 +927,7 @@ def import_row_too_many_cells(got: int, expected: int) -> str:
 def import_row_excel_number(column: str, text: str) -> str:
     return (
         f"Kolom {column} berisi '{_shown(text)}': Excel mengubah angka 16 digit menjadi angka"
-        " pendek dan digit terakhirnya hilang. Format kolom itu sebagai <b>Teks</b> di Excel,"
+        f" pendek dan digit terakhirnya hilang. Format kolom itu sebagai {bold('Teks')} di Excel,"
         " isi lagi angkanya, lalu simpan ulang."
     )
 
@@ -939,12 +961,12 @@ def import_summary(
     n = format_number
     if rows_read == 0:
         lines = [
-            "<b>Impor selesai</b>, tetapi berkas hanya berisi judul kolom: tidak ada baris data,"
-            " jadi tidak ada yang berubah."
+            f"{bold('Impor selesai')}, tetapi berkas hanya berisi judul kolom: tidak ada baris "
+            "data, jadi tidak ada yang berubah."
         ]
     else:
         lines = [
-            "<b>Impor selesai.</b>",
+            f"{bold('Impor selesai.')}",
             f"Baris dibaca: {n(rows_read)}",
             f"• Baru: {n(new)} (NIK yang belum ada di bot)",
             f"• Berubah: {n(changed)} (riwayat status bertambah)",
@@ -1006,7 +1028,7 @@ def upload_label(actor_id: int | None, when: datetime, tz: str) -> str:
 # --- staff: /siaran: writing, choosing recipients, sending, stopping ------------------------------
 
 BROADCAST_ASK_TEXT = (
-    "📢 <b>Pengumuman baru</b>\n"
+    f"📢 {bold('Pengumuman baru')}\n"
     "Tulis isi pengumuman dalam satu pesan. Huruf tebal dan miring ikut terkirim.\n"
     "Setelah itu Anda memilih penerima dan melihat pratinjaunya sebelum dikirim.\n\n"
     "Ketik /batal untuk membatalkan."
@@ -1027,7 +1049,7 @@ BROADCAST_DRAFT_EXPIRED = (
 BROADCAST_HAS_ID_NUMBER = (
     "🔒 Pengumuman ini memuat angka 16 digit seperti NIK atau nomor KK. NIK dan KK adalah data "
     "pribadi (UU 27/2022) dan tidak boleh disebar lewat pengumuman. Hapus angkanya (sebut "
-    "saja, misalnya, <i>warga yang menerima kabar</i>), lalu kirim lagi, atau ketik /batal."
+    f"saja, misalnya, {italic('warga yang menerima kabar')}), lalu kirim lagi, atau ketik /batal."
 )
 
 
@@ -1038,7 +1060,7 @@ def broadcast_too_long(length: int, limit: int) -> str:
     )
 
 
-BROADCAST_ASK_AUDIENCE = "👥 <b>Siapa yang menerima pengumuman ini?</b>"
+BROADCAST_ASK_AUDIENCE = f"👥 {bold('Siapa yang menerima pengumuman ini?')}"
 BROADCAST_AUDIENCE_DISTRICT_BUTTON = "🗺 Per kecamatan"
 BROADCAST_AUDIENCE_STATUS_BUTTON = "🪪 Per status KTP-el"
 BROADCAST_BACK_BUTTON = "⬅️ Kembali"
@@ -1050,12 +1072,12 @@ BROADCAST_STOP_BUTTON = "⏹ Hentikan siaran"
 BROADCAST_STOP_YES_BUTTON = "⏹ Ya, hentikan"
 BROADCAST_STOP_NO_BUTTON = "Jangan"
 BROADCAST_ASK_DISTRICT = (
-    "🗺 <b>Pilih kecamatan.</b>\n"
+    f"🗺 {bold('Pilih kecamatan.')}\n"
     "Penerimanya warga yang berlangganan kabar untuk NIK yang terdaftar di kecamatan itu "
     "(angka dalam kurung: jumlah chat)."
 )
 BROADCAST_ASK_STATUS = (
-    "🪪 <b>Pilih status KTP-el.</b>\n"
+    f"🪪 {bold('Pilih status KTP-el.')}\n"
     "Penerimanya warga yang berlangganan kabar untuk NIK yang sekarang berstatus itu "
     "(angka dalam kurung: jumlah chat)."
 )
@@ -1078,12 +1100,12 @@ def broadcast_status_name(status: KtpStatus) -> str:
 def broadcast_audience_name(kind: str, value: str | None, district_name: str | None) -> str:
     """How an audience is named to staff: "semua chat ...", "pelanggan di Kecamatan ..."."""
     if kind == "district":
-        return f"pelanggan di Kecamatan {html.escape(district_name or value or '?')}"
+        return f"pelanggan di Kecamatan {esc(district_name or value or '?')}"
     if kind == "status" and value is not None and value in KtpStatus.__members__:
         status = KtpStatus(value)
-        return f"pelanggan dengan status {status.value} ({html.escape(STATUS_TEXTS[status].title)})"
+        return f"pelanggan dengan status {status.value} ({esc(STATUS_TEXTS[status].title)})"
     if kind == "status":
-        return f"pelanggan dengan status {html.escape(value or '?')}"
+        return f"pelanggan dengan status {esc(value or '?')}"
     return "semua chat yang tidak menolak pengumuman"
 
 
@@ -1111,17 +1133,17 @@ def broadcast_preview(
     if count == 0:
         return (
             f"Penerima: {audience_name}.\n\n"
-            "<b>Tidak ada penerima</b> untuk pilihan ini. Pilih penerima lain."
+            f"{bold('Tidak ada penerima')} untuk pilihan ini. Pilih penerima lain."
         )
     text = (
         "⬆️ Itulah pesan yang akan diterima warga.\n\n"
-        f"Penerima: {audience_name}.\nJumlah: <b>{format_number(count)} chat</b>."
+        f"Penerima: {audience_name}.\nJumlah: {bold(f'{format_number(count)} chat')}."
     )
     if quiet_end is not None:
         text += (
             f"\n\n🌙 Sekarang jam tenang ({quiet_start:02d}.00–{format_time(quiet_end, tz)}). "
             f"Pengumuman biasanya menunggu sampai pukul {format_time(quiet_end, tz)} supaya "
-            "warga tidak terganggu malam hari. Pilih <b>Kirim sekarang juga</b> hanya bila "
+            f"warga tidak terganggu malam hari. Pilih {bold('Kirim sekarang juga')} hanya bila "
             "pengumumannya mendesak."
         )
     else:
@@ -1131,7 +1153,7 @@ def broadcast_preview(
 
 def broadcast_started(broadcast_id: int, count: int) -> str:
     return (
-        f"📢 <b>Siaran #{broadcast_id}</b> mulai dikirim ke {format_number(count)} chat.\n"
+        f"📢 {bold(f'Siaran #{broadcast_id}')} mulai dikirim ke {format_number(count)} chat.\n"
         "Pesan ini diperbarui selama pengiriman."
     )
 
@@ -1163,7 +1185,8 @@ def broadcast_progress(
     broadcast_id: int, figures: BroadcastCounts, *, waiting_until: datetime | None, tz: str
 ) -> str:
     """The progress message, edited every few seconds while a broadcast goes out."""
-    text = f"📢 <b>Siaran #{broadcast_id}</b> sedang dikirim\n{_broadcast_figures_line(figures)}"
+    head = bold(f"Siaran #{broadcast_id}")
+    text = f"📢 {head} sedang dikirim\n{_broadcast_figures_line(figures)}"
     if waiting_until is not None:
         text += (
             f"\n\n🌙 Jam tenang: sisa {format_number(figures.pending)} pesan dikirim mulai "
@@ -1182,9 +1205,9 @@ def broadcast_final(
 ) -> str:
     """The summary of a finished or stopped (`cancelled`) broadcast; `finished_at` UTC ISO."""
     if cancelled:
-        title = f"⏹ <b>Siaran #{broadcast_id}</b> dihentikan"
+        title = f"⏹ {bold(f'Siaran #{broadcast_id}')} dihentikan"
     else:
-        title = f"✅ <b>Siaran #{broadcast_id}</b> selesai"
+        title = f"✅ {bold(f'Siaran #{broadcast_id}')} selesai"
     text = f"{title}\n{_broadcast_figures_line(figures)}"
     if finished_at:
         text += f"\nSelesai: {format_datetime(datetime.fromisoformat(finished_at), tz)}"
@@ -1207,7 +1230,7 @@ def _snippet(text_html: str, limit: int = 80) -> str:
     plain = html.unescape(re.sub(r"<[^>]*>", "", text_html)).replace("\n", " ").strip()
     if len(plain) > limit:
         plain = plain[: limit - 1].rstrip() + "…"
-    return html.escape(plain)
+    return esc(plain)
 
 
 @dataclass(frozen=True, slots=True)
@@ -1242,13 +1265,13 @@ def broadcast_list(
         if item.state == "sending" and not item.send_now and quiet_end is not None:
             state = f"menunggu jam tenang, dikirim pukul {format_time(quiet_end, tz)}"
         blocks.append(
-            f"<b>#{item.broadcast_id}</b> · {state}\n"
+            f"{bold(f'#{item.broadcast_id}')} · {state}\n"
             f"{created}\n"
             f"Untuk: {item.audience_name}\n"
             f"{_broadcast_figures_line(item.figures)}\n"
-            f"<i>“{_snippet(item.text_html)}”</i>"
+            f"{italic(f'“{_snippet(item.text_html)}”')}"
         )
-    return "📋 <b>Siaran terakhir</b>\n\n" + "\n\n".join(blocks)
+    return f"📋 {bold('Siaran terakhir')}\n\n" + "\n\n".join(blocks)
 
 
 def broadcast_stop_button(broadcast_id: int) -> str:
@@ -1257,7 +1280,7 @@ def broadcast_stop_button(broadcast_id: int) -> str:
 
 def broadcast_stop_confirm(broadcast_id: int, pending: int) -> str:
     return (
-        f"Hentikan <b>siaran #{broadcast_id}</b>?\n"
+        f"Hentikan {bold(f'siaran #{broadcast_id}')}?\n"
         f"{format_number(pending)} pesan yang belum terkirim tidak akan dikirim. "
         "Pesan yang sudah terkirim tidak bisa ditarik kembali."
     )

@@ -17,6 +17,7 @@ from bot import texts_id, texts_staff
 from bot.domain.clock import FakeClock
 from bot.domain.config import Settings
 from bot.domain.nik import InvalidNumberError, parse_kk, parse_nik
+from bot.handlers.render import html
 from bot.services import importer
 from bot.services.container import Services
 from bot.services.importer import ImportFileError, ImportSummary, RowError, import_csv
@@ -204,7 +205,9 @@ async def test_header_only_is_a_summary_of_zeros(services: Services) -> None:
     summary = await run(services, "nik;status;tanggal_status\r\n")
 
     assert counts(summary) == (0, 0, 0, 0, 0)
-    assert summary.text().startswith("<b>Impor selesai</b>, tetapi berkas hanya berisi judul kolom")
+    assert html(summary.text()).startswith(
+        "<b>Impor selesai</b>, tetapi berkas hanya berisi judul kolom"
+    )
     assert await count_rows(services, "records") == 0
 
 
@@ -382,7 +385,7 @@ async def test_an_unusable_file_changes_nothing_and_says_why(
 
 
 def test_missing_columns_are_named() -> None:
-    assert texts_staff.import_missing_columns(["status"], ["nik", "nama"]) == (
+    assert html(texts_staff.import_missing_columns(["status"], ["nik", "nama"])) == (
         "Kolom wajib tidak ada: <b>status</b>. Kolom yang terbaca: nik, nama. Baris pertama"
         " harus berisi judul kolom: nik dan status wajib; no_kk, nama, tanggal_status dan"
         " keterangan boleh ada."

@@ -6,7 +6,6 @@ A command is listed here only once it works. `Parser` speaks Indonesian, help an
 from __future__ import annotations
 
 import argparse
-import html
 import importlib
 import re
 import sys
@@ -18,6 +17,7 @@ from typing import Any, NoReturn, TextIO
 
 from bot import texts_ops
 from bot.domain.config import ConfigError, Settings, load_settings
+from bot.domain.markup import plain
 from bot.services.key_guard import checked_key
 from bot.storage import Db
 from bot.storage import open_database as open_db
@@ -131,11 +131,6 @@ def database_exists(settings: Settings) -> bool:
         return True
     print(texts_ops.cli_database_missing(settings.db_path), file=sys.stderr)
     return False
-
-
-def plain(text: str) -> str:
-    """The texts are written for Telegram's HTML mode; a terminal wants them without tags."""
-    return html.unescape(re.sub(r"</?[a-z]+>", "", text))
 
 
 def is_a_file(path: Path) -> bool:

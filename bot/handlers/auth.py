@@ -29,9 +29,11 @@ from telegram.ext import ConversationHandler
 
 from bot import texts_id, texts_ops, texts_staff
 from bot.domain.commands import command_name
+from bot.domain.markup import plain
 from bot.handlers import general
 from bot.handlers.common import is_private
 from bot.handlers.context import BotContext
+from bot.handlers.render import html
 from bot.services.office import load_office_info
 from bot.services.roles import Role, StaffRoles
 
@@ -121,12 +123,12 @@ async def _check_message(update: Update, context: BotContext, *, admin: bool) ->
     message = update.effective_message
     if not is_private(update):
         if message is not None:
-            await message.reply_text(texts_staff.STAFF_PRIVATE_ONLY)
+            await message.reply_text(html(texts_staff.STAFF_PRIVATE_ONLY))
         return None
     if admin and role != Role.ADMIN:
         await roles.record_refusal(user_id, attempt, NOT_ADMIN)
         if message is not None:
-            await message.reply_text(texts_staff.ADMIN_ONLY)
+            await message.reply_text(html(texts_staff.ADMIN_ONLY))
         return None
     return Caller(user_id, role)
 
@@ -155,6 +157,6 @@ async def _check_button(query: CallbackQuery, context: BotContext, *, admin: boo
         return None
     if admin and role != Role.ADMIN:
         await roles.record_refusal(user_id, attempt, NOT_ADMIN)
-        await query.answer(texts_staff.ADMIN_ONLY, show_alert=True)
+        await query.answer(plain(texts_staff.ADMIN_ONLY), show_alert=True)
         return None
     return Caller(user_id, role)

@@ -23,6 +23,7 @@ from telegram.ext import (
 )
 
 from bot import texts_id, texts_staff
+from bot.domain.markup import plain
 from bot.domain.nik import MUSI_RAWAS_DISTRICTS
 from bot.handlers import callbacks
 from bot.handlers.auth import Caller, staff_only
@@ -50,6 +51,7 @@ from bot.handlers.common import (
 from bot.handlers.context import BotApplication, BotContext
 from bot.handlers.dispatcher import ProgressView
 from bot.handlers.drafts import draft_message_of, take_draft_message
+from bot.handlers.render import html
 from bot.services.broadcasting import (
     CANCELLED,
     SENDING,
@@ -124,7 +126,7 @@ async def siaran_command(update: Update, context: BotContext, caller: Caller) ->
     markup = InlineKeyboardMarkup(
         [[inline_button(texts_staff.BROADCAST_LIST_BUTTON, BroadcastList())]]
     )
-    await message.reply_text(texts_staff.BROADCAST_ASK_TEXT, reply_markup=markup)
+    await message.reply_text(html(texts_staff.BROADCAST_ASK_TEXT), reply_markup=markup)
 
 
 async def draft_message(update: Update, context: BotContext) -> None:
@@ -144,7 +146,7 @@ async def draft_message(update: Update, context: BotContext) -> None:
 
     async def answer() -> object:
         if not message.text:
-            await message.reply_text(texts_staff.BROADCAST_NOT_TEXT)
+            await message.reply_text(html(texts_staff.BROADCAST_NOT_TEXT))
             return None
         return await _draft_text(update, context)
 
@@ -154,8 +156,8 @@ async def draft_message(update: Update, context: BotContext) -> None:
         broadcasting,
         draft,
         answer,
-        expired_text=texts_staff.BROADCAST_DRAFT_EXPIRED,
-        cancelled_text=texts_staff.BROADCAST_CANCELLED,
+        expired_text=html(texts_staff.BROADCAST_DRAFT_EXPIRED),
+        cancelled_text=html(texts_staff.BROADCAST_CANCELLED),
     )
 
 
@@ -171,11 +173,11 @@ async def _draft_text(update: Update, context: BotContext, caller: Caller) -> No
     plain = (message.text or "").strip()
     problem = check_text(plain)
     if problem is TextProblem.EMPTY:
-        await message.reply_text(texts_staff.BROADCAST_EMPTY)
+        await message.reply_text(html(texts_staff.BROADCAST_EMPTY))
     elif problem is TextProblem.TOO_LONG:
-        await message.reply_text(texts_staff.broadcast_too_long(len(plain), TEXT_LIMIT))
+        await message.reply_text(html(texts_staff.broadcast_too_long(len(plain), TEXT_LIMIT)))
     elif problem is TextProblem.ID_NUMBER:
-        await message.reply_text(texts_staff.BROADCAST_HAS_ID_NUMBER)
+        await message.reply_text(html(texts_staff.BROADCAST_HAS_ID_NUMBER))
     if problem is not None:
         return
     text = message.text_html.strip()
@@ -214,7 +216,7 @@ async def _audience_menu(broadcasting: Broadcasting) -> tuple[str, InlineKeyboar
             [inline_button(texts_staff.BROADCAST_CANCEL_BUTTON, BroadcastStep("cancel"))],
         ]
     )
-    return texts_staff.BROADCAST_ASK_AUDIENCE, markup
+    return html(texts_staff.BROADCAST_ASK_AUDIENCE), markup
 
 
 async def _district_menu(broadcasting: Broadcasting) -> InlineKeyboardMarkup:
@@ -267,7 +269,7 @@ async def draft_button(update: Update, context: BotContext, caller: Caller) -> N
         # this step any more.
         if draft is not None and draft.expired:
             await broadcasting.drop_draft(draft.chat_id, draft.user_id)
-        await query.answer(texts_staff.BROADCAST_EXPIRED)
+        await query.answer(plain(texts_staff.BROADCAST_EXPIRED))
         return
     if isinstance(data, BroadcastSend | BroadcastSendNow):
         await _send(query, context, draft, data)
@@ -287,11 +289,11 @@ async def _choose(
     match data:
         case BroadcastStep("cancel"):
             await broadcasting.drop_draft(draft.chat_id, draft.user_id)
-            await edit_text(query, texts_staff.BROADCAST_CANCELLED)
+            await edit_text(query, html(texts_staff.BROADCAST_CANCELLED))
             return
         case BroadcastStep("edit"):
             await broadcasting.save_draft(draft, step=Step.WRITING)
-            await edit_text(query, texts_staff.BROADCAST_ASK_NEW_TEXT)
+            await edit_text(query, html(texts_staff.BROADCAST_ASK_NEW_TEXT))
             return
         case BroadcastStep("back") | BroadcastAudience(BroadcastAudience.PICK):
             await broadcasting.save_draft(draft, audience=None, step=Step.CHOOSING)
@@ -301,13 +303,13 @@ async def _choose(
         case BroadcastAudience(BroadcastAudience.DISTRICT):
             await broadcasting.save_draft(draft, step=Step.CHOOSING)
             await edit_text(
-                query, texts_staff.BROADCAST_ASK_DISTRICT, await _district_menu(broadcasting)
+                query, html(texts_staff.BROADCAST_ASK_DISTRICT), await _district_menu(broadcasting)
             )
             return
         case BroadcastAudience(BroadcastAudience.STATUS):
             await broadcasting.save_draft(draft, step=Step.CHOOSING)
             await edit_text(
-                query, texts_staff.BROADCAST_ASK_STATUS, await _status_menu(broadcasting)
+                query, html(texts_staff.BROADCAST_ASK_STATUS), await _status_menu(broadcasting)
             )
             return
         case BroadcastAudience(BroadcastAudience.ALL):
@@ -318,14 +320,14 @@ async def _choose(
             audience = status_audience(name)
     if audience is None:
         await broadcasting.drop_draft(draft.chat_id, draft.user_id)
-        await edit_text(query, texts_staff.BROADCAST_EXPIRED)
+        await edit_text(query, html(texts_staff.BROADCAST_EXPIRED))
         return
     if not draft.text:
         await broadcasting.save_draft(draft, audience=audience, step=Step.WRITING)
-        await edit_text(query, texts_staff.BROADCAST_ASK_NEW_TEXT)
+        await edit_text(query, html(texts_staff.BROADCAST_ASK_NEW_TEXT))
         return
     draft = await broadcasting.save_draft(draft, audience=audience, step=Step.CONFIRMING)
-    await edit_text(query, texts_staff.broadcast_audience_chosen(audience_name(audience)))
+    await edit_text(query, html(texts_staff.broadcast_audience_chosen(audience_name(audience))))
     await _send_preview(draft.chat_id, context, draft)
 
 
@@ -341,12 +343,14 @@ async def _send_preview(chat_id: int, context: BotContext, draft: Draft) -> None
     count = await broadcasting.count(draft.audience)
     quiet_end = broadcasting.quiet_hours_end()
     await context.bot.send_message(chat_id, texts_id.broadcast_message(draft.text))
-    text = texts_staff.broadcast_preview(
-        audience_name(draft.audience),
-        count,
-        quiet_start=settings.quiet_hours.start,
-        quiet_end=quiet_end,
-        tz=settings.timezone,
+    text = html(
+        texts_staff.broadcast_preview(
+            audience_name(draft.audience),
+            count,
+            quiet_start=settings.quiet_hours.start,
+            quiet_end=quiet_end,
+            tz=settings.timezone,
+        )
     )
     rows: list[list[InlineKeyboardButton]] = []
     if count and quiet_end is not None:
@@ -379,7 +383,7 @@ async def _send(
     message = query.message
     if data.token != draft.token or not draft.text or draft.audience is None or message is None:
         # A button of an earlier preview: never send the current draft from it.
-        await query.answer(texts_staff.BROADCAST_EXPIRED)
+        await query.answer(plain(texts_staff.BROADCAST_EXPIRED))
         return
     await query.answer()
     sent = await Broadcasting.of(context.services).send(
@@ -392,7 +396,7 @@ async def _send(
     stop = inline_button(texts_staff.BROADCAST_STOP_BUTTON, BroadcastStop(sent.broadcast_id))
     await edit_text(
         query,
-        texts_staff.broadcast_started(sent.broadcast_id, sent.recipients),
+        html(texts_staff.broadcast_started(sent.broadcast_id, sent.recipients)),
         InlineKeyboardMarkup([[stop]]),
     )
     if context.dispatcher is not None:
@@ -403,7 +407,7 @@ async def _send(
 async def stale_button(update: Update, context: BotContext, caller: Caller) -> None:
     """A button of announcements this version of the bot does not know."""
     if update.callback_query is not None:
-        await update.callback_query.answer(texts_staff.BROADCAST_EXPIRED)
+        await update.callback_query.answer(plain(texts_staff.BROADCAST_EXPIRED))
 
 
 # --- recent broadcasts and stopping one ------------------------------------------------------
@@ -430,7 +434,7 @@ async def _send_list(chat_id: int, context: BotContext) -> None:
             label = texts_staff.broadcast_stop_button(broadcast.id)
             rows.append([inline_button(label, BroadcastStop(broadcast.id))])
     quiet_end = broadcasting.quiet_hours_end()
-    text = texts_staff.broadcast_list(items, tz=settings.timezone, quiet_end=quiet_end)
+    text = html(texts_staff.broadcast_list(items, tz=settings.timezone, quiet_end=quiet_end))
     markup = InlineKeyboardMarkup(rows) if rows else None
     await context.bot.send_message(chat_id, text, reply_markup=markup)
 
@@ -459,7 +463,7 @@ async def stop_button(update: Update, context: BotContext, caller: Caller) -> No
     figures = await Broadcasting.of(context.services).running(data.broadcast_id)
     if figures is None:
         await context.bot.send_message(
-            chat_id, texts_staff.broadcast_not_running(data.broadcast_id)
+            chat_id, html(texts_staff.broadcast_not_running(data.broadcast_id))
         )
         return
     markup = yes_no_markup(
@@ -470,7 +474,7 @@ async def stop_button(update: Update, context: BotContext, caller: Caller) -> No
     )
     await context.bot.send_message(
         chat_id,
-        texts_staff.broadcast_stop_confirm(data.broadcast_id, figures.pending),
+        html(texts_staff.broadcast_stop_confirm(data.broadcast_id, figures.pending)),
         reply_markup=markup,
     )
 
@@ -481,19 +485,19 @@ async def stop_answer(update: Update, context: BotContext, caller: Caller) -> No
     if query is None:
         return
     data = await yes_pressed(
-        query, BroadcastStopYes, BroadcastStopNo, texts_staff.BROADCAST_STOP_KEPT
+        query, BroadcastStopYes, BroadcastStopNo, html(texts_staff.BROADCAST_STOP_KEPT)
     )
     if data is None:
         return
     dropped = await Broadcasting.of(context.services).stop(data.broadcast_id, caller.user_id)
     if dropped is None:
-        await edit_text(query, texts_staff.broadcast_not_running(data.broadcast_id))
+        await edit_text(query, html(texts_staff.broadcast_not_running(data.broadcast_id)))
         return
     dispatcher = context.dispatcher
     if dispatcher is not None:
         dispatcher.cancel_broadcast_in_memory(data.broadcast_id)
         await dispatcher.update_progress()
-    await edit_text(query, texts_staff.broadcast_stopped(data.broadcast_id, dropped))
+    await edit_text(query, html(texts_staff.broadcast_stopped(data.broadcast_id, dropped)))
 
 
 # --- the progress message the dispatcher keeps up to date (dispatcher.ProgressRenderer) ---
@@ -511,19 +515,23 @@ def render_progress(
     summary once it is over (and, the moment it finishes, the summary as a new message too)."""
     counts = _counts(figures)
     if broadcast.state == SENDING:
-        text = texts_staff.broadcast_progress(
-            broadcast.id, counts, waiting_until=waiting_until, tz=tz
+        text = html(
+            texts_staff.broadcast_progress(broadcast.id, counts, waiting_until=waiting_until, tz=tz)
         )
         stop = inline_button(texts_staff.BROADCAST_STOP_BUTTON, BroadcastStop(broadcast.id))
         return ProgressView(text, InlineKeyboardMarkup([[stop]]))
     cancelled = broadcast.state == CANCELLED
-    final = texts_staff.broadcast_final(
-        broadcast.id, counts, cancelled=cancelled, finished_at=broadcast.finished_at, tz=tz
+    final = html(
+        texts_staff.broadcast_final(
+            broadcast.id, counts, cancelled=cancelled, finished_at=broadcast.finished_at, tz=tz
+        )
     )
     notice = None
     if finished:
-        notice = texts_staff.broadcast_done_notice(
-            broadcast.id, counts, cancelled=cancelled, finished_at=broadcast.finished_at, tz=tz
+        notice = html(
+            texts_staff.broadcast_done_notice(
+                broadcast.id, counts, cancelled=cancelled, finished_at=broadcast.finished_at, tz=tz
+            )
         )
     return ProgressView(final, None, notice)
 

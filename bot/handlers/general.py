@@ -24,6 +24,7 @@ from bot import texts_staff
 from bot.handlers.common import is_private
 from bot.handlers.context import BotApplication, BotContext
 from bot.handlers.menu import main_menu
+from bot.handlers.render import html
 from bot.services.office import load_office_info
 from bot.services.roles import Role, StaffRoles
 from bot.storage import audit as audit_store
@@ -103,7 +104,7 @@ def help_text(office_block: str, role: Role | str | None) -> str:
     if not role:
         return f"{texts.resident_help(RESIDENT_HELP_COMMANDS)}\n\n{office_block}"
     own = [c for c in menu(role) if c[0] not in ("cek", "bantuan")]
-    return texts_staff.help_private(office_block, menu(None), own)
+    return html(texts_staff.help_private(office_block, menu(None), own))
 
 
 async def set_chat_commands(bot: Bot, chat_id: int, role: Role | str | None) -> bool:
@@ -204,7 +205,7 @@ async def unknown_command(update: Update, context: BotContext) -> None:
         await message.reply_text(texts.unknown_command_short(command), reply_markup=main_menu())
     else:
         help_text = await _private_help(update, context)
-        await message.reply_text(f"{texts_staff.unknown_command(command)}\n\n{help_text}")
+        await message.reply_text(f"{html(texts_staff.unknown_command(command))}\n\n{help_text}")
 
 
 async def not_understood(update: Update, context: BotContext) -> None:

@@ -24,6 +24,7 @@ from telegram.ext import (
 )
 
 from bot import texts_common, texts_desk, texts_id
+from bot.domain.markup import plain
 from bot.domain.nik import district_name
 from bot.handlers import callbacks
 from bot.handlers.auth import NOT_STAFF, Caller, staff_only
@@ -53,6 +54,7 @@ from bot.handlers.common import (
 from bot.handlers.context import BotApplication, BotContext
 from bot.handlers.drafts import draft_message_of, take_draft_message
 from bot.handlers.menu import pressed
+from bot.handlers.render import html
 from bot.services.roles import StaffRoles
 from bot.services.visits import (
     RESULT_DAYS,
@@ -314,9 +316,11 @@ async def _staff_list(update: Update, context: BotContext, caller: Caller) -> No
     visits = Visits.of(context.services)
     lines = await visits.staff_list()
     shown = lines[:STAFF_LIST_LIMIT]
-    text = texts_desk.visit_staff_list(
-        [texts_desk.VisitStaffLine(x.visit.info(visits.tz), x.told, x.pending) for x in shown],
-        len(lines) - len(shown),
+    text = html(
+        texts_desk.visit_staff_list(
+            [texts_desk.VisitStaffLine(x.visit.info(visits.tz), x.told, x.pending) for x in shown],
+            len(lines) - len(shown),
+        )
     )
     rows = [
         [
@@ -340,7 +344,7 @@ async def _results(update: Update, context: BotContext, caller: Caller) -> None:
         )
         for r in await visits.results()
     ]
-    await message.reply_text(texts_desk.visit_results(lines, RESULT_DAYS))
+    await message.reply_text(html(texts_desk.visit_results(lines, RESULT_DAYS)))
 
 
 @staff_only
@@ -353,7 +357,7 @@ async def edit_button(update: Update, context: BotContext, caller: Caller) -> No
     try:
         draft = await visits.start_draft(query.message.chat.id, caller.user_id, data.visit_id)
     except LookupError:
-        await query.answer(texts_desk.VISIT_NOT_PLANNED, show_alert=True)
+        await query.answer(plain(texts_desk.VISIT_NOT_PLANNED), show_alert=True)
         return
     await query.answer()
     text, markup = await _step_view(context, draft)
@@ -369,7 +373,7 @@ async def cancel_button(update: Update, context: BotContext, caller: Caller) -> 
     visits = Visits.of(context.services)
     visit = await visits.get(data.visit_id)
     if visit is None or visit.state != "planned":
-        await query.answer(texts_desk.VISIT_NOT_PLANNED, show_alert=True)
+        await query.answer(plain(texts_desk.VISIT_NOT_PLANNED), show_alert=True)
         return
     await query.answer()
     markup = yes_no_markup(
@@ -381,7 +385,7 @@ async def cancel_button(update: Update, context: BotContext, caller: Caller) -> 
     told = await visits.told(visit.id)
     await context.bot.send_message(
         query.message.chat.id,
-        texts_desk.visit_cancel_confirm(visit.info(visits.tz), told),
+        html(texts_desk.visit_cancel_confirm(visit.info(visits.tz), told)),
         reply_markup=markup,
     )
 
@@ -391,22 +395,22 @@ async def cancel_answer(update: Update, context: BotContext, caller: Caller) -> 
     query = update.callback_query
     if query is None:
         return
-    data = await yes_pressed(query, VisitCancelYes, VisitCancelNo, texts_desk.VISIT_KEPT)
+    data = await yes_pressed(query, VisitCancelYes, VisitCancelNo, html(texts_desk.VISIT_KEPT))
     if data is None:
         return
     done = await Visits.of(context.services).cancel(data.visit_id, actor_id=caller.user_id)
     if done is None:
-        await edit_text(query, texts_desk.VISIT_NOT_PLANNED)
+        await edit_text(query, html(texts_desk.VISIT_NOT_PLANNED))
         return
     await edit_text(
-        query, texts_desk.visit_cancel_done(data.visit_id, done.corrections, done.dropped)
+        query, html(texts_desk.visit_cancel_done(data.visit_id, done.corrections, done.dropped))
     )
 
 
 @staff_only
 async def stale_button(update: Update, context: BotContext, caller: Caller) -> None:
     if update.callback_query is not None:
-        await update.callback_query.answer(texts_desk.VISIT_DRAFT_EXPIRED)
+        await update.callback_query.answer(plain(texts_desk.VISIT_DRAFT_EXPIRED))
 
 
 # --- staff: the walk-through ------------------------------------------------------------------
@@ -490,7 +494,9 @@ async def _step_view(context: BotContext, draft: Draft) -> tuple[str, InlineKeyb
     else:
         return await _preview(context, draft)
     rows.append(_quit_row())
-    return texts_desk.visit_ask(step.value, draft.visit_id, current), InlineKeyboardMarkup(rows)
+    return html(texts_desk.visit_ask(step.value, draft.visit_id, current)), InlineKeyboardMarkup(
+        rows
+    )
 
 
 async def _preview(context: BotContext, draft: Draft) -> tuple[str, InlineKeyboardMarkup]:
@@ -499,12 +505,14 @@ async def _preview(context: BotContext, draft: Draft) -> tuple[str, InlineKeyboa
     assert fields is not None
     audience = await visits.audience(fields)
     told = await visits.told(draft.visit_id) if draft.visit_id is not None else None
-    text = texts_desk.visit_preview(
-        visit_info(fields, visits.tz, draft.visit_id),
-        card_followers=audience.card_followers,
-        district_followers=audience.district_followers,
-        total=audience.total,
-        told_before=told,
+    text = html(
+        texts_desk.visit_preview(
+            visit_info(fields, visits.tz, draft.visit_id),
+            card_followers=audience.card_followers,
+            district_followers=audience.district_followers,
+            total=audience.total,
+            told_before=told,
+        )
     )
     save = (
         texts_desk.VISIT_SAVE_CHANGE_BUTTON
@@ -539,8 +547,8 @@ async def draft_message(update: Update, context: BotContext) -> None:
         visits,
         draft,
         lambda: _typed_answer(update, context),
-        expired_text=texts_desk.VISIT_DRAFT_EXPIRED,
-        cancelled_text=texts_desk.VISIT_DRAFT_CANCELLED,
+        expired_text=html(texts_desk.VISIT_DRAFT_EXPIRED),
+        cancelled_text=html(texts_desk.VISIT_DRAFT_CANCELLED),
     )
 
 
@@ -558,7 +566,7 @@ async def _typed_answer(update: Update, context: BotContext, caller: Caller) -> 
         draft = await _apply_typed(visits, draft, text)
     except VisitInputError as exc:
         question, markup = await _step_view(context, draft)
-        await message.reply_text(f"{exc.text()}\n\n{question}", reply_markup=markup)
+        await message.reply_text(f"{html(exc.text())}\n\n{question}", reply_markup=markup)
         return
     question, markup = await _step_view(context, draft)
     await message.reply_text(question, reply_markup=markup)
@@ -612,7 +620,7 @@ async def draft_button(update: Update, context: BotContext, caller: Caller) -> N
     if draft is None or draft.expired:
         if draft is not None:
             await visits.drop_draft(draft.chat_id, draft.user_id)
-        await query.answer(texts_desk.VISIT_DRAFT_EXPIRED, show_alert=True)
+        await query.answer(plain(texts_desk.VISIT_DRAFT_EXPIRED), show_alert=True)
         return
     if isinstance(data, VisitSave):
         await _save(query, context, visits, draft, data, caller)
@@ -620,15 +628,15 @@ async def draft_button(update: Update, context: BotContext, caller: Caller) -> N
     try:
         changed = await _apply_button(visits, draft, data)
     except VisitInputError as exc:
-        await query.answer(exc.text(), show_alert=True)
+        await query.answer(plain(exc.text()), show_alert=True)
         return
     if changed is None:
         await query.answer()
         await visits.drop_draft(draft.chat_id, draft.user_id)
-        await edit_text(query, texts_desk.VISIT_DRAFT_CANCELLED)
+        await edit_text(query, html(texts_desk.VISIT_DRAFT_CANCELLED))
         return
     if changed is draft:  # nothing to do (e.g. "done" without a service)
-        await query.answer(texts_desk.VISIT_PICK_ONE_SERVICE, show_alert=True)
+        await query.answer(plain(texts_desk.VISIT_PICK_ONE_SERVICE), show_alert=True)
         return
     await query.answer()
     text, markup = await _step_view(context, changed)
@@ -690,23 +698,25 @@ async def _save(
 ) -> None:
     fields = draft.fields()
     if data.token != draft.token or fields is None:
-        await query.answer(texts_desk.VISIT_DRAFT_EXPIRED, show_alert=True)
+        await query.answer(plain(texts_desk.VISIT_DRAFT_EXPIRED), show_alert=True)
         return
     try:
         if draft.visit_id is None:
             saved = await visits.plan(fields, actor_id=caller.user_id)
-            done = texts_desk.visit_saved(saved.visit.id, saved.queued)
+            done = html(texts_desk.visit_saved(saved.visit.id, saved.queued))
         else:
             changed = await visits.change(draft.visit_id, fields, actor_id=caller.user_id)
             if changed is None:
                 await visits.drop_draft(draft.chat_id, draft.user_id)
-                await query.answer(texts_desk.VISIT_NOT_PLANNED, show_alert=True)
+                await query.answer(plain(texts_desk.VISIT_NOT_PLANNED), show_alert=True)
                 return
-            done = texts_desk.visit_changed_saved(
-                changed.visit.id, changed.queued, changed.corrections
+            done = html(
+                texts_desk.visit_changed_saved(
+                    changed.visit.id, changed.queued, changed.corrections
+                )
             )
     except VisitInputError as exc:  # e.g. the date has passed since the draft was made
-        await query.answer(exc.text(), show_alert=True)
+        await query.answer(plain(exc.text()), show_alert=True)
         return
     await query.answer()
     await visits.drop_draft(draft.chat_id, draft.user_id)

@@ -25,7 +25,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import IO, BinaryIO, Generic, TypeVar
 
-from bot import texts_id, texts_staff
+from bot import texts_staff
 from bot.domain.nik import InvalidNumberError, nik_digits, parse_kk
 from bot.domain.privacy import mask_name, mask_nik
 from bot.services import outbox
@@ -376,7 +376,7 @@ class _RowParser:
         try:
             nik = nik_digits(nik_text, self.today)
         except InvalidNumberError as exc:
-            raise RowRejected(texts_id.nik_problem(exc)) from None
+            raise RowRejected(texts_staff.import_row_nik_problem(exc)) from None
         kk_text = unwrap_number(kk_text)
         kk_hash = None
         if _EXCEL_NUMBER.fullmatch(kk_text):
@@ -385,7 +385,7 @@ class _RowParser:
             try:
                 kk_hash = self.hasher.kk(parse_kk(kk_text))
             except InvalidNumberError as exc:
-                raise RowRejected(texts_id.nik_problem(exc)) from None
+                raise RowRejected(texts_staff.import_row_nik_problem(exc)) from None
         return _Person(
             nik=nik,
             nik_hash=self.hasher.nik(nik),
