@@ -4,7 +4,8 @@ Sections, in this order: 2 statuses and NIK reasons; 3 general (start, help, the
 errors); 4 the check, following a NIK, privacy; 5 conversation (everyday words, the office,
 common questions); 6 questions to a person and office hours; 7 jemput bola visits;
 10 notifications; 11 broadcasts. The five texts of each of the 18 statuses are in
-`status_texts.toml` beside this module, for office staff to correct without touching Python.
+`status_texts.toml` beside this module, for office staff to correct without touching Python
+(read and checked by `bot/domain/status_texts.py`: no module of sentences reads a file).
 Beside this module: `texts_common` (1: numbers, dates, times), `texts_staff` (8 staff commands,
 9 import, the staff's /bantuan, /faq and /kantor, /siaran), `texts_desk` (the desk of
 questions, jemput bola planning) and `texts_ops` (12: the shell, the demo, faults).
@@ -22,19 +23,16 @@ modules that enforce them.
 from __future__ import annotations
 
 import html
-import tomllib
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import date, datetime
-from importlib import resources
-from importlib.resources.abc import Traversable
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel import dates as babel_dates
 
 from bot.domain.config import OfficeInfo
 from bot.domain.nik import InvalidNumberError, Problem
+from bot.domain.status_texts import STATUS_TEXTS
 from bot.domain.text_fit import clip, fit_html
 from bot.states import ALL_STATUSES, STAGE_ORDER, KtpStatus, Stage
 from bot.texts_common import LOCALE as LOCALE
@@ -76,73 +74,9 @@ _n = format_number
 # --- residents: what each status means, the journey line, what is wrong with a number -------------
 
 
-@dataclass(frozen=True, slots=True)
-class StatusText:
-    """What a resident reads about one status: two lines for the first answer, three more
-    behind the "Selengkapnya" button."""
-
-    title: str  # a few words, shown in bold above the rest
-    meaning: str  # ONE sentence: what is happening now (first answer)
-    what_to_do: str  # ONE thing to do (first answer)
-    why_slow: str  # why this step can take long (Selengkapnya)
-    who_acts: str  # who is handling it now (Selengkapnya)
-    more: str  # what else to know: what to bring, what comes next (Selengkapnya)
-
-
 # Things residents bring to the office, named as in bot/status_texts.toml.
 _BRING_KK = "Kartu Keluarga (KK) asli"
 _BRING_PROOF = "KTP lama, surat keterangan (suket) atau bukti perekaman, bila ada"
-
-STATUS_TEXTS_FILE = "status_texts.toml"  # beside this module; office staff may correct it
-
-
-class StatusTextsError(RuntimeError):
-    """bot/status_texts.toml cannot be used: the message says which status and which text."""
-
-
-def load_status_texts(path: Path | Traversable) -> dict[KtpStatus, StatusText]:
-    """The five texts of every status from the TOML file at `path`, one table per status code.
-
-    Line breaks inside a text are joined into single spaces (a text is one paragraph). Raises
-    StatusTextsError when the file cannot be read, or when a status, or one of its texts, is
-    missing, empty or unknown: the bot must not start with a hole in what residents read.
-    """
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise StatusTextsError(f"{path}: cannot be read as TOML: {exc}") from exc
-    parts = [f.name for f in fields(StatusText)]
-    problems: list[str] = []
-    unknown = sorted(set(data) - set(KtpStatus.__members__))
-    if unknown:
-        problems.append(f"unknown status code(s): {', '.join(unknown)}")
-    texts: dict[KtpStatus, StatusText] = {}
-    for status in ALL_STATUSES:
-        table = data.get(status.value)
-        if not isinstance(table, dict):
-            problems.append(f"status {status.value} is missing (a [{status.value}] table)")
-            continue
-        extra = sorted(set(table) - set(parts))
-        if extra:
-            problems.append(f"[{status.value}] has unknown text(s): {', '.join(extra)}")
-        values: dict[str, str] = {}
-        for part in parts:
-            value = table.get(part)
-            if not isinstance(value, str) or not value.strip():
-                problems.append(f"[{status.value}] has no '{part}' text")
-                continue
-            values[part] = " ".join(value.split())
-        if len(values) == len(parts):
-            texts[status] = StatusText(**values)
-    if problems:
-        raise StatusTextsError(f"{path}: " + "; ".join(problems))
-    return texts
-
-
-#: What residents read about each status, from bot/status_texts.toml (read once, at import).
-STATUS_TEXTS: dict[KtpStatus, StatusText] = load_status_texts(
-    resources.files(__package__ or "bot").joinpath(STATUS_TEXTS_FILE)
-)
 
 #: Short names of the stages, for the journey line and staff figures.
 STAGE_NAMES: dict[Stage, str] = {

@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 from bot.domain.config import OfficeInfo
 from bot.domain.markup import bold, code, esc, italic
 from bot.domain.nik import InvalidNumberError
+from bot.domain.status_texts import STATUS_TEXTS
 from bot.domain.text_fit import clip
 from bot.states import KtpStatus, Stage, UnknownStatusError
 from bot.texts_common import (
@@ -42,7 +43,6 @@ from bot.texts_id import (
     ECHO_LIMIT,
     FAQ_ANSWER_LIMIT,
     FAQ_TITLE_LIMIT,
-    STATUS_TEXTS,
     faq_answer,
     nik_problem,
 )

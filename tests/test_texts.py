@@ -11,6 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from bot.domain.status_texts import (
+    STATUS_TEXTS,
+    STATUS_TEXTS_FILE,
+    StatusText,
+    StatusTextsError,
+    load_status_texts,
+)
 from bot.handlers.render import html
 from bot.states import ALL_STATUSES, Actor, KtpStatus, Stage, UnknownStatusError, parse_status
 from bot.texts_common import (
@@ -22,15 +29,7 @@ from bot.texts_common import (
     format_short_date,
     format_time,
 )
-from bot.texts_id import (
-    STAGE_NAMES,
-    STATUS_TEXTS,
-    STATUS_TEXTS_FILE,
-    StatusText,
-    StatusTextsError,
-    load_status_texts,
-    stage_track,
-)
+from bot.texts_id import STAGE_NAMES, stage_track
 from bot.texts_staff import status_reason
 
 S = KtpStatus
