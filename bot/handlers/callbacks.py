@@ -26,7 +26,9 @@ import re
 from collections.abc import Callable
 from typing import Annotated, Any, ClassVar, NamedTuple, Self, get_type_hints
 
+from bot.services import questions  # the desk's actions
 from bot.services.broadcasting import ALL, DISTRICT, STATUS  # the kinds of audience
+from bot.services.pending_changes import Action  # the answers to an /ubah question
 from bot.services.visits import SERVICE_CODES
 
 #: Telegram's limit for `callback_data`, in UTF-8 bytes.
@@ -379,9 +381,9 @@ class ResErase(CallbackData, prefix="res:erase"):
 class UbahAnswer(CallbackData, prefix="ubah"):
     """An answer to an /ubah question: yes, yes to a backward change, or cancel."""
 
-    YES: ClassVar[str] = "ya"
-    BACKWARD: ClassVar[str] = "mundur"
-    CANCEL: ClassVar[str] = "batal"
+    YES: ClassVar[str] = Action.YES.value
+    BACKWARD: ClassVar[str] = Action.BACKWARD.value
+    CANCEL: ClassVar[str] = Action.CANCEL.value
     #: A question's id (hex), as `bot.services.pending_changes` makes it.
     CHANGE_ID_LENGTH: ClassVar[int] = 8
 
@@ -538,10 +540,10 @@ class DeskAction(CallbackData, prefix="meja"):
     """A staff member's button on a question at the desk: take, answer, close, the resident's
     proved record."""
 
-    TAKE: ClassVar[str] = "take"
-    ANSWER: ClassVar[str] = "answer"
-    CLOSE: ClassVar[str] = "close"
-    CHECK: ClassVar[str] = "check"
+    TAKE: ClassVar[str] = questions.TAKE
+    ANSWER: ClassVar[str] = questions.ANSWER
+    CLOSE: ClassVar[str] = questions.CLOSE
+    CHECK: ClassVar[str] = questions.CHECK
 
     action: Annotated[str, one_of(TAKE, ANSWER, CLOSE, CHECK)]
     question_id: int
