@@ -19,6 +19,7 @@ from bot import texts_id as texts
 from bot import texts_ops
 from bot.app import build_application, start_in_process, stop_in_process
 from bot.cli.run import webhook_path
+from bot.domain.commands import command_name
 from bot.local_api import LocalBotApi, LocalUser, parse_html
 
 RESIDENT_MENU = [
@@ -318,3 +319,9 @@ async def test_long_polling_against_the_local_api(tmp_path: Path) -> None:
         await stop_in_process(app)
     assert api.calls_to("deleteWebhook")
     assert api.calls_to("getUpdates")
+
+
+def test_a_command_is_read_one_way() -> None:
+    assert command_name("/Batal@CekKtpElBot sekarang") == "/batal"
+    assert command_name("/ubah 1605010101900012 PRR") == "/ubah"
+    assert command_name("halo /batal") is None and command_name(None) is None

@@ -821,3 +821,14 @@ def test_resident_texts_are_short() -> None:
 def test_privacy_says_what_the_keyed_hash_is() -> None:
     assert "NIK yang sama selalu menjadi kode yang sama" in texts.PRIVACY
     assert "kunci" in texts.PRIVACY and "menghitung ulang" in texts.PRIVACY
+
+
+def test_a_resident_sentence_in_html_reads_the_same_through_the_markup() -> None:
+    """texts_common.html_as_markup: a staff preview quotes a resident's HTML sentence."""
+    for sentence in (
+        "❓ <b>Jam buka &amp; tutup</b>\n\nSenin–Jumat",
+        'Lihat <a href="https://x.id/?a=1&amp;b=2">peta</a> dan <code>/jadwal</code>, <i>ya</i>.',
+        "1 &lt; 2 tanpa tanda",
+    ):
+        assert html(texts_common.html_as_markup(sentence)) == sentence
+    assert texts_common.html_as_markup("tanpa tanda apa pun") == "tanpa tanda apa pun"
