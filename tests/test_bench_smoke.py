@@ -65,6 +65,7 @@ SCRIPTS: dict[str, list[str]] = {
     "resident_sample": ["bench_resident_sample.py", "--count", PEOPLE],
     "workers": ["bench_workers.py", "--records", PEOPLE, "--seconds", "1", "--workers", "1"],
     "scale": ["scale.py", "--people", f"200,{PEOPLE}", "--checks", "40", "--runs", "1"],
+    "understanding": ["understanding.py", "--folds", "2"],
 }
 USES_CACHE = ("checks", "profile", "memory", "scale")
 
@@ -162,6 +163,15 @@ def test_broadcast_bench_times_residents_checks_during_an_announcement(
     assert code in (0, 1) and "RESULT" in out, out[-3000:]
     assert "residents' checks" in out and "reply p50" in out
     assert out.split("lost", 1)[1].split()[0] == "0"
+
+
+def test_understanding_bench(runs: dict[str, Run]) -> None:
+    _ok(
+        runs["understanding"],
+        "overall accuracy (held out)",
+        "overall accuracy (cross-validation)",
+        "one message: median",
+    )
 
 
 def test_hostile_inputs_bench(runs: dict[str, Run]) -> None:
