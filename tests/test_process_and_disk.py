@@ -408,3 +408,48 @@ def test_two_paths_to_one_database_are_one_database(tmp_path: Path, other_path: 
         holder.wait(10)
     instance_lock.acquire(other, ZoneInfo("Asia/Jakarta"))  # free once the holder is gone
     instance_lock.release(other)
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A real, tiny filesystem (tmpfs of 600 KB), where the machine lets the tests mount one."""
+    mount = tmp_path / "small"
+    mount.mkdir()
+    made = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=600k", "tmpfs", str(mount)],
+        capture_output=True,
+        check=False,
+    )
+    if made.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here (needs root)")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def test_an_import_onto_a_really_full_disk_says_the_disk_is_full(
+    small_disk: Path, tmp_path: Path
+) -> None:
+    """SQLite rolls a transaction back itself when the disk fills; the import said "cannot
+    rollback - no transaction is active" (its own ROLLBACK failing) instead of the cause."""
+    big = tmp_path / "big.csv"
+    with big.open("w", encoding="utf-8", newline="") as out:
+        write_csv(out, count=5000, seed=3)
+    env = {
+        **os.environ,
+        "BOT_DB_PATH": str(small_disk / "bot.sqlite3"),
+        "BOT_SECRET_KEY_FILE": str(tmp_path / "secret.key"),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "import", str(big)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "disk penuh" in done.stderr
+    assert "cannot rollback" not in done.stdout + done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
