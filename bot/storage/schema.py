@@ -4,7 +4,9 @@ from __future__ import annotations
 
 # Each entry: (version, description, SQL script). Never edit a migration that has shipped:
 # add a new one. Version ranges by feature keep parallel work apart: core 1-9, import 10-19,
-# residents 20-29, staff 30-39, notifications 40-49.
+# residents 20-29, staff 30-39, notifications 40-49; round 3: conversation 100-109, outbox
+# 110-119, import 120-129, receipts and the import folder 130-139, WhatsApp 140-149,
+# hardening 150-159.
 MIGRATIONS: list[tuple[int, str, str]] = [
     (
         1,
@@ -332,6 +334,20 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             saved_at TEXT NOT NULL,
             figures  TEXT NOT NULL,                -- JSON: stays and exits per status
             queue    BLOB NOT NULL                 -- the print queue, 8-byte keys in order
+        );
+        """,
+    ),
+    (
+        150,
+        "hardening: question limits that outlast /hapusdata; audit rows without the chat",
+        """
+        -- what a chat wrote to the desk today, kept when it erases its data, until the day ends
+        CREATE TABLE question_tallies (
+            chat_id        INTEGER NOT NULL,
+            day            TEXT NOT NULL,        -- the office's local date, YYYY-MM-DD
+            messages       INTEGER NOT NULL,     -- questions and replies written that day
+            open_questions INTEGER NOT NULL,     -- questions still open when erased
+            PRIMARY KEY (chat_id, day)
         );
         """,
     ),
