@@ -1,7 +1,7 @@
 """The whole fuzz: every command and sub-command × every hostile payload × resident, petugas
 and admin, and forged data for every kind of button, through the real Application.
 
-Usage: python bench/fuzz.py [--per-kind 20] [--database-url postgresql://...]
+Usage: python bench/fuzz.py [--per-kind 20] [--sample N] [--database-url postgresql://...]
 
 Prints how many messages and buttons were sent and what went wrong: ERROR log lines (an
 unhandled exception), tracebacks or apologies in a chat, messages left unanswered. The goal is
@@ -29,7 +29,7 @@ from bot.storage import staff as staff_store
 ADMIN, PETUGAS, WARGA = 3003, 2002, 1001
 
 
-async def fuzz_all(per_kind: int, database_url: str | None) -> fuzz.FuzzFigures:
+async def fuzz_all(per_kind: int, sample: int | None, database_url: str | None) -> fuzz.FuzzFigures:
     with tempfile.TemporaryDirectory() as folder:
         settings = Settings(
             token=LOCAL_TOKEN,
@@ -55,9 +55,8 @@ async def fuzz_all(per_kind: int, database_url: str | None) -> fuzz.FuzzFigures:
             }
             rng = random.Random(20261207)
             figures = fuzz.FuzzFigures()
-            await fuzz.run(
-                api, users, list(fuzz.messages()), list(fuzz.forged_data(rng, per_kind)), figures
-            )
+            texts = list(fuzz.messages(rng, sample))
+            await fuzz.run(api, users, texts, list(fuzz.forged_data(rng, per_kind)), figures)
             return figures
         finally:
             await stop_in_process(app)
@@ -66,11 +65,14 @@ async def fuzz_all(per_kind: int, database_url: str | None) -> fuzz.FuzzFigures:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--per-kind", type=int, default=20, help="forged data per button kind")
+    parser.add_argument(
+        "--sample", type=int, default=None, help="only N payloads per command (a quick run)"
+    )
     parser.add_argument("--database-url", default=None, help="PostgreSQL instead of SQLite")
     args = parser.parse_args()
     logging.getLogger().setLevel(logging.ERROR)  # the fuzz collects ERROR lines itself
     started = time.monotonic()
-    figures = asyncio.run(fuzz_all(args.per_kind, args.database_url))
+    figures = asyncio.run(fuzz_all(args.per_kind, args.sample, args.database_url))
     print(f"fuzz: {figures.summary()} in {time.monotonic() - started:.0f} s")
     for label, found in (
         ("ERROR", [line.splitlines()[0] for line in figures.errors]),
