@@ -28,6 +28,8 @@ def is_clean(value: Any) -> bool:
     cleaning: the common case, checked without copying anything."""
     if isinstance(value, str):
         return _BAD.search(value) is None
+    if value is None:
+        return True
     if isinstance(value, dict):
         return all(is_clean(v) and is_clean(k) for k, v in value.items())
     if isinstance(value, list | tuple):
