@@ -19,8 +19,8 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot import texts_id
-from bot.domain.operator_error import OperatorError
+from bot import texts_ops
+from bot.domain.operator_error import OperatorError, cause_of
 
 #: Held open (and so locked) until the process exits.
 _held: dict[Path, int] = {}
@@ -70,19 +70,21 @@ def _open_locked(path: Path, db_path: Path, *, names_holder: bool) -> int:
             fd = os.open(path, os.O_RDONLY)
     except FileNotFoundError:
         if names_holder:
-            raise OperatorError(texts_id.lock_unusable(path, FileNotFoundError(path))) from None
+            raise OperatorError(
+                texts_ops.lock_unusable(path, cause_of(FileNotFoundError(path)))
+            ) from None
         raise
     except OSError as exc:
-        raise OperatorError(texts_id.lock_unusable(path, exc)) from None
+        raise OperatorError(texts_ops.lock_unusable(path, cause_of(exc))) from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         holder = os.read(fd, 200).decode("utf-8", "replace").strip() if names_holder else ""
         os.close(fd)
-        raise OperatorError(texts_id.bot_already_running(db_path, holder)) from None
+        raise OperatorError(texts_ops.bot_already_running(db_path, holder)) from None
     except OSError as exc:
         os.close(fd)
-        raise OperatorError(texts_id.lock_unusable(path, exc)) from None
+        raise OperatorError(texts_ops.lock_unusable(path, cause_of(exc))) from None
     return fd
 
 
