@@ -155,8 +155,8 @@ async def test_other_peoples_names_in_notes_never_reach_the_database(
 
 
 def test_a_jemput_bola_note_keeps_initials_too() -> None:
-    from bot.services.visits import clean_note
+    from bot.services.visits import check_note
 
-    assert clean_note("hubungi Pak Rahmat Hidayat di balai desa") == (
+    assert check_note("hubungi Pak Rahmat Hidayat di balai desa") == (
         "hubungi Pak R••• H••• di balai desa"
     )
