@@ -116,9 +116,9 @@ def _interactive_problems(content: Mapping[str, Any]) -> list[str]:
             if not isinstance(section, dict):
                 problems.append("list: a section is an object")
                 continue
-            if len(sections) > 1 or "title" in section:
-                if p := _length_problem("section title", section.get("title"), 1, 24):
-                    problems.append(p)
+            titled = len(sections) > 1 or "title" in section
+            if titled and (p := _length_problem("section title", section.get("title"), 1, 24)):
+                problems.append(p)
             rows = section.get("rows")
             if not isinstance(rows, list) or not rows:
                 problems.append("list: a section needs rows")

@@ -3,9 +3,9 @@ deliveries, on BOT_WEBHOOK_LISTEN:BOT_WHATSAPP_PORT.
 
 Served by Tornado: it is already installed (python-telegram-bot's webhook extra runs its
 Telegram webhook on it), well kept, native to asyncio, and lets a handler read the body as a
-stream, so an oversize body is refused with 413 from its Content-Length (or as it grows,
-when chunked) without being read. aiohttp would do as well but would be one more stack for
-the same job.
+stream, so an oversize body is refused with 413 from its Content-Length without being
+read (a chunked one is dropped as it comes, and cut off at four times the limit). aiohttp
+would do as well but would be one more HTTP stack in the process for the same job.
 
 Every POST is checked before anything is done: `X-Hub-Signature-256: sha256=<hex>` must be
 the HMAC-SHA256 of the raw body with WHATSAPP_APP_SECRET, compared in constant time; missing
@@ -98,7 +98,10 @@ class WhatsAppWebhook:
         """Listen on `host`:`port` (0: any free port); the port listened on."""
         sock = socket.create_server((host, port), reuse_port=False)
         sock.setblocking(False)
-        self._server = tornado.httpserver.HTTPServer(self.app, xheaders=True)
+        # a body without a length is read (and dropped) up to four times the limit, then cut
+        self._server = tornado.httpserver.HTTPServer(
+            self.app, xheaders=True, max_body_size=4 * self.max_body
+        )
         self._server.add_sockets([sock])
         self.port = int(sock.getsockname()[1])
         log.info("WhatsApp webhook listening on %s:%s%s", host, self.port, PATH)
@@ -221,7 +224,7 @@ class _Endpoint(tornado.web.RequestHandler):
             return
         self._size += len(chunk)
         if self._size > self.hook.max_body:
-            self._refuse(413)
+            self._chunks = []  # read to its end (so the sender sees the 413), never kept
             return
         self._chunks.append(chunk)
 
@@ -240,6 +243,9 @@ class _Endpoint(tornado.web.RequestHandler):
 
     def post(self) -> None:
         if self._refused:
+            return
+        if self._size > self.hook.max_body:
+            self.set_status(413)
             return
         body = b"".join(self._chunks)
         if not signature_ok(body, self.request.headers.get(SIGNATURE_HEADER), self.hook.app_secret):
