@@ -61,7 +61,9 @@ class Template:
 
 
 def _line_of(text: str, kind: str) -> int | None:
-    header = re.compile(rf"^\s*\[\s*\"?{re.escape(kind)}\"?\s*\]")
+    """The line of `[kind]` (or of `kind = ...`, written as a value)."""
+    name = rf"\"?{re.escape(kind)}\"?"
+    header = re.compile(rf"^\s*(\[\s*{name}\s*\]|{name}\s*=)")
     for number, line in enumerate(text.splitlines(), start=1):
         if header.match(line):
             return number
@@ -89,9 +91,12 @@ def parse_templates(text: str, path: Path = DEFAULT_PATH) -> dict[str, Template]
     except tomllib.TOMLDecodeError as exc:
         found = _TOML_LINE.search(str(exc))
         column = _TOML_COLUMN.search(str(exc))
+        line = int(found.group(1)) if found else None
+        if line is None and "end of document" in str(exc):  # something left open
+            line = len(text.rstrip("\n").splitlines()) or 1
         raise TemplatesError(
             path,
-            int(found.group(1)) if found else None,
+            line,
             words.template_not_toml(int(column.group(1)) if column else None),
         ) from None
     templates: dict[str, Template] = {}
