@@ -14,7 +14,8 @@ after checking what it checks:
   image/document (an uploaded media id or a link, caption ≤ 1,024); template (a name from
   data/whatsapp_templates.toml, its language, as many body parameters as it names, none with
   a line break, a tab or more than four spaces in a row); `context.message_id` a string;
-- an upload: multipart with `messaging_product` and a `file`.
+- an upload: multipart with `messaging_product` and a `file`;
+- marking a resident's message read (`status: read` and its `message_id`).
 
 A refused message gets HTTP 400 with Meta's error object (code 100, or 131009 for a value out
 of bounds) and is recorded in `refused`; an accepted one gets a `wamid.` id and is recorded
@@ -254,6 +255,7 @@ class CloudApiDouble:
     sent: list[Request] = field(default_factory=list)
     refused: list[Request] = field(default_factory=list)
     uploads: list[Request] = field(default_factory=list)
+    read: list[Request] = field(default_factory=list)  # "mark as read" requests
     failures: list[Failure] = field(default_factory=list)
     port: int = 0
 
@@ -395,6 +397,19 @@ class _DoubleHandler(tornado.web.RequestHandler):
                 return
             double.uploads.append(record)
             self._answer(200, {"id": f"media-{len(double.uploads)}"}, record)
+            return
+        if isinstance(body, dict) and "status" in body:  # marking a message read
+            ok = (
+                body.get("messaging_product") == "whatsapp"
+                and body.get("status") == "read"
+                and isinstance(body.get("message_id"), str)
+            )
+            (double.read if ok else double.refused).append(record)
+            self._answer(
+                200 if ok else 400,
+                {"success": True} if ok else error_body(100, "Invalid parameter"),
+                record,
+            )
             return
         problems = (
             message_problems(body, double.templates)

@@ -264,6 +264,14 @@ class CloudApiClient:
             raise SendError(ErrorKind.TRANSIENT, detail="no message id in the answer")
         return str(sent[0].get("id", ""))
 
+    async def mark_read(self, message_id: str) -> None:
+        """Tell WhatsApp a resident's message was read (their blue ticks); one attempt."""
+        await self.pacer.wait()
+        await self._post(
+            "messages",
+            json={"messaging_product": "whatsapp", "status": "read", "message_id": message_id},
+        )
+
     # --- with retries ------------------------------------------------------------------
 
     async def deliver(self, to: str, message: Outgoing, *, reply_to: str | None = None) -> str:

@@ -6,7 +6,8 @@ limits (`Limits`, checked again by the Cloud API double in the tests):
 - text in WhatsApp's own markup (`whatsapp_text`): `*bold*`, `_italic_`, ```` ```code``` ````,
   a link as "label: url" (WhatsApp makes the url clickable); never HTML. A mark never crosses
   a line (WhatsApp draws no mark over a line break), and the spaces at a run's ends stay
-  outside its marks (`* kata*` would not be drawn).
+  outside its marks (`* kata*` would not be drawn), and a `*` inside bold text (`_` inside
+  italic) becomes a lookalike (`∗`, `＿`), as WhatsApp has no escape.
 - a text over 4,096 characters is split (`split_text`): between paragraphs, else between
   lines, else between words, a run's marks repeated in each part.
 - choices: up to 3 with labels of at most 20 characters become reply buttons; otherwise a
@@ -106,15 +107,16 @@ def _inline(span: Span) -> str:
         label = span.text.strip()
         shown = span.url if label == span.url.strip() else f"{label}: {span.url.strip()}"
         return span.text.replace(label, shown, 1) if label else span.text
-    if span.bold:
-        left, right = "*", "*"
+    text = span.text
+    if span.bold:  # a mark's own character inside it would end it: a lookalike instead
+        left, right, text = "*", "*", text.replace("*", "∗")
     elif span.italic:
-        left, right = "_", "_"
+        left, right, text = "_", "_", text.replace("_", "＿")
     elif span.code:
         left, right = "```", "```"
     else:
-        return span.text
-    return "\n".join(_wrap(line, left, right) for line in span.text.split("\n"))
+        return text
+    return "\n".join(_wrap(line, left, right) for line in text.split("\n"))
 
 
 def _merge(runs: Iterable[Span]) -> list[Span]:
