@@ -73,7 +73,8 @@ async def make_webhook(any_db: Db) -> AsyncIterator[Callable[..., Any]]:
         await hook.stop()
 
 
-async def test_meta_verification(make_webhook: MakeHook) -> None:
+async def test_meta_verification(make_webhook: MakeHook, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
     _, url = await make_webhook(Hooks())
     async with httpx.AsyncClient() as http:
         ok = await http.get(
@@ -96,6 +97,9 @@ async def test_meta_verification(make_webhook: MakeHook) -> None:
     assert wrong.status_code == 403 and "1" not in wrong.text
     assert no_mode.status_code == 403
     assert elsewhere.status_code == 404
+    server_lines = [r.getMessage() for r in caplog.records if not r.name.startswith("httpx")]
+    assert any("200 GET /whatsapp" in line for line in server_lines)
+    assert not any(VERIFY_TOKEN in line for line in server_lines)  # no query in the log
 
 
 async def test_a_missing_or_wrong_signature_is_refused_and_nothing_is_done(

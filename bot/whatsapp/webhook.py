@@ -92,7 +92,9 @@ class WhatsAppWebhook:
         self._queues: dict[str, _Queue] = {}
         self._server: tornado.httpserver.HTTPServer | None = None
         self.port: int | None = None
-        self.app = tornado.web.Application([(PATH, _Endpoint, {"hook": self})])
+        self.app = tornado.web.Application(
+            [(PATH, _Endpoint, {"hook": self})], log_function=_log_request
+        )
 
     async def start(self, host: str = "0.0.0.0", port: int = 0) -> int:
         """Listen on `host`:`port` (0: any free port); the port listened on."""
@@ -181,6 +183,20 @@ class WhatsAppWebhook:
             queue.users -= 1
             if queue.users == 0:
                 self._queues.pop(message.wa_id, None)
+
+
+def _log_request(handler: tornado.web.RequestHandler) -> None:
+    """Tornado's access line without the query string (Meta's GET carries the verify token)."""
+    status = handler.get_status()
+    level = logging.DEBUG if status < 400 else logging.WARNING
+    log.log(
+        level,
+        "%s %s %s %.1fms",
+        status,
+        handler.request.method,
+        handler.request.path,
+        1000.0 * handler.request.request_time(),
+    )
 
 
 class _Queue:
