@@ -33,14 +33,14 @@ def test_on_with_all_four_and_the_optional_ones_read() -> None:
     settings = load_settings(
         {
             **FULL,
-            "WHATSAPP_API_URL": "http://127.0.0.1:9/v23.0/",
+            "WHATSAPP_API_URL": "http://127.0.0.1:9/v26.0/",
             "BOT_WHATSAPP_PORT": "9445",
             "BOT_WHATSAPP_PER_SECOND": "20",
         },
         dotenv=False,
     )
     assert settings.whatsapp_enabled
-    assert settings.whatsapp_api_url == "http://127.0.0.1:9/v23.0"
+    assert settings.whatsapp_api_url == "http://127.0.0.1:9/v26.0"
     assert (settings.whatsapp_port, settings.whatsapp_per_second) == (9445, 20.0)
 
 

@@ -9,11 +9,12 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from whatsapp_double import message_problems
+from whatsapp_double import choice_message, message_problems
 
 from bot import texts_whatsapp as words
 from bot.conversation.messages import Attachment, Choice, Message, Venue
 from bot.domain.markup import bold, code, esc, italic, link, plain
+from bot.whatsapp.inbound import parse
 from bot.whatsapp.render import (
     Limits,
     Outgoing,
@@ -175,6 +176,9 @@ def test_every_rendering_is_within_whatsapps_limits_and_ids_round_trip(
         wanted = [c.id for c in MAIN_MENU]
     reached = every_page(rendered) if paged else choice_ids(rendered)
     assert reached == wanted
+    for choice_id in reached[:3]:  # and each comes back from the webhook as it was sent
+        delivery = parse(choice_message(WA_ID, choice_id, "x", message_id="wamid.R"))
+        assert delivery.messages[0].choice_id == choice_id
 
 
 @settings(max_examples=200, deadline=None)

@@ -51,7 +51,7 @@ TOKEN = "TEST-WHATSAPP-TOKEN"
 PHONE_NUMBER_ID = "106540352242922"
 APP_SECRET = "test-app-secret"
 VERIFY_TOKEN = "test-verify-token"
-VERSION = "v23.0"
+VERSION = "v26.0"
 
 _PHONE = re.compile(r"^\+?\d{8,15}$")
 _TYPES = {"text", "interactive", "location", "image", "document", "template", "audio", "video"}

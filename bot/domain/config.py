@@ -11,8 +11,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 DEFAULT_API_URL = "https://api.telegram.org"
-#: Meta's Graph API root with the version the WhatsApp adapter was written against.
-DEFAULT_WHATSAPP_API_URL = "https://graph.facebook.com/v23.0"
+#: Meta's Graph API root with its current version (v26.0, July 2026; each lasts two years).
+DEFAULT_WHATSAPP_API_URL = "https://graph.facebook.com/v26.0"
 
 
 class ConfigProblem(StrEnum):

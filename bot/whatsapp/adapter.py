@@ -129,11 +129,13 @@ class WhatsAppService:
     async def _on_message(self, message: Inbound) -> None:
         await self.adapter.handle(message)
 
-    async def start(self, port: int | None = None) -> int:
-        """Listen (on BOT_WHATSAPP_PORT unless `port` is given; 0: any free port)."""
+    async def start(self, port: int | None = None, *, reuse_port: bool = False) -> int:
+        """Listen (on BOT_WHATSAPP_PORT unless `port` is given; 0: any free port);
+        `reuse_port` for `run --workers N`, every worker on the one port."""
         return await self.webhook.start(
             self.settings.webhook_listen,
             self.settings.whatsapp_port if port is None else port,
+            reuse_port=reuse_port,
         )
 
     async def stop(self) -> None:

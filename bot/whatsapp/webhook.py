@@ -96,9 +96,11 @@ class WhatsAppWebhook:
             [(PATH, _Endpoint, {"hook": self})], log_function=_log_request
         )
 
-    async def start(self, host: str = "0.0.0.0", port: int = 0) -> int:
-        """Listen on `host`:`port` (0: any free port); the port listened on."""
-        sock = socket.create_server((host, port), reuse_port=False)
+    async def start(self, host: str = "0.0.0.0", port: int = 0, *, reuse_port: bool = False) -> int:
+        """Listen on `host`:`port` (0: any free port); the port listened on. `reuse_port`:
+        several worker processes listen on the same port (Linux shares the connections out),
+        so Meta's one webhook URL reaches them all without a proxy."""
+        sock = socket.create_server((host, port), reuse_port=reuse_port)
         sock.setblocking(False)
         # a body without a length is read (and dropped) up to four times the limit, then cut
         self._server = tornado.httpserver.HTTPServer(
