@@ -75,8 +75,13 @@ async def test_a_picture_is_uploaded_then_sent_by_its_media_id(double: CloudApiD
         await client.deliver_all(WA, render(Message(text="Kuitansi", attachment=picture)).messages)
     assert len(double.uploads) == 1
     assert double.uploads[0].body["files"]["file"][0][0] == "kuitansi.png"
+    assert double.uploads[0].body["fields"]["messaging_product"] == ["whatsapp"]
     (sent,) = double.sent_to(WA)
     assert sent["image"] == {"caption": "Kuitansi", "id": "media-1"}
+    double.fail(status=503, to=WA)  # the message fails once: the file is not sent again
+    async with client_for(double, Sleeps()) as client:
+        await client.deliver_all(WA, render(Message(text="Lagi", attachment=picture)).messages)
+    assert len(double.uploads) == 2 and len(double.sent_to(WA)) == 2
 
 
 @pytest.mark.parametrize(

@@ -242,19 +242,24 @@ class CloudApiClient:
             raise SendError(ErrorKind.TRANSIENT, detail="no media id in the answer")
         return media_id
 
+    async def _uploaded(self, message: Outgoing) -> Outgoing:
+        """`message` with its file uploaded and named by its media id (no upload left)."""
+        if message.upload is None:
+            return message
+        media_id = await self.upload(message.upload)
+        kind = message.type
+        return Outgoing({**message.body, kind: {**message.body[kind], "id": media_id}})
+
     async def send(self, to: str, message: Outgoing, *, reply_to: str | None = None) -> str:
         """Send one message (uploading its file first); the message id (wamid) WhatsApp gave.
         Raises SendError on a refusal."""
+        message = await self._uploaded(message)
         body: dict[str, Any] = {
             "messaging_product": "whatsapp",
             "recipient_type": "individual",
             "to": to,
             **message.body,
         }
-        if message.upload is not None:
-            media_id = await self.upload(message.upload)
-            kind = message.type
-            body[kind] = {**body[kind], "id": media_id}
         if reply_to:
             body["context"] = {"message_id": reply_to}
         await self.pacer.wait()
@@ -279,6 +284,7 @@ class CloudApiClient:
         pair rate, 5xx and timeouts, with growing waits); raises the last SendError."""
         for attempt in range(1, self.attempts + 1):
             try:
+                message = await self._uploaded(message)  # once, whatever is retried after
                 return await self.send(to, message, reply_to=reply_to)
             except SendError as exc:
                 if not exc.kind.retried or attempt == self.attempts:
