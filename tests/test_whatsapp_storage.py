@@ -54,3 +54,12 @@ async def test_menus_are_kept_and_expired_rows_purged(any_db: Db) -> None:
         assert await store.load_menu(conn, "old") is None
         assert not await store.claim_message(conn, "wamid.new", NOW)  # still remembered
         assert await store.claim_message(conn, "wamid.old", NOW)  # forgotten: taken again
+
+
+async def test_the_periodic_purge_takes_whatsapps_expired_rows_too(any_db: Db) -> None:
+    from bot.services import maintenance
+
+    async with any_db.transaction() as conn:
+        await store.claim_message(conn, "wamid.ancient", NOW - timedelta(days=30))
+    dropped = await any_db.write(lambda conn: maintenance._purge_chunk(conn, NOW))
+    assert dropped == 1
