@@ -260,3 +260,34 @@ def test_a_missing_templates_file_is_refused_in_one_line(tmp_path: Path) -> None
     with pytest.raises(TemplatesError) as missing:
         load_templates(tmp_path / "none.toml")
     assert "\n" not in str(missing.value)
+
+
+async def test_the_double_refuses_an_unknown_template_and_a_broken_parameter(
+    double: CloudApiDouble,
+) -> None:
+    from bot.whatsapp.render import Outgoing
+
+    def template(name: str, texts: list[str]) -> Outgoing:
+        return Outgoing(
+            {
+                "type": "template",
+                "template": {
+                    "name": name,
+                    "language": {"code": "id"},
+                    "components": [
+                        {"type": "body", "parameters": [{"type": "text", "text": t} for t in texts]}
+                    ],
+                },
+            }
+        )
+
+    async with client_for(double, Sleeps()) as client:
+        for bad in (
+            template("kartu_siap", ["x"]),  # not in data/whatsapp_templates.toml
+            template("jawaban_petugas", ["baris\nbaru"]),
+            template("jawaban_petugas", ["a", "b"]),  # one parameter too many
+        ):
+            with pytest.raises(SendError) as refused:
+                await client.deliver(WA, bad)
+            assert refused.value.kind is ErrorKind.INVALID
+    assert len(double.refused) == 3
