@@ -163,10 +163,17 @@ def test_any_json_is_read_without_an_exception(payload: Any) -> None:
 def test_the_conversation_gets_the_wa_id_as_both_keys_and_one_kind_of_content() -> None:
     fields = event_fields(one(choice_message(WA, "faq:3", "Biaya", message_id="wamid.c")))
     assert fields["channel"] == "whatsapp"
-    assert fields["conversation_key"] == fields["person_key"] == WA
-    assert fields["choice"] == "faq:3" and fields["text"] is None and fields["file"] is None
-    photo = event_fields(one(inbound_message(WA, "image", {"id": "m"}, message_id="wamid.d")))
-    assert photo["file"] == "image" and photo["text"] is None
+    assert fields["conversation"] == fields["person"] == WA
+    assert fields["button"] == "faq:3" and fields["text"] is None
+    assert fields["attachment"] is None and fields["name"] == "Warga"
+    photo = event_fields(
+        one(inbound_message(WA, "image", {"id": "m", "caption": "ktp"}, message_id="wamid.d"))
+    )
+    assert (photo["attachment"], photo["caption"], photo["text"]) == ("photo", "ktp", None)
+    sticker = event_fields(one(inbound_message(WA, "sticker", {"id": "s"}, message_id="wamid.e")))
+    assert sticker["attachment"] == "other"
+    text = event_fields(one(text_message(WA, "halo", message_id="wamid.f", reply_to="wamid.x")))
+    assert (text["text"], text["reply_to"]) == ("halo", "wamid.x")
 
 
 def test_a_wa_id_is_masked_for_logs() -> None:

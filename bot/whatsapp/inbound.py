@@ -35,12 +35,6 @@ class InboundKind(StrEnum):
     UNSUPPORTED = "unsupported"
 
 
-#: Media kinds: a file the resident sent (the bot never fetches it).
-MEDIA_KINDS = frozenset(
-    {InboundKind.IMAGE, InboundKind.DOCUMENT, InboundKind.AUDIO, InboundKind.VIDEO}
-)
-
-
 @dataclass(frozen=True, slots=True)
 class Location:
     latitude: float
@@ -254,27 +248,39 @@ def parse(payload: Any) -> Delivery:
     return delivery
 
 
+#: What a file the resident sent is called in the conversation's event.
+ATTACHMENT_NAMES = {
+    InboundKind.IMAGE: "photo",
+    InboundKind.DOCUMENT: "document",
+    InboundKind.AUDIO: "other",
+    InboundKind.VIDEO: "other",
+    InboundKind.STICKER: "other",
+    InboundKind.CONTACTS: "other",
+    InboundKind.UNSUPPORTED: "other",
+}
+
+
 def event_fields(message: Inbound) -> dict[str, Any]:
-    """What the conversation's inbound event is made of (the lead points this at `Event`):
-    the channel, the conversation and the person (both the wa_id: a WhatsApp chat is one
-    person), and one of a text, a choice's id, a location, a file, with the message replied to.
-    A reaction, a sticker, a contact card or an unsupported message carries no content: the
-    conversation answers it as it answers something it did not understand."""
+    """The conversation's `Event` (bot/conversation/events.py) for `message`, by its field
+    names: `Event(**event_fields(m))` once `conversation` and `person` are the resident's
+    contact id (the contacts table comes next; until then the wa_id stands in, and
+    `reply_to` is WhatsApp's message id, a string). A text, a pressed choice (`button`), a
+    location or a file (`attachment`: "photo", "document", "other"); a reaction carries
+    nothing, and the conversation lets it pass."""
     return {
         "channel": CHANNEL,
-        "conversation_key": message.wa_id,
-        "person_key": message.wa_id,
-        "message_id": message.message_id,
-        "at": message.timestamp,
+        "conversation": message.wa_id,
+        "person": message.wa_id,
         "text": message.text if message.kind is InboundKind.TEXT else None,
-        "choice": message.choice_id if message.kind is InboundKind.CHOICE else None,
+        "caption": message.media.caption if message.media is not None else None,
+        "button": message.choice_id if message.kind is InboundKind.CHOICE else None,
         "location": (
             (message.location.latitude, message.location.longitude)
             if message.location is not None
             else None
         ),
-        "file": message.kind.value if message.kind in MEDIA_KINDS else None,
-        "caption": message.media.caption if message.media is not None else None,
+        "attachment": ATTACHMENT_NAMES.get(message.kind),
         "reply_to": message.reply_to,
-        "name": message.profile_name,
+        "name": (message.profile_name or "").split(" ")[0],
+        "private": True,  # the Cloud API has one-to-one chats only
     }
