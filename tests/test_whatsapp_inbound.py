@@ -180,3 +180,12 @@ def test_a_wa_id_is_masked_for_logs() -> None:
     assert masked("6281234567890") == "62••••••••890"
     assert "1234567" not in masked("6281234567890")
     assert masked("123") == "•••"
+
+
+def test_only_the_offices_number_and_only_whatsapp_business_accounts() -> None:
+    payload = text_message(WA, "halo", message_id="wamid.n")
+    number = payload["entry"][0]["changes"][0]["value"]["metadata"]["phone_number_id"]
+    assert len(parse(payload, number).messages) == 1
+    assert parse(payload, "another-number").messages == []
+    assert parse(status_update("wamid.s", "sent", WA), "another-number").statuses == []
+    assert parse({**payload, "object": "page"}).messages == []

@@ -124,6 +124,7 @@ class WhatsAppService:
             verify_token=settings.whatsapp_verify_token or "",
             on_message=self._on_message,
             on_status=on_status,
+            phone_number_id=settings.whatsapp_phone_number_id,
         )
 
     async def _on_message(self, message: Inbound) -> None:

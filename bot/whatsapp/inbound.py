@@ -90,6 +90,7 @@ class Status:
     recipient: str  # a wa_id: never logged in full
     error_code: int | None = None  # the first of `errors[]`, when failed
     error_title: str | None = None
+    phone_number_id: str | None = None  # the office's number that sent it
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,7 +201,7 @@ def _message(item: Mapping[str, Any], names: Mapping[str, str], number_id: str |
     return Inbound(**base)
 
 
-def _status(item: Mapping[str, Any]) -> Status:
+def _status(item: Mapping[str, Any], number_id: str | None) -> Status:
     name = _str(item.get("status")) or ""
     try:
         kind = StatusKind(name)
@@ -215,19 +216,27 @@ def _status(item: Mapping[str, Any]) -> Status:
         recipient=_str(item.get("recipient_id")) or "",
         error_code=code if isinstance(code, int) and not isinstance(code, bool) else None,
         error_title=_str(errors[0].get("title")) if errors else None,
+        phone_number_id=number_id,
     )
 
 
-def parse(payload: Any) -> Delivery:
-    """Every message and status in a webhook delivery, in order (see the module's docstring)."""
+def parse(payload: Any, phone_number_id: str | None = None) -> Delivery:
+    """Every message and status in a webhook delivery, in order (see the module's docstring).
+    With `phone_number_id`, only those of that business number (an account may have several
+    numbers, and Meta sends the app the updates of all of them)."""
     delivery = Delivery()
-    for entry in _list(_dict(payload).get("entry")):
+    payload = _dict(payload)
+    if payload.get("object", "whatsapp_business_account") != "whatsapp_business_account":
+        return delivery
+    for entry in _list(payload.get("entry")):
         for change in _list(_dict(entry).get("changes")):
             change = _dict(change)
             if change.get("field", "messages") != "messages":
                 continue
             value = _dict(change.get("value"))
             number_id = _str(_dict(value.get("metadata")).get("phone_number_id"))
+            if phone_number_id is not None and number_id != phone_number_id:
+                continue
             names: dict[str, str] = {}
             for contact in _list(value.get("contacts")):
                 contact = _dict(contact)
@@ -242,7 +251,7 @@ def parse(payload: Any) -> Delivery:
                 if message.message_id and message.wa_id:
                     delivery.messages.append(message)
             for item in _list(value.get("statuses")):
-                status = _status(_dict(item))
+                status = _status(_dict(item), number_id)
                 if status.message_id:
                     delivery.statuses.append(status)
     return delivery

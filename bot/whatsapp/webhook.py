@@ -80,8 +80,11 @@ class WhatsAppWebhook:
         on_message: MessageHandler,
         on_status: StatusHandler | None = None,
         max_body: int = MAX_BODY,
+        phone_number_id: str | None = None,
     ) -> None:
         self.db = db
+        #: Updates of another number of the same business account are left alone.
+        self.phone_number_id = phone_number_id
         self.clock = clock
         self.app_secret = app_secret
         self.verify_token = verify_token
@@ -275,7 +278,7 @@ class _Endpoint(tornado.web.RequestHandler):
         except ValueError:
             self.set_status(400)
             return
-        self.hook.accept(parse(payload))
+        self.hook.accept(parse(payload, self.hook.phone_number_id))
         self.set_status(200)
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
