@@ -25,7 +25,8 @@ after it (Meta's error-code reference for the Cloud API):
 `send` makes one request after the pacer (BOT_WHATSAPP_PER_SECOND messages a second, Meta's
 default throughput being 80) and raises `SendError` on a refusal; `deliver` retries what
 waiting fixes (THROTTLED, PAIR_RATE, TRANSIENT) a few times with backoff and raises the rest,
-so an outbox can store the kind and `retry_after` of the last failure.
+so an outbox can store the kind and `retry_after` of the last failure. (A timeout may hide a
+message that did go: retried, the resident may read it twice, as with Telegram's timeouts.)
 """
 
 from __future__ import annotations

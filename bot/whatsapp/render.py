@@ -12,9 +12,9 @@ limits (`Limits`, checked again by the Cloud API double in the tests):
   lines, else between words, a run's marks repeated in each part.
 - choices: up to 3 with labels of at most 20 characters become reply buttons; otherwise a
   list (≤ 10 rows, titles cut to 24 characters at a word, the whole label then in the row's
-  description). More than 10 choices: pages of 9 with a "Berikutnya ›" row when the caller
-  gives the menu a key (`menu_key`, kept with `storage.whatsapp.save_menu` so that the row can
-  be answered by `render(..., page=n)`), else several lists, one after the other.
+  description). More than 10 choices: pages of 9 and a "Berikutnya ›" row (`paged`, the
+  default: the caller keeps `Rendered.keep_menu` with `storage.whatsapp.save_menu`, and
+  `render_page` answers the row), or (`paged=False`) several lists, one after the other.
 - a choice with a `url` is a link in the text ("label: url"), not a button.
 - the body of a button or list message is at most 1,024 characters: a longer text goes
   first as text messages, and the choices follow under a short body.
