@@ -338,6 +338,35 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         """,
     ),
     (
+        140,
+        "whatsapp: message ids already taken, delivery statuses, paged menus",
+        """
+        -- a resident's message id (wamid) once taken, so a redelivery is handled once
+        CREATE TABLE whatsapp_inbound (
+            message_id  TEXT PRIMARY KEY,
+            received_at TEXT NOT NULL
+        );
+        CREATE INDEX whatsapp_inbound_at ON whatsapp_inbound(received_at);
+        -- what WhatsApp reported of a message the bot sent (the furthest status reached)
+        CREATE TABLE whatsapp_statuses (
+            message_id  TEXT PRIMARY KEY,          -- the wamid the Cloud API gave when sending
+            status      TEXT NOT NULL,             -- sent, delivered, read, failed
+            step        INTEGER NOT NULL,          -- 1 sent, 2 delivered, 3 read, 4 failed
+            error_code  INTEGER,                   -- Meta's code when failed
+            reported_at TEXT NOT NULL,             -- the status's own time (WhatsApp's clock)
+            recorded_at TEXT NOT NULL
+        );
+        CREATE INDEX whatsapp_statuses_at ON whatsapp_statuses(recorded_at);
+        -- a menu longer than one list, kept so that its "next page" row can be answered
+        CREATE TABLE whatsapp_menus (
+            menu_key TEXT PRIMARY KEY,             -- a hash of the menu's content
+            menu     TEXT NOT NULL,                -- JSON: the text and the choices
+            saved_at TEXT NOT NULL
+        );
+        CREATE INDEX whatsapp_menus_at ON whatsapp_menus(saved_at);
+        """,
+    ),
+    (
         150,
         "hardening: question limits that outlast /hapusdata; audit rows without the chat",
         """
