@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import texts_id
+from bot import texts_ops
 from bot.domain.config import DEFAULT_WHATSAPP_API_URL, ConfigError, load_settings
 
 FULL = {
@@ -49,7 +49,7 @@ def test_half_configured_names_what_is_missing(missing: str) -> None:
     env = {k: v for k, v in FULL.items() if k != missing}
     with pytest.raises(ConfigError) as err:
         load_settings(env, dotenv=False)
-    line = texts_id.cli_bad_config(err.value)
+    line = texts_ops.cli_bad_config(err.value)
     assert err.value.setting == missing and missing in line and "\n" not in line
 
 
