@@ -45,8 +45,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot.domain.intents import DEFAULT as PHRASES
-from bot.domain.intents import Intent
+from bot.domain.intents import Intent, default_matcher
+from bot.domain.operator_error import OperatorError
 
 if TYPE_CHECKING:
     import numpy
@@ -112,7 +112,7 @@ TEMPERATURE = 10.0
 SEED = 20
 
 
-class UnderstandingDataError(ValueError):
+class UnderstandingDataError(OperatorError):
     """A data file of the understanding is malformed: one Indonesian line, file and line."""
 
 
@@ -291,7 +291,7 @@ def load_corpus(path: Path, intents: Iterable[str]) -> tuple[Example, ...]:
 def load_data(directory: Path = DATA_DIR) -> Data:
     intents, shorthand = load_intents(directory / INTENTS_FILE)
     examples = load_corpus(directory / CORPUS_FILE, intents)
-    merged = {**PHRASES.table.shorthand, **shorthand}
+    merged = {**default_matcher().table.shorthand, **shorthand}
     return Data(intents=intents, shorthand=merged, examples=examples)
 
 
@@ -586,11 +586,11 @@ def _greeting_words(shorthand: dict[str, str]) -> frozenset[str]:
     words that come with a greeting."""
     words = {
         word.rstrip("*")
-        for intent, phrase in PHRASES.table.phrases
+        for intent, phrase in default_matcher().table.phrases
         if intent in (Intent.SAPA, Intent.SALAM)
         for word in phrase.words
     }
-    words |= set(PHRASES.table.fillers) | GREETING_EXTRA
+    words |= set(default_matcher().table.fillers) | GREETING_EXTRA
     return frozenset(shorthand.get(word, word) for word in words)
 
 
@@ -658,7 +658,7 @@ class Model:
                 continue
             token = self.data.shorthand.get(token, token)
             if token in self.greeting_words:
-                greeted = greeted or token not in PHRASES.table.fillers
+                greeted = greeted or token not in default_matcher().table.fillers
                 continue
             return text[word.start() :] if greeted else None
         return None
@@ -682,7 +682,7 @@ class Model:
         return self.data.intents.get(name) if name else None
 
     def _empty(self, text: str) -> Reading:
-        rule = PHRASES.match_exact(text)  # an emoji alone ("🙏", "👋")
+        rule = default_matcher().match_exact(text)  # an emoji alone ("🙏", "👋")
         if rule is not None:
             return self._rule(text, rule.value)
         return Reading(intent=None, confidence=0.0, is_long=_is_long(text))
@@ -702,7 +702,7 @@ class Model:
         )
 
     def _combine(self, text: str, pairs: list[tuple[str, float]]) -> Reading:
-        rule = PHRASES.match_exact(text)
+        rule = default_matcher().match_exact(text)
         intent, confidence = pairs[0]
         by_rule = False
         if rule is not None:
