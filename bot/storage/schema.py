@@ -4,7 +4,8 @@ from __future__ import annotations
 
 # Each entry: (version, description, SQL script). Never edit a migration that has shipped:
 # add a new one. Version ranges by feature keep parallel work apart: core 1-9, import 10-19,
-# residents 20-29, staff 30-39, notifications 40-49.
+# residents 20-29, staff 30-39, notifications 40-49; the office's daily routine (the folder
+# import, receipt deep links, the KK sent before its NIK) 130-139.
 MIGRATIONS: list[tuple[int, str, str]] = [
     (
         1,
@@ -333,6 +334,15 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             figures  TEXT NOT NULL,                -- JSON: stays and exits per status
             queue    BLOB NOT NULL                 -- the print queue, 8-byte keys in order
         );
+        """,
+    ),
+    (
+        130,
+        "residents: a number sent first is also kept as a KK's keyed hash (KK before NIK)",
+        """
+        -- keyed hash (the KK key) of the number a step took for a NIK: when the next number is
+        -- the NIK whose KK that was, the pair is proved and nothing counts as a failed try
+        ALTER TABLE resident_pending ADD COLUMN as_kk_hash TEXT;
         """,
     ),
 ]
