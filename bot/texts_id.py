@@ -510,6 +510,7 @@ STAFF_COMMAND_DESCRIPTIONS: dict[str, str] = {
     "jamkerja": "Jam kerja kantor untuk pertanyaan warga",
     "libur": "Daftar hari libur kantor",
     "jadwal": "Jadwal jemput bola: /jadwal tambah, /jadwal hasil",
+    "kuitansi": "Tanda terima dengan kode QR: /kuitansi NIK",
 }
 
 
@@ -3010,6 +3011,7 @@ AUDIT_ACTIONS: dict[str, str] = {
     "hentikan_siaran": "hentikan siaran",
     "ditolak": "DITOLAK",
     "ubah_faq": "ubah pertanyaan umum",
+    "kuitansi": "cetak tanda terima",
 }
 
 
@@ -4288,3 +4290,97 @@ def bot_already_running(db_path: object, holder: str) -> str:
 
 def lock_unusable(path: object, exc: BaseException) -> str:
     return f"Berkas kunci proses {path} tidak bisa dibuat atau dikunci: {_cause(exc)}."
+
+
+# === Issue 23, the office's daily routine: receipts (their sentences, by audience, below) ======
+# (the staff and operator sentences among them may move to their own modules later)
+
+# --- residents: the receipt slip (on paper) and opening its link ----------------------------------
+
+SLIP_TITLE = "Tanda Terima Perekaman KTP-el"
+SLIP_HOW = (
+    "Pindai kode QR ini dengan kamera HP, atau buka tautan di bawah. Telegram membuka bot "
+    "Cek KTP-el pada data Bapak/Ibu; bot hanya meminta Nomor KK."
+)
+SLIP_KEEP = (
+    "Simpan tanda terima ini. Jangan kirim fotonya bersama foto KTP atau Kartu Keluarga "
+    "kepada siapa pun."
+)
+SLIP_REPRINT = "Cetak ulang: tautan pada tanda terima sebelumnya tidak berlaku lagi."
+
+
+def slip_fields(nik_masked: str, name_masked: str | None, on: date) -> list[tuple[str, str]]:
+    return [("NIK", nik_masked), ("Nama", name_masked or "-"), ("Tanggal", format_date(on))]
+
+
+def slip_whatsapp(link: str) -> str:
+    return f"WhatsApp: {link}"
+
+
+def receipt_opened(nik_masked: str) -> str:
+    """A resident opened a slip's link: the record's masked NIK, then only the KK."""
+    return (
+        f"Tanda terima perekaman KTP-el untuk NIK <b>{nik_masked}</b>.\n\n"
+        "Untuk melihat statusnya, ketik <b>Nomor KK</b>: 16 angka di bagian atas Kartu "
+        "Keluarga.\n"
+        "Tidak jadi? Ketik /batal."
+    )
+
+
+RECEIPT_LINK_UNKNOWN = (
+    "Maaf, tautan tanda terima itu tidak berlaku lagi (sudah dicetak ulang, KTP-el sudah "
+    "diambil, atau tautannya terpotong). Bapak/Ibu tetap bisa cek dengan mengetik NIK."
+)
+
+# --- staff: /kuitansi ----------------------------------------------------------------------------
+
+KUITANSI_USAGE = (
+    "Tulis NIK-nya: <code>/kuitansi NIK</code>. Bot membuat tanda terima dengan kode QR yang "
+    "membuka bot pada data itu (cetak ulang: tautan lama tidak berlaku lagi)."
+)
+KUITANSI_NOT_FOUND = (
+    "NIK itu belum ada dalam data bot. Impor dulu data perekaman hari ini (/impor), lalu coba lagi."
+)
+KUITANSI_COLLECTED = (
+    "KTP-el untuk NIK itu sudah diambil (CARD_ISSUED): tanda terimanya tidak diperlukan lagi."
+)
+AUDIT_RECEIPT_NEW = "tanda terima baru"
+AUDIT_RECEIPT_REPRINT = "cetak ulang (tautan lama berakhir)"
+
+
+def kuitansi_caption(nik_masked: str, link: str, reprint: bool) -> str:
+    head = "Tanda terima (cetak ulang)" if reprint else "Tanda terima"
+    tail = "\nTautan pada tanda terima sebelumnya tidak berlaku lagi." if reprint else ""
+    return f"{head} untuk NIK <b>{nik_masked}</b>.\nTautan: {link}{tail}"
+
+
+def kuitansi_invalid(problem: str) -> str:
+    return f"NIK tidak bisa dipakai: {problem}"
+
+
+# --- operators: `python -m bot kuitansi` ----------------------------------------------------------
+CLI_KUITANSI_NO_USERNAME = (
+    "Nama pengguna bot tidak diketahui: isi BOT_USERNAME (mis. BOT_USERNAME=cekktpel_bot), "
+    "atau TELEGRAM_BOT_TOKEN agar ditanyakan ke Telegram (getMe)."
+)
+CLI_KUITANSI_NEEDS_ONE = "Tulis satu NIK, atau --csv BERKAS untuk banyak tanda terima."
+CLI_KUITANSI_NONE = "Tidak ada tanda terima yang dibuat."
+
+
+def cli_kuitansi_getme_failed(reason: str) -> str:
+    return f"Telegram tidak bisa ditanya nama pengguna bot (getMe): {reason}. Isi BOT_USERNAME."
+
+
+def cli_kuitansi_row(line: int, reason: str) -> str:
+    return f"baris {line}: {reason}"
+
+
+def cli_kuitansi_done(count: int, path: str, skipped: int) -> str:
+    text = f"{format_number(count)} tanda terima ditulis ke {path}."
+    if skipped:
+        text += f" {format_number(skipped)} baris dilewati (lihat di atas)."
+    return text
+
+
+def cli_kuitansi_wrong_suffix(path: str, wanted: str) -> str:
+    return f"Berkas keluaran {path} harus berakhiran {wanted}."

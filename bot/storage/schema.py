@@ -345,4 +345,19 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         ALTER TABLE resident_pending ADD COLUMN as_kk_hash TEXT;
         """,
     ),
+    (
+        131,
+        "receipts: the deep-link tokens printed on recording slips (hashes only)",
+        """
+        CREATE TABLE receipt_tokens (
+            id          INTEGER PRIMARY KEY,
+            token_hash  TEXT NOT NULL UNIQUE,      -- SHA-256 of the random token, never the token
+            record_id   INTEGER NOT NULL REFERENCES records(id) ON DELETE CASCADE,
+            created_at  TEXT NOT NULL,
+            created_by  INTEGER,                   -- staff user id; NULL from the shell
+            revoked_at  TEXT                       -- a reprint (or staff) ended it
+        );
+        CREATE INDEX receipt_tokens_record ON receipt_tokens(record_id);
+        """,
+    ),
 ]

@@ -1,0 +1,54 @@
+"""`/kuitansi NIK` (staff): a receipt slip whose QR code opens the bot on that record.
+
+The work is `services.receipts` (the token) and `services.slips` (the picture); a resident
+opening the link is `handlers/receipt_links.py`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from telegram import InputFile, Update
+from telegram.ext import CommandHandler
+
+from bot import texts_id as texts
+from bot.handlers.auth import Caller, staff_only
+from bot.handlers.context import BotApplication, BotContext
+from bot.services import receipts, slips
+from bot.services.office import load_office_info
+from bot.services.receipts import Problem, ReceiptError
+
+
+def register(app: BotApplication) -> None:
+    app.add_handler(CommandHandler("kuitansi", kuitansi_command))
+
+
+@staff_only
+async def kuitansi_command(update: Update, context: BotContext, caller: Caller) -> None:
+    """/kuitansi NIK: the slip as a photo and the link as text (a reprint ends the old link)."""
+    message = update.effective_message
+    if message is None:
+        return
+    svc = context.services
+    text = " ".join(context.args or [])
+    if not text.strip():
+        await message.reply_text(texts.KUITANSI_USAGE)
+        return
+    try:
+        slip = await receipts.issue(
+            svc, text, username=context.bot.username, actor_id=caller.user_id
+        )
+    except ReceiptError as exc:
+        if exc.problem is Problem.INVALID_NIK and exc.error is not None:
+            await message.reply_text(texts.kuitansi_invalid(texts.nik_problem(exc.error)))
+        elif exc.problem is Problem.COLLECTED:
+            await message.reply_text(texts.KUITANSI_COLLECTED)
+        else:
+            await message.reply_text(texts.KUITANSI_NOT_FOUND)
+        return
+    office = await load_office_info(svc.db.conn)
+    picture = await asyncio.to_thread(slips.png, slip, office.address)
+    await message.reply_photo(
+        InputFile(picture, filename="kuitansi.png"),
+        caption=texts.kuitansi_caption(slip.nik_masked, slip.link, slip.reprint),
+    )
