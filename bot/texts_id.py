@@ -3017,6 +3017,7 @@ AUDIT_ACTIONS: dict[str, str] = {
 
 #: The audit log's `detail` codes as an operator reads them (`python -m bot audit`).
 AUDIT_DETAILS: dict[str, str] = {
+    "folder": "dari folder impor (BOT_IMPORT_DIR)",
     "cli": "dari shell",
     "fixed_admin": "admin tetap (BOT_ADMIN_IDS)",
     "last_admin": "admin terakhir",
@@ -4384,3 +4385,56 @@ def cli_kuitansi_done(count: int, path: str, skipped: int) -> str:
 
 def cli_kuitansi_wrong_suffix(path: str, wanted: str) -> str:
     return f"Berkas keluaran {path} harus berakhiran {wanted}."
+
+
+# --- staff: the folder import (BOT_IMPORT_DIR), told at the desk and in the report beside -------
+
+
+def folder_outcome(
+    *,
+    name: str,
+    folder: str,
+    moved_to: str,
+    summary: str | None,
+    reason: str | None,
+    copy_of: str | None,
+    resumed: bool,
+) -> str:
+    """What became of a file dropped in the import folder (the desk's message, the report)."""
+    lines = [f"📂 Impor otomatis dari folder: <b>{_escape(name)}</b>"]
+    if copy_of is not None:
+        lines.append(
+            f"Isinya sama persis dengan berkas <b>{_escape(copy_of)}</b> yang sudah diimpor: "
+            "tidak ada yang berubah, tidak ada warga yang diberi kabar."
+        )
+    elif reason is not None:
+        lines.append(f"Berkas ditolak seluruhnya, tidak ada yang diubah: {reason}")
+    if resumed:
+        lines.append(
+            "Impor ini dilanjutkan setelah bot berhenti di tengah berkas: baris yang sudah "
+            "masuk sebelumnya dihitung «tetap», tidak ada yang tercatat atau dikabarkan dua kali."
+        )
+    if summary:
+        lines.append(summary)
+    lines.append(f"Berkas dipindah ke {folder}/{_escape(moved_to)} (laporan di sebelahnya).")
+    return "\n\n".join(lines)
+
+
+def folder_desk_message(outcome: str) -> str:
+    return outcome
+
+
+def folder_report(outcome: str) -> str:
+    """The report file written beside a file of the import folder (plain text)."""
+    return outcome + "\n"
+
+
+def folder_not_a_table(suffix: str) -> str:
+    return (
+        f"Jenis berkas {_escape(suffix)} tidak bisa diimpor. Simpan ekspornya sebagai CSV "
+        "(atau .xlsx) dengan kolom nik, no_kk, nama, status, tanggal_status, keterangan."
+    )
+
+
+def folder_audit_not_imported(copy: bool) -> str:
+    return "salinan berkas yang sudah diimpor" if copy else "ditolak seluruhnya"

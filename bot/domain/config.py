@@ -114,6 +114,8 @@ class Settings:
     #: Outbox messages per second, all workers together (Telegram allows 30). Lower it for a
     #: shared token; tests raise it (with a local Bot API) to keep a big broadcast short.
     outbox_per_second: float = 30.0
+    #: BOT_IMPORT_DIR: a folder `run` watches for the daily export (None: no folder watched).
+    import_dir: Path | None = None
 
     @property
     def uses_postgres(self) -> bool:
@@ -187,4 +189,7 @@ def load_settings(env: Mapping[str, str] | None = None, dotenv: bool = True) -> 
         timezone=tz,
         database_url=database_url,
         outbox_per_second=outbox_per_second,
+        import_dir=Path(env["BOT_IMPORT_DIR"])
+        if (env.get("BOT_IMPORT_DIR") or "").strip()
+        else None,
     )

@@ -360,4 +360,22 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         CREATE INDEX receipt_tokens_record ON receipt_tokens(record_id);
         """,
     ),
+    (
+        132,
+        "the folder import: each file's bytes imported once (BOT_IMPORT_DIR)",
+        """
+        CREATE TABLE folder_imports (
+            digest       TEXT PRIMARY KEY,         -- SHA-256 of the file's bytes
+            name         TEXT NOT NULL,            -- the file's name, NIK-like digits masked
+            state        TEXT NOT NULL,            -- 'running' (or stopped mid-way), 'done'
+            outcome      TEXT,                     -- 'selesai' or 'ditolak' once done
+            owner        TEXT NOT NULL,            -- the worker importing it (a random id)
+            heartbeat_at TEXT NOT NULL,            -- the owner's last sign of life
+            started_at   TEXT NOT NULL,
+            finished_at  TEXT,
+            moved_at     TEXT,                     -- the file left the folder (selesai/ditolak)
+            import_id    INTEGER                   -- imports.id of the run that finished it
+        );
+        """,
+    ),
 ]
