@@ -3942,6 +3942,7 @@ def demo_you_are(staff: bool, user_id: int) -> str:
 DEMO_HOW = (
     "Ketik pesan seperti di Telegram, mis. /start, /bantuan, atau NIK lalu nomor KK.\n"
     "Tombol: ketik nomornya, mis. 1, atau tulisannya.\n"
+    "Pesan beberapa baris: akhiri baris dengan \\ lalu Enter, dan lanjutkan di baris berikutnya.\n"
     "/berkas PATH [keterangan]: kirim berkas (mis. CSV impor) · /ganti: pindah warga ⇄ petugas"
     " · /keluar atau Ctrl-D: selesai."
 )
@@ -3952,6 +3953,16 @@ DEMO_SWITCHED_RESIDENT = "Sekarang Anda chat sebagai warga."
 DEMO_SWITCHED_STAFF = "Sekarang Anda chat sebagai petugas (admin)."
 DEMO_BYE = "Demo selesai. Sampai jumpa!"
 DEMO_NO_BUTTON = "Tidak ada tombol dengan nomor itu."
+DEMO_BUTTONS_CHANGED = (
+    "Tombolnya sudah berubah (lihat nomor yang baru di atas); belum ada yang ditekan. "
+    "Ketik lagi nomornya."
+)
+
+
+def demo_received_kept(folder: str) -> str:
+    return f"Berkas dan gambar yang diterima tetap tersimpan di {folder}"
+
+
 DEMO_FILE_USAGE = "Cara pakai: /berkas PATH [keterangan], mis. /berkas data/status.csv /impor"
 
 
