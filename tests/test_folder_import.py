@@ -212,3 +212,29 @@ async def _subscribe(env: BotEnv, chat_id: int, record_id: int) -> None:
 @pytest.fixture(autouse=True)
 def _quiet(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("BOT_IMPORT_DIR", raising=False)
+
+
+async def test_with_several_workers_only_the_elected_one_imports(
+    make_env, tmp_path: Path, db_backend: str | None
+) -> None:
+    if db_backend is None:
+        pytest.skip("several workers share a PostgreSQL database")
+    folder = tmp_path / "impor"
+    first = await make_env(tmp_path, background=True, import_dir=folder)
+    second = await make_env(tmp_path, background=True, import_dir=folder)
+    watchers = [env.app.bot_data.folder_watcher for env in (first, second)]
+    for watcher in watchers:
+        assert watcher is not None
+        watcher.stable, watcher.poll = 0.3, 0.05
+    await until(
+        "an elected worker",
+        lambda: sum(env.app.bot_data.runs_periodic_jobs for env in (first, second)) == 1,
+    )
+    for n in range(3):
+        (folder / f"0{n}.csv").write_text(HEADER + f"{NIK_A};{KK};Siti;PRR;2026-06-0{n + 1}\n")
+    await until("three files", lambda: sum(len(w.handled) for w in watchers if w) == 3)
+    leader = first if first.app.bot_data.runs_periodic_jobs else second
+    assert leader.app.bot_data.folder_watcher is not None
+    assert len(leader.app.bot_data.folder_watcher.handled) == 3
+    audit = await first.services.db.fetchall("SELECT target FROM audit_log WHERE action = 'impor'")
+    assert sorted(r[0] for r in audit) == ["00.csv", "01.csv", "02.csv"]
