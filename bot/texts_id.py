@@ -4348,7 +4348,8 @@ RECEIPT_LINK_UNKNOWN = (
 
 KUITANSI_USAGE = (
     "Tulis NIK-nya: <code>/kuitansi NIK</code>. Bot membuat tanda terima dengan kode QR yang "
-    "membuka bot pada data itu (cetak ulang: tautan lama tidak berlaku lagi)."
+    "membuka bot pada data itu (cetak ulang: tautan lama tidak berlaku lagi). "
+    "<code>/kuitansi cabut NIK</code> menghentikan tautan tanda terima tanpa membuat yang baru."
 )
 KUITANSI_NOT_FOUND = (
     "NIK itu belum ada dalam data bot. Impor dulu data perekaman hari ini (/impor), lalu coba lagi."
@@ -4358,6 +4359,13 @@ KUITANSI_COLLECTED = (
 )
 AUDIT_RECEIPT_NEW = "tanda terima baru"
 AUDIT_RECEIPT_REPRINT = "cetak ulang (tautan lama berakhir)"
+AUDIT_RECEIPT_REVOKED = "tautan dicabut"
+
+
+def kuitansi_revoked(ended: int) -> str:
+    if not ended:
+        return "NIK itu tidak punya tautan tanda terima yang masih berlaku."
+    return "Tautan tanda terima NIK itu dicabut: tidak bisa dipakai lagi."
 
 
 def kuitansi_caption(nik_masked: str, link: str, reprint: bool) -> str:

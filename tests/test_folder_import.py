@@ -238,3 +238,16 @@ async def test_with_several_workers_only_the_elected_one_imports(
     assert len(leader.app.bot_data.folder_watcher.handled) == 3
     audit = await first.services.db.fetchall("SELECT target FROM audit_log WHERE action = 'impor'")
     assert sorted(r[0] for r in audit) == ["00.csv", "01.csv", "02.csv"]
+
+
+async def test_a_nik_in_a_file_name_never_reaches_the_desk_or_the_database(
+    make_env, tmp_path: Path
+) -> None:
+    env, folder, watcher = await folder_env(make_env, tmp_path)
+    (folder / f"susulan {NIK_B}.csv").write_text(HEADER + f"{NIK_A};{KK};Siti;PRR;2026-06-01\n")
+    await until("the file", lambda: len(watcher.handled) == 1)
+    await dispatcher_of(env.app).drain()
+    assert desk_texts(env) and all(NIK_B not in text for text in desk_texts(env))
+    for table in ("outbox", "audit_log", "folder_imports", "imports"):
+        rows = await env.services.db.fetchall(f"SELECT * FROM {table}")
+        assert NIK_B not in repr([tuple(r) for r in rows]), table

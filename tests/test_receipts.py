@@ -123,6 +123,18 @@ async def test_a_locked_nik_stays_locked_through_a_slip(bot_env: BotEnv, staff: 
     assert "Nomor KK</b>:" not in reply
 
 
+async def test_a_link_can_be_revoked_without_a_new_slip(
+    bot_env: BotEnv, staff: LocalUser, resident: LocalUser
+) -> None:
+    await add_record(bot_env)
+    link, _ = await kuitansi(staff)
+    assert "dicabut" in (await staff.send(f"/kuitansi cabut {NIK}"))[0].plain
+    assert "tidak punya tautan" in (await staff.send(f"/kuitansi cabut {NIK}"))[0].plain
+    reply = (await resident.send(f"/start {link.rsplit('=', 1)[1]}"))[0].plain
+    assert reply.startswith(texts.RECEIPT_LINK_UNKNOWN.split(" (")[0])
+    assert mask_nik(NIK) not in reply
+
+
 async def test_kuitansi_bad_input_and_residents(
     bot_env: BotEnv, staff: LocalUser, resident: LocalUser
 ) -> None:

@@ -18,6 +18,9 @@ from bot.services import receipts, slips
 from bot.services.office import load_office_info
 from bot.services.receipts import Problem, ReceiptError
 
+#: `/kuitansi cabut NIK`: the record's slip link stops working (no new slip).
+REVOKE_WORD = "cabut"
+
 
 def register(app: BotApplication) -> None:
     app.add_handler(CommandHandler("kuitansi", kuitansi_command))
@@ -30,7 +33,11 @@ async def kuitansi_command(update: Update, context: BotContext, caller: Caller) 
     if message is None:
         return
     svc = context.services
-    text = " ".join(context.args or [])
+    args = list(context.args or [])
+    if args and args[0].casefold() == REVOKE_WORD:
+        await _revoke(update, context, caller, " ".join(args[1:]))
+        return
+    text = " ".join(args)
     if not text.strip():
         await message.reply_text(texts.KUITANSI_USAGE)
         return
@@ -39,12 +46,7 @@ async def kuitansi_command(update: Update, context: BotContext, caller: Caller) 
             svc, text, username=context.bot.username, actor_id=caller.user_id
         )
     except ReceiptError as exc:
-        if exc.problem is Problem.INVALID_NIK and exc.error is not None:
-            await message.reply_text(texts.kuitansi_invalid(texts.nik_problem(exc.error)))
-        elif exc.problem is Problem.COLLECTED:
-            await message.reply_text(texts.KUITANSI_COLLECTED)
-        else:
-            await message.reply_text(texts.KUITANSI_NOT_FOUND)
+        await message.reply_text(_problem(exc))
         return
     office = await load_office_info(svc.db.conn)
     picture = await asyncio.to_thread(slips.png, slip, office.address)
@@ -52,3 +54,26 @@ async def kuitansi_command(update: Update, context: BotContext, caller: Caller) 
         InputFile(picture, filename="kuitansi.png"),
         caption=texts.kuitansi_caption(slip.nik_masked, slip.link, slip.reprint),
     )
+
+
+async def _revoke(update: Update, context: BotContext, caller: Caller, text: str) -> None:
+    message = update.effective_message
+    if message is None:
+        return
+    if not text.strip():
+        await message.reply_text(texts.KUITANSI_USAGE)
+        return
+    try:
+        ended = await receipts.revoke(context.services, text, actor_id=caller.user_id)
+    except ReceiptError as exc:
+        await message.reply_text(_problem(exc))
+        return
+    await message.reply_text(texts.kuitansi_revoked(ended))
+
+
+def _problem(exc: ReceiptError) -> str:
+    if exc.problem is Problem.INVALID_NIK and exc.error is not None:
+        return texts.kuitansi_invalid(texts.nik_problem(exc.error))
+    if exc.problem is Problem.COLLECTED:
+        return texts.KUITANSI_COLLECTED
+    return texts.KUITANSI_NOT_FOUND

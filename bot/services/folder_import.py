@@ -378,7 +378,7 @@ def outcome_text(outcome: Outcome, *, resumed: bool = False, html: bool = False)
     text = texts_id.folder_outcome(
         name=outcome.name,
         folder=outcome.folder,
-        moved_to=outcome.target.name,
+        moved_to=redact_file_name(outcome.target.name),  # a NIK in a name stays out
         summary=body,
         reason=outcome.reason,
         copy_of=outcome.copy_of,

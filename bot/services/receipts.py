@@ -150,7 +150,18 @@ async def revoke(svc: Services, nik_text: str, *, actor_id: int | None) -> int:
         record = await records_store.get_by_nik_hash(conn, svc.hasher.nik(nik.digits))
         if record is None:
             raise ReceiptError(Problem.NOT_FOUND)
-        return await store.revoke_for_record(conn, record.id, now)
+        ended = await store.revoke_for_record(conn, record.id, now)
+        if ended:
+            await audit_store.add(
+                conn,
+                now=now,
+                actor_id=actor_id,
+                action=audit_store.RECEIPT,
+                target=record.nik_masked,
+                new=texts_id.AUDIT_RECEIPT_REVOKED,
+                detail=None if actor_id is not None else CLI_DETAIL,
+            )
+        return ended
 
 
 class Opened(StrEnum):
