@@ -251,3 +251,36 @@ async def test_a_nik_in_a_file_name_never_reaches_the_desk_or_the_database(
     for table in ("outbox", "audit_log", "folder_imports", "imports"):
         rows = await env.services.db.fetchall(f"SELECT * FROM {table}")
         assert NIK_B not in repr([tuple(r) for r in rows]), table
+
+
+async def test_a_refused_file_dropped_again_is_read_again(make_env, tmp_path: Path) -> None:
+    _, folder, watcher = await folder_env(make_env, tmp_path)
+    content = HEADER + f"{NIK_A};{KK};Siti;PRR;2026-06-01\n"
+    (folder / "ekspor.dat").write_text(content)  # not a table's name: refused, nothing changed
+    await until("the refusal", lambda: len(watcher.handled) == 1)
+    assert watcher.handled[0].folder == "ditolak"
+    (folder / "ekspor.csv").write_text(content)  # the same bytes, now as a CSV
+    await until("the import", lambda: len(watcher.handled) == 2)
+    assert watcher.handled[1].folder == "selesai" and watcher.handled[1].copy_of is None
+    assert watcher.handled[1].summary is not None and watcher.handled[1].summary.new == 1
+
+
+async def test_a_file_that_cannot_be_read_does_not_hold_up_the_next(
+    make_env, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.services import folder_import
+
+    real = folder_import._sha256
+
+    def unreadable(path: Path) -> str:
+        if path.name.startswith("a-"):
+            raise PermissionError(13, "Permission denied")
+        return real(path)
+
+    monkeypatch.setattr(folder_import, "_sha256", unreadable)
+    _, folder, watcher = await folder_env(make_env, tmp_path)
+    (folder / "a-terkunci.csv").write_text(HEADER)
+    (folder / "b-baik.csv").write_text(HEADER + f"{NIK_A};{KK};Siti;PRR;2026-06-01\n")
+    await until("the readable file", lambda: len(watcher.handled) == 1)
+    assert watcher.handled[0].name == "b-baik.csv"
+    assert (folder / "a-terkunci.csv").exists()

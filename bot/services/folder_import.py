@@ -131,7 +131,9 @@ class FolderWatcher:
         self.owner = secrets.token_hex(8)
         self._task: asyncio.Task[None] | None = None
         self._seen: dict[str, tuple[int, int, float]] = {}  # name -> size, mtime, since
-        self._broken: set[str] = set()  # names that could not be read (said once)
+        #: Files that could not be read, with their size and time then: skipped (said once)
+        #: until they change, so they do not hold up the files after them.
+        self._broken: dict[str, tuple[int, int]] = {}
         #: Every file handled, in order (tests and the log read it).
         self.handled: list[Outcome] = []
 
@@ -191,6 +193,8 @@ class FolderWatcher:
                 continue
             names.add(path.name)
             key = (info.st_size, info.st_mtime_ns)
+            if self._broken.get(path.name) == key:
+                continue
             seen = self._seen.get(path.name)
             if seen is None or seen[:2] != key:
                 self._seen[path.name] = (*key, now)
@@ -212,13 +216,19 @@ class FolderWatcher:
         try:
             digest = await asyncio.to_thread(_sha256, path)
         except OSError as exc:
-            if path.name not in self._broken:
-                self._broken.add(path.name)
-                log.warning("cannot read %s: %s", redact_file_name(path.name), exc)
+            with contextlib.suppress(OSError):
+                info = path.stat()
+                self._broken[path.name] = (info.st_size, info.st_mtime_ns)
+            log.warning("cannot read %s: %s", redact_file_name(path.name), exc)
             return None
         kept = redact_file_name(path.name)
         now = svc.clock.now()
         row = await store.get(svc.db.conn, digest)
+        if row is not None and row.state == store.DONE and row.moved and row.outcome != DONE_FOLDER:
+            async with svc.db.transaction() as conn:  # refused before, changed nothing: again
+                if not await store.again(conn, digest, self.owner, now):
+                    return None
+            return await self._import(path, digest, kept, resumed=False)
         if row is not None and row.state == store.DONE:
             folder = row.outcome or DONE_FOLDER
             target = self._target(path, folder, digest)

@@ -60,6 +60,17 @@ async def take_over(
     return cur.rowcount > 0
 
 
+async def again(conn: Conn, digest: str, owner: str, now: datetime) -> bool:
+    """A file refused as a whole, dropped again (perhaps renamed): read it once more."""
+    stamp = utc_iso(now)
+    cur = await conn.execute(
+        "UPDATE folder_imports SET state = ?, outcome = NULL, owner = ?, heartbeat_at = ?,"
+        " started_at = ?, finished_at = NULL, moved_at = NULL WHERE digest = ? AND state = ?",
+        (RUNNING, owner, stamp, stamp, digest, DONE),
+    )
+    return cur.rowcount > 0
+
+
 async def heartbeat(conn: Conn, digest: str, owner: str, now: datetime) -> None:
     await conn.execute(
         "UPDATE folder_imports SET heartbeat_at = ? WHERE digest = ? AND owner = ?",
