@@ -24,6 +24,7 @@ from bot.handlers import broadcast, errors, register_handlers, schedule
 from bot.handlers.context import BotApplication, BotContext, BotData
 from bot.handlers.dispatcher import OUTBOX_SEND, Dispatcher, Limits
 from bot.handlers.general import register_commands
+from bot.handlers.render import html
 from bot.handlers.telegram_text import FittingRateLimiter
 from bot.services import maintenance
 from bot.services.container import Services
@@ -189,7 +190,7 @@ def start_folder_watch(app: BotApplication) -> None:
         return
     if data.folder_watcher is None:
         data.folder_watcher = FolderWatcher(
-            data.services, folder, may_import=lambda: data.runs_periodic_jobs
+            data.services, folder, may_import=lambda: data.runs_periodic_jobs, render=html
         )
     data.folder_watcher.start()
 

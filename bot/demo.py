@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot import texts_id as texts
+from bot import texts_ops
 from bot.app import build_application, start_in_process, stop_in_process
 from bot.domain.clock import Clock
 from bot.domain.config import QuietHours, Settings
@@ -208,7 +209,7 @@ class Console:
             return
         self._menus[self.user.chat_id] = rows
         number = 0
-        lines = [self._dim(line) for line in self._wrap(texts.DEMO_MENU_TITLE)]
+        lines = [self._dim(line) for line in self._wrap(texts_ops.DEMO_MENU_TITLE)]
         for row in rows:
             cells = []
             for label in row:
@@ -222,9 +223,9 @@ class Console:
         self.say("\n".join(lines) + "\n")
 
     def format(self, message: BotMessage) -> str:
-        label = texts.DEMO_BOT
+        label = texts_ops.DEMO_BOT
         if message.edited:
-            label = f"{label} ({texts.DEMO_EDITED})"
+            label = f"{label} ({texts_ops.DEMO_EDITED})"
         head = self._dim(f"{label}:")
         lines: list[str] = []
         body = message.text if message.text is not None else message.caption
@@ -256,8 +257,10 @@ class Console:
         where = message.location or {}
         link = MAP_URL.format(latitude=where.get("latitude"), longitude=where.get("longitude"))
         if message.venue is None:
-            return [texts.demo_place(None, None, link)]
-        return texts.demo_place(message.venue["title"], message.venue["address"], link).split("\n")
+            return [texts_ops.demo_place(None, None, link)]
+        return texts_ops.demo_place(message.venue["title"], message.venue["address"], link).split(
+            "\n"
+        )
 
     def _attachment(self, message: BotMessage) -> str:
         content = message.document if message.document is not None else message.photo or b""
@@ -268,7 +271,7 @@ class Console:
             self.received = Path(tempfile.mkdtemp(prefix="cek-ktp-el-demo-diterima-"))
         target = self.received / f"{self._saved:02d}-{Path(name).name}"
         target.write_bytes(content)
-        return texts.demo_attachment(kind, name, len(content), str(target))
+        return texts_ops.demo_attachment(kind, name, len(content), str(target))
 
     @staticmethod
     def _buttons_of(message: BotMessage) -> list[str]:
@@ -304,7 +307,9 @@ class Console:
             self.show_new()
             self.user = self.resident if self.user is self.admin else self.admin
             switched = self.user is self.resident
-            self.say(texts.DEMO_SWITCHED_RESIDENT if switched else texts.DEMO_SWITCHED_STAFF)
+            self.say(
+                texts_ops.DEMO_SWITCHED_RESIDENT if switched else texts_ops.DEMO_SWITCHED_STAFF
+            )
             self.show_new()  # what arrived there meanwhile (e.g. a notification)
             return True
         if command == SEND_FILE:
@@ -314,16 +319,16 @@ class Console:
             if self.menu_labels():
                 self.show_menu()
             else:
-                self.say(texts.DEMO_NO_MENU)
+                self.say(texts_ops.DEMO_NO_MENU)
             return True
         menu = self.menu_labels()
         menu_number = text[len(MENU_PREFIX) :] if text.lower().startswith(MENU_PREFIX) else ""
         if menu_number.isdigit() and len(menu_number) <= 2:
             self.show_new()  # what arrived meanwhile first (a new menu shows its numbers)
             if not 1 <= int(menu_number) <= len(menu):
-                self.say(texts.DEMO_NO_BUTTON)
+                self.say(texts_ops.DEMO_NO_BUTTON)
             elif menu[int(menu_number) - 1] not in self.menu_labels():
-                self.say(texts.DEMO_BUTTONS_CHANGED)  # the menu changed: its new numbers above
+                self.say(texts_ops.DEMO_BUTTONS_CHANGED)  # the menu changed: its new numbers above
             else:
                 await self.user.press(menu[int(menu_number) - 1])
                 self.show_new()
@@ -345,7 +350,7 @@ class Console:
         in the background), show it as it is now, with its new numbers, and press nothing."""
         message_id, buttons = self._numbered[self.user.chat_id]
         if not 1 <= number <= len(buttons):
-            self.say(texts.DEMO_NO_BUTTON)
+            self.say(texts_ops.DEMO_NO_BUTTON)
             return
         now = next(
             (m for m in self.api.current(self.user.chat_id) if m.message_id == message_id), None
@@ -357,7 +362,7 @@ class Console:
                 now is None or not self._callback_buttons(now)
             ):
                 del self._numbered[chat]  # its buttons are gone
-            self.say(texts.DEMO_BUTTONS_CHANGED)
+            self.say(texts_ops.DEMO_BUTTONS_CHANGED)
             return
         await self.user.press(buttons[number - 1][1])
         self.show_new()
@@ -375,11 +380,11 @@ class Console:
         except ValueError:
             parts = text.split()
         if len(parts) < 2:
-            self.say(texts.DEMO_FILE_USAGE)
+            self.say(texts_ops.DEMO_FILE_USAGE)
             return
         path = Path(parts[1]).expanduser()
         if not path.is_file():
-            self.say(texts.file_not_found(str(path)))
+            self.say(texts_ops.file_not_found(str(path)))
             return
         caption = " ".join(parts[2:]) or None
         await self.user.send_document(path.name, path.read_bytes(), caption=caption)
@@ -407,12 +412,12 @@ async def prepare_data(settings: Settings, services: Services, count: int, seed:
 
 def print_intro(out: TextIO, people: int, rows: int, folder: Path, pairs: list[DemoPair]) -> None:
     """The demo's first screen: what was built and the NIK/KK pairs to try, one table."""
-    table = [texts.DEMO_PAIRS_COLUMNS] + [
+    table = [texts_ops.DEMO_PAIRS_COLUMNS] + [
         (texts.STAGE_NAMES.get(p.stage, p.stage.value), p.status.value, p.nik, p.kk) for p in pairs
     ]
     widths = [max(len(row[i]) for row in table) for i in range(4)]
-    lines = [texts.DEMO_TITLE, texts.demo_data_ready(people, rows, str(folder)), ""]
-    lines.append(texts.DEMO_PAIRS_HEADER)
+    lines = [texts_ops.DEMO_TITLE, texts_ops.demo_data_ready(people, rows, str(folder)), ""]
+    lines.append(texts_ops.DEMO_PAIRS_HEADER)
     for row in table:
         cells = "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True))
         lines.append("  " + cells.rstrip())
@@ -441,14 +446,14 @@ async def run_demo(
         api = LocalBotApi(token=settings.token, clock=clock)
         app = build_application(settings, request=api, clock=clock)
         api.attach(app)
-        print(texts.DEMO_PREPARING, file=out, flush=True)
+        print(texts_ops.DEMO_PREPARING, file=out, flush=True)
         await start_in_process(app)
         services: Services = app.bot_data.services
         try:
             try:
                 rows = await prepare_data(settings, services, count, seed)
             except ImportFileError as exc:
-                print(texts.demo_import_failed(exc.reason), file=out)
+                print(texts_ops.demo_import_failed(exc.reason), file=out)
                 return 1
             pairs = pairs_by_stage(sample_data.pairs_to_try(count, seed, services.today()))
             print_intro(out, count, rows, folder, pairs)
@@ -466,8 +471,8 @@ async def run_demo(
                 width=width,
             )
             user_id = DEMO_ADMIN_ID if staff else DEMO_RESIDENT_ID
-            print(texts.demo_you_are(staff, user_id), file=out)
-            print(texts.DEMO_HOW, file=out)
+            print(texts_ops.demo_you_are(staff, user_id), file=out)
+            print(texts_ops.DEMO_HOW, file=out)
             print(file=out, flush=True)
             if interactive:
                 await _interactive(console)
@@ -475,8 +480,8 @@ async def run_demo(
                 await _scripted(console, stdin)
                 await _finish_background(app, console)
             if console.received is not None:
-                print(texts.demo_received_kept(str(console.received)), file=out)
-            print(texts.DEMO_BYE, file=out, flush=True)
+                print(texts_ops.demo_received_kept(str(console.received)), file=out)
+            print(texts_ops.DEMO_BYE, file=out, flush=True)
         finally:
             await stop_in_process(app)
     return 0
@@ -494,7 +499,7 @@ def joined(lines: list[str]) -> str:
 async def _interactive(console: Console) -> None:
     with contextlib.suppress(ImportError):
         import readline  # noqa: F401 - line editing and history for input()
-    prompt = f"{texts.DEMO_YOU}> "
+    prompt = f"{texts_ops.DEMO_YOU}> "
     more = " " * (len(prompt) - 2) + "… "
     while True:
         console.show_new()
@@ -523,7 +528,7 @@ async def _scripted(console: Console, stdin: TextIO) -> None:
         if line.endswith(CONTINUE):
             continue
         text, lines = joined(lines), []
-        console.say(f"{texts.DEMO_YOU}: {text}")
+        console.say(f"{texts_ops.DEMO_YOU}: {text}")
         if not await console.handle(text):
             return
     await asyncio.sleep(SETTLE_SECONDS)
@@ -548,5 +553,5 @@ def main(staff: bool, count: int, seed: int) -> int:
     try:
         return asyncio.run(run_demo(staff=staff, count=count, seed=seed))
     except KeyboardInterrupt:
-        print(f"\n{texts.DEMO_BYE}")
+        print(f"\n{texts_ops.DEMO_BYE}")
         return 130

@@ -21,6 +21,7 @@ from telegram.ext import (
 )
 
 from bot import texts_id as texts
+from bot import texts_ops
 from bot.demo import Console, _scripted, pairs_by_stage, render_html, run_demo
 from bot.local_api import LocalUser
 from bot.services import sample_data
@@ -45,10 +46,10 @@ def test_scripted_demo_answers_start(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert texts.DEMO_PAIRS_HEADER in out
+    assert texts_ops.DEMO_PAIRS_HEADER in out
     assert "Anda: /start" in out
     assert "Halo, Warga Demo! Selamat datang di Cek KTP-el" in out
-    assert out.rstrip().endswith(texts.DEMO_BYE)
+    assert out.rstrip().endswith(texts_ops.DEMO_BYE)
     assert "this line is never read" not in out
     assert "\033[" not in out  # no colour codes when not on a terminal
 
@@ -62,7 +63,7 @@ async def test_demo_prints_a_pair_per_stage_and_chats_as_staff() -> None:
     assert code == 0
     for stage in (Stage.RECORDING, Stage.SENDING, Stage.CENTRAL, Stage.PRINTING, Stage.DONE):
         assert f"\n  {texts.STAGE_NAMES[stage]} " in text
-    assert texts.demo_you_are(True, 700002) in text
+    assert texts_ops.demo_you_are(True, 700002) in text
     assert "Perintah petugas" in text  # the admin's help
 
 
@@ -123,7 +124,7 @@ async def test_buttons_are_pressed_by_number_or_label(
     await console.handle("ya")
     assert "Pilihan: d:ya" in out.getvalue()
     await console.handle("9")
-    assert texts.DEMO_NO_BUTTON in out.getvalue()
+    assert texts_ops.DEMO_NO_BUTTON in out.getvalue()
     assert await console.handle("/keluar") is False
 
 
@@ -203,7 +204,7 @@ async def test_a_number_means_the_button_shown_with_it_even_after_the_message_ch
     )
     await console.handle("1")
     shown = out.getvalue()
-    assert "Pilihan" not in shown and texts.DEMO_BUTTONS_CHANGED in shown
+    assert "Pilihan" not in shown and texts_ops.DEMO_BUTTONS_CHANGED in shown
     assert "  [1] Batal\n" in shown and "  [2] Ya\n" in shown  # the new numbers, shown first
     await console.handle("2")
     assert "Pilihan: d:ya" in out.getvalue()
@@ -237,7 +238,7 @@ async def test_the_statistik_picture_is_kept_where_the_demo_says() -> None:
     picture = shown.split("[gambar: statistik.png, ")[1].split("disimpan di ")[1].split("]")[0]
     kept = Path(picture)
     assert kept.is_file() and kept.read_bytes().startswith(b"\x89PNG")  # after the demo too
-    assert texts.demo_received_kept(str(kept.parent)) in shown
+    assert texts_ops.demo_received_kept(str(kept.parent)) in shown
     for leftover in kept.parent.iterdir():
         leftover.unlink()
     kept.parent.rmdir()

@@ -19,6 +19,8 @@ from PIL import Image
 from resident_support import KK, NIK, UNKNOWN_NIK, WRONG_KK, add_record, nik_of
 
 from bot import texts_id as texts
+from bot import texts_staff
+from bot.domain.markup import plain
 from bot.domain.privacy import mask_nik
 from bot.local_api import BOT_USERNAME, LocalBotApiServer, LocalUser
 from bot.services.verification import NIK_FAILURE_LIMIT
@@ -94,7 +96,10 @@ async def test_a_reprint_ends_the_old_link_and_unknown_links_get_the_usual_start
     rows = await bot_env.services.db.fetchall(
         "SELECT new_value FROM audit_log WHERE action = 'kuitansi' ORDER BY id"
     )
-    assert [r[0] for r in rows] == [texts.AUDIT_RECEIPT_NEW, texts.AUDIT_RECEIPT_REPRINT]
+    assert [r[0] for r in rows] == [
+        texts_staff.AUDIT_RECEIPT_NEW,
+        texts_staff.AUDIT_RECEIPT_REPRINT,
+    ]
 
 
 async def test_a_link_ends_when_the_card_is_collected(
@@ -106,7 +111,7 @@ async def test_a_link_ends_when_the_card_is_collected(
         await conn.execute("UPDATE records SET status = 'CARD_ISSUED' WHERE id = ?", (record_id,))
     reply = (await resident.send(f"/start {link.rsplit('=', 1)[1]}"))[0].plain
     assert texts.RECEIPT_LINK_UNKNOWN.split(" (")[0] in reply and mask_nik(NIK) not in reply
-    assert (await staff.send(f"/kuitansi {NIK}"))[0].plain == texts.KUITANSI_COLLECTED
+    assert (await staff.send(f"/kuitansi {NIK}"))[0].plain == plain(texts_staff.KUITANSI_COLLECTED)
 
 
 async def test_a_locked_nik_stays_locked_through_a_slip(bot_env: BotEnv, staff: LocalUser) -> None:
@@ -138,11 +143,11 @@ async def test_a_link_can_be_revoked_without_a_new_slip(
 async def test_kuitansi_bad_input_and_residents(
     bot_env: BotEnv, staff: LocalUser, resident: LocalUser
 ) -> None:
-    assert (await staff.send("/kuitansi"))[0].plain == texts.KUITANSI_USAGE.replace(
-        "<code>", ""
-    ).replace("</code>", "")
+    assert (await staff.send("/kuitansi"))[0].plain == plain(texts_staff.KUITANSI_USAGE)
     assert "16 angka" in (await staff.send("/kuitansi 1605"))[0].plain
-    assert (await staff.send(f"/kuitansi {UNKNOWN_NIK}"))[0].plain == texts.KUITANSI_NOT_FOUND
+    assert (await staff.send(f"/kuitansi {UNKNOWN_NIK}"))[0].plain == plain(
+        texts_staff.KUITANSI_NOT_FOUND
+    )
     await add_record(bot_env)
     refused = (await resident.send(f"/kuitansi {NIK}"))[0]
     assert "tidak dikenal" in refused.plain and refused.photo is None

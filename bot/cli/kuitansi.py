@@ -13,7 +13,7 @@ import os
 import sys
 from pathlib import Path
 
-from bot import texts_id
+from bot import texts_id, texts_ops, texts_staff
 from bot.cli import database_exists, is_a_file, plain, settings_or_none
 from bot.domain.config import Settings
 from bot.services import receipts, slips
@@ -21,6 +21,7 @@ from bot.services.container import Services
 from bot.services.importer import ImportFileError
 from bot.services.office import load_office_info
 from bot.services.receipts import Problem, ReceiptError, Recording, Skipped, Slip
+from bot.texts_common import html_as_markup
 
 USERNAME_ENV = "BOT_USERNAME"
 
@@ -56,12 +57,12 @@ def run(args: argparse.Namespace) -> int:
     if settings is None:
         return 2
     if (args.nik is None) == (args.csv is None):
-        print(texts_id.CLI_KUITANSI_NEEDS_ONE, file=sys.stderr)
+        print(texts_ops.CLI_KUITANSI_NEEDS_ONE, file=sys.stderr)
         return 2
     out: Path = args.out
     wanted = ".pdf" if args.csv is not None else ".png"
     if out.suffix.lower() != wanted:
-        print(texts_id.cli_kuitansi_wrong_suffix(str(out), wanted), file=sys.stderr)
+        print(texts_ops.cli_kuitansi_wrong_suffix(str(out), wanted), file=sys.stderr)
         return 2
     if args.csv is not None and not is_a_file(args.csv):
         return 1
@@ -86,7 +87,7 @@ class _NoUsername(Exception):
 async def _ask_telegram(settings: Settings) -> str:
     """The bot's username by getMe (TELEGRAM_BOT_TOKEN at TELEGRAM_API_URL)."""
     if not settings.token:
-        raise _NoUsername(texts_id.CLI_KUITANSI_NO_USERNAME)
+        raise _NoUsername(texts_ops.CLI_KUITANSI_NO_USERNAME)
     from telegram import Bot
     from telegram.error import TelegramError
 
@@ -95,11 +96,11 @@ async def _ask_telegram(settings: Settings) -> str:
         async with bot:
             me = await bot.get_me()
     except TelegramError as exc:
-        raise _NoUsername(texts_id.cli_kuitansi_getme_failed(str(exc))) from None
+        raise _NoUsername(texts_ops.cli_kuitansi_getme_failed(str(exc))) from None
     except OSError as exc:
-        raise _NoUsername(texts_id.cli_kuitansi_getme_failed(exc.__class__.__name__)) from None
+        raise _NoUsername(texts_ops.cli_kuitansi_getme_failed(exc.__class__.__name__)) from None
     if not me.username:
-        raise _NoUsername(texts_id.CLI_KUITANSI_NO_USERNAME)
+        raise _NoUsername(texts_ops.CLI_KUITANSI_NO_USERNAME)
     return me.username
 
 
@@ -114,12 +115,12 @@ async def _run(settings: Settings, args: argparse.Namespace, username: str, out:
                 print(plain(_problem(exc)), file=sys.stderr)
                 return 1
             out.write_bytes(await asyncio.to_thread(slips.png, slip, address))
-            print(plain(texts_id.kuitansi_caption(slip.nik_masked, slip.link, slip.reprint)))
+            print(plain(texts_staff.kuitansi_caption(slip.nik_masked, slip.link, slip.reprint)))
             return 0
         try:
             rows = receipts.read_recordings(args.csv)
         except ImportFileError as exc:
-            print(plain(texts_id.import_cli_unusable(exc.reason)), file=sys.stderr)
+            print(plain(texts_ops.import_cli_unusable(exc.reason)), file=sys.stderr)
             return 1
         made: list[Slip] = []
         skipped = 0
@@ -131,12 +132,12 @@ async def _run(settings: Settings, args: argparse.Namespace, username: str, out:
                 reason = await _issue_row(services, row, username, made)
             if reason is not None:
                 skipped += 1
-                print(plain(texts_id.cli_kuitansi_row(row.line, reason)), file=sys.stderr)
+                print(plain(texts_ops.cli_kuitansi_row(row.line, reason)), file=sys.stderr)
         if not made:
-            print(texts_id.CLI_KUITANSI_NONE, file=sys.stderr)
+            print(texts_ops.CLI_KUITANSI_NONE, file=sys.stderr)
             return 1
         out.write_bytes(await asyncio.to_thread(slips.pdf, made, address))
-        print(texts_id.cli_kuitansi_done(len(made), str(out), skipped))
+        print(texts_ops.cli_kuitansi_done(len(made), str(out), skipped))
         return 0
     finally:
         await services.close()
@@ -151,13 +152,14 @@ async def _issue_row(
             await receipts.issue(services, row.nik, username=username, actor_id=None, on=row.on)
         )
     except ReceiptError as exc:
-        return _problem(exc)
+        return plain(_problem(exc))
     return None
 
 
 def _problem(exc: ReceiptError) -> str:
+    """Why there is no slip, as marked text (`plain` before printing)."""
     if exc.problem is Problem.INVALID_NIK and exc.error is not None:
-        return texts_id.kuitansi_invalid(texts_id.nik_problem(exc.error))
+        return texts_staff.kuitansi_invalid(html_as_markup(texts_id.nik_problem(exc.error)))
     if exc.problem is Problem.COLLECTED:
-        return texts_id.KUITANSI_COLLECTED
-    return texts_id.KUITANSI_NOT_FOUND
+        return texts_staff.KUITANSI_COLLECTED
+    return texts_staff.KUITANSI_NOT_FOUND

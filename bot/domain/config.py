@@ -118,10 +118,6 @@ class Settings:
     import_dir: Path | None = None
 
     @property
-    def uses_postgres(self) -> bool:
-        return self.database_url is not None
-
-    @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 

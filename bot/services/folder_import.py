@@ -23,10 +23,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-import html as html_module
 import logging
 import os
-import re
 import secrets
 import time
 from collections.abc import Callable
@@ -34,7 +32,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from bot import texts_id
+from bot import texts_staff
+from bot.domain import markup
 from bot.domain.privacy import redacted_traceback
 from bot.services.container import Services
 from bot.services.import_report import rejected_rows_csv
@@ -122,8 +121,12 @@ class FolderWatcher:
         may_import: Callable[[], bool] = lambda: True,
         poll: float = POLL_SECONDS,
         stable: float = STABLE_SECONDS,
+        render: Callable[[str], str] = markup.plain,
     ) -> None:
+        """`render`: the desk's channel's rendering of a marked text (Telegram HTML, given by
+        `bot.app`)."""
         self.services = services
+        self.render = render
         self.folder = folder
         self.may_import = may_import
         self.poll = poll
@@ -240,9 +243,7 @@ class FolderWatcher:
             dropped = path.stat()  # this drop of the copy: told once, even after a crash
             key = f"copy:{dropped.st_mtime_ns}:{dropped.st_size}"
             await self._tell(digest, outcome, key=key, import_id=None)
-            await self._move(
-                path, target, digest, report=texts_id.folder_report(outcome_text(outcome))
-            )
+            await self._move(path, target, digest, report=_report(outcome_text(outcome)))
             return outcome
         resumed = False
         if row is None:
@@ -269,7 +270,7 @@ class FolderWatcher:
         reason: str | None = None
         suffix = path.suffix.lower()
         if suffix not in CSV_SUFFIXES + XLSX_SUFFIXES:
-            reason = texts_id.folder_not_a_table(suffix or path.name)
+            reason = texts_staff.folder_not_a_table(suffix or path.name)
         else:
             try:
                 summary = await import_file(svc, path, source_name=path.name, on_progress=alive)
@@ -278,7 +279,7 @@ class FolderWatcher:
         folder = REFUSED_FOLDER if summary is None else DONE_FOLDER
         target = self._target(path, folder, digest)
         outcome = Outcome(kept, folder, target, summary=summary, reason=reason)
-        report = texts_id.folder_report(outcome_text(outcome, resumed=resumed))
+        report = _report(outcome_text(outcome, resumed=resumed))
         # The report first (rewritten whole if a crash repeats this), then the desk and the
         # row in one transaction, then the move.
         await asyncio.to_thread(self._write_reports, path, target, report, summary)
@@ -313,7 +314,7 @@ class FolderWatcher:
         target.with_name(target.name + REPORT_SUFFIX).write_text(report, encoding="utf-8")
         if summary is not None and summary.rejected and path.suffix.lower() in CSV_SUFFIXES:
             rows = rejected_rows_csv(
-                path.read_bytes(), summary.errors, texts_id.IMPOR_REPORT_HEADER
+                path.read_bytes(), summary.errors, texts_staff.IMPOR_REPORT_HEADER
             )
             target.with_name(f"{target.stem}.ditolak.csv").write_bytes(rows)
 
@@ -338,7 +339,7 @@ class FolderWatcher:
         """Mark the file done, audit it and queue the desk's message: one transaction."""
         svc = self.services
         now = svc.clock.now()
-        text = texts_id.folder_desk_message(outcome_text(outcome, resumed=resumed, html=True))
+        text = self.render(outcome_text(outcome, resumed=resumed, html=True))
         async with svc.db.transaction() as conn:
             if outcome.copy_of is None:
                 await store.finish(conn, digest, outcome.folder, import_id, now)
@@ -350,7 +351,7 @@ class FolderWatcher:
                 action=audit_store.IMPORT,
                 target=outcome.name,
                 new=(
-                    texts_id.audit_import_counts(
+                    texts_staff.audit_import_counts(
                         summary.rows_read,
                         summary.new,
                         summary.changed,
@@ -358,7 +359,7 @@ class FolderWatcher:
                         summary.rejected,
                     )
                     if summary is not None
-                    else texts_id.folder_audit_not_imported(outcome.copy_of is not None)
+                    else texts_staff.folder_audit_not_imported(outcome.copy_of is not None)
                 ),
                 detail=AUDIT_SOURCE,
             )
@@ -377,7 +378,8 @@ class FolderWatcher:
 
 
 def outcome_text(outcome: Outcome, *, resumed: bool = False, html: bool = False) -> str:
-    """What became of a file, for the desk (HTML) and the report beside it (plain)."""
+    """What became of a file, for the desk (marked text, `html=True`) and the report beside it
+    (plain)."""
     summary = outcome.summary
     body: str | None = None
     if summary is not None:
@@ -385,7 +387,7 @@ def outcome_text(outcome: Outcome, *, resumed: bool = False, html: bool = False)
         errors = summary.errors_text(limit=10 if html else len(summary.errors))
         if errors:
             body += "\n\n" + errors
-    text = texts_id.folder_outcome(
+    text = texts_staff.folder_outcome(
         name=outcome.name,
         folder=outcome.folder,
         moved_to=redact_file_name(outcome.target.name),  # a NIK in a name stays out
@@ -394,12 +396,12 @@ def outcome_text(outcome: Outcome, *, resumed: bool = False, html: bool = False)
         copy_of=outcome.copy_of,
         resumed=resumed,
     )
-    return text if html else _plain(text)
+    return text if html else markup.plain(text)
 
 
-def _plain(text: str) -> str:
-    """Telegram's HTML as the text of a report file."""
-    return html_module.unescape(re.sub(r"</?[a-z]+(?: [^>]*)?>", "", text))
+def _report(outcome: str) -> str:
+    """The report file written beside a file of the import folder (plain text)."""
+    return outcome + "\n"
 
 
 async def desk_chats(conn: Conn, admin_ids: frozenset[int]) -> list[int]:

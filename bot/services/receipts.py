@@ -21,7 +21,7 @@ from datetime import date
 from enum import StrEnum
 from pathlib import Path
 
-from bot import texts_id
+from bot import texts_ops, texts_staff
 from bot.domain.nik import InvalidNumberError, parse_nik
 from bot.services import verification
 from bot.services.container import Services
@@ -126,7 +126,7 @@ async def issue(
             actor_id=actor_id,
             action=audit_store.RECEIPT,
             target=record.nik_masked,
-            new=texts_id.AUDIT_RECEIPT_REPRINT if ended else texts_id.AUDIT_RECEIPT_NEW,
+            new=texts_staff.AUDIT_RECEIPT_REPRINT if ended else texts_staff.AUDIT_RECEIPT_NEW,
             detail=None if actor_id is not None else CLI_DETAIL,
         )
     return Slip(
@@ -158,7 +158,7 @@ async def revoke(svc: Services, nik_text: str, *, actor_id: int | None) -> int:
                 actor_id=actor_id,
                 action=audit_store.RECEIPT,
                 target=record.nik_masked,
-                new=texts_id.AUDIT_RECEIPT_REVOKED,
+                new=texts_staff.AUDIT_RECEIPT_REVOKED,
                 detail=None if actor_id is not None else CLI_DETAIL,
             )
         return ended
@@ -235,20 +235,20 @@ def read_recordings(path: Path) -> list[Recording | Skipped]:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise ImportFileError(texts_id.file_not_found(str(path))) from exc
+        raise ImportFileError(texts_ops.file_not_found(str(path))) from exc
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise ImportFileError(texts_id.import_file_not_utf8(line)) from None
+        raise ImportFileError(texts_staff.import_file_not_utf8(line)) from None
     lines = text.splitlines()
     if not lines:
-        raise ImportFileError(texts_id.IMPORT_FILE_EMPTY)
+        raise ImportFileError(texts_staff.IMPORT_FILE_EMPTY)
     delimiter = detect_delimiter(lines[0])
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header = [normalise_header(cell) for cell in next(reader, [])]
     if "nik" not in header:
-        raise ImportFileError(texts_id.import_missing_columns(["nik"], header))
+        raise ImportFileError(texts_staff.import_missing_columns(["nik"], header))
     nik_at = header.index("nik")
     date_at = header.index("tanggal_status") if "tanggal_status" in header else None
     rows: list[Recording | Skipped] = []
@@ -262,7 +262,7 @@ def read_recordings(path: Path) -> list[Recording | Skipped]:
             try:
                 on = parse_date(cells[date_at])
             except DateFormatError:
-                rows.append(Skipped(line, texts_id.import_row_bad_date(cells[date_at], False)))
+                rows.append(Skipped(line, texts_staff.import_row_bad_date(cells[date_at], False)))
                 continue
         rows.append(Recording(line, unwrap_number(nik), on))
     return rows
