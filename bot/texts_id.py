@@ -4288,3 +4288,44 @@ def bot_already_running(db_path: object, holder: str) -> str:
 
 def lock_unusable(path: object, exc: BaseException) -> str:
     return f"Berkas kunci proses {path} tidak bisa dibuat atau dikunci: {_cause(exc)}."
+
+
+# --- import files: Excel workbooks, quoted line breaks, damaged numbers (issues 22 and 23) ---
+
+IMPORT_FILE_WORKBOOK_UNREADABLE = (
+    "Berkas ini tidak terbaca sebagai buku kerja Excel (.xlsx). Buka di Excel lalu simpan ulang"
+    " sebagai <b>Excel Workbook (.xlsx)</b> atau <b>CSV UTF-8</b>, lalu kirim lagi."
+)
+IMPORT_FILE_WORKBOOK_EMPTY = (
+    "Lembar kerja ini kosong: tidak ada judul kolom dan data. Isi lembar pertama (atau sebut"
+    " lembar yang berisi data) lalu kirim lagi."
+)
+
+
+def import_sheet_missing(name: str, sheets: Sequence[str]) -> str:
+    """The sheet named on the command line is not in the workbook."""
+    shown = ", ".join(f"'{_shown(s)}'" for s in sheets) or "(tidak ada)"
+    return f"Lembar '{_shown(name)}' tidak ada di berkas ini. Lembar yang ada: {shown}."
+
+
+def import_file_excel_damaged(damaged: int, total: int) -> str:
+    """More than half of the NIKs were turned into numbers by Excel: nothing was imported."""
+    return (
+        f"{format_number(damaged)} dari {format_number(total)} NIK di berkas ini sudah diubah"
+        " Excel menjadi angka (mis. 1,60501E+15), sehingga digit terakhirnya hilang. Tidak ada"
+        " yang diimpor dan tidak ada warga yang diberi kabar. Di Excel, format kolom nik dan"
+        " no_kk sebagai <b>Teks</b>, isi lagi angkanya dari sumber aslinya, simpan, lalu kirim"
+        " lagi."
+    )
+
+
+def import_lines_accounted(lines: int, blank: int, continued: int) -> str:
+    """How the file's physical lines were counted, when some were blank or inside a cell."""
+    parts = []
+    if continued:
+        parts.append(f"{format_number(continued)} baris lanjutan isi sel (teks bertanda kutip)")
+    if blank:
+        parts.append(f"{format_number(blank)} baris kosong")
+    return (
+        f"Baris berkas: {format_number(lines)}, termasuk judul kolom, " + " dan ".join(parts) + "."
+    )
