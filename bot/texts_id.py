@@ -4329,3 +4329,22 @@ def import_lines_accounted(lines: int, blank: int, continued: int) -> str:
     return (
         f"Baris berkas: {format_number(lines)}, termasuk judul kolom, " + " dan ".join(parts) + "."
     )
+
+
+def impor_ask_file(limit_mb: int, wait_minutes: int) -> str:
+    """After /impor: what to send (CSV or Excel), and how big and how soon."""
+    return (
+        "Kirim berkas CSV atau Excel (.xlsx) sekarang, sebagai dokumen (📎 → Berkas). Kolom: nik,"
+        " no_kk, nama, status, tanggal_status, keterangan; di Excel kolom nik dan no_kk berformat"
+        f" <b>Teks</b>. Ukuran paling besar {limit_mb} MB. Bot menunggu {wait_minutes} menit.\n"
+        "Ketik /batal untuk membatalkan."
+    )
+
+
+def impor_not_importable(name: str) -> str:
+    """A document that is neither CSV nor an Excel workbook."""
+    return (
+        f"Berkas <code>{_escape(name)}</code> bukan CSV atau Excel (.xlsx). Kirim ekspor status"
+        " sebagai berkas .xlsx, atau dari Excel: File → Save As → pilih <b>CSV UTF-8</b>, lalu"
+        " kirim berkas .csv itu."
+    )

@@ -67,7 +67,7 @@ async def test_good_file_with_caption_is_imported_with_the_exact_summary(
 
 async def test_command_first_then_the_file(bot_env: BotEnv, staff: LocalUser) -> None:
     replies = await staff.send("/impor")
-    assert "Kirim berkas CSV sekarang" in replies[0].plain
+    assert "Kirim berkas CSV atau Excel (.xlsx) sekarang" in replies[0].plain
     replies = await staff.send_document("harian.csv", (HEADER + good_rows(2)).encode())
     assert "Baris dibaca: 2" in replies[-1].plain
     assert await _count_records(bot_env) == 2
@@ -253,12 +253,12 @@ async def test_a_spreadsheet_or_other_file_is_refused_clearly(
     replies = await staff.send_document(
         "status.xlsx", b"PK\x03\x04data", caption="/impor", mime_type="application/zip"
     )
-    assert "Berkas status.xlsx bukan CSV" in replies[0].plain
-    assert "Save As" in replies[0].plain
+    assert "tidak terbaca sebagai buku kerja Excel" in replies[-1].plain
+    assert "Save As" not in replies[-1].plain and "simpan ulang" in replies[-1].plain
     replies = await staff.send_document(
         "foto.jpg", b"\xff\xd8\xff", caption="/impor", mime_type="image/jpeg"
     )
-    assert "bukan CSV" in replies[0].plain
+    assert "bukan CSV atau Excel" in replies[0].plain
     assert await _count_records(bot_env) == 0
 
 

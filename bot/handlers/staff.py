@@ -1,4 +1,4 @@
-"""Handlers for staff: /status, /ubah with confirmation, /impor of a CSV, /statistik, /blanko.
+"""Handlers for staff: /status, /ubah with confirmation, /impor (CSV, .xlsx), /statistik, /blanko.
 
 Every command and button is `@staff_only` (bot/handlers/auth.py): the role is checked at the
 moment it is used; someone who is not staff gets exactly what a resident gets, and the attempt
@@ -48,7 +48,7 @@ from bot.services import blanko, nik_locks, pending_changes, record_lookup, staf
 from bot.services.blanko import BLANKO_MAX, BlankoError
 from bot.services.container import Services
 from bot.services.import_report import rejected_rows_csv
-from bot.services.importer import ImportFileError, ImportSummary, import_csv
+from bot.services.importer import ImportFileError, ImportSummary, import_file
 from bot.services.pending_changes import Action
 from bot.services.staff_import import IMPOR_WAIT_MINUTES, Wait
 from bot.states import KtpStatus, UnknownStatusError, parse_status
@@ -66,12 +66,15 @@ PROGRESS_STEP_PERCENT = 10
 #: Uploads from this size on are imported in the background, so residents are not kept waiting.
 BACKGROUND_FROM_BYTES = 512 * 1024
 CSV_SUFFIXES = (".csv", ".txt")
+#: Workbooks the import reads (python-calamine): Excel's own, old and new, and LibreOffice's.
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 CSV_MIME_TYPES = (
     "text/csv",
     "text/plain",
     "text/comma-separated-values",
     "application/csv",
     "application/vnd.ms-excel",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 )
 #: The handler group where a file (or /batal) is taken by an open /impor wait: after the chat
 #: tracking and an announcement draft's text, before the commands and the residents' handlers.
@@ -339,7 +342,7 @@ async def impor_command(update: Update, context: BotContext, caller: Caller) -> 
     if message is None:
         return
     await staff_import.start_wait(context.services, message.chat_id, caller.user_id)
-    await message.reply_text(texts_id.impor_ask(IMPOR_LIMIT_MB, IMPOR_WAIT_MINUTES))
+    await message.reply_text(texts_id.impor_ask_file(IMPOR_LIMIT_MB, IMPOR_WAIT_MINUTES))
 
 
 async def _waiting(update: Update, context: BotContext) -> tuple[Message, int] | None:
@@ -397,11 +400,12 @@ async def impor_document_with_caption(update: Update, context: BotContext, calle
     await _import_upload(update, context, message, caller)
 
 
-def _looks_like_csv(document: Document) -> bool:
+def _looks_importable(document: Document) -> bool:
+    """A CSV or a workbook by its name, or by its type when the name has no extension."""
     name = (document.file_name or "").lower()
-    if name.endswith(CSV_SUFFIXES):
+    if name.endswith(CSV_SUFFIXES + WORKBOOK_SUFFIXES):
         return True
-    if PurePath(name).suffix:  # another extension: .xlsx, .pdf, ...
+    if PurePath(name).suffix:  # another extension: .pdf, .docx, ...
         return False
     return (document.mime_type or "").lower() in CSV_MIME_TYPES
 
@@ -436,8 +440,8 @@ async def _import_upload(
     if document is None:
         return
     name = PurePath(document.file_name or "impor.csv").name
-    if not _looks_like_csv(document):
-        await message.reply_text(texts_id.impor_not_csv(name))
+    if not _looks_importable(document):
+        await message.reply_text(texts_id.impor_not_importable(name))
         return
     if document.file_size and document.file_size > IMPORT_SIZE_LIMIT:
         await message.reply_text(texts_id.impor_too_big(document.file_size, IMPOR_LIMIT_MB))
@@ -474,7 +478,7 @@ async def _run_import(
     """Import the downloaded bytes, edit the progress message into the summary, send the report."""
     kept = texts_id.upload_label(actor, svc.clock.now(), svc.settings.timezone)  # not the name
     try:
-        summary = await import_csv(
+        summary = await import_file(
             svc,
             io.BytesIO(data),
             source_name=kept,
