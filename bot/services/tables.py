@@ -16,9 +16,10 @@ jemput bola import (`visits.py`):
   a NIK kept as a number reads "1.60501E+15" and the importers refuse it with the advice to
   format the column as Text.
 
-Accounting (`Tally`): every physical line (row of the sheet) up to the end is the header, a
-blank line, the first line of a record (imported or rejected), or a continuation line of a
-quoted cell: `lines == 1 + blank + records + continued`.
+Accounting (`Tally`): every physical line (row of the sheet) up to the end is the header or
+above it (blank lines; in a sheet, a title), a blank line, the first line of a record (imported
+or rejected), or a continuation line of a quoted cell:
+`lines == header_line + blank + records + continued`.
 """
 
 from __future__ import annotations
@@ -67,8 +68,8 @@ class TableError(Exception):
 class Tally:
     """How the physical lines read so far were counted (see the module's docstring)."""
 
-    lines: int = 0  # physical lines (sheet rows) read, the header and blank ones included
-    blank: int = 0  # blank lines (also those before the header, and lines of separators only)
+    lines: int = 0  # physical lines (sheet rows) read, the header and those above it included
+    blank: int = 0  # blank lines below the header (and lines of separators only)
     records: int = 0  # records handed out: imported or rejected, each numbered by its first line
     continued: int = 0  # lines inside a quoted cell that began on an earlier line
 
@@ -104,7 +105,7 @@ def open_table(
     head = raw.read(_SNIFF_BYTES)
     raw.seek(0)
     if head.startswith((_ZIP, _OLE)):
-        return SheetTable(raw.read(), sheet)
+        return SheetTable(raw.read(), sheet, columns, normalise)
     return CsvTable(raw, columns, normalise)
 
 
@@ -187,7 +188,7 @@ class CsvTable:
         self.tally = Tally()
         text = self._text()
         try:
-            first, self.header_line, blank = _skip_to_header(text)
+            first, self.header_line = _skip_to_header(text)
         finally:
             text.detach()
         if not first:
@@ -197,7 +198,6 @@ class CsvTable:
             self.header = next(csv.reader([first], delimiter=self.delimiter), [])
         except csv.Error:
             raise TableError(texts_id.IMPORT_FILE_NOT_CSV) from None
-        self._blank_before = blank
 
     def _text(self) -> io.TextIOWrapper:
         self.raw.seek(0)
@@ -220,7 +220,7 @@ class CsvTable:
             text.detach()
 
     def _records(self, text: io.TextIOBase) -> Iterator[Record]:
-        tally = self.tally = Tally(blank=self._blank_before)
+        tally = self.tally = Tally()
         delimiter = self.delimiter
         width = len(self.header)
         pending: deque[str] = deque()  # lines read ahead for a quoted cell, then given back
@@ -255,9 +255,8 @@ class CsvTable:
             tally.lines = line
 
 
-def _skip_to_header(text: io.TextIOBase) -> tuple[str, int, int]:
-    """The header (the first line that is not blank), its line number and the blank lines
-    before it; "" at the end."""
+def _skip_to_header(text: io.TextIOBase) -> tuple[str, int]:
+    """The header (the first line that is not blank) and its line number; "" at the end."""
     header_line = 1
     first_line = _read_line(text)
     while first_line and not first_line.strip():
@@ -265,7 +264,7 @@ def _skip_to_header(text: io.TextIOBase) -> tuple[str, int, int]:
         first_line = _read_line(text)
     if isinstance(first_line, _LongLine):
         raise TableError(texts_id.import_header_too_long(MAX_LINE_CHARS))
-    return first_line, header_line, header_line - 1
+    return first_line, header_line
 
 
 def _quoted(
@@ -316,12 +315,25 @@ def _quoted(
 # --- Excel ----------------------------------------------------------------------------------
 
 
+#: A sheet's header is looked for in this many first rows (a title may stand above it).
+HEADER_SEARCH_ROWS = 30
+
+
 class SheetTable:
-    """One sheet of a workbook (python-calamine), its rows numbered as Excel shows them."""
+    """One sheet of a workbook (python-calamine), its rows numbered as Excel shows them.
+
+    The header is the first row that names one of the known columns (a title or notes above
+    it are passed over), or else the first row that is not blank."""
 
     may_hold_excel_numbers = True  # number cells: looked at before importing (cheap, in memory)
 
-    def __init__(self, data: bytes, sheet: str | None) -> None:
+    def __init__(
+        self,
+        data: bytes,
+        sheet: str | None,
+        columns: Collection[str] = (),
+        normalise: Callable[[str], str] = str,
+    ) -> None:
         from python_calamine import CalamineError, CalamineWorkbook
 
         try:
@@ -353,14 +365,19 @@ class SheetTable:
         self._values = values
         self._done = 0
         self.tally = Tally()
-        for index, row in enumerate(values):
+        known = set(columns)
+        first: tuple[int, list[str]] | None = None
+        for index, row in enumerate(values[:HEADER_SEARCH_ROWS]):
             cells = [cell_text(v) for v in row]
-            if any(c.strip() for c in cells):
-                self.header = cells
-                self.header_line = index + 1
+            if first is None and any(c.strip() for c in cells):
+                first = index, cells
+            if known & {normalise(c) for c in cells}:
+                first = index, cells
                 break
-        else:
+        if first is None:
             raise TableError(texts_id.IMPORT_FILE_WORKBOOK_EMPTY)
+        index, self.header = first
+        self.header_line = index + 1
 
     def progress(self) -> tuple[int, int]:
         return self._done, len(self._values)
@@ -371,7 +388,7 @@ class SheetTable:
             yield row[position] if position < len(row) else None
 
     def rows(self) -> Iterator[Record]:
-        tally = self.tally = Tally(blank=self.header_line - 1)
+        tally = self.tally = Tally()
         number = self.header_line
         try:
             for values in self._values[self.header_line :]:
