@@ -4348,3 +4348,14 @@ def impor_not_importable(name: str) -> str:
         " sebagai berkas .xlsx, atau dari Excel: File → Save As → pilih <b>CSV UTF-8</b>, lalu"
         " kirim berkas .csv itu."
     )
+
+
+def import_sheet_without_header(sheet: str, sheets: Sequence[str]) -> str:
+    """The sheet read holds no import header (another sheet may)."""
+    shown = ", ".join(f"'{_shown(s)}'" for s in sheets)
+    return (
+        f"Lembar '{_shown(sheet)}' tidak berisi judul kolom impor (nik, no_kk, nama, status,"
+        f" tanggal_status, keterangan). Lembar di berkas ini: {shown}. Taruh data di lembar"
+        " pertama, atau dari shell sebut lembarnya: <code>python -m bot import BERKAS --sheet"
+        " NAMA</code>."
+    )

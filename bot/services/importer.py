@@ -648,7 +648,13 @@ async def _import_stream(
     batch_size: int,
 ) -> ImportSummary:
     table = open_import_table(raw, sheet)
-    header = _read_header(table.header)
+    try:
+        header = _read_header(table.header)
+    except ImportFileError as exc:
+        if isinstance(table, SheetTable) and exc.reason == texts_id.IMPORT_FILE_NOT_CSV:
+            reason = texts_id.import_sheet_without_header(table.sheet, table.sheet_names)
+            raise ImportFileError(reason) from None
+        raise
     _check_excel_damage(table, header.index["nik"])
     name = redact_file_name(Path(source_name).name) or "impor.csv"
     source = f"import:{name}"

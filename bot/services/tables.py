@@ -362,6 +362,7 @@ class SheetTable:
         except Exception as exc:  # the library's own errors (zip, XML, password) vary by version
             raise TableError(texts_id.IMPORT_FILE_WORKBOOK_UNREADABLE) from exc
         self.sheet = chosen
+        self.sheet_names: list[str] = list(book.sheet_names)
         self._values = values
         self._done = 0
         self.tally = Tally()
