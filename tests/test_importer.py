@@ -467,7 +467,7 @@ async def test_a_crash_mid_import_keeps_whole_batches_and_a_rerun_completes(
     services: Services, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     data = sample_file()
-    real_add = imports_store.add_history_rows
+    real_add = imports_store.add_history_values
     calls = 0
 
     async def crash_on_third_batch(*args: object, **kwargs: object) -> None:
@@ -477,7 +477,7 @@ async def test_a_crash_mid_import_keeps_whole_batches_and_a_rerun_completes(
             raise OSError("disk unplugged")
         await real_add(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(imports_store, "add_history_rows", crash_on_third_batch)
+    monkeypatch.setattr(imports_store, "add_history_values", crash_on_third_batch)
     with pytest.raises(OSError):
         await run(services, data, batch_size=100)
     monkeypatch.undo()

@@ -243,6 +243,8 @@ class _Row:
     on: date
     dated: bool  # False when tanggal_status was empty (taken as today)
     note: str | None
+    status_text: str  # status.value and on.isoformat(), worked out once per text (the
+    on_text: str  # writer's loop over every row then only packs them)
 
 
 #: A long number Excel has turned into scientific notation: "1,60501E+15", "1.60501e15".
@@ -325,6 +327,7 @@ class _RowParser:
         self.status = _Memo(_status)
         self.date = _Memo(self._date)
         self.note = _Memo(_note)
+        self.today_pair = (today, today.isoformat())
 
     def parse(self, line: int, cells: list[str]) -> _Row:
         width = self.width
@@ -335,12 +338,12 @@ class _RowParser:
         name = cells[self.name_at].strip() if self.name_at is not None else ""
         kk = cells[self.kk_at].strip() if self.kk_at is not None else ""
         person = self.person(f"{cells[self.nik_at].strip()}{_SEP}{kk}{_SEP}{name}")
-        status = self.status(cells[self.status_at].strip())
+        status, status_text = self.status(cells[self.status_at].strip())
         date_text = cells[self.date_at].strip() if self.date_at is not None else ""
-        on = self.date(date_text) if date_text else self.today
+        on, on_text = self.date(date_text) if date_text else self.today_pair
         note_text = cells[self.note_at].strip() if self.note_at is not None else ""
         note = self.note(f"{note_text}{_SEP}{name}") if note_text else None
-        return _Row(line, person, status, on, bool(date_text), note)
+        return _Row(line, person, status, on, bool(date_text), note, status_text, on_text)
 
     def _person(self, cells: str) -> _Person:
         nik_text, kk_text, name = cells.split(_SEP)
@@ -367,27 +370,28 @@ class _RowParser:
             name_masked=mask_name(name) if name else None,
         )
 
-    def _date(self, text: str) -> date:
+    def _date(self, text: str) -> tuple[date, str]:
         try:
             on = parse_date(text)
         except DateFormatError as exc:
             raise RowRejected(texts_id.import_row_bad_date(text, exc.impossible)) from None
         if on > self.today:
             raise RowRejected(texts_id.import_row_future_date(on))
-        return on
+        return on, on.isoformat()
 
 
 #: Joins cells into one memo key (a file with a NUL byte is refused before any row is read).
 _SEP = "\x00"
 
 
-def _status(text: str) -> KtpStatus:
+def _status(text: str) -> tuple[KtpStatus, str]:
     if not text:
         raise RowRejected(texts_id.IMPORT_ROW_STATUS_EMPTY)
     try:
-        return parse_status(text)
+        status = parse_status(text)
     except UnknownStatusError as exc:
         raise RowRejected(texts_id.status_reason(exc)) from None
+    return status, status.value
 
 
 def _note(cells: str) -> str | None:
@@ -530,17 +534,21 @@ async def _store(
     ids = await store.insert_records(conn, new_records, now)
     for h, record_id in ids.items():
         work[h].record_id = record_id
-    history_rows: list[store.HistoryRow] = []
+    stamp = utc_iso(now)
+    history: list[tuple[object, ...]] = []
+    add = history.append
     moves: list[store.StatusMove] = []
     entered: list[_Working] = []
     for w in work.values():
-        assert w.record_id is not None
-        history_rows.extend(store.HistoryRow(w.record_id, r.status, r.on, r.note) for r in w.added)
+        held = w.record_id
+        assert held is not None
+        for r in w.added:
+            add((held, r.status_text, r.on_text, r.note, source, actor_id, stamp))
         if w.first is None and (w.status, w.status_date) != (w.initial_status, w.initial_date):
-            moves.append(store.StatusMove(w.record_id, w.status, w.status_date, w.note))
+            moves.append(store.StatusMove(held, w.status, w.status_date, w.note))
             if w.status is not w.initial_status and w.status.facts.notifies:
                 entered.append(w)
-    await store.add_history_rows(conn, history_rows, source, actor_id, now)
+    await store.add_history_values(conn, history)
     await store.move_records(conn, moves, now)
     return await _notify(conn, entered, now) if entered else 0
 

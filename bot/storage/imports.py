@@ -159,6 +159,16 @@ async def add_history_rows(
     await _insert_many(conn, head, values)
 
 
+async def add_history_values(conn: Conn, values: Sequence[tuple[object, ...]]) -> None:
+    """add_history_rows for rows already packed as (record_id, status, entered_on ISO, note,
+    source, actor_id, recorded_at ISO): the import's form, without a second pass over them."""
+    head = (
+        "INSERT OR IGNORE INTO status_history (record_id, status, entered_on, note, source,"
+        " actor_id, recorded_at)"
+    )
+    await _insert_many(conn, head, values)
+
+
 async def move_records(conn: Conn, moves: Sequence[StatusMove], now: datetime) -> None:
     """Set the current status of records whose history rows are written alongside.
 
