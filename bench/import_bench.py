@@ -14,7 +14,7 @@ With --xlsx the same rows are written once to an .xlsx workbook (cached in bench
 imported from it, beside the time python-calamine needs just to read the sheet. Run:
 
     python bench/import_bench.py [--rows 300000] [--batch 50000] [--tracemalloc] [--csv FILE]
-                                 [--xlsx] [--no-reimport]
+                                 [--xlsx] [--cache DIR] [--no-reimport]
 
 --csv FILE imports that file instead of generating --rows rows (e.g. the 2.16 M-row file of
 bench/.cache/people-300000-seed-1.csv, `python -m bot sample-data --count 300000 --seed 1`).
@@ -225,6 +225,7 @@ async def main() -> None:
     parser.add_argument("--xlsx", action="store_true", help="import the rows from an .xlsx")
     parser.add_argument("--no-reimport", action="store_true", help="skip the second import")
     parser.add_argument("--no-floor", action="store_true", help="skip the Python floor")
+    parser.add_argument("--cache", type=Path, default=CACHE, help="where the .xlsx is kept")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -242,8 +243,8 @@ async def main() -> None:
         source = csv_path
         read_s = read_cpu = None
         if args.xlsx:
-            CACHE.mkdir(exist_ok=True)
-            source = CACHE / f"{csv_path.stem}-{args.rows}-{date.today()}.xlsx"
+            args.cache.mkdir(parents=True, exist_ok=True)
+            source = args.cache / f"{csv_path.stem}-{args.rows}-{date.today()}.xlsx"
             if not source.exists():
                 start = time.perf_counter()
                 write_xlsx(csv_path, source)

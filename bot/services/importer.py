@@ -337,10 +337,16 @@ class _RowParser:
             raise RowRejected(texts_id.import_row_too_many_cells(len(cells), width))
         name = cells[self.name_at].strip() if self.name_at is not None else ""
         kk = cells[self.kk_at].strip() if self.kk_at is not None else ""
-        person = self.person(f"{cells[self.nik_at].strip()}{_SEP}{kk}{_SEP}{name}")
-        status, status_text = self.status(cells[self.status_at].strip())
+        # The memories are asked directly first: most cells repeat (see _Memo).
+        key = f"{cells[self.nik_at].strip()}{_SEP}{kk}{_SEP}{name}"
+        person = self.person.known.get(key) or self.person(key)
+        text = cells[self.status_at].strip()
+        status, status_text = self.status.known.get(text) or self.status(text)
         date_text = cells[self.date_at].strip() if self.date_at is not None else ""
-        on, on_text = self.date(date_text) if date_text else self.today_pair
+        if date_text:
+            on, on_text = self.date.known.get(date_text) or self.date(date_text)
+        else:
+            on, on_text = self.today_pair
         note_text = cells[self.note_at].strip() if self.note_at is not None else ""
         note = self.note(f"{note_text}{_SEP}{name}") if note_text else None
         return _Row(line, person, status, on, bool(date_text), note, status_text, on_text)
@@ -680,23 +686,24 @@ async def _import_stream(
 
     batch: list[_Row] = []
     refused: list[RowError] = []
-    for line, cells, why in table.rows():
-        summary.rows_read += 1
-        if cells is None:
-            refused.append(RowError(line, why or texts_id.IMPORT_ROW_UNREADABLE))
-        else:
-            try:
-                batch.append(parser.parse(line, cells))
-            except RowRejected as exc:
-                refused.append(RowError(line, exc.reason))
-        if len(batch) + len(refused) >= batch_size:
+    async with services.db.bulk_writes():
+        for line, cells, why in table.rows():
+            summary.rows_read += 1
+            if cells is None:
+                refused.append(RowError(line, why or texts_id.IMPORT_ROW_UNREADABLE))
+            else:
+                try:
+                    batch.append(parser.parse(line, cells))
+                except RowRejected as exc:
+                    refused.append(RowError(line, exc.reason))
+            if len(batch) + len(refused) >= batch_size:
+                await _apply_batch(services, batch, refused, summary, source, actor_id)
+                batch, refused = [], []
+                await progress()
+            elif summary.rows_read % _YIELD_EVERY == 0:
+                await asyncio.sleep(0)  # let the bot answer others while a big batch is read
+        if batch or refused:
             await _apply_batch(services, batch, refused, summary, source, actor_id)
-            batch, refused = [], []
-            await progress()
-        elif summary.rows_read % _YIELD_EVERY == 0:
-            await asyncio.sleep(0)  # let the bot answer others while a big batch is read
-    if batch or refused:
-        await _apply_batch(services, batch, refused, summary, source, actor_id)
     tally = table.tally
     summary.lines, summary.blank_lines = tally.lines, tally.blank
     summary.continued_lines = tally.continued

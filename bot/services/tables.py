@@ -124,6 +124,11 @@ def _read_line(text: io.TextIOBase) -> str:
     line = text.readline(MAX_LINE_CHARS + 1)
     if len(line) <= MAX_LINE_CHARS or line.endswith(("\n", "\r")):
         return line
+    return _rest_of_long_line(text, line)
+
+
+def _rest_of_long_line(text: io.TextIOBase, line: str) -> _LongLine:
+    """Read and drop the rest of a line longer than MAX_LINE_CHARS; its first part, marked."""
     while True:
         rest = text.readline(1 << 16)
         if not rest or rest.endswith(("\n", "\r")):
@@ -225,9 +230,16 @@ class CsvTable:
         width = len(self.header)
         pending: deque[str] = deque()  # lines read ahead for a quoted cell, then given back
         line = self.header_line
+        readline = text.readline
+        limit = MAX_LINE_CHARS + 1
         try:
             while True:
-                raw = pending.popleft() if pending else _read_line(text)
+                if pending:
+                    raw = pending.popleft()
+                else:
+                    raw = readline(limit)
+                    if len(raw) == limit and not raw.endswith(("\n", "\r")):
+                        raw = _rest_of_long_line(text, raw)
                 if not raw:
                     return
                 line += 1

@@ -58,6 +58,11 @@ DEFER_DELAY = 0.05
 CHECKPOINT_EVERY = 1.0
 #: The reader's page cache (KiB; SQLite's default is 2 MB): the records index stays in memory.
 READER_CACHE_KIB = 16_384
+#: The writer's page cache during a bulk import (KiB): the indexes a batch touches stay in
+#: memory instead of being spilled to the WAL mid-transaction and read back.
+BULK_CACHE_KIB = 65_536
+#: SQLite's own default page cache (KiB), restored after a bulk import.
+DEFAULT_CACHE_KIB = 2_000
 
 #: A write job: runs on the writer's thread inside the group's transaction, given the
 #: writer's sqlite3 connection as a `Conn`; what it returns is what `Database.write` returns.
@@ -227,6 +232,18 @@ class Database(ReadsAfterFlush):
                 future.set_result(value)
             else:
                 future.set_exception(value)
+
+    @asynccontextmanager
+    async def bulk_writes(self) -> AsyncIterator[None]:
+        """A bulk import: the writer keeps a bigger page cache meanwhile (BULK_CACHE_KIB), then
+        gives the memory back."""
+        await self.raw.execute(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
+        try:
+            yield
+        finally:
+            with contextlib.suppress(Exception):
+                await self.raw.execute(f"PRAGMA cache_size = -{DEFAULT_CACHE_KIB}")
+                await self.raw.execute("PRAGMA shrink_memory")
 
     # --- checkpoints off the request path ------------------------------------------------------
 
