@@ -687,21 +687,26 @@ async def _import_stream(
     batch: list[_Row] = []
     refused: list[RowError] = []
     async with services.db.bulk_writes():
+        parse, keep = parser.parse, batch.append
+        read = applied = 0  # rows read; rows read when the last batch was applied
         for line, cells, why in table.rows():
-            summary.rows_read += 1
+            read += 1
             if cells is None:
                 refused.append(RowError(line, why or texts_id.IMPORT_ROW_UNREADABLE))
             else:
                 try:
-                    batch.append(parser.parse(line, cells))
+                    keep(parse(line, cells))
                 except RowRejected as exc:
                     refused.append(RowError(line, exc.reason))
-            if len(batch) + len(refused) >= batch_size:
+            if read - applied >= batch_size:  # every row read is in batch or refused
+                summary.rows_read = applied = read
                 await _apply_batch(services, batch, refused, summary, source, actor_id)
                 batch, refused = [], []
+                keep = batch.append
                 await progress()
-            elif summary.rows_read % _YIELD_EVERY == 0:
-                await asyncio.sleep(0)  # let the bot answer others while a big batch is read
+            elif read % _YIELD_EVERY == 0:
+                await asyncio.sleep(0)  # let the bot answer others while a batch is read
+        summary.rows_read = read
         if batch or refused:
             await _apply_batch(services, batch, refused, summary, source, actor_id)
     tally = table.tally

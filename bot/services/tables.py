@@ -244,13 +244,12 @@ class CsvTable:
                     return
                 line += 1
                 if isinstance(raw, _LongLine):
-                    tally.records += 1
                     yield line, None, texts_id.import_row_too_long(MAX_LINE_CHARS)
                     continue
                 body = raw.rstrip("\r\n")
                 if '"' not in body:  # no quotes: what the csv module would read, only faster
-                    if body.replace(delimiter, "").strip():  # not blank, not only separators
-                        tally.records += 1
+                    # Not blank and not only separators (the usual line passes the first test).
+                    if body[:1].isalnum() or body.replace(delimiter, "").strip():
                         yield line, body.split(delimiter), None
                     else:
                         tally.blank += 1
@@ -259,12 +258,13 @@ class CsvTable:
                 if cells is not None and not any(c.strip() for c in cells):
                     tally.blank += 1 + extra
                 else:
-                    tally.records += 1
                     tally.continued += extra
                     yield line, cells, why
                 line += extra
         finally:
+            # Every line below the header that is not blank or a continuation starts a record.
             tally.lines = line
+            tally.records = line - self.header_line - tally.blank - tally.continued
 
 
 def _skip_to_header(text: io.TextIOBase) -> tuple[str, int]:
