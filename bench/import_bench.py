@@ -13,7 +13,7 @@ Also the bytes each wrote to disk (Linux /proc/self/io) against the final databa
 With --xlsx the same rows are written once to an .xlsx workbook (cached in bench/.cache/) and
 imported from it, beside the time python-calamine needs just to read the sheet. Run:
 
-    python bench/import_bench.py [--rows 300000] [--batch 50000] [--tracemalloc] [--csv FILE]
+    python bench/import_bench.py [--rows 300000] [--batch N] [--tracemalloc] [--csv FILE]
                                  [--xlsx] [--cache DIR] [--no-reimport]
 
 --csv FILE imports that file instead of generating --rows rows (e.g. the 2.16 M-row file of
@@ -44,7 +44,7 @@ from bot.domain.clock import Clock
 from bot.domain.config import Settings
 from bot.domain.privacy import Hasher, mask_name, mask_nik
 from bot.services.container import Services
-from bot.services.importer import ImportSummary, import_file
+from bot.services.importer import ImportSummary, import_file, shell_batch_size
 from bot.services.sample_data import COLUMNS, generate_rows
 
 CACHE = Path(__file__).resolve().parent / ".cache"
@@ -218,7 +218,10 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=300_000)
     parser.add_argument(
-        "--batch", type=int, default=50000, help="rows a transaction (the shell import's default)"
+        "--batch",
+        type=int,
+        default=None,
+        help="rows a transaction (default: the shell import's, by the file's size)",
     )
     parser.add_argument("--tracemalloc", action="store_true")
     parser.add_argument("--csv", type=Path, default=None, help="import this file instead")
@@ -268,6 +271,8 @@ async def main() -> None:
                 f" {floor_written / 1e6:,.0f} MB written = {floor_written / 1e6 / floor_mb:.1f}x"
             )
 
+        batch = args.batch or shell_batch_size(csv_path.stat().st_size)
+        print(f"{batch:,} rows a transaction")
         settings = await empty_database(folder, "bench.sqlite3")
         services = await Services.open(settings, Clock())
         try:
@@ -275,7 +280,7 @@ async def main() -> None:
             if args.tracemalloc:
                 tracemalloc.start()
             written = written_bytes()
-            first, first_s, first_cpu = await timed_import(services, source, args.batch)
+            first, first_s, first_cpu = await timed_import(services, source, batch)
             written = written_bytes() - written
             if args.tracemalloc:
                 _, heap_peak = tracemalloc.get_traced_memory()
@@ -301,7 +306,7 @@ async def main() -> None:
                 )
             print(f"peak RSS: {peak_rss_mb():.0f} MB (before import: {rss_before:.0f} MB)")
             if not args.no_reimport:
-                again, again_s, again_cpu = await timed_import(services, source, args.batch)
+                again, again_s, again_cpu = await timed_import(services, source, batch)
                 print(line("re-import", again, again_s, again_cpu))
         finally:
             await services.close()

@@ -12,7 +12,7 @@ from bot import texts_id
 from bot.cli import is_a_file, plain, print_summary, settings_or_none
 from bot.domain.config import Settings
 from bot.services.container import Services
-from bot.services.importer import ImportFileError, ImportSummary, import_file
+from bot.services.importer import ImportFileError, ImportSummary, import_file, shell_batch_size
 from bot.services.redaction import redact_file_name
 from bot.storage import audit as audit_store
 
@@ -42,11 +42,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--batch",
         type=int,
-        default=50000,
+        default=None,
         metavar="N",
         help=(
-            "baris per transaksi (bawaan: 50000; lebih besar: lebih sedikit tulisan ke disk,"
-            " lebih banyak memori)"
+            "baris per transaksi (bawaan: sepersepuluh baris berkas, antara 50000 dan 250000;"
+            " lebih besar: lebih sedikit tulisan ke disk, lebih banyak memori)"
         ),
     )
     p.set_defaults(func=run)
@@ -60,7 +60,8 @@ def run(args: argparse.Namespace) -> int:
     if not is_a_file(path):
         return 1
     try:
-        summary = asyncio.run(_import(settings, path, max(1, args.batch), args.sheet))
+        batch = args.batch or shell_batch_size(path.stat().st_size)
+        summary = asyncio.run(_import(settings, path, max(1, batch), args.sheet))
     except ImportFileError as exc:
         print(plain(texts_id.import_cli_unusable(exc.reason)), file=sys.stderr)
         return 1
