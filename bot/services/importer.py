@@ -329,27 +329,54 @@ class _RowParser:
         self.note = _Memo(_note)
         self.today_pair = (today, today.isoformat())
 
-    def parse(self, line: int, cells: list[str]) -> _Row:
-        width = self.width
-        if len(cells) < width:
-            cells = cells + [""] * (width - len(cells))
-        elif len(cells) > width and any(c.strip() for c in cells[width:]):
-            raise RowRejected(texts_id.import_row_too_many_cells(len(cells), width))
-        name = cells[self.name_at].strip() if self.name_at is not None else ""
-        kk = cells[self.kk_at].strip() if self.kk_at is not None else ""
-        # The memories are asked directly first: most cells repeat (see _Memo).
-        key = f"{cells[self.nik_at].strip()}{_SEP}{kk}{_SEP}{name}"
-        person = self.person.known.get(key) or self.person(key)
-        text = cells[self.status_at].strip()
-        status, status_text = self.status.known.get(text) or self.status(text)
-        date_text = cells[self.date_at].strip() if self.date_at is not None else ""
-        if date_text:
-            on, on_text = self.date.known.get(date_text) or self.date(date_text)
-        else:
-            on, on_text = self.today_pair
-        note_text = cells[self.note_at].strip() if self.note_at is not None else ""
-        note = self.note(f"{note_text}{_SEP}{name}") if note_text else None
-        return _Row(line, person, status, on, bool(date_text), note, status_text, on_text)
+        self.parse: Callable[[int, list[str]], _Row] = self._parser()
+
+    def _parser(self) -> Callable[[int, list[str]], _Row]:
+        """`parse(line, cells)`: one row's _Row, or RowRejected with the reason. A closure over
+        the header's positions and the memories (it runs once a row: every lookup counts)."""
+        width, nik_at, kk_at, name_at = self.width, self.nik_at, self.kk_at, self.name_at
+        status_at, date_at, note_at = self.status_at, self.date_at, self.note_at
+        person_memo, status_memo, date_memo, note_memo = (
+            self.person,
+            self.status,
+            self.date,
+            self.note,
+        )
+        persons, statuses, dates, notes = (
+            person_memo.known,
+            status_memo.known,
+            date_memo.known,
+            note_memo.known,
+        )
+        today_pair = self.today_pair
+        row = _Row
+
+        def parse(line: int, cells: list[str]) -> _Row:
+            if len(cells) != width:
+                if len(cells) < width:
+                    cells = cells + [""] * (width - len(cells))
+                elif any(c.strip() for c in cells[width:]):
+                    raise RowRejected(texts_id.import_row_too_many_cells(len(cells), width))
+            name = cells[name_at].strip() if name_at is not None else ""
+            kk = cells[kk_at].strip() if kk_at is not None else ""
+            # The memories are asked directly first: most cells repeat (see _Memo).
+            key = f"{cells[nik_at].strip()}{_SEP}{kk}{_SEP}{name}"
+            person = persons.get(key) or person_memo(key)
+            text = cells[status_at].strip()
+            status, status_text = statuses.get(text) or status_memo(text)
+            date_text = cells[date_at].strip() if date_at is not None else ""
+            if date_text:
+                on, on_text = dates.get(date_text) or date_memo(date_text)
+            else:
+                on, on_text = today_pair
+            if note_at is not None and (note_text := cells[note_at].strip()):
+                key = f"{note_text}{_SEP}{name}"
+                note = notes.get(key) or note_memo(key)
+            else:
+                note = None
+            return row(line, person, status, on, bool(date_text), note, status_text, on_text)
+
+        return parse
 
     def _person(self, cells: str) -> _Person:
         nik_text, kk_text, name = cells.split(_SEP)
