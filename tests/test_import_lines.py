@@ -19,7 +19,7 @@ from conftest import BotEnv
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot import texts_id
+from bot import texts_staff
 from bot.__main__ import main
 from bot.services import tables
 from bot.services.importer import COLUMNS, import_file, normalise_header
@@ -102,7 +102,7 @@ async def test_an_unclosed_quote_rejects_its_own_line_and_reading_resumes(
         bot_env.services, io.BytesIO(text.encode()), source_name="impor.csv"
     )
     assert (summary.rows_read, summary.new, summary.rejected) == (5, 4, 1)
-    assert [(e.line, e.reason) for e in summary.errors] == [(3, texts_id.IMPORT_ROW_OPEN_QUOTE)]
+    assert [(e.line, e.reason) for e in summary.errors] == [(3, texts_staff.IMPORT_ROW_OPEN_QUOTE)]
     assert summary.blank_lines == 1
     assert summary.lines == physical_lines(text) == 7
 
@@ -136,7 +136,7 @@ async def test_visits_an_unclosed_quote_no_longer_swallows_the_rows_after_it(
     ).encode()
     summary = await Visits.of(bot_env.services).import_csv(data, source_name="jadwal.csv")
     assert (summary.rows_read, summary.new, summary.rejected) == (3, 2, 1)
-    assert summary.errors == [(2, texts_id.IMPORT_ROW_OPEN_QUOTE)]
+    assert summary.errors == [(2, texts_staff.IMPORT_ROW_OPEN_QUOTE)]
     assert summary.lines == 4
 
 
@@ -166,7 +166,7 @@ async def test_visits_a_field_over_128_kb_rejects_its_line_only(bot_env: BotEnv)
     ).encode()
     summary = await Visits.of(bot_env.services).import_csv(data, source_name="jadwal.csv")
     assert (summary.rows_read, summary.new, summary.rejected) == (4, 2, 2)
-    too_long = texts_id.import_row_too_long(tables.MAX_LINE_CHARS)
+    too_long = texts_staff.import_row_too_long(tables.MAX_LINE_CHARS)
     assert summary.errors == [(3, too_long), (4, too_long)]
 
 

@@ -25,12 +25,12 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import IO, BinaryIO, Generic, TypeVar
 
-from bot import texts_id
+from bot import texts_staff
 from bot.domain.nik import InvalidNumberError, nik_digits, parse_kk
 from bot.domain.privacy import mask_name, mask_nik
 from bot.services import outbox
 from bot.services.container import Services
-from bot.services.redaction import MAX_NOTE, redact_file_name, redact_note  # noqa: F401 (MAX_NOTE: re-exported)
+from bot.services.redaction import MAX_NOTE, clean_note, redact_file_name  # noqa: F401 (MAX_NOTE: re-exported)
 from bot.services.tables import (  # noqa: F401 (MAX_LINE_CHARS: re-exported)
     MAX_LINE_CHARS,
     SheetTable,
@@ -111,7 +111,7 @@ class ImportSummary:
 
     def text(self) -> str:
         """What the import did, for the person who ran it (HTML; the CLI strips the tags)."""
-        text = texts_id.import_summary(
+        text = texts_staff.import_summary(
             rows_read=self.rows_read,
             new=self.new,
             changed=self.changed,
@@ -121,7 +121,7 @@ class ImportSummary:
             ignored_columns=self.ignored_columns,
         )
         if self.rows_read and (self.blank_lines or self.continued_lines):
-            accounted = texts_id.import_lines_accounted(
+            accounted = texts_staff.import_lines_accounted(
                 self.lines, self.blank_lines, self.continued_lines
             )
             text += "\n" + accounted
@@ -130,7 +130,7 @@ class ImportSummary:
     def errors_text(self, limit: int = 10) -> str:
         """The first rejected rows with their reasons ("" when none were rejected)."""
         errors = [(e.line, e.reason) for e in self.errors]
-        return texts_id.import_row_errors(errors, self.rejected, limit)
+        return texts_staff.import_row_errors(errors, self.rejected, limit)
 
 
 class ImportFileError(Exception):
@@ -191,12 +191,6 @@ def normalise_header(name: str) -> str:
     return COLUMN_ALIASES.get(key, key)
 
 
-def clean_note(text: str, name: str | None = None) -> str | None:
-    """A staff note as stored: trimmed, shortened, NIK/KK-like numbers in any grouping masked
-    and the record's own name reduced to initials (redaction); dates are left as written."""
-    return redact_note(text, name)
-
-
 # --- reading the file -----------------------------------------------------------------------
 
 
@@ -217,10 +211,10 @@ def _read_header(cells: list[str]) -> _Header:
         elif cell.strip():
             ignored.append(cell.strip())
     if not index:
-        raise ImportFileError(texts_id.IMPORT_FILE_NOT_CSV)
+        raise ImportFileError(texts_staff.IMPORT_FILE_NOT_CSV)
     missing = [c for c in REQUIRED_COLUMNS if c not in index]
     if missing:
-        raise ImportFileError(texts_id.import_missing_columns(missing, list(index)))
+        raise ImportFileError(texts_staff.import_missing_columns(missing, list(index)))
     return _Header(index, len(cells), ignored)
 
 
@@ -356,7 +350,7 @@ class _RowParser:
                 if len(cells) < width:
                     cells = cells + [""] * (width - len(cells))
                 elif any(c.strip() for c in cells[width:]):
-                    raise RowRejected(texts_id.import_row_too_many_cells(len(cells), width))
+                    raise RowRejected(texts_staff.import_row_too_many_cells(len(cells), width))
             name = cells[name_at].strip() if name_at is not None else ""
             kk = cells[kk_at].strip() if kk_at is not None else ""
             # The memories are asked directly first: most cells repeat (see _Memo).
@@ -382,20 +376,20 @@ class _RowParser:
         nik_text, kk_text, name = cells.split(_SEP)
         nik_text = unwrap_number(nik_text)
         if _EXCEL_NUMBER.fullmatch(nik_text):
-            raise RowRejected(texts_id.import_row_excel_number("nik", nik_text))
+            raise RowRejected(texts_staff.import_row_excel_number("nik", nik_text))
         try:
             nik = nik_digits(nik_text, self.today)
         except InvalidNumberError as exc:
-            raise RowRejected(texts_id.nik_problem(exc)) from None
+            raise RowRejected(texts_staff.import_row_nik_problem(exc)) from None
         kk_text = unwrap_number(kk_text)
         kk_hash = None
         if _EXCEL_NUMBER.fullmatch(kk_text):
-            raise RowRejected(texts_id.import_row_excel_number("no_kk", kk_text))
+            raise RowRejected(texts_staff.import_row_excel_number("no_kk", kk_text))
         if kk_text:
             try:
                 kk_hash = self.hasher.kk(parse_kk(kk_text))
             except InvalidNumberError as exc:
-                raise RowRejected(texts_id.nik_problem(exc)) from None
+                raise RowRejected(texts_staff.import_row_nik_problem(exc)) from None
         return _Person(
             nik=nik,
             nik_hash=self.hasher.nik(nik),
@@ -407,9 +401,9 @@ class _RowParser:
         try:
             on = parse_date(text)
         except DateFormatError as exc:
-            raise RowRejected(texts_id.import_row_bad_date(text, exc.impossible)) from None
+            raise RowRejected(texts_staff.import_row_bad_date(text, exc.impossible)) from None
         if on > self.today:
-            raise RowRejected(texts_id.import_row_future_date(on))
+            raise RowRejected(texts_staff.import_row_future_date(on))
         return on, on.isoformat()
 
 
@@ -419,11 +413,11 @@ _SEP = "\x00"
 
 def _status(text: str) -> tuple[KtpStatus, str]:
     if not text:
-        raise RowRejected(texts_id.IMPORT_ROW_STATUS_EMPTY)
+        raise RowRejected(texts_staff.IMPORT_ROW_STATUS_EMPTY)
     try:
         status = parse_status(text)
     except UnknownStatusError as exc:
-        raise RowRejected(texts_id.status_reason(exc)) from None
+        raise RowRejected(texts_staff.status_reason(exc)) from None
     return status, status.value
 
 
@@ -475,7 +469,7 @@ async def _apply_batch(
             w = work.get(person.nik_hash)
             if w is None:
                 if person.kk_hash is None:
-                    rejected.append(RowError(row.line, texts_id.IMPORT_ROW_KK_REQUIRED))
+                    rejected.append(RowError(row.line, texts_staff.IMPORT_ROW_KK_REQUIRED))
                     continue
                 work[person.nik_hash] = _Working(
                     record_id=None,
@@ -490,7 +484,7 @@ async def _apply_batch(
                 counts.new += 1
                 continue
             if person.kk_hash is not None and person.kk_hash != w.kk_hash:
-                rejected.append(RowError(row.line, texts_id.IMPORT_ROW_KK_MISMATCH))
+                rejected.append(RowError(row.line, texts_staff.IMPORT_ROW_KK_MISMATCH))
                 continue
             if (row.status, row.on) in w.history or (not row.dated and row.status is w.status):
                 counts.unchanged += 1
@@ -691,7 +685,7 @@ def _check_excel_damage(table: Table, nik_at: int) -> None:
             if _EXCEL_NUMBER.fullmatch(unwrap_number(nik)):
                 damaged += 1
     if damaged * 2 > total:
-        raise ImportFileError(texts_id.import_file_excel_damaged(damaged, total))
+        raise ImportFileError(texts_staff.import_file_excel_damaged(damaged, total))
 
 
 async def _import_stream(
@@ -707,8 +701,8 @@ async def _import_stream(
     try:
         header = _read_header(table.header)
     except ImportFileError as exc:
-        if isinstance(table, SheetTable) and exc.reason == texts_id.IMPORT_FILE_NOT_CSV:
-            reason = texts_id.import_sheet_without_header(table.sheet, table.sheet_names)
+        if isinstance(table, SheetTable) and exc.reason == texts_staff.IMPORT_FILE_NOT_CSV:
+            reason = texts_staff.import_sheet_without_header(table.sheet, table.sheet_names)
             raise ImportFileError(reason) from None
         raise
     _check_excel_damage(table, header.index["nik"])
@@ -734,7 +728,7 @@ async def _import_stream(
         for line, cells, why in table.rows():
             read += 1
             if cells is None:
-                refused.append(RowError(line, why or texts_id.IMPORT_ROW_UNREADABLE))
+                refused.append(RowError(line, why or texts_staff.IMPORT_ROW_UNREADABLE))
             else:
                 try:
                     keep(parse(line, cells))

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from bot import texts_id
+from bot.domain.commands import command_name
 from bot.domain.config import OfficeInfo
 from bot.services import questions
 from bot.services.container import Services
@@ -86,8 +87,8 @@ class Residents:
             text = private_text
             if not text:
                 return Seen(came_back)
-            if text.startswith("/"):
-                if text.split(maxsplit=1)[0].split("@")[0].casefold() not in KEEPS_STEP:
+            if (command := command_name(text)) is not None:
+                if command not in KEEPS_STEP:
                     await checks_store.clear_pending(conn, chat_id)
                 return Seen(came_back)
             pending = await checks_store.get_pending(conn, chat_id, now)
@@ -108,8 +109,8 @@ class Residents:
         for a chat seen lately). False when `seen` must run: a step to end or a label to save,
         or a chat that had blocked the bot."""
         async with self.svc.db.snapshot() as reader:
-            if text and text.startswith("/"):
-                keeps = text.split(maxsplit=1)[0].split("@")[0].casefold() in KEEPS_STEP
+            if (command := command_name(text)) is not None:
+                keeps = command in KEEPS_STEP
                 if not keeps and await checks_store.has_pending_row(reader, chat_id):
                     return False
             elif text:

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import IO, Any, Protocol
 
-from bot import texts_id
+from bot import texts_staff
 
 #: Separators tried on the header line.
 DELIMITERS: tuple[str, ...] = (";", ",", "\t", "|")
@@ -154,9 +154,9 @@ def _check_bytes(raw: IO[bytes]) -> tuple[int, bool]:
     whether something like an Excel number in scientific notation ("1.60508E+15") occurs."""
     head = raw.read(_SNIFF_BYTES)
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise TableError(texts_id.IMPORT_FILE_UTF16)
+        raise TableError(texts_staff.IMPORT_FILE_UTF16)
     if b"\x00" in head:
-        raise TableError(texts_id.IMPORT_FILE_BINARY)
+        raise TableError(texts_staff.IMPORT_FILE_BINARY)
     raw.seek(0)
     decoder = codecs.getincrementaldecoder("utf-8")()
     size = 0
@@ -167,9 +167,9 @@ def _check_bytes(raw: IO[bytes]) -> tuple[int, bool]:
             decoder.decode(chunk)
         except UnicodeDecodeError as exc:
             line += chunk.count(b"\n", 0, max(exc.start, 0))
-            raise TableError(texts_id.import_file_not_utf8(line)) from None
+            raise TableError(texts_staff.import_file_not_utf8(line)) from None
         if b"\x00" in chunk:
-            raise TableError(texts_id.IMPORT_FILE_BINARY)
+            raise TableError(texts_staff.IMPORT_FILE_BINARY)
         if not scientific and (b"E+" in chunk or b"e+" in chunk):
             scientific = _EXCEL_NUMBER_BYTES.search(chunk) is not None
         line += chunk.count(b"\n")
@@ -177,7 +177,7 @@ def _check_bytes(raw: IO[bytes]) -> tuple[int, bool]:
     try:
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
-        raise TableError(texts_id.import_file_not_utf8(line)) from None
+        raise TableError(texts_staff.import_file_not_utf8(line)) from None
     raw.seek(0)
     return size, scientific
 
@@ -197,12 +197,12 @@ class CsvTable:
         finally:
             text.detach()
         if not first:
-            raise TableError(texts_id.IMPORT_FILE_EMPTY)
+            raise TableError(texts_staff.IMPORT_FILE_EMPTY)
         self.delimiter = detect_delimiter(first, columns, normalise)
         try:
             self.header = next(csv.reader([first], delimiter=self.delimiter), [])
         except csv.Error:
-            raise TableError(texts_id.IMPORT_FILE_NOT_CSV) from None
+            raise TableError(texts_staff.IMPORT_FILE_NOT_CSV) from None
 
     def _text(self) -> io.TextIOWrapper:
         self.raw.seek(0)
@@ -244,7 +244,7 @@ class CsvTable:
                     return
                 line += 1
                 if isinstance(raw, _LongLine):
-                    yield line, None, texts_id.import_row_too_long(MAX_LINE_CHARS)
+                    yield line, None, texts_staff.import_row_too_long(MAX_LINE_CHARS)
                     continue
                 body = raw.rstrip("\r\n")
                 if '"' not in body:  # no quotes: what the csv module would read, only faster
@@ -275,7 +275,7 @@ def _skip_to_header(text: io.TextIOBase) -> tuple[str, int]:
         header_line += 1
         first_line = _read_line(text)
     if isinstance(first_line, _LongLine):
-        raise TableError(texts_id.import_header_too_long(MAX_LINE_CHARS))
+        raise TableError(texts_staff.import_header_too_long(MAX_LINE_CHARS))
     return first_line, header_line
 
 
@@ -295,7 +295,7 @@ def _quoted(
         if reader.line_num == 1:  # closed on its own line: the usual case
             return cells, 0, None
     except csv.Error:
-        return None, 0, texts_id.IMPORT_ROW_UNREADABLE
+        return None, 0, texts_staff.IMPORT_ROW_UNREADABLE
     # The quote runs on: the cell goes on over the next lines, strictly by the CSV rules.
     extra: list[str] = []
     size = len(raw)
@@ -321,7 +321,7 @@ def _quoted(
     if joined is not None and (len(joined) <= width or not any(c.strip() for c in joined[width:])):
         return joined, len(extra), None
     pending.extendleft(reversed(extra))
-    return None, 0, texts_id.IMPORT_ROW_OPEN_QUOTE
+    return None, 0, texts_staff.IMPORT_ROW_OPEN_QUOTE
 
 
 # --- Excel ----------------------------------------------------------------------------------
@@ -357,12 +357,12 @@ class SheetTable:
             ] or list(book.sheet_names)
             if sheet is not None:
                 if sheet not in book.sheet_names:
-                    raise TableError(texts_id.import_sheet_missing(sheet, names))
+                    raise TableError(texts_staff.import_sheet_missing(sheet, names))
                 chosen = sheet
             elif names:
                 chosen = names[0]
             else:
-                raise TableError(texts_id.IMPORT_FILE_WORKBOOK_EMPTY)
+                raise TableError(texts_staff.IMPORT_FILE_WORKBOOK_EMPTY)
             # The whole sheet at once, from row 1 (so a row's index + 1 is Excel's number).
             values: list[list[Any]] = book.get_sheet_by_name(chosen).to_python(
                 skip_empty_area=False
@@ -370,9 +370,9 @@ class SheetTable:
         except TableError:
             raise
         except (CalamineError, ValueError, OSError, TypeError, KeyError, IndexError) as exc:
-            raise TableError(texts_id.IMPORT_FILE_WORKBOOK_UNREADABLE) from exc
+            raise TableError(texts_staff.IMPORT_FILE_WORKBOOK_UNREADABLE) from exc
         except Exception as exc:  # the library's own errors (zip, XML, password) vary by version
-            raise TableError(texts_id.IMPORT_FILE_WORKBOOK_UNREADABLE) from exc
+            raise TableError(texts_staff.IMPORT_FILE_WORKBOOK_UNREADABLE) from exc
         self.sheet = chosen
         self.sheet_names: list[str] = list(book.sheet_names)
         self._values = values
@@ -388,7 +388,7 @@ class SheetTable:
                 first = index, cells
                 break
         if first is None:
-            raise TableError(texts_id.IMPORT_FILE_WORKBOOK_EMPTY)
+            raise TableError(texts_staff.IMPORT_FILE_WORKBOOK_EMPTY)
         index, self.header = first
         self.header_line = index + 1
 
