@@ -225,3 +225,17 @@ def test_cells_read_as_excel_shows_them() -> None:
     assert cell_text(date(2026, 1, 5)) == "2026-01-05"
     assert cell_text(datetime(2026, 1, 5, 0, 0)) == "2026-01-05"
     assert cell_text(None) == "" and cell_text(True) == "TRUE"
+
+
+def test_the_readme_lists_every_accepted_spelling_and_what_it_becomes() -> None:
+    from bot.states import ALL_STATUSES, EXPORT_SPELLINGS, parse_status
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    rows = {line for line in readme.splitlines() if line.startswith("| `")}
+    for spelling, status in EXPORT_SPELLINGS.items():
+        assert parse_status(spelling) is status
+        assert any(f"`{spelling}`" in row and row.endswith(f"| `{status.value}` |") for row in rows)
+    for status in ALL_STATUSES:
+        spaced = status.value.replace("_", " ")
+        assert parse_status(spaced) is status
+        assert any(row.startswith(f"| `{spaced}`") for row in rows), spaced

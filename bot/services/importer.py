@@ -464,9 +464,12 @@ async def _apply_batch(
         counts = ImportSummary()
         rejected = list(refused)
         work = await _stored(conn, rows)
+        find = work.get
+        new = changed = unchanged = 0
         for row in rows:
             person = row.person
-            w = work.get(person.nik_hash)
+            w = find(person.nik_hash)
+            status, on = row.status, row.on
             if w is None:
                 if person.kk_hash is None:
                     rejected.append(RowError(row.line, texts_staff.IMPORT_ROW_KK_REQUIRED))
@@ -474,35 +477,38 @@ async def _apply_batch(
                 work[person.nik_hash] = _Working(
                     record_id=None,
                     kk_hash=person.kk_hash,
-                    status=row.status,
-                    status_date=row.on,
+                    status=status,
+                    status_date=on,
                     note=row.note,
-                    history={(row.status, row.on)},
+                    history={(status, on)},
                     first=row,
                     added=[row],
                 )
-                counts.new += 1
+                new += 1
                 continue
             if person.kk_hash is not None and person.kk_hash != w.kk_hash:
                 rejected.append(RowError(row.line, texts_staff.IMPORT_ROW_KK_MISMATCH))
                 continue
-            if (row.status, row.on) in w.history or (not row.dated and row.status is w.status):
-                counts.unchanged += 1
+            key = (status, on)
+            history = w.history
+            if key in history or (not row.dated and status is w.status):
+                unchanged += 1
                 continue
-            w.history.add((row.status, row.on))
+            history.add(key)
             w.added.append(row)
-            if row.on >= w.status_date:
-                w.status, w.status_date, w.note = row.status, row.on, row.note
-            counts.changed += 1
+            if on >= w.status_date:
+                w.status, w.status_date, w.note = status, on, row.note
+            changed += 1
+        counts.new, counts.changed, counts.unchanged = new, changed, unchanged
         queued = await _store(conn, work, source, actor_id, now)
-        new, changed, unchanged, rejected_before = before
+        new_before, changed_before, unchanged_before, rejected_before = before
         await store.record_progress(
             conn,
             import_id,
             rows_read=summary.rows_read,
-            new=new + counts.new,
-            changed=changed + counts.changed,
-            unchanged=unchanged + counts.unchanged,
+            new=new_before + counts.new,
+            changed=changed_before + counts.changed,
+            unchanged=unchanged_before + counts.unchanged,
             rejected=rejected_before + len(rejected),
         )
         return counts, rejected, queued
