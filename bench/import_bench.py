@@ -15,6 +15,7 @@ imported from it, beside the time python-calamine needs just to read the sheet. 
 
     python bench/import_bench.py [--rows 300000] [--batch N] [--tracemalloc] [--csv FILE]
                                  [--xlsx] [--cache DIR] [--no-reimport]
+                                 [--repeat N]
 
 --csv FILE imports that file instead of generating --rows rows (e.g. the 2.16 M-row file of
 bench/.cache/people-300000-seed-1.csv, `python -m bot sample-data --count 300000 --seed 1`).
@@ -39,6 +40,7 @@ import time
 import tracemalloc
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from bot.domain.clock import Clock
 from bot.domain.config import Settings
@@ -69,14 +71,32 @@ def cpu_seconds(who: int = resource.RUSAGE_SELF) -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+#: Wall and CPU seconds the last timed import spent on the waiting-time figures (worked out at
+#: its end, which the floor does not do).
+FIGURES: list[float] = [0.0, 0.0]
+
+
 async def timed_import(
     services: Services, path: Path, batch: int
 ) -> tuple[ImportSummary, float, float]:
     """The import's summary, wall seconds and CPU seconds (all threads)."""
-    cpu = cpu_seconds()
-    start = time.perf_counter()
-    summary = await import_file(services, path, source_name=path.name, batch_size=batch)
-    return summary, time.perf_counter() - start, cpu_seconds() - cpu
+    insights = services.insights
+    refresh = insights.history_changed
+    FIGURES[:] = [0.0, 0.0]
+
+    async def timed_refresh(conn: Any) -> None:
+        cpu, start = cpu_seconds(), time.perf_counter()
+        await refresh(conn)
+        FIGURES[:] = [time.perf_counter() - start, cpu_seconds() - cpu]
+
+    insights.history_changed = timed_refresh  # type: ignore[method-assign]
+    try:
+        cpu = cpu_seconds()
+        start = time.perf_counter()
+        summary = await import_file(services, path, source_name=path.name, batch_size=batch)
+        return summary, time.perf_counter() - start, cpu_seconds() - cpu
+    finally:
+        insights.history_changed = refresh  # type: ignore[method-assign]
 
 
 async def empty_database(folder: Path, name: str) -> Settings:
@@ -214,6 +234,13 @@ def line(label: str, summary: ImportSummary, seconds: float, cpu: float) -> str:
     )
 
 
+def _least(
+    best: tuple[float, float, float, float] | None, new: tuple[float, float, float, float]
+) -> tuple[float, float, float, float]:
+    """(wall, CPU, figures' wall, figures' CPU): the run with the least wall time."""
+    return new if best is None or new[0] < best[0] else best
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=300_000)
@@ -229,6 +256,9 @@ async def main() -> None:
     parser.add_argument("--no-reimport", action="store_true", help="skip the second import")
     parser.add_argument("--no-floor", action="store_true", help="skip the Python floor")
     parser.add_argument("--cache", type=Path, default=CACHE, help="where the .xlsx is kept")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="measure floor and import N times, keep the least"
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -259,20 +289,47 @@ async def main() -> None:
                 f" CPU {read_cpu:.2f} s"
             )
         shell = sqlite_floor(csv_path, folder)
-        floor = None
-        if not args.no_floor:
-            floor_settings = await empty_database(folder, "floor.sqlite3")
-            floor = python_floor(csv_path, floor_settings)
+        batch = args.batch or shell_batch_size(csv_path.stat().st_size)
+        print(f"{batch:,} rows a transaction")
+        # On a shared machine one run says little: with --repeat N the floor and the import
+        # take turns N times, each on a fresh database, and the least time of each is kept.
+        floor: tuple[int, float, float, int] | None = None
+        best_import: tuple[float, float, float, float] | None = None  # wall, CPU, figures'
+        for turn in range(args.repeat):
+            if read_s is not None and read_cpu is not None and turn:
+                again_read = calamine_read(source)
+                read_s, read_cpu = min(read_s, again_read[0]), min(read_cpu, again_read[1])
+            if not args.no_floor:
+                floor_settings = await empty_database(folder, f"floor-{turn}.sqlite3")
+                measured = python_floor(csv_path, floor_settings)
+                floor_mb = floor_settings.db_path.stat().st_size / 1e6
+                floor_settings.db_path.unlink()
+                if floor is None:
+                    floor = measured
+                else:
+                    floor = (
+                        measured[0],
+                        min(floor[1], measured[1]),
+                        min(floor[2], measured[2]),
+                        measured[3],
+                    )
+            if turn < args.repeat - 1:
+                turn_settings = await empty_database(folder, f"turn-{turn}.sqlite3")
+                turn_services = await Services.open(turn_settings, Clock())
+                try:
+                    _, took, cpu = await timed_import(turn_services, source, batch)
+                finally:
+                    await turn_services.close()
+                turn_settings.db_path.unlink()
+                best_import = _least(best_import, (took, cpu, *FIGURES))
+        if floor is not None:
             rows, floor_s, floor_cpu, floor_written = floor
-            floor_mb = floor_settings.db_path.stat().st_size / 1e6
             print(
                 f"Python floor (csv, keyed hashes, executemany, one transaction): {rows:,} rows"
                 f" in {floor_s:.2f} s, CPU {floor_cpu:.2f} s; database {floor_mb:.1f} MB,"
                 f" {floor_written / 1e6:,.0f} MB written = {floor_written / 1e6 / floor_mb:.1f}x"
             )
 
-        batch = args.batch or shell_batch_size(csv_path.stat().st_size)
-        print(f"{batch:,} rows a transaction")
         settings = await empty_database(folder, "bench.sqlite3")
         services = await Services.open(settings, Clock())
         try:
@@ -287,11 +344,21 @@ async def main() -> None:
                 tracemalloc.stop()
                 print(f"python heap peak during import: {heap_peak / 1e6:.1f} MB")
             print(line("first import", first, first_s, first_cpu))
+            first_s, first_cpu, figures_s, figures_cpu = _least(
+                best_import, (first_s, first_cpu, *FIGURES)
+            )
+            if args.repeat > 1:
+                print(f"  least of {args.repeat}: {first_s:.2f} s, CPU {first_cpu:.2f} s")
+            print(
+                f"  of which the waiting-time figures: {figures_s:.2f} s, CPU {figures_cpu:.2f} s"
+            )
             if floor is not None:
                 _, floor_s, floor_cpu, _ = floor
                 print(
                     f"  = {first_s / floor_s:.2f}x the Python floor's time,"
-                    f" {first_cpu / max(floor_cpu, 1e-3):.2f}x its CPU"
+                    f" {first_cpu / max(floor_cpu, 1e-3):.2f}x its CPU; without the figures"
+                    f" {(first_s - figures_s) / floor_s:.2f}x its time,"
+                    f" {(first_cpu - figures_cpu) / max(floor_cpu, 1e-3):.2f}x its CPU"
                 )
             if read_s is not None and read_cpu is not None:
                 print(
