@@ -676,7 +676,7 @@ def _check_excel_damage(table: Table, nik_at: int) -> None:
     if not table.may_hold_excel_numbers:
         return
     if isinstance(table, SheetTable):
-        texts = (cell_text(v) for v in table.column_values(nik_at))
+        texts = (v if type(v) is str else cell_text(v) for v in table.column_values(nik_at))
     else:
         texts = (
             cells[nik_at] if nik_at < len(cells) else ""

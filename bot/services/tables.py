@@ -420,6 +420,8 @@ class SheetTable:
 def cell_text(value: object) -> str:
     """A cell as Excel shows it: text as is, a date as YYYY-MM-DD, a time as HH:MM, a number as
     in the General format (a 16-digit number becomes "1.60501E+15", its digits already lost)."""
+    if type(value) is date:  # the usual cell that is not text: a date column
+        return value.isoformat()
     if value is None:
         return ""
     if isinstance(value, str):
