@@ -364,7 +364,8 @@ def _run_group(
             try:
                 outcomes.append((True, run_now(jobs[0](conn))))
             except Exception as exc:
-                raw.execute("ROLLBACK")
+                if raw.in_transaction:  # SQLite itself rolls back on a full disk (SQLITE_FULL)
+                    raw.execute("ROLLBACK")
                 return [(False, exc)]
         else:
             for job in jobs:
@@ -372,6 +373,8 @@ def _run_group(
                 try:
                     outcomes.append((True, run_now(job(conn))))
                 except Exception as exc:
+                    if not raw.in_transaction:  # rolled back by SQLite itself: all of it failed
+                        raise
                     raw.execute("ROLLBACK TO job")
                     outcomes.append((False, exc))
                 raw.execute("RELEASE job")
