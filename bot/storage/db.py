@@ -364,7 +364,7 @@ def _run_group(
             try:
                 outcomes.append((True, run_now(jobs[0](conn))))
             except Exception as exc:
-                if raw.in_transaction:  # SQLite itself rolls back on a full disk (SQLITE_FULL)
+                if raw.in_transaction:  # else SQLite rolled it back itself (a full disk, I/O)
                     raw.execute("ROLLBACK")
                 return [(False, exc)]
         else:
@@ -373,7 +373,9 @@ def _run_group(
                 try:
                     outcomes.append((True, run_now(job(conn))))
                 except Exception as exc:
-                    if not raw.in_transaction:  # rolled back by SQLite itself: all of it failed
+                    if not raw.in_transaction:
+                        # SQLite rolled the whole transaction back itself (a full disk, an I/O
+                        # error): every job of the group failed with this error, not another.
                         raise
                     raw.execute("ROLLBACK TO job")
                     outcomes.append((False, exc))
