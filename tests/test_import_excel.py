@@ -239,3 +239,35 @@ def test_the_readme_lists_every_accepted_spelling_and_what_it_becomes() -> None:
         spaced = status.value.replace("_", " ")
         assert parse_status(spaced) is status
         assert any(row.startswith(f"| `{spaced}`") for row in rows), spaced
+
+
+async def test_an_xlsx_dropped_in_the_import_folder_is_imported_with_its_report(
+    make_env: Any, tmp_path: Path
+) -> None:
+    import asyncio
+    import time
+
+    from conftest import notifier_env
+
+    folder = tmp_path / "impor"
+    env = await notifier_env(make_env, tmp_path, import_dir=folder)
+    watcher = env.app.bot_data.folder_watcher
+    assert watcher is not None and watcher.running
+    watcher.stable, watcher.poll = 0.3, 0.05
+    (folder / "ekspor.xlsx").write_bytes(_daily_export())
+    deadline = time.monotonic() + 20
+    while not watcher.handled:
+        assert time.monotonic() < deadline, "the workbook was not handled"
+        await asyncio.sleep(0.05)
+    done = folder / "selesai"
+    assert sorted(p.name for p in done.iterdir()) == [
+        "ekspor.ditolak.csv",
+        "ekspor.xlsx",
+        "ekspor.xlsx.laporan.txt",
+    ]
+    report = (done / "ekspor.xlsx.laporan.txt").read_text(encoding="utf-8")
+    assert "baris 5" in report.lower() and "Teks" in report
+    rejected = (done / "ekspor.ditolak.csv").read_text(encoding="utf-8-sig")
+    assert rejected.splitlines()[1].startswith("5;")
+    a = await _record(env, NIK_A)
+    assert a is not None and a.status is KtpStatus.PRINT_READY_RECORD
