@@ -492,7 +492,8 @@ async def _run_import(
         summary = await import_file(
             svc,
             io.BytesIO(data),
-            source_name=kept,
+            source_name=name,
+            source_label=kept,
             actor_id=actor,
             on_progress=_Progress(progress_message, name),
         )

@@ -616,9 +616,14 @@ async def import_file(
     sheet: str | None = None,
     on_progress: ProgressCallback | None = None,
     batch_size: int = 2000,
+    source_label: str | None = None,
 ) -> ImportSummary:
     """Import a status file, CSV or Excel workbook (a path or a binary file object, told apart
     by its first bytes), and return what it did.
+
+    The history keeps where each change came from: `source_label` when given (already free of
+    personal data, e.g. a Telegram upload's "unggahan petugas 123 ..."), else the file's name
+    with any NIK-like number in it masked.
 
     Raises ImportFileError when the file as a whole is unusable (nothing is changed then, and
     no one is notified). Bad rows are rejected one by one with their line (an Excel row number)
@@ -626,21 +631,20 @@ async def import_file(
     `sheet` names a workbook's sheet (default: the first). on_progress(done, total) is called
     after every batch (bytes of a CSV, rows of a sheet).
     """
+    kept = source_label or redact_file_name(Path(source_name).name) or "impor.csv"
     if isinstance(source, str | Path):
         with open(source, "rb") as raw:
             return await _import_stream(
-                services, raw, source_name, actor_id, sheet, on_progress, batch_size
+                services, raw, kept, actor_id, sheet, on_progress, batch_size
             )
     if not source.seekable():
         with tempfile.SpooledTemporaryFile(max_size=64 << 20) as spool:
             shutil.copyfileobj(source, spool)
             spool.seek(0)
             return await _import_stream(
-                services, spool, source_name, actor_id, sheet, on_progress, batch_size
+                services, spool, kept, actor_id, sheet, on_progress, batch_size
             )
-    return await _import_stream(
-        services, source, source_name, actor_id, sheet, on_progress, batch_size
-    )
+    return await _import_stream(services, source, kept, actor_id, sheet, on_progress, batch_size)
 
 
 #: Rows a transaction for an import from the shell: at least this many, ...
@@ -697,7 +701,7 @@ def _check_excel_damage(table: Table, nik_at: int) -> None:
 async def _import_stream(
     services: Services,
     raw: IO[bytes],
-    source_name: str,
+    kept_name: str,
     actor_id: int | None,
     sheet: str | None,
     on_progress: ProgressCallback | None,
@@ -712,13 +716,14 @@ async def _import_stream(
             raise ImportFileError(reason) from None
         raise
     _check_excel_damage(table, header.index["nik"])
-    name = redact_file_name(Path(source_name).name) or "impor.csv"
-    source = f"import:{name}"
+    source = f"import:{kept_name}"
     today = services.today()
     parser = _RowParser(services, header, today)
     summary = ImportSummary(ignored_columns=header.ignored, header_line=table.header_line)
     async with services.db.transaction() as conn:
-        summary.import_id = await store.start_import(conn, name, actor_id, services.clock.now())
+        summary.import_id = await store.start_import(
+            conn, kept_name, actor_id, services.clock.now()
+        )
 
     async def progress() -> None:
         if on_progress is not None:
