@@ -17,7 +17,7 @@ import asyncio
 import time
 
 from bot.domain.config import load_settings
-from bot.handlers.resident import check_answer
+from bot.conversation.dialogue import check_answer
 from bot.services.container import Services
 from bot.services.sample_data import pairs_to_try
 from bot.services.verification import Reply, handle_numbers

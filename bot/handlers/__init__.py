@@ -1,28 +1,20 @@
-"""Handlers, one module per audience or feature; `register_handlers` adds them in priority order.
+"""The Telegram adapter's handlers; `register_handlers` adds them in the routing's order.
 
-Order matters: within a group the first matching handler wins, so the menu buttons of questions
-and visits come before the free-text conversation, and `general` (help for anything else) comes
-last. Steps in progress read their input in groups of their own that run first (chat tracking,
-the announcement draft, the visit walk-through, a file awaited by /impor, questions at the desk,
-the office's location pin): see ARCHITECTURE.md, "Handler order".
+The order is declared once, in `bot.conversation.steps.ROUTING`: the router first (the chat
+noted, its steps read, the residents' dialogue answered: `router.py`), then each staff
+walk-through's owner in its own group (`groups.py`), then the staff's commands and buttons, and
+last the leftovers (what a walk-through let through, unknown commands and buttons).
 """
 
 from __future__ import annotations
 
-from bot.handlers import admin, broadcast, conversation, general, resident, schedule, staff
+from bot.handlers import admin, broadcast, general, router, schedule, staff
 from bot.handlers import questions as questions_handlers
 from bot.handlers.context import BotApplication
 
 
 def register_handlers(app: BotApplication) -> None:
-    for module in (
-        admin,
-        staff,
-        broadcast,
-        resident,
-        schedule,
-        questions_handlers,
-        conversation,
-        general,
-    ):
+    router.register(app)
+    for module in (admin, staff, broadcast, schedule, questions_handlers, general):
         module.register(app)
+    router.register_leftovers(app)

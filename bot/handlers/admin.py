@@ -12,9 +12,11 @@ from telegram import Message, Update
 from telegram.ext import ApplicationHandlerStop, CommandHandler, MessageHandler, filters
 
 from bot import texts_id
+from bot.conversation import steps
 from bot.handlers.auth import Caller, admin_only
 from bot.handlers.context import BotApplication, BotContext
 from bot.handlers.general import set_chat_commands
+from bot.handlers.groups import group_of, may_be_in
 from bot.services import faq
 from bot.services.office import (
     LOCATION_FIELD,
@@ -34,7 +36,7 @@ ADD_WORDS = ("tambah", "add")
 REMOVE_WORDS = ("hapus", "remove")
 #: The handler group of the office's location pin: before the others, which answer any other
 #: pin (a resident's) as usual.
-LOCATION_GROUP = -10
+LOCATION_GROUP = group_of(steps.LOKASI.name)
 
 
 def register(app: BotApplication) -> None:
@@ -151,6 +153,8 @@ async def _kantor_location(
 async def location_pin(update: Update, context: BotContext) -> None:
     """A location pin: the office's, when this admin asked for it with `/kantor lokasi`;
     anyone else's pin goes on to the other handlers."""
+    if not may_be_in(context, steps.LOKASI):
+        return
     message = update.effective_message
     user = update.effective_user
     if message is None or message.location is None or user is None:

@@ -23,6 +23,7 @@ from telegram.ext import (
 )
 
 from bot import texts_id
+from bot.conversation import steps
 from bot.domain.nik import MUSI_RAWAS_DISTRICTS
 from bot.handlers import callbacks
 from bot.handlers.auth import Caller, staff_only
@@ -50,6 +51,7 @@ from bot.handlers.common import (
 from bot.handlers.context import BotApplication, BotContext
 from bot.handlers.dispatcher import ProgressView
 from bot.handlers.drafts import draft_message_of, take_draft_message
+from bot.handlers.groups import group_of, may_be_in
 from bot.services.broadcasting import (
     CANCELLED,
     SENDING,
@@ -73,7 +75,7 @@ log = logging.getLogger(__name__)
 
 #: The handler group reading a draft's text: after the chat tracking (resident.py), before the
 #: commands and the resident's NIK reader, which get every message that is not a draft's.
-DRAFT_GROUP = -50
+DRAFT_GROUP = group_of(steps.SIARAN.name)
 
 
 def register(app: BotApplication) -> None:
@@ -129,6 +131,8 @@ async def draft_message(update: Update, context: BotContext) -> None:
     """A private message while this staff member writes a draft: its text, /batal, or something
     that is not text. Every other message (and every message of someone without a draft) goes
     on to the other handlers."""
+    if not may_be_in(context, steps.SIARAN):
+        return
     taken = draft_message_of(update)
     if taken is None:
         return

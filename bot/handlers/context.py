@@ -13,6 +13,7 @@ from typing import Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from bot.conversation.steps import Current
 from bot.domain.clock import Clock
 from bot.domain.config import Settings
 from bot.handlers.dispatcher import Dispatcher
@@ -49,7 +50,13 @@ class BotData:
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
-    """`CallbackContext` with the bot's services at hand."""
+    """`CallbackContext` with the bot's services at hand. One per update (PTB builds it once
+    and hands it to every group), so the router leaves on it what it read for the others:
+    the chat's steps (`steps`; None when they were not read) and whether the residents'
+    dialogue has been asked already (`conversed`)."""
+
+    steps: Current | None = None
+    conversed: bool = False
 
     @property
     def services(self) -> Services:

@@ -38,12 +38,14 @@ from telegram.ext import (
 )
 
 from bot import texts_id
+from bot.conversation import steps
 from bot.domain.nik import InvalidNumberError, Nik, normalise, parse_nik
 from bot.domain.privacy import mask_nik, redacted_traceback
 from bot.handlers.auth import REFUSED, Caller, staff_only
 from bot.handlers.callbacks import UbahAnswer
 from bot.handlers.common import staff_record_text, yes_no_markup
 from bot.handlers.context import BotApplication, BotContext
+from bot.handlers.groups import group_of, may_be_in
 from bot.services import blanko, nik_locks, pending_changes, record_lookup, staff_import, stats
 from bot.services.blanko import BLANKO_MAX, BlankoError
 from bot.services.container import Services
@@ -75,7 +77,7 @@ CSV_MIME_TYPES = (
 )
 #: The handler group where a file (or /batal) is taken by an open /impor wait: after the chat
 #: tracking and an announcement draft's text, before the commands and the residents' handlers.
-IMPOR_WAIT_GROUP = -40
+IMPOR_WAIT_GROUP = group_of(steps.IMPOR.name)
 _IMPOR_CAPTION = re.compile(r"^/impor(@\w+)?(\s|$)", re.IGNORECASE)
 _UBAH_BUTTONS = re.compile(rf"^{re.escape(UbahAnswer.prefix)}:")
 
@@ -354,6 +356,8 @@ async def _waiting(update: Update, context: BotContext) -> tuple[Message, int] |
 
 async def impor_cancel(update: Update, context: BotContext) -> None:
     """/batal while an /impor waits (or waited) for a file; otherwise the residents' /batal."""
+    if not may_be_in(context, steps.IMPOR):
+        return
     waiting = await _waiting(update, context)
     if waiting is None:
         return
@@ -366,6 +370,8 @@ async def impor_cancel(update: Update, context: BotContext) -> None:
 
 async def impor_waited_document(update: Update, context: BotContext) -> None:
     """A document while an /impor waits (or waited) for one; other documents go on."""
+    if not may_be_in(context, steps.IMPOR):
+        return
     waiting = await _waiting(update, context)
     if waiting is None:
         return

@@ -154,17 +154,28 @@ _LONG_RUN = 10
 _SHORT_RUN = 6
 
 
-def looks_like_numbers(text: str) -> bool:
-    """True when a message is a NIK/KK attempt (the check answers it), not free text (help)."""
+def looks_like_numbers(text: str, *, alone: bool = False) -> bool:
+    """True when a message is a NIK/KK attempt (the check answers it), not free text (help).
+
+    The one test of "is this a check?" everywhere. `alone=True` asks for numbers standing
+    alone: a long run of digits and no words but those people put around the numbers ("NIK",
+    "KK"): a check sent where a step waits for words (a question being written, an
+    announcement or a visit being drafted), which then gives way to the check. A time
+    ("08.00") or a question with a NIK in it is not a check there."""
     if len(text) > MAX_NUMBERS_TEXT:  # mostly digits: a (too long) attempt; else free text
-        return 2 * sum(map(str.isdigit, text)) >= len(text)
+        return not alone and 2 * sum(map(str.isdigit, text)) >= len(text)
     runs = split_numbers(text)
     if not runs:
         return False
-    if any(len(run) >= _LONG_RUN for run in runs):
+    long_run = any(len(run) >= _LONG_RUN for run in runs)
+    if alone:
+        return long_run and _only_label_words(text)
+    if long_run or _letters_in_number(text):
         return True
-    if _letters_in_number(text):
-        return True
+    return _only_label_words(text)
+
+
+def _only_label_words(text: str) -> bool:
     words = {w.casefold() for w in _WORD.findall(unicodedata.normalize("NFKC", text))}
     return words <= _LABEL_WORDS
 

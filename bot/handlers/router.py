@@ -1,0 +1,235 @@
+"""The Telegram adapter of the conversation: an update in, an `Event` to the conversation, its
+neutral messages rendered and sent. Plumbing only: no sentence and no decision is made here.
+
+Every update first meets `route` (the first entry of `conversation.steps.ROUTING`): the chat is
+noted, the chat's steps are read once (kept on the context for the staff's walk-throughs,
+which run next only when their step is open) and, unless a staff walk-through is open, the
+residents' dialogue answers. What it leaves (staff commands and buttons) goes on to the staff's
+handlers; `leftover` (last) gives the dialogue what a walk-through let through, then says that
+a command or button is unknown.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+from telegram import (
+    ChatMember,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+)
+from telegram.constants import ChatType
+from telegram.error import BadRequest
+from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler, MessageHandler, TypeHandler
+from telegram.ext import filters as tg_filters
+
+from bot.conversation import steps
+from bot.conversation.dialogue import Conversation
+from bot.conversation.events import Event
+from bot.conversation.messages import Choice
+from bot.conversation.messages import Message as Said
+from bot.handlers import general
+from bot.handlers.context import BotApplication, BotContext
+from bot.handlers.groups import group_of
+from bot.handlers.menu import main_menu
+from bot.handlers.questions import pack_keyboard
+from bot.handlers.render import html
+
+CHANNEL = "telegram"
+
+
+def register(app: BotApplication) -> None:
+    app.add_handler(TypeHandler(Update, route), group=group_of("chat"))
+
+
+def register_leftovers(app: BotApplication) -> None:
+    """Last in group 0: what no staff handler took."""
+    app.add_handler(MessageHandler(tg_filters.ALL, leftover), group=group_of("leftovers"))
+    app.add_handler(CallbackQueryHandler(leftover), group=group_of("leftovers"))
+
+
+def conversation_of(context: BotContext) -> Conversation:
+    return Conversation(context.services, pack_keyboard)
+
+
+# --- in: an update as an event ------------------------------------------------------------------
+
+
+def event_of(update: Update, context: BotContext) -> Event | None:
+    """The event of a message or a button press; None for anything else (a status update, a
+    command addressed to another bot)."""
+    chat = update.effective_chat
+    user = update.effective_user
+    if chat is None or user is None:
+        return None
+    bot = context.bot
+    common = {
+        "channel": CHANNEL,
+        "conversation": chat.id,
+        "person": user.id,
+        "name": user.first_name or "",
+        "private": chat.type == ChatType.PRIVATE,
+        "bot_username": bot.username,
+        "start_link": f"https://t.me/{bot.username}?start=",
+    }
+    query = update.callback_query
+    if query is not None:
+        return Event(button=query.data or "", **common)  # type: ignore[arg-type]
+    message = update.message or update.edited_message
+    if message is None:
+        return None
+    text = message.text if message.text is not None else message.caption
+    if text and text.startswith("/") and _addressed_elsewhere(text, bot.username):
+        return None
+    replied = message.reply_to_message
+    reply_to = (
+        replied.message_id
+        if replied is not None and replied.from_user is not None and replied.from_user.id == bot.id
+        else None
+    )
+    location = (
+        (message.location.latitude, message.location.longitude) if message.location else None
+    )
+    attachment = None
+    if message.document is not None:
+        attachment = "document"
+    elif message.photo:
+        attachment = "photo"
+    elif message.text is None and location is None:
+        if _status_update(message):
+            return None
+        attachment = "other"
+    return Event(
+        text=text,
+        location=location,
+        attachment=attachment,
+        reply_to=reply_to,
+        edited=update.edited_message is not None,
+        **common,  # type: ignore[arg-type]
+    )
+
+
+def _status_update(message: Message) -> bool:
+    return bool(tg_filters.StatusUpdate.ALL.check_update(Update(0, message=message)))
+
+
+def _addressed_elsewhere(text: str, bot_username: str) -> bool:
+    """`/cmd@OtherBot` is for another bot."""
+    _, _, target = text.split(maxsplit=1)[0].partition("@")
+    return bool(target) and target.casefold() != bot_username.casefold()
+
+
+# --- out: neutral messages rendered for Telegram ------------------------------------------------
+
+
+def _keyboard(rows: tuple[tuple[Choice, ...], ...]) -> InlineKeyboardMarkup | None:
+    built = [
+        [
+            InlineKeyboardButton(c.label, url=c.url)
+            if c.url
+            else InlineKeyboardButton(c.label, callback_data=c.id)
+            for c in row
+        ]
+        for row in rows
+        if row
+    ]
+    return InlineKeyboardMarkup(built) if built else None
+
+
+async def send(update: Update, context: BotContext, said: list[Said]) -> None:
+    """Send what the conversation said, in order, as replies to `update`."""
+    query = update.callback_query
+    message = update.effective_message
+    noticed = False
+    for item in said:
+        if item.notice:
+            if query is not None and not noticed:
+                await query.answer(html_free(item.text), show_alert=item.alert)
+                noticed = True
+            continue
+        if query is not None and not noticed:
+            await query.answer()
+            noticed = True
+        if not isinstance(message, Message):
+            continue
+        if item.venue is not None:
+            venue = item.venue
+            await message.reply_venue(
+                latitude=venue.latitude,
+                longitude=venue.longitude,
+                title=venue.title,
+                address=venue.address,
+            )
+        if not item.text:
+            continue
+        inline = _keyboard(item.choices)
+        if item.replaces_pressed and query is not None:
+            with contextlib.suppress(BadRequest):  # "not modified": it reads so already
+                await query.edit_message_text(html(item.text), reply_markup=inline)
+            continue
+        markup = main_menu() if item.menu and inline is None else inline
+        await message.reply_text(html(item.text), reply_markup=markup)
+    if query is not None and not noticed:
+        await query.answer()
+
+
+def html_free(marked: str) -> str:
+    """A notice is plain text (Telegram shows no markup over the chat)."""
+    from bot.domain.markup import plain
+
+    return plain(marked)
+
+
+# --- the handlers -------------------------------------------------------------------------------
+
+
+async def route(update: Update, context: BotContext) -> None:
+    """First for every update: note the chat, read its steps once, let the residents'
+    dialogue answer (then nothing else runs), or hand the update on."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    svc = context.services
+    member = update.my_chat_member
+    gone = member is not None and member.new_chat_member.status in (
+        ChatMember.BANNED,
+        ChatMember.LEFT,
+    )
+    event = None if gone else event_of(update, context)
+    wants_steps = event is not None and event.button is None and event.private
+    came_back, current = await steps.arrive(
+        svc,
+        chat.id,
+        chat.type,
+        event.person if event is not None else chat.id,
+        gone=gone,
+        read_steps=wants_steps,
+    )
+    if came_back:
+        svc.wake_outbox()
+    context.steps = current if wants_steps else None
+    if event is None or current.staff:
+        return  # a staff walk-through sees it first (ROUTING), then `leftover`
+    context.conversed = True
+    said = await conversation_of(context).answer(event, current)
+    if said is None:
+        return
+    await send(update, context, said)
+    raise ApplicationHandlerStop
+
+
+async def leftover(update: Update, context: BotContext) -> None:
+    """What no step's owner and no staff handler took: the residents' dialogue (unless it
+    has been asked already), then "unknown command" or "unknown button"."""
+    event = event_of(update, context)
+    if event is not None and not context.conversed:
+        said = await conversation_of(context).answer(event, context.steps)
+        if said is not None:
+            await send(update, context, said)
+            return
+    if update.callback_query is not None:
+        await general.unknown_button(update, context)
+    elif event is not None and event.command is not None and not event.edited:
+        await general.unknown_command(update, context)
