@@ -483,11 +483,7 @@ class Conversation:
             await residents.stop(chat, chosen.record.id)
             return [say(texts.stopped(chosen.label, chosen.record.nik_masked))]
         rows = [
-            (
-                choice(
-                    texts.stop_button(i, s.label, s.record.nik_masked), ResStop(str(s.record.id))
-                ),
-            )
+            (choice(texts.stop_button(i, s.label, s.record.nik_masked), ResStop(str(s.record.id))),)
             for i, s in enumerate(items, 1)
         ]
         last = (

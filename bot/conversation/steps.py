@@ -227,9 +227,7 @@ async def read(svc: Services, chat_id: int, person_id: int) -> Current:
         return await read_on(reader, chat_id, person_id, svc.clock.now())
 
 
-async def read_on(
-    reader: Conn, chat_id: int, person_id: int, now: datetime
-) -> Current:
+async def read_on(reader: Conn, chat_id: int, person_id: int, now: datetime) -> Current:
     rows = await steps_store.current(reader, chat_id, person_id)
     known = tuple(
         (STEPS[(row.place, row.kind)], row) for row in rows if (row.place, row.kind) in STEPS

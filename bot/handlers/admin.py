@@ -17,6 +17,7 @@ from bot.handlers.auth import Caller, admin_only
 from bot.handlers.context import BotApplication, BotContext
 from bot.handlers.general import set_chat_commands
 from bot.handlers.groups import group_of, may_be_in
+from bot.handlers.render import html
 from bot.services import faq
 from bot.services.office import (
     LOCATION_FIELD,
@@ -240,7 +241,7 @@ async def _faq_preview(context: BotContext, number: str) -> str:
     conn = context.services.db.conn
     entries = await faq.entries(conn)
     entry = entries[faq.parse_number(number, len(entries)) - 1]
-    body = faq.render(entry, await load_office_info(conn))
+    body = html(faq.render(entry, await load_office_info(conn)))
     return texts_id.faq_preview(entry.number, entry.title, body)
 
 

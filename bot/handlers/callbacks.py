@@ -84,6 +84,7 @@ __all__ = [
 
 # --- announcements (handlers/broadcast.py) --------------------------------------------------
 
+
 @dataclasses.dataclass(frozen=True)
 class BroadcastList(CallbackData, prefix="bc:list"):
     """Show the recent announcements."""

@@ -31,6 +31,7 @@ from bot.storage import audit as audit_store
 
 log = logging.getLogger(__name__)
 
+
 def register(app: BotApplication) -> None:
     """The staff's /bantuan (residents are answered by the conversation before this)."""
     app.add_handler(CommandHandler(["bantuan", "help"], help_command))
@@ -68,6 +69,8 @@ STAFF_MENU: tuple[str, ...] = (
     "bantuan",
 )
 ADMIN_MENU: tuple[str, ...] = (*STAFF_MENU[:-1], "petugas", "kantor", "faq", "meja", STAFF_MENU[-1])
+
+
 def menu(role: Role | str | None) -> list[tuple[str, str]]:
     """(command, description) of the menu a person with `role` sees (None: a resident)."""
     if role == Role.ADMIN:

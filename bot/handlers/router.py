@@ -89,9 +89,7 @@ def event_of(update: Update, context: BotContext) -> Event | None:
         if replied is not None and replied.from_user is not None and replied.from_user.id == bot.id
         else None
     )
-    location = (
-        (message.location.latitude, message.location.longitude) if message.location else None
-    )
+    location = (message.location.latitude, message.location.longitude) if message.location else None
     attachment = None
     if message.document is not None:
         attachment = "document"

@@ -46,6 +46,7 @@ from bot.handlers.callbacks import UbahAnswer
 from bot.handlers.common import staff_record_text, yes_no_markup
 from bot.handlers.context import BotApplication, BotContext
 from bot.handlers.groups import group_of, may_be_in
+from bot.handlers.render import html
 from bot.services import blanko, nik_locks, pending_changes, record_lookup, staff_import, stats
 from bot.services.blanko import BLANKO_MAX, BlankoError
 from bot.services.container import Services
@@ -116,7 +117,7 @@ async def _read_nik(
     try:
         return parse_nik(text, today), today
     except InvalidNumberError as exc:
-        await message.reply_text(f"{texts_id.nik_problem(exc)}\n\n{usage}")
+        await message.reply_text(f"{html(texts_id.nik_problem(exc))}\n\n{usage}")
         return None
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import codecs
 import csv
+import html
 import inspect
 import io
 import logging
@@ -26,6 +27,7 @@ from pathlib import Path
 from typing import IO, BinaryIO, Generic, TypeVar
 
 from bot import texts_id
+from bot.domain.markup import plain
 from bot.domain.nik import InvalidNumberError, nik_digits, parse_kk
 from bot.domain.privacy import mask_name, mask_nik
 from bot.services import outbox
@@ -123,6 +125,12 @@ class ImportFileError(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+def _number_reason(exc: InvalidNumberError) -> str:
+    """What is wrong with a row's NIK or KK, as the staff's (HTML) summaries and the CSV report
+    quote a reason: the residents' sentence (`texts_id.nik_problem`, marked) as plain text."""
+    return html.escape(plain(texts_id.nik_problem(exc)), quote=False)
 
 
 class RowRejected(Exception):
@@ -382,7 +390,7 @@ class _RowParser:
         try:
             nik = nik_digits(nik_text, self.today)
         except InvalidNumberError as exc:
-            raise RowRejected(texts_id.nik_problem(exc)) from None
+            raise RowRejected(_number_reason(exc)) from None
         kk_text = unwrap_number(kk_text)
         kk_hash = None
         if _EXCEL_NUMBER.fullmatch(kk_text):
@@ -391,7 +399,7 @@ class _RowParser:
             try:
                 kk_hash = self.hasher.kk(parse_kk(kk_text))
             except InvalidNumberError as exc:
-                raise RowRejected(texts_id.nik_problem(exc)) from None
+                raise RowRejected(_number_reason(exc)) from None
         return _Person(
             nik=nik,
             nik_hash=self.hasher.nik(nik),

@@ -26,6 +26,7 @@ from bot.storage.subscriptions import MAX_PER_CHAT, Subscribed, Subscription
 
 __all__ = ["MAX_PER_CHAT", "Subscribed", "Subscription"]
 
+
 @dataclass(frozen=True, slots=True)
 class Followed:
     """A card this chat follows, as the resident reads it."""
