@@ -48,12 +48,6 @@ def _escape(value: str, quote: bool = True) -> str:
     return html.escape(clip(str(value), ECHO_LIMIT), quote)
 
 
-def _said(value: object, limit: int = ECHO_LIMIT) -> str:
-    """A value quoted in a marked sentence (what someone typed, a name, an address):
-    clipped, and carrying no marks (`bot.domain.markup`)."""
-    return esc(clip(str(value), limit))
-
-
 # === 1. Formatting: numbers, dates, times, names ==================================================
 
 # --- everyone: pieces of sentences ----------------------------------------------------------------
@@ -165,6 +159,12 @@ def format_date_span(earliest: date, latest: date) -> str:
 def _shown(text: object, limit: int = 40) -> str:
     """Something a person typed, shortened and made safe inside an HTML message."""
     return html.escape(clip(str(text), limit), quote=False)
+
+
+def _said(value: object, limit: int = ECHO_LIMIT) -> str:
+    """A value quoted in a marked sentence (what someone typed, a name, an address):
+    clipped, and carrying no marks (`bot.domain.markup`)."""
+    return esc(clip(str(value), limit))
 
 
 def _and_list(items: Sequence[str]) -> str:

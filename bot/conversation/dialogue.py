@@ -148,13 +148,17 @@ class Conversation:
             return await self._pressed(event)
         if event.edited:  # a corrected NIK gets its answer; other edits need none
             text = event.text
-            if text and event.private and not event.command and looks_like_numbers(text):
+            if text and not event.command and looks_like_numbers(text):
                 return await self._check(event, text)
             return None
-        if event.reply_to is not None and event.private:
-            replied = await self._reply_to(event)
-            if replied is not None:
-                return replied
+        if event.reply_to is not None:
+            chat = event.conversation
+            if await self.questions.question_of_desk_post(chat, event.reply_to) is not None:
+                return None  # a staff member's answer at the desk: the staff's handlers
+            if event.private:
+                replied = await self._reply_to(event)
+                if replied is not None:
+                    return replied
         if event.text is None and event.location is None and event.attachment is None:
             return None
         if event.private:
@@ -167,9 +171,9 @@ class Conversation:
         command = event.command
         if command is not None:
             return await self._command(event, command, current or steps.NONE)
-        if not event.private:
-            return None
         text = event.text
+        if not event.private:  # a group: only a NIK sent there is answered (not here)
+            return [self._private_only(event)] if text and looks_like_numbers(text) else None
         if text is None:
             return [menu(texts.NOT_TEXT_SHORT)]
         if text in MENU_LABELS:

@@ -16,6 +16,7 @@ class Event:
     conversation: int  # the chat: where the answer goes, what steps and proofs are kept by
     person: int  # who wrote (in a private chat, the same as `conversation` on Telegram)
     text: str | None = None
+    caption: str | None = None  # the words sent with a picture or a document
     button: str | None = None  # the value of the choice pressed (`messages.Choice.id`)
     location: tuple[float, float] | None = None  # latitude, longitude
     attachment: str | None = None  # "document", "photo" or "other" (a sticker, a voice note)
@@ -31,18 +32,19 @@ class Event:
 
     @property
     def command(self) -> str | None:
-        """The command the text starts with ("/cek", without "@bot"), lower case, or None."""
-        return command_of(self.text)
+        """The command the text (or a file's caption) starts with ("/cek", without "@bot"),
+        lower case, or None."""
+        return command_of(self.text if self.text is not None else self.caption)
 
     @property
     def args(self) -> list[str]:
         """The words after the command."""
-        return (self.text or "").split()[1:] if self.command else []
+        return (self.text or self.caption or "").split()[1:] if self.command else []
 
     @property
     def rest(self) -> str:
         """The text after the command, as typed."""
-        parts = (self.text or "").split(maxsplit=1)
+        parts = (self.text or self.caption or "").split(maxsplit=1)
         return parts[1] if self.command and len(parts) == 2 else ""
 
 

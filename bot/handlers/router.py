@@ -80,8 +80,9 @@ def event_of(update: Update, context: BotContext) -> Event | None:
     message = update.message or update.edited_message
     if message is None:
         return None
-    text = message.text if message.text is not None else message.caption
-    if text and text.startswith("/") and _addressed_elsewhere(text, bot.username):
+    text = message.text
+    words = text if text is not None else message.caption
+    if words and words.startswith("/") and _addressed_elsewhere(words, bot.username):
         return None
     replied = message.reply_to_message
     reply_to = (
@@ -101,6 +102,7 @@ def event_of(update: Update, context: BotContext) -> Event | None:
         attachment = "other"
     return Event(
         text=text,
+        caption=message.caption,
         location=location,
         attachment=attachment,
         reply_to=reply_to,
