@@ -862,6 +862,10 @@ def _chunks(parts: list[str], limit: int = 3900) -> list[str]:
 
 
 # Following a NIK: 🔔 Beri tahu saya, names, /langganan, /berhenti
+#: Where a resident sees the cards they follow: the main menu's button (not a command).
+_FAMILY_BUTTON = f"tekan tombol {MENU_FAMILY}"
+
+
 def _followed_name(label: str | None, nik_masked: str) -> str:
     return f"{bold(_said(label))} ({nik_masked})" if label else bold(nik_masked)
 
@@ -905,14 +909,14 @@ def ask_label(label: str | None, nik_masked: str) -> str:
 
 def label_saved(label: str | None, nik_masked: str) -> str:
     if label is None:
-        return f"Baik, {nik_masked} dipantau tanpa nama. Lihat daftarnya dengan /langganan."
+        return f"Baik, {nik_masked} dipantau tanpa nama. Lihat daftarnya: {_FAMILY_BUTTON}."
     return (
         f"Tersimpan: {_followed_name(label, nik_masked)}.\n"
-        "Lihat semua yang dipantau dengan /langganan."
+        f"Lihat semua yang dipantau: {_FAMILY_BUTTON}."
     )
 
 
-NOT_FOLLOWED = "NIK itu sudah tidak ada di daftar pantauan. Lihat daftarnya: /langganan."
+NOT_FOLLOWED = f"NIK itu sudah tidak ada di daftar pantauan. Lihat daftarnya: {_FAMILY_BUTTON}."
 
 NO_SUBSCRIPTIONS = (
     "Bapak/Ibu belum memantau NIK apa pun.\n\n"
@@ -968,7 +972,7 @@ def stop_usage(count: int) -> str:
     return (
         f"Nomor atau nama itu tidak ada di daftar. Tulis nomornya (1 sampai {count}) atau "
         f"namanya, misalnya {code('/berhenti 1')}, atau tulis {code('/berhenti semua')}. "
-        "Lihat daftarnya dengan /langganan."
+        f"Lihat daftarnya: {_FAMILY_BUTTON}."
     )
 
 
@@ -2121,7 +2125,8 @@ SCHEDULE_TITLE = (
 )
 SCHEDULE_PICK_DISTRICT = "Pilih kecamatan untuk melihat jadwalnya:"
 SCHEDULE_PRIVATE_ONLY = (
-    "Jadwal jemput bola bisa dilihat di chat pribadi dengan bot ini. Ketik /jadwal di sana."
+    "Jadwal jemput bola bisa dilihat di chat pribadi dengan bot ini. "
+    f"Di sana, tekan tombol {MENU_SCHEDULE}."
 )
 SCHEDULE_BACK_BUTTON = "⬅️ Kecamatan lain"
 

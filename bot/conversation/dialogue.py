@@ -194,7 +194,7 @@ class Conversation:
         text = event.text
         command = event.command
         label = current.get(steps.LABEL)
-        if label is not None:
+        if label is not None and command != CANCEL:  # /batal ends it and says so
             await self.residents.cancel_step(chat)
             taken = command is None and text and text not in MENU_LABELS
             if taken and text and not looks_like_numbers(text) and label.number is not None:
@@ -507,10 +507,8 @@ class Conversation:
 
     async def _pressed(self, event: Event) -> Messages | None:
         data = unpack(event.button)
-        if data is None:
-            return [Message(texts.BUTTON_UNKNOWN, notice=True)]
         if not isinstance(data, RESIDENT_BUTTONS):
-            return None  # a staff member's button
+            return None  # a staff member's button, or one nobody knows: the adapter's leftovers
         if isinstance(data, ScheduleDistricts | ScheduleDistrict | ScheduleFollow):
             return await self._schedule_button(event, data)
         if not event.private:

@@ -53,10 +53,10 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
     """`CallbackContext` with the bot's services at hand. One per update (PTB builds it once
     and hands it to every group), so the router leaves on it what it read for the others:
     the chat's steps (`steps`; None when they were not read) and whether the residents'
-    dialogue has been asked already (`conversed`)."""
+    dialogue has been asked already (`conversed`: `router.ASKED` or `router.PASSED`)."""
 
     steps: Current | None = None
-    conversed: bool = False
+    conversed: str = ""
 
     @property
     def services(self) -> Services:

@@ -1,9 +1,10 @@
 """PTB handler groups, from the one routing order (`bot.conversation.steps.ROUTING`).
 
 PTB runs groups in ascending order and, within a group, the first matching handler. Each entry
-of the routing before "commands" gets its own group (the router first, then each staff
-walk-through's owner); the staff's commands and the leftovers share group 0, the leftovers
-registered last. Group -1 is left free for tests.
+of the routing before "conversation" gets its own group, from -100 (the chat noted and its
+steps read, then each staff walk-through's owner); the residents' dialogue is group 0; the
+staff's commands and the leftovers share group 1, the leftovers registered last. Group -1 is
+left free for tests.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ from bot.handlers.context import BotContext
 
 _FIRST = -100
 _STEP = 10
-_OWN_GROUPS = ROUTING[: ROUTING.index("commands")]
-GROUPS: dict[str, int] = {name: _FIRST + _STEP * i for i, name in enumerate(_OWN_GROUPS)} | {
-    "commands": 0,
-    "leftovers": 0,
+_BEFORE = ROUTING[: ROUTING.index("conversation")]
+GROUPS: dict[str, int] = {name: _FIRST + _STEP * i for i, name in enumerate(_BEFORE)} | {
+    "conversation": 0,
+    "commands": 1,
+    "leftovers": 1,  # registered last in the commands' group
 }
 
 

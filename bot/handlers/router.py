@@ -1,12 +1,12 @@
 """The Telegram adapter of the conversation: an update in, an `Event` to the conversation, its
 neutral messages rendered and sent. Plumbing only: no sentence and no decision is made here.
 
-Every update first meets `route` (the first entry of `conversation.steps.ROUTING`): the chat is
-noted, the chat's steps are read once (kept on the context for the staff's walk-throughs,
-which run next only when their step is open) and, unless a staff walk-through is open, the
-residents' dialogue answers. What it leaves (staff commands and buttons) goes on to the staff's
-handlers; `leftover` (last) gives the dialogue what a walk-through let through, then says that
-a command or button is unknown.
+Every update first meets `arrive` (the first entry of `conversation.steps.ROUTING`): the chat
+is noted and its steps are read once (kept on the context for the staff's walk-throughs, whose
+owners run next only when their step is open). Then `converse`: unless a staff walk-through is
+open, the residents' dialogue answers. What it leaves (staff commands and buttons) goes on to
+the staff's handlers; `leftover` (last) gives the dialogue what a walk-through let through,
+then says that a command or button is unknown.
 """
 
 from __future__ import annotations
@@ -38,10 +38,19 @@ from bot.handlers.questions import pack_keyboard
 from bot.handlers.render import html
 
 CHANNEL = "telegram"
+#: `BotContext.conversed`: the router asked the conversation (and it did not finish), or the
+#: conversation said the update is not the residents' (it goes on to the staff's handlers).
+ASKED, PASSED = "asked", "passed"
 
 
 def register(app: BotApplication) -> None:
-    app.add_handler(TypeHandler(Update, route), group=group_of("chat"))
+    """First of all: the chat noted, its steps read."""
+    app.add_handler(TypeHandler(Update, arrive), group=group_of("chat"))
+
+
+def register_conversation(app: BotApplication) -> None:
+    """The residents' dialogue, after the walk-throughs' owners, before the staff's commands."""
+    app.add_handler(TypeHandler(Update, converse), group=group_of("conversation"))
 
 
 def register_leftovers(app: BotApplication) -> None:
@@ -185,9 +194,9 @@ def html_free(marked: str) -> str:
 # --- the handlers -------------------------------------------------------------------------------
 
 
-async def route(update: Update, context: BotContext) -> None:
-    """First for every update: note the chat, read its steps once, let the residents'
-    dialogue answer (then nothing else runs), or hand the update on."""
+async def arrive(update: Update, context: BotContext) -> None:
+    """First for every update: the chat is noted, and its steps are read once (left on the
+    context for the walk-throughs' owners and the conversation, which run next)."""
     chat = update.effective_chat
     if chat is None:
         return
@@ -197,24 +206,36 @@ async def route(update: Update, context: BotContext) -> None:
         ChatMember.BANNED,
         ChatMember.LEFT,
     )
-    event = None if gone else event_of(update, context)
-    wants_steps = event is not None and event.button is None and event.private
+    user = update.effective_user
+    private = chat.type == ChatType.PRIVATE
+    wants_steps = not gone and private and user is not None and update.callback_query is None
     came_back, current = await steps.arrive(
         svc,
         chat.id,
         chat.type,
-        event.person if event is not None else chat.id,
+        user.id if user is not None else chat.id,
         gone=gone,
         read_steps=wants_steps,
     )
     if came_back:
         svc.wake_outbox()
     context.steps = current if wants_steps else None
-    if event is None or current.staff:
-        return  # a staff walk-through sees it first (ROUTING), then `leftover`
-    context.conversed = True
+
+
+async def converse(update: Update, context: BotContext) -> None:
+    """The residents' dialogue answers (then nothing else runs), unless a staff walk-through
+    is open here (its owner has seen the message, `leftover` gives it to the dialogue) or the
+    update is not the residents' (it goes on to the staff's handlers)."""
+    current = context.steps
+    if current is not None and current.staff:
+        return
+    event = event_of(update, context)
+    if event is None:
+        return
+    context.conversed = ASKED  # stays so when answering fails: the error handler apologises
     said = await conversation_of(context).answer(event, current)
     if said is None:
+        context.conversed = PASSED
         return
     await send(update, context, said)
     raise ApplicationHandlerStop
@@ -223,8 +244,10 @@ async def route(update: Update, context: BotContext) -> None:
 async def leftover(update: Update, context: BotContext) -> None:
     """What no step's owner and no staff handler took: the residents' dialogue (unless it
     has been asked already), then "unknown command" or "unknown button"."""
+    if context.conversed == ASKED:
+        return  # the conversation failed on it: the error handler has answered
     event = event_of(update, context)
-    if event is not None and not context.conversed:
+    if event is not None and context.conversed != PASSED:
         said = await conversation_of(context).answer(event, context.steps)
         if said is not None:
             await send(update, context, said)
