@@ -55,6 +55,7 @@ from bot.services.residents import MAX_PER_CHAT, Residents, Subscribed
 from bot.services.roles import StaffRoles
 from bot.services.verification import (
     CheckReply,
+    KnownStep,
     Reply,
     Verification,
     handle_numbers,
@@ -149,7 +150,7 @@ class Conversation:
         if event.edited:  # a corrected NIK gets its answer; other edits need none
             text = event.text
             if text and not event.command and looks_like_numbers(text):
-                return await self._check(event, text)
+                return await self._check(event, text, None)
             return None
         if event.reply_to is not None:
             chat = event.conversation
@@ -179,7 +180,7 @@ class Conversation:
         if text in MENU_LABELS:
             return await self._menu(event, text)
         if looks_like_numbers(text):
-            return await self._check(event, text)
+            return await self._check(event, text, current)
         intent = match(text)
         if intent is None:
             return [menu(texts.NOT_UNDERSTOOD_SHORT)]
@@ -238,7 +239,7 @@ class Conversation:
                     return [self._private_only(event)]
                 rest = event.rest
                 if rest and looks_like_numbers(rest):
-                    return await self._check(event, rest)
+                    return await self._check(event, rest, current)
                 return [say(texts.ASK_NIK)]
             case "/langganan":
                 return await self._private(event, self._following)
@@ -398,10 +399,17 @@ class Conversation:
 
     # --- the check -------------------------------------------------------------------------
 
-    async def _check(self, event: Event, text: str) -> Messages:
+    async def _check(self, event: Event, text: str, current: steps.Current | None) -> Messages:
+        """A NIK, a KK, or both: a step of the check (the chat's check step is taken from
+        `current`, read with the others, when the adapter read them)."""
         if not event.private:
             return [self._private_only(event)]
-        step = await handle_numbers(self.svc, event.conversation, text)
+        known = None
+        if current is not None:
+            pending = current.get(steps.KK)
+            stored = current.get(steps.KK, expired=True) or current.get(steps.LABEL, expired=True)
+            known = KnownStep(steps.pending_of(pending, event.conversation), stored is not None)
+        step = await handle_numbers(self.svc, event.conversation, text, known)
         match step.reply:
             case Reply.ASK_KK:
                 return [say(texts.ask_kk(step.nik_masked or ""))]

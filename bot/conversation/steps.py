@@ -221,6 +221,20 @@ class Current:
 NONE = Current()
 
 
+def pending_of(row: steps_store.StepRow | None, chat_id: int) -> checks_store.Pending | None:
+    """A check step's row as the check reads it."""
+    if row is None or row.since is None:
+        return None
+    return checks_store.Pending(
+        chat_id=chat_id,
+        step=checks_store.Step(row.kind),
+        nik_hash=row.nik_hash,
+        nik_masked=row.nik_masked,
+        record_id=row.number,
+        created_at=row.since,
+    )
+
+
 async def read(svc: Services, chat_id: int, person_id: int) -> Current:
     """Every step of this chat and person, in one read (on the reader: committed data)."""
     async with svc.db.snapshot() as reader:

@@ -256,7 +256,23 @@ class CheckReply:
     position: str | None = None  # INVALID in "NIK KK": "first" or "second"
 
 
-async def handle_numbers(services: Services, chat_id: int, text: str) -> CheckReply:
+#: `handle_numbers(known=...)` when the caller has not read the chat's check step.
+UNREAD = None
+
+
+@dataclass(frozen=True, slots=True)
+class KnownStep:
+    """The chat's check step as the caller read it already (with its other steps, in one
+    read): `pending` the step in force (None: none), `stored` whether a row is kept at all
+    (an expired one too), so the check reads nothing more about it."""
+
+    pending: checks_store.Pending | None
+    stored: bool
+
+
+async def handle_numbers(
+    services: Services, chat_id: int, text: str, known: KnownStep | None = UNREAD
+) -> CheckReply:
     """One step of a check from a message: a NIK (then the KK is asked), the KK, or both.
 
     The step in progress lives in the database (keyed hash and masked NIK only), so a check
@@ -272,9 +288,14 @@ async def handle_numbers(services: Services, chat_id: int, text: str) -> CheckRe
     numbers = read_numbers(text)
     if len(numbers) > 2:
         return CheckReply(Reply.TOO_MANY)
+    stored = known.stored if known is not None else None
     if len(numbers) == 2:
-        return await _pair(services, chat_id, numbers[0], numbers[1], today, now)
-    pending = await checks_store.get_pending(services.db.reader, chat_id, now)
+        return await _pair(services, chat_id, numbers[0], numbers[1], today, now, stored)
+    pending = (
+        known.pending
+        if known is not None
+        else await checks_store.get_pending(services.db.reader, chat_id, now)
+    )
     number = numbers[0] if numbers else ""
     try:
         if pending is not None and pending.step is checks_store.Step.KK and pending.nik_hash:
@@ -282,7 +303,7 @@ async def handle_numbers(services: Services, chat_id: int, text: str) -> CheckRe
             if services.hasher.nik(kk) == pending.nik_hash:
                 return CheckReply(Reply.SAME_AS_NIK, nik_masked=pending.nik_masked)
             kk_hash = services.hasher.kk(kk)
-            record = await _prove(services, chat_id, pending.nik_hash, kk_hash, now)
+            record = await _prove(services, chat_id, pending.nik_hash, kk_hash, now, True)
             if record is not None:
                 return _verified(record)
             return await _wrong_kk(
@@ -298,7 +319,13 @@ def _verified(record: Record) -> CheckReply:
 
 
 async def _pair(
-    services: Services, chat_id: int, first: str, second: str, today: date, now: datetime
+    services: Services,
+    chat_id: int,
+    first: str,
+    second: str,
+    today: date,
+    now: datetime,
+    stored: bool | None,
 ) -> CheckReply:
     """ "NIK KK" in one message."""
     if first == second:
@@ -315,7 +342,7 @@ async def _pair(
         return CheckReply(Reply.INVALID, error=err, position="second")
     nik_hash = services.hasher.nik(nik.digits)
     kk_hash = services.hasher.kk(kk)
-    record = await _prove(services, chat_id, nik_hash, kk_hash, now)
+    record = await _prove(services, chat_id, nik_hash, kk_hash, now, stored)
     if record is not None:  # the usual case: no swap to look for
         return _verified(record)
     if await _swapped(services, chat_id, first, second, today, now, (nik_hash, kk_hash)):
@@ -329,18 +356,26 @@ async def _matches(reader: Conn, nik_hash: str, kk_hash: str) -> bool:
 
 
 async def _prove(
-    services: Services, chat_id: int, nik_hash: str, kk_hash: str, now: datetime
+    services: Services,
+    chat_id: int,
+    nik_hash: str,
+    kk_hash: str,
+    now: datetime,
+    stored: bool | None,
 ) -> Record | None:
     """The record, when `kk_hash` is its Nomor KK's and this chat may check it now: the
     lookups in one read transaction on the reader, then the proof (the step ends) in one
-    group-committed write. None, with nothing written, otherwise (`_wrong_kk` follows)."""
+    group-committed write. None, with nothing written, otherwise (`_wrong_kk` follows).
+    `stored`: whether the chat has a check step row (None: read it here)."""
     async with services.db.snapshot() as reader:
         if await refusal(reader, chat_id, nik_hash, now) is not None:
             return None
         record = await records_store.get_by_nik_hash(reader, nik_hash)
         if record is None or not hmac.compare_digest(record.kk_hash, kk_hash):
             return None
-        stepped = await checks_store.has_pending_row(reader, chat_id)
+        stepped = (
+            stored if stored is not None else await checks_store.has_pending_row(reader, chat_id)
+        )
     record_id = record.id
     await services.db.write(
         lambda conn: checks_store.verified_now(conn, chat_id, record_id, now, stepped)
