@@ -1,17 +1,17 @@
-"""Questions to staff in Telegram: "Tanya petugas" for residents, the desk for staff.
+"""Questions to staff in Telegram: the desk for staff.
 
-Residents: the menu button `texts_id.MENU_ASK` or `/tanya` (or `/tanya teks…`) in a private
-chat, then the question; "Balas" under an answer (or a Telegram reply to it), then the reply.
-Staff: the desk's messages (in the group an admin named with `/meja`, or each staff member's
-private chat) with "Saya tangani", "Jawab", "Tutup" and "Cek warga"; a reply to a desk message
-is the answer (bots receive replies to their own messages even in privacy mode); `/pertanyaan`
-lists what is open, `/bisukan` mutes an abusive resident. Admins: `/meja`, `/jamkerja`,
-`/libur`.
+The residents' side ("Tanya petugas", `/tanya`, "Balas" and replies) is the conversation's
+(`bot.conversation.dialogue`). Staff: the desk's messages (in the group an admin named with
+`/meja`, or each staff member's private chat) with "Saya tangani", "Jawab", "Tutup" and "Cek
+warga"; a reply to a desk message is the answer (bots receive replies to their own messages
+even in privacy mode); `/pertanyaan` lists what is open, `/bisukan` mutes an abusive resident.
+Admins: `/meja`, `/jamkerja`, `/libur`.
 
-A message in a step (a resident writing a question or a reply, staff writing an answer) is read
-in its own handler group (`QUESTION_GROUP`), before the commands and the residents' readers; a
-periodic job closes quiet threads, erases old ones, reminds the desk of untaken questions and
-edits desk messages whose question changed (e.g. erased by the resident).
+A staff member's answer (after "Jawab", a declared step: `bot.conversation.steps.ANSWER`; or a
+reply to a desk message) is read in its own handler group (`QUESTION_GROUP`, from the
+routing), before the residents' dialogue and the commands; a periodic job closes quiet
+threads, erases old ones, reminds the desk of untaken questions and edits desk messages whose
+question changed (e.g. erased by the resident).
 """
 
 from __future__ import annotations
