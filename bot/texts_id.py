@@ -3487,8 +3487,8 @@ ANNOUNCEMENTS_PRIVATE_ONLY = (
     "pengumuman berhenti bila bot dikeluarkan dari grup."
 )
 ANNOUNCEMENTS_USAGE = (
-    "Tulis <code>/pengumuman mati</code> untuk berhenti menerima pengumuman, atau "
-    "<code>/pengumuman hidup</code> untuk menerimanya lagi."
+    f"Tulis {code('/pengumuman mati')} untuk berhenti menerima pengumuman, atau "
+    f"{code('/pengumuman hidup')} untuk menerimanya lagi."
 )
 _CARD_NEWS_KEPT = (
     "Kabar tentang KTP-el yang Bapak/Ibu pantau tetap dikirim, misalnya saat kartu sudah dicetak."
@@ -3498,24 +3498,24 @@ _CARD_NEWS_KEPT = (
 def announcements_state(on: bool) -> str:
     if on:
         return (
-            "🔔 Bapak/Ibu <b>menerima</b> pengumuman umum dari Disdukcapil Musi Rawas.\n"
+            f"🔔 Bapak/Ibu {bold('menerima')} pengumuman umum dari Disdukcapil Musi Rawas.\n"
             "Misalnya jadwal perekaman keliling atau libur kantor.\n"
             f"{_CARD_NEWS_KEPT}"
         )
     return (
-        "🔕 Bapak/Ibu <b>tidak menerima</b> pengumuman umum dari Disdukcapil Musi Rawas.\n"
+        f"🔕 Bapak/Ibu {bold('tidak menerima')} pengumuman umum dari Disdukcapil Musi Rawas.\n"
         f"{_CARD_NEWS_KEPT}"
     )
 
 
 ANNOUNCEMENTS_TURNED_OFF = (
     f"🔕 Pengumuman umum dimatikan.\n{_CARD_NEWS_KEPT}\n"
-    "Mau menerima lagi? Kirim <code>/pengumuman hidup</code>."
+    f"Mau menerima lagi? Kirim {code('/pengumuman hidup')}."
 )
 ANNOUNCEMENTS_TURNED_ON = (
     "🔔 Pengumuman umum dihidupkan.\n"
     "Bapak/Ibu akan menerima kabar penting dari Disdukcapil Musi Rawas.\n"
-    "Berhenti kapan saja: <code>/pengumuman mati</code>."
+    f"Berhenti kapan saja: {code('/pengumuman mati')}."
 )
 
 # --- staff: /siaran: writing, choosing recipients, sending, stopping ------------------------------

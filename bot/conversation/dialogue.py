@@ -22,6 +22,7 @@ from bot import texts_id as texts
 from bot.conversation import steps
 from bot.conversation.buttons import (
     NO_LABEL,
+    Announcements,
     CallbackData,
     FaqList,
     FaqShow,
@@ -47,6 +48,7 @@ from bot.domain.intents import Intent, match, words
 from bot.domain.markup import esc
 from bot.services import faq
 from bot.services import questions as questions_mod
+from bot.services.broadcasting import Broadcasting
 from bot.services.container import Services
 from bot.services.insights import RecordInsight
 from bot.services.office import load_office_info
@@ -81,9 +83,19 @@ RESIDENT_HELP_COMMANDS: tuple[str, ...] = (
 #: `/jadwal` words that are the staff's.
 SCHEDULE_STAFF_WORDS = ("tambah", "hasil")
 CANCEL = "/batal"
+#: `/pengumuman` words.
+ANNOUNCEMENTS_OFF_WORDS = frozenset(
+    {"mati", "matikan", "off", "tidak", "stop", "berhenti", "nonaktif"}
+)
+ANNOUNCEMENTS_ON_WORDS = frozenset(
+    {"hidup", "hidupkan", "on", "ya", "nyala", "nyalakan", "aktif", "aktifkan"}
+)
+#: The kind of chat a resident's dialogue happens in.
+PRIVATE = "private"
 MENU_LABELS = frozenset(texts.MAIN_MENU_LABELS)
 #: The kinds of button the dialogue answers (every other known kind is the staff's).
 RESIDENT_BUTTONS = (
+    Announcements,
     ResSubscribe,
     ResMore,
     ResCheckAnother,
@@ -260,6 +272,8 @@ class Conversation:
                 return await self._tanya(event)
             case "/jadwal":
                 return await self._jadwal(event)
+            case "/pengumuman":
+                return await self._announcements(event)
         return None
 
     async def _private(self, event: Event, then: _Answerer) -> Messages:
@@ -546,6 +560,10 @@ class Conversation:
                 return await self._faq_answer(key, with_menu=False)
             case FaqList():
                 return await self._faq_list()
+            case Announcements():
+                await self._set_announcements(chat, data.on)
+                done = texts.ANNOUNCEMENTS_TURNED_ON if data.on else texts.ANNOUNCEMENTS_TURNED_OFF
+                return [_replacing(done)]
             case QuestionReply(question_id):
                 result = await self.questions.begin_reply(chat, question_id)
                 if result.outcome is not Outcome.OK:
@@ -663,6 +681,33 @@ class Conversation:
             case _:
                 text = texts.QUESTION_NOT_YOURS
         return menu(text)
+
+    # --- announcements: in or out ----------------------------------------------------------
+
+    async def _announcements(self, event: Event) -> Messages:
+        """/pengumuman [mati|hidup]: whether this chat receives the office's announcements."""
+        if not event.private:
+            return [say(texts.ANNOUNCEMENTS_PRIVATE_ONLY)]
+        chat = event.conversation
+        word = event.args[0].casefold() if event.args else ""
+        if not word:
+            on = await Broadcasting.of(self.svc).announcements_on(chat)
+            turn = (
+                choice(texts.ANNOUNCEMENTS_OFF_BUTTON, Announcements("off"))
+                if on
+                else choice(texts.ANNOUNCEMENTS_ON_BUTTON, Announcements("on"))
+            )
+            return [say(texts.announcements_state(on), (turn,))]
+        if word in ANNOUNCEMENTS_OFF_WORDS:
+            await self._set_announcements(chat, False)
+            return [say(texts.ANNOUNCEMENTS_TURNED_OFF)]
+        if word in ANNOUNCEMENTS_ON_WORDS:
+            await self._set_announcements(chat, True)
+            return [say(texts.ANNOUNCEMENTS_TURNED_ON)]
+        return [say(texts.ANNOUNCEMENTS_USAGE)]
+
+    async def _set_announcements(self, chat: int, on: bool) -> None:
+        await Broadcasting.of(self.svc).set_announcements(chat, PRIVATE, on)
 
     # --- jemput bola: the residents' side --------------------------------------------------
 
