@@ -201,36 +201,35 @@ class Conversation:
     # --- steps -----------------------------------------------------------------------------
 
     async def _in_step(self, event: Event, current: steps.Current) -> Messages | None:
-        """A message while the chat is in a step: the step takes it (its answer), or the step
-        ends and the message is answered as usual (None)."""
+        """A message while the chat is in a step: the step takes it (its answer), or, when it
+        interrupts the step as declared (`steps.interruption`), the step ends and the message
+        is answered as usual (None)."""
         chat = event.conversation
         text = event.text
-        command = event.command
         label = current.get(steps.LABEL)
-        if label is not None and command != CANCEL:  # /batal ends it and says so
-            await self.residents.cancel_step(chat)
-            taken = command is None and text and text not in MENU_LABELS
-            if taken and text and not looks_like_numbers(text) and label.number is not None:
+        check_step = steps.LABEL if label is not None else steps.KK
+        if label is not None or current.get(steps.KK) is not None:
+            why = steps.interruption(check_step, event, MENU_LABELS)
+            if why is not None and why is not steps.Interrupt.CANCEL:  # /batal: its command
+                await self.residents.cancel_step(chat)
+            elif label is not None and text and event.command is None and label.number:
                 return [await self._label_typed(chat, label.number, text)]
-        elif command is not None and command != CANCEL and current.get(steps.KK) is not None:
-            await self.residents.cancel_step(chat)  # a command ends the check in progress
         question = current.get(steps.ASK) or current.get(steps.REPLY)
         if question is None:
             return None
-        if command == CANCEL:
+        kind = steps.ASK if question.kind == steps.ASK.name else steps.REPLY
+        why = steps.interruption(kind, event, MENU_LABELS)
+        if why is steps.Interrupt.CANCEL:
             await self.questions.cancel_step(chat)
-            asking = question.kind == steps.ASK.name
+            asking = kind is steps.ASK
             cancelled = texts.QUESTION_ASK_CANCELLED if asking else texts.QUESTION_REPLY_CANCELLED
             return [menu(cancelled)]
-        if command is not None or text in MENU_LABELS:
-            await self.questions.cancel_step(chat)  # they moved on: the command or button runs
+        if why is not None:
+            await self.questions.cancel_step(chat)  # they moved on: answered as usual
             return None
         if text is None:
             return [say(texts.QUESTION_NOT_TEXT)]
-        if question.kind == steps.ASK.name:
-            if looks_like_numbers(text, alone=True):  # only numbers: a check, not a question
-                await self.questions.cancel_step(chat)
-                return None
+        if kind is steps.ASK:
             return await self._ask(chat, text)
         return await self._reply(chat, question.number or 0, text)
 

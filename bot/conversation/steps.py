@@ -19,9 +19,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from bot.conversation.events import Event
 from bot.services import broadcasting, office, pending_changes, questions, staff_import, visits
 from bot.services.container import Services
 from bot.services.residents import Residents
+from bot.services.verification import looks_like_numbers
 from bot.storage import chats as chats_store
 from bot.storage import checks as checks_store
 from bot.storage import questions as questions_store
@@ -47,7 +49,8 @@ class Interrupt(StrEnum):
     CANCEL = "/batal"  # ends it, and says so
     COMMAND = "another command"
     MENU = "a main-menu button"
-    NUMBERS = "a NIK (and KK): a check"
+    NUMBERS = "a NIK or KK attempt, even a mistyped one: a check"
+    CHECK = "a NIK (and KK) standing alone: a check (a text with a number in it is not)"
     NEW_STEP = "the same walk-through started again"
 
 
@@ -70,10 +73,7 @@ class StepKind:
         return row.since is None or now - row.since > self.lives
 
 
-_RESIDENT_INTERRUPTS = frozenset(
-    {Interrupt.CANCEL, Interrupt.COMMAND, Interrupt.MENU, Interrupt.NUMBERS}
-)
-_DRAFT_INTERRUPTS = frozenset({Interrupt.CANCEL, Interrupt.NUMBERS, Interrupt.NEW_STEP})
+_DRAFT_INTERRUPTS = frozenset({Interrupt.CANCEL, Interrupt.CHECK, Interrupt.NEW_STEP})
 
 KK = StepKind(
     checks_store.Step.KK.value,
@@ -89,7 +89,7 @@ LABEL = StepKind(
     "resident",
     "check",
     Waits.TEXT_OR_BUTTON,
-    _RESIDENT_INTERRUPTS,
+    frozenset({Interrupt.COMMAND, Interrupt.MENU, Interrupt.NUMBERS}),  # /batal: the command
     checks_store.PENDING_TTL,
     "a followed card's name: a preset button or a typed name",
 )
@@ -98,7 +98,7 @@ ASK = StepKind(
     "resident",
     "question",
     Waits.TEXT,
-    _RESIDENT_INTERRUPTS,
+    frozenset({Interrupt.CANCEL, Interrupt.COMMAND, Interrupt.MENU, Interrupt.CHECK}),
     questions.RESIDENT_STEP_TTL,
     "Tanya petugas: the question is awaited",
 )
@@ -219,6 +219,25 @@ class Current:
 
 
 NONE = Current()
+
+
+def interruption(kind: StepKind, event: Event, menu_labels: frozenset[str]) -> Interrupt | None:
+    """What in `event` interrupts a step of `kind`, as declared (None: the step takes it, or
+    it is nothing the step waits for and the step goes on)."""
+    command = event.command
+    text = event.text
+    found: Interrupt | None = None
+    if command == Interrupt.CANCEL.value:
+        found = Interrupt.CANCEL
+    elif command is not None:
+        found = Interrupt.COMMAND
+    elif text in menu_labels:
+        found = Interrupt.MENU
+    elif text and Interrupt.CHECK in kind.interrupted_by:
+        found = Interrupt.CHECK if looks_like_numbers(text, alone=True) else None
+    elif text and Interrupt.NUMBERS in kind.interrupted_by:
+        found = Interrupt.NUMBERS if looks_like_numbers(text) else None
+    return found if found in kind.interrupted_by else None
 
 
 def pending_of(row: steps_store.StepRow | None, chat_id: int) -> checks_store.Pending | None:
