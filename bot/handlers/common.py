@@ -13,6 +13,7 @@ from telegram.error import BadRequest
 from telegram.ext import CallbackContext
 
 from bot import texts_id
+from bot.conversation.events import command_of as command_of_text
 from bot.handlers import callbacks
 from bot.handlers.context import BotData
 from bot.services.container import Services
@@ -35,10 +36,7 @@ def is_private(update: Update) -> bool:
 
 def command_of(message: Message) -> str | None:
     """The command a message starts with ("/batal", without "@bot_name"), or None."""
-    text = message.text or ""
-    if not text.startswith("/"):
-        return None
-    return text.split(maxsplit=1)[0].split("@", 1)[0].casefold()
+    return command_of_text(message.text)
 
 
 # --- inline buttons ----------------------------------------------------------------------------

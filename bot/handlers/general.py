@@ -25,6 +25,7 @@ from bot.handlers.common import is_private
 from bot.handlers.context import BotApplication, BotContext
 from bot.handlers.menu import main_menu, pressed
 from bot.handlers.render import html
+from bot.handlers.telegram_text import addressed_elsewhere
 from bot.services.office import load_office_info
 from bot.services.roles import Role, StaffRoles
 from bot.storage import audit as audit_store
@@ -158,18 +159,12 @@ async def help_command(update: Update, context: BotContext) -> None:
         await message.reply_text(html(texts.help_group(context.bot.username)))
 
 
-def _addressed_elsewhere(command: str, bot_username: str) -> bool:
-    """`/cmd@OtherBot` in a group is for another bot: stay quiet."""
-    _, _, target = command.partition("@")
-    return bool(target) and target.casefold() != bot_username.casefold()
-
-
 async def unknown_command(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is None or not message.text:
         return
     command = message.text.split(maxsplit=1)[0]
-    if _addressed_elsewhere(command, context.bot.username):
+    if addressed_elsewhere(command, context.bot.username):
         return
     if not is_private(update):
         await message.reply_text(html(texts.help_group(context.bot.username)))

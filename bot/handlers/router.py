@@ -36,6 +36,7 @@ from bot.handlers.groups import group_of
 from bot.handlers.menu import main_menu
 from bot.handlers.questions import pack_keyboard
 from bot.handlers.render import html
+from bot.handlers.telegram_text import addressed_elsewhere
 
 CHANNEL = "telegram"
 #: `BotContext.conversed`: the router asked the conversation (and it did not finish), or the
@@ -91,7 +92,7 @@ def event_of(update: Update, context: BotContext) -> Event | None:
         return None
     text = message.text
     words = text if text is not None else message.caption
-    if words and words.startswith("/") and _addressed_elsewhere(words, bot.username):
+    if words and words.startswith("/") and addressed_elsewhere(words, bot.username):
         return None
     replied = message.reply_to_message
     reply_to = (
@@ -122,12 +123,6 @@ def event_of(update: Update, context: BotContext) -> Event | None:
 
 def _status_update(message: Message) -> bool:
     return bool(tg_filters.StatusUpdate.ALL.check_update(Update(0, message=message)))
-
-
-def _addressed_elsewhere(text: str, bot_username: str) -> bool:
-    """`/cmd@OtherBot` is for another bot."""
-    _, _, target = text.split(maxsplit=1)[0].partition("@")
-    return bool(target) and target.casefold() != bot_username.casefold()
 
 
 # --- out: neutral messages rendered for Telegram ------------------------------------------------
