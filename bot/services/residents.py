@@ -1,7 +1,8 @@
 """What the bot keeps for a resident's chat: that it was seen (or left), the cards it follows and
 their labels, the check step in progress, and erasing all of it (/hapusdata).
 
-Each change owns its transaction. No Telegram here: `bot.handlers.resident` asks and answers.
+Each change owns its transaction. No channel here: the conversation
+(`bot.conversation.dialogue`) asks and answers.
 """
 
 from __future__ import annotations
