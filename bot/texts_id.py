@@ -15,6 +15,15 @@ section, under the line of its audience.
 
 This module imports only the domain (states, nik, config): its functions take plain values and
 the small dataclasses defined here; limits and menus belong to the modules that enforce them.
+
+The residents' sentences are written in the sentences' own markup (`bot.domain.markup`:
+`bold`, `italic`, `code`, values quoted with `_said`), never in a channel's syntax; each channel
+renders them (Telegram: `bot/handlers/render.py`). They name the main menu's buttons where a
+resident would press one. Still in Telegram HTML: the notices the outbox stores finished
+(section 10, a visit's notices, an answer from staff, an announcement's frame), until the outbox
+renders its events per channel, and the staff's and operators' sentences (moving to modules of
+their own). The status texts are read from `status_texts.toml` on first use
+(`bot.domain.status_texts`), not at import.
 """
 
 from __future__ import annotations
