@@ -12,6 +12,7 @@ then says that a command or button is unknown.
 from __future__ import annotations
 
 import contextlib
+import functools
 
 from telegram import (
     ChatMember,
@@ -128,17 +129,17 @@ def _status_update(message: Message) -> bool:
 # --- out: neutral messages rendered for Telegram ------------------------------------------------
 
 
+@functools.lru_cache(maxsize=4096)
+def _button(choice: Choice) -> InlineKeyboardButton:
+    """A choice as an inline button (its value as `callback_data`, or a link); the buttons
+    every answer carries are built once."""
+    if choice.url:
+        return InlineKeyboardButton(choice.label, url=choice.url)
+    return InlineKeyboardButton(choice.label, callback_data=choice.id)
+
+
 def _keyboard(rows: tuple[tuple[Choice, ...], ...]) -> InlineKeyboardMarkup | None:
-    built = [
-        [
-            InlineKeyboardButton(c.label, url=c.url)
-            if c.url
-            else InlineKeyboardButton(c.label, callback_data=c.id)
-            for c in row
-        ]
-        for row in rows
-        if row
-    ]
+    built = [[_button(choice) for choice in row] for row in rows if row]
     return InlineKeyboardMarkup(built) if built else None
 
 
