@@ -698,19 +698,9 @@ def _as_of_line(as_of: datetime, tz: str) -> str:
 
 
 def _office_where(office: OfficeInfo, *, place: str | None = None) -> str:
-    """Where to go, when it is open and whom to ask; `place` is where cards are collected.
-    (The notices of section 10 say the same in Telegram HTML until the outbox renders them
-    per channel: `_office_block`.)"""
-    if place and place != office.address:
-        lines = [
-            f"📍 {bold('Tempat pengambilan:')} {_said(place)}",
-            f"🏢 {bold('Alamat kantor:')} {_said(office.address)}",
-        ]
-    else:
-        lines = [f"📍 {bold('Tempat:')} {_said(office.address)}"]
-    lines.append(f"🕗 {bold('Jam layanan:')} {_said(office.hours)}")
-    lines.append(f"☎️ {bold('Kontak:')} {_said(office.contact)}")
-    return "\n".join(lines)
+    """Where to go, when it is open and whom to ask (marked); `place` is where cards are
+    collected."""
+    return _where_lines(office, place, bold, _said)
 
 
 def _shows_visit(status: KtpStatus) -> bool:
@@ -3358,18 +3348,29 @@ def _bring_list(items: list[str]) -> str:
     return "<b>Yang perlu dibawa:</b>\n" + "\n".join(f"• {item}" for item in items)
 
 
-def _office_block(office: OfficeInfo, *, place: str | None = None) -> str:
-    """Where to go, when it is open and whom to ask; `place` is where cards are collected."""
+def _where_lines(
+    office: OfficeInfo,
+    place: str | None,
+    strong: Callable[[str], str],
+    said: Callable[[str], str],
+) -> str:
+    """Where to go, when it is open and whom to ask; `place` is where cards are collected
+    (`strong` and `said` mark and quote: marked for a check's answer, HTML for the notices)."""
     if place and place != office.address:
         lines = [
-            f"📍 <b>Tempat pengambilan:</b> {html.escape(place)}",
-            f"🏢 <b>Alamat kantor:</b> {html.escape(office.address)}",
+            f"📍 {strong('Tempat pengambilan:')} {said(place)}",
+            f"🏢 {strong('Alamat kantor:')} {said(office.address)}",
         ]
     else:
-        lines = [f"📍 <b>Tempat:</b> {html.escape(office.address)}"]
-    lines.append(f"🕗 <b>Jam layanan:</b> {html.escape(office.hours)}")
-    lines.append(f"☎️ <b>Kontak:</b> {html.escape(office.contact)}")
+        lines = [f"📍 {strong('Tempat:')} {said(office.address)}"]
+    lines.append(f"🕗 {strong('Jam layanan:')} {said(office.hours)}")
+    lines.append(f"☎️ {strong('Kontak:')} {said(office.contact)}")
     return "\n".join(lines)
+
+
+def _office_block(office: OfficeInfo, *, place: str | None = None) -> str:
+    """`_office_where` in Telegram HTML, for the notices the outbox stores finished."""
+    return _where_lines(office, place, _html_bold, html.escape)
 
 
 _NOTICE_FOOTER = (

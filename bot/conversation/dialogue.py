@@ -69,8 +69,10 @@ from bot.storage.records import Record
 
 #: `/start cek` (the deep link of a group's "open a private chat" button): ask for the NIK.
 START_CHECK = "cek"
-#: The residents' commands, as a resident's /bantuan names them (for those used to typing).
-RESIDENT_HELP_COMMANDS: tuple[str, ...] = (
+#: The residents' commands, in the order a channel's command menu shows them (Telegram's
+#: setMyCommands: `bot/handlers/general.py`); each is answered here.
+RESIDENT_COMMANDS: tuple[str, ...] = (
+    "start",
     "cek",
     "langganan",
     "berhenti",
@@ -79,6 +81,11 @@ RESIDENT_HELP_COMMANDS: tuple[str, ...] = (
     "jadwal",
     "hapusdata",
     "privasi",
+    "bantuan",
+)
+#: The commands a resident's /bantuan names in one line (for those used to typing them).
+RESIDENT_HELP_COMMANDS: tuple[str, ...] = tuple(
+    name for name in RESIDENT_COMMANDS if name not in ("start", "bantuan")
 )
 #: `/jadwal` words that are the staff's.
 SCHEDULE_STAFF_WORDS = ("tambah", "hasil")

@@ -20,7 +20,7 @@ from telegram.error import TelegramError
 from telegram.ext import CommandHandler, MessageHandler
 
 from bot import texts_id as texts
-from bot.conversation.dialogue import RESIDENT_HELP_COMMANDS
+from bot.conversation.dialogue import RESIDENT_COMMANDS, RESIDENT_HELP_COMMANDS
 from bot.handlers.common import is_private
 from bot.handlers.context import BotApplication, BotContext
 from bot.handlers.menu import main_menu, pressed
@@ -43,18 +43,7 @@ def register(app: BotApplication) -> None:
 
 
 #: Which commands each audience's menu shows, in order (their descriptions are in texts_id).
-RESIDENT_MENU: tuple[str, ...] = (
-    "start",
-    "cek",
-    "langganan",
-    "berhenti",
-    "pengumuman",
-    "tanya",
-    "jadwal",
-    "hapusdata",
-    "privasi",
-    "bantuan",
-)
+RESIDENT_MENU = RESIDENT_COMMANDS
 STAFF_MENU: tuple[str, ...] = (
     "status",
     "ubah",
