@@ -388,7 +388,9 @@ class Conversation:
 
     # --- everyday words --------------------------------------------------------------------
 
-    async def _intent(self, event: Event, intent: Intent, current: steps.Current) -> Messages:
+    async def _intent(
+        self, event: Event, intent: Intent, current: steps.Current
+    ) -> Messages | None:
         name = event.name
         text: str | None = None
         match intent:
@@ -407,7 +409,7 @@ class Conversation:
             case Intent.KELUARGA:
                 return await self._family(event)
             case Intent.BANTUAN:
-                return await self._help(event) or [menu(texts.NOT_UNDERSTOOD_SHORT)]
+                return await self._help(event)  # None for staff: their help is the adapter's
             case Intent.ALAMAT:
                 return await self._office()
             case Intent.JAM | Intent.KONTAK | Intent.AMBIL:

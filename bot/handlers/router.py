@@ -250,5 +250,9 @@ async def leftover(update: Update, context: BotContext) -> None:
             return
     if update.callback_query is not None:
         await general.unknown_button(update, context)
-    elif event is not None and event.command is not None and not event.edited:
+    elif event is None or event.edited:
+        return
+    elif event.command is not None:
         await general.unknown_command(update, context)
+    elif event.private and event.text:
+        await general.help_command(update, context)  # a staff member asked for help in words
