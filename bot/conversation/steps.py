@@ -175,8 +175,8 @@ STEPS: dict[tuple[str, str], StepKind] = {
 #: The order an incoming update is offered in, first to last. A step's name: the update goes
 #: to that step's owner when the person is in it (the owner takes it or lets it pass). The
 #: rest: "chat" notes the chat and reads the steps (every update); "conversation" is the
-#: residents' dialogue (`bot.conversation.dialogue.converse`); "commands" the staff's commands
-#: and buttons; "leftovers" what nobody took (an unknown command or button).
+#: residents' dialogue (`bot.conversation.dialogue.Conversation.answer`); "commands" the
+#: staff's commands and buttons; "leftovers" what nobody took (an unknown command or button).
 ROUTING: tuple[str, ...] = (
     "chat",
     SIARAN.name,
@@ -187,6 +187,10 @@ ROUTING: tuple[str, ...] = (
     "conversation",  # the residents' steps (KK, LABEL, ASK, REPLY) are read there
     "commands",
     "leftovers",
+)
+#: The staff's walk-throughs whose owners see messages, in the routing's order.
+STAFF_WALKTHROUGHS: tuple[StepKind, ...] = tuple(
+    kind for name in ROUTING for kind in STEPS.values() if kind.name == name and kind.who == "staff"
 )
 
 

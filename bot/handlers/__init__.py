@@ -1,9 +1,9 @@
 """The Telegram adapter's handlers; `register_handlers` adds them in the routing's order.
 
 The order is declared once, in `bot.conversation.steps.ROUTING`: the chat noted and its steps
-read (`router.arrive`), each staff walk-through's owner in its own group (`groups.py`), the
-residents' dialogue (`router.converse`), the staff's commands and buttons, and last the
-leftovers (what a walk-through let through, unknown commands and buttons).
+read (`router.arrive`), each staff walk-through's owner while its step is open
+(`groups.walkthroughs`), the residents' dialogue (`router.converse`), the staff's commands and
+buttons, and last the leftovers (what a walk-through let through, unknown commands and buttons).
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from bot.conversation import steps
 from bot.handlers.auth import Caller, admin_only
 from bot.handlers.context import BotApplication, BotContext
 from bot.handlers.general import set_chat_commands
-from bot.handlers.groups import group_of, may_be_in
+from bot.handlers.groups import may_be_in, register_step
 from bot.handlers.render import html
 from bot.services import faq
 from bot.services.office import (
@@ -35,9 +35,6 @@ from bot.services.roles import Role, StaffChangeError, StaffRoles
 
 ADD_WORDS = ("tambah", "add")
 REMOVE_WORDS = ("hapus", "remove")
-#: The handler group of the office's location pin: before the others, which answer any other
-#: pin (a resident's) as usual.
-LOCATION_GROUP = group_of(steps.LOKASI.name)
 
 
 def register(app: BotApplication) -> None:
@@ -46,7 +43,7 @@ def register(app: BotApplication) -> None:
     app.add_handler(CommandHandler("kantor", kantor_command))
     app.add_handler(CommandHandler("faq", faq_command))
     pin = filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE & filters.LOCATION
-    app.add_handler(MessageHandler(pin, location_pin), group=LOCATION_GROUP)
+    register_step(app, steps.LOKASI, MessageHandler(pin, location_pin))
 
 
 # --- /petugas [tambah ID admin|petugas | hapus ID] -------------------------------------------

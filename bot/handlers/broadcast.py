@@ -48,7 +48,7 @@ from bot.handlers.common import (
 from bot.handlers.context import BotApplication, BotContext
 from bot.handlers.dispatcher import ProgressView
 from bot.handlers.drafts import draft_message_of, take_draft_message
-from bot.handlers.groups import group_of, may_be_in
+from bot.handlers.groups import may_be_in, register_step
 from bot.services.broadcasting import (
     CANCELLED,
     SENDING,
@@ -70,15 +70,11 @@ from bot.states import ALL_STATUSES
 
 log = logging.getLogger(__name__)
 
-#: The handler group reading a draft's text: after the chat tracking (resident.py), before the
-#: commands and the resident's NIK reader, which get every message that is not a draft's.
-DRAFT_GROUP = group_of(steps.SIARAN.name)
-
 
 def register(app: BotApplication) -> None:
     """The draft's text reader (its own group), /siaran and its buttons."""
     private = filters.UpdateType.MESSAGES & filters.ChatType.PRIVATE
-    app.add_handler(MessageHandler(private, draft_message), group=DRAFT_GROUP)
+    register_step(app, steps.SIARAN, MessageHandler(private, draft_message))
     app.add_handler(CommandHandler("siaran", siaran_command))
     app.add_handler(CallbackQueryHandler(list_button, pattern=BroadcastList.matches))
     app.add_handler(CallbackQueryHandler(stop_button, pattern=BroadcastStop.matches))

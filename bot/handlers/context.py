@@ -8,7 +8,7 @@ handlers depend on lives in one typed object (`BotData`) instead of string keys 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
@@ -31,6 +31,8 @@ class BotData:
     dispatcher: Dispatcher | None = None
     #: PostgreSQL: the election of the one worker that runs the dispatcher (bot/services/leader.py).
     leadership: Leadership | None = None
+    #: The staff's walk-throughs' handlers, by step name (`groups.register_step`).
+    step_handlers: dict[str, list[Any]] = field(default_factory=dict)
     #: False keeps background work (the dispatcher, the insights refresh) from starting, for
     #: tests that drive it by hand.
     background: bool = True

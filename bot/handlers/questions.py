@@ -8,10 +8,10 @@ even in privacy mode); `/pertanyaan` lists what is open, `/bisukan` mutes an abu
 Admins: `/meja`, `/jamkerja`, `/libur`.
 
 A staff member's answer (after "Jawab", a declared step: `bot.conversation.steps.ANSWER`; or a
-reply to a desk message) is read in its own handler group (`QUESTION_GROUP`, from the
-routing), before the residents' dialogue and the commands; a periodic job closes quiet
-threads, erases old ones, reminds the desk of untaken questions and edits desk messages whose
-question changed (e.g. erased by the resident).
+reply to a desk message) is offered to `step_message` in the routing's order
+(`groups.walkthroughs`), before the residents' dialogue and the commands; a periodic job
+closes quiet threads, erases old ones, reminds the desk of untaken questions and edits desk
+messages whose question changed (e.g. erased by the resident).
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ from bot.handlers.auth import Caller, admin_only, staff_only
 from bot.handlers.callbacks import DeskAction, QuestionReply
 from bot.handlers.common import command_of, inline_button, is_private, staff_record_text
 from bot.handlers.context import BotApplication, BotContext
-from bot.handlers.groups import group_of, may_be_in
+from bot.handlers.groups import may_be_in, register_step
 from bot.services import office_hours
 from bot.services import questions as questions_mod
 from bot.services.questions import (
@@ -64,9 +64,6 @@ from bot.storage.questions import Question
 
 log = logging.getLogger(__name__)
 
-#: The handler group reading a step's message: after the chat tracking, an announcement draft
-#: and an /impor wait; before the commands and the residents' readers (group 0).
-QUESTION_GROUP = group_of(steps.ANSWER.name)
 #: How often the periodic job runs (seconds).
 JOB_INTERVAL = 60.0
 _CANCEL = "/batal"
@@ -74,7 +71,7 @@ _CANCEL = "/batal"
 
 def register(app: BotApplication) -> None:
     fresh = filters.UpdateType.MESSAGE & ~filters.StatusUpdate.ALL
-    app.add_handler(MessageHandler(fresh, step_message), group=QUESTION_GROUP)
+    register_step(app, steps.ANSWER, MessageHandler(fresh, step_message))
     app.add_handler(CommandHandler("pertanyaan", pertanyaan_command))
     app.add_handler(CommandHandler("bisukan", bisukan_command))
     app.add_handler(CommandHandler("meja", meja_command))

@@ -33,7 +33,7 @@ from bot.conversation.messages import Choice
 from bot.conversation.messages import Message as Said
 from bot.handlers import general
 from bot.handlers.context import BotApplication, BotContext
-from bot.handlers.groups import group_of
+from bot.handlers.groups import group_of, walkthroughs
 from bot.handlers.menu import main_menu
 from bot.handlers.questions import pack_keyboard
 from bot.handlers.render import html
@@ -46,8 +46,9 @@ ASKED, PASSED = "asked", "passed"
 
 
 def register(app: BotApplication) -> None:
-    """First of all: the chat noted, its steps read."""
+    """First of all: the chat noted, its steps read; then the staff's walk-throughs."""
     app.add_handler(TypeHandler(Update, arrive), group=group_of("chat"))
+    app.add_handler(TypeHandler(Update, walkthroughs), group=group_of("walkthroughs"))
 
 
 def register_conversation(app: BotApplication) -> None:

@@ -49,7 +49,7 @@ from bot.handlers.common import (
 )
 from bot.handlers.context import BotApplication, BotContext
 from bot.handlers.drafts import draft_message_of, take_draft_message
-from bot.handlers.groups import group_of, may_be_in
+from bot.handlers.groups import may_be_in, register_step
 from bot.handlers.render import html
 from bot.handlers.router import send
 from bot.services.roles import StaffRoles
@@ -76,9 +76,6 @@ from bot.services.visits import (
 
 log = logging.getLogger(__name__)
 
-#: The handler group reading a draft's typed answers: after the chat tracking and an
-#: announcement draft (broadcast.DRAFT_GROUP = -50), before the commands and the NIK reader.
-DRAFT_GROUP = group_of(steps.JADWAL.name)
 #: How often the job looks for tomorrow's visits (seconds).
 REMINDER_INTERVAL = 15 * 60
 REMINDER_JOB = "jadwal-pengingat"
@@ -90,7 +87,7 @@ START_TIMES = ("07:00", "07:30", "08:00", "08:30", "09:00", "10:00", "13:00", "1
 
 def register(app: BotApplication) -> None:
     private = filters.UpdateType.MESSAGES & filters.ChatType.PRIVATE
-    app.add_handler(MessageHandler(private, draft_message), group=DRAFT_GROUP)
+    register_step(app, steps.JADWAL, MessageHandler(private, draft_message))
     app.add_handler(CommandHandler("jadwal", jadwal_command))
     draft_buttons = callbacks.any_of(
         VisitStep, VisitDay, VisitTime, VisitDistrict, VisitService, VisitSave

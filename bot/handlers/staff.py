@@ -45,7 +45,7 @@ from bot.handlers.auth import REFUSED, Caller, staff_only
 from bot.handlers.callbacks import UbahAnswer
 from bot.handlers.common import staff_record_text, yes_no_markup
 from bot.handlers.context import BotApplication, BotContext
-from bot.handlers.groups import group_of, may_be_in
+from bot.handlers.groups import may_be_in, register_step
 from bot.handlers.render import html
 from bot.services import blanko, nik_locks, pending_changes, record_lookup, staff_import, stats
 from bot.services.blanko import BLANKO_MAX, BlankoError
@@ -76,9 +76,6 @@ CSV_MIME_TYPES = (
     "application/csv",
     "application/vnd.ms-excel",
 )
-#: The handler group where a file (or /batal) is taken by an open /impor wait: after the chat
-#: tracking and an announcement draft's text, before the commands and the residents' handlers.
-IMPOR_WAIT_GROUP = group_of(steps.IMPOR.name)
 _IMPOR_CAPTION = re.compile(r"^/impor(@\w+)?(\s|$)", re.IGNORECASE)
 _UBAH_BUTTONS = re.compile(rf"^{re.escape(UbahAnswer.prefix)}:")
 
@@ -87,10 +84,9 @@ def register(app: BotApplication) -> None:
     """Add the staff commands; an open /impor wait sees uploads and /batal first."""
     private = filters.UpdateType.MESSAGES & filters.ChatType.PRIVATE
     waited_file = private & filters.Document.ALL & ~filters.CaptionRegex(_IMPOR_CAPTION)
-    app.add_handler(MessageHandler(waited_file, impor_waited_document), group=IMPOR_WAIT_GROUP)
-    app.add_handler(
-        CommandHandler("batal", impor_cancel, filters=filters.ChatType.PRIVATE),
-        group=IMPOR_WAIT_GROUP,
+    register_step(app, steps.IMPOR, MessageHandler(waited_file, impor_waited_document))
+    register_step(
+        app, steps.IMPOR, CommandHandler("batal", impor_cancel, filters=filters.ChatType.PRIVATE)
     )
     document_with_caption = filters.Document.ALL & filters.CaptionRegex(_IMPOR_CAPTION)
     app.add_handler(MessageHandler(document_with_caption, impor_document_with_caption))
