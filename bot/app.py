@@ -19,7 +19,6 @@ from telegram.request import BaseRequest
 
 from bot.domain.clock import Clock
 from bot.domain.config import ConfigError, ConfigProblem, Settings
-from bot.domain.status_texts import STATUS_TEXTS
 from bot.domain.text_fit import fit_request
 from bot.handlers import broadcast, errors, register_handlers, schedule
 from bot.handlers.context import BotApplication, BotContext, BotData
@@ -52,7 +51,6 @@ def build_application(
     `rate_limiter=False` leaves out PTB's rate limiter (texts are still fitted to Telegram's
     limits) and `concurrent_updates` is PTB's switch of the same name: `bench/checks.py`
     measures the bot with and without them."""
-    STATUS_TEXTS.load()  # a broken bot/status_texts.toml stops the start, not a check
     if not settings.token:
         raise ConfigError("TELEGRAM_BOT_TOKEN", ConfigProblem.MISSING)
     limiter: BaseRateLimiter[int] = (

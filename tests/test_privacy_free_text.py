@@ -14,7 +14,8 @@ import pytest
 from conftest import BotEnv
 
 from bot.local_api import LocalUser
-from bot.services.redaction import MAX_NOTE, redact_note
+from bot.services import broadcasting, importer, pending_changes, visits
+from bot.services.redaction import MAX_NOTE, carries_id_number, clean_note
 
 NIK = "1605010101900012"
 KK = "1605010101100001"
@@ -49,12 +50,28 @@ def _assert_clean(data: bytes, *secrets: str) -> None:
 
 def test_the_redaction_itself() -> None:
     for form in NIK_FORMS:
-        assert redact_note(f"milik {form} ya") == "milik 1605••••••••0012 ya", form
-    assert redact_note("diambil oleh Siti Aminah binti Ahmad", NAME) == (
+        assert clean_note(f"milik {form} ya") == "milik 1605••••••••0012 ya", form
+    assert clean_note("diambil oleh Siti Aminah binti Ahmad", NAME) == (
         "diambil oleh S••• A••• B••• A•••"
     )
-    assert redact_note("tanggal 05-01-2026, loket 3", NAME) == "tanggal 05-01-2026, loket 3"
-    assert len(redact_note("x" * 5000) or "") == MAX_NOTE
+    assert clean_note("tanggal 05-01-2026, loket 3", NAME) == "tanggal 05-01-2026, loket 3"
+    assert len(clean_note("x" * 5000) or "") == MAX_NOTE
+
+
+def test_a_kept_note_is_masked_and_a_text_for_residents_is_refused() -> None:
+    """An import's keterangan and an /ubah note: one function, numbers masked. A visit's note and
+    place and an announcement go out to residents: one rule, refused when they carry a NIK or KK
+    (a phone number stays)."""
+    assert importer.clean_note is pending_changes.clean_note is clean_note
+    assert clean_note("HP 0812-3456-7890") == "HP 0812••••7890"
+    for form in (NIK, "1605 0101 0190 0012", "1605.01.010190.0012", "1605-0101-0190-0012"):
+        assert carries_id_number(f"bawa KK {form}"), form
+        with pytest.raises(visits.VisitInputError):
+            visits.check_note(f"bawa KK {form}")
+        assert broadcasting.check_text(f"bawa {form}") is broadcasting.TextProblem.ID_NUMBER
+    assert not carries_id_number("HP 0812-3456-7890")
+    assert visits.check_note(" HP 0812-3456-7890 ") == "HP 0812-3456-7890"
+    assert visits.check_note("  ") is None
 
 
 @pytest.mark.sqlite_only  # reads the database file's bytes

@@ -8,17 +8,17 @@ from __future__ import annotations
 from bot import texts_id as texts
 from bot.conversation.buttons import ScheduleDistrict, ScheduleDistricts, ScheduleFollow
 from bot.conversation.messages import Choice, Message
+from bot.domain.nik import district_name as _district_name
 from bot.services.container import Services
-from bot.services.visits import (
-    VisitInputError,
-    Visits,
-    district_name,
-    districts_by_name,
-    parse_district,
-)
+from bot.services.visits import VisitInputError, Visits, districts_by_name, parse_district
 
 #: Residents' chats are private (visits are followed per chat).
 PRIVATE = "private"
+
+
+def district_name(code: str) -> str:
+    """A kecamatan's name (its code when it has none)."""
+    return _district_name(code) or code
 
 
 def _rows(buttons: list[Choice], per_row: int = 2) -> tuple[tuple[Choice, ...], ...]:

@@ -116,10 +116,6 @@ class Settings:
     outbox_per_second: float = 30.0
 
     @property
-    def uses_postgres(self) -> bool:
-        return self.database_url is not None
-
-    @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 

@@ -1,23 +1,20 @@
-"""The five texts residents read about each status, from `bot/status_texts.toml`.
+"""The five texts of each of the 18 statuses, read once from `bot/status_texts.toml`.
 
-Office staff may correct the file without touching Python. It is read the first time a text is
-asked for (`STATUS_TEXTS`, a mapping that loads itself), so importing the sentences reads no
-file; `bot.app` asks for it when the bot is built, so a broken file stops the start, not a
-resident's check.
+Office staff correct that file without touching Python (its header says how); the residents'
+sentences (`bot/texts_id.py`) quote these texts. Reading and checking the file is done here, in
+the domain, so that no module of sentences reads a file: a typo in it stops the bot at start,
+naming the status and the text.
 """
 
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, fields
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from bot.states import ALL_STATUSES, KtpStatus
-
-STATUS_TEXTS_FILE = "status_texts.toml"  # in the `bot` package; office staff may correct it
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +28,9 @@ class StatusText:
     why_slow: str  # why this step can take long (Selengkapnya)
     who_acts: str  # who is handling it now (Selengkapnya)
     more: str  # what else to know: what to bring, what comes next (Selengkapnya)
+
+
+STATUS_TEXTS_FILE = "status_texts.toml"  # in bot/, beside texts_id.py; office staff may correct it
 
 
 class StatusTextsError(RuntimeError):
@@ -76,27 +76,7 @@ def load_status_texts(path: Path | Traversable) -> dict[KtpStatus, StatusText]:
     return texts
 
 
-class _StatusTexts(Mapping[KtpStatus, StatusText]):
-    """The texts of `STATUS_TEXTS_FILE`, read on first use and then kept."""
-
-    def __init__(self) -> None:
-        self._texts: dict[KtpStatus, StatusText] | None = None
-
-    def load(self) -> dict[KtpStatus, StatusText]:
-        if self._texts is None:
-            path = resources.files("bot").joinpath(STATUS_TEXTS_FILE)
-            self._texts = load_status_texts(path)
-        return self._texts
-
-    def __getitem__(self, status: KtpStatus) -> StatusText:
-        return self.load()[status]
-
-    def __iter__(self) -> Iterator[KtpStatus]:
-        return iter(self.load())
-
-    def __len__(self) -> int:
-        return len(self.load())
-
-
-#: What residents read about each status.
-STATUS_TEXTS = _StatusTexts()
+#: What residents read about each status, from bot/status_texts.toml (read once, at import).
+STATUS_TEXTS: dict[KtpStatus, StatusText] = load_status_texts(
+    resources.files("bot").joinpath(STATUS_TEXTS_FILE)
+)

@@ -46,6 +46,10 @@ from bot.conversation.buttons import (
     unpack,
     word,
 )
+from bot.services import questions  # the desk's actions
+from bot.services.broadcasting import ALL, DISTRICT, STATUS  # the kinds of audience
+from bot.services.pending_changes import Action  # the answers to an /ubah question
+from bot.services.visits import SERVICE_CODES
 
 __all__ = [
     "CODE_LIMIT",
@@ -99,9 +103,15 @@ class BroadcastStep(CallbackData, prefix="bc"):
 
 @dataclasses.dataclass(frozen=True)
 class BroadcastAudience(CallbackData, prefix="bc:aud"):
-    """Choose the kind of audience: everyone, a district (menu), a status (menu)."""
+    """Choose the kind of audience (everyone, a district's menu, a status's menu: the kinds of
+    `services.broadcasting`), or choose again."""
 
-    kind: Annotated[str, one_of("all", "district", "status", "pick")]
+    ALL: ClassVar[str] = ALL
+    DISTRICT: ClassVar[str] = DISTRICT
+    STATUS: ClassVar[str] = STATUS
+    PICK: ClassVar[str] = "pick"
+
+    kind: Annotated[str, one_of(ALL, DISTRICT, STATUS, PICK)]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -160,9 +170,9 @@ class BroadcastStopNo(CallbackData, prefix="bc:stopno"):
 class UbahAnswer(CallbackData, prefix="ubah"):
     """An answer to an /ubah question: yes, yes to a backward change, or cancel."""
 
-    YES: ClassVar[str] = "ya"
-    BACKWARD: ClassVar[str] = "mundur"
-    CANCEL: ClassVar[str] = "batal"
+    YES: ClassVar[str] = Action.YES.value
+    BACKWARD: ClassVar[str] = Action.BACKWARD.value
+    CANCEL: ClassVar[str] = Action.CANCEL.value
     #: A question's id (hex), as `bot.services.pending_changes` makes it.
     CHANGE_ID_LENGTH: ClassVar[int] = 8
 
@@ -172,9 +182,6 @@ class UbahAnswer(CallbackData, prefix="ubah"):
 
 
 # --- jemput bola: visits (handlers/schedule.py, issue 13) ----------------------------------
-
-#: The codes of what a visit serves (`bot.services.visits.SERVICE_CODES`).
-VISIT_SERVICES: tuple[str, ...] = ("rekam", "ambil", "kk", "akta")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -224,7 +231,7 @@ class VisitDistrict(CallbackData, prefix="vis:k"):
 class VisitService(CallbackData, prefix="vis:l"):
     """Turn one service of the visit on or off."""
 
-    code: Annotated[str, one_of(*VISIT_SERVICES)]
+    code: Annotated[str, one_of(*SERVICE_CODES)]  # what a visit serves
 
 
 @dataclasses.dataclass(frozen=True)
@@ -270,10 +277,10 @@ class DeskAction(CallbackData, prefix="meja"):
     """A staff member's button on a question at the desk: take, answer, close, the resident's
     proved record."""
 
-    TAKE: ClassVar[str] = "take"
-    ANSWER: ClassVar[str] = "answer"
-    CLOSE: ClassVar[str] = "close"
-    CHECK: ClassVar[str] = "check"
+    TAKE: ClassVar[str] = questions.TAKE
+    ANSWER: ClassVar[str] = questions.ANSWER
+    CLOSE: ClassVar[str] = questions.CLOSE
+    CHECK: ClassVar[str] = questions.CHECK
 
     action: Annotated[str, one_of(TAKE, ANSWER, CLOSE, CHECK)]
     question_id: int

@@ -20,6 +20,7 @@ from telegram.error import TelegramError
 from telegram.ext import CommandHandler, MessageHandler
 
 from bot import texts_id as texts
+from bot import texts_staff
 from bot.conversation.dialogue import RESIDENT_COMMANDS, RESIDENT_HELP_COMMANDS
 from bot.handlers.common import is_private
 from bot.handlers.context import BotApplication, BotContext
@@ -64,9 +65,9 @@ ADMIN_MENU: tuple[str, ...] = (*STAFF_MENU[:-1], "petugas", "kantor", "faq", "me
 def menu(role: Role | str | None) -> list[tuple[str, str]]:
     """(command, description) of the menu a person with `role` sees (None: a resident)."""
     if role == Role.ADMIN:
-        return [(name, texts.STAFF_COMMAND_DESCRIPTIONS[name]) for name in ADMIN_MENU]
+        return [(name, texts_staff.STAFF_COMMAND_DESCRIPTIONS[name]) for name in ADMIN_MENU]
     if role == Role.PETUGAS:
-        return [(name, texts.STAFF_COMMAND_DESCRIPTIONS[name]) for name in STAFF_MENU]
+        return [(name, texts_staff.STAFF_COMMAND_DESCRIPTIONS[name]) for name in STAFF_MENU]
     return [(name, texts.RESIDENT_COMMAND_DESCRIPTIONS[name]) for name in RESIDENT_MENU]
 
 
@@ -81,7 +82,7 @@ def help_text(office_block: str, role: Role | str | None) -> str:
     if not role:
         return html(f"{texts.resident_help(RESIDENT_HELP_COMMANDS)}\n\n{office_block}")
     own = [c for c in menu(role) if c[0] not in ("cek", "bantuan")]
-    return texts.help_private(html(office_block), menu(None), own)
+    return html(texts_staff.help_private(office_block, menu(None), own))
 
 
 async def set_chat_commands(bot: Bot, chat_id: int, role: Role | str | None) -> bool:
@@ -162,7 +163,7 @@ async def unknown_command(update: Update, context: BotContext) -> None:
         await message.reply_text(shown, reply_markup=main_menu())
     else:
         help_text = await _private_help(update, context)
-        await message.reply_text(f"{texts.unknown_command(command)}\n\n{help_text}")
+        await message.reply_text(f"{html(texts_staff.unknown_command(command))}\n\n{help_text}")
 
 
 async def not_text(update: Update, context: BotContext) -> None:

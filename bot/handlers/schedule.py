@@ -22,9 +22,11 @@ from telegram.ext import (
     filters,
 )
 
-from bot import texts_id
+from bot import texts_common, texts_desk, texts_id
 from bot.conversation import steps
 from bot.conversation.schedule import overview
+from bot.domain.markup import plain
+from bot.domain.nik import district_name
 from bot.handlers import callbacks
 from bot.handlers.auth import NOT_STAFF, Caller, staff_only
 from bot.handlers.callbacks import (
@@ -62,10 +64,9 @@ from bot.services.visits import (
     VisitInputError,
     Visits,
     check_day,
+    check_note,
     check_times,
-    clean_note,
     clean_place,
-    district_name,
     districts_by_name,
     parse_day,
     parse_district,
@@ -161,14 +162,16 @@ async def _staff_list(update: Update, context: BotContext, caller: Caller) -> No
     visits = Visits.of(context.services)
     lines = await visits.staff_list()
     shown = lines[:STAFF_LIST_LIMIT]
-    text = texts_id.visit_staff_list(
-        [texts_id.VisitStaffLine(x.visit.info(visits.tz), x.told, x.pending) for x in shown],
-        len(lines) - len(shown),
+    text = html(
+        texts_desk.visit_staff_list(
+            [texts_desk.VisitStaffLine(x.visit.info(visits.tz), x.told, x.pending) for x in shown],
+            len(lines) - len(shown),
+        )
     )
     rows = [
         [
-            inline_button(texts_id.visit_edit_button(x.visit.id), VisitEdit(x.visit.id)),
-            inline_button(texts_id.visit_cancel_button(x.visit.id), VisitCancel(x.visit.id)),
+            inline_button(texts_desk.visit_edit_button(x.visit.id), VisitEdit(x.visit.id)),
+            inline_button(texts_desk.visit_cancel_button(x.visit.id), VisitCancel(x.visit.id)),
         ]
         for x in shown
     ]
@@ -182,12 +185,12 @@ async def _results(update: Update, context: BotContext, caller: Caller) -> None:
         return
     visits = Visits.of(context.services)
     lines = [
-        texts_id.VisitResultLine(
+        texts_desk.VisitResultLine(
             r.visit.info(visits.tz), r.told, r.unrecorded_before, r.moved_since, r.until, r.complete
         )
         for r in await visits.results()
     ]
-    await message.reply_text(texts_id.visit_results(lines, RESULT_DAYS))
+    await message.reply_text(html(texts_desk.visit_results(lines, RESULT_DAYS)))
 
 
 @staff_only
@@ -200,7 +203,7 @@ async def edit_button(update: Update, context: BotContext, caller: Caller) -> No
     try:
         draft = await visits.start_draft(query.message.chat.id, caller.user_id, data.visit_id)
     except LookupError:
-        await query.answer(texts_id.VISIT_NOT_PLANNED, show_alert=True)
+        await query.answer(plain(texts_desk.VISIT_NOT_PLANNED), show_alert=True)
         return
     await query.answer()
     text, markup = await _step_view(context, draft)
@@ -216,19 +219,19 @@ async def cancel_button(update: Update, context: BotContext, caller: Caller) -> 
     visits = Visits.of(context.services)
     visit = await visits.get(data.visit_id)
     if visit is None or visit.state != "planned":
-        await query.answer(texts_id.VISIT_NOT_PLANNED, show_alert=True)
+        await query.answer(plain(texts_desk.VISIT_NOT_PLANNED), show_alert=True)
         return
     await query.answer()
     markup = yes_no_markup(
-        texts_id.VISIT_CANCEL_YES_BUTTON,
+        texts_desk.VISIT_CANCEL_YES_BUTTON,
         VisitCancelYes(visit.id),
-        texts_id.VISIT_CANCEL_NO_BUTTON,
+        texts_desk.VISIT_CANCEL_NO_BUTTON,
         VisitCancelNo(visit.id),
     )
     told = await visits.told(visit.id)
     await context.bot.send_message(
         query.message.chat.id,
-        texts_id.visit_cancel_confirm(visit.info(visits.tz), told),
+        html(texts_desk.visit_cancel_confirm(visit.info(visits.tz), told)),
         reply_markup=markup,
     )
 
@@ -238,22 +241,22 @@ async def cancel_answer(update: Update, context: BotContext, caller: Caller) -> 
     query = update.callback_query
     if query is None:
         return
-    data = await yes_pressed(query, VisitCancelYes, VisitCancelNo, texts_id.VISIT_KEPT)
+    data = await yes_pressed(query, VisitCancelYes, VisitCancelNo, html(texts_desk.VISIT_KEPT))
     if data is None:
         return
     done = await Visits.of(context.services).cancel(data.visit_id, actor_id=caller.user_id)
     if done is None:
-        await edit_text(query, texts_id.VISIT_NOT_PLANNED)
+        await edit_text(query, html(texts_desk.VISIT_NOT_PLANNED))
         return
     await edit_text(
-        query, texts_id.visit_cancel_done(data.visit_id, done.corrections, done.dropped)
+        query, html(texts_desk.visit_cancel_done(data.visit_id, done.corrections, done.dropped))
     )
 
 
 @staff_only
 async def stale_button(update: Update, context: BotContext, caller: Caller) -> None:
     if update.callback_query is not None:
-        await update.callback_query.answer(texts_id.VISIT_DRAFT_EXPIRED)
+        await update.callback_query.answer(plain(texts_desk.VISIT_DRAFT_EXPIRED))
 
 
 # --- staff: the walk-through ------------------------------------------------------------------
@@ -270,7 +273,7 @@ async def _add(update: Update, context: BotContext, caller: Caller) -> None:
 
 
 def _quit_row() -> list[InlineKeyboardButton]:
-    return [inline_button(texts_id.VISIT_CANCEL_BUTTON, VisitStep("quit"))]
+    return [inline_button(texts_desk.VISIT_CANCEL_BUTTON, VisitStep("quit"))]
 
 
 def _hhmm(text: str) -> int:
@@ -291,15 +294,15 @@ async def _step_view(context: BotContext, draft: Draft) -> tuple[str, InlineKeyb
         today = visits.today()
         days = [today + timedelta(days=i) for i in range(DAY_BUTTONS)]
         buttons = [
-            inline_button(texts_id.visit_day_button(d), VisitDay(int(d.strftime("%Y%m%d"))))
+            inline_button(texts_desk.visit_day_button(d), VisitDay(int(d.strftime("%Y%m%d"))))
             for d in days
         ]
         rows = button_rows(buttons, 3)
-        current = texts_id.format_date(draft.day) if draft.day else None
+        current = texts_common.format_date(draft.day) if draft.day else None
     elif step is Step.START:
         rows = button_rows(
             [
-                inline_button(texts_id.visit_time_button(t), VisitTime("s", _hhmm(t)))
+                inline_button(texts_desk.visit_time_button(t), VisitTime("s", _hhmm(t)))
                 for t in START_TIMES
             ],
             3,
@@ -309,7 +312,7 @@ async def _step_view(context: BotContext, draft: Draft) -> tuple[str, InlineKeyb
         ends = [start + 100 * h for h in (1, 2, 3, 4, 5, 6, 8) if start + 100 * h <= 2300]
         rows = button_rows(
             [
-                inline_button(texts_id.visit_time_button(_from_hhmm(e)), VisitTime("e", e))
+                inline_button(texts_desk.visit_time_button(_from_hhmm(e)), VisitTime("e", e))
                 for e in ends
             ],
             3,
@@ -318,22 +321,28 @@ async def _step_view(context: BotContext, draft: Draft) -> tuple[str, InlineKeyb
         rows = button_rows(
             [inline_button(name, VisitDistrict(code)) for code, name in districts_by_name()], 2
         )
-        current = district_name(draft.code) if draft.code else None
+        current = (district_name(draft.code) or draft.code) if draft.code else None
     elif step is Step.PLACE:
         current = draft.place
     elif step is Step.SERVICES:
         rows = [
-            [inline_button(texts_id.visit_service_button(c, c in draft.services), VisitService(c))]
+            [
+                inline_button(
+                    texts_desk.visit_service_button(c, c in draft.services), VisitService(c)
+                )
+            ]
             for c in SERVICE_CODES
         ]
-        rows.append([inline_button(texts_id.VISIT_SERVICES_DONE_BUTTON, VisitStep("done"))])
+        rows.append([inline_button(texts_desk.VISIT_SERVICES_DONE_BUTTON, VisitStep("done"))])
     elif step is Step.NOTE:
-        rows = [[inline_button(texts_id.VISIT_NO_NOTE_BUTTON, VisitStep("nonote"))]]
+        rows = [[inline_button(texts_desk.VISIT_NO_NOTE_BUTTON, VisitStep("nonote"))]]
         current = draft.note
     else:
         return await _preview(context, draft)
     rows.append(_quit_row())
-    return texts_id.visit_ask(step.value, draft.visit_id, current), InlineKeyboardMarkup(rows)
+    return html(texts_desk.visit_ask(step.value, draft.visit_id, current)), InlineKeyboardMarkup(
+        rows
+    )
 
 
 async def _preview(context: BotContext, draft: Draft) -> tuple[str, InlineKeyboardMarkup]:
@@ -342,21 +351,23 @@ async def _preview(context: BotContext, draft: Draft) -> tuple[str, InlineKeyboa
     assert fields is not None
     audience = await visits.audience(fields)
     told = await visits.told(draft.visit_id) if draft.visit_id is not None else None
-    text = texts_id.visit_preview(
-        visit_info(fields, visits.tz, draft.visit_id),
-        card_followers=audience.card_followers,
-        district_followers=audience.district_followers,
-        total=audience.total,
-        told_before=told,
+    text = html(
+        texts_desk.visit_preview(
+            visit_info(fields, visits.tz, draft.visit_id),
+            card_followers=audience.card_followers,
+            district_followers=audience.district_followers,
+            total=audience.total,
+            told_before=told,
+        )
     )
     save = (
-        texts_id.VISIT_SAVE_CHANGE_BUTTON
+        texts_desk.VISIT_SAVE_CHANGE_BUTTON
         if draft.visit_id is not None
-        else texts_id.VISIT_SAVE_BUTTON
+        else texts_desk.VISIT_SAVE_BUTTON
     )
     edits = [
         inline_button(label, VisitStep(action))
-        for action, label in texts_id.VISIT_EDIT_BUTTONS.items()
+        for action, label in texts_desk.VISIT_EDIT_BUTTONS.items()
     ]
     rows = [[inline_button(save, VisitSave(draft.token))], *button_rows(edits, 3), _quit_row()]
     return text, InlineKeyboardMarkup(rows)
@@ -384,8 +395,8 @@ async def draft_message(update: Update, context: BotContext) -> None:
         visits,
         draft,
         lambda: _typed_answer(update, context),
-        expired_text=texts_id.VISIT_DRAFT_EXPIRED,
-        cancelled_text=texts_id.VISIT_DRAFT_CANCELLED,
+        expired_text=html(texts_desk.VISIT_DRAFT_EXPIRED),
+        cancelled_text=html(texts_desk.VISIT_DRAFT_CANCELLED),
     )
 
 
@@ -403,7 +414,7 @@ async def _typed_answer(update: Update, context: BotContext, caller: Caller) -> 
         draft = await _apply_typed(visits, draft, text)
     except VisitInputError as exc:
         question, markup = await _step_view(context, draft)
-        await message.reply_text(f"{exc.text()}\n\n{question}", reply_markup=markup)
+        await message.reply_text(f"{html(exc.text())}\n\n{question}", reply_markup=markup)
         return
     question, markup = await _step_view(context, draft)
     await message.reply_text(question, reply_markup=markup)
@@ -425,7 +436,7 @@ async def _apply_typed(visits: Visits, draft: Draft, text: str) -> Draft:
     if step is Step.SERVICES:
         return await visits.save_draft(draft, services=parse_services(text), services_done=True)
     if step is Step.NOTE:
-        return await visits.save_draft(draft, note=clean_note(text), note_done=True)
+        return await visits.save_draft(draft, note=check_note(text), note_done=True)
     return draft
 
 
@@ -457,7 +468,7 @@ async def draft_button(update: Update, context: BotContext, caller: Caller) -> N
     if draft is None or draft.expired:
         if draft is not None:
             await visits.drop_draft(draft.chat_id, draft.user_id)
-        await query.answer(texts_id.VISIT_DRAFT_EXPIRED, show_alert=True)
+        await query.answer(plain(texts_desk.VISIT_DRAFT_EXPIRED), show_alert=True)
         return
     if isinstance(data, VisitSave):
         await _save(query, context, visits, draft, data, caller)
@@ -465,15 +476,15 @@ async def draft_button(update: Update, context: BotContext, caller: Caller) -> N
     try:
         changed = await _apply_button(visits, draft, data)
     except VisitInputError as exc:
-        await query.answer(exc.text(), show_alert=True)
+        await query.answer(plain(exc.text()), show_alert=True)
         return
     if changed is None:
         await query.answer()
         await visits.drop_draft(draft.chat_id, draft.user_id)
-        await edit_text(query, texts_id.VISIT_DRAFT_CANCELLED)
+        await edit_text(query, html(texts_desk.VISIT_DRAFT_CANCELLED))
         return
     if changed is draft:  # nothing to do (e.g. "done" without a service)
-        await query.answer(texts_id.VISIT_PICK_ONE_SERVICE, show_alert=True)
+        await query.answer(plain(texts_desk.VISIT_PICK_ONE_SERVICE), show_alert=True)
         return
     await query.answer()
     text, markup = await _step_view(context, changed)
@@ -535,23 +546,25 @@ async def _save(
 ) -> None:
     fields = draft.fields()
     if data.token != draft.token or fields is None:
-        await query.answer(texts_id.VISIT_DRAFT_EXPIRED, show_alert=True)
+        await query.answer(plain(texts_desk.VISIT_DRAFT_EXPIRED), show_alert=True)
         return
     try:
         if draft.visit_id is None:
             saved = await visits.plan(fields, actor_id=caller.user_id)
-            done = texts_id.visit_saved(saved.visit.id, saved.queued)
+            done = html(texts_desk.visit_saved(saved.visit.id, saved.queued))
         else:
             changed = await visits.change(draft.visit_id, fields, actor_id=caller.user_id)
             if changed is None:
                 await visits.drop_draft(draft.chat_id, draft.user_id)
-                await query.answer(texts_id.VISIT_NOT_PLANNED, show_alert=True)
+                await query.answer(plain(texts_desk.VISIT_NOT_PLANNED), show_alert=True)
                 return
-            done = texts_id.visit_changed_saved(
-                changed.visit.id, changed.queued, changed.corrections
+            done = html(
+                texts_desk.visit_changed_saved(
+                    changed.visit.id, changed.queued, changed.corrections
+                )
             )
     except VisitInputError as exc:  # e.g. the date has passed since the draft was made
-        await query.answer(exc.text(), show_alert=True)
+        await query.answer(plain(exc.text()), show_alert=True)
         return
     await query.answer()
     await visits.drop_draft(draft.chat_id, draft.user_id)

@@ -15,8 +15,8 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot import texts_id
-from bot.domain.operator_error import OperatorError
+from bot import texts_ops
+from bot.domain.operator_error import OperatorError, cause_of
 
 #: Held open (and so locked) until the process exits.
 _held: dict[Path, int] = {}
@@ -36,16 +36,16 @@ def acquire(db_path: Path, tz: ZoneInfo) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     except OSError as exc:
-        raise OperatorError(texts_id.lock_unusable(path, exc)) from None
+        raise OperatorError(texts_ops.lock_unusable(path, cause_of(exc))) from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         holder = os.read(fd, 200).decode("utf-8", "replace").strip()
         os.close(fd)
-        raise OperatorError(texts_id.bot_already_running(db_path, holder)) from None
+        raise OperatorError(texts_ops.bot_already_running(db_path, holder)) from None
     except OSError as exc:
         os.close(fd)
-        raise OperatorError(texts_id.lock_unusable(path, exc)) from None
+        raise OperatorError(texts_ops.lock_unusable(path, cause_of(exc))) from None
     os.ftruncate(fd, 0)
     started = datetime.now(tz).strftime("%Y-%m-%d %H:%M:%S %Z")
     os.write(fd, f"PID {os.getpid()}, sejak {started}\n".encode())

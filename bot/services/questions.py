@@ -27,8 +27,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
-from bot import texts_id
-from bot.domain.nik import LENGTH, MUSI_RAWAS, MUSI_RAWAS_DISTRICTS, split_numbers
+from bot import texts_desk, texts_id
+from bot.domain.nik import LENGTH, split_numbers
 from bot.services import office_hours as hours_mod
 from bot.services import record_lookup
 from bot.services.container import Services
@@ -446,7 +446,7 @@ class Questions:
         age = (
             hours.working_seconds(question.created_at, now) if kind == store.POST_REMINDER else None
         )
-        text = texts_id.question_card(await self._card(conn, question, age), self.tz)
+        text = texts_desk.question_card(await self._card(conn, question, age), self.tz)
         keyboard = self._question_keyboard(question)
         chats = await self._desk_chats(conn)
         for desk in chats:
@@ -466,16 +466,16 @@ class Questions:
 
     async def _card(
         self, conn: Conn, question: Question, reminder_age: float | None = None
-    ) -> texts_id.QuestionCard:
+    ) -> texts_desk.QuestionCard:
         thread = await store.messages(conn, question.id)
         record_line = None
         if question.record_id is not None:
             record = await records_store.get_by_id(conn, question.record_id)
             if record is not None:
-                record_line = texts_id.QuestionRecordLine(
+                record_line = texts_desk.QuestionRecordLine(
                     record.nik_masked, record.name_masked, record.status, record.status_date
                 )
-        return texts_id.QuestionCard(
+        return texts_desk.QuestionCard(
             number=question.id,
             created_at=question.created_at,
             state=question.state,
@@ -496,15 +496,15 @@ class Questions:
         n = question.id
         rows: Keyboard = []
         if question.state == store.NEW:
-            rows.append([Button(texts_id.BTN_QUESTION_TAKE, TAKE, n)])
+            rows.append([Button(texts_desk.BTN_QUESTION_TAKE, TAKE, n)])
         rows.append(
             [
-                Button(texts_id.BTN_QUESTION_ANSWER, ANSWER, n),
-                Button(texts_id.BTN_QUESTION_CLOSE, CLOSE, n),
+                Button(texts_desk.BTN_QUESTION_ANSWER, ANSWER, n),
+                Button(texts_desk.BTN_QUESTION_CLOSE, CLOSE, n),
             ]
         )
         if question.record_id is not None:
-            rows.append([Button(texts_id.BTN_QUESTION_CHECK, CHECK, n)])
+            rows.append([Button(texts_desk.BTN_QUESTION_CHECK, CHECK, n)])
         return rows
 
     def _reply_keyboard(self, question: Question) -> Keyboard:
@@ -512,14 +512,14 @@ class Questions:
             return []
         return [
             [
-                Button(texts_id.BTN_QUESTION_ANSWER, ANSWER, question.id),
-                Button(texts_id.BTN_QUESTION_CLOSE, CLOSE, question.id),
+                Button(texts_desk.BTN_QUESTION_ANSWER, ANSWER, question.id),
+                Button(texts_desk.BTN_QUESTION_CLOSE, CLOSE, question.id),
             ]
         ]
 
     async def _reply_text(self, conn: Conn, question: Question, row: int | None) -> str:
         message = await store.message(conn, row) if row is not None else None
-        return texts_id.question_reply_card(
+        return texts_desk.question_reply_card(
             question.id,
             message.text if message is not None and not question.erased else None,
             message.at if message is not None else question.created_at,
@@ -537,7 +537,7 @@ class Questions:
         if post.kind == store.POST_REMINDER:
             age = (await self.hours(conn)).working_seconds(question.created_at, now)
         card = await self._card(conn, question, age)
-        return texts_id.question_card(card, self.tz), self._question_keyboard(question)
+        return texts_desk.question_card(card, self.tz), self._question_keyboard(question)
 
     async def _refresh_pending(self, conn: Conn, question: Question, now: datetime) -> None:
         """Desk posts not sent yet will go out as the question is now."""
@@ -571,7 +571,7 @@ class Questions:
         question = await store.get(conn, question_id)
         if question is None:
             return None
-        text = texts_id.question_card(await self._card(conn, question), self.tz)
+        text = texts_desk.question_card(await self._card(conn, question), self.tz)
         return text, self._question_keyboard(question)
 
     async def thread(self, question_id: int) -> list[tuple[str, str, datetime]]:
@@ -580,7 +580,7 @@ class Questions:
         found = []
         for row in rows[1:]:
             if row.author == store.RESIDENT:
-                who = texts_id.QUESTION_THREAD_RESIDENT
+                who = texts_desk.QUESTION_THREAD_RESIDENT
             else:
                 who = (
                     f"{row.staff_name} ({texts_id.STAFF_ROLE_NAMES.get(row.staff_role or '', '')})"
@@ -786,7 +786,7 @@ class Questions:
 
     async def open_list(
         self, *, mine: int | None = None, untaken: bool = False
-    ) -> tuple[list[texts_id.QuestionListItem], int]:
+    ) -> tuple[list[texts_desk.QuestionListItem], int]:
         """Questions not closed, oldest first, with their age in office hours."""
         conn = self.svc.db.conn
         now = self.svc.clock.now()
@@ -798,7 +798,7 @@ class Questions:
         for question in found:
             thread = await store.messages(conn, question.id)
             items.append(
-                texts_id.QuestionListItem(
+                texts_desk.QuestionListItem(
                     number=question.id,
                     state=question.state,
                     waiting_for=question.waiting_for,
@@ -937,7 +937,7 @@ class Questions:
                 await store.erase(
                     conn,
                     question_id,
-                    placeholder=texts_id.QUESTION_PURGED,
+                    placeholder=texts_desk.QUESTION_PURGED,
                     now=now,
                     reason=ERASED_RETENTION,
                 )
@@ -972,7 +972,7 @@ async def erase_chat(conn: Conn, chat_id: int, now: datetime) -> int:
         await store.erase(
             conn,
             question_id,
-            placeholder=texts_id.QUESTION_ERASED,
+            placeholder=texts_desk.QUESTION_ERASED,
             now=now,
             reason=ERASED_BY_RESIDENT,
         )
@@ -995,10 +995,3 @@ async def figures(svc: Services) -> QuestionFigures:
         median_first_answer_s=float(statistics.median(waits)) if waits else None,
         open_older=found.open_older,
     )
-
-
-def district_name(district: str) -> str | None:
-    """A Musi Rawas district's name from a record's six-digit district code."""
-    if district[:4] != MUSI_RAWAS:
-        return None
-    return MUSI_RAWAS_DISTRICTS.get(district[4:6])

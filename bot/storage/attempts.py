@@ -120,13 +120,6 @@ async def purge_some(conn: Conn, attempts_before: datetime, now: datetime, limit
     return dropped + cur.rowcount
 
 
-async def purge(conn: Conn, attempts_before: datetime, now: datetime) -> None:
-    """Drop attempts older than `attempts_before` and locks that have ended (all at once; the
-    bot uses `purge_some`)."""
-    await conn.execute("DELETE FROM verify_attempts WHERE at < ?", (utc_iso(attempts_before),))
-    await conn.execute("DELETE FROM verify_locks WHERE until <= ?", (utc_iso(now),))
-
-
 async def forget_chat(
     conn: Conn,
     chat_id: int,

@@ -28,7 +28,6 @@ SETTING_REMIND_HOURS = "questions_remind_hours"
 NEW = "new"
 TAKEN = "taken"
 CLOSED = "closed"
-WAITING_STAFF = "staff"
 WAITING_RESIDENT = "resident"
 
 RESIDENT = "resident"
