@@ -2,11 +2,11 @@
 dispatch of the staff's walk-throughs in that order.
 
 PTB runs groups in ascending order and, within a group, the first matching handler. The chat is
-noted and its steps read first ("chat", -100); then one handler offers the update to each staff
-walk-through's owner, in the routing's order, only when the person is in that step
-(`walkthroughs`, -90: an owner registers with `register_step`); group -1 is left free for
-tests; the residents' dialogue is group 0; the staff's commands and the leftovers share group 1,
-the leftovers registered last.
+noted and its steps read first ("chat", -100), and in the same handler the update is offered to
+each staff walk-through's owner, in the routing's order, only when the person is in that step
+(`walkthroughs`: an owner registers with `register_step`); group -1 is left free for tests;
+the residents' dialogue is group 0; the staff's commands and the leftovers share group 1, the
+leftovers registered last.
 """
 
 from __future__ import annotations
@@ -20,8 +20,7 @@ from bot.conversation.steps import ANSWER, ROUTING, STAFF_WALKTHROUGHS, StepKind
 from bot.handlers.context import BotApplication, BotContext
 
 GROUPS: dict[str, int] = {
-    "chat": -100,
-    "walkthroughs": -90,
+    "chat": -100,  # and the staff's walk-throughs, right after (`router.arrive`)
     "conversation": 0,
     "commands": 1,
     "leftovers": 1,  # registered last in the commands' group

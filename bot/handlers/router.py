@@ -46,9 +46,8 @@ ASKED, PASSED = "asked", "passed"
 
 
 def register(app: BotApplication) -> None:
-    """First of all: the chat noted, its steps read; then the staff's walk-throughs."""
+    """First of all: the chat noted, its steps read, the staff's walk-throughs offered it."""
     app.add_handler(TypeHandler(Update, arrive), group=group_of("chat"))
-    app.add_handler(TypeHandler(Update, walkthroughs), group=group_of("walkthroughs"))
 
 
 def register_conversation(app: BotApplication) -> None:
@@ -193,7 +192,8 @@ def html_free(marked: str) -> str:
 
 async def arrive(update: Update, context: BotContext) -> None:
     """First for every update: the chat is noted, and its steps are read once (left on the
-    context for the walk-throughs' owners and the conversation, which run next)."""
+    context for the conversation); then each staff walk-through's owner sees the update while
+    its step is open (`groups.walkthroughs`, in the routing's order)."""
     chat = update.effective_chat
     if chat is None:
         return
@@ -217,6 +217,7 @@ async def arrive(update: Update, context: BotContext) -> None:
     if came_back:
         svc.wake_outbox()
     context.steps = current if wants_steps else None
+    await walkthroughs(update, context)  # the routing's staff steps, each while it is open
 
 
 async def converse(update: Update, context: BotContext) -> None:
