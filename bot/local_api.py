@@ -588,6 +588,24 @@ class LocalBotApi(BaseRequest):
             f" keyboard: {keyboard}"
         )
 
+    async def press_data(self, user: dict[str, Any], chat_id: int, data: str) -> list[BotMessage]:
+        """A callback query with any `data`, as a forged or outdated button would send it: on
+        the latest bot message in the chat (whatever its buttons), or on no message at all
+        (as for a message since deleted). Returns what the bot sent meanwhile."""
+        query_id = f"LOCAL-CB-{self._next_callback}"
+        self._next_callback += 1
+        self.callback_from[query_id] = user["id"]
+        query: dict[str, Any] = {
+            "id": query_id,
+            "from": user,
+            "chat_instance": f"LOCAL-{chat_id}",
+            "data": data,
+        }
+        latest = self.current(chat_id)
+        if latest:
+            query["message"] = latest[-1].raw
+        return await self.deliver(_update(self, callback_query=query), chat_id)
+
     def reply_keyboard(self, chat_id: int) -> list[list[str]] | None:
         """The reply keyboard the chat shows now, as rows of labels (None: none)."""
         return self._reply_keyboards.get(chat_id)

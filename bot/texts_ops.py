@@ -397,6 +397,12 @@ def config_problem(err: ConfigError) -> str:
             return f"{name} harus angka, bukan {given}"
         case ConfigProblem.WEBHOOK_SECRET_CHARACTERS:
             return WEBHOOK_SECRET_INVALID
+        case ConfigProblem.NEEDED_BY_WHATSAPP:
+            return (
+                f"{name} belum diisi: WhatsApp memerlukan WHATSAPP_TOKEN, "
+                "WHATSAPP_PHONE_NUMBER_ID, WHATSAPP_APP_SECRET dan WHATSAPP_VERIFY_TOKEN "
+                "(semuanya diisi, atau tidak satu pun)"
+            )
         case ConfigProblem.NOT_A_DATABASE_URL:  # the value may hold a password: not repeated
             return f"{name} harus berbentuk postgresql://pengguna:sandi@server/nama_basis_data"
     return f"{name} tidak bisa dipakai: {given}"

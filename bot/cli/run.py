@@ -17,6 +17,7 @@ from bot.app import build_application
 from bot.cli import settings_or_none
 from bot.cli.workers import is_child, supervise
 from bot.domain.config import ConfigError, Settings
+from bot.domain.intents import default_matcher
 from bot.domain.text_fit import clip
 from bot.services import instance_lock
 from bot.services.container import Services
@@ -72,6 +73,7 @@ def run(args: argparse.Namespace) -> int:
     if workers > 1 and not (settings.database_url and settings.webhook_url):
         print(texts_ops.RUN_WORKERS_NEED_POSTGRES, file=sys.stderr)
         return 2
+    default_matcher()  # phrases.toml read now: a broken file stops the start in one line
     if settings.database_url is None:  # PostgreSQL: any number of workers, one dispatcher
         instance_lock.acquire(settings.db_path, settings.tz)  # held until the process ends
     if not is_child():  # the parent of `--workers N` has checked already

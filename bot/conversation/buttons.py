@@ -259,7 +259,9 @@ class ResAskLabel(CallbackData, prefix="res:ask"):
 
 
 def _stop_choice(value: str) -> None:
-    if value not in (ResStop.ALL, ResStop.KEEP) and not _INT.fullmatch(value):
+    if value not in (ResStop.ALL, ResStop.KEEP) and not (
+        _INT.fullmatch(value) and abs(int(value)) <= MAX_INT
+    ):
         raise ValueError(f"not a choice: {value!r}")
 
 

@@ -46,6 +46,7 @@ from bot.conversation.schedule import district_view, follow_command, overview, u
 from bot.domain.config import OfficeInfo
 from bot.domain.intents import Intent, match, words
 from bot.domain.markup import esc
+from bot.domain.numbers import parse_int
 from bot.services import faq
 from bot.services import questions as questions_mod
 from bot.services.broadcasting import Broadcasting
@@ -508,8 +509,9 @@ class Conversation:
         if arg:
             # By its number in /langganan, or by the name the resident gave it ("/berhenti ibu").
             named = [s for s in items if s.label and s.label.casefold() == arg]
-            if arg.isdigit() and 1 <= int(arg) <= len(items):
-                chosen = items[int(arg) - 1]
+            position = parse_int(arg, max_digits=3)
+            if position is not None and 1 <= position <= len(items):
+                chosen = items[position - 1]
             elif len(named) == 1:
                 chosen = named[0]
             else:

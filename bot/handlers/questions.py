@@ -41,6 +41,7 @@ from bot import texts_desk, texts_staff
 from bot.conversation import steps
 from bot.domain.markup import plain
 from bot.domain.nik import district_name
+from bot.domain.numbers import parse_int
 from bot.handlers import general
 from bot.handlers.auth import Caller, admin_only, staff_only
 from bot.handlers.callbacks import DeskAction, QuestionReply
@@ -362,8 +363,7 @@ async def _staff_refusal(
 
 
 def _number(word: str) -> int | None:
-    word = word.strip().lstrip("#")
-    return int(word) if word.isdigit() and len(word) <= 12 else None
+    return parse_int(word, max_digits=12)
 
 
 @staff_only
@@ -423,10 +423,11 @@ async def bisukan_command(update: Update, context: BotContext, caller: Caller) -
         return
     days = MUTE_DEFAULT_DAYS
     if len(args) == 2:
-        if not args[1].isdigit():
+        given = parse_int(args[1], max_digits=4)
+        if given is None:
             await message.reply_text(html(texts_desk.QUESTION_MUTE_USAGE))
             return
-        days = int(args[1][:4])
+        days = given
     outcome, until = await questions.mute(number, staff, days)
     if outcome is Outcome.UNKNOWN:
         await message.reply_text(html(texts_desk.question_unknown(number)))
@@ -468,7 +469,8 @@ async def _meja_private(update: Update, context: BotContext, caller: Caller) -> 
         await message.reply_text(html(texts_desk.QUESTION_DESK_PRIVATE))
         return
     if len(args) == 2 and args[0] in ("ingatkan", "simpan"):
-        value = int(args[1]) if args[1].isdigit() and len(args[1]) <= 5 else -1
+        value = parse_int(args[1], max_digits=5)
+        value = -1 if value is None else value
         if args[0] == "ingatkan" and await questions.set_remind_hours(caller.user_id, value):
             await message.reply_text(html(texts_desk.question_remind_set(value)))
         elif args[0] == "simpan" and await questions.set_retention_days(caller.user_id, value):

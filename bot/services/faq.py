@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from bot import texts_id
 from bot.domain.config import OfficeInfo
 from bot.domain.markup import esc, fit, plain
+from bot.domain.numbers import parse_int
 from bot.services.container import Services
 from bot.storage import audit as audit_store
 from bot.storage import faq as faq_store
@@ -164,9 +165,9 @@ def _checked_body(title: str, text: str) -> str:
 
 def parse_number(text: str, count: int) -> int:
     """A list number as typed ("3"), checked against the list; FaqError otherwise."""
-    value = text.strip().rstrip(".")
-    if value.isascii() and value.isdigit() and 1 <= int(value) <= count:
-        return int(value)
+    value = parse_int(text.strip().rstrip("."), max_digits=6)
+    if value is not None and 1 <= value <= count:
+        return value
     raise FaqError(FaqError.NO_SUCH_NUMBER, count)
 
 

@@ -218,7 +218,7 @@ async def desk_settings(conn: Conn) -> DeskSettings:
     )
 
 
-def _start_of_day(svc: Services, now: datetime) -> datetime:
+def start_of_day(svc: Services, now: datetime) -> datetime:
     local = now.astimezone(svc.settings.tz)
     return local.replace(hour=0, minute=0, second=0, microsecond=0)
 
@@ -250,9 +250,13 @@ class Questions:
         until = await store.muted_until(conn, chat_id, now)
         if until is not None:
             return ResidentResult(Outcome.MUTED, muted_until=until)
-        if new_question and await store.open_count(conn, chat_id) >= MAX_OPEN:
+        start = start_of_day(self.svc, now)
+        # What the chat wrote before erasing its data today still counts (/hapusdata is no way
+        # around the limits).
+        erased_messages, erased_open = await store.tally(conn, chat_id, start.date().isoformat())
+        if new_question and await store.open_count(conn, chat_id) + erased_open >= MAX_OPEN:
             return ResidentResult(Outcome.TOO_MANY_OPEN)
-        written = await store.resident_messages_since(conn, chat_id, _start_of_day(self.svc, now))
+        written = await store.resident_messages_since(conn, chat_id, start) + erased_messages
         if written >= MAX_PER_DAY:
             return ResidentResult(Outcome.DAY_LIMIT)
         return None
@@ -950,6 +954,7 @@ class Questions:
                     reminded += 1
             await store.purge_steps(conn, now)
             await store.purge_mutes(conn, now)
+            await store.purge_tallies(conn, start_of_day(self.svc, now).date().isoformat())
         if reminded:
             self.svc.wake_outbox()
         return Housekeeping(len(quiet), len(old), reminded)
@@ -963,11 +968,16 @@ class Questions:
 # --- used by other services -------------------------------------------------------------------
 
 
-async def erase_chat(conn: Conn, chat_id: int, now: datetime) -> int:
+async def erase_chat(conn: Conn, chat_id: int, now: datetime, day_start: datetime) -> int:
     """/hapusdata: erase this chat's questions and answers (caller's transaction); the desk's
     messages will read "[dihapus oleh warga]". Returns how many questions were erased. A mute
-    stays until it ends (so erasing is no way around it)."""
+    stays until it ends, and what the chat wrote today (`day_start`: the office's midnight)
+    still counts toward its limits until the day ends: erasing is no way around them."""
     found = await store.of_chat(conn, chat_id)
+    written = await store.resident_messages_since(conn, chat_id, day_start)
+    still_open = await store.open_count(conn, chat_id)
+    if written or still_open:
+        await store.add_tally(conn, chat_id, day_start.date().isoformat(), written, still_open)
     for question_id in found:
         await store.erase(
             conn,

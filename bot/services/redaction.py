@@ -10,7 +10,9 @@ it is refused, so staff rewrite it, and the phone numbers it gives residents sta
 - Any NIK/KK-like run of digits, in any grouping (spaces, `.`, `-`, `/`, `_`, `,`, `:` between
   groups), of ten digits or more is masked as a NIK is shown (`1605••••••••0012`). Dates and
   short numbers stay as written.
-- The record's own name, word by word, becomes initials (`Siti` -> `S•••`), wherever it appears.
+- The record's own name, word by word, becomes initials (`Siti` -> `S•••`), wherever it appears;
+  so does any other name-like run of words (`bot.domain.names`: "oleh Siti Aminah", "binti
+  Ahmad").
 - Notes are at most MAX_NOTE characters.
 
 Linear in the text: the patterns never backtrack, and names are matched as one alternation.
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import re
 
+from bot.domain.names import reduce_names
 from bot.domain.privacy import mask_nik
 
 MAX_NOTE = 500
@@ -67,7 +70,7 @@ def clean_note(text: str | None, name: str | None = None, limit: int = MAX_NOTE)
     if not text or text.isspace():
         return None
     note = " ".join(text[: limit * 4].split())
-    note = mask_name_words(mask_numbers(note), name)[:limit].strip()
+    note = mask_name_words(reduce_names(mask_numbers(note)), name)[:limit].strip()
     return note or None
 
 

@@ -16,6 +16,7 @@ from bot.services.container import Services
 from bot.services.insights import RecordInsight
 from bot.services.office import load_office_info, office_info
 from bot.services.verification import CHAT_WINDOW, NIK_WINDOW
+from bot.storage import audit as audit_store
 from bot.storage import chats as chats_store
 from bot.storage import checks as checks_store
 from bot.storage import records as records_store
@@ -157,7 +158,9 @@ class Residents:
         """Erase what the bot keeps about this chat (recent failures still count, unlinked)."""
         now = self.svc.clock.now()
         async with self.svc.db.transaction() as conn:
-            await questions.erase_chat(conn, chat_id, now)  # desk shows "[dihapus oleh warga]"
+            # the desk shows "[dihapus oleh warga]"; today's question limits keep counting
+            await questions.erase_chat(conn, chat_id, now, questions.start_of_day(self.svc, now))
+            await audit_store.forget_actor(conn, chat_id)  # refused commands: no chat id kept
             await chats_store.forget(
                 conn,
                 chat_id,

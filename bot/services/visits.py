@@ -26,6 +26,7 @@ from enum import StrEnum
 from typing import Any
 
 from bot import texts_common, texts_desk, texts_id, texts_ops, texts_staff
+from bot.domain.names import reduce_names
 from bot.domain.nik import MUSI_RAWAS, MUSI_RAWAS_DISTRICTS, district_name
 from bot.services.container import Services
 from bot.services.drafts import DraftSteps
@@ -248,7 +249,7 @@ def check_note(text: str | None) -> str | None:
         raise VisitInputError(Problem.NOTE_TOO_LONG, str(NOTE_LIMIT))
     if carries_id_number(note):
         raise VisitInputError(Problem.ID_NUMBER)
-    return note or None
+    return reduce_names(note) or None  # "dikoordinasi Pak Rahmat Hidayat" keeps initials
 
 
 def check_day(day: date, today: date) -> None:
