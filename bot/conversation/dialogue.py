@@ -47,13 +47,14 @@ from bot.domain.config import OfficeInfo
 from bot.domain.intents import Intent, match, words
 from bot.domain.markup import esc
 from bot.domain.numbers import parse_int
-from bot.services import faq
+from bot.services import faq, receipts
 from bot.services import questions as questions_mod
 from bot.services.broadcasting import Broadcasting
 from bot.services.container import Services
 from bot.services.insights import RecordInsight
 from bot.services.office import load_office_info
 from bot.services.questions import KeyboardPacker, Outcome, Questions, ResidentResult
+from bot.services.receipts import Opened
 from bot.services.residents import MAX_PER_CHAT, Residents, Subscribed
 from bot.services.roles import StaffRoles
 from bot.services.verification import (
@@ -302,7 +303,33 @@ class Conversation:
             return [say(texts.welcome_group(event.bot_username))]
         if payload.casefold() == START_CHECK:
             return [menu(texts.start_check(event.name))]  # from a group's button
+        if payload:  # a receipt slip's link: that record's NIK, now its KK
+            opened = await self._receipt_opened(event.conversation, payload)
+            if opened is not None:
+                return opened
+            welcome = texts.resident_welcome(event.name)
+            return [menu(f"{texts.RECEIPT_LINK_UNKNOWN}\n\n{welcome}")]
         return [menu(texts.resident_welcome(event.name))]
+
+    async def _receipt_opened(self, chat: int, token: str) -> Messages | None:
+        """A receipt slip's link opened (`services.receipts`): the record's masked NIK and the
+        ask for its KK (the ordinary check step), or why not now; None when the token is
+        unknown, revoked or expired."""
+        opening = await receipts.open_link(self.svc, chat, token)
+        if opening.outcome is Opened.UNKNOWN:
+            return None
+        if opening.outcome is Opened.ASK_KK:
+            return [say(texts.receipt_opened(opening.nik_masked or ""))]
+        refusal = opening.refusal
+        if refusal is None or refusal.until is None:
+            return []
+        if refusal.outcome is CheckOutcome.NIK_LOCKED:
+            office = await self.residents.office()
+            block = texts.office_contact(office.address, office.hours, office.contact)
+            text = texts.nik_locked(refusal.until, self.svc.settings.timezone, block)
+        else:
+            text = texts.chat_must_wait(refusal.until, self.svc.settings.timezone)
+        return [menu(text)]
 
     async def _help(self, event: Event) -> Messages | None:
         if not event.private:

@@ -255,6 +255,7 @@ def pending_of(row: steps_store.StepRow | None, chat_id: int) -> checks_store.Pe
         nik_masked=row.nik_masked,
         record_id=row.number,
         created_at=row.since,
+        as_kk_hash=row.as_kk_hash,
     )
 
 

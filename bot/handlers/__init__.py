@@ -8,7 +8,7 @@ buttons, and last the leftovers (what a walk-through let through, unknown comman
 
 from __future__ import annotations
 
-from bot.handlers import admin, broadcast, general, router, schedule, staff
+from bot.handlers import admin, broadcast, general, receipts, router, schedule, staff
 from bot.handlers import questions as questions_handlers
 from bot.handlers.context import BotApplication
 from bot.handlers.groups import group_of
@@ -19,7 +19,7 @@ PTB_DEFAULT_GROUP = 0
 
 def register_handlers(app: BotApplication) -> None:
     router.register(app)
-    for module in (admin, staff, broadcast, schedule, questions_handlers, general):
+    for module in (admin, staff, receipts, broadcast, schedule, questions_handlers, general):
         module.register(app)
         _to_commands_group(app)
     router.register_conversation(app)

@@ -18,6 +18,7 @@ from bot.domain.clock import Clock
 from bot.domain.config import Settings
 from bot.handlers.dispatcher import Dispatcher
 from bot.services.container import Services
+from bot.services.folder_import import FolderWatcher
 from bot.services.leader import Leadership
 
 
@@ -33,6 +34,8 @@ class BotData:
     leadership: Leadership | None = None
     #: The staff's walk-throughs' handlers, by step name (`groups.register_step`).
     step_handlers: dict[str, list[Any]] = field(default_factory=dict)
+    #: BOT_IMPORT_DIR: the folder import, run by the worker that runs the periodic jobs.
+    folder_watcher: FolderWatcher | None = None
     #: False keeps background work (the dispatcher, the insights refresh) from starting, for
     #: tests that drive it by hand.
     background: bool = True

@@ -56,6 +56,7 @@ STAFF_MENU: tuple[str, ...] = (
     "pertanyaan",
     "bisukan",
     "jadwal",
+    "kuitansi",
     "cek",
     "bantuan",
 )

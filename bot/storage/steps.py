@@ -129,6 +129,7 @@ class StepRow:
     nik_masked: str | None = None
     number: int | None = None  # the record (check) or question the step is about
     payload: str | None = None  # a staff step's JSON
+    as_kk_hash: str | None = None  # a check step: the number taken for a NIK, hashed as a KK
     since: datetime | None = None
     until: datetime | None = None
 
@@ -136,12 +137,12 @@ class StepRow:
 #: The three places steps live, read together: one trip to the database per update.
 _CURRENT = (
     "SELECT 'check' AS place, kind, nik_hash, nik_masked, record_id AS number,"
-    " NULL AS payload, created_at AS stamp FROM resident_pending WHERE chat_id = ?"
+    " NULL AS payload, as_kk_hash, created_at AS stamp FROM resident_pending WHERE chat_id = ?"
     " UNION ALL"
-    " SELECT 'question', kind, NULL, NULL, question_id, NULL, expires_at"
+    " SELECT 'question', kind, NULL, NULL, question_id, NULL, NULL, expires_at"
     " FROM question_steps WHERE chat_id = ?"
     " UNION ALL"
-    " SELECT 'staff', kind, NULL, NULL, NULL, payload, expires_at"
+    " SELECT 'staff', kind, NULL, NULL, NULL, payload, NULL, expires_at"
     " FROM staff_steps WHERE chat_id = ? AND user_id = ?"
 )
 
@@ -162,6 +163,7 @@ async def current(conn: Conn, chat_id: int, user_id: int) -> list[StepRow]:
                 nik_masked=row["nik_masked"],
                 number=row["number"],
                 payload=row["payload"],
+                as_kk_hash=row["as_kk_hash"],
                 since=stamp if place == "check" else None,
                 until=None if place == "check" else stamp,
             )
