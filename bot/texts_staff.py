@@ -35,7 +35,6 @@ from bot.texts_common import (
     format_number,
     format_short_date,
     format_time,
-    html_as_markup,
     local_time,
     zone_short,
 )
@@ -68,7 +67,7 @@ _n = format_number
 
 def import_row_nik_problem(err: InvalidNumberError) -> str:
     """What is wrong with a row's NIK or KK, as the residents are told it (`texts_id`)."""
-    return html_as_markup(nik_problem(err))
+    return nik_problem(err)
 
 
 def status_reason(err: UnknownStatusError) -> str:
@@ -128,7 +127,7 @@ def help_private(
     )
     if staff_commands:
         text += f"\n\n{bold('Perintah petugas')}\n{_command_lines(staff_commands)}"
-    return f"{text}\n\n{html_as_markup(office)}"
+    return f"{text}\n\n{office}"
 
 
 def unknown_command(command: str) -> str:
@@ -195,7 +194,7 @@ FAQ_MISSING_TITLE = (
 
 
 def faq_preview(number: int, title: str, body: str) -> str:
-    return f"Nomor {number}:\n\n{html_as_markup(faq_answer(title, body))}"
+    return f"Nomor {number}:\n\n{faq_answer(title, body)}"
 
 
 def faq_changed(number: int, title: str) -> str:

@@ -38,12 +38,14 @@ from telegram.ext import (
 )
 
 from bot import texts_common, texts_id, texts_staff
+from bot.conversation import steps
 from bot.domain.nik import InvalidNumberError, Nik, normalise, parse_nik
 from bot.domain.privacy import mask_nik, redacted_traceback
 from bot.handlers.auth import REFUSED, Caller, staff_only
 from bot.handlers.callbacks import UbahAnswer
 from bot.handlers.common import staff_record_text, yes_no_markup
 from bot.handlers.context import BotApplication, BotContext
+from bot.handlers.groups import may_be_in, register_step
 from bot.handlers.render import html
 from bot.services import blanko, nik_locks, pending_changes, record_lookup, staff_import, stats
 from bot.services.blanko import BLANKO_MAX, BlankoError
@@ -77,9 +79,6 @@ CSV_MIME_TYPES = (
     "application/vnd.ms-excel",
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 )
-#: The handler group where a file (or /batal) is taken by an open /impor wait: after the chat
-#: tracking and an announcement draft's text, before the commands and the residents' handlers.
-IMPOR_WAIT_GROUP = -40
 _IMPOR_CAPTION = re.compile(r"^/impor(@\w+)?(\s|$)", re.IGNORECASE)
 _UBAH_BUTTONS = re.compile(rf"^{re.escape(UbahAnswer.prefix)}:")
 
@@ -88,10 +87,9 @@ def register(app: BotApplication) -> None:
     """Add the staff commands; an open /impor wait sees uploads and /batal first."""
     private = filters.UpdateType.MESSAGES & filters.ChatType.PRIVATE
     waited_file = private & filters.Document.ALL & ~filters.CaptionRegex(_IMPOR_CAPTION)
-    app.add_handler(MessageHandler(waited_file, impor_waited_document), group=IMPOR_WAIT_GROUP)
-    app.add_handler(
-        CommandHandler("batal", impor_cancel, filters=filters.ChatType.PRIVATE),
-        group=IMPOR_WAIT_GROUP,
+    register_step(app, steps.IMPOR, MessageHandler(waited_file, impor_waited_document))
+    register_step(
+        app, steps.IMPOR, CommandHandler("batal", impor_cancel, filters=filters.ChatType.PRIVATE)
     )
     document_with_caption = filters.Document.ALL & filters.CaptionRegex(_IMPOR_CAPTION)
     app.add_handler(MessageHandler(document_with_caption, impor_document_with_caption))
@@ -118,7 +116,7 @@ async def _read_nik(
     try:
         return parse_nik(text, today), today
     except InvalidNumberError as exc:
-        await message.reply_text(f"{texts_id.nik_problem(exc)}\n\n{usage}")
+        await message.reply_text(f"{html(texts_id.nik_problem(exc))}\n\n{usage}")
         return None
 
 
@@ -362,6 +360,8 @@ async def _waiting(update: Update, context: BotContext) -> tuple[Message, int] |
 
 async def impor_cancel(update: Update, context: BotContext) -> None:
     """/batal while an /impor waits (or waited) for a file; otherwise the residents' /batal."""
+    if not may_be_in(context, steps.IMPOR):
+        return
     waiting = await _waiting(update, context)
     if waiting is None:
         return
@@ -378,6 +378,8 @@ async def impor_cancel(update: Update, context: BotContext) -> None:
 
 async def impor_waited_document(update: Update, context: BotContext) -> None:
     """A document while an /impor waits (or waited) for one; other documents go on."""
+    if not may_be_in(context, steps.IMPOR):
+        return
     waiting = await _waiting(update, context)
     if waiting is None:
         return
