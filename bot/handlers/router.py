@@ -11,7 +11,6 @@ then says that a command or button is unknown.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 
 from telegram import (
@@ -144,9 +143,14 @@ def _keyboard(rows: tuple[tuple[Choice, ...], ...]) -> InlineKeyboardMarkup | No
 
 
 async def send(update: Update, context: BotContext, said: list[Said]) -> None:
-    """Send what the conversation said, in order, as replies to `update`."""
+    """Send what the conversation said, in order, as replies to `update`.
+
+    A button pressed on a message that has vanished since (deleted, or too old for Telegram to
+    show) still gets its answer: the change it made is told in a new message, never lost and
+    never reported as a failure; so is a replacement the pressed message cannot take."""
     query = update.callback_query
     message = update.effective_message
+    chat = update.effective_chat
     noticed = False
     for item in said:
         if item.notice:
@@ -157,11 +161,12 @@ async def send(update: Update, context: BotContext, said: list[Said]) -> None:
         if query is not None and not noticed:
             await query.answer()
             noticed = True
-        if not isinstance(message, Message):
+        if chat is None:
             continue
         if item.venue is not None:
             venue = item.venue
-            await message.reply_venue(
+            await context.bot.send_venue(
+                chat.id,
                 latitude=venue.latitude,
                 longitude=venue.longitude,
                 title=venue.title,
@@ -170,12 +175,19 @@ async def send(update: Update, context: BotContext, said: list[Said]) -> None:
         if not item.text:
             continue
         inline = _keyboard(item.choices)
-        if item.replaces_pressed and query is not None:
-            with contextlib.suppress(BadRequest):  # "not modified": it reads so already
+        if item.replaces_pressed and query is not None and isinstance(query.message, Message):
+            try:
                 await query.edit_message_text(html(item.text), reply_markup=inline)
-            continue
+                continue
+            except BadRequest as exc:
+                if "not modified" in str(exc).casefold():  # it reads so already
+                    continue
+                # the message can no longer be edited: the answer goes out as a new one
         markup = main_menu() if item.menu and inline is None else inline
-        await message.reply_text(html(item.text), reply_markup=markup)
+        if isinstance(message, Message):
+            await message.reply_text(html(item.text), reply_markup=markup)
+        else:
+            await context.bot.send_message(chat.id, html(item.text), reply_markup=markup)
     if query is not None and not noticed:
         await query.answer()
 
