@@ -28,6 +28,7 @@ from telegram import (
     Message,
     Update,
 )
+from telegram.constants import ChatType
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
     ApplicationHandlerStop,
@@ -232,6 +233,15 @@ async def step_message(update: Update, context: BotContext) -> None:
     if answering is None:
         return
     command = command_of(message)
+    to_the_bot = (
+        replied is not None
+        and replied.from_user is not None
+        and (replied.from_user.id == context.bot.id)
+    )
+    if chat.type != ChatType.PRIVATE and command != _CANCEL and not to_the_bot:
+        # In the desk group only a reply to the bot's prompt (or to the desk post) is the
+        # answer: the staff member's ordinary talk with colleagues never reaches a resident.
+        return
     if command == _CANCEL:
         await questions.end_answer_step(chat.id, user.id)
         await message.reply_text(html(texts_desk.QUESTION_ANSWER_CANCELLED))
