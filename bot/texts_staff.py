@@ -26,6 +26,7 @@ from bot.domain.config import OfficeInfo
 from bot.domain.markup import bold, code, esc, italic
 from bot.domain.nik import InvalidNumberError
 from bot.domain.status_texts import STATUS_TEXTS
+from bot.domain.status_words import EXAMPLES, staff_name
 from bot.domain.text_fit import clip
 from bot.states import KtpStatus, Stage, UnknownStatusError
 from bot.texts_common import (
@@ -429,9 +430,15 @@ def staff_record(
 # /ubah NIK STATUS [catatan]
 UBAH_USAGE = (
     f"Tulis: {code('/ubah NIK STATUS [catatan]')}\n"
-    f"Contoh: {code('/ubah 1605014101900001 PRR blanko sudah datang')}\n"
-    "Status boleh ditulis dengan spasi atau tanda hubung, atau singkatan PRR, SFE, DR."
+    f"Contoh: {code('/ubah 1605014101900001 siap cetak tunggu blanko')}\n"
+    "Status boleh ditulis dengan namanya (siap cetak, dicetak, rekaman ganda, diambil, ...) "
+    "atau kodenya (PRINT_READY_RECORD, PRR, SFE, DR)."
 )
+
+
+def status_named(status: KtpStatus) -> str:
+    """A status for staff: its Indonesian name and its code, "Siap cetak (PRINT_READY_RECORD)"."""
+    return f"{_escape(staff_name(status))} ({status.value})"
 
 
 def ubah_note_too_long(limit: int) -> str:
@@ -457,13 +464,25 @@ def ubah_expired(minutes: int) -> str:
 
 
 def ubah_unknown_status(err: UnknownStatusError) -> str:
-    """A status spelling /ubah did not recognise, with the closest codes."""
-    return status_reason(err) + "\n\n" + UBAH_USAGE
+    """A status word /ubah did not recognise: the closest statuses and a few examples."""
+    given = err.given.strip()
+    lines = [f"Status '{_shown(given)}' tidak dikenal." if given else "Status belum ditulis."]
+    if err.suggestions:
+        lines.append(
+            "Mungkin maksud Anda: " + ", ".join(status_named(s) for s in err.suggestions) + "."
+        )
+    lines.append("Contoh yang bisa ditulis:")
+    lines += [f"• {code(words)}: {status_named(status)}" for words, status in EXAMPLES]
+    lines.append(
+        f"Kode juga boleh, misalnya {code('PRR')}. Contoh lengkap: "
+        f"{code('/ubah 1605014101900001 siap cetak tunggu blanko')}"
+    )
+    return "\n".join(lines)
 
 
 def ubah_same_status(nik_masked: str, status: KtpStatus, since: date) -> str:
     return (
-        f"NIK {code(_escape(nik_masked))} sudah berstatus {bold(status.value)} sejak "
+        f"NIK {code(_escape(nik_masked))} sudah berstatus {bold(status_named(status))} sejak "
         f"{format_short_date(since)}. Tidak ada yang diubah."
     )
 
@@ -480,8 +499,8 @@ def ubah_confirm(
     """The question before a status change: old → new, what it will cause."""
     lines = [
         f"Ubah status NIK {code(_escape(nik_masked))}?",
-        f"{bold(old.value)} (sejak {format_short_date(old_since)})",
-        f"→ {bold(new.value)} (hari ini)",
+        f"{bold(status_named(old))}, sejak {format_short_date(old_since)}",
+        f"→ {bold(status_named(new))}, hari ini",
     ]
     if note:
         lines.append(f"Catatan: {_escape(note)}")
@@ -498,15 +517,17 @@ def ubah_confirm(
 def ubah_confirm_backward(nik_masked: str, old: KtpStatus, new: KtpStatus) -> str:
     return (
         f"⚠️ {bold('Yakin memundurkan status?')}\nNIK {code(_escape(nik_masked))}: "
-        f"{old.value} → {new.value}.\nPerubahan mundur biasanya hanya untuk koreksi salah input "
-        "atau bila pusat mengembalikan data. Perubahan ini dicatat di log audit."
+        f"{status_named(old)} → {status_named(new)}.\nPerubahan mundur biasanya hanya untuk "
+        "koreksi salah input atau bila pusat mengembalikan data. "
+        "Perubahan ini dicatat di log audit."
     )
 
 
 def ubah_moved_meanwhile(nik_masked: str, current: KtpStatus) -> str:
     return (
         f"Status NIK {code(_escape(nik_masked))} sudah berubah sejak pertanyaan tadi "
-        f"(sekarang {bold(current.value)}). Tidak ada yang diubah; kirim /ubah lagi bila perlu."
+        f"(sekarang {bold(status_named(current))}). Tidak ada yang diubah; kirim /ubah lagi "
+        "bila perlu."
     )
 
 
@@ -520,8 +541,8 @@ def ubah_done(
 ) -> str:
     """`held_until`: the local time ("06.00") the news waits for, inside quiet hours."""
     text = (
-        f"✅ Status NIK {code(_escape(nik_masked))} diubah: {old.value} → "
-        f"{bold(new.value)} ({format_short_date(entered_on)})."
+        f"✅ Status NIK {code(_escape(nik_masked))} diubah: {status_named(old)} → "
+        f"{bold(status_named(new))} ({format_short_date(entered_on)})."
     )
     if notifications and held_until:
         text += (

@@ -147,7 +147,9 @@ async def test_a_card_printed_by_mistake_at_night_and_corrected_is_never_announc
     await admin.send(f"/ubah {NIK} SENT_FOR_CARD_PRINTING salah ketik")
     await admin.press("✅ Ya, ubah")
     replies = await admin.press("⚠️ Ya, mundurkan status")
-    assert "CARD_PRINTED → SENT_FOR_CARD_PRINTING" in replies[-1].plain
+    assert (
+        "Sudah dicetak, silakan ambil (CARD_PRINTED) → Sedang dicetak (SENT_FOR_CARD_PRINTING)"
+    ) in replies[-1].plain
 
     env.clock.set(datetime(2026, 11, 28, 23, 0, tzinfo=UTC))  # 06.00 WIB
     await dispatcher_of(env.app).drain()

@@ -173,6 +173,53 @@ async def test_ubah_with_a_typo_suggests_statuses(bot_env: BotEnv, staff: LocalU
     assert await current_status(bot_env, NIK_A) == S.PRINT_READY_RECORD
 
 
+async def test_ubah_reads_indonesian_status_names_and_keeps_the_note(
+    bot_env: BotEnv, staff: LocalUser
+) -> None:
+    """Staff write statuses as they say them; the longest name at the start is the status, the
+    rest is the note, and the question names the status it understood (name and code)."""
+    await _journey(bot_env)
+    cases = [
+        ("dicetak", "Sudah dicetak, silakan ambil (CARD_PRINTED)", None),
+        ("sudah dicetak", "Sudah dicetak, silakan ambil (CARD_PRINTED)", None),
+        ("siap cetak tunggu blanko", None, None),  # same status: said so, nothing asked
+        (
+            "rekaman ganda dipanggil ke kantor",
+            "Rekaman ganda (DUPLICATE_RECORD)",
+            "dipanggil ke kantor",
+        ),
+        ("dikirim ke pusat ulang kirim", "Dikirim ke pusat (SENT_FOR_ENROLLMENT)", "ulang kirim"),
+        ("Sedang Dicetak", "Sedang dicetak (SENT_FOR_CARD_PRINTING)", None),
+        ("diambil", "Sudah diterima (CARD_ISSUED)", None),
+        ("belum rekam", "Belum direkam (UNREGISTERED)", None),
+        ("sudah rekam", "Sudah direkam (BIO_CAPTURED)", None),
+        ("CARD_PRINTED", "Sudah dicetak, silakan ambil (CARD_PRINTED)", None),
+    ]
+    for words, understood, note in cases:
+        reply = (await staff.send(f"/ubah {NIK_A} {words}"))[-1].plain
+        if understood is None:
+            assert "sudah berstatus Siap cetak (PRINT_READY_RECORD)" in reply, words
+            continue
+        assert f"→ {understood}, hari ini" in reply, (words, reply)
+        if note:
+            assert f"Catatan: {note}" in reply, (words, reply)
+        else:
+            assert "Catatan" not in reply, (words, reply)
+        await staff.press("✖️ Batal")
+    assert await current_status(bot_env, NIK_A) == S.PRINT_READY_RECORD
+
+
+async def test_ubah_unknown_word_lists_examples(bot_env: BotEnv, staff: LocalUser) -> None:
+    await _journey(bot_env)
+    text = (await staff.send(f"/ubah {NIK_A} dipending dulu"))[0].plain
+    assert "Status 'dipending' tidak dikenal." in text
+    for example in ("siap cetak: Siap cetak (PRINT_READY_RECORD)", "dicetak: ", "diambil: "):
+        assert example in text, text
+    text = (await staff.send(f"/ubah {NIK_A} dicetk"))[0].plain
+    assert "Mungkin maksud Anda: Sudah dicetak, silakan ambil (CARD_PRINTED)" in text, text
+    assert await current_status(bot_env, NIK_A) == S.PRINT_READY_RECORD
+
+
 async def test_ubah_confirm_writes_status_history_audit_and_notifications(
     bot_env: BotEnv, staff: LocalUser
 ) -> None:
@@ -182,8 +229,8 @@ async def test_ubah_confirm_writes_status_history_audit_and_notifications(
     assert len(replies) == 1
     question = replies[0]
     assert "Ubah status NIK 1605••••••••0001?" in question.plain
-    assert "PRINT_READY_RECORD (sejak 14 September 2026)" in question.plain
-    assert "→ CARD_PRINTED (hari ini)" in question.plain
+    assert "Siap cetak (PRINT_READY_RECORD), sejak 14 September 2026" in question.plain
+    assert "→ Sudah dicetak, silakan ambil (CARD_PRINTED), hari ini" in question.plain
     assert "Catatan: sudah dicetak, ambil di loket 3" in question.plain
     assert "Warga yang berlangganan akan diberi kabar" in question.plain
     assert question.buttons == ["✅ Ya, ubah", "✖️ Batal"]
@@ -195,7 +242,10 @@ async def test_ubah_confirm_writes_status_history_audit_and_notifications(
     replies = await staff.press("✅ Ya, ubah")
     done = replies[-1]
     assert done.edited and done.buttons == []
-    assert "Status NIK 1605••••••••0001 diubah: PRINT_READY_RECORD → CARD_PRINTED" in done.plain
+    assert (
+        "Status NIK 1605••••••••0001 diubah: Siap cetak (PRINT_READY_RECORD) → "
+        "Sudah dicetak, silakan ambil (CARD_PRINTED)" in done.plain
+    )
     assert "1 kabar untuk warga yang berlangganan sedang dikirim" in done.plain
     assert await current_status(bot_env, NIK_A) == S.CARD_PRINTED
     history = await records_store.history(bot_env.services.db.conn, record_id)
@@ -234,7 +284,10 @@ async def test_ubah_backward_needs_a_second_confirmation(bot_env: BotEnv, staff:
     assert second.buttons == ["⚠️ Ya, mundurkan status", "✖️ Batal"]
     assert await current_status(bot_env, NIK_A) == S.PRINT_READY_RECORD
     replies = await staff.press("⚠️ Ya, mundurkan status")
-    assert "PRINT_READY_RECORD → SENT_FOR_ENROLLMENT" in replies[-1].plain
+    assert (
+        "Siap cetak (PRINT_READY_RECORD) → Dikirim ke pusat (SENT_FOR_ENROLLMENT)"
+        in replies[-1].plain
+    )
     assert await current_status(bot_env, NIK_A) == S.SENT_FOR_ENROLLMENT
     (row,) = await audit_rows(bot_env, "ubah_status")
     assert row.old_value == "PRINT_READY_RECORD" and row.new_value == "SENT_FOR_ENROLLMENT"
@@ -254,7 +307,7 @@ async def test_ubah_backward_can_be_cancelled_at_the_second_question(
 async def test_ubah_same_status_and_unknown_nik(bot_env: BotEnv, staff: LocalUser) -> None:
     await _journey(bot_env)
     text = (await staff.send(f"/ubah {NIK_A} PRR"))[0].plain
-    assert "sudah berstatus PRINT_READY_RECORD sejak 14 September 2026" in text
+    assert "sudah berstatus Siap cetak (PRINT_READY_RECORD) sejak 14 September 2026" in text
     text = (await staff.send(f"/ubah {NIK_B} PRR"))[0].plain
     assert "NIK 1605••••••••0002 belum ada dalam data bot" in text
     text = (await staff.send(f"/ubah {NIK_A}"))[0].plain
@@ -309,7 +362,10 @@ async def test_a_question_survives_a_restart(bot_env: BotEnv, staff: LocalUser) 
     await staff.send(f"/ubah {NIK_A} SENT_FOR_CARD_PRINTING")
     await bot_env.restart()
     replies = await staff.press("✅ Ya, ubah")
-    assert "diubah: PRINT_READY_RECORD → SENT_FOR_CARD_PRINTING" in replies[-1].plain
+    assert (
+        "diubah: Siap cetak (PRINT_READY_RECORD) → Sedang dicetak (SENT_FOR_CARD_PRINTING)"
+        in replies[-1].plain
+    )
     assert await current_status(bot_env, NIK_A) == S.SENT_FOR_CARD_PRINTING
     assert len(await audit_rows(bot_env, "ubah_status")) == 1
 
@@ -322,7 +378,10 @@ async def test_a_backward_change_resumes_at_its_second_question_after_a_restart(
     await staff.press("✅ Ya, ubah")
     await bot_env.restart()
     replies = await staff.press("⚠️ Ya, mundurkan status")
-    assert "diubah: PRINT_READY_RECORD → SENT_FOR_ENROLLMENT" in replies[-1].plain
+    assert (
+        "diubah: Siap cetak (PRINT_READY_RECORD) → Dikirim ke pusat (SENT_FOR_ENROLLMENT)"
+        in replies[-1].plain
+    )
     assert await current_status(bot_env, NIK_A) == S.SENT_FOR_ENROLLMENT
 
 
@@ -362,7 +421,10 @@ async def test_status_changed_meanwhile_is_not_overwritten(
     await admin.send(f"/ubah {NIK_A} CARD_PRINTED")
     await admin.press("✅ Ya, ubah")
     replies = await staff.press("✅ Ya, ubah")
-    assert "sudah berubah sejak pertanyaan tadi (sekarang CARD_PRINTED)" in replies[-1].plain
+    assert (
+        "sudah berubah sejak pertanyaan tadi (sekarang Sudah dicetak, silakan ambil (CARD_PRINTED))"
+        in replies[-1].plain
+    )
     assert await current_status(bot_env, NIK_A) == S.CARD_PRINTED
 
 

@@ -41,6 +41,7 @@ from bot import texts_common, texts_id, texts_staff
 from bot.conversation import steps
 from bot.domain.nik import InvalidNumberError, Nik, normalise, parse_nik
 from bot.domain.privacy import mask_nik, redacted_traceback
+from bot.domain.status_words import read_status_words
 from bot.handlers.auth import REFUSED, Caller, staff_only
 from bot.handlers.callbacks import UbahAnswer
 from bot.handlers.common import staff_record_text, yes_no_markup
@@ -54,7 +55,7 @@ from bot.services.import_report import rejected_rows_csv
 from bot.services.importer import ImportFileError, ImportSummary, import_file
 from bot.services.pending_changes import Action
 from bot.services.staff_import import IMPOR_WAIT_MINUTES, Wait
-from bot.states import KtpStatus, UnknownStatusError, parse_status
+from bot.states import UnknownStatusError
 
 log = logging.getLogger(__name__)
 
@@ -192,28 +193,6 @@ def _split_nik(args: list[str]) -> tuple[str, list[str]]:
     return " ".join(taken), args[len(taken) :]
 
 
-def _split_status(words: list[str]) -> tuple[KtpStatus, list[str]]:
-    """The status (one to four words: "PRR", "print ready record") and the note words after it.
-
-    Raises UnknownStatusError with suggestions drawn from the first word and the first few.
-    """
-    for size in range(min(4, len(words)), 0, -1):
-        try:
-            return parse_status(" ".join(words[:size])), words[size:]
-        except UnknownStatusError:
-            continue
-    first_error: UnknownStatusError | None = None
-    suggestions: list[KtpStatus] = []
-    for size in (1, min(3, len(words))):
-        try:
-            parse_status(" ".join(words[:size]))
-        except UnknownStatusError as exc:
-            first_error = first_error or exc
-            suggestions += [s for s in exc.suggestions if s not in suggestions]
-    given = first_error.given if first_error else (words[0] if words else "")
-    raise UnknownStatusError(given, suggestions[:3])
-
-
 def _ubah_buttons(change_id: str, record_id: int, *, second: bool) -> InlineKeyboardMarkup:
     yes = UbahAnswer(UbahAnswer.BACKWARD if second else UbahAnswer.YES, record_id, change_id)
     label = texts_staff.UBAH_BUTTON_BACKWARD if second else texts_staff.UBAH_BUTTON_YES
@@ -240,7 +219,7 @@ async def ubah_command(update: Update, context: BotContext, caller: Caller) -> N
         await message.reply_text(html(texts_staff.UBAH_USAGE))
         return
     try:
-        new, note_words = _split_status(rest)
+        new, note_words = read_status_words(rest)
     except UnknownStatusError as exc:
         await message.reply_text(html(texts_staff.ubah_unknown_status(exc)))
         return
