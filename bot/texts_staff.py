@@ -111,24 +111,32 @@ def _command_lines(commands: Sequence[tuple[str, str]]) -> str:
     return "\n".join(f"/{name} — {esc(about)}" for name, about in commands)
 
 
-def help_private(
+def staff_help(
     office: str,
-    commands: Sequence[tuple[str, str]],
-    staff_commands: Sequence[tuple[str, str]] = (),
+    own_commands: Sequence[tuple[str, str]],
+    resident_commands: Sequence[str],
+    *,
+    admin: bool,
 ) -> str:
-    """/bantuan (and the answer to anything the bot did not understand) in a private chat.
-
-    `commands`: the residents' (command, description) pairs; `staff_commands`: the staff
-    member's own commands, listed under their own heading (none for a resident)."""
-    text = (
-        f"{bold('Cara memakai Cek KTP-el')}\n"
-        "Ketik NIK Anda (16 angka) kapan saja, atau NIK dan nomor KK sekaligus, "
-        f"misalnya: {code('1605xxxxxxxxxxxx 1605xxxxxxxxxxxx')}.\n\n"
-        f"{bold('Perintah')}\n{_command_lines(commands)}"
-    )
-    if staff_commands:
-        text += f"\n\n{bold('Perintah petugas')}\n{_command_lines(staff_commands)}"
-    return f"{text}\n\n{office}"
+    """A staff member's /start and /bantuan in a private chat: their own commands first, in one
+    register ("Anda"); the residents' commands by name only (their descriptions speak to
+    residents)."""
+    who = "admin" if admin else "petugas"
+    lines = [
+        bold(f"Menu {who} Cek KTP-el"),
+        f"Anda terdaftar sebagai {who}. Perintah Anda:",
+        _command_lines(own_commands),
+        "",
+        f"Contoh: {code('/ubah 1605014101900001 siap cetak tunggu blanko')}",
+        "Untuk melihat yang dibaca warga, ketik NIK dan nomor KK seperti warga, "
+        f"misalnya {code('1605xxxxxxxxxxxx 1605xxxxxxxxxxxx')}.",
+        "Perintah warga juga bisa Anda coba: "
+        + ", ".join(f"/{name}" for name in resident_commands)
+        + ".",
+        "",
+        office,
+    ]
+    return "\n".join(lines)
 
 
 def unknown_command(command: str) -> str:

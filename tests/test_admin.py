@@ -194,3 +194,22 @@ async def test_admin_finds_kantor_in_the_menu_and_help_and_petugas_does_not(
     assert "kantor" in bot_env.api.commands_for("chat", NEW_ID)
     await admin.send(f"/petugas tambah {NEW_ID} petugas")
     assert "kantor" not in bot_env.api.commands_for("chat", NEW_ID)
+
+
+async def test_staff_start_and_help_show_the_staff_menu_in_one_register(
+    bot_env: BotEnv, admin: LocalUser, staff: LocalUser
+) -> None:
+    """An admin's and a petugas' /start and /bantuan are their own menu, addressed as "Anda",
+    never the residents' greeting, main menu or "Bapak/Ibu"."""
+    for person, who in ((admin, "admin"), (staff, "petugas")):
+        for command in ("/start", "/bantuan"):
+            replies = await person.send(command)
+            assert len(replies) == 1, (who, command)
+            text = replies[0].plain
+            assert text.startswith(f"Menu {who} Cek KTP-el\nAnda terdaftar sebagai {who}."), text
+            assert "/ubah — Ubah status: /ubah NIK STATUS [catatan]" in text
+            assert "Bapak/Ibu" not in text, (who, command, text)
+            assert "Selamat datang" not in text
+            assert replies[0].reply_keyboard is None, (who, command)
+    assert "/kantor" in (await admin.send("/start"))[0].plain
+    assert "/kantor" not in (await staff.send("/start"))[0].plain

@@ -64,7 +64,7 @@ async def test_demo_prints_a_pair_per_stage_and_chats_as_staff() -> None:
     for stage in (Stage.RECORDING, Stage.SENDING, Stage.CENTRAL, Stage.PRINTING, Stage.DONE):
         assert f"\n  {texts.STAGE_NAMES[stage]} " in text
     assert texts_ops.demo_you_are(True, 700002) in text
-    assert "Perintah petugas" in text  # the admin's help
+    assert "Menu admin Cek KTP-el" in text  # the admin's help
 
 
 def test_pairs_cover_every_stage_and_every_status_in_the_data() -> None:

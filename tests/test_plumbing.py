@@ -120,7 +120,7 @@ async def test_a_photo_sticker_document_or_voice_note_gets_an_answer(
 
 async def test_staff_help_adds_the_staff_commands(staff: LocalUser, admin: LocalUser) -> None:
     text = (await staff.send("/bantuan"))[0].plain
-    assert "Perintah petugas" in text and "/ubah — " in text
+    assert "Menu petugas Cek KTP-el" in text and "/ubah — " in text
     assert "/petugas" not in text
     text = (await admin.send("/bantuan"))[0].plain
     assert "/petugas — " in text

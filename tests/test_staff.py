@@ -337,7 +337,7 @@ async def test_button_refused_when_the_role_was_taken_away(
     replies = await staff.press("✅ Ya, ubah")
     assert len(replies) == 1
     assert "Cara memakai Cek KTP-el" in replies[0].plain
-    assert "Perintah petugas" not in replies[0].plain
+    assert "Menu petugas" not in replies[0].plain
     assert await current_status(bot_env, NIK_A) == S.PRINT_READY_RECORD
     refused = await audit_rows(bot_env, "ditolak")
     assert [(r.actor_id, r.target) for r in refused] == [(STAFF_ID, "tombol ubah")]

@@ -309,6 +309,8 @@ class Conversation:
                 return opened
             welcome = texts.resident_welcome(event.name)
             return [menu(f"{texts.RECEIPT_LINK_UNKNOWN}\n\n{welcome}")]
+        if await StaffRoles.of(self.svc).role_of(event.person) is not None:
+            return None  # staff are greeted with their own menu (the adapter's help)
         return [menu(texts.resident_welcome(event.name))]
 
     async def _receipt_opened(self, chat: int, token: str) -> Messages | None:

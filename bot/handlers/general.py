@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 
 def register(app: BotApplication) -> None:
     """The staff's /bantuan (residents are answered by the conversation before this)."""
-    app.add_handler(CommandHandler(["bantuan", "help"], help_command))
+    app.add_handler(CommandHandler(["bantuan", "help", "start"], help_command))
     app.add_handler(MessageHandler(pressed(texts.MENU_HELP), help_command))
 
 
@@ -82,8 +82,11 @@ def help_text(office_block: str, role: Role | str | None) -> str:
     the residents' commands and then the staff member's own. `office_block` is marked text."""
     if not role:
         return html(f"{texts.resident_help(RESIDENT_HELP_COMMANDS)}\n\n{office_block}")
-    own = [c for c in menu(role) if c[0] not in ("cek", "bantuan")]
-    return html(texts_staff.help_private(office_block, menu(None), own))
+    own = [c for c in menu(role) if c[0] != "bantuan"]
+    own_names = {name for name, _ in own}
+    residents = [name for name, _ in menu(None) if name not in own_names | {"start", "bantuan"}]
+    text = texts_staff.staff_help(office_block, own, residents, admin=role == Role.ADMIN)
+    return html(text)
 
 
 async def set_chat_commands(bot: Bot, chat_id: int, role: Role | str | None) -> bool:
@@ -145,7 +148,10 @@ async def help_command(update: Update, context: BotContext) -> None:
     if message is None:
         return
     if is_private(update):
-        await message.reply_text(await _private_help(update, context), reply_markup=main_menu())
+        role = await _role(update, context)
+        text = help_text(await _office_block(context), role)
+        # Staff read their own menu; the residents' keyboard is for residents.
+        await message.reply_text(text, reply_markup=None if role else main_menu())
     else:
         await message.reply_text(html(texts.help_group(context.bot.username)))
 
