@@ -174,6 +174,48 @@ def question_answer_not_yours(number: int, name: str | None, role: str | None) -
     )
 
 
+#: The common reasons for closing a question nobody answered, as buttons (the resident reads
+#: `texts_id.CLOSE_REASONS`, in the same order).
+CLOSE_REASON_BUTTONS: tuple[str, ...] = (
+    "📞 Sudah dijawab lewat telepon",
+    "🔁 Pertanyaan ganda",
+    "🏢 Bukan urusan Dukcapil",
+)
+BTN_CLOSE_WRITE = "✍️ Tulis alasan lain"
+BTN_CLOSE_CANCEL = "✖️ Batal"
+TUTUP_USAGE = (
+    f"Tulis: {code('/tutup NOMOR ALASAN')}\n"
+    f"Contoh: {code('/tutup 12 sudah dijawab lewat telepon')}\n"
+    "Warga membaca alasannya dan cara bertanya lagi."
+)
+
+
+def question_close_ask(number: int) -> str:
+    """✅ Tutup on a question nobody answered: confirm and say why (the resident reads it)."""
+    return (
+        f"Pertanyaan #{number} belum dijawab. Yakin menutupnya?\n"
+        "Pilih alasannya; warga membacanya bersama cara bertanya lagi. "
+        f"Alasan lain: tekan {BTN_CLOSE_WRITE} atau tulis "
+        f"{code(f'/tutup {number} ALASAN')}."
+    )
+
+
+def question_close_write(number: int) -> str:
+    return (
+        f"Tulis alasannya dengan {code(f'/tutup {number} ALASAN')}, misalnya "
+        f"{code(f'/tutup {number} sudah dibantu di loket')}."
+    )
+
+
+def question_close_cancelled(number: int) -> str:
+    return f"Pertanyaan #{number} tidak jadi ditutup."
+
+
+def question_closed_with_reason(number: int, reason: str) -> str:
+    """The staff member's confirmation: closed, with the reason the resident reads."""
+    return f"✅ Pertanyaan #{number} ditutup. Alasan untuk warga: {esc(clip(reason, 200))}"
+
+
 def question_is_closed(number: int) -> str:
     return f"Pertanyaan #{number} sudah ditutup. Tidak ada yang dikirim."
 

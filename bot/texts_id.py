@@ -1202,6 +1202,28 @@ def question_closed_notice(number: int) -> str:
     )
 
 
+#: Why staff closed a question nobody answered, as the resident reads it; in the order of the
+#: desk's buttons (`texts_desk.CLOSE_REASON_BUTTONS`).
+CLOSE_REASONS: tuple[str, ...] = (
+    "Petugas sudah menjawabnya lewat telepon.",
+    "Pertanyaan yang sama sudah Bapak/Ibu kirim; jawabannya ada di pertanyaan itu.",
+    "Hal ini tidak diurus Disdukcapil, jadi petugas kami tidak bisa menjawabnya di sini.",
+)
+
+
+def question_closed_with_reason(number: int, preset: int | None, reason: str | None) -> str:
+    """Sent to the resident when staff close a question, saying why (`preset`: the index of a
+    common reason; `reason`: the staff member's own words), never a thank-you for an answer
+    that was not given."""
+    if preset is not None and 0 <= preset < len(CLOSE_REASONS):
+        why = CLOSE_REASONS[preset]
+    elif reason:
+        why = f"Alasan dari petugas: {_said(reason)}"
+    else:
+        why = "Petugas menutupnya tanpa jawaban di chat ini."
+    return f"Pertanyaan #{number} ditutup petugas.\n{why}\n{_ASK_AGAIN}"
+
+
 QUESTION_NOT_YOURS = "Pertanyaan itu tidak ada di chat ini."
 
 # === 7. Jemput bola: visits planned by staff, told to the residents they are for ==================

@@ -98,6 +98,7 @@ STAFF_COMMAND_DESCRIPTIONS: dict[str, str] = {
     "bantuan": "Petunjuk perintah petugas",
     "faq": "Jawaban pertanyaan umum warga",
     "pertanyaan": "Pertanyaan warga yang belum selesai",
+    "tutup": "Tutup pertanyaan warga dengan alasan: /tutup NOMOR ALASAN",
     "bisukan": "Hentikan sementara pertanyaan dari warga: /bisukan NOMOR",
     "meja": "Meja pertanyaan warga: grup petugas, jam kerja, libur",
     "jamkerja": "Jam kerja kantor untuk pertanyaan warga",

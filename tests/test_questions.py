@@ -420,6 +420,65 @@ async def test_erasing_removes_questions_and_answers_and_the_desk_says_so(desk: 
     assert figures.asked == 1 and figures.answered == 1  # the figures stay true
 
 
+async def test_closing_an_unanswered_question_asks_why_and_tells_the_resident(
+    desk: Desk,
+) -> None:
+    """✅ Tutup on a question nobody answered asks first, with common reasons; the resident
+    reads the reason and how to ask again, never thanks for an answer that was not given."""
+    await name_group(desk)
+    await ask(desk)
+    await desk.deliver()
+    card = desk_posts(desk.group.messages, 1)[0]
+    replies = await desk.group.press(desk.budi, "✅ Tutup")
+    prompt = replies[-1]
+    assert prompt.plain.startswith("Pertanyaan #1 belum dijawab. Yakin menutupnya?")
+    assert prompt.buttons == [
+        "📞 Sudah dijawab lewat telepon",
+        "🔁 Pertanyaan ganda",
+        "🏢 Bukan urusan Dukcapil",
+        "✍️ Tulis alasan lain",
+        "✖️ Batal",
+    ]
+    await desk.group.press(desk.budi, "✖️ Batal")
+    assert current_text(desk, GROUP_ID, prompt) == "Pertanyaan #1 tidak jadi ditutup."
+    await desk.deliver()
+    assert "ditutup" not in desk.resident.last.plain  # still open, nothing sent
+    assert "selesai" not in current_text(desk, GROUP_ID, card)
+
+    await desk.group.press(desk.budi, "✅ Tutup")
+    replies = await desk.group.press(desk.budi, "📞 Sudah dijawab lewat telepon")
+    assert (
+        "✅ Pertanyaan #1 ditutup. Alasan untuk warga: Petugas sudah menjawabnya lewat telepon."
+        in [m.plain for m in replies]
+    )
+    await desk.deliver()
+    notice = desk.resident.last.plain
+    assert notice == (
+        "Pertanyaan #1 ditutup petugas.\nPetugas sudah menjawabnya lewat telepon.\n"
+        "Bila masih ada yang ingin ditanyakan, tekan 💬 Tanya petugas."
+    )
+    assert "Terima kasih" not in notice
+    assert "selesai" in current_text(desk, GROUP_ID, card)
+
+    # A reason in the staff member's own words: "✍️ Tulis alasan lain", then /tutup.
+    await ask(desk, "Bagaimana cara urus akta kelahiran anak?")
+    await desk.deliver()
+    await desk.group.press(desk.budi, "✅ Tutup")
+    replies = await desk.group.press(desk.budi, "✍️ Tulis alasan lain")
+    assert "/tutup 2 ALASAN" in replies[-1].plain
+    replies = await desk.group.send(desk.budi, "/tutup 2 sudah dibantu langsung di loket")
+    assert any(m.plain.startswith("✅ Pertanyaan #2 ditutup.") for m in replies)
+    await desk.deliver()
+    notice = desk.resident.last.plain
+    assert "Pertanyaan #2 ditutup petugas." in notice
+    assert "Alasan dari petugas: sudah dibantu langsung di loket" in notice
+    assert "tekan 💬 Tanya petugas" in notice
+    replies = await desk.group.send(desk.budi, "/tutup 2 lagi")
+    assert "Pertanyaan #2 sudah ditutup" in replies[-1].plain
+    replies = await desk.group.send(desk.budi, "/tutup")
+    assert "/tutup NOMOR ALASAN" in replies[-1].plain
+
+
 async def test_closed_threads_are_erased_after_the_retention_period(desk: Desk) -> None:
     await name_group(desk)
     replies = await desk.admin.send("/meja simpan 30")
@@ -427,6 +486,7 @@ async def test_closed_threads_are_erased_after_the_retention_period(desk: Desk) 
     await ask(desk)
     await desk.deliver()
     await desk.group.press(desk.budi, "✅ Tutup")
+    await desk.group.press(desk.budi, "🔁 Pertanyaan ganda")  # nobody answered it: why
     card = desk_posts(desk.group.messages, 1)[0]
     desk.env.clock.advance(days=29)
     await desk.tick()

@@ -296,7 +296,7 @@ class Conversation:
         url = f"{event.start_link}{START_CHECK}"
         return say(texts.GROUP_PRIVATE_ONLY, (Choice("", texts.BTN_OPEN_PRIVATE, url=url),))
 
-    async def start(self, event: Event, payload: str) -> Messages:
+    async def start(self, event: Event, payload: str) -> Messages | None:
         """/start, and what a link that opens the chat carries (`payload`): the one place a
         start word is read."""
         if not event.private:

@@ -284,3 +284,14 @@ class DeskAction(CallbackData, prefix="meja"):
 
     action: Annotated[str, one_of(TAKE, ANSWER, CLOSE, CHECK)]
     question_id: int
+
+
+@dataclasses.dataclass(frozen=True)
+class DeskClose(CallbackData, prefix="meja:tutup"):
+    """Closing a question nobody answered: a common reason (its index), "write one" or cancel."""
+
+    WRITE: ClassVar[str] = "w"
+    CANCEL: ClassVar[str] = "x"
+
+    choice: Annotated[str, one_of("0", "1", "2", WRITE, CANCEL)]
+    question_id: int

@@ -54,6 +54,7 @@ STAFF_MENU: tuple[str, ...] = (
     "blanko",
     "buka",
     "pertanyaan",
+    "tutup",
     "bisukan",
     "jadwal",
     "kuitansi",

@@ -38,14 +38,14 @@ from telegram.ext import (
     filters,
 )
 
-from bot import texts_desk, texts_staff
+from bot import texts_desk, texts_id, texts_staff
 from bot.conversation import steps
 from bot.domain.markup import plain
 from bot.domain.nik import district_name
 from bot.domain.numbers import parse_int
 from bot.handlers import general
 from bot.handlers.auth import Caller, admin_only, staff_only
-from bot.handlers.callbacks import DeskAction, QuestionReply
+from bot.handlers.callbacks import DeskAction, DeskClose, QuestionReply
 from bot.handlers.common import command_of, inline_button, is_private, staff_record_text
 from bot.handlers.context import BotApplication, BotContext
 from bot.handlers.groups import may_be_in, register_step
@@ -81,7 +81,9 @@ def register(app: BotApplication) -> None:
     app.add_handler(CommandHandler("meja", meja_command))
     app.add_handler(CommandHandler("jamkerja", jamkerja_command))
     app.add_handler(CommandHandler("libur", libur_command))
+    app.add_handler(CommandHandler("tutup", tutup_command))
     app.add_handler(CallbackQueryHandler(desk_button, pattern=DeskAction.matches))
+    app.add_handler(CallbackQueryHandler(close_button, pattern=DeskClose.matches))
     if app.job_queue is not None and app.bot_data.background:
         app.job_queue.run_repeating(
             periodic, interval=JOB_INTERVAL, first=JOB_INTERVAL, name="questions"
@@ -330,6 +332,19 @@ async def desk_button(update: Update, context: BotContext, caller: Caller) -> No
             reply_markup=ForceReply(selective=True),
         )
     elif data.action == CLOSE:
+        check = await questions.needs_reason(number, staff)
+        if check.outcome is Outcome.NEEDS_REASON:  # nobody answered it: ask why first
+            await query.answer()
+            chat_id = shown.chat.id if shown is not None else caller.user_id
+            await context.bot.send_message(
+                chat_id,
+                html(texts_desk.question_close_ask(number)),
+                reply_markup=_close_markup(number),
+            )
+            return
+        if check.outcome is not Outcome.OK:
+            await _staff_refusal(query, number, check.outcome, check.question)
+            return
         result = await questions.close(number, staff)
         if result.outcome is Outcome.OK:
             await query.answer(plain(texts_desk.question_closed_by_staff(number)))
@@ -352,6 +367,89 @@ async def desk_button(update: Update, context: BotContext, caller: Caller) -> No
             await context.bot.send_message(caller.user_id, text)
         except TelegramError:
             await query.answer(plain(texts_staff.STAFF_PRIVATE_ONLY), show_alert=True)
+
+
+def _close_markup(number: int) -> InlineKeyboardMarkup:
+    """The reasons for closing a question nobody answered, "write one", and cancel."""
+    rows = [
+        [inline_button(label, DeskClose(str(i), number))]
+        for i, label in enumerate(texts_desk.CLOSE_REASON_BUTTONS)
+    ]
+    rows.append(
+        [
+            inline_button(texts_desk.BTN_CLOSE_WRITE, DeskClose(DeskClose.WRITE, number)),
+            inline_button(texts_desk.BTN_CLOSE_CANCEL, DeskClose(DeskClose.CANCEL, number)),
+        ]
+    )
+    return InlineKeyboardMarkup(rows)
+
+
+@staff_only
+async def close_button(update: Update, context: BotContext, caller: Caller) -> None:
+    """A reason chosen for closing a question nobody answered (or "write one", or cancel)."""
+    query = update.callback_query
+    data = DeskClose.unpack(query.data if query else None)
+    if query is None or data is None:
+        return
+    number = data.question_id
+    shown = query.message if isinstance(query.message, Message) else None
+
+    async def say(text: str) -> None:
+        if shown is not None:
+            await _edit(context, shown.chat.id, shown.message_id, html(text), None)
+
+    if data.choice == DeskClose.CANCEL:
+        await query.answer()
+        await say(texts_desk.question_close_cancelled(number))
+        return
+    if data.choice == DeskClose.WRITE:
+        await query.answer()
+        await say(texts_desk.question_close_write(number))
+        return
+    preset = int(data.choice)
+    staff = _staff_of(caller, query.from_user.first_name)
+    result = await questions_of(context).close(number, staff, preset=preset)
+    if result.outcome is not Outcome.OK:
+        await _staff_refusal(query, number, result.outcome, result.question)
+        return
+    await query.answer(plain(texts_desk.question_closed_by_staff(number)))
+    await say(texts_desk.question_closed_with_reason(number, texts_id.CLOSE_REASONS[preset]))
+    await refresh_desk(context, number)
+
+
+async def tutup_command(update: Update, context: BotContext) -> None:
+    """/tutup NOMOR ALASAN: close a question with a reason in the staff member's own words;
+    in private or in the desk's group, where the ✅ Tutup prompt was (the reason is for the
+    resident and shows no one's data)."""
+    message = update.effective_message
+    user = update.effective_user
+    if message is None or user is None:
+        return
+    role = await StaffRoles.of(context.services).role_of(user.id)
+    if role is None:
+        await general.unknown_command(update, context)
+        return
+    caller = Caller(user.id, role)
+    args = context.args or []
+    number = _number(args[0]) if args else None
+    reason = " ".join(args[1:]).strip()
+    if number is None or not reason:
+        await message.reply_text(html(texts_desk.TUTUP_USAGE))
+        return
+    staff = _staff_of(caller, user.first_name)
+    result = await questions_of(context).close(number, staff, reason=reason)
+    if result.outcome is Outcome.OK:
+        await message.reply_text(html(texts_desk.question_closed_with_reason(number, reason)))
+        await refresh_desk(context, number)
+    elif result.outcome is Outcome.NOT_YOURS and result.question is not None:
+        holder = result.question
+        await message.reply_text(
+            html(texts_desk.question_answer_not_yours(number, holder.taken_name, holder.taken_role))
+        )
+    elif result.outcome in (Outcome.CLOSED, Outcome.LOST):
+        await message.reply_text(html(texts_desk.question_is_closed(number)))
+    else:
+        await message.reply_text(html(texts_desk.question_unknown(number)))
 
 
 async def _staff_refusal(

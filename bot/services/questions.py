@@ -138,6 +138,7 @@ class Outcome(StrEnum):
     LOST = "lost"  # someone else has it
     NOT_YOURS = "not_yours"
     NOT_MUTED = "not_muted"
+    NEEDS_REASON = "needs_reason"  # nobody answered it: closing asks why first
 
 
 @dataclass(frozen=True, slots=True)
@@ -749,8 +750,30 @@ class Questions:
         self.svc.wake_outbox()
         return StaffResult(Outcome.OK, question)
 
-    async def close(self, question_id: int, staff: StaffRef) -> StaffResult:
-        """Close the thread and tell the resident."""
+    async def needs_reason(self, question_id: int, staff: StaffRef) -> StaffResult:
+        """Before ✅ Tutup: OK when the question may be closed at once (someone answered it);
+        NEEDS_REASON when nobody answered yet (the desk asks why first); else the refusal."""
+        conn = self.svc.db.conn
+        refused = await self._staff_gate(conn, question_id, staff)
+        if refused is not None:
+            return refused
+        question = await store.get(conn, question_id)
+        if question is not None and question.first_answer_at is None:
+            return StaffResult(Outcome.NEEDS_REASON, question)
+        return StaffResult(Outcome.OK, question)
+
+    async def close(
+        self,
+        question_id: int,
+        staff: StaffRef,
+        *,
+        preset: int | None = None,
+        reason: str | None = None,
+    ) -> StaffResult:
+        """Close the thread and tell the resident: thanks for an answered question; for one
+        nobody answered, why it is closed (`preset`: the index of a common reason,
+        `texts_id.CLOSE_REASONS`; or `reason` as the staff member typed it) and how to ask
+        again."""
         now = self.svc.clock.now()
         async with self.svc.db.transaction() as conn:
             refused = await self._staff_gate(conn, question_id, staff)
@@ -758,6 +781,10 @@ class Questions:
                 return refused
             question = await store.get(conn, question_id)
             assert question is not None and question.chat_id is not None
+            if question.first_answer_at is None or preset is not None or reason:
+                notice = texts_id.question_closed_with_reason(question_id, preset, reason)
+            else:
+                notice = texts_id.question_closed_notice(question_id)
             await store.close(conn, question_id, by=staff.user_id, reason=CLOSED_BY_STAFF, now=now)
             step = await store.get_step(conn, question.chat_id, now)
             if step is not None and step.question_id == question_id:
@@ -767,7 +794,7 @@ class Questions:
                 question,
                 chat_id=question.chat_id,
                 kind=store.POST_NOTICE,
-                text=texts_id.question_closed_notice(question_id),
+                text=notice,
                 keyboard=[],
                 key=f"q:{question_id}:closed",
                 now=now,
