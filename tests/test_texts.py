@@ -686,6 +686,8 @@ SAMPLES_BY_NAME: dict[str, tuple[object, ...]] = {
     "card_districts": (("Muara Beliti",), ()),
     "followed": (("Tuah Negeri",), ()),
     "given": ("Muara Bliti",),
+    "preset": (0, 1, 2, None),
+    "reason": ("sudah dibantu langsung di loket",),
     "text_html": ("Kantor tutup tanggal 25 Desember.\nLayanan buka lagi tanggal 26 Desember.",),
 }
 
