@@ -31,6 +31,7 @@ outbox renders its events per channel.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -39,7 +40,7 @@ from zoneinfo import ZoneInfo
 from babel import dates as babel_dates
 
 from bot.domain.config import OfficeInfo
-from bot.domain.markup import bold, code, esc, fit, italic
+from bot.domain.markup import bold, code, esc, fit, italic, plain
 from bot.domain.nik import InvalidNumberError, Problem
 from bot.domain.status_texts import STATUS_TEXTS
 from bot.domain.text_fit import clip
@@ -489,7 +490,10 @@ def estimate_line(waiting: WaitingFigures, today: date) -> str | None:
                 f"📅 {lead}, giliran Bapak/Ibu kira-kira {_turn(start, today)}. " + _BLANKO_RUNS_OUT
             )
         case "too_little_history":
-            return "📅 Perkiraan belum bisa dibuat: riwayat di kantor ini belum cukup."
+            return (
+                "📅 Perkiraan belum bisa dibuat: baru sedikit orang di kantor ini yang sudah "
+                "melewati tahap ini."
+            )
         case "past_usual":
             return (
                 "⏳ Ini sudah lebih lama dari biasanya, jadi tanggalnya belum bisa diperkirakan. "
@@ -587,15 +591,19 @@ def _waiting_lines(status: KtpStatus, waiting: WaitingFigures) -> list[str]:
         return []  # nothing to wait for, or the next step is the resident's: no usual times
     median, p80 = waiting.usual_median_days, waiting.usual_p80_days
     if not waiting.usual_known or median is None or p80 is None:
-        return ["⏱️ Riwayat di kantor ini belum cukup untuk menghitung lama tahap ini."]
+        return [
+            "⏱️ Lama tahap ini belum bisa dihitung: baru sedikit orang di kantor ini yang sudah "
+            "melewatinya."
+        ]
     lines = [
-        f"⏱️ Dari {format_number(waiting.usual_samples)} orang yang sudah melewati tahap ini, "
-        f"separuhnya selesai dalam {format_days(median)}, dan 8 dari 10 orang dalam "
-        f"{format_days(p80)}.",
+        f"⏱️ Dari {format_number(waiting.usual_samples)} orang yang melewati tahap ini, "
+        f"separuhnya selesai dalam {format_days(median)}, 8 dari 10 dalam {format_days(p80)}. "
         f"KTP-el ini sudah {format_days(waiting.waited_days)} di tahap ini.",
     ]
     if waiting.longer_than_usual:
-        lines.append(f"⚠️ {bold('Ini lebih lama dari biasanya.')} {_ask_a_person()}")
+        lines.append(
+            f"⚠️ {bold('Ini lebih lama dari biasanya.')} Tanyakan ke petugas: tekan {MENU_ASK}."
+        )
     return lines
 
 
@@ -614,11 +622,22 @@ def _queue_lines(waiting: WaitingFigures) -> list[str]:
         blanko = "Stok blanko sedang habis."
     else:
         blanko = f"Stok blanko sekarang {format_number(stock)} keping."
-    lines = [queue, blanko]
     if waiting.printed_recently is not None:
-        lines.append(f"Sebulan terakhir dicetak {format_number(waiting.printed_recently)} kartu.")
-    lines.append("Yang lebih dulu siap cetak, dicetak lebih dulu.")
-    return lines
+        blanko += f" Sebulan terakhir dicetak {format_number(waiting.printed_recently)} kartu."
+    return [queue, blanko]
+
+
+_CODE_IN_BRACKETS = re.compile(r"\s*\([A-Z]{2,4}\)")
+
+#: The most a resident reads after "Selengkapnya" (visible characters) with the office's usual
+#: information; tests/test_texts.py measures every status.
+DETAILS_LIMIT = 800
+
+
+def plain_title(status: KtpStatus) -> str:
+    """A status's title without the staff's short code in brackets ("Siap cetak", not
+    "Siap cetak (PRR)"): the first answer explains the code, the details need not."""
+    return _CODE_IN_BRACKETS.sub("", STATUS_TEXTS[status].title)
 
 
 def check_details(
@@ -633,7 +652,7 @@ def check_details(
     about = STATUS_TEXTS[status]
     lines = [
         f"📄 {bold(f'Selengkapnya · KTP-el {nik_masked}')}",
-        f"Status: {bold(about.title)} ({status.value})",
+        f"Status: {bold(plain_title(status))}",
         "",
         f"{bold('Mengapa bisa lama?')} {about.why_slow}",
         f"{bold('Siapa yang menangani?')} {about.who_acts}",
@@ -642,10 +661,10 @@ def check_details(
     figures = _waiting_lines(status, waiting) + _queue_lines(waiting)
     if figures:
         lines += ["", *figures]
-    if status in COLLECT_STATUSES:
+    if status in COLLECT_STATUSES:  # the first answer has the hours, 🏢 Kantor the address
         lines += [
             "",
-            _office_where(office, place=office.pickup),
+            f"📍 {bold('Tempat pengambilan:')} {_said(office.pickup)}",
             f"👪 {bold('Diambil keluarga:')} {_said(office.proxy_pickup)}",
         ]
     elif status.facts.resident_must_come:
@@ -653,34 +672,42 @@ def check_details(
     return "\n".join(lines)
 
 
-def all_stages() -> list[str]:
-    """Every status, stage by stage, in plain words; split into messages Telegram accepts."""
-    parts = [bold("Perjalanan KTP-el, tahap demi tahap")]
+#: Buttons between the screens of the all-stages explanation.
+BTN_STAGES_PREV = "‹ Sebelumnya"
+BTN_STAGES_NEXT = "Berikutnya ›"
+#: The most a resident reads on one screen of the all-stages explanation (visible characters).
+STAGES_PAGE_LIMIT = 800
+_STAGES_CLOSING = (
+    "Lamanya tiap tahap tergantung jaringan internet ke pusat, keadaan rekaman di pusat, "
+    "kiriman blanko dari pusat, pita tinta dan lapisan pelindung kartu, dan mesin cetak."
+)
+
+
+def _stage_block(stage: Stage) -> str:
+    statuses = [s for s in ALL_STATUSES if s.facts.stage is stage]
+    block = [bold(STAGE_NAMES[stage])]
+    block += [f"• {bold(plain_title(s))}: {STATUS_TEXTS[s].meaning}" for s in statuses]
+    return "\n".join(block)
+
+
+def all_stages_pages() -> list[str]:
+    """Every status, stage by stage, in plain words, in screens a phone shows whole (at most
+    STAGES_PAGE_LIMIT visible characters each, headed "1 dari 4"); whole stages stay together."""
     order = (Stage.RECORDING, Stage.SENDING, Stage.CENTRAL, Stage.PROBLEM, Stage.PRINTING)
-    for stage in (*order, Stage.DONE):
-        statuses = [s for s in ALL_STATUSES if s.facts.stage is stage]
-        block = [f"\n{bold(STAGE_NAMES[stage])}"]
-        block += [f"• {bold(STATUS_TEXTS[s].title)}: {STATUS_TEXTS[s].meaning}" for s in statuses]
-        parts.append("\n".join(block))
-    parts.append(
-        "\nLamanya tiap tahap tergantung jaringan internet ke pusat, keadaan rekaman di pusat, "
-        "kiriman blanko dari pusat, pita tinta dan lapisan pelindung kartu, dan mesin cetak."
-    )
-    return _chunks(parts)
-
-
-def _chunks(parts: list[str], limit: int = 3900) -> list[str]:
-    messages: list[str] = []
-    current = ""
-    for part in parts:
-        if current and len(current) + len(part) + 1 > limit:
-            messages.append(current)
-            current = part.lstrip("\n")
+    blocks = [_stage_block(stage) for stage in (*order, Stage.DONE)] + [_STAGES_CLOSING]
+    header_room = len("📖 Perjalanan KTP-el · 9 dari 9\n\n")
+    bodies: list[str] = []
+    for block in blocks:
+        joined = f"{bodies[-1]}\n\n{block}" if bodies else block
+        if bodies and len(plain(joined)) + header_room <= STAGES_PAGE_LIMIT:
+            bodies[-1] = joined
         else:
-            current = f"{current}\n{part}" if current else part
-    if current:
-        messages.append(current)
-    return messages
+            bodies.append(block)
+    total = len(bodies)
+    return [
+        f"📖 {bold('Perjalanan KTP-el')} · {i} dari {total}\n\n{body}"
+        for i, body in enumerate(bodies, 1)
+    ]
 
 
 # Following a NIK: 🔔 Beri tahu saya, names, /langganan, /berhenti
@@ -818,7 +845,7 @@ NOTHING_TO_CANCEL = "Tidak ada yang sedang berjalan. Ketik NIK untuk cek status 
 # Privacy: /privasi, /hapusdata
 #: What the keyed hash is, and what it does not protect against (issue 11 item 7, issue 10).
 PRIVACY_HASH_LIMITS = (
-    "Kode itu dibuat dengan kunci rahasia kantor (HMAC-SHA256). NIK yang sama selalu menjadi "
+    "Kode itu dibuat dengan kunci rahasia milik kantor. NIK yang sama selalu menjadi "
     "kode yang sama, supaya bisa dicocokkan.\n"
     "Bila basis data saja yang bocor, NIK dan Nomor KK tidak bisa dicari dari kodenya.\n"
     f"Tetapi siapa pun yang memegang basis data {italic('dan')} kuncinya sekaligus bisa menghitung "
@@ -928,9 +955,8 @@ OFFICE_NAME = "Kantor Disdukcapil Kabupaten Musi Rawas"
 
 #: The office's default answer to "may someone else collect my card?" (`/kantor diwakilkan`).
 OFFICE_PROXY_PICKUP_DEFAULT = (
-    "KTP-el diaktifkan dengan sidik jari pemiliknya saat diserahkan. Karena itu, tanyakan dulu "
-    "ke kantor apakah KTP-el boleh diambilkan keluarga, dan apa yang harus dibawa (misalnya "
-    "Kartu Keluarga atau surat kuasa)."
+    "Kartu diaktifkan dengan sidik jari pemiliknya, jadi tanyakan dulu ke kantor apakah boleh "
+    "diambilkan keluarga, dan apa yang dibawa (misalnya KK atau surat kuasa)."
 )
 
 

@@ -273,10 +273,26 @@ async def test_explain_all_stages_and_check_another(bot_env: BotEnv, resident: L
     await add_record(bot_env)
     await check(resident)
     stages = await resident.press(texts.BTN_ALL_STAGES)
-    shown = "\n".join(m.plain for m in stages)
+    assert len(stages) == 1
+    screens = [stages[0]]
+    total = len(texts.all_stages_pages())
+    assert total >= 3 and screens[0].plain.startswith(f"📖 Perjalanan KTP-el · 1 dari {total}")
+    assert screens[0].buttons == [texts.BTN_STAGES_NEXT]
+    for number in range(2, total + 1):  # › replaces the screen with the next one
+        shown = await resident.press(texts.BTN_STAGES_NEXT)
+        assert len(shown) == 1 and shown[0].edited, number
+        assert shown[0].plain.startswith(f"📖 Perjalanan KTP-el · {number} dari {total}")
+        screens.append(shown[0])
+    assert screens[-1].buttons == [texts.BTN_STAGES_PREV]
+    assert screens[1].buttons == [texts.BTN_STAGES_PREV, texts.BTN_STAGES_NEXT]
+    back = await resident.press(texts.BTN_STAGES_PREV)
+    assert back[0].plain == screens[-2].plain
+    read = "\n".join(m.plain for m in screens)
     for status in ALL_STATUSES:
-        assert texts.STATUS_TEXTS[status].title in shown
-    assert all(len(m.text or "") < 4096 for m in stages)
+        assert texts.plain_title(status) in read, status
+    assert all(len(m.plain) <= texts.STAGES_PAGE_LIMIT for m in screens)
+    for code in ("PRINT_READY_RECORD", "DUPLICATE_RECORD", "(PRR)", "(DR)"):
+        assert code not in read
     other = await resident.press(texts.BTN_CHECK_ANOTHER)
     assert "Ketik NIK" in other[0].plain
 
@@ -407,9 +423,13 @@ async def test_the_groups_button_opens_a_chat_that_asks_for_the_nik(
 async def test_not_enough_samples_says_so(bot_env: BotEnv, resident: LocalUser) -> None:
     await add_record(bot_env)
     answer = await check(resident)
-    assert "Perkiraan belum bisa dibuat: riwayat di kantor ini belum cukup." in answer
+    assert (
+        "Perkiraan belum bisa dibuat: baru sedikit orang di kantor ini yang sudah melewati "
+        "tahap ini." in answer
+    )
     more = (await resident.press(texts.BTN_MORE))[-1].plain
-    assert "Riwayat di kantor ini belum cukup" in more
+    assert "Lama tahap ini belum bisa dihitung: baru sedikit orang" in more
+    assert "riwayat" not in (answer + more).lower()
 
 
 async def _thirty_finished_stays(env: BotEnv, days: int) -> None:
@@ -430,8 +450,8 @@ async def test_an_estimate_from_the_usual_stays(bot_env: BotEnv, resident: Local
     answer = await check(resident)
     assert "📅 Perkiraan: pertengahan Desember 2026." in answer  # 14 to 15 December
     more = (await resident.press(texts.BTN_MORE))[-1].plain
-    assert "Dari 30 orang yang sudah melewati tahap ini" in more
-    assert "separuhnya selesai dalam 21 hari, dan 8 dari 10 orang dalam 22 hari" in more
+    assert "Dari 30 orang yang melewati tahap ini" in more
+    assert "separuhnya selesai dalam 21 hari, 8 dari 10 dalam 22 hari" in more
     assert "KTP-el ini sudah 5 hari di tahap ini" in more
     assert "lebih lama dari biasanya" not in answer + more
 

@@ -225,7 +225,14 @@ class ResCheckAnother(CallbackData, prefix="res:other"):
 
 @dataclasses.dataclass(frozen=True)
 class ResAllStages(CallbackData, prefix="res:stages"):
-    """Explain every stage of a card."""
+    """Explain every stage of a card (its first screen)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class ResStagesPage(CallbackData, prefix="res:stpg"):
+    """One screen of the all-stages explanation (‹ ›), replacing the one shown."""
+
+    page: int
 
 
 #: A label button's choice when the resident wants no label.

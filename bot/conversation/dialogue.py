@@ -16,6 +16,7 @@ carry `buttons.py` values. Nothing here knows a channel.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Awaitable, Callable, Sequence
 
 from bot import texts_id as texts
@@ -33,6 +34,7 @@ from bot.conversation.buttons import (
     ResErase,
     ResLabel,
     ResMore,
+    ResStagesPage,
     ResStop,
     ResSubscribe,
     ScheduleDistrict,
@@ -109,6 +111,7 @@ RESIDENT_BUTTONS = (
     ResMore,
     ResCheckAnother,
     ResAllStages,
+    ResStagesPage,
     ResLabel,
     ResAskLabel,
     ResStop,
@@ -150,6 +153,19 @@ def menu(text: str) -> Message:
 #: The buttons under every answer that do not name its record (made once: they never change).
 _CHECK_ANOTHER = choice(texts.BTN_CHECK_ANOTHER, ResCheckAnother())
 _ALL_STAGES = choice(texts.BTN_ALL_STAGES, ResAllStages())
+
+
+def _stages_page(page: int, *, replaces: bool) -> Message:
+    """One screen of the all-stages explanation, with ‹ › to the others."""
+    pages = texts.all_stages_pages()
+    page = min(max(page, 0), len(pages) - 1)
+    row: list[Choice] = []
+    if page > 0:
+        row.append(choice(texts.BTN_STAGES_PREV, ResStagesPage(page - 1)))
+    if page < len(pages) - 1:
+        row.append(choice(texts.BTN_STAGES_NEXT, ResStagesPage(page + 1)))
+    shown = say(pages[page], tuple(row)) if row else say(pages[page])
+    return dataclasses.replace(shown, replaces_pressed=replaces)
 
 
 class Conversation:
@@ -586,7 +602,9 @@ class Conversation:
             case ResCheckAnother():
                 return [say(texts.ASK_NIK)]
             case ResAllStages():
-                return [say(part) for part in texts.all_stages()]
+                return [_stages_page(0, replaces=False)]
+            case ResStagesPage(page):
+                return [_stages_page(page, replaces=True)]
             case ResLabel():
                 return [await self._choose_label(chat, data)]
             case ResAskLabel(record_id):
