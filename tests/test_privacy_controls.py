@@ -58,6 +58,7 @@ async def test_privasi_says_what_is_kept_why_and_how_long(
     text = (await resident.send("/privasi"))[0].plain
     for expected in ("tidak disimpan", "7 hari", "30 menit", "2 hari", "UU No. 27", "/hapusdata"):
         assert expected in text
+    assert "HMAC" not in text and "SHA" not in text  # no algorithm names for residents
 
 
 async def test_hapusdata_asks_first_and_can_be_cancelled(

@@ -514,3 +514,30 @@ async def test_no_pace_no_date(bot_env: BotEnv, resident: LocalUser) -> None:
         "🖨️ Bapak/Ibu ada di urutan terdepan antrean cetak."
         in (await resident.press(texts.BTN_MORE))[-1].plain
     )
+
+
+async def test_selengkapnya_for_every_status_is_plain_and_short(
+    bot_env: BotEnv, resident: LocalUser, admin: LocalUser
+) -> None:
+    """Each of the 18 statuses, read through the bot as a resident reads it, with the office's
+    information, a blanko stock and a print queue: "Selengkapnya" names no status code, no
+    English, and stays within DETAILS_LIMIT visible characters."""
+    await admin.send("/blanko 2500")
+    for i in range(3):  # a print queue ahead
+        await add_record(
+            bot_env, nik_of(300 + i), kk_of(300 + i), S.PRINT_READY_RECORD, date(2026, 8, 1)
+        )
+    lengths = {}
+    for n, status in enumerate(ALL_STATUSES):
+        nik, kk = nik_of(n), kk_of(n)
+        await add_record(bot_env, nik, kk, status, TODAY - timedelta(days=47))
+        person = bot_env.api.user(700_000 + n, "Warga")
+        await check(person, nik, kk)
+        more = (await person.press(texts.BTN_MORE))[-1].plain
+        assert more.startswith("📄 Selengkapnya"), status
+        assert f"Status: {texts.plain_title(status)}\n" in more, status
+        for word in (status.value, "(PRR)", "(DR)", "HMAC", "riwayat", "enrollment", "dedup"):
+            assert word.lower() not in more.lower(), (status, word)
+        lengths[status] = len(more)
+        assert len(more) <= texts.DETAILS_LIMIT, (status, len(more), more)
+    assert len(lengths) == 18

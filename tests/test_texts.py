@@ -836,3 +836,71 @@ def test_a_resident_sentence_in_html_reads_the_same_through_the_markup() -> None
     ):
         assert html(texts_common.html_as_markup(sentence)) == sentence
     assert texts_common.html_as_markup("tanpa tanda apa pun") == "tanpa tanda apa pun"
+
+
+#: Office information as an admin of Musi Rawas would set it with /kantor (not the limits).
+REALISTIC_OFFICE = OfficeInfo(
+    address="Jl. Lintas Sumatera Km 12, Muara Beliti Baru, Kabupaten Musi Rawas",
+    hours="Senin–Kamis 08.00–15.00, Jumat 08.00–11.00 WIB",
+    contact="WhatsApp 0812-7300-1234 (hari kerja)",
+    pickup="Loket 3, Kantor Disdukcapil Musi Rawas, Muara Beliti",
+    proxy_pickup="Boleh diambil suami, istri, orang tua atau anak, dengan KK asli dan surat kuasa.",
+)
+
+
+def realistic_waiting(status: KtpStatus) -> list[texts.WaitingFigures]:
+    """What a busy office really shows: a thousand finished stays, a long wait, a queue."""
+    out = []
+    for longer, known in itertools.product((True, False), (True, False)):
+        figures: dict[str, object] = dict(
+            waited_days=147,
+            usual_known=known,
+            usual_median_days=21.5,
+            usual_p80_days=138,
+            longer_than_usual=longer,
+            usual_samples=12_284,
+        )
+        if status is S.PRINT_READY_RECORD:
+            figures.update(queue_before=14_321, blanko_stock=2_500, printed_recently=1_870)
+        out.append(texts.WaitingFigures(**figures))  # type: ignore[arg-type]
+    return out
+
+
+@pytest.mark.parametrize("status", ALL_STATUSES)
+def test_selengkapnya_is_plain_and_fits_800_characters(status: KtpStatus) -> None:
+    """What a person reads after "📄 Selengkapnya": no status code, no English, no code in
+    brackets, at most DETAILS_LIMIT characters, with the default and a realistic office."""
+    from bot.services.office import DEFAULT
+
+    for office in (DEFAULT, REALISTIC_OFFICE):
+        for waiting in realistic_waiting(status):
+            read = plain(
+                texts.check_details(
+                    nik_masked="1605••••••••0012", status=status, waiting=waiting, office=office
+                )
+            )
+            assert len(read) <= texts.DETAILS_LIMIT, (status, len(read), read)
+            for code in KtpStatus:
+                assert code.value not in read, (status, code)
+            for word in ("(PRR)", "(DR)", "riwayat", "server", "enrollment", "dedup", "print"):
+                assert word.lower() not in read.lower(), (status, word)
+
+
+def test_all_stages_in_screens_a_phone_shows_whole() -> None:
+    pages = texts.all_stages_pages()
+    assert len(pages) >= 3
+    read = [plain(page) for page in pages]
+    assert all(len(page) <= texts.STAGES_PAGE_LIMIT for page in read), [len(p) for p in read]
+    for number, page in enumerate(read, 1):
+        assert page.startswith(f"📖 Perjalanan KTP-el · {number} dari {len(pages)}")
+    joined = "\n".join(read)
+    for status in ALL_STATUSES:
+        assert joined.count(f"• {texts.plain_title(status)}: ") == 1, status
+        assert status.value not in joined
+
+
+def test_privacy_names_no_algorithm() -> None:
+    read = plain(texts.PRIVACY)
+    for word in ("HMAC", "SHA", "hash", "algoritma"):
+        assert word.lower() not in read.lower(), word
+    assert "kunci rahasia" in read
