@@ -235,7 +235,11 @@ async def start_dispatcher(app: BotApplication, limits: Limits | None = None) ->
     services = app.bot_data.services
     limits = limits or Limits(per_second=services.settings.outbox_per_second)
     dispatcher = Dispatcher(
-        app.bot, services, limits=limits, render_progress=broadcast.render_progress
+        app.bot,
+        services,
+        limits=limits,
+        render_progress=broadcast.render_progress,
+        fence=app.bot_data.leadership,
     )
     app.bot_data.dispatcher = dispatcher
     await dispatcher.start()

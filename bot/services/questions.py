@@ -443,6 +443,7 @@ class Questions:
             now=now,
             urgent=urgent,
             reply_markup=self.pack(keyboard) if keyboard else None,
+            lane=outbox_store.LANE_DESK if kind in store.DESK_KINDS else outbox_store.LANE_PERSONAL,
         )
         await store.link_post(conn, key, question.id, kind, message_row)
 

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from bot.storage.db import inserted_id, utc_iso
 from bot.storage.driver import Conn, Row
-from bot.storage.outbox import REASON_BLOCKED
+from bot.storage.outbox import LANE_BROADCAST, REASON_BLOCKED
 
 SENDING = "sending"
 DONE = "done"
@@ -155,8 +155,8 @@ async def create(
     sql, params = _audience_sql(audience)
     cur = await conn.execute(
         "INSERT OR IGNORE INTO outbox (kind, chat_id, text, dedup_key, broadcast_id, created_at,"
-        " not_before, urgent) SELECT 'broadcast', a.chat_id, ?, 'broadcast:' || ? || ':' ||"
-        f" a.chat_id, ?, ?, ?, ? FROM ({sql}) a ORDER BY a.chat_id",
+        " not_before, urgent, lane) SELECT 'broadcast', a.chat_id, ?, 'broadcast:' || ? || ':' ||"
+        f" a.chat_id, ?, ?, ?, ?, {LANE_BROADCAST} FROM ({sql}) a ORDER BY a.chat_id",
         (message, broadcast_id, broadcast_id, stamp, stamp, int(send_now), *params),
     )
     recipients = cur.rowcount

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 # Each entry: (version, description, SQL script). Never edit a migration that has shipped:
 # add a new one. Version ranges by feature keep parallel work apart: core 1-9, import 10-19,
-# residents 20-29, staff 30-39, notifications 40-49.
+# residents 20-29, staff 30-39, notifications 40-49; the outbox's delivery (events, lanes, the
+# sender's term) 110-119.
 MIGRATIONS: list[tuple[int, str, str]] = [
     (
         1,
@@ -333,6 +334,34 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             figures  TEXT NOT NULL,                -- JSON: stays and exits per status
             queue    BLOB NOT NULL                 -- the print queue, 8-byte keys in order
         );
+        """,
+    ),
+    (
+        110,
+        "outbox: lanes (personal news, desk posts, announcements), the sender's term",
+        """
+        -- 0: a person's own news (card notices, answers, visits), 1: posts at the staff desk,
+        -- 2: announcements. The claim serves the lanes in this order, each by its own index,
+        -- and skips the chats already on their way, so no chat's backlog holds another back.
+        ALTER TABLE outbox ADD COLUMN lane INTEGER NOT NULL DEFAULT 0;
+        -- the sender's term under which the row was last claimed (NULL: never, or SQLite)
+        ALTER TABLE outbox ADD COLUMN claim_term INTEGER;
+        UPDATE outbox SET lane = 2 WHERE kind = 'broadcast';
+        UPDATE outbox SET lane = 1 WHERE id IN
+            (SELECT outbox_id FROM question_posts WHERE kind IN ('desk', 'reminder', 'reply'));
+        CREATE INDEX outbox_lane ON outbox(lane, id, chat_id, not_before) WHERE state = 'pending';
+        CREATE INDEX outbox_urgent_lane ON outbox(lane, id, chat_id, not_before)
+            WHERE state = 'pending' AND urgent = 1;
+        DROP INDEX outbox_claim;
+        DROP INDEX outbox_claim_urgent;
+        -- one row: the term of the worker elected to send (bot/services/leader.py); +1 at each
+        -- election, so rows claimed by a deposed sender can be told apart
+        CREATE TABLE dispatcher_term (
+            id         INTEGER PRIMARY KEY CHECK (id = 1),
+            term       INTEGER NOT NULL,
+            elected_at TEXT
+        );
+        INSERT INTO dispatcher_term (id, term) VALUES (1, 0);
         """,
     ),
 ]
