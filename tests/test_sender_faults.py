@@ -71,8 +71,7 @@ async def _announce(tmp_path: Path, url: str, *, make_chats: bool) -> int:
             broadcast_id, queued = await broadcasts.create(
                 conn,
                 created_by=1,
-                text="Tes",
-                message="Kantor tutup hari Jumat.",
+                text="Kantor tutup hari Jumat.",
                 audience=broadcasts.Audience(broadcasts.ALL),
                 now=now,
                 send_now=True,

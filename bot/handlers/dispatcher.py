@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import warnings
 from collections import deque
@@ -35,6 +34,7 @@ from telegram.error import (
 )
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.handlers import notices
 from bot.services.container import Services
 from bot.services.outbox import in_quiet_hours, quiet_hours_end
 from bot.storage import broadcasts as broadcasts_store
@@ -388,6 +388,9 @@ class Dispatcher:
         OUTBOX_SEND.set(True)  # this task's sends are the outbox's (not counted twice)
         try:
             await self._wait_for_chat(row)
+            message = await self._render(row)
+            if message is None:
+                return
             while True:
                 if self.fence is not None and not await self.fence.confirmed():
                     return  # deposed: the row stays pending for the next sender
@@ -400,10 +403,10 @@ class Dispatcher:
                 try:
                     sent = await self.bot.send_message(
                         row.chat_id,
-                        row.text,
+                        message.text,
                         parse_mode=ParseMode.HTML,
                         link_preview_options=_NO_PREVIEW,
-                        reply_markup=_markup(row.reply_markup),
+                        reply_markup=message.markup,
                     )
                 except RetryAfter as exc:
                     handle.sending = False
@@ -426,6 +429,27 @@ class Dispatcher:
             if row.broadcast_id is not None:
                 self._dirty_broadcasts.add(row.broadcast_id)
             self._kick.set()
+
+    async def _render(self, row: outbox_store.DueRow) -> notices.TelegramMessage | None:
+        """The row's notice as a Telegram message now; None when it is not to be sent: nothing
+        true is left to say (cancelled), or it could not be put together (failed)."""
+        try:
+            message = await notices.render(self.services, row)
+        except Exception as exc:
+            log.exception("outbox row %d (%s) could not be rendered", row.id, row.notice)
+            async with self.db.transaction() as conn:
+                await outbox_store.mark_failed(
+                    conn,
+                    row.id,
+                    reason=outbox_store.REASON_ERROR,
+                    error=f"render: {type(exc).__name__}",
+                )
+            self.stats.failed += 1
+            return None
+        if message is None:
+            async with self.db.transaction() as conn:
+                await outbox_store.cancel(conn, row.id, reason="nothing left to say")
+        return message
 
     def _flood_wait(self, exc: RetryAfter) -> None:
         loop = asyncio.get_running_loop()
@@ -577,11 +601,6 @@ class Dispatcher:
             await self.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML)
         except TelegramError as exc:
             log.warning("could not send a broadcast summary: %s", exc)
-
-
-def _markup(data: str | None) -> InlineKeyboardMarkup | None:
-    """A row's inline keyboard (stored as JSON), or None."""
-    return InlineKeyboardMarkup.de_json(json.loads(data), None) if data else None
 
 
 def _retry_reason(exc: Exception) -> str:

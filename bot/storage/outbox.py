@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,6 +13,11 @@ from bot.storage.driver import Conn, Dialect
 
 KIND_STATUS = "status"
 KIND_BROADCAST = "broadcast"
+
+#: The kind of notice of a row queued before rows were events: sent as it was stored.
+NOTICE_LEGACY = "legacy"
+#: The channels a row can be for (its `chat_id` is the recipient's key there).
+CHANNEL_TELEGRAM = "telegram"
 
 #: The claim's lanes, served in this order (column `lane`).
 LANE_PERSONAL = 0  # a person's own news: card notices, answers, visits, question notices
@@ -48,8 +54,11 @@ class DueRow:
     broadcast_id: int | None
     attempts: int
     dedup_key: str = ""
-    reply_markup: str | None = None  # an inline keyboard as JSON (questions' desk buttons)
+    reply_markup: str | None = None  # legacy rows: an inline keyboard as JSON
     lane: int = 0
+    notice: str = NOTICE_LEGACY  # the kind of notice; legacy: `text` as stored
+    params: str = "{}"  # its parameters, JSON
+    channel: str = CHANNEL_TELEGRAM
 
 
 async def reachable_subscribers(conn: Conn, record_id: int) -> list[Subscriber]:
@@ -67,20 +76,27 @@ async def insert(
     *,
     kind: str,
     chat_id: int,
-    text: str,
     dedup_key: str,
     now: datetime,
+    notice: str,
+    params: dict[str, Any] | None = None,
+    text: str = "",
     not_before: datetime | None = None,
     broadcast_id: int | None = None,
     urgent: bool = False,
     reply_markup: str | None = None,
     lane: int = LANE_PERSONAL,
+    channel: str = CHANNEL_TELEGRAM,
 ) -> bool:
-    """Queue one message (caller's transaction); False when its dedup_key is already queued."""
+    """Queue one notice (caller's transaction): the kind of notice and its parameters (plain
+    values: ids, codes, dates), rendered for the channel when it is sent. `text` and
+    `reply_markup` are only for a message already rendered (NOTICE_LEGACY). False when its
+    dedup_key is already queued."""
     stamp = utc_iso(now)
     cur = await conn.execute(
         "INSERT OR IGNORE INTO outbox (kind, chat_id, text, dedup_key, broadcast_id, created_at,"
-        " not_before, urgent, reply_markup, lane) VALUES (?,?,?,?,?,?,?,?,?,?)",
+        " not_before, urgent, reply_markup, lane, notice, params, channel)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
         (
             kind,
             chat_id,
@@ -92,6 +108,9 @@ async def insert(
             int(urgent),
             reply_markup,
             lane,
+            notice,
+            json.dumps(params or {}, sort_keys=True, separators=(",", ":")),
+            channel,
         ),
     )
     return cur.rowcount > 0
@@ -99,7 +118,8 @@ async def insert(
 
 _CLAIM_COLUMNS = (
     "SELECT o.id, o.kind, o.chat_id, COALESCE(c.chat_type, 'private') AS chat_type, o.text,"
-    " o.broadcast_id, o.attempts, o.dedup_key, o.reply_markup, o.lane"
+    " o.broadcast_id, o.attempts, o.dedup_key, o.reply_markup, o.lane, o.notice, o.params,"
+    " o.channel"
 )
 
 
@@ -134,6 +154,9 @@ def _due_row(r: Any) -> DueRow:
         dedup_key=r["dedup_key"],
         reply_markup=r["reply_markup"],
         lane=r["lane"],
+        notice=r["notice"],
+        params=r["params"],
+        channel=r["channel"],
     )
 
 
@@ -286,6 +309,14 @@ async def mark_failed(
         "UPDATE outbox SET state = 'failed', attempts = attempts + 1, fail_reason = ?,"
         " last_error = ? WHERE id = ? AND state = 'pending'" + fence,
         (reason, error[:500], row_id, *extra),
+    )
+
+
+async def cancel(conn: Conn, row_id: int, *, reason: str) -> None:
+    """A pending row that is no longer to be sent (its subject is gone)."""
+    await conn.execute(
+        "UPDATE outbox SET state = 'cancelled', last_error = ? WHERE id = ? AND state = 'pending'",
+        (reason[:500], row_id),
     )
 
 

@@ -364,4 +364,19 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         INSERT INTO dispatcher_term (id, term) VALUES (1, 0);
         """,
     ),
+    (
+        111,
+        "outbox: rows are events (a kind of notice and its parameters) for a channel",
+        """
+        -- what to say: the kind of notice (status_change, announcement, question_desk, ...)
+        -- and its parameters (JSON of plain values: ids, codes, dates; never a NIK, KK or
+        -- name), rendered for the channel when the row is sent. Rows queued before this
+        -- version were rendered for Telegram when queued: kind 'legacy', sent as stored
+        -- (`text`, `reply_markup`).
+        ALTER TABLE outbox ADD COLUMN notice TEXT NOT NULL DEFAULT 'legacy';
+        ALTER TABLE outbox ADD COLUMN params TEXT NOT NULL DEFAULT '{}';
+        -- to whom: the channel ('telegram') and the recipient's key on it (`chat_id`)
+        ALTER TABLE outbox ADD COLUMN channel TEXT NOT NULL DEFAULT 'telegram';
+        """,
+    ),
 ]
