@@ -30,6 +30,7 @@ async def _queue(db: Db, rows: list[tuple[int, int, str]]) -> None:
                 kind="broadcast" if lane == outbox_store.LANE_BROADCAST else "question",
                 chat_id=chat_id,
                 text=key,
+                notice="legacy",
                 dedup_key=key,
                 now=NOW - timedelta(minutes=5),
                 lane=lane,
