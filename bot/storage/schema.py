@@ -354,14 +354,14 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             WHERE state = 'pending' AND urgent = 1;
         DROP INDEX outbox_claim;
         DROP INDEX outbox_claim_urgent;
-        -- one row: the term of the worker elected to send (bot/services/leader.py); +1 at each
-        -- election, so rows claimed by a deposed sender can be told apart
+        -- one row, written at the first election: the term of the worker elected to send
+        -- (bot/services/leader.py); +1 at each election, so rows claimed by a deposed sender
+        -- can be told apart
         CREATE TABLE dispatcher_term (
             id         INTEGER PRIMARY KEY CHECK (id = 1),
             term       INTEGER NOT NULL,
             elected_at TEXT
         );
-        INSERT INTO dispatcher_term (id, term) VALUES (1, 0);
         """,
     ),
     (
