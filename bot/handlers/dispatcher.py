@@ -3,14 +3,14 @@
 It claims due rows (events: a kind of notice and its parameters, `bot/domain/notices.py`),
 renders each for Telegram just before sending it (`bot/handlers/notices.py`), paces them (30
 messages a second overall, one a second per private chat, 20 a minute per group), retries
-timeouts and server errors with backoff, waits out a 429's `retry_after`, stops writing to a chat that blocked the bot (403), and marks each row sent
-right after Telegram accepted it. It also keeps each running broadcast's progress message up
-to date; what that message says (and its buttons) is rendered by `handlers/broadcast.py`
-through the `render_progress` callback given to the dispatcher. `bot.app` starts it in
-`post_init` and stops it before the services close; services ring it through
-`Services.wake_outbox()` without importing it. On PostgreSQL it runs under the elected
-worker's term (`fence`, `bot/services/leader.py`): it claims and sends only while the lock is
-confirmed, and its claims and marks carry the term.
+timeouts and server errors with backoff, waits out a 429's `retry_after`, stops writing to a
+chat that blocked the bot (403), and marks each row sent right after Telegram accepted it. It
+also keeps each running broadcast's progress message up to date; what that message says (and
+its buttons) is rendered by `handlers/broadcast.py` through the `render_progress` callback
+given to the dispatcher. `bot.app` starts it in `post_init` and stops it before the services
+close; services ring it through `Services.wake_outbox()` without importing it. On PostgreSQL
+it runs under the elected worker's term (`fence`, `bot/services/leader.py`): it claims and
+sends only while the lock is confirmed, and its claims and marks carry the term.
 """
 
 from __future__ import annotations
