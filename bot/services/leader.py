@@ -169,15 +169,20 @@ class Leadership:
     async def _connect(self) -> asyncpg.Connection:
         """A new session for a standby's try (a leader never reconnects: see `_check`)."""
         if self._conn is None or self._conn.is_closed():
-            self._conn = await asyncpg.connect(
-                self.url,
-                timeout=10,
-                server_settings={
-                    "application_name": f"ktp-leader-{os.getpid()}",
-                    "idle_session_timeout": str(LOCK_LIFE_MS),
-                    **KEEPALIVE,
-                },
-            )
+            settings = {
+                "application_name": f"ktp-leader-{os.getpid()}",
+                "idle_session_timeout": str(LOCK_LIFE_MS),
+                **KEEPALIVE,
+            }
+            try:
+                self._conn = await asyncpg.connect(self.url, timeout=10, server_settings=settings)
+            except asyncpg.UndefinedObjectError:  # PostgreSQL before 14: no idle_session_timeout
+                log.warning(
+                    "PostgreSQL ini tidak mengenal idle_session_timeout: pekerja pengirim yang"
+                    " terhenti (SIGSTOP) baru digantikan setelah prosesnya jalan lagi"
+                )
+                del settings["idle_session_timeout"]
+                self._conn = await asyncpg.connect(self.url, timeout=10, server_settings=settings)
             self._lost_event.clear()
             self._conn.add_termination_listener(self._connection_closed)
         return self._conn
