@@ -107,6 +107,13 @@ async def run(questions: int, answers: int, database_url: str | None) -> int:
     for number in range(1, answers + 1):
         while (post := _desk_post(group.messages, number)) is None:
             await asyncio.sleep(0.05)
+        # A reply finds its question by the message id the outbox records once Telegram has
+        # accepted the post: a person cannot reply faster than that, a bench can.
+        while not await services.db.fetchall(
+            "SELECT 1 FROM outbox WHERE chat_id = ? AND message_id = ?",
+            (GROUP_ID, post.message_id),
+        ):
+            await asyncio.sleep(0.01)
         resident = residents[number - 1]
         before = len(resident.messages)
         sent_at = time.perf_counter()
