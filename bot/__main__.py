@@ -7,9 +7,9 @@ import os
 import sqlite3
 import sys
 
-from bot import texts_id
+from bot import texts_ops
 from bot.cli import COMMANDS, Parser, load
-from bot.domain.operator_error import OperatorError, as_operator_error
+from bot.domain.operator_error import OperatorError, StorageError, as_operator_error, cause_of
 from bot.services import logs
 
 
@@ -17,9 +17,11 @@ def build_parser() -> Parser:
     parser = Parser(
         prog="python -m bot",
         description="Cek KTP-el: bot Telegram Disdukcapil Kabupaten Musi Rawas.",
-        epilog=texts_id.CLI_DATABASE_RULE,
+        epilog=texts_ops.CLI_DATABASE_RULE,
     )
-    sub = parser.add_subparsers(dest="command", metavar=texts_id.CLI_COMMAND_METAVAR, required=True)
+    sub = parser.add_subparsers(
+        dest="command", metavar=texts_ops.CLI_COMMAND_METAVAR, required=True
+    )
     for name in COMMANDS:
         load(name).add_parser(sub)
     return parser
@@ -35,8 +37,15 @@ def main(argv: list[str] | None = None) -> int:
     except (OperatorError, OSError, sqlite3.Error) as exc:
         # One line the operator can act on (path and cause), never a traceback.
         error = as_operator_error(exc, _db_path())
-        print(texts_id.operator_line(error) if error else str(exc), file=sys.stderr)
+        print(operator_line(error) if error else str(exc), file=sys.stderr)
         return 1
+
+
+def operator_line(error: OperatorError) -> str:
+    """The one line an operator reads for a condition they must fix."""
+    if isinstance(error, StorageError):
+        return texts_ops.storage_failed(error.path, cause_of(error.cause))
+    return str(error)
 
 
 def _db_path() -> str:

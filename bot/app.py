@@ -23,6 +23,7 @@ from bot.domain.text_fit import fit_request
 from bot.handlers import broadcast, errors, register_handlers, schedule
 from bot.handlers.context import BotApplication, BotContext, BotData
 from bot.handlers.dispatcher import OUTBOX_SEND, Dispatcher, Limits
+from bot.handlers.door import CleanDoorApplication
 from bot.handlers.general import register_commands
 from bot.handlers.telegram_text import FittingRateLimiter
 from bot.services import maintenance
@@ -60,6 +61,7 @@ def build_application(
     )
     builder = (
         ApplicationBuilder()
+        .application_class(CleanDoorApplication)  # no NUL, no lone surrogate past the door
         .context_types(ContextTypes(context=BotContext, bot_data=BotData))
         .token(settings.token)
         .base_url(settings.api_base_url)

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot import texts_id as texts
+from bot import texts_ops
 from bot.app import build_application, start_in_process, stop_in_process
 from bot.domain.clock import Clock
 from bot.domain.config import QuietHours, Settings
@@ -200,7 +201,7 @@ class Console:
         if not rows:
             return
         number = 0
-        lines = [self._dim(line) for line in self._wrap(texts.DEMO_MENU_TITLE)]
+        lines = [self._dim(line) for line in self._wrap(texts_ops.DEMO_MENU_TITLE)]
         for row in rows:
             cells = []
             for label in row:
@@ -214,9 +215,9 @@ class Console:
         self.say("\n".join(lines) + "\n")
 
     def format(self, message: BotMessage) -> str:
-        label = texts.DEMO_BOT
+        label = texts_ops.DEMO_BOT
         if message.edited:
-            label = f"{label} ({texts.DEMO_EDITED})"
+            label = f"{label} ({texts_ops.DEMO_EDITED})"
         head = self._dim(f"{label}:")
         lines: list[str] = []
         body = message.text if message.text is not None else message.caption
@@ -245,8 +246,10 @@ class Console:
         where = message.location or {}
         link = MAP_URL.format(latitude=where.get("latitude"), longitude=where.get("longitude"))
         if message.venue is None:
-            return [texts.demo_place(None, None, link)]
-        return texts.demo_place(message.venue["title"], message.venue["address"], link).split("\n")
+            return [texts_ops.demo_place(None, None, link)]
+        return texts_ops.demo_place(message.venue["title"], message.venue["address"], link).split(
+            "\n"
+        )
 
     def _attachment(self, message: BotMessage) -> str:
         content = message.document if message.document is not None else message.photo or b""
@@ -256,7 +259,7 @@ class Console:
         target = self.folder / "diterima" / f"{self._saved:02d}-{Path(name).name}"
         target.parent.mkdir(exist_ok=True)
         target.write_bytes(content)
-        return texts.demo_attachment(kind, name, len(content), str(target))
+        return texts_ops.demo_attachment(kind, name, len(content), str(target))
 
     @staticmethod
     def _buttons_of(message: BotMessage) -> list[str]:
@@ -283,7 +286,9 @@ class Console:
             self.show_new()
             self.user = self.resident if self.user is self.admin else self.admin
             switched = self.user is self.resident
-            self.say(texts.DEMO_SWITCHED_RESIDENT if switched else texts.DEMO_SWITCHED_STAFF)
+            self.say(
+                texts_ops.DEMO_SWITCHED_RESIDENT if switched else texts_ops.DEMO_SWITCHED_STAFF
+            )
             self.show_new()  # what arrived there meanwhile (e.g. a notification)
             return True
         if command == SEND_FILE:
@@ -293,7 +298,7 @@ class Console:
             if self.menu_labels():
                 self.show_menu()
             else:
-                self.say(texts.DEMO_NO_MENU)
+                self.say(texts_ops.DEMO_NO_MENU)
             return True
         menu = self.menu_labels()
         menu_number = text[len(MENU_PREFIX) :] if text.lower().startswith(MENU_PREFIX) else ""
@@ -301,7 +306,7 @@ class Console:
             if 1 <= int(menu_number) <= len(menu):
                 await self.user.press(menu[int(menu_number) - 1])
             else:
-                self.say(texts.DEMO_NO_BUTTON)
+                self.say(texts_ops.DEMO_NO_BUTTON)
             self.show_new()
             return True
         keyboard = self._latest_keyboard()
@@ -312,7 +317,7 @@ class Console:
                 if 1 <= number <= len(labels):
                     await self.user.press(labels[number - 1])
                 else:
-                    self.say(texts.DEMO_NO_BUTTON)
+                    self.say(texts_ops.DEMO_NO_BUTTON)
                 self.show_new()
                 return True
             if keyboard.find_button(text) is not None:
@@ -336,11 +341,11 @@ class Console:
         except ValueError:
             parts = text.split()
         if len(parts) < 2:
-            self.say(texts.DEMO_FILE_USAGE)
+            self.say(texts_ops.DEMO_FILE_USAGE)
             return
         path = Path(parts[1]).expanduser()
         if not path.is_file():
-            self.say(texts.file_not_found(str(path)))
+            self.say(texts_ops.file_not_found(str(path)))
             return
         caption = " ".join(parts[2:]) or None
         await self.user.send_document(path.name, path.read_bytes(), caption=caption)
@@ -368,12 +373,12 @@ async def prepare_data(settings: Settings, services: Services, count: int, seed:
 
 def print_intro(out: TextIO, people: int, rows: int, folder: Path, pairs: list[DemoPair]) -> None:
     """The demo's first screen: what was built and the NIK/KK pairs to try, one table."""
-    table = [texts.DEMO_PAIRS_COLUMNS] + [
+    table = [texts_ops.DEMO_PAIRS_COLUMNS] + [
         (texts.STAGE_NAMES.get(p.stage, p.stage.value), p.status.value, p.nik, p.kk) for p in pairs
     ]
     widths = [max(len(row[i]) for row in table) for i in range(4)]
-    lines = [texts.DEMO_TITLE, texts.demo_data_ready(people, rows, str(folder)), ""]
-    lines.append(texts.DEMO_PAIRS_HEADER)
+    lines = [texts_ops.DEMO_TITLE, texts_ops.demo_data_ready(people, rows, str(folder)), ""]
+    lines.append(texts_ops.DEMO_PAIRS_HEADER)
     for row in table:
         cells = "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True))
         lines.append("  " + cells.rstrip())
@@ -402,14 +407,14 @@ async def run_demo(
         api = LocalBotApi(token=settings.token, clock=clock)
         app = build_application(settings, request=api, clock=clock)
         api.attach(app)
-        print(texts.DEMO_PREPARING, file=out, flush=True)
+        print(texts_ops.DEMO_PREPARING, file=out, flush=True)
         await start_in_process(app)
         services: Services = app.bot_data.services
         try:
             try:
                 rows = await prepare_data(settings, services, count, seed)
             except ImportFileError as exc:
-                print(texts.demo_import_failed(exc.reason), file=out)
+                print(texts_ops.demo_import_failed(exc.reason), file=out)
                 return 1
             pairs = pairs_by_stage(sample_data.pairs_to_try(count, seed, services.today()))
             print_intro(out, count, rows, folder, pairs)
@@ -427,15 +432,15 @@ async def run_demo(
                 width=width,
             )
             user_id = DEMO_ADMIN_ID if staff else DEMO_RESIDENT_ID
-            print(texts.demo_you_are(staff, user_id), file=out)
-            print(texts.DEMO_HOW, file=out)
+            print(texts_ops.demo_you_are(staff, user_id), file=out)
+            print(texts_ops.DEMO_HOW, file=out)
             print(file=out, flush=True)
             if interactive:
                 await _interactive(console)
             else:
                 await _scripted(console, stdin)
                 await _finish_background(app, console)
-            print(texts.DEMO_BYE, file=out, flush=True)
+            print(texts_ops.DEMO_BYE, file=out, flush=True)
         finally:
             await stop_in_process(app)
     return 0
@@ -444,7 +449,7 @@ async def run_demo(
 async def _interactive(console: Console) -> None:
     with contextlib.suppress(ImportError):
         import readline  # noqa: F401 - line editing and history for input()
-    prompt = f"{texts.DEMO_YOU}> "
+    prompt = f"{texts_ops.DEMO_YOU}> "
     while True:
         console.show_new()
         try:
@@ -464,7 +469,7 @@ async def _scripted(console: Console, stdin: TextIO) -> None:
         line = line.rstrip("\r\n")
         if not line.strip():
             continue
-        console.say(f"{texts.DEMO_YOU}: {line}")
+        console.say(f"{texts_ops.DEMO_YOU}: {line}")
         if not await console.handle(line):
             return
     await asyncio.sleep(SETTLE_SECONDS)
@@ -489,5 +494,5 @@ def main(staff: bool, count: int, seed: int) -> int:
     try:
         return asyncio.run(run_demo(staff=staff, count=count, seed=seed))
     except KeyboardInterrupt:
-        print(f"\n{texts.DEMO_BYE}")
+        print(f"\n{texts_ops.DEMO_BYE}")
         return 130

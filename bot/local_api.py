@@ -42,6 +42,7 @@ from telegram.ext import Application
 from telegram.request import BaseRequest, RequestData
 
 from bot.domain.clock import Clock
+from bot.domain.markup import MARKS
 
 LOCAL_TOKEN = "123456:LOCAL"
 BOT_ID = 123456
@@ -391,15 +392,12 @@ class LocalBotApi(BaseRequest):
         retry_after: int = 1,
     ) -> None:
         """Make the next `times` matching calls fail (`method=None`: any method; `times=None`:
-        until `clear_failures`). kind: "403" blocked, "429" flood wait, "500"/"502" server
+        every time). kind: "403" blocked, "429" flood wait, "500"/"502" server
         errors, "400" bad request, "timeout" (raises TimedOut)."""
         if kind not in FAILURE_KINDS:
             raise ValueError(f"unknown failure kind {kind!r}; use one of {FAILURE_KINDS}")
         status = 500 if kind == "timeout" else int(kind)
         self._failures.append(_Failure(kind, method, chat_id, times, retry_after, status))
-
-    def clear_failures(self) -> None:
-        self._failures.clear()
 
     def _take_failure(self, method: str, chat_id: int | None) -> _Failure | None:
         for failure in self._failures:
@@ -476,9 +474,6 @@ class LocalBotApi(BaseRequest):
         """Command names registered for a scope ("default", "all_private_chats", "chat", ...)."""
         key = (scope, chat_id) if chat_id is not None else (scope,)
         return [c["command"] for c in self.commands.get(key, [])]
-
-    def file_bytes(self, file_id: str) -> bytes:
-        return self._files[file_id][1]
 
     # turning actions into updates ----------------------------------------------------------
 
@@ -592,6 +587,24 @@ class LocalBotApi(BaseRequest):
             f"no button {label_or_data!r} in this chat; buttons shown: {shown};"
             f" keyboard: {keyboard}"
         )
+
+    async def press_data(self, user: dict[str, Any], chat_id: int, data: str) -> list[BotMessage]:
+        """A callback query with any `data`, as a forged or outdated button would send it: on
+        the latest bot message in the chat (whatever its buttons), or on no message at all
+        (as for a message since deleted). Returns what the bot sent meanwhile."""
+        query_id = f"LOCAL-CB-{self._next_callback}"
+        self._next_callback += 1
+        self.callback_from[query_id] = user["id"]
+        query: dict[str, Any] = {
+            "id": query_id,
+            "from": user,
+            "chat_instance": f"LOCAL-{chat_id}",
+            "data": data,
+        }
+        latest = self.current(chat_id)
+        if latest:
+            query["message"] = latest[-1].raw
+        return await self.deliver(_update(self, callback_query=query), chat_id)
 
     def reply_keyboard(self, chat_id: int) -> list[list[str]] | None:
         """The reply keyboard the chat shows now, as rows of labels (None: none)."""
@@ -895,6 +908,7 @@ class LocalBotApi(BaseRequest):
         return True
 
     def _api_answerCallbackQuery(self, params: dict[str, Any], files: dict[str, Any]) -> bool:
+        _formatted(str(params.get("text", "")), None, 200, "callback answer")
         if self.keep_history:
             self.answers.append(dict(params))
         return True
@@ -1436,6 +1450,9 @@ def _command_entities(text: str) -> list[dict[str, Any]]:
 def _formatted(
     text: str, parse_mode: Any, limit: int, what: str
 ) -> tuple[str, list[dict[str, Any]]]:
+    if any(mark in text for mark in MARKS):
+        # A sentence in the sentences' own markup that no renderer turned into Telegram's.
+        raise _ApiError(400, f"Bad Request: {what} carries unrendered markup (bot.domain.markup)")
     if parse_mode is not None and str(parse_mode).upper() == "HTML":
         try:
             plain, entities = parse_html(text)

@@ -64,6 +64,7 @@ SCRIPTS: dict[str, list[str]] = {
     "resident_check": ["bench_resident_check.py", "--records", "300"],
     "resident_sample": ["bench_resident_sample.py", "--count", PEOPLE],
     "workers": ["bench_workers.py", "--records", PEOPLE, "--seconds", "1", "--workers", "1"],
+    "fuzz": ["fuzz.py", "--sample", "1", "--per-kind", "1"],
     "scale": ["scale.py", "--people", f"200,{PEOPLE}", "--checks", "40", "--runs", "1"],
     "desk_burst": ["desk_burst.py", "--questions", "30", "--answers", "2"],
 }
@@ -173,6 +174,10 @@ def test_every_bench_script_is_smoke_tested() -> None:
     scripts = {argv[0] for argv in SCRIPTS.values()}
     helpers = {"common.py", "harness.py"}
     assert {p.name for p in BENCH.glob("*.py")} - helpers == scripts
+
+
+def test_fuzz_bench(runs: dict[str, Run]) -> None:
+    _ok(runs["fuzz"], "0 ERROR lines, 0 tracebacks, 0 apologies, 0 unanswered")
 
 
 def test_resident_check_bench(runs: dict[str, Run]) -> None:

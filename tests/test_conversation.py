@@ -8,7 +8,7 @@ from resident_support import KK, NIK, add_record
 from staff_support import audit_rows
 from test_intents import PHRASINGS
 
-from bot import texts_id
+from bot import texts_id, texts_staff
 from bot.domain.intents import Intent
 from bot.local_api import BotMessage, LocalUser, html_to_plain
 from bot.services import faq
@@ -367,7 +367,7 @@ async def test_faq_bad_input(bot_env: BotEnv, admin: LocalUser) -> None:
 async def test_faq_is_refused_to_staff_and_residents_and_audited(
     bot_env: BotEnv, staff: LocalUser, resident: LocalUser
 ) -> None:
-    assert (await staff.send("/faq ubah 1 Habis."))[0].plain == texts_id.ADMIN_ONLY
+    assert (await staff.send("/faq ubah 1 Habis."))[0].plain == texts_staff.ADMIN_ONLY
     reply = (await resident.send("/faq ubah 1 Habis."))[0].plain
     assert "tidak dikenal" in reply
     assert await audit_rows(bot_env, "ubah_faq") == []

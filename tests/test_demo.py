@@ -15,6 +15,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot import texts_id as texts
+from bot import texts_ops
 from bot.demo import Console, pairs_by_stage, render_html, run_demo
 from bot.local_api import LocalUser
 from bot.services import sample_data
@@ -39,10 +40,10 @@ def test_scripted_demo_answers_start(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert texts.DEMO_PAIRS_HEADER in out
+    assert texts_ops.DEMO_PAIRS_HEADER in out
     assert "Anda: /start" in out
     assert "Halo, Warga Demo! Selamat datang di Cek KTP-el" in out
-    assert out.rstrip().endswith(texts.DEMO_BYE)
+    assert out.rstrip().endswith(texts_ops.DEMO_BYE)
     assert "this line is never read" not in out
     assert "\033[" not in out  # no colour codes when not on a terminal
 
@@ -56,7 +57,7 @@ async def test_demo_prints_a_pair_per_stage_and_chats_as_staff() -> None:
     assert code == 0
     for stage in (Stage.RECORDING, Stage.SENDING, Stage.CENTRAL, Stage.PRINTING, Stage.DONE):
         assert f"\n  {texts.STAGE_NAMES[stage]} " in text
-    assert texts.demo_you_are(True, 700002) in text
+    assert texts_ops.demo_you_are(True, 700002) in text
     assert "Perintah petugas" in text  # the admin's help
 
 
@@ -117,7 +118,7 @@ async def test_buttons_are_pressed_by_number_or_label(
     await console.handle("ya")
     assert "Pilihan: d:ya" in out.getvalue()
     await console.handle("9")
-    assert texts.DEMO_NO_BUTTON in out.getvalue()
+    assert texts_ops.DEMO_NO_BUTTON in out.getvalue()
     assert await console.handle("/keluar") is False
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import BotEnv
 
-from bot import texts_id
+from bot import texts_staff
 from bot.__main__ import main
 from bot.local_api import LocalUser
 from bot.services.importer import MAX_LINE_CHARS, import_csv
@@ -62,7 +62,7 @@ async def test_every_line_is_accounted_for(
     assert summary.new + summary.changed + summary.unchanged + summary.rejected == data_lines
     assert summary.rejected == len(stray_at)
     assert [e.line for e in summary.errors] == stray_at
-    assert all(e.reason == texts_id.IMPORT_ROW_OPEN_QUOTE for e in summary.errors)
+    assert all(e.reason == texts_staff.IMPORT_ROW_OPEN_QUOTE for e in summary.errors)
     assert summary.new == data_lines - len(stray_at)
 
 

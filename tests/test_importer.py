@@ -13,13 +13,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot import texts_id
+from bot import texts_id, texts_staff
 from bot.domain.clock import FakeClock
 from bot.domain.config import Settings
 from bot.domain.nik import InvalidNumberError, parse_kk, parse_nik
+from bot.handlers.render import html
 from bot.services import importer
 from bot.services.container import Services
 from bot.services.importer import ImportFileError, ImportSummary, RowError, import_csv
+from bot.services.redaction import clean_note
 from bot.states import KtpStatus, UnknownStatusError, suggest_statuses
 from bot.storage import imports as imports_store
 from bot.storage import records
@@ -84,7 +86,7 @@ async def count_rows(services: Services, table: str) -> int:
 
 
 def status_reason(text: str) -> str:
-    return texts_id.status_reason(UnknownStatusError(text, suggest_statuses(text)))
+    return texts_staff.status_reason(UnknownStatusError(text, suggest_statuses(text)))
 
 
 def nik_reason(text: str, kind: str = "nik") -> str:
@@ -203,7 +205,9 @@ async def test_header_only_is_a_summary_of_zeros(services: Services) -> None:
     summary = await run(services, "nik;status;tanggal_status\r\n")
 
     assert counts(summary) == (0, 0, 0, 0, 0)
-    assert summary.text().startswith("<b>Impor selesai</b>, tetapi berkas hanya berisi judul kolom")
+    assert html(summary.text()).startswith(
+        "<b>Impor selesai</b>, tetapi berkas hanya berisi judul kolom"
+    )
     assert await count_rows(services, "records") == 0
 
 
@@ -254,9 +258,9 @@ async def test_a_mixed_file_applies_good_rows_and_reports_each_bad_one(services:
     assert summary.ignored_columns == ["kolom_lain"]
     assert summary.errors == [
         RowError(2, status_reason("PRINT_REDY")),
-        RowError(3, texts_id.IMPORT_ROW_KK_REQUIRED),
-        RowError(5, texts_id.IMPORT_ROW_OPEN_QUOTE),
-        RowError(6, texts_id.IMPORT_ROW_KK_MISMATCH),
+        RowError(3, texts_staff.IMPORT_ROW_KK_REQUIRED),
+        RowError(5, texts_staff.IMPORT_ROW_OPEN_QUOTE),
+        RowError(6, texts_staff.IMPORT_ROW_KK_MISMATCH),
         RowError(8, nik_reason("160501120385001")),
         RowError(9, "Tanggal '31/02/2026' tidak ada di kalender."),
         RowError(
@@ -269,7 +273,7 @@ async def test_a_mixed_file_applies_good_rows_and_reports_each_bad_one(services:
         ),
         RowError(12, "Kolom status kosong."),
         RowError(13, nik_reason("1605010101100000", kind="kk")),
-        RowError(14, texts_id.import_row_too_many_cells(8, 7)),
+        RowError(14, texts_staff.import_row_too_many_cells(8, 7)),
     ]
     assert "PRINT_READY_RECORD" in summary.errors[0].reason
     assert "15 angka" in summary.errors[4].reason
@@ -284,7 +288,7 @@ async def test_a_mixed_file_applies_good_rows_and_reports_each_bad_one(services:
 
     listing = summary.errors_text(limit=3)
     assert listing.splitlines()[0] == "Baris yang ditolak (3 pertama dari 11):"
-    assert listing.splitlines()[2] == "• Baris 3: " + texts_id.IMPORT_ROW_KK_REQUIRED
+    assert listing.splitlines()[2] == "• Baris 3: " + texts_staff.IMPORT_ROW_KK_REQUIRED
 
 
 async def test_numbers_kept_as_text_by_a_spreadsheet_or_written_as_decimals_are_read(
@@ -315,8 +319,8 @@ async def test_a_number_excel_shortened_gets_a_hint_to_use_text_columns(
 
     assert counts(summary) == (2, 0, 0, 0, 2)
     assert summary.errors == [
-        RowError(2, texts_id.import_row_excel_number("nik", "1,60501E+15")),
-        RowError(3, texts_id.import_row_excel_number("no_kk", "1.60501e+15")),
+        RowError(2, texts_staff.import_row_excel_number("nik", "1,60501E+15")),
+        RowError(3, texts_staff.import_row_excel_number("no_kk", "1.60501e+15")),
     ]
     assert summary.errors[0].reason.startswith(
         "Kolom nik berisi '1,60501E+15': Excel mengubah angka 16 digit"
@@ -329,29 +333,29 @@ async def test_a_number_excel_shortened_gets_a_hint_to_use_text_columns(
 @pytest.mark.parametrize(
     ("content", "reason"),
     [
-        (b"", texts_id.IMPORT_FILE_EMPTY),
-        (b"\xef\xbb\xbf\r\n\r\n", texts_id.IMPORT_FILE_EMPTY),
+        (b"", texts_staff.IMPORT_FILE_EMPTY),
+        (b"\xef\xbb\xbf\r\n\r\n", texts_staff.IMPORT_FILE_EMPTY),
         (
             b"Laporan bulanan\nSemua KTP sudah dicetak.\n",
-            texts_id.IMPORT_FILE_NOT_CSV,
+            texts_staff.IMPORT_FILE_NOT_CSV,
         ),
-        (b'{"nik": "1605011203850001", "status": "PRR"}', texts_id.IMPORT_FILE_NOT_CSV),
-        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", texts_id.IMPORT_FILE_BINARY),
-        (bytes(range(256)) * 4, texts_id.IMPORT_FILE_BINARY),
-        (b"PK\x03\x04\x14\x00\x06\x00", texts_id.IMPORT_FILE_SPREADSHEET),
+        (b'{"nik": "1605011203850001", "status": "PRR"}', texts_staff.IMPORT_FILE_NOT_CSV),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", texts_staff.IMPORT_FILE_BINARY),
+        (bytes(range(256)) * 4, texts_staff.IMPORT_FILE_BINARY),
+        (b"PK\x03\x04\x14\x00\x06\x00", texts_staff.IMPORT_FILE_SPREADSHEET),
         (
             b"nik;status;nama\n1605011203850001;PRR;Budi Santoso\n1605011203850002;PRR;Jos\xe9\n",
-            texts_id.import_file_not_utf8(3),
+            texts_staff.import_file_not_utf8(3),
         ),
-        (b"\x80\x81garbage\xc3", texts_id.import_file_not_utf8(1)),
-        ("nik\tstatus\n".encode("utf-16"), texts_id.IMPORT_FILE_UTF16),
+        (b"\x80\x81garbage\xc3", texts_staff.import_file_not_utf8(1)),
+        ("nik\tstatus\n".encode("utf-16"), texts_staff.IMPORT_FILE_UTF16),
         (
             b"nik;nama;tanggal_status\n1605011203850001;Budi;2026-01-01\n",
-            texts_id.import_missing_columns(["status"], ["nik", "nama", "tanggal_status"]),
+            texts_staff.import_missing_columns(["status"], ["nik", "nama", "tanggal_status"]),
         ),
         (
             b"NAMA,STATUS\nBudi,PRR\n",
-            texts_id.import_missing_columns(["nik"], ["nama", "status"]),
+            texts_staff.import_missing_columns(["nik"], ["nama", "status"]),
         ),
     ],
     ids=[
@@ -381,7 +385,7 @@ async def test_an_unusable_file_changes_nothing_and_says_why(
 
 
 def test_missing_columns_are_named() -> None:
-    assert texts_id.import_missing_columns(["status"], ["nik", "nama"]) == (
+    assert html(texts_staff.import_missing_columns(["status"], ["nik", "nama"])) == (
         "Kolom wajib tidak ada: <b>status</b>. Kolom yang terbaca: nik, nama. Baris pertama"
         " harus berisi judul kolom: nik dan status wajib; no_kk, nama, tanggal_status dan"
         " keterangan boleh ada."
@@ -431,7 +435,7 @@ async def test_a_repeated_bad_cell_is_refused_on_every_row_with_its_reason(
     per_month = [
         nik_reason(bad_nik),
         status_reason("BUKAN_STATUS"),
-        texts_id.import_row_bad_date("31-02-2026", True),
+        texts_staff.import_row_bad_date("31-02-2026", True),
     ]
     assert reasons == per_month * 3
 
@@ -658,18 +662,16 @@ def test_a_csv_written_either_way_is_read_back_cell_for_cell(
 def test_notes_never_keep_a_long_number(text: str) -> None:
     import re
 
-    note = importer.clean_note(text)
+    note = clean_note(text)
     assert note is None or not re.search(r"\d(?:[ .\-]*\d){9}", note)
 
 
 def test_a_nik_inside_a_note_is_masked_and_a_date_is_not() -> None:
-    assert importer.clean_note("  milik 1605 0112 0385 0001,  cek  ") == (
-        "milik 1605••••••••0001, cek"
-    )
-    assert importer.clean_note("diambil 05-01-2026, HP 0812-3456-7890") == (
+    assert clean_note("  milik 1605 0112 0385 0001,  cek  ") == ("milik 1605••••••••0001, cek")
+    assert clean_note("diambil 05-01-2026, HP 0812-3456-7890") == (
         "diambil 05-01-2026, HP 0812••••7890"
     )
-    assert importer.clean_note("   ") is None
+    assert clean_note("   ") is None
 
 
 # --- the shell command ------------------------------------------------------------------------

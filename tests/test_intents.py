@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.__main__ import main
+from bot.domain import intents
 from bot.domain.intents import MAX_CHARS, Intent, PhraseTable, PhraseTableError, match
 
 K = Intent
@@ -155,3 +158,35 @@ def test_a_malformed_table_is_refused_with_its_section() -> None:
         PhraseTable.parse({"salah": {"phrases": ["x"]}})
     with pytest.raises(PhraseTableError, match="cek"):
         PhraseTable.parse({"sapa": {"phrases": ["halo"]}})
+
+
+@pytest.mark.parametrize(
+    ("broken", "line"),
+    [
+        ('[singkatan]\nkpn = "kapan"\nsdh = sudah\n', "baris 3"),
+        ("[sapa\nphrases = []\n", "baris 1"),
+        ('[singkatan]\nkpn = "kapan"\n', "tidak ada kalimat"),
+    ],
+)
+def test_a_broken_phrase_file_stops_run_in_one_line(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    broken: str,
+    line: str,
+) -> None:
+    """A typo in bot/domain/phrases.toml (office staff edit it) stops `run` before it starts,
+    with one Indonesian line naming the file and the line, never a traceback."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:ABC")
+    monkeypatch.setenv("BOT_DB_PATH", str(tmp_path / "bot.sqlite3"))
+    monkeypatch.setattr(intents, "_read_phrases", lambda: broken)
+    intents.default_matcher.cache_clear()
+    try:
+        assert main(["run"]) == 1
+    finally:
+        intents.default_matcher.cache_clear()
+    err = [row for row in capsys.readouterr().err.splitlines() if row.strip()]
+    assert len(err) == 1, err
+    assert "phrases.toml" in err[0] and line in err[0] and "Traceback" not in err[0]
+    assert not (tmp_path / "bot.sqlite3").exists()  # refused before anything was opened

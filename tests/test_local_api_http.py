@@ -18,6 +18,7 @@ from telegram import Bot
 from telegram.error import BadRequest, InvalidToken, RetryAfter, TimedOut
 from telegram.request import HTTPXRequest
 
+from bot.domain.markup import bold
 from bot.local_api import LOCAL_TOKEN, LocalBotApi, LocalBotApiServer
 
 CHAT = 1001
@@ -63,6 +64,8 @@ async def test_messages_are_checked_recorded_and_timed(server: LocalBotApiServer
         await bot.send_message(CHAT, "<b>Halo", parse_mode="HTML")
     assert len(server.sent_messages()) == 1  # refused: not sent
     assert server.count("sendMessage") == 2
+    with pytest.raises(BadRequest, match="unrendered markup"):  # a handler forgot html(...)
+        await bot.send_message(CHAT, bold("Halo"), parse_mode="HTML")
 
 
 async def test_a_document_goes_up_as_multipart_and_comes_down_as_a_file(

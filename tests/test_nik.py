@@ -14,6 +14,7 @@ from bot.domain.nik import (
     PROVINCES,
     InvalidNumberError,
     Problem,
+    district_name,
     normalise,
     parse_kk,
     parse_nik,
@@ -441,3 +442,9 @@ def test_a_valid_nik_with_separators_reads_back_its_facts(
     )
     nik = parse_nik(typed, today=TODAY)
     assert (nik.digits, nik.birth_date, nik.female) == (digits, born, female)
+
+
+def test_one_district_name_for_every_spelling_of_a_district() -> None:
+    assert district_name("09") == district_name("160509") == "Muara Beliti"
+    assert district_name("167109") is None  # another regency
+    assert district_name("99") is None and district_name("1605") is None

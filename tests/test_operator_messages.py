@@ -9,6 +9,7 @@ which commands created a database on first use differed from command to command.
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -19,7 +20,9 @@ from typing import Any
 import pytest
 from test_run_over_http import START_TIMEOUT, _bot_env
 
+from bot import texts_ops
 from bot.__main__ import main
+from bot.domain.operator_error import CAUSE_KINDS, Cause, cause_of
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample.csv"
 PROXY_PAGE = (
@@ -161,3 +164,14 @@ def test_one_rule_for_creating_the_database_stated_in_help(
         assert not (shell / "data" / "bot.sqlite3").exists(), argv
     assert main(["staff", "add", "222"]) == 0
     assert (shell / "data" / "bot.sqlite3").exists()
+
+
+def test_every_cause_the_domain_classifies_has_its_words() -> None:
+    """`cause_of` classifies (the domain), `texts_ops.cause` only words the result."""
+    assert set(texts_ops.CAUSE_NAMES) == CAUSE_KINDS
+    assert cause_of(OSError(28, "No space left on device")) == Cause("disk_full")
+    assert texts_ops.cause(cause_of(sqlite3.OperationalError("database is locked"))) == (
+        "basis data sedang dikunci program lain"
+    )
+    assert texts_ops.cause(cause_of(sqlite3.DatabaseError("weird"))) == "galat SQLite (weird)"
+    assert texts_ops.cause(cause_of(OSError(999, "Strange"))) == "Strange"

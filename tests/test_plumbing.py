@@ -16,8 +16,10 @@ from telegram.error import BadRequest, NetworkError
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
 from bot import texts_id as texts
+from bot import texts_ops
 from bot.app import build_application, start_in_process, stop_in_process
 from bot.cli.run import webhook_path
+from bot.domain.commands import command_name
 from bot.local_api import LocalBotApi, LocalUser, parse_html
 
 RESIDENT_MENU = [
@@ -287,8 +289,8 @@ def test_run_without_a_token_says_so_in_one_line(tmp_path: Path) -> None:
         timeout=60,
     )
     assert result.returncode != 0
-    assert result.stderr.strip() == texts.RUN_NO_TOKEN
-    assert "python -m bot demo" in texts.RUN_NO_TOKEN
+    assert result.stderr.strip() == texts_ops.RUN_NO_TOKEN
+    assert "python -m bot demo" in texts_ops.RUN_NO_TOKEN
     assert result.stdout == ""
 
 
@@ -317,3 +319,9 @@ async def test_long_polling_against_the_local_api(tmp_path: Path) -> None:
         await stop_in_process(app)
     assert api.calls_to("deleteWebhook")
     assert api.calls_to("getUpdates")
+
+
+def test_a_command_is_read_one_way() -> None:
+    assert command_name("/Batal@CekKtpElBot sekarang") == "/batal"
+    assert command_name("/ubah 1605010101900012 PRR") == "/ubah"
+    assert command_name("halo /batal") is None and command_name(None) is None

@@ -27,11 +27,13 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from test_run_over_http import EXIT_TIMEOUT, HttpBotApi, _bot_env, _start_bot, _wait_for
 
 from bot.__main__ import main
+from bot.domain.operator_error import OperatorError
 from bot.services import instance_lock
 from bot.services.sample_data import write_csv
 from bot.storage import db as db_module
@@ -363,3 +365,91 @@ def test_the_fault_seam_is_used_for_every_connection(shell: Path) -> None:
 async def _open_and_close(path: Path) -> None:
     db = await db_module.Database.open(path)
     await db.close()
+
+
+_HOLD = """
+import sys, time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo
+from bot.services import instance_lock
+instance_lock.acquire(Path(sys.argv[1]), ZoneInfo("Asia/Jakarta"))
+print("held", flush=True)
+time.sleep(60)
+"""
+
+
+@pytest.mark.parametrize("other_path", ["symlink", "hardlink", "dotted"])
+def test_two_paths_to_one_database_are_one_database(tmp_path: Path, other_path: str) -> None:
+    """A symlinked, hard-linked or differently spelled BOT_DB_PATH does not get past the lock
+    (a symlink once let two bots send the outbox: 587 duplicates to 300 chats)."""
+    real = tmp_path / "data" / "bot.sqlite3"
+    real.parent.mkdir()
+    sqlite3.connect(real).close()
+    other = tmp_path / "elsewhere" / "alias.sqlite3"
+    other.parent.mkdir()
+    match other_path:
+        case "symlink":
+            other.symlink_to(real)
+        case "hardlink":
+            os.link(real, other)
+        case _:
+            other = tmp_path / "elsewhere" / ".." / "data" / "bot.sqlite3"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLD, str(real)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        with pytest.raises(OperatorError) as refused:
+            instance_lock.acquire(other, ZoneInfo("Asia/Jakarta"))
+        assert "Bot lain sudah berjalan" in str(refused.value)
+    finally:
+        holder.kill()
+        holder.wait(10)
+    instance_lock.acquire(other, ZoneInfo("Asia/Jakarta"))  # free once the holder is gone
+    instance_lock.release(other)
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A real, tiny filesystem (tmpfs of 600 KB), where the machine lets the tests mount one."""
+    mount = tmp_path / "small"
+    mount.mkdir()
+    made = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=600k", "tmpfs", str(mount)],
+        capture_output=True,
+        check=False,
+    )
+    if made.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here (needs root)")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def test_an_import_onto_a_really_full_disk_says_the_disk_is_full(
+    small_disk: Path, tmp_path: Path
+) -> None:
+    """SQLite rolls a transaction back itself when the disk fills; the import said "cannot
+    rollback - no transaction is active" (its own ROLLBACK failing) instead of the cause."""
+    big = tmp_path / "big.csv"
+    with big.open("w", encoding="utf-8", newline="") as out:
+        write_csv(out, count=5000, seed=3)
+    env = {
+        **os.environ,
+        "BOT_DB_PATH": str(small_disk / "bot.sqlite3"),
+        "BOT_SECRET_KEY_FILE": str(tmp_path / "secret.key"),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "import", str(big)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "disk penuh" in done.stderr
+    assert "cannot rollback" not in done.stdout + done.stderr
+    assert "Traceback" not in done.stdout + done.stderr

@@ -590,3 +590,37 @@ async def test_the_job_runs_every_minute_when_the_bot_runs(desk: Desk) -> None:
     queue = desk.env.app.job_queue
     assert queue is not None
     assert "questions" in [job.name for job in queue.jobs()]
+
+
+async def test_erasing_ones_data_does_not_reset_the_question_limits(desk: Desk) -> None:
+    """Hardening round 3, item 5: /hapusdata reset the limits (one resident asked 18, another
+    30 questions in a day). What was written today keeps counting until the day ends; the next
+    day the erased chat starts afresh."""
+    for n in range(3):
+        assert f"Pertanyaan #{n + 1}" in await ask(desk, f"Pertanyaan ke-{n + 1}")
+    await desk.resident.send("/hapusdata")
+    await desk.resident.press(texts_id.BTN_ERASE_YES)
+    replies = await desk.resident.send(texts_id.MENU_ASK)
+    assert "masih punya 3 pertanyaan yang belum selesai" in replies[-1].plain
+    # A second erasure adds to the first; messages keep counting toward the 20 a day.
+    await desk.resident.send("/hapusdata")
+    await desk.resident.press(texts_id.BTN_ERASE_YES)
+    replies = await desk.resident.send(texts_id.MENU_ASK)
+    assert "masih punya 3 pertanyaan yang belum selesai" in replies[-1].plain
+    desk.env.clock.advance(days=1)
+    await desk.tick()
+    assert "Pertanyaan #4" in await ask(desk, "Pertanyaan hari berikutnya")
+    async with desk.env.services.db.transaction() as conn:
+        kept = await conn.execute_fetchall("SELECT day FROM question_tallies")
+    assert [row[0] for row in kept] == []  # yesterday's tally is gone with the day
+
+
+async def test_erasing_ones_data_removes_the_chat_from_refused_commands(desk: Desk) -> None:
+    await desk.resident.send("/ubah 1605010101900012 PRR")  # a staff command: refused, audited
+    db = desk.env.services.db
+    refused = "SELECT COUNT(*) FROM audit_log WHERE actor_id = ?"
+    assert (await db.fetchone(refused, (RESIDENT_ID,)))[0] >= 1
+    await desk.resident.send("/hapusdata")
+    await desk.resident.press(texts_id.BTN_ERASE_YES)
+    assert (await db.fetchone(refused, (RESIDENT_ID,)))[0] == 0
+    assert (await db.fetchone("SELECT COUNT(*) FROM audit_log WHERE action = 'ditolak'"))[0] >= 1

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import texts_id
+from bot import texts_ops
 from bot.__main__ import main
 from bot.domain.clock import FakeClock
 from bot.services import broadcasting as broadcast
@@ -201,7 +201,7 @@ def test_every_audited_action_has_an_indonesian_label(
 ) -> None:
     stored = {v for k, v in vars(audit_store).items() if k.isupper() and isinstance(v, str)}
     stored |= {broadcast.AUDIT_BROADCAST, broadcast.AUDIT_BROADCAST_STOP}
-    assert stored - set(texts_id.AUDIT_ACTIONS) == set()
+    assert stored - set(texts_ops.AUDIT_ACTIONS) == set()
 
     async def seed() -> None:
         database = await Database.open(shell / "bot.sqlite3")

@@ -207,7 +207,7 @@ async def test_many_rejected_rows_come_back_as_a_neutralised_csv_report(
     assert len(rows) == 26
     first = rows[1]
     assert first[0] == "4"  # header is line 1, two good rows, then the first bad one
-    assert "NIK" in first[1] and "<b>" not in first[1]
+    assert "NIK" in first[1] and "<b>" not in first[1] and "\ue000" not in first[1]
     assert first[2] == '\'=HYPERLINK("http://x")'
     assert first[4] == "'@Budi" and first[5] == "'+PRR" and first[7] == "'-cmd"
     for row in rows[1:]:

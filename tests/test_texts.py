@@ -11,13 +11,16 @@ from pathlib import Path
 
 import pytest
 
-from bot.states import ALL_STATUSES, Actor, KtpStatus, Stage, UnknownStatusError, parse_status
-from bot.texts_id import (
-    STAGE_NAMES,
+from bot.domain.status_texts import (
     STATUS_TEXTS,
     STATUS_TEXTS_FILE,
     StatusText,
     StatusTextsError,
+    load_status_texts,
+)
+from bot.handlers.render import html
+from bot.states import ALL_STATUSES, Actor, KtpStatus, Stage, UnknownStatusError, parse_status
+from bot.texts_common import (
     format_ago,
     format_date,
     format_datetime,
@@ -25,10 +28,9 @@ from bot.texts_id import (
     format_number,
     format_short_date,
     format_time,
-    load_status_texts,
-    stage_track,
-    status_reason,
 )
+from bot.texts_id import STAGE_NAMES, stage_track
+from bot.texts_staff import status_reason
 
 S = KtpStatus
 PARTS = [f.name for f in fields(StatusText)]
@@ -339,7 +341,7 @@ def test_unknown_status_without_a_close_code() -> None:
 
 
 def test_unknown_status_is_safe_in_an_html_message() -> None:
-    assert "&lt;b&gt;" in reason_for("<b>oops")
+    assert "&lt;b&gt;" in html(reason_for("<b>oops"))
     assert len(reason_for("x" * 500)) < 200
 
 
@@ -353,6 +355,7 @@ from collections.abc import Callable, Mapping  # noqa: E402
 from dataclasses import is_dataclass  # noqa: E402
 from enum import Enum  # noqa: E402
 
+from bot import texts_common, texts_ops, texts_staff  # noqa: E402
 from bot import texts_id as texts  # noqa: E402
 from bot.domain.config import OfficeInfo  # noqa: E402
 from bot.domain.nik import InvalidNumberError, parse_kk, parse_nik  # noqa: E402
@@ -491,7 +494,7 @@ def test_every_estimate_has_its_line() -> None:
     ],
 )
 def test_a_plain_date_range(earliest: date, latest: date, said: str) -> None:
-    assert texts.format_date_span(earliest, latest) == said
+    assert texts_common.format_date_span(earliest, latest) == said
 
 
 def test_the_visit_line_only_where_the_resident_must_come() -> None:
@@ -751,7 +754,7 @@ def resident_texts() -> list[str]:
 
 def test_every_text_stands_under_an_audience() -> None:
     for name, audience in audiences().items():
-        if name not in ("ECHO_LIMIT", "_escape"):  # the module's preamble
+        if name not in ("ECHO_LIMIT", "_escape", "_shown", "_n"):  # the module's preamble
             assert audience in KNOWN_AUDIENCES, (name, audience)
 
 
@@ -768,7 +771,11 @@ def test_resident_texts_cover_every_resident_section() -> None:
         STATUS_TEXTS[S.PRINT_READY_RECORD].why_slow,  # statuses
     ):
         assert expected in found, expected
-    for staff_only in (texts.UBAH_USAGE, texts.BROADCAST_ASK_TEXT, texts.RUN_NO_TOKEN):
+    for staff_only in (
+        texts_staff.UBAH_USAGE,
+        texts_staff.BROADCAST_ASK_TEXT,
+        texts_ops.RUN_NO_TOKEN,
+    ):
         assert staff_only not in found
 
 
@@ -814,3 +821,14 @@ def test_resident_texts_are_short() -> None:
 def test_privacy_says_what_the_keyed_hash_is() -> None:
     assert "NIK yang sama selalu menjadi kode yang sama" in texts.PRIVACY
     assert "kunci" in texts.PRIVACY and "menghitung ulang" in texts.PRIVACY
+
+
+def test_a_resident_sentence_in_html_reads_the_same_through_the_markup() -> None:
+    """texts_common.html_as_markup: a staff preview quotes a resident's HTML sentence."""
+    for sentence in (
+        "❓ <b>Jam buka &amp; tutup</b>\n\nSenin–Jumat",
+        'Lihat <a href="https://x.id/?a=1&amp;b=2">peta</a> dan <code>/jadwal</code>, <i>ya</i>.',
+        "1 &lt; 2 tanpa tanda",
+    ):
+        assert html(texts_common.html_as_markup(sentence)) == sentence
+    assert texts_common.html_as_markup("tanpa tanda apa pun") == "tanpa tanda apa pun"

@@ -12,6 +12,7 @@ from bot.domain.privacy import Hasher, mask_nik
 from bot.services.verification import (
     CHAT_FAILURE_LIMIT,
     NIK_FAILURE_LIMIT,
+    NIK_FAILURES_PER_CHAT,
     Outcome,
     is_nik_locked,
     nik_locked_until,
@@ -122,12 +123,38 @@ async def test_a_nik_is_locked_for_a_day_after_ten_failures_from_any_chats(
     assert tenth.until == clock.now() + timedelta(hours=24)
     assert await is_nik_locked(db.conn, nik_hash, clock.now())
     assert await nik_locked_until(db.conn, nik_hash, clock.now()) == tenth.until
-    # A fresh chat with the right KK is refused too, until the day is over.
-    refused = await check(db, hasher, clock, 300, NIK, KK)
+    # A chat that gave a wrong KK is refused, even with the right one, until the day is over.
+    refused = await check(db, hasher, clock, 100, NIK, KK)
     assert refused.outcome is Outcome.NIK_LOCKED and refused.until == tenth.until
     clock.advance(hours=24)
     assert not await is_nik_locked(db.conn, nik_hash, clock.now())
+    assert (await check(db, hasher, clock, 100, NIK, KK)).ok
+
+
+async def test_the_owner_proves_a_locked_nik_from_a_chat_that_never_failed(
+    db, hasher, clock, record_id
+) -> None:
+    for i in range(NIK_FAILURE_LIMIT):
+        await check(db, hasher, clock, 100 + i, NIK, WRONG_KK)
+    assert await is_nik_locked(db.conn, hasher.nik(NIK), clock.now())
     assert (await check(db, hasher, clock, 300, NIK, KK)).ok
+    # A fresh chat's one wrong KK counts, and then the lock holds against it too.
+    assert (await check(db, hasher, clock, 301, NIK, WRONG_KK)).outcome is Outcome.NO_MATCH
+    assert (await check(db, hasher, clock, 301, NIK, KK)).outcome is Outcome.NIK_LOCKED
+
+
+async def test_one_account_cannot_lock_a_strangers_nik(db, hasher, clock, record_id) -> None:
+    """Ten wrong KKs from one chat (over hours, within its own limit) never lock the NIK: at
+    most NIK_FAILURES_PER_CHAT of one chat's failures count toward the NIK's limit."""
+    for _ in range(3 * NIK_FAILURE_LIMIT):
+        await check(db, hasher, clock, 100, NIK, WRONG_KK)
+        clock.advance(minutes=20)
+    assert not await is_nik_locked(db.conn, hasher.nik(NIK), clock.now())
+    for i in range(2):  # two more accounts: still not enough
+        for _ in range(NIK_FAILURES_PER_CHAT):
+            await check(db, hasher, clock, 200 + i, NIK, WRONG_KK)
+    assert not await is_nik_locked(db.conn, hasher.nik(NIK), clock.now())
+    assert (await check(db, hasher, clock, 100, NIK, KK)).outcome is not Outcome.NIK_LOCKED
 
 
 async def test_an_unknown_nik_locks_the_same_way(db, hasher, clock, record_id) -> None:

@@ -20,7 +20,7 @@ from conftest import (
 )
 from test_notifier import add_record, change_status, delivered, subscribe
 
-from bot import texts_id
+from bot import texts_desk, texts_id
 from bot.__main__ import main
 from bot.handlers import schedule
 from bot.handlers.context import BotContext
@@ -207,11 +207,11 @@ async def test_cancel_corrects_those_told_and_a_notice_not_yet_sent_never_goes(
     replies = await officer.send("/jadwal")
     assert "#1" in replies[-1].plain and "#2" in replies[-1].plain
     assert "diberi tahu 2 chat" in replies[-1].plain
-    await officer.press(texts_id.visit_cancel_button(second.visit.id))
+    await officer.press(texts_desk.visit_cancel_button(second.visit.id))
     assert "Batalkan jadwal #2?" in officer.last.plain
     await officer.press("Ya, batalkan")
     assert "Jadwal #2 dibatalkan. 0 chat mendapat kabar pembatalan; 2 pesan" in officer.last.plain
-    await officer.press(texts_id.visit_cancel_button(first.visit.id))
+    await officer.press(texts_desk.visit_cancel_button(first.visit.id))
     await officer.press("Ya, batalkan")
     assert "Jadwal #1 dibatalkan. 2 chat mendapat kabar pembatalan" in officer.last.plain
 
@@ -238,7 +238,7 @@ async def test_a_moved_visit_sends_a_short_correction_to_those_told(
     await dispatcher_of(env.app).drain()
 
     await officer.send("/jadwal")
-    await officer.press(texts_id.visit_edit_button(1))
+    await officer.press(texts_desk.visit_edit_button(1))
     assert "Ubah jadwal #1" in officer.last.plain
     await officer.press("✏️ Tanggal")
     replies = await officer.send("8 Desember")
@@ -359,7 +359,7 @@ async def test_mistakes_in_the_walk_through_are_explained_and_change_nothing(
     assert "Di mana tempatnya" in replies[-1].plain
     await staff.send("SDN 2 Selangit")
     await staff.press("Lanjut ➡️")  # nothing chosen yet
-    assert staff.answers[-1].get("text") == texts_id.VISIT_PICK_ONE_SERVICE
+    assert staff.answers[-1].get("text") == texts_desk.VISIT_PICK_ONE_SERVICE
     replies = await staff.send("/batal")
     assert "Dibatalkan" in replies[-1].plain
     assert await bot_env.services.db.fetchall("SELECT * FROM visits") == []

@@ -6,7 +6,6 @@ A command is listed here only once it works. `Parser` speaks Indonesian, help an
 from __future__ import annotations
 
 import argparse
-import html
 import importlib
 import re
 import sys
@@ -16,8 +15,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, NoReturn, TextIO
 
-from bot import texts_id
+from bot import texts_ops
 from bot.domain.config import ConfigError, Settings, load_settings
+from bot.domain.markup import plain
 from bot.services.key_guard import checked_key
 from bot.storage import Db
 from bot.storage import open_database as open_db
@@ -51,27 +51,27 @@ class HelpFormatter(argparse.HelpFormatter):
     def add_usage(self, usage: Any, actions: Any, groups: Any, prefix: str | None = None) -> None:
         # argparse passes prefix="" when it builds a subcommand's name: keep that one empty.
         if prefix is None:
-            prefix = texts_id.CLI_USAGE_PREFIX
+            prefix = texts_ops.CLI_USAGE_PREFIX
         super().add_usage(usage, actions, groups, prefix)
 
     def start_section(self, heading: str | None) -> None:
-        super().start_section(texts_id.CLI_SECTION_TITLES.get(heading or "", heading))
+        super().start_section(texts_ops.CLI_SECTION_TITLES.get(heading or "", heading))
 
 
 #: argparse's error messages (English; the first that matches wins) -> the sentence for each.
 ARGPARSE_ERRORS: tuple[tuple[re.Pattern[str], Callable[..., str]], ...] = tuple(
     (re.compile(pattern, re.DOTALL), say)
     for pattern, say in (
-        (r"the following arguments are required: (.*)", texts_id.cli_missing_arguments),
-        (r"unrecognized arguments: (.*)", texts_id.cli_unknown_arguments),
+        (r"the following arguments are required: (.*)", texts_ops.cli_missing_arguments),
+        (r"unrecognized arguments: (.*)", texts_ops.cli_unknown_arguments),
         (
             r"argument (\S+): invalid choice: (.*?) \(choose from (.*)\)",
-            texts_id.cli_invalid_choice,
+            texts_ops.cli_invalid_choice,
         ),
-        (r"argument (\S+): invalid int value: (.*)", texts_id.cli_not_an_integer),
-        (r"argument (\S+): invalid \S+ value: (.*)", texts_id.cli_unreadable_value),
-        (r"argument (\S+): expected one argument", texts_id.cli_expects_one_value),
-        (r"argument (\S+): (.*)", texts_id.cli_argument_problem),
+        (r"argument (\S+): invalid int value: (.*)", texts_ops.cli_not_an_integer),
+        (r"argument (\S+): invalid \S+ value: (.*)", texts_ops.cli_unreadable_value),
+        (r"argument (\S+): expected one argument", texts_ops.cli_expects_one_value),
+        (r"argument (\S+): (.*)", texts_ops.cli_argument_problem),
     )
 )
 
@@ -99,19 +99,19 @@ class Parser(argparse.ArgumentParser):
                 "--help",
                 action="help",
                 default=argparse.SUPPRESS,
-                help=texts_id.CLI_HELP_OPTION,
+                help=texts_ops.CLI_HELP_OPTION,
             )
 
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
-        self.exit(2, texts_id.cli_error(self.prog, translate_error(message)) + "\n")
+        self.exit(2, texts_ops.cli_error(self.prog, translate_error(message)) + "\n")
 
 
 def user_id(text: str) -> int:
     """A Telegram user id typed in the shell (argparse `type`)."""
     value = text.strip()
     if not value.isascii() or not value.isdigit():
-        raise argparse.ArgumentTypeError(texts_id.CLI_USER_ID_INVALID)
+        raise argparse.ArgumentTypeError(texts_ops.CLI_USER_ID_INVALID)
     return int(value)
 
 
@@ -120,7 +120,7 @@ def settings_or_none(out: TextIO | None = None) -> Settings | None:
     try:
         return load_settings()
     except ConfigError as exc:
-        print(texts_id.cli_bad_config(exc), file=out or sys.stdout)
+        print(texts_ops.cli_bad_config(exc), file=out or sys.stdout)
         return None
 
 
@@ -129,22 +129,17 @@ def database_exists(settings: Settings) -> bool:
     stops there: the one rule is that only `run`, `import` and `staff add|remove` create it)."""
     if settings.database_url or settings.db_path.is_file():
         return True
-    print(texts_id.cli_database_missing(settings.db_path), file=sys.stderr)
+    print(texts_ops.cli_database_missing(settings.db_path), file=sys.stderr)
     return False
-
-
-def plain(text: str) -> str:
-    """The texts are written for Telegram's HTML mode; a terminal wants them without tags."""
-    return html.unescape(re.sub(r"</?[a-z]+>", "", text))
 
 
 def is_a_file(path: Path) -> bool:
     """True when `path` is a file to read; otherwise says on stderr why not."""
     if path.is_dir():
-        print(texts_id.import_is_a_folder(path), file=sys.stderr)
+        print(texts_ops.import_is_a_folder(path), file=sys.stderr)
         return False
     if not path.is_file():
-        print(texts_id.file_not_found(str(path)), file=sys.stderr)
+        print(texts_ops.file_not_found(str(path)), file=sys.stderr)
         return False
     return True
 

@@ -6,7 +6,7 @@ import argparse
 import asyncio
 from datetime import date, datetime, time
 
-from bot import texts_id
+from bot import texts_ops
 from bot.cli import database_exists, open_database, settings_or_none
 from bot.domain.config import Settings
 from bot.storage import audit as audit_store
@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             day = date.fromisoformat(args.since.strip())
         except ValueError:
-            print(texts_id.audit_bad_date(args.since))
+            print(texts_ops.audit_bad_date(args.since))
             return 2
         since = datetime.combine(day, time(0), tzinfo=settings.tz)
     if not database_exists(settings):
@@ -48,8 +48,10 @@ async def _run(settings: Settings, since: datetime | None) -> int:
     async with open_database(settings) as db:
         rows = await audit_store.entries(db.conn, since=since)
     lines = [
-        texts_id.AuditLine(r.at, r.actor_id, r.action, r.target, r.old_value, r.new_value, r.detail)
+        texts_ops.AuditLine(
+            r.at, r.actor_id, r.action, r.target, r.old_value, r.new_value, r.detail
+        )
         for r in rows
     ]
-    print(texts_id.audit_table(lines, settings.timezone))
+    print(texts_ops.audit_table(lines, settings.timezone))
     return 0

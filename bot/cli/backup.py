@@ -9,7 +9,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from bot import texts_id
+from bot import texts_ops
 from bot.cli import database_exists, open_database, settings_or_none
 from bot.storage.driver import redact
 
@@ -35,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
     if settings is None:
         return 2
     if settings.database_url:
-        print(texts_id.backup_use_pg_dump(redact(settings.database_url)), file=sys.stderr)
+        print(texts_ops.backup_use_pg_dump(redact(settings.database_url)), file=sys.stderr)
         return 1
     if not database_exists(settings):
         return 1
@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
         stamp = datetime.now(settings.tz).strftime("%Y-%m-%d-%H%M%S")
         args.dest = args.dest / f"{settings.db_path.stem}-{stamp}.sqlite3"
     if args.dest.resolve() == settings.db_path.resolve():
-        print(texts_id.BACKUP_ONTO_ITSELF)
+        print(texts_ops.BACKUP_ONTO_ITSELF)
         return 2
 
     async def copy() -> None:
@@ -52,5 +52,5 @@ def run(args: argparse.Namespace) -> int:
             await db.backup(args.dest)
 
     asyncio.run(copy())
-    print(texts_id.backup_done(args.dest, settings.secret_key_file))
+    print(texts_ops.backup_done(args.dest, settings.secret_key_file))
     return 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from bot import texts_id
+from bot import texts_ops
 from bot.demo import DEFAULT_PEOPLE, main
 
 
@@ -35,7 +35,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def _positive(text: str) -> int:
     if not text.strip().isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(texts_id.SAMPLE_COUNT_INVALID)
+        raise argparse.ArgumentTypeError(texts_ops.SAMPLE_COUNT_INVALID)
     return int(text)
 
 

@@ -7,7 +7,7 @@ import asyncio
 import sys
 from pathlib import Path
 
-from bot import texts_id
+from bot import texts_ops, texts_staff
 from bot.cli import is_a_file, plain, print_summary, settings_or_none
 from bot.domain.config import Settings
 from bot.services.container import Services
@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         summary = asyncio.run(_import(settings, path, max(1, args.batch)))
     except ImportFileError as exc:
-        print(plain(texts_id.import_cli_unusable(exc.reason)), file=sys.stderr)
+        print(plain(texts_ops.import_cli_unusable(exc.reason)), file=sys.stderr)
         return 1
     print_summary(summary.text(), summary.errors_text(limit=SHOWN_ERRORS))
     return 0
@@ -68,7 +68,7 @@ async def _audit(services: Services, path: Path, summary: ImportSummary) -> None
             actor_id=None,
             action=audit_store.IMPORT,
             target=redact_file_name(path.name),
-            new=texts_id.audit_import_counts(
+            new=texts_staff.audit_import_counts(
                 summary.rows_read, summary.new, summary.changed, summary.unchanged, summary.rejected
             ),
             detail=f"impor #{summary.import_id}" if summary.import_id else None,
@@ -84,7 +84,7 @@ async def _import(settings: Settings, path: Path, batch_size: int) -> ImportSumm
         total=path.stat().st_size,
         unit="B",
         unit_scale=True,
-        desc=texts_id.IMPORT_PROGRESS,
+        desc=texts_staff.IMPORT_PROGRESS,
         disable=not sys.stderr.isatty(),
         leave=False,
     )

@@ -9,7 +9,7 @@ import asyncio
 import sys
 from pathlib import Path
 
-from bot import texts_id
+from bot import texts_ops
 from bot.cli import database_exists, is_a_file, plain, print_summary, settings_or_none
 from bot.domain.config import Settings
 from bot.services.container import Services
@@ -52,9 +52,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         summary = asyncio.run(_import(settings, path))
     except VisitImportError as exc:
-        print(plain(texts_id.import_cli_unusable(exc.reason)), file=sys.stderr)
+        print(plain(texts_ops.import_cli_unusable(exc.reason)), file=sys.stderr)
         return 1
-    print_summary(summary.text(), texts_id.visit_import_errors(summary.errors, SHOWN_ERRORS))
+    print_summary(summary.text(), texts_ops.visit_import_errors(summary.errors, SHOWN_ERRORS))
     return 0
 
 

@@ -13,7 +13,7 @@ import argparse
 import asyncio
 import sys
 
-from bot import texts_id as texts
+from bot import texts_ops
 from bot.cli import settings_or_none
 from bot.domain.config import Settings
 from bot.services import instance_lock
@@ -47,10 +47,10 @@ def run(args: argparse.Namespace) -> int:
     if settings is None:
         return 2
     if not str(args.to).startswith(("postgresql://", "postgres://")):
-        print(texts.MIGRATE_DB_NOT_POSTGRES, file=sys.stderr)
+        print(texts_ops.MIGRATE_DB_NOT_POSTGRES, file=sys.stderr)
         return 2
     if not settings.db_path.is_file():
-        print(texts.cli_database_missing(settings.db_path), file=sys.stderr)
+        print(texts_ops.cli_database_missing(settings.db_path), file=sys.stderr)
         return 1
     instance_lock.acquire(settings.db_path, settings.tz)  # no bot may write meanwhile
     checks = asyncio.run(_migrate(settings, args.to))
@@ -58,14 +58,14 @@ def run(args: argparse.Namespace) -> int:
         return 1
     for check in checks:
         print(
-            texts.migrate_db_table(
+            texts_ops.migrate_db_table(
                 check.table, check.source_rows, check.target_rows, check.source_sum, check.ok
             )
         )
     if all(c.ok for c in checks):
-        print(texts.migrate_db_done(redact(args.to), sum(c.source_rows for c in checks)))
+        print(texts_ops.migrate_db_done(redact(args.to), sum(c.source_rows for c in checks)))
         return 0
-    print(texts.migrate_db_mismatch([c.table for c in checks if not c.ok]), file=sys.stderr)
+    print(texts_ops.migrate_db_mismatch([c.table for c in checks if not c.ok]), file=sys.stderr)
     return 1
 
 
@@ -75,10 +75,10 @@ async def _migrate(settings: Settings, url: str) -> list[TableCheck] | None:
         await checked_key(src, settings.secret_key_file, create=False)
         dest = await PgDatabase.open(url)
         try:
-            print(texts.migrate_db_start(settings.db_path, redact(url)), flush=True)
+            print(texts_ops.migrate_db_start(settings.db_path, redact(url)), flush=True)
             return await copy_database(src, dest)
         except TargetNotEmpty as exc:
-            print(texts.migrate_db_not_empty(redact(url), exc.table, exc.rows), file=sys.stderr)
+            print(texts_ops.migrate_db_not_empty(redact(url), exc.table, exc.rows), file=sys.stderr)
             return None
         finally:
             await dest.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from bot import texts_id
+from bot import texts_ops
 from bot.cli import database_exists, open_database, settings_or_none
 from bot.domain.clock import Clock
 from bot.domain.config import Settings
@@ -43,8 +43,8 @@ async def report(settings: Settings, clock: Clock | None = None) -> str:
     quiet = settings.quiet_hours
     note = None
     if quiet.start != quiet.end:
-        note = texts_id.outbox_quiet_note(quiet.start, quiet.end, in_quiet_hours(settings, now))
-    return texts_id.outbox_report(
+        note = texts_ops.outbox_quiet_note(quiet.start, quiet.end, in_quiet_hours(settings, now))
+    return texts_ops.outbox_report(
         by_state=figures.by_state,
         failed_by_reason=figures.failed_by_reason,
         next_due=figures.next_due,

@@ -12,11 +12,12 @@ from urllib.parse import urlsplit
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
-from bot import texts_id as texts
+from bot import texts_ops
 from bot.app import build_application
 from bot.cli import settings_or_none
 from bot.cli.workers import is_child, supervise
 from bot.domain.config import ConfigError, Settings
+from bot.domain.intents import default_matcher
 from bot.domain.text_fit import clip
 from bot.services import instance_lock
 from bot.services.container import Services
@@ -59,19 +60,20 @@ def run(args: argparse.Namespace) -> int:
     if settings is None:
         return 2
     if not settings.token:
-        print(texts.RUN_NO_TOKEN, file=sys.stderr)
+        print(texts_ops.RUN_NO_TOKEN, file=sys.stderr)
         return 2
     secret = None
     if settings.webhook_url:
         try:
             secret = webhook_secret(settings)
         except ConfigError as exc:
-            print(texts.cli_bad_config(exc), file=sys.stderr)
+            print(texts_ops.cli_bad_config(exc), file=sys.stderr)
             return 2
     workers = getattr(args, "workers", 1)
     if workers > 1 and not (settings.database_url and settings.webhook_url):
-        print(texts.RUN_WORKERS_NEED_POSTGRES, file=sys.stderr)
+        print(texts_ops.RUN_WORKERS_NEED_POSTGRES, file=sys.stderr)
         return 2
+    default_matcher()  # phrases.toml read now: a broken file stops the start in one line
     if settings.database_url is None:  # PostgreSQL: any number of workers, one dispatcher
         instance_lock.acquire(settings.db_path, settings.tz)  # held until the process ends
     if not is_child():  # the parent of `--workers N` has checked already
@@ -85,16 +87,16 @@ def run(args: argparse.Namespace) -> int:
     try:
         serve(settings, secret)
     except InvalidToken:
-        print(texts.run_bad_token(settings.api_url), file=sys.stderr)
+        print(texts_ops.run_bad_token(settings.api_url), file=sys.stderr)
         return 1
     except NetworkError as exc:
         if _PAGE.search(str(exc)):  # an HTML page from a proxy, not Telegram's JSON
-            print(texts.run_bad_response(settings.api_url, _short(exc)), file=sys.stderr)
+            print(texts_ops.run_bad_response(settings.api_url, _short(exc)), file=sys.stderr)
         else:
-            print(texts.run_unreachable(settings.api_url, _short(exc)), file=sys.stderr)
+            print(texts_ops.run_unreachable(settings.api_url, _short(exc)), file=sys.stderr)
         return 1
     except TelegramError as exc:  # any other answer the bot cannot start with: one line
-        print(texts.run_bad_response(settings.api_url, _short(exc)), file=sys.stderr)
+        print(texts_ops.run_bad_response(settings.api_url, _short(exc)), file=sys.stderr)
         return 1
     return 0
 
@@ -118,7 +120,7 @@ _PAGE = re.compile(r"\. Parsing the server response .*", re.DOTALL)
 
 def _short(exc: Exception) -> str:
     """The error's message without a server's whole answer (a proxy's HTML page), one line."""
-    text = _PAGE.sub("; " + texts.RUN_NOT_JSON, str(exc))
+    text = _PAGE.sub("; " + texts_ops.RUN_NOT_JSON, str(exc))
     return clip(" ".join(text.split()), 200)
 
 
@@ -130,7 +132,7 @@ def _tidy_bot_api_page(record: logging.LogRecord) -> bool:
     if message.startswith("Can not load invalid JSON data"):
         return False
     if _PAGE.search(message):
-        record.msg, record.args = _PAGE.sub("; " + texts.RUN_NOT_JSON, message), ()
+        record.msg, record.args = _PAGE.sub("; " + texts_ops.RUN_NOT_JSON, message), ()
         record.exc_info, record.exc_text = None, None
     return True
 
@@ -147,7 +149,7 @@ def serve(settings: Settings, secret: str | None = None) -> None:
     app = build_application(settings)
     if settings.webhook_url:
         log.info(
-            texts.run_webhook_started(
+            texts_ops.run_webhook_started(
                 settings.webhook_url, settings.webhook_listen, settings.webhook_port
             )
         )
@@ -160,5 +162,5 @@ def serve(settings: Settings, secret: str | None = None) -> None:
             allowed_updates=Update.ALL_TYPES,
         )
     else:
-        log.info(texts.run_polling_started(settings.api_url))
+        log.info(texts_ops.run_polling_started(settings.api_url))
         app.run_polling(allowed_updates=Update.ALL_TYPES)

@@ -7,7 +7,7 @@ import os
 import sys
 from datetime import date
 
-from bot import texts_id
+from bot import texts_ops
 from bot.services import sample_data
 
 
@@ -43,9 +43,9 @@ def _positive(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(texts_id.SAMPLE_COUNT_INVALID) from None
+        raise argparse.ArgumentTypeError(texts_ops.SAMPLE_COUNT_INVALID) from None
     if value < 1:
-        raise argparse.ArgumentTypeError(texts_id.SAMPLE_COUNT_INVALID)
+        raise argparse.ArgumentTypeError(texts_ops.SAMPLE_COUNT_INVALID)
     return value
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from bot import texts_id
+from bot import texts_ops, texts_staff
 from bot.cli import database_exists, open_database, settings_or_none, user_id
 from bot.domain.clock import Clock
 from bot.domain.config import Settings
@@ -51,10 +51,10 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
         roles = StaffRoles(db, settings.admin_ids, Clock())
         if args.action == "list":
             members = [
-                texts_id.StaffLine(m.user_id, m.role, m.fixed, m.added_by, m.added_at)
+                texts_staff.StaffLine(m.user_id, m.role, m.fixed, m.added_by, m.added_at)
                 for m in await roles.members()
             ]
-            print(texts_id.staff_list_plain(members, settings.timezone))
+            print(texts_ops.staff_list_plain(members, settings.timezone))
             return 0
         try:
             if args.action == "add":
@@ -66,7 +66,7 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
         except StaffChangeError as exc:
             # Audited like the same refusal in Telegram; actor None reads "shell" in `audit`.
             await roles.record_refusal(None, f"staff {args.action}", exc.reason.value)
-            print(texts_id.staff_refusal(exc.reason, exc.user_id))
+            print(texts_staff.staff_refusal(exc.reason, exc.user_id))
             return 1
-        print(texts_id.staff_changed(change.user_id, change.old, change.new))
+        print(texts_staff.staff_changed(change.user_id, change.old, change.new))
         return 0

@@ -18,7 +18,7 @@ import sys
 import time
 from types import FrameType
 
-from bot import texts_id
+from bot import texts_ops
 from bot.domain.config import Settings
 
 log = logging.getLogger(__name__)
@@ -46,12 +46,16 @@ def supervise(settings: Settings, workers: int) -> int:
     try:
         for index in range(workers):
             children[index] = _spawn(settings, index)
-        print(texts_id.workers_started(workers, settings.webhook_port), file=sys.stderr, flush=True)
+        print(
+            texts_ops.workers_started(workers, settings.webhook_port), file=sys.stderr, flush=True
+        )
         while not stopping:
             time.sleep(0.2)
             for index, child in list(children.items()):
                 if child.poll() is not None and not stopping:
-                    print(texts_id.worker_died(index, child.pid, child.returncode), file=sys.stderr)
+                    print(
+                        texts_ops.worker_died(index, child.pid, child.returncode), file=sys.stderr
+                    )
                     time.sleep(RESTART_DELAY)
                     children[index] = _spawn(settings, index)
     finally:

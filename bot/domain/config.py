@@ -7,9 +7,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 DEFAULT_API_URL = "https://api.telegram.org"
+#: Meta's Graph API root with its current version (v26.0, July 2026; each lasts two years).
+DEFAULT_WHATSAPP_API_URL = "https://graph.facebook.com/v26.0"
 
 
 class ConfigProblem(StrEnum):
@@ -23,6 +26,8 @@ class ConfigProblem(StrEnum):
     NOT_A_NUMBER = "not_a_number"
     NOT_A_DATABASE_URL = "not_a_database_url"  # BOT_DATABASE_URL is not postgresql://...
     WEBHOOK_SECRET_CHARACTERS = "webhook_secret_characters"  # Telegram's rule: A-Z a-z 0-9 _ -
+    #: WhatsApp is on or half on (token or phone number id set) but this setting is not.
+    NEEDED_BY_WHATSAPP = "needed_by_whatsapp"
 
 
 class ConfigError(ValueError):
@@ -114,10 +119,19 @@ class Settings:
     #: Outbox messages per second, all workers together (Telegram allows 30). Lower it for a
     #: shared token; tests raise it (with a local Bot API) to keep a big broadcast short.
     outbox_per_second: float = 30.0
+    #: WhatsApp (residents only): on when the token and the phone number id are both set.
+    whatsapp_token: str | None = None
+    whatsapp_phone_number_id: str | None = None
+    whatsapp_app_secret: str | None = None
+    whatsapp_verify_token: str | None = None
+    whatsapp_api_url: str = DEFAULT_WHATSAPP_API_URL
+    whatsapp_port: int = 8445
+    #: Cloud API messages per second (Meta's default throughput per business number is 80).
+    whatsapp_per_second: float = 80.0
 
     @property
-    def uses_postgres(self) -> bool:
-        return self.database_url is not None
+    def whatsapp_enabled(self) -> bool:
+        return bool(self.whatsapp_token and self.whatsapp_phone_number_id)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -173,6 +187,7 @@ def load_settings(env: Mapping[str, str] | None = None, dotenv: bool = True) -> 
         raise ConfigError("BOT_OUTBOX_PER_SECOND", ConfigProblem.NOT_A_NUMBER, rate_text) from None
     if not outbox_per_second > 0:
         raise ConfigError("BOT_OUTBOX_PER_SECOND", ConfigProblem.NOT_A_NUMBER, rate_text)
+    whatsapp = _whatsapp_settings(env)
     return Settings(
         token=env.get("TELEGRAM_BOT_TOKEN") or None,
         api_url=env.get("TELEGRAM_API_URL") or DEFAULT_API_URL,
@@ -187,4 +202,45 @@ def load_settings(env: Mapping[str, str] | None = None, dotenv: bool = True) -> 
         timezone=tz,
         database_url=database_url,
         outbox_per_second=outbox_per_second,
+        **whatsapp,
     )
+
+
+def _positive_number(env: Mapping[str, str], name: str, default: str) -> float:
+    text = env.get(name, default) or default
+    try:
+        value = float(text)
+    except ValueError:
+        raise ConfigError(name, ConfigProblem.NOT_A_NUMBER, text) from None
+    if not value > 0:
+        raise ConfigError(name, ConfigProblem.NOT_A_NUMBER, text)
+    return value
+
+
+def _whatsapp_settings(env: Mapping[str, str]) -> dict[str, Any]:
+    """The WhatsApp fields of Settings; half a configuration is refused (ConfigError)."""
+    token = (env.get("WHATSAPP_TOKEN") or "").strip() or None
+    phone_number_id = (env.get("WHATSAPP_PHONE_NUMBER_ID") or "").strip() or None
+    app_secret = env.get("WHATSAPP_APP_SECRET") or None
+    verify_token = env.get("WHATSAPP_VERIFY_TOKEN") or None
+    if token or phone_number_id:  # on, or half on: every one of the four is needed
+        for name, value in (
+            ("WHATSAPP_TOKEN", token),
+            ("WHATSAPP_PHONE_NUMBER_ID", phone_number_id),
+            ("WHATSAPP_APP_SECRET", app_secret),
+            ("WHATSAPP_VERIFY_TOKEN", verify_token),
+        ):
+            if not value:
+                raise ConfigError(name, ConfigProblem.NEEDED_BY_WHATSAPP)
+    port_text = env.get("BOT_WHATSAPP_PORT", "8445") or "8445"
+    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise ConfigError("BOT_WHATSAPP_PORT", ConfigProblem.NOT_A_NUMBER, port_text)
+    return {
+        "whatsapp_token": token,
+        "whatsapp_phone_number_id": phone_number_id,
+        "whatsapp_app_secret": app_secret,
+        "whatsapp_verify_token": verify_token,
+        "whatsapp_api_url": (env.get("WHATSAPP_API_URL") or DEFAULT_WHATSAPP_API_URL).rstrip("/"),
+        "whatsapp_port": int(port_text),
+        "whatsapp_per_second": _positive_number(env, "BOT_WHATSAPP_PER_SECOND", "80"),
+    }

@@ -13,12 +13,15 @@ Matching is cheap whatever is sent: a message longer than `MAX_CHARS` is not mat
 
 from __future__ import annotations
 
+import functools
 import re
 import tomllib
 import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 from importlib import resources
+
+from bot.domain.operator_error import OperatorError
 
 #: Longer messages are not matched (a real question to the office, or noise).
 MAX_CHARS = 200
@@ -49,8 +52,9 @@ class Intent(StrEnum):
     TIDAK = "tidak"
 
 
-class PhraseTableError(ValueError):
-    """`phrases.toml` is malformed: names the section and what is wrong."""
+class PhraseTableError(OperatorError):
+    """`phrases.toml` is malformed: names the section (or the line) and what is wrong; `run`
+    refuses to start with it, in one line."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,9 +123,34 @@ def _string_list(section: object, name: str, key: str) -> list[str]:
     return list(values)
 
 
+PHRASES_FILE = "bot/domain/phrases.toml"
+
+
+def _read_phrases() -> str:
+    return resources.files("bot.domain").joinpath("phrases.toml").read_text(encoding="utf-8")
+
+
+_AT_LINE = re.compile(r"\(at line (\d+), column \d+\)")
+
+
 def load_table() -> PhraseTable:
-    raw = resources.files("bot.domain").joinpath("phrases.toml").read_text(encoding="utf-8")
-    return PhraseTable.parse(tomllib.loads(raw))
+    """The packaged phrase table; PhraseTableError (one Indonesian line, with the line number
+    of a syntax error) when office staff left it broken."""
+    try:
+        data = tomllib.loads(_read_phrases())
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PhraseTableError(f"{PHRASES_FILE} tidak bisa dibaca: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        found = _AT_LINE.search(str(exc))
+        where = f" baris {found.group(1)}" if found else ""
+        raise PhraseTableError(
+            f"{PHRASES_FILE}{where} salah tulis ({_AT_LINE.sub('', str(exc)).strip()}); "
+            "perbaiki baris itu (lihat petunjuk di awal berkas), lalu mulai ulang bot"
+        ) from None
+    try:
+        return PhraseTable.parse(data)
+    except PhraseTableError as exc:
+        raise PhraseTableError(f"{PHRASES_FILE} {exc}") from None
 
 
 # --- normalising a message --------------------------------------------------------------------
@@ -210,17 +239,21 @@ class Matcher:
         return best[1] if best else None
 
 
-#: The matcher for the packaged `phrases.toml`, read once at import (a malformed file fails here,
-#: loudly, when the bot starts).
-DEFAULT = Matcher(load_table())
+@functools.cache
+def default_matcher() -> Matcher:
+    """The matcher for the packaged `phrases.toml`, read on first use; `run` reads it before
+    it starts (`check_data_files`), so a malformed file stops the start in one line instead of
+    failing a resident's message later."""
+    return Matcher(load_table())
 
 
 def match(text: str) -> Intent | None:
-    return DEFAULT.match(text)
+    return default_matcher().match(text)
 
 
 def words(text: str) -> list[str]:
     """The words of a message as the matcher reads them (casefolded, shorthand spelled out)."""
     if len(text) > MAX_CHARS:
         return []
-    return [DEFAULT.table.shorthand.get(w, w) for w in _words(text)[:MAX_WORDS]]
+    shorthand = default_matcher().table.shorthand
+    return [shorthand.get(w, w) for w in _words(text)[:MAX_WORDS]]

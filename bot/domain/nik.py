@@ -73,6 +73,16 @@ MUSI_RAWAS_DISTRICTS: dict[str, str] = {
 }
 
 
+def district_name(code: str) -> str | None:
+    """A Musi Rawas kecamatan's name, from its six-digit code ("160501") or its own two digits
+    ("01"); None for a district of another regency or a code that names none."""
+    if len(code) == 6:
+        if code[:4] != MUSI_RAWAS:
+            return None
+        code = code[4:]
+    return MUSI_RAWAS_DISTRICTS.get(code) if len(code) == 2 else None
+
+
 class Problem(StrEnum):
     """Why a NIK or KK number was refused; texts_id turns each into a sentence."""
 
@@ -183,9 +193,7 @@ class Nik:
 
     @property
     def district_name(self) -> str | None:
-        if self.regency != MUSI_RAWAS:
-            return None
-        return MUSI_RAWAS_DISTRICTS.get(self.digits[4:6])
+        return district_name(self.digits[:6])
 
     def age_on(self, today: date) -> int:
         born = self.birth_date

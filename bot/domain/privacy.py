@@ -4,7 +4,6 @@ redaction of NIK/KK-like numbers from logs."""
 from __future__ import annotations
 
 import hashlib
-import hmac
 import os
 import re
 import secrets
@@ -67,10 +66,6 @@ class Hasher:
         outer = self._outer.copy()
         outer.update(step.digest())
         return outer.hexdigest()
-
-    def reference(self, domain: bytes, digits: str) -> str:
-        """The same hash by `hmac.new` (tests check the fast path against it)."""
-        return hmac.new(self._key, domain + digits.encode("ascii"), hashlib.sha256).hexdigest()
 
 
 def mask_nik(digits: str) -> str:

@@ -11,10 +11,11 @@ from __future__ import annotations
 from telegram import Message, Update
 from telegram.ext import ApplicationHandlerStop, CommandHandler, MessageHandler, filters
 
-from bot import texts_id
+from bot import texts_staff
 from bot.handlers.auth import Caller, admin_only
 from bot.handlers.context import BotApplication, BotContext
 from bot.handlers.general import set_chat_commands
+from bot.handlers.render import html
 from bot.services import faq
 from bot.services.office import (
     LOCATION_FIELD,
@@ -64,24 +65,24 @@ async def petugas_command(update: Update, context: BotContext, caller: Caller) -
     args = list(context.args or [])
     if not args:
         members = [
-            texts_id.StaffLine(m.user_id, m.role, m.fixed, m.added_by, m.added_at)
+            texts_staff.StaffLine(m.user_id, m.role, m.fixed, m.added_by, m.added_at)
             for m in await roles.members()
         ]
-        await message.reply_text(texts_id.staff_list(members, svc.settings.timezone))
+        await message.reply_text(html(texts_staff.staff_list(members, svc.settings.timezone)))
         return
     action = args[0].lower()
     if action not in ADD_WORDS + REMOVE_WORDS or len(args) < 2:
-        await message.reply_text(texts_id.PETUGAS_USAGE)
+        await message.reply_text(html(texts_staff.PETUGAS_USAGE))
         return
     user_id = _user_id(args[1])
     if user_id is None:
-        await message.reply_text(texts_id.petugas_bad_id(args[1]))
+        await message.reply_text(html(texts_staff.petugas_bad_id(args[1])))
         return
     role: Role | None = None
     if action in ADD_WORDS:
         role_text = args[2].lower() if len(args) > 2 else Role.PETUGAS.value
         if role_text not in (Role.ADMIN.value, Role.PETUGAS.value):
-            await message.reply_text(texts_id.petugas_bad_role(args[2]))
+            await message.reply_text(html(texts_staff.petugas_bad_role(args[2])))
             return
         role = Role(role_text)
     try:
@@ -89,10 +90,12 @@ async def petugas_command(update: Update, context: BotContext, caller: Caller) -
             actor_id=caller.user_id, user_id=user_id, role=role, attempt=f"/petugas {action}"
         )
     except StaffChangeError as exc:
-        await message.reply_text(texts_id.staff_refusal(exc.reason, exc.user_id))
+        await message.reply_text(html(texts_staff.staff_refusal(exc.reason, exc.user_id)))
         return
     await set_chat_commands(context.bot, user_id, change.new)
-    await message.reply_text(texts_id.staff_changed(change.user_id, change.old, change.new))
+    await message.reply_text(
+        html(texts_staff.staff_changed(change.user_id, change.old, change.new))
+    )
 
 
 # --- /kantor [BAGIAN teks] -------------------------------------------------------------------
@@ -107,7 +110,7 @@ async def kantor_command(update: Update, context: BotContext, caller: Caller) ->
     parts = (message.text or "").split(maxsplit=2)
     if len(parts) < 2:
         info = await load_office_info(svc.db.conn)
-        await message.reply_text(texts_id.office_settings_view(info))
+        await message.reply_text(html(texts_staff.office_settings_view(info)))
         return
     field = parts[1]
     rest = parts[2] if len(parts) > 2 else ""
@@ -123,7 +126,7 @@ async def kantor_command(update: Update, context: BotContext, caller: Caller) ->
 
 
 async def _office_changed(message: Message, change: OfficeChange) -> None:
-    text = texts_id.office_setting_changed(change.field, change.old, change.new)
+    text = html(texts_staff.office_setting_changed(change.field, change.old, change.new))
     await message.reply_text(text)
 
 
@@ -135,14 +138,14 @@ async def _kantor_location(
     words = rest.strip()
     if not words:
         await await_location_pin(svc, chat_id=message.chat_id, user_id=caller.user_id)
-        await message.reply_text(texts_id.OFFICE_LOCATION_ASK)
+        await message.reply_text(html(texts_staff.OFFICE_LOCATION_ASK))
         return
-    if words.casefold() in texts_id.OFFICE_LOCATION_REMOVE_WORDS:
+    if words.casefold() in texts_staff.OFFICE_LOCATION_REMOVE_WORDS:
         location = None
     else:
         location = parse_location(words)
         if location is None:
-            await message.reply_text(texts_id.OFFICE_LOCATION_BAD)
+            await message.reply_text(html(texts_staff.OFFICE_LOCATION_BAD))
             return
     change = await set_location(svc, actor_id=caller.user_id, location=location)
     await _office_changed(message, change)
@@ -164,7 +167,7 @@ async def location_pin(update: Update, context: BotContext) -> None:
     try:
         change = await set_location(svc, actor_id=user.id, location=pin)
     except OfficeTextError:
-        await message.reply_text(texts_id.OFFICE_LOCATION_BAD)
+        await message.reply_text(html(texts_staff.OFFICE_LOCATION_BAD))
     else:
         await _office_changed(message, change)
     raise ApplicationHandlerStop
@@ -172,13 +175,13 @@ async def location_pin(update: Update, context: BotContext) -> None:
 
 async def _office_problem(message: Message, problem: str, field: str) -> None:
     if problem == OfficeTextError.UNKNOWN_FIELD:
-        text = texts_id.office_setting_unknown(field)
+        text = html(texts_staff.office_setting_unknown(field))
     elif problem == OfficeTextError.MISSING_TEXT:
-        text = texts_id.office_missing_text(field.lower())
+        text = html(texts_staff.office_missing_text(field.lower()))
     elif problem == OfficeTextError.BAD_LOCATION:
-        text = texts_id.OFFICE_LOCATION_BAD
+        text = html(texts_staff.OFFICE_LOCATION_BAD)
     else:
-        text = texts_id.office_too_long(OFFICE_TEXT_LIMIT)
+        text = html(texts_staff.office_too_long(OFFICE_TEXT_LIMIT))
     await message.reply_text(text)
 
 
@@ -200,21 +203,21 @@ async def faq_command(update: Update, context: BotContext, caller: Caller) -> No
         if action == "tambah":
             title, bar, body = rest.partition("|")
             if not bar:
-                await message.reply_text(texts_id.FAQ_MISSING_TITLE)
+                await message.reply_text(html(texts_staff.FAQ_MISSING_TITLE))
                 return
             added = await faq.add(svc, actor_id=actor, title=title, text=body)
-            reply = texts_id.faq_added(added.number, added.title)
+            reply = html(texts_staff.faq_added(added.number, added.title))
         elif action in ("ubah", "lihat", "hapus", "asal"):
             number, _, body = rest.strip().partition(" ")
             if action == "ubah":
                 changed = await faq.change(svc, actor_id=actor, number=number, text=body)
-                reply = texts_id.faq_changed(changed.number, changed.title)
+                reply = html(texts_staff.faq_changed(changed.number, changed.title))
             elif action == "hapus":
                 removed = await faq.remove(svc, actor_id=actor, number=number)
-                reply = texts_id.faq_removed(removed.number, removed.title, removed.hidden)
+                reply = html(texts_staff.faq_removed(removed.number, removed.title, removed.hidden))
             elif action == "asal":
                 restored = await faq.restore(svc, actor_id=actor, number=number)
-                reply = texts_id.faq_restored(restored.number, restored.title)
+                reply = html(texts_staff.faq_restored(restored.number, restored.title))
             else:
                 reply = await _faq_preview(context, number)
         else:
@@ -227,9 +230,9 @@ async def faq_command(update: Update, context: BotContext, caller: Caller) -> No
 async def _faq_list(context: BotContext) -> str:
     entries = await faq.entries(context.services.db.conn)
     lines = [
-        texts_id.FaqAdminLine(e.number, e.title, e.changed, e.added, e.hidden) for e in entries
+        texts_staff.FaqAdminLine(e.number, e.title, e.changed, e.added, e.hidden) for e in entries
     ]
-    return texts_id.faq_admin_list(lines)
+    return html(texts_staff.faq_admin_list(lines))
 
 
 async def _faq_preview(context: BotContext, number: str) -> str:
@@ -237,25 +240,25 @@ async def _faq_preview(context: BotContext, number: str) -> str:
     entries = await faq.entries(conn)
     entry = entries[faq.parse_number(number, len(entries)) - 1]
     body = faq.render(entry, await load_office_info(conn))
-    return texts_id.faq_preview(entry.number, entry.title, body)
+    return html(texts_staff.faq_preview(entry.number, entry.title, body))
 
 
 def _faq_problem(exc: faq.FaqError, rest: str) -> str:
     number = rest.strip().partition(" ")[0]
     match exc.problem:
         case faq.FaqError.NO_SUCH_NUMBER:
-            return texts_id.faq_no_such_number(number or "-", exc.value)
+            return html(texts_staff.faq_no_such_number(number or "-", exc.value))
         case faq.FaqError.MISSING_TEXT:
-            return texts_id.FAQ_MISSING_TEXT
+            return html(texts_staff.FAQ_MISSING_TEXT)
         case faq.FaqError.MISSING_TITLE:
-            return texts_id.FAQ_MISSING_TITLE
+            return html(texts_staff.FAQ_MISSING_TITLE)
         case faq.FaqError.TOO_LONG:
-            return texts_id.faq_too_long(exc.value)
+            return html(texts_staff.faq_too_long(exc.value))
         case faq.FaqError.TITLE_TOO_LONG:
-            return texts_id.faq_title_too_long(exc.value)
+            return html(texts_staff.faq_title_too_long(exc.value))
         case faq.FaqError.NOT_A_DEFAULT:
-            return texts_id.faq_not_a_default(exc.value)
+            return html(texts_staff.faq_not_a_default(exc.value))
         case faq.FaqError.ALREADY_DEFAULT:
-            return texts_id.faq_already_default(exc.value)
+            return html(texts_staff.faq_already_default(exc.value))
         case _:
-            return texts_id.FAQ_TOO_MANY
+            return html(texts_staff.FAQ_TOO_MANY)

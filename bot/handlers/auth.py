@@ -27,10 +27,13 @@ from typing import Any, TypeVar
 from telegram import CallbackQuery, Update
 from telegram.ext import ConversationHandler
 
-from bot import texts_id
+from bot import texts_id, texts_ops, texts_staff
+from bot.domain.commands import command_name
+from bot.domain.markup import plain
 from bot.handlers import general
 from bot.handlers.common import is_private
 from bot.handlers.context import BotContext
+from bot.handlers.render import html
 from bot.services.office import load_office_info
 from bot.services.roles import Role, StaffRoles
 
@@ -45,8 +48,8 @@ Guarded = Callable[[Update, BotContext], Coroutine[Any, Any, R | int]]
 REFUSED: int = ConversationHandler.END
 
 #: The audit log's reasons for a refusal.
-NOT_STAFF = texts_id.AUDIT_REFUSED_NOT_STAFF
-NOT_ADMIN = texts_id.AUDIT_REFUSED_NOT_ADMIN
+NOT_STAFF = texts_ops.AUDIT_REFUSED_NOT_STAFF
+NOT_ADMIN = texts_ops.AUDIT_REFUSED_NOT_ADMIN
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,8 +96,7 @@ def attempt_name(update: Update) -> str:
     """What the audit log names an attempt: the command ("/ubah"), else "dokumen"."""
     message = update.effective_message
     text = (message.text or message.caption or "") if message else ""
-    first = text.split(maxsplit=1)[0] if text.startswith("/") else "dokumen"
-    return first.split("@", 1)[0][:32]
+    return (command_name(text) or "dokumen")[:32]
 
 
 async def answer_as_resident(update: Update, context: BotContext) -> None:
@@ -121,12 +123,12 @@ async def _check_message(update: Update, context: BotContext, *, admin: bool) ->
     message = update.effective_message
     if not is_private(update):
         if message is not None:
-            await message.reply_text(texts_id.STAFF_PRIVATE_ONLY)
+            await message.reply_text(html(texts_staff.STAFF_PRIVATE_ONLY))
         return None
     if admin and role != Role.ADMIN:
         await roles.record_refusal(user_id, attempt, NOT_ADMIN)
         if message is not None:
-            await message.reply_text(texts_id.ADMIN_ONLY)
+            await message.reply_text(html(texts_staff.ADMIN_ONLY))
         return None
     return Caller(user_id, role)
 
@@ -155,6 +157,6 @@ async def _check_button(query: CallbackQuery, context: BotContext, *, admin: boo
         return None
     if admin and role != Role.ADMIN:
         await roles.record_refusal(user_id, attempt, NOT_ADMIN)
-        await query.answer(texts_id.ADMIN_ONLY, show_alert=True)
+        await query.answer(plain(texts_staff.ADMIN_ONLY), show_alert=True)
         return None
     return Caller(user_id, role)

@@ -22,7 +22,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot import texts_id
+from bot import texts_id, texts_staff
+from bot.domain.markup import plain
 from bot.domain.nik import MUSI_RAWAS_DISTRICTS
 from bot.handlers import callbacks
 from bot.handlers.auth import Caller, staff_only
@@ -50,6 +51,7 @@ from bot.handlers.common import (
 from bot.handlers.context import BotApplication, BotContext
 from bot.handlers.dispatcher import ProgressView
 from bot.handlers.drafts import draft_message_of, take_draft_message
+from bot.handlers.render import html
 from bot.services.broadcasting import (
     CANCELLED,
     SENDING,
@@ -99,12 +101,14 @@ def register(app: BotApplication) -> None:
     app.add_handler(CallbackQueryHandler(announcements_button, pattern=Announcements.matches))
 
 
-def _counts(figures: Figures) -> texts_id.BroadcastCounts:
-    return texts_id.BroadcastCounts(**asdict(figures))
+def _counts(figures: Figures) -> texts_staff.BroadcastCounts:
+    return texts_staff.BroadcastCounts(**asdict(figures))
 
 
 def audience_name(audience: Audience) -> str:
-    return texts_id.broadcast_audience_name(audience.kind, audience.value, district_name(audience))
+    return texts_staff.broadcast_audience_name(
+        audience.kind, audience.value, district_name(audience)
+    )
 
 
 # --- /siaran: write --------------------------------------------------------------------------
@@ -120,9 +124,9 @@ async def siaran_command(update: Update, context: BotContext, caller: Caller) ->
         return
     await Broadcasting.of(context.services).start_draft(message.chat_id, caller.user_id)
     markup = InlineKeyboardMarkup(
-        [[inline_button(texts_id.BROADCAST_LIST_BUTTON, BroadcastList())]]
+        [[inline_button(texts_staff.BROADCAST_LIST_BUTTON, BroadcastList())]]
     )
-    await message.reply_text(texts_id.BROADCAST_ASK_TEXT, reply_markup=markup)
+    await message.reply_text(html(texts_staff.BROADCAST_ASK_TEXT), reply_markup=markup)
 
 
 async def draft_message(update: Update, context: BotContext) -> None:
@@ -142,7 +146,7 @@ async def draft_message(update: Update, context: BotContext) -> None:
 
     async def answer() -> object:
         if not message.text:
-            await message.reply_text(texts_id.BROADCAST_NOT_TEXT)
+            await message.reply_text(html(texts_staff.BROADCAST_NOT_TEXT))
             return None
         return await _draft_text(update, context)
 
@@ -152,8 +156,8 @@ async def draft_message(update: Update, context: BotContext) -> None:
         broadcasting,
         draft,
         answer,
-        expired_text=texts_id.BROADCAST_DRAFT_EXPIRED,
-        cancelled_text=texts_id.BROADCAST_CANCELLED,
+        expired_text=html(texts_staff.BROADCAST_DRAFT_EXPIRED),
+        cancelled_text=html(texts_staff.BROADCAST_CANCELLED),
     )
 
 
@@ -169,11 +173,11 @@ async def _draft_text(update: Update, context: BotContext, caller: Caller) -> No
     plain = (message.text or "").strip()
     problem = check_text(plain)
     if problem is TextProblem.EMPTY:
-        await message.reply_text(texts_id.BROADCAST_EMPTY)
+        await message.reply_text(html(texts_staff.BROADCAST_EMPTY))
     elif problem is TextProblem.TOO_LONG:
-        await message.reply_text(texts_id.broadcast_too_long(len(plain), TEXT_LIMIT))
+        await message.reply_text(html(texts_staff.broadcast_too_long(len(plain), TEXT_LIMIT)))
     elif problem is TextProblem.ID_NUMBER:
-        await message.reply_text(texts_id.BROADCAST_HAS_ID_NUMBER)
+        await message.reply_text(html(texts_staff.BROADCAST_HAS_ID_NUMBER))
     if problem is not None:
         return
     text = message.text_html.strip()
@@ -193,31 +197,38 @@ async def _audience_menu(broadcasting: Broadcasting) -> tuple[str, InlineKeyboar
     count = await broadcasting.count(everyone())
     markup = InlineKeyboardMarkup(
         [
-            [inline_button(texts_id.broadcast_all_button(count), BroadcastAudience("all"))],
             [
                 inline_button(
-                    texts_id.BROADCAST_AUDIENCE_DISTRICT_BUTTON, BroadcastAudience("district")
+                    texts_staff.broadcast_all_button(count),
+                    BroadcastAudience(BroadcastAudience.ALL),
+                )
+            ],
+            [
+                inline_button(
+                    texts_staff.BROADCAST_AUDIENCE_DISTRICT_BUTTON,
+                    BroadcastAudience(BroadcastAudience.DISTRICT),
                 ),
                 inline_button(
-                    texts_id.BROADCAST_AUDIENCE_STATUS_BUTTON, BroadcastAudience("status")
+                    texts_staff.BROADCAST_AUDIENCE_STATUS_BUTTON,
+                    BroadcastAudience(BroadcastAudience.STATUS),
                 ),
             ],
-            [inline_button(texts_id.BROADCAST_CANCEL_BUTTON, BroadcastStep("cancel"))],
+            [inline_button(texts_staff.BROADCAST_CANCEL_BUTTON, BroadcastStep("cancel"))],
         ]
     )
-    return texts_id.BROADCAST_ASK_AUDIENCE, markup
+    return html(texts_staff.BROADCAST_ASK_AUDIENCE), markup
 
 
 async def _district_menu(broadcasting: Broadcasting) -> InlineKeyboardMarkup:
     counts = await broadcasting.counts_by_district()
     buttons = [
         inline_button(
-            texts_id.broadcast_choice_button(name, counts.get(code, 0)), BroadcastDistrict(code)
+            texts_staff.broadcast_choice_button(name, counts.get(code, 0)), BroadcastDistrict(code)
         )
         for code, name in sorted(MUSI_RAWAS_DISTRICTS.items(), key=lambda item: item[1])
     ]
     rows = button_rows(buttons, 2)
-    rows.append([inline_button(texts_id.BROADCAST_BACK_BUTTON, BroadcastStep("back"))])
+    rows.append([inline_button(texts_staff.BROADCAST_BACK_BUTTON, BroadcastStep("back"))])
     return InlineKeyboardMarkup(rows)
 
 
@@ -225,8 +236,8 @@ async def _status_menu(broadcasting: Broadcasting) -> InlineKeyboardMarkup:
     counts = await broadcasting.counts_by_status()
     buttons = [
         inline_button(
-            texts_id.broadcast_choice_button(
-                texts_id.broadcast_status_name(status), counts.get(status.value, 0)
+            texts_staff.broadcast_choice_button(
+                texts_staff.broadcast_status_name(status), counts.get(status.value, 0)
             ),
             BroadcastStatus(status.name),
         )
@@ -234,7 +245,7 @@ async def _status_menu(broadcasting: Broadcasting) -> InlineKeyboardMarkup:
     ]
     # One a row: two long status titles side by side are cut on a phone, count and all.
     rows = [[button] for button in buttons]
-    rows.append([inline_button(texts_id.BROADCAST_BACK_BUTTON, BroadcastStep("back"))])
+    rows.append([inline_button(texts_staff.BROADCAST_BACK_BUTTON, BroadcastStep("back"))])
     return InlineKeyboardMarkup(rows)
 
 
@@ -258,7 +269,7 @@ async def draft_button(update: Update, context: BotContext, caller: Caller) -> N
         # this step any more.
         if draft is not None and draft.expired:
             await broadcasting.drop_draft(draft.chat_id, draft.user_id)
-        await query.answer(texts_id.BROADCAST_EXPIRED)
+        await query.answer(plain(texts_staff.BROADCAST_EXPIRED))
         return
     if isinstance(data, BroadcastSend | BroadcastSendNow):
         await _send(query, context, draft, data)
@@ -278,28 +289,30 @@ async def _choose(
     match data:
         case BroadcastStep("cancel"):
             await broadcasting.drop_draft(draft.chat_id, draft.user_id)
-            await edit_text(query, texts_id.BROADCAST_CANCELLED)
+            await edit_text(query, html(texts_staff.BROADCAST_CANCELLED))
             return
         case BroadcastStep("edit"):
             await broadcasting.save_draft(draft, step=Step.WRITING)
-            await edit_text(query, texts_id.BROADCAST_ASK_NEW_TEXT)
+            await edit_text(query, html(texts_staff.BROADCAST_ASK_NEW_TEXT))
             return
-        case BroadcastStep("back") | BroadcastAudience("pick"):
+        case BroadcastStep("back") | BroadcastAudience(BroadcastAudience.PICK):
             await broadcasting.save_draft(draft, audience=None, step=Step.CHOOSING)
             menu, markup = await _audience_menu(broadcasting)
             await edit_text(query, menu, markup)
             return
-        case BroadcastAudience("district"):
+        case BroadcastAudience(BroadcastAudience.DISTRICT):
             await broadcasting.save_draft(draft, step=Step.CHOOSING)
             await edit_text(
-                query, texts_id.BROADCAST_ASK_DISTRICT, await _district_menu(broadcasting)
+                query, html(texts_staff.BROADCAST_ASK_DISTRICT), await _district_menu(broadcasting)
             )
             return
-        case BroadcastAudience("status"):
+        case BroadcastAudience(BroadcastAudience.STATUS):
             await broadcasting.save_draft(draft, step=Step.CHOOSING)
-            await edit_text(query, texts_id.BROADCAST_ASK_STATUS, await _status_menu(broadcasting))
+            await edit_text(
+                query, html(texts_staff.BROADCAST_ASK_STATUS), await _status_menu(broadcasting)
+            )
             return
-        case BroadcastAudience("all"):
+        case BroadcastAudience(BroadcastAudience.ALL):
             audience = everyone()
         case BroadcastDistrict(code):
             audience = district_audience(code)
@@ -307,14 +320,14 @@ async def _choose(
             audience = status_audience(name)
     if audience is None:
         await broadcasting.drop_draft(draft.chat_id, draft.user_id)
-        await edit_text(query, texts_id.BROADCAST_EXPIRED)
+        await edit_text(query, html(texts_staff.BROADCAST_EXPIRED))
         return
     if not draft.text:
         await broadcasting.save_draft(draft, audience=audience, step=Step.WRITING)
-        await edit_text(query, texts_id.BROADCAST_ASK_NEW_TEXT)
+        await edit_text(query, html(texts_staff.BROADCAST_ASK_NEW_TEXT))
         return
     draft = await broadcasting.save_draft(draft, audience=audience, step=Step.CONFIRMING)
-    await edit_text(query, texts_id.broadcast_audience_chosen(audience_name(audience)))
+    await edit_text(query, html(texts_staff.broadcast_audience_chosen(audience_name(audience))))
     await _send_preview(draft.chat_id, context, draft)
 
 
@@ -330,31 +343,33 @@ async def _send_preview(chat_id: int, context: BotContext, draft: Draft) -> None
     count = await broadcasting.count(draft.audience)
     quiet_end = broadcasting.quiet_hours_end()
     await context.bot.send_message(chat_id, texts_id.broadcast_message(draft.text))
-    text = texts_id.broadcast_preview(
-        audience_name(draft.audience),
-        count,
-        quiet_start=settings.quiet_hours.start,
-        quiet_end=quiet_end,
-        tz=settings.timezone,
+    text = html(
+        texts_staff.broadcast_preview(
+            audience_name(draft.audience),
+            count,
+            quiet_start=settings.quiet_hours.start,
+            quiet_end=quiet_end,
+            tz=settings.timezone,
+        )
     )
     rows: list[list[InlineKeyboardButton]] = []
     if count and quiet_end is not None:
-        later = texts_id.broadcast_after_quiet_button(quiet_end, settings.timezone)
+        later = texts_staff.broadcast_after_quiet_button(quiet_end, settings.timezone)
         rows.append([inline_button(later, BroadcastSend(draft.token))])
         rows.append(
-            [inline_button(texts_id.BROADCAST_SEND_NOW_BUTTON, BroadcastSendNow(draft.token))]
+            [inline_button(texts_staff.BROADCAST_SEND_NOW_BUTTON, BroadcastSendNow(draft.token))]
         )
     elif count:
         rows.append(
-            [inline_button(texts_id.broadcast_send_button(count), BroadcastSend(draft.token))]
+            [inline_button(texts_staff.broadcast_send_button(count), BroadcastSend(draft.token))]
         )
     rows.append(
         [
-            inline_button(texts_id.BROADCAST_EDIT_TEXT_BUTTON, BroadcastStep("edit")),
-            inline_button(texts_id.BROADCAST_EDIT_AUDIENCE_BUTTON, BroadcastStep("back")),
+            inline_button(texts_staff.BROADCAST_EDIT_TEXT_BUTTON, BroadcastStep("edit")),
+            inline_button(texts_staff.BROADCAST_EDIT_AUDIENCE_BUTTON, BroadcastStep("back")),
         ]
     )
-    rows.append([inline_button(texts_id.BROADCAST_CANCEL_BUTTON, BroadcastStep("cancel"))])
+    rows.append([inline_button(texts_staff.BROADCAST_CANCEL_BUTTON, BroadcastStep("cancel"))])
     await context.bot.send_message(chat_id, text, reply_markup=InlineKeyboardMarkup(rows))
 
 
@@ -368,7 +383,7 @@ async def _send(
     message = query.message
     if data.token != draft.token or not draft.text or draft.audience is None or message is None:
         # A button of an earlier preview: never send the current draft from it.
-        await query.answer(texts_id.BROADCAST_EXPIRED)
+        await query.answer(plain(texts_staff.BROADCAST_EXPIRED))
         return
     await query.answer()
     sent = await Broadcasting.of(context.services).send(
@@ -377,10 +392,10 @@ async def _send(
         progress_chat_id=message.chat.id,
         progress_message_id=message.message_id,
     )
-    stop = inline_button(texts_id.BROADCAST_STOP_BUTTON, BroadcastStop(sent.broadcast_id))
+    stop = inline_button(texts_staff.BROADCAST_STOP_BUTTON, BroadcastStop(sent.broadcast_id))
     await edit_text(
         query,
-        texts_id.broadcast_started(sent.broadcast_id, sent.recipients),
+        html(texts_staff.broadcast_started(sent.broadcast_id, sent.recipients)),
         InlineKeyboardMarkup([[stop]]),
     )
     if context.dispatcher is not None:
@@ -391,7 +406,7 @@ async def _send(
 async def stale_button(update: Update, context: BotContext, caller: Caller) -> None:
     """A button of announcements this version of the bot does not know."""
     if update.callback_query is not None:
-        await update.callback_query.answer(texts_id.BROADCAST_EXPIRED)
+        await update.callback_query.answer(plain(texts_staff.BROADCAST_EXPIRED))
 
 
 # --- recent broadcasts and stopping one ------------------------------------------------------
@@ -404,7 +419,7 @@ async def _send_list(chat_id: int, context: BotContext) -> None:
     rows: list[list[InlineKeyboardButton]] = []
     for broadcast, figures in await broadcasting.recent():
         items.append(
-            texts_id.BroadcastLine(
+            texts_staff.BroadcastLine(
                 broadcast_id=broadcast.id,
                 text_html=broadcast.text,
                 created_at=broadcast.created_at,
@@ -415,10 +430,10 @@ async def _send_list(chat_id: int, context: BotContext) -> None:
             )
         )
         if broadcast.state == SENDING:
-            label = texts_id.broadcast_stop_button(broadcast.id)
+            label = texts_staff.broadcast_stop_button(broadcast.id)
             rows.append([inline_button(label, BroadcastStop(broadcast.id))])
     quiet_end = broadcasting.quiet_hours_end()
-    text = texts_id.broadcast_list(items, tz=settings.timezone, quiet_end=quiet_end)
+    text = html(texts_staff.broadcast_list(items, tz=settings.timezone, quiet_end=quiet_end))
     markup = InlineKeyboardMarkup(rows) if rows else None
     await context.bot.send_message(chat_id, text, reply_markup=markup)
 
@@ -446,17 +461,19 @@ async def stop_button(update: Update, context: BotContext, caller: Caller) -> No
     chat_id = query.message.chat.id
     figures = await Broadcasting.of(context.services).running(data.broadcast_id)
     if figures is None:
-        await context.bot.send_message(chat_id, texts_id.broadcast_not_running(data.broadcast_id))
+        await context.bot.send_message(
+            chat_id, html(texts_staff.broadcast_not_running(data.broadcast_id))
+        )
         return
     markup = yes_no_markup(
-        texts_id.BROADCAST_STOP_YES_BUTTON,
+        texts_staff.BROADCAST_STOP_YES_BUTTON,
         BroadcastStopYes(data.broadcast_id),
-        texts_id.BROADCAST_STOP_NO_BUTTON,
+        texts_staff.BROADCAST_STOP_NO_BUTTON,
         BroadcastStopNo(data.broadcast_id),
     )
     await context.bot.send_message(
         chat_id,
-        texts_id.broadcast_stop_confirm(data.broadcast_id, figures.pending),
+        html(texts_staff.broadcast_stop_confirm(data.broadcast_id, figures.pending)),
         reply_markup=markup,
     )
 
@@ -466,18 +483,20 @@ async def stop_answer(update: Update, context: BotContext, caller: Caller) -> No
     query = update.callback_query
     if query is None:
         return
-    data = await yes_pressed(query, BroadcastStopYes, BroadcastStopNo, texts_id.BROADCAST_STOP_KEPT)
+    data = await yes_pressed(
+        query, BroadcastStopYes, BroadcastStopNo, html(texts_staff.BROADCAST_STOP_KEPT)
+    )
     if data is None:
         return
     dropped = await Broadcasting.of(context.services).stop(data.broadcast_id, caller.user_id)
     if dropped is None:
-        await edit_text(query, texts_id.broadcast_not_running(data.broadcast_id))
+        await edit_text(query, html(texts_staff.broadcast_not_running(data.broadcast_id)))
         return
     dispatcher = context.dispatcher
     if dispatcher is not None:
         dispatcher.cancel_broadcast_in_memory(data.broadcast_id)
         await dispatcher.update_progress()
-    await edit_text(query, texts_id.broadcast_stopped(data.broadcast_id, dropped))
+    await edit_text(query, html(texts_staff.broadcast_stopped(data.broadcast_id, dropped)))
 
 
 # --- the progress message the dispatcher keeps up to date (dispatcher.ProgressRenderer) ---
@@ -495,17 +514,23 @@ def render_progress(
     summary once it is over (and, the moment it finishes, the summary as a new message too)."""
     counts = _counts(figures)
     if broadcast.state == SENDING:
-        text = texts_id.broadcast_progress(broadcast.id, counts, waiting_until=waiting_until, tz=tz)
-        stop = inline_button(texts_id.BROADCAST_STOP_BUTTON, BroadcastStop(broadcast.id))
+        text = html(
+            texts_staff.broadcast_progress(broadcast.id, counts, waiting_until=waiting_until, tz=tz)
+        )
+        stop = inline_button(texts_staff.BROADCAST_STOP_BUTTON, BroadcastStop(broadcast.id))
         return ProgressView(text, InlineKeyboardMarkup([[stop]]))
     cancelled = broadcast.state == CANCELLED
-    final = texts_id.broadcast_final(
-        broadcast.id, counts, cancelled=cancelled, finished_at=broadcast.finished_at, tz=tz
+    final = html(
+        texts_staff.broadcast_final(
+            broadcast.id, counts, cancelled=cancelled, finished_at=broadcast.finished_at, tz=tz
+        )
     )
     notice = None
     if finished:
-        notice = texts_id.broadcast_done_notice(
-            broadcast.id, counts, cancelled=cancelled, finished_at=broadcast.finished_at, tz=tz
+        notice = html(
+            texts_staff.broadcast_done_notice(
+                broadcast.id, counts, cancelled=cancelled, finished_at=broadcast.finished_at, tz=tz
+            )
         )
     return ProgressView(final, None, notice)
 

@@ -26,6 +26,11 @@ import re
 from collections.abc import Callable
 from typing import Annotated, Any, ClassVar, NamedTuple, Self, get_type_hints
 
+from bot.services import questions  # the desk's actions
+from bot.services.broadcasting import ALL, DISTRICT, STATUS  # the kinds of audience
+from bot.services.pending_changes import Action  # the answers to an /ubah question
+from bot.services.visits import SERVICE_CODES
+
 #: Telegram's limit for `callback_data`, in UTF-8 bytes.
 MAX_BYTES = 64
 #: The largest integer a field may carry (SQLite's largest row id).
@@ -219,9 +224,15 @@ class BroadcastStep(CallbackData, prefix="bc"):
 
 @dataclasses.dataclass(frozen=True)
 class BroadcastAudience(CallbackData, prefix="bc:aud"):
-    """Choose the kind of audience: everyone, a district (menu), a status (menu)."""
+    """Choose the kind of audience (everyone, a district's menu, a status's menu: the kinds of
+    `services.broadcasting`), or choose again."""
 
-    kind: Annotated[str, one_of("all", "district", "status", "pick")]
+    ALL: ClassVar[str] = ALL
+    DISTRICT: ClassVar[str] = DISTRICT
+    STATUS: ClassVar[str] = STATUS
+    PICK: ClassVar[str] = "pick"
+
+    kind: Annotated[str, one_of(ALL, DISTRICT, STATUS, PICK)]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -335,7 +346,9 @@ class ResAskLabel(CallbackData, prefix="res:ask"):
 
 
 def _stop_choice(value: str) -> None:
-    if value not in (ResStop.ALL, ResStop.KEEP) and not _INT.fullmatch(value):
+    if value not in (ResStop.ALL, ResStop.KEEP) and not (
+        _INT.fullmatch(value) and abs(int(value)) <= MAX_INT
+    ):
         raise ValueError(f"not a choice: {value!r}")
 
 
@@ -370,9 +383,9 @@ class ResErase(CallbackData, prefix="res:erase"):
 class UbahAnswer(CallbackData, prefix="ubah"):
     """An answer to an /ubah question: yes, yes to a backward change, or cancel."""
 
-    YES: ClassVar[str] = "ya"
-    BACKWARD: ClassVar[str] = "mundur"
-    CANCEL: ClassVar[str] = "batal"
+    YES: ClassVar[str] = Action.YES.value
+    BACKWARD: ClassVar[str] = Action.BACKWARD.value
+    CANCEL: ClassVar[str] = Action.CANCEL.value
     #: A question's id (hex), as `bot.services.pending_changes` makes it.
     CHANGE_ID_LENGTH: ClassVar[int] = 8
 
@@ -382,9 +395,6 @@ class UbahAnswer(CallbackData, prefix="ubah"):
 
 
 # --- jemput bola: visits (handlers/schedule.py, issue 13) ----------------------------------
-
-#: The codes of what a visit serves (`bot.services.visits.SERVICE_CODES`).
-VISIT_SERVICES: tuple[str, ...] = ("rekam", "ambil", "kk", "akta")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -434,7 +444,7 @@ class VisitDistrict(CallbackData, prefix="vis:k"):
 class VisitService(CallbackData, prefix="vis:l"):
     """Turn one service of the visit on or off."""
 
-    code: Annotated[str, one_of(*VISIT_SERVICES)]
+    code: Annotated[str, one_of(*SERVICE_CODES)]  # what a visit serves
 
 
 @dataclasses.dataclass(frozen=True)
@@ -532,10 +542,10 @@ class DeskAction(CallbackData, prefix="meja"):
     """A staff member's button on a question at the desk: take, answer, close, the resident's
     proved record."""
 
-    TAKE: ClassVar[str] = "take"
-    ANSWER: ClassVar[str] = "answer"
-    CLOSE: ClassVar[str] = "close"
-    CHECK: ClassVar[str] = "check"
+    TAKE: ClassVar[str] = questions.TAKE
+    ANSWER: ClassVar[str] = questions.ANSWER
+    CLOSE: ClassVar[str] = questions.CLOSE
+    CHECK: ClassVar[str] = questions.CHECK
 
     action: Annotated[str, one_of(TAKE, ANSWER, CLOSE, CHECK)]
     question_id: int

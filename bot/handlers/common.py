@@ -12,9 +12,11 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest
 from telegram.ext import CallbackContext
 
-from bot import texts_id
+from bot import texts_staff
+from bot.domain.commands import command_name
 from bot.handlers import callbacks
 from bot.handlers.context import BotData
+from bot.handlers.render import html
 from bot.services.container import Services
 from bot.services.record_lookup import RecordView
 
@@ -35,10 +37,7 @@ def is_private(update: Update) -> bool:
 
 def command_of(message: Message) -> str | None:
     """The command a message starts with ("/batal", without "@bot_name"), or None."""
-    text = message.text or ""
-    if not text.startswith("/"):
-        return None
-    return text.split(maxsplit=1)[0].split("@", 1)[0].casefold()
+    return command_name(message.text)
 
 
 # --- inline buttons ----------------------------------------------------------------------------
@@ -88,20 +87,22 @@ async def yes_pressed(
 def staff_record_text(view: RecordView, district_name: str | None, today: date, tz: str) -> str:
     """A card as staff see it (/status, the desk's "Cek warga"): masked, with its history."""
     record = view.record
-    return texts_id.staff_record(
-        nik_masked=record.nik_masked,
-        name_masked=record.name_masked,
-        district=record.district,
-        status=record.status,
-        status_date=record.status_date,
-        note=record.note,
-        history=[
-            texts_id.HistoryLine(h.status, h.entered_on, h.source, h.actor_id, h.note)
-            for h in view.history
-        ],
-        district_name=district_name,
-        subscribers=view.subscribers,
-        locked_until=view.locked_until,
-        today=today,
-        tz=tz,
+    return html(
+        texts_staff.staff_record(
+            nik_masked=record.nik_masked,
+            name_masked=record.name_masked,
+            district=record.district,
+            status=record.status,
+            status_date=record.status_date,
+            note=record.note,
+            history=[
+                texts_staff.HistoryLine(h.status, h.entered_on, h.source, h.actor_id, h.note)
+                for h in view.history
+            ],
+            district_name=district_name,
+            subscribers=view.subscribers,
+            locked_until=view.locked_until,
+            today=today,
+            tz=tz,
+        )
     )

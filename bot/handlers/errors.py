@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from telegram import Update
@@ -47,6 +48,14 @@ async def on_error(update: object, context: BotContext) -> None:
         log.info("chat %s cannot be reached (update %s): %s", chat_id, update_id, error)
         return
     if error is None:
+        return
+    if isinstance(error, BadRequest) and "message is not modified" in str(error).casefold():
+        # The same button pressed twice (or a message already showing this answer): the
+        # person already reads what the edit would show. Nothing broke, nothing to say.
+        log.debug("edit left a message unchanged (update %s, chat %s)", update_id, chat_id)
+        if isinstance(update, Update) and update.callback_query is not None:
+            with contextlib.suppress(TelegramError):
+                await update.callback_query.answer()
         return
     if isinstance(error, BadRequest):
         # Telegram refused what the bot sent (e.g. "can't parse entities"): a bug, not the

@@ -20,10 +20,11 @@ from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import texts_id as texts
+from bot import texts_staff
 from bot.handlers.common import is_private
 from bot.handlers.context import BotApplication, BotContext
-from bot.handlers.menu import main_menu, pressed
-from bot.services import faq
+from bot.handlers.menu import main_menu
+from bot.handlers.render import html
 from bot.services.office import load_office_info
 from bot.services.roles import Role, StaffRoles
 from bot.storage import audit as audit_store
@@ -38,10 +39,6 @@ def register(app: BotApplication) -> None:
     """Add /start, /bantuan and the catch-alls; registered last, so they only get leftovers."""
     app.add_handler(CommandHandler("start", start))
     app.add_handler(CommandHandler(["bantuan", "help"], help_command))
-    # Until the questions to staff (B) and the visits (C) answer their buttons first: a person
-    # to ask, and where to record.
-    app.add_handler(MessageHandler(pressed(texts.MENU_ASK), ask_staff_pressed))
-    app.add_handler(MessageHandler(pressed(texts.MENU_SCHEDULE), schedule_pressed))
     fresh = filters.UpdateType.MESSAGE  # not edits of old messages: those need no answer
     private = fresh & filters.ChatType.PRIVATE
     app.add_handler(MessageHandler(fresh & filters.COMMAND, unknown_command))
@@ -90,9 +87,9 @@ RESIDENT_HELP_COMMANDS: tuple[str, ...] = tuple(
 def menu(role: Role | str | None) -> list[tuple[str, str]]:
     """(command, description) of the menu a person with `role` sees (None: a resident)."""
     if role == Role.ADMIN:
-        return [(name, texts.STAFF_COMMAND_DESCRIPTIONS[name]) for name in ADMIN_MENU]
+        return [(name, texts_staff.STAFF_COMMAND_DESCRIPTIONS[name]) for name in ADMIN_MENU]
     if role == Role.PETUGAS:
-        return [(name, texts.STAFF_COMMAND_DESCRIPTIONS[name]) for name in STAFF_MENU]
+        return [(name, texts_staff.STAFF_COMMAND_DESCRIPTIONS[name]) for name in STAFF_MENU]
     return [(name, texts.RESIDENT_COMMAND_DESCRIPTIONS[name]) for name in RESIDENT_MENU]
 
 
@@ -107,7 +104,7 @@ def help_text(office_block: str, role: Role | str | None) -> str:
     if not role:
         return f"{texts.resident_help(RESIDENT_HELP_COMMANDS)}\n\n{office_block}"
     own = [c for c in menu(role) if c[0] not in ("cek", "bantuan")]
-    return texts.help_private(office_block, menu(None), own)
+    return html(texts_staff.help_private(office_block, menu(None), own))
 
 
 async def set_chat_commands(bot: Bot, chat_id: int, role: Role | str | None) -> bool:
@@ -208,7 +205,7 @@ async def unknown_command(update: Update, context: BotContext) -> None:
         await message.reply_text(texts.unknown_command_short(command), reply_markup=main_menu())
     else:
         help_text = await _private_help(update, context)
-        await message.reply_text(f"{texts.unknown_command(command)}\n\n{help_text}")
+        await message.reply_text(f"{html(texts_staff.unknown_command(command))}\n\n{help_text}")
 
 
 async def not_understood(update: Update, context: BotContext) -> None:
@@ -224,33 +221,6 @@ async def not_text(update: Update, context: BotContext) -> None:
     if message is None:
         return
     await message.reply_text(texts.NOT_TEXT_SHORT, reply_markup=main_menu())
-
-
-async def ask_staff_pressed(update: Update, context: BotContext) -> None:
-    """ "Tanya petugas" while no one else answers it: the office contact."""
-    message = update.effective_message
-    if message is None:
-        return
-    office = await load_office_info(context.services.db.conn)
-    text = texts.ask_staff_fallback(office.contact, office.hours)
-    await message.reply_text(text, reply_markup=main_menu())
-
-
-async def schedule_pressed(update: Update, context: BotContext) -> None:
-    """ "Jemput bola" while no one else answers it: where and how to record."""
-    message = update.effective_message
-    if message is None:
-        return
-    svc = context.services
-    office = await load_office_info(svc.db.conn)
-    entry = await faq.find(svc.db.conn, faq.RECORDING_KEY)
-    if entry is None:  # the office hid it: the office's own details
-        text = texts.office_answer(
-            office.address, office.hours, office.contact, office.pickup, on_map=False
-        )
-    else:
-        text = faq.render(entry, office)
-    await message.reply_text(text, reply_markup=main_menu())
 
 
 async def unknown_button(update: Update, context: BotContext) -> None:

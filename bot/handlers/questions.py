@@ -37,7 +37,11 @@ from telegram.ext import (
     filters,
 )
 
+from bot import texts_desk, texts_staff
 from bot import texts_id as texts
+from bot.domain.markup import plain
+from bot.domain.nik import district_name
+from bot.domain.numbers import parse_int
 from bot.handlers import general
 from bot.handlers.auth import Caller, admin_only, staff_only
 from bot.handlers.callbacks import DeskAction, QuestionReply
@@ -45,6 +49,7 @@ from bot.handlers.common import command_of, is_private, staff_record_text
 from bot.handlers.context import BotApplication, BotContext
 from bot.handlers.menu import main_menu, pressed
 from bot.handlers.notices import keyboard_markup
+from bot.handlers.render import html
 from bot.services import office_hours
 from bot.services import questions as questions_mod
 from bot.services.questions import (
@@ -292,7 +297,7 @@ async def step_message(update: Update, context: BotContext) -> None:
         command = command_of(message)
         if command == _CANCEL:
             await questions.end_answer_step(chat.id, user.id)
-            await message.reply_text(texts.QUESTION_ANSWER_CANCELLED)
+            await message.reply_text(html(texts_desk.QUESTION_ANSWER_CANCELLED))
             raise ApplicationHandlerStop
         if command is None and await _staff_answer(message, context, answering):
             raise ApplicationHandlerStop
@@ -311,7 +316,7 @@ async def _staff_answer(message: Message, context: BotContext, question_id: int)
     if staff is None:
         return False
     if not message.text:
-        await message.reply_text(texts.QUESTION_ANSWER_NOT_TEXT)
+        await message.reply_text(html(texts_desk.QUESTION_ANSWER_NOT_TEXT))
         return True
     result = await questions_of(context).answer(
         question_id, staff, message.text, chat_id=message.chat.id
@@ -319,16 +324,18 @@ async def _staff_answer(message: Message, context: BotContext, question_id: int)
     question = result.question
     match result.outcome:
         case Outcome.OK:
-            text = texts.question_answer_sent(question_id)
+            text = html(texts_desk.question_answer_sent(question_id))
         case Outcome.NOT_YOURS:
             assert question is not None
-            text = texts.question_answer_not_yours(
-                question_id, question.taken_name, question.taken_role
+            text = html(
+                texts_desk.question_answer_not_yours(
+                    question_id, question.taken_name, question.taken_role
+                )
             )
         case Outcome.CLOSED:
-            text = texts.question_is_closed(question_id)
+            text = html(texts_desk.question_is_closed(question_id))
         case _:
-            text = texts.question_unknown(question_id)
+            text = html(texts_desk.question_unknown(question_id))
     await message.reply_text(text)
     if result.outcome is Outcome.OK:
         await refresh_desk(context, question_id)
@@ -383,12 +390,12 @@ async def desk_button(update: Update, context: BotContext, caller: Caller) -> No
     if data.action == TAKE:
         result = await questions.take(number, staff)
         if result.outcome is Outcome.OK:
-            await query.answer(texts.question_take_won(number))
+            await query.answer(plain(texts_desk.question_take_won(number)))
             await refresh_desk(context, number, shown)
         elif result.outcome is Outcome.LOST and result.question is not None:
             holder = result.question
             await query.answer(
-                texts.question_take_lost(number, holder.taken_name, holder.taken_role),
+                plain(texts_desk.question_take_lost(number, holder.taken_name, holder.taken_role)),
                 show_alert=True,
             )
             await refresh_desk(context, number, shown)
@@ -403,45 +410,49 @@ async def desk_button(update: Update, context: BotContext, caller: Caller) -> No
         await query.answer()
         await context.bot.send_message(
             chat_id,
-            texts.question_answer_prompt(
-                number, caller.user_id, staff.first_name, in_group=chat_id != caller.user_id
+            html(
+                texts_desk.question_answer_prompt(
+                    number, caller.user_id, staff.first_name, in_group=chat_id != caller.user_id
+                )
             ),
             reply_markup=ForceReply(selective=True),
         )
     elif data.action == CLOSE:
         result = await questions.close(number, staff)
         if result.outcome is Outcome.OK:
-            await query.answer(texts.question_closed_by_staff(number))
+            await query.answer(plain(texts_desk.question_closed_by_staff(number)))
             await refresh_desk(context, number, shown)
         else:
             await _staff_refusal(query, number, result.outcome, result.question)
     elif data.action == CHECK:
         view = await questions.record_view(number)
         if view is None:
-            await query.answer(texts.QUESTION_NO_RECORD, show_alert=True)
+            await query.answer(plain(texts_desk.QUESTION_NO_RECORD), show_alert=True)
             return
         await query.answer()
         text = staff_record_text(
             view,
-            questions_mod.district_name(view.record.district),
+            district_name(view.record.district),
             context.services.today(),
             _tz(context),
         )
         try:  # to the staff member's private chat: records are read in private
             await context.bot.send_message(caller.user_id, text)
         except TelegramError:
-            await query.answer(texts.STAFF_PRIVATE_ONLY, show_alert=True)
+            await query.answer(plain(texts_staff.STAFF_PRIVATE_ONLY), show_alert=True)
 
 
 async def _staff_refusal(
     query: CallbackQuery, number: int, outcome: Outcome, question: Question | None = None
 ) -> None:
     if outcome is Outcome.NOT_YOURS and question is not None:
-        text = texts.question_answer_not_yours(number, question.taken_name, question.taken_role)
+        text = html(
+            texts_desk.question_answer_not_yours(number, question.taken_name, question.taken_role)
+        )
     elif outcome in (Outcome.CLOSED, Outcome.LOST):
-        text = texts.question_is_closed(number)
+        text = html(texts_desk.question_is_closed(number))
     else:
-        text = texts.question_unknown(number)
+        text = html(texts_desk.question_unknown(number))
     with contextlib.suppress(TelegramError):
         await query.answer(text, show_alert=True)
 
@@ -450,8 +461,7 @@ async def _staff_refusal(
 
 
 def _number(word: str) -> int | None:
-    word = word.strip().lstrip("#")
-    return int(word) if word.isdigit() and len(word) <= 12 else None
+    return parse_int(word, max_digits=12)
 
 
 @staff_only
@@ -468,21 +478,21 @@ async def pertanyaan_command(update: Update, context: BotContext, caller: Caller
         assert number is not None
         card = await questions.card(number)
         if card is None:
-            await message.reply_text(texts.question_unknown(number))
+            await message.reply_text(html(texts_desk.question_unknown(number)))
             return
         text, keyboard = card
         await message.reply_text(text, reply_markup=keyboard_markup(keyboard))
         thread = await questions.thread(number)
         if thread:
-            await message.reply_text(texts.question_thread(number, thread, _tz(context)))
+            await message.reply_text(html(texts_desk.question_thread(number, thread, _tz(context))))
         return
-    if word not in (None, *texts.QUESTION_LIST_FILTERS):
-        await message.reply_text(texts.QUESTION_LIST_USAGE)
+    if word not in (None, *texts_desk.QUESTION_LIST_FILTERS):
+        await message.reply_text(html(texts_desk.QUESTION_LIST_USAGE))
         return
     items, total = await questions.open_list(
         mine=caller.user_id if word == "saya" else None, untaken=word == "baru"
     )
-    await message.reply_text(texts.question_list(items, total, word))
+    await message.reply_text(html(texts_desk.question_list(items, total, word)))
 
 
 @staff_only
@@ -494,32 +504,35 @@ async def bisukan_command(update: Update, context: BotContext, caller: Caller) -
     args = context.args or []
     number = _number(args[0]) if args else None
     if number is None or len(args) > 2:
-        await message.reply_text(texts.QUESTION_MUTE_USAGE)
+        await message.reply_text(html(texts_desk.QUESTION_MUTE_USAGE))
         return
     staff = _staff_of(caller, update.effective_user.first_name if update.effective_user else None)
     questions = questions_of(context)
     if len(args) == 2 and args[1].casefold() in ("cabut", "batal", "0"):
         outcome = await questions.unmute(number, staff)
         if outcome is Outcome.UNKNOWN:
-            await message.reply_text(texts.question_unknown(number))
+            await message.reply_text(html(texts_desk.question_unknown(number)))
         elif outcome is Outcome.CLOSED:
-            await message.reply_text(texts.question_mute_gone(number))
+            await message.reply_text(html(texts_desk.question_mute_gone(number)))
         else:
-            await message.reply_text(texts.question_unmuted_staff(number, outcome is Outcome.OK))
+            await message.reply_text(
+                html(texts_desk.question_unmuted_staff(number, outcome is Outcome.OK))
+            )
         return
     days = MUTE_DEFAULT_DAYS
     if len(args) == 2:
-        if not args[1].isdigit():
-            await message.reply_text(texts.QUESTION_MUTE_USAGE)
+        given = parse_int(args[1], max_digits=4)
+        if given is None:
+            await message.reply_text(html(texts_desk.QUESTION_MUTE_USAGE))
             return
-        days = int(args[1][:4])
+        days = given
     outcome, until = await questions.mute(number, staff, days)
     if outcome is Outcome.UNKNOWN:
-        await message.reply_text(texts.question_unknown(number))
+        await message.reply_text(html(texts_desk.question_unknown(number)))
     elif outcome is Outcome.CLOSED or until is None:
-        await message.reply_text(texts.question_mute_gone(number))
+        await message.reply_text(html(texts_desk.question_mute_gone(number)))
     else:
-        await message.reply_text(texts.question_muted_staff(number, until, _tz(context)))
+        await message.reply_text(html(texts_desk.question_muted_staff(number, until, _tz(context))))
 
 
 async def meja_command(update: Update, context: BotContext) -> None:
@@ -536,10 +549,10 @@ async def meja_command(update: Update, context: BotContext) -> None:
         await general.unknown_command(update, context)
         return
     if role != Role.ADMIN:
-        await message.reply_text(texts.QUESTION_DESK_GROUP_ADMIN_ONLY)
+        await message.reply_text(html(texts_desk.QUESTION_DESK_GROUP_ADMIN_ONLY))
         return
     await questions_of(context).set_desk_group(user.id, message.chat.id, message.chat.title)
-    await message.reply_text(texts.question_desk_set(message.chat.title))
+    await message.reply_text(html(texts_desk.question_desk_set(message.chat.title)))
 
 
 @admin_only
@@ -551,29 +564,32 @@ async def _meja_private(update: Update, context: BotContext, caller: Caller) -> 
     args = [a.casefold() for a in (context.args or [])]
     if args == ["pribadi"]:
         await questions.set_desk_group(caller.user_id, None)
-        await message.reply_text(texts.QUESTION_DESK_PRIVATE)
+        await message.reply_text(html(texts_desk.QUESTION_DESK_PRIVATE))
         return
     if len(args) == 2 and args[0] in ("ingatkan", "simpan"):
-        value = int(args[1]) if args[1].isdigit() and len(args[1]) <= 5 else -1
+        value = parse_int(args[1], max_digits=5)
+        value = -1 if value is None else value
         if args[0] == "ingatkan" and await questions.set_remind_hours(caller.user_id, value):
-            await message.reply_text(texts.question_remind_set(value))
+            await message.reply_text(html(texts_desk.question_remind_set(value)))
         elif args[0] == "simpan" and await questions.set_retention_days(caller.user_id, value):
-            await message.reply_text(texts.question_retention_set(value))
+            await message.reply_text(html(texts_desk.question_retention_set(value)))
         else:
-            await message.reply_text(texts.QUESTION_DESK_NUMBER_USAGE)
+            await message.reply_text(html(texts_desk.QUESTION_DESK_NUMBER_USAGE))
         return
     settings = await questions.settings()
     hours = await office_hours.office_hours(context.services)
     await message.reply_text(
-        texts.question_desk_view(
-            group_title=settings.group_title,
-            group_set=settings.group_id is not None,
-            staff_count=await questions.desk_members(),
-            schedule=texts.format_schedule(hours.schedule.groups()),
-            zone=_zone(context),
-            holidays=await office_hours.upcoming_holidays(context.services),
-            remind_hours=settings.remind_hours,
-            retention_days=settings.retention_days,
+        html(
+            texts_desk.question_desk_view(
+                group_title=settings.group_title,
+                group_set=settings.group_id is not None,
+                staff_count=await questions.desk_members(),
+                schedule=texts_desk.format_schedule(hours.schedule.groups()),
+                zone=_zone(context),
+                holidays=await office_hours.upcoming_holidays(context.services),
+                remind_hours=settings.remind_hours,
+                retention_days=settings.retention_days,
+            )
         )
     )
 
@@ -593,19 +609,23 @@ async def jamkerja_command(update: Update, context: BotContext, caller: Caller) 
     words = (message.text or "").split(maxsplit=1)
     if len(words) < 2:
         hours = await office_hours.office_hours(context.services)
-        schedule = texts.format_schedule(hours.schedule.groups())
-        await message.reply_text(texts.question_hours_view(schedule, _zone(context)))
+        schedule = texts_desk.format_schedule(hours.schedule.groups())
+        await message.reply_text(html(texts_desk.question_hours_view(schedule, _zone(context))))
         return
     try:
         old, new = await office_hours.set_schedule(
             context.services, actor_id=caller.user_id, text=words[1]
         )
     except office_hours.ScheduleError as exc:
-        await message.reply_text(texts.question_hours_error(exc.problem.value, exc.part))
+        await message.reply_text(html(texts_desk.question_hours_error(exc.problem.value, exc.part)))
         return
     await message.reply_text(
-        texts.question_hours_set(
-            texts.format_schedule(old.groups()), texts.format_schedule(new.groups()), _zone(context)
+        html(
+            texts_desk.question_hours_set(
+                texts_desk.format_schedule(old.groups()),
+                texts_desk.format_schedule(new.groups()),
+                _zone(context),
+            )
         )
     )
 
@@ -619,7 +639,9 @@ async def libur_command(update: Update, context: BotContext, caller: Caller) -> 
     svc = context.services
     parts = (message.text or "").split(maxsplit=3)[1:]
     if not parts:
-        await message.reply_text(texts.question_holidays(await office_hours.upcoming_holidays(svc)))
+        await message.reply_text(
+            html(texts_desk.question_holidays(await office_hours.upcoming_holidays(svc)))
+        )
         return
     action = parts[0].casefold()
     day: date | None = office_hours.parse_day(parts[1]) if len(parts) >= 2 else None
@@ -627,9 +649,9 @@ async def libur_command(update: Update, context: BotContext, caller: Caller) -> 
         changed = await office_hours.add_holiday(
             svc, actor_id=caller.user_id, day=day, name=parts[2]
         )
-        await message.reply_text(texts.question_holiday_added(day, parts[2], changed))
+        await message.reply_text(html(texts_desk.question_holiday_added(day, parts[2], changed)))
     elif action == "hapus" and day is not None and len(parts) == 2:
         name = await office_hours.remove_holiday(svc, actor_id=caller.user_id, day=day)
-        await message.reply_text(texts.question_holiday_removed(day, name))
+        await message.reply_text(html(texts_desk.question_holiday_removed(day, name)))
     else:
-        await message.reply_text(texts.QUESTION_HOLIDAY_USAGE)
+        await message.reply_text(html(texts_desk.QUESTION_HOLIDAY_USAGE))

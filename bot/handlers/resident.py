@@ -28,6 +28,7 @@ from telegram.ext import (
 )
 
 from bot import texts_id as texts
+from bot.domain.numbers import parse_int
 from bot.handlers import callbacks
 from bot.handlers.callbacks import (
     NO_LABEL,
@@ -327,8 +328,9 @@ async def berhenti_command(update: Update, context: BotContext) -> None:
     if arg:
         # By its number in /langganan, or by the name the resident gave it ("/berhenti ibu").
         named = [s for s in items if s.label and s.label.casefold() == arg]
-        if arg.isdigit() and 1 <= int(arg) <= len(items):
-            chosen = items[int(arg) - 1]
+        position = parse_int(arg, max_digits=3)
+        if position is not None and 1 <= position <= len(items):
+            chosen = items[position - 1]
         elif len(named) == 1:
             chosen = named[0]
         else:

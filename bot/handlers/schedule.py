@@ -23,7 +23,9 @@ from telegram.ext import (
     filters,
 )
 
-from bot import texts_id
+from bot import texts_common, texts_desk, texts_id
+from bot.domain.markup import plain
+from bot.domain.nik import district_name
 from bot.handlers import callbacks
 from bot.handlers.auth import NOT_STAFF, Caller, staff_only
 from bot.handlers.callbacks import (
@@ -52,6 +54,7 @@ from bot.handlers.common import (
 from bot.handlers.context import BotApplication, BotContext
 from bot.handlers.drafts import draft_message_of, take_draft_message
 from bot.handlers.menu import pressed
+from bot.handlers.render import html
 from bot.services.roles import StaffRoles
 from bot.services.visits import (
     RESULT_DAYS,
@@ -62,10 +65,9 @@ from bot.services.visits import (
     VisitInputError,
     Visits,
     check_day,
+    check_note,
     check_times,
-    clean_note,
     clean_place,
-    district_name,
     districts_by_name,
     parse_day,
     parse_district,
@@ -195,8 +197,8 @@ async def _overview(context: BotContext, chat_id: int) -> tuple[str, InlineKeybo
     seen = await visits.chat_schedule(chat_id)
     text = texts_id.schedule_overview(
         [v.info(visits.tz) for v in seen.visits],
-        [district_name(c) for c in seen.card_codes],
-        [district_name(c) for c in seen.followed_codes],
+        [district_name(c) or c for c in seen.card_codes],
+        [district_name(c) or c for c in seen.followed_codes],
     )
     return text, InlineKeyboardMarkup(_district_buttons(seen.counts))
 
@@ -212,7 +214,7 @@ async def _district_view(
     context: BotContext, chat_id: int, code: str, note: str | None = None
 ) -> tuple[str, InlineKeyboardMarkup]:
     visits = Visits.of(context.services)
-    name = district_name(code)
+    name = district_name(code) or code
     following = await visits.is_following(chat_id, code)
     upcoming = await visits.upcoming([code])
     text = texts_id.schedule_district(name, [v.info(visits.tz) for v in upcoming], following)
@@ -251,7 +253,9 @@ async def _follow_command(message: Message, context: BotContext, name: str) -> N
         )
         return
     new = await Visits.of(context.services).follow(message.chat_id, ChatType.PRIVATE, code)
-    await message.reply_text(texts_id.schedule_followed(district_name(code), already=not new))
+    await message.reply_text(
+        texts_id.schedule_followed(district_name(code) or code, already=not new)
+    )
 
 
 async def _unfollow_command(message: Message, context: BotContext, name: str) -> None:
@@ -266,7 +270,7 @@ async def _unfollow_command(message: Message, context: BotContext, name: str) ->
         await message.reply_text(texts_id.schedule_unknown_district(name))
         return
     count = await visits.unfollow(message.chat_id, code)
-    await message.reply_text(texts_id.schedule_unfollowed(district_name(code), count))
+    await message.reply_text(texts_id.schedule_unfollowed(district_name(code) or code, count))
 
 
 async def resident_button(update: Update, context: BotContext) -> None:
@@ -288,7 +292,7 @@ async def resident_button(update: Update, context: BotContext) -> None:
             text, markup = await _district_view(context, chat_id, code)
             await edit_text(query, text, markup)
         case ScheduleFollow(code, turn) if code in dict(districts_by_name()):
-            name = district_name(code)
+            name = district_name(code) or code
             if turn == "on":
                 new = await visits.follow(chat_id, ChatType.PRIVATE, code)
                 note = texts_id.schedule_followed(name, already=not new)
@@ -312,14 +316,16 @@ async def _staff_list(update: Update, context: BotContext, caller: Caller) -> No
     visits = Visits.of(context.services)
     lines = await visits.staff_list()
     shown = lines[:STAFF_LIST_LIMIT]
-    text = texts_id.visit_staff_list(
-        [texts_id.VisitStaffLine(x.visit.info(visits.tz), x.told, x.pending) for x in shown],
-        len(lines) - len(shown),
+    text = html(
+        texts_desk.visit_staff_list(
+            [texts_desk.VisitStaffLine(x.visit.info(visits.tz), x.told, x.pending) for x in shown],
+            len(lines) - len(shown),
+        )
     )
     rows = [
         [
-            inline_button(texts_id.visit_edit_button(x.visit.id), VisitEdit(x.visit.id)),
-            inline_button(texts_id.visit_cancel_button(x.visit.id), VisitCancel(x.visit.id)),
+            inline_button(texts_desk.visit_edit_button(x.visit.id), VisitEdit(x.visit.id)),
+            inline_button(texts_desk.visit_cancel_button(x.visit.id), VisitCancel(x.visit.id)),
         ]
         for x in shown
     ]
@@ -333,12 +339,12 @@ async def _results(update: Update, context: BotContext, caller: Caller) -> None:
         return
     visits = Visits.of(context.services)
     lines = [
-        texts_id.VisitResultLine(
+        texts_desk.VisitResultLine(
             r.visit.info(visits.tz), r.told, r.unrecorded_before, r.moved_since, r.until, r.complete
         )
         for r in await visits.results()
     ]
-    await message.reply_text(texts_id.visit_results(lines, RESULT_DAYS))
+    await message.reply_text(html(texts_desk.visit_results(lines, RESULT_DAYS)))
 
 
 @staff_only
@@ -351,7 +357,7 @@ async def edit_button(update: Update, context: BotContext, caller: Caller) -> No
     try:
         draft = await visits.start_draft(query.message.chat.id, caller.user_id, data.visit_id)
     except LookupError:
-        await query.answer(texts_id.VISIT_NOT_PLANNED, show_alert=True)
+        await query.answer(plain(texts_desk.VISIT_NOT_PLANNED), show_alert=True)
         return
     await query.answer()
     text, markup = await _step_view(context, draft)
@@ -367,19 +373,19 @@ async def cancel_button(update: Update, context: BotContext, caller: Caller) -> 
     visits = Visits.of(context.services)
     visit = await visits.get(data.visit_id)
     if visit is None or visit.state != "planned":
-        await query.answer(texts_id.VISIT_NOT_PLANNED, show_alert=True)
+        await query.answer(plain(texts_desk.VISIT_NOT_PLANNED), show_alert=True)
         return
     await query.answer()
     markup = yes_no_markup(
-        texts_id.VISIT_CANCEL_YES_BUTTON,
+        texts_desk.VISIT_CANCEL_YES_BUTTON,
         VisitCancelYes(visit.id),
-        texts_id.VISIT_CANCEL_NO_BUTTON,
+        texts_desk.VISIT_CANCEL_NO_BUTTON,
         VisitCancelNo(visit.id),
     )
     told = await visits.told(visit.id)
     await context.bot.send_message(
         query.message.chat.id,
-        texts_id.visit_cancel_confirm(visit.info(visits.tz), told),
+        html(texts_desk.visit_cancel_confirm(visit.info(visits.tz), told)),
         reply_markup=markup,
     )
 
@@ -389,22 +395,22 @@ async def cancel_answer(update: Update, context: BotContext, caller: Caller) -> 
     query = update.callback_query
     if query is None:
         return
-    data = await yes_pressed(query, VisitCancelYes, VisitCancelNo, texts_id.VISIT_KEPT)
+    data = await yes_pressed(query, VisitCancelYes, VisitCancelNo, html(texts_desk.VISIT_KEPT))
     if data is None:
         return
     done = await Visits.of(context.services).cancel(data.visit_id, actor_id=caller.user_id)
     if done is None:
-        await edit_text(query, texts_id.VISIT_NOT_PLANNED)
+        await edit_text(query, html(texts_desk.VISIT_NOT_PLANNED))
         return
     await edit_text(
-        query, texts_id.visit_cancel_done(data.visit_id, done.corrections, done.dropped)
+        query, html(texts_desk.visit_cancel_done(data.visit_id, done.corrections, done.dropped))
     )
 
 
 @staff_only
 async def stale_button(update: Update, context: BotContext, caller: Caller) -> None:
     if update.callback_query is not None:
-        await update.callback_query.answer(texts_id.VISIT_DRAFT_EXPIRED)
+        await update.callback_query.answer(plain(texts_desk.VISIT_DRAFT_EXPIRED))
 
 
 # --- staff: the walk-through ------------------------------------------------------------------
@@ -421,7 +427,7 @@ async def _add(update: Update, context: BotContext, caller: Caller) -> None:
 
 
 def _quit_row() -> list[InlineKeyboardButton]:
-    return [inline_button(texts_id.VISIT_CANCEL_BUTTON, VisitStep("quit"))]
+    return [inline_button(texts_desk.VISIT_CANCEL_BUTTON, VisitStep("quit"))]
 
 
 def _hhmm(text: str) -> int:
@@ -442,15 +448,15 @@ async def _step_view(context: BotContext, draft: Draft) -> tuple[str, InlineKeyb
         today = visits.today()
         days = [today + timedelta(days=i) for i in range(DAY_BUTTONS)]
         buttons = [
-            inline_button(texts_id.visit_day_button(d), VisitDay(int(d.strftime("%Y%m%d"))))
+            inline_button(texts_desk.visit_day_button(d), VisitDay(int(d.strftime("%Y%m%d"))))
             for d in days
         ]
         rows = button_rows(buttons, 3)
-        current = texts_id.format_date(draft.day) if draft.day else None
+        current = texts_common.format_date(draft.day) if draft.day else None
     elif step is Step.START:
         rows = button_rows(
             [
-                inline_button(texts_id.visit_time_button(t), VisitTime("s", _hhmm(t)))
+                inline_button(texts_desk.visit_time_button(t), VisitTime("s", _hhmm(t)))
                 for t in START_TIMES
             ],
             3,
@@ -460,7 +466,7 @@ async def _step_view(context: BotContext, draft: Draft) -> tuple[str, InlineKeyb
         ends = [start + 100 * h for h in (1, 2, 3, 4, 5, 6, 8) if start + 100 * h <= 2300]
         rows = button_rows(
             [
-                inline_button(texts_id.visit_time_button(_from_hhmm(e)), VisitTime("e", e))
+                inline_button(texts_desk.visit_time_button(_from_hhmm(e)), VisitTime("e", e))
                 for e in ends
             ],
             3,
@@ -469,22 +475,28 @@ async def _step_view(context: BotContext, draft: Draft) -> tuple[str, InlineKeyb
         rows = button_rows(
             [inline_button(name, VisitDistrict(code)) for code, name in districts_by_name()], 2
         )
-        current = district_name(draft.code) if draft.code else None
+        current = (district_name(draft.code) or draft.code) if draft.code else None
     elif step is Step.PLACE:
         current = draft.place
     elif step is Step.SERVICES:
         rows = [
-            [inline_button(texts_id.visit_service_button(c, c in draft.services), VisitService(c))]
+            [
+                inline_button(
+                    texts_desk.visit_service_button(c, c in draft.services), VisitService(c)
+                )
+            ]
             for c in SERVICE_CODES
         ]
-        rows.append([inline_button(texts_id.VISIT_SERVICES_DONE_BUTTON, VisitStep("done"))])
+        rows.append([inline_button(texts_desk.VISIT_SERVICES_DONE_BUTTON, VisitStep("done"))])
     elif step is Step.NOTE:
-        rows = [[inline_button(texts_id.VISIT_NO_NOTE_BUTTON, VisitStep("nonote"))]]
+        rows = [[inline_button(texts_desk.VISIT_NO_NOTE_BUTTON, VisitStep("nonote"))]]
         current = draft.note
     else:
         return await _preview(context, draft)
     rows.append(_quit_row())
-    return texts_id.visit_ask(step.value, draft.visit_id, current), InlineKeyboardMarkup(rows)
+    return html(texts_desk.visit_ask(step.value, draft.visit_id, current)), InlineKeyboardMarkup(
+        rows
+    )
 
 
 async def _preview(context: BotContext, draft: Draft) -> tuple[str, InlineKeyboardMarkup]:
@@ -493,21 +505,23 @@ async def _preview(context: BotContext, draft: Draft) -> tuple[str, InlineKeyboa
     assert fields is not None
     audience = await visits.audience(fields)
     told = await visits.told(draft.visit_id) if draft.visit_id is not None else None
-    text = texts_id.visit_preview(
-        visit_info(fields, visits.tz, draft.visit_id),
-        card_followers=audience.card_followers,
-        district_followers=audience.district_followers,
-        total=audience.total,
-        told_before=told,
+    text = html(
+        texts_desk.visit_preview(
+            visit_info(fields, visits.tz, draft.visit_id),
+            card_followers=audience.card_followers,
+            district_followers=audience.district_followers,
+            total=audience.total,
+            told_before=told,
+        )
     )
     save = (
-        texts_id.VISIT_SAVE_CHANGE_BUTTON
+        texts_desk.VISIT_SAVE_CHANGE_BUTTON
         if draft.visit_id is not None
-        else texts_id.VISIT_SAVE_BUTTON
+        else texts_desk.VISIT_SAVE_BUTTON
     )
     edits = [
         inline_button(label, VisitStep(action))
-        for action, label in texts_id.VISIT_EDIT_BUTTONS.items()
+        for action, label in texts_desk.VISIT_EDIT_BUTTONS.items()
     ]
     rows = [[inline_button(save, VisitSave(draft.token))], *button_rows(edits, 3), _quit_row()]
     return text, InlineKeyboardMarkup(rows)
@@ -533,8 +547,8 @@ async def draft_message(update: Update, context: BotContext) -> None:
         visits,
         draft,
         lambda: _typed_answer(update, context),
-        expired_text=texts_id.VISIT_DRAFT_EXPIRED,
-        cancelled_text=texts_id.VISIT_DRAFT_CANCELLED,
+        expired_text=html(texts_desk.VISIT_DRAFT_EXPIRED),
+        cancelled_text=html(texts_desk.VISIT_DRAFT_CANCELLED),
     )
 
 
@@ -552,7 +566,7 @@ async def _typed_answer(update: Update, context: BotContext, caller: Caller) -> 
         draft = await _apply_typed(visits, draft, text)
     except VisitInputError as exc:
         question, markup = await _step_view(context, draft)
-        await message.reply_text(f"{exc.text()}\n\n{question}", reply_markup=markup)
+        await message.reply_text(f"{html(exc.text())}\n\n{question}", reply_markup=markup)
         return
     question, markup = await _step_view(context, draft)
     await message.reply_text(question, reply_markup=markup)
@@ -574,7 +588,7 @@ async def _apply_typed(visits: Visits, draft: Draft, text: str) -> Draft:
     if step is Step.SERVICES:
         return await visits.save_draft(draft, services=parse_services(text), services_done=True)
     if step is Step.NOTE:
-        return await visits.save_draft(draft, note=clean_note(text), note_done=True)
+        return await visits.save_draft(draft, note=check_note(text), note_done=True)
     return draft
 
 
@@ -606,7 +620,7 @@ async def draft_button(update: Update, context: BotContext, caller: Caller) -> N
     if draft is None or draft.expired:
         if draft is not None:
             await visits.drop_draft(draft.chat_id, draft.user_id)
-        await query.answer(texts_id.VISIT_DRAFT_EXPIRED, show_alert=True)
+        await query.answer(plain(texts_desk.VISIT_DRAFT_EXPIRED), show_alert=True)
         return
     if isinstance(data, VisitSave):
         await _save(query, context, visits, draft, data, caller)
@@ -614,15 +628,15 @@ async def draft_button(update: Update, context: BotContext, caller: Caller) -> N
     try:
         changed = await _apply_button(visits, draft, data)
     except VisitInputError as exc:
-        await query.answer(exc.text(), show_alert=True)
+        await query.answer(plain(exc.text()), show_alert=True)
         return
     if changed is None:
         await query.answer()
         await visits.drop_draft(draft.chat_id, draft.user_id)
-        await edit_text(query, texts_id.VISIT_DRAFT_CANCELLED)
+        await edit_text(query, html(texts_desk.VISIT_DRAFT_CANCELLED))
         return
     if changed is draft:  # nothing to do (e.g. "done" without a service)
-        await query.answer(texts_id.VISIT_PICK_ONE_SERVICE, show_alert=True)
+        await query.answer(plain(texts_desk.VISIT_PICK_ONE_SERVICE), show_alert=True)
         return
     await query.answer()
     text, markup = await _step_view(context, changed)
@@ -684,23 +698,25 @@ async def _save(
 ) -> None:
     fields = draft.fields()
     if data.token != draft.token or fields is None:
-        await query.answer(texts_id.VISIT_DRAFT_EXPIRED, show_alert=True)
+        await query.answer(plain(texts_desk.VISIT_DRAFT_EXPIRED), show_alert=True)
         return
     try:
         if draft.visit_id is None:
             saved = await visits.plan(fields, actor_id=caller.user_id)
-            done = texts_id.visit_saved(saved.visit.id, saved.queued)
+            done = html(texts_desk.visit_saved(saved.visit.id, saved.queued))
         else:
             changed = await visits.change(draft.visit_id, fields, actor_id=caller.user_id)
             if changed is None:
                 await visits.drop_draft(draft.chat_id, draft.user_id)
-                await query.answer(texts_id.VISIT_NOT_PLANNED, show_alert=True)
+                await query.answer(plain(texts_desk.VISIT_NOT_PLANNED), show_alert=True)
                 return
-            done = texts_id.visit_changed_saved(
-                changed.visit.id, changed.queued, changed.corrections
+            done = html(
+                texts_desk.visit_changed_saved(
+                    changed.visit.id, changed.queued, changed.corrections
+                )
             )
     except VisitInputError as exc:  # e.g. the date has passed since the draft was made
-        await query.answer(exc.text(), show_alert=True)
+        await query.answer(plain(exc.text()), show_alert=True)
         return
     await query.answer()
     await visits.drop_draft(draft.chat_id, draft.user_id)

@@ -37,13 +37,14 @@ from telegram.ext import (
     filters,
 )
 
-from bot import texts_id
+from bot import texts_common, texts_id, texts_staff
 from bot.domain.nik import InvalidNumberError, Nik, normalise, parse_nik
 from bot.domain.privacy import mask_nik, redacted_traceback
 from bot.handlers.auth import REFUSED, Caller, staff_only
 from bot.handlers.callbacks import UbahAnswer
 from bot.handlers.common import staff_record_text, yes_no_markup
 from bot.handlers.context import BotApplication, BotContext
+from bot.handlers.render import html
 from bot.services import blanko, nik_locks, pending_changes, record_lookup, staff_import, stats
 from bot.services.blanko import BLANKO_MAX, BlankoError
 from bot.services.container import Services
@@ -139,14 +140,14 @@ async def _nik_command(
 
 @staff_only
 async def status_command(update: Update, context: BotContext, caller: Caller) -> None:
-    read = await _nik_command(update, context, texts_id.STATUS_USAGE)
+    read = await _nik_command(update, context, html(texts_staff.STATUS_USAGE))
     if read is None:
         return
     message, nik, today = read
     svc = context.services
     view = await record_lookup.look_up(svc, nik)
     if view is None:
-        await message.reply_text(texts_id.staff_not_found(mask_nik(nik.digits)))
+        await message.reply_text(html(texts_staff.staff_not_found(mask_nik(nik.digits))))
         return
     await message.reply_text(
         staff_record_text(view, nik.district_name, today, svc.settings.timezone)
@@ -158,7 +159,7 @@ async def status_command(update: Update, context: BotContext, caller: Caller) ->
 
 @staff_only
 async def buka_command(update: Update, context: BotContext, caller: Caller) -> None:
-    read = await _nik_command(update, context, texts_id.BUKA_USAGE)
+    read = await _nik_command(update, context, html(texts_staff.BUKA_USAGE))
     if read is None:
         return
     message, nik, _ = read
@@ -166,9 +167,9 @@ async def buka_command(update: Update, context: BotContext, caller: Caller) -> N
     until = await nik_locks.lift(svc, nik, caller.user_id)
     masked = mask_nik(nik.digits)
     if until is None:
-        await message.reply_text(texts_id.buka_not_locked(masked))
+        await message.reply_text(html(texts_staff.buka_not_locked(masked)))
         return
-    await message.reply_text(texts_id.buka_done(masked, until, svc.settings.timezone))
+    await message.reply_text(html(texts_staff.buka_done(masked, until, svc.settings.timezone)))
 
 
 # --- /ubah NIK STATUS [catatan] --------------------------------------------------------------
@@ -214,9 +215,9 @@ def _split_status(words: list[str]) -> tuple[KtpStatus, list[str]]:
 
 def _ubah_buttons(change_id: str, record_id: int, *, second: bool) -> InlineKeyboardMarkup:
     yes = UbahAnswer(UbahAnswer.BACKWARD if second else UbahAnswer.YES, record_id, change_id)
-    label = texts_id.UBAH_BUTTON_BACKWARD if second else texts_id.UBAH_BUTTON_YES
+    label = texts_staff.UBAH_BUTTON_BACKWARD if second else texts_staff.UBAH_BUTTON_YES
     no = UbahAnswer(UbahAnswer.CANCEL, record_id, change_id)
-    return yes_no_markup(label, yes, texts_id.UBAH_BUTTON_NO, no)
+    return yes_no_markup(label, yes, texts_staff.UBAH_BUTTON_NO, no)
 
 
 @staff_only
@@ -226,21 +227,21 @@ async def ubah_command(update: Update, context: BotContext, caller: Caller) -> N
         return
     args = _args(context)
     if not args:
-        await message.reply_text(texts_id.UBAH_USAGE)
+        await message.reply_text(html(texts_staff.UBAH_USAGE))
         return
     svc = context.services
     nik_text, rest = _split_nik(args)
-    read = await _read_nik(message, svc, nik_text, texts_id.UBAH_USAGE)
+    read = await _read_nik(message, svc, nik_text, html(texts_staff.UBAH_USAGE))
     if read is None:
         return
     nik, _ = read
     if not rest:
-        await message.reply_text(texts_id.UBAH_USAGE)
+        await message.reply_text(html(texts_staff.UBAH_USAGE))
         return
     try:
         new, note_words = _split_status(rest)
     except UnknownStatusError as exc:
-        await message.reply_text(texts_id.ubah_unknown_status(exc))
+        await message.reply_text(html(texts_staff.ubah_unknown_status(exc)))
         return
     proposal = await pending_changes.propose(
         svc,
@@ -252,20 +253,22 @@ async def ubah_command(update: Update, context: BotContext, caller: Caller) -> N
     )
     match proposal:
         case pending_changes.NoteTooLong(limit):
-            await message.reply_text(texts_id.ubah_note_too_long(limit))
+            await message.reply_text(html(texts_staff.ubah_note_too_long(limit)))
         case pending_changes.NotFound(nik_masked):
-            await message.reply_text(texts_id.staff_not_found(nik_masked))
+            await message.reply_text(html(texts_staff.staff_not_found(nik_masked)))
         case pending_changes.SameStatus(nik_masked, status, since):
-            await message.reply_text(texts_id.ubah_same_status(nik_masked, status, since))
+            await message.reply_text(html(texts_staff.ubah_same_status(nik_masked, status, since)))
         case pending_changes.Asked(change, old_since):
             await message.reply_text(
-                texts_id.ubah_confirm(
-                    change.nik_masked,
-                    change.old,
-                    old_since,
-                    change.new,
-                    change.note,
-                    backward=change.backward,
+                html(
+                    texts_staff.ubah_confirm(
+                        change.nik_masked,
+                        change.old,
+                        old_since,
+                        change.new,
+                        change.note,
+                        backward=change.backward,
+                    )
                 ),
                 reply_markup=_ubah_buttons(change.change_id, change.record_id, second=False),
             )
@@ -279,7 +282,7 @@ async def ubah_button(update: Update, context: BotContext, caller: Caller) -> No
     await query.answer()
     data = UbahAnswer.unpack(query.data)
     if data is None:  # a button of an older version of the bot
-        await _edit(query, texts_id.UBAH_NOT_VALID)
+        await _edit(query, html(texts_staff.UBAH_NOT_VALID))
         return
     svc = context.services
     outcome = await pending_changes.answer(
@@ -292,30 +295,32 @@ async def ubah_button(update: Update, context: BotContext, caller: Caller) -> No
     )
     match outcome:
         case pending_changes.NotValid():
-            await _edit(query, texts_id.UBAH_NOT_VALID)
+            await _edit(query, html(texts_staff.UBAH_NOT_VALID))
         case pending_changes.Expired(minutes):
-            await _edit(query, texts_id.ubah_expired(minutes))
+            await _edit(query, html(texts_staff.ubah_expired(minutes)))
         case pending_changes.Cancelled():
-            await _edit(query, texts_id.UBAH_CANCELLED)
+            await _edit(query, html(texts_staff.UBAH_CANCELLED))
         case pending_changes.AskBackward(change):
             await _edit(
                 query,
-                texts_id.ubah_confirm_backward(change.nik_masked, change.old, change.new),
+                html(texts_staff.ubah_confirm_backward(change.nik_masked, change.old, change.new)),
                 _ubah_buttons(change.change_id, change.record_id, second=True),
             )
         case pending_changes.MovedMeanwhile(nik_masked, current):
-            await _edit(query, texts_id.ubah_moved_meanwhile(nik_masked, current))
+            await _edit(query, html(texts_staff.ubah_moved_meanwhile(nik_masked, current)))
         case pending_changes.Done(change, result, held_until):
             tz = svc.settings.timezone
             await _edit(
                 query,
-                texts_id.ubah_done(
-                    change.nik_masked,
-                    change.old,
-                    change.new,
-                    result.entered_on,
-                    result.notifications,
-                    texts_id.format_time(held_until, tz) if held_until else None,
+                html(
+                    texts_staff.ubah_done(
+                        change.nik_masked,
+                        change.old,
+                        change.new,
+                        result.entered_on,
+                        result.notifications,
+                        texts_common.format_time(held_until, tz) if held_until else None,
+                    )
                 ),
             )
 
@@ -339,7 +344,7 @@ async def impor_command(update: Update, context: BotContext, caller: Caller) -> 
     if message is None:
         return
     await staff_import.start_wait(context.services, message.chat_id, caller.user_id)
-    await message.reply_text(texts_id.impor_ask(IMPOR_LIMIT_MB, IMPOR_WAIT_MINUTES))
+    await message.reply_text(html(texts_staff.impor_ask(IMPOR_LIMIT_MB, IMPOR_WAIT_MINUTES)))
 
 
 async def _waiting(update: Update, context: BotContext) -> tuple[Message, int] | None:
@@ -359,7 +364,11 @@ async def impor_cancel(update: Update, context: BotContext) -> None:
         return
     message, user_id = waiting
     state = await staff_import.end_wait(context.services, message.chat_id, user_id)
-    text = texts_id.IMPOR_CANCELLED if state is Wait.OPEN else texts_id.IMPOR_NOTHING_TO_CANCEL
+    text = (
+        html(texts_staff.IMPOR_CANCELLED)
+        if state is Wait.OPEN
+        else html(texts_staff.IMPOR_NOTHING_TO_CANCEL)
+    )
     await message.reply_text(text)
     raise ApplicationHandlerStop
 
@@ -383,7 +392,7 @@ async def _impor_waited_document(update: Update, context: BotContext, caller: Ca
     state = await staff_import.end_wait(context.services, message.chat_id, caller.user_id)
     if state is not Wait.OPEN:
         # A forgotten /impor must not import a document sent much later for another reason.
-        await message.reply_text(texts_id.impor_wait_expired(IMPOR_WAIT_MINUTES))
+        await message.reply_text(html(texts_staff.impor_wait_expired(IMPOR_WAIT_MINUTES)))
         return
     await _import_upload(update, context, message, caller)
 
@@ -424,7 +433,7 @@ class _Progress:
             return
         self.last_at, self.last_percent = time.monotonic(), percent
         try:
-            await self.message.edit_text(texts_id.impor_progress(self.name, percent))
+            await self.message.edit_text(html(texts_staff.impor_progress(self.name, percent)))
         except TelegramError as exc:
             log.info("progress edit failed: %s", exc)
 
@@ -437,23 +446,25 @@ async def _import_upload(
         return
     name = PurePath(document.file_name or "impor.csv").name
     if not _looks_like_csv(document):
-        await message.reply_text(texts_id.impor_not_csv(name))
+        await message.reply_text(html(texts_staff.impor_not_csv(name)))
         return
     if document.file_size and document.file_size > IMPORT_SIZE_LIMIT:
-        await message.reply_text(texts_id.impor_too_big(document.file_size, IMPOR_LIMIT_MB))
+        await message.reply_text(
+            html(texts_staff.impor_too_big(document.file_size, IMPOR_LIMIT_MB))
+        )
         return
-    progress_message = await message.reply_text(texts_id.impor_started(name))
+    progress_message = await message.reply_text(html(texts_staff.impor_started(name)))
     try:
         tg_file = await document.get_file()
         buffer = io.BytesIO()
         await tg_file.download_to_memory(buffer)
     except TelegramError as exc:
         log.warning("could not download an import upload: %s", exc)
-        await progress_message.edit_text(texts_id.IMPOR_DOWNLOAD_FAILED)
+        await progress_message.edit_text(html(texts_staff.IMPOR_DOWNLOAD_FAILED))
         return
     data = buffer.getvalue()
     if len(data) > IMPORT_SIZE_LIMIT:
-        await progress_message.edit_text(texts_id.impor_too_big(len(data), IMPOR_LIMIT_MB))
+        await progress_message.edit_text(html(texts_staff.impor_too_big(len(data), IMPOR_LIMIT_MB)))
         return
     job = _run_import(context.services, message, progress_message, data, name, caller.user_id)
     if len(data) >= BACKGROUND_FROM_BYTES:
@@ -472,7 +483,7 @@ async def _run_import(
     actor: int,
 ) -> None:
     """Import the downloaded bytes, edit the progress message into the summary, send the report."""
-    kept = texts_id.upload_label(actor, svc.clock.now(), svc.settings.timezone)  # not the name
+    kept = texts_staff.upload_label(actor, svc.clock.now(), svc.settings.timezone)  # not the name
     try:
         summary = await import_csv(
             svc,
@@ -482,20 +493,20 @@ async def _run_import(
             on_progress=_Progress(progress_message, name),
         )
     except ImportFileError as exc:
-        await progress_message.edit_text(texts_id.impor_file_problem(name, exc.reason))
+        await progress_message.edit_text(html(texts_staff.impor_file_problem(name, exc.reason)))
         return
     except Exception as exc:  # a cell's digits may be in the message: hide them from the log
         log.error("import of an upload failed\n%s", redacted_traceback(exc))
-        await progress_message.edit_text(texts_id.IMPOR_FAILED)
+        await progress_message.edit_text(html(texts_staff.IMPOR_FAILED))
         return
     await staff_import.record_import(svc, actor_id=actor, name=kept, summary=summary)
     await _send_summary(progress_message, summary)
     if summary.rejected > REPORT_THRESHOLD:
-        report = rejected_rows_csv(data, summary.errors, texts_id.IMPOR_REPORT_HEADER)
+        report = rejected_rows_csv(data, summary.errors, texts_staff.IMPOR_REPORT_HEADER)
         stem = PurePath(name).stem or "impor"
         await message.reply_document(
             InputFile(report, filename=f"ditolak-{stem}.csv"),
-            caption=texts_id.impor_report_caption(summary.rejected, len(summary.errors)),
+            caption=html(texts_staff.impor_report_caption(summary.rejected, len(summary.errors))),
         )
 
 
@@ -504,6 +515,7 @@ async def _send_summary(progress_message: Message, summary: ImportSummary) -> No
     errors = summary.errors_text()
     if errors:
         text += "\n\n" + errors
+    text = html(text)
     # Too long for one message: cut by handlers.telegram_text (Telegram's own measure), not here.
     try:
         await progress_message.edit_text(text)
@@ -524,17 +536,17 @@ async def statistik_command(update: Update, context: BotContext, caller: Caller)
     chart = await asyncio.to_thread(stats.render_chart, figures, figures.chart_labels())
     tz = svc.settings.timezone
     await message.reply_photo(
-        InputFile(chart, filename="statistik.png"), caption=figures.caption(tz)
+        InputFile(chart, filename="statistik.png"), caption=html(figures.caption(tz))
     )
-    await message.reply_text(figures.detail(tz))
+    await message.reply_text(html(figures.detail(tz)))
 
 
 # --- /blanko N -------------------------------------------------------------------------------
 
 _BLANKO_PROBLEMS = {
-    BlankoError.NOT_NUMBER: texts_id.BLANKO_NOT_NUMBER,
-    BlankoError.NEGATIVE: texts_id.BLANKO_NEGATIVE,
-    BlankoError.TOO_BIG: texts_id.blanko_too_big(BLANKO_MAX),
+    BlankoError.NOT_NUMBER: html(texts_staff.BLANKO_NOT_NUMBER),
+    BlankoError.NEGATIVE: html(texts_staff.BLANKO_NEGATIVE),
+    BlankoError.TOO_BIG: html(texts_staff.blanko_too_big(BLANKO_MAX)),
 }
 
 
@@ -547,11 +559,11 @@ async def blanko_command(update: Update, context: BotContext, caller: Caller) ->
     args = _args(context)
     if not args:
         now = await blanko.current(svc)
-        await message.reply_text(texts_id.blanko_current(now.stock, now.backlog))
+        await message.reply_text(html(texts_staff.blanko_current(now.stock, now.backlog)))
         return
     try:
         change = await blanko.set_stock(svc, actor_id=caller.user_id, text=" ".join(args))
     except BlankoError as exc:
         await message.reply_text(_BLANKO_PROBLEMS[exc.problem])
         return
-    await message.reply_text(texts_id.blanko_set(change.old, change.new, change.backlog))
+    await message.reply_text(html(texts_staff.blanko_set(change.old, change.new, change.backlog)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.domain.numbers import parse_int
 from bot.services.container import Services
 from bot.states import KtpStatus
 from bot.storage import audit as audit_store
@@ -57,7 +58,7 @@ def parse_stock(text: str) -> int:
 
 
 def _stock(text: str | None) -> int | None:
-    return int(text) if text and text.isdigit() else None
+    return parse_int(text or "", max_digits=12)
 
 
 async def current(svc: Services) -> Blanko:

@@ -6,18 +6,19 @@ No Telegram here: `bot.handlers.broadcast` turns these answers into messages and
 
 from __future__ import annotations
 
-import re
 import secrets
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import Enum, StrEnum
 from typing import Any
 
-from bot import texts_id
-from bot.domain.nik import MUSI_RAWAS_DISTRICTS
+from bot import texts_staff
+from bot.domain.nik import MUSI_RAWAS, MUSI_RAWAS_DISTRICTS
+from bot.domain.nik import district_name as nik_district_name
 from bot.services.container import Services
 from bot.services.drafts import DraftSteps
 from bot.services.outbox import in_quiet_hours, quiet_hours_end
+from bot.services.redaction import carries_id_number
 from bot.states import KtpStatus
 from bot.storage import audit as audit_store
 from bot.storage import broadcasts as broadcasts_store
@@ -51,16 +52,11 @@ DRAFT_LIFETIME = timedelta(days=1)
 #: Letters the staff may write (Telegram allows 4096 with the announcement's frame).
 TEXT_LIMIT = 3500
 #: Musi Rawas' province and regency code: a district audience is this and the district's two.
-MUSI_RAWAS = "1605"
 #: How many recent announcements the list shows.
 LIST_LIMIT = 8
 
 AUDIT_BROADCAST = "siaran"
 AUDIT_BROADCAST_STOP = "hentikan_siaran"
-
-#: Sixteen digits, perhaps written in groups ("1605 0141 0190 0001", "1605.01..."): a NIK or a
-#: KK, which must never go out in an announcement (nor be stored with it).
-_ID_NUMBER = re.compile(r"(?<!\d)(?:\d[ .\-]?){15}\d(?!\d)")
 
 
 class Step(StrEnum):
@@ -111,7 +107,7 @@ def check_text(plain: str) -> TextProblem | None:
         return TextProblem.EMPTY
     if len(plain.strip()) > TEXT_LIMIT:
         return TextProblem.TOO_LONG
-    if _ID_NUMBER.search(plain):
+    if carries_id_number(plain):  # never goes out, nor is stored with it
         return TextProblem.ID_NUMBER
     return None
 
@@ -133,7 +129,7 @@ def everyone() -> Audience:
 def district_name(audience: Audience) -> str | None:
     """The district's name of a district audience."""
     if audience.kind == DISTRICT and audience.value:
-        return MUSI_RAWAS_DISTRICTS.get(audience.value[4:6])
+        return nik_district_name(audience.value)
     return None
 
 
@@ -242,7 +238,7 @@ class Broadcasting:
                 action=AUDIT_BROADCAST,
                 target=f"#{broadcast_id}",
                 new=draft.audience.to_json(),
-                detail=texts_id.audit_broadcast_detail(count, send_now),
+                detail=texts_staff.audit_broadcast_detail(count, send_now),
             )
             await steps_store.delete(conn, draft.chat_id, draft.user_id, DRAFT_KIND)
         return Sent(broadcast_id, count)
@@ -267,7 +263,7 @@ class Broadcasting:
                     actor_id=actor_id,
                     action=AUDIT_BROADCAST_STOP,
                     target=f"#{broadcast_id}",
-                    detail=texts_id.audit_broadcast_stop_detail(dropped),
+                    detail=texts_staff.audit_broadcast_stop_detail(dropped),
                 )
         return dropped
 

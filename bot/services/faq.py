@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from bot import texts_id
 from bot.domain.config import OfficeInfo
+from bot.domain.numbers import parse_int
 from bot.domain.text_fit import fit_html
 from bot.services.container import Services
 from bot.storage import audit as audit_store
@@ -166,9 +167,9 @@ def _checked_body(title: str, text: str) -> str:
 
 def parse_number(text: str, count: int) -> int:
     """A list number as typed ("3"), checked against the list; FaqError otherwise."""
-    value = text.strip().rstrip(".")
-    if value.isascii() and value.isdigit() and 1 <= int(value) <= count:
-        return int(value)
+    value = parse_int(text.strip().rstrip("."), max_digits=6)
+    if value is not None and 1 <= value <= count:
+        return value
     raise FaqError(FaqError.NO_SUCH_NUMBER, count)
 
 

@@ -3,9 +3,6 @@ and `tests/test_limits.py` checks (every one answered cheaply, and within Telegr
 
 from __future__ import annotations
 
-#: Telegram's longest text message, in UTF-16 code units.
-LONGEST = 4096
-
 WORST_INPUTS: dict[str, str] = {
     "4.095 angka": "1" * 4095,
     "angka dan huruf berselang": "1a" * 2047,

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import csv
-import html
 import io
 import re
 from collections.abc import Iterable
 
+from bot.domain.markup import plain
 from bot.services.importer import RowError, csv_rows, detect_delimiter, skip_to_header
 
 #: A cell starting with one of these is run as a formula by Excel and LibreOffice.
@@ -18,11 +18,6 @@ _TAG = re.compile(r"<[^>]+>")
 def neutralise(cell: str) -> str:
     """Prefix a quote to a cell a spreadsheet would run as a formula ("=1+1" -> "'=1+1")."""
     return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
-
-
-def plain(text: str) -> str:
-    """A reason written for Telegram (HTML) as plain text for a spreadsheet cell."""
-    return html.unescape(_TAG.sub("", text))
 
 
 def rows_by_line(data: bytes, lines: Iterable[int]) -> tuple[list[str], dict[int, list[str]]]:

@@ -25,12 +25,12 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import IO, BinaryIO, Generic, TypeVar
 
-from bot import texts_id
+from bot import texts_staff
 from bot.domain.nik import InvalidNumberError, nik_digits, parse_kk
 from bot.domain.privacy import mask_name, mask_nik
 from bot.services import outbox
 from bot.services.container import Services
-from bot.services.redaction import MAX_NOTE, redact_file_name, redact_note  # noqa: F401 (MAX_NOTE: re-exported)
+from bot.services.redaction import MAX_NOTE, clean_note, redact_file_name  # noqa: F401 (MAX_NOTE: re-exported)
 from bot.states import KtpStatus, UnknownStatusError, parse_status
 from bot.storage import imports as store
 from bot.storage import settings as settings_store
@@ -101,7 +101,7 @@ class ImportSummary:
 
     def text(self) -> str:
         """What the import did, for the person who ran it (HTML; the CLI strips the tags)."""
-        return texts_id.import_summary(
+        return texts_staff.import_summary(
             rows_read=self.rows_read,
             new=self.new,
             changed=self.changed,
@@ -114,7 +114,7 @@ class ImportSummary:
     def errors_text(self, limit: int = 10) -> str:
         """The first rejected rows with their reasons ("" when none were rejected)."""
         errors = [(e.line, e.reason) for e in self.errors]
-        return texts_id.import_row_errors(errors, self.rejected, limit)
+        return texts_staff.import_row_errors(errors, self.rejected, limit)
 
 
 class ImportFileError(Exception):
@@ -186,12 +186,6 @@ def detect_delimiter(header_line: str) -> str:
     return max(DELIMITERS, key=known)
 
 
-def clean_note(text: str, name: str | None = None) -> str | None:
-    """A staff note as stored: trimmed, shortened, NIK/KK-like numbers in any grouping masked
-    and the record's own name reduced to initials (redaction); dates are left as written."""
-    return redact_note(text, name)
-
-
 # --- reading the file -----------------------------------------------------------------------
 
 
@@ -199,11 +193,11 @@ def _check_bytes(raw: IO[bytes]) -> int:
     """Whole-file checks that need no parsing: binary, not UTF-8. Returns the size in bytes."""
     head = raw.read(_SNIFF_BYTES)
     if head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
-        raise ImportFileError(texts_id.IMPORT_FILE_SPREADSHEET)
+        raise ImportFileError(texts_staff.IMPORT_FILE_SPREADSHEET)
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise ImportFileError(texts_id.IMPORT_FILE_UTF16)
+        raise ImportFileError(texts_staff.IMPORT_FILE_UTF16)
     if b"\x00" in head:
-        raise ImportFileError(texts_id.IMPORT_FILE_BINARY)
+        raise ImportFileError(texts_staff.IMPORT_FILE_BINARY)
     raw.seek(0)
     decoder = codecs.getincrementaldecoder("utf-8")()
     size = 0
@@ -213,15 +207,15 @@ def _check_bytes(raw: IO[bytes]) -> int:
             decoder.decode(chunk)
         except UnicodeDecodeError as exc:
             line += chunk.count(b"\n", 0, max(exc.start, 0))
-            raise ImportFileError(texts_id.import_file_not_utf8(line)) from None
+            raise ImportFileError(texts_staff.import_file_not_utf8(line)) from None
         if b"\x00" in chunk:
-            raise ImportFileError(texts_id.IMPORT_FILE_BINARY)
+            raise ImportFileError(texts_staff.IMPORT_FILE_BINARY)
         line += chunk.count(b"\n")
         size += len(chunk)
     try:
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
-        raise ImportFileError(texts_id.import_file_not_utf8(line)) from None
+        raise ImportFileError(texts_staff.import_file_not_utf8(line)) from None
     raw.seek(0)
     return size
 
@@ -239,7 +233,7 @@ def _read_header(first_line: str) -> _Header:
         delimiter = detect_delimiter(first_line)
         cells = next(csv.reader([first_line], delimiter=delimiter), [])
     except csv.Error:
-        raise ImportFileError(texts_id.IMPORT_FILE_NOT_CSV) from None
+        raise ImportFileError(texts_staff.IMPORT_FILE_NOT_CSV) from None
     index: dict[str, int] = {}
     ignored: list[str] = []
     for position, cell in enumerate(cells):
@@ -249,10 +243,10 @@ def _read_header(first_line: str) -> _Header:
         elif cell.strip():
             ignored.append(cell.strip())
     if not index:
-        raise ImportFileError(texts_id.IMPORT_FILE_NOT_CSV)
+        raise ImportFileError(texts_staff.IMPORT_FILE_NOT_CSV)
     missing = [c for c in REQUIRED_COLUMNS if c not in index]
     if missing:
-        raise ImportFileError(texts_id.import_missing_columns(missing, list(index)))
+        raise ImportFileError(texts_staff.import_missing_columns(missing, list(index)))
     return _Header(delimiter, index, len(cells), ignored)
 
 
@@ -363,7 +357,7 @@ class _RowParser:
         if len(cells) < width:
             cells = cells + [""] * (width - len(cells))
         elif len(cells) > width and any(c.strip() for c in cells[width:]):
-            raise RowRejected(texts_id.import_row_too_many_cells(len(cells), width))
+            raise RowRejected(texts_staff.import_row_too_many_cells(len(cells), width))
         name = cells[self.name_at].strip() if self.name_at is not None else ""
         kk = cells[self.kk_at].strip() if self.kk_at is not None else ""
         person = self.person(f"{cells[self.nik_at].strip()}{_SEP}{kk}{_SEP}{name}")
@@ -378,20 +372,20 @@ class _RowParser:
         nik_text, kk_text, name = cells.split(_SEP)
         nik_text = unwrap_number(nik_text)
         if _EXCEL_NUMBER.fullmatch(nik_text):
-            raise RowRejected(texts_id.import_row_excel_number("nik", nik_text))
+            raise RowRejected(texts_staff.import_row_excel_number("nik", nik_text))
         try:
             nik = nik_digits(nik_text, self.today)
         except InvalidNumberError as exc:
-            raise RowRejected(texts_id.nik_problem(exc)) from None
+            raise RowRejected(texts_staff.import_row_nik_problem(exc)) from None
         kk_text = unwrap_number(kk_text)
         kk_hash = None
         if _EXCEL_NUMBER.fullmatch(kk_text):
-            raise RowRejected(texts_id.import_row_excel_number("no_kk", kk_text))
+            raise RowRejected(texts_staff.import_row_excel_number("no_kk", kk_text))
         if kk_text:
             try:
                 kk_hash = self.hasher.kk(parse_kk(kk_text))
             except InvalidNumberError as exc:
-                raise RowRejected(texts_id.nik_problem(exc)) from None
+                raise RowRejected(texts_staff.import_row_nik_problem(exc)) from None
         return _Person(
             nik=nik,
             nik_hash=self.hasher.nik(nik),
@@ -403,9 +397,9 @@ class _RowParser:
         try:
             on = parse_date(text)
         except DateFormatError as exc:
-            raise RowRejected(texts_id.import_row_bad_date(text, exc.impossible)) from None
+            raise RowRejected(texts_staff.import_row_bad_date(text, exc.impossible)) from None
         if on > self.today:
-            raise RowRejected(texts_id.import_row_future_date(on))
+            raise RowRejected(texts_staff.import_row_future_date(on))
         return on
 
 
@@ -415,11 +409,11 @@ _SEP = "\x00"
 
 def _status(text: str) -> KtpStatus:
     if not text:
-        raise RowRejected(texts_id.IMPORT_ROW_STATUS_EMPTY)
+        raise RowRejected(texts_staff.IMPORT_ROW_STATUS_EMPTY)
     try:
         return parse_status(text)
     except UnknownStatusError as exc:
-        raise RowRejected(texts_id.status_reason(exc)) from None
+        raise RowRejected(texts_staff.status_reason(exc)) from None
 
 
 def _note(cells: str) -> str | None:
@@ -456,7 +450,7 @@ def skip_to_header(text: io.TextIOBase) -> tuple[str, int]:
         header_line += 1
         first_line = _read_line(text)
     if isinstance(first_line, _LongLine):
-        raise ImportFileError(texts_id.import_header_too_long(MAX_LINE_CHARS))
+        raise ImportFileError(texts_staff.import_header_too_long(MAX_LINE_CHARS))
     return first_line, header_line
 
 
@@ -474,7 +468,7 @@ def physical_rows(
     while raw := _read_line(text):
         line += 1
         if isinstance(raw, _LongLine):
-            yield line, None, texts_id.import_row_too_long(MAX_LINE_CHARS)
+            yield line, None, texts_staff.import_row_too_long(MAX_LINE_CHARS)
             continue
         body = raw.rstrip("\r\n")
         if not body.strip():
@@ -488,10 +482,10 @@ def physical_rows(
             cells = next(reader)
             open_quote = reader.line_num > 1  # the reader wanted the next line to close a quote
         except csv.Error:
-            yield line, None, texts_id.IMPORT_ROW_UNREADABLE
+            yield line, None, texts_staff.IMPORT_ROW_UNREADABLE
             continue
         if open_quote:
-            yield line, None, texts_id.IMPORT_ROW_OPEN_QUOTE
+            yield line, None, texts_staff.IMPORT_ROW_OPEN_QUOTE
         elif any(c.strip() for c in cells):
             yield line, cells, None
 
@@ -548,7 +542,7 @@ async def _apply_batch(
             w = work.get(person.nik_hash)
             if w is None:
                 if person.kk_hash is None:
-                    rejected.append(RowError(row.line, texts_id.IMPORT_ROW_KK_REQUIRED))
+                    rejected.append(RowError(row.line, texts_staff.IMPORT_ROW_KK_REQUIRED))
                     continue
                 work[person.nik_hash] = _Working(
                     record_id=None,
@@ -563,7 +557,7 @@ async def _apply_batch(
                 counts.new += 1
                 continue
             if person.kk_hash is not None and person.kk_hash != w.kk_hash:
-                rejected.append(RowError(row.line, texts_id.IMPORT_ROW_KK_MISMATCH))
+                rejected.append(RowError(row.line, texts_staff.IMPORT_ROW_KK_MISMATCH))
                 continue
             if (row.status, row.on) in w.history or (not row.dated and row.status is w.status):
                 counts.unchanged += 1
@@ -720,7 +714,7 @@ async def _import_stream(
     try:
         first_line, header_line = skip_to_header(text)
         if not first_line:
-            raise ImportFileError(texts_id.IMPORT_FILE_EMPTY)
+            raise ImportFileError(texts_staff.IMPORT_FILE_EMPTY)
         header = _read_header(first_line)
         name = redact_file_name(Path(source_name).name) or "impor.csv"
         source = f"import:{name}"
@@ -741,7 +735,7 @@ async def _import_stream(
         for line, cells, why in physical_rows(text, header.delimiter, header_line):
             summary.rows_read += 1
             if cells is None:
-                refused.append(RowError(line, why or texts_id.IMPORT_ROW_UNREADABLE))
+                refused.append(RowError(line, why or texts_staff.IMPORT_ROW_UNREADABLE))
             else:
                 try:
                     batch.append(parser.parse(line, cells))

@@ -350,11 +350,6 @@ class InsightsCache:
         cached = (await self._figures(conn)).waits.get(status)  # worked out once, not per check
         return cached or WaitingTime.from_counts({})
 
-    async def waiting_times(self, conn: Conn) -> dict[KtpStatus, WaitingTime]:
-        """Every status's waiting time, in journey order (for staff statistics)."""
-        counts = await self.stay_counts(conn)
-        return {s: WaitingTime.from_counts(counts.get(s, {})) for s in ALL_STATUSES}
-
     async def stage_waiting_times(self, conn: Conn) -> dict[Stage, WaitingTime]:
         """Waiting times per stage: the stays of the stage's statuses taken together."""
         counts = await self.stay_counts(conn)

@@ -17,8 +17,8 @@ import os
 import stat
 from pathlib import Path
 
-from bot import texts_id
-from bot.domain.operator_error import OperatorError
+from bot import texts_ops
+from bot.domain.operator_error import OperatorError, cause_of
 from bot.domain.privacy import KEY_BYTES, load_or_create_key
 from bot.storage import Db
 from bot.storage import settings as settings_store
@@ -43,9 +43,9 @@ def _read_key(path: Path) -> bytes | None:
     except FileNotFoundError:
         return None
     except OSError as exc:
-        raise OperatorError(texts_id.key_unreadable(path, exc)) from None
+        raise OperatorError(texts_ops.key_unreadable(path, cause_of(exc))) from None
     if len(key) < MIN_KEY_BYTES:
-        raise OperatorError(texts_id.key_truncated(path, len(key), KEY_BYTES))
+        raise OperatorError(texts_ops.key_truncated(path, len(key), KEY_BYTES))
     return key
 
 
@@ -66,18 +66,18 @@ async def checked_key(db: Db, path: Path | str, *, create: bool = True) -> bytes
     key = _read_key(path)
     if key is None:
         if stored is not None or await _holds_records(db):
-            raise OperatorError(texts_id.key_missing(path, db.path))
+            raise OperatorError(texts_ops.key_missing(path, db.path))
         if not create:
             return None
         try:
             key = load_or_create_key(path)
         except OSError as exc:
-            raise OperatorError(texts_id.key_unreadable(path, exc)) from None
+            raise OperatorError(texts_ops.key_unreadable(path, cause_of(exc))) from None
     if stored is None:
         async with db.transaction() as conn:
             await settings_store.put(conn, FINGERPRINT_SETTING, fingerprint(key))
     elif not hmac.compare_digest(stored, fingerprint(key)):
-        raise OperatorError(texts_id.key_different(path, db.path))
+        raise OperatorError(texts_ops.key_different(path, db.path))
     warn_if_readable_by_others(path, db.path)
     return key
 
@@ -94,4 +94,4 @@ def readable_by_others(path: Path | str) -> bool:
 def warn_if_readable_by_others(*paths: Path | str) -> None:
     for path in paths:
         if str(path) != ":memory:" and readable_by_others(path):
-            log.warning(texts_id.file_readable_by_others(path))
+            log.warning(texts_ops.file_readable_by_others(path))

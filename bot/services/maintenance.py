@@ -1,7 +1,8 @@
 """Housekeeping while the bot runs, never inside a resident's request.
 
 `purge_expired` drops what has expired — check steps and proofs (`storage/checks`), failed
-attempts and ended locks (`storage/attempts`), staff steps (`storage/steps`) — a chunk at a
+attempts and ended locks (`storage/attempts`), staff steps (`storage/steps`), WhatsApp's
+message ids, statuses and paged menus (`storage/whatsapp`) — a chunk at a
 time by the indexes on their time columns, each chunk a short write of its own so residents'
 checks slip in between. `bot/app.py` runs it every PURGE_EVERY; it is idempotent and keeps no
 state of its own (what has expired is read from the rows), so a restart changes nothing.
@@ -17,6 +18,7 @@ from bot.services.verification import ATTEMPT_RETENTION
 from bot.storage import attempts as attempts_store
 from bot.storage import checks as checks_store
 from bot.storage import steps as steps_store
+from bot.storage import whatsapp as whatsapp_store
 from bot.storage.driver import Conn
 
 PURGE_EVERY = timedelta(minutes=1)
@@ -27,6 +29,7 @@ PURGE_CHUNK = 2000
 async def _purge_chunk(conn: Conn, now: datetime) -> int:
     dropped = await checks_store.purge_some(conn, now, PURGE_CHUNK)
     dropped += await attempts_store.purge_some(conn, now - ATTEMPT_RETENTION, now, PURGE_CHUNK)
+    dropped += await whatsapp_store.purge_some(conn, now, PURGE_CHUNK)
     return dropped
 
 

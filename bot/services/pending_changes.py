@@ -24,7 +24,7 @@ from bot.domain.nik import Nik
 from bot.domain.privacy import mask_nik
 from bot.services import outbox, status_change
 from bot.services.container import Services
-from bot.services.importer import clean_note
+from bot.services.redaction import clean_note
 from bot.services.status_change import StatusChangeResult
 from bot.states import KtpStatus, is_backward
 from bot.storage import from_iso, utc_iso

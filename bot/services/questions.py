@@ -29,8 +29,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from bot import texts_id
-from bot.domain.nik import LENGTH, MUSI_RAWAS, MUSI_RAWAS_DISTRICTS, split_numbers
+from bot import texts_desk, texts_id
+from bot.domain.nik import LENGTH, split_numbers
 from bot.domain.notices import NoticeKind
 from bot.services import office_hours as hours_mod
 from bot.services import record_lookup
@@ -227,7 +227,7 @@ async def desk_settings(conn: Conn) -> DeskSettings:
     )
 
 
-def _start_of_day(svc: Services, now: datetime) -> datetime:
+def start_of_day(svc: Services, now: datetime) -> datetime:
     local = now.astimezone(svc.settings.tz)
     return local.replace(hour=0, minute=0, second=0, microsecond=0)
 
@@ -258,9 +258,13 @@ class Questions:
         until = await store.muted_until(conn, chat_id, now)
         if until is not None:
             return ResidentResult(Outcome.MUTED, muted_until=until)
-        if new_question and await store.open_count(conn, chat_id) >= MAX_OPEN:
+        start = start_of_day(self.svc, now)
+        # What the chat wrote before erasing its data today still counts (/hapusdata is no way
+        # around the limits).
+        erased_messages, erased_open = await store.tally(conn, chat_id, start.date().isoformat())
+        if new_question and await store.open_count(conn, chat_id) + erased_open >= MAX_OPEN:
             return ResidentResult(Outcome.TOO_MANY_OPEN)
-        written = await store.resident_messages_since(conn, chat_id, _start_of_day(self.svc, now))
+        written = await store.resident_messages_since(conn, chat_id, start) + erased_messages
         if written >= MAX_PER_DAY:
             return ResidentResult(Outcome.DAY_LIMIT)
         return None
@@ -471,16 +475,16 @@ class Questions:
 
     async def _card(
         self, conn: Conn, question: Question, reminder_age: float | None = None
-    ) -> texts_id.QuestionCard:
+    ) -> texts_desk.QuestionCard:
         thread = await store.messages(conn, question.id)
         record_line = None
         if question.record_id is not None:
             record = await records_store.get_by_id(conn, question.record_id)
             if record is not None:
-                record_line = texts_id.QuestionRecordLine(
+                record_line = texts_desk.QuestionRecordLine(
                     record.nik_masked, record.name_masked, record.status, record.status_date
                 )
-        return texts_id.QuestionCard(
+        return texts_desk.QuestionCard(
             number=question.id,
             created_at=question.created_at,
             state=question.state,
@@ -501,15 +505,15 @@ class Questions:
         n = question.id
         rows: Keyboard = []
         if question.state == store.NEW:
-            rows.append([Button(texts_id.BTN_QUESTION_TAKE, TAKE, n)])
+            rows.append([Button(texts_desk.BTN_QUESTION_TAKE, TAKE, n)])
         rows.append(
             [
-                Button(texts_id.BTN_QUESTION_ANSWER, ANSWER, n),
-                Button(texts_id.BTN_QUESTION_CLOSE, CLOSE, n),
+                Button(texts_desk.BTN_QUESTION_ANSWER, ANSWER, n),
+                Button(texts_desk.BTN_QUESTION_CLOSE, CLOSE, n),
             ]
         )
         if question.record_id is not None:
-            rows.append([Button(texts_id.BTN_QUESTION_CHECK, CHECK, n)])
+            rows.append([Button(texts_desk.BTN_QUESTION_CHECK, CHECK, n)])
         return rows
 
     def _reply_keyboard(self, question: Question) -> Keyboard:
@@ -517,14 +521,14 @@ class Questions:
             return []
         return [
             [
-                Button(texts_id.BTN_QUESTION_ANSWER, ANSWER, question.id),
-                Button(texts_id.BTN_QUESTION_CLOSE, CLOSE, question.id),
+                Button(texts_desk.BTN_QUESTION_ANSWER, ANSWER, question.id),
+                Button(texts_desk.BTN_QUESTION_CLOSE, CLOSE, question.id),
             ]
         ]
 
     async def _reply_text(self, conn: Conn, question: Question, row: int | None) -> str:
         message = await store.message(conn, row) if row is not None else None
-        return texts_id.question_reply_card(
+        return texts_desk.question_reply_card(
             question.id,
             message.text if message is not None and not question.erased else None,
             message.at if message is not None else question.created_at,
@@ -548,7 +552,7 @@ class Questions:
         if post_kind == store.POST_REMINDER:
             age = (await self.hours(conn)).working_seconds(question.created_at, now)
         card = await self._card(conn, question, age)
-        return texts_id.question_card(card, self.tz), self._question_keyboard(question)
+        return texts_desk.question_card(card, self.tz), self._question_keyboard(question)
 
     @staticmethod
     def answer_keyboard(question_id: int) -> Keyboard:
@@ -580,7 +584,7 @@ class Questions:
         question = await store.get(conn, question_id)
         if question is None:
             return None
-        text = texts_id.question_card(await self._card(conn, question), self.tz)
+        text = texts_desk.question_card(await self._card(conn, question), self.tz)
         return text, self._question_keyboard(question)
 
     async def thread(self, question_id: int) -> list[tuple[str, str, datetime]]:
@@ -589,7 +593,7 @@ class Questions:
         found = []
         for row in rows[1:]:
             if row.author == store.RESIDENT:
-                who = texts_id.QUESTION_THREAD_RESIDENT
+                who = texts_desk.QUESTION_THREAD_RESIDENT
             else:
                 who = (
                     f"{row.staff_name} ({texts_id.STAFF_ROLE_NAMES.get(row.staff_role or '', '')})"
@@ -790,7 +794,7 @@ class Questions:
 
     async def open_list(
         self, *, mine: int | None = None, untaken: bool = False
-    ) -> tuple[list[texts_id.QuestionListItem], int]:
+    ) -> tuple[list[texts_desk.QuestionListItem], int]:
         """Questions not closed, oldest first, with their age in office hours."""
         conn = self.svc.db.conn
         now = self.svc.clock.now()
@@ -802,7 +806,7 @@ class Questions:
         for question in found:
             thread = await store.messages(conn, question.id)
             items.append(
-                texts_id.QuestionListItem(
+                texts_desk.QuestionListItem(
                     number=question.id,
                     state=question.state,
                     waiting_for=question.waiting_for,
@@ -941,7 +945,7 @@ class Questions:
                 await store.erase(
                     conn,
                     question_id,
-                    placeholder=texts_id.QUESTION_PURGED,
+                    placeholder=texts_desk.QUESTION_PURGED,
                     now=now,
                     reason=ERASED_RETENTION,
                 )
@@ -954,6 +958,7 @@ class Questions:
                     reminded += 1
             await store.purge_steps(conn, now)
             await store.purge_mutes(conn, now)
+            await store.purge_tallies(conn, start_of_day(self.svc, now).date().isoformat())
         if reminded:
             self.svc.wake_outbox()
         return Housekeeping(len(quiet), len(old), reminded)
@@ -967,16 +972,21 @@ class Questions:
 # --- used by other services -------------------------------------------------------------------
 
 
-async def erase_chat(conn: Conn, chat_id: int, now: datetime) -> int:
+async def erase_chat(conn: Conn, chat_id: int, now: datetime, day_start: datetime) -> int:
     """/hapusdata: erase this chat's questions and answers (caller's transaction); the desk's
     messages will read "[dihapus oleh warga]". Returns how many questions were erased. A mute
-    stays until it ends (so erasing is no way around it)."""
+    stays until it ends, and what the chat wrote today (`day_start`: the office's midnight)
+    still counts toward its limits until the day ends: erasing is no way around them."""
     found = await store.of_chat(conn, chat_id)
+    written = await store.resident_messages_since(conn, chat_id, day_start)
+    still_open = await store.open_count(conn, chat_id)
+    if written or still_open:
+        await store.add_tally(conn, chat_id, day_start.date().isoformat(), written, still_open)
     for question_id in found:
         await store.erase(
             conn,
             question_id,
-            placeholder=texts_id.QUESTION_ERASED,
+            placeholder=texts_desk.QUESTION_ERASED,
             now=now,
             reason=ERASED_BY_RESIDENT,
         )
@@ -999,10 +1009,3 @@ async def figures(svc: Services) -> QuestionFigures:
         median_first_answer_s=float(statistics.median(waits)) if waits else None,
         open_older=found.open_older,
     )
-
-
-def district_name(district: str) -> str | None:
-    """A Musi Rawas district's name from a record's six-digit district code."""
-    if district[:4] != MUSI_RAWAS:
-        return None
-    return MUSI_RAWAS_DISTRICTS.get(district[4:6])

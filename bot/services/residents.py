@@ -10,12 +10,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from bot import texts_id
+from bot.domain.commands import command_name
 from bot.domain.config import OfficeInfo
 from bot.services import questions
 from bot.services.container import Services
 from bot.services.insights import RecordInsight
 from bot.services.office import load_office_info, office_info
 from bot.services.verification import CHAT_WINDOW, NIK_WINDOW, looks_like_numbers
+from bot.storage import audit as audit_store
 from bot.storage import chats as chats_store
 from bot.storage import checks as checks_store
 from bot.storage import records as records_store
@@ -86,8 +88,8 @@ class Residents:
             text = private_text
             if not text:
                 return Seen(came_back)
-            if text.startswith("/"):
-                if text.split(maxsplit=1)[0].split("@")[0].casefold() not in KEEPS_STEP:
+            if (command := command_name(text)) is not None:
+                if command not in KEEPS_STEP:
                     await checks_store.clear_pending(conn, chat_id)
                 return Seen(came_back)
             pending = await checks_store.get_pending(conn, chat_id, now)
@@ -108,8 +110,8 @@ class Residents:
         for a chat seen lately). False when `seen` must run: a step to end or a label to save,
         or a chat that had blocked the bot."""
         async with self.svc.db.snapshot() as reader:
-            if text and text.startswith("/"):
-                keeps = text.split(maxsplit=1)[0].split("@")[0].casefold() in KEEPS_STEP
+            if (command := command_name(text)) is not None:
+                keeps = command in KEEPS_STEP
                 if not keeps and await checks_store.has_pending_row(reader, chat_id):
                     return False
             elif text:
@@ -208,7 +210,9 @@ class Residents:
         """Erase what the bot keeps about this chat (recent failures still count, unlinked)."""
         now = self.svc.clock.now()
         async with self.svc.db.transaction() as conn:
-            await questions.erase_chat(conn, chat_id, now)  # desk shows "[dihapus oleh warga]"
+            # the desk shows "[dihapus oleh warga]"; today's question limits keep counting
+            await questions.erase_chat(conn, chat_id, now, questions.start_of_day(self.svc, now))
+            await audit_store.forget_actor(conn, chat_id)  # refused commands: no chat id kept
             await chats_store.forget(
                 conn,
                 chat_id,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 from enum import Enum
 
-from bot import texts_id
+from bot import texts_staff
 from bot.services.container import Services
 from bot.services.importer import ImportSummary
 from bot.storage import audit as audit_store
@@ -67,12 +67,14 @@ async def record_import(
             actor_id=actor_id,
             action=audit_store.IMPORT,
             target=name,
-            new=texts_id.audit_import_counts(
+            new=texts_staff.audit_import_counts(
                 summary.rows_read,
                 summary.new,
                 summary.changed,
                 summary.unchanged,
                 summary.rejected,
             ),
-            detail=texts_id.audit_import_detail(summary.import_id) if summary.import_id else None,
+            detail=texts_staff.audit_import_detail(summary.import_id)
+            if summary.import_id
+            else None,
         )

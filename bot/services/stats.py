@@ -8,8 +8,8 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from bot import texts_id
-from bot.domain.nik import MUSI_RAWAS, MUSI_RAWAS_DISTRICTS
+from bot import texts_desk, texts_staff
+from bot.domain.nik import MUSI_RAWAS, district_name
 from bot.services import insights, questions
 from bot.services.container import Services
 from bot.services.visits import Visits
@@ -18,7 +18,8 @@ from bot.storage import insights as insights_store
 from bot.storage import settings as settings_store
 from bot.storage import stats as stats_store
 from bot.storage.driver import Conn
-from bot.texts_id import ChartLabels, format_number
+from bot.texts_common import format_number
+from bot.texts_staff import ChartLabels
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -60,7 +61,7 @@ class Statistics:
 
     def caption(self, tz: str) -> str:
         """The photo caption of /statistik: the key figures."""
-        return texts_id.statistics_caption(
+        return texts_staff.statistics_caption(
             taken_at=self.taken_at,
             total=self.total,
             by_stage=self.by_stage,
@@ -74,7 +75,7 @@ class Statistics:
 
     def detail(self, tz: str) -> str:
         """The message after the chart: every status, the districts, the waits."""
-        detail = texts_id.statistics_detail(
+        detail = texts_staff.statistics_detail(
             by_status=self.by_status,
             by_district=self.by_district,
             median_days=self.median_days,
@@ -87,14 +88,14 @@ class Statistics:
 
     def chart_labels(self) -> ChartLabels:
         """The words on the chart."""
-        return texts_id.chart_labels(self.prr_backlog, self.blanko_stock)
+        return texts_staff.chart_labels(self.prr_backlog, self.blanko_stock)
 
 
 def district_label(code: str) -> str:
     """A Musi Rawas district name for a six-digit code; OUTSIDE for other regencies."""
     if code[:4] != MUSI_RAWAS:
         return OUTSIDE
-    return MUSI_RAWAS_DISTRICTS.get(code[4:6], code)
+    return district_name(code) or code
 
 
 async def stage_waits(conn: Conn) -> dict[Stage, insights.WaitingTime]:
@@ -138,8 +139,8 @@ async def gather(services: Services) -> Statistics:
         sent_7d=sent,
         failed_7d=failed,
         last_import=await settings_store.get(conn, settings_store.LAST_IMPORT_AT),
-        visits_line=texts_id.statistics_visits(**asdict(await Visits.of(services).month())),
-        questions_block=texts_id.question_statistics(**asdict(await questions.figures(services))),
+        visits_line=texts_desk.statistics_visits(**asdict(await Visits.of(services).month())),
+        questions_block=texts_desk.question_statistics(**asdict(await questions.figures(services))),
     )
 
 

@@ -2,8 +2,13 @@
 
 A wrong KK and an unknown NIK are the same outcome (NO_MATCH) and count the same, so nothing
 tells whether a NIK exists. Limits: CHAT_FAILURE_LIMIT failures within CHAT_WINDOW make the chat
-wait CHAT_WAIT; NIK_FAILURE_LIMIT failures for one NIK within NIK_WINDOW, from any chats, lock that
-NIK for NIK_LOCK (staff still see it). Refused attempts are not counted again.
+wait CHAT_WAIT; NIK_FAILURE_LIMIT failures for one NIK within NIK_WINDOW lock that NIK for
+NIK_LOCK (staff still see it). Refused attempts are not counted again.
+
+One account must not be able to shut a stranger out: toward a NIK's limit each chat counts at
+most NIK_FAILURES_PER_CHAT failures (so a lock needs failures from several chats), and a NIK's
+lock holds only against the chats that failed on it: the owner, writing from a chat that has
+never given a wrong KK for that NIK, can still prove it (one try; a failure counts as any other).
 """
 
 from __future__ import annotations
@@ -40,6 +45,8 @@ CHAT_WAIT = timedelta(hours=1)
 NIK_FAILURE_LIMIT = 10
 NIK_WINDOW = timedelta(days=1)
 NIK_LOCK = timedelta(hours=24)
+#: At most this many of one chat's failures count toward a NIK's limit.
+NIK_FAILURES_PER_CHAT = 3
 #: Failed attempts are kept this long, then deleted by `services.maintenance` (long enough for both
 #: windows).
 ATTEMPT_RETENTION = timedelta(days=2)
@@ -83,7 +90,9 @@ async def refusal(conn: Conn, chat_id: int, nik_hash: str, now: datetime) -> Ver
     )
     if chat_until is not None:
         return Verification(Outcome.CHAT_WAIT, until=chat_until)
-    if nik_until is not None:
+    if nik_until is not None and await attempts_store.chat_failed_on_nik_since(
+        conn, chat_id, nik_hash, now - NIK_WINDOW
+    ):
         return Verification(Outcome.NIK_LOCKED, until=nik_until)
     return None
 
@@ -117,7 +126,8 @@ async def _verify(
 async def _fail(conn: Conn, chat_id: int, nik_hash: str, now: datetime) -> Verification:
     await attempts_store.record_failure(conn, chat_id, nik_hash, now)
     chat_failures = await attempts_store.chat_failures_since(conn, chat_id, now - CHAT_WINDOW)
-    nik_failures = await attempts_store.nik_failures_since(conn, nik_hash, now - NIK_WINDOW)
+    per_chat = await attempts_store.nik_failures_by_chat(conn, nik_hash, now - NIK_WINDOW)
+    nik_failures = sum(min(count, NIK_FAILURES_PER_CHAT) for count in per_chat)
     until: datetime | None = None
     started: Outcome | None = None
     if chat_failures >= CHAT_FAILURE_LIMIT:

@@ -25,11 +25,13 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from bot import texts_id
-from bot.domain.nik import MUSI_RAWAS, MUSI_RAWAS_DISTRICTS
+from bot import texts_common, texts_desk, texts_id, texts_ops, texts_staff
+from bot.domain.names import reduce_names
+from bot.domain.nik import MUSI_RAWAS, MUSI_RAWAS_DISTRICTS, district_name
 from bot.domain.notices import NoticeKind
 from bot.services.container import Services
 from bot.services.drafts import DraftSteps
+from bot.services.redaction import carries_id_number
 from bot.states import KtpStatus
 from bot.storage import audit as audit_store
 from bot.storage import outbox as outbox_store
@@ -91,10 +93,6 @@ def six_digits(code: str) -> str:
     return MUSI_RAWAS + code
 
 
-def district_name(code: str) -> str:
-    return MUSI_RAWAS_DISTRICTS.get(code, code)
-
-
 def districts_by_name() -> list[tuple[str, str]]:
     """(code, name) of every Musi Rawas kecamatan, by name."""
     return sorted(MUSI_RAWAS_DISTRICTS.items(), key=lambda item: item[1])
@@ -127,7 +125,7 @@ class VisitInputError(ValueError):
         self.given = given
 
     def text(self) -> str:
-        return texts_id.visit_problem(self.problem.value, self.given)
+        return texts_desk.visit_problem(self.problem.value, self.given)
 
 
 _MONTHS = {
@@ -155,8 +153,6 @@ _DMY = re.compile(r"(\d{1,2})[-/.](\d{1,2})(?:[-/.](\d{2}|\d{4}))?")
 _YMD = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _WORDS = re.compile(r"(\d{1,2})\s+([a-z]+)(?:\s+(\d{4}))?")
 _TIME = re.compile(r"(\d{1,2})(?:[.:](\d{2}))?")
-#: Sixteen digits, perhaps in groups: a NIK or KK, which a visit's text must never carry.
-_ID_NUMBER = re.compile(r"(?<!\d)(?:\d[ .\-]?){15}\d(?!\d)")
 
 
 def parse_day(text: str, today: date) -> date:
@@ -241,26 +237,28 @@ def clean_place(text: str) -> str:
         raise VisitInputError(Problem.NO_PLACE)
     if len(place) > PLACE_LIMIT:
         raise VisitInputError(Problem.PLACE_TOO_LONG, str(PLACE_LIMIT))
-    if _ID_NUMBER.search(place):
+    if carries_id_number(place):
         raise VisitInputError(Problem.ID_NUMBER)
     return place
 
 
-def clean_note(text: str | None) -> str | None:
+def check_note(text: str | None) -> str | None:
+    """A visit's note: it goes out to residents, so, like its place, it is refused when it
+    carries a NIK or KK (`redaction.carries_id_number`); a phone number stays as written."""
     note = (text or "").strip()
     if len(note) > NOTE_LIMIT:
         raise VisitInputError(Problem.NOTE_TOO_LONG, str(NOTE_LIMIT))
-    if _ID_NUMBER.search(note):
+    if carries_id_number(note):
         raise VisitInputError(Problem.ID_NUMBER)
-    return note or None
+    return reduce_names(note) or None  # "dikoordinasi Pak Rahmat Hidayat" keeps initials
 
 
 def check_day(day: date, today: date) -> None:
     """Raise VisitInputError when a visit cannot be planned on `day` (past, or too far)."""
     if day < today:
-        raise VisitInputError(Problem.PAST_DATE, texts_id.format_date(day))
+        raise VisitInputError(Problem.PAST_DATE, texts_common.format_date(day))
     if day > today + MAX_AHEAD:
-        raise VisitInputError(Problem.FAR_DATE, texts_id.format_date(day))
+        raise VisitInputError(Problem.FAR_DATE, texts_common.format_date(day))
 
 
 def check_times(start: str | None, end: str) -> None:
@@ -312,7 +310,7 @@ class Visit:
 
     @property
     def district_name(self) -> str:
-        return district_name(self.code)
+        return district_name(self.code) or self.code
 
     @property
     def fields(self) -> VisitFields:
@@ -332,7 +330,7 @@ def visit_info(fields: VisitFields, tz: str, visit_id: int | None = None) -> tex
         day=fields.visit_date,
         start=fields.start_time,
         end=fields.end_time,
-        district_name=district_name(code),
+        district_name=district_name(code) or code,
         place=fields.place,
         services=fields.services,
         note=fields.note,
@@ -344,7 +342,7 @@ def _audit_value(fields: VisitFields) -> str:
     """A visit in one line for the audit log."""
     return (
         f"{fields.visit_date.isoformat()} {fields.start_time}-{fields.end_time}"
-        f" {district_name(district_code(fields.district))}, {fields.place},"
+        f" {district_name(fields.district) or fields.district}, {fields.place},"
         f" {'+'.join(fields.services)}" + (f", catatan: {fields.note}" if fields.note else "")
     )
 
@@ -531,7 +529,7 @@ class ImportSummary:
     errors: list[tuple[int, str]] = field(default_factory=list)
 
     def text(self) -> str:
-        return texts_id.visit_import_summary(
+        return texts_ops.visit_import_summary(
             self.rows_read, self.new, self.changed, self.unchanged, self.rejected, self.notices
         )
 
@@ -706,7 +704,7 @@ class Visits:
             action=AUDIT_ADD,
             target=f"jadwal #{visit_id}",
             new=_audit_value(fields),
-            detail=texts_id.audit_visit_detail(queued, 0, source),
+            detail=texts_desk.audit_visit_detail(queued, 0, source),
         )
         row = await store.get(conn, visit_id)
         assert row is not None
@@ -768,7 +766,7 @@ class Visits:
             target=f"jadwal #{visit_id}",
             old=_audit_value(Visit.from_row(old).fields),
             new=_audit_value(fields),
-            detail=texts_id.audit_visit_detail(queued, corrections, source),
+            detail=texts_desk.audit_visit_detail(queued, corrections, source),
         )
         return Saved(Visit.from_row(row), queued, corrections)
 
@@ -802,7 +800,7 @@ class Visits:
                 action=AUDIT_CANCEL,
                 target=f"jadwal #{visit_id}",
                 old=_audit_value(visit.fields),
-                detail=texts_id.audit_visit_cancel_detail(corrections, dropped),
+                detail=texts_desk.audit_visit_cancel_detail(corrections, dropped),
             )
         self.svc.wake_outbox()
         return Cancelled(replace(visit, state=CANCELLED), corrections, dropped)
@@ -964,7 +962,7 @@ class Visits:
                         conn, fields.visit_date, fields.start_time, fields.district, fields.place
                     )
                     if same is not None and same.state == CANCELLED:
-                        raise _RowRejected(texts_id.VISIT_IMPORT_CANCELLED_BEFORE)
+                        raise _RowRejected(texts_ops.VISIT_IMPORT_CANCELLED_BEFORE)
                     if same is not None and Visit.from_row(same).fields == fields:
                         summary.unchanged += 1
                         continue
@@ -994,7 +992,7 @@ class Visits:
                 actor_id=None,
                 action=AUDIT_IMPORT,
                 target=source_name,
-                new=texts_id.audit_visit_import_counts(
+                new=texts_staff.audit_visit_import_counts(
                     summary.rows_read,
                     summary.new,
                     summary.changed,
@@ -1018,7 +1016,7 @@ def _decode(data: bytes) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        raise VisitImportError(texts_id.VISIT_IMPORT_NOT_UTF8) from None
+        raise VisitImportError(texts_ops.VISIT_IMPORT_NOT_UTF8) from None
 
 
 def _read_rows(data: bytes) -> list[tuple[int, dict[str, str]]]:
@@ -1026,14 +1024,14 @@ def _read_rows(data: bytes) -> list[tuple[int, dict[str, str]]]:
     text = _decode(data)
     lines = text.splitlines()
     if not lines or not lines[0].strip():
-        raise VisitImportError(texts_id.VISIT_IMPORT_EMPTY)
+        raise VisitImportError(texts_ops.VISIT_IMPORT_EMPTY)
     header_line = lines[0]
     delimiter = max((";", ",", "\t"), key=header_line.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header = [" ".join(h.strip().casefold().split()).replace(" ", "_") for h in next(reader)]
     missing = [c for c in IMPORT_REQUIRED if c not in header]
     if missing:
-        raise VisitImportError(texts_id.visit_import_missing_columns(missing))
+        raise VisitImportError(texts_ops.visit_import_missing_columns(missing))
     rows: list[tuple[int, dict[str, str]]] = []
     while True:
         try:
@@ -1041,7 +1039,7 @@ def _read_rows(data: bytes) -> list[tuple[int, dict[str, str]]]:
         except StopIteration:
             break
         except csv.Error:
-            raise VisitImportError(texts_id.visit_import_unreadable(reader.line_num)) from None
+            raise VisitImportError(texts_ops.visit_import_unreadable(reader.line_num)) from None
         if not any(c.strip() for c in cells):
             continue
         rows.append((reader.line_num, dict(zip(header, (c.strip() for c in cells), strict=False))))
@@ -1055,5 +1053,5 @@ def _row_fields(cells: dict[str, str], today: date) -> VisitFields:
     code = parse_district(cells.get("kecamatan", ""))
     place = clean_place(cells.get("tempat", ""))
     services = parse_services(cells.get("layanan", ""))
-    note = clean_note(cells.get("catatan"))
+    note = check_note(cells.get("catatan"))
     return VisitFields(day, start, end, six_digits(code), place, services, note)

@@ -13,9 +13,9 @@ import re
 import secrets
 from pathlib import Path
 
-from bot import texts_id
+from bot import texts_ops
 from bot.domain.config import ConfigError, ConfigProblem, Settings
-from bot.domain.operator_error import OperatorError
+from bot.domain.operator_error import OperatorError, cause_of
 
 FILE_NAME = "webhook.secret"
 #: What Telegram accepts as a secret token: 1-256 of A-Z, a-z, 0-9, _ and -.
@@ -41,7 +41,7 @@ def webhook_secret(settings: Settings) -> str:
     except FileNotFoundError:
         kept = ""
     except (OSError, UnicodeDecodeError) as exc:
-        raise OperatorError(texts_id.webhook_secret_unreadable(path, exc)) from None
+        raise OperatorError(texts_ops.webhook_secret_unreadable(path, cause_of(exc))) from None
     if _VALID.fullmatch(kept) and len(kept) >= 32:
         return kept
     token = secrets.token_urlsafe(_GENERATED_BYTES)
@@ -54,5 +54,5 @@ def webhook_secret(settings: Settings) -> str:
         os.chmod(tmp, 0o600)
         os.replace(tmp, path)
     except OSError as exc:
-        raise OperatorError(texts_id.webhook_secret_unreadable(path, exc)) from None
+        raise OperatorError(texts_ops.webhook_secret_unreadable(path, cause_of(exc))) from None
     return token

@@ -43,6 +43,28 @@ async def nik_failures_since(conn: Conn, nik_hash: str, since: datetime) -> int:
     return int(row[0]) if row else 0
 
 
+async def nik_failures_by_chat(conn: Conn, nik_hash: str, since: datetime) -> list[int]:
+    """The NIK's failures since `since`, counted per chat (erased chats together)."""
+    async with conn.execute(
+        "SELECT COUNT(*) FROM verify_attempts WHERE nik_hash = ? AND at > ? AND success = 0"
+        " GROUP BY chat_id",
+        (nik_hash, utc_iso(since)),
+    ) as cur:
+        return [int(row[0]) for row in await cur.fetchall()]
+
+
+async def chat_failed_on_nik_since(
+    conn: Conn, chat_id: int, nik_hash: str, since: datetime
+) -> bool:
+    """True when this chat gave a wrong KK (or an unknown NIK) for this NIK since `since`."""
+    async with conn.execute(
+        "SELECT 1 FROM verify_attempts WHERE nik_hash = ? AND chat_id = ? AND at > ?"
+        " AND success = 0 LIMIT 1",
+        (nik_hash, chat_id, utc_iso(since)),
+    ) as cur:
+        return await cur.fetchone() is not None
+
+
 async def lock(conn: Conn, scope: LockScope, key: str, now: datetime, until: datetime) -> None:
     await conn.execute(
         "INSERT INTO verify_locks (scope, key, locked_at, until) VALUES (?, ?, ?, ?)"
@@ -118,13 +140,6 @@ async def purge_some(conn: Conn, attempts_before: datetime, now: datetime, limit
         (utc_iso(now), limit),
     )
     return dropped + cur.rowcount
-
-
-async def purge(conn: Conn, attempts_before: datetime, now: datetime) -> None:
-    """Drop attempts older than `attempts_before` and locks that have ended (all at once; the
-    bot uses `purge_some`)."""
-    await conn.execute("DELETE FROM verify_attempts WHERE at < ?", (utc_iso(attempts_before),))
-    await conn.execute("DELETE FROM verify_locks WHERE until <= ?", (utc_iso(now),))
 
 
 async def forget_chat(

@@ -53,6 +53,16 @@ async def add(
     return inserted_id(cur)
 
 
+async def forget_actor(conn: Conn, actor_id: int) -> int:
+    """/hapusdata: the person's refused attempts stay in the log (what was tried, when) but no
+    longer say who (caller's transaction); the number of rows changed."""
+    cur = await conn.execute(
+        "UPDATE audit_log SET actor_id = NULL WHERE actor_id = ? AND action = ?",
+        (actor_id, REFUSED),
+    )
+    return cur.rowcount
+
+
 async def entries(
     conn: Conn,
     *,

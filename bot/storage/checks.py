@@ -127,16 +127,6 @@ async def purge_some(conn: Conn, now: datetime, limit: int) -> int:
     return dropped + cur.rowcount
 
 
-async def purge(conn: Conn, now: datetime) -> None:
-    """Drop steps and proofs that have expired (all at once; the bot uses `purge_some`)."""
-    await conn.execute(
-        "DELETE FROM resident_pending WHERE created_at < ?", (utc_iso(now - PENDING_TTL),)
-    )
-    await conn.execute(
-        "DELETE FROM verified_checks WHERE verified_at < ?", (utc_iso(now - VERIFIED_TTL),)
-    )
-
-
 async def forget_chat(conn: Conn, chat_id: int) -> None:
     await conn.execute("DELETE FROM resident_pending WHERE chat_id = ?", (chat_id,))
     await conn.execute("DELETE FROM verified_checks WHERE chat_id = ?", (chat_id,))

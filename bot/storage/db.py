@@ -334,7 +334,8 @@ def _run_group(
             try:
                 outcomes.append((True, run_now(jobs[0](conn))))
             except Exception as exc:
-                raw.execute("ROLLBACK")
+                if raw.in_transaction:  # else SQLite rolled it back itself (a full disk, I/O)
+                    raw.execute("ROLLBACK")
                 return [(False, exc)]
         else:
             for job in jobs:
@@ -342,6 +343,10 @@ def _run_group(
                 try:
                     outcomes.append((True, run_now(job(conn))))
                 except Exception as exc:
+                    if not raw.in_transaction:
+                        # SQLite rolled the whole transaction back itself (a full disk, an I/O
+                        # error): every job of the group failed with this error, not another.
+                        raise
                     raw.execute("ROLLBACK TO job")
                     outcomes.append((False, exc))
                 raw.execute("RELEASE job")

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterable, Iterator, Sequence
+from collections.abc import Callable, Coroutine, Generator, Iterable, Iterator
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -80,10 +80,6 @@ class Conn(Protocol):
     def execute(self, sql: str, parameters: Iterable[Any] = ()) -> Result: ...
     async def execute_fetchall(self, sql: str, parameters: Iterable[Any] = ()) -> list[Row]: ...
     async def executemany(self, sql: str, parameters: Iterable[Iterable[Any]]) -> None: ...
-
-
-#: A write job (`Db.write`): given the connection of the transaction it runs in.
-WriteJob = Callable[[Conn], Awaitable[T]]
 
 
 class Db(Protocol):
@@ -428,14 +424,6 @@ def status_rowcount(status: str) -> int:
     """The row count in a PostgreSQL command tag ("UPDATE 3", "INSERT 0 1", "DELETE 0")."""
     found = _STATUS_COUNT.search(status or "")
     return int(found.group(1)) if found else -1
-
-
-def rows_of(records: Sequence[Any]) -> list[Row]:
-    return list(records)
-
-
-def is_postgres_url(url: str | None) -> bool:
-    return bool(url) and urlsplit(str(url)).scheme in ("postgresql", "postgres")
 
 
 def redact(url: str) -> str:

@@ -176,10 +176,6 @@ class PgDatabase(ReadsAfterFlush):
         await self.flush()
         await self.pool.close()
 
-    async def connect_one(self) -> asyncpg.Connection:
-        """A connection of its own, outside the pool (the dispatcher's lock holds one)."""
-        return await asyncpg.connect(self.url)
-
     async def schema_version(self) -> int:
         row = await self.pool.fetchrow(
             "SELECT to_regclass('schema_version') IS NOT NULL AS present"

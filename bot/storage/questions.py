@@ -28,7 +28,6 @@ SETTING_REMIND_HOURS = "questions_remind_hours"
 NEW = "new"
 TAKEN = "taken"
 CLOSED = "closed"
-WAITING_STAFF = "staff"
 WAITING_RESIDENT = "resident"
 
 RESIDENT = "resident"
@@ -183,6 +182,29 @@ async def resident_messages_since(conn: Conn, chat_id: int, since: datetime) -> 
     async with conn.execute(sql, (chat_id, utc_iso(since))) as cur:
         row = await cur.fetchone()
     return int(row[0]) if row else 0
+
+
+async def tally(conn: Conn, chat_id: int, day: str) -> tuple[int, int]:
+    """(messages, open questions) this chat had when it erased its data on `day`."""
+    sql = "SELECT messages, open_questions FROM question_tallies WHERE chat_id = ? AND day = ?"
+    async with conn.execute(sql, (chat_id, day)) as cur:
+        row = await cur.fetchone()
+    return (int(row[0]), int(row[1])) if row else (0, 0)
+
+
+async def add_tally(conn: Conn, chat_id: int, day: str, messages: int, open_questions: int) -> None:
+    """Keep what an erased chat wrote on `day` (added to what an earlier erasure kept)."""
+    await conn.execute(
+        "INSERT INTO question_tallies (chat_id, day, messages, open_questions) VALUES (?,?,?,?)"
+        " ON CONFLICT (chat_id, day) DO UPDATE SET"
+        " messages = question_tallies.messages + excluded.messages,"
+        " open_questions = question_tallies.open_questions + excluded.open_questions",
+        (chat_id, day, messages, open_questions),
+    )
+
+
+async def purge_tallies(conn: Conn, before_day: str) -> None:
+    await conn.execute("DELETE FROM question_tallies WHERE day < ?", (before_day,))
 
 
 async def take(

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 # Each entry: (version, description, SQL script). Never edit a migration that has shipped:
 # add a new one. Version ranges by feature keep parallel work apart: core 1-9, import 10-19,
-# residents 20-29, staff 30-39, notifications 40-49; the outbox's delivery (events, lanes, the
-# sender's term) 110-119.
+# residents 20-29, staff 30-39, notifications 40-49; round 3: conversation 100-109, outbox
+# 110-119 (events, lanes, the sender's term), import 120-129, receipts and the import folder
+# 130-139, WhatsApp 140-149, hardening 150-159.
 MIGRATIONS: list[tuple[int, str, str]] = [
     (
         1,
@@ -377,6 +378,49 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         ALTER TABLE outbox ADD COLUMN params TEXT NOT NULL DEFAULT '{}';
         -- to whom: the channel ('telegram') and the recipient's key on it (`chat_id`)
         ALTER TABLE outbox ADD COLUMN channel TEXT NOT NULL DEFAULT 'telegram';
+        """,
+    ),
+    (
+        140,
+        "whatsapp: message ids already taken, delivery statuses, paged menus",
+        """
+        -- a resident's message id (wamid) once taken, so a redelivery is handled once
+        CREATE TABLE whatsapp_inbound (
+            message_id  TEXT PRIMARY KEY,
+            received_at TEXT NOT NULL
+        );
+        CREATE INDEX whatsapp_inbound_at ON whatsapp_inbound(received_at);
+        -- what WhatsApp reported of a message the bot sent (the furthest status reached)
+        CREATE TABLE whatsapp_statuses (
+            message_id  TEXT PRIMARY KEY,          -- the wamid the Cloud API gave when sending
+            status      TEXT NOT NULL,             -- sent, delivered, read, failed
+            step        INTEGER NOT NULL,          -- 1 sent, 2 delivered, 3 read, 4 failed
+            error_code  INTEGER,                   -- Meta's code when failed
+            reported_at TEXT NOT NULL,             -- the status's own time (WhatsApp's clock)
+            recorded_at TEXT NOT NULL
+        );
+        CREATE INDEX whatsapp_statuses_at ON whatsapp_statuses(recorded_at);
+        -- a menu longer than one list, kept so that its "next page" row can be answered
+        CREATE TABLE whatsapp_menus (
+            menu_key TEXT PRIMARY KEY,             -- a hash of the menu's content
+            menu     TEXT NOT NULL,                -- JSON: the text and the choices
+            saved_at TEXT NOT NULL
+        );
+        CREATE INDEX whatsapp_menus_at ON whatsapp_menus(saved_at);
+        """,
+    ),
+    (
+        150,
+        "hardening: question limits that outlast /hapusdata; audit rows without the chat",
+        """
+        -- what a chat wrote to the desk today, kept when it erases its data, until the day ends
+        CREATE TABLE question_tallies (
+            chat_id        INTEGER NOT NULL,
+            day            TEXT NOT NULL,        -- the office's local date, YYYY-MM-DD
+            messages       INTEGER NOT NULL,     -- questions and replies written that day
+            open_questions INTEGER NOT NULL,     -- questions still open when erased
+            PRIMARY KEY (chat_id, day)
+        );
         """,
     ),
 ]

@@ -110,12 +110,3 @@ async def unsubscribe(conn: Conn, chat_id: int, record_id: int) -> bool:
 async def unsubscribe_all(conn: Conn, chat_id: int) -> int:
     cur = await conn.execute("DELETE FROM subscriptions WHERE chat_id = ?", (chat_id,))
     return cur.rowcount
-
-
-async def chats_following(conn: Conn, record_id: int) -> list[int]:
-    """The chats that follow a record (for notifications)."""
-    async with conn.execute(
-        "SELECT chat_id FROM subscriptions WHERE record_id = ? AND active = 1 ORDER BY chat_id",
-        (record_id,),
-    ) as cur:
-        return [int(r[0]) for r in await cur.fetchall()]
