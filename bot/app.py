@@ -28,6 +28,7 @@ from bot.handlers.general import register_commands
 from bot.handlers.telegram_text import FittingRateLimiter
 from bot.services import maintenance
 from bot.services.container import Services
+from bot.services.folder_import import FolderWatcher
 from bot.services.leader import Leadership
 
 log = logging.getLogger(__name__)
@@ -172,12 +173,33 @@ async def on_start(app: BotApplication) -> None:
     start_purge_job(app)
     await start_delivery(app)
     schedule.start_jobs(app)  # jemput bola: the day-before notices
+    start_folder_watch(app)  # BOT_IMPORT_DIR: the import nobody has to start
 
 
 async def on_stop(app: BotApplication) -> None:
     """Stop what `on_start` started (a no-op for what is not running); runs before the bot's
     HTTP client and the services close."""
+    await stop_folder_watch(app)
     await stop_delivery(app)
+
+
+def start_folder_watch(app: BotApplication) -> None:
+    """Watch BOT_IMPORT_DIR (when set); only the worker that runs the periodic jobs imports."""
+    data = app.bot_data
+    folder = data.services.settings.import_dir
+    if folder is None:
+        return
+    if data.folder_watcher is None:
+        data.folder_watcher = FolderWatcher(
+            data.services, folder, may_import=lambda: data.runs_periodic_jobs
+        )
+    data.folder_watcher.start()
+
+
+async def stop_folder_watch(app: BotApplication) -> None:
+    watcher, app.bot_data.folder_watcher = app.bot_data.folder_watcher, None
+    if watcher is not None:
+        await watcher.stop()
 
 
 async def start_delivery(app: BotApplication) -> None:

@@ -168,6 +168,12 @@ class Console:
         self._saved = 0
         #: The reply keyboard last shown, per chat (shown again only when it changes).
         self._menus: dict[int, list[list[str]] | None] = {}
+        #: Per chat, the numbered buttons as last printed: the message and each button's
+        #: (label, data). A number typed means the button printed with it, even if the
+        #: message has changed since (then the new buttons are shown and nothing is pressed).
+        self._numbered: dict[int, tuple[int, list[tuple[str, str]]]] = {}
+        #: Received files and pictures are kept here, after the demo too (made when needed).
+        self.received: Path | None = None
 
     # output ------------------------------------------------------------------------------
 
@@ -185,21 +191,23 @@ class Console:
             self.say(self.format(message))
         self._seen[self.user.chat_id] = len(log)
         menu = self.user.keyboard
-        if menu != self._menus.get(self.user.chat_id):
+        if menu and menu != self._menus.get(self.user.chat_id):
             self._menus[self.user.chat_id] = menu
-            if menu:
-                self.show_menu()
+            self.show_menu()
         return len(log) - start
 
     def menu_labels(self) -> list[str]:
-        """The labels of the reply keyboard the current chat shows, row by row."""
-        return [label for row in self.user.keyboard or [] for label in row]
+        """The labels of the reply keyboard as last shown in the current chat, row by row (its
+        m-numbers); the keyboard now when it was never shown."""
+        shown = self._menus.get(self.user.chat_id) or self.user.keyboard or []
+        return [label for row in shown for label in row]
 
     def show_menu(self) -> None:
         """The reply keyboard as the phone shows it (rows), each button with its m-number."""
         rows = self.user.keyboard or []
         if not rows:
             return
+        self._menus[self.user.chat_id] = rows
         number = 0
         lines = [self._dim(line) for line in self._wrap(texts_ops.DEMO_MENU_TITLE)]
         for row in rows:
@@ -228,8 +236,11 @@ class Console:
         if body:
             for line in render_html(body, self.colour).splitlines() or [""]:
                 lines.extend(self._wrap(line))
-        for number, button in enumerate(self._buttons_of(message), start=1):
-            lines.append(f"  [{number}] {button}")
+        buttons = self._callback_buttons(message)
+        for number, (label, _) in enumerate(buttons, start=1):
+            lines.append(f"  [{number}] {label}")
+        if buttons:
+            self._numbered[message.chat_id] = (message.message_id, buttons)
         text = "\n".join(" " * INDENT + line if line else "" for line in lines)
         return f"{head}\n{text}\n"
 
@@ -256,14 +267,24 @@ class Console:
         kind = "berkas" if message.document is not None else "gambar"
         name = message.filename or ("gambar.png" if kind == "gambar" else "berkas")
         self._saved += 1
-        target = self.folder / "diterima" / f"{self._saved:02d}-{Path(name).name}"
-        target.parent.mkdir(exist_ok=True)
+        if self.received is None:  # outside the demo's folder: it is removed at the end
+            self.received = Path(tempfile.mkdtemp(prefix="cek-ktp-el-demo-diterima-"))
+        target = self.received / f"{self._saved:02d}-{Path(name).name}"
         target.write_bytes(content)
         return texts_ops.demo_attachment(kind, name, len(content), str(target))
 
     @staticmethod
     def _buttons_of(message: BotMessage) -> list[str]:
         return [b["text"] for row in message.keyboard for b in row if "callback_data" in b]
+
+    @staticmethod
+    def _callback_buttons(message: BotMessage) -> list[tuple[str, str]]:
+        return [
+            (b["text"], b["callback_data"])
+            for row in message.keyboard
+            for b in row
+            if "callback_data" in b
+        ]
 
     # input -------------------------------------------------------------------------------
 
@@ -303,30 +324,48 @@ class Console:
         menu = self.menu_labels()
         menu_number = text[len(MENU_PREFIX) :] if text.lower().startswith(MENU_PREFIX) else ""
         if menu_number.isdigit() and len(menu_number) <= 2:
-            if 1 <= int(menu_number) <= len(menu):
-                await self.user.press(menu[int(menu_number) - 1])
-            else:
+            self.show_new()  # what arrived meanwhile first (a new menu shows its numbers)
+            if not 1 <= int(menu_number) <= len(menu):
                 self.say(texts_ops.DEMO_NO_BUTTON)
-            self.show_new()
+            elif menu[int(menu_number) - 1] not in self.menu_labels():
+                self.say(texts_ops.DEMO_BUTTONS_CHANGED)  # the menu changed: its new numbers above
+            else:
+                await self.user.press(menu[int(menu_number) - 1])
+                self.show_new()
+            return True
+        if text.isdigit() and len(text) <= 2 and self.user.chat_id in self._numbered:
+            await self._press_number(int(text))
             return True
         keyboard = self._latest_keyboard()
-        if keyboard is not None:
-            labels = self._buttons_of(keyboard)
-            if text.isdigit() and len(text) <= 2:
-                number = int(text)
-                if 1 <= number <= len(labels):
-                    await self.user.press(labels[number - 1])
-                else:
-                    self.say(texts_ops.DEMO_NO_BUTTON)
-                self.show_new()
-                return True
-            if keyboard.find_button(text) is not None:
-                await self.user.press(text)
-                self.show_new()
-                return True
+        if keyboard is not None and keyboard.find_button(text) is not None:
+            await self.user.press(text)
+            self.show_new()
+            return True
         await self.user.send(text)
         self.show_new()
         return True
+
+    async def _press_number(self, number: int) -> None:
+        """Press the button printed with `number`; when its message has changed since (an edit
+        in the background), show it as it is now, with its new numbers, and press nothing."""
+        message_id, buttons = self._numbered[self.user.chat_id]
+        if not 1 <= number <= len(buttons):
+            self.say(texts_ops.DEMO_NO_BUTTON)
+            return
+        now = next(
+            (m for m in self.api.current(self.user.chat_id) if m.message_id == message_id), None
+        )
+        if now is None or self._callback_buttons(now) != buttons:
+            self.show_new()  # the change, with its new numbers when it still has buttons
+            chat = self.user.chat_id
+            if self._numbered.get(chat, (None, []))[0] == message_id and (
+                now is None or not self._callback_buttons(now)
+            ):
+                del self._numbered[chat]  # its buttons are gone
+            self.say(texts_ops.DEMO_BUTTONS_CHANGED)
+            return
+        await self.user.press(buttons[number - 1][1])
+        self.show_new()
 
     async def settle(self) -> None:
         """Wait (a few seconds at most) until the outbox has sent what is due."""
@@ -440,37 +479,57 @@ async def run_demo(
             else:
                 await _scripted(console, stdin)
                 await _finish_background(app, console)
+            if console.received is not None:
+                print(texts_ops.demo_received_kept(str(console.received)), file=out)
             print(texts_ops.DEMO_BYE, file=out, flush=True)
         finally:
             await stop_in_process(app)
     return 0
 
 
+#: A line ending in this goes on on the next line: one message of several lines.
+CONTINUE = "\\"
+
+
+def joined(lines: list[str]) -> str:
+    """The lines of one message (each but the last ended in CONTINUE), as one text."""
+    return "\n".join(line.removesuffix(CONTINUE) for line in lines)
+
+
 async def _interactive(console: Console) -> None:
     with contextlib.suppress(ImportError):
         import readline  # noqa: F401 - line editing and history for input()
     prompt = f"{texts_ops.DEMO_YOU}> "
+    more = " " * (len(prompt) - 2) + "… "
     while True:
         console.show_new()
+        lines: list[str] = []
         try:
-            line = await asyncio.to_thread(input, prompt)
+            lines.append(await asyncio.to_thread(input, prompt))
+            while lines[-1].endswith(CONTINUE):
+                lines.append(await asyncio.to_thread(input, more))
         except (EOFError, KeyboardInterrupt):
             console.say("")
             return
-        if not await console.handle(line):
+        if not await console.handle(joined(lines)):
             return
 
 
 async def _scripted(console: Console, stdin: TextIO) -> None:
+    lines: list[str] = []
     while True:
         line = await asyncio.to_thread(stdin.readline)
         if not line:
             break
         line = line.rstrip("\r\n")
-        if not line.strip():
+        if not lines and not line.strip():
             continue
-        console.say(f"{texts_ops.DEMO_YOU}: {line}")
-        if not await console.handle(line):
+        lines.append(line)
+        if line.endswith(CONTINUE):
+            continue
+        text, lines = joined(lines), []
+        console.say(f"{texts_ops.DEMO_YOU}: {text}")
+        if not await console.handle(text):
             return
     await asyncio.sleep(SETTLE_SECONDS)
     console.show_new()

@@ -1597,3 +1597,44 @@ ANNOUNCEMENTS_TURNED_ON = (
     "Bapak/Ibu akan menerima kabar penting dari Disdukcapil Musi Rawas.\n"
     "Berhenti kapan saja: <code>/pengumuman mati</code>."
 )
+
+
+# === Issue 23, the office's daily routine: the receipt slip (its staff and shell sentences are
+# in texts_staff and texts_ops) ==================================================================
+
+# --- residents: the receipt slip (on paper) and opening its link ----------------------------------
+
+SLIP_TITLE = "Tanda Terima Perekaman KTP-el"
+SLIP_HOW = (
+    "Pindai kode QR ini dengan kamera HP, atau buka tautan di bawah. Telegram membuka bot "
+    "Cek KTP-el pada data Bapak/Ibu; bot hanya meminta Nomor KK."
+)
+SLIP_KEEP = (
+    "Simpan tanda terima ini. Jangan kirim fotonya bersama foto KTP atau Kartu Keluarga "
+    "kepada siapa pun."
+)
+SLIP_REPRINT = "Cetak ulang: tautan pada tanda terima sebelumnya tidak berlaku lagi."
+
+
+def slip_fields(nik_masked: str, name_masked: str | None, on: date) -> list[tuple[str, str]]:
+    return [("NIK", nik_masked), ("Nama", name_masked or "-"), ("Tanggal", format_date(on))]
+
+
+def slip_whatsapp(link: str) -> str:
+    return f"WhatsApp: {link}"
+
+
+def receipt_opened(nik_masked: str) -> str:
+    """A resident opened a slip's link: the record's masked NIK, then only the KK."""
+    return (
+        f"Tanda terima perekaman KTP-el untuk NIK <b>{nik_masked}</b>.\n\n"
+        "Untuk melihat statusnya, ketik <b>Nomor KK</b>: 16 angka di bagian atas Kartu "
+        "Keluarga.\n"
+        "Tidak jadi? Ketik /batal."
+    )
+
+
+RECEIPT_LINK_UNKNOWN = (
+    "Maaf, tautan tanda terima itu tidak berlaku lagi (sudah dicetak ulang, KTP-el sudah "
+    "diambil, atau tautannya terpotong). Bapak/Ibu tetap bisa cek dengan mengetik NIK."
+)

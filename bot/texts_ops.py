@@ -83,12 +83,14 @@ AUDIT_ACTIONS: dict[str, str] = {
     "hentikan_siaran": "hentikan siaran",
     "ditolak": "DITOLAK",
     "ubah_faq": "ubah pertanyaan umum",
+    "kuitansi": "cetak tanda terima",
 }
 
 
 #: The audit log's `detail` codes as an operator reads them (`python -m bot audit`).
 AUDIT_DETAILS: dict[str, str] = {
     "cli": "dari shell",
+    "folder": "dari folder impor (BOT_IMPORT_DIR)",
     "fixed_admin": "admin tetap (BOT_ADMIN_IDS)",
     "last_admin": "admin terakhir",
     "not_staff": "bukan petugas",
@@ -299,6 +301,7 @@ def demo_you_are(staff: bool, user_id: int) -> str:
 DEMO_HOW = (
     "Ketik pesan seperti di Telegram, mis. /start, /bantuan, atau NIK lalu nomor KK.\n"
     "Tombol: ketik nomornya, mis. 1, atau tulisannya.\n"
+    "Pesan beberapa baris: akhiri baris dengan \\ lalu Enter, dan lanjutkan di baris berikutnya.\n"
     "/berkas PATH [keterangan]: kirim berkas (mis. CSV impor) · /ganti: pindah warga ⇄ petugas"
     " · /keluar atau Ctrl-D: selesai."
 )
@@ -309,6 +312,16 @@ DEMO_SWITCHED_RESIDENT = "Sekarang Anda chat sebagai warga."
 DEMO_SWITCHED_STAFF = "Sekarang Anda chat sebagai petugas (admin)."
 DEMO_BYE = "Demo selesai. Sampai jumpa!"
 DEMO_NO_BUTTON = "Tidak ada tombol dengan nomor itu."
+DEMO_BUTTONS_CHANGED = (
+    "Tombolnya sudah berubah (lihat nomor yang baru di atas); belum ada yang ditekan. "
+    "Ketik lagi nomornya."
+)
+
+
+def demo_received_kept(folder: str) -> str:
+    return f"Berkas dan gambar yang diterima tetap tersimpan di {folder}"
+
+
 DEMO_FILE_USAGE = "Cara pakai: /berkas PATH [keterangan], mis. /berkas data/status.csv /impor"
 
 
@@ -626,3 +639,31 @@ def bot_already_running(db_path: object, holder: str) -> str:
 
 def lock_unusable(path: object, why: Cause) -> str:
     return f"Berkas kunci proses {path} tidak bisa dibuat atau dikunci: {cause(why)}."
+
+
+# The shell: python -m bot kuitansi (receipt slips)
+CLI_KUITANSI_NO_USERNAME = (
+    "Nama pengguna bot tidak diketahui: isi BOT_USERNAME (mis. BOT_USERNAME=cekktpel_bot), "
+    "atau TELEGRAM_BOT_TOKEN agar ditanyakan ke Telegram (getMe)."
+)
+CLI_KUITANSI_NEEDS_ONE = "Tulis satu NIK, atau --csv BERKAS untuk banyak tanda terima."
+CLI_KUITANSI_NONE = "Tidak ada tanda terima yang dibuat."
+
+
+def cli_kuitansi_getme_failed(reason: str) -> str:
+    return f"Telegram tidak bisa ditanya nama pengguna bot (getMe): {reason}. Isi BOT_USERNAME."
+
+
+def cli_kuitansi_row(line: int, reason: str) -> str:
+    return f"baris {line}: {reason}"
+
+
+def cli_kuitansi_done(count: int, path: str, skipped: int) -> str:
+    text = f"{_n(count)} tanda terima ditulis ke {path}."
+    if skipped:
+        text += f" {_n(skipped)} baris dilewati (lihat di atas)."
+    return text
+
+
+def cli_kuitansi_wrong_suffix(path: str, wanted: str) -> str:
+    return f"Berkas keluaran {path} harus berakhiran {wanted}."

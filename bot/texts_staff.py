@@ -103,6 +103,7 @@ STAFF_COMMAND_DESCRIPTIONS: dict[str, str] = {
     "jamkerja": "Jam kerja kantor untuk pertanyaan warga",
     "libur": "Daftar hari libur kantor",
     "jadwal": "Jadwal jemput bola: /jadwal tambah, /jadwal hasil",
+    "kuitansi": "Tanda terima dengan kode QR: /kuitansi NIK",
 }
 
 
@@ -1304,3 +1305,83 @@ def audit_broadcast_detail(recipients: int, send_now: bool) -> str:
 
 def audit_broadcast_stop_detail(dropped: int) -> str:
     return f"{dropped} pesan tidak dikirim"
+
+
+# === Issue 23, the office's daily routine: receipts and the import folder =========================
+
+# --- staff: /kuitansi -----------------------------------------------------------------------------
+
+KUITANSI_USAGE = (
+    f"Tulis NIK-nya: {code('/kuitansi NIK')}. Bot membuat tanda terima dengan kode QR yang "
+    "membuka bot pada data itu (cetak ulang: tautan lama tidak berlaku lagi). "
+    f"{code('/kuitansi cabut NIK')} menghentikan tautan tanda terima tanpa membuat yang baru."
+)
+KUITANSI_NOT_FOUND = (
+    "NIK itu belum ada dalam data bot. Impor dulu data perekaman hari ini (/impor), lalu coba lagi."
+)
+KUITANSI_COLLECTED = (
+    "KTP-el untuk NIK itu sudah diambil (CARD_ISSUED): tanda terimanya tidak diperlukan lagi."
+)
+AUDIT_RECEIPT_NEW = "tanda terima baru"
+AUDIT_RECEIPT_REPRINT = "cetak ulang (tautan lama berakhir)"
+AUDIT_RECEIPT_REVOKED = "tautan dicabut"
+
+
+def kuitansi_caption(nik_masked: str, link: str, reprint: bool) -> str:
+    head = "Tanda terima (cetak ulang)" if reprint else "Tanda terima"
+    tail = "\nTautan pada tanda terima sebelumnya tidak berlaku lagi." if reprint else ""
+    return f"{head} untuk NIK {bold(esc(nik_masked))}.\nTautan: {esc(link)}{tail}"
+
+
+def kuitansi_invalid(problem: str) -> str:
+    return f"NIK tidak bisa dipakai: {problem}"
+
+
+def kuitansi_revoked(ended: int) -> str:
+    if not ended:
+        return "NIK itu tidak punya tautan tanda terima yang masih berlaku."
+    return "Tautan tanda terima NIK itu dicabut: tidak bisa dipakai lagi."
+
+
+# --- staff: the folder import (BOT_IMPORT_DIR), told at the desk and in the report beside --------
+
+
+def folder_outcome(
+    *,
+    name: str,
+    folder: str,
+    moved_to: str,
+    summary: str | None,
+    reason: str | None,
+    copy_of: str | None,
+    resumed: bool,
+) -> str:
+    """What became of a file dropped in the import folder (the desk's message, the report)."""
+    lines = [f"📂 Impor otomatis dari folder: {bold(_escape(name))}"]
+    if copy_of is not None:
+        lines.append(
+            f"Isinya sama persis dengan berkas {bold(_escape(copy_of))} yang sudah diimpor: "
+            "tidak ada yang berubah, tidak ada warga yang diberi kabar."
+        )
+    elif reason is not None:
+        lines.append(f"Berkas ditolak seluruhnya, tidak ada yang diubah: {reason}")
+    if resumed:
+        lines.append(
+            "Impor ini dilanjutkan setelah bot berhenti di tengah berkas: baris yang sudah "
+            "masuk sebelumnya dihitung «tetap», tidak ada yang tercatat atau dikabarkan dua kali."
+        )
+    if summary:
+        lines.append(summary)
+    lines.append(f"Berkas dipindah ke {folder}/{_escape(moved_to)} (laporan di sebelahnya).")
+    return "\n\n".join(lines)
+
+
+def folder_not_a_table(suffix: str) -> str:
+    return (
+        f"Jenis berkas {_escape(suffix)} tidak bisa diimpor. Simpan ekspornya sebagai CSV "
+        "(atau .xlsx) dengan kolom nik, no_kk, nama, status, tanggal_status, keterangan."
+    )
+
+
+def folder_audit_not_imported(copy: bool) -> str:
+    return "salinan berkas yang sudah diimpor" if copy else "ditolak seluruhnya"

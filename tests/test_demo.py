@@ -12,11 +12,17 @@ from zoneinfo import ZoneInfo
 
 from conftest import BotEnv
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
+from telegram.ext import (
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
 
 from bot import texts_id as texts
 from bot import texts_ops
-from bot.demo import Console, pairs_by_stage, render_html, run_demo
+from bot.demo import Console, _scripted, pairs_by_stage, render_html, run_demo
 from bot.local_api import LocalUser
 from bot.services import sample_data
 from bot.states import KtpStatus, Stage
@@ -159,3 +165,80 @@ async def test_on_a_terminal_long_lines_are_wrapped_to_its_width(
     )
     await unwrapped.handle("/bantuan")
     assert max(len(line) for line in wide.getvalue().splitlines()) > 40  # scripts keep lines
+
+
+async def test_a_number_means_the_button_shown_with_it_even_after_the_message_changed(
+    bot_env: BotEnv, resident: LocalUser, tmp_path: Path
+) -> None:
+    """README: the numbered buttons keep their numbers while a message changes; when the
+    message's buttons changed meanwhile, the demo shows the new numbers and presses nothing."""
+    sent: list[int] = []
+
+    async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        buttons = [[InlineKeyboardButton("Ya", callback_data="d:ya")]]
+        buttons.append([InlineKeyboardButton("Tidak", callback_data="d:tidak")])
+        message = await update.effective_message.reply_text(
+            "Langganan?", reply_markup=InlineKeyboardMarkup(buttons)
+        )
+        sent.append(message.message_id)
+
+    async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await update.callback_query.answer()
+        await update.effective_message.reply_text(f"Pilihan: {update.callback_query.data}")
+
+    bot_env.app.add_handler(CommandHandler("pilih", ask), group=-1)
+    bot_env.app.add_handler(CallbackQueryHandler(answer, pattern="^d:"), group=-1)
+    out = io.StringIO()
+    console = Console(
+        bot_env.api, resident, resident, staff=False, out=out, colour=False, folder=tmp_path
+    )
+    await console.handle("/pilih")
+    # In the background (a progress message, a desk card), the message gets another button
+    # first: "1" on the screen still means "Ya".
+    changed = [
+        [InlineKeyboardButton("Batal", callback_data="d:batal")],
+        [InlineKeyboardButton("Ya", callback_data="d:ya")],
+    ]
+    await bot_env.bot.edit_message_reply_markup(
+        chat_id=resident.chat_id, message_id=sent[0], reply_markup=InlineKeyboardMarkup(changed)
+    )
+    await console.handle("1")
+    shown = out.getvalue()
+    assert "Pilihan" not in shown and texts_ops.DEMO_BUTTONS_CHANGED in shown
+    assert "  [1] Batal\n" in shown and "  [2] Ya\n" in shown  # the new numbers, shown first
+    await console.handle("2")
+    assert "Pilihan: d:ya" in out.getvalue()
+
+
+async def test_a_message_of_several_lines_is_one_message(
+    bot_env: BotEnv, resident: LocalUser, tmp_path: Path
+) -> None:
+    """README: a line ending in a backslash goes on on the next line (scripted and typed)."""
+    received: list[str] = []
+
+    async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        received.append(update.effective_message.text or "")
+
+    bot_env.app.add_handler(MessageHandler(filters.TEXT, echo), group=-1)
+    out = io.StringIO()
+    console = Console(
+        bot_env.api, resident, resident, staff=False, out=out, colour=False, folder=tmp_path
+    )
+    await _scripted(console, io.StringIO("Apakah KTP-el bisa \\\ndiambil kakak\\\nsaya?\nhalo\n"))
+    assert received == ["Apakah KTP-el bisa \ndiambil kakak\nsaya?", "halo"]
+
+
+async def test_the_statistik_picture_is_kept_where_the_demo_says() -> None:
+    out = io.StringIO()
+    code = await run_demo(
+        staff=True, count=60, stdin=io.StringIO("/statistik\n"), out=out, interactive=False
+    )
+    assert code == 0
+    shown = out.getvalue()
+    picture = shown.split("[gambar: statistik.png, ")[1].split("disimpan di ")[1].split("]")[0]
+    kept = Path(picture)
+    assert kept.is_file() and kept.read_bytes().startswith(b"\x89PNG")  # after the demo too
+    assert texts_ops.demo_received_kept(str(kept.parent)) in shown
+    for leftover in kept.parent.iterdir():
+        leftover.unlink()
+    kept.parent.rmdir()

@@ -188,6 +188,40 @@ async def test_swapped_or_repeated_numbers_are_explained_without_counting(
     assert texts.STATUS_TEXTS[S.SENT_FOR_ENROLLMENT].title in await check(resident)
 
 
+async def test_a_kk_sent_before_its_nik_costs_no_failed_try(
+    bot_env: BotEnv, resident: LocalUser
+) -> None:
+    """README: the KK first, then the NIK, in two messages: the card, and nothing counted."""
+    await add_record(bot_env)
+    asked = (await resident.send(KK))[0].plain  # taken for a NIK: its KK is asked
+    assert "Nomor KK" in asked
+    answer = (await resident.send(NIK))[0].plain
+    assert texts.STATUS_TEXTS[S.SENT_FOR_ENROLLMENT].title in answer
+    assert mask_nik(NIK) in answer
+    assert await _failures(bot_env) == 0
+    # A number that is neither still counts as a wrong KK.
+    await resident.send(KK)
+    assert "tidak cocok" in (await resident.send(UNKNOWN_NIK))[0].plain
+    assert await _failures(bot_env) == 1
+
+
+async def test_a_resident_typing_a_staff_command_gets_the_resident_help(
+    bot_env: BotEnv, resident: LocalUser
+) -> None:
+    """README: the resident's answer to a command the bot does not know (the two lines and the
+    main menu), word for word the same for a staff command, so nothing hints that it exists."""
+    staff_command = (await resident.send(f"/status {NIK}"))[0]
+    unknown = (await resident.send("/apaini"))[0]
+    for reply in (staff_command, unknown):
+        assert "tidak dikenal" in reply.plain and "Ketik NIK (16 angka)" in reply.plain
+        assert reply.reply_keyboard and any(texts.MENU_ASK in row for row in reply.reply_keyboard)
+    assert staff_command.plain.replace("/status", "/apaini") == unknown.plain
+    refused = await bot_env.services.db.fetchone(
+        "SELECT COUNT(*) FROM audit_log WHERE actor_id = ? AND target = ?", (resident.id, "/status")
+    )
+    assert refused[0] == 1
+
+
 async def test_a_mistyped_nik_fixed_by_editing_the_message_is_answered(
     bot_env: BotEnv, resident: LocalUser
 ) -> None:

@@ -651,6 +651,7 @@ SAMPLES_BY_NAME: dict[str, tuple[object, ...]] = {
     "position": ("first", "second"),
     "first_name": ("Siti",),
     "bot_username": ("CekKtpElMuraBot",),
+    "link": ("https://wa.me/6281234567890?text=rAbCdEf",),
     "commands": (("cek", "langganan", "berhenti", "pengumuman", "privasi", "bantuan"),),
     "command": ("/daftar",),
     "nik_masked": (NIK,),

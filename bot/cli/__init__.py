@@ -33,6 +33,7 @@ COMMANDS: list[str] = [
     "outbox",
     "jadwal",
     "migrate-db",
+    "kuitansi",
 ]
 
 

@@ -119,6 +119,8 @@ class Settings:
     #: Outbox messages per second, all workers together (Telegram allows 30). Lower it for a
     #: shared token; tests raise it (with a local Bot API) to keep a big broadcast short.
     outbox_per_second: float = 30.0
+    #: BOT_IMPORT_DIR: a folder `run` watches for the daily export (None: no folder watched).
+    import_dir: Path | None = None
     #: WhatsApp (residents only): on when the token and the phone number id are both set.
     whatsapp_token: str | None = None
     whatsapp_phone_number_id: str | None = None
@@ -202,6 +204,9 @@ def load_settings(env: Mapping[str, str] | None = None, dotenv: bool = True) -> 
         timezone=tz,
         database_url=database_url,
         outbox_per_second=outbox_per_second,
+        import_dir=Path(env["BOT_IMPORT_DIR"])
+        if (env.get("BOT_IMPORT_DIR") or "").strip()
+        else None,
         **whatsapp,
     )
 

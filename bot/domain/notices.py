@@ -35,5 +35,8 @@ class NoticeKind(StrEnum):
     VISIT_CHANGED = "visit_changed"
     #: A visit the chat was told of was cancelled: visit_id.
     VISIT_CANCELLED = "visit_cancelled"
+    #: A note to the staff desk written in the sentences' own markup (bot.domain.markup), e.g.
+    #: what became of a file in the import folder: markup (counts and reasons, no NIK).
+    DESK_NOTE = "desk_note"
     #: A row queued before rows were events: Telegram HTML and keyboard, sent as stored.
     LEGACY = "legacy"

@@ -9,7 +9,16 @@ the office's location pin): see ARCHITECTURE.md, "Handler order".
 
 from __future__ import annotations
 
-from bot.handlers import admin, broadcast, conversation, general, resident, schedule, staff
+from bot.handlers import (
+    admin,
+    broadcast,
+    conversation,
+    general,
+    receipts,
+    resident,
+    schedule,
+    staff,
+)
 from bot.handlers import questions as questions_handlers
 from bot.handlers.context import BotApplication
 
@@ -18,6 +27,7 @@ def register_handlers(app: BotApplication) -> None:
     for module in (
         admin,
         staff,
+        receipts,
         broadcast,
         resident,
         schedule,

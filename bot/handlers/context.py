@@ -17,6 +17,7 @@ from bot.domain.clock import Clock
 from bot.domain.config import Settings
 from bot.handlers.dispatcher import Dispatcher
 from bot.services.container import Services
+from bot.services.folder_import import FolderWatcher
 from bot.services.leader import Leadership
 
 
@@ -30,6 +31,8 @@ class BotData:
     dispatcher: Dispatcher | None = None
     #: PostgreSQL: the election of the one worker that runs the dispatcher (bot/services/leader.py).
     leadership: Leadership | None = None
+    #: BOT_IMPORT_DIR: the folder import, run by the worker that runs the periodic jobs.
+    folder_watcher: FolderWatcher | None = None
     #: False keeps background work (the dispatcher, the insights refresh) from starting, for
     #: tests that drive it by hand.
     background: bool = True

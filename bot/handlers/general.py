@@ -21,6 +21,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 
 from bot import texts_id as texts
 from bot import texts_staff
+from bot.handlers import receipt_links
 from bot.handlers.common import is_private
 from bot.handlers.context import BotApplication, BotContext
 from bot.handlers.menu import main_menu
@@ -74,6 +75,7 @@ STAFF_MENU: tuple[str, ...] = (
     "pertanyaan",
     "bisukan",
     "jadwal",
+    "kuitansi",
     "cek",
     "bantuan",
 )
@@ -167,10 +169,15 @@ async def start(update: Update, context: BotContext) -> None:
         return
     if is_private(update):
         name = update.effective_user.first_name if update.effective_user else ""
-        if context.args and context.args[0].casefold() == START_CHECK:
+        payload = context.args[0] if context.args else ""
+        if payload.casefold() == START_CHECK:
             text = texts.start_check(name)  # from the group's button
-        else:
+        elif payload and await receipt_links.opened_from_start(update, context, payload):
+            return  # a receipt's link: that record's NIK, now its KK
+        else:  # (an unknown or revoked receipt link says so first)
             text = texts.resident_welcome(name)
+            if payload:
+                text = f"{texts.RECEIPT_LINK_UNKNOWN}\n\n{text}"
         await message.reply_text(text, reply_markup=main_menu())
     else:
         await message.reply_text(texts.welcome_group(context.bot.username))

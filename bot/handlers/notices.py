@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.handlers.callbacks import DeskAction, QuestionReply
+from bot.handlers.render import html
 from bot.services.container import Services
 from bot.services.notices import compose
 from bot.services.questions import REPLY, Keyboard
@@ -36,10 +37,11 @@ async def render(services: Services, row: DueRow) -> TelegramMessage | None:
     if composed.legacy_keyboard:
         stored = InlineKeyboardMarkup.de_json(json.loads(composed.legacy_keyboard), None)
         return TelegramMessage(composed.text, stored)
-    # The texts write Telegram HTML today; once they write the neutral markup
-    # (bot.domain.markup), this is where `bot.handlers.render.html` turns them into it.
+    # The residents' texts still write Telegram HTML; a text in the sentences' own markup
+    # (bot.domain.markup) becomes Telegram HTML here.
+    text = html(composed.text) if composed.marked else composed.text
     markup = keyboard_markup(composed.buttons) if composed.buttons else None
-    return TelegramMessage(composed.text, markup)
+    return TelegramMessage(text, markup)
 
 
 def keyboard_markup(rows: Keyboard) -> InlineKeyboardMarkup | None:

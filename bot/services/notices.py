@@ -43,6 +43,8 @@ class Composed:
     text: str
     buttons: Keyboard | None = None
     legacy_keyboard: str | None = None
+    #: `text` is in the sentences' own markup (bot.domain.markup), not yet in a channel's
+    marked: bool = False
 
 
 def params_of(row: outbox_store.DueRow) -> dict[str, Any]:
@@ -59,6 +61,8 @@ async def compose(svc: Services, row: outbox_store.DueRow) -> Composed | None:
     async with svc.db.snapshot() as conn:
         if kind == NoticeKind.STATUS_CHANGE:
             return await _status_change(conn, row.chat_id, params)
+        if kind == NoticeKind.DESK_NOTE:
+            return Composed(str(params["markup"]), marked=True)
         if kind == NoticeKind.ANNOUNCEMENT:
             broadcast = await broadcasts_store.get(conn, int(params["broadcast_id"]))
             return Composed(texts_id.broadcast_message(broadcast.text)) if broadcast else None

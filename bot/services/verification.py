@@ -261,7 +261,8 @@ async def handle_numbers(services: Services, chat_id: int, text: str) -> CheckRe
     The step in progress lives in the database (keyed hash and masked NIK only), so a check
     goes on after a restart. Honest mistakes are forgiven: after a wrong KK the NIK keeps
     waiting for its KK (the failure counts); the same number twice, or KK and NIK swapped, is
-    answered with what to change and counts nothing. Reads go to the reader; what a step
+    answered with what to change and counts nothing; the KK sent first, then its NIK, proves
+    the pair. Reads go to the reader; what a step
     changes is one write job (`Db.write`), whatever the outcome.
     """
     if len(text) > MAX_NUMBERS_TEXT:
@@ -282,6 +283,8 @@ async def handle_numbers(services: Services, chat_id: int, text: str) -> CheckRe
                 return CheckReply(Reply.SAME_AS_NIK, nik_masked=pending.nik_masked)
             kk_hash = services.hasher.kk(kk)
             record = await _prove(services, chat_id, pending.nik_hash, kk_hash, now)
+            if record is None and pending.as_kk_hash is not None:
+                record = await _kk_came_first(services, chat_id, kk, pending.as_kk_hash, now)
             if record is not None:
                 return _verified(record)
             return await _wrong_kk(
@@ -320,6 +323,18 @@ async def _pair(
     if await _swapped(services, chat_id, first, second, today, now, (nik_hash, kk_hash)):
         return CheckReply(Reply.SWAPPED)
     return await _wrong_kk(services, chat_id, nik_hash, mask_nik(nik.digits), kk_hash, now)
+
+
+async def _kk_came_first(
+    services: Services, chat_id: int, number: str, first_as_kk: str, now: datetime
+) -> Record | None:
+    """The record, when the number taken for a NIK was its KK and `number` is its NIK (the KK
+    sent first): proved as "NIK KK" in one message would be, no failed try counted."""
+    try:
+        nik = parse_nik(number, services.today(now))
+    except InvalidNumberError:
+        return None
+    return await _prove(services, chat_id, services.hasher.nik(nik.digits), first_as_kk, now)
 
 
 async def _matches(reader: Conn, nik_hash: str, kk_hash: str) -> bool:
@@ -377,6 +392,7 @@ async def _ask_kk(services: Services, chat_id: int, nik: Nik, now: datetime) -> 
     """A NIK alone: wait for its KK, unless the chat waits or the NIK is locked (then the step
     ends). One write job: the limits are read where the step is written."""
     nik_hash = services.hasher.nik(nik.digits)
+    as_kk_hash = services.hasher.kk(nik.digits)  # in case it was the KK, sent first
     masked = mask_nik(nik.digits)
 
     async def ask(conn: Conn) -> Verification | None:
@@ -385,7 +401,13 @@ async def _ask_kk(services: Services, chat_id: int, nik: Nik, now: datetime) -> 
             await checks_store.clear_pending(conn, chat_id)
         else:
             await checks_store.set_pending(
-                conn, chat_id, checks_store.Step.KK, now, nik_hash=nik_hash, nik_masked=masked
+                conn,
+                chat_id,
+                checks_store.Step.KK,
+                now,
+                nik_hash=nik_hash,
+                nik_masked=masked,
+                as_kk_hash=as_kk_hash,
             )
         return refused
 

@@ -19,6 +19,7 @@ FAQ = "ubah_faq"  # /faq: an answer residents read rewritten, added, hidden or r
 IMPORT = "impor"
 NIK_UNLOCK = "buka_kunci_nik"
 REFUSED = "ditolak"
+RECEIPT = "kuitansi"  # a receipt slip printed: a deep-link token made (an older one ended)
 
 
 @dataclass(frozen=True, slots=True)

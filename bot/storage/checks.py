@@ -28,6 +28,7 @@ class Pending:
     nik_masked: str | None
     record_id: int | None
     created_at: datetime
+    as_kk_hash: str | None = None  # the number taken for the NIK, hashed as a KK (KK first)
 
 
 async def set_pending(
@@ -39,12 +40,14 @@ async def set_pending(
     nik_hash: str | None = None,
     nik_masked: str | None = None,
     record_id: int | None = None,
+    as_kk_hash: str | None = None,
 ) -> None:
     """Remember the one step this chat is in (replaces any earlier step)."""
     await conn.execute(
         "INSERT OR REPLACE INTO resident_pending"
-        " (chat_id, kind, nik_hash, nik_masked, record_id, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-        (chat_id, step.value, nik_hash, nik_masked, record_id, utc_iso(now)),
+        " (chat_id, kind, nik_hash, nik_masked, record_id, created_at, as_kk_hash)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (chat_id, step.value, nik_hash, nik_masked, record_id, utc_iso(now), as_kk_hash),
     )
 
 
@@ -74,6 +77,7 @@ def _pending(row: Row | None, now: datetime) -> Pending | None:
         nik_masked=row["nik_masked"],
         record_id=row["record_id"],
         created_at=created,
+        as_kk_hash=row["as_kk_hash"],
     )
 
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 # add a new one. Version ranges by feature keep parallel work apart: core 1-9, import 10-19,
 # residents 20-29, staff 30-39, notifications 40-49; round 3: conversation 100-109, outbox
 # 110-119 (events, lanes, the sender's term), import 120-129, receipts and the import folder
-# 130-139, WhatsApp 140-149, hardening 150-159.
+# 130-139 (the folder import, receipt deep links, the KK sent before its NIK), WhatsApp 140-149,
+# hardening 150-159.
 MIGRATIONS: list[tuple[int, str, str]] = [
     (
         1,
@@ -378,6 +379,48 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         ALTER TABLE outbox ADD COLUMN params TEXT NOT NULL DEFAULT '{}';
         -- to whom: the channel ('telegram') and the recipient's key on it (`chat_id`)
         ALTER TABLE outbox ADD COLUMN channel TEXT NOT NULL DEFAULT 'telegram';
+        """,
+    ),
+    (
+        130,
+        "residents: a number sent first is also kept as a KK's keyed hash (KK before NIK)",
+        """
+        -- keyed hash (the KK key) of the number a step took for a NIK: when the next number is
+        -- the NIK whose KK that was, the pair is proved and nothing counts as a failed try
+        ALTER TABLE resident_pending ADD COLUMN as_kk_hash TEXT;
+        """,
+    ),
+    (
+        131,
+        "receipts: the deep-link tokens printed on recording slips (hashes only)",
+        """
+        CREATE TABLE receipt_tokens (
+            id          INTEGER PRIMARY KEY,
+            token_hash  TEXT NOT NULL UNIQUE,      -- SHA-256 of the random token, never the token
+            record_id   INTEGER NOT NULL REFERENCES records(id) ON DELETE CASCADE,
+            created_at  TEXT NOT NULL,
+            created_by  INTEGER,                   -- staff user id; NULL from the shell
+            revoked_at  TEXT                       -- a reprint (or staff) ended it
+        );
+        CREATE INDEX receipt_tokens_record ON receipt_tokens(record_id);
+        """,
+    ),
+    (
+        132,
+        "the folder import: each file's bytes imported once (BOT_IMPORT_DIR)",
+        """
+        CREATE TABLE folder_imports (
+            digest       TEXT PRIMARY KEY,         -- SHA-256 of the file's bytes
+            name         TEXT NOT NULL,            -- the file's name, NIK-like digits masked
+            state        TEXT NOT NULL,            -- 'running' (or stopped mid-way), 'done'
+            outcome      TEXT,                     -- 'selesai' or 'ditolak' once done
+            owner        TEXT NOT NULL,            -- the worker importing it (a random id)
+            heartbeat_at TEXT NOT NULL,            -- the owner's last sign of life
+            started_at   TEXT NOT NULL,
+            finished_at  TEXT,
+            moved_at     TEXT,                     -- the file left the folder (selesai/ditolak)
+            import_id    INTEGER                   -- imports.id of the run that finished it
+        );
         """,
     ),
     (
