@@ -16,8 +16,8 @@ import argparse
 import asyncio
 import time
 
+from bot.conversation.dialogue import check_answer
 from bot.domain.config import load_settings
-from bot.handlers.resident import check_answer
 from bot.services.container import Services
 from bot.services.sample_data import pairs_to_try
 from bot.services.verification import Reply, handle_numbers

@@ -46,7 +46,7 @@ from bot.domain.config import QuietHours, Settings
 from bot.handlers.broadcast import render_progress
 from bot.handlers.dispatcher import Dispatcher, Limits
 from bot.local_api import LOCAL_TOKEN, LocalBotApi
-from bot.services.importer import import_csv
+from bot.services.importer import import_file
 from bot.services.sample_data import COLUMNS, generate_rows
 from bot.storage import outbox as outbox_store
 from bot.storage import staff as staff_store
@@ -97,7 +97,7 @@ async def import_people(app: Any, folder: Path, people: int) -> list[tuple[str, 
         for row in generate_rows(people, 7, Clock().now().date()):
             writer.writerow(row)
             pairs.setdefault(row["nik"], row["no_kk"])
-    await import_csv(app.bot_data.services, path, source_name=path.name)
+    await import_file(app.bot_data.services, path, source_name=path.name)
     return list(pairs.items())
 
 

@@ -39,7 +39,7 @@ from bot.handlers.context import BotApplication
 from bot.local_api import LOCAL_TOKEN, BotMessage, LocalBotApi, LocalUser
 from bot.services import insights, sample_data
 from bot.services.container import Services
-from bot.services.importer import ImportFileError, import_csv
+from bot.services.importer import ImportFileError, import_file
 from bot.states import STAGE_ORDER, KtpStatus, Stage
 from bot.storage import settings as settings_store
 
@@ -401,7 +401,7 @@ async def prepare_data(settings: Settings, services: Services, count: int, seed:
     csv_path = folder / "contoh-impor.csv"
     with csv_path.open("w", encoding="utf-8", newline="") as out:
         rows = sample_data.write_csv(out, count, seed, today)
-    await import_csv(services, csv_path, source_name=csv_path.name)
+    await import_file(services, csv_path, source_name=csv_path.name)
     queue = (await insights.backlog(services.db.conn))[KtpStatus.PRINT_READY_RECORD]
     async with services.db.transaction() as conn:  # as if staff had sent /blanko
         stock = round(queue * BLANKO_SHARE_OF_QUEUE)

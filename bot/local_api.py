@@ -588,10 +588,13 @@ class LocalBotApi(BaseRequest):
             f" keyboard: {keyboard}"
         )
 
-    async def press_data(self, user: dict[str, Any], chat_id: int, data: str) -> list[BotMessage]:
+    async def press_data(
+        self, user: dict[str, Any], chat_id: int, data: str, *, vanished: bool = False
+    ) -> list[BotMessage]:
         """A callback query with any `data`, as a forged or outdated button would send it: on
-        the latest bot message in the chat (whatever its buttons), or on no message at all
-        (as for a message since deleted). Returns what the bot sent meanwhile."""
+        the latest bot message in the chat (whatever its buttons), or, with `vanished`, on a
+        message since deleted (Telegram then sends it as inaccessible: its date is 0). Returns
+        what the bot sent meanwhile."""
         query_id = f"LOCAL-CB-{self._next_callback}"
         self._next_callback += 1
         self.callback_from[query_id] = user["id"]
@@ -602,7 +605,15 @@ class LocalBotApi(BaseRequest):
             "data": data,
         }
         latest = self.current(chat_id)
-        if latest:
+        if vanished:
+            if latest:
+                latest[-1].deleted = True  # the person deleted it
+            query["message"] = {
+                "chat": self._chat(chat_id),
+                "message_id": latest[-1].message_id if latest else 1,
+                "date": 0,
+            }
+        elif latest:
             query["message"] = latest[-1].raw
         return await self.deliver(_update(self, callback_query=query), chat_id)
 

@@ -112,6 +112,71 @@ _SHORT_FORMS: dict[str, KtpStatus] = {
     "DUP": KtpStatus.DUPLICATE_RECORD,
 }
 
+#: How the central system's export (SIAK, and the village and regency software that shows it)
+#: writes a status where it differs from the code, as people see it written; each is read
+#: case-insensitively with spaces, hyphens or underscores (README lists them all).
+EXPORT_SPELLINGS: dict[str, KtpStatus] = {
+    "BELUM REKAM": KtpStatus.UNREGISTERED,
+    "BELUM PEREKAMAN": KtpStatus.UNREGISTERED,
+    "BELUM DIREKAM": KtpStatus.UNREGISTERED,
+    "NOT REGISTERED": KtpStatus.UNREGISTERED,
+    "SUDAH REKAM": KtpStatus.BIO_CAPTURED,
+    "SUDAH PEREKAMAN": KtpStatus.BIO_CAPTURED,
+    "SUDAH DIREKAM": KtpStatus.BIO_CAPTURED,
+    "BIOMETRIC CAPTURED": KtpStatus.BIO_CAPTURED,
+    "BIO CAPTURE": KtpStatus.BIO_CAPTURED,
+    "IN PROCESS": KtpStatus.PROCESSING,
+    "DALAM PROSES": KtpStatus.PROCESSING,
+    "SENT FOR ENROLMENT": KtpStatus.SENT_FOR_ENROLLMENT,
+    "SENT TO ENROLLMENT": KtpStatus.SENT_FOR_ENROLLMENT,
+    "SEND FOR ENROLLMENT": KtpStatus.SENT_FOR_ENROLLMENT,
+    "RECEIVED AT CENTRAL SERVER": KtpStatus.RECEIVED_AT_CENTRAL,
+    "RECEIVED AT DATA CENTER": KtpStatus.RECEIVED_AT_CENTRAL,
+    "RECEIVED CENTRAL": KtpStatus.RECEIVED_AT_CENTRAL,
+    "ENROLLMENT FAILURE AT CENTRAL": KtpStatus.ENROLL_FAILURE_AT_CENTRAL,
+    "ENROLMENT FAILURE AT CENTRAL": KtpStatus.ENROLL_FAILURE_AT_CENTRAL,
+    "ENROLL FAILED AT CENTRAL": KtpStatus.ENROLL_FAILURE_AT_CENTRAL,
+    "SEARCH FAILED AT CENTRAL": KtpStatus.SEARCH_FAILURE_AT_CENTRAL,
+    "SEARCH FAILURE": KtpStatus.SEARCH_FAILURE_AT_CENTRAL,
+    "ENROLLMENT FAILURE AT REGIONAL": KtpStatus.ENROLL_FAILURE_AT_REGIONAL,
+    "ENROLMENT FAILURE AT REGIONAL": KtpStatus.ENROLL_FAILURE_AT_REGIONAL,
+    "ENROLL FAILURE AT REGION": KtpStatus.ENROLL_FAILURE_AT_REGIONAL,
+    "ENROLL FAILED AT REGIONAL": KtpStatus.ENROLL_FAILURE_AT_REGIONAL,
+    "RETRY PACKET": KtpStatus.PACKET_RETRY,
+    "PACKET RESEND": KtpStatus.PACKET_RETRY,
+    "SENT FOR DEDUPLICATION": KtpStatus.SENT_FOR_DEDUP,
+    "SENT TO DEDUP": KtpStatus.SENT_FOR_DEDUP,
+    "DEDUPLICATION": KtpStatus.SENT_FOR_DEDUP,
+    "DUPLICATE": KtpStatus.DUPLICATE_RECORD,
+    "DUPLICATE RECORD 1:1": KtpStatus.DUPLICATE_RECORD,
+    "DUPLICATE RECORD 1:N": KtpStatus.DUPLICATE_RECORD,
+    "DATA GANDA": KtpStatus.DUPLICATE_RECORD,
+    "ADJUDICATE": KtpStatus.ADJUDICATE_RECORD,
+    "ADJUDICATION": KtpStatus.ADJUDICATE_RECORD,
+    "ADJUDIKASI": KtpStatus.ADJUDICATE_RECORD,
+    "REQUEST FOR VALIDATION": KtpStatus.REQUEST_VALIDATION,
+    "VALIDATION REQUEST": KtpStatus.REQUEST_VALIDATION,
+    "PERMINTAAN VALIDASI": KtpStatus.REQUEST_VALIDATION,
+    "PRINT READY": KtpStatus.PRINT_READY_RECORD,
+    "READY TO PRINT": KtpStatus.PRINT_READY_RECORD,
+    "READY FOR PRINTING": KtpStatus.PRINT_READY_RECORD,
+    "SIAP CETAK": KtpStatus.PRINT_READY_RECORD,
+    "SENT FOR PRINTING": KtpStatus.SENT_FOR_CARD_PRINTING,
+    "SENT TO CARD PRINTING": KtpStatus.SENT_FOR_CARD_PRINTING,
+    "SENT FOR PRINT": KtpStatus.SENT_FOR_CARD_PRINTING,
+    "PROSES CETAK": KtpStatus.SENT_FOR_CARD_PRINTING,
+    "PRINTED": KtpStatus.CARD_PRINTED,
+    "SUDAH CETAK": KtpStatus.CARD_PRINTED,
+    "SUDAH DICETAK": KtpStatus.CARD_PRINTED,
+    "CARD SENT": KtpStatus.CARD_SHIPPED,
+    "SHIPPED": KtpStatus.CARD_SHIPPED,
+    "CARD DISTRIBUTED": KtpStatus.CARD_SHIPPED,
+    "ISSUED": KtpStatus.CARD_ISSUED,
+    "CARD DELIVERED": KtpStatus.CARD_ISSUED,
+    "SUDAH DIAMBIL": KtpStatus.CARD_ISSUED,
+    "SUDAH DISERAHKAN": KtpStatus.CARD_ISSUED,
+}
+
 _SEPARATORS = re.compile(r"[\s\-‐‑–—_.]+")
 # "PRINT_READY_RECORD (PRR)" as written in the office's list: the part in brackets is a comment.
 _BRACKETED = re.compile(r"\(.*?\)|\[.*?\]")
@@ -133,7 +198,12 @@ def _canonical_spelling(text: str) -> str:
 def _lookup(key: str) -> KtpStatus | None:
     if key in KtpStatus.__members__:
         return KtpStatus[key]
-    return _SHORT_FORMS.get(key)
+    return _SHORT_FORMS.get(key) or _EXPORT_KEYS.get(key)
+
+
+_EXPORT_KEYS: dict[str, KtpStatus] = {
+    _canonical_spelling(spelling): status for spelling, status in EXPORT_SPELLINGS.items()
+}
 
 
 def parse_status(text: str) -> KtpStatus:
@@ -158,9 +228,10 @@ def suggest_statuses(text: str, limit: int = 3) -> list[KtpStatus]:
     if len(key) >= 3:
         # A fragment such as "PRINT", "DEDUP" or "FAILURE": the codes that contain it come first.
         found = [s for s in ALL_STATUSES if key in s.value]
-    candidates = list(KtpStatus.__members__) + list(_SHORT_FORMS)
+    candidates = list(KtpStatus.__members__) + list(_SHORT_FORMS) + list(_EXPORT_KEYS)
     for name in difflib.get_close_matches(key, candidates, n=limit * 2, cutoff=0.5):
-        status = KtpStatus[name] if name in KtpStatus.__members__ else _SHORT_FORMS[name]
+        status = _lookup(name)
+        assert status is not None
         if status not in found:
             found.append(status)
     return found[:limit]

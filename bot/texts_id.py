@@ -18,12 +18,20 @@ feature's section, under the line of its audience.
 This module imports only the domain (states, nik, config) and `texts_common`: its functions
 take plain values and the small dataclasses defined here; limits and menus belong to the
 modules that enforce them.
+
+The sentences are written in the sentences' own markup (`bot.domain.markup`: `bold`,
+`italic`, `code`, values quoted with `_said`), never in a channel's syntax; each channel
+renders them (Telegram: `bot/handlers/render.py`). They name the main menu's buttons where a
+resident would press one. Still in Telegram HTML: the notices the outbox stores finished
+(section 10, a visit's notices, an answer from staff, an announcement's frame), until the
+outbox renders its events per channel.
+
 """
 
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -31,9 +39,10 @@ from zoneinfo import ZoneInfo
 from babel import dates as babel_dates
 
 from bot.domain.config import OfficeInfo
+from bot.domain.markup import bold, code, esc, fit, italic
 from bot.domain.nik import InvalidNumberError, Problem
 from bot.domain.status_texts import STATUS_TEXTS
-from bot.domain.text_fit import clip, fit_html
+from bot.domain.text_fit import clip
 from bot.states import ALL_STATUSES, STAGE_ORDER, KtpStatus, Stage
 from bot.texts_common import LOCALE as LOCALE
 from bot.texts_common import and_list as _and_list
@@ -63,6 +72,12 @@ def _escape(value: str, quote: bool = True) -> str:
 def _shown(text: object, limit: int = 40) -> str:
     """Something a person typed, shortened and made safe inside an HTML message."""
     return html.escape(clip(str(text), limit), quote=False)
+
+
+def _said(value: object, limit: int = ECHO_LIMIT) -> str:
+    """A value quoted in a marked sentence (what someone typed, a name, an address):
+    clipped, and carrying no marks (`bot.domain.markup`)."""
+    return esc(clip(str(value), limit))
 
 
 #: A short name for `format_number`, for sentences full of figures.
@@ -126,7 +141,7 @@ _POSITION_NAMES = {"first": "nomor pertama", "second": "nomor kedua"}
 
 
 def nik_problem(err: InvalidNumberError, position: str | None = None) -> str:
-    """One or two short sentences that say exactly what is wrong with a NIK or Nomor KK.
+    """One or two short sentences (marked) that say exactly what is wrong with a NIK or Nomor KK.
 
     `position` ("first", "second"): which of the two numbers of "NIK KK" it is."""
     is_nik = err.kind == "nik"
@@ -141,8 +156,8 @@ def nik_problem(err: InvalidNumberError, position: str | None = None) -> str:
             return "Nomor KK belum ada. Ketik 16 angka di bagian atas Kartu Keluarga."
         case Problem.NOT_DIGITS:
             found = str(detail.get("characters", ""))
-            letters = [f"<b>{_shown(c)}</b>" for c in found if c.isalpha()]
-            signs = [f"<b>{_shown(c)}</b>" for c in found if not c.isalpha()]
+            letters = [bold(_said(c, 40)) for c in found if c.isalpha()]
+            signs = [bold(_said(c, 40)) for c in found if not c.isalpha()]
             what = []
             if letters:
                 what.append(f"huruf {_and_list(letters)}")
@@ -166,15 +181,15 @@ def nik_problem(err: InvalidNumberError, position: str | None = None) -> str:
                 text += " Mungkin ada angka yang terketik dua kali."
             return text
         case Problem.UNKNOWN_PROVINCE:
-            code = _shown(detail.get("province", ""))
+            province = _said(detail.get("province", ""), 40)
             return (
-                f"Dua angka pertama {name} ({code}) bukan kode provinsi."
+                f"Dua angka pertama {name} ({province}) bukan kode provinsi."
                 f" Di Sumatera Selatan, {name} mulai dengan 16."
             )
         case Problem.ZERO_REGION:
             return f"Angka ke-3 dan ke-4 {name} tidak mungkin 00. Di Musi Rawas, awalnya 1605."
         case Problem.IMPOSSIBLE_BIRTH_DATE:
-            digits = _shown(detail.get("digits", ""))
+            digits = _said(detail.get("digits", ""), 40)
             shown = f" ({digits})" if digits else ""
             return f"Angka ke-7 sampai ke-12 {name}{shown} tidak mungkin benar."
         case Problem.ZERO_SERIAL:
@@ -231,7 +246,7 @@ MENU_PLACEHOLDER = "Ketik NIK atau tekan tombol"
 def resident_welcome(first_name: str) -> str:
     """/start in a private chat: a greeting and how to check, in one line each."""
     return (
-        f"Halo, {_escape(first_name)}! Selamat datang di <b>Cek KTP-el</b> "
+        f"Halo, {_said(first_name)}! Selamat datang di {bold('Cek KTP-el')} "
         "Disdukcapil Kabupaten Musi Rawas.\n\n"
         "Untuk cek KTP-el, ketik NIK Bapak/Ibu (16 angka).\n"
         "Atau tekan salah satu tombol di bawah."
@@ -240,16 +255,16 @@ def resident_welcome(first_name: str) -> str:
 
 def start_check(first_name: str) -> str:
     """/start from the group's button: straight to the check (ASK_NIK: section 4)."""
-    return f"Halo, {html.escape(first_name)}! Mari cek status KTP-el Bapak/Ibu.\n\n{ASK_NIK}"
+    return f"Halo, {_said(first_name)}! Mari cek status KTP-el Bapak/Ibu.\n\n{ASK_NIK}"
 
 
 def welcome_group(bot_username: str) -> str:
     """/start in a group: the bot never shows statuses there."""
     return (
-        "Halo! Saya <b>Cek KTP-el</b>, bot Disdukcapil Kabupaten Musi Rawas untuk mengecek "
+        f"Halo! Saya {bold('Cek KTP-el')}, bot Disdukcapil Kabupaten Musi Rawas untuk mengecek "
         "status KTP-el.\n\n"
         "Demi menjaga data pribadi, status KTP-el hanya bisa dicek lewat chat pribadi.\n"
-        f"Silakan buka @{html.escape(bot_username)} lalu tekan <b>Mulai</b>.\n"
+        f"Silakan buka @{_said(bot_username)} lalu tekan {bold('Mulai')}.\n"
         "Jangan kirim NIK atau nomor KK di grup."
     )
 
@@ -259,7 +274,7 @@ def resident_help(commands: Sequence[str]) -> str:
     block follows."""
     listed = " ".join(f"/{name}" for name in commands)
     return (
-        "<b>Cara memakai Cek KTP-el</b>\n"
+        f"{bold('Cara memakai Cek KTP-el')}\n"
         "1. Ketik NIK (16 angka). Bot lalu meminta nomor KK.\n"
         "2. Atau kirim NIK dan nomor KK sekaligus, dipisah spasi.\n"
         "3. Tekan tombol di bawah untuk info kantor dan pertanyaan umum.\n\n"
@@ -271,7 +286,7 @@ def help_group(bot_username: str) -> str:
     """/bantuan or an unknown command in a group."""
     return (
         "Status KTP-el hanya bisa dicek lewat chat pribadi, demi menjaga data pribadi.\n"
-        f"Buka @{html.escape(bot_username)}, tekan <b>Mulai</b>, lalu ketik NIK Bapak/Ibu.\n"
+        f"Buka @{_said(bot_username)}, tekan {bold('Mulai')}, lalu ketik NIK Bapak/Ibu.\n"
         "Jangan kirim NIK atau nomor KK di grup."
     )
 
@@ -291,7 +306,7 @@ NOT_TEXT_SHORT = (
 
 def unknown_command_short(command: str) -> str:
     return (
-        f"Perintah <code>{_escape(command)}</code> tidak dikenal.\n"
+        f"Perintah {code(_said(command))} tidak dikenal.\n"
         "Ketik NIK (16 angka) untuk cek KTP-el, atau tekan salah satu tombol di bawah."
     )
 
@@ -360,17 +375,17 @@ BTN_ERASE_NO = "Batal"
 BTN_OPEN_PRIVATE = "💬 Buka chat pribadi"
 
 ASK_NIK = (
-    "Ketik <b>NIK</b> yang ingin dicek: 16 angka di KTP lama atau di Kartu Keluarga.\n\n"
-    "Lebih cepat: NIK lalu <b>Nomor KK</b> dalam satu pesan, dipisah spasi. Contoh:\n"
-    "<code>1605xxxxxxxxxxxx 1605xxxxxxxxxxxx</code>"
+    f"Ketik {bold('NIK')} yang ingin dicek: 16 angka di KTP lama atau di Kartu Keluarga.\n\n"
+    f"Lebih cepat: NIK lalu {bold('Nomor KK')} dalam satu pesan, dipisah spasi. Contoh:\n"
+    f"{code('1605xxxxxxxxxxxx 1605xxxxxxxxxxxx')}"
 )
 
 
 def ask_kk(nik_masked: str) -> str:
     """A valid NIK arrived alone: ask for the second factor."""
     return (
-        f"NIK <b>{nik_masked}</b> diterima.\n\n"
-        "Sekarang ketik <b>Nomor KK</b>: 16 angka di bagian atas Kartu Keluarga.\n"
+        f"NIK {bold(nik_masked)} diterima.\n\n"
+        f"Sekarang ketik {bold('Nomor KK')}: 16 angka di bagian atas Kartu Keluarga.\n"
         "Ini untuk memastikan KTP-el itu milik Bapak/Ibu atau keluarga.\n"
         "Tidak jadi? Ketik /batal."
     )
@@ -381,19 +396,19 @@ def same_as_nik(nik_masked: str | None) -> str:
     shown = f" ({nik_masked})" if nik_masked else ""
     return (
         f"Itu NIK yang sama{shown}.\n"
-        "Sekarang ketik <b>Nomor KK</b>: nomor di bagian atas Kartu Keluarga, bukan NIK."
+        f"Sekarang ketik {bold('Nomor KK')}: nomor di bagian atas Kartu Keluarga, bukan NIK."
     )
 
 
 #: The same number twice in one message (nothing counted).
 SAME_NUMBER_TWICE = (
-    "Dua nomor itu sama.\nKirim NIK, lalu <b>Nomor KK</b>: nomor di bagian atas Kartu Keluarga."
+    f"Dua nomor itu sama.\nKirim NIK, lalu {bold('Nomor KK')}: nomor di bagian atas Kartu Keluarga."
 )
 
 #: NIK and Nomor KK arrived the other way round (nothing counted).
 NUMBERS_SWAPPED = (
     "Urutannya terbalik: nomor pertama itu Nomor KK.\n"
-    "Kirim <b>NIK dulu</b>, lalu Nomor KK, dipisah spasi."
+    f"Kirim {bold('NIK dulu')}, lalu Nomor KK, dipisah spasi."
 )
 
 
@@ -417,7 +432,7 @@ def no_match(attempts_left: int | None, nik_masked: str | None = None) -> str:
     """Wrong KK or unknown NIK: deliberately one answer for both. With `nik_masked`, the NIK
     is still waiting for its Nomor KK."""
     lines = [
-        "NIK dan Nomor KK itu <b>tidak cocok</b> dengan catatan kami.",
+        f"NIK dan Nomor KK itu {bold('tidak cocok')} dengan catatan kami.",
         "Nomor KK ada di bagian atas Kartu Keluarga.",
     ]
     if nik_masked:
@@ -435,15 +450,15 @@ def chat_must_wait(until: datetime, tz: str) -> str:
     return (
         "Sudah terlalu banyak percobaan yang tidak cocok dari chat ini.\n"
         "Demi keamanan, cek berikutnya bisa lagi mulai "
-        f"<b>{format_datetime(until, tz)}</b>."
+        f"{bold(format_datetime(until, tz))}."
     )
 
 
 def nik_locked(until: datetime, tz: str, office: str) -> str:
     """The NIK is locked for checks (the same for a NIK the bot does not know)."""
     return (
-        "Demi keamanan, NIK ini sementara <b>tidak bisa dicek</b> lewat bot sampai "
-        f"<b>{format_datetime(until, tz)}</b>.\n"
+        f"Demi keamanan, NIK ini sementara {bold('tidak bisa dicek')} lewat bot sampai "
+        f"{bold(format_datetime(until, tz))}.\n"
         "NIK ini sudah terlalu sering dicoba dengan Nomor KK yang tidak cocok.\n\n"
         "Bila ini NIK Bapak/Ibu, tanyakan langsung ke kantor dengan membawa Kartu Keluarga."
         f"\n\n{office}"
@@ -502,7 +517,13 @@ COLLECT_STATUSES = frozenset({KtpStatus.CARD_PRINTED, KtpStatus.CARD_SHIPPED})
 def _as_of_line(as_of: datetime, tz: str) -> str:
     local = _local(as_of, tz)
     when = f"{format_short_date(local.date())}, {format_time(local, tz)} {_zone(local)}"
-    return f"<i>Data per {when}</i>"
+    return italic(f"Data per {when}")
+
+
+def _office_where(office: OfficeInfo, *, place: str | None = None) -> str:
+    """Where to go, when it is open and whom to ask (marked); `place` is where cards are
+    collected."""
+    return _where_lines(office, place, bold, _said)
 
 
 def _shows_visit(status: KtpStatus) -> bool:
@@ -525,13 +546,13 @@ def check_result(
     """The first answer to a check, one phone screen (FIRST_ANSWER_LIMIT): whose card, the
     status in plain words, the journey, what is happening, ONE thing to do, the estimate.
 
-    `visit_line`: the next "jemput bola" visit in the resident's kecamatan, one line of HTML
+    `visit_line`: the next "jemput bola" visit in the resident's kecamatan, one marked line
     (shown for a resident who must come). The rest is in `check_details` (Selengkapnya)."""
     about = STATUS_TEXTS[status]
-    name = f" · {_escape(clip(name_masked, 24))}" if name_masked else ""
+    name = f" · {_said(name_masked, 24)}" if name_masked else ""
     lines = [
-        f"🪪 <b>KTP-el {nik_masked}</b>{name}",
-        f"Status: <b>{about.title}</b>",
+        f"🪪 {bold(f'KTP-el {nik_masked}')}{name}",
+        f"Status: {bold(about.title)}",
         stage_track(status),
         f"Sejak {format_short_date(status_date)} ({format_ago(status_date, today)}).",
         about.meaning,
@@ -539,24 +560,24 @@ def check_result(
     ]
     if status in COLLECT_STATUSES:
         lines.append(
-            f"📍 {_escape(clip(office.pickup, _FIRST_PLACE_LIMIT))}"
-            f" · {_escape(clip(office.hours, _FIRST_HOURS_LIMIT))}"
+            f"📍 {_said(office.pickup, _FIRST_PLACE_LIMIT)}"
+            f" · {_said(office.hours, _FIRST_HOURS_LIMIT)}"
         )
         proxy = office.proxy_pickup
         if len(proxy) <= _FIRST_PROXY_LIMIT:
-            lines.append(f"👪 {_escape(proxy)}")
+            lines.append(f"👪 {_said(proxy)}")
         else:
             lines.append(f"👪 Boleh diambil keluarga? Lihat {BTN_MORE}.")
     elif status.facts.resident_must_come:
         lines.append(
-            f"🏢 {_escape(clip(office.address, _FIRST_PLACE_LIMIT))}"
-            f" · {_escape(clip(office.hours, _FIRST_HOURS_LIMIT))}"
+            f"🏢 {_said(office.address, _FIRST_PLACE_LIMIT)}"
+            f" · {_said(office.hours, _FIRST_HOURS_LIMIT)}"
         )
     estimate = None if status.facts.resident_must_come else estimate_line(waiting, today)
     if estimate:
         lines.append(estimate)
     if visit_line and _shows_visit(status):
-        lines.append(fit_html(visit_line, VISIT_LINE_LIMIT))
+        lines.append(fit(visit_line, VISIT_LINE_LIMIT))
     lines.append(_as_of_line(as_of, tz))
     return "\n".join(lines)
 
@@ -574,7 +595,7 @@ def _waiting_lines(status: KtpStatus, waiting: WaitingFigures) -> list[str]:
         f"KTP-el ini sudah {format_days(waiting.waited_days)} di tahap ini.",
     ]
     if waiting.longer_than_usual:
-        lines.append(f"⚠️ <b>Ini lebih lama dari biasanya.</b> {_ask_a_person()}")
+        lines.append(f"⚠️ {bold('Ini lebih lama dari biasanya.')} {_ask_a_person()}")
     return lines
 
 
@@ -611,12 +632,12 @@ def check_details(
     acts, what else to know, the waiting-time figures, the print queue, the office."""
     about = STATUS_TEXTS[status]
     lines = [
-        f"📄 <b>Selengkapnya · KTP-el {nik_masked}</b>",
-        f"Status: <b>{about.title}</b> ({status.value})",
+        f"📄 {bold(f'Selengkapnya · KTP-el {nik_masked}')}",
+        f"Status: {bold(about.title)} ({status.value})",
         "",
-        f"<b>Mengapa bisa lama?</b> {about.why_slow}",
-        f"<b>Siapa yang menangani?</b> {about.who_acts}",
-        f"<b>Perlu diketahui:</b> {about.more}",
+        f"{bold('Mengapa bisa lama?')} {about.why_slow}",
+        f"{bold('Siapa yang menangani?')} {about.who_acts}",
+        f"{bold('Perlu diketahui:')} {about.more}",
     ]
     figures = _waiting_lines(status, waiting) + _queue_lines(waiting)
     if figures:
@@ -624,22 +645,22 @@ def check_details(
     if status in COLLECT_STATUSES:
         lines += [
             "",
-            _office_block(office, place=office.pickup),
-            _proxy_line(office),
+            _office_where(office, place=office.pickup),
+            f"👪 {bold('Diambil keluarga:')} {_said(office.proxy_pickup)}",
         ]
     elif status.facts.resident_must_come:
-        lines += ["", _office_block(office)]
+        lines += ["", _office_where(office)]
     return "\n".join(lines)
 
 
 def all_stages() -> list[str]:
     """Every status, stage by stage, in plain words; split into messages Telegram accepts."""
-    parts = ["<b>Perjalanan KTP-el, tahap demi tahap</b>"]
+    parts = [bold("Perjalanan KTP-el, tahap demi tahap")]
     order = (Stage.RECORDING, Stage.SENDING, Stage.CENTRAL, Stage.PROBLEM, Stage.PRINTING)
     for stage in (*order, Stage.DONE):
         statuses = [s for s in ALL_STATUSES if s.facts.stage is stage]
-        block = [f"\n<b>{STAGE_NAMES[stage]}</b>"]
-        block += [f"• <b>{STATUS_TEXTS[s].title}</b>: {STATUS_TEXTS[s].meaning}" for s in statuses]
+        block = [f"\n{bold(STAGE_NAMES[stage])}"]
+        block += [f"• {bold(STATUS_TEXTS[s].title)}: {STATUS_TEXTS[s].meaning}" for s in statuses]
         parts.append("\n".join(block))
     parts.append(
         "\nLamanya tiap tahap tergantung jaringan internet ke pusat, keadaan rekaman di pusat, "
@@ -663,13 +684,17 @@ def _chunks(parts: list[str], limit: int = 3900) -> list[str]:
 
 
 # Following a NIK: 🔔 Beri tahu saya, names, /langganan, /berhenti
+#: Where a resident sees the cards they follow: the main menu's button (not a command).
+_FAMILY_BUTTON = f"tekan tombol {MENU_FAMILY}"
+
+
 def _followed_name(label: str | None, nik_masked: str) -> str:
-    return f"<b>{_escape(label)}</b> ({nik_masked})" if label else f"<b>{nik_masked}</b>"
+    return f"{bold(_said(label))} ({nik_masked})" if label else bold(nik_masked)
 
 
 def subscribed(nik_masked: str, following: int, limit: int) -> str:
     return (
-        f"🔔 Siap! Ada kabar penting tentang KTP-el <b>{nik_masked}</b>? Kami kabari di chat ini.\n"
+        f"🔔 Siap! Ada kabar penting tentang KTP-el {bold(nik_masked)}? Kami kabari di chat ini.\n"
         "Misalnya saat kartu sudah dicetak, atau bila perlu datang ke kantor.\n"
         f"Chat ini memantau {following} dari paling banyak {limit} NIK.\n\n"
         "Mau beri nama supaya mudah dikenali? Pilih di bawah, atau ketik sendiri "
@@ -706,14 +731,14 @@ def ask_label(label: str | None, nik_masked: str) -> str:
 
 def label_saved(label: str | None, nik_masked: str) -> str:
     if label is None:
-        return f"Baik, {nik_masked} dipantau tanpa nama. Lihat daftarnya dengan /langganan."
+        return f"Baik, {nik_masked} dipantau tanpa nama. Lihat daftarnya: {_FAMILY_BUTTON}."
     return (
         f"Tersimpan: {_followed_name(label, nik_masked)}.\n"
-        "Lihat semua yang dipantau dengan /langganan."
+        f"Lihat semua yang dipantau: {_FAMILY_BUTTON}."
     )
 
 
-NOT_FOLLOWED = "NIK itu sudah tidak ada di daftar pantauan. Lihat daftarnya: /langganan."
+NOT_FOLLOWED = f"NIK itu sudah tidak ada di daftar pantauan. Lihat daftarnya: {_FAMILY_BUTTON}."
 
 NO_SUBSCRIPTIONS = (
     "Bapak/Ibu belum memantau NIK apa pun.\n\n"
@@ -726,7 +751,7 @@ def subscription_list(
     items: list[tuple[str | None, str, KtpStatus, date]], limit: int, today: date
 ) -> str:
     """/langganan: each followed NIK (label, masked NIK, status, since) with its status now."""
-    lines = [f"<b>NIK yang dipantau</b> ({len(items)} dari {limit})", ""]
+    lines = [f"{bold('NIK yang dipantau')} ({len(items)} dari {limit})", ""]
     for i, (label, nik_masked, status, since) in enumerate(items, 1):
         lines.append(f"{i}. {_followed_name(label, nik_masked)}")
         lines.append(
@@ -768,20 +793,20 @@ def stopped_all(count: int) -> str:
 def stop_usage(count: int) -> str:
     return (
         f"Nomor atau nama itu tidak ada di daftar. Tulis nomornya (1 sampai {count}) atau "
-        "namanya, misalnya <code>/berhenti 1</code>, atau tulis <code>/berhenti semua</code>. "
-        "Lihat daftarnya dengan /langganan."
+        f"namanya, misalnya {code('/berhenti 1')}, atau tulis {code('/berhenti semua')}. "
+        f"Lihat daftarnya: {_FAMILY_BUTTON}."
     )
 
 
 NOTHING_TO_STOP = (
     "Bapak/Ibu belum memantau NIK apa pun, jadi tidak ada kabar status untuk dihentikan.\n\n"
-    "Tidak mau menerima pengumuman dari Disdukcapil? Kirim <code>/pengumuman mati</code>."
+    f"Tidak mau menerima pengumuman dari Disdukcapil? Kirim {code('/pengumuman mati')}."
 )
 
 
 # Groups, /batal
 GROUP_PRIVATE_ONLY = (
-    "Demi menjaga data pribadi, status KTP-el hanya bisa dicek di <b>chat pribadi</b> dengan "
+    f"Demi menjaga data pribadi, status KTP-el hanya bisa dicek di {bold('chat pribadi')} dengan "
     "bot. Tekan tombol di bawah untuk membukanya.\n\n"
     "Jangan kirim NIK atau Nomor KK di grup."
 )
@@ -796,18 +821,18 @@ PRIVACY_HASH_LIMITS = (
     "Kode itu dibuat dengan kunci rahasia kantor (HMAC-SHA256). NIK yang sama selalu menjadi "
     "kode yang sama, supaya bisa dicocokkan.\n"
     "Bila basis data saja yang bocor, NIK dan Nomor KK tidak bisa dicari dari kodenya.\n"
-    "Tetapi siapa pun yang memegang basis data <i>dan</i> kuncinya sekaligus bisa menghitung "
+    f"Tetapi siapa pun yang memegang basis data {italic('dan')} kuncinya sekaligus bisa menghitung "
     "ulang kodenya, lalu mencoba NIK satu per satu. Karena itu kunci disimpan terpisah dan "
     "hanya bisa dibaca oleh bot."
 )
 
 PRIVACY = (
-    "<b>Data pribadi di Cek KTP-el</b>\n\n"
-    "<b>NIK dan Nomor KK yang Bapak/Ibu ketik tidak disimpan apa adanya.</b> Bot mengubahnya "
+    f"{bold('Data pribadi di Cek KTP-el')}\n\n"
+    f"{bold('NIK dan Nomor KK yang Bapak/Ibu ketik tidak disimpan apa adanya.')} Bot mengubahnya "
     "menjadi kode, lalu mencocokkannya dengan catatan kantor yang juga disimpan sebagai kode.\n"
     "NIK hanya ditampilkan tersamar (1605••••••••0012), dan nama hanya huruf depannya.\n\n"
     f"{PRIVACY_HASH_LIMITS}\n\n"
-    "<b>Yang disimpan tentang chat ini:</b>\n"
+    f"{bold('Yang disimpan tentang chat ini:')}\n"
     "• nomor chat Telegram dan kapan terakhir menulis, untuk mengirim kabar dan pengumuman "
     "(sampai dihapus);\n"
     "• NIK yang dipantau dan nama yang diberikan, untuk memberi kabar penting, misalnya "
@@ -823,7 +848,7 @@ PRIVACY = (
 )
 
 ERASE_CONFIRM = (
-    "<b>Hapus semua catatan chat ini di bot?</b>\n\n"
+    f"{bold('Hapus semua catatan chat ini di bot?')}\n\n"
     "Yang dihapus: daftar NIK yang dipantau beserta namanya, catatan cek, dan catatan chat "
     "ini (termasuk pilihan soal pengumuman).\n"
     "Sesudah itu tidak ada lagi kabar status. Ini tidak bisa dibatalkan.\n\n"
@@ -857,20 +882,20 @@ _NEXT_STEP = "Untuk cek KTP-el, ketik NIK Bapak/Ibu (16 angka), atau tekan tombo
 def greeting_reply(first_name: str, part_of_day: str | None) -> str:
     """A greeting ("halo", "selamat pagi", "p") greeted back."""
     hello = DAY_GREETINGS.get(part_of_day or "", "Halo")
-    return f"{hello}, {_escape(first_name)}! 👋\nAda yang bisa kami bantu?\n{_NEXT_STEP}"
+    return f"{hello}, {_said(first_name)}! 👋\nAda yang bisa kami bantu?\n{_NEXT_STEP}"
 
 
 def salam_reply(first_name: str) -> str:
     """ "Assalamualaikum" answered as it is answered."""
     return (
-        f"Wa'alaikumsalam warahmatullahi wabarakatuh, {_escape(first_name)}. 🙏\n"
+        f"Wa'alaikumsalam warahmatullahi wabarakatuh, {_said(first_name)}. 🙏\n"
         f"Ada yang bisa kami bantu?\n{_NEXT_STEP}"
     )
 
 
 def thanks_reply(first_name: str) -> str:
     return (
-        f"Sama-sama, {_escape(first_name)}. 🙏\n"
+        f"Sama-sama, {_said(first_name)}. 🙏\n"
         "Semoga urusan KTP-el Bapak/Ibu lancar.\n"
         "Bila perlu lagi, tekan tombol di bawah kapan saja."
     )
@@ -883,7 +908,7 @@ NO_REPLY = "Baik, tidak apa-apa.\nBila nanti perlu, tekan tombol di bawah kapan 
 def kk_still_awaited(nik_masked: str) -> str:
     """ "cek ktp" while the bot waits for the KK of a NIK already sent."""
     return (
-        f"Bot sedang menunggu <b>nomor KK</b> untuk NIK <b>{_escape(nik_masked)}</b>.\n"
+        f"Bot sedang menunggu {bold('nomor KK')} untuk NIK {bold(_said(nik_masked))}.\n"
         "Ketik nomor KK (16 angka di bagian atas Kartu Keluarga).\n"
         "Atau ketik NIK lain untuk mulai lagi."
     )
@@ -911,10 +936,10 @@ OFFICE_PROXY_PICKUP_DEFAULT = (
 
 def _office_lines(address: str | None, hours: str, contact: str) -> list[str]:
     """The office's name, address (None: the map pin shows it), hours and contact."""
-    lines = [f"<b>{OFFICE_NAME}</b>"]
+    lines = [bold(OFFICE_NAME)]
     if address is not None:
-        lines.append(f"📍 Alamat: {_escape(address)}")
-    lines += [f"🕗 Jam layanan: {_escape(hours)}", f"☎️ Kontak: {_escape(contact)}"]
+        lines.append(f"📍 Alamat: {_said(address)}")
+    lines += [f"🕗 Jam layanan: {_said(hours)}", f"☎️ Kontak: {_said(contact)}"]
     return lines
 
 
@@ -926,7 +951,7 @@ def office_contact(address: str, hours: str, contact: str) -> str:
 def office_answer(address: str, hours: str, contact: str, pickup: str, *, on_map: bool) -> str:
     """The office button (and "alamat kantor"): after the map pin, or alone when none is set."""
     lines = _office_lines(None if on_map else address, hours, contact)
-    lines.append(f"🪪 Pengambilan KTP-el: {_escape(pickup)}")
+    lines.append(f"🪪 Pengambilan KTP-el: {_said(pickup)}")
     if on_map:
         lines.append("Tekan peta di atas untuk membuka petunjuk jalan.")
     return "\n".join(lines)
@@ -935,8 +960,8 @@ def office_answer(address: str, hours: str, contact: str, pickup: str, *, on_map
 def hours_answer(hours: str, address: str) -> str:
     """ "jam buka", "sabtu buka gak"."""
     return (
-        f"🕗 Jam layanan kantor: {_escape(hours)}.\n"
-        f"📍 Alamat: {_escape(address)}.\n"
+        f"🕗 Jam layanan kantor: {_said(hours)}.\n"
+        f"📍 Alamat: {_said(address)}.\n"
         "Untuk peta, tekan tombol kantor di bawah."
     )
 
@@ -944,8 +969,8 @@ def hours_answer(hours: str, address: str) -> str:
 def contact_answer(contact: str, hours: str) -> str:
     """ "nomor wa", "nomor telepon kantor"."""
     return (
-        f"☎️ Kontak kantor: {_escape(contact)}.\n"
-        f"🕗 Jam layanan: {_escape(hours)}.\n"
+        f"☎️ Kontak kantor: {_said(contact)}.\n"
+        f"🕗 Jam layanan: {_said(hours)}.\n"
         "Untuk alamat dan peta, tekan tombol kantor di bawah."
     )
 
@@ -953,15 +978,15 @@ def contact_answer(contact: str, hours: str) -> str:
 def pickup_answer(pickup: str, hours: str) -> str:
     """ "dimana ambilnya": where printed cards are collected."""
     return (
-        f"KTP-el yang sudah dicetak diambil di: {_escape(pickup)}.\n"
-        f"🕗 Jam layanan: {_escape(hours)}.\n"
+        f"KTP-el yang sudah dicetak diambil di: {_said(pickup)}.\n"
+        f"🕗 Jam layanan: {_said(hours)}.\n"
         "Belum tahu apakah sudah dicetak? Ketik NIK Bapak/Ibu (16 angka) untuk cek."
     )
 
 
 #: "Tanya petugas" before the questions to staff exist: how to reach a person.
 # Questions people often ask (FAQ): the list as buttons, each answer at most 600 characters.
-FAQ_LIST_TITLE = "❓ <b>Pertanyaan yang sering ditanyakan</b>\nTekan salah satu pertanyaan:"
+FAQ_LIST_TITLE = f"❓ {bold('Pertanyaan yang sering ditanyakan')}\nTekan salah satu pertanyaan:"
 FAQ_EMPTY = "Belum ada pertanyaan umum. Silakan hubungi kantor lewat tombol kantor di bawah."
 BTN_FAQ_MORE = "❓ Pertanyaan lain"
 #: An answer's longest length (visible characters), and a question's (a button's label).
@@ -1043,15 +1068,15 @@ FAQ_DEFAULTS: tuple[FaqDefault, ...] = (
 def faq_fill(body: str, *, proxy_pickup: str, pickup: str, hours: str) -> str:
     """An answer with the office's settings put in (an admin's own text has no slots)."""
     return (
-        body.replace("{proxy_pickup}", _escape(proxy_pickup))
-        .replace("{pickup}", _escape(pickup))
-        .replace("{hours}", _escape(hours))
+        body.replace("{proxy_pickup}", _said(proxy_pickup))
+        .replace("{pickup}", _said(pickup))
+        .replace("{hours}", _said(hours))
     )
 
 
 def faq_answer(title: str, body: str) -> str:
-    """One answer as the resident reads it (`body` is already filled and escaped)."""
-    return f"❓ <b>{_escape(title)}</b>\n\n{body}"
+    """One answer as the resident reads it (`body` is already filled, and marked)."""
+    return f"❓ {bold(_said(title))}\n\n{body}"
 
 
 # === 6. Questions to a person (Tanya petugas) and office hours ====================================
@@ -1093,7 +1118,7 @@ def question_ask_prompt(closed_until: datetime | None, closed: bool, tz: str) ->
 
 def question_asked(number: int, closed_until: datetime | None, closed: bool, tz: str) -> str:
     lines = [
-        f"✅ <b>Pertanyaan #{number}</b> sudah kami terima.",
+        f"✅ {bold(f'Pertanyaan #{number}')} sudah kami terima.",
         "Sekarang menunggu petugas membacanya.",
         "Jawaban akan datang di chat ini.",
     ]
@@ -1236,21 +1261,36 @@ def visit_services_text(services: Sequence[str]) -> str:
     return _and_list([VISIT_SERVICE_NAMES.get(s, s) for s in services])
 
 
-def visit_block(info: VisitInfo) -> str:
-    """Date, time, place, services, what to bring and the note: one idea per line."""
+def _html_bold(text: str) -> str:
+    return f"<b>{text}</b>"
+
+
+def _visit_lines(info: VisitInfo, strong: Callable[[str], str], said: Callable[[str], str]) -> str:
+    """Date, time, place, services, what to bring and the note: one idea per line (`strong`
+    and `said` mark and quote: marked for the conversation, HTML for the notices and staff)."""
     bring = list(dict.fromkeys(item for s in info.services for item in VISIT_BRING.get(s, ())))
     lines = [
-        f"📅 <b>{format_date(info.day)}</b>",
+        f"📅 {strong(format_date(info.day))}",
         f"🕗 Pukul {visit_hours(info)}",
-        f"📍 {_escape(info.place)}, Kecamatan {_escape(info.district_name)}",
+        f"📍 {said(info.place)}, Kecamatan {said(info.district_name)}",
         f"🛎️ Layanan: {visit_services_text(info.services)}",
     ]
     if bring:
         lines.append("🎒 Bawa:")
         lines += [f"• {item}" for item in bring]
     if info.note:
-        lines.append(f"📝 {_escape(info.note)}")
+        lines.append(f"📝 {said(info.note)}")
     return "\n".join(lines)
+
+
+def visit_block(info: VisitInfo) -> str:
+    """A visit in Telegram HTML (the notices, until the outbox renders them per channel; staff)."""
+    return _visit_lines(info, _html_bold, _escape)
+
+
+def visit_said(info: VisitInfo) -> str:
+    """A visit as the residents' /jadwal shows it (marked)."""
+    return _visit_lines(info, bold, _said)
 
 
 def visit_notice(
@@ -1316,17 +1356,18 @@ def visit_check_line(info: VisitInfo) -> str:
     head = f"🚐 Jemput bola {day}, {_clock(info.start)} {_zone_name(info.tz)} di "
     tail = " · /jadwal"
     room = VISIT_LINE_LIMIT - len((head + tail).encode("utf-16-le")) // 2
-    return f"{head}{html.escape(clip(info.place, max(room, 8)))}{tail}"
+    return f"{head}{_said(info.place, max(room, 8))}{tail}"
 
 
 # The resident's /jadwal (and the 🚐 Jemput bola button)
 SCHEDULE_TITLE = (
-    "🚐 <b>Jemput bola</b>\n"
+    f"🚐 {bold('Jemput bola')}\n"
     "Petugas Disdukcapil datang ke desa dan sekolah untuk merekam KTP-el dan melayani warga."
 )
 SCHEDULE_PICK_DISTRICT = "Pilih kecamatan untuk melihat jadwalnya:"
 SCHEDULE_PRIVATE_ONLY = (
-    "Jadwal jemput bola bisa dilihat di chat pribadi dengan bot ini. Ketik /jadwal di sana."
+    "Jadwal jemput bola bisa dilihat di chat pribadi dengan bot ini. "
+    f"Di sana, tekan tombol {MENU_SCHEDULE}."
 )
 SCHEDULE_BACK_BUTTON = "⬅️ Kecamatan lain"
 
@@ -1339,17 +1380,17 @@ def schedule_overview(
     parts = [SCHEDULE_TITLE]
     shown = list(dict.fromkeys([*card_districts, *followed]))
     if visits:
-        parts.append("<b>Jadwal di kecamatan Bapak/Ibu:</b>")
-        parts += [visit_block(v) for v in visits[:5]]
+        parts.append(bold("Jadwal di kecamatan Bapak/Ibu:"))
+        parts += [visit_said(v) for v in visits[:5]]
         if len(visits) > 5:
             parts.append(
                 f"Ada {format_number(len(visits) - 5)} jadwal lagi. Pilih kecamatannya di bawah."
             )
     elif shown:
-        names = ", ".join(_escape(n) for n in shown)
+        names = ", ".join(_said(n) for n in shown)
         parts.append(f"Belum ada jadwal di Kecamatan {names}.")
     if followed:
-        names = ", ".join(_escape(n) for n in followed)
+        names = ", ".join(_said(n) for n in followed)
         parts.append(
             f"🔔 Bapak/Ibu diberi tahu bila ada jadwal di Kecamatan {names}.\n"
             "Berhenti: /jadwal berhenti"
@@ -1364,13 +1405,13 @@ def schedule_district_button(name: str, count: int) -> str:
 
 def schedule_district(name: str, visits: Sequence[VisitInfo], following: bool) -> str:
     """The visits in one kecamatan, for a resident."""
-    title = f"🚐 <b>Jemput bola di Kecamatan {_escape(name)}</b>"
+    title = f"🚐 {bold(f'Jemput bola di Kecamatan {_said(name)}')}"
     if not visits:
         body = "Belum ada jadwal di kecamatan ini."
         if not following:
             body += "\nTekan tombol di bawah supaya Bapak/Ibu diberi tahu bila ada jadwal."
     else:
-        body = "\n\n".join(visit_block(v) for v in visits)
+        body = "\n\n".join(visit_said(v) for v in visits)
     if following:
         body += "\n\n🔔 Bapak/Ibu akan diberi tahu bila ada jadwal baru di sini."
     return f"{title}\n\n{body}"
@@ -1386,10 +1427,10 @@ def schedule_unfollow_button(name: str) -> str:
 
 def schedule_followed(name: str, already: bool) -> str:
     if already:
-        return f"Bapak/Ibu sudah terdaftar untuk kabar jadwal di Kecamatan {_escape(name)}."
+        return f"Bapak/Ibu sudah terdaftar untuk kabar jadwal di Kecamatan {_said(name)}."
     return (
         f"🔔 Baik. Bapak/Ibu akan diberi tahu bila ada jadwal jemput bola di Kecamatan "
-        f"{_escape(name)}, dan diingatkan sehari sebelumnya.\n"
+        f"{_said(name)}, dan diingatkan sehari sebelumnya.\n"
         "Berhenti kapan saja: /jadwal berhenti"
     )
 
@@ -1399,9 +1440,7 @@ def schedule_unfollowed(name: str | None, count: int) -> str:
         return "Bapak/Ibu belum meminta kabar jadwal jemput bola."
     if name is None:
         return "Baik. Bapak/Ibu tidak lagi diberi tahu jadwal jemput bola di kecamatan mana pun."
-    return (
-        f"Baik. Bapak/Ibu tidak lagi diberi tahu jadwal jemput bola di Kecamatan {_escape(name)}."
-    )
+    return f"Baik. Bapak/Ibu tidak lagi diberi tahu jadwal jemput bola di Kecamatan {_said(name)}."
 
 
 SCHEDULE_WHICH_DISTRICT = "Kecamatan mana yang jadwalnya ingin Bapak/Ibu terima? Pilih di bawah."
@@ -1409,7 +1448,7 @@ SCHEDULE_WHICH_DISTRICT = "Kecamatan mana yang jadwalnya ingin Bapak/Ibu terima?
 
 def schedule_unknown_district(given: str) -> str:
     return (
-        f"Kecamatan “{_escape(given)}” tidak ada di Kabupaten Musi Rawas.\n"
+        f"Kecamatan “{_said(given)}” tidak ada di Kabupaten Musi Rawas.\n"
         "Pilih kecamatannya di bawah."
     )
 
@@ -1429,18 +1468,29 @@ def _bring_list(items: list[str]) -> str:
     return "<b>Yang perlu dibawa:</b>\n" + "\n".join(f"• {item}" for item in items)
 
 
-def _office_block(office: OfficeInfo, *, place: str | None = None) -> str:
-    """Where to go, when it is open and whom to ask; `place` is where cards are collected."""
+def _where_lines(
+    office: OfficeInfo,
+    place: str | None,
+    strong: Callable[[str], str],
+    said: Callable[[str], str],
+) -> str:
+    """Where to go, when it is open and whom to ask; `place` is where cards are collected
+    (`strong` and `said` mark and quote: marked for a check's answer, HTML for the notices)."""
     if place and place != office.address:
         lines = [
-            f"📍 <b>Tempat pengambilan:</b> {html.escape(place)}",
-            f"🏢 <b>Alamat kantor:</b> {html.escape(office.address)}",
+            f"📍 {strong('Tempat pengambilan:')} {said(place)}",
+            f"🏢 {strong('Alamat kantor:')} {said(office.address)}",
         ]
     else:
-        lines = [f"📍 <b>Tempat:</b> {html.escape(office.address)}"]
-    lines.append(f"🕗 <b>Jam layanan:</b> {html.escape(office.hours)}")
-    lines.append(f"☎️ <b>Kontak:</b> {html.escape(office.contact)}")
+        lines = [f"📍 {strong('Tempat:')} {said(office.address)}"]
+    lines.append(f"🕗 {strong('Jam layanan:')} {said(office.hours)}")
+    lines.append(f"☎️ {strong('Kontak:')} {said(office.contact)}")
     return "\n".join(lines)
+
+
+def _office_block(office: OfficeInfo, *, place: str | None = None) -> str:
+    """`_office_where` in Telegram HTML, for the notices the outbox stores finished."""
+    return _where_lines(office, place, _html_bold, html.escape)
 
 
 _NOTICE_FOOTER = (
@@ -1567,8 +1617,8 @@ ANNOUNCEMENTS_PRIVATE_ONLY = (
     "pengumuman berhenti bila bot dikeluarkan dari grup."
 )
 ANNOUNCEMENTS_USAGE = (
-    "Tulis <code>/pengumuman mati</code> untuk berhenti menerima pengumuman, atau "
-    "<code>/pengumuman hidup</code> untuk menerimanya lagi."
+    f"Tulis {code('/pengumuman mati')} untuk berhenti menerima pengumuman, atau "
+    f"{code('/pengumuman hidup')} untuk menerimanya lagi."
 )
 _CARD_NEWS_KEPT = (
     "Kabar tentang KTP-el yang Bapak/Ibu pantau tetap dikirim, misalnya saat kartu sudah dicetak."
@@ -1578,24 +1628,24 @@ _CARD_NEWS_KEPT = (
 def announcements_state(on: bool) -> str:
     if on:
         return (
-            "🔔 Bapak/Ibu <b>menerima</b> pengumuman umum dari Disdukcapil Musi Rawas.\n"
+            f"🔔 Bapak/Ibu {bold('menerima')} pengumuman umum dari Disdukcapil Musi Rawas.\n"
             "Misalnya jadwal perekaman keliling atau libur kantor.\n"
             f"{_CARD_NEWS_KEPT}"
         )
     return (
-        "🔕 Bapak/Ibu <b>tidak menerima</b> pengumuman umum dari Disdukcapil Musi Rawas.\n"
+        f"🔕 Bapak/Ibu {bold('tidak menerima')} pengumuman umum dari Disdukcapil Musi Rawas.\n"
         f"{_CARD_NEWS_KEPT}"
     )
 
 
 ANNOUNCEMENTS_TURNED_OFF = (
     f"🔕 Pengumuman umum dimatikan.\n{_CARD_NEWS_KEPT}\n"
-    "Mau menerima lagi? Kirim <code>/pengumuman hidup</code>."
+    f"Mau menerima lagi? Kirim {code('/pengumuman hidup')}."
 )
 ANNOUNCEMENTS_TURNED_ON = (
     "🔔 Pengumuman umum dihidupkan.\n"
     "Bapak/Ibu akan menerima kabar penting dari Disdukcapil Musi Rawas.\n"
-    "Berhenti kapan saja: <code>/pengumuman mati</code>."
+    f"Berhenti kapan saja: {code('/pengumuman mati')}."
 )
 
 
@@ -1627,8 +1677,8 @@ def slip_whatsapp(link: str) -> str:
 def receipt_opened(nik_masked: str) -> str:
     """A resident opened a slip's link: the record's masked NIK, then only the KK."""
     return (
-        f"Tanda terima perekaman KTP-el untuk NIK <b>{nik_masked}</b>.\n\n"
-        "Untuk melihat statusnya, ketik <b>Nomor KK</b>: 16 angka di bagian atas Kartu "
+        f"Tanda terima perekaman KTP-el untuk NIK {bold(nik_masked)}.\n\n"
+        f"Untuk melihat statusnya, ketik {bold('Nomor KK')}: 16 angka di bagian atas Kartu "
         "Keluarga.\n"
         "Tidak jadi? Ketik /batal."
     )

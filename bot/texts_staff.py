@@ -35,7 +35,6 @@ from bot.texts_common import (
     format_number,
     format_short_date,
     format_time,
-    html_as_markup,
     local_time,
     zone_short,
 )
@@ -68,7 +67,7 @@ _n = format_number
 
 def import_row_nik_problem(err: InvalidNumberError) -> str:
     """What is wrong with a row's NIK or KK, as the residents are told it (`texts_id`)."""
-    return html_as_markup(nik_problem(err))
+    return nik_problem(err)
 
 
 def status_reason(err: UnknownStatusError) -> str:
@@ -128,7 +127,7 @@ def help_private(
     )
     if staff_commands:
         text += f"\n\n{bold('Perintah petugas')}\n{_command_lines(staff_commands)}"
-    return f"{text}\n\n{html_as_markup(office)}"
+    return f"{text}\n\n{office}"
 
 
 def unknown_command(command: str) -> str:
@@ -195,7 +194,7 @@ FAQ_MISSING_TITLE = (
 
 
 def faq_preview(number: int, title: str, body: str) -> str:
-    return f"Nomor {number}:\n\n{html_as_markup(faq_answer(title, body))}"
+    return f"Nomor {number}:\n\n{faq_answer(title, body)}"
 
 
 def faq_changed(number: int, title: str) -> str:
@@ -1385,3 +1384,76 @@ def folder_not_a_table(suffix: str) -> str:
 
 def folder_audit_not_imported(copy: bool) -> str:
     return "salinan berkas yang sudah diimpor" if copy else "ditolak seluruhnya"
+
+
+# --- import files: Excel workbooks, quoted line breaks, damaged numbers (issues 22 and 23) ---
+
+
+def impor_ask_file(limit_mb: int, wait_minutes: int) -> str:
+    """After /impor: what to send (CSV or Excel), and how big and how soon."""
+    return (
+        "Kirim berkas CSV atau Excel (.xlsx) sekarang, sebagai dokumen (📎 → Berkas). Kolom: nik,"
+        " no_kk, nama, status, tanggal_status, keterangan; di Excel kolom nik dan no_kk berformat"
+        f" {bold('Teks')}. Ukuran paling besar {limit_mb} MB. Bot menunggu {wait_minutes} menit.\n"
+        "Ketik /batal untuk membatalkan."
+    )
+
+
+def impor_not_importable(name: str) -> str:
+    """A document that is neither CSV nor an Excel workbook."""
+    return (
+        f"Berkas {code(_escape(name))} bukan CSV atau Excel (.xlsx). Kirim ekspor status sebagai"
+        f" berkas .xlsx, atau dari Excel: File → Save As → pilih {bold('CSV UTF-8')}, lalu kirim"
+        " berkas .csv itu."
+    )
+
+
+IMPORT_FILE_WORKBOOK_UNREADABLE = (
+    "Berkas ini tidak terbaca sebagai buku kerja Excel (.xlsx). Buka di Excel lalu simpan ulang"
+    f" sebagai {bold('Excel Workbook (.xlsx)')} atau {bold('CSV UTF-8')}, lalu kirim lagi."
+)
+IMPORT_FILE_WORKBOOK_EMPTY = (
+    "Lembar kerja ini kosong: tidak ada judul kolom dan data. Isi lembar pertama (atau sebut"
+    " lembar yang berisi data) lalu kirim lagi."
+)
+
+
+def import_sheet_missing(name: str, sheets: Sequence[str]) -> str:
+    """The sheet named on the command line is not in the workbook."""
+    shown = ", ".join(f"'{_shown(s)}'" for s in sheets) or "(tidak ada)"
+    return f"Lembar '{_shown(name)}' tidak ada di berkas ini. Lembar yang ada: {shown}."
+
+
+def import_sheet_without_header(sheet: str, sheets: Sequence[str]) -> str:
+    """The sheet read holds no import header (another sheet may)."""
+    shown = ", ".join(f"'{_shown(s)}'" for s in sheets)
+    return (
+        f"Lembar '{_shown(sheet)}' tidak berisi judul kolom impor (nik, no_kk, nama, status,"
+        f" tanggal_status, keterangan). Lembar di berkas ini: {shown}. Taruh data di lembar"
+        " pertama, atau dari shell sebut lembarnya: "
+        + code("python -m bot import BERKAS --sheet NAMA")
+        + "."
+    )
+
+
+def import_file_excel_damaged(damaged: int, total: int) -> str:
+    """More than half of the NIKs were turned into numbers by Excel: nothing was imported."""
+    return (
+        f"{format_number(damaged)} dari {format_number(total)} NIK di berkas ini sudah diubah"
+        " Excel menjadi angka (mis. 1,60501E+15), sehingga digit terakhirnya hilang. Tidak ada"
+        " yang diimpor dan tidak ada warga yang diberi kabar. Di Excel, format kolom nik dan"
+        f" no_kk sebagai {bold('Teks')}, isi lagi angkanya dari sumber aslinya, simpan, lalu kirim"
+        " lagi."
+    )
+
+
+def import_lines_accounted(lines: int, blank: int, continued: int) -> str:
+    """How the file's physical lines were counted, when some were blank or inside a cell."""
+    parts = []
+    if continued:
+        parts.append(f"{format_number(continued)} baris lanjutan isi sel (teks bertanda kutip)")
+    if blank:
+        parts.append(f"{format_number(blank)} baris kosong")
+    return (
+        f"Baris berkas: {format_number(lines)}, termasuk judul kolom, " + " dan ".join(parts) + "."
+    )

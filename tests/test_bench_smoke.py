@@ -58,6 +58,7 @@ SCRIPTS: dict[str, list[str]] = {
     "profile": ["profile_check.py", "--people", PEOPLE, "--checks", "20", "--top", "5"],
     "memory": ["memory.py", "--people", PEOPLE, "--checks", "30"],
     "import": ["import_bench.py", "--rows", "2000"],
+    "import_xlsx": ["import_bench.py", "--rows", "500", "--xlsx", "--no-reimport"],
     "broadcast": ["broadcast.py", "--chats", "60", "--time-scale", "20", "--plain-bot"],
     "broadcast_residents": ["broadcast.py", "--chats", "40", "--residents", "4"],
     "hostile_inputs": ["bench_hostile_inputs.py", "--repeat", "1"],
@@ -68,7 +69,7 @@ SCRIPTS: dict[str, list[str]] = {
     "scale": ["scale.py", "--people", f"200,{PEOPLE}", "--checks", "40", "--runs", "1"],
     "desk_burst": ["desk_burst.py", "--questions", "30", "--answers", "2"],
 }
-USES_CACHE = ("checks", "profile", "memory", "scale")
+USES_CACHE = ("checks", "profile", "memory", "scale", "import_xlsx")
 
 
 @pytest.fixture(scope="module")
@@ -145,7 +146,11 @@ def test_memory_reports_the_bot_process_rss(runs: dict[str, Run]) -> None:
 
 
 def test_import_bench(runs: dict[str, Run]) -> None:
-    _ok(runs["import"], "first import", "re-import", "rows/s")
+    _ok(runs["import"], "first import", "re-import", "rows/s", "Python floor", "the Python floor's")
+
+
+def test_import_bench_from_a_workbook(runs: dict[str, Run]) -> None:
+    _ok(runs["import_xlsx"], "python-calamine reads the sheet", "first import", "read the")
 
 
 def test_broadcast_bench_loses_and_repeats_nothing(runs: dict[str, Run]) -> None:

@@ -10,7 +10,8 @@ from test_intents import PHRASINGS
 
 from bot import texts_id, texts_staff
 from bot.domain.intents import Intent
-from bot.local_api import BotMessage, LocalUser, html_to_plain
+from bot.domain.markup import plain
+from bot.local_api import BotMessage, LocalUser
 from bot.services import faq
 from bot.services.office import TEXT_LIMIT, load_office_info
 from bot.states import KtpStatus
@@ -49,11 +50,11 @@ def _kind_of_answer(replies: list[BotMessage]) -> Intent | None:
         return K.KONTAK
     if first.startswith("KTP-el yang sudah dicetak diambil di"):
         return K.AMBIL
-    if first == html_to_plain(texts_id.NO_FAMILY_YET):
+    if first == plain(texts_id.NO_FAMILY_YET):
         return K.KELUARGA
     if first.startswith("Cara memakai Cek KTP-el"):
         return K.BANTUAN
-    if first == html_to_plain(texts_id.ASK_NIK):
+    if first == plain(texts_id.ASK_NIK):
         return K.CEK
     for intent, key in {
         K.BLANKO: "blanko",
@@ -102,7 +103,7 @@ async def test_only_what_matches_nothing_gets_belum_mengerti_in_two_lines(
     resident: LocalUser,
 ) -> None:
     (reply,) = await resident.send("wkwk")
-    assert reply.plain.splitlines() == html_to_plain(texts_id.NOT_UNDERSTOOD_SHORT).splitlines()
+    assert reply.plain.splitlines() == plain(texts_id.NOT_UNDERSTOOD_SHORT).splitlines()
     assert len(reply.plain.splitlines()) == 2
     assert "/" not in reply.plain  # no command list
     assert resident.keyboard is not None
@@ -152,7 +153,7 @@ async def test_the_check_button_asks_for_the_nik_and_the_check_works(
     await add_record(bot_env)
     await resident.send("/start")
     (ask,) = await resident.press(texts_id.MENU_CHECK)
-    assert ask.plain == html_to_plain(texts_id.ASK_NIK)
+    assert ask.plain == plain(texts_id.ASK_NIK)
     answer = await resident.send(f"{NIK} {KK}")
     assert texts_id.STATUS_TEXTS[KtpStatus.SENT_FOR_ENROLLMENT].title in answer[0].plain
 
@@ -161,7 +162,7 @@ async def test_the_family_button_lists_the_cards_followed(
     bot_env: BotEnv, resident: LocalUser
 ) -> None:
     (none_yet,) = await resident.send(texts_id.MENU_FAMILY)
-    assert none_yet.plain == html_to_plain(texts_id.NO_FAMILY_YET)
+    assert none_yet.plain == plain(texts_id.NO_FAMILY_YET)
     await add_record(bot_env)
     await resident.send(f"{NIK} {KK}")
     await resident.press(texts_id.BTN_SUBSCRIBE)
@@ -302,7 +303,7 @@ async def test_faq_buttons_answer_within_one_screen_even_with_the_longest_office
 async def test_the_default_answers_fit_and_speak_to_bapak_ibu(bot_env: BotEnv) -> None:
     office = await load_office_info(bot_env.services.db.conn)
     for entry in await faq.entries(bot_env.services.db.conn):
-        text = html_to_plain(faq.render(entry, office))
+        text = plain(faq.render(entry, office))
         assert len(text) <= texts_id.FAQ_ANSWER_LIMIT, entry.key
         assert "Anda" not in text and "ribbon" not in text and "film" not in text, entry.key
 

@@ -28,3 +28,28 @@ async def test_the_fuzz_sample_finds_nothing(
     found = [*figures.apologies, *figures.tracebacks, *figures.unanswered]
     errors = [line.splitlines()[0] for line in figures.errors]
     assert figures.clean, f"{figures.summary()}\n" + "\n".join(found + errors)
+
+
+async def test_a_button_on_a_vanished_message_does_its_change_once_and_says_so(
+    bot_env: BotEnv, resident: LocalUser
+) -> None:
+    """Hardening round 3, item 7: "Ya, hapus" pressed on a message deleted since erased the
+    data and then told the person it had failed. Now the change is made once and the answer
+    comes as a new message."""
+    from bot import texts_id
+    from bot.domain.markup import plain
+
+    await add_record(bot_env)
+    confirm = (await resident.send("/hapusdata"))[-1]
+    button = confirm.find_button(texts_id.BTN_ERASE_YES)
+    assert button is not None
+    replies = await bot_env.api.press_data(
+        resident.info, resident.chat_id, button["callback_data"], vanished=True
+    )
+    said = [m.plain for m in replies]
+    assert plain(texts_id.ERASED) in said, said
+    assert texts_id.ERROR_KIND not in said
+    chats = await bot_env.services.db.fetchone(
+        "SELECT COUNT(*) FROM chats WHERE chat_id = ?", (resident.chat_id,)
+    )
+    assert chats is not None and chats[0] == 0

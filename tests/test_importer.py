@@ -342,7 +342,7 @@ async def test_a_number_excel_shortened_gets_a_hint_to_use_text_columns(
         (b'{"nik": "1605011203850001", "status": "PRR"}', texts_staff.IMPORT_FILE_NOT_CSV),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", texts_staff.IMPORT_FILE_BINARY),
         (bytes(range(256)) * 4, texts_staff.IMPORT_FILE_BINARY),
-        (b"PK\x03\x04\x14\x00\x06\x00", texts_staff.IMPORT_FILE_SPREADSHEET),
+        (b"PK\x03\x04\x14\x00\x06\x00", texts_staff.IMPORT_FILE_WORKBOOK_UNREADABLE),
         (
             b"nik;status;nama\n1605011203850001;PRR;Budi Santoso\n1605011203850002;PRR;Jos\xe9\n",
             texts_staff.import_file_not_utf8(3),
@@ -365,7 +365,7 @@ async def test_a_number_excel_shortened_gets_a_hint_to_use_text_columns(
         "json",
         "png",
         "binary-garbage",
-        "xlsx",
+        "broken-xlsx",
         "latin-1",
         "not-utf8",
         "utf-16",
@@ -471,7 +471,7 @@ async def test_a_crash_mid_import_keeps_whole_batches_and_a_rerun_completes(
     services: Services, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     data = sample_file()
-    real_add = imports_store.add_history_rows
+    real_add = imports_store.add_history_values
     calls = 0
 
     async def crash_on_third_batch(*args: object, **kwargs: object) -> None:
@@ -481,7 +481,7 @@ async def test_a_crash_mid_import_keeps_whole_batches_and_a_rerun_completes(
             raise OSError("disk unplugged")
         await real_add(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(imports_store, "add_history_rows", crash_on_third_batch)
+    monkeypatch.setattr(imports_store, "add_history_values", crash_on_third_batch)
     with pytest.raises(OSError):
         await run(services, data, batch_size=100)
     monkeypatch.undo()
@@ -625,10 +625,9 @@ def test_impossible_dates_are_told_apart_from_unreadable_ones() -> None:
         importer.parse_date("28-01/2025")  # mixed separators
 
 
-#: No line breaks inside a cell: a quoted field running across lines is rejected by design (a
-#: stray quote must never swallow the lines after it), see test_import_robustness.py.
+#: Any text but NUL (refused as binary) and lone surrogates; line breaks are quoted by the writer.
 cell = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00\r\n"),
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
     max_size=12,
 )
 
@@ -647,13 +646,10 @@ def test_a_csv_written_either_way_is_read_back_cell_for_cell(
     writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
     writer.writerow([c.upper() for c in columns])
     writer.writerows(rows)
-    text = io.StringIO(out.getvalue(), newline="")
-
-    first = text.readline()
-    header = importer._read_header(first)
-    assert header.delimiter == delimiter
+    table = importer.open_import_table(io.BytesIO(out.getvalue().encode()))
+    header = importer._read_header(table.header)
     assert header.index == {name: i for i, name in enumerate(columns)}
-    read = [cells for _, cells in importer.csv_rows(text, header.delimiter, 1)]
+    read = [cells for _, cells, _ in table.rows()]
     expected = [r for r in rows if any(c.strip() for c in r)]
     assert read == expected
 

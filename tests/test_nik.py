@@ -20,6 +20,7 @@ from bot.domain.nik import (
     parse_nik,
     split_numbers,
 )
+from bot.handlers.render import html
 from bot.texts_id import nik_problem
 
 TODAY = date(2024, 6, 1)
@@ -260,7 +261,7 @@ def test_a_wrong_nik_gets_its_own_reason(
     assert caught.value.problem is problem
     assert detail.items() <= caught.value.detail.items()
     if reason is not None:
-        assert nik_problem(caught.value) == reason
+        assert html(nik_problem(caught.value)) == reason  # as Telegram shows it
 
 
 def test_an_impossible_birth_date_is_named_without_teaching_the_rules() -> None:
@@ -319,7 +320,7 @@ def test_a_wrong_kk_gets_its_own_reason(typed: str, problem: Problem, reason: st
     with pytest.raises(InvalidNumberError) as caught:
         parse_kk(typed)
     assert caught.value.problem is problem
-    assert nik_problem(caught.value) == reason
+    assert html(nik_problem(caught.value)) == reason  # as Telegram shows it
 
 
 @pytest.mark.parametrize(

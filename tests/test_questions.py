@@ -624,3 +624,23 @@ async def test_erasing_ones_data_removes_the_chat_from_refused_commands(desk: De
     await desk.resident.press(texts_id.BTN_ERASE_YES)
     assert (await db.fetchone(refused, (RESIDENT_ID,)))[0] == 0
     assert (await db.fetchone("SELECT COUNT(*) FROM audit_log WHERE action = 'ditolak'"))[0] >= 1
+
+
+async def test_after_jawab_in_the_group_only_a_reply_to_the_prompt_is_the_answer(
+    desk: Desk,
+) -> None:
+    """Hardening round 3, item 8: after ✍️ Jawab in the desk group, the staff member's next
+    ordinary group message went to the resident. Now talk among colleagues stays in the group;
+    the reply to the bot's prompt is the answer."""
+    await name_group(desk)
+    await ask(desk)
+    await desk.deliver()
+    prompt = (await desk.group.press(desk.dewi, "✍️ Jawab"))[-1]
+    replies = await desk.group.send(desk.dewi, "Pak Budi, ini soal blanko ya?")
+    assert "dikirim ke warga" not in said(replies)
+    await desk.deliver()
+    assert "blanko ya" not in desk.resident.last.plain
+    replies = await desk.group.send(desk.dewi, ANSWER, reply_to=prompt)
+    assert "dikirim ke warga" in said(replies)
+    await desk.deliver()
+    assert "Dewi (petugas)" in desk.resident.last.plain

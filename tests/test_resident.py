@@ -20,6 +20,7 @@ from resident_support import (
 
 from bot import texts_id as texts
 from bot.domain.privacy import mask_nik
+from bot.handlers.render import html
 from bot.local_api import LocalUser
 from bot.services import insights
 from bot.states import ALL_STATUSES, KtpStatus
@@ -180,8 +181,8 @@ async def test_swapped_or_repeated_numbers_are_explained_without_counting(
     bot_env: BotEnv, resident: LocalUser
 ) -> None:
     await add_record(bot_env)
-    assert (await resident.send(f"{KK} {NIK}"))[0].text == texts.NUMBERS_SWAPPED
-    assert (await resident.send(f"{NIK} {NIK}"))[0].text == texts.SAME_NUMBER_TWICE
+    assert (await resident.send(f"{KK} {NIK}"))[0].text == html(texts.NUMBERS_SWAPPED)
+    assert (await resident.send(f"{NIK} {NIK}"))[0].text == html(texts.SAME_NUMBER_TWICE)
     await resident.send(NIK)
     assert "NIK yang sama" in (await resident.send(NIK))[0].plain
     assert await _failures(bot_env) == 0

@@ -67,7 +67,7 @@ async def test_good_file_with_caption_is_imported_with_the_exact_summary(
 
 async def test_command_first_then_the_file(bot_env: BotEnv, staff: LocalUser) -> None:
     replies = await staff.send("/impor")
-    assert "Kirim berkas CSV sekarang" in replies[0].plain
+    assert "Kirim berkas CSV atau Excel (.xlsx) sekarang" in replies[0].plain
     replies = await staff.send_document("harian.csv", (HEADER + good_rows(2)).encode())
     assert "Baris dibaca: 2" in replies[-1].plain
     assert await _count_records(bot_env) == 2
@@ -253,12 +253,12 @@ async def test_a_spreadsheet_or_other_file_is_refused_clearly(
     replies = await staff.send_document(
         "status.xlsx", b"PK\x03\x04data", caption="/impor", mime_type="application/zip"
     )
-    assert "Berkas status.xlsx bukan CSV" in replies[0].plain
-    assert "Save As" in replies[0].plain
+    assert "tidak terbaca sebagai buku kerja Excel" in replies[-1].plain
+    assert "Save As" not in replies[-1].plain and "simpan ulang" in replies[-1].plain
     replies = await staff.send_document(
         "foto.jpg", b"\xff\xd8\xff", caption="/impor", mime_type="image/jpeg"
     )
-    assert "bukan CSV" in replies[0].plain
+    assert "bukan CSV atau Excel" in replies[0].plain
     assert await _count_records(bot_env) == 0
 
 
@@ -315,3 +315,21 @@ async def test_big_upload_is_imported_in_the_background(
     assert await _count_records(bot_env) == 9_000
     (row,) = await audit_rows(bot_env, "impor")
     assert row.new_value == "dibaca 9000, baru 9000, berubah 0, tetap 0, ditolak 0"
+
+
+async def test_an_upload_names_its_staff_member_without_masking_noise(bot_env: BotEnv) -> None:
+    """A real Telegram id has ten digits: the upload's label read "unggahan petugas
+    2002••••••••1000 WIB" (the id and the date masked together as if they were a NIK)."""
+    long_id = 2002001000
+    async with bot_env.services.db.transaction() as conn:
+        await staff_store.put(conn, long_id, staff_store.PETUGAS, None, bot_env.clock.now())
+    officer = bot_env.api.user(long_id, "Budi")
+    replies = await officer.send_document("status.csv", (HEADER + good_rows(2)).encode(), "/impor")
+    assert "Impor selesai." in replies[-1].plain
+    label = f"unggahan petugas {long_id} 2026-11-28 10.00 WIB"
+    (row,) = await audit_rows(bot_env, "impor")
+    assert row.target == label
+    sources = await bot_env.services.db.conn.execute_fetchall(
+        "SELECT DISTINCT source FROM status_history"
+    )
+    assert [r[0] for r in sources] == [f"import:{label}"]

@@ -1,6 +1,6 @@
-"""`jadwal import FILE.csv`: load the office's jemput bola schedule (a month of visits) from the
-shell, with the same rules as the status import: rejected rows by line number, a re-import of
-the same file changes nothing, audited (as "shell")."""
+"""`jadwal import FILE` (CSV or .xlsx): load the office's jemput bola schedule (a month of
+visits) from the shell, with the same rules and reader as the status import: rejected rows by
+line number, a re-import of the same file changes nothing, audited (as "shell")."""
 
 from __future__ import annotations
 
@@ -22,15 +22,16 @@ SHOWN_ERRORS = 20
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "jadwal",
-        help="jadwal jemput bola: impor dari berkas CSV",
+        help="jadwal jemput bola: impor dari berkas CSV atau Excel",
         description="Jadwal jemput bola (petugas datang ke desa dan sekolah).",
     )
     actions = p.add_subparsers(dest="action", metavar="AKSI", required=True)
     imp = actions.add_parser(
         "import",
-        help="impor jadwal dari berkas CSV",
+        help="impor jadwal dari berkas CSV atau Excel (.xlsx)",
         description=(
-            "Impor jadwal jemput bola dari berkas CSV: judul kolom tanggal, mulai, selesai,"
+            "Impor jadwal jemput bola dari berkas CSV atau Excel (.xlsx; lembar pertama, atau"
+            " yang disebut dengan --sheet): judul kolom tanggal, mulai, selesai,"
             " kecamatan, tempat, layanan, catatan (urutan bebas; catatan boleh kosong), dipisah"
             " koma atau titik koma, UTF-8. Kecamatan ditulis namanya atau kodenya (01, 02, ...);"
             " layanan ditulis kata-kata, mis. 'perekaman KTP-el, pengambilan KTP-el'. Baris yang"
@@ -38,7 +39,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
             " apa pun. Warga yang perlu tahu diberi tahu lewat bot."
         ),
     )
-    imp.add_argument("file", type=Path, metavar="FILE", help="berkas CSV jadwal")
+    imp.add_argument("file", type=Path, metavar="FILE", help="berkas CSV atau .xlsx jadwal")
+    imp.add_argument(
+        "--sheet",
+        default=None,
+        metavar="NAMA",
+        help="lembar Excel yang dibaca (bawaan: lembar pertama)",
+    )
     p.set_defaults(func=run)
 
 
@@ -50,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     if not is_a_file(path) or not database_exists(settings):
         return 1
     try:
-        summary = asyncio.run(_import(settings, path))
+        summary = asyncio.run(_import(settings, path, args.sheet))
     except VisitImportError as exc:
         print(plain(texts_ops.import_cli_unusable(exc.reason)), file=sys.stderr)
         return 1
@@ -58,11 +65,11 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _import(settings: Settings, path: Path) -> ImportSummary:
+async def _import(settings: Settings, path: Path, sheet: str | None) -> ImportSummary:
     services = await Services.open(settings)
     try:
         return await Visits.of(services).import_csv(
-            path.read_bytes(), source_name=redact_file_name(path.name)
+            path.read_bytes(), source_name=redact_file_name(path.name), sheet=sheet
         )
     finally:
         await services.close()

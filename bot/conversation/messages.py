@@ -51,3 +51,12 @@ class Message:
     #: Replace the message the pressed button was on (a channel that cannot edits nothing and
     #: sends it as new).
     replaces_pressed: bool = False
+    #: A short line shown over the chat for a pressed button (Telegram: the answer to the
+    #: press, `show_alert` when `alert`), not a message in the chat.
+    notice: bool = False
+    alert: bool = False
+
+
+def say(text: str, *rows: tuple[Choice, ...], menu: bool = False) -> Message:
+    """A message of `text` (marked), with rows of choices under it."""
+    return Message(text, choices=tuple(rows), menu=menu)

@@ -24,6 +24,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from bot.domain.text_fit import ELLIPSIS, _take, utf16_len
+
 BOLD, BOLD_END = "\ue000", "\ue001"
 ITALIC, ITALIC_END = "\ue002", "\ue003"
 CODE, CODE_END = "\ue004", "\ue005"
@@ -99,5 +101,37 @@ def plain(marked: str) -> str:
 
 
 def length(marked: str) -> int:
-    """How many characters a person reads (marks are not counted)."""
-    return len(plain(marked))
+    """How many characters a person reads (marks are not counted), as Telegram counts them
+    (UTF-16 units)."""
+    return utf16_len(plain(marked))
+
+
+def _marked(span: Span, text: str) -> str:
+    if span.url is not None:
+        return link(text, span.url)
+    if span.bold:
+        return bold(text)
+    if span.italic:
+        return italic(text)
+    if span.code:
+        return code(text)
+    return text
+
+
+def fit(marked: str, limit: int) -> str:
+    """`marked` with at most `limit` visible characters (as Telegram counts them: UTF-16
+    units), cut at the end with "…" inside the mark it falls in; unchanged when it fits."""
+    runs = list(spans(marked))
+    if sum(utf16_len(run.text) for run in runs) <= limit:
+        return marked
+    budget = limit - 1  # room for the ellipsis
+    out: list[str] = []
+    for run in runs:
+        size = utf16_len(run.text)
+        if size <= budget:
+            out.append(_marked(run, run.text))
+            budget -= size
+            continue
+        out.append(_marked(run, _take(run.text, budget) + ELLIPSIS))
+        return "".join(out)
+    return "".join(out) + ELLIPSIS

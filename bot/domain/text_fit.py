@@ -74,6 +74,8 @@ def clip(text: str, limit: int) -> str:
 
 def fit_html(text: str, limit: int = MESSAGE_LIMIT) -> str:
     """HTML text whose visible part is at most `limit` UTF-16 units (unchanged when it fits)."""
+    if 2 * len(text) <= limit:  # a character is at most two units: it fits, nothing to count
+        return text
     tokens = _TOKEN.findall(text)
     if sum(_visible_len(t) for t in tokens) <= limit:
         return text

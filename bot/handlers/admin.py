@@ -12,9 +12,11 @@ from telegram import Message, Update
 from telegram.ext import ApplicationHandlerStop, CommandHandler, MessageHandler, filters
 
 from bot import texts_staff
+from bot.conversation import steps
 from bot.handlers.auth import Caller, admin_only
 from bot.handlers.context import BotApplication, BotContext
 from bot.handlers.general import set_chat_commands
+from bot.handlers.groups import may_be_in, register_step
 from bot.handlers.render import html
 from bot.services import faq
 from bot.services.office import (
@@ -33,9 +35,6 @@ from bot.services.roles import Role, StaffChangeError, StaffRoles
 
 ADD_WORDS = ("tambah", "add")
 REMOVE_WORDS = ("hapus", "remove")
-#: The handler group of the office's location pin: before the others, which answer any other
-#: pin (a resident's) as usual.
-LOCATION_GROUP = -10
 
 
 def register(app: BotApplication) -> None:
@@ -44,7 +43,7 @@ def register(app: BotApplication) -> None:
     app.add_handler(CommandHandler("kantor", kantor_command))
     app.add_handler(CommandHandler("faq", faq_command))
     pin = filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE & filters.LOCATION
-    app.add_handler(MessageHandler(pin, location_pin), group=LOCATION_GROUP)
+    register_step(app, steps.LOKASI, MessageHandler(pin, location_pin))
 
 
 # --- /petugas [tambah ID admin|petugas | hapus ID] -------------------------------------------
@@ -154,6 +153,8 @@ async def _kantor_location(
 async def location_pin(update: Update, context: BotContext) -> None:
     """A location pin: the office's, when this admin asked for it with `/kantor lokasi`;
     anyone else's pin goes on to the other handlers."""
+    if not may_be_in(context, steps.LOKASI):
+        return
     message = update.effective_message
     user = update.effective_user
     if message is None or message.location is None or user is None:

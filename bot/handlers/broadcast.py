@@ -1,5 +1,5 @@
 """Handlers for announcements: staff's /siaran (write, choose audience, preview, send, follow,
-stop) and the resident's /pengumuman (opt out of announcements, or back in).
+stop). (The resident's /pengumuman is the conversation's: `bot.conversation.dialogue`.)
 
 Every step and every button checks the staff role at the moment it is used (`auth`); someone
 who is not staff gets what a resident gets for an unknown command, and the attempt is audited.
@@ -14,7 +14,6 @@ from dataclasses import asdict
 from datetime import datetime
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ChatType
 from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
@@ -23,12 +22,12 @@ from telegram.ext import (
 )
 
 from bot import texts_id, texts_staff
+from bot.conversation import steps
 from bot.domain.markup import plain
 from bot.domain.nik import MUSI_RAWAS_DISTRICTS
 from bot.handlers import callbacks
 from bot.handlers.auth import Caller, staff_only
 from bot.handlers.callbacks import (
-    Announcements,
     BroadcastAudience,
     BroadcastDistrict,
     BroadcastList,
@@ -44,13 +43,13 @@ from bot.handlers.common import (
     button_rows,
     edit_text,
     inline_button,
-    is_private,
     yes_no_markup,
     yes_pressed,
 )
 from bot.handlers.context import BotApplication, BotContext
 from bot.handlers.dispatcher import ProgressView
 from bot.handlers.drafts import draft_message_of, take_draft_message
+from bot.handlers.groups import may_be_in, register_step
 from bot.handlers.render import html
 from bot.services.broadcasting import (
     CANCELLED,
@@ -73,15 +72,11 @@ from bot.states import ALL_STATUSES
 
 log = logging.getLogger(__name__)
 
-#: The handler group reading a draft's text: after the chat tracking (resident.py), before the
-#: commands and the resident's NIK reader, which get every message that is not a draft's.
-DRAFT_GROUP = -50
-
 
 def register(app: BotApplication) -> None:
-    """The draft's text reader (its own group), /siaran and its buttons, then /pengumuman."""
+    """The draft's text reader (its own group), /siaran and its buttons."""
     private = filters.UpdateType.MESSAGES & filters.ChatType.PRIVATE
-    app.add_handler(MessageHandler(private, draft_message), group=DRAFT_GROUP)
+    register_step(app, steps.SIARAN, MessageHandler(private, draft_message))
     app.add_handler(CommandHandler("siaran", siaran_command))
     app.add_handler(CallbackQueryHandler(list_button, pattern=BroadcastList.matches))
     app.add_handler(CallbackQueryHandler(stop_button, pattern=BroadcastStop.matches))
@@ -97,8 +92,6 @@ def register(app: BotApplication) -> None:
     )
     app.add_handler(CallbackQueryHandler(draft_button, pattern=draft_buttons))
     app.add_handler(CallbackQueryHandler(stale_button, pattern=r"^bc:"))
-    app.add_handler(CommandHandler("pengumuman", announcements_command))
-    app.add_handler(CallbackQueryHandler(announcements_button, pattern=Announcements.matches))
 
 
 def _counts(figures: Figures) -> texts_staff.BroadcastCounts:
@@ -133,6 +126,8 @@ async def draft_message(update: Update, context: BotContext) -> None:
     """A private message while this staff member writes a draft: its text, /batal, or something
     that is not text. Every other message (and every message of someone without a draft) goes
     on to the other handlers."""
+    if not may_be_in(context, steps.SIARAN):
+        return
     taken = draft_message_of(update)
     if taken is None:
         return
@@ -533,63 +528,3 @@ def render_progress(
             )
         )
     return ProgressView(final, None, notice)
-
-
-# --- /pengumuman: the resident's choice ------------------------------------------------------
-
-_OFF_WORDS = {"mati", "matikan", "off", "tidak", "stop", "berhenti", "nonaktif"}
-_ON_WORDS = {"hidup", "hidupkan", "on", "ya", "nyala", "nyalakan", "aktif", "aktifkan"}
-
-
-def _toggle_markup(on: bool) -> InlineKeyboardMarkup:
-    if on:
-        return InlineKeyboardMarkup(
-            [[inline_button(texts_id.ANNOUNCEMENTS_OFF_BUTTON, Announcements("off"))]]
-        )
-    return InlineKeyboardMarkup(
-        [[inline_button(texts_id.ANNOUNCEMENTS_ON_BUTTON, Announcements("on"))]]
-    )
-
-
-async def _set_announcements(update: Update, context: BotContext, on: bool) -> None:
-    chat = update.effective_chat
-    if chat is None:
-        return
-    await Broadcasting.of(context.services).set_announcements(
-        chat.id, chat.type or ChatType.PRIVATE, on
-    )
-
-
-async def announcements_command(update: Update, context: BotContext) -> None:
-    message = update.effective_message
-    if message is None:
-        return
-    if not is_private(update):
-        await message.reply_text(texts_id.ANNOUNCEMENTS_PRIVATE_ONLY)
-        return
-    word = (context.args[0].lower() if context.args else "").strip()
-    if not word:
-        on = await Broadcasting.of(context.services).announcements_on(message.chat_id)
-        await message.reply_text(texts_id.announcements_state(on), reply_markup=_toggle_markup(on))
-        return
-    if word in _OFF_WORDS:
-        await _set_announcements(update, context, False)
-        await message.reply_text(texts_id.ANNOUNCEMENTS_TURNED_OFF)
-    elif word in _ON_WORDS:
-        await _set_announcements(update, context, True)
-        await message.reply_text(texts_id.ANNOUNCEMENTS_TURNED_ON)
-    else:
-        await message.reply_text(texts_id.ANNOUNCEMENTS_USAGE)
-
-
-async def announcements_button(update: Update, context: BotContext) -> None:
-    query = update.callback_query
-    if query is None:
-        return
-    await query.answer()
-    data = Announcements.unpack(query.data)
-    if not is_private(update) or data is None:
-        return
-    await _set_announcements(update, context, data.on)
-    done = texts_id.ANNOUNCEMENTS_TURNED_ON if data.on else texts_id.ANNOUNCEMENTS_TURNED_OFF
-    await edit_text(query, done)

@@ -8,11 +8,12 @@ handlers depend on lives in one typed object (`BotData`) instead of string keys 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from bot.conversation.steps import Current
 from bot.domain.clock import Clock
 from bot.domain.config import Settings
 from bot.handlers.dispatcher import Dispatcher
@@ -31,6 +32,8 @@ class BotData:
     dispatcher: Dispatcher | None = None
     #: PostgreSQL: the election of the one worker that runs the dispatcher (bot/services/leader.py).
     leadership: Leadership | None = None
+    #: The staff's walk-throughs' handlers, by step name (`groups.register_step`).
+    step_handlers: dict[str, list[Any]] = field(default_factory=dict)
     #: BOT_IMPORT_DIR: the folder import, run by the worker that runs the periodic jobs.
     folder_watcher: FolderWatcher | None = None
     #: False keeps background work (the dispatcher, the insights refresh) from starting, for
@@ -52,7 +55,13 @@ class BotData:
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
-    """`CallbackContext` with the bot's services at hand."""
+    """`CallbackContext` with the bot's services at hand. One per update (PTB builds it once
+    and hands it to every group), so the router leaves on it what it read for the others:
+    the chat's steps (`steps`; None when they were not read) and whether the residents'
+    dialogue has been asked already (`conversed`: `router.ASKED` or `router.PASSED`)."""
+
+    steps: Current | None = None
+    conversed: str = ""
 
     @property
     def services(self) -> Services:

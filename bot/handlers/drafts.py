@@ -15,6 +15,7 @@ from telegram.ext import ApplicationHandlerStop
 
 from bot.handlers.auth import REFUSED
 from bot.handlers.common import command_of
+from bot.services.verification import looks_like_numbers
 
 #: The command that drops the draft.
 CANCEL = "/batal"
@@ -33,26 +34,15 @@ class Drafts(Protocol):
     async def drop_draft(self, chat_id: int, user_id: int) -> bool: ...
 
 
-#: Digits in a message that is only a NIK (and KK): a resident's check.
-_ID_DIGITS = 16
-
-
-def is_id_numbers(text: str) -> bool:
-    """A message of a NIK (and KK) alone: 16 digits or more and no letter. Never a draft's
-    answer (a note or an announcement has words), so no draft is read for it: a resident's
-    check goes on to the check without a trip to the database."""
-    return sum(c.isdigit() for c in text) >= _ID_DIGITS and not any(c.isalpha() for c in text)
-
-
 def draft_message_of(update: Update) -> tuple[Message, int, str | None] | None:
     """The message, its sender's id and its command (`CANCEL` or None) when a draft may take
     it; None for a document (an /impor upload, never a draft's answer), another command, or
-    a NIK and KK alone (`is_id_numbers`)."""
+    a NIK and KK alone (`looks_like_numbers(..., alone=True)`)."""
     message = update.effective_message
     user = update.effective_user
     if message is None or user is None or message.document is not None:
         return None
-    if message.text and is_id_numbers(message.text):
+    if message.text and looks_like_numbers(message.text, alone=True):
         return None
     command = command_of(message)
     if command is not None and command != CANCEL:

@@ -7,6 +7,7 @@ import logging
 
 from telegram import Update
 from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
+from telegram.ext import ApplicationHandlerStop
 
 from bot import texts_id as texts
 from bot.domain.privacy import redact, redacted_traceback
@@ -40,13 +41,14 @@ def _where(update: object) -> tuple[int | None, int | None]:
 
 
 async def on_error(update: object, context: BotContext) -> None:
-    """Log the failure (ids and traceback, numbers redacted), then apologise to the person."""
+    """Log the failure (ids and traceback, numbers redacted), then apologise to the person;
+    the update then goes to no further handler group (one answer per update: the apology)."""
     error = context.error
     update_id, chat_id = _where(update)
     if isinstance(error, Forbidden):
-        # The person blocked the bot or left the group: nothing to say to them.
+        # The person blocked the bot or left the group: nothing to say to them, nor to try.
         log.info("chat %s cannot be reached (update %s): %s", chat_id, update_id, error)
-        return
+        raise ApplicationHandlerStop
     if error is None:
         return
     if isinstance(error, BadRequest) and "message is not modified" in str(error).casefold():
@@ -90,3 +92,4 @@ async def on_error(update: object, context: BotContext) -> None:
         await context.bot.send_message(update.effective_chat.id, texts.ERROR_KIND)
     except TelegramError as exc:
         log.info("could not apologise in chat %s: %s", chat_id, redact(str(exc)))
+    raise ApplicationHandlerStop  # the person has had the apology: no other handler answers

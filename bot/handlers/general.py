@@ -1,8 +1,8 @@
-"""Handlers for everyone: /start, /bantuan, help for anything nobody else understood, menus.
+"""The command menus (setMyCommands), the staff's /bantuan, and what nobody understood.
 
-Residents get short answers ending with the main menu (`bot.handlers.menu`), never a list of
-commands; staff get their commands listed. Everyday words are understood before this module
-(`bot.handlers.conversation`): what reaches `not_understood` matched nothing."""
+Residents' /start, /bantuan, everyday words and "not understood" are the conversation's
+(`bot.conversation.dialogue`, through `bot.handlers.router`); what reaches this module is a
+staff member's help, or a command or button nobody knows (`router.leftover`)."""
 
 from __future__ import annotations
 
@@ -17,53 +17,34 @@ from telegram import (
     Update,
 )
 from telegram.error import TelegramError
-from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import CommandHandler, MessageHandler
 
 from bot import texts_id as texts
 from bot import texts_staff
-from bot.handlers import receipt_links
+from bot.conversation.dialogue import RESIDENT_COMMANDS, RESIDENT_HELP_COMMANDS
 from bot.handlers.common import is_private
 from bot.handlers.context import BotApplication, BotContext
-from bot.handlers.menu import main_menu
+from bot.handlers.menu import main_menu, pressed
 from bot.handlers.render import html
+from bot.handlers.telegram_text import addressed_elsewhere
 from bot.services.office import load_office_info
 from bot.services.roles import Role, StaffRoles
 from bot.storage import audit as audit_store
 
 log = logging.getLogger(__name__)
 
-#: `/start cek` (the deep link of the group's "open a private chat" button): ask for the NIK.
-START_CHECK = "cek"
-
 
 def register(app: BotApplication) -> None:
-    """Add /start, /bantuan and the catch-alls; registered last, so they only get leftovers."""
-    app.add_handler(CommandHandler("start", start))
+    """The staff's /bantuan (residents are answered by the conversation before this)."""
     app.add_handler(CommandHandler(["bantuan", "help"], help_command))
-    fresh = filters.UpdateType.MESSAGE  # not edits of old messages: those need no answer
-    private = fresh & filters.ChatType.PRIVATE
-    app.add_handler(MessageHandler(fresh & filters.COMMAND, unknown_command))
-    app.add_handler(MessageHandler(private & filters.TEXT, not_understood))
-    app.add_handler(MessageHandler(private & ~filters.StatusUpdate.ALL, not_text))
-    app.add_handler(CallbackQueryHandler(unknown_button))
+    app.add_handler(MessageHandler(pressed(texts.MENU_HELP), help_command))
 
 
 # --- menus (setMyCommands) -------------------------------------------------------------------
 
 
 #: Which commands each audience's menu shows, in order (their descriptions are in texts_id).
-RESIDENT_MENU: tuple[str, ...] = (
-    "start",
-    "cek",
-    "langganan",
-    "berhenti",
-    "pengumuman",
-    "tanya",
-    "jadwal",
-    "hapusdata",
-    "privasi",
-    "bantuan",
-)
+RESIDENT_MENU = RESIDENT_COMMANDS
 STAFF_MENU: tuple[str, ...] = (
     "status",
     "ubah",
@@ -80,10 +61,6 @@ STAFF_MENU: tuple[str, ...] = (
     "bantuan",
 )
 ADMIN_MENU: tuple[str, ...] = (*STAFF_MENU[:-1], "petugas", "kantor", "faq", "meja", STAFF_MENU[-1])
-#: The commands a resident's /bantuan names in one line (for those used to typing them).
-RESIDENT_HELP_COMMANDS: tuple[str, ...] = tuple(
-    name for name in RESIDENT_MENU if name not in ("start", "bantuan")
-)
 
 
 def menu(role: Role | str | None) -> list[tuple[str, str]]:
@@ -101,10 +78,10 @@ def commands_for(role: Role | str | None) -> list[BotCommand]:
 
 
 def help_text(office_block: str, role: Role | str | None) -> str:
-    """/bantuan for a person with `role`: a resident's short help (None), or the residents'
-    commands and then the staff member's own."""
+    """/bantuan for a person with `role` (Telegram HTML): a resident's short help (None), or
+    the residents' commands and then the staff member's own. `office_block` is marked text."""
     if not role:
-        return f"{texts.resident_help(RESIDENT_HELP_COMMANDS)}\n\n{office_block}"
+        return html(f"{texts.resident_help(RESIDENT_HELP_COMMANDS)}\n\n{office_block}")
     own = [c for c in menu(role) if c[0] not in ("cek", "bantuan")]
     return html(texts_staff.help_private(office_block, menu(None), own))
 
@@ -163,26 +140,6 @@ async def _role(update: Update, context: BotContext) -> Role | None:
     return await StaffRoles.of(context.services).role_of(user.id if user else None)
 
 
-async def start(update: Update, context: BotContext) -> None:
-    message = update.effective_message
-    if message is None:
-        return
-    if is_private(update):
-        name = update.effective_user.first_name if update.effective_user else ""
-        payload = context.args[0] if context.args else ""
-        if payload.casefold() == START_CHECK:
-            text = texts.start_check(name)  # from the group's button
-        elif payload and await receipt_links.opened_from_start(update, context, payload):
-            return  # a receipt's link: that record's NIK, now its KK
-        else:  # (an unknown or revoked receipt link says so first)
-            text = texts.resident_welcome(name)
-            if payload:
-                text = f"{texts.RECEIPT_LINK_UNKNOWN}\n\n{text}"
-        await message.reply_text(text, reply_markup=main_menu())
-    else:
-        await message.reply_text(texts.welcome_group(context.bot.username))
-
-
 async def help_command(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is None:
@@ -190,13 +147,7 @@ async def help_command(update: Update, context: BotContext) -> None:
     if is_private(update):
         await message.reply_text(await _private_help(update, context), reply_markup=main_menu())
     else:
-        await message.reply_text(texts.help_group(context.bot.username))
-
-
-def _addressed_elsewhere(command: str, bot_username: str) -> bool:
-    """`/cmd@OtherBot` in a group is for another bot: stay quiet."""
-    _, _, target = command.partition("@")
-    return bool(target) and target.casefold() != bot_username.casefold()
+        await message.reply_text(html(texts.help_group(context.bot.username)))
 
 
 async def unknown_command(update: Update, context: BotContext) -> None:
@@ -204,30 +155,24 @@ async def unknown_command(update: Update, context: BotContext) -> None:
     if message is None or not message.text:
         return
     command = message.text.split(maxsplit=1)[0]
-    if _addressed_elsewhere(command, context.bot.username):
+    if addressed_elsewhere(command, context.bot.username):
         return
     if not is_private(update):
-        await message.reply_text(texts.help_group(context.bot.username))
+        await message.reply_text(html(texts.help_group(context.bot.username)))
     elif await _role(update, context) is None:
-        await message.reply_text(texts.unknown_command_short(command), reply_markup=main_menu())
+        shown = html(texts.unknown_command_short(command))
+        await message.reply_text(shown, reply_markup=main_menu())
     else:
         help_text = await _private_help(update, context)
         await message.reply_text(f"{html(texts_staff.unknown_command(command))}\n\n{help_text}")
 
 
-async def not_understood(update: Update, context: BotContext) -> None:
-    """Private text that nothing understood: two lines, and the buttons."""
-    message = update.effective_message
-    if message is None:
-        return
-    await message.reply_text(texts.NOT_UNDERSTOOD_SHORT, reply_markup=main_menu())
-
-
 async def not_text(update: Update, context: BotContext) -> None:
+    """A resident's message that is not text, where a staff-only handler refused it."""
     message = update.effective_message
     if message is None:
         return
-    await message.reply_text(texts.NOT_TEXT_SHORT, reply_markup=main_menu())
+    await message.reply_text(html(texts.NOT_TEXT_SHORT), reply_markup=main_menu())
 
 
 async def unknown_button(update: Update, context: BotContext) -> None:

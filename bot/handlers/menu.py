@@ -1,8 +1,7 @@
 """The resident's main menu: a persistent reply keyboard of big buttons, two per row.
 
-Any resident reply that should offer the next step passes `reply_markup=main_menu()`. Each label
-(constants `MENU_*` in `texts_id`) has one handler: B registers `MENU_ASK`, C `MENU_SCHEDULE`
-(in their own modules, before `general`); the others are answered in `general`.
+The conversation asks for it with `Message(menu=True)`; the router (`router.send`) renders it.
+A press sends the label as a text, which the conversation reads (`dialogue.Conversation._menu`).
 """
 
 from __future__ import annotations
@@ -31,6 +30,6 @@ def main_menu() -> ReplyKeyboardMarkup:
     )
 
 
-def pressed(label: str) -> filters.BaseFilter:
+def pressed(label: str) -> filters.BaseFilter:  # the staff's /bantuan button (general.py)
     """A fresh private text message that is exactly `label` (a press of that menu button)."""
     return filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE & filters.Text([label])

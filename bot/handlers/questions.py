@@ -1,17 +1,17 @@
-"""Questions to staff in Telegram: "Tanya petugas" for residents, the desk for staff.
+"""Questions to staff in Telegram: the desk for staff.
 
-Residents: the menu button `texts_id.MENU_ASK` or `/tanya` (or `/tanya teks…`) in a private
-chat, then the question; "Balas" under an answer (or a Telegram reply to it), then the reply.
-Staff: the desk's messages (in the group an admin named with `/meja`, or each staff member's
-private chat) with "Saya tangani", "Jawab", "Tutup" and "Cek warga"; a reply to a desk message
-is the answer (bots receive replies to their own messages even in privacy mode); `/pertanyaan`
-lists what is open, `/bisukan` mutes an abusive resident. Admins: `/meja`, `/jamkerja`,
-`/libur`.
+The residents' side ("Tanya petugas", `/tanya`, "Balas" and replies) is the conversation's
+(`bot.conversation.dialogue`). Staff: the desk's messages (in the group an admin named with
+`/meja`, or each staff member's private chat) with "Saya tangani", "Jawab", "Tutup" and "Cek
+warga"; a reply to a desk message is the answer (bots receive replies to their own messages
+even in privacy mode); `/pertanyaan` lists what is open, `/bisukan` mutes an abusive resident.
+Admins: `/meja`, `/jamkerja`, `/libur`.
 
-A message in a step (a resident writing a question or a reply, staff writing an answer) is read
-in its own handler group (`QUESTION_GROUP`), before the commands and the residents' readers; a
-periodic job closes quiet threads, erases old ones, reminds the desk of untaken questions and
-edits desk messages whose question changed (e.g. erased by the resident).
+A staff member's answer (after "Jawab", a declared step: `bot.conversation.steps.ANSWER`; or a
+reply to a desk message) is offered to `step_message` in the routing's order
+(`groups.walkthroughs`), before the residents' dialogue and the commands; a periodic job
+closes quiet threads, erases old ones, reminds the desk of untaken questions and edits desk
+messages whose question changed (e.g. erased by the resident).
 """
 
 from __future__ import annotations
@@ -38,20 +38,19 @@ from telegram.ext import (
 )
 
 from bot import texts_desk, texts_staff
-from bot import texts_id as texts
+from bot.conversation import steps
 from bot.domain.markup import plain
 from bot.domain.nik import district_name
 from bot.domain.numbers import parse_int
 from bot.handlers import general
 from bot.handlers.auth import Caller, admin_only, staff_only
-from bot.handlers.callbacks import DeskAction, QuestionReply
+from bot.handlers.callbacks import DeskAction
 from bot.handlers.common import command_of, is_private, staff_record_text
 from bot.handlers.context import BotApplication, BotContext
-from bot.handlers.menu import main_menu, pressed
+from bot.handlers.groups import may_be_in, register_step
 from bot.handlers.notices import keyboard_markup
 from bot.handlers.render import html
 from bot.services import office_hours
-from bot.services import questions as questions_mod
 from bot.services.questions import (
     ANSWER,
     CHECK,
@@ -60,7 +59,6 @@ from bot.services.questions import (
     TAKE,
     Outcome,
     Questions,
-    ResidentResult,
     StaffRef,
 )
 from bot.services.roles import Role, StaffRoles
@@ -68,9 +66,6 @@ from bot.storage.questions import Question
 
 log = logging.getLogger(__name__)
 
-#: The handler group reading a step's message: after the chat tracking, an announcement draft
-#: and an /impor wait; before the commands and the residents' readers (group 0).
-QUESTION_GROUP = -30
 #: How often the periodic job runs (seconds).
 JOB_INTERVAL = 60.0
 _CANCEL = "/batal"
@@ -78,16 +73,13 @@ _CANCEL = "/batal"
 
 def register(app: BotApplication) -> None:
     fresh = filters.UpdateType.MESSAGE & ~filters.StatusUpdate.ALL
-    app.add_handler(MessageHandler(fresh, step_message), group=QUESTION_GROUP)
-    app.add_handler(CommandHandler("tanya", tanya_command))
-    app.add_handler(MessageHandler(pressed(texts.MENU_ASK), tanya_command))
+    register_step(app, steps.ANSWER, MessageHandler(fresh, step_message))
     app.add_handler(CommandHandler("pertanyaan", pertanyaan_command))
     app.add_handler(CommandHandler("bisukan", bisukan_command))
     app.add_handler(CommandHandler("meja", meja_command))
     app.add_handler(CommandHandler("jamkerja", jamkerja_command))
     app.add_handler(CommandHandler("libur", libur_command))
     app.add_handler(CallbackQueryHandler(desk_button, pattern=DeskAction.matches))
-    app.add_handler(CallbackQueryHandler(reply_button, pattern=QuestionReply.matches))
     if app.job_queue is not None and app.bot_data.background:
         app.job_queue.run_repeating(
             periodic, interval=JOB_INTERVAL, first=JOB_INTERVAL, name="questions"
@@ -186,93 +178,19 @@ async def periodic(context: BotContext) -> None:
         await refresh_desk(context, question_id)
 
 
-# --- residents: asking -----------------------------------------------------------------------
-
-
-async def _tell_refusal(message: Message, result: ResidentResult, context: BotContext) -> None:
-    match result.outcome:
-        case Outcome.MUTED:
-            assert result.muted_until is not None
-            text = texts.question_muted(result.muted_until, _tz(context))
-        case Outcome.TOO_MANY_OPEN:
-            text = texts.question_limit_open(questions_mod.MAX_OPEN)
-        case Outcome.DAY_LIMIT:
-            text = texts.question_limit_day(questions_mod.MAX_PER_DAY)
-        case Outcome.CLOSED:
-            text = texts.question_thread_closed(result.number or 0)
-        case _:
-            text = texts.QUESTION_NOT_YOURS
-    await message.reply_text(text, reply_markup=main_menu())
-
-
-async def tanya_command(update: Update, context: BotContext) -> None:
-    """ "Tanya petugas" or /tanya: ask for the question (or take `/tanya teks…` as it)."""
-    message = update.effective_message
-    if message is None:
-        return
-    if not is_private(update):
-        await message.reply_text(texts.QUESTION_PRIVATE_ONLY)
-        return
-    questions = questions_of(context)
-    words = (message.text or "").split(maxsplit=1)
-    if command_of(message) is not None and len(words) == 2:
-        await _ask(message, context, words[1])
-        return
-    result = await questions.begin_ask(message.chat_id)
-    if result.outcome is not Outcome.OK:
-        await _tell_refusal(message, result, context)
-        return
-    await message.reply_text(
-        texts.question_ask_prompt(result.opens_at, not result.office_open, _tz(context))
-    )
-
-
-async def _ask(message: Message, context: BotContext, text: str) -> None:
-    result = await questions_of(context).ask(message.chat_id, text)
-    if result.outcome is not Outcome.OK or result.number is None:
-        await _tell_refusal(message, result, context)
-        return
-    await message.reply_text(
-        texts.question_asked(result.number, result.opens_at, not result.office_open, _tz(context)),
-        reply_markup=main_menu(),
-    )
-
-
-async def _reply(message: Message, context: BotContext, question_id: int, text: str) -> None:
-    result = await questions_of(context).reply(message.chat_id, question_id, text)
-    if result.outcome is not Outcome.OK:
-        await _tell_refusal(message, result, context)
-        return
-    await message.reply_text(texts.question_replied(question_id), reply_markup=main_menu())
-
-
-async def reply_button(update: Update, context: BotContext) -> None:
-    """ "Balas" under an answer: wait for the resident's reply."""
-    query = update.callback_query
-    data = QuestionReply.unpack(query.data if query else None)
-    if query is None or data is None or not isinstance(query.message, Message):
-        return
-    await query.answer()
-    result = await questions_of(context).begin_reply(query.message.chat.id, data.question_id)
-    if result.outcome is not Outcome.OK:
-        await _tell_refusal(query.message, result, context)
-        return
-    await query.message.reply_text(texts.question_reply_prompt(data.question_id))
-
-
 # --- every message: a step in progress, or a reply to one of the bot's question messages ----
 
 
 async def step_message(update: Update, context: BotContext) -> None:
-    """Take a message that belongs to a question (an answer, a question, a reply); let every
-    other message go on to the other handlers."""
+    """Take a staff member's answer to a question (a reply to a desk message, or the message
+    after "Jawab"); let every other message go on to the other handlers. (The residents'
+    questions and replies are the conversation's: `bot.conversation.dialogue`.)"""
     message = update.message
     user = update.effective_user
     chat = update.effective_chat
     if message is None or user is None or chat is None:
         return
     questions = questions_of(context)
-    private = chat.type == ChatType.PRIVATE
     replied = message.reply_to_message
     if (
         replied is not None
@@ -284,26 +202,27 @@ async def step_message(update: Update, context: BotContext) -> None:
             if await _staff_answer(message, context, question_id):
                 raise ApplicationHandlerStop
             return
-        if private:
-            question_id = await questions.question_of_resident_post(chat.id, replied.message_id)
-            if question_id is not None and command_of(message) is None:
-                if message.text is None:
-                    await message.reply_text(texts.QUESTION_NOT_TEXT)
-                else:
-                    await _reply(message, context, question_id, message.text)
-                raise ApplicationHandlerStop
-    answering = await questions.answer_step(chat.id, user.id)
-    if answering is not None:
-        command = command_of(message)
-        if command == _CANCEL:
-            await questions.end_answer_step(chat.id, user.id)
-            await message.reply_text(html(texts_desk.QUESTION_ANSWER_CANCELLED))
-            raise ApplicationHandlerStop
-        if command is None and await _staff_answer(message, context, answering):
-            raise ApplicationHandlerStop
+    if not may_be_in(context, steps.ANSWER):
         return
-    if private:
-        await _resident_step(message, context)
+    answering = await questions.answer_step(chat.id, user.id)
+    if answering is None:
+        return
+    command = command_of(message)
+    to_the_bot = (
+        replied is not None
+        and replied.from_user is not None
+        and (replied.from_user.id == context.bot.id)
+    )
+    if chat.type != ChatType.PRIVATE and command != _CANCEL and not to_the_bot:
+        # In the desk group only a reply to the bot's prompt (or to the desk post) is the
+        # answer: the staff member's ordinary talk with colleagues never reaches a resident.
+        return
+    if command == _CANCEL:
+        await questions.end_answer_step(chat.id, user.id)
+        await message.reply_text(html(texts_desk.QUESTION_ANSWER_CANCELLED))
+        raise ApplicationHandlerStop
+    if command is None and await _staff_answer(message, context, answering):
+        raise ApplicationHandlerStop
 
 
 async def _staff_answer(message: Message, context: BotContext, question_id: int) -> bool:
@@ -340,38 +259,6 @@ async def _staff_answer(message: Message, context: BotContext, question_id: int)
     if result.outcome is Outcome.OK:
         await refresh_desk(context, question_id)
     return True
-
-
-async def _resident_step(message: Message, context: BotContext) -> None:
-    questions = questions_of(context)
-    step = await questions.step(message.chat_id)
-    if step is None:
-        return
-    command = command_of(message)
-    text = message.text
-    if command == _CANCEL:
-        await questions.cancel_step(message.chat_id)
-        cancelled = (
-            texts.QUESTION_ASK_CANCELLED
-            if step.question_id is None
-            else texts.QUESTION_REPLY_CANCELLED
-        )
-        await message.reply_text(cancelled, reply_markup=main_menu())
-        raise ApplicationHandlerStop
-    if command is not None or text in texts.MAIN_MENU_LABELS:
-        await questions.cancel_step(message.chat_id)  # they moved on: the command or button runs
-        return
-    if text is None:
-        await message.reply_text(texts.QUESTION_NOT_TEXT)
-        raise ApplicationHandlerStop
-    if step.question_id is None:
-        if questions_mod.is_a_check(text):  # only numbers: a check, not a question
-            await questions.cancel_step(message.chat_id)
-            return
-        await _ask(message, context, text)
-    else:
-        await _reply(message, context, step.question_id, text)
-    raise ApplicationHandlerStop
 
 
 # --- staff: the desk's buttons ---------------------------------------------------------------

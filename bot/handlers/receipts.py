@@ -1,7 +1,7 @@
 """`/kuitansi NIK` (staff): a receipt slip whose QR code opens the bot on that record.
 
 The work is `services.receipts` (the token) and `services.slips` (the picture); a resident
-opening the link is `handlers/receipt_links.py`.
+opening the link is the conversation's (`bot.conversation.dialogue.Conversation.start`).
 """
 
 from __future__ import annotations

@@ -14,8 +14,7 @@ from __future__ import annotations
 import logging
 from datetime import date, timedelta
 
-from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.constants import ChatType
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
@@ -24,14 +23,13 @@ from telegram.ext import (
 )
 
 from bot import texts_common, texts_desk, texts_id
+from bot.conversation import steps
+from bot.conversation.schedule import overview
 from bot.domain.markup import plain
 from bot.domain.nik import district_name
 from bot.handlers import callbacks
 from bot.handlers.auth import NOT_STAFF, Caller, staff_only
 from bot.handlers.callbacks import (
-    ScheduleDistrict,
-    ScheduleDistricts,
-    ScheduleFollow,
     VisitCancel,
     VisitCancelNo,
     VisitCancelYes,
@@ -53,8 +51,9 @@ from bot.handlers.common import (
 )
 from bot.handlers.context import BotApplication, BotContext
 from bot.handlers.drafts import draft_message_of, take_draft_message
-from bot.handlers.menu import pressed
+from bot.handlers.groups import may_be_in, register_step
 from bot.handlers.render import html
+from bot.handlers.router import send
 from bot.services.roles import StaffRoles
 from bot.services.visits import (
     RESULT_DAYS,
@@ -78,9 +77,6 @@ from bot.services.visits import (
 
 log = logging.getLogger(__name__)
 
-#: The handler group reading a draft's typed answers: after the chat tracking and an
-#: announcement draft (broadcast.DRAFT_GROUP = -50), before the commands and the NIK reader.
-DRAFT_GROUP = -45
 #: How often the job looks for tomorrow's visits (seconds).
 REMINDER_INTERVAL = 15 * 60
 REMINDER_JOB = "jadwal-pengingat"
@@ -92,9 +88,8 @@ START_TIMES = ("07:00", "07:30", "08:00", "08:30", "09:00", "10:00", "13:00", "1
 
 def register(app: BotApplication) -> None:
     private = filters.UpdateType.MESSAGES & filters.ChatType.PRIVATE
-    app.add_handler(MessageHandler(private, draft_message), group=DRAFT_GROUP)
+    register_step(app, steps.JADWAL, MessageHandler(private, draft_message))
     app.add_handler(CommandHandler("jadwal", jadwal_command))
-    app.add_handler(MessageHandler(pressed(texts_id.MENU_SCHEDULE), menu_pressed))
     draft_buttons = callbacks.any_of(
         VisitStep, VisitDay, VisitTime, VisitDistrict, VisitService, VisitSave
     )
@@ -103,8 +98,6 @@ def register(app: BotApplication) -> None:
     app.add_handler(CallbackQueryHandler(cancel_button, pattern=VisitCancel.matches))
     answers = callbacks.any_of(VisitCancelYes, VisitCancelNo)
     app.add_handler(CallbackQueryHandler(cancel_answer, pattern=answers))
-    resident_buttons = callbacks.any_of(ScheduleDistricts, ScheduleDistrict, ScheduleFollow)
-    app.add_handler(CallbackQueryHandler(resident_button, pattern=resident_buttons))
     app.add_handler(CallbackQueryHandler(stale_button, pattern=r"^vis:"))
 
 
@@ -134,6 +127,8 @@ _STAFF_WORDS = ("tambah", "hasil")
 
 
 async def jadwal_command(update: Update, context: BotContext) -> None:
+    """The staff's /jadwal (the list, `tambah`, `hasil`); the residents' is the conversation's
+    (`bot.conversation.schedule`), which hands on only these words."""
     message = update.effective_message
     if message is None:
         return
@@ -141,168 +136,19 @@ async def jadwal_command(update: Update, context: BotContext) -> None:
     word = args[0].casefold() if args else ""
     user = update.effective_user
     roles = StaffRoles.of(context.services)
-    staff = await roles.is_staff(user.id if user else None)
-    if word in _STAFF_WORDS:
-        if not staff:
-            await roles.record_refusal(user.id if user else None, f"/jadwal {word}", NOT_STAFF)
-        elif word == "tambah":
+    if await roles.is_staff(user.id if user else None):
+        if word == "tambah":
             await _add(update, context)
-            return
-        else:
+        elif word == "hasil":
             await _results(update, context)
-            return
+        else:
+            await _staff_list(update, context)
+        return
+    await roles.record_refusal(user.id if user else None, f"/jadwal {word}", NOT_STAFF)
     if not is_private(update):
-        await message.reply_text(texts_id.SCHEDULE_PRIVATE_ONLY)
+        await message.reply_text(html(texts_id.SCHEDULE_PRIVATE_ONLY))
         return
-    if word == "ikuti":
-        await _follow_command(message, context, " ".join(args[1:]))
-    elif word == "berhenti":
-        await _unfollow_command(message, context, " ".join(args[1:]))
-    elif word and word not in _STAFF_WORDS:
-        try:
-            code = parse_district(" ".join(args))
-        except VisitInputError:
-            await _send_overview(
-                message, context, note=texts_id.schedule_unknown_district(" ".join(args))
-            )
-            return
-        await _send_district(message, context, code)
-    elif staff and word == "":
-        await _staff_list(update, context)
-    else:
-        await _send_overview(message, context)
-
-
-async def menu_pressed(update: Update, context: BotContext) -> None:
-    """The resident's 🚐 Jemput bola button (staff pressing it see what residents see)."""
-    if update.effective_message is not None:
-        await _send_overview(update.effective_message, context)
-
-
-# --- residents ---------------------------------------------------------------------------------
-
-
-def _district_buttons(counts: dict[str, int]) -> list[list[InlineKeyboardButton]]:
-    buttons = [
-        inline_button(
-            texts_id.schedule_district_button(name, counts.get(code, 0)), ScheduleDistrict(code)
-        )
-        for code, name in districts_by_name()
-    ]
-    return button_rows(buttons, 2)
-
-
-async def _overview(context: BotContext, chat_id: int) -> tuple[str, InlineKeyboardMarkup]:
-    visits = Visits.of(context.services)
-    seen = await visits.chat_schedule(chat_id)
-    text = texts_id.schedule_overview(
-        [v.info(visits.tz) for v in seen.visits],
-        [district_name(c) or c for c in seen.card_codes],
-        [district_name(c) or c for c in seen.followed_codes],
-    )
-    return text, InlineKeyboardMarkup(_district_buttons(seen.counts))
-
-
-async def _send_overview(message: Message, context: BotContext, note: str | None = None) -> None:
-    text, markup = await _overview(context, message.chat_id)
-    if note:
-        text = f"{note}\n\n{text}"
-    await message.reply_text(text, reply_markup=markup)
-
-
-async def _district_view(
-    context: BotContext, chat_id: int, code: str, note: str | None = None
-) -> tuple[str, InlineKeyboardMarkup]:
-    visits = Visits.of(context.services)
-    name = district_name(code) or code
-    following = await visits.is_following(chat_id, code)
-    upcoming = await visits.upcoming([code])
-    text = texts_id.schedule_district(name, [v.info(visits.tz) for v in upcoming], following)
-    if note:
-        text = f"{note}\n\n{text}"
-    toggle = (
-        inline_button(texts_id.schedule_unfollow_button(name), ScheduleFollow(code, "off"))
-        if following
-        else inline_button(texts_id.schedule_follow_button(name), ScheduleFollow(code, "on"))
-    )
-    back = inline_button(texts_id.SCHEDULE_BACK_BUTTON, ScheduleDistricts())
-    return text, InlineKeyboardMarkup([[toggle], [back]])
-
-
-async def _send_district(message: Message, context: BotContext, code: str) -> None:
-    text, markup = await _district_view(context, message.chat_id, code)
-    await message.reply_text(text, reply_markup=markup)
-
-
-def _follow_choices() -> InlineKeyboardMarkup:
-    buttons = [
-        inline_button(name, ScheduleFollow(code, "on")) for code, name in districts_by_name()
-    ]
-    return InlineKeyboardMarkup(button_rows(buttons, 2))
-
-
-async def _follow_command(message: Message, context: BotContext, name: str) -> None:
-    if not name.strip():
-        await message.reply_text(texts_id.SCHEDULE_WHICH_DISTRICT, reply_markup=_follow_choices())
-        return
-    try:
-        code = parse_district(name)
-    except VisitInputError:
-        await message.reply_text(
-            texts_id.schedule_unknown_district(name), reply_markup=_follow_choices()
-        )
-        return
-    new = await Visits.of(context.services).follow(message.chat_id, ChatType.PRIVATE, code)
-    await message.reply_text(
-        texts_id.schedule_followed(district_name(code) or code, already=not new)
-    )
-
-
-async def _unfollow_command(message: Message, context: BotContext, name: str) -> None:
-    visits = Visits.of(context.services)
-    if not name.strip():
-        count = await visits.unfollow(message.chat_id)
-        await message.reply_text(texts_id.schedule_unfollowed(None, count))
-        return
-    try:
-        code = parse_district(name)
-    except VisitInputError:
-        await message.reply_text(texts_id.schedule_unknown_district(name))
-        return
-    count = await visits.unfollow(message.chat_id, code)
-    await message.reply_text(texts_id.schedule_unfollowed(district_name(code) or code, count))
-
-
-async def resident_button(update: Update, context: BotContext) -> None:
-    query = update.callback_query
-    if query is None or query.message is None:
-        return
-    chat_id = query.message.chat.id
-    data = callbacks.unpack(query.data)
-    if not is_private(update):
-        await query.answer(texts_id.SCHEDULE_PRIVATE_ONLY)
-        return
-    await query.answer()
-    visits = Visits.of(context.services)
-    match data:
-        case ScheduleDistricts():
-            text, markup = await _overview(context, chat_id)
-            await edit_text(query, text, markup)
-        case ScheduleDistrict(code) if code in dict(districts_by_name()):
-            text, markup = await _district_view(context, chat_id, code)
-            await edit_text(query, text, markup)
-        case ScheduleFollow(code, turn) if code in dict(districts_by_name()):
-            name = district_name(code) or code
-            if turn == "on":
-                new = await visits.follow(chat_id, ChatType.PRIVATE, code)
-                note = texts_id.schedule_followed(name, already=not new)
-            else:
-                count = await visits.unfollow(chat_id, code)
-                note = texts_id.schedule_unfollowed(name, count)
-            text, markup = await _district_view(context, chat_id, code, note)
-            await edit_text(query, text, markup)
-        case _:
-            await context.bot.send_message(chat_id, texts_id.BUTTON_UNKNOWN)
+    await send(update, context, [await overview(context.services, message.chat_id)])
 
 
 # --- staff: the list, changing and cancelling -------------------------------------------------
@@ -530,6 +376,8 @@ async def _preview(context: BotContext, draft: Draft) -> tuple[str, InlineKeyboa
 async def draft_message(update: Update, context: BotContext) -> None:
     """A private message while this staff member plans a visit at a step that takes typed text:
     the answer, or /batal. Everything else goes on to the other handlers."""
+    if not may_be_in(context, steps.JADWAL):
+        return
     taken = draft_message_of(update)
     if taken is None:
         return

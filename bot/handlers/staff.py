@@ -1,4 +1,4 @@
-"""Handlers for staff: /status, /ubah with confirmation, /impor of a CSV, /statistik, /blanko.
+"""Handlers for staff: /status, /ubah with confirmation, /impor (CSV, .xlsx), /statistik, /blanko.
 
 Every command and button is `@staff_only` (bot/handlers/auth.py): the role is checked at the
 moment it is used; someone who is not staff gets exactly what a resident gets, and the attempt
@@ -38,18 +38,20 @@ from telegram.ext import (
 )
 
 from bot import texts_common, texts_id, texts_staff
+from bot.conversation import steps
 from bot.domain.nik import InvalidNumberError, Nik, normalise, parse_nik
 from bot.domain.privacy import mask_nik, redacted_traceback
 from bot.handlers.auth import REFUSED, Caller, staff_only
 from bot.handlers.callbacks import UbahAnswer
 from bot.handlers.common import staff_record_text, yes_no_markup
 from bot.handlers.context import BotApplication, BotContext
+from bot.handlers.groups import may_be_in, register_step
 from bot.handlers.render import html
 from bot.services import blanko, nik_locks, pending_changes, record_lookup, staff_import, stats
 from bot.services.blanko import BLANKO_MAX, BlankoError
 from bot.services.container import Services
 from bot.services.import_report import rejected_rows_csv
-from bot.services.importer import ImportFileError, ImportSummary, import_csv
+from bot.services.importer import ImportFileError, ImportSummary, import_file
 from bot.services.pending_changes import Action
 from bot.services.staff_import import IMPOR_WAIT_MINUTES, Wait
 from bot.states import KtpStatus, UnknownStatusError, parse_status
@@ -67,16 +69,16 @@ PROGRESS_STEP_PERCENT = 10
 #: Uploads from this size on are imported in the background, so residents are not kept waiting.
 BACKGROUND_FROM_BYTES = 512 * 1024
 CSV_SUFFIXES = (".csv", ".txt")
+#: Workbooks the import reads (python-calamine): Excel's own, old and new, and LibreOffice's.
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 CSV_MIME_TYPES = (
     "text/csv",
     "text/plain",
     "text/comma-separated-values",
     "application/csv",
     "application/vnd.ms-excel",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 )
-#: The handler group where a file (or /batal) is taken by an open /impor wait: after the chat
-#: tracking and an announcement draft's text, before the commands and the residents' handlers.
-IMPOR_WAIT_GROUP = -40
 _IMPOR_CAPTION = re.compile(r"^/impor(@\w+)?(\s|$)", re.IGNORECASE)
 _UBAH_BUTTONS = re.compile(rf"^{re.escape(UbahAnswer.prefix)}:")
 
@@ -85,10 +87,9 @@ def register(app: BotApplication) -> None:
     """Add the staff commands; an open /impor wait sees uploads and /batal first."""
     private = filters.UpdateType.MESSAGES & filters.ChatType.PRIVATE
     waited_file = private & filters.Document.ALL & ~filters.CaptionRegex(_IMPOR_CAPTION)
-    app.add_handler(MessageHandler(waited_file, impor_waited_document), group=IMPOR_WAIT_GROUP)
-    app.add_handler(
-        CommandHandler("batal", impor_cancel, filters=filters.ChatType.PRIVATE),
-        group=IMPOR_WAIT_GROUP,
+    register_step(app, steps.IMPOR, MessageHandler(waited_file, impor_waited_document))
+    register_step(
+        app, steps.IMPOR, CommandHandler("batal", impor_cancel, filters=filters.ChatType.PRIVATE)
     )
     document_with_caption = filters.Document.ALL & filters.CaptionRegex(_IMPOR_CAPTION)
     app.add_handler(MessageHandler(document_with_caption, impor_document_with_caption))
@@ -115,7 +116,7 @@ async def _read_nik(
     try:
         return parse_nik(text, today), today
     except InvalidNumberError as exc:
-        await message.reply_text(f"{texts_id.nik_problem(exc)}\n\n{usage}")
+        await message.reply_text(f"{html(texts_id.nik_problem(exc))}\n\n{usage}")
         return None
 
 
@@ -344,7 +345,7 @@ async def impor_command(update: Update, context: BotContext, caller: Caller) -> 
     if message is None:
         return
     await staff_import.start_wait(context.services, message.chat_id, caller.user_id)
-    await message.reply_text(html(texts_staff.impor_ask(IMPOR_LIMIT_MB, IMPOR_WAIT_MINUTES)))
+    await message.reply_text(html(texts_staff.impor_ask_file(IMPOR_LIMIT_MB, IMPOR_WAIT_MINUTES)))
 
 
 async def _waiting(update: Update, context: BotContext) -> tuple[Message, int] | None:
@@ -359,6 +360,8 @@ async def _waiting(update: Update, context: BotContext) -> tuple[Message, int] |
 
 async def impor_cancel(update: Update, context: BotContext) -> None:
     """/batal while an /impor waits (or waited) for a file; otherwise the residents' /batal."""
+    if not may_be_in(context, steps.IMPOR):
+        return
     waiting = await _waiting(update, context)
     if waiting is None:
         return
@@ -375,6 +378,8 @@ async def impor_cancel(update: Update, context: BotContext) -> None:
 
 async def impor_waited_document(update: Update, context: BotContext) -> None:
     """A document while an /impor waits (or waited) for one; other documents go on."""
+    if not may_be_in(context, steps.IMPOR):
+        return
     waiting = await _waiting(update, context)
     if waiting is None:
         return
@@ -406,11 +411,12 @@ async def impor_document_with_caption(update: Update, context: BotContext, calle
     await _import_upload(update, context, message, caller)
 
 
-def _looks_like_csv(document: Document) -> bool:
+def _looks_importable(document: Document) -> bool:
+    """A CSV or a workbook by its name, or by its type when the name has no extension."""
     name = (document.file_name or "").lower()
-    if name.endswith(CSV_SUFFIXES):
+    if name.endswith(CSV_SUFFIXES + WORKBOOK_SUFFIXES):
         return True
-    if PurePath(name).suffix:  # another extension: .xlsx, .pdf, ...
+    if PurePath(name).suffix:  # another extension: .pdf, .docx, ...
         return False
     return (document.mime_type or "").lower() in CSV_MIME_TYPES
 
@@ -445,8 +451,8 @@ async def _import_upload(
     if document is None:
         return
     name = PurePath(document.file_name or "impor.csv").name
-    if not _looks_like_csv(document):
-        await message.reply_text(html(texts_staff.impor_not_csv(name)))
+    if not _looks_importable(document):
+        await message.reply_text(html(texts_staff.impor_not_importable(name)))
         return
     if document.file_size and document.file_size > IMPORT_SIZE_LIMIT:
         await message.reply_text(
@@ -485,10 +491,11 @@ async def _run_import(
     """Import the downloaded bytes, edit the progress message into the summary, send the report."""
     kept = texts_staff.upload_label(actor, svc.clock.now(), svc.settings.timezone)  # not the name
     try:
-        summary = await import_csv(
+        summary = await import_file(
             svc,
             io.BytesIO(data),
-            source_name=kept,
+            source_name=name,
+            source_label=kept,
             actor_id=actor,
             on_progress=_Progress(progress_message, name),
         )

@@ -29,3 +29,9 @@ class FittingRateLimiter(AIORateLimiter):
         return await super().process_request(
             callback, args, kwargs, endpoint, data, rate_limit_args
         )
+
+
+def addressed_elsewhere(text: str, bot_username: str) -> bool:
+    """`/cmd@OtherBot` (in a group) is for another bot: stay quiet."""
+    _, _, target = text.split(maxsplit=1)[0].partition("@")
+    return bool(target) and target.casefold() != bot_username.casefold()

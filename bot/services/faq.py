@@ -9,14 +9,13 @@ change owns its transaction and its audit row. No Telegram here.
 
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import dataclass
 
 from bot import texts_id
 from bot.domain.config import OfficeInfo
+from bot.domain.markup import esc, fit, plain
 from bot.domain.numbers import parse_int
-from bot.domain.text_fit import fit_html
 from bot.services.container import Services
 from bot.storage import audit as audit_store
 from bot.storage import faq as faq_store
@@ -30,7 +29,6 @@ RECORDING_KEY = "rekam"
 MAX_ENTRIES = 20
 #: The slots a default answer may quote from the office settings (`/kantor`).
 _SLOT_LINE = re.compile(r"^.*\{(?:pickup|hours)\}.*$\n?", re.M)
-_TAG = re.compile(r"<[^>]+>")
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,21 +120,21 @@ async def find(conn: Conn, key: str) -> FaqEntry | None:
 
 
 def visible_length(text: str) -> int:
-    """Characters a resident sees of an HTML text."""
-    return len(html.unescape(_TAG.sub("", text)))
+    """Characters a resident sees of a marked text."""
+    return len(plain(text))
 
 
 def render(entry: FaqEntry, office: OfficeInfo) -> str:
-    """The answer as the resident reads it (HTML), at most FAQ_ANSWER_LIMIT visible characters.
+    """The answer as the resident reads it (marked), at most FAQ_ANSWER_LIMIT visible characters.
 
     A default quoting long office settings drops its hours and pickup lines first, then is
     clipped; an admin's own text was checked for length when it was set."""
     if entry.changed:  # the admin's own plain text
-        return texts_id.faq_answer(entry.title, html.escape(entry.body, quote=False))
+        return texts_id.faq_answer(entry.title, esc(entry.body))
     answer = texts_id.faq_answer(entry.title, _fill(entry.body, office))
     if visible_length(answer) > texts_id.FAQ_ANSWER_LIMIT:
         shorter = _fill(_SLOT_LINE.sub("", entry.body), office)
-        answer = fit_html(texts_id.faq_answer(entry.title, shorter), texts_id.FAQ_ANSWER_LIMIT)
+        answer = fit(texts_id.faq_answer(entry.title, shorter), texts_id.FAQ_ANSWER_LIMIT)
     return answer
 
 

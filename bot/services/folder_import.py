@@ -1,6 +1,6 @@
 """The import nobody has to start: `python -m bot run` watches BOT_IMPORT_DIR.
 
-A file (CSV, or `.xlsx` once the importer reads it) is imported once it has stopped growing for
+A file (CSV or `.xlsx`, its first sheet) is imported once it has stopped growing for
 STABLE_SECONDS; a `.part` file (a copy still on its way) and hidden or lock files (`.x`, `~$x`)
 are left alone. Files go in name order, one at a time, through the importer's one door
 (`import_file`). Then the file moves to `selesai/` (imported; rejected rows are listed in the
@@ -36,9 +36,10 @@ from bot import texts_staff
 from bot.domain import markup
 from bot.domain.notices import NoticeKind
 from bot.domain.privacy import redacted_traceback
+from bot.services import importer
 from bot.services.container import Services
 from bot.services.import_report import rejected_rows_csv
-from bot.services.importer import ImportFileError, ImportSummary, ProgressCallback, import_csv
+from bot.services.importer import ImportFileError, ImportSummary, ProgressCallback
 from bot.services.questions import desk_settings
 from bot.services.redaction import redact_file_name
 from bot.storage import audit as audit_store
@@ -76,11 +77,9 @@ async def import_file(
     actor_id: int | None = None,
     on_progress: ProgressCallback | None = None,
 ) -> ImportSummary:
-    """The importer's one door for a file of the folder, CSV or `.xlsx`.
-
-    Today both go to `import_csv`, which refuses an Excel file as a whole with its advice
-    (save as CSV UTF-8); when the importer reads `.xlsx`, point `.xlsx` at its reader here."""
-    return await import_csv(
+    """The importer's one door for a file of the folder, CSV or `.xlsx` (its first sheet):
+    `importer.import_file`, which tells the two apart by their first bytes."""
+    return await importer.import_file(
         services, path, source_name=source_name, actor_id=actor_id, on_progress=on_progress
     )
 
@@ -309,7 +308,7 @@ class FolderWatcher:
         path: Path, target: Path, report: str, summary: ImportSummary | None
     ) -> None:
         target.with_name(target.name + REPORT_SUFFIX).write_text(report, encoding="utf-8")
-        if summary is not None and summary.rejected and path.suffix.lower() in CSV_SUFFIXES:
+        if summary is not None and summary.rejected:  # CSV or a workbook: the same report
             rows = rejected_rows_csv(
                 path.read_bytes(), summary.errors, texts_staff.IMPOR_REPORT_HEADER
             )

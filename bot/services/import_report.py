@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterable
 
 from bot.domain.markup import plain
-from bot.services.importer import RowError, csv_rows, detect_delimiter, skip_to_header
+from bot.services.importer import ImportFileError, RowError, open_import_table
 
 #: A cell starting with one of these is run as a formula by Excel and LibreOffice.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -20,26 +20,26 @@ def neutralise(cell: str) -> str:
     return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
 
 
-def rows_by_line(data: bytes, lines: Iterable[int]) -> tuple[list[str], dict[int, list[str]]]:
+def rows_by_line(
+    data: bytes, lines: Iterable[int], sheet: str | None = None
+) -> tuple[list[str], dict[int, list[str]]]:
     """The header cells and the cells of the rows starting at `lines` (the header is line 1).
 
-    Reads the upload the same way the importer does (UTF-8 with or without BOM, comma or
-    semicolon, blank lines skipped, a row's number is the line it starts on).
+    Reads the upload the same way the importer does (`tables.py`: CSV or a workbook's sheet,
+    blank lines skipped, a row's number is the line it starts on).
     """
     wanted = set(lines)
-    text = io.StringIO(data.decode("utf-8-sig", errors="replace"), newline="")
-    first, header_line = skip_to_header(text)
-    if not first:
+    try:
+        table = open_import_table(io.BytesIO(data), sheet)
+    except ImportFileError:
         return [], {}
-    delimiter = detect_delimiter(first)
-    header = next(csv.reader([first], delimiter=delimiter), [])
     found: dict[int, list[str]] = {}
-    for line, cells in csv_rows(text, delimiter, header_line):
+    for line, cells, _why in table.rows():
         if len(found) == len(wanted):
             break
         if cells is not None and line in wanted:
             found[line] = cells
-    return header, found
+    return table.header, found
 
 
 def rejected_rows_csv(data: bytes, errors: list[RowError], header_names: tuple[str, ...]) -> bytes:

@@ -1,25 +1,25 @@
-"""CSV status import: read the file as a stream, validate each row, apply in batches, report.
+"""Status import (CSV or Excel): read the file as a stream, validate each row, apply in batches.
 
-The one engine behind `python -m bot import FILE` and the staff's Telegram upload (`/impor`).
+The one engine behind `python -m bot import FILE`, the staff's Telegram upload (`/impor`) and
+the import folder: `import_file(services, path_or_file, source_name=...)` returns the summary.
 Format (DESIGN.md §4): a header row; columns nik, no_kk, nama, status, tanggal_status,
 keterangan in any order and case; comma or semicolon; UTF-8 with or without BOM; dates
-YYYY-MM-DD, DD-MM-YYYY or DD/MM/YYYY. Each row is one history entry; a record's current status
-is its latest-dated one. Rows go to the database in batches, one transaction each, so a crash
-leaves whole batches and a re-run finishes the job: rows already applied count as unchanged.
+YYYY-MM-DD, DD-MM-YYYY or DD/MM/YYYY; or an .xlsx workbook (its first sheet or the one named),
+read by `tables.py` (quoted line breaks, Excel's cells, every physical line accounted for).
+Each row is one history entry; a record's current status is its latest-dated one. Rows go to
+the database in batches, one transaction each, so a crash leaves whole batches
+and a re-run finishes the job: rows already applied count as unchanged.
 """
 
 from __future__ import annotations
 
 import asyncio
-import codecs
-import csv
 import inspect
-import io
 import logging
 import re
 import shutil
 import tempfile
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -31,6 +31,14 @@ from bot.domain.privacy import mask_name, mask_nik
 from bot.services import outbox
 from bot.services.container import Services
 from bot.services.redaction import MAX_NOTE, clean_note, redact_file_name  # noqa: F401 (MAX_NOTE: re-exported)
+from bot.services.tables import (  # noqa: F401 (MAX_LINE_CHARS: re-exported)
+    MAX_LINE_CHARS,
+    SheetTable,
+    Table,
+    TableError,
+    cell_text,
+    open_table,
+)
 from bot.states import KtpStatus, UnknownStatusError, parse_status
 from bot.storage import imports as store
 from bot.storage import settings as settings_store
@@ -58,14 +66,10 @@ COLUMN_ALIASES: dict[str, str] = {
     "ket": "keterangan",
 }
 
-DELIMITERS: tuple[str, ...] = (";", ",", "\t", "|")
-
 #: Rejected rows kept with their reason (the count of rejected rows is always complete).
 MAX_ERRORS = 1000
-_READ_CHUNK = 1 << 20
 #: Rows parsed between two turns of the event loop.
 _YIELD_EVERY = 500
-_SNIFF_BYTES = 8192
 
 ProgressCallback = Callable[[int, int], Awaitable[None] | None]
 
@@ -98,10 +102,16 @@ class ImportSummary:
     notifications: int = 0  # messages queued for subscribers
     import_id: int | None = None
     ignored_columns: list[str] = field(default_factory=list)
+    #: The file's physical lines (a sheet's rows) up to its last: the header's line (and the
+    #: blank ones before it) + blank_lines + rows_read + continued_lines.
+    lines: int = 0
+    blank_lines: int = 0  # blank lines (and lines of separators only), skipped
+    continued_lines: int = 0  # lines inside a quoted cell begun on an earlier line
+    header_line: int = 1
 
     def text(self) -> str:
         """What the import did, for the person who ran it (HTML; the CLI strips the tags)."""
-        return texts_staff.import_summary(
+        text = texts_staff.import_summary(
             rows_read=self.rows_read,
             new=self.new,
             changed=self.changed,
@@ -110,6 +120,12 @@ class ImportSummary:
             notifications=self.notifications,
             ignored_columns=self.ignored_columns,
         )
+        if self.rows_read and (self.blank_lines or self.continued_lines):
+            accounted = texts_staff.import_lines_accounted(
+                self.lines, self.blank_lines, self.continued_lines
+            )
+            text += "\n" + accounted
+        return text
 
     def errors_text(self, limit: int = 10) -> str:
         """The first rejected rows with their reasons ("" when none were rejected)."""
@@ -175,65 +191,17 @@ def normalise_header(name: str) -> str:
     return COLUMN_ALIASES.get(key, key)
 
 
-def detect_delimiter(header_line: str) -> str:
-    """The separator that splits the header into the most known column names."""
-
-    def known(delimiter: str) -> tuple[int, int]:
-        cells = next(csv.reader([header_line], delimiter=delimiter), [])
-        names = {normalise_header(c) for c in cells}
-        return len(names & set(COLUMNS)), header_line.count(delimiter)
-
-    return max(DELIMITERS, key=known)
-
-
 # --- reading the file -----------------------------------------------------------------------
-
-
-def _check_bytes(raw: IO[bytes]) -> int:
-    """Whole-file checks that need no parsing: binary, not UTF-8. Returns the size in bytes."""
-    head = raw.read(_SNIFF_BYTES)
-    if head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
-        raise ImportFileError(texts_staff.IMPORT_FILE_SPREADSHEET)
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise ImportFileError(texts_staff.IMPORT_FILE_UTF16)
-    if b"\x00" in head:
-        raise ImportFileError(texts_staff.IMPORT_FILE_BINARY)
-    raw.seek(0)
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    size = 0
-    line = 1
-    while chunk := raw.read(_READ_CHUNK):
-        try:
-            decoder.decode(chunk)
-        except UnicodeDecodeError as exc:
-            line += chunk.count(b"\n", 0, max(exc.start, 0))
-            raise ImportFileError(texts_staff.import_file_not_utf8(line)) from None
-        if b"\x00" in chunk:
-            raise ImportFileError(texts_staff.IMPORT_FILE_BINARY)
-        line += chunk.count(b"\n")
-        size += len(chunk)
-    try:
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        raise ImportFileError(texts_staff.import_file_not_utf8(line)) from None
-    raw.seek(0)
-    return size
 
 
 @dataclass(slots=True)
 class _Header:
-    delimiter: str
     index: dict[str, int]  # column name -> position
     width: int
     ignored: list[str]
 
 
-def _read_header(first_line: str) -> _Header:
-    try:
-        delimiter = detect_delimiter(first_line)
-        cells = next(csv.reader([first_line], delimiter=delimiter), [])
-    except csv.Error:
-        raise ImportFileError(texts_staff.IMPORT_FILE_NOT_CSV) from None
+def _read_header(cells: list[str]) -> _Header:
     index: dict[str, int] = {}
     ignored: list[str] = []
     for position, cell in enumerate(cells):
@@ -247,7 +215,7 @@ def _read_header(first_line: str) -> _Header:
     missing = [c for c in REQUIRED_COLUMNS if c not in index]
     if missing:
         raise ImportFileError(texts_staff.import_missing_columns(missing, list(index)))
-    return _Header(delimiter, index, len(cells), ignored)
+    return _Header(index, len(cells), ignored)
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,6 +237,8 @@ class _Row:
     on: date
     dated: bool  # False when tanggal_status was empty (taken as today)
     note: str | None
+    status_text: str  # status.value and on.isoformat(), worked out once per text (the
+    on_text: str  # writer's loop over every row then only packs them)
 
 
 #: A long number Excel has turned into scientific notation: "1,60501E+15", "1.60501e15".
@@ -351,22 +321,56 @@ class _RowParser:
         self.status = _Memo(_status)
         self.date = _Memo(self._date)
         self.note = _Memo(_note)
+        self.today_pair = (today, today.isoformat())
 
-    def parse(self, line: int, cells: list[str]) -> _Row:
-        width = self.width
-        if len(cells) < width:
-            cells = cells + [""] * (width - len(cells))
-        elif len(cells) > width and any(c.strip() for c in cells[width:]):
-            raise RowRejected(texts_staff.import_row_too_many_cells(len(cells), width))
-        name = cells[self.name_at].strip() if self.name_at is not None else ""
-        kk = cells[self.kk_at].strip() if self.kk_at is not None else ""
-        person = self.person(f"{cells[self.nik_at].strip()}{_SEP}{kk}{_SEP}{name}")
-        status = self.status(cells[self.status_at].strip())
-        date_text = cells[self.date_at].strip() if self.date_at is not None else ""
-        on = self.date(date_text) if date_text else self.today
-        note_text = cells[self.note_at].strip() if self.note_at is not None else ""
-        note = self.note(f"{note_text}{_SEP}{name}") if note_text else None
-        return _Row(line, person, status, on, bool(date_text), note)
+        self.parse: Callable[[int, list[str]], _Row] = self._parser()
+
+    def _parser(self) -> Callable[[int, list[str]], _Row]:
+        """`parse(line, cells)`: one row's _Row, or RowRejected with the reason. A closure over
+        the header's positions and the memories (it runs once a row: every lookup counts)."""
+        width, nik_at, kk_at, name_at = self.width, self.nik_at, self.kk_at, self.name_at
+        status_at, date_at, note_at = self.status_at, self.date_at, self.note_at
+        person_memo, status_memo, date_memo, note_memo = (
+            self.person,
+            self.status,
+            self.date,
+            self.note,
+        )
+        persons, statuses, dates, notes = (
+            person_memo.known,
+            status_memo.known,
+            date_memo.known,
+            note_memo.known,
+        )
+        today_pair = self.today_pair
+        row = _Row
+
+        def parse(line: int, cells: list[str]) -> _Row:
+            if len(cells) != width:
+                if len(cells) < width:
+                    cells = cells + [""] * (width - len(cells))
+                elif any(c.strip() for c in cells[width:]):
+                    raise RowRejected(texts_staff.import_row_too_many_cells(len(cells), width))
+            name = cells[name_at].strip() if name_at is not None else ""
+            kk = cells[kk_at].strip() if kk_at is not None else ""
+            # The memories are asked directly first: most cells repeat (see _Memo).
+            key = f"{cells[nik_at].strip()}{_SEP}{kk}{_SEP}{name}"
+            person = persons.get(key) or person_memo(key)
+            text = cells[status_at].strip()
+            status, status_text = statuses.get(text) or status_memo(text)
+            date_text = cells[date_at].strip() if date_at is not None else ""
+            if date_text:
+                on, on_text = dates.get(date_text) or date_memo(date_text)
+            else:
+                on, on_text = today_pair
+            if note_at is not None and (note_text := cells[note_at].strip()):
+                key = f"{note_text}{_SEP}{name}"
+                note = notes.get(key) or note_memo(key)
+            else:
+                note = None
+            return row(line, person, status, on, bool(date_text), note, status_text, on_text)
+
+        return parse
 
     def _person(self, cells: str) -> _Person:
         nik_text, kk_text, name = cells.split(_SEP)
@@ -393,110 +397,33 @@ class _RowParser:
             name_masked=mask_name(name) if name else None,
         )
 
-    def _date(self, text: str) -> date:
+    def _date(self, text: str) -> tuple[date, str]:
         try:
             on = parse_date(text)
         except DateFormatError as exc:
             raise RowRejected(texts_staff.import_row_bad_date(text, exc.impossible)) from None
         if on > self.today:
             raise RowRejected(texts_staff.import_row_future_date(on))
-        return on
+        return on, on.isoformat()
 
 
 #: Joins cells into one memo key (a file with a NUL byte is refused before any row is read).
 _SEP = "\x00"
 
 
-def _status(text: str) -> KtpStatus:
+def _status(text: str) -> tuple[KtpStatus, str]:
     if not text:
         raise RowRejected(texts_staff.IMPORT_ROW_STATUS_EMPTY)
     try:
-        return parse_status(text)
+        status = parse_status(text)
     except UnknownStatusError as exc:
         raise RowRejected(texts_staff.status_reason(exc)) from None
+    return status, status.value
 
 
 def _note(cells: str) -> str | None:
     note, name = cells.split(_SEP)
     return clean_note(note, name)
-
-
-#: A line longer than this (in characters) is rejected unread: no real row comes near it, and
-#: it keeps the csv module's field limit (131,072) and the memory used far away.
-MAX_LINE_CHARS = 10_000
-
-
-class _LongLine(str):
-    """What `_read_line` returns for a line cut at MAX_LINE_CHARS (the rest was skipped)."""
-
-
-def _read_line(text: io.TextIOBase) -> str:
-    """The next physical line (with its line break), at most MAX_LINE_CHARS of it; the rest of
-    a longer line is read and dropped, and the result is a _LongLine. "" at the end."""
-    line = text.readline(MAX_LINE_CHARS + 1)
-    if len(line) <= MAX_LINE_CHARS or line.endswith(("\n", "\r")):
-        return line
-    while True:
-        rest = text.readline(1 << 16)
-        if not rest or rest.endswith(("\n", "\r")):
-            return _LongLine(line[:MAX_LINE_CHARS])
-
-
-def skip_to_header(text: io.TextIOBase) -> tuple[str, int]:
-    """The header (the first line that is not blank) and its line number; "" at the end."""
-    header_line = 1
-    first_line = _read_line(text)
-    while first_line and not first_line.strip():
-        header_line += 1
-        first_line = _read_line(text)
-    if isinstance(first_line, _LongLine):
-        raise ImportFileError(texts_staff.import_header_too_long(MAX_LINE_CHARS))
-    return first_line, header_line
-
-
-def physical_rows(
-    text: io.TextIOBase, delimiter: str, header_line: int
-) -> Iterator[tuple[int, list[str] | None, str | None]]:
-    """Every physical line after the header, one row each: (line number, cells, None), or
-    (line number, None, why it cannot be read). Blank lines are skipped.
-
-    A quoted field is never continued on the next line: a quote left open at the end of a line
-    rejects that line (and only that line), and reading goes on at the next one. So every line
-    of the file is accounted for, and a stray quote cannot swallow the rest of the file.
-    """
-    line = header_line
-    while raw := _read_line(text):
-        line += 1
-        if isinstance(raw, _LongLine):
-            yield line, None, texts_staff.import_row_too_long(MAX_LINE_CHARS)
-            continue
-        body = raw.rstrip("\r\n")
-        if not body.strip():
-            continue
-        if '"' not in body:  # no quotes: what the csv module would read, only faster
-            if body.replace(delimiter, "").strip():  # not only separators
-                yield line, body.split(delimiter), None
-            continue
-        try:
-            reader = csv.reader((body, "\n"), delimiter=delimiter)
-            cells = next(reader)
-            open_quote = reader.line_num > 1  # the reader wanted the next line to close a quote
-        except csv.Error:
-            yield line, None, texts_staff.IMPORT_ROW_UNREADABLE
-            continue
-        if open_quote:
-            yield line, None, texts_staff.IMPORT_ROW_OPEN_QUOTE
-        elif any(c.strip() for c in cells):
-            yield line, cells, None
-
-
-def csv_rows(
-    text: io.TextIOBase, delimiter: str, header_line: int
-) -> Iterator[tuple[int, list[str] | None]]:
-    """The rows after the header: (line number, cells), or (line, None) for an unreadable row.
-    Blank rows are skipped. See `physical_rows`."""
-    for line, cells, _why in physical_rows(text, delimiter, header_line):
-        yield line, cells
 
 
 # --- applying a batch -----------------------------------------------------------------------
@@ -537,9 +464,12 @@ async def _apply_batch(
         counts = ImportSummary()
         rejected = list(refused)
         work = await _stored(conn, rows)
+        find = work.get
+        new = changed = unchanged = 0
         for row in rows:
             person = row.person
-            w = work.get(person.nik_hash)
+            w = find(person.nik_hash)
+            status, on = row.status, row.on
             if w is None:
                 if person.kk_hash is None:
                     rejected.append(RowError(row.line, texts_staff.IMPORT_ROW_KK_REQUIRED))
@@ -547,35 +477,38 @@ async def _apply_batch(
                 work[person.nik_hash] = _Working(
                     record_id=None,
                     kk_hash=person.kk_hash,
-                    status=row.status,
-                    status_date=row.on,
+                    status=status,
+                    status_date=on,
                     note=row.note,
-                    history={(row.status, row.on)},
+                    history={(status, on)},
                     first=row,
                     added=[row],
                 )
-                counts.new += 1
+                new += 1
                 continue
             if person.kk_hash is not None and person.kk_hash != w.kk_hash:
                 rejected.append(RowError(row.line, texts_staff.IMPORT_ROW_KK_MISMATCH))
                 continue
-            if (row.status, row.on) in w.history or (not row.dated and row.status is w.status):
-                counts.unchanged += 1
+            key = (status, on)
+            history = w.history
+            if key in history or (not row.dated and status is w.status):
+                unchanged += 1
                 continue
-            w.history.add((row.status, row.on))
+            history.add(key)
             w.added.append(row)
-            if row.on >= w.status_date:
-                w.status, w.status_date, w.note = row.status, row.on, row.note
-            counts.changed += 1
+            if on >= w.status_date:
+                w.status, w.status_date, w.note = status, on, row.note
+            changed += 1
+        counts.new, counts.changed, counts.unchanged = new, changed, unchanged
         queued = await _store(conn, work, source, actor_id, now)
-        new, changed, unchanged, rejected_before = before
+        new_before, changed_before, unchanged_before, rejected_before = before
         await store.record_progress(
             conn,
             import_id,
             rows_read=summary.rows_read,
-            new=new + counts.new,
-            changed=changed + counts.changed,
-            unchanged=unchanged + counts.unchanged,
+            new=new_before + counts.new,
+            changed=changed_before + counts.changed,
+            unchanged=unchanged_before + counts.unchanged,
             rejected=rejected_before + len(rejected),
         )
         return counts, rejected, queued
@@ -634,17 +567,21 @@ async def _store(
     ids = await store.insert_records(conn, new_records, now)
     for h, record_id in ids.items():
         work[h].record_id = record_id
-    history_rows: list[store.HistoryRow] = []
+    stamp = utc_iso(now)
+    history: list[tuple[object, ...]] = []
+    add = history.append
     moves: list[store.StatusMove] = []
     entered: list[_Working] = []
     for w in work.values():
-        assert w.record_id is not None
-        history_rows.extend(store.HistoryRow(w.record_id, r.status, r.on, r.note) for r in w.added)
+        held = w.record_id
+        assert held is not None
+        for r in w.added:
+            add((held, r.status_text, r.on_text, r.note, source, actor_id, stamp))
         if w.first is None and (w.status, w.status_date) != (w.initial_status, w.initial_date):
-            moves.append(store.StatusMove(w.record_id, w.status, w.status_date, w.note))
+            moves.append(store.StatusMove(held, w.status, w.status_date, w.note))
             if w.status is not w.initial_status and w.status.facts.notifies:
                 entered.append(w)
-    await store.add_history_rows(conn, history_rows, source, actor_id, now)
+    await store.add_history_values(conn, history)
     await store.move_records(conn, moves, now)
     return await _notify(conn, entered, now) if entered else 0
 
@@ -670,103 +607,174 @@ def _reject_many(summary: ImportSummary, errors: list[RowError]) -> None:
 # --- the engine -----------------------------------------------------------------------------
 
 
-async def import_csv(
+async def import_file(
     services: Services,
     source: Path | BinaryIO,
     *,
     source_name: str,
     actor_id: int | None = None,
+    sheet: str | None = None,
     on_progress: ProgressCallback | None = None,
     batch_size: int = 2000,
+    source_label: str | None = None,
 ) -> ImportSummary:
-    """Import a status CSV (a path or a binary file object) and return what it did.
+    """Import a status file, CSV or Excel workbook (a path or a binary file object, told apart
+    by its first bytes), and return what it did.
 
-    Raises ImportFileError when the file as a whole is unusable (nothing is changed then).
-    Bad rows are rejected one by one with their line and reason; the others are applied in
-    batches of `batch_size` rows, one transaction each. on_progress(bytes_done, bytes_total) is
-    called after every batch.
+    The history keeps where each change came from: `source_label` when given (already free of
+    personal data, e.g. a Telegram upload's "unggahan petugas 123 ..."), else the file's name
+    with any NIK-like number in it masked.
+
+    Raises ImportFileError when the file as a whole is unusable (nothing is changed then, and
+    no one is notified). Bad rows are rejected one by one with their line (an Excel row number)
+    and reason; the others are applied in batches of `batch_size` rows, one transaction each.
+    `sheet` names a workbook's sheet (default: the first). on_progress(done, total) is called
+    after every batch (bytes of a CSV, rows of a sheet).
     """
+    kept = source_label or redact_file_name(Path(source_name).name) or "impor.csv"
     if isinstance(source, str | Path):
         with open(source, "rb") as raw:
             return await _import_stream(
-                services, raw, source_name, actor_id, on_progress, batch_size
+                services, raw, kept, actor_id, sheet, on_progress, batch_size
             )
     if not source.seekable():
         with tempfile.SpooledTemporaryFile(max_size=64 << 20) as spool:
             shutil.copyfileobj(source, spool)
             spool.seek(0)
             return await _import_stream(
-                services, spool, source_name, actor_id, on_progress, batch_size
+                services, spool, kept, actor_id, sheet, on_progress, batch_size
             )
-    return await _import_stream(services, source, source_name, actor_id, on_progress, batch_size)
+    return await _import_stream(services, source, kept, actor_id, sheet, on_progress, batch_size)
+
+
+#: Rows a transaction for an import from the shell: at least this many, ...
+SHELL_BATCH_MIN = 50_000
+#: ... at most this many (about 110 MB more memory at the top) ...
+SHELL_BATCH_MAX = 250_000
+#: ... else a tenth of the file's rows (a file's rows estimated at this many bytes each): a big
+#: file is written in about ten transactions, each touching the records' indexes once, so the
+#: 2.16 M-row file writes 2.5x its database instead of 3.7x.
+_BYTES_A_ROW = 77
+
+
+def shell_batch_size(file_bytes: int) -> int:
+    """The rows a transaction of `python -m bot import` (and the bench): see SHELL_BATCH_*."""
+    return max(SHELL_BATCH_MIN, min(SHELL_BATCH_MAX, file_bytes // _BYTES_A_ROW // 10))
+
+
+#: The name the import had when it read CSV only (kept for callers written then).
+import_csv = import_file
+
+
+def open_import_table(raw: IO[bytes], sheet: str | None = None) -> Table:
+    """The status file opened for reading (ImportFileError when it cannot be read at all)."""
+    try:
+        return open_table(raw, columns=COLUMNS, normalise=normalise_header, sheet=sheet)
+    except TableError as exc:
+        raise ImportFileError(exc.reason) from None
+
+
+def _check_excel_damage(table: Table, nik_at: int) -> None:
+    """Refuse the whole file when more than half of its NIKs were turned into numbers by Excel
+    (a number cell, or text such as "1.60508E+15"): the office must fix the column first."""
+    if not table.may_hold_excel_numbers:
+        return
+    if isinstance(table, SheetTable):
+        texts = (v if type(v) is str else cell_text(v) for v in table.column_values(nik_at))
+    else:
+        texts = (
+            cells[nik_at] if nik_at < len(cells) else ""
+            for _, cells, _ in table.rows()
+            if cells is not None
+        )
+    total = damaged = 0
+    for text in texts:
+        nik = text.strip()
+        if nik:
+            total += 1
+            if _EXCEL_NUMBER.fullmatch(unwrap_number(nik)):
+                damaged += 1
+    if damaged * 2 > total:
+        raise ImportFileError(texts_staff.import_file_excel_damaged(damaged, total))
 
 
 async def _import_stream(
     services: Services,
     raw: IO[bytes],
-    source_name: str,
+    kept_name: str,
     actor_id: int | None,
+    sheet: str | None,
     on_progress: ProgressCallback | None,
     batch_size: int,
 ) -> ImportSummary:
-    total_bytes = _check_bytes(raw)
-    text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+    table = open_import_table(raw, sheet)
     try:
-        first_line, header_line = skip_to_header(text)
-        if not first_line:
-            raise ImportFileError(texts_staff.IMPORT_FILE_EMPTY)
-        header = _read_header(first_line)
-        name = redact_file_name(Path(source_name).name) or "impor.csv"
-        source = f"import:{name}"
-        today = services.today()
-        parser = _RowParser(services, header, today)
-        summary = ImportSummary(ignored_columns=header.ignored)
-        async with services.db.transaction() as conn:
-            summary.import_id = await store.start_import(conn, name, actor_id, services.clock.now())
+        header = _read_header(table.header)
+    except ImportFileError as exc:
+        if isinstance(table, SheetTable) and exc.reason == texts_staff.IMPORT_FILE_NOT_CSV:
+            reason = texts_staff.import_sheet_without_header(table.sheet, table.sheet_names)
+            raise ImportFileError(reason) from None
+        raise
+    _check_excel_damage(table, header.index["nik"])
+    source = f"import:{kept_name}"
+    today = services.today()
+    parser = _RowParser(services, header, today)
+    summary = ImportSummary(ignored_columns=header.ignored, header_line=table.header_line)
+    async with services.db.transaction() as conn:
+        summary.import_id = await store.start_import(
+            conn, kept_name, actor_id, services.clock.now()
+        )
 
-        async def progress() -> None:
-            if on_progress is not None:
-                result = on_progress(min(raw.tell(), total_bytes), total_bytes)
-                if inspect.isawaitable(result):
-                    await result
+    async def progress() -> None:
+        if on_progress is not None:
+            result = on_progress(*table.progress())
+            if inspect.isawaitable(result):
+                await result
 
-        batch: list[_Row] = []
-        refused: list[RowError] = []
-        for line, cells, why in physical_rows(text, header.delimiter, header_line):
-            summary.rows_read += 1
+    batch: list[_Row] = []
+    refused: list[RowError] = []
+    async with services.db.bulk_writes():
+        parse, keep = parser.parse, batch.append
+        read = applied = 0  # rows read; rows read when the last batch was applied
+        for line, cells, why in table.rows():
+            read += 1
             if cells is None:
                 refused.append(RowError(line, why or texts_staff.IMPORT_ROW_UNREADABLE))
             else:
                 try:
-                    batch.append(parser.parse(line, cells))
+                    keep(parse(line, cells))
                 except RowRejected as exc:
                     refused.append(RowError(line, exc.reason))
-            if len(batch) + len(refused) >= batch_size:
+            if read - applied >= batch_size:  # every row read is in batch or refused
+                summary.rows_read = applied = read
                 await _apply_batch(services, batch, refused, summary, source, actor_id)
                 batch, refused = [], []
+                keep = batch.append
                 await progress()
-            elif summary.rows_read % _YIELD_EVERY == 0:
-                await asyncio.sleep(0)  # let the bot answer others while a big batch is read
+            elif read % _YIELD_EVERY == 0:
+                await asyncio.sleep(0)  # let the bot answer others while a batch is read
+        summary.rows_read = read
         if batch or refused:
             await _apply_batch(services, batch, refused, summary, source, actor_id)
-        finished = services.clock.now()
-        async with services.db.transaction() as conn:
-            await store.record_progress(
-                conn,
-                summary.import_id,
-                rows_read=summary.rows_read,
-                new=summary.new,
-                changed=summary.changed,
-                unchanged=summary.unchanged,
-                rejected=summary.rejected,
-                finished_at=finished,
-            )
-            await settings_store.put(conn, settings_store.LAST_IMPORT_AT, utc_iso(finished))
-        if summary.new or summary.changed:
-            await services.insights.history_changed(services.db.conn)
-        await progress()
-    finally:
-        text.detach()
+    tally = table.tally
+    summary.lines, summary.blank_lines = tally.lines, tally.blank
+    summary.continued_lines = tally.continued
+    finished = services.clock.now()
+    async with services.db.transaction() as conn:
+        await store.record_progress(
+            conn,
+            summary.import_id,
+            rows_read=summary.rows_read,
+            new=summary.new,
+            changed=summary.changed,
+            unchanged=summary.unchanged,
+            rejected=summary.rejected,
+            finished_at=finished,
+        )
+        await settings_store.put(conn, settings_store.LAST_IMPORT_AT, utc_iso(finished))
+    if summary.new or summary.changed:
+        await services.insights.history_changed(services.db.conn)
+    await progress()
     log.info(
         "impor #%s selesai: %d baris, %d baru, %d berubah, %d tetap, %d ditolak, %d kabar",
         summary.import_id,

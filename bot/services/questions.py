@@ -22,7 +22,6 @@ the question's ids); a post is put together when it is sent (`render_post`, thro
 
 from __future__ import annotations
 
-import re
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -186,18 +185,6 @@ class QuestionFigures:
     answered: int
     median_first_answer_s: float | None
     open_older: int
-
-
-_NUMBER_WORDS = frozenset({"nik", "kk", "no", "nomor", "dan", "ktp"})
-
-
-def is_a_check(text: str) -> bool:
-    """Only numbers (and words such as "NIK", "KK"): a check typed while a question was
-    asked for, not a question."""
-    if not any(ch.isdigit() for ch in text):
-        return False
-    words = re.findall(r"[^\W\d_]+", text.casefold())
-    return set(words) <= _NUMBER_WORDS
 
 
 def clean_text(text: str) -> str:

@@ -11,9 +11,7 @@ any other (`services/verification.py`).
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import re
 import secrets
 from dataclasses import dataclass
@@ -28,8 +26,8 @@ from bot.services.container import Services
 from bot.services.importer import (
     DateFormatError,
     ImportFileError,
-    detect_delimiter,
     normalise_header,
+    open_import_table,
     parse_date,
     unwrap_number,
 )
@@ -229,40 +227,34 @@ class Skipped:
 
 
 def read_recordings(path: Path) -> list[Recording | Skipped]:
-    """The rows of a CSV with the import's columns (`nik` required; `tanggal_status` gives the
-    slip's date); other columns are not read. Raises ImportFileError for a file that cannot
-    be read at all."""
+    """The rows of a CSV (or an .xlsx's first sheet) with the import's columns (`nik` required;
+    `tanggal_status` gives the slip's date); other columns are not read. Read by the importer's
+    own reader (`tables.py`: quoted line breaks, a row numbered by the line it starts on).
+    Raises ImportFileError for a file that cannot be read at all."""
     try:
-        raw = path.read_bytes()
+        raw = path.open("rb")
     except OSError as exc:
         raise ImportFileError(texts_ops.file_not_found(str(path))) from exc
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise ImportFileError(texts_staff.import_file_not_utf8(line)) from None
-    lines = text.splitlines()
-    if not lines:
-        raise ImportFileError(texts_staff.IMPORT_FILE_EMPTY)
-    delimiter = detect_delimiter(lines[0])
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = [normalise_header(cell) for cell in next(reader, [])]
-    if "nik" not in header:
-        raise ImportFileError(texts_staff.import_missing_columns(["nik"], header))
-    nik_at = header.index("nik")
-    date_at = header.index("tanggal_status") if "tanggal_status" in header else None
-    rows: list[Recording | Skipped] = []
-    for cells in reader:
-        line = reader.line_num
-        if not any(cell.strip() for cell in cells):
-            continue
-        nik = cells[nik_at].strip() if nik_at < len(cells) else ""
-        on: date | None = None
-        if date_at is not None and date_at < len(cells) and cells[date_at].strip():
-            try:
-                on = parse_date(cells[date_at])
-            except DateFormatError:
-                rows.append(Skipped(line, texts_staff.import_row_bad_date(cells[date_at], False)))
+    with raw:
+        table = open_import_table(raw)
+        header = [normalise_header(cell) for cell in table.header]
+        if "nik" not in header:
+            raise ImportFileError(texts_staff.import_missing_columns(["nik"], header))
+        nik_at = header.index("nik")
+        date_at = header.index("tanggal_status") if "tanggal_status" in header else None
+        rows: list[Recording | Skipped] = []
+        for line, cells, why in table.rows():
+            if cells is None:
+                rows.append(Skipped(line, why or texts_staff.IMPORT_ROW_UNREADABLE))
                 continue
-        rows.append(Recording(line, unwrap_number(nik), on))
+            nik = cells[nik_at].strip() if nik_at < len(cells) else ""
+            on: date | None = None
+            if date_at is not None and date_at < len(cells) and cells[date_at].strip():
+                try:
+                    on = parse_date(cells[date_at])
+                except DateFormatError:
+                    reason = texts_staff.import_row_bad_date(cells[date_at], False)
+                    rows.append(Skipped(line, reason))
+                    continue
+            rows.append(Recording(line, unwrap_number(nik), on))
     return rows

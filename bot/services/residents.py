@@ -1,7 +1,8 @@
 """What the bot keeps for a resident's chat: that it was seen (or left), the cards it follows and
 their labels, the check step in progress, and erasing all of it (/hapusdata).
 
-Each change owns its transaction. No Telegram here: `bot.handlers.resident` asks and answers.
+Each change owns its transaction. No channel here: the conversation
+(`bot.conversation.dialogue`) asks and answers.
 """
 
 from __future__ import annotations
@@ -9,14 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from bot import texts_id
-from bot.domain.commands import command_name
 from bot.domain.config import OfficeInfo
 from bot.services import questions
 from bot.services.container import Services
 from bot.services.insights import RecordInsight
 from bot.services.office import load_office_info, office_info
-from bot.services.verification import CHAT_WINDOW, NIK_WINDOW, looks_like_numbers
+from bot.services.verification import CHAT_WINDOW, NIK_WINDOW
 from bot.storage import audit as audit_store
 from bot.storage import chats as chats_store
 from bot.storage import checks as checks_store
@@ -28,20 +27,6 @@ from bot.storage.records import Record
 from bot.storage.subscriptions import MAX_PER_CHAT, Subscribed, Subscription
 
 __all__ = ["MAX_PER_CHAT", "Subscribed", "Subscription"]
-
-#: A main-menu button pressed while a label is asked for is a press, not the label.
-MENU_LABELS = frozenset(texts_id.MAIN_MENU_LABELS)
-#: Commands that do not end a check step in progress.
-KEEPS_STEP = ("/batal",)
-
-
-@dataclass(frozen=True, slots=True)
-class Seen:
-    """What noticing a chat's update did."""
-
-    came_back: bool = False  # the chat had blocked the bot: its card news is queued again
-    label_for: int | None = None  # the message was the label of this followed record
-    label_saved: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,53 +57,16 @@ class Residents:
 
     # --- every update ------------------------------------------------------------------------
 
-    async def seen(
-        self, chat_id: int, chat_type: str, *, gone: bool, private_text: str | None
-    ) -> Seen:
-        """Note the chat (`gone`: the bot was removed or blocked there). A command ends the
-        check step in progress (except /batal); a private text may be the label asked for."""
+    async def seen(self, chat_id: int, chat_type: str, *, gone: bool) -> bool:
+        """Note the chat (`gone`: the bot was removed or blocked there) in a transaction; True
+        when it came back after blocking the bot. (The usual update is noted without a write
+        to wait for: `bot.conversation.steps.arrive`.)"""
         now = self.svc.clock.now()
-        if not gone and await self._seen_at_once(chat_id, chat_type, private_text, now):
-            return Seen()
         async with self.svc.db.transaction() as conn:
             if gone:
                 await chats_store.set_reachable(conn, chat_id, False)
-                return Seen()
-            came_back = await chats_store.seen(conn, chat_id, chat_type, now)
-            text = private_text
-            if not text:
-                return Seen(came_back)
-            if (command := command_name(text)) is not None:
-                if command not in KEEPS_STEP:
-                    await checks_store.clear_pending(conn, chat_id)
-                return Seen(came_back)
-            pending = await checks_store.get_pending(conn, chat_id, now)
-            if pending is None or pending.step is not checks_store.Step.LABEL:
-                return Seen(came_back)
-            await checks_store.clear_pending(conn, chat_id)
-            if looks_like_numbers(text) or pending.record_id is None or text in MENU_LABELS:
-                return Seen(came_back)  # a NIK instead of a label: a new check
-            label = subscriptions_store.clean_label(text)
-            saved = await subscriptions_store.set_label(conn, chat_id, pending.record_id, label)
-        return Seen(came_back, pending.record_id, saved)
-
-    async def _seen_at_once(
-        self, chat_id: int, chat_type: str, text: str | None, now: datetime
-    ) -> bool:
-        """The usual update, with nothing to change but the note that the chat was seen: read
-        on the reader, the note queued for the next commit (no write waited for, none at all
-        for a chat seen lately). False when `seen` must run: a step to end or a label to save,
-        or a chat that had blocked the bot."""
-        async with self.svc.db.snapshot() as reader:
-            if (command := command_name(text)) is not None:
-                keeps = command in KEEPS_STEP
-                if not keeps and await checks_store.has_pending_row(reader, chat_id):
-                    return False
-            elif text:
-                pending = await checks_store.get_pending(reader, chat_id, now)
-                if pending is not None and pending.step is checks_store.Step.LABEL:
-                    return False
-            return await chats_store.note_seen(self.svc.db, reader, chat_id, chat_type, now)
+                return False
+            return await chats_store.seen(conn, chat_id, chat_type, now)
 
     async def cancel_step(self, chat_id: int) -> bool:
         """End the check step in progress; False when there was none."""

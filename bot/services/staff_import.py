@@ -1,8 +1,8 @@
 """An import sent through the bot: the /impor wait for a file (kept in the database, so it
 survives a restart) and the audit row of an import that ran.
 
-The import itself is `bot.services.importer.import_csv`; the size limit of an upload is the Telegram
-handler's (`handlers/staff.py`), which refuses the file before it is downloaded.
+The import itself is `bot.services.importer.import_file`; the size limit of an upload is the
+Telegram handler's (`handlers/staff.py`), which refuses the file before it is downloaded.
 """
 
 from __future__ import annotations

@@ -164,17 +164,28 @@ _LONG_RUN = 10
 _SHORT_RUN = 6
 
 
-def looks_like_numbers(text: str) -> bool:
-    """True when a message is a NIK/KK attempt (the check answers it), not free text (help)."""
+def looks_like_numbers(text: str, *, alone: bool = False) -> bool:
+    """True when a message is a NIK/KK attempt (the check answers it), not free text (help).
+
+    The one test of "is this a check?" everywhere. `alone=True` asks for numbers standing
+    alone: a long run of digits and no words but those people put around the numbers ("NIK",
+    "KK"): a check sent where a step waits for words (a question being written, an
+    announcement or a visit being drafted), which then gives way to the check. A time
+    ("08.00") or a question with a NIK in it is not a check there."""
     if len(text) > MAX_NUMBERS_TEXT:  # mostly digits: a (too long) attempt; else free text
-        return 2 * sum(map(str.isdigit, text)) >= len(text)
+        return not alone and 2 * sum(map(str.isdigit, text)) >= len(text)
     runs = split_numbers(text)
     if not runs:
         return False
-    if any(len(run) >= _LONG_RUN for run in runs):
+    long_run = any(len(run) >= _LONG_RUN for run in runs)
+    if alone:
+        return long_run and _only_label_words(text)
+    if long_run or _letters_in_number(text):
         return True
-    if _letters_in_number(text):
-        return True
+    return _only_label_words(text)
+
+
+def _only_label_words(text: str) -> bool:
     words = {w.casefold() for w in _WORD.findall(unicodedata.normalize("NFKC", text))}
     return words <= _LABEL_WORDS
 
@@ -255,7 +266,23 @@ class CheckReply:
     position: str | None = None  # INVALID in "NIK KK": "first" or "second"
 
 
-async def handle_numbers(services: Services, chat_id: int, text: str) -> CheckReply:
+#: `handle_numbers(known=...)` when the caller has not read the chat's check step.
+UNREAD = None
+
+
+@dataclass(frozen=True, slots=True)
+class KnownStep:
+    """The chat's check step as the caller read it already (with its other steps, in one
+    read): `pending` the step in force (None: none), `stored` whether a row is kept at all
+    (an expired one too), so the check reads nothing more about it."""
+
+    pending: checks_store.Pending | None
+    stored: bool
+
+
+async def handle_numbers(
+    services: Services, chat_id: int, text: str, known: KnownStep | None = UNREAD
+) -> CheckReply:
     """One step of a check from a message: a NIK (then the KK is asked), the KK, or both.
 
     The step in progress lives in the database (keyed hash and masked NIK only), so a check
@@ -272,9 +299,14 @@ async def handle_numbers(services: Services, chat_id: int, text: str) -> CheckRe
     numbers = read_numbers(text)
     if len(numbers) > 2:
         return CheckReply(Reply.TOO_MANY)
+    stored = known.stored if known is not None else None
     if len(numbers) == 2:
-        return await _pair(services, chat_id, numbers[0], numbers[1], today, now)
-    pending = await checks_store.get_pending(services.db.reader, chat_id, now)
+        return await _pair(services, chat_id, numbers[0], numbers[1], today, now, stored)
+    pending = (
+        known.pending
+        if known is not None
+        else await checks_store.get_pending(services.db.reader, chat_id, now)
+    )
     number = numbers[0] if numbers else ""
     try:
         if pending is not None and pending.step is checks_store.Step.KK and pending.nik_hash:
@@ -282,7 +314,7 @@ async def handle_numbers(services: Services, chat_id: int, text: str) -> CheckRe
             if services.hasher.nik(kk) == pending.nik_hash:
                 return CheckReply(Reply.SAME_AS_NIK, nik_masked=pending.nik_masked)
             kk_hash = services.hasher.kk(kk)
-            record = await _prove(services, chat_id, pending.nik_hash, kk_hash, now)
+            record = await _prove(services, chat_id, pending.nik_hash, kk_hash, now, True)
             if record is None and pending.as_kk_hash is not None:
                 record = await _kk_came_first(services, chat_id, kk, pending.as_kk_hash, now)
             if record is not None:
@@ -300,7 +332,13 @@ def _verified(record: Record) -> CheckReply:
 
 
 async def _pair(
-    services: Services, chat_id: int, first: str, second: str, today: date, now: datetime
+    services: Services,
+    chat_id: int,
+    first: str,
+    second: str,
+    today: date,
+    now: datetime,
+    stored: bool | None,
 ) -> CheckReply:
     """ "NIK KK" in one message."""
     if first == second:
@@ -317,7 +355,7 @@ async def _pair(
         return CheckReply(Reply.INVALID, error=err, position="second")
     nik_hash = services.hasher.nik(nik.digits)
     kk_hash = services.hasher.kk(kk)
-    record = await _prove(services, chat_id, nik_hash, kk_hash, now)
+    record = await _prove(services, chat_id, nik_hash, kk_hash, now, stored)
     if record is not None:  # the usual case: no swap to look for
         return _verified(record)
     if await _swapped(services, chat_id, first, second, today, now, (nik_hash, kk_hash)):
@@ -334,7 +372,8 @@ async def _kk_came_first(
         nik = parse_nik(number, services.today(now))
     except InvalidNumberError:
         return None
-    return await _prove(services, chat_id, services.hasher.nik(nik.digits), first_as_kk, now)
+    nik_hash = services.hasher.nik(nik.digits)
+    return await _prove(services, chat_id, nik_hash, first_as_kk, now, True)
 
 
 async def _matches(reader: Conn, nik_hash: str, kk_hash: str) -> bool:
@@ -343,18 +382,26 @@ async def _matches(reader: Conn, nik_hash: str, kk_hash: str) -> bool:
 
 
 async def _prove(
-    services: Services, chat_id: int, nik_hash: str, kk_hash: str, now: datetime
+    services: Services,
+    chat_id: int,
+    nik_hash: str,
+    kk_hash: str,
+    now: datetime,
+    stored: bool | None,
 ) -> Record | None:
     """The record, when `kk_hash` is its Nomor KK's and this chat may check it now: the
     lookups in one read transaction on the reader, then the proof (the step ends) in one
-    group-committed write. None, with nothing written, otherwise (`_wrong_kk` follows)."""
+    group-committed write. None, with nothing written, otherwise (`_wrong_kk` follows).
+    `stored`: whether the chat has a check step row (None: read it here)."""
     async with services.db.snapshot() as reader:
         if await refusal(reader, chat_id, nik_hash, now) is not None:
             return None
         record = await records_store.get_by_nik_hash(reader, nik_hash)
         if record is None or not hmac.compare_digest(record.kk_hash, kk_hash):
             return None
-        stepped = await checks_store.has_pending_row(reader, chat_id)
+        stepped = (
+            stored if stored is not None else await checks_store.has_pending_row(reader, chat_id)
+        )
     record_id = record.id
     await services.db.write(
         lambda conn: checks_store.verified_now(conn, chat_id, record_id, now, stepped)

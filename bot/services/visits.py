@@ -14,8 +14,6 @@ No Telegram here: `bot.handlers.schedule` asks and answers, `bot.cli.jadwal` imp
 
 from __future__ import annotations
 
-import codecs
-import csv
 import io
 import re
 import secrets
@@ -32,6 +30,7 @@ from bot.domain.notices import NoticeKind
 from bot.services.container import Services
 from bot.services.drafts import DraftSteps
 from bot.services.redaction import carries_id_number
+from bot.services.tables import TableError, Tally, open_table
 from bot.states import KtpStatus
 from bot.storage import audit as audit_store
 from bot.storage import outbox as outbox_store
@@ -527,6 +526,11 @@ class ImportSummary:
     rejected: int = 0
     notices: int = 0
     errors: list[tuple[int, str]] = field(default_factory=list)
+    #: The file's physical lines: the header's (and blank ones before it) + blank_lines +
+    #: rows_read + continued_lines (lines inside a quoted cell begun on an earlier line).
+    lines: int = 0
+    blank_lines: int = 0
+    continued_lines: int = 0
 
     def text(self) -> str:
         return texts_ops.visit_import_summary(
@@ -942,20 +946,29 @@ class Visits:
 
     # --- the office's spreadsheet --------------------------------------------------------
 
-    async def import_csv(self, data: bytes, *, source_name: str) -> ImportSummary:
-        """Load visits from a CSV (columns tanggal, mulai, selesai, kecamatan, tempat, layanan,
-        catatan). Rows are checked one by one: bad ones are reported by line and skip; a row
-        equal to a visit already planned changes nothing, one with the same date, start,
-        kecamatan and place but other details changes it. One transaction; audited (from the
-        shell: no actor)."""
-        rows = _read_rows(data)
-        summary = ImportSummary()
+    async def import_csv(
+        self, data: bytes, *, source_name: str, sheet: str | None = None
+    ) -> ImportSummary:
+        """Load visits from a CSV or an Excel workbook (columns tanggal, mulai, selesai,
+        kecamatan, tempat, layanan, catatan), read by `tables.py` like the status import. Rows
+        are checked one by one: bad ones (an unclosed quote, a line too long included) are
+        reported by line and skip; a row equal to a visit already planned changes nothing, one
+        with the same date, start, kecamatan and place but other details changes it. One
+        transaction; audited (from the shell: no actor)."""
+        rows, tally = _read_rows(data, sheet)
+        summary = ImportSummary(
+            lines=tally.lines, blank_lines=tally.blank, continued_lines=tally.continued
+        )
         today = self.today()
         now = self.svc.clock.now()
         source = f"import:{source_name}"
         async with self.svc.db.transaction() as conn:
-            for line, cells in rows:
+            for line, cells, why in rows:
                 summary.rows_read += 1
+                if cells is None:
+                    summary.rejected += 1
+                    summary.errors.append((line, why or texts_staff.IMPORT_ROW_UNREADABLE))
+                    continue
                 try:
                     fields = _row_fields(cells, today)
                     same = await store.find_same(
@@ -1010,40 +1023,34 @@ class _RowRejected(Exception):
         self.reason = reason
 
 
-def _decode(data: bytes) -> str:
-    if data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8) :]
+def _visit_header(cell: str) -> str:
+    """ "Tanggal", " TEMPAT ", "Jam Mulai" -> "tanggal", "tempat", "jam_mulai"."""
+    return " ".join(cell.strip().casefold().split()).replace(" ", "_")
+
+
+def _read_rows(
+    data: bytes, sheet: str | None = None
+) -> tuple[list[tuple[int, dict[str, str] | None, str | None]], Tally]:
+    """The records of the file as (line, column -> cell, None) or (line, None, why it cannot be
+    read), the header being line 1 (an Excel row number in a workbook), and how its physical
+    lines were counted. The reader is the status import's (`tables.py`)."""
     try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise VisitImportError(texts_ops.VISIT_IMPORT_NOT_UTF8) from None
-
-
-def _read_rows(data: bytes) -> list[tuple[int, dict[str, str]]]:
-    """The data rows of the file as (line number, column -> cell), the header being line 1."""
-    text = _decode(data)
-    lines = text.splitlines()
-    if not lines or not lines[0].strip():
-        raise VisitImportError(texts_ops.VISIT_IMPORT_EMPTY)
-    header_line = lines[0]
-    delimiter = max((";", ",", "\t"), key=header_line.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = [" ".join(h.strip().casefold().split()).replace(" ", "_") for h in next(reader)]
+        table = open_table(
+            io.BytesIO(data), columns=IMPORT_COLUMNS, normalise=_visit_header, sheet=sheet
+        )
+    except TableError as exc:
+        raise VisitImportError(exc.reason) from None
+    header = [_visit_header(h) for h in table.header]
     missing = [c for c in IMPORT_REQUIRED if c not in header]
     if missing:
         raise VisitImportError(texts_ops.visit_import_missing_columns(missing))
-    rows: list[tuple[int, dict[str, str]]] = []
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
-            break
-        except csv.Error:
-            raise VisitImportError(texts_ops.visit_import_unreadable(reader.line_num)) from None
-        if not any(c.strip() for c in cells):
-            continue
-        rows.append((reader.line_num, dict(zip(header, (c.strip() for c in cells), strict=False))))
-    return rows
+    rows: list[tuple[int, dict[str, str] | None, str | None]] = []
+    for line, cells, why in table.rows():
+        if cells is None:
+            rows.append((line, None, why))
+        else:
+            rows.append((line, dict(zip(header, (c.strip() for c in cells), strict=False)), None))
+    return rows, table.tally
 
 
 def _row_fields(cells: dict[str, str], today: date) -> VisitFields:

@@ -288,6 +288,11 @@ class PgDatabase(ReadsAfterFlush):
     async def start_maintenance(self) -> None:
         """Nothing to do: PostgreSQL checkpoints on its own, off the bot's requests."""
 
+    @asynccontextmanager
+    async def bulk_writes(self) -> AsyncIterator[None]:
+        """Nothing to tune: PostgreSQL's shared buffers serve every connection."""
+        yield
+
     async def stop_maintenance(self) -> None:
         """Nothing to stop."""
 

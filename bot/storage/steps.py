@@ -110,3 +110,62 @@ async def purge_expired(conn: Conn, now: datetime) -> int:
 async def forget_chat(conn: Conn, chat_id: int) -> None:
     """Drop every step started in this chat (caller's transaction)."""
     await conn.execute("DELETE FROM staff_steps WHERE chat_id = ?", (chat_id,))
+
+
+# --- every step of a chat and person, in one read -------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StepRow:
+    """One step as stored, from whichever table keeps it (`place`: "check" for
+    `resident_pending`, "question" for `question_steps`, "staff" for `staff_steps`).
+
+    `since` is when a check step began (its expiry is counted from it); `until` when a
+    question's or staff member's step expires."""
+
+    place: str
+    kind: str
+    nik_hash: str | None = None
+    nik_masked: str | None = None
+    number: int | None = None  # the record (check) or question the step is about
+    payload: str | None = None  # a staff step's JSON
+    as_kk_hash: str | None = None  # a check step: the number taken for a NIK, hashed as a KK
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+#: The three places steps live, read together: one trip to the database per update.
+_CURRENT = (
+    "SELECT 'check' AS place, kind, nik_hash, nik_masked, record_id AS number,"
+    " NULL AS payload, as_kk_hash, created_at AS stamp FROM resident_pending WHERE chat_id = ?"
+    " UNION ALL"
+    " SELECT 'question', kind, NULL, NULL, question_id, NULL, NULL, expires_at"
+    " FROM question_steps WHERE chat_id = ?"
+    " UNION ALL"
+    " SELECT 'staff', kind, NULL, NULL, NULL, payload, NULL, expires_at"
+    " FROM staff_steps WHERE chat_id = ? AND user_id = ?"
+)
+
+
+async def current(conn: Conn, chat_id: int, user_id: int) -> list[StepRow]:
+    """Every step this chat (and this person in it) is in, expired ones included (the caller
+    knows each kind's lifetime): one statement over the three tables."""
+    rows = await conn.execute_fetchall(_CURRENT, (chat_id, chat_id, chat_id, user_id))
+    found = []
+    for row in rows:
+        place = row["place"]
+        stamp = from_iso(row["stamp"])
+        found.append(
+            StepRow(
+                place=place,
+                kind=row["kind"],
+                nik_hash=row["nik_hash"],
+                nik_masked=row["nik_masked"],
+                number=row["number"],
+                payload=row["payload"],
+                as_kk_hash=row["as_kk_hash"],
+                since=stamp if place == "check" else None,
+                until=None if place == "check" else stamp,
+            )
+        )
+    return found
