@@ -93,6 +93,11 @@ class Fence(Protocol):
     async def confirmed(self) -> bool: ...
 
 
+class SendFenced(Exception):
+    """A message was not handed to Telegram: this worker's lead was not confirmed when its turn
+    came (raised by the bot's rate limiter, `bot.app`); the row stays pending."""
+
+
 # --- the dispatcher ---------------------------------------------------------------------------
 
 
@@ -415,6 +420,9 @@ class Dispatcher:
                     handle.sending = False
                     self._flood_wait(exc)
                     continue
+                except SendFenced:
+                    handle.sending = False
+                    continue  # confirmed again: a new slot; deposed: `confirmed()` ends it
                 except Exception as exc:
                     self._chat_sent(row)
                     await self._record_failure(handle, exc)
