@@ -22,10 +22,9 @@ from bot.domain.config import ConfigError, ConfigProblem, Settings
 from bot.domain.text_fit import fit_request
 from bot.handlers import broadcast, errors, register_handlers, schedule
 from bot.handlers.context import BotApplication, BotContext, BotData
-from bot.handlers.dispatcher import OUTBOX_SEND, Dispatcher, Limits
+from bot.handlers.dispatcher import OUTBOX_SEND, Dispatcher, Fence, Limits, SendFenced
 from bot.handlers.door import CleanDoorApplication
 from bot.handlers.general import register_commands
-from bot.handlers.render import html
 from bot.handlers.telegram_text import FittingRateLimiter
 from bot.services import maintenance
 from bot.services.container import Services
@@ -115,9 +114,24 @@ class _SharedLimiter(FittingRateLimiter):
             and endpoint.startswith(_MESSAGE_METHODS)
         ):
             dispatcher.note_send()
+        fence = self.data.leadership if self.data is not None else None
+        if fence is not None and OUTBOX_SEND.get():
+            callback = _fenced(callback, fence)
         return await super().process_request(
             callback, args, kwargs, endpoint, data, rate_limit_args
         )
+
+
+def _fenced(callback: Any, fence: Fence) -> Any:
+    """The request, if this worker may still send when the limiter lets it go: a message that
+    waited in the limiter while the worker was paused or deposed stays in the outbox."""
+
+    async def request(*args: Any, **kwargs: Any) -> Any:
+        if not fence.may_send():
+            raise SendFenced
+        return await callback(*args, **kwargs)
+
+    return request
 
 
 class _FittingOnly(BaseRateLimiter[int]):
@@ -192,7 +206,7 @@ def start_folder_watch(app: BotApplication) -> None:
         return
     if data.folder_watcher is None:
         data.folder_watcher = FolderWatcher(
-            data.services, folder, may_import=lambda: data.runs_periodic_jobs, render=html
+            data.services, folder, may_import=lambda: data.runs_periodic_jobs
         )
     data.folder_watcher.start()
 
@@ -260,7 +274,11 @@ async def start_dispatcher(app: BotApplication, limits: Limits | None = None) ->
     services = app.bot_data.services
     limits = limits or Limits(per_second=services.settings.outbox_per_second)
     dispatcher = Dispatcher(
-        app.bot, services, limits=limits, render_progress=broadcast.render_progress
+        app.bot,
+        services,
+        limits=limits,
+        render_progress=broadcast.render_progress,
+        fence=app.bot_data.leadership,
     )
     app.bot_data.dispatcher = dispatcher
     await dispatcher.start()

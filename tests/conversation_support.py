@@ -24,14 +24,8 @@ from bot.conversation.messages import Choice, Message
 from bot.domain.clock import FakeClock
 from bot.domain.markup import plain
 from bot.services.container import Services
-from bot.services.questions import Keyboard
 
 CHANNEL = "test"
-
-
-def no_keyboard(rows: Keyboard) -> str | None:
-    """The desk's buttons are the Telegram adapter's business: none here."""
-    return None
 
 
 @dataclass
@@ -106,4 +100,4 @@ class Person:
 async def open_talk(tmp_path: Path, database_url: str | None = None) -> Talk:
     clock = FakeClock()
     services = await Services.open(test_settings(tmp_path, database_url=database_url), clock=clock)
-    return Talk(services, clock, Conversation(services, no_keyboard))
+    return Talk(services, clock, Conversation(services))

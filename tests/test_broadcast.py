@@ -398,7 +398,7 @@ async def main():
             [(c, stamp, stamp) for c in range(5000, 5100)],
         )
         await broadcasts.create(
-            conn, created_by=1, text="Tes", message="Tes", audience=broadcasts.Audience("all"),
+            conn, created_by=1, text="Tes", audience=broadcasts.Audience("all"),
             now=clock.now(), send_now=False, progress_chat_id=None, progress_message_id=None,
         )
     await start_dispatcher(app, Limits(per_second=100, private_interval=0, poll_interval=0.05))

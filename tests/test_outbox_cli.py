@@ -29,6 +29,7 @@ async def _fill(path: Path) -> None:
                     kind=kind,
                     chat_id=chat_id,
                     text="x",
+                    notice="legacy",
                     dedup_key=f"k{number}",
                     now=NOW,
                     not_before=NOW + timedelta(hours=delay),

@@ -68,8 +68,7 @@ async def _seed(tmp_path: Path, url: str) -> None:
             _, queued = await broadcasts.create(
                 conn,
                 created_by=1,
-                text="Tes",
-                message="Kantor tutup hari Jumat.",
+                text="Kantor tutup hari Jumat.",
                 audience=broadcasts.Audience(broadcasts.ALL),
                 now=now,
                 send_now=True,

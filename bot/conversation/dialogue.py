@@ -1,6 +1,6 @@
 """The residents' dialogue, channel-free: an `Event` in, the `Message`s to send out.
 
-    conversation = Conversation(services, packer)
+    conversation = Conversation(services)
     messages = await conversation.answer(event)          # None: not the residents' (staff)
 
 `answer` follows `steps.ROUTING` for the residents: a button's value (`buttons.py`); a reply to
@@ -55,7 +55,7 @@ from bot.services.broadcasting import Broadcasting
 from bot.services.container import Services
 from bot.services.insights import RecordInsight
 from bot.services.office import load_office_info
-from bot.services.questions import KeyboardPacker, Outcome, Questions, ResidentResult
+from bot.services.questions import Outcome, Questions, ResidentResult
 from bot.services.receipts import Opened
 from bot.services.residents import MAX_PER_CHAT, Residents, Subscribed
 from bot.services.roles import StaffRoles
@@ -171,10 +171,10 @@ def _stages_page(page: int, *, replaces: bool) -> Message:
 class Conversation:
     """The residents' side of the bot, for any channel."""
 
-    def __init__(self, services: Services, packer: KeyboardPacker) -> None:
+    def __init__(self, services: Services) -> None:
         self.svc = services
         self.residents = Residents(services)
-        self.questions = Questions(services, packer)
+        self.questions = Questions(services)
 
     # --- the one entry point ---------------------------------------------------------------
 

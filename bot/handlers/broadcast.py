@@ -383,7 +383,6 @@ async def _send(
     await query.answer()
     sent = await Broadcasting.of(context.services).send(
         draft,
-        message=texts_id.broadcast_message(draft.text),
         now_in_quiet_hours=isinstance(data, BroadcastSendNow),
         progress_chat_id=message.chat.id,
         progress_message_id=message.message_id,

@@ -1,20 +1,22 @@
 """The dispatcher: delivers the outbox (`bot/services/outbox.py`) to Telegram within its limits.
 
-It claims due rows, paces them (30 messages a second overall, one a second per private chat,
-20 a minute per group), retries timeouts and server errors with backoff, waits out a 429's
-`retry_after`, stops writing to a chat that blocked the bot (403), and marks each row sent
-right after Telegram accepted it. It also keeps each running broadcast's progress message up
-to date; what that message says (and its buttons) is rendered by `handlers/broadcast.py`
-through the `render_progress` callback given to the dispatcher. `bot.app` starts it in
-`post_init` and stops it before the services close; services ring it through
-`Services.wake_outbox()` without importing it.
+It claims due rows (events: a kind of notice and its parameters, `bot/domain/notices.py`),
+renders each for Telegram just before sending it (`bot/handlers/notices.py`), paces them (30
+messages a second overall, one a second per private chat, 20 a minute per group), retries
+timeouts and server errors with backoff, waits out a 429's `retry_after`, stops writing to a
+chat that blocked the bot (403), and marks each row sent right after Telegram accepted it. It
+also keeps each running broadcast's progress message up to date; what that message says (and
+its buttons) is rendered by `handlers/broadcast.py` through the `render_progress` callback
+given to the dispatcher. `bot.app` starts it in `post_init` and stops it before the services
+close; services ring it through `Services.wake_outbox()` without importing it. On PostgreSQL
+it runs under the elected worker's term (`fence`, `bot/services/leader.py`): it claims and
+sends only while the lock is confirmed, and its claims and marks carry the term.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import warnings
 from collections import deque
@@ -35,6 +37,7 @@ from telegram.error import (
 )
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.handlers import notices
 from bot.services.container import Services
 from bot.services.outbox import in_quiet_hours, quiet_hours_end
 from bot.storage import broadcasts as broadcasts_store
@@ -75,6 +78,26 @@ class ProgressRenderer(Protocol):
     ) -> ProgressView: ...
 
 
+# --- the sender's fence (PostgreSQL's election) -----------------------------------------------
+
+
+class Fence(Protocol):
+    """Whether this process may send now (`bot.services.leader.Leadership`): its `term`, None
+    while it does not lead; `may_send()` now; `confirmed()` waits until it may (True) or has
+    lost the lead (False)."""
+
+    term: int | None
+
+    def may_send(self) -> bool: ...
+
+    async def confirmed(self) -> bool: ...
+
+
+class SendFenced(Exception):
+    """A message was not handed to Telegram: this worker's lead was not confirmed when its turn
+    came (raised by the bot's rate limiter, `bot.app`); the row stays pending."""
+
+
 # --- the dispatcher ---------------------------------------------------------------------------
 
 
@@ -108,6 +131,7 @@ class Limits:
 @dataclass(slots=True)
 class _Task:
     row: outbox_store.DueRow
+    term: int | None = None  # the sender's term under which the row was claimed
     task: asyncio.Task[None] | None = None
     sending: bool = False
 
@@ -119,6 +143,7 @@ class DeliveryStats:
     sent: int = 0
     retried: int = 0
     failed: int = 0
+    fenced: int = 0  # rows another term had claimed again when this one went to mark them
     blocked: int = 0
     flood_waits: int = 0
 
@@ -138,8 +163,11 @@ class Dispatcher:
         limits: Limits | None = None,
         *,
         render_progress: ProgressRenderer | None = None,
+        fence: Fence | None = None,
     ) -> None:
         self.bot = bot
+        #: PostgreSQL: the election this dispatcher runs under (None: SQLite, one process).
+        self.fence = fence
         self.services = services
         self.db = services.db
         self.settings = services.settings
@@ -272,25 +300,33 @@ class Dispatcher:
         free = self.limits.max_in_flight - len(self._inflight)
         rows: list[outbox_store.DueRow] = []
         outdated: set[int] = set()
+        term = self.fence.term if self.fence is not None else None
+        fenced_out = self.fence is not None and (term is None or not self.fence.may_send())
         # Claim when at most half the slots are busy, so claims come in batches.
-        if free * 2 >= self.limits.max_in_flight and not self._stopping:
+        if free * 2 >= self.limits.max_in_flight and not self._stopping and not fenced_out:
             now = self.clock.now()
-            async with self.db.transaction() as conn:  # a committed snapshot, never half a txn
-                rows = await outbox_store.claim_due(
-                    conn,
-                    now=now,
-                    quiet=in_quiet_hours(self.settings, now),
-                    limit=free,
-                    exclude_ids=set(self._inflight),
-                )
-                outdated = await outbox_store.cancel_outdated_status_rows(conn, rows)
+            try:
+                async with self.db.transaction() as conn:  # a committed snapshot
+                    rows = await outbox_store.claim_due(
+                        conn,
+                        now=now,
+                        quiet=in_quiet_hours(self.settings, now),
+                        limit=free,
+                        exclude_ids=set(self._inflight),
+                        busy_chats={h.row.chat_id for h in self._inflight.values()},
+                        term=term,
+                    )
+                    outdated = await outbox_store.cancel_outdated_status_rows(conn, rows)
+            except outbox_store.Deposed as exc:
+                log.warning("outbox: not claiming, %s", exc)
+                rows, outdated = [], set()
             if outdated:
                 log.info("%d status messages dropped: no longer true or wanted", len(outdated))
                 rows = [r for r in rows if r.id not in outdated]
                 self._kick.set()  # the chats' next rows may be due now
             rows = [r for r in rows if r.broadcast_id not in self._cancelled_broadcasts]
             for row in rows:
-                handle = _Task(row)
+                handle = _Task(row, term)
                 self._inflight[row.id] = handle
                 handle.task = asyncio.create_task(self._deliver(handle))
         # Idle only if nothing rang meanwhile: with PostgreSQL a row's retry may be written
@@ -360,29 +396,39 @@ class Dispatcher:
         OUTBOX_SEND.set(True)  # this task's sends are the outbox's (not counted twice)
         try:
             await self._wait_for_chat(row)
+            message = await self._render(row)
+            if message is None:
+                return
             while True:
+                if self.fence is not None and not await self.fence.confirmed():
+                    return  # deposed: the row stays pending for the next sender
                 await self._wait_for_slot()
                 if self._stopping or row.broadcast_id in self._cancelled_broadcasts:
                     return
+                if self.fence is not None and not self.fence.may_send():
+                    continue  # never send late on an old slot: take a new one once confirmed
                 handle.sending = True
                 try:
                     sent = await self.bot.send_message(
                         row.chat_id,
-                        row.text,
+                        message.text,
                         parse_mode=ParseMode.HTML,
                         link_preview_options=_NO_PREVIEW,
-                        reply_markup=_markup(row.reply_markup),
+                        reply_markup=message.markup,
                     )
                 except RetryAfter as exc:
                     handle.sending = False
                     self._flood_wait(exc)
                     continue
+                except SendFenced:
+                    handle.sending = False
+                    continue  # confirmed again: a new slot; deposed: `confirmed()` ends it
                 except Exception as exc:
                     self._chat_sent(row)
-                    await self._record_failure(row, exc)
+                    await self._record_failure(handle, exc)
                     return
                 self._chat_sent(row)
-                await self._record_sent(row, sent.message_id)
+                await self._record_sent(handle, sent.message_id)
                 return
         except asyncio.CancelledError:
             if handle.sending:
@@ -394,6 +440,27 @@ class Dispatcher:
             if row.broadcast_id is not None:
                 self._dirty_broadcasts.add(row.broadcast_id)
             self._kick.set()
+
+    async def _render(self, row: outbox_store.DueRow) -> notices.TelegramMessage | None:
+        """The row's notice as a Telegram message now; None when it is not to be sent: nothing
+        true is left to say (cancelled), or it could not be put together (failed)."""
+        try:
+            message = await notices.render(self.services, row)
+        except Exception as exc:
+            log.exception("outbox row %d (%s) could not be rendered", row.id, row.notice)
+            async with self.db.transaction() as conn:
+                await outbox_store.mark_failed(
+                    conn,
+                    row.id,
+                    reason=outbox_store.REASON_ERROR,
+                    error=f"render: {type(exc).__name__}",
+                )
+            self.stats.failed += 1
+            return None
+        if message is None:
+            async with self.db.transaction() as conn:
+                await outbox_store.cancel(conn, row.id, reason="nothing left to say")
+        return message
 
     def _flood_wait(self, exc: RetryAfter) -> None:
         loop = asyncio.get_running_loop()
@@ -408,11 +475,17 @@ class Dispatcher:
             self._next_slot = max(self._next_slot, until)
         self.stats.flood_waits += 1
 
-    async def _record_sent(self, row: outbox_store.DueRow, message_id: int | None = None) -> None:
+    async def _record_sent(self, handle: _Task, message_id: int | None = None) -> None:
+        row = handle.row
         for attempt in range(5):
             try:
                 async with self.db.transaction() as conn:
-                    await outbox_store.mark_sent(conn, row.id, self.clock.now(), message_id)
+                    marked = await outbox_store.mark_sent(
+                        conn, row.id, self.clock.now(), message_id, term=handle.term
+                    )
+                if not marked and handle.term is not None:
+                    self.stats.fenced += 1
+                    log.warning("outbox row %d was claimed again under a later term", row.id)
                 break
             except Exception:
                 if attempt == 4:
@@ -421,7 +494,8 @@ class Dispatcher:
                 await asyncio.sleep(0.5 * (attempt + 1))
         self.stats.sent += 1
 
-    async def _record_failure(self, row: outbox_store.DueRow, exc: Exception) -> None:
+    async def _record_failure(self, handle: _Task, exc: Exception) -> None:
+        row, term = handle.row, handle.term
         error = f"{type(exc).__name__}: {exc}"
         if isinstance(exc, Forbidden) or (
             isinstance(exc, BadRequest) and "chat not found" in str(exc).lower()
@@ -435,7 +509,7 @@ class Dispatcher:
         if isinstance(exc, BadRequest):
             async with self.db.transaction() as conn:
                 await outbox_store.mark_failed(
-                    conn, row.id, reason=outbox_store.REASON_BAD_REQUEST, error=error
+                    conn, row.id, reason=outbox_store.REASON_BAD_REQUEST, error=error, term=term
                 )
             self.stats.failed += 1
             log.warning("outbox row %d refused by Telegram: %s", row.id, exc)
@@ -444,12 +518,12 @@ class Dispatcher:
         attempt = row.attempts + 1
         async with self.db.transaction() as conn:
             if attempt >= self.limits.max_attempts:
-                await outbox_store.mark_failed(conn, row.id, reason=reason, error=error)
+                await outbox_store.mark_failed(conn, row.id, reason=reason, error=error, term=term)
                 self.stats.failed += 1
                 log.warning("outbox row %d failed after %d tries: %s", row.id, attempt, error)
             else:
                 when = self.clock.now() + timedelta(seconds=self.limits.backoff(attempt))
-                await outbox_store.reschedule(conn, row.id, not_before=when, error=error)
+                await outbox_store.reschedule(conn, row.id, not_before=when, error=error, term=term)
                 self.stats.retried += 1
 
     # broadcast progress ------------------------------------------------------------------
@@ -513,6 +587,8 @@ class Dispatcher:
             return
         if self._progress_shown.get(broadcast.id) == text:
             return
+        if self.fence is not None and not self.fence.may_send():
+            return
         try:
             await self.bot.edit_message_text(
                 text,
@@ -530,15 +606,12 @@ class Dispatcher:
         self._progress_shown[broadcast.id] = text
 
     async def _tell(self, chat_id: int, text: str) -> None:
+        if self.fence is not None and not self.fence.may_send():
+            return
         try:
             await self.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML)
         except TelegramError as exc:
             log.warning("could not send a broadcast summary: %s", exc)
-
-
-def _markup(data: str | None) -> InlineKeyboardMarkup | None:
-    """A row's inline keyboard (stored as JSON), or None."""
-    return InlineKeyboardMarkup.de_json(json.loads(data), None) if data else None
 
 
 def _retry_reason(exc: Exception) -> str:

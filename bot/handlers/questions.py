@@ -17,7 +17,6 @@ messages whose question changed (e.g. erased by the resident).
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 from datetime import date
 
@@ -45,10 +44,11 @@ from bot.domain.nik import district_name
 from bot.domain.numbers import parse_int
 from bot.handlers import general
 from bot.handlers.auth import Caller, admin_only, staff_only
-from bot.handlers.callbacks import DeskAction, DeskClose, QuestionReply
+from bot.handlers.callbacks import DeskAction, DeskClose
 from bot.handlers.common import command_of, inline_button, is_private, staff_record_text
 from bot.handlers.context import BotApplication, BotContext
 from bot.handlers.groups import may_be_in, register_step
+from bot.handlers.notices import keyboard_markup
 from bot.handlers.render import html
 from bot.services import office_hours
 from bot.services.questions import (
@@ -56,9 +56,7 @@ from bot.services.questions import (
     CHECK,
     CLOSE,
     MUTE_DEFAULT_DAYS,
-    REPLY,
     TAKE,
-    Keyboard,
     Outcome,
     Questions,
     StaffRef,
@@ -93,31 +91,8 @@ def register(app: BotApplication) -> None:
 # --- buttons ---------------------------------------------------------------------------------
 
 
-def keyboard_markup(rows: Keyboard) -> InlineKeyboardMarkup | None:
-    """The service's buttons as an inline keyboard (None: no buttons)."""
-    built = []
-    for row in rows:
-        line = []
-        for button in row:
-            data = (
-                QuestionReply(button.question_id)
-                if button.action == REPLY
-                else DeskAction(button.action, button.question_id)
-            )
-            line.append(inline_button(button.label, data))
-        if line:
-            built.append(line)
-    return InlineKeyboardMarkup(built) if built else None
-
-
-def pack_keyboard(rows: Keyboard) -> str | None:
-    """The outbox's JSON of the keyboard (the dispatcher sends it with the message)."""
-    markup = keyboard_markup(rows)
-    return json.dumps(markup.to_dict(), ensure_ascii=False) if markup else None
-
-
 def questions_of(context: BotContext) -> Questions:
-    return Questions.of(context.services, pack_keyboard)
+    return Questions.of(context.services)
 
 
 def _tz(context: BotContext) -> str:

@@ -34,7 +34,6 @@ from bot.handlers import general
 from bot.handlers.context import BotApplication, BotContext
 from bot.handlers.groups import group_of, walkthroughs
 from bot.handlers.menu import main_menu
-from bot.handlers.questions import pack_keyboard
 from bot.handlers.render import html
 from bot.handlers.telegram_text import addressed_elsewhere
 
@@ -61,7 +60,7 @@ def register_leftovers(app: BotApplication) -> None:
 
 
 def conversation_of(context: BotContext) -> Conversation:
-    return Conversation(context.services, pack_keyboard)
+    return Conversation(context.services)
 
 
 # --- in: an update as an event ------------------------------------------------------------------

@@ -211,12 +211,11 @@ class Broadcasting:
         self,
         draft: Draft,
         *,
-        message: str,
         now_in_quiet_hours: bool,
         progress_chat_id: int,
         progress_message_id: int,
     ) -> Sent:
-        """Queue the draft's `message` for its audience, audit it and drop the draft, in one
+        """Queue the draft's announcement for its audience, audit it and drop the draft, in one
         transaction. `now_in_quiet_hours`: staff chose to send even in the quiet hours."""
         assert draft.audience is not None
         now = self.svc.clock.now()
@@ -226,7 +225,6 @@ class Broadcasting:
                 conn,
                 created_by=draft.user_id,
                 text=draft.text,
-                message=message,
                 audience=draft.audience,
                 now=now,
                 send_now=send_now,

@@ -34,6 +34,7 @@ from pathlib import Path
 
 from bot import texts_staff
 from bot.domain import markup
+from bot.domain.notices import NoticeKind
 from bot.domain.privacy import redacted_traceback
 from bot.services import importer
 from bot.services.container import Services
@@ -120,12 +121,8 @@ class FolderWatcher:
         may_import: Callable[[], bool] = lambda: True,
         poll: float = POLL_SECONDS,
         stable: float = STABLE_SECONDS,
-        render: Callable[[str], str] = markup.plain,
     ) -> None:
-        """`render`: the desk's channel's rendering of a marked text (Telegram HTML, given by
-        `bot.app`)."""
         self.services = services
-        self.render = render
         self.folder = folder
         self.may_import = may_import
         self.poll = poll
@@ -338,7 +335,8 @@ class FolderWatcher:
         """Mark the file done, audit it and queue the desk's message: one transaction."""
         svc = self.services
         now = svc.clock.now()
-        text = self.render(outcome_text(outcome, resumed=resumed, html=True))
+        # the sentence in the texts' own markup; the desk's channel renders it when sending
+        text = outcome_text(outcome, resumed=resumed, html=True)
         async with svc.db.transaction() as conn:
             if outcome.copy_of is None:
                 await store.finish(conn, digest, outcome.folder, import_id, now)
@@ -367,10 +365,12 @@ class FolderWatcher:
                     conn,
                     kind=KIND_DESK,
                     chat_id=chat_id,
-                    text=text,
                     dedup_key=f"folder:{digest}:{key}:{chat_id}",
                     now=now,
+                    notice=NoticeKind.DESK_NOTE,
+                    params={"markup": text},
                     urgent=True,
+                    lane=outbox_store.LANE_DESK,
                 )
         svc.wake_outbox()
         log.info("folder import of %s: %s", outcome.name, outcome.folder)

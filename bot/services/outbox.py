@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from bot import texts_id
 from bot.domain.config import Settings
-from bot.services.office import load_office_info
+from bot.domain.notices import NoticeKind
 from bot.states import KtpStatus
 from bot.storage import outbox as outbox_store
 from bot.storage import records as records_store
@@ -44,26 +43,21 @@ async def enqueue_status_change(
     subscribers = await outbox_store.reachable_subscribers(conn, record_id)
     if not subscribers:
         return 0
-    record = await records_store.get_by_id(conn, record_id)
-    if record is None:
+    if await records_store.get_by_id(conn, record_id) is None:
         return 0
-    office = await load_office_info(conn)
+    # An event per subscriber; its words (masked NIK, the chat's label, the office's details)
+    # are put together when it is sent (bot/services/notices.py).
+    params = {"record_id": record_id, "status": status.value, "entered_on": entered_on.isoformat()}
     queued = 0
     for sub in subscribers:
-        text = texts_id.status_notice(
-            status,
-            nik_masked=record.nik_masked,
-            label=sub.label,
-            entered_on=entered_on,
-            office=office,
-        )
         if await outbox_store.insert(
             conn,
             kind=outbox_store.KIND_STATUS,
             chat_id=sub.chat_id,
-            text=text,
             dedup_key=status_dedup_key(record_id, status, entered_on, sub.chat_id),
             now=now,
+            notice=NoticeKind.STATUS_CHANGE,
+            params=params,
         ):
             queued += 1
     return queued

@@ -14,8 +14,10 @@ the text. Closed threads are erased after the retention period, and `/hapusdata`
 resident's threads at once (`erase_chat`, in the caller's transaction); a question's row stays
 without text or chat so numbers and statistics stay true.
 
-No Telegram here: buttons are plain `Button`s, packed into the outbox's JSON by the
-`KeyboardPacker` the handlers give (`bot.handlers.questions`).
+No Telegram here: buttons are plain `Button`s. The outbox keeps events (the kind of notice and
+the question's ids); a post is put together when it is sent (`render_post`, through
+`bot/services/notices.py`) and its buttons become an inline keyboard in the Telegram adapter
+(`bot.handlers.questions.keyboard_markup`).
 """
 
 from __future__ import annotations
@@ -25,10 +27,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Protocol
 
 from bot import texts_desk, texts_id
 from bot.domain.nik import LENGTH, split_numbers
+from bot.domain.notices import NoticeKind
 from bot.services import office_hours as hours_mod
 from bot.services import record_lookup
 from bot.services.container import Services
@@ -101,12 +103,6 @@ class Button:
 
 
 Keyboard = list[list[Button]]
-
-
-class KeyboardPacker(Protocol):
-    """Turns buttons into an inline keyboard's JSON for the outbox (None: no keyboard)."""
-
-    def __call__(self, rows: Keyboard) -> str | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,13 +223,12 @@ def start_of_day(svc: Services, now: datetime) -> datetime:
 class Questions:
     """The use cases of questions to staff; each change owns its transaction."""
 
-    def __init__(self, services: Services, packer: KeyboardPacker) -> None:
+    def __init__(self, services: Services) -> None:
         self.svc = services
-        self.pack = packer
 
     @classmethod
-    def of(cls, services: Services, packer: KeyboardPacker) -> Questions:
-        return cls(services, packer)
+    def of(cls, services: Services) -> Questions:
+        return cls(services)
 
     @property
     def tz(self) -> str:
@@ -372,22 +367,18 @@ class Questions:
             question = await store.get(conn, question_id)
             assert question is not None
             hours = await self.hours(conn)
-            keyboard = self._reply_keyboard(question)
-            body = await self._reply_text(conn, question, row)
             for desk in await self._desk_chats(conn, only=question.taken_by):
                 await self._post(
                     conn,
                     question,
                     chat_id=desk,
                     kind=store.POST_REPLY,
-                    text=body,
-                    keyboard=keyboard,
+                    notice=NoticeKind.QUESTION_REPLY,
                     key=f"q:{question_id}:reply:{row}:{desk}",
                     now=now,
                     urgent=hours.is_open(now),
                     message_row=row,
                 )
-            await self._refresh_pending(conn, question, now)
         self.svc.wake_outbox()
         return ResidentResult(Outcome.OK, number=question_id)
 
@@ -419,22 +410,28 @@ class Questions:
         *,
         chat_id: int,
         kind: str,
-        text: str,
-        keyboard: Keyboard,
+        notice: NoticeKind,
         key: str,
         now: datetime,
         urgent: bool,
         message_row: int | None = None,
+        params: dict[str, object] | None = None,
     ) -> None:
+        """Queue a message about `question` (an event: the kind of notice and its ids; it is
+        rendered when it is sent, so a desk post reads as the question is then)."""
+        values: dict[str, object] = {"question_id": question.id, **(params or {})}
+        if message_row is not None:
+            values["message_row"] = message_row
         await outbox_store.insert(
             conn,
             kind=store.KIND_QUESTION,
             chat_id=chat_id,
-            text=text,
             dedup_key=key,
             now=now,
+            notice=notice,
+            params=values,
             urgent=urgent,
-            reply_markup=self.pack(keyboard) if keyboard else None,
+            lane=outbox_store.LANE_DESK if kind in store.DESK_KINDS else outbox_store.LANE_PERSONAL,
         )
         await store.link_post(conn, key, question.id, kind, message_row)
 
@@ -448,11 +445,6 @@ class Questions:
         kind: str,
     ) -> int:
         """Post the question's card at the desk (the first time, or again as a reminder)."""
-        age = (
-            hours.working_seconds(question.created_at, now) if kind == store.POST_REMINDER else None
-        )
-        text = texts_desk.question_card(await self._card(conn, question, age), self.tz)
-        keyboard = self._question_keyboard(question)
         chats = await self._desk_chats(conn)
         for desk in chats:
             tag = "desk" if kind == store.POST_DESK else f"remind:{utc_iso(now)}"
@@ -461,8 +453,8 @@ class Questions:
                 question,
                 chat_id=desk,
                 kind=kind,
-                text=text,
-                keyboard=keyboard,
+                notice=NoticeKind.QUESTION_DESK,
+                params={"reminder": True} if kind == store.POST_REMINDER else None,
                 key=f"q:{question.id}:{tag}:{desk}",
                 now=now,
                 urgent=hours.is_open(now),
@@ -532,26 +524,28 @@ class Questions:
             self.tz,
         )
 
-    async def _render(
-        self, conn: Conn, question: Question, post: store.Post, now: datetime
+    async def render_post(
+        self,
+        conn: Conn,
+        question: Question,
+        post_kind: str,
+        message_row: int | None,
+        now: datetime,
     ) -> tuple[str, Keyboard]:
-        if post.kind == store.POST_REPLY:
-            text = await self._reply_text(conn, question, post.message_row)
+        """A desk post (card, reminder or reply) as it reads now, with its buttons."""
+        if post_kind == store.POST_REPLY:
+            text = await self._reply_text(conn, question, message_row)
             return text, self._reply_keyboard(question)
         age = None
-        if post.kind == store.POST_REMINDER:
+        if post_kind == store.POST_REMINDER:
             age = (await self.hours(conn)).working_seconds(question.created_at, now)
         card = await self._card(conn, question, age)
         return texts_desk.question_card(card, self.tz), self._question_keyboard(question)
 
-    async def _refresh_pending(self, conn: Conn, question: Question, now: datetime) -> None:
-        """Desk posts not sent yet will go out as the question is now."""
-        fresh = await store.get(conn, question.id) or question
-        for post in await store.posts(conn, question.id):
-            if post.kind in store.DESK_KINDS and post.state == outbox_store.PENDING:
-                text, keyboard = await self._render(conn, fresh, post, now)
-                packed = self.pack(keyboard) if keyboard else None
-                await store.update_pending_post(conn, post.outbox_id, text, packed)
+    @staticmethod
+    def answer_keyboard(question_id: int) -> Keyboard:
+        """The resident's button under an answer."""
+        return [[Button(texts_id.BTN_QUESTION_REPLY, REPLY, question_id)]]
 
     async def desk_edits(self, question_id: int) -> list[DeskEdit]:
         """The desk messages of this question already sent, as they should read now."""
@@ -566,7 +560,9 @@ class Questions:
                 continue
             if post.state != outbox_store.SENT:
                 continue
-            text, keyboard = await self._render(conn, question, post, now)
+            text, keyboard = await self.render_post(
+                conn, question, post.kind, post.message_row, now
+            )
             edits.append(DeskEdit(post.chat_id, post.message_id, text, keyboard))
         return edits
 
@@ -619,8 +615,6 @@ class Questions:
             if question.closed:
                 return StaffResult(Outcome.CLOSED, question)
             won = await self._take(conn, question_id, staff, now)
-            if won:
-                await self._refresh_pending(conn, question, now)
             question = await store.get(conn, question_id)
         if won:
             return StaffResult(Outcome.OK, question)
@@ -653,7 +647,6 @@ class Questions:
         """Audit what the staff member did, mark the desk's messages for an update, and read
         the question again."""
         await self._audit(conn, now, staff.user_id, action, question.id)
-        await self._refresh_pending(conn, question, now)
         return await store.get(conn, question.id)
 
     async def _staff_gate(
@@ -739,8 +732,7 @@ class Questions:
                 question,
                 chat_id=question.chat_id,
                 kind=store.POST_ANSWER,
-                text=texts_id.question_answer(question_id, body, staff.first_name, staff.role),
-                keyboard=[[Button(texts_id.BTN_QUESTION_REPLY, REPLY, question_id)]],
+                notice=NoticeKind.QUESTION_ANSWER,
                 key=f"q:{question_id}:answer:{row}",
                 now=now,
                 urgent=hours.is_open(now),
@@ -781,10 +773,10 @@ class Questions:
                 return refused
             question = await store.get(conn, question_id)
             assert question is not None and question.chat_id is not None
+            why: dict[str, object] | None = None
             if question.first_answer_at is None or preset is not None or reason:
-                notice = texts_id.question_closed_with_reason(question_id, preset, reason)
-            else:
-                notice = texts_id.question_closed_notice(question_id)
+                # The resident reads why (rendered when sent, `services.notices`).
+                why = {"why": True, "preset": preset, "reason": clean_text(reason or "") or None}
             await store.close(conn, question_id, by=staff.user_id, reason=CLOSED_BY_STAFF, now=now)
             step = await store.get_step(conn, question.chat_id, now)
             if step is not None and step.question_id == question_id:
@@ -794,8 +786,8 @@ class Questions:
                 question,
                 chat_id=question.chat_id,
                 kind=store.POST_NOTICE,
-                text=notice,
-                keyboard=[],
+                notice=NoticeKind.QUESTION_CLOSED,
+                params=why,
                 key=f"q:{question_id}:closed",
                 now=now,
                 urgent=False,
@@ -863,8 +855,8 @@ class Questions:
                 question,
                 chat_id=question.chat_id,
                 kind=store.POST_NOTICE,
-                text=texts_id.question_muted(until, self.tz),
-                keyboard=[],
+                notice=NoticeKind.QUESTION_MUTED,
+                params={"until": utc_iso(until)},
                 key=f"q:{question_id}:muted:{utc_iso(now)}",
                 now=now,
                 urgent=False,

@@ -26,6 +26,7 @@ from typing import Any
 from bot import texts_common, texts_desk, texts_id, texts_ops, texts_staff
 from bot.domain.names import reduce_names
 from bot.domain.nik import MUSI_RAWAS, MUSI_RAWAS_DISTRICTS, district_name
+from bot.domain.notices import NoticeKind
 from bot.services.container import Services
 from bot.services.drafts import DraftSteps
 from bot.services.redaction import carries_id_number
@@ -639,29 +640,30 @@ class Visits:
     ) -> int:
         """Queue a notice (or a reminder) of this visit for everyone it is for (caller's txn)."""
         now = self.svc.clock.now()
-        info = visit_info(fields, self.tz, visit_id)
         reminder = what.startswith(_REMINDER)
         cards, followers = await self._listeners(conn, fields)
-        messages: dict[int, str] = {}
+        # An event per chat: the visit, and for a chat following a card there that card (its
+        # masked NIK and label are read when the notice is sent).
+        messages: dict[int, dict[str, object]] = {}
         for listener in cards:
-            messages[listener.chat_id] = texts_id.visit_notice(
-                info,
-                reminder=reminder,
-                nik_masked=listener.nik_masked,
-                label=listener.label,
-                to_collect=listener.status != KtpStatus.UNREGISTERED.value,
-            )
+            messages[listener.chat_id] = {
+                "visit_id": visit_id,
+                "reminder": reminder,
+                "record_id": listener.record_id,
+                "to_collect": listener.status != KtpStatus.UNREGISTERED.value,
+            }
         for chat_id in followers:
-            messages.setdefault(chat_id, texts_id.visit_notice(info, reminder=reminder))
+            messages.setdefault(chat_id, {"visit_id": visit_id, "reminder": reminder})
         queued = 0
-        for chat_id, text in sorted(messages.items()):
+        for chat_id, params in sorted(messages.items()):
             if await outbox_store.insert(
                 conn,
                 kind=KIND_VISIT,
                 chat_id=chat_id,
-                text=text,
                 dedup_key=dedup_key(visit_id, what, chat_id),
                 now=now,
+                notice=NoticeKind.VISIT_NOTICE,
+                params=params,
             ):
                 queued += 1
         return queued
@@ -747,16 +749,16 @@ class Visits:
             await store.set_reminded(conn, visit_id, fields.visit_date)
         await store.drop_pending(conn, visit_id)
         told = await store.told_chats(conn, visit_id)
-        info = visit_info(fields, self.tz, visit_id)
         corrections = 0
         for chat_id in told:
             if await outbox_store.insert(
                 conn,
                 kind=KIND_VISIT,
                 chat_id=chat_id,
-                text=texts_id.visit_changed(info),
                 dedup_key=dedup_key(visit_id, f"{_CHANGE}{row.revision}", chat_id),
                 now=now,
+                notice=NoticeKind.VISIT_CHANGED,
+                params={"visit_id": visit_id},
             ):
                 corrections += 1
         queued = await self._queue_notices(conn, visit_id, fields, _NOTICE)
@@ -783,16 +785,16 @@ class Visits:
                 return None
             visit = Visit.from_row(row)
             dropped = await store.drop_pending(conn, visit_id)
-            info = visit.info(self.tz)
             corrections = 0
             for chat_id in await store.told_chats(conn, visit_id):
                 if await outbox_store.insert(
                     conn,
                     kind=KIND_VISIT,
                     chat_id=chat_id,
-                    text=texts_id.visit_cancelled(info),
                     dedup_key=dedup_key(visit_id, _CANCEL, chat_id),
                     now=now,
+                    notice=NoticeKind.VISIT_CANCELLED,
+                    params={"visit_id": visit_id},
                 ):
                     corrections += 1
             await audit_store.add(

@@ -6,9 +6,10 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.domain.notices import NoticeKind
 from bot.storage.db import inserted_id, utc_iso
 from bot.storage.driver import Conn, Row
-from bot.storage.outbox import REASON_BLOCKED
+from bot.storage.outbox import LANE_BROADCAST, REASON_BLOCKED
 
 SENDING = "sending"
 DONE = "done"
@@ -124,14 +125,14 @@ async def create(
     *,
     created_by: int,
     text: str,
-    message: str,
     audience: Audience,
     now: datetime,
     send_now: bool,
     progress_chat_id: int | None,
     progress_message_id: int | None,
 ) -> tuple[int, int]:
-    """Record a broadcast and queue `message` for each chat of the audience (caller's txn).
+    """Record a broadcast (`text`, the staff's words) and queue an announcement event for each
+    chat of the audience (caller's txn); its message is put together when it is sent.
 
     Returns (broadcast id, recipients queued).
     """
@@ -155,9 +156,20 @@ async def create(
     sql, params = _audience_sql(audience)
     cur = await conn.execute(
         "INSERT OR IGNORE INTO outbox (kind, chat_id, text, dedup_key, broadcast_id, created_at,"
-        " not_before, urgent) SELECT 'broadcast', a.chat_id, ?, 'broadcast:' || ? || ':' ||"
-        f" a.chat_id, ?, ?, ?, ? FROM ({sql}) a ORDER BY a.chat_id",
-        (message, broadcast_id, broadcast_id, stamp, stamp, int(send_now), *params),
+        " not_before, urgent, lane, notice, params) SELECT 'broadcast', a.chat_id, '',"
+        " 'broadcast:' || ? || ':' || a.chat_id, ?, ?, ?, ?, ?, ?, ? FROM"
+        f" ({sql}) a ORDER BY a.chat_id",
+        (
+            broadcast_id,
+            broadcast_id,
+            stamp,
+            stamp,
+            int(send_now),
+            LANE_BROADCAST,
+            NoticeKind.ANNOUNCEMENT.value,
+            json.dumps({"broadcast_id": broadcast_id}),
+            *params,
+        ),
     )
     recipients = cur.rowcount
     await conn.execute(

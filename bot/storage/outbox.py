@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -11,6 +13,17 @@ from bot.storage.driver import Conn, Dialect
 
 KIND_STATUS = "status"
 KIND_BROADCAST = "broadcast"
+
+#: The kind of notice of a row queued before rows were events: sent as it was stored.
+NOTICE_LEGACY = "legacy"
+#: The channels a row can be for (its `chat_id` is the recipient's key there).
+CHANNEL_TELEGRAM = "telegram"
+
+#: The claim's lanes, served in this order (column `lane`).
+LANE_PERSONAL = 0  # a person's own news: card notices, answers, visits, question notices
+LANE_DESK = 1  # posts at the staff desk (a question, its reminders and replies)
+LANE_BROADCAST = 2  # announcements
+LANES = (LANE_PERSONAL, LANE_DESK, LANE_BROADCAST)
 
 PENDING = "pending"
 SENT = "sent"
@@ -41,7 +54,11 @@ class DueRow:
     broadcast_id: int | None
     attempts: int
     dedup_key: str = ""
-    reply_markup: str | None = None  # an inline keyboard as JSON (questions' desk buttons)
+    reply_markup: str | None = None  # legacy rows: an inline keyboard as JSON
+    lane: int = 0
+    notice: str = NOTICE_LEGACY  # the kind of notice; legacy: `text` as stored
+    params: str = "{}"  # its parameters, JSON
+    channel: str = CHANNEL_TELEGRAM
 
 
 async def reachable_subscribers(conn: Conn, record_id: int) -> list[Subscriber]:
@@ -59,19 +76,27 @@ async def insert(
     *,
     kind: str,
     chat_id: int,
-    text: str,
     dedup_key: str,
     now: datetime,
+    notice: str,
+    params: dict[str, Any] | None = None,
+    text: str = "",
     not_before: datetime | None = None,
     broadcast_id: int | None = None,
     urgent: bool = False,
     reply_markup: str | None = None,
+    lane: int = LANE_PERSONAL,
+    channel: str = CHANNEL_TELEGRAM,
 ) -> bool:
-    """Queue one message (caller's transaction); False when its dedup_key is already queued."""
+    """Queue one notice (caller's transaction): the kind of notice and its parameters (plain
+    values: ids, codes, dates), rendered for the channel when it is sent. `text` and
+    `reply_markup` are only for a message already rendered (NOTICE_LEGACY). False when its
+    dedup_key is already queued."""
     stamp = utc_iso(now)
     cur = await conn.execute(
         "INSERT OR IGNORE INTO outbox (kind, chat_id, text, dedup_key, broadcast_id, created_at,"
-        " not_before, urgent, reply_markup) VALUES (?,?,?,?,?,?,?,?,?)",
+        " not_before, urgent, reply_markup, lane, notice, params, channel)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
         (
             kind,
             chat_id,
@@ -82,6 +107,10 @@ async def insert(
             utc_iso(not_before or now),
             int(urgent),
             reply_markup,
+            lane,
+            notice,
+            json.dumps(params or {}, sort_keys=True, separators=(",", ":")),
+            channel,
         ),
     )
     return cur.rowcount > 0
@@ -89,22 +118,54 @@ async def insert(
 
 _CLAIM_COLUMNS = (
     "SELECT o.id, o.kind, o.chat_id, COALESCE(c.chat_type, 'private') AS chat_type, o.text,"
-    " o.broadcast_id, o.attempts, o.dedup_key, o.reply_markup"
+    " o.broadcast_id, o.attempts, o.dedup_key, o.reply_markup, o.lane, o.notice, o.params,"
+    " o.channel"
 )
-#: Pending rows in id order, personal news and announcements apart (index outbox_claim), or
-#: the urgent ones alone (outbox_claim_urgent): a claim reads a few rows more than it takes,
-#: whatever the number of pending rows.
-_CLAIM_WHERE = "o.state = 'pending' AND (o.kind = 'broadcast') = ? AND o.not_before <= ?"
-_CLAIM_URGENT_WHERE = "o.state = 'pending' AND o.urgent = 1 AND o.not_before <= ?"
 
 
-def _claim_sql(dialect: Dialect, index: str, where: str) -> str:
-    # PostgreSQL: rows another transaction is claiming are skipped, not waited for.
+class Deposed(Exception):
+    """The sender's term has moved on: another worker was elected; this one must stop."""
+
+
+def _claim_sql(dialect: Dialect, *, urgent: bool, skip: int) -> str:
+    """Pending due rows of one lane in id order by the lane's partial index (chat id inside
+    it), leaving out `skip` chats: those already on their way and those a scan has met.
+    PostgreSQL: rows another transaction is claiming are skipped, not waited for."""
+    index = "outbox_urgent_lane" if urgent else "outbox_lane"
+    urgent_clause = " AND o.urgent = 1" if urgent else ""
+    skip_clause = f" AND o.chat_id NOT IN ({','.join('?' * skip)})" if skip else ""
     return (
         f"{_CLAIM_COLUMNS} FROM outbox o{dialect.indexed_by(index)}"
-        f" LEFT JOIN chats c ON c.chat_id = o.chat_id WHERE {where}"
-        f" ORDER BY o.id LIMIT ?{dialect.skip_locked('o')}"
+        " LEFT JOIN chats c ON c.chat_id = o.chat_id"
+        f" WHERE o.state = 'pending' AND o.lane = ?{urgent_clause} AND o.not_before <= ?"
+        f"{skip_clause} ORDER BY o.id LIMIT ?{dialect.skip_locked('o')}"
     )
+
+
+def _due_row(r: Any) -> DueRow:
+    return DueRow(
+        id=r["id"],
+        kind=r["kind"],
+        chat_id=r["chat_id"],
+        chat_type=r["chat_type"],
+        text=r["text"],
+        broadcast_id=r["broadcast_id"],
+        attempts=r["attempts"],
+        dedup_key=r["dedup_key"],
+        reply_markup=r["reply_markup"],
+        lane=r["lane"],
+        notice=r["notice"],
+        params=r["params"],
+        channel=r["channel"],
+    )
+
+
+async def check_term(conn: Conn, term: int) -> None:
+    """Raise `Deposed` when the sender's term is no longer `term` (caller's transaction)."""
+    async with conn.execute("SELECT term FROM dispatcher_term WHERE id = 1") as cur:
+        row = await cur.fetchone()
+    if row is None or row[0] != term:
+        raise Deposed(f"term {term} is over (now {row[0] if row else None})")
 
 
 async def claim_due(
@@ -114,50 +175,50 @@ async def claim_due(
     quiet: bool,
     limit: int,
     exclude_ids: set[int],
+    busy_chats: Collection[int] = (),
+    term: int | None = None,
 ) -> list[DueRow]:
-    """The oldest due pending row of each chat (personal notifications before broadcasts).
+    """The oldest due pending row of each chat: a person's own news first, then the desk's
+    posts, then announcements (the lanes), at most `limit`, oldest first within a lane.
 
-    One row per chat keeps a chat's messages in order and lets the caller space them; rows in
-    `exclude_ids` (already being sent by the caller) are skipped, and so is every later row of
-    their chats. Inside quiet hours only urgent rows are due. Reads the oldest pending rows by
-    an index (a few more than `limit`), so a claim costs the same at any queue length.
+    One row per chat keeps a chat's messages in order and lets the caller space them. Chats in
+    `busy_chats` (a message of theirs is on its way) are left out by the query itself, and so
+    are chats a scan has already met, so however long one chat's queue is (a desk group 20 a
+    minute, 500 questions deep), every other chat's oldest row is found: each scan reads a few
+    rows more than it takes, and a scan filled by one chat's backlog is followed by one that
+    skips that chat. Rows in `exclude_ids` (being sent by the caller) are skipped, and so is
+    every later row of their chats. Inside quiet hours only urgent rows are due.
+
+    `term` (PostgreSQL's elected sender): the claim is refused (`Deposed`) when the term has
+    moved on, and the rows claimed carry it, so a deposed sender cannot mark them sent.
     """
+    if term is not None:
+        await check_term(conn, term)
     stamp = utc_iso(now)
-    scan = 2 * (limit + len(exclude_ids)) + 16
-    rows: list[Any] = []
-    if quiet:
-        sql = _claim_sql(conn.dialect, "outbox_claim_urgent", _CLAIM_URGENT_WHERE)
-        async with conn.execute(sql, (stamp, scan)) as cur:
-            rows += await cur.fetchall()
-    else:
-        sql = _claim_sql(conn.dialect, "outbox_claim", _CLAIM_WHERE)
-        for broadcast in (False, True):
-            async with conn.execute(sql, (broadcast, stamp, scan)) as cur:
-                rows += await cur.fetchall()
-    rows.sort(key=lambda r: r["id"])
-    chats: set[int] = set()
+    seen: set[int] = set(busy_chats)
     due: list[DueRow] = []
-    for r in rows:
-        if r["chat_id"] in chats:
-            continue  # a later row of a chat: after the one before it
-        chats.add(r["chat_id"])
-        if r["id"] in exclude_ids:
-            continue
-        due.append(
-            DueRow(
-                id=r["id"],
-                kind=r["kind"],
-                chat_id=r["chat_id"],
-                chat_type=r["chat_type"],
-                text=r["text"],
-                broadcast_id=r["broadcast_id"],
-                attempts=r["attempts"],
-                dedup_key=r["dedup_key"],
-                reply_markup=r["reply_markup"],
-            )
+    for lane in LANES:
+        while len(due) < limit:
+            scan = 2 * (limit - len(due)) + 16
+            sql = _claim_sql(conn.dialect, urgent=quiet, skip=len(seen))
+            async with conn.execute(sql, (lane, stamp, *sorted(seen), scan)) as cur:
+                rows = await cur.fetchall()
+            for r in rows:
+                if r["chat_id"] in seen:
+                    continue  # a later row of a chat: after the one before it
+                seen.add(r["chat_id"])
+                if r["id"] not in exclude_ids:
+                    due.append(_due_row(r))
+            if len(rows) < scan:
+                break  # this lane has nothing more that is due
+    due = due[:limit]
+    if term is not None and due:
+        ids = [row.id for row in due]
+        await conn.execute(
+            f"UPDATE outbox SET claim_term = ? WHERE id IN ({','.join('?' * len(ids))})",
+            (term, *ids),
         )
-    due.sort(key=lambda row: (row.kind == KIND_BROADCAST, row.id))
-    return due[:limit]
+    return due
 
 
 async def cancel_outdated_status_rows(conn: Conn, rows: list[DueRow]) -> set[int]:
@@ -200,31 +261,62 @@ async def cancel_outdated_status_rows(conn: Conn, rows: list[DueRow]) -> set[int
     return set(reasons)
 
 
-async def mark_sent(conn: Conn, row_id: int, now: datetime, message_id: int | None = None) -> None:
-    """Telegram accepted the message; `message_id` (Telegram's id of the message) lets a reply
-    to it be traced back. Also when the row was cancelled while it was on its way (a
-    broadcast stopped meanwhile): it did go out, and the figures must say so."""
-    await conn.execute(
+def _fence(term: int | None) -> tuple[str, tuple[int, ...]]:
+    """The clause that lets only the sender that claimed a row under `term` change it."""
+    return (" AND claim_term = ?", (term,)) if term is not None else ("", ())
+
+
+async def mark_sent(
+    conn: Conn,
+    row_id: int,
+    now: datetime,
+    message_id: int | None = None,
+    *,
+    term: int | None = None,
+) -> bool:
+    """Telegram accepted the message; `message_id` (Telegram's id of the message: the
+    delivery's result) lets a reply to it be traced back and a desk post be edited. Also when
+    the row was cancelled while it was on its way (a broadcast stopped meanwhile): it did go
+    out, and the figures must say so. False when the row was claimed again under a later term
+    (this sender was deposed) or is no longer pending."""
+    fence, extra = _fence(term)
+    cur = await conn.execute(
         "UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1,"
-        " message_id = COALESCE(?, message_id) WHERE id = ? AND state IN ('pending', 'cancelled')",
-        (utc_iso(now), message_id, row_id),
+        " message_id = COALESCE(?, message_id) WHERE id = ? AND state IN ('pending', 'cancelled')"
+        + fence,
+        (utc_iso(now), message_id, row_id, *extra),
     )
+    return cur.rowcount > 0
 
 
-async def reschedule(conn: Conn, row_id: int, *, not_before: datetime, error: str) -> None:
+async def reschedule(
+    conn: Conn, row_id: int, *, not_before: datetime, error: str, term: int | None = None
+) -> None:
     """A failed attempt that will be tried again at `not_before`."""
+    fence, extra = _fence(term)
     await conn.execute(
         "UPDATE outbox SET attempts = attempts + 1, not_before = ?, last_error = ?"
-        " WHERE id = ? AND state = 'pending'",
-        (utc_iso(not_before), error[:500], row_id),
+        " WHERE id = ? AND state = 'pending'" + fence,
+        (utc_iso(not_before), error[:500], row_id, *extra),
     )
 
 
-async def mark_failed(conn: Conn, row_id: int, *, reason: str, error: str) -> None:
+async def mark_failed(
+    conn: Conn, row_id: int, *, reason: str, error: str, term: int | None = None
+) -> None:
+    fence, extra = _fence(term)
     await conn.execute(
         "UPDATE outbox SET state = 'failed', attempts = attempts + 1, fail_reason = ?,"
-        " last_error = ? WHERE id = ? AND state = 'pending'",
-        (reason, error[:500], row_id),
+        " last_error = ? WHERE id = ? AND state = 'pending'" + fence,
+        (reason, error[:500], row_id, *extra),
+    )
+
+
+async def cancel(conn: Conn, row_id: int, *, reason: str) -> None:
+    """A pending row that is no longer to be sent (its subject is gone)."""
+    await conn.execute(
+        "UPDATE outbox SET state = 'cancelled', last_error = ? WHERE id = ? AND state = 'pending'",
+        (reason[:500], row_id),
     )
 
 

@@ -403,16 +403,6 @@ async def posts(conn: Conn, question_id: int) -> list[Post]:
         return [_post(r) for r in await cur.fetchall()]
 
 
-async def update_pending_post(
-    conn: Conn, outbox_id: int, text: str, reply_markup: str | None
-) -> None:
-    """A post not sent yet goes out as the question is now."""
-    await conn.execute(
-        "UPDATE outbox SET text = ?, reply_markup = ? WHERE id = ? AND state = 'pending'",
-        (text, reply_markup, outbox_id),
-    )
-
-
 # --- residents' steps -------------------------------------------------------------------------
 
 

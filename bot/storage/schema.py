@@ -5,9 +5,9 @@ from __future__ import annotations
 # Each entry: (version, description, SQL script). Never edit a migration that has shipped:
 # add a new one. Version ranges by feature keep parallel work apart: core 1-9, import 10-19,
 # residents 20-29, staff 30-39, notifications 40-49; round 3: conversation 100-109, outbox
-# 110-119, import 120-129, receipts and the import folder 130-139, WhatsApp 140-149,
-# hardening 150-159. (130-139: the folder import, receipt deep links, the KK sent before its
-# NIK.)
+# 110-119 (events, lanes, the sender's term), import 120-129, receipts and the import folder
+# 130-139 (the folder import, receipt deep links, the KK sent before its NIK), WhatsApp 140-149,
+# hardening 150-159.
 MIGRATIONS: list[tuple[int, str, str]] = [
     (
         1,
@@ -336,6 +336,49 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             figures  TEXT NOT NULL,                -- JSON: stays and exits per status
             queue    BLOB NOT NULL                 -- the print queue, 8-byte keys in order
         );
+        """,
+    ),
+    (
+        110,
+        "outbox: lanes (personal news, desk posts, announcements), the sender's term",
+        """
+        -- 0: a person's own news (card notices, answers, visits), 1: posts at the staff desk,
+        -- 2: announcements. The claim serves the lanes in this order, each by its own index,
+        -- and skips the chats already on their way, so no chat's backlog holds another back.
+        ALTER TABLE outbox ADD COLUMN lane INTEGER NOT NULL DEFAULT 0;
+        -- the sender's term under which the row was last claimed (NULL: never, or SQLite)
+        ALTER TABLE outbox ADD COLUMN claim_term INTEGER;
+        UPDATE outbox SET lane = 2 WHERE kind = 'broadcast';
+        UPDATE outbox SET lane = 1 WHERE id IN
+            (SELECT outbox_id FROM question_posts WHERE kind IN ('desk', 'reminder', 'reply'));
+        CREATE INDEX outbox_lane ON outbox(lane, id, chat_id, not_before) WHERE state = 'pending';
+        CREATE INDEX outbox_urgent_lane ON outbox(lane, id, chat_id, not_before)
+            WHERE state = 'pending' AND urgent = 1;
+        DROP INDEX outbox_claim;
+        DROP INDEX outbox_claim_urgent;
+        -- one row, written at the first election: the term of the worker elected to send
+        -- (bot/services/leader.py); +1 at each election, so rows claimed by a deposed sender
+        -- can be told apart
+        CREATE TABLE dispatcher_term (
+            id         INTEGER PRIMARY KEY CHECK (id = 1),
+            term       INTEGER NOT NULL,
+            elected_at TEXT
+        );
+        """,
+    ),
+    (
+        111,
+        "outbox: rows are events (a kind of notice and its parameters) for a channel",
+        """
+        -- what to say: the kind of notice (status_change, announcement, question_desk, ...)
+        -- and its parameters (JSON of plain values: ids, codes, dates; never a NIK, KK or
+        -- name), rendered for the channel when the row is sent. Rows queued before this
+        -- version were rendered for Telegram when queued: kind 'legacy', sent as stored
+        -- (`text`, `reply_markup`).
+        ALTER TABLE outbox ADD COLUMN notice TEXT NOT NULL DEFAULT 'legacy';
+        ALTER TABLE outbox ADD COLUMN params TEXT NOT NULL DEFAULT '{}';
+        -- to whom: the channel ('telegram') and the recipient's key on it (`chat_id`)
+        ALTER TABLE outbox ADD COLUMN channel TEXT NOT NULL DEFAULT 'telegram';
         """,
     ),
     (

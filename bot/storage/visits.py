@@ -253,6 +253,7 @@ class Listener:
     label: str | None = None
     nik_masked: str | None = None
     status: str | None = None
+    record_id: int | None = None
 
 
 async def card_followers(conn: Conn, district: str, statuses: list[str]) -> list[Listener]:
@@ -262,15 +263,15 @@ async def card_followers(conn: Conn, district: str, statuses: list[str]) -> list
         return []
     marks = ",".join("?" * len(statuses))
     sql = (
-        "SELECT s.chat_id, s.label, r.nik_masked, r.status FROM subscriptions s"
+        "SELECT s.chat_id, s.label, r.nik_masked, r.status, r.id FROM subscriptions s"
         " JOIN records r ON r.id = s.record_id JOIN chats c ON c.chat_id = s.chat_id"
         f" WHERE s.active = 1 AND c.reachable = 1 AND r.district = ? AND r.status IN ({marks})"
         " ORDER BY s.chat_id, s.created_at, r.id"
     )
     found: dict[int, Listener] = {}
     async with conn.execute(sql, (district, *statuses)) as cur:
-        for chat_id, label, masked, status in await cur.fetchall():
-            found.setdefault(chat_id, Listener(chat_id, True, label, masked, status))
+        for chat_id, label, masked, status, record_id in await cur.fetchall():
+            found.setdefault(chat_id, Listener(chat_id, True, label, masked, status, record_id))
     return list(found.values())
 
 
