@@ -292,6 +292,7 @@ class LocalBotApi(BaseRequest):
         self._failures: list[_Failure] = []
         self._chats: dict[int, dict[str, Any]] = {}
         self._blocked: set[int] = set()
+        self._migrated: dict[int, int] = {}  # a group's old id -> its supergroup's id
         self._log: dict[int, list[BotMessage]] = {}  # every bot message and edit, per chat
         #: The reply keyboard each chat shows now (set by a message that carries one, removed by
         #: ReplyKeyboardRemove).
@@ -366,6 +367,13 @@ class LocalBotApi(BaseRequest):
         if call.chat_id is not None and call.chat_id in self._blocked and api_method != "getChat":
             call.failed = "403"
             return _error(403, "Forbidden: bot was blocked by the user")
+        if call.chat_id is not None and call.chat_id in self._migrated:
+            call.failed = "400"
+            return _error(
+                400,
+                "Bad Request: group chat was upgraded to a supergroup chat",
+                migrate_to_chat_id=self._migrated[call.chat_id],
+            )
 
         handler = getattr(self, "_api_" + api_method, None)
         if handler is None:
@@ -455,6 +463,14 @@ class LocalBotApi(BaseRequest):
 
     def unblock(self, chat_id: int) -> None:
         self._blocked.discard(chat_id)
+
+    def migrate_group(self, chat_id: int, new_chat_id: int) -> LocalGroup:
+        """The group became a supergroup with a new id (Telegram does this when an admin makes
+        its history visible or gives it a public link): every call to the old id answers 400
+        with `migrate_to_chat_id`, as Telegram does. Returns the new group."""
+        title = str(self._chats.get(chat_id, {}).get("title", "Grup Warga"))
+        self._migrated[chat_id] = new_chat_id
+        return self.group(new_chat_id, title)
 
     # reading what happened -----------------------------------------------------------------
 

@@ -379,6 +379,20 @@ def question_desk_set(title: str | None) -> str:
 QUESTION_DESK_PRIVATE = (
     "✅ Pertanyaan warga sekarang dikirim ke chat pribadi setiap petugas (tidak ke grup)."
 )
+
+
+def desk_group_lost(title: str | None) -> str:
+    """To each admin, in private: the desk group cannot be reached any more."""
+    name = f" {bold(esc(title))}" if title else ""
+    return (
+        f"⚠️ Bot tidak bisa lagi mengirim ke grup meja pertanyaan{name} (bot dikeluarkan "
+        "dari grup, atau grupnya dihapus).\n\n"
+        "Mulai sekarang pertanyaan warga dikirim ke chat pribadi setiap petugas; yang masih "
+        "terbuka sudah dikirim ulang ke sana.\n"
+        f"Untuk memakai grup lagi: masukkan bot ke grup, lalu kirim {code('/meja')} di grup itu."
+    )
+
+
 QUESTION_DESK_GROUP_ADMIN_ONLY = "Hanya admin yang bisa menjadikan grup ini meja pertanyaan."
 QUESTION_DESK_NUMBER_USAGE = (
     f"Tulis angka bulat, misalnya {code('/meja ingatkan 4')} (1–40 jam kerja) atau "

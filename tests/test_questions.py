@@ -704,3 +704,56 @@ async def test_after_jawab_in_the_group_only_a_reply_to_the_prompt_is_the_answer
     assert "dikirim ke warga" in said(replies)
     await desk.deliver()
     assert "Dewi (petugas)" in desk.resident.last.plain
+
+
+# --- hardening, round 3, item 4: the desk follows its group -----------------------------------
+
+NEW_GROUP_ID = -1001234567890
+
+
+async def test_the_desk_follows_its_group_when_it_becomes_a_supergroup(desk: Desk) -> None:
+    """Telegram gives a group a new id when an admin makes its history visible: the desk kept
+    the dead id and 0 of 4 questions reached staff. Now the setting follows it (an audit row
+    says so), the post goes to the new id, and staff answer there as before."""
+    await name_group(desk)
+    new_group = desk.env.api.migrate_group(GROUP_ID, NEW_GROUP_ID)
+    for n in range(2):
+        assert f"Pertanyaan #{n + 1}" in await ask(desk, f"Pertanyaan ke-{n + 1}")
+    await desk.deliver()
+    await desk.deliver()
+    cards = [desk_posts(new_group.messages, n)[0] for n in (1, 2)]
+    assert all(cards)
+    settings = await questions_mod.desk_settings(desk.env.services.db.conn)
+    assert settings.group_id == NEW_GROUP_ID
+    moved = [
+        e
+        for e in await audit_store.entries(desk.env.services.db.conn)
+        if e.detail == questions_mod.DESK_MIGRATED
+    ]
+    assert [(e.old_value, e.new_value) for e in moved] == [(str(GROUP_ID), str(NEW_GROUP_ID))]
+    replies = await new_group.send(desk.budi, ANSWER, reply_to=cards[0])
+    assert "dikirim ke warga" in said(replies)
+    await desk.deliver()
+    assert "Budi" in desk.resident.last.plain
+
+
+async def test_a_desk_group_the_bot_was_removed_from_falls_back_to_staff_in_private(
+    desk: Desk,
+) -> None:
+    """Removing the bot from the group dropped the post of the question that failed, and the
+    next questions waited for nobody. Now the open questions go to staff in private at once and
+    the admins are told."""
+    await name_group(desk)
+    assert "Pertanyaan #1" in await ask(desk, "Pertanyaan pertama")
+    await desk.deliver()
+    desk.env.api.block(GROUP_ID)  # the bot was removed from the group
+    assert "Pertanyaan #2" in await ask(desk, "Pertanyaan kedua")
+    await desk.deliver()
+    await desk.deliver()
+    for staff_id in (STAFF_ID, desk.dewi.chat_id):
+        private = desk.env.api.messages(staff_id)
+        assert desk_posts(private, 1) and desk_posts(private, 2), staff_id
+    told = [m.plain for m in desk.env.api.messages(ADMIN_ID)]
+    assert any("tidak bisa lagi mengirim ke grup meja pertanyaan" in t for t in told), told
+    settings = await questions_mod.desk_settings(desk.env.services.db.conn)
+    assert settings.group_id is None

@@ -29,6 +29,7 @@ from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
+    ChatMigrated,
     Forbidden,
     NetworkError,
     RetryAfter,
@@ -38,6 +39,7 @@ from telegram.error import (
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.handlers import notices
+from bot.services import questions
 from bot.services.container import Services
 from bot.services.outbox import in_quiet_hours, quiet_hours_end
 from bot.storage import broadcasts as broadcasts_store
@@ -497,11 +499,27 @@ class Dispatcher:
     async def _record_failure(self, handle: _Task, exc: Exception) -> None:
         row, term = handle.row, handle.term
         error = f"{type(exc).__name__}: {exc}"
+        if isinstance(exc, ChatMigrated):
+            # The group became a supergroup: the desk (when it is the desk) and every message
+            # waiting for the old id follow it; this one is tried again at once.
+            new_chat = int(exc.new_chat_id)
+            await questions.desk_moved(self.services, row.chat_id, new_chat)
+            async with self.db.transaction() as conn:
+                await outbox_store.move_chat(conn, row.chat_id, new_chat)
+                await outbox_store.reschedule(
+                    conn, row.id, not_before=self.clock.now(), error=error, term=term
+                )
+            log.info("chat %d moved to %d; its waiting messages follow", row.chat_id, new_chat)
+            return
         if isinstance(exc, Forbidden) or (
             isinstance(exc, BadRequest) and "chat not found" in str(exc).lower()
         ):
             async with self.db.transaction() as conn:
                 failed = await outbox_store.block_chat(conn, row.chat_id, error=error)
+            if row.chat_type != "private" and await questions.desk_moved(
+                self.services, row.chat_id, None
+            ):
+                log.warning("the desk group cannot be reached; questions go to staff in private")
             self.stats.blocked += failed
             self._dirty_broadcasts.update(await broadcasts_store.sending_ids(self.db.conn))
             log.info("chat %d blocked the bot; %d queued messages dropped", row.chat_id, failed)

@@ -1009,6 +1009,74 @@ async def erase_chat(conn: Conn, chat_id: int, now: datetime, day_start: datetim
     return len(found)
 
 
+#: The audit's detail when the desk followed its group or fell back to private chats.
+DESK_MIGRATED = "migrate_to_chat_id"
+DESK_UNREACHABLE = "tidak_terjangkau"
+
+
+async def desk_moved(svc: Services, old_chat: int, new_chat: int | None) -> bool:
+    """The staff group `old_chat` became the supergroup `new_chat` (Telegram moves a group when
+    an admin makes its history visible or gives it a public link), or, with None, can no longer
+    be reached (the bot was removed from it). False when `old_chat` is not the desk.
+
+    Moved: the desk setting follows it, every message still waiting for the old id goes to the
+    new one, and an audit row says so. Lost: the desk falls back to staff in private at once,
+    every open question is posted to them again (nothing waits for a group that is gone), and
+    the admins are told in private to name a new group with /meja.
+    """
+    now = svc.clock.now()
+    async with svc.db.transaction() as conn:
+        settings = await desk_settings(conn)
+        if settings.group_id != old_chat:
+            if new_chat is not None:  # another group of staff's: its waiting messages follow it
+                await outbox_store.move_chat(conn, old_chat, new_chat)
+            return False
+        if new_chat is not None:
+            await settings_store.put(conn, store.SETTING_DESK, str(new_chat))
+            await outbox_store.move_chat(conn, old_chat, new_chat)
+            detail = DESK_MIGRATED
+        else:
+            await store.delete_setting(conn, store.SETTING_DESK)
+            detail = DESK_UNREACHABLE
+        await audit_store.add(
+            conn,
+            now=now,
+            actor_id=None,
+            action=AUDIT_DESK,
+            target=store.SETTING_DESK,
+            old=str(old_chat),
+            new=str(new_chat) if new_chat is not None else None,
+            detail=detail,
+        )
+        if new_chat is None:
+            questions = Questions.of(svc)
+            hours = await questions.hours(conn)
+            waiting, _ = await store.open_questions(conn, limit=500)
+            for question in waiting:
+                await questions._post_question(conn, question, hours, now, kind=store.POST_DESK)
+            admins = set(svc.settings.admin_ids) | await staff_store.admin_ids(conn)
+            text = texts_desk.desk_group_lost(settings.group_title)
+            for admin in sorted(admins):
+                if await store.reachable(conn, admin):
+                    await outbox_store.insert(
+                        conn,
+                        kind=DESK_LOST_KIND,
+                        chat_id=admin,
+                        dedup_key=f"desk-lost:{old_chat}:{utc_iso(now)}:{admin}",
+                        now=now,
+                        notice=NoticeKind.DESK_NOTE,
+                        params={"markup": text},
+                        urgent=True,
+                        lane=outbox_store.LANE_DESK,
+                    )
+    svc.wake_outbox()
+    return True
+
+
+#: The outbox kind of the admins' note that the desk group was lost.
+DESK_LOST_KIND = "desk_lost"
+
+
 async def figures(svc: Services) -> QuestionFigures:
     """/statistik: questions of the last STATS_DAYS days, the median time to a first answer in
     office hours, and questions not closed that are older than a day."""

@@ -335,6 +335,15 @@ async def block_chat(conn: Conn, chat_id: int, *, error: str) -> int:
     return cur.rowcount
 
 
+async def move_chat(conn: Conn, old_chat: int, new_chat: int) -> int:
+    """A group became a supergroup (a new chat id): its pending rows go to the new id."""
+    cur = await conn.execute(
+        "UPDATE outbox SET chat_id = ? WHERE chat_id = ? AND state = 'pending'",
+        (new_chat, old_chat),
+    )
+    return cur.rowcount
+
+
 async def has_due_or_pending(conn: Conn, *, now: datetime, quiet: bool) -> bool:
     quiet_clause = " AND urgent = 1" if quiet else ""
     sql = f"SELECT 1 FROM outbox WHERE state = 'pending' AND not_before <= ?{quiet_clause} LIMIT 1"
