@@ -34,17 +34,16 @@ from pathlib import Path
 
 from bot import texts_staff
 from bot.domain import markup
-from bot.domain.notices import NoticeKind
 from bot.domain.privacy import redacted_traceback
 from bot.services import importer
 from bot.services.container import Services
 from bot.services.import_report import rejected_rows_csv
 from bot.services.importer import ImportFileError, ImportSummary, ProgressCallback
+from bot.services.outbox import enqueue_desk_note
 from bot.services.questions import desk_settings
 from bot.services.redaction import redact_file_name
 from bot.storage import audit as audit_store
 from bot.storage import folder_imports as store
-from bot.storage import outbox as outbox_store
 from bot.storage import staff as staff_store
 from bot.storage.driver import Conn
 from bot.storage.questions import reachable
@@ -360,18 +359,14 @@ class FolderWatcher:
                 ),
                 detail=AUDIT_SOURCE,
             )
-            for chat_id in await desk_chats(conn, svc.settings.admin_ids):
-                await outbox_store.insert(
-                    conn,
-                    kind=KIND_DESK,
-                    chat_id=chat_id,
-                    dedup_key=f"folder:{digest}:{key}:{chat_id}",
-                    now=now,
-                    notice=NoticeKind.DESK_NOTE,
-                    params={"markup": text},
-                    urgent=True,
-                    lane=outbox_store.LANE_DESK,
-                )
+            await enqueue_desk_note(
+                conn,
+                kind=KIND_DESK,
+                chat_ids=await desk_chats(conn, svc.settings.admin_ids),
+                text=text,
+                key=f"folder:{digest}:{key}",
+                now=now,
+            )
         svc.wake_outbox()
         log.info("folder import of %s: %s", outcome.name, outcome.folder)
 

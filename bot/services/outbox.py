@@ -66,6 +66,25 @@ async def enqueue_status_change(
 # --- quiet hours ------------------------------------------------------------------------------
 
 
+async def enqueue_desk_note(
+    conn: Conn, *, kind: str, chat_ids: list[int], text: str, key: str, now: datetime
+) -> None:
+    """A note to staff (marked text, e.g. an import's report, the desk group lost) queued for
+    each of `chat_ids` in the caller's transaction; `key` makes it once per chat."""
+    for chat_id in chat_ids:
+        await outbox_store.insert(
+            conn,
+            kind=kind,
+            chat_id=chat_id,
+            dedup_key=f"{key}:{chat_id}",
+            now=now,
+            notice=NoticeKind.DESK_NOTE,
+            params={"markup": text},
+            urgent=True,
+            lane=outbox_store.LANE_DESK,
+        )
+
+
 def in_quiet_hours(settings: Settings, now: datetime) -> bool:
     return settings.quiet_hours.contains(now.astimezone(settings.tz).hour)
 

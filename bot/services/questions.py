@@ -35,6 +35,7 @@ from bot.services import office_hours as hours_mod
 from bot.services import record_lookup
 from bot.services.container import Services
 from bot.services.office_hours import OfficeHours
+from bot.services.outbox import enqueue_desk_note
 from bot.services.record_lookup import RecordView
 from bot.services.redaction import mask_numbers
 from bot.storage import audit as audit_store
@@ -1056,19 +1057,14 @@ async def desk_moved(svc: Services, old_chat: int, new_chat: int | None) -> bool
                 await questions._post_question(conn, question, hours, now, kind=store.POST_DESK)
             admins = set(svc.settings.admin_ids) | await staff_store.admin_ids(conn)
             text = texts_desk.desk_group_lost(settings.group_title)
-            for admin in sorted(admins):
-                if await store.reachable(conn, admin):
-                    await outbox_store.insert(
-                        conn,
-                        kind=DESK_LOST_KIND,
-                        chat_id=admin,
-                        dedup_key=f"desk-lost:{old_chat}:{utc_iso(now)}:{admin}",
-                        now=now,
-                        notice=NoticeKind.DESK_NOTE,
-                        params={"markup": text},
-                        urgent=True,
-                        lane=outbox_store.LANE_DESK,
-                    )
+            await enqueue_desk_note(
+                conn,
+                kind=DESK_LOST_KIND,
+                chat_ids=[a for a in sorted(admins) if await store.reachable(conn, a)],
+                text=text,
+                key=f"desk-lost:{old_chat}:{utc_iso(now)}",
+                now=now,
+            )
     svc.wake_outbox()
     return True
 
