@@ -1,0 +1,3 @@
+"""The WhatsApp adapter (residents only).
+
+Cloud API webhook in, the conversation, Cloud API messages out."""
