@@ -1020,21 +1020,19 @@ async def desk_moved(svc: Services, old_chat: int, new_chat: int | None) -> bool
     an admin makes its history visible or gives it a public link), or, with None, can no longer
     be reached (the bot was removed from it). False when `old_chat` is not the desk.
 
-    Moved: the desk setting follows it, every message still waiting for the old id goes to the
-    new one, and an audit row says so. Lost: the desk falls back to staff in private at once,
-    every open question is posted to them again (nothing waits for a group that is gone), and
-    the admins are told in private to name a new group with /meja.
+    Moved: the desk setting follows it and an audit row says so (the dispatcher, which saw the
+    move, sends every message still waiting for the old id to the new one). Lost: the desk
+    falls back to staff in private at once, every open question is posted to them again
+    (nothing waits for a group that is gone), and the admins are told in private to name a new
+    group with /meja.
     """
     now = svc.clock.now()
     async with svc.db.transaction() as conn:
         settings = await desk_settings(conn)
         if settings.group_id != old_chat:
-            if new_chat is not None:  # another group of staff's: its waiting messages follow it
-                await outbox_store.move_chat(conn, old_chat, new_chat)
             return False
-        if new_chat is not None:
+        if new_chat is not None:  # the waiting messages follow it in the dispatcher
             await settings_store.put(conn, store.SETTING_DESK, str(new_chat))
-            await outbox_store.move_chat(conn, old_chat, new_chat)
             detail = DESK_MIGRATED
         else:
             await store.delete_setting(conn, store.SETTING_DESK)
