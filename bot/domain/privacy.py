@@ -51,6 +51,8 @@ class Hasher:
         self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
         self._inner_nik = inner.copy()
         self._inner_nik.update(b"nik:")
+        self._inner_contact = inner.copy()
+        self._inner_contact.update(b"contact:")
         self._inner_kk = inner
         self._inner_kk.update(b"kk:")
 
@@ -59,6 +61,11 @@ class Hasher:
 
     def kk(self, digits: str) -> str:
         return self._finish(self._inner_kk, digits)
+
+    def contact(self, channel: str, address: str) -> str:
+        """A keyed hash of a contact's address on a channel (a WhatsApp number): the same
+        person always gets the same contact id, and the id does not give the number away."""
+        return self._finish(self._inner_contact, f"{channel}:{address}")
 
     def _finish(self, inner: hashlib._Hash, digits: str) -> str:
         step = inner.copy()

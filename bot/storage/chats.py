@@ -1,4 +1,11 @@
-"""Every chat the bot has seen (the broadcast audience "every chat"), and forgetting one."""
+"""Every contact the bot has seen (the broadcast audience "every chat"), and forgetting one.
+
+A row of `chats` is a contact: a person (or a group, on Telegram) the bot talks with, on one
+channel (`channel`), reached at that channel's id (`address`: a Telegram chat id, a WhatsApp
+wa_id). `chat_id` is the contact's id, the key every resident table refers to. A Telegram chat
+keeps its own chat id as its contact id; a contact on another channel gets an id below
+`OTHER_CHANNELS_BELOW` (no Telegram id lies there), chosen by `services/contacts.py`.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +19,11 @@ from bot.storage import subscriptions as subscriptions_store
 from bot.storage.db import utc_iso
 from bot.storage.driver import Conn, Db
 
+TELEGRAM = "telegram"
+#: Contacts of channels other than Telegram have ids below this (Telegram's ids, users'
+#: and groups', fit in 53 bits).
+OTHER_CHANNELS_BELOW = -(2**53)
+
 #: `last_seen` is a note, not a log: refreshed at most this often per chat.
 LAST_SEEN_STEP = timedelta(hours=1)
 
@@ -24,6 +36,8 @@ class Chat:
     last_seen: str
     reachable: bool
     announcements: bool
+    channel: str = TELEGRAM
+    address: str | None = None
 
 
 async def seen(conn: Conn, chat_id: int, chat_type: str, now: datetime) -> bool:
@@ -44,10 +58,11 @@ async def seen(conn: Conn, chat_id: int, chat_type: str, now: datetime) -> bool:
         )
         await outbox_store.requeue_blocked_status_news(conn, chat_id, now)
     await conn.execute(
-        "INSERT INTO chats (chat_id, chat_type, first_seen, last_seen) VALUES (?, ?, ?, ?)"
+        "INSERT INTO chats (chat_id, chat_type, first_seen, last_seen, address)"
+        " VALUES (?, ?, ?, ?, ?)"
         " ON CONFLICT(chat_id) DO UPDATE SET chat_type = excluded.chat_type,"
         " last_seen = excluded.last_seen, reachable = 1",
-        (chat_id, chat_type, stamp, stamp),
+        (chat_id, chat_type, stamp, stamp, str(chat_id)),
     )
     return came_back
 
@@ -67,10 +82,11 @@ async def note_seen(db: Db, reader: Conn, chat_id: int, chat_type: str, now: dat
     if row is None or row[0] != chat_type or row[2] < utc_iso(now - LAST_SEEN_STEP):
         # Not `reachable = 1`: a block noted meanwhile is undone by `seen`, with what it does.
         db.defer(
-            "INSERT INTO chats (chat_id, chat_type, first_seen, last_seen) VALUES (?, ?, ?, ?)"
+            "INSERT INTO chats (chat_id, chat_type, first_seen, last_seen, address)"
+            " VALUES (?, ?, ?, ?, ?)"
             " ON CONFLICT(chat_id) DO UPDATE SET chat_type = excluded.chat_type,"
             " last_seen = excluded.last_seen",
-            (chat_id, chat_type, stamp, stamp),
+            (chat_id, chat_type, stamp, stamp, str(chat_id)),
         )
     return True
 
@@ -87,7 +103,45 @@ async def get(conn: Conn, chat_id: int) -> Chat | None:
         last_seen=row["last_seen"],
         reachable=bool(row["reachable"]),
         announcements=bool(row["announcements"]),
+        channel=row["channel"],
+        address=row["address"],
     )
+
+
+async def find_contact(conn: Conn, channel: str, address: str) -> int | None:
+    """The contact id of `address` on `channel`, or None when the bot has not met it."""
+    async with conn.execute(
+        "SELECT chat_id FROM chats WHERE channel = ? AND address = ?", (channel, address)
+    ) as cur:
+        row = await cur.fetchone()
+    return None if row is None else int(row[0])
+
+
+async def add_contact(
+    conn: Conn, contact_id: int, channel: str, address: str, now: datetime
+) -> bool:
+    """Keep a new contact (caller's transaction); False when `contact_id` is already taken
+    (by another address: the caller picks the next id) or the address already has one."""
+    stamp = utc_iso(now)
+    cur = await conn.execute(
+        "INSERT OR IGNORE INTO chats"
+        " (chat_id, chat_type, first_seen, last_seen, channel, address)"
+        " VALUES (?, 'private', ?, ?, ?, ?)",
+        (contact_id, stamp, stamp, channel, address),
+    )
+    return cur.rowcount == 1
+
+
+async def address_of(conn: Conn, contact_id: int) -> tuple[str, str] | None:
+    """Where a contact is reached: its channel and its address there, or None (erased)."""
+    async with conn.execute(
+        "SELECT channel, address FROM chats WHERE chat_id = ?", (contact_id,)
+    ) as cur:
+        row = await cur.fetchone()
+    if row is None:
+        return None
+    channel, address = row[0], row[1]
+    return channel, address if address is not None else str(contact_id)
 
 
 async def set_reachable(conn: Conn, chat_id: int, reachable: bool) -> None:

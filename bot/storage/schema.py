@@ -466,4 +466,30 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    (
+        160,
+        "contacts: a resident is a contact, a channel and that channel's id (chats holds them)",
+        """
+        -- `chats` is the table of contacts: one row per person the bot talks with, on any
+        -- channel. `chat_id` is the contact's id, which every resident table refers to
+        -- (subscriptions, steps, proofs, attempts, questions, jemput bola followers, the
+        -- outbox). A Telegram chat keeps its own chat id as its contact id; a contact on
+        -- another channel gets an id below -2^53, where no Telegram id lies.
+        ALTER TABLE chats ADD COLUMN channel TEXT NOT NULL DEFAULT 'telegram';
+        -- the address to reply to on that channel: a Telegram chat id, a WhatsApp wa_id
+        ALTER TABLE chats ADD COLUMN address TEXT;
+        -- residents who proved a card or wrote a question before their chat was noted
+        INSERT INTO chats (chat_id, chat_type, first_seen, last_seen)
+            SELECT DISTINCT v.chat_id, 'private', v.verified_at, v.verified_at
+            FROM verified_checks v WHERE NOT EXISTS
+                (SELECT 1 FROM chats c WHERE c.chat_id = v.chat_id);
+        INSERT INTO chats (chat_id, chat_type, first_seen, last_seen)
+            SELECT q.chat_id, 'private', MIN(q.created_at), MAX(q.created_at)
+            FROM questions q WHERE q.chat_id IS NOT NULL AND NOT EXISTS
+                (SELECT 1 FROM chats c WHERE c.chat_id = q.chat_id)
+            GROUP BY q.chat_id;
+        UPDATE chats SET address = CAST(chat_id AS TEXT) WHERE address IS NULL;
+        CREATE UNIQUE INDEX chats_address ON chats(channel, address);
+        """,
+    ),
 ]
