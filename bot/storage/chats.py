@@ -16,7 +16,7 @@ from bot.storage import attempts as attempts_store
 from bot.storage import checks as checks_store
 from bot.storage import outbox as outbox_store
 from bot.storage import subscriptions as subscriptions_store
-from bot.storage.db import utc_iso
+from bot.storage.db import from_iso, utc_iso
 from bot.storage.driver import Conn, Db
 
 TELEGRAM = "telegram"
@@ -38,6 +38,7 @@ class Chat:
     announcements: bool
     channel: str = TELEGRAM
     address: str | None = None
+    last_inbound_at: str | None = None
 
 
 async def seen(conn: Conn, chat_id: int, chat_type: str, now: datetime) -> bool:
@@ -105,6 +106,7 @@ async def get(conn: Conn, chat_id: int) -> Chat | None:
         announcements=bool(row["announcements"]),
         channel=row["channel"],
         address=row["address"],
+        last_inbound_at=row["last_inbound_at"],
     )
 
 
@@ -121,15 +123,36 @@ async def add_contact(
     conn: Conn, contact_id: int, channel: str, address: str, now: datetime
 ) -> bool:
     """Keep a new contact (caller's transaction); False when `contact_id` is already taken
-    (by another address: the caller picks the next id) or the address already has one."""
+    (by another address: the caller picks the next id) or the address already has one.
+
+    Announcements start off outside Telegram: on WhatsApp a business may send them only to
+    people who chose to receive them."""
     stamp = utc_iso(now)
     cur = await conn.execute(
         "INSERT OR IGNORE INTO chats"
-        " (chat_id, chat_type, first_seen, last_seen, channel, address)"
-        " VALUES (?, 'private', ?, ?, ?, ?)",
-        (contact_id, stamp, stamp, channel, address),
+        " (chat_id, chat_type, first_seen, last_seen, channel, address, announcements)"
+        " VALUES (?, 'private', ?, ?, ?, ?, ?)",
+        (contact_id, stamp, stamp, channel, address, int(channel == TELEGRAM)),
     )
     return cur.rowcount == 1
+
+
+async def note_inbound(conn: Conn, contact_id: int, at: datetime) -> None:
+    """The contact wrote at `at` (the channel's own timestamp; caller's transaction)."""
+    await conn.execute(
+        "UPDATE chats SET last_inbound_at = ? WHERE chat_id = ?"
+        " AND (last_inbound_at IS NULL OR last_inbound_at < ?)",
+        (utc_iso(at), contact_id, utc_iso(at)),
+    )
+
+
+async def last_inbound(conn: Conn, contact_id: int) -> datetime | None:
+    """When the contact last wrote, by the channel's clock (None: never noted)."""
+    async with conn.execute(
+        "SELECT last_inbound_at FROM chats WHERE chat_id = ?", (contact_id,)
+    ) as cur:
+        row = await cur.fetchone()
+    return None if row is None or row[0] is None else from_iso(row[0])
 
 
 async def address_of(conn: Conn, contact_id: int) -> tuple[str, str] | None:

@@ -490,6 +490,9 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             GROUP BY q.chat_id;
         UPDATE chats SET address = CAST(chat_id AS TEXT) WHERE address IS NULL;
         CREATE UNIQUE INDEX chats_address ON chats(channel, address);
+        -- the time of the contact's latest message, by the channel's own clock (WhatsApp's
+        -- 24-hour window is counted from it); NULL on Telegram, which has no such window
+        ALTER TABLE chats ADD COLUMN last_inbound_at TEXT;
         """,
     ),
 ]
