@@ -228,6 +228,8 @@ MENU_FAQ = "❓ Pertanyaan umum"
 MENU_ASK = "💬 Tanya petugas"
 MENU_SCHEDULE = "🚐 Jemput bola"
 MENU_HELP = "ℹ️ Bantuan"
+#: Where the main menu is a list (WhatsApp): announcements are chosen there.
+MENU_ANNOUNCEMENTS = "📣 Pengumuman"
 
 #: Every label of the main menu, in the order the keyboard shows them (two per row).
 MAIN_MENU_LABELS: tuple[str, ...] = (
@@ -873,6 +875,31 @@ PRIVACY = (
     "Tidak mau menerima pengumuman? /pengumuman. Ingin semua catatan chat ini dihapus? "
     "/hapusdata."
 )
+#: The same on WhatsApp: the number is kept only as the address to reply to.
+PRIVACY_WHATSAPP = (
+    PRIVACY.replace(
+        "• nomor chat Telegram dan kapan terakhir menulis, untuk mengirim kabar dan pengumuman "
+        "(sampai dihapus);\n",
+        "• nomor WhatsApp Bapak/Ibu, hanya sebagai alamat untuk membalas dan mengirim kabar "
+        "(tidak ditampilkan utuh kepada petugas atau di catatan bot), dan kapan terakhir "
+        "menulis, karena WhatsApp hanya mengizinkan balasan biasa dalam 24 jam sesudahnya "
+        "(sampai dihapus);\n"
+        "• pengumuman hanya dikirim bila Bapak/Ibu memintanya (kirim "
+        f"{bold('terima pengumuman')});\n",
+    )
+    .replace("/pengumuman.", f"Kirim {bold('berhenti pengumuman')}.")
+    .replace(
+        "Ingin semua catatan chat ini dihapus? /hapusdata.",
+        f"Ingin semua catatan chat ini dihapus, termasuk nomor WhatsApp ini? Kirim "
+        f"{bold('hapus data saya')}.",
+    )
+)
+
+
+def privacy(channel: str) -> str:
+    """/privasi: what is kept about this chat, and why (WhatsApp's own words for its number)."""
+    return PRIVACY_WHATSAPP if channel == "whatsapp" else PRIVACY
+
 
 ERASE_CONFIRM = (
     f"{bold('Hapus semua catatan chat ini di bot?')}\n\n"

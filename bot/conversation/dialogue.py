@@ -282,7 +282,7 @@ class Conversation:
             case "/berhenti":
                 return await self._private(event, self._stop_command)
             case "/privasi":
-                return [say(texts.PRIVACY)]
+                return [say(texts.privacy(event.channel))]
             case "/hapusdata":
                 return await self._private(event, self._erase_question)
             case "/batal":

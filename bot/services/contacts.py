@@ -38,7 +38,9 @@ async def contact_id(svc: Services, channel: str, address: str) -> int:
     start = preferred_id(svc, channel, address)
     async with svc.db.transaction() as conn:
         for probe in range(_PROBES):
-            if await chats_store.add_contact(conn, start - probe, channel, address, svc.clock.now()):
+            if await chats_store.add_contact(
+                conn, start - probe, channel, address, svc.clock.now()
+            ):
                 return start - probe
             known = await chats_store.find_contact(conn, channel, address)
             if known is not None:  # another worker kept it meanwhile

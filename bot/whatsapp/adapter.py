@@ -3,8 +3,9 @@
     webhook (signed, once per message id) -> WhatsAppAdapter.handle(inbound)
         -> a "next page" row of a long menu: the next page, from the kept menu (the
            conversation never sees pages)
-        -> anything else: `converse(inbound)`, the conversation's door (the lead points it at
-           the conversation floor's entry, through `inbound.event_fields`)
+        -> anything else: `converse(inbound)`, the conversation's door (`door(svc)`: the
+           contact of the wa_id, its steps, `Conversation.answer`, through
+           `conversation/contact.answer_contact`; a reaction is let be)
         -> each neutral Message rendered (`render`), a paged menu kept, sent (`client`)
 
 `WhatsAppService` owns the three pieces for `python -m bot run`: `await start()` listens on
@@ -18,13 +19,15 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 
+from bot.conversation import contact as contact_door
 from bot.conversation.messages import Choice, Message
 from bot.domain.clock import Clock
 from bot.domain.config import Settings
+from bot.services.container import Services
 from bot.storage import whatsapp as whatsapp_store
 from bot.storage.driver import Db
 from bot.whatsapp.client import CloudApiClient, SendError
-from bot.whatsapp.inbound import Inbound, InboundKind, masked
+from bot.whatsapp.inbound import CHANNEL, Inbound, InboundKind, event_fields, masked
 from bot.whatsapp.render import next_page, render, render_page
 from bot.whatsapp.webhook import StatusHandler, WhatsAppWebhook
 
@@ -32,6 +35,22 @@ log = logging.getLogger(__name__)
 
 #: The conversation's door: a resident's message in, the messages to answer with out.
 Converse = Callable[[Inbound], Awaitable[Sequence[Message]]]
+
+
+def door(svc: Services) -> Converse:
+    """The conversation's door for WhatsApp residents (`WhatsAppService(converse=...)`)."""
+
+    async def converse(message: Inbound) -> Sequence[Message]:
+        if message.kind is InboundKind.REACTION:
+            return []  # a 👍 on an answer needs no answer
+        fields = event_fields(message)
+        for key in ("channel", "conversation", "person"):
+            fields.pop(key)
+        return await contact_door.answer_contact(
+            svc, CHANNEL, message.wa_id, message.timestamp, **fields
+        )
+
+    return converse
 
 
 class WhatsAppAdapter:
@@ -125,6 +144,26 @@ class WhatsAppService:
             on_message=self._on_message,
             on_status=on_status,
             phone_number_id=settings.whatsapp_phone_number_id,
+        )
+
+    @classmethod
+    def of(
+        cls,
+        svc: Services,
+        *,
+        on_status: StatusHandler | None = None,
+        client: CloudApiClient | None = None,
+    ) -> WhatsAppService:
+        """The service of the bot's residents: the conversation behind the webhook, the main
+        menu as a list."""
+        return cls(
+            svc.settings,
+            db=svc.db,
+            clock=svc.clock,
+            converse=door(svc),
+            main_menu=contact_door.main_menu(),
+            on_status=on_status,
+            client=client,
         )
 
     async def _on_message(self, message: Inbound) -> None:

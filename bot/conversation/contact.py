@@ -1,0 +1,119 @@
+"""A contact's message, on a channel whose people are contacts (WhatsApp): the door into the
+conversation that Telegram's adapter opens in two handler groups (`handlers/router.py`).
+
+    said = await answer_contact(svc, "whatsapp", wa_id, at, text="NIK KK", name="Siti")
+
+The address becomes the contact id (`services/contacts`: the same number, the same contact),
+the contact is noted as seen and its latest message time kept (`chats.last_inbound_at`, the
+24-hour window of WhatsApp), its steps are read once, and the conversation answers. What the
+conversation leaves (a staff command, a button nobody knows) gets the help, never silence.
+
+Channel-free words for what Telegram residents do with commands: the main menu as choices
+(`main_menu`: a press comes back as its label, as Telegram's keyboard sends it), a few
+everyday phrases read as a resident command ("hapus data saya" is `/hapusdata`, "terima
+pengumuman" is `/pengumuman hidup`), and no link that opens a Telegram chat.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from bot import texts_id as texts
+from bot.conversation import steps
+from bot.conversation.dialogue import Conversation, Messages, menu
+from bot.conversation.events import Event
+from bot.conversation.messages import Choice
+from bot.services import contacts
+from bot.services.container import Services
+from bot.storage import chats as chats_store
+from bot.storage.driver import Conn
+
+CHAT_TYPE = "private"
+#: The value of a main-menu choice: this prefix and the label's position.
+MENU_PREFIX = "menu:"
+#: The main menu where it is a list of choices: Telegram's keyboard, and announcements (on
+#: WhatsApp a contact receives them only after choosing to).
+MENU_LABELS: tuple[str, ...] = (*texts.MAIN_MENU_LABELS, texts.MENU_ANNOUNCEMENTS)
+#: Whole messages that mean a resident command (lower case, punctuation and spaces folded).
+WORD_COMMANDS: dict[str, str] = {
+    "hapus data": "/hapusdata",
+    "hapus data saya": "/hapusdata",
+    "hapusdata": "/hapusdata",
+    "privasi": "/privasi",
+    "kebijakan privasi": "/privasi",
+    "pengumuman": "/pengumuman",
+    "terima pengumuman": "/pengumuman hidup",
+    "hidupkan pengumuman": "/pengumuman hidup",
+    "mau pengumuman": "/pengumuman hidup",
+    "berhenti pengumuman": "/pengumuman mati",
+    "matikan pengumuman": "/pengumuman mati",
+    "stop pengumuman": "/pengumuman mati",
+    "batal": "/batal",
+    "langganan": "/langganan",
+    "berhenti": "/berhenti",
+    "berhenti pantau": "/berhenti",
+}
+_FOLD = re.compile(r"[^\w]+")
+
+
+def main_menu() -> tuple[Choice, ...]:
+    """The resident's main menu as choices (a channel draws them as a list)."""
+    return tuple(Choice(f"{MENU_PREFIX}{i}", label) for i, label in enumerate(MENU_LABELS))
+
+
+def as_command(text: str) -> str:
+    """`text`, or the resident command it means when it is one of `WORD_COMMANDS`."""
+    folded = " ".join(_FOLD.sub(" ", text.casefold()).split())
+    return WORD_COMMANDS.get(folded, text)
+
+
+def _menu_label(button: str) -> str | None:
+    if not button.startswith(MENU_PREFIX):
+        return None
+    number = button.removeprefix(MENU_PREFIX)
+    if not number.isdigit() or int(number) >= len(MENU_LABELS):
+        return None
+    return MENU_LABELS[int(number)]
+
+
+def _fields(fields: dict[str, Any]) -> dict[str, Any]:
+    """What came in, in the conversation's words: a menu press as its label, a phrase as its
+    command, no reply to a message the conversation cannot know (a channel's own message id)."""
+    fields = dict(fields)
+    button = fields.get("button")
+    label = _menu_label(button) if button else None
+    if label == texts.MENU_ANNOUNCEMENTS:
+        fields.update(button=None, text="/pengumuman")
+    elif label is not None:
+        fields.update(button=None, text=label)
+    text = fields.get("text")
+    if text and not text.startswith("/"):
+        fields["text"] = as_command(text)
+    if not isinstance(fields.get("reply_to"), int):
+        fields["reply_to"] = None
+    fields.update(bot_username="", start_link="", private=True)
+    return fields
+
+
+async def answer_contact(
+    svc: Services, channel: str, address: str, at: Any, **fields: Any
+) -> Messages:
+    """The answer to a message from `address` on `channel`, sent at `at` (the channel's clock);
+    `fields`: the rest of the `Event` (text, button, location, attachment, name, ...)."""
+    contact = await contacts.contact_id(svc, channel, address)
+    came_back, current = await steps.arrive(
+        svc, contact, CHAT_TYPE, contact, gone=False, read_steps=True
+    )
+    if came_back:
+        svc.wake_outbox()
+
+    async def note(conn: Conn) -> None:
+        await chats_store.note_inbound(conn, contact, at)
+
+    await svc.db.write(note)
+    event = Event(channel=channel, conversation=contact, person=contact, **_fields(fields))
+    said = await Conversation(svc).answer(event, current)
+    if said is None:  # a staff command or a button nobody knows: never silence
+        return [menu(texts.NOT_UNDERSTOOD_SHORT)]
+    return said
