@@ -1,0 +1,168 @@
+"""A WhatsApp resident, over HTTP: what only WhatsApp has, and what must reach Telegram's staff.
+
+The shared scripts (tests/test_channel_scripts.py) show the conversation reads the same on both
+channels; here: the contact behind the number, the question at the staff desk, the office as a
+`location` message, the lockouts shared with Telegram, announcements chosen (not assumed),
+erasure that removes the number, and the number kept out of the logs.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from channel_scripts import WA, WhatsAppSide, whatsapp_settings
+from conftest import ADMIN_ID, BotEnv
+from resident_support import KK, NIK, WRONG_KK, add_record
+from whatsapp_double import CloudApiDouble, inbound_message
+
+from bot import texts_id as texts
+from bot.services import office as office_service
+from bot.storage import chats as chats_store
+from bot.storage.chats import OTHER_CHANNELS_BELOW
+
+
+@dataclass
+class Bot:
+    env: BotEnv
+    double: CloudApiDouble
+    siti: WhatsAppSide
+
+
+@pytest.fixture
+async def bot(make_env: Any, tmp_path: Path) -> AsyncIterator[Bot]:
+    async with CloudApiDouble() as double:
+        env = await make_env(tmp_path, **whatsapp_settings(double))
+        await add_record(env, since=date(2026, 11, 1))
+        siti = await WhatsAppSide.open(env, double, WA)
+        try:
+            yield Bot(env, double, siti)
+        finally:
+            await siti.close()
+
+
+async def says(bot: Bot, text: str) -> str:
+    return "\n".join(await bot.siti.act(("say", text)))
+
+
+async def presses(bot: Bot, label: str) -> str:
+    return "\n".join(await bot.siti.act(("press", label)))
+
+
+async def chat_row(bot: Bot) -> chats_store.Chat | None:
+    async with bot.env.services.db.snapshot() as conn:
+        return await chats_store.get(conn, bot.siti.contact)
+
+
+async def test_a_number_is_a_contact_of_its_own_noted_with_its_latest_message(bot: Bot) -> None:
+    said = await says(bot, "halo")
+    assert "Siti" in said
+    contact = bot.siti.contact
+    assert contact < OTHER_CHANNELS_BELOW
+    row = await chat_row(bot)
+    assert row is not None and row.channel == "whatsapp" and row.address == WA
+    assert row.last_inbound_at is not None and row.last_inbound_at.startswith("2025-12-06")
+    # the main menu is a list (WhatsApp keeps no keyboard), with announcements in it
+    (menu,) = [b for b in bot.double.sent_to(WA) if b["type"] == "interactive"]
+    rows = [r["title"] for r in menu["interactive"]["action"]["sections"][0]["rows"]]
+    assert rows == [*texts.MAIN_MENU_LABELS, texts.MENU_ANNOUNCEMENTS]
+    await says(bot, "jam buka")
+    assert bot.siti.contact == contact  # the same number, the same contact
+
+
+async def test_the_question_reaches_the_staff_desk_under_the_contact(bot: Bot) -> None:
+    await presses(bot, texts.MENU_ASK)
+    said = await says(bot, "Apakah bisa cetak KTP hari Sabtu?")
+    assert "#1" in said
+    db = bot.env.services.db
+    question = await db.fetchone("SELECT chat_id FROM questions WHERE id = 1")
+    assert question is not None and question[0] == bot.siti.contact
+    desk = await db.fetchall(
+        "SELECT chat_id, channel FROM outbox WHERE kind <> 'broadcast' AND chat_id = ?",
+        (ADMIN_ID,),
+    )
+    assert desk and all(row[1] == "telegram" for row in desk)  # staff read it on Telegram
+
+
+async def test_the_office_is_a_location_message_with_its_address(bot: Bot) -> None:
+    await office_service.set_location(bot.env.services, actor_id=0, location=(-3.29, 102.86))
+    said = await presses(bot, texts.MENU_OFFICE)
+    assert "Jam layanan" in said
+    (place,) = [b for b in bot.double.sent_to(WA) if b["type"] == "location"]
+    assert place["location"]["latitude"] == -3.29 and "Muara Beliti" in place["location"]["address"]
+
+
+async def test_a_nik_locked_by_telegram_failures_is_locked_on_whatsapp_too(bot: Bot) -> None:
+    for n in range(3):  # three Telegram chats, three wrong KKs each: 9 toward the NIK's 10
+        user = bot.env.api.user(5000 + n, "Orang")
+        for _ in range(3):
+            await user.send(f"{NIK} {WRONG_KK}")
+    assert "tidak cocok" in await says(bot, f"{NIK} {WRONG_KK}")  # the tenth: locked
+    assert "tidak bisa dicek" in await says(bot, f"{NIK} {KK}")
+    telegram = bot.env.api.user(5000, "Orang")
+    (answer,) = await telegram.send(f"{NIK} {KK}")
+    assert "tidak bisa dicek" in answer.plain
+
+
+async def test_announcements_are_received_only_when_chosen(bot: Bot) -> None:
+    await says(bot, "halo")
+    row = await chat_row(bot)
+    assert row is not None and not row.announcements  # off until the resident chooses them
+    said = await presses(bot, texts.MENU_ANNOUNCEMENTS)
+    assert "tidak menerima pengumuman" in said
+    said = await presses(bot, texts.ANNOUNCEMENTS_ON_BUTTON)
+    assert "dihidupkan" in said
+    assert (row := await chat_row(bot)) is not None and row.announcements
+    assert "dimatikan" in await says(bot, "berhenti pengumuman")
+    assert (row := await chat_row(bot)) is not None and not row.announcements
+    assert "dihidupkan" in await says(bot, "Terima pengumuman!")
+    assert (row := await chat_row(bot)) is not None and row.announcements
+
+
+async def test_erasure_removes_the_number_everywhere(
+    bot: Bot, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)  # BOT_LOG_LEVEL: INFO (aiosqlite logs SQL below it)
+    await says(bot, f"{NIK} {KK}")
+    await presses(bot, texts.BTN_SUBSCRIBE)
+    await presses(bot, texts.MENU_ASK)
+    await says(bot, "Kapan kartu saya jadi?")
+    privacy = await says(bot, "privasi")
+    assert "nomor WhatsApp" in privacy and "hapus data saya" in privacy
+    assert WA in await dump(bot)  # kept, as the address to reply to
+    assert "Hapus semua catatan" in await says(bot, "Hapus data saya")
+    assert "sudah dihapus" in await presses(bot, texts.BTN_ERASE_YES)
+    assert await chat_row(bot) is None
+    assert WA not in await dump(bot)
+    assert WA not in caplog.text  # never in full in the logs
+
+
+async def dump(bot: Bot) -> str:
+    """Every text value of every table, one string."""
+    db = bot.env.services.db
+    if bot.env.settings.database_url:
+        rows = await db.fetchall(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
+        )
+    else:
+        rows = await db.fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")
+    seen: list[str] = []
+    for (table,) in rows:
+        for row in await db.fetchall(f"SELECT * FROM {table}"):
+            seen += [str(value) for value in tuple(row)]
+    return "\n".join(seen)
+
+
+async def test_what_the_conversation_leaves_gets_an_answer_and_a_reaction_none(bot: Bot) -> None:
+    assert "belum mengerti" in await says(bot, "/statistik")  # a staff command: not silence
+    before = len(bot.double.sent_to(WA))
+    kw = {"message_id": "wamid.REACT1", "name": "Siti"}
+    await bot.siti._deliver(
+        inbound_message(WA, "reaction", {"message_id": "wamid.X", "emoji": "👍"}, **kw)
+    )
+    assert len(bot.double.sent_to(WA)) == before
