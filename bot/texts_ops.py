@@ -207,6 +207,10 @@ def run_webhook_started(url: str, listen: str, port: int) -> str:
     return f"Memulai bot: webhook {url}, mendengarkan di {listen}:{port}. Ctrl-C untuk berhenti."
 
 
+def run_whatsapp_started(listen: str, port: int) -> str:
+    return f"WhatsApp: webhook /whatsapp mendengarkan di {listen}:{port}."
+
+
 RUN_WORKERS_NEED_POSTGRES = (
     "--workers lebih dari 1 butuh PostgreSQL (BOT_DATABASE_URL) dan mode webhook "
     "(BOT_WEBHOOK_URL): beberapa proses tidak bisa berbagi satu berkas SQLite, dan Telegram "

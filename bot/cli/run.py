@@ -1,4 +1,6 @@
-"""`run`: the bot on Telegram, by long polling or, when BOT_WEBHOOK_URL is set, by webhook."""
+"""`run`: the bot on Telegram, by long polling or, when BOT_WEBHOOK_URL is set, by webhook; and,
+when WhatsApp is configured, its webhook (`/whatsapp` on BOT_WHATSAPP_PORT) beside it, started
+once the services are open and stopped before they close."""
 
 from __future__ import annotations
 
@@ -16,13 +18,16 @@ from bot import texts_ops
 from bot.app import build_application
 from bot.cli import settings_or_none
 from bot.cli.workers import is_child, supervise
+from bot.domain import understanding
 from bot.domain.config import ConfigError, Settings
 from bot.domain.intents import default_matcher
 from bot.domain.text_fit import clip
+from bot.handlers.context import BotApplication
 from bot.services import instance_lock
 from bot.services.container import Services
 from bot.services.key_guard import FINGERPRINT_SETTING
 from bot.services.webhook_secret import webhook_secret
+from bot.whatsapp.adapter import WhatsAppService
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +89,7 @@ def run(args: argparse.Namespace) -> int:
     logging.getLogger("telegram.ext").addFilter(_drop_startup_failure_traceback)
     for handler in logging.getLogger().handlers:  # every record, whichever logger wrote it
         handler.addFilter(_tidy_bot_api_page)
+    understanding.warm_up()  # the classifier trained now, not on the first resident's message
     try:
         serve(settings, secret)
     except InvalidToken:
@@ -147,6 +153,8 @@ def _drop_startup_failure_traceback(record: logging.LogRecord) -> bool:
 def serve(settings: Settings, secret: str | None = None) -> None:
     """Run until Ctrl-C or SIGTERM; PTB handles start-up, shutdown and the signals."""
     app = build_application(settings)
+    if settings.whatsapp_enabled:
+        serve_whatsapp(app, reuse_port=is_child())
     if settings.webhook_url:
         log.info(
             texts_ops.run_webhook_started(
@@ -164,3 +172,32 @@ def serve(settings: Settings, secret: str | None = None) -> None:
     else:
         log.info(texts_ops.run_polling_started(settings.api_url))
         app.run_polling(allowed_updates=Update.ALL_TYPES)
+
+
+def serve_whatsapp(app: BotApplication, *, reuse_port: bool) -> None:
+    """Serve WhatsApp's webhook while `app` runs: started after the services open (PTB's
+    post_init), stopped before they close (post_stop). `reuse_port`: the workers of
+    `run --workers N` share BOT_WHATSAPP_PORT (the kernel spreads the deliveries)."""
+    started: list[WhatsAppService] = []
+    opened, stopping = app.post_init, app.post_stop
+
+    async def post_init(application: BotApplication) -> None:
+        if opened is not None:
+            await opened(application)
+        service = WhatsAppService.of(application.bot_data.services)
+        port = await service.start(reuse_port=reuse_port)
+        started.append(service)
+        log.info(
+            texts_ops.run_whatsapp_started(
+                application.bot_data.services.settings.webhook_listen, port
+            )
+        )
+
+    async def post_stop(application: BotApplication) -> None:
+        while started:
+            await started.pop().stop()
+        if stopping is not None:
+            await stopping(application)
+
+    app.post_init = post_init
+    app.post_stop = post_stop
