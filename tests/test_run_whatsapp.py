@@ -63,7 +63,7 @@ def _records(path: Path) -> None:
     with path.open("w", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(["nik", "no_kk", "nama", "status", "tanggal_status"])
-        writer.writerow([NIK, KK, "Siti Aminah", "DICETAK", "2026-11-20"])
+        writer.writerow([NIK, KK, "Siti Aminah", "SENT_FOR_ENROLLMENT", "2026-11-20"])
 
 
 def test_run_serves_the_whatsapp_webhook_beside_telegram(tmp_path: Path) -> None:
