@@ -311,6 +311,13 @@ DEMO_HOW = (
 )
 DEMO_BOT = "Bot"
 DEMO_YOU = "Anda"
+DEMO_WHATSAPP_HOW = (
+    "Anda chat sebagai warga di WhatsApp (nomor rekaan). Yang tampil adalah yang dilihat warga"
+    " di WhatsApp: tombol sebagai [ 1. Judul ] (paling banyak 3), daftar di balik tombolnya"
+    " (≡) sebagai baris bernomor.\n"
+    "Ketik pesan, mis. halo atau NIK lalu nomor KK; pilih tombol atau baris dengan nomornya"
+    " atau tulisannya. /keluar atau Ctrl-D: selesai.\n"
+)
 DEMO_EDITED = "pesan diperbarui"
 DEMO_SWITCHED_RESIDENT = "Sekarang Anda chat sebagai warga."
 DEMO_SWITCHED_STAFF = "Sekarang Anda chat sebagai petugas (admin)."

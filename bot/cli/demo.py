@@ -6,6 +6,7 @@ import argparse
 
 from bot import texts_ops
 from bot.demo import DEFAULT_PEOPLE, main
+from bot.demo_whatsapp import main as whatsapp_main
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -21,6 +22,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--staff", action="store_true", help="chat sebagai petugas (admin), bukan sebagai warga"
+    )
+    p.add_argument(
+        "--whatsapp",
+        action="store_true",
+        help="chat sebagai warga di WhatsApp: tombol dan daftar seperti yang digambar WhatsApp",
     )
     p.add_argument(
         "--count",
@@ -40,4 +46,6 @@ def _positive(text: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.whatsapp:
+        return whatsapp_main(count=args.count, seed=args.seed)
     return main(staff=args.staff, count=args.count, seed=args.seed)
