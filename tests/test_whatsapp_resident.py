@@ -22,6 +22,7 @@ from resident_support import KK, NIK, WRONG_KK, add_record
 from whatsapp_double import CloudApiDouble, inbound_message
 
 from bot import texts_id as texts
+from bot.conversation.dialogue import Conversation
 from bot.services import office as office_service
 from bot.storage import chats as chats_store
 from bot.storage.chats import OTHER_CHANNELS_BELOW
@@ -167,3 +168,14 @@ async def test_what_the_conversation_leaves_gets_an_answer_and_a_reaction_none(b
         inbound_message(WA, "reaction", {"message_id": "wamid.X", "emoji": "👍"}, **kw)
     )
     assert len(bot.double.sent_to(WA)) == before
+
+
+async def test_a_failure_gets_an_apology_and_the_number_stays_masked_in_the_log(
+    bot: Bot, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def broken(self: object, event: object, current: object = None) -> None:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(Conversation, "answer", broken)
+    assert "gangguan" in await says(bot, "halo")
+    assert "62••••••••890" in caplog.text and WA not in caplog.text

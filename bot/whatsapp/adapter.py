@@ -19,6 +19,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 
+from bot import texts_id as texts
 from bot.conversation import contact as contact_door
 from bot.conversation.messages import Choice, Message
 from bot.domain.clock import Clock
@@ -46,9 +47,13 @@ def door(svc: Services) -> Converse:
         fields = event_fields(message)
         for key in ("channel", "conversation", "person"):
             fields.pop(key)
-        return await contact_door.answer_contact(
-            svc, CHANNEL, message.wa_id, message.timestamp, **fields
-        )
+        try:
+            return await contact_door.answer_contact(
+                svc, CHANNEL, message.wa_id, message.timestamp, **fields
+            )
+        except Exception:  # as Telegram's error handler: an apology, never silence
+            log.exception("WhatsApp: a message from %s was not answered", masked(message.wa_id))
+            return [Message(texts.ERROR_KIND)]
 
     return converse
 
