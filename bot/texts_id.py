@@ -1717,6 +1717,11 @@ ANNOUNCEMENTS_TURNED_OFF = (
     f"🔕 Pengumuman umum dimatikan.\n{_CARD_NEWS_KEPT}\n"
     f"Mau menerima lagi? Kirim {code('/pengumuman hidup')}."
 )
+#: After following a card, where announcements start off (WhatsApp): offered, never assumed.
+ANNOUNCEMENTS_OFFER = (
+    "📣 Mau juga menerima pengumuman umum dari Disdukcapil Musi Rawas? Misalnya jadwal "
+    "perekaman keliling atau libur kantor. Pengumuman hanya dikirim bila Bapak/Ibu memintanya."
+)
 ANNOUNCEMENTS_TURNED_ON = (
     "🔔 Pengumuman umum dihidupkan.\n"
     "Bapak/Ibu akan menerima kabar penting dari Disdukcapil Musi Rawas.\n"

@@ -179,3 +179,13 @@ async def test_a_failure_gets_an_apology_and_the_number_stays_masked_in_the_log(
     monkeypatch.setattr(Conversation, "answer", broken)
     assert "gangguan" in await says(bot, "halo")
     assert "62••••••••890" in caplog.text and WA not in caplog.text
+
+
+async def test_following_a_card_offers_announcements_until_they_are_chosen(bot: Bot) -> None:
+    await says(bot, f"{NIK} {KK}")
+    said = await presses(bot, texts.BTN_SUBSCRIBE)
+    assert "Mau juga menerima pengumuman" in said
+    assert "dihidupkan" in await presses(bot, texts.ANNOUNCEMENTS_ON_BUTTON)
+    assert (row := await chat_row(bot)) is not None and row.announcements
+    await says(bot, f"{NIK} {KK}")
+    assert "Mau juga menerima pengumuman" not in await presses(bot, texts.BTN_SUBSCRIBE)

@@ -11,7 +11,8 @@ conversation leaves (a staff command, a button nobody knows) gets the help, neve
 Channel-free words for what Telegram residents do with commands: the main menu as choices
 (`main_menu`: a press comes back as its label, as Telegram's keyboard sends it), a few
 everyday phrases read as a resident command ("hapus data saya" is `/hapusdata`, "terima
-pengumuman" is `/pengumuman hidup`), and no link that opens a Telegram chat.
+pengumuman" is `/pengumuman hidup`), no link that opens a Telegram chat, and, after following a
+card, the offer of announcements to a contact who has not chosen them.
 """
 
 from __future__ import annotations
@@ -21,10 +22,12 @@ from typing import Any
 
 from bot import texts_id as texts
 from bot.conversation import steps
+from bot.conversation.buttons import Announcements, ResSubscribe, unpack
 from bot.conversation.dialogue import Conversation, Messages, menu
 from bot.conversation.events import Event
-from bot.conversation.messages import Choice
+from bot.conversation.messages import Choice, say
 from bot.services import contacts
+from bot.services.broadcasting import Broadcasting
 from bot.services.container import Services
 from bot.storage import chats as chats_store
 from bot.storage.driver import Conn
@@ -116,4 +119,11 @@ async def answer_contact(
     said = await Conversation(svc).answer(event, current)
     if said is None:  # a staff command or a button nobody knows: never silence
         return [menu(texts.NOT_UNDERSTOOD_SHORT)]
+    if isinstance(unpack(event.button), ResSubscribe) and not await _announcements_on(svc, contact):
+        offer = Choice(Announcements("on").pack(), texts.ANNOUNCEMENTS_ON_BUTTON)
+        said.append(say(texts.ANNOUNCEMENTS_OFFER, (offer,)))
     return said
+
+
+async def _announcements_on(svc: Services, contact: int) -> bool:
+    return await Broadcasting.of(svc).announcements_on(contact)
