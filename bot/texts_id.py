@@ -880,10 +880,10 @@ PRIVACY_WHATSAPP = (
     PRIVACY.replace(
         "• nomor chat Telegram dan kapan terakhir menulis, untuk mengirim kabar dan pengumuman "
         "(sampai dihapus);\n",
-        "• nomor WhatsApp Bapak/Ibu, hanya sebagai alamat untuk membalas dan mengirim kabar "
-        "(tidak ditampilkan utuh kepada petugas atau di catatan bot), dan kapan terakhir "
-        "menulis, karena WhatsApp hanya mengizinkan balasan biasa dalam 24 jam sesudahnya "
-        "(sampai dihapus);\n"
+        "• nomor WhatsApp Bapak/Ibu, hanya sebagai alamat untuk membalas dan mengirim kabar; "
+        "petugas tidak melihatnya utuh (sampai dihapus);\n"
+        "• kapan terakhir menulis, karena WhatsApp hanya mengizinkan balasan biasa dalam 24 "
+        "jam sesudahnya (sampai dihapus);\n"
         "• pengumuman hanya dikirim bila Bapak/Ibu memintanya (kirim "
         f"{bold('terima pengumuman')});\n",
     )

@@ -649,6 +649,7 @@ SAMPLES_BY_NAME: dict[str, tuple[object, ...]] = {
     "earliest": (date(2026, 12, 14),),
     "latest": (date(2027, 1, 5),),
     "tz": ("Asia/Jakarta",),
+    "channel": ("telegram", "whatsapp"),
     "position": ("first", "second"),
     "first_name": ("Siti",),
     "bot_username": ("CekKtpElMuraBot",),
