@@ -69,6 +69,11 @@ FAQ_AND_OFFICE: list[Line] = [
 ]
 SCHEDULE: list[Line] = [
     (("menu", texts.MENU_SCHEDULE), ("Jemput bola",)),
+    (("press", "Muara Beliti"), ("Kecamatan Muara Beliti",)),
+    (
+        ("press", texts.schedule_follow_button("Muara Beliti")),
+        ("akan diberi tahu bila ada jadwal baru di sini",),
+    ),
     (("say", "/jadwal ikuti Tugumulyo"), ("Tugumulyo",)),
     (("say", "/jadwal berhenti Tugumulyo"), ("Tugumulyo",)),
 ]
