@@ -161,7 +161,8 @@ async def dump(bot: Bot) -> dict[str, str]:
 
 
 async def test_what_the_conversation_leaves_gets_an_answer_and_a_reaction_none(bot: Bot) -> None:
-    assert "belum mengerti" in await says(bot, "/statistik")  # a staff command: not silence
+    assert "/statistik tidak dikenal" in await says(bot, "/statistik")  # staff's: not silence
+    assert "belum mengerti" in "\n".join(await bot.siti.act(("button", "bc:stop:7")))
     before = len(bot.double.sent_to(WA))
     kw = {"message_id": "wamid.REACT1", "name": "Siti"}
     await bot.siti._deliver(

@@ -118,7 +118,9 @@ async def answer_contact(
     event = Event(channel=channel, conversation=contact, person=contact, **_fields(fields))
     said = await Conversation(svc).answer(event, current)
     if said is None:  # a staff command or a button nobody knows: never silence
-        return [menu(texts.NOT_UNDERSTOOD_SHORT)]
+        command = event.command
+        known = texts.unknown_command_short(command) if command else texts.NOT_UNDERSTOOD_SHORT
+        return [menu(known)]
     if isinstance(unpack(event.button), ResSubscribe) and not await _announcements_on(svc, contact):
         offer = Choice(Announcements("on").pack(), texts.ANNOUNCEMENTS_ON_BUTTON)
         said.append(say(texts.ANNOUNCEMENTS_OFFER, (offer,)))
