@@ -19,13 +19,15 @@ import pytest
 from channel_scripts import WA, WhatsAppSide, whatsapp_settings
 from conftest import ADMIN_ID, BotEnv
 from resident_support import KK, NIK, WRONG_KK, add_record
-from whatsapp_double import CloudApiDouble, inbound_message
+from whatsapp_double import CloudApiDouble, inbound_message, post_delivery, text_message
 
 from bot import texts_id as texts
 from bot.conversation.dialogue import Conversation
 from bot.services import office as office_service
 from bot.storage import chats as chats_store
 from bot.storage.chats import OTHER_CHANNELS_BELOW
+from bot.whatsapp.adapter import WhatsAppService
+from bot.whatsapp.webhook import PATH
 
 
 @dataclass
@@ -190,3 +192,22 @@ async def test_following_a_card_offers_announcements_until_they_are_chosen(bot: 
     assert (row := await chat_row(bot)) is not None and row.announcements
     await says(bot, f"{NIK} {KK}")
     assert "Mau juga menerima pengumuman" not in await presses(bot, texts.BTN_SUBSCRIBE)
+
+
+async def test_workers_share_the_whatsapp_port_and_answer_each_message_once(bot: Bot) -> None:
+    """`run --workers N`: every worker listens on BOT_WHATSAPP_PORT (SO_REUSEPORT)."""
+    first = WhatsAppService.of(bot.env.services)
+    port = await first.start(port=0, reuse_port=True)
+    second = WhatsAppService.of(bot.env.services)
+    try:
+        assert await second.start(port=port, reuse_port=True) == port
+        url = f"http://127.0.0.1:{port}{PATH}"
+        for n in range(6):
+            payload = text_message(WA, "halo", message_id=f"wamid.W{n % 4}")  # 2 redelivered
+            assert (await post_delivery(url, payload)).status_code == 200
+        await first.webhook.drain()
+        await second.webhook.drain()
+        assert len(bot.double.sent_to(WA)) == 4  # one answer per message id
+    finally:
+        await second.stop()
+        await first.stop()
