@@ -8,7 +8,9 @@ erasure that removes the number, and the number kept out of the logs.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date
@@ -211,3 +213,17 @@ async def test_workers_share_the_whatsapp_port_and_answer_each_message_once(bot:
     finally:
         await second.stop()
         await first.stop()
+
+
+@pytest.mark.sqlite_only
+async def test_after_erasure_the_number_is_not_in_the_database_files(bot: Bot) -> None:
+    """Not only gone from the tables: the erased row's bytes are overwritten
+    (`secure_delete`), so once the write-ahead log is checkpointed no file holds the number."""
+    await says(bot, "halo")
+    await says(bot, "hapus data saya")
+    await presses(bot, texts.BTN_ERASE_YES)
+    path = bot.env.settings.db_path
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        assert conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0] == 0
+    files = [p for p in path.parent.iterdir() if p.name.startswith(path.name)]
+    assert files and not [p.name for p in files if WA.encode() in p.read_bytes()]

@@ -119,6 +119,7 @@ class Database(ReadsAfterFlush):
             await conn.execute("PRAGMA journal_mode = WAL")
             await conn.execute("PRAGMA synchronous = NORMAL")
             await conn.execute("PRAGMA foreign_keys = ON")
+            await conn.execute("PRAGMA secure_delete = ON")  # erased rows leave no bytes behind
             db = cls(conn, path)
             await db.migrate()
             reader = _open_reader(path)
