@@ -127,6 +127,8 @@ async def test_announcements_are_received_only_when_chosen(bot: Bot) -> None:
     assert (row := await chat_row(bot)) is not None and not row.announcements
     assert "dihidupkan" in await says(bot, "Terima pengumuman!")
     assert (row := await chat_row(bot)) is not None and row.announcements
+    assert "dimatikan" in await says(bot, "BERHENTI")  # as the announcement template says
+    assert (row := await chat_row(bot)) is not None and not row.announcements
 
 
 async def test_erasure_removes_the_number_everywhere(

@@ -18,6 +18,7 @@ card, the offer of announcements to a contact who has not chosen them.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 
 from bot import texts_id as texts
@@ -52,10 +53,13 @@ WORD_COMMANDS: dict[str, str] = {
     "berhenti pengumuman": "/pengumuman mati",
     "matikan pengumuman": "/pengumuman mati",
     "stop pengumuman": "/pengumuman mati",
+    # what the announcement template promises ("Balas BERHENTI ..."), and WhatsApp's usual word
+    "berhenti": "/pengumuman mati",
+    "stop": "/pengumuman mati",
     "batal": "/batal",
     "langganan": "/langganan",
-    "berhenti": "/berhenti",
     "berhenti pantau": "/berhenti",
+    "berhenti memantau": "/berhenti",
 }
 _FOLD = re.compile(r"[^\w]+")
 
@@ -100,7 +104,7 @@ def _fields(fields: dict[str, Any]) -> dict[str, Any]:
 
 
 async def answer_contact(
-    svc: Services, channel: str, address: str, at: Any, **fields: Any
+    svc: Services, channel: str, address: str, at: datetime, **fields: Any
 ) -> Messages:
     """The answer to a message from `address` on `channel`, sent at `at` (the channel's clock);
     `fields`: the rest of the `Event` (text, button, location, attachment, name, ...)."""
