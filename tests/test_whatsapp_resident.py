@@ -26,6 +26,7 @@ from whatsapp_double import CloudApiDouble, inbound_message, post_delivery, text
 from bot import texts_id as texts
 from bot.conversation.dialogue import Conversation
 from bot.services import office as office_service
+from bot.services.questions import Outcome, Questions, StaffRef
 from bot.storage import chats as chats_store
 from bot.storage.chats import OTHER_CHANNELS_BELOW
 from bot.whatsapp.adapter import WhatsAppService
@@ -229,3 +230,24 @@ async def test_after_erasure_the_number_is_not_in_the_database_files(bot: Bot) -
         assert conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0] == 0
     files = [p for p in path.parent.iterdir() if p.name.startswith(path.name)]
     assert files and not [p.name for p in files if WA.encode() in p.read_bytes()]
+
+
+async def test_a_reply_to_the_bots_message_after_a_staff_answer_goes_into_that_thread(
+    bot: Bot,
+) -> None:
+    async def replies(text: str, n: int) -> str:
+        payload = text_message(WA, text, message_id=f"wamid.R{n}", name="Siti", reply_to="wamid.A")
+        return "\n".join(await bot.siti._deliver(payload))
+
+    assert "Siti" in await replies("halo", 1)  # no thread waits for her: answered as usual
+    await presses(bot, texts.MENU_ASK)
+    assert "#1" in await says(bot, "Kapan kartu saya jadi?")
+    staff = StaffRef(user_id=ADMIN_ID, first_name="Rina", role="admin")
+    assert (await Questions(bot.env.services).answer(1, staff, "Minggu depan, Bu.")).outcome is (
+        Outcome.OK
+    )
+    said = await replies("Baik, terima kasih. Boleh diwakilkan?", 2)
+    assert "Pertanyaan #1 sudah diteruskan ke petugas" in said
+    thread = await Questions(bot.env.services).thread(1)
+    assert [text for _, text, _ in thread][-1] == "Baik, terima kasih. Boleh diwakilkan?"
+    assert "1605" in await replies(f"{NIK} {KK}", 3)  # numbers are a check, not a reply

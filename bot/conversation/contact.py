@@ -11,8 +11,9 @@ conversation leaves (a staff command, a button nobody knows) gets the help, neve
 Channel-free words for what Telegram residents do with commands: the main menu as choices
 (`main_menu`: a press comes back as its label, as Telegram's keyboard sends it), a few
 everyday phrases read as a resident command ("hapus data saya" is `/hapusdata`, "terima
-pengumuman" is `/pengumuman hidup`), no link that opens a Telegram chat, and, after following a
-card, the offer of announcements to a contact who has not chosen them.
+pengumuman" is `/pengumuman hidup`), no link that opens a Telegram chat, a reply to one of the
+bot's messages while a staff answer waits for the resident taken as a reply in that thread,
+and, after following a card, the offer of announcements to a contact who has not chosen them.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ from bot.conversation.messages import Choice, say
 from bot.services import contacts
 from bot.services.broadcasting import Broadcasting
 from bot.services.container import Services
+from bot.services.questions import Questions
+from bot.services.verification import looks_like_numbers
 from bot.storage import chats as chats_store
 from bot.storage.driver import Conn
 
@@ -119,8 +122,14 @@ async def answer_contact(
         await chats_store.note_inbound(conn, contact, at)
 
     await svc.db.write(note)
+    replying = fields.get("reply_to") is not None  # to one of the bot's messages, by its id
     event = Event(channel=channel, conversation=contact, person=contact, **_fields(fields))
-    said = await Conversation(svc).answer(event, current)
+    conversation = Conversation(svc)
+    if replying and not current.any:
+        in_thread = await _thread_reply(svc, conversation, event)
+        if in_thread is not None:
+            return in_thread
+    said = await conversation.answer(event, current)
     if said is None:  # a staff command or a button nobody knows: never silence
         command = event.command
         known = texts.unknown_command_short(command) if command else texts.NOT_UNDERSTOOD_SHORT
@@ -129,6 +138,20 @@ async def answer_contact(
         offer = Choice(Announcements("on").pack(), texts.ANNOUNCEMENTS_ON_BUTTON)
         said.append(say(texts.ANNOUNCEMENTS_OFFER, (offer,)))
     return said
+
+
+async def _thread_reply(svc: Services, conversation: Conversation, event: Event) -> Messages | None:
+    """Words sent as a reply to one of the bot's messages while one thread waits for this
+    resident (staff answered it: "Balas pesan ini"): a reply in that thread. The channel's
+    message ids are not the outbox's, so the thread is the one waiting, not the one replied
+    to; numbers (a NIK, a KK) and commands are answered as usual."""
+    text = event.text
+    if not text or event.command is not None or looks_like_numbers(text):
+        return None
+    question = await Questions(svc).awaiting_reply(event.conversation)
+    if question is None:
+        return None
+    return await conversation.reply_in_thread(event.conversation, question, text)
 
 
 async def _announcements_on(svc: Services, contact: int) -> bool:

@@ -707,6 +707,10 @@ class Conversation:
         closed = not result.office_open
         return [menu(texts.question_asked(result.number, result.opens_at, closed, tz))]
 
+    async def reply_in_thread(self, chat: int, question_id: int, text: str) -> Messages:
+        """The resident's words as a reply in a thread (a channel that knows it is one)."""
+        return await self._reply(chat, question_id, text)
+
     async def _reply(self, chat: int, question_id: int, text: str) -> Messages:
         result = await self.questions.reply(chat, question_id, text)
         if result.outcome is not Outcome.OK:

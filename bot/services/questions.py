@@ -383,6 +383,14 @@ class Questions:
         self.svc.wake_outbox()
         return ResidentResult(Outcome.OK, number=question_id)
 
+    async def awaiting_reply(self, chat_id: int) -> int | None:
+        """The one thread of this resident that waits for their word (staff answered, not
+        closed, not quiet too long); None when there is none, or several (which is unknown)."""
+        since = self.svc.clock.now() - THREAD_QUIET
+        async with self.svc.db.snapshot() as reader:
+            waiting = await store.awaiting_resident(reader, chat_id, since)
+        return waiting[0] if len(waiting) == 1 else None
+
     async def question_of_resident_post(self, chat_id: int, message_id: int) -> int | None:
         """The question whose answer is message `message_id` in this resident's chat."""
         post = await store.post_at(self.svc.db.conn, chat_id, message_id)

@@ -307,6 +307,16 @@ async def closed_before(conn: Conn, before: datetime) -> list[int]:
         return [int(r[0]) for r in await cur.fetchall()]
 
 
+async def awaiting_resident(conn: Conn, chat_id: int, since: datetime) -> list[int]:
+    """This chat's threads that wait for its word (answered, not closed), active since `since`."""
+    sql = (
+        "SELECT id FROM questions WHERE chat_id = ? AND state <> 'closed'"
+        " AND waiting_for = 'resident' AND last_activity_at >= ? ORDER BY id"
+    )
+    async with conn.execute(sql, (chat_id, utc_iso(since))) as cur:
+        return [int(r[0]) for r in await cur.fetchall()]
+
+
 async def of_chat(conn: Conn, chat_id: int) -> list[int]:
     async with conn.execute("SELECT id FROM questions WHERE chat_id = ?", (chat_id,)) as cur:
         return [int(r[0]) for r in await cur.fetchall()]
