@@ -271,11 +271,11 @@ ATTACHMENT_NAMES = {
 
 def event_fields(message: Inbound) -> dict[str, Any]:
     """The conversation's `Event` (bot/conversation/events.py) for `message`, by its field
-    names: `Event(**event_fields(m))` once `conversation` and `person` are the resident's
-    contact id (the contacts table comes next; until then the wa_id stands in, and
-    `reply_to` is WhatsApp's message id, a string). A text, a pressed choice (`button`), a
-    location or a file (`attachment`: "photo", "document", "other"); a reaction carries
-    nothing, and the conversation lets it pass."""
+    names. `conversation` and `person` hold the wa_id here: the door (`adapter.door`, through
+    `conversation/contact.answer_contact`) puts the resident's contact id in their place;
+    `reply_to` is WhatsApp's message id, a string, which the door reads as "a reply". A text,
+    a pressed choice (`button`), a location or a file (`attachment`: "photo", "document",
+    "other"); a reaction carries nothing (the door answers it with nothing)."""
     return {
         "channel": CHANNEL,
         "conversation": message.wa_id,
