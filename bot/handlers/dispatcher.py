@@ -265,6 +265,11 @@ class Dispatcher:
         self._dirty_broadcasts.add(broadcast_id)
         self.wake()
 
+    def broadcast_moved(self, broadcast_id: int) -> None:
+        """Another channel's sender handled a row of this broadcast: its progress message
+        (which counts every channel) is brought up to date at the next round."""
+        self._dirty_broadcasts.add(broadcast_id)
+
     def cancel_broadcast_in_memory(self, broadcast_id: int) -> None:
         """Rows of this broadcast already claimed are dropped instead of sent."""
         self._cancelled_broadcasts.add(broadcast_id)

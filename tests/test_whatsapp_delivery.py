@@ -1,0 +1,333 @@
+"""The outbox delivered to WhatsApp contacts, over real HTTP against the Cloud API double.
+
+The bot runs with its background work (the Telegram dispatcher and, WhatsApp being
+configured, the WhatsApp sender, both started by `bot.app`); the notices are queued as the
+services queue them, for the contact's channel. Checked: inside the 24-hour window an
+ordinary message, outside it the template with its parameters, a kind without a template
+waits for the resident's next message (`release_waiting`); the Cloud API's refusals by kind;
+one channel down while the other delivers; the webhook's statuses joined to the row.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+from collections.abc import AsyncIterator
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import RESIDENT_ID, BotEnv, dispatcher_of, fast_limits
+from whatsapp_double import APP_SECRET, PHONE_NUMBER_ID, TOKEN, VERIFY_TOKEN, CloudApiDouble
+
+from bot.domain.notices import NoticeKind
+from bot.services import contacts
+from bot.services.outbox import enqueue_status_change
+from bot.states import KtpStatus
+from bot.storage import chats as chats_store
+from bot.storage import outbox as outbox_store
+from bot.storage import records as records_store
+from bot.storage import subscriptions as subscriptions_store
+from bot.whatsapp.inbound import Status, StatusKind
+from bot.whatsapp.sender import SenderLimits, WhatsAppSender, release_waiting, status_reported
+
+WA = "6281234567890"
+WA_2 = "6281298765432"
+NIK = "1605014101900001"
+KK = "1605010101200001"
+PRINTED_ON = date(2026, 11, 27)
+
+
+def fast_sender_limits(**overrides: Any) -> SenderLimits:
+    values: dict[str, Any] = {
+        "pair_interval": 0.0,
+        "backoff_base": 0.0,
+        "poll_interval": 0.05,
+        "max_attempts": 3,
+        "account_pause": 0.2,
+        "pair_rate_wait": 0.05,
+        "throttle_wait": 0.05,
+    }
+    values.update(overrides)
+    return SenderLimits(**values)
+
+
+@dataclasses.dataclass
+class Wa:
+    env: BotEnv
+    double: CloudApiDouble
+
+    @property
+    def sender(self) -> WhatsAppSender:
+        sender = self.env.app.bot_data.whatsapp_sender
+        assert sender is not None, "the WhatsApp sender is not running"
+        return sender
+
+    async def contact(self, wa_id: str = WA, *, wrote_hours_ago: float | None = 1.0) -> int:
+        svc = self.env.services
+        contact = await contacts.contact_id(svc, "whatsapp", wa_id)
+        if wrote_hours_ago is not None:
+            at = self.env.clock.now() - timedelta(hours=wrote_hours_ago)
+            async with svc.db.transaction() as conn:
+                await chats_store.note_inbound(conn, contact, at)
+        return contact
+
+    async def record(self, nik: str = NIK) -> int:
+        svc = self.env.services
+        async with svc.db.transaction() as conn:
+            return await records_store.insert_record(
+                conn,
+                nik_hash=svc.hasher.nik(nik),
+                kk_hash=svc.hasher.kk(KK),
+                nik_masked=nik[:4] + "••••••••" + nik[-4:],
+                name_masked="S•••",
+                district=nik[:6],
+                status=KtpStatus.SENT_FOR_CARD_PRINTING,
+                status_date=date(2026, 6, 1),
+                note=None,
+                source="test",
+                actor_id=None,
+                now=self.env.clock.now(),
+            )
+
+    async def follow(self, contact: int, record_id: int) -> None:
+        async with self.env.services.db.transaction() as conn:
+            await subscriptions_store.subscribe(conn, contact, record_id, self.env.clock.now())
+
+    async def change(self, record_id: int, status: KtpStatus = KtpStatus.CARD_PRINTED) -> int:
+        """What /ubah and the importer do: the change and its notices in one transaction."""
+        now = self.env.clock.now()
+        async with self.env.services.db.transaction() as conn:
+            await records_store.set_status(
+                conn, record_id, status, PRINTED_ON, None, "test", None, now
+            )
+            queued = await enqueue_status_change(
+                conn, record_id=record_id, status=status, entered_on=PRINTED_ON, now=now
+            )
+        self.env.services.wake_outbox()
+        return queued
+
+    async def rows(self) -> list[dict[str, Any]]:
+        rows = await self.env.services.db.fetchall("SELECT * FROM outbox ORDER BY id")
+        return [dict(row) for row in rows]
+
+    async def settle(self) -> None:
+        await self.sender.drain(timeout=20)
+
+
+@pytest.fixture
+async def wa(make_env, tmp_path: Path) -> AsyncIterator[Wa]:
+    async with CloudApiDouble() as double:
+        env = await make_env(
+            tmp_path,
+            background=True,
+            whatsapp_token=TOKEN,
+            whatsapp_phone_number_id=PHONE_NUMBER_ID,
+            whatsapp_app_secret=APP_SECRET,
+            whatsapp_verify_token=VERIFY_TOKEN,
+            whatsapp_api_url=double.url,
+            whatsapp_per_second=1000.0,
+        )
+        dispatcher_of(env.app).limits = fast_limits()
+        found = Wa(env, double)
+        found.sender.limits = fast_sender_limits()
+        yield found
+        await env.close()
+
+
+async def _card_news(wa: Wa, *, wrote_hours_ago: float | None) -> int:
+    contact = await wa.contact(wrote_hours_ago=wrote_hours_ago)
+    record = await wa.record()
+    await wa.follow(contact, record)
+    assert await wa.change(record) == 1
+    await wa.settle()
+    return contact
+
+
+async def test_card_news_inside_the_window_is_an_ordinary_message(wa: Wa) -> None:
+    await _card_news(wa, wrote_hours_ago=2)
+    (sent,) = wa.double.sent_to(WA)
+    assert sent["type"] in ("text", "interactive")
+    body = json.dumps(sent, ensure_ascii=False)
+    assert "KTP-el sudah dicetak" in body and "*" in body and "<b>" not in body
+    (row,) = await wa.rows()
+    assert row["channel"] == "whatsapp" and row["state"] == "sent"
+    assert row["wamid"] == wa.double.sent[0].message_id
+    assert not wa.env.api.calls_to("sendMessage")  # nothing went to Telegram
+
+
+async def test_card_news_outside_the_window_is_the_template_with_its_parameters(wa: Wa) -> None:
+    await _card_news(wa, wrote_hours_ago=30)
+    (sent,) = wa.double.sent_to(WA)
+    assert sent["type"] == "template"
+    template = sent["template"]
+    assert template["name"] == "ktp_el_tercetak" and template["language"] == {"code": "id"}
+    nik, place = (p["text"] for p in template["components"][0]["parameters"])
+    assert nik == "1605••••••••0001" and place
+    (row,) = await wa.rows()
+    assert row["state"] == "sent" and row["wamid"] == wa.double.sent[0].message_id
+
+
+async def test_a_kind_without_a_template_waits_then_goes_when_the_resident_writes(
+    wa: Wa,
+) -> None:
+    svc = wa.env.services
+    contact = await wa.contact(wrote_hours_ago=48)
+    async with svc.db.transaction() as conn:
+        await outbox_store.insert(
+            conn,
+            kind="question",
+            chat_id=contact,
+            dedup_key="closed:1",
+            now=wa.env.clock.now(),
+            notice=NoticeKind.QUESTION_CLOSED,
+            params={"question_id": 7},
+        )
+    svc.wake_outbox()
+    await wa.settle()
+    assert wa.double.sent == []
+    (row,) = await wa.rows()
+    assert row["state"] == "pending" and row["channel"] == "whatsapp"
+    assert row["not_before"] >= "9999"
+    # The resident writes: the door notes the message's time and releases what waited.
+    assert await release_waiting(svc, contact, wa.env.clock.now()) == 1
+    await wa.settle()
+    (sent,) = wa.double.sent_to(WA)
+    assert sent["type"] == "text" and "#7" in sent["text"]["body"]
+    assert (await wa.rows())[0]["state"] == "sent"
+
+
+@pytest.mark.parametrize("code", [130429, 131056])
+async def test_throughput_and_pair_rate_wait_and_go_again(wa: Wa, code: int) -> None:
+    wa.double.fail(code, times=2, to=WA)
+    wa.sender.limits = fast_sender_limits()
+    await _card_news(wa, wrote_hours_ago=1)
+    refused = [r for r in wa.double.requests if r.answered == 400]
+    assert len(refused) == 2
+    assert len(wa.double.sent_to(WA)) == 1
+    (row,) = await wa.rows()
+    assert row["state"] == "sent"
+
+
+async def test_131047_sends_the_template_instead(wa: Wa) -> None:
+    wa.double.fail(131047, to=WA)
+    await _card_news(wa, wrote_hours_ago=1)  # our clock says open; WhatsApp says closed
+    (sent,) = wa.double.sent_to(WA)
+    assert sent["type"] == "template"
+    assert (await wa.rows())[0]["state"] == "sent"
+
+
+async def test_a_number_not_on_whatsapp_or_that_blocked_us_is_stopped(wa: Wa) -> None:
+    wa.double.fail(131026, to=WA)
+    contact = await _card_news(wa, wrote_hours_ago=1)
+    assert wa.double.sent == []
+    (row,) = await wa.rows()
+    assert row["state"] == "failed" and row["fail_reason"] == outbox_store.REASON_BLOCKED
+    async with wa.env.services.db.snapshot() as conn:
+        chat = await chats_store.get(conn, contact)
+    assert chat is not None and not chat.reachable
+    # its subscriptions are off: no more card news is queued for it
+    assert await wa.change(json.loads(row["params"])["record_id"], KtpStatus.CARD_SHIPPED) == 0
+
+
+async def test_server_errors_are_retried_with_backoff_then_sent(wa: Wa) -> None:
+    wa.double.fail(status=500, times=2, to=WA)
+    await _card_news(wa, wrote_hours_ago=1)
+    # each 500 is a new try of the row (attempts counted), and the third goes
+    for _ in range(50):
+        if wa.double.sent:
+            break
+        await asyncio.sleep(0.05)
+        await wa.settle()
+    assert len(wa.double.sent_to(WA)) == 1
+    (row,) = await wa.rows()
+    assert row["state"] == "sent" and row["attempts"] == 3
+
+
+async def test_server_errors_give_up_after_the_last_attempt(wa: Wa) -> None:
+    wa.double.fail(status=503, times=10, to=WA)
+    await _card_news(wa, wrote_hours_ago=1)
+    for _ in range(50):
+        if (await wa.rows())[0]["state"] != "pending":
+            break
+        await asyncio.sleep(0.05)
+        await wa.settle()
+    (row,) = await wa.rows()
+    assert row["state"] == "failed" and row["fail_reason"] == outbox_store.REASON_SERVER
+
+
+async def test_telegram_down_does_not_hold_whatsapp_back(wa: Wa) -> None:
+    wa.env.api.fail(kind="500", times=None)  # every sendMessage fails
+    dispatcher_of(wa.env.app).limits = fast_limits(backoff_base=60.0)
+    telegram = RESIDENT_ID
+    contact = await wa.contact(wrote_hours_ago=1)
+    record = await wa.record()
+    await wa.follow(contact, record)
+    async with wa.env.services.db.transaction() as conn:
+        await subscriptions_store.subscribe(conn, telegram, record, wa.env.clock.now())
+    assert await wa.change(record) == 2
+    await wa.settle()
+    assert len(wa.double.sent_to(WA)) == 1
+    rows = {r["channel"]: r for r in await wa.rows()}
+    assert rows["whatsapp"]["state"] == "sent"
+    assert rows["telegram"]["state"] == "pending" and rows["telegram"]["attempts"] >= 1
+
+
+async def test_whatsapp_down_does_not_hold_telegram_back(wa: Wa) -> None:
+    wa.double.fail(status=503, times=1000)
+    wa.sender.limits = fast_sender_limits(backoff_base=60.0)
+    telegram = RESIDENT_ID
+    contact = await wa.contact(wrote_hours_ago=1)
+    record = await wa.record()
+    await wa.follow(contact, record)
+    async with wa.env.services.db.transaction() as conn:
+        await subscriptions_store.subscribe(conn, telegram, record, wa.env.clock.now())
+    assert await wa.change(record) == 2
+    await dispatcher_of(wa.env.app).drain()
+    await wa.settle()
+    sent = [c for c in wa.env.api.calls_to("sendMessage") if c.chat_id == telegram]
+    assert len(sent) == 1 and "dicetak" in str(sent[0].params["text"])
+    rows = {r["channel"]: r for r in await wa.rows()}
+    assert rows["telegram"]["state"] == "sent"
+    assert rows["whatsapp"]["state"] == "pending" and rows["whatsapp"]["attempts"] == 1
+
+
+def _status(wamid: str, kind: StatusKind, code: int | None = None) -> Status:
+    from datetime import UTC, datetime
+
+    return Status(wamid, kind, datetime(2026, 12, 7, tzinfo=UTC), WA, code)
+
+
+async def test_statuses_are_joined_to_the_outbox_row(wa: Wa) -> None:
+    svc = wa.env.services
+    contact = await _card_news(wa, wrote_hours_ago=1)
+    (row,) = await wa.rows()
+    wamid = row["wamid"]
+    # delivered / read: recorded (by the webhook) against the row's message id
+    await status_reported(svc, _status(wamid, StatusKind.DELIVERED))
+    assert (await wa.rows())[0]["state"] == "sent"
+    # a failed status that waiting fixes: the row goes again, with a new message id
+    await status_reported(svc, _status(wamid, StatusKind.FAILED, 131000))
+    (row,) = await wa.rows()
+    assert row["state"] == "pending" and row["wamid"] is None
+    async with svc.db.transaction() as conn:  # due now rather than in 30 s
+        await conn.execute("UPDATE outbox SET not_before = ? WHERE id = ?", ("2000", row["id"]))
+    svc.wake_outbox()
+    await wa.settle()
+    (row,) = await wa.rows()
+    assert row["state"] == "sent" and row["wamid"] != wamid
+    assert len(wa.double.sent_to(WA)) == 2
+    # 131047 reported after the fact: sent again as the template
+    await status_reported(svc, _status(row["wamid"], StatusKind.FAILED, 131047))
+    await wa.settle()
+    assert wa.double.sent_to(WA)[-1]["type"] == "template"
+    (row,) = await wa.rows()
+    # a permanent failure (the number is gone): the row failed, the contact stopped
+    await status_reported(svc, _status(row["wamid"], StatusKind.FAILED, 131026))
+    (row,) = await wa.rows()
+    assert row["state"] == "failed" and row["fail_reason"] == outbox_store.REASON_BLOCKED
+    async with svc.db.snapshot() as conn:
+        chat = await chats_store.get(conn, contact)
+    assert chat is not None and not chat.reachable
