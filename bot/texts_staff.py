@@ -1198,6 +1198,8 @@ class BroadcastCounts:
     blocked: int  # the chat blocked the bot
     pending: int
     cancelled: int
+    whatsapp_total: int = 0  # of `total`, recipients on WhatsApp (the rest on Telegram)
+    whatsapp_sent: int = 0
 
 
 def _broadcast_figures_line(figures: BroadcastCounts) -> str:
@@ -1208,6 +1210,14 @@ def _broadcast_figures_line(figures: BroadcastCounts) -> str:
     )
     if figures.cancelled:
         line += f" · tidak dikirim {format_number(figures.cancelled)}"
+    if figures.whatsapp_total:
+        telegram_total = figures.total - figures.whatsapp_total
+        telegram_sent = figures.sent - figures.whatsapp_sent
+        line += (
+            f"\nTelegram {format_number(telegram_sent)} dari {format_number(telegram_total)}"
+            f" · WhatsApp {format_number(figures.whatsapp_sent)} dari "
+            f"{format_number(figures.whatsapp_total)}"
+        )
     return line
 
 

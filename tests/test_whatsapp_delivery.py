@@ -23,9 +23,11 @@ from conftest import RESIDENT_ID, BotEnv, dispatcher_of, fast_limits
 from whatsapp_double import APP_SECRET, PHONE_NUMBER_ID, TOKEN, VERIFY_TOKEN, CloudApiDouble
 
 from bot.domain.notices import NoticeKind
+from bot.handlers.broadcast import render_progress
 from bot.services import contacts
 from bot.services.outbox import enqueue_status_change
 from bot.states import KtpStatus
+from bot.storage import broadcasts as broadcasts_store
 from bot.storage import chats as chats_store
 from bot.storage import outbox as outbox_store
 from bot.storage import records as records_store
@@ -331,3 +333,51 @@ async def test_statuses_are_joined_to_the_outbox_row(wa: Wa) -> None:
     async with svc.db.snapshot() as conn:
         chat = await chats_store.get(conn, contact)
     assert chat is not None and not chat.reachable
+
+
+async def test_an_announcement_reaches_whatsapp_contacts_who_chose_it(wa: Wa) -> None:
+    svc = wa.env.services
+    now = wa.env.clock.now()
+    inside = await wa.contact(WA, wrote_hours_ago=1)
+    outside = await wa.contact(WA_2, wrote_hours_ago=50)
+    await wa.contact("6281200000003")  # never chose announcements: not in the audience
+    async with svc.db.transaction() as conn:
+        for contact in (inside, outside):
+            await broadcasts_store.set_announcements(conn, contact, "private", True, now)
+        await conn.execute(  # a Telegram resident
+            "INSERT INTO chats (chat_id, chat_type, first_seen, last_seen) VALUES (?,?,?,?)",
+            (RESIDENT_ID, "private", now.isoformat(), now.isoformat()),
+        )
+        broadcast_id, count = await broadcasts_store.create(
+            conn,
+            created_by=2002,
+            text="Kantor <b>tutup</b> hari Jumat &amp; Sabtu.",
+            audience=broadcasts_store.Audience(broadcasts_store.ALL),
+            now=now,
+            send_now=False,
+            progress_chat_id=None,
+            progress_message_id=None,
+        )
+    assert count == 3
+    svc.wake_outbox()
+    await wa.settle()
+    await dispatcher_of(wa.env.app).drain()
+    (message,) = wa.double.sent_to(WA)
+    assert message["type"] == "text" and "*tutup*" in message["text"]["body"]
+    (template,) = wa.double.sent_to(WA_2)
+    assert template["template"]["name"] == "pengumuman_disdukcapil"
+    (isi,) = template["template"]["components"][0]["parameters"]
+    assert isi["text"] == "Kantor tutup hari Jumat & Sabtu."
+    assert len(wa.double.sent) == 2
+    async with svc.db.snapshot() as conn:
+        figures = await broadcasts_store.figures(conn, broadcast_id)
+        broadcast = await broadcasts_store.get(conn, broadcast_id)
+    assert (figures.total, figures.sent, figures.whatsapp_total, figures.whatsapp_sent) == (
+        3,
+        3,
+        2,
+        2,
+    )
+    assert broadcast is not None
+    view = render_progress(broadcast, figures, waiting_until=None, finished=False, tz="UTC")
+    assert "Telegram 1 dari 1 · WhatsApp 2 dari 2" in view.text

@@ -205,18 +205,31 @@ class BroadcastFigures:
     blocked: int  # the chat blocked the bot
     pending: int
     cancelled: int
+    #: Of the above, WhatsApp's recipients, and how many of them it was sent to (the rest
+    #: are Telegram's).
+    whatsapp_total: int = 0
+    whatsapp_sent: int = 0
 
 
 async def figures(conn: Conn, broadcast_id: int) -> BroadcastFigures:
     counts = {"sent": 0, "failed": 0, "blocked": 0, "pending": 0, "cancelled": 0}
+    whatsapp = {"total": 0, "sent": 0}
     sql = (
         "SELECT CASE WHEN state = 'failed' AND fail_reason = ? THEN 'blocked' ELSE state END,"
-        " COUNT(*) FROM outbox WHERE broadcast_id = ? GROUP BY 1"
+        " channel, COUNT(*) FROM outbox WHERE broadcast_id = ? GROUP BY 1, 2"
     )
     async with conn.execute(sql, (REASON_BLOCKED, broadcast_id)) as cur:
-        for state, count in await cur.fetchall():
+        for state, channel, count in await cur.fetchall():
             counts[state] = counts.get(state, 0) + count
-    return BroadcastFigures(total=sum(counts.values()), **counts)
+            if channel == "whatsapp":
+                whatsapp["total"] += count
+                whatsapp["sent"] += count if state == "sent" else 0
+    return BroadcastFigures(
+        total=sum(counts.values()),
+        **counts,
+        whatsapp_total=whatsapp["total"],
+        whatsapp_sent=whatsapp["sent"],
+    )
 
 
 async def finish(conn: Conn, broadcast_id: int, now: datetime) -> bool:
