@@ -14,7 +14,7 @@ import asyncio
 import dataclasses
 import json
 from collections.abc import AsyncIterator
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +22,10 @@ import pytest
 from conftest import RESIDENT_ID, BotEnv, dispatcher_of, fast_limits
 from whatsapp_double import APP_SECRET, PHONE_NUMBER_ID, TOKEN, VERIFY_TOKEN, CloudApiDouble
 
+from bot.domain.markup import plain
 from bot.domain.notices import NoticeKind
 from bot.handlers.broadcast import render_progress
-from bot.services import contacts
+from bot.services import contacts, record_lookup, stats
 from bot.services.outbox import enqueue_status_change
 from bot.states import KtpStatus
 from bot.storage import broadcasts as broadcasts_store
@@ -32,6 +33,7 @@ from bot.storage import chats as chats_store
 from bot.storage import outbox as outbox_store
 from bot.storage import records as records_store
 from bot.storage import subscriptions as subscriptions_store
+from bot.texts_staff import channels_note
 from bot.whatsapp.inbound import Status, StatusKind
 from bot.whatsapp.sender import SenderLimits, WhatsAppSender, release_waiting, status_reported
 
@@ -297,8 +299,6 @@ async def test_whatsapp_down_does_not_hold_telegram_back(wa: Wa) -> None:
 
 
 def _status(wamid: str, kind: StatusKind, code: int | None = None) -> Status:
-    from datetime import UTC, datetime
-
     return Status(wamid, kind, datetime(2026, 12, 7, tzinfo=UTC), WA, code)
 
 
@@ -381,3 +381,32 @@ async def test_an_announcement_reaches_whatsapp_contacts_who_chose_it(wa: Wa) ->
     assert broadcast is not None
     view = render_progress(broadcast, figures, waiting_until=None, finished=False, tz="UTC")
     assert "Telegram 1 dari 1 · WhatsApp 2 dari 2" in view.text
+
+
+async def test_staff_see_one_office_counted_per_channel(wa: Wa) -> None:
+    svc = wa.env.services
+    now = wa.env.clock.now()
+    contact = await wa.contact(WA)
+    record = await wa.record()
+    await wa.follow(contact, record)
+    async with svc.db.transaction() as conn:
+        await subscriptions_store.subscribe(conn, RESIDENT_ID, record, now)
+        await conn.execute(
+            "INSERT INTO verified_checks (chat_id, record_id, verified_at) VALUES (?, ?, ?)",
+            (contact, record, now.isoformat()),
+        )
+    figures = await stats.gather(svc)
+    block = plain(figures.channels_block or "")
+    assert "Per saluran (Telegram · WhatsApp)" in block
+    assert "Warga: 1 · 1" in block
+    assert "Cek NIK + KK berhasil, 7 hari: 0 · 1" in block
+    assert "Warga yang memantau kartu: 1 · 1" in block
+    assert "Pertanyaan, 7 hari: 0 · 0" in block
+    assert block in plain(figures.detail("UTC"))
+    async with svc.db.snapshot() as conn:
+        found = await records_store.get_by_id(conn, record)
+    assert found is not None
+    view = await record_lookup.view_of(svc, found)
+    assert view.subscribers == 2 and view.by_channel == {"telegram": 1, "whatsapp": 1}
+    assert channels_note(view.by_channel) == " (Telegram 1 · WhatsApp 1)"
+    assert WA not in block and WA[-6:] not in channels_note(view.by_channel)
