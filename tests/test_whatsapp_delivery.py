@@ -22,6 +22,7 @@ import pytest
 from conftest import RESIDENT_ID, BotEnv, dispatcher_of, fast_limits
 from whatsapp_double import APP_SECRET, PHONE_NUMBER_ID, TOKEN, VERIFY_TOKEN, CloudApiDouble
 
+from bot.cli import outbox as outbox_cli
 from bot.domain.markup import plain
 from bot.domain.notices import NoticeKind
 from bot.handlers.broadcast import render_progress
@@ -33,6 +34,7 @@ from bot.storage import chats as chats_store
 from bot.storage import outbox as outbox_store
 from bot.storage import records as records_store
 from bot.storage import subscriptions as subscriptions_store
+from bot.storage import whatsapp as whatsapp_store
 from bot.texts_staff import channels_note
 from bot.whatsapp.inbound import Status, StatusKind
 from bot.whatsapp.sender import SenderLimits, WhatsAppSender, release_waiting, status_reported
@@ -410,3 +412,30 @@ async def test_staff_see_one_office_counted_per_channel(wa: Wa) -> None:
     assert view.subscribers == 2 and view.by_channel == {"telegram": 1, "whatsapp": 1}
     assert channels_note(view.by_channel) == " (Telegram 1 · WhatsApp 1)"
     assert WA not in block and WA[-6:] not in channels_note(view.by_channel)
+
+
+async def test_the_outbox_command_shows_what_whatsapp_reported(wa: Wa) -> None:
+    svc = wa.env.services
+    await _card_news(wa, wrote_hours_ago=1)
+    (row,) = await wa.rows()
+    contact = await wa.contact(WA_2, wrote_hours_ago=72)
+    async with svc.db.transaction() as conn:
+        await whatsapp_store.record_status(
+            conn, row["wamid"], "read", None, wa.env.clock.now(), wa.env.clock.now()
+        )
+        await outbox_store.insert(
+            conn,
+            kind="question",
+            chat_id=contact,
+            dedup_key="muted:1",
+            now=wa.env.clock.now(),
+            notice=NoticeKind.QUESTION_CLOSED,
+            params={"question_id": 8},
+        )
+    svc.wake_outbox()
+    await wa.settle()
+    text = await outbox_cli.report(wa.env.settings, wa.env.clock)
+    assert "WhatsApp: menunggu 1, terkirim 1" in text
+    assert "1 menunggu warga menulis lagi" in text
+    assert "Dilaporkan WhatsApp: dibaca 1" in text
+    assert "9999" not in text

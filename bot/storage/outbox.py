@@ -390,7 +390,10 @@ async def figures(conn: Conn) -> OutboxFigures:
     ) as cur:
         for kind, reason, count in await cur.fetchall():
             failed.setdefault(kind, {})[reason] = count
-    async with conn.execute("SELECT MIN(not_before) FROM outbox WHERE state = 'pending'") as cur:
+    async with conn.execute(
+        "SELECT MIN(not_before) FROM outbox WHERE state = 'pending' AND not_before < ?",
+        (utc_iso(WAITING_FOR_RESIDENT),),
+    ) as cur:
         row = await cur.fetchone()
     return OutboxFigures(
         by_state=by_state, failed_by_reason=failed, next_due=row[0] if row else None
@@ -478,3 +481,37 @@ async def fail_sent(conn: Conn, row_id: int, *, reason: str, error: str) -> bool
         (reason, error[:500], row_id),
     )
     return cur.rowcount > 0
+
+
+@dataclass(frozen=True, slots=True)
+class WhatsAppDelivery:
+    """The WhatsApp rows of the outbox: by state, those waiting for their resident, and the
+    furthest status WhatsApp reported for the sent ones (joined by the message id)."""
+
+    by_state: dict[str, int]
+    waiting_for_resident: int
+    reported: dict[str, int]  # sent, delivered, read, failed -> rows
+
+
+async def whatsapp_delivery(conn: Conn) -> WhatsAppDelivery:
+    by_state: dict[str, int] = {}
+    async with conn.execute(
+        "SELECT state, COUNT(*) FROM outbox WHERE channel = ? GROUP BY state",
+        (CHANNEL_WHATSAPP,),
+    ) as cur:
+        for state, count in await cur.fetchall():
+            by_state[state] = int(count)
+    async with conn.execute(
+        "SELECT COUNT(*) FROM outbox WHERE channel = ? AND state = 'pending' AND not_before >= ?",
+        (CHANNEL_WHATSAPP, utc_iso(WAITING_FOR_RESIDENT)),
+    ) as cur:
+        row = await cur.fetchone()
+    reported: dict[str, int] = {}
+    async with conn.execute(
+        "SELECT s.status, COUNT(*) FROM outbox o JOIN whatsapp_statuses s"
+        " ON s.message_id = o.wamid WHERE o.channel = ? GROUP BY s.status",
+        (CHANNEL_WHATSAPP,),
+    ) as cur:
+        for status, count in await cur.fetchall():
+            reported[status] = int(count)
+    return WhatsAppDelivery(by_state, int(row[0]) if row else 0, reported)
