@@ -235,7 +235,16 @@ async def test_a_number_not_on_whatsapp_or_that_blocked_us_is_stopped(wa: Wa) ->
         chat = await chats_store.get(conn, contact)
     assert chat is not None and not chat.reachable
     # its subscriptions are off: no more card news is queued for it
-    assert await wa.change(json.loads(row["params"])["record_id"], KtpStatus.CARD_SHIPPED) == 0
+    following = await wa.env.services.db.fetchall(
+        "SELECT active FROM subscriptions WHERE chat_id = ?", (contact,)
+    )
+    assert [r[0] for r in following] == [0]
+    # the resident writes again: reachable, following again, the card news goes after all
+    await release_waiting(wa.env.services, contact, wa.env.clock.now())
+    await wa.settle()
+    (sent,) = wa.double.sent_to(WA)
+    assert "dicetak" in json.dumps(sent, ensure_ascii=False)
+    assert (await wa.rows())[0]["state"] == "sent"
 
 
 async def test_server_errors_are_retried_with_backoff_then_sent(wa: Wa) -> None:

@@ -349,6 +349,13 @@ class WhatsAppSender:
             async with self.db.snapshot() as conn:
                 where = await chats_store.address_of(conn, row.chat_id)
                 last_inbound = await chats_store.last_inbound(conn, row.chat_id)
+                broadcast = (
+                    await broadcasts_store.get(conn, row.broadcast_id)
+                    if row.broadcast_id is not None
+                    else None
+                )
+            if broadcast is not None and broadcast.state != broadcasts_store.SENDING:
+                return  # stopped by staff meanwhile: its pending rows are cancelled
             if where is None or where[0] != CHANNEL_WHATSAPP:
                 async with self.db.transaction() as conn:
                     await outbox_store.cancel(conn, row.id, reason="the contact is gone")
@@ -567,14 +574,19 @@ class WhatsAppSender:
 
 async def release_waiting(svc: Services, contact: int, at: datetime | None = None) -> int:
     """The contact wrote (at `at`, WhatsApp's timestamp of the message, when given): its latest
-    message time is noted and the notices kept for this moment are due now. For the WhatsApp
-    door, after a resident's message; returns the number of rows released."""
+    message time is noted, the notices kept for this moment are due now, and a contact that
+    had been stopped (131026: blocked the office) is reachable again, its subscriptions back
+    on and its failed card news queued again (as a Telegram chat that comes back). For the
+    WhatsApp door, after each resident's message; returns the number of rows released."""
     now = svc.clock.now()
     async with svc.db.transaction() as conn:
         if at is not None:
             await chats_store.note_inbound(conn, contact, at)
+        chat = await chats_store.get(conn, contact)
+        if chat is not None and not chat.reachable:
+            await chats_store.seen(conn, contact, chat.chat_type, now)
         released = await outbox_store.release_waiting(conn, contact, now)
-    if released:
+    if released or (chat is not None and not chat.reachable):
         svc.wake_outbox()
     return released
 
