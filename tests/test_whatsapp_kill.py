@@ -139,6 +139,7 @@ async def test_a_kill_9_during_a_whatsapp_broadcast_loses_nothing(
                     p.kill()
             front.stop()
         sent = [r.body for r in double.sent]
+        arrivals = sorted(r.at for r in double.sent)
         refused = list(double.refused)
 
     assert refused == []
@@ -156,8 +157,14 @@ async def test_a_kill_9_during_a_whatsapp_broadcast_loses_nothing(
         )
     assert (figures.sent, figures.whatsapp_sent, figures.pending) == (CONTACTS, CONTACTS, 0)
     assert rows[0][0] == CONTACTS
+    busiest, start = 0, 0  # never more than BOT_WHATSAPP_PER_SECOND in any one second
+    for end, t in enumerate(arrivals):
+        while t - arrivals[start] >= 1.0:
+            start += 1
+        busiest = max(busiest, end - start + 1)
+    assert busiest <= PER_SECOND * 1.1 + 1, f"{busiest} messages in one second"
     duplicates = sum(n - 1 for n in counts.values())
     print(
         f"\n{len(sent)} messages to {CONTACTS} contacts; {sent_before} before the kill;"
-        f" {duplicates} repeated"
+        f" {duplicates} repeated; busiest second {busiest}"
     )
