@@ -27,6 +27,7 @@ from bot.domain.markup import plain
 from bot.domain.notices import NoticeKind
 from bot.handlers.broadcast import render_progress
 from bot.services import contacts, record_lookup, stats
+from bot.services.delivery import release_waiting
 from bot.services.outbox import enqueue_status_change
 from bot.states import KtpStatus
 from bot.storage import broadcasts as broadcasts_store
@@ -37,7 +38,7 @@ from bot.storage import subscriptions as subscriptions_store
 from bot.storage import whatsapp as whatsapp_store
 from bot.texts_staff import channels_note
 from bot.whatsapp.inbound import Status, StatusKind
-from bot.whatsapp.sender import SenderLimits, WhatsAppSender, release_waiting, status_reported
+from bot.whatsapp.sender import SenderLimits, WhatsAppSender, status_reported
 
 WA = "6281234567890"
 WA_2 = "6281298765432"

@@ -438,6 +438,16 @@ async def release_waiting(conn: Conn, chat_id: int, now: datetime) -> int:
     return cur.rowcount
 
 
+async def has_waiting_or_stopped(conn: Conn, chat_id: int) -> bool:
+    """Whether the contact has rows kept for its next message, or was stopped (unreachable)."""
+    async with conn.execute(
+        "SELECT 1 FROM outbox WHERE chat_id = ? AND state = 'pending' AND not_before >= ?"
+        " UNION ALL SELECT 1 FROM chats WHERE chat_id = ? AND reachable = 0 LIMIT 1",
+        (chat_id, utc_iso(WAITING_FOR_RESIDENT), chat_id),
+    ) as cur:
+        return await cur.fetchone() is not None
+
+
 @dataclass(frozen=True, slots=True)
 class SentRow:
     """An outbox row found by the id of the message that carried it."""

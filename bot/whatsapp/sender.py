@@ -14,7 +14,8 @@ they are now, and the template with its parameters) and goes as the 24-hour wind
 (`notices.send_notice`): an ordinary message inside the window counted from the resident's
 latest message (`chats.last_inbound_at`), the template of its kind outside it, or, for a kind
 without a template, not at all: the row waits (`not_before` far ahead) until the resident
-writes, when the WhatsApp door calls `release_waiting`.
+writes, when the WhatsApp door calls `release_waiting` (`bot/services/delivery.py`, on the
+services floor so that the conversation's contact door may call it).
 
 The Cloud API's refusals, by kind (`client.ErrorKind`):
 
@@ -47,6 +48,7 @@ from typing import Any, Protocol
 
 from bot.domain.notices import NoticeKind
 from bot.services.container import Services
+from bot.services.delivery import release_waiting
 from bot.services.outbox import in_quiet_hours
 from bot.storage import broadcasts as broadcasts_store
 from bot.storage import chats as chats_store
@@ -60,6 +62,8 @@ from bot.whatsapp.templates import Template, load_templates
 from bot.whatsapp.window import NoticeRoute
 
 log = logging.getLogger(__name__)
+
+__all__ = ["SenderLimits", "WhatsAppSender", "release_waiting", "status_reported"]
 
 #: `last_error` of a row whose message WhatsApp refused because the window had closed: the
 #: next try goes as the template whatever the time of the resident's last message says.
@@ -570,25 +574,6 @@ class WhatsAppSender:
 
 
 # --- the inbound side's hooks ------------------------------------------------------------------
-
-
-async def release_waiting(svc: Services, contact: int, at: datetime | None = None) -> int:
-    """The contact wrote (at `at`, WhatsApp's timestamp of the message, when given): its latest
-    message time is noted, the notices kept for this moment are due now, and a contact that
-    had been stopped (131026: blocked the office) is reachable again, its subscriptions back
-    on and its failed card news queued again (as a Telegram chat that comes back). For the
-    WhatsApp door, after each resident's message; returns the number of rows released."""
-    now = svc.clock.now()
-    async with svc.db.transaction() as conn:
-        if at is not None:
-            await chats_store.note_inbound(conn, contact, at)
-        chat = await chats_store.get(conn, contact)
-        if chat is not None and not chat.reachable:
-            await chats_store.seen(conn, contact, chat.chat_type, now)
-        released = await outbox_store.release_waiting(conn, contact, now)
-    if released or (chat is not None and not chat.reachable):
-        svc.wake_outbox()
-    return released
 
 
 async def status_reported(svc: Services, status: Status) -> None:
