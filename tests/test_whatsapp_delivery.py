@@ -23,12 +23,14 @@ from conftest import RESIDENT_ID, BotEnv, dispatcher_of, fast_limits
 from whatsapp_double import APP_SECRET, PHONE_NUMBER_ID, TOKEN, VERIFY_TOKEN, CloudApiDouble
 
 from bot.cli import outbox as outbox_cli
+from bot.conversation.buttons import QuestionReply
 from bot.domain.markup import plain
 from bot.domain.notices import NoticeKind
 from bot.handlers.broadcast import render_progress
 from bot.services import contacts, record_lookup, stats
 from bot.services.delivery import release_waiting
 from bot.services.outbox import enqueue_status_change
+from bot.services.questions import Questions, StaffRef
 from bot.states import KtpStatus
 from bot.storage import broadcasts as broadcasts_store
 from bot.storage import chats as chats_store
@@ -449,3 +451,36 @@ async def test_the_outbox_command_shows_what_whatsapp_reported(wa: Wa) -> None:
     assert "1 menunggu warga menulis lagi" in text
     assert "Dilaporkan WhatsApp: dibaca 1" in text
     assert "9999" not in text
+
+
+@pytest.mark.parametrize("hours", [1, 30])
+async def test_a_staff_answer_reaches_the_resident_on_whatsapp(wa: Wa, hours: float) -> None:
+    svc = wa.env.services
+    contact = await wa.contact(WA, wrote_hours_ago=0.1)
+    questions = Questions(svc)
+    await questions.ask(contact, "Kapan KTP saya bisa diambil?")
+    (question_id,) = [r[0] for r in await svc.db.fetchall("SELECT id FROM questions")]
+    async with svc.db.transaction() as conn:  # the resident wrote `hours` ago after all
+        await conn.execute(
+            "UPDATE chats SET last_inbound_at = ? WHERE chat_id = ?",
+            ((wa.env.clock.now() - timedelta(hours=hours)).isoformat(), contact),
+        )
+    await questions.answer(
+        question_id, StaffRef(2002, "Budi", "petugas"), "Sudah bisa diambil besok pagi."
+    )
+    svc.wake_outbox()
+    await wa.settle()
+    (sent,) = wa.double.sent_to(WA)
+    if hours == 1:
+        assert sent["type"] == "interactive"
+        (button,) = sent["interactive"]["action"]["buttons"]
+        assert button["reply"]["id"] == QuestionReply(question_id).pack()
+        assert "Sudah bisa diambil besok pagi." in sent["interactive"]["body"]["text"]
+    else:
+        assert sent["template"]["name"] == "jawaban_petugas"
+        (jawaban,) = sent["template"]["components"][0]["parameters"]
+        assert jawaban["text"] == "Sudah bisa diambil besok pagi."
+    answer_rows = [r for r in await wa.rows() if r["notice"] == NoticeKind.QUESTION_ANSWER]
+    assert [(r["channel"], r["state"]) for r in answer_rows] == [("whatsapp", "sent")]
+    desk = [r for r in await wa.rows() if r["notice"] == NoticeKind.QUESTION_DESK]
+    assert desk and all(r["channel"] == "telegram" for r in desk)
