@@ -37,6 +37,7 @@ from bot.storage import chats as chats_store
 from bot.storage import outbox as outbox_store
 from bot.storage import records as records_store
 from bot.storage import subscriptions as subscriptions_store
+from bot.storage import visits as visits_store
 from bot.storage import whatsapp as whatsapp_store
 from bot.texts_staff import channels_note
 from bot.whatsapp.inbound import Status, StatusKind
@@ -484,3 +485,36 @@ async def test_a_staff_answer_reaches_the_resident_on_whatsapp(wa: Wa, hours: fl
     assert [(r["channel"], r["state"]) for r in answer_rows] == [("whatsapp", "sent")]
     desk = [r for r in await wa.rows() if r["notice"] == NoticeKind.QUESTION_DESK]
     assert desk and all(r["channel"] == "telegram" for r in desk)
+
+
+async def test_a_jemput_bola_notice_outside_the_window_is_its_template(wa: Wa) -> None:
+    svc = wa.env.services
+    contact = await wa.contact(WA, wrote_hours_ago=100)
+    now = wa.env.clock.now()
+    async with svc.db.transaction() as conn:
+        fields = visits_store.VisitFields(
+            visit_date=date(2026, 12, 20),
+            start_time="08:00",
+            end_time="12:00",
+            district="160501",
+            place="Balai Desa\nSumber Harta",
+            services=("rekam",),
+            note=None,
+        )
+        visit_id = await visits_store.insert(conn, fields, source="test", created_by=None, now=now)
+        await outbox_store.insert(
+            conn,
+            kind="visit",
+            chat_id=contact,
+            dedup_key=f"visit:{visit_id}:{contact}",
+            now=now,
+            notice=NoticeKind.VISIT_NOTICE,
+            params={"visit_id": visit_id, "reminder": False},
+        )
+    svc.wake_outbox()
+    await wa.settle()
+    (sent,) = wa.double.sent_to(WA)
+    assert sent["template"]["name"] == "jemput_bola_jadwal"
+    kecamatan, waktu, tempat = (p["text"] for p in sent["template"]["components"][0]["parameters"])
+    assert kecamatan == "Tugumulyo" and "20 Desember 2026" in waktu and "08.00" in waktu
+    assert tempat == "Balai Desa Sumber Harta"  # one line, as Meta wants
