@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from conftest import RESIDENT_ID, BotEnv, dispatcher_of, fast_limits
 from whatsapp_double import APP_SECRET, PHONE_NUMBER_ID, TOKEN, VERIFY_TOKEN, CloudApiDouble
@@ -39,6 +40,7 @@ from bot.storage import records as records_store
 from bot.storage import subscriptions as subscriptions_store
 from bot.storage import visits as visits_store
 from bot.storage import whatsapp as whatsapp_store
+from bot.storage.db import utc_iso
 from bot.texts_staff import channels_note
 from bot.whatsapp.inbound import Status, StatusKind
 from bot.whatsapp.sender import SenderLimits, WhatsAppSender, status_reported
@@ -519,3 +521,67 @@ async def test_a_jemput_bola_notice_outside_the_window_is_its_template(wa: Wa) -
     kecamatan, waktu, tempat = (p["text"] for p in sent["template"]["components"][0]["parameters"])
     assert kecamatan == "Tugumulyo" and "20 Desember 2026" in waktu and "08.00" in waktu
     assert tempat == "Balai Desa Sumber Harta"  # one line, as Meta wants
+
+
+async def test_a_timeout_is_tried_again(wa: Wa) -> None:
+    wa.sender.client.http.timeout = httpx.Timeout(0.3)
+    wa.double.fail(timeout=True, to=WA)
+    await _card_news(wa, wrote_hours_ago=1)
+    for _ in range(50):
+        if wa.double.sent:
+            break
+        await asyncio.sleep(0.05)
+        await wa.settle()
+    assert len(wa.double.sent_to(WA)) == 1
+    (row,) = await wa.rows()
+    assert row["state"] == "sent" and row["attempts"] == 2
+
+
+async def test_a_message_the_cloud_api_refuses_as_invalid_fails(wa: Wa) -> None:
+    wa.double.fail(131008, to=WA)  # a required parameter is missing: a bug, not a wait
+    await _card_news(wa, wrote_hours_ago=1)
+    (row,) = await wa.rows()
+    assert row["state"] == "failed" and row["fail_reason"] == outbox_store.REASON_BAD_REQUEST
+    assert wa.double.sent == []
+
+
+async def test_a_refused_token_pauses_whatsapp_and_the_row_waits(wa: Wa) -> None:
+    wa.sender.limits = fast_sender_limits(account_pause=60.0)
+    wa.double.fail(190, status=401, to=WA)
+    contact = await wa.contact(wrote_hours_ago=1)
+    record = await wa.record()
+    await wa.follow(contact, record)
+    await wa.change(record)
+    for _ in range(100):  # all WhatsApp sending now waits a minute: no drain to wait for
+        (row,) = await wa.rows()
+        if row["last_error"]:
+            break
+        await asyncio.sleep(0.05)
+    assert row["state"] == "pending" and row["not_before"] > utc_iso(wa.env.clock.now())
+    assert "account" in row["last_error"]
+    assert wa.sender._pause_until > asyncio.get_running_loop().time() + 30
+
+
+async def test_a_resident_who_stopped_marketing_gets_no_more_announcements(wa: Wa) -> None:
+    svc = wa.env.services
+    now = wa.env.clock.now()
+    contact = await wa.contact(WA, wrote_hours_ago=50)
+    async with svc.db.transaction() as conn:
+        await broadcasts_store.set_announcements(conn, contact, "private", True, now)
+        await broadcasts_store.create(
+            conn,
+            created_by=2002,
+            text="Pengumuman.",
+            audience=broadcasts_store.Audience(broadcasts_store.ALL),
+            now=now,
+            send_now=False,
+            progress_chat_id=None,
+            progress_message_id=None,
+        )
+    wa.double.fail(131050, to=WA)
+    svc.wake_outbox()
+    await wa.settle()
+    (row,) = await wa.rows()
+    assert row["state"] == "failed" and row["fail_reason"] == "opted_out"
+    async with svc.db.snapshot() as conn:
+        assert not await broadcasts_store.announcements_on(conn, contact)

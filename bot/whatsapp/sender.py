@@ -500,12 +500,12 @@ class WhatsAppSender:
             )
             return
         if kind is ErrorKind.OPTED_OUT:
-            if row.notice == NoticeKind.ANNOUNCEMENT:
+            await self._fail(handle, REASON_OPTED_OUT, text)
+            if row.notice == NoticeKind.ANNOUNCEMENT:  # and the next ones are not queued
                 async with self.db.transaction() as conn:
                     await broadcasts_store.set_announcements(
                         conn, row.chat_id, "private", False, self.clock.now()
                     )
-            await self._fail(handle, REASON_OPTED_OUT, text)
             return
         if kind is ErrorKind.INVALID:
             log.warning("WhatsApp outbox row %d refused: %s", row.id, text)
