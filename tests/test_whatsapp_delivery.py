@@ -21,7 +21,15 @@ from typing import Any
 import httpx
 import pytest
 from conftest import RESIDENT_ID, BotEnv, dispatcher_of, fast_limits
-from whatsapp_double import APP_SECRET, PHONE_NUMBER_ID, TOKEN, VERIFY_TOKEN, CloudApiDouble
+from whatsapp_double import (
+    APP_SECRET,
+    PHONE_NUMBER_ID,
+    TOKEN,
+    VERIFY_TOKEN,
+    CloudApiDouble,
+    post_delivery,
+    status_update,
+)
 
 from bot.cli import outbox as outbox_cli
 from bot.conversation.buttons import QuestionReply
@@ -42,8 +50,11 @@ from bot.storage import visits as visits_store
 from bot.storage import whatsapp as whatsapp_store
 from bot.storage.db import utc_iso
 from bot.texts_staff import channels_note
+from bot.whatsapp import sender as sender_module
 from bot.whatsapp.inbound import Status, StatusKind
 from bot.whatsapp.sender import SenderLimits, WhatsAppSender, status_reported
+from bot.whatsapp.webhook import PATH as WEBHOOK_PATH
+from bot.whatsapp.webhook import WhatsAppWebhook
 
 WA = "6281234567890"
 WA_2 = "6281298765432"
@@ -585,3 +596,47 @@ async def test_a_resident_who_stopped_marketing_gets_no_more_announcements(wa: W
     assert row["state"] == "failed" and row["fail_reason"] == "opted_out"
     async with svc.db.snapshot() as conn:
         assert not await broadcasts_store.announcements_on(conn, contact)
+
+
+async def test_a_failed_status_signed_to_the_webhook_puts_the_row_back(
+    wa: Wa, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Over HTTP: the webhook records the status (no outbox hook wired); the sender finds it
+    and sends the notice again, as the template since WhatsApp said the window was closed."""
+    monkeypatch.setattr(sender_module, "STATUS_SWEEP", 0.05)
+    svc = wa.env.services
+
+    async def no_message(message: object) -> None:
+        return None
+
+    hook = WhatsAppWebhook(
+        db=svc.db,
+        clock=wa.env.clock,
+        app_secret=APP_SECRET,
+        verify_token=VERIFY_TOKEN,
+        on_message=no_message,
+        phone_number_id=PHONE_NUMBER_ID,
+    )
+    port = await hook.start("127.0.0.1", 0)
+    try:
+        await _card_news(wa, wrote_hours_ago=1)
+        (row,) = await wa.rows()
+        first = row["wamid"]
+        url = f"http://127.0.0.1:{port}{WEBHOOK_PATH}"
+        for status, code in (("delivered", None), ("failed", 131047)):
+            answer = await post_delivery(url, status_update(first, status, WA, error_code=code))
+            assert answer.status_code == 200
+        for _ in range(100):
+            if len(wa.double.sent_to(WA)) == 2:
+                break
+            await asyncio.sleep(0.05)
+        await wa.settle()
+    finally:
+        await hook.stop()
+    first_sent, again = wa.double.sent_to(WA)
+    assert first_sent["type"] != "template" and again["type"] == "template"
+    (row,) = await wa.rows()
+    assert row["state"] == "sent" and row["wamid"] not in (None, first)
+    async with svc.db.snapshot() as conn:
+        reported = await whatsapp_store.status_of(conn, first)
+    assert reported is not None and reported.status == "failed" and reported.error_code == 131047

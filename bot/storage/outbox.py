@@ -469,6 +469,18 @@ async def by_wamid(conn: Conn, wamid: str) -> SentRow | None:
     return None if r is None else SentRow(r[0], r[1], r[2], r[3], r[4], r[5])
 
 
+async def failed_after_sent(conn: Conn, *, since: datetime) -> list[tuple[str, int | None]]:
+    """(wamid, error code) of the rows marked sent whose message WhatsApp reported `failed`
+    since `since` (the webhook's records, by their time)."""
+    async with conn.execute(
+        "SELECT s.message_id, s.error_code FROM whatsapp_statuses s JOIN outbox o"
+        " ON o.wamid = s.message_id WHERE s.recorded_at >= ? AND s.status = 'failed'"
+        " AND o.state = 'sent'",
+        (utc_iso(since),),
+    ) as cur:
+        return [(r[0], None if r[1] is None else int(r[1])) for r in await cur.fetchall()]
+
+
 async def requeue_sent(
     conn: Conn, row_id: int, *, not_before: datetime, error: str, window_closed: bool = False
 ) -> bool:

@@ -75,6 +75,11 @@ REASON_OPTED_OUT = "opted_out"
 STATUS_RETRY_WAIT = 30.0
 HELD_BACK_WAIT = 6 * 3600.0
 STATUS_MAX_ATTEMPTS = 5
+#: Seconds between two looks at the failed statuses the webhook recorded (any worker may
+#: have received them); at start the look goes back STATUS_LOOK_BACK_START, then a minute.
+STATUS_SWEEP = 5.0
+STATUS_LOOK_BACK_START = timedelta(days=30)
+STATUS_LOOK_BACK = timedelta(minutes=1)
 
 
 class Fence(Protocol):
@@ -179,6 +184,8 @@ class WhatsAppSender:
         self._idle_gen = -1
         self._stopping = False
         self._stop_event = asyncio.Event()
+        self._next_sweep = 0.0
+        self._swept = False
 
     @classmethod
     def from_settings(
@@ -280,8 +287,31 @@ class WhatsAppSender:
             async with asyncio.timeout(seconds):
                 await self._stop_event.wait()
 
+    async def _sweep_statuses(self) -> None:
+        """Act on the `failed` statuses recorded since the last look (by any worker's webhook)
+        whose row is still marked sent."""
+        loop = asyncio.get_running_loop()
+        if loop.time() < self._next_sweep:
+            return
+        self._next_sweep = loop.time() + STATUS_SWEEP
+        now = self.clock.now()
+        back = STATUS_LOOK_BACK if self._swept else STATUS_LOOK_BACK_START
+        async with self.db.snapshot() as conn:
+            failed = await outbox_store.failed_after_sent(conn, since=now - back)
+        self._swept = True
+        acted = 0
+        for wamid, code in failed:
+            acted += await act_on_failure(self.services, wamid, code)
+        if acted:
+            log.info("WhatsApp: %d messages reported failed after sending; acted on", acted)
+            self._kick.set()
+
     async def _cycle(self) -> None:
         loop = asyncio.get_running_loop()
+        try:
+            await self._sweep_statuses()
+        except Exception:
+            log.exception("WhatsApp: the failed statuses could not be read; next round")
         pause = self._pause_until - loop.time()
         if pause > 0:
             await self._sleep(pause)
@@ -578,24 +608,35 @@ class WhatsAppSender:
 
 async def status_reported(svc: Services, status: Status) -> None:
     """A status WhatsApp reported for a message the outbox sent (the webhook's `on_status`;
-    the status itself is recorded by the webhook). A `failed` one is acted on: the row is
-    queued again when waiting fixes the failure (as the template when the window had
-    closed), failed otherwise; a number that is gone stops its contact."""
+    the status itself is recorded by the webhook). A `failed` one is acted on at once (the
+    sender also finds the failed statuses the webhook recorded, every STATUS_SWEEP seconds,
+    so nothing depends on this hook being wired)."""
     if status.status is not StatusKind.FAILED:
         return
-    kind = classify(status.error_code, 400 if status.error_code is not None else None)
-    error = f"status failed: {kind.value} (code {status.error_code})"
+    if await act_on_failure(svc, status.message_id, status.error_code):
+        log.info(
+            "WhatsApp: a message to %s failed (%s)", masked(status.recipient), status.error_code
+        )
+        svc.wake_outbox()
+
+
+async def act_on_failure(svc: Services, wamid: str, code: int | None) -> bool:
+    """The outbox row sent as `wamid` failed with `code` after WhatsApp took it: queued again
+    when waiting fixes the failure (as the template when the window had closed), failed
+    otherwise; a number that is gone stops its contact. False when no sent row has it (not
+    the outbox's, or already handled)."""
+    kind = classify(code, 400 if code is not None else None)
+    error = f"status failed: {kind.value} (code {code})"
     now = svc.clock.now()
     async with svc.db.transaction() as conn:
-        row = await outbox_store.by_wamid(conn, status.message_id)
+        row = await outbox_store.by_wamid(conn, wamid)
         if row is None or row.state != outbox_store.SENT:
-            return
+            return False
         if kind is ErrorKind.RECIPIENT_GONE:
             await outbox_store.fail_sent(
                 conn, row.id, reason=outbox_store.REASON_BLOCKED, error=error
             )
             await outbox_store.block_chat(conn, row.chat_id, error=error)
-            log.info("WhatsApp: %s cannot be reached; stopped", masked(status.recipient))
         elif kind is ErrorKind.WINDOW_CLOSED:
             await outbox_store.requeue_sent(
                 conn, row.id, not_before=now, error=error, window_closed=True
@@ -608,4 +649,4 @@ async def status_reported(svc: Services, status: Status) -> None:
         else:
             reason = REASON_OPTED_OUT if kind is ErrorKind.OPTED_OUT else outbox_store.REASON_ERROR
             await outbox_store.fail_sent(conn, row.id, reason=reason, error=error)
-    svc.wake_outbox()
+    return True
