@@ -640,3 +640,36 @@ async def test_a_failed_status_signed_to_the_webhook_puts_the_row_back(
     async with svc.db.snapshot() as conn:
         reported = await whatsapp_store.status_of(conn, first)
     assert reported is not None and reported.status == "failed" and reported.error_code == 131047
+
+
+async def test_a_waiting_notice_goes_once_the_door_notes_a_new_message(
+    wa: Wa, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without the release hook: the door only notes the message's time (as it does for every
+    message); the sender sees it and sends what waited."""
+    monkeypatch.setattr(sender_module, "STATUS_SWEEP", 0.05)
+    svc = wa.env.services
+    contact = await wa.contact(wrote_hours_ago=48)
+    async with svc.db.transaction() as conn:
+        await outbox_store.insert(
+            conn,
+            kind="question",
+            chat_id=contact,
+            dedup_key="closed:9",
+            now=wa.env.clock.now(),
+            notice=NoticeKind.QUESTION_CLOSED,
+            params={"question_id": 9},
+        )
+    svc.wake_outbox()
+    await wa.settle()
+    await asyncio.sleep(0.2)  # a few sweeps: nothing to release yet
+    assert wa.double.sent == []
+    wa.env.clock.advance(minutes=1)
+    async with svc.db.transaction() as conn:
+        await chats_store.note_inbound(conn, contact, wa.env.clock.now())
+    for _ in range(100):
+        if wa.double.sent:
+            break
+        await asyncio.sleep(0.05)
+    (sent,) = wa.double.sent_to(WA)
+    assert "#9" in sent["text"]["body"]

@@ -418,14 +418,42 @@ async def requeue_blocked_status_news(conn: Conn, chat_id: int, now: datetime) -
 WAITING_NOTE = "waiting for the resident's next message (window closed, no template)"
 
 
-async def wait_for_resident(conn: Conn, row_id: int, *, term: int | None = None) -> None:
-    """Keep a pending row until its recipient writes again (`release_waiting`)."""
+async def wait_for_resident(
+    conn: Conn, row_id: int, now: datetime, *, term: int | None = None
+) -> None:
+    """Keep a pending row until its recipient writes again (`release_waiting`, or
+    `release_answered` once the contact's latest message is later than `now`)."""
     fence, extra = _fence(term)
     await conn.execute(
-        "UPDATE outbox SET not_before = ?, last_error = ? WHERE id = ? AND state = 'pending'"
-        + fence,
-        (utc_iso(WAITING_FOR_RESIDENT), WAITING_NOTE, row_id, *extra),
+        "UPDATE outbox SET not_before = ?, last_error = ?, waiting_since = ? WHERE id = ?"
+        " AND state = 'pending'" + fence,
+        (utc_iso(WAITING_FOR_RESIDENT), WAITING_NOTE, utc_iso(now), row_id, *extra),
     )
+
+
+_ANSWERED = (
+    " FROM outbox WHERE state = 'pending' AND not_before >= ?"
+    " AND EXISTS (SELECT 1 FROM chats c WHERE c.chat_id = outbox.chat_id"
+    " AND c.last_inbound_at > outbox.waiting_since)"
+)
+
+
+async def any_answered(conn: Conn) -> bool:
+    """Whether `release_answered` has anything to release (a read, for the usual nothing)."""
+    sql = "SELECT 1" + _ANSWERED + " LIMIT 1"
+    async with conn.execute(sql, (utc_iso(WAITING_FOR_RESIDENT),)) as cur:
+        return await cur.fetchone() is not None
+
+
+async def release_answered(conn: Conn, now: datetime) -> int:
+    """Rows kept for their resident's next message whose contact has written since (its
+    `last_inbound_at`, noted by the door, is later than when the row began to wait): due now.
+    Reads only the waiting rows (by `outbox_due`)."""
+    cur = await conn.execute(
+        "UPDATE outbox SET not_before = ? WHERE id IN (SELECT id" + _ANSWERED + ")",
+        (utc_iso(now), utc_iso(WAITING_FOR_RESIDENT)),
+    )
+    return cur.rowcount
 
 
 async def release_waiting(conn: Conn, chat_id: int, now: datetime) -> int:

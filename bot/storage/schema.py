@@ -511,6 +511,9 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         -- webhook reports (sent, delivered, read, failed) are joined to the row
         ALTER TABLE outbox ADD COLUMN wamid TEXT;
         CREATE INDEX outbox_wamid ON outbox(wamid) WHERE wamid IS NOT NULL;
+        -- a notice kept for the resident's next message (window closed, no template): since
+        -- when; a message the resident writes after it makes the notice due again
+        ALTER TABLE outbox ADD COLUMN waiting_since TEXT;
         """,
     ),
 ]

@@ -289,7 +289,8 @@ class WhatsAppSender:
 
     async def _sweep_statuses(self) -> None:
         """Act on the `failed` statuses recorded since the last look (by any worker's webhook)
-        whose row is still marked sent."""
+        whose row is still marked sent, and make due the notices kept for residents who have
+        written since (the door noted their message; `release_waiting` does it at once)."""
         loop = asyncio.get_running_loop()
         if loop.time() < self._next_sweep:
             return
@@ -298,6 +299,11 @@ class WhatsAppSender:
         back = STATUS_LOOK_BACK if self._swept else STATUS_LOOK_BACK_START
         async with self.db.snapshot() as conn:
             failed = await outbox_store.failed_after_sent(conn, since=now - back)
+            answered = await outbox_store.any_answered(conn)
+        if answered:  # residents who wrote since: what waited for them goes now
+            async with self.db.transaction() as conn:
+                await outbox_store.release_answered(conn, now)
+            self._kick.set()
         self._swept = True
         acted = 0
         for wamid, code in failed:
@@ -509,14 +515,14 @@ class WhatsAppSender:
         error = outcome.error
         if error is None:  # NoticeRoute.WAIT: window closed and no template
             async with self.db.transaction() as conn:
-                await outbox_store.wait_for_resident(conn, row.id, term=term)
+                await outbox_store.wait_for_resident(conn, row.id, self.clock.now(), term=term)
             self.stats.waiting += 1
             return
         text = f"{error.kind.value} (code {error.code}): {error.detail}"
         kind = error.kind
         if kind is ErrorKind.WINDOW_CLOSED:
             async with self.db.transaction() as conn:
-                await outbox_store.wait_for_resident(conn, row.id, term=term)
+                await outbox_store.wait_for_resident(conn, row.id, self.clock.now(), term=term)
             self.stats.waiting += 1
             return
         if kind is ErrorKind.RECIPIENT_GONE:
