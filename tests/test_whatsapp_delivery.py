@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -48,6 +49,7 @@ from bot.storage import records as records_store
 from bot.storage import subscriptions as subscriptions_store
 from bot.storage import visits as visits_store
 from bot.storage import whatsapp as whatsapp_store
+from bot.storage.chats import OTHER_CHANNELS_BELOW
 from bot.storage.db import utc_iso
 from bot.texts_staff import channels_note
 from bot.whatsapp import sender as sender_module
@@ -673,3 +675,59 @@ async def test_a_waiting_notice_goes_once_the_door_notes_a_new_message(
         await asyncio.sleep(0.05)
     (sent,) = wa.double.sent_to(WA)
     assert "#9" in sent["text"]["body"]
+
+
+async def test_two_workers_only_the_elected_one_sends_on_whatsapp(
+    make_env, tmp_path: Path, db_backend: str | None
+) -> None:
+    """PostgreSQL, two bots on one database: the standby's WhatsApp sender does not run; when
+    the elected one stops mid-broadcast, the standby takes over and finishes; nobody gets
+    the announcement twice (the stop is clean)."""
+    if db_backend is None:
+        pytest.skip("the election is PostgreSQL's")
+    contacts_count = 120
+    async with CloudApiDouble() as double:
+        settings = {
+            "background": True,
+            "whatsapp_token": TOKEN,
+            "whatsapp_phone_number_id": PHONE_NUMBER_ID,
+            "whatsapp_app_secret": APP_SECRET,
+            "whatsapp_verify_token": VERIFY_TOKEN,
+            "whatsapp_api_url": double.url,
+            "whatsapp_per_second": 40.0,
+        }
+        first = await make_env(tmp_path, **settings)
+        second = await make_env(tmp_path, **settings)
+        assert first.app.bot_data.whatsapp_sender is not None
+        assert second.app.bot_data.whatsapp_sender is None  # standing by
+        svc = first.services
+        now = first.clock.now()
+        async with svc.db.transaction() as conn:
+            for n in range(contacts_count):
+                contact = OTHER_CHANNELS_BELOW - 1 - n
+                await chats_store.add_contact(conn, contact, "whatsapp", f"62813{n:08d}", now)
+                await chats_store.note_inbound(conn, contact, now - timedelta(hours=1))
+            await conn.execute("UPDATE chats SET announcements = 1 WHERE channel = 'whatsapp'")
+            await broadcasts_store.create(
+                conn,
+                created_by=2002,
+                text="Pengumuman.",
+                audience=broadcasts_store.Audience(broadcasts_store.ALL),
+                now=now,
+                send_now=False,
+                progress_chat_id=None,
+                progress_message_id=None,
+            )
+        svc.wake_outbox()
+        while len(double.sent) < 30:
+            await asyncio.sleep(0.02)
+        await first.close()  # the elected worker stops: its lock goes with it
+        stopped_at = len(double.sent)
+        for _ in range(400):
+            if len({r.body["to"] for r in double.sent}) == contacts_count:
+                break
+            await asyncio.sleep(0.05)
+        assert second.app.bot_data.whatsapp_sender is not None
+        counts = Counter(r.body["to"] for r in double.sent)
+    assert stopped_at < contacts_count
+    assert len(counts) == contacts_count and max(counts.values()) == 1
