@@ -21,7 +21,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import RESIDENT_ID, BotEnv, dispatcher_of, fast_limits
+from conftest import RESIDENT_ID, BotEnv, add_officer, dispatcher_of, fast_limits
 from whatsapp_double import (
     APP_SECRET,
     PHONE_NUMBER_ID,
@@ -731,3 +731,15 @@ async def test_two_workers_only_the_elected_one_sends_on_whatsapp(
         counts = Counter(r.body["to"] for r in double.sent)
     assert stopped_at < contacts_count
     assert len(counts) == contacts_count and max(counts.values()) == 1
+
+
+async def test_status_nik_shows_the_followers_per_channel(wa: Wa) -> None:
+    officer = await add_officer(wa.env)
+    contact = await wa.contact(WA)
+    record = await wa.record()
+    await wa.follow(contact, record)
+    async with wa.env.services.db.transaction() as conn:
+        await subscriptions_store.subscribe(conn, RESIDENT_ID, record, wa.env.clock.now())
+    (reply,) = await officer.send(f"/status {NIK}")
+    assert "Langganan: 2 chat (Telegram 1 · WhatsApp 1)" in reply.plain
+    assert WA not in reply.plain and WA[-4:] not in reply.plain
