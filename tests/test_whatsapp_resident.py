@@ -28,6 +28,7 @@ from bot.conversation.dialogue import Conversation
 from bot.services import office as office_service
 from bot.services.questions import Outcome, Questions, StaffRef
 from bot.storage import chats as chats_store
+from bot.storage import outbox as outbox_store
 from bot.storage.chats import OTHER_CHANNELS_BELOW
 from bot.whatsapp.adapter import WhatsAppService
 from bot.whatsapp.webhook import PATH
@@ -251,3 +252,48 @@ async def test_a_reply_to_the_bots_message_after_a_staff_answer_goes_into_that_t
     thread = await Questions(bot.env.services).thread(1)
     assert [text for _, text, _ in thread][-1] == "Baik, terima kasih. Boleh diwakilkan?"
     assert "1605" in await replies(f"{NIK} {KK}", 3)  # numbers are a check, not a reply
+
+
+async def test_a_reply_to_a_staff_answer_finds_its_thread_by_whatsapps_message_id(
+    bot: Bot,
+) -> None:
+    questions = Questions(bot.env.services)
+    staff = StaffRef(user_id=ADMIN_ID, first_name="Rina", role="admin")
+    for n, text in enumerate(("Kapan kartu saya jadi?", "Bisa diwakilkan?"), 1):
+        await presses(bot, texts.MENU_ASK)
+        assert f"#{n}" in await says(bot, text)
+        assert (await questions.answer(n, staff, f"Jawaban {n}")).outcome is Outcome.OK
+    db = bot.env.services.db
+    rows = await db.fetchall(
+        "SELECT o.id, p.question_id FROM outbox o JOIN question_posts p ON p.outbox_id = o.id"
+        " WHERE o.chat_id = ? AND p.kind = 'answer' ORDER BY o.id",
+        (bot.siti.contact,),
+    )
+    assert [r[1] for r in rows] == [1, 2]
+    async with db.transaction() as conn:  # as the WhatsApp sender marks a row it sent
+        await conn.execute("UPDATE outbox SET wamid = 'wamid.ANSWER1' WHERE id = ?", (rows[0][0],))
+    payload = text_message(
+        WA, "Terima kasih, Bu.", message_id="wamid.R9", name="Siti", reply_to="wamid.ANSWER1"
+    )
+    said = "\n".join(await bot.siti._deliver(payload))
+    assert "Pertanyaan #1 sudah diteruskan" in said  # two threads wait: the one replied to
+    thread = await questions.thread(1)
+    assert [text for _, text, _ in thread][-1] == "Terima kasih, Bu."
+
+
+async def test_a_notice_kept_for_the_residents_next_message_is_due_when_they_write(
+    bot: Bot,
+) -> None:
+    await presses(bot, texts.MENU_ASK)
+    await says(bot, "Kapan kartu saya jadi?")
+    staff = StaffRef(user_id=ADMIN_ID, first_name="Rina", role="admin")
+    await Questions(bot.env.services).answer(1, staff, "Minggu depan, Bu.")
+    db = bot.env.services.db
+    row = await db.fetchone("SELECT id FROM outbox WHERE chat_id = ?", (bot.siti.contact,))
+    assert row is not None
+    now = bot.env.clock.now()
+    async with db.transaction() as conn:  # the window was closed and the kind had no template
+        await outbox_store.wait_for_resident(conn, row[0], now)
+    await says(bot, "halo")
+    due = await db.fetchone("SELECT not_before FROM outbox WHERE id = ?", (row[0],))
+    assert due is not None and due[0] <= now.isoformat()

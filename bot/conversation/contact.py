@@ -11,9 +11,10 @@ conversation leaves (a staff command, a button nobody knows) gets the help, neve
 Channel-free words for what Telegram residents do with commands: the main menu as choices
 (`main_menu`: a press comes back as its label, as Telegram's keyboard sends it), a few
 everyday phrases read as a resident command ("hapus data saya" is `/hapusdata`, "terima
-pengumuman" is `/pengumuman hidup`), no link that opens a Telegram chat, a reply to one of the
-bot's messages while a staff answer waits for the resident taken as a reply in that thread,
-and, after following a card, the offer of announcements to a contact who has not chosen them.
+pengumuman" is `/pengumuman hidup`), no link that opens a Telegram chat, a reply to a staff
+answer (or to another of the bot's messages while one answer waits) taken as a reply in its
+thread, the notices kept for the resident's next message released (`services/delivery`), and,
+after following a card, the offer of announcements to a contact who has not chosen them.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from bot.conversation.buttons import Announcements, ResSubscribe, unpack
 from bot.conversation.dialogue import Conversation, Messages, menu
 from bot.conversation.events import Event
 from bot.conversation.messages import Choice, say
-from bot.services import contacts
+from bot.services import contacts, delivery
 from bot.services.broadcasting import Broadcasting
 from bot.services.container import Services
 from bot.services.questions import Questions
@@ -122,11 +123,12 @@ async def answer_contact(
         await chats_store.note_inbound(conn, contact, at)
 
     await svc.db.write(note)
-    replying = fields.get("reply_to") is not None  # to one of the bot's messages, by its id
+    await delivery.release_waiting(svc, contact, at)  # notices kept for this message: due now
+    replied = fields.get("reply_to")  # one of the bot's messages, by the channel's own id
     event = Event(channel=channel, conversation=contact, person=contact, **_fields(fields))
     conversation = Conversation(svc)
-    if replying and not current.any:
-        in_thread = await _thread_reply(svc, conversation, event)
+    if replied is not None and not current.any:
+        in_thread = await _thread_reply(svc, conversation, event, str(replied))
         if in_thread is not None:
             return in_thread
     said = await conversation.answer(event, current)
@@ -140,18 +142,24 @@ async def answer_contact(
     return said
 
 
-async def _thread_reply(svc: Services, conversation: Conversation, event: Event) -> Messages | None:
-    """Words sent as a reply to one of the bot's messages while one thread waits for this
-    resident (staff answered it: "Balas pesan ini"): a reply in that thread. The channel's
-    message ids are not the outbox's, so the thread is the one waiting, not the one replied
-    to; numbers (a NIK, a KK) and commands are answered as usual."""
+async def _thread_reply(
+    svc: Services, conversation: Conversation, event: Event, replied: str
+) -> Messages | None:
+    """Words sent as a reply to one of the bot's messages: a reply in a question's thread when
+    the message replied to carried a staff answer ("Balas pesan ini": found by the id the
+    channel gave it), or, replying to another of the bot's messages, while exactly one thread
+    waits for this resident. Numbers (a NIK, a KK) and commands are answered as usual."""
     text = event.text
     if not text or event.command is not None or looks_like_numbers(text):
         return None
-    question = await Questions(svc).awaiting_reply(event.conversation)
+    questions = Questions(svc)
+    chat = event.conversation
+    question = await questions.question_sent_as(chat, replied)
+    if question is None:
+        question = await questions.awaiting_reply(chat)
     if question is None:
         return None
-    return await conversation.reply_in_thread(event.conversation, question, text)
+    return await conversation.reply_in_thread(chat, question, text)
 
 
 async def _announcements_on(svc: Services, contact: int) -> bool:

@@ -383,6 +383,14 @@ class Questions:
         self.svc.wake_outbox()
         return ResidentResult(Outcome.OK, number=question_id)
 
+    async def question_sent_as(self, chat_id: int, wamid: str) -> int | None:
+        """The question whose answer (or notice) reached this resident as WhatsApp message
+        `wamid`, or None."""
+        post = await store.post_sent_as(self.svc.db.conn, chat_id, wamid)
+        if post is None or post.kind in store.DESK_KINDS:
+            return None
+        return post.question_id
+
     async def awaiting_reply(self, chat_id: int) -> int | None:
         """The one thread of this resident that waits for their word (staff answered, not
         closed, not quiet too long); None when there is none, or several (which is unknown)."""

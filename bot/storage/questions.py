@@ -407,6 +407,14 @@ async def post_at(conn: Conn, chat_id: int, message_id: int) -> Post | None:
     return _post(row) if row else None
 
 
+async def post_sent_as(conn: Conn, chat_id: int, wamid: str) -> Post | None:
+    """The post that went to `chat_id` on WhatsApp as message `wamid`, or None."""
+    sql = f"{_POSTS} WHERE o.chat_id = ? AND o.wamid = ?"
+    async with conn.execute(sql, (chat_id, wamid)) as cur:
+        row = await cur.fetchone()
+    return _post(row) if row else None
+
+
 async def posts(conn: Conn, question_id: int) -> list[Post]:
     sql = f"{_POSTS} WHERE p.question_id = ? ORDER BY p.outbox_id"
     async with conn.execute(sql, (question_id,)) as cur:
