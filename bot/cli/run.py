@@ -28,6 +28,7 @@ from bot.services.container import Services
 from bot.services.key_guard import FINGERPRINT_SETTING
 from bot.services.webhook_secret import webhook_secret
 from bot.whatsapp.adapter import WhatsAppService
+from bot.whatsapp.templates import load_templates
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +80,8 @@ def run(args: argparse.Namespace) -> int:
         print(texts_ops.RUN_WORKERS_NEED_POSTGRES, file=sys.stderr)
         return 2
     default_matcher()  # phrases.toml read now: a broken file stops the start in one line
+    if settings.whatsapp_enabled:
+        load_templates()  # likewise data/whatsapp_templates.toml, before any message is sent
     if settings.database_url is None:  # PostgreSQL: any number of workers, one dispatcher
         instance_lock.acquire(settings.db_path, settings.tz)  # held until the process ends
     if not is_child():  # the parent of `--workers N` has checked already

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot import texts_whatsapp as words
+from bot.domain.operator_error import OperatorError
 from bot.whatsapp.render import Outgoing, cut
 
 #: The kinds of notice that may go as a template.
@@ -42,8 +43,9 @@ _FIELDS = ("name", "language", "parameters")
 _SPACES = re.compile(r"\s+")
 
 
-class TemplatesError(ValueError):
-    """The templates file cannot be used; `str(err)` is the operator's one line."""
+class TemplatesError(OperatorError, ValueError):
+    """The templates file cannot be used; `str(err)` is the operator's one line (`run` reads
+    the file before serving, so a broken one stops the start there, not the sender later)."""
 
     def __init__(self, path: Path, line: int | None, reason: str) -> None:
         self.path = path
