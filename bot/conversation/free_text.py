@@ -13,7 +13,8 @@ the classifier trained on data/understanding/). Then, in this order:
   first of the answers offered under "Maksud Bapak/Ibu…?", sending a long message to staff,
   erasing the chat's data; while a NIK waits for its KK, "ya" asks for the KK again and "tidak"
   ends the check;
-- not sure: "Maksud Bapak/Ibu…?" with the two or three likeliest answers as buttons and
+- not sure (and the phrase table's looser match is not among the model's likeliest answers):
+  "Maksud Bapak/Ibu…?" with the two or three likeliest answers as buttons and
   💬 Tanya petugas (`ResIntent`, `ResAskStaff`);
 - sure: that intent's answer (`answer_intent`). A question about a status ("apa itu DR", "knp
   lama", "antrean brp") is about the card whose status the chat was shown last (within a day),
@@ -44,7 +45,7 @@ from bot.conversation.events import Event
 from bot.conversation.messages import Choice, Message, say
 from bot.conversation.schedule import overview
 from bot.domain import understanding
-from bot.domain.intents import Intent, words
+from bot.domain.intents import Intent, match, words
 from bot.domain.understanding import Reading
 from bot.services.container import Services
 from bot.services.insights import RecordInsight
@@ -134,7 +135,7 @@ class FreeText:
 
     async def answer(self, event: Event, text: str, current: steps.Current) -> Messages:
         chat = event.conversation
-        reading = understanding.understand(text)
+        reading = _second_opinion(text, understanding.understand(text))
         context = await self.context(chat)
         pending = current.get(steps.KK)
         waiting_nik = pending.nik_masked if pending is not None else None
@@ -370,6 +371,18 @@ def waiting_figures(insight: RecordInsight) -> texts.WaitingFigures:
 def offered_intent(name: str) -> bool:
     """A button's intent the bot can answer (an older version's may be gone)."""
     return name in texts.INTENT_LABELS
+
+
+def _second_opinion(text: str, reading: Reading) -> Reading:
+    """When the model is not sure, the phrase table's looser match (its phrases' words in any
+    order) decides between the model's likeliest answers: "kapan jadi" is `cek`."""
+    if reading.sure or reading.is_long:
+        return reading
+    rule = match(text)
+    if rule is None or rule.value not in (name for name, _ in reading.alternatives):
+        return reading
+    confidence = max(understanding.SURE, reading.confidence)
+    return dataclasses.replace(reading, intent=rule.value, confidence=confidence)
 
 
 def _part_of_day(event: Event) -> str | None:
