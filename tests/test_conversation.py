@@ -12,8 +12,8 @@ from test_intents import PHRASINGS
 
 from bot import texts_id, texts_staff
 from bot.domain.intents import Intent
-from bot.domain.understanding import describe
 from bot.domain.markup import plain
+from bot.domain.understanding import describe
 from bot.local_api import BotMessage, LocalUser
 from bot.services import faq
 from bot.services.office import TEXT_LIMIT, load_office_info
