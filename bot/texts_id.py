@@ -388,7 +388,7 @@ def ask_kk(nik_masked: str) -> str:
         f"NIK {bold(nik_masked)} diterima.\n\n"
         f"Sekarang ketik {bold('Nomor KK')}: 16 angka di bagian atas Kartu Keluarga.\n"
         "Ini untuk memastikan KTP-el itu milik Bapak/Ibu atau keluarga.\n"
-        "Tidak jadi? Ketik /batal."
+        "Tidak jadi? Ketik batal."
     )
 
 
@@ -437,7 +437,7 @@ def no_match(attempts_left: int | None, nik_masked: str | None = None) -> str:
         "Nomor KK ada di bagian atas Kartu Keluarga.",
     ]
     if nik_masked:
-        lines.append(f"Ketik lagi Nomor KK untuk NIK {nik_masked}, atau /batal untuk NIK lain.")
+        lines.append(f"Ketik lagi Nomor KK untuk NIK {nik_masked}, atau ketik batal untuk NIK lain.")
     lines.append(
         "Bila keduanya sudah benar, mungkin catatannya belum masuk ke bot ini. "
         f"Tanyakan ke petugas: tekan {MENU_ASK}."
@@ -739,7 +739,7 @@ def already_subscribed(label: str | None, nik_masked: str) -> str:
 def subscriptions_full(limit: int) -> str:
     return (
         f"Chat ini sudah memantau {limit} NIK, jumlah paling banyak.\n"
-        "Hentikan salah satu dengan /berhenti, lalu tekan 🔔 Beri tahu saya lagi."
+        "Ketik berhenti untuk melepas salah satu, lalu tekan 🔔 Beri tahu saya lagi."
     )
 
 
@@ -789,7 +789,7 @@ def subscription_list(
         "",
         "Kabar penting dikirim ke chat ini.\n"
         "Tekan tombol ✏️ untuk memberi atau mengganti nama.\n"
-        "Berhenti memantau: /berhenti.",
+        "Berhenti memantau: ketik berhenti.",
     ]
     return "\n".join(lines)
 
@@ -819,15 +819,15 @@ def stopped_all(count: int) -> str:
 
 def stop_usage(count: int) -> str:
     return (
-        f"Nomor atau nama itu tidak ada di daftar. Tulis nomornya (1 sampai {count}) atau "
-        f"namanya, misalnya {code('/berhenti 1')}, atau tulis {code('/berhenti semua')}. "
+        f"Nomor atau nama itu tidak ada di daftar. Pilih 1 sampai {count}: ketik berhenti, "
+        "lalu tekan salah satu. "
         f"Lihat daftarnya: {_FAMILY_BUTTON}."
     )
 
 
 NOTHING_TO_STOP = (
     "Bapak/Ibu belum memantau NIK apa pun, jadi tidak ada kabar status untuk dihentikan.\n\n"
-    f"Tidak mau menerima pengumuman dari Disdukcapil? Kirim {code('/pengumuman mati')}."
+    "Tidak mau menerima pengumuman dari Disdukcapil? Ketik matikan pengumuman."
 )
 
 
@@ -870,8 +870,8 @@ PRIVACY = (
     "mencegah orang menebak-nebak Nomor KK.\n\n"
     "Semua ini dipakai hanya untuk layanan ini, tidak dibagikan, dan dijaga sesuai UU No. 27 "
     "Tahun 2022 tentang Pelindungan Data Pribadi.\n\n"
-    "Tidak mau menerima pengumuman? /pengumuman. Ingin semua catatan chat ini dihapus? "
-    "/hapusdata."
+    "Tidak mau menerima pengumuman? Ketik matikan pengumuman. Ingin semua catatan chat ini "
+    "dihapus? Ketik hapus data saya."
 )
 
 ERASE_CONFIRM = (
@@ -1138,7 +1138,7 @@ def question_ask_prompt(closed_until: datetime | None, closed: bool, tz: str) ->
     ]
     if closed:
         lines += ["", _opens_line(closed_until, tz)]
-    lines += ["", "Ketik /batal bila tidak jadi."]
+    lines += ["", "Ketik batal bila tidak jadi."]
     return "\n".join(lines)
 
 
@@ -1205,7 +1205,7 @@ def question_reply_prompt(number: int) -> str:
     return (
         f"Silakan tulis balasan untuk Pertanyaan #{number}.\n"
         f"{_ASK_SAFETY}\n"
-        "Ketik /batal bila tidak jadi."
+        "Ketik batal bila tidak jadi."
     )
 
 
@@ -1370,9 +1370,9 @@ def visit_notice(
             )
         else:
             why = f"KTP-el {who} belum direkam.\nDatang ke sini supaya direkam tanpa ke kantor."
-        why += "\nBerhenti menerima kabar untuk NIK ini: /berhenti"
+        why += "\nBerhenti menerima kabar untuk NIK ini: ketik berhenti."
     else:
-        why = f"Bapak/Ibu meminta kabar jadwal di Kecamatan {name}.\nBerhenti: /jadwal berhenti"
+        why = f"Bapak/Ibu meminta kabar jadwal di Kecamatan {name}.\nBerhenti: ketik jadwal jemput bola, lalu pilih kecamatannya."
     return f"{title}\n{lead}\n\n{visit_block(info)}\n\n{why}"
 
 
@@ -1393,7 +1393,7 @@ def visit_cancelled(info: VisitInfo) -> str:
         f"Jemput bola pada {format_date(info.day)} di {_escape(info.place)}, Kecamatan "
         f"{_escape(info.district_name)} <b>tidak jadi</b>.\n"
         "Mohon maaf.\n"
-        "Lihat jadwal lain: /jadwal"
+        "Lihat jadwal lain: tekan 🚐 Jemput bola."
     )
 
 
@@ -1402,7 +1402,7 @@ def visit_check_line(info: VisitInfo) -> str:
     VISIT_LINE_LIMIT (the place is shortened when needed; /jadwal shows it whole)."""
     day = babel_dates.format_date(info.day, "EEEE, d MMM", locale=LOCALE)
     head = f"🚐 Jemput bola {day}, {_clock(info.start)} {_zone_name(info.tz)} di "
-    tail = " · /jadwal"
+    tail = " · 🚐 Jemput bola"
     room = VISIT_LINE_LIMIT - len((head + tail).encode("utf-16-le")) // 2
     return f"{head}{_said(info.place, max(room, 8))}{tail}"
 
@@ -1441,7 +1441,7 @@ def schedule_overview(
         names = ", ".join(_said(n) for n in followed)
         parts.append(
             f"🔔 Bapak/Ibu diberi tahu bila ada jadwal di Kecamatan {names}.\n"
-            "Berhenti: /jadwal berhenti"
+            "Berhenti: ketik jadwal jemput bola, lalu pilih kecamatannya."
         )
     parts.append(SCHEDULE_PICK_DISTRICT)
     return "\n\n".join(parts)
@@ -1479,7 +1479,7 @@ def schedule_followed(name: str, already: bool) -> str:
     return (
         f"🔔 Baik. Bapak/Ibu akan diberi tahu bila ada jadwal jemput bola di Kecamatan "
         f"{_said(name)}, dan diingatkan sehari sebelumnya.\n"
-        "Berhenti kapan saja: /jadwal berhenti"
+        "Berhenti kapan saja: ketik jadwal jemput bola, lalu pilih kecamatannya."
     )
 
 
@@ -1543,7 +1543,7 @@ def _office_block(office: OfficeInfo, *, place: str | None = None) -> str:
 
 _NOTICE_FOOTER = (
     "Cek kapan saja dengan mengirim NIK ke bot ini. "
-    "Berhenti menerima kabar untuk NIK ini: /berhenti"
+    "Berhenti menerima kabar untuk NIK ini: ketik berhenti."
 )
 
 #: Why the resident must come, per status that needs them (the record cannot move without them).
@@ -1654,7 +1654,7 @@ def broadcast_message(text_html: str) -> str:
     return (
         "📢 <b>Pengumuman Disdukcapil Musi Rawas</b>\n\n"
         f"{text_html}\n\n"
-        "<i>Tidak ingin menerima pengumuman lagi? Kirim /pengumuman</i>"
+        "<i>Tidak ingin menerima pengumuman lagi? Ketik matikan pengumuman.</i>"
     )
 
 
@@ -1665,8 +1665,8 @@ ANNOUNCEMENTS_PRIVATE_ONLY = (
     "pengumuman berhenti bila bot dikeluarkan dari grup."
 )
 ANNOUNCEMENTS_USAGE = (
-    f"Tulis {code('/pengumuman mati')} untuk berhenti menerima pengumuman, atau "
-    f"{code('/pengumuman hidup')} untuk menerimanya lagi."
+    "Ketik matikan pengumuman untuk berhenti menerimanya, atau nyalakan pengumuman untuk "
+    "menerimanya lagi."
 )
 _CARD_NEWS_KEPT = (
     "Kabar tentang KTP-el yang Bapak/Ibu pantau tetap dikirim, misalnya saat kartu sudah dicetak."
@@ -1688,12 +1688,12 @@ def announcements_state(on: bool) -> str:
 
 ANNOUNCEMENTS_TURNED_OFF = (
     f"🔕 Pengumuman umum dimatikan.\n{_CARD_NEWS_KEPT}\n"
-    f"Mau menerima lagi? Kirim {code('/pengumuman hidup')}."
+    "Mau menerima lagi? Ketik nyalakan pengumuman."
 )
 ANNOUNCEMENTS_TURNED_ON = (
     "🔔 Pengumuman umum dihidupkan.\n"
     "Bapak/Ibu akan menerima kabar penting dari Disdukcapil Musi Rawas.\n"
-    f"Berhenti kapan saja: {code('/pengumuman mati')}."
+    "Berhenti kapan saja: ketik matikan pengumuman."
 )
 
 
@@ -1728,7 +1728,7 @@ def receipt_opened(nik_masked: str) -> str:
         f"Tanda terima perekaman KTP-el untuk NIK {bold(nik_masked)}.\n\n"
         f"Untuk melihat statusnya, ketik {bold('Nomor KK')}: 16 angka di bagian atas Kartu "
         "Keluarga.\n"
-        "Tidak jadi? Ketik /batal."
+        "Tidak jadi? Ketik batal."
     )
 
 

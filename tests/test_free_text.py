@@ -6,6 +6,7 @@ Driven through the recording adapter (`conversation_support.py`), channel-free."
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -295,3 +296,38 @@ async def test_every_intent_has_an_answer_with_a_way_forward(talk: Talk) -> None
         assert "belum mengerti" not in " ".join(plain(m.text) for m in said), name
         if (await steps.read(talk.services, 1008, 1008)).any:
             await siti.says("/batal")
+
+
+# --- plain words instead of commands ----------------------------------------------------------
+
+
+async def test_batal_berhenti_and_matikan_pengumuman_work_as_plain_words(talk: Talk) -> None:
+    await add_record(talk)  # type: ignore[arg-type]
+    siti = talk.person(1001)
+    await siti.says(texts.MENU_ASK)
+    (cancelled,) = await siti.says("batal")
+    assert plain(cancelled.text) == plain(texts.QUESTION_ASK_CANCELLED)
+    await siti.says(NIK)
+    (dropped,) = await siti.says("Batal")
+    assert plain(dropped.text) == plain(texts.KK_STEP_DROPPED)
+    await siti.says(f"{NIK} {KK}")
+    await siti.presses(texts.BTN_SUBSCRIBE)
+    await siti.presses(texts.BTN_NO_LABEL)
+    (which,) = await siti.says("berhenti")
+    assert plain(which.text) == plain(texts.STOP_CHOOSE)
+    (off,) = await siti.says("matikan pengumuman")
+    assert plain(off.text) == plain(texts.ANNOUNCEMENTS_TURNED_OFF)
+    (on,) = await siti.says("nyalakan pengumuman")
+    assert plain(on.text) == plain(texts.ANNOUNCEMENTS_TURNED_ON)
+
+
+def test_residents_are_not_told_to_type_a_command() -> None:
+    from test_texts import resident_texts
+
+    command = re.compile(r"(?<![\w/])/(batal|berhenti|hapusdata|pengumuman|jadwal|privasi)\b")
+    told = {
+        text
+        for text in resident_texts()
+        if command.search(text) and "Bagi yang biasa memakai perintah" not in text
+    }
+    assert told == set()

@@ -278,7 +278,7 @@ class Conversation:
             case "/langganan":
                 return await self._private(event, self._following)
             case "/berhenti":
-                return await self._private(event, self._stop_command)
+                return await self._private(event, self.stop_command)
             case "/privasi":
                 return [say(texts.PRIVACY)]
             case "/hapusdata":
@@ -518,7 +518,7 @@ class Conversation:
         ]
         return [say(text, *rows)]
 
-    async def _stop_command(self, event: Event) -> Messages:
+    async def stop_command(self, event: Event) -> Messages:
         residents = self.residents
         chat = event.conversation
         items = await residents.following(chat)
@@ -594,7 +594,7 @@ class Conversation:
             case FaqList():
                 return await self._faq_list()
             case Announcements():
-                await self._set_announcements(chat, data.on)
+                await self.set_announcements(chat, data.on)
                 done = texts.ANNOUNCEMENTS_TURNED_ON if data.on else texts.ANNOUNCEMENTS_TURNED_OFF
                 return [_replacing(done)]
             case ResIntent(name):
@@ -743,14 +743,14 @@ class Conversation:
             )
             return [say(texts.announcements_state(on), (turn,))]
         if word in ANNOUNCEMENTS_OFF_WORDS:
-            await self._set_announcements(chat, False)
+            await self.set_announcements(chat, False)
             return [say(texts.ANNOUNCEMENTS_TURNED_OFF)]
         if word in ANNOUNCEMENTS_ON_WORDS:
-            await self._set_announcements(chat, True)
+            await self.set_announcements(chat, True)
             return [say(texts.ANNOUNCEMENTS_TURNED_ON)]
         return [say(texts.ANNOUNCEMENTS_USAGE)]
 
-    async def _set_announcements(self, chat: int, on: bool) -> None:
+    async def set_announcements(self, chat: int, on: bool) -> None:
         await Broadcasting.of(self.svc).set_announcements(chat, PRIVATE, on)
 
     # --- jemput bola: the residents' side --------------------------------------------------

@@ -78,6 +78,10 @@ FAQ_OF_INTENT: dict[str, str] = {
     Intent.HILANG: "hilang",
     Intent.REKAM: "rekam",
 }
+#: Words that turn announcements off or on ("matikan pengumuman"), or stop news of a card.
+ANNOUNCEMENTS_OFF = frozenset({"matikan", "mati", "stop", "berhenti", "hentikan", "nonaktifkan"})
+ANNOUNCEMENTS_ON = frozenset({"nyalakan", "hidupkan", "aktifkan", "hidup", "nyala"})
+STOP_WORDS = frozenset({"berhenti", "stop", "hentikan", "henti", "setop"})
 #: An offered answer below this probability is left out of "Maksud Bapak/Ibu…?" (two are
 #: always offered).
 OFFER_FLOOR = 0.05
@@ -96,6 +100,8 @@ class Answers(Protocol):
     async def tanya(self, event: Event) -> Messages: ...
     async def ask(self, chat: int, text: str) -> Messages: ...
     async def announcements(self, event: Event) -> Messages: ...
+    async def set_announcements(self, chat: int, on: bool) -> None: ...
+    async def stop_command(self, event: Event) -> Messages: ...
     async def erase_question(self, event: Event) -> Messages: ...
     async def erase(self, chat: int, yes: bool) -> Message: ...
     async def check(self, event: Event, text: str, current: steps.Current | None) -> Messages: ...
@@ -266,6 +272,8 @@ class FreeText:
         """The answer to `name` (an intent of intents.toml), typed or chosen by a button."""
         chat = event.conversation
         dialogue = self.dialogue
+        if name == "kabari" and set(words(event.text or "")) & STOP_WORDS:
+            return await dialogue.stop_command(event)  # "berhenti": which card, as /berhenti
         if name in FOLLOW_UPS or name == "kabari":
             about = await self._shown(context)
             if about is not None:
@@ -301,6 +309,12 @@ class FreeText:
                 more = choice(texts.BTN_PRIVACY_MORE, ResPrivacy())
                 return [say(texts.PRIVACY_SHORT, (more,), (ASK_STAFF,))]
             case "pengumuman":
+                said = set(words(event.text or ""))
+                if said & ANNOUNCEMENTS_OFF or said & ANNOUNCEMENTS_ON:
+                    on = not said & ANNOUNCEMENTS_OFF
+                    await dialogue.set_announcements(chat, on)
+                    done = texts.ANNOUNCEMENTS_TURNED_ON if on else texts.ANNOUNCEMENTS_TURNED_OFF
+                    return [Message(done, menu=True)]
                 return await dialogue.announcements(event)
             case "jemput_bola":
                 return [await overview(self.svc, chat)]
