@@ -6,8 +6,9 @@
 `answer` follows `steps.ROUTING` for the residents: a button's value (`buttons.py`); a reply to
 an answer from staff; the step the chat is in (a Nomor KK, a card's name, a question, a reply),
 read once (`steps.read`), or given by the adapter that read it already; a command of the
-residents; a main-menu button; a NIK and KK (the check); everyday words (`domain.intents`);
-and "not understood". Staff commands and buttons, and the staff's walk-throughs, are not the
+residents; a main-menu button; a NIK and KK (the check); everyday words (`free_text.py`: read
+by `domain.understanding`, with follow-ups, "Maksud Bapak/Ibu…?" and a long message offered
+to the staff). Staff commands and buttons, and the staff's walk-throughs, are not the
 dialogue's: it answers None and the channel's adapter hands them on.
 
 The sentences come from `bot.texts_id` in the neutral markup (`bot.domain.markup`); choices
