@@ -437,7 +437,9 @@ def no_match(attempts_left: int | None, nik_masked: str | None = None) -> str:
         "Nomor KK ada di bagian atas Kartu Keluarga.",
     ]
     if nik_masked:
-        lines.append(f"Ketik lagi Nomor KK untuk NIK {nik_masked}, atau ketik batal untuk NIK lain.")
+        lines.append(
+            f"Ketik lagi Nomor KK untuk NIK {nik_masked}, atau ketik batal untuk NIK lain."
+        )
     lines.append(
         "Bila keduanya sudah benar, mungkin catatannya belum masuk ke bot ini. "
         f"Tanyakan ke petugas: tekan {MENU_ASK}."
@@ -1372,7 +1374,10 @@ def visit_notice(
             why = f"KTP-el {who} belum direkam.\nDatang ke sini supaya direkam tanpa ke kantor."
         why += "\nBerhenti menerima kabar untuk NIK ini: ketik berhenti."
     else:
-        why = f"Bapak/Ibu meminta kabar jadwal di Kecamatan {name}.\nBerhenti: ketik jadwal jemput bola, lalu pilih kecamatannya."
+        why = (
+            f"Bapak/Ibu meminta kabar jadwal di Kecamatan {name}.\n"
+            "Berhenti: ketik jadwal jemput bola, lalu pilih kecamatannya."
+        )
     return f"{title}\n{lead}\n\n{visit_block(info)}\n\n{why}"
 
 
@@ -1941,6 +1946,15 @@ KK_STEP_DROPPED = "Baik, tidak jadi. Ketik NIK kapan saja untuk mulai cek lagi."
 
 def _about(nik_masked: str, status: KtpStatus) -> str:
     return f"🪪 KTP-el {bold(nik_masked)}: {bold(plain_title(status))}"
+
+
+def status_explained(status: KtpStatus) -> str:
+    """ "apa itu DR" without a card of that status just shown: the status in plain words."""
+    about = STATUS_TEXTS[status]
+    return (
+        f"Status {bold(plain_title(status))}:\n{about.meaning}\n👉 {about.what_to_do}\n"
+        "Untuk melihat status KTP-el Bapak/Ibu sendiri, ketik NIK (16 angka)."
+    )
 
 
 def status_meaning(nik_masked: str, status: KtpStatus) -> str:

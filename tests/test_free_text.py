@@ -331,3 +331,17 @@ def test_residents_are_not_told_to_type_a_command() -> None:
         if command.search(text) and "Bagi yang biasa memakai perintah" not in text
     }
     assert told == set()
+
+
+async def test_a_status_named_in_the_question_is_explained_even_without_a_check(
+    talk: Talk,
+) -> None:
+    siti = talk.person(1009)
+    (answer,) = await siti.says("apa itu DR pak")
+    assert texts.STATUS_TEXTS[S.DUPLICATE_RECORD].meaning in plain(answer.text)
+    siti = await _checked(talk, S.PRINT_READY_RECORD)
+    (other,) = await siti.says("kalau rekaman ganda itu apa")
+    assert texts.STATUS_TEXTS[S.DUPLICATE_RECORD].meaning in plain(other.text)
+    (own,) = await siti.says("apa itu PRR")
+    assert texts.STATUS_TEXTS[S.PRINT_READY_RECORD].meaning in plain(own.text)
+    assert "1605••••••••0012" in plain(own.text)

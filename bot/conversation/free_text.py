@@ -46,12 +46,13 @@ from bot.conversation.messages import Choice, Message, say
 from bot.conversation.schedule import overview
 from bot.domain import understanding
 from bot.domain.intents import Intent, match, words
+from bot.domain.status_words import STATUS_PHRASES
 from bot.domain.understanding import Reading
 from bot.services.container import Services
 from bot.services.insights import RecordInsight
 from bot.services.questions import clean_text
 from bot.services.residents import Residents
-from bot.states import KtpStatus
+from bot.states import KtpStatus, parse_status
 from bot.storage import context as context_store
 from bot.storage import records as records_store
 from bot.storage.context import Context
@@ -139,7 +140,7 @@ class FreeText:
 
     # --- the one entry -----------------------------------------------------------------------
 
-    async def answer(self, event: Event, text: str, current: steps.Current) -> Messages:
+    async def answer(self, event: Event, text: str, current: steps.Current) -> Messages | None:
         chat = event.conversation
         reading = _second_opinion(text, understanding.understand(text))
         context = await self.context(chat)
@@ -166,6 +167,8 @@ class FreeText:
         if not reading.sure or name is None:
             return await self._not_sure(chat, reading, waiting_nik)
         answered = await self.answer_intent(event, name, current, context)
+        if not answered:
+            return None  # staff asking for help: the adapter's own help
         if reading.greeted and answered and answered[0].text and answered[0].venue is None:
             greeting = _greeting_back(event, text)
             answered[0] = _prefixed(answered[0], greeting)
@@ -276,6 +279,9 @@ class FreeText:
             return await dialogue.stop_command(event)  # "berhenti": which card, as /berhenti
         if name in FOLLOW_UPS or name == "kabari":
             about = await self._shown(context)
+            named = named_status(event.text or "") if name == "arti_status" else None
+            if named is not None and (about is None or about.status is not named):
+                return [Message(texts.status_explained(named), menu=True)]  # "apa itu DR"
             if about is not None:
                 return [await self._about_status(name, about)]
         match name:
@@ -294,8 +300,8 @@ class FreeText:
             case Intent.KELUARGA:
                 return await dialogue.family(event)
             case Intent.BANTUAN:
-                helped = await dialogue.help(event)
-                return helped if helped is not None else [Message(texts.ASK_NIK, menu=True)]
+                helped = await dialogue.help(event)  # None for staff: their help is the adapter's
+                return helped if helped is not None else []
             case Intent.ALAMAT:
                 return await dialogue.office()
             case Intent.JAM | Intent.KONTAK | Intent.AMBIL:
@@ -385,6 +391,24 @@ def waiting_figures(insight: RecordInsight) -> texts.WaitingFigures:
 def offered_intent(name: str) -> bool:
     """A button's intent the bot can answer (an older version's may be gone)."""
     return name in texts.INTENT_LABELS
+
+
+#: A status's short form or name, said alone ("apa itu DR", "rekaman ganda itu apa").
+_SHORT_FORMS = frozenset({"prr", "sfe", "dr", "dup"})
+
+
+def named_status(text: str) -> KtpStatus | None:
+    """The status a question names: a short form (PRR, DR) or a name of two words or more
+    ("siap cetak", "rekaman ganda"); None when it names none."""
+    said = [w.casefold() for w in words(text)]
+    for start in range(len(said)):
+        for size in (4, 3, 2):
+            found = STATUS_PHRASES.get(" ".join(said[start : start + size]))
+            if found is not None and start + size <= len(said):
+                return found
+        if said[start] in _SHORT_FORMS:
+            return parse_status(said[start])
+    return None
 
 
 def _second_opinion(text: str, reading: Reading) -> Reading:
