@@ -345,3 +345,10 @@ async def test_a_status_named_in_the_question_is_explained_even_without_a_check(
     (own,) = await siti.says("apa itu PRR")
     assert texts.STATUS_TEXTS[S.PRINT_READY_RECORD].meaning in plain(own.text)
     assert "1605••••••••0012" in plain(own.text)
+
+
+async def test_ya_after_the_offer_sends_the_long_message_to_the_staff(talk: Talk) -> None:
+    siti = talk.person(1010)
+    await siti.says(PLEA.replace(NIK, "").replace("nik sy", "tolong pak"))
+    (sent,) = await siti.says("iya pak")
+    assert "Pertanyaan #1" in plain(sent.text)

@@ -17,6 +17,7 @@ CHAT_TABLES = {
     "verify_attempts": "chat_id",
     "resident_pending": "chat_id",
     "verified_checks": "chat_id",
+    "conversation_context": "chat_id",
     "outbox": "chat_id",
 }
 

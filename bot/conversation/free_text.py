@@ -263,8 +263,11 @@ class FreeText:
         send = choice(texts.BTN_SEND_DRAFT, ResSendDraft("yes"))
         keep = choice(texts.BTN_KEEP_DRAFT, ResSendDraft("no"))
         shown.append(say(offer, (send,), (keep,)))
+        pending = current.get(steps.KK)
         if reading.nik_candidates:
             shown += await self.dialogue.check(event, " ".join(reading.nik_candidates[:2]), current)
+        elif pending is not None and pending.nik_masked:
+            shown.append(say(texts.still_waiting_for_kk(pending.nik_masked)))
         return shown
 
     # --- an intent's answer ------------------------------------------------------------------
