@@ -352,3 +352,10 @@ async def test_ya_after_the_offer_sends_the_long_message_to_the_staff(talk: Talk
     await siti.says(PLEA.replace(NIK, "").replace("nik sy", "tolong pak"))
     (sent,) = await siti.says("iya pak")
     assert "Pertanyaan #1" in plain(sent.text)
+
+
+async def test_kapan_jadi_right_after_a_check_is_about_that_card(talk: Talk) -> None:
+    siti = await _checked(talk, S.SENT_FOR_ENROLLMENT)
+    (answer,) = await siti.says("jadi kapan ktp sy")
+    assert "1605••••••••0012" in plain(answer.text)
+    assert texts.BTN_CHECK_ANOTHER in siti.labels

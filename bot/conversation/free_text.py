@@ -35,6 +35,7 @@ from bot.conversation import steps
 from bot.conversation.buttons import (
     CallbackData,
     ResAskStaff,
+    ResCheckAnother,
     ResIntent,
     ResMore,
     ResPrivacy,
@@ -299,6 +300,9 @@ class FreeText:
             case Intent.TIDAK:
                 return [Message(texts.NO_REPLY, menu=True)]
             case Intent.CEK:
+                shown = await self._shown(context)
+                if shown is not None and current.get(steps.KK) is None:
+                    return [await self._about_status("berapa_lama", shown, another=True)]
                 return [await dialogue.ask_nik(chat)]
             case Intent.KELUARGA:
                 return await dialogue.family(event)
@@ -341,7 +345,9 @@ class FreeText:
             return None
         return await records_store.get_by_id(self.svc.db.conn, context.record_id)
 
-    async def _about_status(self, name: str, record: records_store.Record) -> Message:
+    async def _about_status(
+        self, name: str, record: records_store.Record, *, another: bool = False
+    ) -> Message:
         """A question about the status the chat was shown last, from the check's own facts."""
         nik, status = record.nik_masked, record.status
         if name == "kabari":
@@ -366,6 +372,8 @@ class FreeText:
                 else:
                     text = texts.status_how_long(nik, status, figures, facts.today)
         rows = [(choice(texts.BTN_MORE, ResMore(record.id)),)]
+        if another:  # "kapan jadi" again: this card, or another one
+            rows.append((choice(texts.BTN_CHECK_ANOTHER, ResCheckAnother()),))
         if status is not KtpStatus.CARD_ISSUED:
             rows.append((ASK_STAFF,))
         return say(text, *rows)
