@@ -36,9 +36,10 @@ async def contact_id(svc: Services, channel: str, address: str) -> int:
     if known is not None:
         return known
     start = preferred_id(svc, channel, address)
+    now = svc.clock.now()
     async with svc.db.transaction() as conn:
         for probe in range(_PROBES):
-            if await chats_store.add_contact(conn, start - probe, channel, address, svc.clock.now()):
+            if await chats_store.add_contact(conn, start - probe, channel, address, now):
                 return start - probe
             known = await chats_store.find_contact(conn, channel, address)
             if known is not None:  # another worker kept it meanwhile
