@@ -65,8 +65,8 @@ READ_CHARS = 1000
 #: ...and searched for numbers.
 SCAN_CHARS = 5000
 #: Below this confidence the caller asks "Maksud Bapak/Ibu…?" (chosen by cross-validation,
-#: bench/understanding.py: about 83 % of messages reach it, and those are right about 94 % of
-#: the time; for the others the right intent is among `alternatives` about 6 times in 7).
+#: bench/understanding.py: about 85 % of messages reach it, and those are right about 92 % of
+#: the time; for the others the right intent is among `alternatives` about 5 times in 6).
 SURE = 0.6
 #: How many intents `alternatives` offers (the first is `intent`).
 ALTERNATIVES = 3
