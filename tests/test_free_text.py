@@ -359,3 +359,18 @@ async def test_kapan_jadi_right_after_a_check_is_about_that_card(talk: Talk) -> 
     (answer,) = await siti.says("jadi kapan ktp sy")
     assert "1605••••••••0012" in plain(answer.text)
     assert texts.BTN_CHECK_ANOTHER in siti.labels
+
+
+async def test_an_intent_without_an_answer_yet_gets_its_advice_and_a_person(
+    talk: Talk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.domain import understanding
+
+    answers = dict(texts.INTENT_ANSWERS)
+    del answers["masa_berlaku"]
+    monkeypatch.setattr(texts, "INTENT_ANSWERS", answers)
+    siti = talk.person(1011)
+    (answer,) = await siti.says("masa berlaku ktp sampai kapan")
+    info = understanding.describe("masa_berlaku")
+    assert info is not None and plain(answer.text) == info.advice
+    assert siti.labels == [texts.BTN_ASK_STAFF]

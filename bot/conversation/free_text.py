@@ -47,6 +47,7 @@ from bot.conversation.messages import Choice, Message, say
 from bot.conversation.schedule import overview
 from bot.domain import understanding
 from bot.domain.intents import Intent, match, words
+from bot.domain.markup import esc
 from bot.domain.status_words import STATUS_PHRASES
 from bot.domain.understanding import Reading
 from bot.services.container import Services
@@ -334,8 +335,11 @@ class FreeText:
         if name in FAQ_OF_INTENT:
             return await dialogue.faq_answer(FAQ_OF_INTENT[name], with_menu=True)
         text = texts.INTENT_ANSWERS.get(name)
-        if text is None:
-            return [with_person(texts.NOT_UNDERSTOOD_WITH_PERSON)]
+        if text is None:  # an intent added to intents.toml without an answer here: its advice
+            info = understanding.describe(name)
+            if info is None:
+                return [with_person(texts.NOT_UNDERSTOOD_WITH_PERSON)]
+            return [with_person(esc(info.advice))]
         if texts.MENU_ASK in text:
             return [with_person(text)]
         return [Message(text, menu=True)]
