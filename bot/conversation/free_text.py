@@ -85,6 +85,8 @@ FAQ_OF_INTENT: dict[str, str] = {
 ANNOUNCEMENTS_OFF = frozenset({"matikan", "mati", "stop", "berhenti", "hentikan", "nonaktifkan"})
 ANNOUNCEMENTS_ON = frozenset({"nyalakan", "hidupkan", "aktifkan", "hidup", "nyala"})
 STOP_WORDS = frozenset({"berhenti", "stop", "hentikan", "henti", "setop"})
+#: A long message of these intents is answered by the offer to send it to the staff alone.
+OFFER_ANSWERS = frozenset({"keluhan", "tanya_petugas", "hapus_data"})
 #: An offered answer below this probability is left out of "Maksud Bapak/Ibu…?" (two are
 #: always offered).
 OFFER_FLOOR = 0.05
@@ -257,7 +259,7 @@ class FreeText:
         shown: Messages = []
         name = reading.intent
         numbers = reading.nik_candidates
-        quiet = YES | NO | {"keluhan"} | ({Intent.CEK.value} if numbers else set())
+        quiet = YES | NO | OFFER_ANSWERS | ({Intent.CEK.value} if numbers else set())
         if reading.sure and name is not None and name not in quiet:
             shown += await self.answer_intent(event, name, current, context)
         await self.set_asked(chat, ASKED_SEND, clean_text(text))
