@@ -374,3 +374,21 @@ async def test_an_intent_without_an_answer_yet_gets_its_advice_and_a_person(
     info = understanding.describe("masa_berlaku")
     assert info is not None and plain(answer.text) == info.advice
     assert siti.labels == [texts.BTN_ASK_STAFF]
+
+
+async def test_a_nik_and_kk_never_meet_the_classifier(
+    talk: Talk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.domain import understanding
+
+    def refused(text: str) -> None:
+        raise AssertionError(f"the classifier read {text!r}")
+
+    monkeypatch.setattr(understanding, "understand", refused)
+    await add_record(talk)  # type: ignore[arg-type]
+    siti = talk.person(1012)
+    (answer,) = await siti.says(f"{NIK} {KK}")
+    assert texts.STATUS_TEXTS[S.SENT_FOR_ENROLLMENT].title in plain(answer.text)
+    await siti.says(NIK)
+    (again,) = await siti.says(KK)
+    assert texts.STATUS_TEXTS[S.SENT_FOR_ENROLLMENT].title in plain(again.text)
