@@ -1920,7 +1920,7 @@ def long_message_offer(*, with_number: bool) -> str:
     lines = [
         "Terima kasih, Bapak/Ibu. Pesan ini lebih baik dibaca petugas.",
         "Boleh kami kirim ke petugas? Petugas membalas di chat ini.",
-        "NIK dan Nomor KK di dalamnya disamarkan untuk petugas.",
+        "Bila ada NIK atau Nomor KK di dalamnya, petugas melihatnya tersamar.",
     ]
     if with_number:
         lines.append("NIK dalam pesan itu juga kami baca: lihat di bawah.")

@@ -90,6 +90,10 @@ OFFER_ANSWERS = frozenset({"keluhan", "tanya_petugas", "hapus_data"})
 #: An offered answer below this probability is left out of "Maksud Bapak/Ibu…?" (two are
 #: always offered).
 OFFER_FLOOR = 0.05
+#: Below this probability of its likeliest answer, a message is not guessed at ("wkwk"): the
+#: bot says it did not understand and offers a person (held out, the right answer was among
+#: such guesses 2 times in 5).
+GUESS_FLOOR = 0.12
 #: Intents never offered as a guess (a yes or no means nothing without a question).
 NEVER_OFFERED = frozenset({"ya", "tidak"})
 
@@ -240,7 +244,7 @@ class FreeText:
             )
             if name in texts.INTENT_LABELS and (i < 2 or probability >= OFFER_FLOOR)
         ]
-        if not offered:
+        if not offered or reading.confidence < GUESS_FLOOR:  # "wkwk": no guess worth a button
             shown = [with_person(texts.NOT_UNDERSTOOD_WITH_PERSON)]
         else:
             await self.set_asked(chat, ASKED_MEANING, ",".join(offered))
