@@ -602,6 +602,8 @@ class Conversation:
                 if not offered_intent(name):
                     return [say(texts.BUTTON_UNKNOWN)]
                 context = await self.free.context(chat)
+                if context.asked is not None:
+                    await self.free.set_asked(chat, None)  # the choice answered "Maksud…?"
                 return await self.free.answer_intent(event, name, steps.NONE, context)
             case ResAskStaff():
                 return await self.tanya(event)
