@@ -1851,7 +1851,8 @@ INTENT_ANSWERS: dict[str, str] = {
     "tidak_punya_kk": "Ketik nomor KK tempat nama Bapak/Ibu tercatat, misalnya KK orang tua.\n"
     "Bila tidak tercatat di KK mana pun, datang ke kantor Disdukcapil.\n" + _ASK_STAFF_LINE,
     "apa_itu_nik": f"{bold('NIK')} adalah Nomor Induk Kependudukan, 16 angka.\nTertulis di "
-    "Kartu Keluarga di baris nama Bapak/Ibu, juga di KTP lama atau surat keterangan (suket).",
+    "Kartu Keluarga di baris nama Bapak/Ibu, juga di KTP lama atau surat keterangan (suket).\n"
+    "Untuk cek KTP-el, ketik NIK itu.",
     "nik_tidak_ditemukan": "Periksa lagi 16 angka NIK dan Nomor KK dengan Kartu Keluarga.\n"
     "Bila tetap tidak ditemukan, mungkin catatannya belum masuk ke bot ini.\n" + _ASK_STAFF_LINE,
     "suket": "Simpan surat keterangan (suket) atau bukti perekaman, dan bawa saat mengambil "
@@ -1899,7 +1900,7 @@ def maybe_meant() -> str:
     """Not sure what the resident meant: the likeliest answers follow as buttons."""
     return (
         "Maksud Bapak/Ibu yang mana? Pilih salah satu di bawah.\n"
-        f"Bila tidak ada yang pas, tekan {MENU_ASK}: petugas akan membaca pesan Bapak/Ibu."
+        f"Bila tidak ada yang pas, tekan {MENU_ASK} untuk bertanya langsung ke petugas."
     )
 
 
