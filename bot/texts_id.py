@@ -2015,6 +2015,8 @@ def status_how_long(
     lines += figures
     if estimate:
         lines.append(estimate)
+    if status.facts.resident_must_come:
+        lines.append("⏳ Prosesnya baru berlanjut setelah Bapak/Ibu datang ke kantor.")
     if not figures and not estimate:
         lines.append(f"👉 {STATUS_TEXTS[status].what_to_do}")
     return "\n".join(lines)
