@@ -30,6 +30,7 @@ from bot.services import maintenance
 from bot.services.container import Services
 from bot.services.folder_import import FolderWatcher
 from bot.services.leader import Leadership
+from bot.whatsapp.sender import WhatsAppSender
 
 log = logging.getLogger(__name__)
 
@@ -223,13 +224,16 @@ async def start_delivery(app: BotApplication) -> None:
     settings = app.bot_data.services.settings
     if settings.database_url is None:
         await start_dispatcher(app)
+        await start_whatsapp_sender(app)
         return
     if app.bot_data.leadership is None:
 
         async def elected() -> None:
             await start_dispatcher(app)
+            await start_whatsapp_sender(app)
 
         async def deposed() -> None:
+            await stop_whatsapp_sender(app)
             await stop_dispatcher(app)
 
         app.bot_data.leadership = Leadership(settings.database_url, elected, deposed)
@@ -241,7 +245,35 @@ async def stop_delivery(app: BotApplication) -> None:
     leadership, app.bot_data.leadership = app.bot_data.leadership, None
     if leadership is not None:
         await leadership.stop()
+    await stop_whatsapp_sender(app)
     await stop_dispatcher(app)
+
+
+async def start_whatsapp_sender(app: BotApplication) -> WhatsAppSender | None:
+    """WhatsApp configured: start the sender of the WhatsApp contacts' outbox rows (beside the
+    dispatcher, on the same elected worker; a broadcast's progress is the dispatcher's)."""
+    data = app.bot_data
+    services = data.services
+    if not services.settings.whatsapp_enabled:
+        return None
+    if data.whatsapp_sender is not None and data.whatsapp_sender.running:
+        return data.whatsapp_sender
+
+    def broadcast_moved(broadcast_id: int) -> None:
+        if data.dispatcher is not None:
+            data.dispatcher.broadcast_moved(broadcast_id)
+
+    data.whatsapp_sender = WhatsAppSender.from_settings(
+        services, fence=data.leadership, on_broadcast=broadcast_moved
+    )
+    await data.whatsapp_sender.start()
+    return data.whatsapp_sender
+
+
+async def stop_whatsapp_sender(app: BotApplication) -> None:
+    sender, app.bot_data.whatsapp_sender = app.bot_data.whatsapp_sender, None
+    if sender is not None:
+        await sender.stop()
 
 
 def start_purge_job(app: BotApplication) -> None:

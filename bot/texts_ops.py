@@ -477,6 +477,38 @@ OUTBOX_REASON_NAMES = {
 }
 
 
+#: How `python -m bot outbox` names what WhatsApp reported of a message.
+WHATSAPP_STATUS_NAMES = {
+    "sent": "diterima WhatsApp",
+    "delivered": "sampai",
+    "read": "dibaca",
+    "failed": "gagal",
+}
+
+
+def outbox_whatsapp(
+    by_state: Mapping[str, int], waiting_for_resident: int, reported: Mapping[str, int]
+) -> str:
+    """`python -m bot outbox`: the WhatsApp rows, and what WhatsApp reported of those sent."""
+    states = ", ".join(
+        f"{OUTBOX_STATE_NAMES.get(s, s).lower()} {format_number(n)}" for s, n in by_state.items()
+    )
+    lines = ["", f"WhatsApp: {states}"]
+    if waiting_for_resident:
+        lines.append(
+            f"  {format_number(waiting_for_resident)} menunggu warga menulis lagi"
+            " (di luar 24 jam, tanpa template)"
+        )
+    if reported:
+        told = ", ".join(
+            f"{WHATSAPP_STATUS_NAMES.get(s, s)} {format_number(reported[s])}"
+            for s in WHATSAPP_STATUS_NAMES
+            if s in reported
+        )
+        lines.append(f"  Dilaporkan WhatsApp: {told}")
+    return "\n".join(lines)
+
+
 def outbox_report(
     *,
     by_state: Mapping[str, Mapping[str, int]],

@@ -18,7 +18,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -379,6 +379,50 @@ class HistoryLine:
     note: str | None
 
 
+#: How staff read a channel's name.
+CHANNEL_NAMES = {"telegram": "Telegram", "whatsapp": "WhatsApp"}
+
+
+def channels_note(counts: Mapping[str, int] | None) -> str:
+    """ " (Telegram 2 · WhatsApp 1)" once any WhatsApp contact is counted; else nothing."""
+    if not counts or not counts.get("whatsapp"):
+        return ""
+    parts = [f"{CHANNEL_NAMES.get(c, c)} {_n(counts.get(c, 0))}" for c in CHANNEL_NAMES]
+    return f" ({' · '.join(parts)})"
+
+
+def statistics_channels(counts: Mapping[str, ChannelFigures]) -> str | None:
+    """/statistik: residents, checks, followers and questions per channel (Telegram ·
+    WhatsApp); None while nobody writes on WhatsApp."""
+    whatsapp = counts.get("whatsapp")
+    if whatsapp is None or not any(astuple(whatsapp)):
+        return None
+    telegram = counts.get("telegram", ChannelFigures())
+
+    def line(label: str, field: str) -> str:
+        return f"{label}: {_n(getattr(telegram, field))} · {_n(getattr(whatsapp, field))}"
+
+    return "\n".join(
+        [
+            bold("Per saluran (Telegram · WhatsApp)"),
+            line("Warga", "residents"),
+            line("Cek NIK + KK berhasil, 7 hari", "checks"),
+            line("Warga yang memantau kartu", "followers"),
+            line("Pertanyaan, 7 hari", "questions"),
+        ]
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelFigures:
+    """One channel's share (`bot.storage.stats.ChannelCounts`, as plain values)."""
+
+    residents: int = 0
+    checks: int = 0
+    followers: int = 0
+    questions: int = 0
+
+
 def staff_record(
     *,
     nik_masked: str,
@@ -393,8 +437,10 @@ def staff_record(
     locked_until: datetime | None,
     today: date,
     tz: str,
+    followers_by_channel: Mapping[str, int] | None = None,
 ) -> str:
-    """/status for staff: masked identity, current status, full history, subscribers, lock."""
+    """/status for staff: masked identity, current status, full history, subscribers (per
+    channel once WhatsApp has any), lock."""
     place = f"{_escape(district_name)} ({district})" if district_name else district
     head = [
         f"{bold(f'NIK {_escape(nik_masked)}')}",
@@ -406,7 +452,7 @@ def staff_record(
     if note:
         head.append(f"Catatan: {_escape(clip(note, HISTORY_NOTE_LIMIT))}")
     head += ["", f"{bold('Riwayat')} ({_n(len(history))} entri)"]
-    tail = ["", f"Langganan: {_n(subscribers)} chat"]
+    tail = ["", f"Langganan: {_n(subscribers)} chat{channels_note(followers_by_channel)}"]
     if locked_until is not None:
         tail.append(
             f"Cek oleh warga: {bold('terkunci')} sampai "
@@ -1198,6 +1244,8 @@ class BroadcastCounts:
     blocked: int  # the chat blocked the bot
     pending: int
     cancelled: int
+    whatsapp_total: int = 0  # of `total`, recipients on WhatsApp (the rest on Telegram)
+    whatsapp_sent: int = 0
 
 
 def _broadcast_figures_line(figures: BroadcastCounts) -> str:
@@ -1208,6 +1256,14 @@ def _broadcast_figures_line(figures: BroadcastCounts) -> str:
     )
     if figures.cancelled:
         line += f" · tidak dikirim {format_number(figures.cancelled)}"
+    if figures.whatsapp_total:
+        telegram_total = figures.total - figures.whatsapp_total
+        telegram_sent = figures.sent - figures.whatsapp_sent
+        line += (
+            f"\nTelegram {format_number(telegram_sent)} dari {format_number(telegram_total)}"
+            f" · WhatsApp {format_number(figures.whatsapp_sent)} dari "
+            f"{format_number(figures.whatsapp_total)}"
+        )
     return line
 
 

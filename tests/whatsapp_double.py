@@ -37,6 +37,7 @@ import itertools
 import json
 import re
 import socket
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -244,6 +245,7 @@ class Request:
     body: Any
     answered: int = 0
     message_id: str | None = None
+    at: float = field(default_factory=time.monotonic)  # when it arrived (for rate checks)
 
 
 @dataclass

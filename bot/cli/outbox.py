@@ -39,12 +39,13 @@ async def report(settings: Settings, clock: Clock | None = None) -> str:
     """The outbox report as printed by the command."""
     async with open_database(settings) as db:
         figures = await outbox_store.figures(db.conn)
+        whatsapp = await outbox_store.whatsapp_delivery(db.conn)
     now = (clock or Clock()).now()
     quiet = settings.quiet_hours
     note = None
     if quiet.start != quiet.end:
         note = texts_ops.outbox_quiet_note(quiet.start, quiet.end, in_quiet_hours(settings, now))
-    return texts_ops.outbox_report(
+    text = texts_ops.outbox_report(
         by_state=figures.by_state,
         failed_by_reason=figures.failed_by_reason,
         next_due=figures.next_due,
@@ -53,3 +54,8 @@ async def report(settings: Settings, clock: Clock | None = None) -> str:
         now=now,
         quiet_end=quiet_hours_end(settings, now),
     )
+    if whatsapp.by_state:
+        text += "\n" + texts_ops.outbox_whatsapp(
+            whatsapp.by_state, whatsapp.waiting_for_resident, whatsapp.reported
+        )
+    return text

@@ -20,6 +20,7 @@ from bot.handlers.dispatcher import Dispatcher
 from bot.services.container import Services
 from bot.services.folder_import import FolderWatcher
 from bot.services.leader import Leadership
+from bot.whatsapp.sender import WhatsAppSender
 
 
 @dataclass(slots=True)
@@ -32,6 +33,9 @@ class BotData:
     dispatcher: Dispatcher | None = None
     #: PostgreSQL: the election of the one worker that runs the dispatcher (bot/services/leader.py).
     leadership: Leadership | None = None
+    #: WhatsApp configured: the sender of the WhatsApp contacts' outbox rows, beside the
+    #: dispatcher and under the same election (bot/whatsapp/sender.py).
+    whatsapp_sender: WhatsAppSender | None = None
     #: The staff's walk-throughs' handlers, by step name (`groups.register_step`).
     step_handlers: dict[str, list[Any]] = field(default_factory=dict)
     #: BOT_IMPORT_DIR: the folder import, run by the worker that runs the periodic jobs.

@@ -1,5 +1,8 @@
 """The dispatcher: delivers the outbox (`bot/services/outbox.py`) to Telegram within its limits.
 
+It claims only Telegram's rows (`channel = 'telegram'`); WhatsApp contacts' rows are claimed by
+`bot/whatsapp/sender.py`, on a loop of its own, so neither channel's outage holds the other.
+
 It claims due rows (events: a kind of notice and its parameters, `bot/domain/notices.py`),
 renders each for Telegram just before sending it (`bot/handlers/notices.py`), paces them (30
 messages a second overall, one a second per private chat, 20 a minute per group), retries
@@ -264,6 +267,11 @@ class Dispatcher:
         self._progress_shown.pop(broadcast_id, None)
         self._dirty_broadcasts.add(broadcast_id)
         self.wake()
+
+    def broadcast_moved(self, broadcast_id: int) -> None:
+        """Another channel's sender handled a row of this broadcast: its progress message
+        (which counts every channel) is brought up to date at the next round."""
+        self._dirty_broadcasts.add(broadcast_id)
 
     def cancel_broadcast_in_memory(self, broadcast_id: int) -> None:
         """Rows of this broadcast already claimed are dropped instead of sent."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.domain.nik import Nik
@@ -19,6 +19,8 @@ class RecordView:
     history: list[HistoryEntry]  # oldest first
     subscribers: int  # chats following the record
     locked_until: datetime | None  # residents may not check the NIK until then
+    #: The followers per channel ("telegram", "whatsapp"): counts only, never who.
+    by_channel: dict[str, int] = field(default_factory=dict)
 
 
 async def look_up(svc: Services, nik: Nik) -> RecordView | None:
@@ -37,4 +39,5 @@ async def view_of(svc: Services, record: Record) -> RecordView:
         history=await records_store.history(conn, record.id),
         subscribers=await stats_store.subscribed_chats(conn, record.id),
         locked_until=await nik_locked_until(conn, record.nik_hash, svc.clock.now()),
+        by_channel=await stats_store.followers_by_channel(conn, record.id),
     )

@@ -58,6 +58,7 @@ class Statistics:
     last_import: str | None = None
     visits_line: str | None = None  # jemput bola: this month's visits (bot.services.visits)
     questions_block: str | None = None  # questions to staff (bot.services.questions)
+    channels_block: str | None = None  # residents, checks, followers, questions per channel
 
     def caption(self, tz: str) -> str:
         """The photo caption of /statistik: the key figures."""
@@ -84,7 +85,8 @@ class Statistics:
             tz=tz,
         )
         detail = f"{detail}\n\n{self.visits_line}" if self.visits_line else detail
-        return f"{detail}\n\n{self.questions_block}" if self.questions_block else detail
+        detail = f"{detail}\n\n{self.questions_block}" if self.questions_block else detail
+        return f"{detail}\n\n{self.channels_block}" if self.channels_block else detail
 
     def chart_labels(self) -> ChartLabels:
         """The words on the chart."""
@@ -141,6 +143,14 @@ async def gather(services: Services) -> Statistics:
         last_import=await settings_store.get(conn, settings_store.LAST_IMPORT_AT),
         visits_line=texts_desk.statistics_visits(**asdict(await Visits.of(services).month())),
         questions_block=texts_desk.question_statistics(**asdict(await questions.figures(services))),
+        channels_block=texts_staff.statistics_channels(
+            {
+                channel: texts_staff.ChannelFigures(**asdict(counts))
+                for channel, counts in (
+                    await stats_store.by_channel(conn, now - DELIVERY_WINDOW)
+                ).items()
+            }
+        ),
     )
 
 

@@ -43,16 +43,17 @@ class Audience:
 
 
 _SUBSCRIBERS = (
-    "SELECT DISTINCT s.chat_id FROM subscriptions s"
+    "SELECT DISTINCT s.chat_id, c.channel FROM subscriptions s"
     " JOIN records r ON r.id = s.record_id JOIN chats c ON c.chat_id = s.chat_id"
     " WHERE s.active = 1 AND c.reachable = 1 AND c.announcements = 1"
 )
 
 
 def _audience_sql(audience: Audience) -> tuple[str, tuple[str, ...]]:
-    """SQL selecting the chat ids of an audience (reachable, not opted out)."""
+    """SQL selecting the contacts of an audience (reachable, not opted out; on WhatsApp only
+    those who chose announcements, which start off there): chat_id and channel."""
     if audience.kind == ALL:
-        return "SELECT chat_id FROM chats WHERE reachable = 1 AND announcements = 1", ()
+        return "SELECT chat_id, channel FROM chats WHERE reachable = 1 AND announcements = 1", ()
     if audience.kind == DISTRICT and audience.value:
         return _SUBSCRIBERS + " AND r.district = ?", (audience.value,)
     if audience.kind == STATUS and audience.value:
@@ -156,8 +157,8 @@ async def create(
     sql, params = _audience_sql(audience)
     cur = await conn.execute(
         "INSERT OR IGNORE INTO outbox (kind, chat_id, text, dedup_key, broadcast_id, created_at,"
-        " not_before, urgent, lane, notice, params) SELECT 'broadcast', a.chat_id, '',"
-        " 'broadcast:' || ? || ':' || a.chat_id, ?, ?, ?, ?, ?, ?, ? FROM"
+        " not_before, urgent, lane, notice, params, channel) SELECT 'broadcast', a.chat_id,"
+        " '', 'broadcast:' || ? || ':' || a.chat_id, ?, ?, ?, ?, ?, ?, ?, a.channel FROM"
         f" ({sql}) a ORDER BY a.chat_id",
         (
             broadcast_id,
@@ -204,18 +205,31 @@ class BroadcastFigures:
     blocked: int  # the chat blocked the bot
     pending: int
     cancelled: int
+    #: Of the above, WhatsApp's recipients, and how many of them it was sent to (the rest
+    #: are Telegram's).
+    whatsapp_total: int = 0
+    whatsapp_sent: int = 0
 
 
 async def figures(conn: Conn, broadcast_id: int) -> BroadcastFigures:
     counts = {"sent": 0, "failed": 0, "blocked": 0, "pending": 0, "cancelled": 0}
+    whatsapp = {"total": 0, "sent": 0}
     sql = (
         "SELECT CASE WHEN state = 'failed' AND fail_reason = ? THEN 'blocked' ELSE state END,"
-        " COUNT(*) FROM outbox WHERE broadcast_id = ? GROUP BY 1"
+        " channel, COUNT(*) FROM outbox WHERE broadcast_id = ? GROUP BY 1, 2"
     )
     async with conn.execute(sql, (REASON_BLOCKED, broadcast_id)) as cur:
-        for state, count in await cur.fetchall():
+        for state, channel, count in await cur.fetchall():
             counts[state] = counts.get(state, 0) + count
-    return BroadcastFigures(total=sum(counts.values()), **counts)
+            if channel == "whatsapp":
+                whatsapp["total"] += count
+                whatsapp["sent"] += count if state == "sent" else 0
+    return BroadcastFigures(
+        total=sum(counts.values()),
+        **counts,
+        whatsapp_total=whatsapp["total"],
+        whatsapp_sent=whatsapp["sent"],
+    )
 
 
 async def finish(conn: Conn, broadcast_id: int, now: datetime) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from bot.storage.db import utc_iso
@@ -16,8 +16,14 @@ KIND_BROADCAST = "broadcast"
 
 #: The kind of notice of a row queued before rows were events: sent as it was stored.
 NOTICE_LEGACY = "legacy"
-#: The channels a row can be for (its `chat_id` is the recipient's key there).
+#: The channels a row can be for (its `chat_id` is the recipient's contact id; the contact's
+#: channel, `chats.channel`, decides it when the row is queued).
 CHANNEL_TELEGRAM = "telegram"
+CHANNEL_WHATSAPP = "whatsapp"
+
+#: `not_before` of a row that waits for its recipient's next message (WhatsApp: the window is
+#: closed and the notice has no template); `release_waiting` makes it due again.
+WAITING_FOR_RESIDENT = datetime(9999, 1, 1, tzinfo=UTC)
 
 #: The claim's lanes, served in this order (column `lane`).
 LANE_PERSONAL = 0  # a person's own news: card notices, answers, visits, question notices
@@ -59,6 +65,7 @@ class DueRow:
     notice: str = NOTICE_LEGACY  # the kind of notice; legacy: `text` as stored
     params: str = "{}"  # its parameters, JSON
     channel: str = CHANNEL_TELEGRAM
+    last_error: str = ""  # why the previous attempt did not go ("" for a first try)
 
 
 async def reachable_subscribers(conn: Conn, record_id: int) -> list[Subscriber]:
@@ -86,17 +93,19 @@ async def insert(
     urgent: bool = False,
     reply_markup: str | None = None,
     lane: int = LANE_PERSONAL,
-    channel: str = CHANNEL_TELEGRAM,
+    channel: str | None = None,
 ) -> bool:
     """Queue one notice (caller's transaction): the kind of notice and its parameters (plain
     values: ids, codes, dates), rendered for the channel when it is sent. `text` and
     `reply_markup` are only for a message already rendered (NOTICE_LEGACY). False when its
-    dedup_key is already queued."""
+    dedup_key is already queued. The channel is the recipient contact's (`chats.channel`;
+    Telegram for a chat the bot has not noted) unless `channel` is given."""
     stamp = utc_iso(now)
     cur = await conn.execute(
         "INSERT OR IGNORE INTO outbox (kind, chat_id, text, dedup_key, broadcast_id, created_at,"
         " not_before, urgent, reply_markup, lane, notice, params, channel)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,COALESCE(?, (SELECT c.channel FROM chats c"
+        " WHERE c.chat_id = ?), 'telegram'))",
         (
             kind,
             chat_id,
@@ -111,6 +120,7 @@ async def insert(
             notice,
             json.dumps(params or {}, sort_keys=True, separators=(",", ":")),
             channel,
+            chat_id,
         ),
     )
     return cur.rowcount > 0
@@ -119,7 +129,7 @@ async def insert(
 _CLAIM_COLUMNS = (
     "SELECT o.id, o.kind, o.chat_id, COALESCE(c.chat_type, 'private') AS chat_type, o.text,"
     " o.broadcast_id, o.attempts, o.dedup_key, o.reply_markup, o.lane, o.notice, o.params,"
-    " o.channel"
+    " o.channel, COALESCE(o.last_error, '') AS last_error"
 )
 
 
@@ -128,16 +138,17 @@ class Deposed(Exception):
 
 
 def _claim_sql(dialect: Dialect, *, urgent: bool, skip: int) -> str:
-    """Pending due rows of one lane in id order by the lane's partial index (chat id inside
-    it), leaving out `skip` chats: those already on their way and those a scan has met.
+    """Pending due rows of one channel's lane in id order by the lane's partial index (chat id
+    inside it), leaving out `skip` chats: those already on their way and those a scan has met.
     PostgreSQL: rows another transaction is claiming are skipped, not waited for."""
-    index = "outbox_urgent_lane" if urgent else "outbox_lane"
+    index = "outbox_channel_urgent_lane" if urgent else "outbox_channel_lane"
     urgent_clause = " AND o.urgent = 1" if urgent else ""
     skip_clause = f" AND o.chat_id NOT IN ({','.join('?' * skip)})" if skip else ""
     return (
         f"{_CLAIM_COLUMNS} FROM outbox o{dialect.indexed_by(index)}"
         " LEFT JOIN chats c ON c.chat_id = o.chat_id"
-        f" WHERE o.state = 'pending' AND o.lane = ?{urgent_clause} AND o.not_before <= ?"
+        " WHERE o.state = 'pending' AND o.channel = ? AND o.lane = ?"
+        f"{urgent_clause} AND o.not_before <= ?"
         f"{skip_clause} ORDER BY o.id LIMIT ?{dialect.skip_locked('o')}"
     )
 
@@ -157,6 +168,7 @@ def _due_row(r: Any) -> DueRow:
         notice=r["notice"],
         params=r["params"],
         channel=r["channel"],
+        last_error=r["last_error"],
     )
 
 
@@ -177,6 +189,7 @@ async def claim_due(
     exclude_ids: set[int],
     busy_chats: Collection[int] = (),
     term: int | None = None,
+    channel: str = CHANNEL_TELEGRAM,
 ) -> list[DueRow]:
     """The oldest due pending row of each chat: a person's own news first, then the desk's
     posts, then announcements (the lanes), at most `limit`, oldest first within a lane.
@@ -187,7 +200,8 @@ async def claim_due(
     minute, 500 questions deep), every other chat's oldest row is found: each scan reads a few
     rows more than it takes, and a scan filled by one chat's backlog is followed by one that
     skips that chat. Rows in `exclude_ids` (being sent by the caller) are skipped, and so is
-    every later row of their chats. Inside quiet hours only urgent rows are due.
+    every later row of their chats. Inside quiet hours only urgent rows are due. Only rows of
+    `channel` are claimed: each channel has its own sender, so one's outage holds no other back.
 
     `term` (PostgreSQL's elected sender): the claim is refused (`Deposed`) when the term has
     moved on, and the rows claimed carry it, so a deposed sender cannot mark them sent.
@@ -201,7 +215,7 @@ async def claim_due(
         while len(due) < limit:
             scan = 2 * (limit - len(due)) + 16
             sql = _claim_sql(conn.dialect, urgent=quiet, skip=len(seen))
-            async with conn.execute(sql, (lane, stamp, *sorted(seen), scan)) as cur:
+            async with conn.execute(sql, (channel, lane, stamp, *sorted(seen), scan)) as cur:
                 rows = await cur.fetchall()
             for r in rows:
                 if r["chat_id"] in seen:
@@ -273,18 +287,20 @@ async def mark_sent(
     message_id: int | None = None,
     *,
     term: int | None = None,
+    wamid: str | None = None,
 ) -> bool:
     """Telegram accepted the message; `message_id` (Telegram's id of the message: the
     delivery's result) lets a reply to it be traced back and a desk post be edited. Also when
     the row was cancelled while it was on its way (a broadcast stopped meanwhile): it did go
     out, and the figures must say so. False when the row was claimed again under a later term
-    (this sender was deposed) or is no longer pending."""
+    (this sender was deposed) or is no longer pending. `wamid`: WhatsApp's id of the message,
+    which its statuses name."""
     fence, extra = _fence(term)
     cur = await conn.execute(
         "UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1,"
-        " message_id = COALESCE(?, message_id) WHERE id = ? AND state IN ('pending', 'cancelled')"
-        + fence,
-        (utc_iso(now), message_id, row_id, *extra),
+        " message_id = COALESCE(?, message_id), wamid = COALESCE(?, wamid)"
+        " WHERE id = ? AND state IN ('pending', 'cancelled')" + fence,
+        (utc_iso(now), message_id, wamid, row_id, *extra),
     )
     return cur.rowcount > 0
 
@@ -374,7 +390,10 @@ async def figures(conn: Conn) -> OutboxFigures:
     ) as cur:
         for kind, reason, count in await cur.fetchall():
             failed.setdefault(kind, {})[reason] = count
-    async with conn.execute("SELECT MIN(not_before) FROM outbox WHERE state = 'pending'") as cur:
+    async with conn.execute(
+        "SELECT MIN(not_before) FROM outbox WHERE state = 'pending' AND not_before < ?",
+        (utc_iso(WAITING_FOR_RESIDENT),),
+    ) as cur:
         row = await cur.fetchone()
     return OutboxFigures(
         by_state=by_state, failed_by_reason=failed, next_due=row[0] if row else None
@@ -391,3 +410,158 @@ async def requeue_blocked_status_news(conn: Conn, chat_id: int, now: datetime) -
         (utc_iso(now), chat_id, KIND_STATUS, REASON_BLOCKED),
     )
     return cur.rowcount
+
+
+# --- WhatsApp: rows waiting for the resident, statuses joined by the message id -------------
+
+#: last_error of a row kept until its recipient writes again.
+WAITING_NOTE = "waiting for the resident's next message (window closed, no template)"
+
+
+async def wait_for_resident(
+    conn: Conn, row_id: int, now: datetime, *, term: int | None = None
+) -> None:
+    """Keep a pending row until its recipient writes again (`release_waiting`, or
+    `release_answered` once the contact's latest message is later than `now`)."""
+    fence, extra = _fence(term)
+    await conn.execute(
+        "UPDATE outbox SET not_before = ?, last_error = ?, waiting_since = ? WHERE id = ?"
+        " AND state = 'pending'" + fence,
+        (utc_iso(WAITING_FOR_RESIDENT), WAITING_NOTE, utc_iso(now), row_id, *extra),
+    )
+
+
+_ANSWERED = (
+    " FROM outbox WHERE state = 'pending' AND not_before >= ?"
+    " AND EXISTS (SELECT 1 FROM chats c WHERE c.chat_id = outbox.chat_id"
+    " AND c.last_inbound_at > outbox.waiting_since)"
+)
+
+
+async def any_answered(conn: Conn) -> bool:
+    """Whether `release_answered` has anything to release (a read, for the usual nothing)."""
+    sql = "SELECT 1" + _ANSWERED + " LIMIT 1"
+    async with conn.execute(sql, (utc_iso(WAITING_FOR_RESIDENT),)) as cur:
+        return await cur.fetchone() is not None
+
+
+async def release_answered(conn: Conn, now: datetime) -> int:
+    """Rows kept for their resident's next message whose contact has written since (its
+    `last_inbound_at`, noted by the door, is later than when the row began to wait): due now.
+    Reads only the waiting rows (by `outbox_due`)."""
+    cur = await conn.execute(
+        "UPDATE outbox SET not_before = ? WHERE id IN (SELECT id" + _ANSWERED + ")",
+        (utc_iso(now), utc_iso(WAITING_FOR_RESIDENT)),
+    )
+    return cur.rowcount
+
+
+async def release_waiting(conn: Conn, chat_id: int, now: datetime) -> int:
+    """The contact wrote: its rows kept for that moment are due now (caller's transaction)."""
+    cur = await conn.execute(
+        "UPDATE outbox SET not_before = ? WHERE chat_id = ? AND state = 'pending'"
+        " AND not_before >= ?",
+        (utc_iso(now), chat_id, utc_iso(WAITING_FOR_RESIDENT)),
+    )
+    return cur.rowcount
+
+
+async def has_waiting_or_stopped(conn: Conn, chat_id: int) -> bool:
+    """Whether the contact has rows kept for its next message, or was stopped (unreachable)."""
+    async with conn.execute(
+        "SELECT 1 FROM outbox WHERE chat_id = ? AND state = 'pending' AND not_before >= ?"
+        " UNION ALL SELECT 1 FROM chats WHERE chat_id = ? AND reachable = 0 LIMIT 1",
+        (chat_id, utc_iso(WAITING_FOR_RESIDENT), chat_id),
+    ) as cur:
+        return await cur.fetchone() is not None
+
+
+@dataclass(frozen=True, slots=True)
+class SentRow:
+    """An outbox row found by the id of the message that carried it."""
+
+    id: int
+    chat_id: int
+    kind: str
+    state: str
+    broadcast_id: int | None
+    attempts: int
+
+
+async def by_wamid(conn: Conn, wamid: str) -> SentRow | None:
+    async with conn.execute(
+        "SELECT id, chat_id, kind, state, broadcast_id, attempts FROM outbox WHERE wamid = ?",
+        (wamid,),
+    ) as cur:
+        r = await cur.fetchone()
+    return None if r is None else SentRow(r[0], r[1], r[2], r[3], r[4], r[5])
+
+
+async def failed_after_sent(conn: Conn, *, since: datetime) -> list[tuple[str, int | None]]:
+    """(wamid, error code) of the rows marked sent whose message WhatsApp reported `failed`
+    since `since` (the webhook's records, by their time)."""
+    async with conn.execute(
+        "SELECT s.message_id, s.error_code FROM whatsapp_statuses s JOIN outbox o"
+        " ON o.wamid = s.message_id WHERE s.recorded_at >= ? AND s.status = 'failed'"
+        " AND o.state = 'sent'",
+        (utc_iso(since),),
+    ) as cur:
+        return [(r[0], None if r[1] is None else int(r[1])) for r in await cur.fetchall()]
+
+
+async def requeue_sent(
+    conn: Conn, row_id: int, *, not_before: datetime, error: str, window_closed: bool = False
+) -> bool:
+    """A row reported sent and then failed for a reason waiting fixes: pending again (its
+    message id forgotten). `window_closed`: the next try goes as the template."""
+    note = ("window_closed: " if window_closed else "status failed: ") + error
+    cur = await conn.execute(
+        "UPDATE outbox SET state = 'pending', sent_at = NULL, wamid = NULL, not_before = ?,"
+        " last_error = ? WHERE id = ? AND state = 'sent'",
+        (utc_iso(not_before), note[:500], row_id),
+    )
+    return cur.rowcount > 0
+
+
+async def fail_sent(conn: Conn, row_id: int, *, reason: str, error: str) -> bool:
+    """A row reported sent and then failed for good (WhatsApp's `failed` status)."""
+    cur = await conn.execute(
+        "UPDATE outbox SET state = 'failed', fail_reason = ?, last_error = ?"
+        " WHERE id = ? AND state = 'sent'",
+        (reason, error[:500], row_id),
+    )
+    return cur.rowcount > 0
+
+
+@dataclass(frozen=True, slots=True)
+class WhatsAppDelivery:
+    """The WhatsApp rows of the outbox: by state, those waiting for their resident, and the
+    furthest status WhatsApp reported for the sent ones (joined by the message id)."""
+
+    by_state: dict[str, int]
+    waiting_for_resident: int
+    reported: dict[str, int]  # sent, delivered, read, failed -> rows
+
+
+async def whatsapp_delivery(conn: Conn) -> WhatsAppDelivery:
+    by_state: dict[str, int] = {}
+    async with conn.execute(
+        "SELECT state, COUNT(*) FROM outbox WHERE channel = ? GROUP BY state",
+        (CHANNEL_WHATSAPP,),
+    ) as cur:
+        for state, count in await cur.fetchall():
+            by_state[state] = int(count)
+    async with conn.execute(
+        "SELECT COUNT(*) FROM outbox WHERE channel = ? AND state = 'pending' AND not_before >= ?",
+        (CHANNEL_WHATSAPP, utc_iso(WAITING_FOR_RESIDENT)),
+    ) as cur:
+        row = await cur.fetchone()
+    reported: dict[str, int] = {}
+    async with conn.execute(
+        "SELECT s.status, COUNT(*) FROM outbox o JOIN whatsapp_statuses s"
+        " ON s.message_id = o.wamid WHERE o.channel = ? GROUP BY s.status",
+        (CHANNEL_WHATSAPP,),
+    ) as cur:
+        for status, count in await cur.fetchall():
+            reported[status] = int(count)
+    return WhatsAppDelivery(by_state, int(row[0]) if row else 0, reported)

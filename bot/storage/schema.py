@@ -7,7 +7,7 @@ from __future__ import annotations
 # residents 20-29, staff 30-39, notifications 40-49; round 3: conversation 100-109, outbox
 # 110-119 (events, lanes, the sender's term), import 120-129, receipts and the import folder
 # 130-139 (the folder import, receipt deep links, the KK sent before its NIK), WhatsApp 140-149,
-# hardening 150-159, contacts 160-169, understanding 180-189.
+# hardening 150-159, contacts 160-169, WhatsApp delivery 170-179, understanding 180-189.
 MIGRATIONS: list[tuple[int, str, str]] = [
     (
         1,
@@ -493,6 +493,27 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         -- the time of the contact's latest message, by the channel's own clock (WhatsApp's
         -- 24-hour window is counted from it); NULL on Telegram, which has no such window
         ALTER TABLE chats ADD COLUMN last_inbound_at TEXT;
+        """,
+    ),
+    (
+        170,
+        "outbox: each channel claims its own rows; a WhatsApp message's id joins its statuses",
+        """
+        -- Telegram's dispatcher and WhatsApp's sender claim apart (one channel's outage does
+        -- not hold the other back): the claim's indexes lead with the channel.
+        CREATE INDEX outbox_channel_lane ON outbox(channel, lane, id, chat_id, not_before)
+            WHERE state = 'pending';
+        CREATE INDEX outbox_channel_urgent_lane ON outbox(channel, lane, id, chat_id, not_before)
+            WHERE state = 'pending' AND urgent = 1;
+        DROP INDEX outbox_lane;
+        DROP INDEX outbox_urgent_lane;
+        -- the id WhatsApp gave the (first) message of a row (wamid), so the statuses its
+        -- webhook reports (sent, delivered, read, failed) are joined to the row
+        ALTER TABLE outbox ADD COLUMN wamid TEXT;
+        CREATE INDEX outbox_wamid ON outbox(wamid) WHERE wamid IS NOT NULL;
+        -- a notice kept for the resident's next message (window closed, no template): since
+        -- when; a message the resident writes after it makes the notice due again
+        ALTER TABLE outbox ADD COLUMN waiting_since TEXT;
         """,
     ),
     (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from bot.storage.db import utc_iso
@@ -46,3 +47,59 @@ async def outbox_outcomes(conn: Conn, since: datetime) -> tuple[int, int]:
     if row is None:
         return 0, 0
     return int(row[0] or 0), int(row[1] or 0)
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelCounts:
+    """One channel's share of the residents (Telegram, WhatsApp)."""
+
+    residents: int = 0  # private contacts, staff left out
+    checks: int = 0  # NIK + KK proved since `since` (kept 7 days)
+    followers: int = 0  # contacts following at least one card
+    questions: int = 0  # questions asked since `since`
+
+
+async def followers_by_channel(conn: Conn, record_id: int | None = None) -> dict[str, int]:
+    """Contacts with an active subscription per channel (to one record when given)."""
+    sql = (
+        "SELECT COALESCE(c.channel, 'telegram'), COUNT(DISTINCT s.chat_id) FROM subscriptions s"
+        " LEFT JOIN chats c ON c.chat_id = s.chat_id WHERE s.active = 1"
+    )
+    params: tuple[object, ...] = ()
+    if record_id is not None:
+        sql += " AND s.record_id = ?"
+        params = (record_id,)
+    async with conn.execute(sql + " GROUP BY 1", params) as cur:
+        return {r[0]: int(r[1]) for r in await cur.fetchall()}
+
+
+async def by_channel(conn: Conn, since: datetime) -> dict[str, ChannelCounts]:
+    """Residents, checks, followers and questions per channel ("telegram", "whatsapp")."""
+    stamp = utc_iso(since)
+    figures: dict[str, dict[str, int]] = {}
+
+    async def take(field: str, sql: str, params: tuple[object, ...] = ()) -> None:
+        async with conn.execute(sql, params) as cur:
+            for channel, count in await cur.fetchall():
+                figures.setdefault(channel, {})[field] = int(count)
+
+    await take(
+        "residents",
+        "SELECT channel, COUNT(*) FROM chats WHERE chat_type = 'private'"
+        " AND chat_id NOT IN (SELECT user_id FROM staff) GROUP BY channel",
+    )
+    await take(
+        "checks",
+        "SELECT COALESCE(c.channel, 'telegram'), COUNT(*) FROM verified_checks v"
+        " LEFT JOIN chats c ON c.chat_id = v.chat_id WHERE v.verified_at >= ? GROUP BY 1",
+        (stamp,),
+    )
+    for channel, count in (await followers_by_channel(conn)).items():
+        figures.setdefault(channel, {})["followers"] = count
+    await take(
+        "questions",
+        "SELECT COALESCE(c.channel, 'telegram'), COUNT(*) FROM questions q"
+        " LEFT JOIN chats c ON c.chat_id = q.chat_id WHERE q.created_at >= ? GROUP BY 1",
+        (stamp,),
+    )
+    return {channel: ChannelCounts(**values) for channel, values in figures.items()}
