@@ -758,6 +758,14 @@ def ask_label(label: str | None, nik_masked: str) -> str:
     )
 
 
+def label_still_awaited(label: str | None, nik_masked: str) -> str:
+    """After a question answered while a followed card's name was awaited."""
+    return (
+        f"Nama untuk {_followed_name(label, nik_masked)} masih bisa diberikan: pilih di bawah, "
+        "atau ketik namanya (misalnya Andi)."
+    )
+
+
 def label_saved(label: str | None, nik_masked: str) -> str:
     if label is None:
         return f"Baik, {nik_masked} dipantau tanpa nama. Lihat daftarnya: {_FAMILY_BUTTON}."

@@ -392,3 +392,15 @@ async def test_a_nik_and_kk_never_meet_the_classifier(
     await siti.says(NIK)
     (again,) = await siti.says(KK)
     assert texts.STATUS_TEXTS[S.SENT_FOR_ENROLLMENT].title in plain(again.text)
+
+
+async def test_a_question_while_a_name_is_asked_is_answered_and_the_name_still_asked(
+    talk: Talk,
+) -> None:
+    siti = await _checked(talk, S.PRINT_READY_RECORD)
+    await siti.presses(texts.BTN_SUBSCRIBE)
+    said = await siti.says("kira2 kapan ya jadinya?")
+    assert "1605••••••••0012" in plain(said[0].text)
+    assert "masih bisa diberikan" in plain(said[-1].text) and "Ibu" in siti.labels
+    (saved,) = await siti.says("Nenek")
+    assert "Tersimpan" in plain(saved.text) and "Nenek" in plain(saved.text)

@@ -76,6 +76,7 @@ from bot.services.verification import Outcome as CheckOutcome
 from bot.services.visits import Visits, districts_by_name
 from bot.storage import context as context_store
 from bot.storage.records import Record
+from bot.storage.subscriptions import MAX_LABEL
 
 #: `/start cek` (the deep link of a group's "open a private chat" button): ask for the NIK.
 START_CHECK = "cek"
@@ -237,6 +238,9 @@ class Conversation:
             if why is not None and why is not steps.Interrupt.CANCEL:  # /batal: its command
                 await self.residents.cancel_step(chat)
             elif label is not None and text and event.command is None and label.number:
+                if not _looks_like_a_name(text):  # "kapan jadinya?": answered, name still asked
+                    answered = await self.free.answer(event, text, steps.NONE) or []
+                    return [*answered, await self.ask_label_again(chat, label.number)]
                 return [await self._label_typed(chat, label.number, text)]
         question = current.get(steps.ASK) or current.get(steps.REPLY)
         if question is None:
@@ -639,6 +643,12 @@ class Conversation:
             text = texts.already_subscribed(followed.label, followed.nik_masked)
         return say(text, *self._label_choices(record_id))
 
+    async def ask_label_again(self, chat: int, record_id: int) -> Message:
+        """The name of a followed card is still awaited (after a question was answered)."""
+        followed = await self.residents.followed(chat, record_id)
+        text = texts.label_still_awaited(followed.label, followed.nik_masked)
+        return say(text, *self._label_choices(record_id))
+
     async def _ask_label(self, chat: int, record_id: int) -> Message:
         if not await self.residents.ask_label(chat, record_id):
             return say(texts.NOT_FOLLOWED)
@@ -793,6 +803,14 @@ class Conversation:
             case _:
                 return [say(texts.BUTTON_UNKNOWN)]
         return [Message(shown.text, shown.choices, replaces_pressed=True)]
+
+
+#: A typed name for a followed card is short: longer text, or a question, is not one.
+NAME_WORDS = 3
+
+
+def _looks_like_a_name(text: str) -> bool:
+    return "?" not in text and len(text) <= MAX_LABEL and len(text.split()) <= NAME_WORDS
 
 
 def _replacing(text: str) -> Message:
