@@ -404,3 +404,38 @@ async def test_a_question_while_a_name_is_asked_is_answered_and_the_name_still_a
     assert "masih bisa diberikan" in plain(said[-1].text) and "Ibu" in siti.labels
     (saved,) = await siti.says("Nenek")
     assert "Tersimpan" in plain(saved.text) and "Nenek" in plain(saved.text)
+
+
+# --- the misreadings the issue found ----------------------------------------------------------
+
+
+def _faq_title(key: str) -> str:
+    return next(d.title for d in texts.FAQ_DEFAULTS if d.key == key)
+
+
+@pytest.mark.parametrize(
+    ("text", "starts"),
+    [
+        ("sy sdh rekam thn lalu tp blm ada kabar", plain(texts.ASK_NIK)[:30]),
+        ("kalo di luar kota bisa cetak disana?", plain(texts.INTENT_ANSWERS["luar_daerah"])),
+        ("ganti alamat", plain(texts.INTENT_ANSWERS["pindah"])),
+        ("ada jemput bola ke desa kami?", "🚐 Jemput bola"),
+        ("Alhamdulillah sdh jadi", plain(texts.INTENT_ANSWERS["sudah_jadi"])),
+        ("bisa diambil istri?", f"❓ {_faq_title('wakil')}"),
+        ("cak mano nak ngecek ktp", plain(texts.ASK_NIK)[:30]),
+        ("kantor capil di mano", texts.OFFICE_NAME),
+        ("Met siang min", "Selamat siang, Siti!"),
+        ("ok siap pak", plain(texts.INTENT_ANSWERS["paham"])),
+        ("ktp digital gmn caranya", plain(texts.INTENT_ANSWERS["ikd"])),
+        ("mau bikin akta kelahiran anak", plain(texts.INTENT_ANSWERS["akta_lahir"])),
+        ("salah tanggal lahir di ktp yg sdh dicetak", plain(texts.INTENT_ANSWERS["salah_data"])),
+        ("ktp berlaku sampai kapan", plain(texts.INTENT_ANSWERS["masa_berlaku"])),
+        ("ada yg minta uang buat percepat ktp", plain(texts.INTENT_ANSWERS["pungli"])),
+    ],
+)
+async def test_what_the_issue_found_misread_is_read_right(
+    talk: Talk, text: str, starts: str
+) -> None:
+    said = await talk.person(1013).says(text)
+    shown = [plain(m.text) for m in said if m.text]
+    assert shown and shown[0].startswith(starts), (text, shown)
