@@ -34,7 +34,7 @@ FLOOR = 0.75
 #: At least this many held-out messages are sent.
 AT_LEAST = 300
 #: Intents whose message, with a NIK in it, is answered by the check itself.
-CHECKED_IS_RIGHT = frozenset({"keluarga", "arti_status", "berapa_lama", "kenapa_lama"})
+CHECKED_IS_RIGHT = free_text.CHECK_FIRST
 
 
 @pytest.mark.sqlite_only

@@ -72,6 +72,9 @@ NO = frozenset({"tidak"})
 FOLLOW_UPS = frozenset(
     {"arti_status", "kenapa_lama", "harus_apa", "kapan_datang", "antrean", "berapa_lama"}
 )
+#: With a NIK in the message, these are answered by the check itself ("cek ktp anak saya
+#: 1605…", "knp lama, nik sy 1605…").
+CHECK_FIRST = FOLLOW_UPS | {"cek", "keluarga", "kabari"}
 #: Intents answered by one of the questions people often ask (its key in `services.faq`).
 FAQ_OF_INTENT: dict[str, str] = {
     Intent.BLANKO: "blanko",
@@ -170,7 +173,7 @@ class FreeText:
             said = await self._yes_after_a_card(context)
             if said is not None:
                 return said
-        if reading.nik_candidates and (not reading.sure or name == Intent.CEK):
+        if reading.nik_candidates and (not reading.sure or name in CHECK_FIRST):
             return await self.dialogue.check(event, " ".join(reading.nik_candidates[:2]), current)
         if not reading.sure or name is None:
             return await self._not_sure(chat, reading, waiting_nik)
