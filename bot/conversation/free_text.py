@@ -50,6 +50,7 @@ from bot.domain.intents import Intent, match, words
 from bot.domain.markup import esc
 from bot.domain.status_words import STATUS_PHRASES
 from bot.domain.understanding import Reading
+from bot.services import faq
 from bot.services.container import Services
 from bot.services.insights import RecordInsight
 from bot.services.questions import clean_text
@@ -82,7 +83,7 @@ FAQ_OF_INTENT: dict[str, str] = {
     Intent.SYARAT: "bawa",
     Intent.WAKIL: "wakil",
     Intent.HILANG: "hilang",
-    Intent.REKAM: "rekam",
+    Intent.REKAM: faq.RECORDING_KEY,
 }
 #: Words that turn announcements off or on ("matikan pengumuman"), or stop news of a card.
 ANNOUNCEMENTS_OFF = frozenset({"matikan", "mati", "stop", "berhenti", "hentikan", "nonaktifkan"})
