@@ -390,7 +390,7 @@ def ask_kk(nik_masked: str) -> str:
         f"NIK {bold(nik_masked)} diterima.\n\n"
         f"Sekarang ketik {bold('Nomor KK')}: 16 angka di bagian atas Kartu Keluarga.\n"
         "Ini untuk memastikan KTP-el itu milik Bapak/Ibu atau keluarga.\n"
-        "Tidak jadi? Ketik /batal."
+        "Tidak jadi? Ketik batal."
     )
 
 
@@ -439,7 +439,9 @@ def no_match(attempts_left: int | None, nik_masked: str | None = None) -> str:
         "Nomor KK ada di bagian atas Kartu Keluarga.",
     ]
     if nik_masked:
-        lines.append(f"Ketik lagi Nomor KK untuk NIK {nik_masked}, atau /batal untuk NIK lain.")
+        lines.append(
+            f"Ketik lagi Nomor KK untuk NIK {nik_masked}, atau ketik batal untuk NIK lain."
+        )
     lines.append(
         "Bila keduanya sudah benar, mungkin catatannya belum masuk ke bot ini. "
         f"Tanyakan ke petugas: tekan {MENU_ASK}."
@@ -741,7 +743,7 @@ def already_subscribed(label: str | None, nik_masked: str) -> str:
 def subscriptions_full(limit: int) -> str:
     return (
         f"Chat ini sudah memantau {limit} NIK, jumlah paling banyak.\n"
-        "Hentikan salah satu dengan /berhenti, lalu tekan 🔔 Beri tahu saya lagi."
+        "Ketik berhenti untuk melepas salah satu, lalu tekan 🔔 Beri tahu saya lagi."
     )
 
 
@@ -755,6 +757,14 @@ def ask_label(label: str | None, nik_masked: str) -> str:
     return (
         f"Ketik nama untuk {_followed_name(label, nik_masked)}, paling banyak 30 huruf, "
         "misalnya Andi atau Ibu."
+    )
+
+
+def label_still_awaited(label: str | None, nik_masked: str) -> str:
+    """After a question answered while a followed card's name was awaited."""
+    return (
+        f"Nama untuk {_followed_name(label, nik_masked)} masih bisa diberikan: pilih di bawah, "
+        "atau ketik namanya (misalnya Andi)."
     )
 
 
@@ -791,7 +801,7 @@ def subscription_list(
         "",
         "Kabar penting dikirim ke chat ini.\n"
         "Tekan tombol ✏️ untuk memberi atau mengganti nama.\n"
-        "Berhenti memantau: /berhenti.",
+        "Berhenti memantau: ketik berhenti.",
     ]
     return "\n".join(lines)
 
@@ -821,15 +831,15 @@ def stopped_all(count: int) -> str:
 
 def stop_usage(count: int) -> str:
     return (
-        f"Nomor atau nama itu tidak ada di daftar. Tulis nomornya (1 sampai {count}) atau "
-        f"namanya, misalnya {code('/berhenti 1')}, atau tulis {code('/berhenti semua')}. "
+        f"Nomor atau nama itu tidak ada di daftar. Pilih 1 sampai {count}: ketik berhenti, "
+        "lalu tekan salah satu. "
         f"Lihat daftarnya: {_FAMILY_BUTTON}."
     )
 
 
 NOTHING_TO_STOP = (
     "Bapak/Ibu belum memantau NIK apa pun, jadi tidak ada kabar status untuk dihentikan.\n\n"
-    f"Tidak mau menerima pengumuman dari Disdukcapil? Kirim {code('/pengumuman mati')}."
+    "Tidak mau menerima pengumuman dari Disdukcapil? Ketik matikan pengumuman."
 )
 
 
@@ -872,8 +882,8 @@ PRIVACY = (
     "mencegah orang menebak-nebak Nomor KK.\n\n"
     "Semua ini dipakai hanya untuk layanan ini, tidak dibagikan, dan dijaga sesuai UU No. 27 "
     "Tahun 2022 tentang Pelindungan Data Pribadi.\n\n"
-    "Tidak mau menerima pengumuman? /pengumuman. Ingin semua catatan chat ini dihapus? "
-    "/hapusdata."
+    "Tidak mau menerima pengumuman? Ketik matikan pengumuman. Ingin semua catatan chat ini "
+    "dihapus? Ketik hapus data saya."
 )
 #: The same on WhatsApp: the number is kept only as the address to reply to.
 PRIVACY_WHATSAPP = (
@@ -1165,7 +1175,7 @@ def question_ask_prompt(closed_until: datetime | None, closed: bool, tz: str) ->
     ]
     if closed:
         lines += ["", _opens_line(closed_until, tz)]
-    lines += ["", "Ketik /batal bila tidak jadi."]
+    lines += ["", "Ketik batal bila tidak jadi."]
     return "\n".join(lines)
 
 
@@ -1232,7 +1242,7 @@ def question_reply_prompt(number: int) -> str:
     return (
         f"Silakan tulis balasan untuk Pertanyaan #{number}.\n"
         f"{_ASK_SAFETY}\n"
-        "Ketik /batal bila tidak jadi."
+        "Ketik batal bila tidak jadi."
     )
 
 
@@ -1397,9 +1407,12 @@ def visit_notice(
             )
         else:
             why = f"KTP-el {who} belum direkam.\nDatang ke sini supaya direkam tanpa ke kantor."
-        why += "\nBerhenti menerima kabar untuk NIK ini: /berhenti"
+        why += "\nBerhenti menerima kabar untuk NIK ini: ketik berhenti."
     else:
-        why = f"Bapak/Ibu meminta kabar jadwal di Kecamatan {name}.\nBerhenti: /jadwal berhenti"
+        why = (
+            f"Bapak/Ibu meminta kabar jadwal di Kecamatan {name}.\n"
+            "Berhenti: ketik jadwal jemput bola, lalu pilih kecamatannya."
+        )
     return f"{title}\n{lead}\n\n{visit_block(info)}\n\n{why}"
 
 
@@ -1420,7 +1433,7 @@ def visit_cancelled(info: VisitInfo) -> str:
         f"Jemput bola pada {format_date(info.day)} di {_escape(info.place)}, Kecamatan "
         f"{_escape(info.district_name)} <b>tidak jadi</b>.\n"
         "Mohon maaf.\n"
-        "Lihat jadwal lain: /jadwal"
+        "Lihat jadwal lain: tekan 🚐 Jemput bola."
     )
 
 
@@ -1429,7 +1442,7 @@ def visit_check_line(info: VisitInfo) -> str:
     VISIT_LINE_LIMIT (the place is shortened when needed; /jadwal shows it whole)."""
     day = babel_dates.format_date(info.day, "EEEE, d MMM", locale=LOCALE)
     head = f"🚐 Jemput bola {day}, {_clock(info.start)} {_zone_name(info.tz)} di "
-    tail = " · /jadwal"
+    tail = " · 🚐 Jemput bola"
     room = VISIT_LINE_LIMIT - len((head + tail).encode("utf-16-le")) // 2
     return f"{head}{_said(info.place, max(room, 8))}{tail}"
 
@@ -1468,7 +1481,7 @@ def schedule_overview(
         names = ", ".join(_said(n) for n in followed)
         parts.append(
             f"🔔 Bapak/Ibu diberi tahu bila ada jadwal di Kecamatan {names}.\n"
-            "Berhenti: /jadwal berhenti"
+            "Berhenti: ketik jadwal jemput bola, lalu pilih kecamatannya."
         )
     parts.append(SCHEDULE_PICK_DISTRICT)
     return "\n\n".join(parts)
@@ -1506,7 +1519,7 @@ def schedule_followed(name: str, already: bool) -> str:
     return (
         f"🔔 Baik. Bapak/Ibu akan diberi tahu bila ada jadwal jemput bola di Kecamatan "
         f"{_said(name)}, dan diingatkan sehari sebelumnya.\n"
-        "Berhenti kapan saja: /jadwal berhenti"
+        "Berhenti kapan saja: ketik jadwal jemput bola, lalu pilih kecamatannya."
     )
 
 
@@ -1570,7 +1583,7 @@ def _office_block(office: OfficeInfo, *, place: str | None = None) -> str:
 
 _NOTICE_FOOTER = (
     "Cek kapan saja dengan mengirim NIK ke bot ini. "
-    "Berhenti menerima kabar untuk NIK ini: /berhenti"
+    "Berhenti menerima kabar untuk NIK ini: ketik berhenti."
 )
 
 #: Why the resident must come, per status that needs them (the record cannot move without them).
@@ -1681,7 +1694,7 @@ def broadcast_message(text_html: str) -> str:
     return (
         "📢 <b>Pengumuman Disdukcapil Musi Rawas</b>\n\n"
         f"{text_html}\n\n"
-        "<i>Tidak ingin menerima pengumuman lagi? Kirim /pengumuman</i>"
+        "<i>Tidak ingin menerima pengumuman lagi? Ketik matikan pengumuman.</i>"
     )
 
 
@@ -1692,8 +1705,8 @@ ANNOUNCEMENTS_PRIVATE_ONLY = (
     "pengumuman berhenti bila bot dikeluarkan dari grup."
 )
 ANNOUNCEMENTS_USAGE = (
-    f"Tulis {code('/pengumuman mati')} untuk berhenti menerima pengumuman, atau "
-    f"{code('/pengumuman hidup')} untuk menerimanya lagi."
+    "Ketik matikan pengumuman untuk berhenti menerimanya, atau nyalakan pengumuman untuk "
+    "menerimanya lagi."
 )
 _CARD_NEWS_KEPT = (
     "Kabar tentang KTP-el yang Bapak/Ibu pantau tetap dikirim, misalnya saat kartu sudah dicetak."
@@ -1715,7 +1728,7 @@ def announcements_state(on: bool) -> str:
 
 ANNOUNCEMENTS_TURNED_OFF = (
     f"🔕 Pengumuman umum dimatikan.\n{_CARD_NEWS_KEPT}\n"
-    f"Mau menerima lagi? Kirim {code('/pengumuman hidup')}."
+    "Mau menerima lagi? Ketik nyalakan pengumuman."
 )
 #: After following a card, where announcements start off (WhatsApp): offered, never assumed.
 ANNOUNCEMENTS_OFFER = (
@@ -1725,7 +1738,7 @@ ANNOUNCEMENTS_OFFER = (
 ANNOUNCEMENTS_TURNED_ON = (
     "🔔 Pengumuman umum dihidupkan.\n"
     "Bapak/Ibu akan menerima kabar penting dari Disdukcapil Musi Rawas.\n"
-    f"Berhenti kapan saja: {code('/pengumuman mati')}."
+    "Berhenti kapan saja: ketik matikan pengumuman."
 )
 
 
@@ -1760,7 +1773,7 @@ def receipt_opened(nik_masked: str) -> str:
         f"Tanda terima perekaman KTP-el untuk NIK {bold(nik_masked)}.\n\n"
         f"Untuk melihat statusnya, ketik {bold('Nomor KK')}: 16 angka di bagian atas Kartu "
         "Keluarga.\n"
-        "Tidak jadi? Ketik /batal."
+        "Tidak jadi? Ketik batal."
     )
 
 
@@ -1768,3 +1781,299 @@ RECEIPT_LINK_UNKNOWN = (
     "Maaf, tautan tanda terima itu tidak berlaku lagi (sudah dicetak ulang, KTP-el sudah "
     "diambil, atau tautannya terpotong). Bapak/Ibu tetap bisa cek dengan mengetik NIK."
 )
+
+
+# === 12. Free text: what a resident writes in their own words (issue 20) =========================
+
+# --- residents: an answer for every intent, "Maksud Bapak/Ibu…?", follow-ups, a long message ------
+
+#: Each intent of data/understanding/intents.toml in plain words: the buttons of "Maksud
+#: Bapak/Ibu…?" (at most 20 characters: a WhatsApp button's title).
+INTENT_LABELS: dict[str, str] = {
+    "sapa": "Menyapa",
+    "salam": "Salam",
+    "terima_kasih": "Terima kasih",
+    "paham": "Sudah paham",
+    "ya": "Ya",
+    "tidak": "Tidak",
+    "sudah_jadi": "KTP-el sudah jadi",
+    "keluhan": "Menyampaikan keluhan",
+    "pungli": "Lapor pungutan liar",
+    "biaya": "Biaya KTP-el",
+    "bantuan": "Cara memakai bot",
+    "tanya_petugas": "Bertanya ke petugas",
+    "di_luar_layanan": "Urusan lain",
+    "privasi": "Keamanan data saya",
+    "hapus_data": "Hapus data saya",
+    "kabari": "Dikabari bila jadi",
+    "pengumuman": "Pengumuman kantor",
+    "cek": "Cek KTP-el saya",
+    "arti_status": "Arti status saya",
+    "kenapa_lama": "Mengapa lama",
+    "harus_apa": "Yang harus saya buat",
+    "kapan_datang": "Kapan harus datang",
+    "antrean": "Antrean cetak",
+    "berapa_lama": "Berapa lama lagi",
+    "keluarga": "KTP-el keluarga",
+    "apa_itu_kk": "Apa itu nomor KK",
+    "lupa_kk": "Lupa nomor KK",
+    "tidak_punya_kk": "Tidak punya KK",
+    "apa_itu_nik": "Apa itu NIK",
+    "nik_tidak_ditemukan": "NIK tidak ditemukan",
+    "blanko": "Blanko habis",
+    "suket": "Surat keterangan",
+    "pusat": "Proses di pusat",
+    "rekam": "Belum rekam",
+    "rekam_ulang": "Rekam ulang",
+    "jemput_bola": "Jadwal jemput bola",
+    "ambil": "Mengambil KTP-el",
+    "wakil": "Diambil keluarga",
+    "syarat": "Yang harus dibawa",
+    "hilang": "KTP-el hilang",
+    "rusak": "KTP-el rusak",
+    "salah_data": "Tulisan di KTP salah",
+    "masa_berlaku": "Masa berlaku KTP-el",
+    "ikd": "KTP digital (IKD)",
+    "pindah": "Pindah alamat",
+    "kk_baru": "Kartu Keluarga",
+    "akta_lahir": "Akta kelahiran",
+    "akta_mati": "Akta kematian",
+    "kia": "Kartu anak (KIA)",
+    "status_kawin": "Status perkawinan",
+    "luar_daerah": "Urus di luar daerah",
+    "jam": "Jam buka kantor",
+    "alamat": "Alamat kantor",
+    "kontak": "Nomor kantor",
+}
+
+_ASK_STAFF_LINE = f"Bisa juga tanyakan ke petugas: tekan {MENU_ASK}."
+_AT_THE_OFFICE = "Datang ke kantor Disdukcapil pada jam layanan; tekan 🏢 Kantor Dukcapil."
+_FREE = "Layanan ini gratis."
+
+#: The answers to intents that need no record, no office setting and no step (one piece of
+#: advice each, from data/understanding/intents.toml and the office's facts). The dialogue
+#: adds 💬 Tanya petugas where the answer names it.
+INTENT_ANSWERS: dict[str, str] = {
+    "paham": "Baik, Bapak/Ibu. 👍\nBila ada yang ingin ditanyakan lagi, tulis saja atau tekan "
+    "tombol di bawah.",
+    "sudah_jadi": "Alhamdulillah, syukurlah. 🙏\nPeriksa tulisan di kartu.\nBila ada yang "
+    "salah, bawa kartu itu, KK asli dan dokumen yang benar (misalnya akta kelahiran) ke kantor "
+    "Disdukcapil.",
+    "keluhan": "Mohon maaf atas ketidaknyamanannya, Bapak/Ibu. 🙏\nKetik NIK untuk melihat "
+    "tahap KTP-el dan sebabnya.\nKeluhan juga bisa dibaca petugas: tekan "
+    f"{MENU_ASK}.",
+    "pungli": f"Layanan KTP-el dan dokumen kependudukan {bold('gratis')}.\nJangan membayar "
+    f"siapa pun.\nLaporkan kejadiannya kepada petugas: tekan {MENU_ASK}.",
+    "biaya": f"{bold('Gratis.')} Tidak ada biaya untuk KTP-el dan dokumen kependudukan.\nBila "
+    f"ada yang meminta uang, laporkan kepada petugas: tekan {MENU_ASK}.",
+    "di_luar_layanan": "Maaf, Bapak/Ibu, bot ini hanya untuk KTP-el dan dokumen "
+    "kependudukan.\nUntuk urusan itu, tanyakan ke instansi yang mengurusnya.\nUntuk cek "
+    "KTP-el, ketik NIK (16 angka).",
+    "kabari": f"Cek NIK dulu (NIK dan Nomor KK), lalu tekan {bold('🔔 Beri tahu saya')} di "
+    "bawah jawabannya.\nBot mengabari di chat ini bila KTP-el dicetak atau Bapak/Ibu perlu "
+    "datang.",
+    "arti_status": "Arti tahap KTP-el dijelaskan dengan kata sehari-hari setelah cek NIK.\n"
+    "Ketik NIK Bapak/Ibu (16 angka).",
+    "kenapa_lama": "Lamanya tergantung jaringan ke pusat, pemeriksaan di pusat, dan kiriman "
+    "blanko dari pusat.\nKetik NIK Bapak/Ibu untuk melihat sebab di tahap Bapak/Ibu.",
+    "harus_apa": "Yang perlu dilakukan tergantung tahap KTP-el.\nKetik NIK Bapak/Ibu (16 "
+    "angka): bot menyebutkan satu hal yang perlu dilakukan.",
+    "kapan_datang": "Bapak/Ibu perlu datang hanya bila KTP-el sudah dicetak atau kantor "
+    "memintanya.\nKetik NIK Bapak/Ibu (16 angka) untuk memastikan.",
+    "antrean": "Kantor mencetak menurut urutan antrean, sesuai jumlah blanko.\nKetik NIK "
+    "Bapak/Ibu (16 angka) untuk melihat tahapnya.",
+    "berapa_lama": "Lamanya tidak bisa dijanjikan.\nSetelah cek NIK, bot menyebutkan berapa "
+    "lama tahap itu biasanya.\nKetik NIK Bapak/Ibu (16 angka).",
+    "apa_itu_kk": f"{bold('KK')} adalah Kartu Keluarga.\nNomor KK ada 16 angka di bagian atas "
+    "Kartu Keluarga, berbeda dengan NIK.",
+    "lupa_kk": "Nomor KK tertulis di bagian atas Kartu Keluarga.\nLihat di rumah atau tanyakan "
+    f"kepala keluarga, lalu ketik nomornya.\n{_ASK_STAFF_LINE}",
+    "tidak_punya_kk": "Ketik nomor KK tempat nama Bapak/Ibu tercatat, misalnya KK orang tua.\n"
+    "Bila tidak tercatat di KK mana pun, datang ke kantor Disdukcapil.\n" + _ASK_STAFF_LINE,
+    "apa_itu_nik": f"{bold('NIK')} adalah Nomor Induk Kependudukan, 16 angka.\nTertulis di "
+    "Kartu Keluarga di baris nama Bapak/Ibu, juga di KTP lama atau surat keterangan (suket).\n"
+    "Untuk cek KTP-el, ketik NIK itu.",
+    "nik_tidak_ditemukan": "Periksa lagi 16 angka NIK dan Nomor KK dengan Kartu Keluarga.\n"
+    "Bila tetap tidak ditemukan, mungkin catatannya belum masuk ke bot ini.\n" + _ASK_STAFF_LINE,
+    "suket": "Simpan surat keterangan (suket) atau bukti perekaman, dan bawa saat mengambil "
+    f"KTP-el.\nUntuk meminta suket, datang ke kantor Disdukcapil.\n{_ASK_STAFF_LINE}",
+    "rekam_ulang": "Pemeriksaan ulang sidik jari atau rekam ulang diatur oleh kantor.\n"
+    f"{_AT_THE_OFFICE}\nBawa KK asli. {_FREE}",
+    "rusak": "Bawa KTP-el yang rusak dan KK asli ke kantor Disdukcapil untuk cetak ulang.\n"
+    f"Tidak perlu rekam lagi. {_FREE}",
+    "salah_data": "Bawa KTP-el itu, KK asli dan dokumen yang benar (misalnya akta kelahiran) "
+    f"ke kantor Disdukcapil untuk diperbaiki.\n{_FREE}",
+    "masa_berlaku": f"KTP-el {bold('berlaku seumur hidup')} dan tidak perlu diperpanjang.\n"
+    "Diganti hanya bila datanya berubah, rusak atau hilang.",
+    "ikd": "KTP digital (IKD) diaktifkan di kantor Disdukcapil.\n"
+    f"{_AT_THE_OFFICE}\n{_ASK_STAFF_LINE}",
+    "pindah": "Pindah alamat diurus di kantor Disdukcapil.\nTanyakan persyaratannya kepada "
+    f"petugas sebelum datang: tekan {MENU_ASK}.\n{_FREE}",
+    "kk_baru": "Kartu Keluarga baru, tambah atau kurang anggota, dan cetak ulang KK diurus di "
+    f"kantor Disdukcapil.\nTanyakan persyaratannya kepada petugas: tekan {MENU_ASK}.\n{_FREE}",
+    "akta_lahir": "Akta kelahiran diurus di kantor Disdukcapil.\nTanyakan persyaratannya "
+    f"kepada petugas sebelum datang: tekan {MENU_ASK}.\n{_FREE}",
+    "akta_mati": "Kematian dilaporkan dan aktanya diurus di kantor Disdukcapil.\nTanyakan "
+    f"persyaratannya kepada petugas: tekan {MENU_ASK}.\n{_FREE}",
+    "kia": "Kartu Identitas Anak (KIA) diurus di kantor Disdukcapil.\nTanyakan "
+    f"persyaratannya kepada petugas: tekan {MENU_ASK}.\n{_FREE}",
+    "status_kawin": "Perubahan status perkawinan diurus di kantor Disdukcapil.\nTanyakan "
+    f"persyaratannya kepada petugas: tekan {MENU_ASK}.\n{_FREE}",
+    "luar_daerah": "Tanyakan dulu kepada petugas sebelum mengurus di daerah lain, agar "
+    f"Bapak/Ibu tidak bolak-balik.\nTekan {MENU_ASK}.",
+}
+
+#: "bot resmi?", "aman kirim NIK?": the short answer; the whole of /privasi behind a button.
+PRIVACY_SHORT = (
+    "Bot ini milik Disdukcapil Kabupaten Musi Rawas. Bot tidak pernah meminta uang.\n"
+    "NIK dan Nomor KK yang Bapak/Ibu ketik tidak disimpan apa adanya: bot mengubahnya menjadi "
+    "kode.\nPenjelasan lengkap: tekan 🔒 Data pribadi."
+)
+BTN_PRIVACY_MORE = "🔒 Data pribadi"
+#: A button under an answer: write to the staff.
+BTN_ASK_STAFF = MENU_ASK
+BTN_SEND_DRAFT = "✉️ Kirim ke petugas"
+BTN_KEEP_DRAFT = "Tidak usah"
+
+
+def maybe_meant() -> str:
+    """Not sure what the resident meant: the likeliest answers follow as buttons."""
+    return (
+        "Maksud Bapak/Ibu yang mana? Pilih salah satu di bawah.\n"
+        f"Bila tidak ada yang pas, tekan {MENU_ASK} untuk bertanya langsung ke petugas."
+    )
+
+
+#: Nothing at all could be read in the message.
+NOT_UNDERSTOOD_WITH_PERSON = (
+    "Maaf, saya belum mengerti pesan itu.\n"
+    f"Ketik NIK (16 angka) untuk cek KTP-el, atau tekan {MENU_ASK} untuk bertanya ke petugas."
+)
+#: "tidak" after "Maksud Bapak/Ibu…?".
+NONE_OF_THESE = (
+    "Baik. Coba tulis dengan kata lain.\n"
+    f"Atau tekan {MENU_ASK}: petugas akan membaca dan membalas di chat ini."
+)
+
+
+def long_message_offer(*, with_number: bool) -> str:
+    """A long message (a plea, a complaint): offered to the staff desk; a NIK in it is read."""
+    lines = [
+        "Terima kasih, Bapak/Ibu. Pesan ini lebih baik dibaca petugas.",
+        "Boleh kami kirim ke petugas? Petugas membalas di chat ini.",
+        "Bila ada NIK atau Nomor KK di dalamnya, petugas melihatnya tersamar.",
+    ]
+    if with_number:
+        lines.append("NIK dalam pesan itu juga kami baca: lihat di bawah.")
+    return "\n".join(lines)
+
+
+DRAFT_KEPT = (
+    "Baik, pesan itu tidak dikirim.\nKetik NIK untuk cek KTP-el, atau tekan tombol di bawah."
+)
+DRAFT_GONE = f"Pesan itu sudah tidak tersimpan.\nTekan {MENU_ASK}, lalu tulis lagi pertanyaannya."
+
+
+def still_waiting_for_kk(nik_masked: str) -> str:
+    """Added under an answer while a NIK waits for its KK: the KK is still awaited."""
+    return (
+        f"⏳ Bot masih menunggu {bold('Nomor KK')} untuk NIK {bold(_said(nik_masked))}. "
+        "Ketik nomornya bila sudah ada."
+    )
+
+
+KK_STEP_DROPPED = "Baik, tidak jadi. Ketik NIK kapan saja untuk mulai cek lagi."
+
+
+def _about(nik_masked: str, status: KtpStatus) -> str:
+    return f"🪪 KTP-el {bold(nik_masked)}: {bold(plain_title(status))}"
+
+
+def status_explained(status: KtpStatus) -> str:
+    """ "apa itu DR" without a card of that status just shown: the status in plain words."""
+    about = STATUS_TEXTS[status]
+    return (
+        f"Status {bold(plain_title(status))}:\n{about.meaning}\n👉 {about.what_to_do}\n"
+        "Untuk melihat status KTP-el Bapak/Ibu sendiri, ketik NIK (16 angka)."
+    )
+
+
+def status_meaning(nik_masked: str, status: KtpStatus) -> str:
+    """ "apa itu DR pak" right after a check: that status in plain words."""
+    about = STATUS_TEXTS[status]
+    return f"{_about(nik_masked, status)}\n{about.meaning}\n👉 {about.what_to_do}"
+
+
+def status_why_slow(nik_masked: str, status: KtpStatus) -> str:
+    """ "knp lama", "kok masih disiapkan": why this status can take long, who acts."""
+    about = STATUS_TEXTS[status]
+    return (
+        f"{_about(nik_masked, status)}\n{bold('Mengapa bisa lama?')} {about.why_slow}\n"
+        f"{bold('Siapa yang menangani?')} {about.who_acts}"
+    )
+
+
+def status_what_to_do(nik_masked: str, status: KtpStatus) -> str:
+    """ "sy hrs ngapain": the one thing to do."""
+    return f"{_about(nik_masked, status)}\n👉 {STATUS_TEXTS[status].what_to_do}"
+
+
+def status_when_to_come(nik_masked: str, status: KtpStatus, office: OfficeInfo) -> str:
+    """ "harus datang kapan": whether to come, and when the office is open."""
+    about = STATUS_TEXTS[status]
+    lines = [_about(nik_masked, status), f"👉 {about.what_to_do}"]
+    if status in COLLECT_STATUSES:
+        lines.append(f"📍 {_said(office.pickup)}")
+    if status in COLLECT_STATUSES or status.facts.resident_must_come:
+        lines.append(f"🕗 Jam layanan: {_said(office.hours)}. Bawa KK asli.")
+    else:
+        lines.append("Bila nanti perlu datang, bot mengabari Bapak/Ibu lewat 🔔 Beri tahu saya.")
+    return "\n".join(lines)
+
+
+def status_queue(nik_masked: str, status: KtpStatus, waiting: WaitingFigures) -> str:
+    """ "antrean brp": the place in the print queue, or why there is none yet."""
+    lines = [_about(nik_masked, status)]
+    queue = _queue_lines(waiting)
+    if queue:
+        lines += queue
+    elif status in (KtpStatus.SENT_FOR_CARD_PRINTING, *COLLECT_STATUSES, KtpStatus.CARD_ISSUED):
+        lines.append("KTP-el ini sudah melewati antrean cetak.")
+    else:
+        lines.append("KTP-el ini belum masuk antrean cetak. Antrean mulai di tahap siap cetak.")
+        lines.append(f"👉 {STATUS_TEXTS[status].what_to_do}")
+    return "\n".join(lines)
+
+
+def status_how_long(
+    nik_masked: str, status: KtpStatus, waiting: WaitingFigures, today: date
+) -> str:
+    """ "brp lama lagi": how long this status usually lasts, and the estimate."""
+    lines = [_about(nik_masked, status)]
+    figures = _waiting_lines(status, waiting)
+    estimate = None if status.facts.resident_must_come else estimate_line(waiting, today)
+    lines += figures
+    if estimate:
+        lines.append(estimate)
+    if status.facts.resident_must_come:
+        lines.append("⏳ Prosesnya baru berlanjut setelah Bapak/Ibu datang ke kantor.")
+    if not figures and not estimate:
+        lines.append(f"👉 {STATUS_TEXTS[status].what_to_do}")
+    return "\n".join(lines)
+
+
+def hello_back(first_name: str, part_of_day: str | None) -> str:
+    """A greeting before a question, greeted back in one line above the answer."""
+    return f"{DAY_GREETINGS.get(part_of_day or '', 'Halo')}, {_said(first_name)}. 👋"
+
+
+def salam_back(first_name: str) -> str:
+    return f"Wa'alaikumsalam, {_said(first_name)}. 🙏"
+
+
+def follow_this_card(nik_masked: str) -> str:
+    """ "kabari sy kl sdh jadi" right after a check: the bell for that card."""
+    return (
+        f"Tekan {bold('🔔 Beri tahu saya')} di bawah: bot mengabari di chat ini bila KTP-el "
+        f"{bold(nik_masked)} dicetak atau Bapak/Ibu perlu datang."
+    )

@@ -348,7 +348,7 @@ async def test_a_resident_who_opts_out_still_gets_card_news(
 async def test_announcement_settings_answer_bad_words_and_groups(env: BotEnv) -> None:
     resident = env.api.user(RESIDENT_ID, "Siti")
     replies = await resident.send("/pengumuman kadang")
-    assert "/pengumuman mati" in replies[-1].plain
+    assert "matikan pengumuman" in replies[-1].plain
     group = env.api.group(-100500, "Warga Tugumulyo")
     replies = await group.send(resident, "/pengumuman mati")
     assert "chat pribadi" in replies[-1].plain

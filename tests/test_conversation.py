@@ -3,6 +3,8 @@ the office on a map, the questions people often ask, and the admin's /kantor and
 
 from __future__ import annotations
 
+import re
+
 from conftest import ADMIN_ID, STAFF_ID, BotEnv
 from resident_support import KK, NIK, add_record
 from staff_support import audit_rows
@@ -11,6 +13,7 @@ from test_intents import PHRASINGS
 from bot import texts_id, texts_staff
 from bot.domain.intents import Intent
 from bot.domain.markup import plain
+from bot.domain.understanding import describe
 from bot.local_api import BotMessage, LocalUser
 from bot.services import faq
 from bot.services.office import TEXT_LIMIT, load_office_info
@@ -30,8 +33,15 @@ def _kind_of_answer(replies: list[BotMessage]) -> Intent | None:
     """Which intent the bot's answer serves, read as the resident reads it."""
     text = "\n".join(m.plain for m in replies)
     first = replies[0].plain
-    if first.startswith("Maaf, saya belum mengerti"):
+    head, _, rest = first.partition("\n\n")
+    if rest and head.endswith((". 👋", ". 🙏")):  # greeted back above the answer
+        first = rest
+    if first.startswith(("Maaf, saya belum mengerti", "Maksud Bapak/Ibu yang mana?")):
         return None
+    for name, answer in texts_id.INTENT_ANSWERS.items():  # a finer intent: its phrase section
+        if first == plain(answer):
+            section = describe(name)
+            return section.phrase_intent if section else None
     if first.startswith("Wa'alaikumsalam"):
         return K.SALAM
     if first.startswith(("Halo, ", "Selamat ")) and "Ada yang bisa kami bantu?" in first:
@@ -71,11 +81,14 @@ def _kind_of_answer(replies: list[BotMessage]) -> Intent | None:
 
 # --- everyday words ---------------------------------------------------------------------------
 
+#: Where the classifier (issue 20) reads a phrasing better than the phrase table did.
+READ_NOW: dict[str, Intent | None] = {"apa kabar": K.SAPA}
+
 
 async def test_every_real_phrasing_gets_the_answer_that_fits_and_the_buttons(
     bot_env: BotEnv, resident: LocalUser
 ) -> None:
-    sent = [(text, want) for text, want in PHRASINGS if text]  # Telegram sends no empty text
+    sent = [(text, READ_NOW.get(text, want)) for text, want in PHRASINGS if text]  # none empty
     assert len(sent) >= 60
     wrong = []
     for text, want in sent:
@@ -84,7 +97,8 @@ async def test_every_real_phrasing_gets_the_answer_that_fits_and_the_buttons(
         got = _kind_of_answer(replies)
         if got != want:
             wrong.append((text, want, got))
-        assert replies[-1].reply_keyboard is not None, text  # every answer ends with the menu
+        last = replies[-1]  # every answer ends with the menu, or buttons of its own
+        assert last.reply_keyboard is not None or last.reply_markup, text
     assert wrong == []
 
 
@@ -99,14 +113,18 @@ async def test_a_greeting_is_greeted_back_in_kind(resident: LocalUser) -> None:
     assert thanks.startswith("Sama-sama, Siti.") and "Bapak/Ibu" in thanks
 
 
-async def test_only_what_matches_nothing_gets_belum_mengerti_in_two_lines(
+async def test_what_the_bot_is_unsure_of_gets_choices_and_a_person(
     resident: LocalUser,
 ) -> None:
-    (reply,) = await resident.send("wkwk")
-    assert reply.plain.splitlines() == plain(texts_id.NOT_UNDERSTOOD_SHORT).splitlines()
+    (reply,) = await resident.send("foto di ktp jelek bisa ganti?")
+    assert reply.plain.startswith("Maksud Bapak/Ibu yang mana?")
     assert len(reply.plain.splitlines()) == 2
-    assert "/" not in reply.plain  # no command list
-    assert resident.keyboard is not None
+    assert re.search(r"(^|\s)/\w", reply.plain) is None  # no command list
+    labels = [b["text"] for row in reply.reply_markup["inline_keyboard"] for b in row]
+    assert 3 <= len(labels) <= 4 and labels[-1] == texts_id.BTN_ASK_STAFF
+    for nothing_to_read in ("???", "wkwk"):
+        (nothing,) = await resident.send(nothing_to_read)
+        assert nothing.plain == plain(texts_id.NOT_UNDERSTOOD_WITH_PERSON)
 
 
 async def test_cek_ktp_while_the_kk_is_awaited_asks_for_the_kk(

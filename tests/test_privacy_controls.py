@@ -17,6 +17,7 @@ CHAT_TABLES = {
     "verify_attempts": "chat_id",
     "resident_pending": "chat_id",
     "verified_checks": "chat_id",
+    "conversation_context": "chat_id",
     "outbox": "chat_id",
 }
 
@@ -56,7 +57,8 @@ async def test_privasi_says_what_is_kept_why_and_how_long(
     bot_env: BotEnv, resident: LocalUser
 ) -> None:
     text = (await resident.send("/privasi"))[0].plain
-    for expected in ("tidak disimpan", "7 hari", "30 menit", "2 hari", "UU No. 27", "/hapusdata"):
+    expected_words = ("tidak disimpan", "7 hari", "30 menit", "2 hari", "UU No. 27", "hapus data")
+    for expected in expected_words:
         assert expected in text
     assert "HMAC" not in text and "SHA" not in text  # no algorithm names for residents
 

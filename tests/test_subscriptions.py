@@ -60,7 +60,7 @@ async def test_a_family_of_ten_and_no_more(bot_env: BotEnv, resident: LocalUser)
         await resident.press(texts.BTN_SUBSCRIBE)
     await check(resident, nik_of(10), kk_of(10))
     full = await resident.press(texts.BTN_SUBSCRIBE)
-    assert "sudah memantau 10 NIK" in full[0].plain and "/berhenti" in full[0].plain
+    assert "sudah memantau 10 NIK" in full[0].plain and "ketik berhenti" in full[0].plain.casefold()
     assert len(await rows(bot_env, resident.chat_id)) == subscriptions_store.MAX_PER_CHAT
 
 
@@ -124,7 +124,7 @@ async def test_berhenti_with_nothing_followed_points_to_announcements(
     bot_env: BotEnv, resident: LocalUser
 ) -> None:
     answer = (await resident.send("/berhenti"))[0].plain
-    assert "belum memantau" in answer and "/pengumuman mati" in answer
+    assert "belum memantau" in answer and "matikan pengumuman" in answer
     await resident.send("/pengumuman mati")
     chat = await bot_env.services.db.fetchone(
         "SELECT announcements FROM chats WHERE chat_id = ?", (resident.chat_id,)

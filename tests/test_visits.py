@@ -474,7 +474,7 @@ async def test_a_residents_check_names_the_next_visit_in_their_kecamatan(
     await add_checkable(bot_env, status=S.UNREGISTERED)
     await Visits.of(bot_env.services).plan(FIELDS, actor_id=STAFF_ID)
     replies = await resident.send(f"{NIK} {KK}")
-    assert "🚐 Jemput bola Senin, 7 Des, 08.00 WIB di Balai Desa Wonokerto · /jadwal" in (
+    assert "🚐 Jemput bola Senin, 7 Des, 08.00 WIB di Balai Desa Wonokerto · 🚐 Jemput bola" in (
         replies[-1].plain
     )
 

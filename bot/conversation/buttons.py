@@ -373,3 +373,37 @@ class QuestionReply(CallbackData, prefix="tanya:balas"):
     """The resident replies to staff's answer in a question's thread."""
 
     question_id: int
+
+
+# --- residents' free text: "Maksud Bapak/Ibu…?", a person, a long message to the desk ----------
+
+#: The longest intent name a button carries (intents.toml's section names).
+INTENT_NAME_LIMIT = 24
+
+
+@dataclasses.dataclass(frozen=True)
+class ResIntent(CallbackData, prefix="res:int"):
+    """One of the answers offered under "Maksud Bapak/Ibu…?": that intent's answer."""
+
+    name: Annotated[str, word(INTENT_NAME_LIMIT, "n" * INTENT_NAME_LIMIT)]
+
+
+@dataclasses.dataclass(frozen=True)
+class ResAskStaff(CallbackData, prefix="res:petugas"):
+    """💬 Tanya petugas under an answer: start writing a question to the staff."""
+
+
+@dataclasses.dataclass(frozen=True)
+class ResSendDraft(CallbackData, prefix="res:kirim"):
+    """A long message the bot could not answer: send it to the staff ("yes") or not ("no")."""
+
+    answer: Annotated[str, one_of("yes", "no")]
+
+    @property
+    def confirmed(self) -> bool:
+        return self.answer == "yes"
+
+
+@dataclasses.dataclass(frozen=True)
+class ResPrivacy(CallbackData, prefix="res:privasi"):
+    """How the bot keeps personal data: the whole explanation (as /privasi)."""

@@ -6,8 +6,9 @@
 `answer` follows `steps.ROUTING` for the residents: a button's value (`buttons.py`); a reply to
 an answer from staff; the step the chat is in (a Nomor KK, a card's name, a question, a reply),
 read once (`steps.read`), or given by the adapter that read it already; a command of the
-residents; a main-menu button; a NIK and KK (the check); everyday words (`domain.intents`);
-and "not understood". Staff commands and buttons, and the staff's walk-throughs, are not the
+residents; a main-menu button; a NIK and KK (the check); everyday words (`free_text.py`: read
+by `domain.understanding`, with follow-ups, "Maksud Bapak/Ibu…?" and a long message offered
+to the staff). Staff commands and buttons, and the staff's walk-throughs, are not the
 dialogue's: it answers None and the channel's adapter hands them on.
 
 The sentences come from `bot.texts_id` in the neutral markup (`bot.domain.markup`); choices
@@ -30,10 +31,14 @@ from bot.conversation.buttons import (
     QuestionReply,
     ResAllStages,
     ResAskLabel,
+    ResAskStaff,
     ResCheckAnother,
     ResErase,
+    ResIntent,
     ResLabel,
     ResMore,
+    ResPrivacy,
+    ResSendDraft,
     ResStagesPage,
     ResStop,
     ResSubscribe,
@@ -43,10 +48,10 @@ from bot.conversation.buttons import (
     unpack,
 )
 from bot.conversation.events import Event
+from bot.conversation.free_text import FreeText, offered_intent, waiting_figures
 from bot.conversation.messages import Choice, Message, Venue, say
 from bot.conversation.schedule import district_view, follow_command, overview, unfollow_command
-from bot.domain.config import OfficeInfo
-from bot.domain.intents import Intent, match, words
+from bot.domain.intents import Intent
 from bot.domain.markup import esc
 from bot.domain.numbers import parse_int
 from bot.services import faq, receipts
@@ -69,7 +74,9 @@ from bot.services.verification import (
 )
 from bot.services.verification import Outcome as CheckOutcome
 from bot.services.visits import Visits, districts_by_name
+from bot.storage import context as context_store
 from bot.storage.records import Record
+from bot.storage.subscriptions import MAX_LABEL
 
 #: `/start cek` (the deep link of a group's "open a private chat" button): ask for the NIK.
 START_CHECK = "cek"
@@ -122,16 +129,11 @@ RESIDENT_BUTTONS = (
     ScheduleDistrict,
     ScheduleFollow,
     QuestionReply,
+    ResIntent,
+    ResAskStaff,
+    ResSendDraft,
+    ResPrivacy,
 )
-#: Intents answered by one of the questions people often ask (its key in `bot.services.faq`).
-FAQ_OF_INTENT: dict[Intent, str] = {
-    Intent.BLANKO: "blanko",
-    Intent.PUSAT: "pusat",
-    Intent.SYARAT: "bawa",
-    Intent.WAKIL: "wakil",
-    Intent.HILANG: "hilang",
-    Intent.REKAM: faq.RECORDING_KEY,
-}
 
 Messages = list[Message]
 _Answerer = Callable[[Event], Awaitable[Messages]]
@@ -175,6 +177,7 @@ class Conversation:
         self.svc = services
         self.residents = Residents(services)
         self.questions = Questions(services)
+        self.free = FreeText(services, self)
 
     # --- the one entry point ---------------------------------------------------------------
 
@@ -187,7 +190,7 @@ class Conversation:
         if event.edited:  # a corrected NIK gets its answer; other edits need none
             text = event.text
             if text and not event.command and looks_like_numbers(text):
-                return await self._check(event, text, None)
+                return await self.check(event, text, None)
             return None
         if event.reply_to is not None:
             chat = event.conversation
@@ -217,11 +220,8 @@ class Conversation:
         if text in MENU_LABELS:
             return await self._menu(event, text)
         if looks_like_numbers(text):
-            return await self._check(event, text, current)
-        intent = match(text)
-        if intent is None:
-            return [menu(texts.NOT_UNDERSTOOD_SHORT)]
-        return await self._intent(event, intent, current or steps.NONE)
+            return await self.check(event, text, current)
+        return await self.free.answer(event, text, current or steps.NONE)
 
     # --- steps -----------------------------------------------------------------------------
 
@@ -238,6 +238,9 @@ class Conversation:
             if why is not None and why is not steps.Interrupt.CANCEL:  # /batal: its command
                 await self.residents.cancel_step(chat)
             elif label is not None and text and event.command is None and label.number:
+                if not _looks_like_a_name(text):  # "kapan jadinya?": answered, name still asked
+                    answered = await self.free.answer(event, text, steps.NONE) or []
+                    return [*answered, await self.ask_label_again(chat, label.number)]
                 return [await self._label_typed(chat, label.number, text)]
         question = current.get(steps.ASK) or current.get(steps.REPLY)
         if question is None:
@@ -255,7 +258,7 @@ class Conversation:
         if text is None:
             return [say(texts.QUESTION_NOT_TEXT)]
         if kind is steps.ASK:
-            return await self._ask(chat, text)
+            return await self.ask(chat, text)
         return await self._reply(chat, question.number or 0, text)
 
     async def _label_typed(self, chat: int, record_id: int, text: str) -> Message:
@@ -275,29 +278,29 @@ class Conversation:
                     return [self._private_only(event)]
                 rest = event.rest
                 if rest and looks_like_numbers(rest):
-                    return await self._check(event, rest, current)
+                    return await self.check(event, rest, current)
                 return [say(texts.ASK_NIK)]
             case "/langganan":
                 return await self._private(event, self._following)
             case "/berhenti":
-                return await self._private(event, self._stop_command)
+                return await self._private(event, self.stop_command)
             case "/privasi":
                 return [say(texts.privacy(event.channel))]
             case "/hapusdata":
-                return await self._private(event, self._erase_question)
+                return await self._private(event, self.erase_question)
             case "/batal":
                 if not event.private:
                     return None
                 cleared = await self.residents.cancel_step(event.conversation)
                 return [say(texts.CANCELLED if cleared else texts.NOTHING_TO_CANCEL)]
             case "/bantuan" | "/help":
-                return await self._help(event)
+                return await self.help(event)
             case "/tanya":
-                return await self._tanya(event)
+                return await self.tanya(event)
             case "/jadwal":
                 return await self._jadwal(event)
             case "/pengumuman":
-                return await self._announcements(event)
+                return await self.announcements(event)
         return None
 
     async def _private(self, event: Event, then: _Answerer) -> Messages:
@@ -349,7 +352,7 @@ class Conversation:
             text = texts.chat_must_wait(refusal.until, self.svc.settings.timezone)
         return [menu(text)]
 
-    async def _help(self, event: Event) -> Messages | None:
+    async def help(self, event: Event) -> Messages | None:
         if not event.private:
             return [say(texts.help_group(event.bot_username))]
         if await StaffRoles.of(self.svc).role_of(event.person) is not None:
@@ -363,28 +366,28 @@ class Conversation:
     async def _menu(self, event: Event, label: str) -> Messages | None:
         match label:
             case texts.MENU_CHECK:
-                return [await self._ask_nik(event.conversation)]
+                return [await self.ask_nik(event.conversation)]
             case texts.MENU_FAMILY:
-                return await self._family(event)
+                return await self.family(event)
             case texts.MENU_OFFICE:
-                return await self._office()
+                return await self.office()
             case texts.MENU_FAQ:
                 return await self._faq_list()
             case texts.MENU_HELP:
-                return await self._help(event)
+                return await self.help(event)
             case texts.MENU_ASK:
-                return await self._tanya(event)
+                return await self.tanya(event)
             case texts.MENU_SCHEDULE:
                 return [await overview(self.svc, event.conversation)]
         return None
 
-    async def _family(self, event: Event) -> Messages:
+    async def family(self, event: Event) -> Messages:
         """The cards this chat follows (as /langganan), or how to start following them."""
         if await self.residents.count(event.conversation):
             return await self._following(event)
         return [menu(texts.NO_FAMILY_YET)]
 
-    async def _ask_nik(self, chat: int) -> Message:
+    async def ask_nik(self, chat: int) -> Message:
         """Ask for the NIK, or, when a NIK already waits for its KK, remind of that."""
         current = await steps.read(self.svc, chat, chat)
         pending = current.get(steps.KK)
@@ -392,7 +395,16 @@ class Conversation:
             return menu(texts.kk_still_awaited(pending.nik_masked))
         return menu(texts.ASK_NIK)
 
-    async def _office(self) -> Messages:
+    async def office_reply(self, intent: Intent) -> str:
+        """Hours, contact, or where cards are collected, from the office's settings."""
+        office = await load_office_info(self.svc.db.conn)
+        if intent is Intent.JAM:
+            return texts.hours_answer(office.hours, office.address)
+        if intent is Intent.KONTAK:
+            return texts.contact_answer(office.contact, office.hours)
+        return texts.pickup_answer(office.pickup, office.hours)
+
+    async def office(self) -> Messages:
         """The office on a map (a venue) and then its hours and contact; with no pin set, the
         address in the text instead."""
         office = await load_office_info(self.svc.db.conn)
@@ -420,7 +432,7 @@ class Conversation:
         rows = [(choice(entry.title, FaqShow(entry.key)),) for entry in entries]
         return [say(texts.FAQ_LIST_TITLE, *rows)]
 
-    async def _faq_answer(self, key: str, *, with_menu: bool) -> Messages:
+    async def faq_answer(self, key: str, *, with_menu: bool) -> Messages:
         """The answer `key`: under the list (with "more questions"), or for everyday words
         (with the main menu); the list when the office hid it."""
         conn = self.svc.db.conn
@@ -432,42 +444,9 @@ class Conversation:
             return [menu(text)]
         return [say(text, (choice(texts.BTN_FAQ_MORE, FaqList()),))]
 
-    # --- everyday words --------------------------------------------------------------------
-
-    async def _intent(
-        self, event: Event, intent: Intent, current: steps.Current
-    ) -> Messages | None:
-        name = event.name
-        text: str | None = None
-        match intent:
-            case Intent.SAPA:
-                text = texts.greeting_reply(name, _part_of_day(event.text or ""))
-            case Intent.SALAM:
-                text = texts.salam_reply(name)
-            case Intent.TERIMA_KASIH:
-                text = texts.thanks_reply(name)
-            case Intent.YA:
-                text = texts.YES_REPLY
-            case Intent.TIDAK:
-                text = texts.NO_REPLY
-            case Intent.CEK:
-                return [await self._ask_nik(event.conversation)]
-            case Intent.KELUARGA:
-                return await self._family(event)
-            case Intent.BANTUAN:
-                return await self._help(event)  # None for staff: their help is the adapter's
-            case Intent.ALAMAT:
-                return await self._office()
-            case Intent.JAM | Intent.KONTAK | Intent.AMBIL:
-                office = await load_office_info(self.svc.db.conn)
-                text = _office_reply(intent, office)
-            case _ if intent in FAQ_OF_INTENT:
-                return await self._faq_answer(FAQ_OF_INTENT[intent], with_menu=True)
-        return [menu(text if text is not None else texts.NOT_UNDERSTOOD_SHORT)]
-
     # --- the check -------------------------------------------------------------------------
 
-    async def _check(self, event: Event, text: str, current: steps.Current | None) -> Messages:
+    async def check(self, event: Event, text: str, current: steps.Current | None) -> Messages:
         """A NIK, a KK, or both: a step of the check (the chat's check step is taken from
         `current`, read with the others, when the adapter read them)."""
         if not event.private:
@@ -495,7 +474,7 @@ class Conversation:
             case Reply.SWAPPED:
                 return [say(texts.NUMBERS_SWAPPED)]
             case Reply.CHECKED if step.verification and step.verification.record is not None:
-                return [await self._result(step.verification.record)]
+                return [await self._result(event.conversation, step.verification.record)]
         return [say(await self._refusal_text(step))]
 
     async def _refusal_text(self, step: CheckReply) -> str:
@@ -515,7 +494,9 @@ class Conversation:
             parts.append(texts.nik_locked(result.until, tz, block))
         return "\n\n".join(parts)
 
-    async def _result(self, record: Record) -> Message:
+    async def _result(self, chat: int, record: Record) -> Message:
+        # the subject of follow-ups ("apa itu DR", "knp lama"): a note on the next commit
+        context_store.note_shown(self.svc.db, chat, record.id, self.svc.clock.now())
         visit_line = await Visits(self.svc).check_line(record.district, record.status)
         return say(
             await check_answer(self.svc, record, visit_line),
@@ -542,7 +523,7 @@ class Conversation:
         ]
         return [say(text, *rows)]
 
-    async def _stop_command(self, event: Event) -> Messages:
+    async def stop_command(self, event: Event) -> Messages:
         residents = self.residents
         chat = event.conversation
         items = await residents.following(chat)
@@ -573,7 +554,7 @@ class Conversation:
         )
         return [say(texts.STOP_CHOOSE, *rows, last)]
 
-    async def _erase_question(self, event: Event) -> Messages:
+    async def erase_question(self, event: Event) -> Messages:
         answers = (
             choice(texts.BTN_ERASE_YES, ResErase("yes")),
             choice(texts.BTN_ERASE_NO, ResErase("no")),
@@ -593,7 +574,7 @@ class Conversation:
         chat = event.conversation
         match data:
             case ResSubscribe(record_id):
-                return [await self._subscribe(chat, record_id)]
+                return [await self.subscribe(chat, record_id)]
             case ResMore(record_id):
                 record = await self.residents.proved(chat, record_id)
                 if record is None:
@@ -612,15 +593,28 @@ class Conversation:
             case ResStop():
                 return [await self._stop(chat, data)]
             case ResErase():
-                return [await self._erase(chat, data.confirmed)]
+                return [await self.erase(chat, data.confirmed)]
             case FaqShow(key):
-                return await self._faq_answer(key, with_menu=False)
+                return await self.faq_answer(key, with_menu=False)
             case FaqList():
                 return await self._faq_list()
             case Announcements():
-                await self._set_announcements(chat, data.on)
+                await self.set_announcements(chat, data.on)
                 done = texts.ANNOUNCEMENTS_TURNED_ON if data.on else texts.ANNOUNCEMENTS_TURNED_OFF
                 return [_replacing(done)]
+            case ResIntent(name):
+                if not offered_intent(name):
+                    return [say(texts.BUTTON_UNKNOWN)]
+                context = await self.free.context(chat)
+                if context.asked is not None:
+                    await self.free.set_asked(chat, None)  # the choice answered "Maksud…?"
+                return await self.free.answer_intent(event, name, steps.NONE, context)
+            case ResAskStaff():
+                return await self.tanya(event)
+            case ResPrivacy():
+                return [say(texts.PRIVACY)]
+            case ResSendDraft():
+                return await self.free.pressed_send(chat, data.confirmed)
             case QuestionReply(question_id):
                 result = await self.questions.begin_reply(chat, question_id)
                 if result.outcome is not Outcome.OK:
@@ -634,7 +628,7 @@ class Conversation:
         ]
         return (*rows_of(presets, 3), (choice(texts.BTN_NO_LABEL, ResLabel(record_id, NO_LABEL)),))
 
-    async def _subscribe(self, chat: int, record_id: int) -> Message:
+    async def subscribe(self, chat: int, record_id: int) -> Message:
         residents = self.residents
         outcome = await residents.subscribe(chat, record_id)
         if outcome is None:
@@ -647,6 +641,12 @@ class Conversation:
             text = texts.subscribed(followed.nik_masked, following, MAX_PER_CHAT)
         else:
             text = texts.already_subscribed(followed.label, followed.nik_masked)
+        return say(text, *self._label_choices(record_id))
+
+    async def ask_label_again(self, chat: int, record_id: int) -> Message:
+        """The name of a followed card is still awaited (after a question was answered)."""
+        followed = await self.residents.followed(chat, record_id)
+        text = texts.label_still_awaited(followed.label, followed.nik_masked)
         return say(text, *self._label_choices(record_id))
 
     async def _ask_label(self, chat: int, record_id: int) -> Message:
@@ -678,7 +678,7 @@ class Conversation:
             return _replacing(texts.NOT_FOLLOWED)
         return _replacing(texts.stopped(followed.label, followed.nik_masked))
 
-    async def _erase(self, chat: int, yes: bool) -> Message:
+    async def erase(self, chat: int, yes: bool) -> Message:
         if not yes:
             return _replacing(texts.ERASE_KEPT)
         await self.residents.erase(chat)
@@ -686,20 +686,20 @@ class Conversation:
 
     # --- questions to staff (Tanya petugas) ------------------------------------------------
 
-    async def _tanya(self, event: Event) -> Messages:
+    async def tanya(self, event: Event) -> Messages:
         """ "Tanya petugas" or /tanya: ask for the question (or take `/tanya teks…` as it)."""
         if not event.private:
             return [say(texts.QUESTION_PRIVATE_ONLY)]
         chat = event.conversation
         if event.command is not None and event.rest.strip():
-            return await self._ask(chat, event.rest)
+            return await self.ask(chat, event.rest)
         result = await self.questions.begin_ask(chat)
         if result.outcome is not Outcome.OK:
             return [self._refused(result)]
         tz = self.svc.settings.timezone
         return [say(texts.question_ask_prompt(result.opens_at, not result.office_open, tz))]
 
-    async def _ask(self, chat: int, text: str) -> Messages:
+    async def ask(self, chat: int, text: str) -> Messages:
         result = await self.questions.ask(chat, text)
         if result.outcome is not Outcome.OK or result.number is None:
             return [self._refused(result)]
@@ -745,7 +745,7 @@ class Conversation:
 
     # --- announcements: in or out ----------------------------------------------------------
 
-    async def _announcements(self, event: Event) -> Messages:
+    async def announcements(self, event: Event) -> Messages:
         """/pengumuman [mati|hidup]: whether this chat receives the office's announcements."""
         if not event.private:
             return [say(texts.ANNOUNCEMENTS_PRIVATE_ONLY)]
@@ -760,14 +760,14 @@ class Conversation:
             )
             return [say(texts.announcements_state(on), (turn,))]
         if word in ANNOUNCEMENTS_OFF_WORDS:
-            await self._set_announcements(chat, False)
+            await self.set_announcements(chat, False)
             return [say(texts.ANNOUNCEMENTS_TURNED_OFF)]
         if word in ANNOUNCEMENTS_ON_WORDS:
-            await self._set_announcements(chat, True)
+            await self.set_announcements(chat, True)
             return [say(texts.ANNOUNCEMENTS_TURNED_ON)]
         return [say(texts.ANNOUNCEMENTS_USAGE)]
 
-    async def _set_announcements(self, chat: int, on: bool) -> None:
+    async def set_announcements(self, chat: int, on: bool) -> None:
         await Broadcasting.of(self.svc).set_announcements(chat, PRIVATE, on)
 
     # --- jemput bola: the residents' side --------------------------------------------------
@@ -809,43 +809,24 @@ class Conversation:
         return [Message(shown.text, shown.choices, replaces_pressed=True)]
 
 
+#: A typed name for a followed card is short: longer text, or a question, is not one.
+NAME_WORDS = 3
+
+
+def _looks_like_a_name(text: str) -> bool:
+    return "?" not in text and len(text) <= MAX_LABEL and len(text.split()) <= NAME_WORDS
+
+
 def _replacing(text: str) -> Message:
     """The pressed button's message, now reading `text` (its buttons gone)."""
     return Message(text, replaces_pressed=True)
-
-
-def _part_of_day(text: str) -> str | None:
-    return next((word for word in words(text) if word in texts.DAY_GREETINGS), None)
-
-
-def _office_reply(intent: Intent, office: OfficeInfo) -> str:
-    if intent is Intent.JAM:
-        return texts.hours_answer(office.hours, office.address)
-    if intent is Intent.KONTAK:
-        return texts.contact_answer(office.contact, office.hours)
-    return texts.pickup_answer(office.pickup, office.hours)
 
 
 # --- a check's answer (bench/ times it too) ---------------------------------------------------
 
 
 def _waiting(insight: RecordInsight) -> texts.WaitingFigures:
-    estimate = insight.estimate
-    return texts.WaitingFigures(
-        waited_days=insight.waited_days,
-        usual_known=insight.usual.enough,
-        usual_median_days=insight.usual.median_days,
-        usual_p80_days=insight.usual.p80_days,
-        longer_than_usual=insight.longer_than_usual,
-        queue_before=insight.queue_before,
-        blanko_stock=insight.blanko_stock,
-        usual_samples=insight.usual.samples,
-        printed_recently=insight.printed_recently,
-        estimate_kind=estimate.kind.value if estimate else "none",
-        estimate_from=estimate.earliest if estimate else None,
-        estimate_to=estimate.latest if estimate else None,
-        blanko_known=estimate.blanko_known if estimate else False,
-    )
+    return waiting_figures(insight)
 
 
 async def check_answer(svc: Services, record: Record, visit_line: str | None = None) -> str:

@@ -225,13 +225,22 @@ class Current:
 NONE = Current()
 
 
+#: What a resident types instead of /batal (the whole message, any case, without its dots).
+CANCEL_WORDS = frozenset({"batal", "batalkan", "tidak jadi", "gak jadi", "ga jadi", "nggak jadi"})
+
+
+def said_cancel(text: str | None) -> bool:
+    """The message is only "batal" (or "tidak jadi"): as /batal."""
+    return bool(text) and " ".join(str(text).casefold().strip(" .!").split()) in CANCEL_WORDS
+
+
 def interruption(kind: StepKind, event: Event, menu_labels: frozenset[str]) -> Interrupt | None:
     """What in `event` interrupts a step of `kind`, as declared (None: the step takes it, or
     it is nothing the step waits for and the step goes on)."""
     command = event.command
     text = event.text
     found: Interrupt | None = None
-    if command == Interrupt.CANCEL.value:
+    if command == Interrupt.CANCEL.value or (kind.who == "resident" and said_cancel(text)):
         found = Interrupt.CANCEL
     elif command is not None:
         found = Interrupt.COMMAND

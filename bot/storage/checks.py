@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from bot.storage import context as context_store
 from bot.storage.db import from_iso, utc_iso
 from bot.storage.driver import Conn, Row
 
@@ -134,3 +135,4 @@ async def purge_some(conn: Conn, now: datetime, limit: int) -> int:
 async def forget_chat(conn: Conn, chat_id: int) -> None:
     await conn.execute("DELETE FROM resident_pending WHERE chat_id = ?", (chat_id,))
     await conn.execute("DELETE FROM verified_checks WHERE chat_id = ?", (chat_id,))
+    await context_store.forget_chat(conn, chat_id)  # the status last shown, the last question

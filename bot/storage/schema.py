@@ -7,7 +7,7 @@ from __future__ import annotations
 # residents 20-29, staff 30-39, notifications 40-49; round 3: conversation 100-109, outbox
 # 110-119 (events, lanes, the sender's term), import 120-129, receipts and the import folder
 # 130-139 (the folder import, receipt deep links, the KK sent before its NIK), WhatsApp 140-149,
-# hardening 150-159, contacts 160-169, WhatsApp delivery 170-179.
+# hardening 150-159, contacts 160-169, WhatsApp delivery 170-179, understanding 180-189.
 MIGRATIONS: list[tuple[int, str, str]] = [
     (
         1,
@@ -514,6 +514,21 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         -- a notice kept for the resident's next message (window closed, no template): since
         -- when; a message the resident writes after it makes the notice due again
         ALTER TABLE outbox ADD COLUMN waiting_since TEXT;
+        """,
+    ),
+    (
+        180,
+        "what a chat was last shown and asked (follow-up questions, 'ya'/'tidak')",
+        """
+        CREATE TABLE conversation_context (
+            chat_id      INTEGER PRIMARY KEY,
+            record_id    INTEGER,      -- the card whose status was shown last
+            shown_at     TEXT,
+            asked        TEXT,         -- what the bot asked last: 'maksud', 'kirim', 'hapus'
+            asked_detail TEXT,         -- the intents offered, or the message (numbers masked)
+            asked_at     TEXT
+        );
+        CREATE INDEX conversation_context_shown ON conversation_context(shown_at);
         """,
     ),
 ]
