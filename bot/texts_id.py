@@ -865,44 +865,45 @@ PRIVACY_HASH_LIMITS = (
     "hanya bisa dibaca oleh bot."
 )
 
-PRIVACY = (
-    f"{bold('Data pribadi di Cek KTP-el')}\n\n"
-    f"{bold('NIK dan Nomor KK yang Bapak/Ibu ketik tidak disimpan apa adanya.')} Bot mengubahnya "
-    "menjadi kode, lalu mencocokkannya dengan catatan kantor yang juga disimpan sebagai kode.\n"
-    "NIK hanya ditampilkan tersamar (1605••••••••0012), dan nama hanya huruf depannya.\n\n"
-    f"{PRIVACY_HASH_LIMITS}\n\n"
-    f"{bold('Yang disimpan tentang chat ini:')}\n"
+
+def _privacy(kept_first: str, ending: str) -> str:
+    """/privasi's text, with what a channel keeps to reach the chat and its last line."""
+    return (
+        f"{bold('Data pribadi di Cek KTP-el')}\n\n"
+        f"{bold('NIK dan Nomor KK yang Bapak/Ibu ketik tidak disimpan apa adanya.')} Bot "
+        "mengubahnya menjadi kode, lalu mencocokkannya dengan catatan kantor yang juga disimpan "
+        "sebagai kode.\n"
+        "NIK hanya ditampilkan tersamar (1605••••••••0012), dan nama hanya huruf depannya.\n\n"
+        f"{PRIVACY_HASH_LIMITS}\n\n"
+        f"{bold('Yang disimpan tentang chat ini:')}\n"
+        f"{kept_first}"
+        "• NIK yang dipantau dan nama yang diberikan, untuk memberi kabar penting, misalnya "
+        "saat kartu sudah dicetak (sampai berhenti memantau atau dihapus);\n"
+        "• cek yang berhasil, selama 7 hari, supaya tombol di bawah jawaban bisa dipakai;\n"
+        "• cek yang sedang berjalan (menunggu Nomor KK), paling lama 30 menit;\n"
+        "• percobaan yang tidak cocok (NIK dalam bentuk kode dan waktunya), selama 2 hari, untuk "
+        "mencegah orang menebak-nebak Nomor KK.\n\n"
+        "Semua ini dipakai hanya untuk layanan ini, tidak dibagikan, dan dijaga sesuai UU No. 27 "
+        "Tahun 2022 tentang Pelindungan Data Pribadi.\n\n"
+        f"{ending}"
+    )
+
+
+PRIVACY = _privacy(
     "• nomor chat Telegram dan kapan terakhir menulis, untuk mengirim kabar dan pengumuman "
-    "(sampai dihapus);\n"
-    "• NIK yang dipantau dan nama yang diberikan, untuk memberi kabar penting, misalnya "
-    "saat kartu sudah dicetak (sampai berhenti memantau atau dihapus);\n"
-    "• cek yang berhasil, selama 7 hari, supaya tombol di bawah jawaban bisa dipakai;\n"
-    "• cek yang sedang berjalan (menunggu Nomor KK), paling lama 30 menit;\n"
-    "• percobaan yang tidak cocok (NIK dalam bentuk kode dan waktunya), selama 2 hari, untuk "
-    "mencegah orang menebak-nebak Nomor KK.\n\n"
-    "Semua ini dipakai hanya untuk layanan ini, tidak dibagikan, dan dijaga sesuai UU No. 27 "
-    "Tahun 2022 tentang Pelindungan Data Pribadi.\n\n"
+    "(sampai dihapus);\n",
     "Tidak mau menerima pengumuman? Ketik matikan pengumuman. Ingin semua catatan chat ini "
-    "dihapus? Ketik hapus data saya."
+    "dihapus? Ketik hapus data saya.",
 )
 #: The same on WhatsApp: the number is kept only as the address to reply to.
-PRIVACY_WHATSAPP = (
-    PRIVACY.replace(
-        "• nomor chat Telegram dan kapan terakhir menulis, untuk mengirim kabar dan pengumuman "
-        "(sampai dihapus);\n",
-        "• nomor WhatsApp Bapak/Ibu, hanya sebagai alamat untuk membalas dan mengirim kabar; "
-        "petugas tidak melihatnya utuh (sampai dihapus);\n"
-        "• kapan terakhir menulis, karena WhatsApp hanya mengizinkan balasan biasa dalam 24 "
-        "jam sesudahnya (sampai dihapus);\n"
-        "• pengumuman hanya dikirim bila Bapak/Ibu memintanya (kirim "
-        f"{bold('terima pengumuman')});\n",
-    )
-    .replace("/pengumuman.", f"Kirim {bold('berhenti pengumuman')}.")
-    .replace(
-        "Ingin semua catatan chat ini dihapus? /hapusdata.",
-        f"Ingin semua catatan chat ini dihapus, termasuk nomor WhatsApp ini? Kirim "
-        f"{bold('hapus data saya')}.",
-    )
+PRIVACY_WHATSAPP = _privacy(
+    "• nomor WhatsApp Bapak/Ibu, hanya sebagai alamat untuk membalas dan mengirim kabar; "
+    "petugas tidak melihatnya utuh (sampai dihapus);\n"
+    "• kapan terakhir menulis, karena WhatsApp hanya mengizinkan balasan biasa dalam 24 "
+    "jam sesudahnya (sampai dihapus);\n"
+    "• pengumuman hanya dikirim bila Bapak/Ibu memintanya (ketik terima pengumuman);\n",
+    "Tidak mau menerima pengumuman lagi? Ketik matikan pengumuman. Ingin semua catatan chat "
+    "ini dihapus, termasuk nomor WhatsApp ini? Ketik hapus data saya.",
 )
 
 

@@ -129,7 +129,18 @@ async def test_announcements_are_received_only_when_chosen(bot: Bot) -> None:
     assert (row := await chat_row(bot)) is not None and not row.announcements
     assert "dihidupkan" in await says(bot, "Terima pengumuman!")
     assert (row := await chat_row(bot)) is not None and row.announcements
-    assert "dimatikan" in await says(bot, "BERHENTI")  # as the announcement template says
+    async with bot.env.services.db.transaction() as conn:  # an announcement WhatsApp took
+        await conn.execute(
+            "INSERT INTO outbox (kind, chat_id, text, dedup_key, created_at, not_before, state,"
+            " channel, wamid) VALUES ('broadcast', ?, '', 'b:1', ?, ?, 'sent', 'whatsapp',"
+            " 'wamid.ANNOUNCED')",
+            (bot.siti.contact, "2026-11-28T03:00:00+00:00", "2026-11-28T03:00:00+00:00"),
+        )
+    payload = text_message(
+        WA, "BERHENTI", message_id="wamid.B1", name="Siti", reply_to="wamid.ANNOUNCED"
+    )
+    said = "\n".join(await bot.siti._deliver(payload))  # as the announcement template says
+    assert "dimatikan" in said
     assert (row := await chat_row(bot)) is not None and not row.announcements
 
 
@@ -141,8 +152,9 @@ async def test_erasure_removes_the_number_everywhere(
     await presses(bot, texts.BTN_SUBSCRIBE)
     await presses(bot, texts.MENU_ASK)
     await says(bot, "Kapan kartu saya jadi?")
-    privacy = await says(bot, "privasi")
-    assert "nomor WhatsApp" in privacy and "hapus data saya" in privacy
+    await says(bot, "privasi")
+    privacy = await presses(bot, texts.BTN_PRIVACY_MORE)
+    assert "nomor WhatsApp" in privacy and "termasuk nomor WhatsApp ini" in privacy
     kept = await dump(bot)
     assert [table for table, text in kept.items() if WA in text] == ["chats"]  # the address
     assert "Hapus semua catatan" in await says(bot, "Hapus data saya")

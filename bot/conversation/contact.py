@@ -9,9 +9,9 @@ the contact is noted as seen and its latest message time kept (`chats.last_inbou
 conversation leaves (a staff command, a button nobody knows) gets the help, never silence.
 
 Channel-free words for what Telegram residents do with commands: the main menu as choices
-(`main_menu`: a press comes back as its label, as Telegram's keyboard sends it), a few
-everyday phrases read as a resident command ("hapus data saya" is `/hapusdata`, "terima
-pengumuman" is `/pengumuman hidup`), no link that opens a Telegram chat, a reply to a staff
+(`main_menu`: a press comes back as its label, as Telegram's keyboard sends it), "terima
+pengumuman" read as `/pengumuman hidup`, "BERHENTI" in reply to an announcement (as its
+template says) as `/pengumuman mati`, no link that opens a Telegram chat, a reply to a staff
 answer (or to another of the bot's messages while one answer waits) taken as a reply in its
 thread, the notices kept for the resident's next message released (`services/delivery`), and,
 after following a card, the offer of announcements to a contact who has not chosen them.
@@ -35,6 +35,7 @@ from bot.services.container import Services
 from bot.services.questions import Questions
 from bot.services.verification import looks_like_numbers
 from bot.storage import chats as chats_store
+from bot.storage import outbox as outbox_store
 from bot.storage.driver import Conn
 
 CHAT_TYPE = "private"
@@ -43,28 +44,17 @@ MENU_PREFIX = "menu:"
 #: The main menu where it is a list of choices: Telegram's keyboard, and announcements (on
 #: WhatsApp a contact receives them only after choosing to).
 MENU_LABELS: tuple[str, ...] = (*texts.MAIN_MENU_LABELS, texts.MENU_ANNOUNCEMENTS)
-#: Whole messages that mean a resident command (lower case, punctuation and spaces folded).
+#: Whole messages that mean a resident command (lower case, punctuation and spaces folded)
+#: where the free-text understanding reads them otherwise: on WhatsApp a resident opts in.
 WORD_COMMANDS: dict[str, str] = {
-    "hapus data": "/hapusdata",
-    "hapus data saya": "/hapusdata",
-    "hapusdata": "/hapusdata",
-    "privasi": "/privasi",
-    "kebijakan privasi": "/privasi",
-    "pengumuman": "/pengumuman",
     "terima pengumuman": "/pengumuman hidup",
-    "hidupkan pengumuman": "/pengumuman hidup",
     "mau pengumuman": "/pengumuman hidup",
-    "berhenti pengumuman": "/pengumuman mati",
-    "matikan pengumuman": "/pengumuman mati",
-    "stop pengumuman": "/pengumuman mati",
-    # what the announcement template promises ("Balas BERHENTI ..."), and WhatsApp's usual word
-    "berhenti": "/pengumuman mati",
-    "stop": "/pengumuman mati",
-    "batal": "/batal",
-    "langganan": "/langganan",
-    "berhenti pantau": "/berhenti",
-    "berhenti memantau": "/berhenti",
+    "mau terima pengumuman": "/pengumuman hidup",
 }
+#: What the announcement template tells residents to reply to stop them ("Balas BERHENTI"):
+#: said in reply to an announcement, it turns announcements off (elsewhere "berhenti" is to
+#: stop a card's news, as the conversation says).
+STOP_ANNOUNCEMENTS = frozenset({"berhenti", "stop"})
 _FOLD = re.compile(r"[^\w]+")
 
 
@@ -73,10 +63,20 @@ def main_menu() -> tuple[Choice, ...]:
     return tuple(Choice(f"{MENU_PREFIX}{i}", label) for i, label in enumerate(MENU_LABELS))
 
 
+def _folded(text: str) -> str:
+    return " ".join(_FOLD.sub(" ", text.casefold()).split())
+
+
 def as_command(text: str) -> str:
     """`text`, or the resident command it means when it is one of `WORD_COMMANDS`."""
-    folded = " ".join(_FOLD.sub(" ", text.casefold()).split())
-    return WORD_COMMANDS.get(folded, text)
+    return WORD_COMMANDS.get(_folded(text), text)
+
+
+async def _announcement(svc: Services, contact: int, replied: str) -> bool:
+    """Whether message `replied` (the channel's id) was an announcement sent to `contact`."""
+    async with svc.db.snapshot() as conn:
+        row = await outbox_store.by_wamid(conn, replied)
+    return row is not None and row.chat_id == contact and row.kind == outbox_store.KIND_BROADCAST
 
 
 def _menu_label(button: str) -> str | None:
@@ -125,6 +125,10 @@ async def answer_contact(
     await svc.db.write(note)
     await delivery.release_waiting(svc, contact, at)  # notices kept for this message: due now
     replied = fields.get("reply_to")  # one of the bot's messages, by the channel's own id
+    text = fields.get("text") or ""
+    stop = replied is not None and _folded(text) in STOP_ANNOUNCEMENTS
+    if stop and await _announcement(svc, contact, str(replied)):
+        fields = {**fields, "text": "/pengumuman mati"}
     event = Event(channel=channel, conversation=contact, person=contact, **_fields(fields))
     conversation = Conversation(svc)
     if replied is not None and not current.any:

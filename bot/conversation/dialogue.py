@@ -612,7 +612,7 @@ class Conversation:
             case ResAskStaff():
                 return await self.tanya(event)
             case ResPrivacy():
-                return [say(texts.PRIVACY)]
+                return [say(texts.privacy(event.channel))]
             case ResSendDraft():
                 return await self.free.pressed_send(chat, data.confirmed)
             case QuestionReply(question_id):
