@@ -355,7 +355,12 @@ from collections.abc import Callable, Mapping  # noqa: E402
 from dataclasses import is_dataclass  # noqa: E402
 from enum import Enum  # noqa: E402
 
-from bot import texts_common, texts_ops, texts_staff  # noqa: E402
+from bot import (  # noqa: E402
+    texts_common,
+    texts_everyday,
+    texts_ops,
+    texts_staff,
+)
 from bot import texts_id as texts  # noqa: E402
 from bot.domain.config import OfficeInfo  # noqa: E402
 from bot.domain.markup import plain  # noqa: E402
@@ -596,8 +601,15 @@ _AUDIENCE_LINE = re.compile(r"# --- (\w+): ")
 
 
 def audiences() -> dict[str, str]:
-    """Every top-level name of texts_id, with the audience line it stands under."""
-    source = Path(texts.__file__).read_text(encoding="utf-8")
+    """Every top-level name of texts_id and texts_everyday (the residents' own words, split off
+    texts_id), with the audience line it stands under."""
+    named = _audiences_of(texts)
+    named.update(_audiences_of(texts_everyday))
+    return named
+
+
+def _audiences_of(module: object) -> dict[str, str]:
+    source = Path(module.__file__).read_text(encoding="utf-8")  # type: ignore[attr-defined]
     marks = [
         (number, found.group(1))
         for number, line in enumerate(source.splitlines(), 1)
@@ -749,7 +761,7 @@ def resident_texts() -> list[str]:
     for name, audience in audiences().items():
         if name.startswith("_") or audience not in RESIDENT_AUDIENCES:
             continue
-        value = getattr(texts, name)
+        value = getattr(texts, name) if hasattr(texts, name) else getattr(texts_everyday, name)
         if inspect.isfunction(value):
             found += rendered(value) if _is_text_function(value) else []
         elif not isinstance(value, type):
@@ -759,7 +771,7 @@ def resident_texts() -> list[str]:
 
 def test_every_text_stands_under_an_audience() -> None:
     for name, audience in audiences().items():
-        if name not in ("ECHO_LIMIT", "_escape", "_shown", "_said", "_n"):  # the preamble
+        if name not in ("ECHO_LIMIT", "_escape", "_shown", "said", "_n"):  # the preamble
             assert audience in KNOWN_AUDIENCES, (name, audience)
 
 
