@@ -31,8 +31,9 @@ from bot.texts_common import (
     html_as_markup,
     local_time,
 )
-from bot.texts_id import STAFF_ROLE_NAMES, VisitInfo, _clock, visit_block, visit_hours
+from bot.texts_id import STAFF_ROLE_NAMES
 from bot.texts_staff import _escape, _n
+from bot.texts_visits import VisitInfo, clock_time, visit_block, visit_hours
 
 # --- staff: the desk, /pertanyaan, /bisukan, /meja, /jamkerja, /libur -----------------------------
 
@@ -562,7 +563,7 @@ def visit_day_button(d: date) -> str:
 
 
 def visit_time_button(hhmm: str) -> str:
-    return _clock(hhmm)
+    return clock_time(hhmm)
 
 
 def visit_service_button(code: str, chosen: bool) -> str:

@@ -20,7 +20,7 @@ take plain values and the small dataclasses defined here; limits and menus belon
 modules that enforce them.
 
 The sentences are written in the sentences' own markup (`bot.domain.markup`: `bold`,
-`italic`, `code`, values quoted with `_said`), never in a channel's syntax; each channel
+`italic`, `code`, values quoted with `said`), never in a channel's syntax; each channel
 renders them (Telegram: `bot/handlers/render.py`). They name the main menu's buttons where a
 resident would press one. Still in Telegram HTML: the notices the outbox stores finished
 (section 10, a visit's notices, an answer from staff, an announcement's frame), until the
@@ -35,9 +35,6 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
-
-from babel import dates as babel_dates
 
 from bot.domain.config import OfficeInfo
 from bot.domain.markup import bold, code, esc, fit, italic, plain
@@ -61,12 +58,12 @@ from bot.texts_common import (
 from bot.texts_common import local_time as _local
 from bot.texts_common import zone_short as _zone
 
-#: Every value a sentence escapes (`_escape`) is also clipped: an echo of what someone
+#: Every value a sentence escapes (`escape`) is also clipped: an echo of what someone
 #: typed never makes a message too long (the longest real value, a staff note, is 500).
 ECHO_LIMIT = 500
 
 
-def _escape(value: str, quote: bool = True) -> str:
+def escape(value: str, quote: bool = True) -> str:
     return html.escape(clip(str(value), ECHO_LIMIT), quote)
 
 
@@ -75,7 +72,7 @@ def _shown(text: object, limit: int = 40) -> str:
     return html.escape(clip(str(text), limit), quote=False)
 
 
-def _said(value: object, limit: int = ECHO_LIMIT) -> str:
+def said(value: object, limit: int = ECHO_LIMIT) -> str:
     """A value quoted in a marked sentence (what someone typed, a name, an address):
     clipped, and carrying no marks (`bot.domain.markup`)."""
     return esc(clip(str(value), limit))
@@ -157,8 +154,8 @@ def nik_problem(err: InvalidNumberError, position: str | None = None) -> str:
             return "Nomor KK belum ada. Ketik 16 angka di bagian atas Kartu Keluarga."
         case Problem.NOT_DIGITS:
             found = str(detail.get("characters", ""))
-            letters = [bold(_said(c, 40)) for c in found if c.isalpha()]
-            signs = [bold(_said(c, 40)) for c in found if not c.isalpha()]
+            letters = [bold(said(c, 40)) for c in found if c.isalpha()]
+            signs = [bold(said(c, 40)) for c in found if not c.isalpha()]
             what = []
             if letters:
                 what.append(f"huruf {_and_list(letters)}")
@@ -182,7 +179,7 @@ def nik_problem(err: InvalidNumberError, position: str | None = None) -> str:
                 text += " Mungkin ada angka yang terketik dua kali."
             return text
         case Problem.UNKNOWN_PROVINCE:
-            province = _said(detail.get("province", ""), 40)
+            province = said(detail.get("province", ""), 40)
             return (
                 f"Dua angka pertama {name} ({province}) bukan kode provinsi."
                 f" Di Sumatera Selatan, {name} mulai dengan 16."
@@ -190,7 +187,7 @@ def nik_problem(err: InvalidNumberError, position: str | None = None) -> str:
         case Problem.ZERO_REGION:
             return f"Angka ke-3 dan ke-4 {name} tidak mungkin 00. Di Musi Rawas, awalnya 1605."
         case Problem.IMPOSSIBLE_BIRTH_DATE:
-            digits = _said(detail.get("digits", ""), 40)
+            digits = said(detail.get("digits", ""), 40)
             shown = f" ({digits})" if digits else ""
             return f"Angka ke-7 sampai ke-12 {name}{shown} tidak mungkin benar."
         case Problem.ZERO_SERIAL:
@@ -249,7 +246,7 @@ MENU_PLACEHOLDER = "Ketik NIK atau tekan tombol"
 def resident_welcome(first_name: str) -> str:
     """/start in a private chat: a greeting and how to check, in one line each."""
     return (
-        f"Halo, {_said(first_name)}! Selamat datang di {bold('Cek KTP-el')} "
+        f"Halo, {said(first_name)}! Selamat datang di {bold('Cek KTP-el')} "
         "Disdukcapil Kabupaten Musi Rawas.\n\n"
         "Untuk cek KTP-el, ketik NIK Bapak/Ibu (16 angka).\n"
         "Atau tekan salah satu tombol di bawah."
@@ -258,7 +255,7 @@ def resident_welcome(first_name: str) -> str:
 
 def start_check(first_name: str) -> str:
     """/start from the group's button: straight to the check (ASK_NIK: section 4)."""
-    return f"Halo, {_said(first_name)}! Mari cek status KTP-el Bapak/Ibu.\n\n{ASK_NIK}"
+    return f"Halo, {said(first_name)}! Mari cek status KTP-el Bapak/Ibu.\n\n{ASK_NIK}"
 
 
 def welcome_group(bot_username: str) -> str:
@@ -267,7 +264,7 @@ def welcome_group(bot_username: str) -> str:
         f"Halo! Saya {bold('Cek KTP-el')}, bot Disdukcapil Kabupaten Musi Rawas untuk mengecek "
         "status KTP-el.\n\n"
         "Demi menjaga data pribadi, status KTP-el hanya bisa dicek lewat chat pribadi.\n"
-        f"Silakan buka @{_said(bot_username)} lalu tekan {bold('Mulai')}.\n"
+        f"Silakan buka @{said(bot_username)} lalu tekan {bold('Mulai')}.\n"
         "Jangan kirim NIK atau nomor KK di grup."
     )
 
@@ -289,7 +286,7 @@ def help_group(bot_username: str) -> str:
     """/bantuan or an unknown command in a group."""
     return (
         "Status KTP-el hanya bisa dicek lewat chat pribadi, demi menjaga data pribadi.\n"
-        f"Buka @{_said(bot_username)}, tekan {bold('Mulai')}, lalu ketik NIK Bapak/Ibu.\n"
+        f"Buka @{said(bot_username)}, tekan {bold('Mulai')}, lalu ketik NIK Bapak/Ibu.\n"
         "Jangan kirim NIK atau nomor KK di grup."
     )
 
@@ -309,7 +306,7 @@ NOT_TEXT_SHORT = (
 
 def unknown_command_short(command: str) -> str:
     return (
-        f"Perintah {code(_said(command))} tidak dikenal.\n"
+        f"Perintah {code(said(command))} tidak dikenal.\n"
         "Ketik NIK (16 angka) untuk cek KTP-el, atau tekan salah satu tombol di bawah."
     )
 
@@ -531,7 +528,7 @@ def _as_of_line(as_of: datetime, tz: str) -> str:
 def _office_where(office: OfficeInfo, *, place: str | None = None) -> str:
     """Where to go, when it is open and whom to ask (marked); `place` is where cards are
     collected."""
-    return _where_lines(office, place, bold, _said)
+    return _where_lines(office, place, bold, said)
 
 
 def _shows_visit(status: KtpStatus) -> bool:
@@ -557,7 +554,7 @@ def check_result(
     `visit_line`: the next "jemput bola" visit in the resident's kecamatan, one marked line
     (shown for a resident who must come). The rest is in `check_details` (Selengkapnya)."""
     about = STATUS_TEXTS[status]
-    name = f" · {_said(name_masked, 24)}" if name_masked else ""
+    name = f" · {said(name_masked, 24)}" if name_masked else ""
     lines = [
         f"🪪 {bold(f'KTP-el {nik_masked}')}{name}",
         f"Status: {bold(about.title)}",
@@ -568,18 +565,18 @@ def check_result(
     ]
     if status in COLLECT_STATUSES:
         lines.append(
-            f"📍 {_said(office.pickup, _FIRST_PLACE_LIMIT)}"
-            f" · {_said(office.hours, _FIRST_HOURS_LIMIT)}"
+            f"📍 {said(office.pickup, _FIRST_PLACE_LIMIT)}"
+            f" · {said(office.hours, _FIRST_HOURS_LIMIT)}"
         )
         proxy = office.proxy_pickup
         if len(proxy) <= _FIRST_PROXY_LIMIT:
-            lines.append(f"👪 {_said(proxy)}")
+            lines.append(f"👪 {said(proxy)}")
         else:
             lines.append(f"👪 Boleh diambil keluarga? Lihat {BTN_MORE}.")
     elif status.facts.resident_must_come:
         lines.append(
-            f"🏢 {_said(office.address, _FIRST_PLACE_LIMIT)}"
-            f" · {_said(office.hours, _FIRST_HOURS_LIMIT)}"
+            f"🏢 {said(office.address, _FIRST_PLACE_LIMIT)}"
+            f" · {said(office.hours, _FIRST_HOURS_LIMIT)}"
         )
     estimate = None if status.facts.resident_must_come else estimate_line(waiting, today)
     if estimate:
@@ -590,7 +587,7 @@ def check_result(
     return "\n".join(lines)
 
 
-def _waiting_lines(status: KtpStatus, waiting: WaitingFigures) -> list[str]:
+def waiting_lines(status: KtpStatus, waiting: WaitingFigures) -> list[str]:
     if status is KtpStatus.CARD_ISSUED or status.facts.resident_must_come:
         return []  # nothing to wait for, or the next step is the resident's: no usual times
     median, p80 = waiting.usual_median_days, waiting.usual_p80_days
@@ -611,7 +608,7 @@ def _waiting_lines(status: KtpStatus, waiting: WaitingFigures) -> list[str]:
     return lines
 
 
-def _queue_lines(waiting: WaitingFigures) -> list[str]:
+def queue_lines(waiting: WaitingFigures) -> list[str]:
     if waiting.queue_before is None:
         return []
     ahead = waiting.queue_before
@@ -662,14 +659,14 @@ def check_details(
         f"{bold('Siapa yang menangani?')} {about.who_acts}",
         f"{bold('Perlu diketahui:')} {about.more}",
     ]
-    figures = _waiting_lines(status, waiting) + _queue_lines(waiting)
+    figures = waiting_lines(status, waiting) + queue_lines(waiting)
     if figures:
         lines += ["", *figures]
     if status in COLLECT_STATUSES:  # the first answer has the hours, 🏢 Kantor the address
         lines += [
             "",
-            f"📍 {bold('Tempat pengambilan:')} {_said(office.pickup)}",
-            f"👪 {bold('Diambil keluarga:')} {_said(office.proxy_pickup)}",
+            f"📍 {bold('Tempat pengambilan:')} {said(office.pickup)}",
+            f"👪 {bold('Diambil keluarga:')} {said(office.proxy_pickup)}",
         ]
     elif status.facts.resident_must_come:
         lines += ["", _office_where(office)]
@@ -720,7 +717,7 @@ _FAMILY_BUTTON = f"tekan tombol {MENU_FAMILY}"
 
 
 def _followed_name(label: str | None, nik_masked: str) -> str:
-    return f"{bold(_said(label))} ({nik_masked})" if label else bold(nik_masked)
+    return f"{bold(said(label))} ({nik_masked})" if label else bold(nik_masked)
 
 
 def subscribed(nik_masked: str, following: int, limit: int) -> str:
@@ -947,20 +944,20 @@ _NEXT_STEP = "Untuk cek KTP-el, ketik NIK Bapak/Ibu (16 angka), atau tekan tombo
 def greeting_reply(first_name: str, part_of_day: str | None) -> str:
     """A greeting ("halo", "selamat pagi", "p") greeted back."""
     hello = DAY_GREETINGS.get(part_of_day or "", "Halo")
-    return f"{hello}, {_said(first_name)}! 👋\nAda yang bisa kami bantu?\n{_NEXT_STEP}"
+    return f"{hello}, {said(first_name)}! 👋\nAda yang bisa kami bantu?\n{_NEXT_STEP}"
 
 
 def salam_reply(first_name: str) -> str:
     """ "Assalamualaikum" answered as it is answered."""
     return (
-        f"Wa'alaikumsalam warahmatullahi wabarakatuh, {_said(first_name)}. 🙏\n"
+        f"Wa'alaikumsalam warahmatullahi wabarakatuh, {said(first_name)}. 🙏\n"
         f"Ada yang bisa kami bantu?\n{_NEXT_STEP}"
     )
 
 
 def thanks_reply(first_name: str) -> str:
     return (
-        f"Sama-sama, {_said(first_name)}. 🙏\n"
+        f"Sama-sama, {said(first_name)}. 🙏\n"
         "Semoga urusan KTP-el Bapak/Ibu lancar.\n"
         "Bila perlu lagi, tekan tombol di bawah kapan saja."
     )
@@ -973,7 +970,7 @@ NO_REPLY = "Baik, tidak apa-apa.\nBila nanti perlu, tekan tombol di bawah kapan 
 def kk_still_awaited(nik_masked: str) -> str:
     """ "cek ktp" while the bot waits for the KK of a NIK already sent."""
     return (
-        f"Bot sedang menunggu {bold('nomor KK')} untuk NIK {bold(_said(nik_masked))}.\n"
+        f"Bot sedang menunggu {bold('nomor KK')} untuk NIK {bold(said(nik_masked))}.\n"
         "Ketik nomor KK (16 angka di bagian atas Kartu Keluarga).\n"
         "Atau ketik NIK lain untuk mulai lagi."
     )
@@ -1002,8 +999,8 @@ def _office_lines(address: str | None, hours: str, contact: str) -> list[str]:
     """The office's name, address (None: the map pin shows it), hours and contact."""
     lines = [bold(OFFICE_NAME)]
     if address is not None:
-        lines.append(f"📍 Alamat: {_said(address)}")
-    lines += [f"🕗 Jam layanan: {_said(hours)}", f"☎️ Kontak: {_said(contact)}"]
+        lines.append(f"📍 Alamat: {said(address)}")
+    lines += [f"🕗 Jam layanan: {said(hours)}", f"☎️ Kontak: {said(contact)}"]
     return lines
 
 
@@ -1015,7 +1012,7 @@ def office_contact(address: str, hours: str, contact: str) -> str:
 def office_answer(address: str, hours: str, contact: str, pickup: str, *, on_map: bool) -> str:
     """The office button (and "alamat kantor"): after the map pin, or alone when none is set."""
     lines = _office_lines(None if on_map else address, hours, contact)
-    lines.append(f"🪪 Pengambilan KTP-el: {_said(pickup)}")
+    lines.append(f"🪪 Pengambilan KTP-el: {said(pickup)}")
     if on_map:
         lines.append("Tekan peta di atas untuk membuka petunjuk jalan.")
     return "\n".join(lines)
@@ -1024,8 +1021,8 @@ def office_answer(address: str, hours: str, contact: str, pickup: str, *, on_map
 def hours_answer(hours: str, address: str) -> str:
     """ "jam buka", "sabtu buka gak"."""
     return (
-        f"🕗 Jam layanan kantor: {_said(hours)}.\n"
-        f"📍 Alamat: {_said(address)}.\n"
+        f"🕗 Jam layanan kantor: {said(hours)}.\n"
+        f"📍 Alamat: {said(address)}.\n"
         "Untuk peta, tekan tombol kantor di bawah."
     )
 
@@ -1033,8 +1030,8 @@ def hours_answer(hours: str, address: str) -> str:
 def contact_answer(contact: str, hours: str) -> str:
     """ "nomor wa", "nomor telepon kantor"."""
     return (
-        f"☎️ Kontak kantor: {_said(contact)}.\n"
-        f"🕗 Jam layanan: {_said(hours)}.\n"
+        f"☎️ Kontak kantor: {said(contact)}.\n"
+        f"🕗 Jam layanan: {said(hours)}.\n"
         "Untuk alamat dan peta, tekan tombol kantor di bawah."
     )
 
@@ -1042,8 +1039,8 @@ def contact_answer(contact: str, hours: str) -> str:
 def pickup_answer(pickup: str, hours: str) -> str:
     """ "dimana ambilnya": where printed cards are collected."""
     return (
-        f"KTP-el yang sudah dicetak diambil di: {_said(pickup)}.\n"
-        f"🕗 Jam layanan: {_said(hours)}.\n"
+        f"KTP-el yang sudah dicetak diambil di: {said(pickup)}.\n"
+        f"🕗 Jam layanan: {said(hours)}.\n"
         "Belum tahu apakah sudah dicetak? Ketik NIK Bapak/Ibu (16 angka) untuk cek."
     )
 
@@ -1132,15 +1129,15 @@ FAQ_DEFAULTS: tuple[FaqDefault, ...] = (
 def faq_fill(body: str, *, proxy_pickup: str, pickup: str, hours: str) -> str:
     """An answer with the office's settings put in (an admin's own text has no slots)."""
     return (
-        body.replace("{proxy_pickup}", _said(proxy_pickup))
-        .replace("{pickup}", _said(pickup))
-        .replace("{hours}", _said(hours))
+        body.replace("{proxy_pickup}", said(proxy_pickup))
+        .replace("{pickup}", said(pickup))
+        .replace("{hours}", said(hours))
     )
 
 
 def faq_answer(title: str, body: str) -> str:
     """One answer as the resident reads it (`body` is already filled, and marked)."""
-    return f"❓ {bold(_said(title))}\n\n{body}"
+    return f"❓ {bold(said(title))}\n\n{body}"
 
 
 # === 6. Questions to a person (Tanya petugas) and office hours ====================================
@@ -1282,265 +1279,13 @@ def question_closed_with_reason(number: int, preset: int | None, reason: str | N
     if preset is not None and 0 <= preset < len(CLOSE_REASONS):
         why = CLOSE_REASONS[preset]
     elif reason:
-        why = f"Alasan dari petugas: {_said(reason)}"
+        why = f"Alasan dari petugas: {said(reason)}"
     else:
         why = "Petugas menutupnya tanpa jawaban di chat ini."
     return f"Pertanyaan #{number} ditutup petugas.\n{why}\n{_ASK_AGAIN}"
 
 
 QUESTION_NOT_YOURS = "Pertanyaan itu tidak ada di chat ini."
-
-# === 7. Jemput bola: visits planned by staff, told to the residents they are for ==================
-
-# --- residents: a visit, its notices, /jadwal -----------------------------------------------------
-
-#: Words residents read for what a visit serves (codes as in `bot.services.visits.SERVICE_CODES`).
-VISIT_SERVICE_NAMES: dict[str, str] = {
-    "rekam": "perekaman KTP-el",
-    "ambil": "pengambilan KTP-el yang sudah jadi",
-    "kk": "pembuatan dan perubahan Kartu Keluarga (KK)",
-    "akta": "akta kelahiran dan akta kematian",
-}
-
-
-#: What to bring, per service (an item named for two services is listed once).
-VISIT_BRING: dict[str, tuple[str, ...]] = {
-    "rekam": ("Kartu Keluarga (KK) asli",),
-    "ambil": (
-        "Kartu Keluarga (KK) asli",
-        "surat keterangan (suket) atau bukti perekaman, bila ada",
-    ),
-    "kk": ("Kartu Keluarga (KK) lama", "surat pendukung perubahan"),
-    "akta": ("surat keterangan lahir atau kematian", "KK dan KTP-el orang tua atau pelapor"),
-}
-
-
-@dataclass(frozen=True, slots=True)
-class VisitInfo:
-    """A visit as people read it (plain values)."""
-
-    visit_id: int | None
-    day: date
-    start: str  # "08:00", office time
-    end: str
-    district_name: str
-    place: str
-    services: tuple[str, ...]
-    note: str | None
-    tz: str
-
-
-def _clock(hhmm: str) -> str:
-    return hhmm.replace(":", ".")
-
-
-def _zone_name(tz: str) -> str:
-    return _zone(datetime.now(ZoneInfo(tz)))
-
-
-def visit_hours(info: VisitInfo) -> str:
-    """ "08.00–12.00 WIB"."""
-    return f"{_clock(info.start)}–{_clock(info.end)} {_zone_name(info.tz)}"
-
-
-def visit_services_text(services: Sequence[str]) -> str:
-    return _and_list([VISIT_SERVICE_NAMES.get(s, s) for s in services])
-
-
-def _html_bold(text: str) -> str:
-    return f"<b>{text}</b>"
-
-
-def _visit_lines(info: VisitInfo, strong: Callable[[str], str], said: Callable[[str], str]) -> str:
-    """Date, time, place, services, what to bring and the note: one idea per line (`strong`
-    and `said` mark and quote: marked for the conversation, HTML for the notices and staff)."""
-    bring = list(dict.fromkeys(item for s in info.services for item in VISIT_BRING.get(s, ())))
-    lines = [
-        f"📅 {strong(format_date(info.day))}",
-        f"🕗 Pukul {visit_hours(info)}",
-        f"📍 {said(info.place)}, Kecamatan {said(info.district_name)}",
-        f"🛎️ Layanan: {visit_services_text(info.services)}",
-    ]
-    if bring:
-        lines.append("🎒 Bawa:")
-        lines += [f"• {item}" for item in bring]
-    if info.note:
-        lines.append(f"📝 {said(info.note)}")
-    return "\n".join(lines)
-
-
-def visit_block(info: VisitInfo) -> str:
-    """A visit in Telegram HTML (the notices, until the outbox renders them per channel; staff)."""
-    return _visit_lines(info, _html_bold, _escape)
-
-
-def visit_said(info: VisitInfo) -> str:
-    """A visit as the residents' /jadwal shows it (marked)."""
-    return _visit_lines(info, bold, _said)
-
-
-def visit_notice(
-    info: VisitInfo,
-    *,
-    reminder: bool,
-    nik_masked: str | None = None,
-    label: str | None = None,
-    to_collect: bool = False,
-) -> str:
-    """The message a chat gets when a visit is planned (or, `reminder`, the day before it).
-
-    With `nik_masked`: the chat follows a card in that kecamatan whose owner must still be
-    recorded (or, `to_collect`, collect the printed card); without: the chat asked for the
-    kecamatan's visits."""
-    name = _escape(info.district_name)
-    if reminder:
-        title = f"⏰ <b>Pengingat: jemput bola di Kecamatan {name}</b>"
-        lead = "Petugas Disdukcapil datang sesuai jadwal ini."
-    else:
-        title = f"🚐 <b>Jemput bola di Kecamatan {name}</b>"
-        lead = "Petugas Disdukcapil akan datang ke dekat Bapak/Ibu."
-    if nik_masked:
-        who = f"<b>{_escape(label)}</b> (NIK {nik_masked})" if label else f"NIK {nik_masked}"
-        if to_collect:
-            why = (
-                f"KTP-el {who} sudah jadi.\n"
-                "Kartunya bisa diambil di jemput bola ini. Pemilik kartu datang sendiri."
-            )
-        else:
-            why = f"KTP-el {who} belum direkam.\nDatang ke sini supaya direkam tanpa ke kantor."
-        why += "\nBerhenti menerima kabar untuk NIK ini: ketik berhenti."
-    else:
-        why = (
-            f"Bapak/Ibu meminta kabar jadwal di Kecamatan {name}.\n"
-            "Berhenti: ketik jadwal jemput bola, lalu pilih kecamatannya."
-        )
-    return f"{title}\n{lead}\n\n{visit_block(info)}\n\n{why}"
-
-
-def visit_changed(info: VisitInfo) -> str:
-    """To the chats already told of a visit that has changed."""
-    return (
-        "⚠️ <b>Jadwal jemput bola berubah</b>\n"
-        "Jadwal yang kami kirim sebelumnya sudah diganti. Ini jadwal yang baru:\n\n"
-        f"{visit_block(info)}\n\n"
-        "Mohon maaf atas perubahan ini."
-    )
-
-
-def visit_cancelled(info: VisitInfo) -> str:
-    """To the chats already told of a visit that was cancelled."""
-    return (
-        "❌ <b>Jemput bola dibatalkan</b>\n"
-        f"Jemput bola pada {format_date(info.day)} di {_escape(info.place)}, Kecamatan "
-        f"{_escape(info.district_name)} <b>tidak jadi</b>.\n"
-        "Mohon maaf.\n"
-        "Lihat jadwal lain: tekan 🚐 Jemput bola."
-    )
-
-
-def visit_check_line(info: VisitInfo) -> str:
-    """One line under a check's answer: the next visit in the resident's kecamatan, within
-    VISIT_LINE_LIMIT (the place is shortened when needed; /jadwal shows it whole)."""
-    day = babel_dates.format_date(info.day, "EEEE, d MMM", locale=LOCALE)
-    head = f"🚐 Jemput bola {day}, {_clock(info.start)} {_zone_name(info.tz)} di "
-    tail = " · 🚐 Jemput bola"
-    room = VISIT_LINE_LIMIT - len((head + tail).encode("utf-16-le")) // 2
-    return f"{head}{_said(info.place, max(room, 8))}{tail}"
-
-
-# The resident's /jadwal (and the 🚐 Jemput bola button)
-SCHEDULE_TITLE = (
-    f"🚐 {bold('Jemput bola')}\n"
-    "Petugas Disdukcapil datang ke desa dan sekolah untuk merekam KTP-el dan melayani warga."
-)
-SCHEDULE_PICK_DISTRICT = "Pilih kecamatan untuk melihat jadwalnya:"
-SCHEDULE_PRIVATE_ONLY = (
-    "Jadwal jemput bola bisa dilihat di chat pribadi dengan bot ini. "
-    f"Di sana, tekan tombol {MENU_SCHEDULE}."
-)
-SCHEDULE_BACK_BUTTON = "⬅️ Kecamatan lain"
-
-
-def schedule_overview(
-    visits: Sequence[VisitInfo], card_districts: Sequence[str], followed: Sequence[str]
-) -> str:
-    """/jadwal for a resident: the visits in the kecamatan of their cards (and those they asked
-    for), then the choice of kecamatan."""
-    parts = [SCHEDULE_TITLE]
-    shown = list(dict.fromkeys([*card_districts, *followed]))
-    if visits:
-        parts.append(bold("Jadwal di kecamatan Bapak/Ibu:"))
-        parts += [visit_said(v) for v in visits[:5]]
-        if len(visits) > 5:
-            parts.append(
-                f"Ada {format_number(len(visits) - 5)} jadwal lagi. Pilih kecamatannya di bawah."
-            )
-    elif shown:
-        names = ", ".join(_said(n) for n in shown)
-        parts.append(f"Belum ada jadwal di Kecamatan {names}.")
-    if followed:
-        names = ", ".join(_said(n) for n in followed)
-        parts.append(
-            f"🔔 Bapak/Ibu diberi tahu bila ada jadwal di Kecamatan {names}.\n"
-            "Berhenti: ketik jadwal jemput bola, lalu pilih kecamatannya."
-        )
-    parts.append(SCHEDULE_PICK_DISTRICT)
-    return "\n\n".join(parts)
-
-
-def schedule_district_button(name: str, count: int) -> str:
-    return f"{name} ({count})" if count else name
-
-
-def schedule_district(name: str, visits: Sequence[VisitInfo], following: bool) -> str:
-    """The visits in one kecamatan, for a resident."""
-    title = f"🚐 {bold(f'Jemput bola di Kecamatan {_said(name)}')}"
-    if not visits:
-        body = "Belum ada jadwal di kecamatan ini."
-        if not following:
-            body += "\nTekan tombol di bawah supaya Bapak/Ibu diberi tahu bila ada jadwal."
-    else:
-        body = "\n\n".join(visit_said(v) for v in visits)
-    if following:
-        body += "\n\n🔔 Bapak/Ibu akan diberi tahu bila ada jadwal baru di sini."
-    return f"{title}\n\n{body}"
-
-
-def schedule_follow_button(name: str) -> str:
-    return f"🔔 Beri tahu saya jadwal di Kecamatan {name}"
-
-
-def schedule_unfollow_button(name: str) -> str:
-    return f"🔕 Berhenti kabar jadwal Kecamatan {name}"
-
-
-def schedule_followed(name: str, already: bool) -> str:
-    if already:
-        return f"Bapak/Ibu sudah terdaftar untuk kabar jadwal di Kecamatan {_said(name)}."
-    return (
-        f"🔔 Baik. Bapak/Ibu akan diberi tahu bila ada jadwal jemput bola di Kecamatan "
-        f"{_said(name)}, dan diingatkan sehari sebelumnya.\n"
-        "Berhenti kapan saja: ketik jadwal jemput bola, lalu pilih kecamatannya."
-    )
-
-
-def schedule_unfollowed(name: str | None, count: int) -> str:
-    if count == 0:
-        return "Bapak/Ibu belum meminta kabar jadwal jemput bola."
-    if name is None:
-        return "Baik. Bapak/Ibu tidak lagi diberi tahu jadwal jemput bola di kecamatan mana pun."
-    return f"Baik. Bapak/Ibu tidak lagi diberi tahu jadwal jemput bola di Kecamatan {_said(name)}."
-
-
-SCHEDULE_WHICH_DISTRICT = "Kecamatan mana yang jadwalnya ingin Bapak/Ibu terima? Pilih di bawah."
-
-
-def schedule_unknown_district(given: str) -> str:
-    return (
-        f"Kecamatan “{_said(given)}” tidak ada di Kabupaten Musi Rawas.\n"
-        "Pilih kecamatannya di bawah."
-    )
-
 
 # === 10. Notifications: news about a followed card ================================================
 
@@ -1577,9 +1322,13 @@ def _where_lines(
     return "\n".join(lines)
 
 
+def html_bold(text: str) -> str:
+    return f"<b>{text}</b>"
+
+
 def _office_block(office: OfficeInfo, *, place: str | None = None) -> str:
     """`_office_where` in Telegram HTML, for the notices the outbox stores finished."""
-    return _where_lines(office, place, _html_bold, html.escape)
+    return _where_lines(office, place, html_bold, html.escape)
 
 
 _NOTICE_FOOTER = (
@@ -1621,7 +1370,7 @@ _COME_REASON: dict[KtpStatus, tuple[str, str, list[str]]] = {
 
 def _proxy_line(office: OfficeInfo) -> str:
     """Whether family may collect the card, as the office set it (/kantor diwakilkan)."""
-    return f"👪 <b>Diambil keluarga:</b> {_escape(office.proxy_pickup)}"
+    return f"👪 <b>Diambil keluarga:</b> {escape(office.proxy_pickup)}"
 
 
 def _collect_block(office: OfficeInfo) -> str:
@@ -1657,7 +1406,7 @@ def status_notice(
             "📦 <b>KTP-el dikirim ke tempat pengambilan</b>\n"
             f"{who}\n\n"
             f"Sejak {format_date(entered_on)} kartu dalam perjalanan ke "
-            f"{_escape(office.pickup)}.\n"
+            f"{escape(office.pickup)}.\n"
             f"👉 {STATUS_TEXTS[status].what_to_do}\n\n"
             f"{_collect_block(office)}\n\n"
             f"{_NOTICE_FOOTER}"
@@ -1782,299 +1531,3 @@ RECEIPT_LINK_UNKNOWN = (
     "Maaf, tautan tanda terima itu tidak berlaku lagi (sudah dicetak ulang, KTP-el sudah "
     "diambil, atau tautannya terpotong). Bapak/Ibu tetap bisa cek dengan mengetik NIK."
 )
-
-
-# === 12. Free text: what a resident writes in their own words (issue 20) =========================
-
-# --- residents: an answer for every intent, "Maksud Bapak/Ibu…?", follow-ups, a long message ------
-
-#: Each intent of data/understanding/intents.toml in plain words: the buttons of "Maksud
-#: Bapak/Ibu…?" (at most 20 characters: a WhatsApp button's title).
-INTENT_LABELS: dict[str, str] = {
-    "sapa": "Menyapa",
-    "salam": "Salam",
-    "terima_kasih": "Terima kasih",
-    "paham": "Sudah paham",
-    "ya": "Ya",
-    "tidak": "Tidak",
-    "sudah_jadi": "KTP-el sudah jadi",
-    "keluhan": "Menyampaikan keluhan",
-    "pungli": "Lapor pungutan liar",
-    "biaya": "Biaya KTP-el",
-    "bantuan": "Cara memakai bot",
-    "tanya_petugas": "Bertanya ke petugas",
-    "di_luar_layanan": "Urusan lain",
-    "privasi": "Keamanan data saya",
-    "hapus_data": "Hapus data saya",
-    "kabari": "Dikabari bila jadi",
-    "pengumuman": "Pengumuman kantor",
-    "cek": "Cek KTP-el saya",
-    "arti_status": "Arti status saya",
-    "kenapa_lama": "Mengapa lama",
-    "harus_apa": "Yang harus saya buat",
-    "kapan_datang": "Kapan harus datang",
-    "antrean": "Antrean cetak",
-    "berapa_lama": "Berapa lama lagi",
-    "keluarga": "KTP-el keluarga",
-    "apa_itu_kk": "Apa itu nomor KK",
-    "lupa_kk": "Lupa nomor KK",
-    "tidak_punya_kk": "Tidak punya KK",
-    "apa_itu_nik": "Apa itu NIK",
-    "nik_tidak_ditemukan": "NIK tidak ditemukan",
-    "blanko": "Blanko habis",
-    "suket": "Surat keterangan",
-    "pusat": "Proses di pusat",
-    "rekam": "Belum rekam",
-    "rekam_ulang": "Rekam ulang",
-    "jemput_bola": "Jadwal jemput bola",
-    "ambil": "Mengambil KTP-el",
-    "wakil": "Diambil keluarga",
-    "syarat": "Yang harus dibawa",
-    "hilang": "KTP-el hilang",
-    "rusak": "KTP-el rusak",
-    "salah_data": "Tulisan di KTP salah",
-    "masa_berlaku": "Masa berlaku KTP-el",
-    "ikd": "KTP digital (IKD)",
-    "pindah": "Pindah alamat",
-    "kk_baru": "Kartu Keluarga",
-    "akta_lahir": "Akta kelahiran",
-    "akta_mati": "Akta kematian",
-    "kia": "Kartu anak (KIA)",
-    "status_kawin": "Status perkawinan",
-    "luar_daerah": "Urus di luar daerah",
-    "jam": "Jam buka kantor",
-    "alamat": "Alamat kantor",
-    "kontak": "Nomor kantor",
-}
-
-_ASK_STAFF_LINE = f"Bisa juga tanyakan ke petugas: tekan {MENU_ASK}."
-_AT_THE_OFFICE = "Datang ke kantor Disdukcapil pada jam layanan; tekan 🏢 Kantor Dukcapil."
-_FREE = "Layanan ini gratis."
-
-#: The answers to intents that need no record, no office setting and no step (one piece of
-#: advice each, from data/understanding/intents.toml and the office's facts). The dialogue
-#: adds 💬 Tanya petugas where the answer names it.
-INTENT_ANSWERS: dict[str, str] = {
-    "paham": "Baik, Bapak/Ibu. 👍\nBila ada yang ingin ditanyakan lagi, tulis saja atau tekan "
-    "tombol di bawah.",
-    "sudah_jadi": "Alhamdulillah, syukurlah. 🙏\nPeriksa tulisan di kartu.\nBila ada yang "
-    "salah, bawa kartu itu, KK asli dan dokumen yang benar (misalnya akta kelahiran) ke kantor "
-    "Disdukcapil.",
-    "keluhan": "Mohon maaf atas ketidaknyamanannya, Bapak/Ibu. 🙏\nKetik NIK untuk melihat "
-    "tahap KTP-el dan sebabnya.\nKeluhan juga bisa dibaca petugas: tekan "
-    f"{MENU_ASK}.",
-    "pungli": f"Layanan KTP-el dan dokumen kependudukan {bold('gratis')}.\nJangan membayar "
-    f"siapa pun.\nLaporkan kejadiannya kepada petugas: tekan {MENU_ASK}.",
-    "biaya": f"{bold('Gratis.')} Tidak ada biaya untuk KTP-el dan dokumen kependudukan.\nBila "
-    f"ada yang meminta uang, laporkan kepada petugas: tekan {MENU_ASK}.",
-    "di_luar_layanan": "Maaf, Bapak/Ibu, bot ini hanya untuk KTP-el dan dokumen "
-    "kependudukan.\nUntuk urusan itu, tanyakan ke instansi yang mengurusnya.\nUntuk cek "
-    "KTP-el, ketik NIK (16 angka).",
-    "kabari": f"Cek NIK dulu (NIK dan Nomor KK), lalu tekan {bold('🔔 Beri tahu saya')} di "
-    "bawah jawabannya.\nBot mengabari di chat ini bila KTP-el dicetak atau Bapak/Ibu perlu "
-    "datang.",
-    "arti_status": "Arti tahap KTP-el dijelaskan dengan kata sehari-hari setelah cek NIK.\n"
-    "Ketik NIK Bapak/Ibu (16 angka).",
-    "kenapa_lama": "Lamanya tergantung jaringan ke pusat, pemeriksaan di pusat, dan kiriman "
-    "blanko dari pusat.\nKetik NIK Bapak/Ibu untuk melihat sebab di tahap Bapak/Ibu.",
-    "harus_apa": "Yang perlu dilakukan tergantung tahap KTP-el.\nKetik NIK Bapak/Ibu (16 "
-    "angka): bot menyebutkan satu hal yang perlu dilakukan.",
-    "kapan_datang": "Bapak/Ibu perlu datang hanya bila KTP-el sudah dicetak atau kantor "
-    "memintanya.\nKetik NIK Bapak/Ibu (16 angka) untuk memastikan.",
-    "antrean": "Kantor mencetak menurut urutan antrean, sesuai jumlah blanko.\nKetik NIK "
-    "Bapak/Ibu (16 angka) untuk melihat tahapnya.",
-    "berapa_lama": "Lamanya tidak bisa dijanjikan.\nSetelah cek NIK, bot menyebutkan berapa "
-    "lama tahap itu biasanya.\nKetik NIK Bapak/Ibu (16 angka).",
-    "apa_itu_kk": f"{bold('KK')} adalah Kartu Keluarga.\nNomor KK ada 16 angka di bagian atas "
-    "Kartu Keluarga, berbeda dengan NIK.",
-    "lupa_kk": "Nomor KK tertulis di bagian atas Kartu Keluarga.\nLihat di rumah atau tanyakan "
-    f"kepala keluarga, lalu ketik nomornya.\n{_ASK_STAFF_LINE}",
-    "tidak_punya_kk": "Ketik nomor KK tempat nama Bapak/Ibu tercatat, misalnya KK orang tua.\n"
-    "Bila tidak tercatat di KK mana pun, datang ke kantor Disdukcapil.\n" + _ASK_STAFF_LINE,
-    "apa_itu_nik": f"{bold('NIK')} adalah Nomor Induk Kependudukan, 16 angka.\nTertulis di "
-    "Kartu Keluarga di baris nama Bapak/Ibu, juga di KTP lama atau surat keterangan (suket).\n"
-    "Untuk cek KTP-el, ketik NIK itu.",
-    "nik_tidak_ditemukan": "Periksa lagi 16 angka NIK dan Nomor KK dengan Kartu Keluarga.\n"
-    "Bila tetap tidak ditemukan, mungkin catatannya belum masuk ke bot ini.\n" + _ASK_STAFF_LINE,
-    "suket": "Simpan surat keterangan (suket) atau bukti perekaman, dan bawa saat mengambil "
-    f"KTP-el.\nUntuk meminta suket, datang ke kantor Disdukcapil.\n{_ASK_STAFF_LINE}",
-    "rekam_ulang": "Pemeriksaan ulang sidik jari atau rekam ulang diatur oleh kantor.\n"
-    f"{_AT_THE_OFFICE}\nBawa KK asli. {_FREE}",
-    "rusak": "Bawa KTP-el yang rusak dan KK asli ke kantor Disdukcapil untuk cetak ulang.\n"
-    f"Tidak perlu rekam lagi. {_FREE}",
-    "salah_data": "Bawa KTP-el itu, KK asli dan dokumen yang benar (misalnya akta kelahiran) "
-    f"ke kantor Disdukcapil untuk diperbaiki.\n{_FREE}",
-    "masa_berlaku": f"KTP-el {bold('berlaku seumur hidup')} dan tidak perlu diperpanjang.\n"
-    "Diganti hanya bila datanya berubah, rusak atau hilang.",
-    "ikd": "KTP digital (IKD) diaktifkan di kantor Disdukcapil.\n"
-    f"{_AT_THE_OFFICE}\n{_ASK_STAFF_LINE}",
-    "pindah": "Pindah alamat diurus di kantor Disdukcapil.\nTanyakan persyaratannya kepada "
-    f"petugas sebelum datang: tekan {MENU_ASK}.\n{_FREE}",
-    "kk_baru": "Kartu Keluarga baru, tambah atau kurang anggota, dan cetak ulang KK diurus di "
-    f"kantor Disdukcapil.\nTanyakan persyaratannya kepada petugas: tekan {MENU_ASK}.\n{_FREE}",
-    "akta_lahir": "Akta kelahiran diurus di kantor Disdukcapil.\nTanyakan persyaratannya "
-    f"kepada petugas sebelum datang: tekan {MENU_ASK}.\n{_FREE}",
-    "akta_mati": "Kematian dilaporkan dan aktanya diurus di kantor Disdukcapil.\nTanyakan "
-    f"persyaratannya kepada petugas: tekan {MENU_ASK}.\n{_FREE}",
-    "kia": "Kartu Identitas Anak (KIA) diurus di kantor Disdukcapil.\nTanyakan "
-    f"persyaratannya kepada petugas: tekan {MENU_ASK}.\n{_FREE}",
-    "status_kawin": "Perubahan status perkawinan diurus di kantor Disdukcapil.\nTanyakan "
-    f"persyaratannya kepada petugas: tekan {MENU_ASK}.\n{_FREE}",
-    "luar_daerah": "Tanyakan dulu kepada petugas sebelum mengurus di daerah lain, agar "
-    f"Bapak/Ibu tidak bolak-balik.\nTekan {MENU_ASK}.",
-}
-
-#: "bot resmi?", "aman kirim NIK?": the short answer; the whole of /privasi behind a button.
-PRIVACY_SHORT = (
-    "Bot ini milik Disdukcapil Kabupaten Musi Rawas. Bot tidak pernah meminta uang.\n"
-    "NIK dan Nomor KK yang Bapak/Ibu ketik tidak disimpan apa adanya: bot mengubahnya menjadi "
-    "kode.\nPenjelasan lengkap: tekan 🔒 Data pribadi."
-)
-BTN_PRIVACY_MORE = "🔒 Data pribadi"
-#: A button under an answer: write to the staff.
-BTN_ASK_STAFF = MENU_ASK
-BTN_SEND_DRAFT = "✉️ Kirim ke petugas"
-BTN_KEEP_DRAFT = "Tidak usah"
-
-
-def maybe_meant() -> str:
-    """Not sure what the resident meant: the likeliest answers follow as buttons."""
-    return (
-        "Maksud Bapak/Ibu yang mana? Pilih salah satu di bawah.\n"
-        f"Bila tidak ada yang pas, tekan {MENU_ASK} untuk bertanya langsung ke petugas."
-    )
-
-
-#: Nothing at all could be read in the message.
-NOT_UNDERSTOOD_WITH_PERSON = (
-    "Maaf, saya belum mengerti pesan itu.\n"
-    f"Ketik NIK (16 angka) untuk cek KTP-el, atau tekan {MENU_ASK} untuk bertanya ke petugas."
-)
-#: "tidak" after "Maksud Bapak/Ibu…?".
-NONE_OF_THESE = (
-    "Baik. Coba tulis dengan kata lain.\n"
-    f"Atau tekan {MENU_ASK}: petugas akan membaca dan membalas di chat ini."
-)
-
-
-def long_message_offer(*, with_number: bool) -> str:
-    """A long message (a plea, a complaint): offered to the staff desk; a NIK in it is read."""
-    lines = [
-        "Terima kasih, Bapak/Ibu. Pesan ini lebih baik dibaca petugas.",
-        "Boleh kami kirim ke petugas? Petugas membalas di chat ini.",
-        "Bila ada NIK atau Nomor KK di dalamnya, petugas melihatnya tersamar.",
-    ]
-    if with_number:
-        lines.append("NIK dalam pesan itu juga kami baca: lihat di bawah.")
-    return "\n".join(lines)
-
-
-DRAFT_KEPT = (
-    "Baik, pesan itu tidak dikirim.\nKetik NIK untuk cek KTP-el, atau tekan tombol di bawah."
-)
-DRAFT_GONE = f"Pesan itu sudah tidak tersimpan.\nTekan {MENU_ASK}, lalu tulis lagi pertanyaannya."
-
-
-def still_waiting_for_kk(nik_masked: str) -> str:
-    """Added under an answer while a NIK waits for its KK: the KK is still awaited."""
-    return (
-        f"⏳ Bot masih menunggu {bold('Nomor KK')} untuk NIK {bold(_said(nik_masked))}. "
-        "Ketik nomornya bila sudah ada."
-    )
-
-
-KK_STEP_DROPPED = "Baik, tidak jadi. Ketik NIK kapan saja untuk mulai cek lagi."
-
-
-def _about(nik_masked: str, status: KtpStatus) -> str:
-    return f"🪪 KTP-el {bold(nik_masked)}: {bold(plain_title(status))}"
-
-
-def status_explained(status: KtpStatus) -> str:
-    """ "apa itu DR" without a card of that status just shown: the status in plain words."""
-    about = STATUS_TEXTS[status]
-    return (
-        f"Status {bold(plain_title(status))}:\n{about.meaning}\n👉 {about.what_to_do}\n"
-        "Untuk melihat status KTP-el Bapak/Ibu sendiri, ketik NIK (16 angka)."
-    )
-
-
-def status_meaning(nik_masked: str, status: KtpStatus) -> str:
-    """ "apa itu DR pak" right after a check: that status in plain words."""
-    about = STATUS_TEXTS[status]
-    return f"{_about(nik_masked, status)}\n{about.meaning}\n👉 {about.what_to_do}"
-
-
-def status_why_slow(nik_masked: str, status: KtpStatus) -> str:
-    """ "knp lama", "kok masih disiapkan": why this status can take long, who acts."""
-    about = STATUS_TEXTS[status]
-    return (
-        f"{_about(nik_masked, status)}\n{bold('Mengapa bisa lama?')} {about.why_slow}\n"
-        f"{bold('Siapa yang menangani?')} {about.who_acts}"
-    )
-
-
-def status_what_to_do(nik_masked: str, status: KtpStatus) -> str:
-    """ "sy hrs ngapain": the one thing to do."""
-    return f"{_about(nik_masked, status)}\n👉 {STATUS_TEXTS[status].what_to_do}"
-
-
-def status_when_to_come(nik_masked: str, status: KtpStatus, office: OfficeInfo) -> str:
-    """ "harus datang kapan": whether to come, and when the office is open."""
-    about = STATUS_TEXTS[status]
-    lines = [_about(nik_masked, status), f"👉 {about.what_to_do}"]
-    if status in COLLECT_STATUSES:
-        lines.append(f"📍 {_said(office.pickup)}")
-    if status in COLLECT_STATUSES or status.facts.resident_must_come:
-        lines.append(f"🕗 Jam layanan: {_said(office.hours)}. Bawa KK asli.")
-    else:
-        lines.append("Bila nanti perlu datang, bot mengabari Bapak/Ibu lewat 🔔 Beri tahu saya.")
-    return "\n".join(lines)
-
-
-def status_queue(nik_masked: str, status: KtpStatus, waiting: WaitingFigures) -> str:
-    """ "antrean brp": the place in the print queue, or why there is none yet."""
-    lines = [_about(nik_masked, status)]
-    queue = _queue_lines(waiting)
-    if queue:
-        lines += queue
-    elif status in (KtpStatus.SENT_FOR_CARD_PRINTING, *COLLECT_STATUSES, KtpStatus.CARD_ISSUED):
-        lines.append("KTP-el ini sudah melewati antrean cetak.")
-    else:
-        lines.append("KTP-el ini belum masuk antrean cetak. Antrean mulai di tahap siap cetak.")
-        lines.append(f"👉 {STATUS_TEXTS[status].what_to_do}")
-    return "\n".join(lines)
-
-
-def status_how_long(
-    nik_masked: str, status: KtpStatus, waiting: WaitingFigures, today: date
-) -> str:
-    """ "brp lama lagi": how long this status usually lasts, and the estimate."""
-    lines = [_about(nik_masked, status)]
-    figures = _waiting_lines(status, waiting)
-    estimate = None if status.facts.resident_must_come else estimate_line(waiting, today)
-    lines += figures
-    if estimate:
-        lines.append(estimate)
-    if status.facts.resident_must_come:
-        lines.append("⏳ Prosesnya baru berlanjut setelah Bapak/Ibu datang ke kantor.")
-    if not figures and not estimate:
-        lines.append(f"👉 {STATUS_TEXTS[status].what_to_do}")
-    return "\n".join(lines)
-
-
-def hello_back(first_name: str, part_of_day: str | None) -> str:
-    """A greeting before a question, greeted back in one line above the answer."""
-    return f"{DAY_GREETINGS.get(part_of_day or '', 'Halo')}, {_said(first_name)}. 👋"
-
-
-def salam_back(first_name: str) -> str:
-    return f"Wa'alaikumsalam, {_said(first_name)}. 🙏"
-
-
-def follow_this_card(nik_masked: str) -> str:
-    """ "kabari sy kl sdh jadi" right after a check: the bell for that card."""
-    return (
-        f"Tekan {bold('🔔 Beri tahu saya')} di bawah: bot mengabari di chat ini bila KTP-el "
-        f"{bold(nik_masked)} dicetak atau Bapak/Ibu perlu datang."
-    )

@@ -21,6 +21,7 @@ from resident_support import KK, NIK, WRONG_KK, add_record
 from whatsapp_double import CloudApiDouble
 
 from bot import texts_id as texts
+from bot import texts_visits as visit_texts
 from bot.conversation.buttons import QuestionReply
 from bot.services import office as office_service
 from bot.services.questions import Outcome, Questions, StaffRef
@@ -71,7 +72,7 @@ SCHEDULE: list[Line] = [
     (("menu", texts.MENU_SCHEDULE), ("Jemput bola",)),
     (("press", "Muara Beliti"), ("Kecamatan Muara Beliti",)),
     (
-        ("press", texts.schedule_follow_button("Muara Beliti")),
+        ("press", visit_texts.schedule_follow_button("Muara Beliti")),
         ("akan diberi tahu bila ada jadwal baru di sini",),
     ),
     (("say", "/jadwal ikuti Tugumulyo"), ("Tugumulyo",)),

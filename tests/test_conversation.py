@@ -10,7 +10,7 @@ from resident_support import KK, NIK, add_record
 from staff_support import audit_rows
 from test_intents import PHRASINGS
 
-from bot import texts_id, texts_staff
+from bot import texts_everyday, texts_id, texts_staff
 from bot.domain.intents import Intent
 from bot.domain.markup import plain
 from bot.domain.understanding import describe
@@ -38,7 +38,7 @@ def _kind_of_answer(replies: list[BotMessage]) -> Intent | None:
         first = rest
     if first.startswith(("Maaf, saya belum mengerti", "Maksud Bapak/Ibu yang mana?")):
         return None
-    for name, answer in texts_id.INTENT_ANSWERS.items():  # a finer intent: its phrase section
+    for name, answer in texts_everyday.INTENT_ANSWERS.items():  # a finer intent: its phrase section
         if first == plain(answer):
             section = describe(name)
             return section.phrase_intent if section else None
@@ -121,10 +121,10 @@ async def test_what_the_bot_is_unsure_of_gets_choices_and_a_person(
     assert len(reply.plain.splitlines()) == 2
     assert re.search(r"(^|\s)/\w", reply.plain) is None  # no command list
     labels = [b["text"] for row in reply.reply_markup["inline_keyboard"] for b in row]
-    assert 3 <= len(labels) <= 4 and labels[-1] == texts_id.BTN_ASK_STAFF
+    assert 3 <= len(labels) <= 4 and labels[-1] == texts_everyday.BTN_ASK_STAFF
     for nothing_to_read in ("???", "wkwk"):
         (nothing,) = await resident.send(nothing_to_read)
-        assert nothing.plain == plain(texts_id.NOT_UNDERSTOOD_WITH_PERSON)
+        assert nothing.plain == plain(texts_everyday.NOT_UNDERSTOOD_WITH_PERSON)
 
 
 async def test_cek_ktp_while_the_kk_is_awaited_asks_for_the_kk(

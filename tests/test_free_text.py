@@ -14,6 +14,7 @@ import pytest
 from conversation_support import Person, Talk, open_talk
 from resident_support import KK, NIK, add_record
 
+from bot import texts_everyday as everyday
 from bot import texts_id as texts
 from bot.conversation import steps
 from bot.conversation.messages import Message
@@ -140,7 +141,7 @@ async def test_tidak_while_the_kk_is_awaited_ends_the_check(talk: Talk) -> None:
     siti = talk.person(1001)
     await siti.says(NIK)
     (no,) = await siti.says("tidak")
-    assert plain(no.text) == plain(texts.KK_STEP_DROPPED)
+    assert plain(no.text) == plain(everyday.KK_STEP_DROPPED)
     assert (await steps.read(talk.services, 1001, 1001)).get(steps.KK) is None
 
 
@@ -152,14 +153,14 @@ async def test_ya_after_maksud_takes_the_first_answer_offered(talk: Talk) -> Non
     said = await siti.says("foto di ktp jelek bisa ganti?")  # the model is not sure of it
     assert plain(said[0].text).startswith("Maksud Bapak/Ibu")
     first = siti.labels[0]
-    assert siti.labels[-1] == texts.BTN_ASK_STAFF
+    assert siti.labels[-1] == everyday.BTN_ASK_STAFF
     (pressed,) = (await siti.presses(first))[:1]
     await siti.says("foto di ktp jelek bisa ganti?")
     yes = await siti.says("ya")
     assert plain(yes[0].text) == plain(pressed.text)
     await siti.says("foto di ktp jelek bisa ganti?")
     (no,) = await siti.says("tidak")
-    assert plain(no.text) == plain(texts.NONE_OF_THESE) and no.choices
+    assert plain(no.text) == plain(everyday.NONE_OF_THESE) and no.choices
 
 
 async def test_ya_after_the_erase_question_erases_and_tidak_keeps(talk: Talk) -> None:
@@ -196,8 +197,8 @@ async def test_a_long_plea_is_offered_to_the_staff_and_its_nik_is_read(talk: Tal
     text = "\n".join(plain(m.text) for m in said)
     assert "kirim ke petugas" in text.casefold()
     assert "Nomor KK" in text  # the NIK was read: its KK is asked
-    assert texts.BTN_SEND_DRAFT in [c.label for m in said for row in m.choices for c in row]
-    (sent,) = await siti.presses(texts.BTN_SEND_DRAFT)
+    assert everyday.BTN_SEND_DRAFT in [c.label for m in said for row in m.choices for c in row]
+    (sent,) = await siti.presses(everyday.BTN_SEND_DRAFT)
     assert "Pertanyaan #1" in plain(sent.text)
     async with (
         talk.services.db.transaction() as conn,
@@ -210,8 +211,8 @@ async def test_a_long_plea_is_offered_to_the_staff_and_its_nik_is_read(talk: Tal
 async def test_a_long_message_not_sent_when_the_resident_says_no(talk: Talk) -> None:
     siti = talk.person(1005)
     await siti.says("x" * 10 + " " + PLEA)
-    (kept,) = await siti.presses(texts.BTN_KEEP_DRAFT)
-    assert plain(kept.text) == plain(texts.DRAFT_KEPT)
+    (kept,) = await siti.presses(everyday.BTN_KEEP_DRAFT)
+    assert plain(kept.text) == plain(everyday.DRAFT_KEPT)
 
 
 # --- never a dead end -------------------------------------------------------------------------
@@ -280,8 +281,8 @@ async def test_nothing_readable_offers_a_person(talk: Talk) -> None:
     siti = talk.person(1007)
     said = await siti.says("???")
     labels = [c.label for m in said for row in m.choices for c in row]
-    assert texts.BTN_ASK_STAFF in labels
-    (asked,) = await siti.presses(texts.BTN_ASK_STAFF)
+    assert everyday.BTN_ASK_STAFF in labels
+    (asked,) = await siti.presses(everyday.BTN_ASK_STAFF)
     assert "Silakan tulis pertanyaan" in plain(asked.text)
 
 
@@ -289,7 +290,7 @@ async def test_every_intent_has_an_answer_with_a_way_forward(talk: Talk) -> None
     from bot.conversation.buttons import ResIntent
 
     siti = talk.person(1008)
-    for name in texts.INTENT_LABELS:
+    for name in everyday.INTENT_LABELS:
         said = await siti._send(button=ResIntent(name).pack())
         assert said and _has_way_forward(said), name
         assert "belum mengerti" not in " ".join(plain(m.text) for m in said), name
@@ -308,7 +309,7 @@ async def test_batal_berhenti_and_matikan_pengumuman_work_as_plain_words(talk: T
     assert plain(cancelled.text) == plain(texts.QUESTION_ASK_CANCELLED)
     await siti.says(NIK)
     (dropped,) = await siti.says("Batal")
-    assert plain(dropped.text) == plain(texts.KK_STEP_DROPPED)
+    assert plain(dropped.text) == plain(everyday.KK_STEP_DROPPED)
     await siti.says(f"{NIK} {KK}")
     await siti.presses(texts.BTN_SUBSCRIBE)
     await siti.presses(texts.BTN_NO_LABEL)
@@ -365,14 +366,14 @@ async def test_an_intent_without_an_answer_yet_gets_its_advice_and_a_person(
 ) -> None:
     from bot.domain import understanding
 
-    answers = dict(texts.INTENT_ANSWERS)
+    answers = dict(everyday.INTENT_ANSWERS)
     del answers["masa_berlaku"]
-    monkeypatch.setattr(texts, "INTENT_ANSWERS", answers)
+    monkeypatch.setattr(everyday, "INTENT_ANSWERS", answers)
     siti = talk.person(1011)
     (answer,) = await siti.says("masa berlaku ktp sampai kapan")
     info = understanding.describe("masa_berlaku")
     assert info is not None and plain(answer.text) == info.advice
-    assert siti.labels == [texts.BTN_ASK_STAFF]
+    assert siti.labels == [everyday.BTN_ASK_STAFF]
 
 
 async def test_a_nik_and_kk_never_meet_the_classifier(
@@ -416,20 +417,20 @@ def _faq_title(key: str) -> str:
     ("text", "starts"),
     [
         ("sy sdh rekam thn lalu tp blm ada kabar", plain(texts.ASK_NIK)[:30]),
-        ("kalo di luar kota bisa cetak disana?", plain(texts.INTENT_ANSWERS["luar_daerah"])),
-        ("ganti alamat", plain(texts.INTENT_ANSWERS["pindah"])),
+        ("kalo di luar kota bisa cetak disana?", plain(everyday.INTENT_ANSWERS["luar_daerah"])),
+        ("ganti alamat", plain(everyday.INTENT_ANSWERS["pindah"])),
         ("ada jemput bola ke desa kami?", "🚐 Jemput bola"),
-        ("Alhamdulillah sdh jadi", plain(texts.INTENT_ANSWERS["sudah_jadi"])),
+        ("Alhamdulillah sdh jadi", plain(everyday.INTENT_ANSWERS["sudah_jadi"])),
         ("bisa diambil istri?", f"❓ {_faq_title('wakil')}"),
         ("cak mano nak ngecek ktp", plain(texts.ASK_NIK)[:30]),
         ("kantor capil di mano", texts.OFFICE_NAME),
         ("Met siang min", "Selamat siang, Siti!"),
-        ("ok siap pak", plain(texts.INTENT_ANSWERS["paham"])),
-        ("ktp digital gmn caranya", plain(texts.INTENT_ANSWERS["ikd"])),
-        ("mau bikin akta kelahiran anak", plain(texts.INTENT_ANSWERS["akta_lahir"])),
-        ("salah tanggal lahir di ktp yg sdh dicetak", plain(texts.INTENT_ANSWERS["salah_data"])),
-        ("ktp berlaku sampai kapan", plain(texts.INTENT_ANSWERS["masa_berlaku"])),
-        ("ada yg minta uang buat percepat ktp", plain(texts.INTENT_ANSWERS["pungli"])),
+        ("ok siap pak", plain(everyday.INTENT_ANSWERS["paham"])),
+        ("ktp digital gmn caranya", plain(everyday.INTENT_ANSWERS["ikd"])),
+        ("mau bikin akta kelahiran anak", plain(everyday.INTENT_ANSWERS["akta_lahir"])),
+        ("salah tanggal lahir di ktp yg sdh dicetak", plain(everyday.INTENT_ANSWERS["salah_data"])),
+        ("ktp berlaku sampai kapan", plain(everyday.INTENT_ANSWERS["masa_berlaku"])),
+        ("ada yg minta uang buat percepat ktp", plain(everyday.INTENT_ANSWERS["pungli"])),
     ],
 )
 async def test_what_the_issue_found_misread_is_read_right(

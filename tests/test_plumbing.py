@@ -85,8 +85,14 @@ async def test_unknown_command_gets_help(resident: LocalUser) -> None:
 async def test_free_text_gets_help_never_silence(resident: LocalUser) -> None:
     replies = await resident.send("apa kabar")
     assert len(replies) == 1
+    assert replies[0].plain.startswith("Halo, Siti!") and resident.keyboard
+    replies = await resident.send("xqzt vbnm plok")
+    assert len(replies) == 1
     assert replies[0].plain.startswith("Maaf, saya belum mengerti pesan itu.")
-    assert len(replies[0].plain.splitlines()) == 2 and resident.keyboard
+    assert "💬 Tanya petugas" in replies[0].plain  # the way to a person, never a dead end
+    assert replies[0].reply_markup == {
+        "inline_keyboard": [[{"callback_data": "res:petugas", "text": "💬 Tanya petugas"}]]
+    }
 
 
 async def test_a_photo_sticker_document_or_voice_note_gets_an_answer(

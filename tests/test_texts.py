@@ -355,8 +355,14 @@ from collections.abc import Callable, Mapping  # noqa: E402
 from dataclasses import is_dataclass  # noqa: E402
 from enum import Enum  # noqa: E402
 
-from bot import texts_common, texts_ops, texts_staff  # noqa: E402
+from bot import (  # noqa: E402
+    texts_common,
+    texts_everyday,
+    texts_ops,
+    texts_staff,
+)
 from bot import texts_id as texts  # noqa: E402
+from bot import texts_visits as visit_texts  # noqa: E402
 from bot.domain.config import OfficeInfo  # noqa: E402
 from bot.domain.markup import plain  # noqa: E402
 from bot.domain.nik import InvalidNumberError, parse_kk, parse_nik  # noqa: E402
@@ -596,8 +602,16 @@ _AUDIENCE_LINE = re.compile(r"# --- (\w+): ")
 
 
 def audiences() -> dict[str, str]:
-    """Every top-level name of texts_id, with the audience line it stands under."""
-    source = Path(texts.__file__).read_text(encoding="utf-8")
+    """Every top-level name of texts_id, texts_everyday and texts_visits (split off texts_id),
+    with the audience line it stands under."""
+    named = _audiences_of(texts)
+    named.update(_audiences_of(texts_everyday))
+    named.update(_audiences_of(visit_texts))
+    return named
+
+
+def _audiences_of(module: object) -> dict[str, str]:
+    source = Path(module.__file__).read_text(encoding="utf-8")  # type: ignore[attr-defined]
     marks = [
         (number, found.group(1))
         for number, line in enumerate(source.splitlines(), 1)
@@ -621,7 +635,7 @@ def audiences() -> dict[str, str]:
 
 UNTIL = datetime(2026, 11, 28, 4, tzinfo=UTC)
 NIK = "1605••••••••0012"
-VISIT = texts.VisitInfo(
+VISIT = visit_texts.VisitInfo(
     visit_id=7,
     day=date(2026, 12, 7),
     start="08:00",
@@ -645,6 +659,7 @@ SAMPLES_BY_TYPE: dict[str, tuple[object, ...]] = {
     "datetime": (UNTIL,),
 }
 SAMPLES_BY_NAME: dict[str, tuple[object, ...]] = {
+    "hhmm": ("08:30",),
     "n": (0.3, 12.5, 12_345),
     "earliest": (date(2026, 12, 14),),
     "latest": (date(2027, 1, 5),),
@@ -749,7 +764,8 @@ def resident_texts() -> list[str]:
     for name, audience in audiences().items():
         if name.startswith("_") or audience not in RESIDENT_AUDIENCES:
             continue
-        value = getattr(texts, name)
+        module = next(m for m in (texts, texts_everyday, visit_texts) if hasattr(m, name))
+        value = getattr(module, name)
         if inspect.isfunction(value):
             found += rendered(value) if _is_text_function(value) else []
         elif not isinstance(value, type):
@@ -759,7 +775,7 @@ def resident_texts() -> list[str]:
 
 def test_every_text_stands_under_an_audience() -> None:
     for name, audience in audiences().items():
-        if name not in ("ECHO_LIMIT", "_escape", "_shown", "_said", "_n"):  # the preamble
+        if name not in ("ECHO_LIMIT", "escape", "_shown", "said", "_n"):  # the preamble
             assert audience in KNOWN_AUDIENCES, (name, audience)
 
 

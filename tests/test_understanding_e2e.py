@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 from conftest import start_env
 
-from bot import texts_id as texts
+from bot import texts_everyday as everyday
 from bot.conversation import free_text
 from bot.conversation.buttons import ResIntent, unpack
 from bot.conversation.dialogue import Conversation
@@ -103,5 +103,5 @@ async def test_held_out_messages_get_their_intents_answer_through_the_applicatio
         f"'Maksud Bapak/Ibu…?' buttons; {took:.1f} s"
     )
     print("most frequent misses (expected, answered):", wrong.most_common(8))
-    assert set(texts.INTENT_LABELS) >= {ex.intent for ex in messages}
+    assert set(everyday.INTENT_LABELS) >= {ex.intent for ex in messages}
     assert accuracy >= FLOOR

@@ -21,6 +21,7 @@ import dataclasses
 from collections.abc import Awaitable, Callable, Sequence
 
 from bot import texts_id as texts
+from bot import texts_visits as visit_texts
 from bot.conversation import steps
 from bot.conversation.buttons import (
     NO_LABEL,
@@ -779,7 +780,7 @@ class Conversation:
         if word in SCHEDULE_STAFF_WORDS or (staff and word == ""):
             return None  # the staff's /jadwal (a refusal for others is recorded there)
         if not event.private:
-            return [say(texts.SCHEDULE_PRIVATE_ONLY)]
+            return [say(visit_texts.SCHEDULE_PRIVATE_ONLY)]
         chat = event.conversation
         rest = " ".join(args[1:])
         if word == "ikuti":
@@ -794,7 +795,7 @@ class Conversation:
         self, event: Event, data: ScheduleDistricts | ScheduleDistrict | ScheduleFollow
     ) -> Messages:
         if not event.private:
-            return [Message(texts.SCHEDULE_PRIVATE_ONLY, notice=True)]
+            return [Message(visit_texts.SCHEDULE_PRIVATE_ONLY, notice=True)]
         chat = event.conversation
         known = dict(districts_by_name())
         match data:

@@ -30,6 +30,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Protocol
 
+from bot import texts_everyday as everyday
 from bot import texts_id as texts
 from bot.conversation import steps
 from bot.conversation.buttons import (
@@ -125,7 +126,7 @@ def choice(label: str, value: CallbackData) -> Choice:
     return Choice(value.pack(), label)
 
 
-ASK_STAFF = choice(texts.BTN_ASK_STAFF, ResAskStaff())
+ASK_STAFF = choice(everyday.BTN_ASK_STAFF, ResAskStaff())
 
 
 def with_person(text: str) -> Message:
@@ -189,7 +190,7 @@ class FreeText:
                 event, " ".join(reading.nik_candidates[:2]), current
             )
         elif waiting_nik and name not in (Intent.CEK, "tidak"):
-            answered.append(say(texts.still_waiting_for_kk(waiting_nik)))
+            answered.append(say(everyday.still_waiting_for_kk(waiting_nik)))
         return answered
 
     # --- "ya" and "tidak" --------------------------------------------------------------------
@@ -203,7 +204,7 @@ class FreeText:
             offered = [name for name in context.detail.split(",") if name]
             if yes and offered:
                 return await self.answer_intent(event, offered[0], steps.NONE, context)
-            return [with_person(texts.NONE_OF_THESE)]
+            return [with_person(everyday.NONE_OF_THESE)]
         if asked == ASKED_SEND:
             return await self._send_draft(chat, context.detail if yes else None)
         if asked == ASKED_ERASE:
@@ -212,7 +213,7 @@ class FreeText:
             if yes:
                 return [await self.dialogue.ask_nik(chat)]  # the KK is awaited: said again
             await Residents(self.svc).cancel_step(chat)
-            return [Message(texts.KK_STEP_DROPPED, menu=True)]
+            return [Message(everyday.KK_STEP_DROPPED, menu=True)]
         return None
 
     async def _yes_after_a_card(self, context: Context) -> Messages | None:
@@ -230,12 +231,12 @@ class FreeText:
         if context.asked == ASKED_SEND:
             await self.set_asked(chat, None)
         if yes and not draft:
-            return [with_person(texts.DRAFT_GONE)]
+            return [with_person(everyday.DRAFT_GONE)]
         return await self._send_draft(chat, draft if yes else None)
 
     async def _send_draft(self, chat: int, draft: str | None) -> Messages:
         if draft is None:
-            return [Message(texts.DRAFT_KEPT, menu=True)]
+            return [Message(everyday.DRAFT_KEPT, menu=True)]
         return await self.dialogue.ask(chat, draft)
 
     # --- not sure, and long ------------------------------------------------------------------
@@ -246,16 +247,16 @@ class FreeText:
             for i, (name, probability) in enumerate(
                 (n, p) for n, p in reading.alternatives if n not in NEVER_OFFERED
             )
-            if name in texts.INTENT_LABELS and (i < 2 or probability >= OFFER_FLOOR)
+            if name in everyday.INTENT_LABELS and (i < 2 or probability >= OFFER_FLOOR)
         ]
         if not offered or reading.confidence < GUESS_FLOOR:  # "wkwk": no guess worth a button
-            shown = [with_person(texts.NOT_UNDERSTOOD_WITH_PERSON)]
+            shown = [with_person(everyday.NOT_UNDERSTOOD_WITH_PERSON)]
         else:
             await self.set_asked(chat, ASKED_MEANING, ",".join(offered))
-            rows = [(choice(texts.INTENT_LABELS[name], ResIntent(name)),) for name in offered]
-            shown = [say(texts.maybe_meant(), *rows, (ASK_STAFF,))]
+            rows = [(choice(everyday.INTENT_LABELS[name], ResIntent(name)),) for name in offered]
+            shown = [say(everyday.maybe_meant(), *rows, (ASK_STAFF,))]
         if waiting_nik:
-            shown.append(say(texts.still_waiting_for_kk(waiting_nik)))
+            shown.append(say(everyday.still_waiting_for_kk(waiting_nik)))
         return shown
 
     async def _long(
@@ -271,15 +272,15 @@ class FreeText:
         if reading.sure and name is not None and name not in quiet:
             shown += await self.answer_intent(event, name, current, context)
         await self.set_asked(chat, ASKED_SEND, clean_text(text))
-        offer = texts.long_message_offer(with_number=bool(reading.nik_candidates))
-        send = choice(texts.BTN_SEND_DRAFT, ResSendDraft("yes"))
-        keep = choice(texts.BTN_KEEP_DRAFT, ResSendDraft("no"))
+        offer = everyday.long_message_offer(with_number=bool(reading.nik_candidates))
+        send = choice(everyday.BTN_SEND_DRAFT, ResSendDraft("yes"))
+        keep = choice(everyday.BTN_KEEP_DRAFT, ResSendDraft("no"))
         shown.append(say(offer, (send,), (keep,)))
         pending = current.get(steps.KK)
         if reading.nik_candidates:
             shown += await self.dialogue.check(event, " ".join(reading.nik_candidates[:2]), current)
         elif pending is not None and pending.nik_masked:
-            shown.append(say(texts.still_waiting_for_kk(pending.nik_masked)))
+            shown.append(say(everyday.still_waiting_for_kk(pending.nik_masked)))
         return shown
 
     # --- an intent's answer ------------------------------------------------------------------
@@ -296,7 +297,7 @@ class FreeText:
             about = await self._shown(context)
             named = named_status(event.text or "") if name == "arti_status" else None
             if named is not None and (about is None or about.status is not named):
-                return [Message(texts.status_explained(named), menu=True)]  # "apa itu DR"
+                return [Message(everyday.status_explained(named), menu=True)]  # "apa itu DR"
             if about is not None:
                 return [await self._about_status(name, about)]
         match name:
@@ -330,8 +331,8 @@ class FreeText:
                 await self.set_asked(chat, ASKED_ERASE)
                 return await dialogue.erase_question(event)
             case "privasi":
-                more = choice(texts.BTN_PRIVACY_MORE, ResPrivacy())
-                return [say(texts.PRIVACY_SHORT, (more,), (ASK_STAFF,))]
+                more = choice(everyday.BTN_PRIVACY_MORE, ResPrivacy())
+                return [say(everyday.PRIVACY_SHORT, (more,), (ASK_STAFF,))]
             case "pengumuman":
                 said = set(words(event.text or ""))
                 if said & ANNOUNCEMENTS_OFF or said & ANNOUNCEMENTS_ON:
@@ -344,11 +345,11 @@ class FreeText:
                 return [await overview(self.svc, chat)]
         if name in FAQ_OF_INTENT:
             return await dialogue.faq_answer(FAQ_OF_INTENT[name], with_menu=True)
-        text = texts.INTENT_ANSWERS.get(name)
+        text = everyday.INTENT_ANSWERS.get(name)
         if text is None:  # an intent added to intents.toml without an answer here: its advice
             info = understanding.describe(name)
             if info is None:
-                return [with_person(texts.NOT_UNDERSTOOD_WITH_PERSON)]
+                return [with_person(everyday.NOT_UNDERSTOOD_WITH_PERSON)]
             return [with_person(esc(info.advice))]
         if texts.MENU_ASK in text:
             return [with_person(text)]
@@ -366,25 +367,25 @@ class FreeText:
         nik, status = record.nik_masked, record.status
         if name == "kabari":
             return say(
-                texts.follow_this_card(nik),
+                everyday.follow_this_card(nik),
                 (choice(texts.BTN_SUBSCRIBE, ResSubscribe(record.id)),),
             )
         if name == "arti_status":
-            text = texts.status_meaning(nik, status)
+            text = everyday.status_meaning(nik, status)
         elif name == "kenapa_lama":
-            text = texts.status_why_slow(nik, status)
+            text = everyday.status_why_slow(nik, status)
         elif name == "harus_apa":
-            text = texts.status_what_to_do(nik, status)
+            text = everyday.status_what_to_do(nik, status)
         else:
             facts = await Residents(self.svc).card_facts(record)
             if name == "kapan_datang":
-                text = texts.status_when_to_come(nik, status, facts.office)
+                text = everyday.status_when_to_come(nik, status, facts.office)
             else:
                 figures = waiting_figures(facts.insight)
                 if name == "antrean":
-                    text = texts.status_queue(nik, status, figures)
+                    text = everyday.status_queue(nik, status, figures)
                 else:
-                    text = texts.status_how_long(nik, status, figures, facts.today)
+                    text = everyday.status_how_long(nik, status, figures, facts.today)
         rows = [(choice(texts.BTN_MORE, ResMore(record.id)),)]
         if another:  # "kapan jadi" again: this card, or another one
             rows.append((choice(texts.BTN_CHECK_ANOTHER, ResCheckAnother()),))
@@ -415,7 +416,7 @@ def waiting_figures(insight: RecordInsight) -> texts.WaitingFigures:
 
 def offered_intent(name: str) -> bool:
     """A button's intent the bot can answer (an older version's may be gone)."""
-    return name in texts.INTENT_LABELS
+    return name in everyday.INTENT_LABELS
 
 
 #: A status's short form or name, said alone ("apa itu DR", "rekaman ganda itu apa").
@@ -455,8 +456,8 @@ def _part_of_day(event: Event) -> str | None:
 def _greeting_back(event: Event, text: str) -> str:
     first = words(text)[:1]
     if first and first[0].startswith(("assalam", "asalam", "askum", "ass")):
-        return texts.salam_back(event.name)
-    return texts.hello_back(event.name, _part_of_day(event))
+        return everyday.salam_back(event.name)
+    return everyday.hello_back(event.name, _part_of_day(event))
 
 
 def _prefixed(message: Message, line: str) -> Message:

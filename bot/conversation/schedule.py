@@ -5,7 +5,7 @@ The staff's side (planning, changing, results) stays with the staff's handlers.
 
 from __future__ import annotations
 
-from bot import texts_id as texts
+from bot import texts_visits as visit_texts
 from bot.conversation.buttons import ScheduleDistrict, ScheduleDistricts, ScheduleFollow
 from bot.conversation.messages import Choice, Message
 from bot.domain.nik import district_name as _district_name
@@ -30,7 +30,7 @@ def _district_choices(counts: dict[str, int]) -> tuple[tuple[Choice, ...], ...]:
         [
             Choice(
                 ScheduleDistrict(code).pack(),
-                texts.schedule_district_button(name, counts.get(code, 0)),
+                visit_texts.schedule_district_button(name, counts.get(code, 0)),
             )
             for code, name in districts_by_name()
         ]
@@ -47,7 +47,7 @@ async def overview(svc: Services, chat_id: int, note: str | None = None) -> Mess
     """The upcoming visits near the chat's cards, and a button per kecamatan."""
     visits = Visits(svc)
     seen = await visits.chat_schedule(chat_id)
-    text = texts.schedule_overview(
+    text = visit_texts.schedule_overview(
         [v.info(visits.tz) for v in seen.visits],
         [district_name(c) for c in seen.card_codes],
         [district_name(c) for c in seen.followed_codes],
@@ -68,40 +68,40 @@ async def district_view(
         try:
             code = parse_district(name)
         except VisitInputError:
-            return await overview(svc, chat_id, note=texts.schedule_unknown_district(name))
+            return await overview(svc, chat_id, note=visit_texts.schedule_unknown_district(name))
     visits = Visits(svc)
     shown = district_name(code)
     note: str | None = None
     if turn == "on":
         new = await visits.follow(chat_id, PRIVATE, code)
-        note = texts.schedule_followed(shown, already=not new)
+        note = visit_texts.schedule_followed(shown, already=not new)
     elif turn == "off":
         count = await visits.unfollow(chat_id, code)
-        note = texts.schedule_unfollowed(shown, count)
+        note = visit_texts.schedule_unfollowed(shown, count)
     following = await visits.is_following(chat_id, code)
     upcoming = await visits.upcoming([code])
-    text = texts.schedule_district(shown, [v.info(visits.tz) for v in upcoming], following)
+    text = visit_texts.schedule_district(shown, [v.info(visits.tz) for v in upcoming], following)
     if note:
         text = f"{note}\n\n{text}"
     toggle = (
-        Choice(ScheduleFollow(code, "off").pack(), texts.schedule_unfollow_button(shown))
+        Choice(ScheduleFollow(code, "off").pack(), visit_texts.schedule_unfollow_button(shown))
         if following
-        else Choice(ScheduleFollow(code, "on").pack(), texts.schedule_follow_button(shown))
+        else Choice(ScheduleFollow(code, "on").pack(), visit_texts.schedule_follow_button(shown))
     )
-    back = Choice(ScheduleDistricts().pack(), texts.SCHEDULE_BACK_BUTTON)
+    back = Choice(ScheduleDistricts().pack(), visit_texts.SCHEDULE_BACK_BUTTON)
     return Message(text, choices=((toggle,), (back,)))
 
 
 async def follow_command(svc: Services, chat_id: int, name: str) -> Message:
     """`/jadwal ikuti KECAMATAN`: be told of the visits there."""
     if not name.strip():
-        return Message(texts.SCHEDULE_WHICH_DISTRICT, choices=_follow_choices())
+        return Message(visit_texts.SCHEDULE_WHICH_DISTRICT, choices=_follow_choices())
     try:
         code = parse_district(name)
     except VisitInputError:
-        return Message(texts.schedule_unknown_district(name), choices=_follow_choices())
+        return Message(visit_texts.schedule_unknown_district(name), choices=_follow_choices())
     new = await Visits(svc).follow(chat_id, PRIVATE, code)
-    return Message(texts.schedule_followed(district_name(code), already=not new))
+    return Message(visit_texts.schedule_followed(district_name(code), already=not new))
 
 
 async def unfollow_command(svc: Services, chat_id: int, name: str) -> Message:
@@ -109,10 +109,10 @@ async def unfollow_command(svc: Services, chat_id: int, name: str) -> Message:
     visits = Visits(svc)
     if not name.strip():
         count = await visits.unfollow(chat_id)
-        return Message(texts.schedule_unfollowed(None, count))
+        return Message(visit_texts.schedule_unfollowed(None, count))
     try:
         code = parse_district(name)
     except VisitInputError:
-        return Message(texts.schedule_unknown_district(name))
+        return Message(visit_texts.schedule_unknown_district(name))
     count = await visits.unfollow(chat_id, code)
-    return Message(texts.schedule_unfollowed(district_name(code), count))
+    return Message(visit_texts.schedule_unfollowed(district_name(code), count))

@@ -22,7 +22,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot import texts_common, texts_desk, texts_id
+from bot import texts_common, texts_desk
+from bot import texts_visits as visit_texts
 from bot.conversation import steps
 from bot.conversation.schedule import overview
 from bot.domain.markup import plain
@@ -146,7 +147,7 @@ async def jadwal_command(update: Update, context: BotContext) -> None:
         return
     await roles.record_refusal(user.id if user else None, f"/jadwal {word}", NOT_STAFF)
     if not is_private(update):
-        await message.reply_text(html(texts_id.SCHEDULE_PRIVATE_ONLY))
+        await message.reply_text(html(visit_texts.SCHEDULE_PRIVATE_ONLY))
         return
     await send(update, context, [await overview(context.services, message.chat_id)])
 

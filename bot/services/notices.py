@@ -20,6 +20,7 @@ from datetime import date
 from typing import Any
 
 from bot import texts_id
+from bot import texts_visits as visit_texts
 from bot.domain.notices import NoticeKind
 from bot.services.container import Services
 from bot.services.office import load_office_info
@@ -152,12 +153,12 @@ async def _visit(
         return None
     info = Visit.from_row(found).info(svc.settings.timezone)
     if kind == NoticeKind.VISIT_CHANGED:
-        return Composed(texts_id.visit_changed(info))
+        return Composed(visit_texts.visit_changed(info))
     if kind == NoticeKind.VISIT_CANCELLED:
-        return Composed(texts_id.visit_cancelled(info))
+        return Composed(visit_texts.visit_cancelled(info))
     record_id = params.get("record_id")
     record = await records_store.get_by_id(conn, int(record_id)) if record_id else None
-    text = texts_id.visit_notice(
+    text = visit_texts.visit_notice(
         info,
         reminder=bool(params.get("reminder")),
         nik_masked=record.nik_masked if record else None,

@@ -23,7 +23,8 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from bot import texts_common, texts_desk, texts_id, texts_ops, texts_staff
+from bot import texts_common, texts_desk, texts_ops, texts_staff
+from bot import texts_visits as visit_texts
 from bot.domain.names import reduce_names
 from bot.domain.nik import MUSI_RAWAS, MUSI_RAWAS_DISTRICTS, district_name
 from bot.domain.notices import NoticeKind
@@ -318,13 +319,13 @@ class Visit:
             self.note,
         )  # fmt: skip
 
-    def info(self, tz: str) -> texts_id.VisitInfo:
+    def info(self, tz: str) -> visit_texts.VisitInfo:
         return visit_info(self.fields, tz, visit_id=self.id)
 
 
-def visit_info(fields: VisitFields, tz: str, visit_id: int | None = None) -> texts_id.VisitInfo:
+def visit_info(fields: VisitFields, tz: str, visit_id: int | None = None) -> visit_texts.VisitInfo:
     code = district_code(fields.district)
-    return texts_id.VisitInfo(
+    return visit_texts.VisitInfo(
         visit_id=visit_id,
         day=fields.visit_date,
         start=fields.start_time,
@@ -909,7 +910,7 @@ class Visits:
     async def check_line(self, district: str, status: KtpStatus) -> str | None:
         """The one line a check answer gives about the next visit (None when there is none)."""
         visit = await self.next_for(district, status)
-        return texts_id.visit_check_line(visit.info(self.tz)) if visit else None
+        return visit_texts.visit_check_line(visit.info(self.tz)) if visit else None
 
     # --- the effect of visits ----------------------------------------------------------------
 

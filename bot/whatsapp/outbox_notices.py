@@ -28,6 +28,7 @@ from html.parser import HTMLParser
 from typing import Any
 
 from bot import texts_id
+from bot import texts_visits as visit_texts
 from bot.conversation.buttons import QuestionReply
 from bot.conversation.messages import Choice, Message
 from bot.domain.markup import bold, code, esc, italic, link, plain
@@ -110,7 +111,7 @@ async def _template(svc: Services, row: DueRow) -> tuple[str, dict[str, object]]
             if found is None:
                 return "", {}
             info = Visit.from_row(found).info(svc.settings.timezone)
-            when = f"{format_date(_day(info.day))}, {texts_id.visit_hours(info)}"
+            when = f"{format_date(_day(info.day))}, {visit_texts.visit_hours(info)}"
             return JEMPUT_BOLA, {
                 "kecamatan": info.district_name,
                 "waktu": when,
