@@ -23,6 +23,7 @@ from conftest import ADMIN_ID, BotEnv
 from resident_support import KK, NIK, WRONG_KK, add_record
 from whatsapp_double import CloudApiDouble, inbound_message, post_delivery, text_message
 
+from bot import texts_everyday as everyday
 from bot import texts_id as texts
 from bot.conversation.dialogue import Conversation
 from bot.services import office as office_service
@@ -153,7 +154,7 @@ async def test_erasure_removes_the_number_everywhere(
     await presses(bot, texts.MENU_ASK)
     await says(bot, "Kapan kartu saya jadi?")
     await says(bot, "privasi")
-    privacy = await presses(bot, texts.BTN_PRIVACY_MORE)
+    privacy = await presses(bot, everyday.BTN_PRIVACY_MORE)
     assert "nomor WhatsApp" in privacy and "termasuk nomor WhatsApp ini" in privacy
     kept = await dump(bot)
     assert [table for table, text in kept.items() if WA in text] == ["chats"]  # the address
