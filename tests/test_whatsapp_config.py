@@ -67,12 +67,13 @@ def test_bad_numbers_say_which(name: str, value: str) -> None:
     assert err.value.setting == name
 
 
-def test_run_half_configured_says_one_line_and_exits(tmp_path: Path) -> None:
+def _run(tmp_path: Path, **settings: str) -> subprocess.CompletedProcess[str]:
+    """`python -m bot run` in `tmp_path` with only `settings` of the bot's environment."""
     env = {
         k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "BOT_", "WHATSAPP_"))
     }
-    env.update(TELEGRAM_BOT_TOKEN="123:abc", WHATSAPP_TOKEN="EAAG", WHATSAPP_PHONE_NUMBER_ID="1")
-    result = subprocess.run(
+    env.update(TELEGRAM_BOT_TOKEN="123:abc", **settings)
+    return subprocess.run(
         [sys.executable, "-m", "bot", "run"],
         capture_output=True,
         text=True,
@@ -80,6 +81,10 @@ def test_run_half_configured_says_one_line_and_exits(tmp_path: Path) -> None:
         env=env,
         timeout=120,
     )
+
+
+def test_run_half_configured_says_one_line_and_exits(tmp_path: Path) -> None:
+    result = _run(tmp_path, WHATSAPP_TOKEN="EAAG", WHATSAPP_PHONE_NUMBER_ID="1")
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "WHATSAPP_APP_SECRET" in lines[0], result.stderr
@@ -87,27 +92,16 @@ def test_run_half_configured_says_one_line_and_exits(tmp_path: Path) -> None:
 
 
 def test_run_with_a_broken_templates_file_says_one_line_and_exits(tmp_path: Path) -> None:
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "BOT_", "WHATSAPP_"))
-    }
-    env.update(
-        TELEGRAM_BOT_TOKEN="123:abc",
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "whatsapp_templates.toml").write_text("[card_printed\nname = 1\n")
+    result = _run(
+        tmp_path,
         WHATSAPP_TOKEN="EAAG",
         WHATSAPP_PHONE_NUMBER_ID="1",
         WHATSAPP_APP_SECRET="s3cret",
         WHATSAPP_VERIFY_TOKEN="verify",
         BOT_DB_PATH=str(tmp_path / "bot.sqlite3"),
         BOT_SECRET_KEY_FILE=str(tmp_path / "secret.key"),
-    )
-    (tmp_path / "data").mkdir()
-    (tmp_path / "data" / "whatsapp_templates.toml").write_text("[card_printed\nname = 1\n")
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "run"],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env=env,
-        timeout=120,
     )
     assert result.returncode == 1, result.stderr
     lines = result.stderr.strip().splitlines()
