@@ -50,6 +50,9 @@ ROWS: list[tuple[str, tuple[object, ...]]] = [
      (11, STAMP)),
     ("INSERT INTO verified_checks (chat_id, record_id, verified_at) VALUES (?, 1, ?)",
      (PROVED_UNNOTED, STAMP)),
+    # a second card proved later by the same chat: still one contact
+    ("INSERT INTO verified_checks (chat_id, record_id, verified_at) VALUES (?, 2, ?)",
+     (PROVED_UNNOTED, "2026-11-30T04:00:00+00:00")),
     ("INSERT INTO verify_attempts (chat_id, nik_hash, at, success) VALUES (?, 'h', ?, 0)",
      (12, STAMP)),
     ("INSERT INTO questions (id, chat_id, created_at, last_activity_at) VALUES (1, ?, ?, ?)",
@@ -96,20 +99,21 @@ async def test_every_chat_becomes_a_telegram_contact_and_no_row_is_lost(
                     " VALUES (?, ?, ?, ?, ?)",
                     (chat_id, chat_type, STAMP, STAMP, int(chat_id != 12)),
                 )
-            await records_store.insert_record(
-                conn,
-                nik_hash=hasher.nik("1605014101900001"),
-                kk_hash=hasher.kk("1605010101200001"),
-                nik_masked="1605••••••••0001",
-                name_masked="S•••",
-                district="160501",
-                status=KtpStatus.CARD_PRINTED,
-                status_date=date(2026, 11, 27),
-                note=None,
-                source="test",
-                actor_id=None,
-                now=NOW,
-            )
+            for person in ("0001", "0002"):  # records 1 and 2
+                await records_store.insert_record(
+                    conn,
+                    nik_hash=hasher.nik(f"160501410190{person}"),
+                    kk_hash=hasher.kk(f"160501010120{person}"),
+                    nik_masked=f"1605••••••••{person}",
+                    name_masked="S•••",
+                    district="160501",
+                    status=KtpStatus.CARD_PRINTED,
+                    status_date=date(2026, 11, 27),
+                    note=None,
+                    source="test",
+                    actor_id=None,
+                    now=NOW,
+                )
             for sql, params in ROWS:
                 await conn.execute(sql, params)
         before = await _counts(db)

@@ -480,9 +480,10 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         ALTER TABLE chats ADD COLUMN address TEXT;
         -- residents who proved a card or wrote a question before their chat was noted
         INSERT INTO chats (chat_id, chat_type, first_seen, last_seen)
-            SELECT DISTINCT v.chat_id, 'private', v.verified_at, v.verified_at
+            SELECT v.chat_id, 'private', MIN(v.verified_at), MAX(v.verified_at)
             FROM verified_checks v WHERE NOT EXISTS
-                (SELECT 1 FROM chats c WHERE c.chat_id = v.chat_id);
+                (SELECT 1 FROM chats c WHERE c.chat_id = v.chat_id)
+            GROUP BY v.chat_id;
         INSERT INTO chats (chat_id, chat_type, first_seen, last_seen)
             SELECT q.chat_id, 'private', MIN(q.created_at), MAX(q.created_at)
             FROM questions q WHERE q.chat_id IS NOT NULL AND NOT EXISTS
