@@ -69,7 +69,7 @@ class Hasher:
 
     def _finish(self, inner: hashlib._Hash, digits: str) -> str:
         step = inner.copy()
-        step.update(digits.encode("ascii"))
+        step.update(digits.encode("utf-8"))  # digits, or a channel address: any text
         outer = self._outer.copy()
         outer.update(step.digest())
         return outer.hexdigest()
